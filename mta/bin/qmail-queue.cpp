@@ -1,0 +1,61 @@
+// qmail-queue: message on fd 0, envelope on fd 1; exit 0 only once both are on disk.
+#include "qm/queue/enqueue.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <pwd.h>
+#include <string>
+
+namespace {
+
+void on_alarm(int) { ::_exit(static_cast<int>(qm::QueueExit::timeout)); }
+
+// qmail names the injecting party by its uid (qmail-queue(8)).
+std::string received_how() {
+    uid_t uid = ::getuid();
+    auto is = [uid](const char* name) {
+        const passwd* pw = ::getpwnam(name);
+        return pw && pw->pw_uid == uid;
+    };
+    if (uid != 0 && is("alias"))
+        return "by alias";
+    if (uid != 0 && is("qmaild"))
+        return "from network";
+    if (uid != 0 && is("qmails"))
+        return "for bounce";
+    return "by uid " + std::to_string(uid);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc > 1 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+        std::puts("usage: qmail-queue  (message on fd 0, envelope on fd 1)\n"
+                  "Queues a message for delivery. Envelope: F<sender>\\0 (T<recipient>\\0)* \\0.\n"
+                  "Exit 0: queued and on disk. 11-40: permanent failure. Others: temporary.\n"
+                  "The mail root is $QMAILHOME (default /var/qmail).");
+        return 0;
+    }
+    ::umask(033);
+    struct sigaction sa {};
+    sa.sa_handler = on_alarm;
+    ::sigaction(SIGALRM, &sa, nullptr);
+    ::alarm(86400);
+    signal(SIGPIPE, SIG_IGN);
+    try {
+        auto layout = qm::queue::Layout::from_home();
+        if (::access(layout.root.c_str(), X_OK) != 0)
+            return static_cast<int>(qm::QueueExit::queue_dir_trouble);
+        qm::queue::EnqueueRequest req;
+        req.received_how = received_how();
+        return static_cast<int>(qm::queue::enqueue(layout, req));
+    } catch (const std::bad_alloc&) {
+        return static_cast<int>(qm::QueueExit::out_of_memory);
+    } catch (...) {
+        return static_cast<int>(qm::QueueExit::internal_bug);
+    }
+}

@@ -1,0 +1,54 @@
+// RAII file descriptors and the small set of POSIX I/O helpers every program needs:
+// full reads and writes that retry on EINTR, fsync of files and of directories (a
+// rename or link is durable only once its directory is synced).
+#pragma once
+
+#include "qm/result.hpp"
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace qm {
+
+class UniqueFd {
+public:
+    UniqueFd() = default;
+    explicit UniqueFd(int fd) : fd_(fd) {}
+    UniqueFd(const UniqueFd&) = delete;
+    UniqueFd& operator=(const UniqueFd&) = delete;
+    UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    UniqueFd& operator=(UniqueFd&& o) noexcept {
+        if (this != &o) {
+            reset();
+            fd_ = std::exchange(o.fd_, -1);
+        }
+        return *this;
+    }
+    ~UniqueFd() { reset(); }
+
+    [[nodiscard]] int get() const { return fd_; }
+    [[nodiscard]] bool valid() const { return fd_ >= 0; }
+    explicit operator bool() const { return valid(); }
+    int release() { return std::exchange(fd_, -1); }
+    void reset(int fd = -1);
+
+private:
+    int fd_ = -1;
+};
+
+// Writes everything or returns the errno-derived failure.
+[[nodiscard]] Status write_all(int fd, std::string_view data);
+// Reads until EOF.
+[[nodiscard]] Result<std::string> read_all(int fd);
+// Reads a whole file; nullopt-like: ENOENT gives an empty optional via the bool.
+[[nodiscard]] Result<std::string> read_file(const std::string& path);
+[[nodiscard]] Status fsync_fd(int fd, std::string_view what);
+[[nodiscard]] Status fsync_dir(const std::string& dir);
+// Writes path atomically and durably: tmp file in the same directory, fsync, rename,
+// fsync of the directory. A reader sees the old or the new content, never a mix.
+[[nodiscard]] Status write_file_atomic(const std::string& path, std::string_view data,
+                                       unsigned mode = 0644);
+[[nodiscard]] std::string dirname_of(const std::string& path);
+
+} // namespace qm

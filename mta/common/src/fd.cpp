@@ -1,0 +1,97 @@
+#include "qm/fd.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace qm {
+
+void UniqueFd::reset(int fd) {
+    if (fd_ >= 0)
+        ::close(fd_);
+    fd_ = fd;
+}
+
+Status write_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return fail(from_errno(errno, "write"));
+        }
+        data.remove_prefix(static_cast<size_t>(n));
+    }
+    return {};
+}
+
+Result<std::string> read_all(int fd) {
+    std::string out;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return fail(from_errno(errno, "read"));
+        }
+        if (n == 0)
+            return out;
+        out.append(buf, static_cast<size_t>(n));
+    }
+}
+
+Result<std::string> read_file(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd)
+        return fail(from_errno(errno, "unable to open " + path));
+    auto r = read_all(fd.get());
+    if (!r)
+        return fail(from_errno(errno, "unable to read " + path));
+    return r;
+}
+
+Status fsync_fd(int fd, std::string_view what) {
+    if (::fsync(fd) != 0)
+        return fail(from_errno(errno, std::string("fsync ") + std::string(what)));
+    return {};
+}
+
+Status fsync_dir(const std::string& dir) {
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd)
+        return fail(from_errno(errno, "open directory " + dir));
+    return fsync_fd(fd.get(), dir);
+}
+
+std::string dirname_of(const std::string& path) {
+    auto slash = path.rfind('/');
+    if (slash == std::string::npos)
+        return ".";
+    if (slash == 0)
+        return "/";
+    return path.substr(0, slash);
+}
+
+Status write_file_atomic(const std::string& path, std::string_view data, unsigned mode) {
+    std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+    if (!fd)
+        return fail(from_errno(errno, "unable to create " + tmp));
+    auto undo = [&](Failure f) {
+        ::unlink(tmp.c_str());
+        return fail(std::move(f));
+    };
+    if (auto w = write_all(fd.get(), data); !w)
+        return undo(w.error());
+    if (auto s = fsync_fd(fd.get(), tmp); !s)
+        return undo(s.error());
+    fd.reset();
+    if (::rename(tmp.c_str(), path.c_str()) != 0)
+        return undo(from_errno(errno, "unable to rename " + tmp + " to " + path));
+    return fsync_dir(dirname_of(path));
+}
+
+} // namespace qm

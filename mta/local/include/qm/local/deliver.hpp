@@ -1,0 +1,62 @@
+// Local delivery (qmail-lspawn + qmail-getpw + qmail-local, dot-qmail(5)): who receives
+// mail for a local part, and delivering one message to one local recipient by following
+// its .qmail file (mbox, maildir, |program, &forward) or the default delivery.
+//
+// qmail-send calls resolve() then deliver() in-process (worker threads) when it runs as
+// the recipient's uid already (normal-user mode), or deliver_in_child() which forks,
+// drops to the recipient's uid/gid (never uid 0) and delivers there (root mode).
+// deliver() is thread-safe: it never chdir()s, never touches the process environment,
+// and runs programs through fork+exec with their cwd and environment set in the child.
+#pragma once
+
+#include "qm/result.hpp"
+
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+
+namespace qm::local {
+
+// qmail-lspawn's report letter: K success, Z temporary (retry), D permanent (bounce).
+struct Report {
+    enum class Kind { success, temporary, permanent };
+    Kind kind = Kind::temporary;
+    std::string text; // qmail-local's output, e.g. "did 1+0+0/" or the failure reason
+
+    [[nodiscard]] char letter() const {
+        return kind == Kind::success ? 'K' : kind == Kind::temporary ? 'Z' : 'D';
+    }
+};
+
+// The account that receives mail for a local part (users/assign, passwd, or alias).
+struct Recipient {
+    std::string user;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::string home;
+    std::string dash; // "" (the user's own address) or "-"
+    std::string ext;  // extension after the dash
+};
+
+// users/cdb first, then the passwd database (uid != 0, home owned by the user), then the
+// alias user (<home>/alias). Temporary failure if users/cdb is unreadable or there is no
+// alias user.
+[[nodiscard]] Result<Recipient> resolve(std::string_view local_part);
+
+struct Delivery {
+    int message_fd = -1;          // seekable, read from offset 0 (queue/mess/S/N)
+    std::string sender;           // envelope sender, VERP already expanded by qmail-send
+    std::string local;            // local part as addressed (case preserved)
+    std::string domain;           // domain as addressed
+    std::string default_delivery; // qmail-start's aliasempty, e.g. "./Maildir/"
+    Recipient who;
+};
+
+// Delivers in the calling process, as the calling uid.
+[[nodiscard]] Report deliver(const Delivery& d);
+// Forks; the child drops to who.uid/who.gid (refusing uid 0 with
+// "ZNot allowed to perform deliveries as root.") and calls deliver(); the report comes back
+// over a pipe. Used by qmail-send when running as root.
+[[nodiscard]] Report deliver_in_child(const Delivery& d);
+
+} // namespace qm::local

@@ -1,0 +1,307 @@
+#include "support.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+
+namespace qmtest {
+
+namespace {
+
+std::string staged_bin_dir() {
+    static const std::string dir = [] {
+        std::string d = "/tmp/qmtest-bin." + std::to_string(::getpid());
+        fs::create_directories(d);
+        ::chmod(d.c_str(), 0755);
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(QM_BIN_DIR, ec)) {
+            if (!e.is_regular_file() || e.path().filename().string().rfind("qm_", 0) == 0)
+                continue;
+            auto target = fs::path(d) / e.path().filename();
+            std::error_code lec;
+            fs::create_hard_link(e.path(), target, lec);
+            if (lec)
+                fs::copy_file(e.path(), target, fs::copy_options::overwrite_existing, lec);
+            ::chmod(target.c_str(), 0755);
+        }
+        std::atexit([] {
+            std::error_code rec;
+            fs::remove_all("/tmp/qmtest-bin." + std::to_string(::getpid()), rec);
+        });
+        return d;
+    }();
+    return dir;
+}
+
+} // namespace
+
+std::string bin(const std::string& name) { return staged_bin_dir() + "/" + name; }
+
+std::optional<TestUser> unprivileged_test_user() {
+    if (::geteuid() != 0)
+        return std::nullopt;
+    for (const char* name : {"qmtest", "nobody"})
+        if (const passwd* pw = ::getpwnam(name))
+            return TestUser{pw->pw_uid, pw->pw_gid};
+    throw std::runtime_error("running as root but no unprivileged test user (qmtest/nobody)");
+}
+
+TempDir::TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "qmtest.XXXXXX").string();
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    if (!::mkdtemp(buf.data()))
+        throw std::runtime_error("mkdtemp failed");
+    path_ = buf.data();
+    ::chmod(path_.c_str(), 0755);
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    // Make everything removable even if a test chmod-ed things away.
+    for (auto it = fs::recursive_directory_iterator(path_, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->is_directory(ec))
+            ::chmod(it->path().c_str(), 0700);
+    }
+    fs::remove_all(path_, ec);
+}
+
+namespace {
+
+void set_nonblock(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+} // namespace
+
+RunResult run(const std::vector<std::string>& argv, const RunOptions& opts) {
+    int in_pipe[2], out_pipe[2], err_pipe[2];
+    if (::pipe(in_pipe) || ::pipe(out_pipe) || ::pipe(err_pipe))
+        throw std::runtime_error("pipe failed");
+    const bool fd1_is_input = opts.fd1_input.has_value();
+    int fd1_pipe[2] = {-1, -1};
+    if (fd1_is_input && ::pipe(fd1_pipe))
+        throw std::runtime_error("pipe failed");
+
+    pid_t pid = ::fork();
+    if (pid < 0)
+        throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        ::dup2(in_pipe[0], 0);
+        if (fd1_is_input)
+            ::dup2(fd1_pipe[0], 1);
+        else
+            ::dup2(out_pipe[1], 1);
+        ::dup2(err_pipe[1], 2);
+        for (int fd = 3; fd < 1024; ++fd)
+            ::close(fd);
+        for (const auto& name : opts.unset_env)
+            ::unsetenv(name.c_str());
+        for (const auto& [k, v] : opts.env)
+            ::setenv(k.c_str(), v.c_str(), 1);
+        if (opts.as_user) {
+            ::setgroups(0, nullptr);
+            if (::setgid(opts.as_user->gid) != 0 || ::setuid(opts.as_user->uid) != 0)
+                ::_exit(126);
+        }
+        if (!opts.cwd.empty() && ::chdir(opts.cwd.c_str()) != 0)
+            ::_exit(127);
+        std::vector<char*> args;
+        for (const auto& a : argv)
+            args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    ::close(in_pipe[0]);
+    ::close(out_pipe[1]);
+    ::close(err_pipe[1]);
+    if (fd1_is_input)
+        ::close(fd1_pipe[0]);
+
+    RunResult r;
+    std::string_view to_stdin = opts.stdin_data;
+    std::string_view to_fd1 = fd1_is_input ? std::string_view(*opts.fd1_input) : "";
+    int win = in_pipe[1], wfd1 = fd1_is_input ? fd1_pipe[1] : -1;
+    int rout = out_pipe[0], rerr = err_pipe[0];
+    set_nonblock(win);
+    if (wfd1 >= 0)
+        set_nonblock(wfd1);
+    if (to_stdin.empty()) {
+        ::close(win);
+        win = -1;
+    }
+    if (wfd1 >= 0 && to_fd1.empty()) {
+        ::close(wfd1);
+        wfd1 = -1;
+    }
+    // Some programs read the message to EOF before the envelope (qmail-queue); write
+    // both in parallel with poll so neither order can deadlock.
+    while (win >= 0 || wfd1 >= 0 || rout >= 0 || rerr >= 0) {
+        std::vector<pollfd> pfds;
+        if (win >= 0)
+            pfds.push_back({win, POLLOUT, 0});
+        if (wfd1 >= 0 && win < 0)
+            pfds.push_back({wfd1, POLLOUT, 0});
+        if (rout >= 0)
+            pfds.push_back({rout, POLLIN, 0});
+        if (rerr >= 0)
+            pfds.push_back({rerr, POLLIN, 0});
+        if (pfds.empty()) {
+            // only fd1 left, waiting for stdin to finish - cannot happen
+            break;
+        }
+        if (::poll(pfds.data(), pfds.size(), -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        for (auto& p : pfds) {
+            if (!p.revents)
+                continue;
+            if (p.fd == win || p.fd == wfd1) {
+                auto& data = p.fd == win ? to_stdin : to_fd1;
+                ssize_t n = ::write(p.fd, data.data(), std::min<size_t>(data.size(), 65536));
+                if (n > 0)
+                    data.remove_prefix(static_cast<size_t>(n));
+                if (n < 0 && errno != EAGAIN) // reader gone
+                    data = {};
+                if (data.empty()) {
+                    ::close(p.fd);
+                    (p.fd == win ? win : wfd1) = -1;
+                }
+            } else {
+                char buf[65536];
+                ssize_t n = ::read(p.fd, buf, sizeof buf);
+                if (n > 0) {
+                    (p.fd == rout ? r.out : r.err).append(buf, static_cast<size_t>(n));
+                } else if (n == 0 || errno != EINTR) {
+                    ::close(p.fd);
+                    (p.fd == rout ? rout : rerr) = -1;
+                }
+            }
+        }
+    }
+    ::signal(SIGPIPE, SIG_IGN);
+    while (::waitpid(pid, &r.status, 0) < 0 && errno == EINTR) {
+    }
+    r.exit_code = WIFEXITED(r.status) ? WEXITSTATUS(r.status) : -1;
+    return r;
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw std::runtime_error("cannot read " + path);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void spit(const std::string& path, const std::string& data, unsigned mode) {
+    {
+        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+        if (!out)
+            throw std::runtime_error("cannot write " + path);
+        out << data;
+    }
+    ::chmod(path.c_str(), mode);
+}
+
+std::vector<std::string> list_dir(const std::string& dir) {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (auto& e : fs::directory_iterator(dir, ec))
+        if (e.is_regular_file())
+            names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+bool wait_for_impl(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (pred())
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return pred();
+}
+
+MailRoot::MailRoot() : user_(unprivileged_test_user()) {
+    if (user_ && ::chown(dir_.path().c_str(), user_->uid, user_->gid) != 0)
+        throw std::runtime_error("cannot chown " + dir_.path());
+    auto r = run({bin("qmail-install"), dir_.path()});
+    if (r.exit_code != 0)
+        throw std::runtime_error("qmail-install failed: " + r.err);
+    control("me", "test.example\n");
+}
+
+void MailRoot::give_to_user(const std::string& path) const {
+    if (!user_)
+        return;
+    std::error_code ec;
+    ::chown(path.c_str(), user_->uid, user_->gid);
+    if (fs::is_directory(path, ec))
+        for (auto& e : fs::recursive_directory_iterator(path, ec))
+            ::lchown(e.path().c_str(), user_->uid, user_->gid);
+}
+
+void MailRoot::control(const std::string& name, const std::string& content) {
+    spit(dir_ / ("control/" + name), content);
+    give_to_user(dir_ / ("control/" + name));
+}
+
+std::string MailRoot::add_user(const std::string& name) {
+    std::string home = dir_ / ("users/" + name);
+    fs::create_directories(home + "/Maildir/new");
+    fs::create_directories(home + "/Maildir/cur");
+    fs::create_directories(home + "/Maildir/tmp");
+    ::chmod(home.c_str(), 0755);
+    std::ostringstream line;
+    const unsigned uid = user_ ? user_->uid : ::getuid();
+    const unsigned gid = user_ ? user_->gid : ::getgid();
+    give_to_user(home);
+    line << "=" << name << ":" << name << ":" << uid << ":" << gid << ":" << home
+         << ":::";
+    std::string l = line.str();
+    assign_lines_.push_back(l);
+    std::string assign;
+    for (const auto& a : assign_lines_)
+        assign += a + "\n";
+    assign += ".\n";
+    spit(dir_ / "users/assign", assign);
+    give_to_user(dir_ / "users/assign");
+    auto r = run({bin("qmail-newu")}, {.env = env()});
+    if (r.exit_code != 0)
+        throw std::runtime_error("qmail-newu failed: " + r.err);
+    return home;
+}
+
+std::map<std::string, std::string> MailRoot::env() const { return {{"QMAILHOME", home()}}; }
+
+RunResult MailRoot::run(const std::vector<std::string>& argv, RunOptions opts) const {
+    opts.env.emplace("QMAILHOME", home());
+    if (!opts.as_user)
+        opts.as_user = user_;
+    return qmtest::run(argv, opts);
+}
+
+} // namespace qmtest

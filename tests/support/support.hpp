@@ -1,0 +1,102 @@
+// Test helpers: temporary directories, running the real programs with a given stdin,
+// environment and extra fds, and a temporary mail root made by qmail-install.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace qmtest {
+
+// Path of a built program. The programs are staged (hard links, else copies) into a
+// world-readable directory under /tmp so that an unprivileged test user can run them
+// wherever the build tree lives.
+[[nodiscard]] std::string bin(const std::string& name);
+
+// When the tests run as root, normal-user-mode scenarios run their programs as this
+// unprivileged user (qmtest, created by script/bootstrap; else nobody). nullopt when the
+// tests already run unprivileged.
+struct TestUser {
+    unsigned uid, gid;
+};
+[[nodiscard]] std::optional<TestUser> unprivileged_test_user();
+
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    [[nodiscard]] const std::string& path() const { return path_; }
+    [[nodiscard]] std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
+
+private:
+    std::string path_;
+};
+
+struct RunResult {
+    int status = -1;      // raw wait status
+    int exit_code = -1;   // WEXITSTATUS, or -1 if killed by a signal
+    std::string out, err; // stdout, stderr
+};
+
+struct RunOptions {
+    std::string stdin_data;
+    // fd 1 gets this data as a readable pipe instead of capturing stdout (qmail-queue's
+    // envelope channel). When set, out stays empty.
+    std::optional<std::string> fd1_input;
+    std::map<std::string, std::string> env; // added to / overriding the parent's
+    std::vector<std::string> unset_env;
+    std::string cwd;
+    std::optional<TestUser> as_user; // drop to this uid/gid in the child
+};
+
+RunResult run(const std::vector<std::string>& argv, const RunOptions& opts = {});
+
+// Reads a whole file; throws if it cannot.
+[[nodiscard]] std::string slurp(const std::string& path);
+void spit(const std::string& path, const std::string& data, unsigned mode = 0644);
+// Regular files in a directory (names only, sorted).
+[[nodiscard]] std::vector<std::string> list_dir(const std::string& dir);
+
+// Polls pred every 10 ms until it is true or the timeout passes; returns pred().
+template <class Pred>
+bool wait_for(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+bool wait_for_impl(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
+
+// A temporary mail root made by the real qmail-install, in normal-user mode (as root,
+// every program runs as unprivileged_test_user() and the root belongs to it): control/me
+// = "test.example", locals = me, the alias directory, and one virtual user per call to
+// add_user() with a maildir (users/assign + qmail-newu).
+class MailRoot {
+public:
+    MailRoot();
+    [[nodiscard]] const std::string& home() const { return dir_.path(); }
+    [[nodiscard]] std::string operator/(const std::string& rel) const { return dir_ / rel; }
+    void control(const std::string& name, const std::string& content);
+    // Creates <home>/users/<name> with Maildir/, adds "=name:..." to users/assign and
+    // runs qmail-newu. Returns the user's home directory.
+    std::string add_user(const std::string& name);
+    // Environment with QMAILHOME set, for RunOptions.env.
+    [[nodiscard]] std::map<std::string, std::string> env() const;
+    // Runs a program with QMAILHOME set.
+    RunResult run(const std::vector<std::string>& argv, RunOptions opts = {}) const;
+    // chown -R to the test user (no-op when not root); for files a test creates itself.
+    void give_to_user(const std::string& path) const;
+    [[nodiscard]] std::optional<TestUser> user() const { return user_; }
+
+private:
+    TempDir dir_;
+    std::optional<TestUser> user_;
+    std::vector<std::string> assign_lines_;
+};
+
+} // namespace qmtest
+
+template <class Pred>
+bool qmtest::wait_for(Pred pred, std::chrono::milliseconds timeout) {
+    return wait_for_impl(std::function<bool()>(pred), timeout);
+}
