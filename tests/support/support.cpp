@@ -295,6 +295,79 @@ std::string MailRoot::add_user(const std::string& name) {
     return home;
 }
 
+Daemon::Daemon(const std::vector<std::string>& argv, const RunOptions& opts, std::string log_path)
+    : log_path_(std::move(log_path)) {
+    int logfd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    if (logfd < 0)
+        throw std::runtime_error("cannot open " + log_path_);
+    ::fchmod(logfd, 0666);
+    pid_ = ::fork();
+    if (pid_ < 0)
+        throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+        ::setpgid(0, 0);
+        int devnull = ::open("/dev/null", O_RDONLY);
+        ::dup2(devnull, 0);
+        ::dup2(logfd, 1);
+        ::dup2(logfd, 2);
+        for (int fd = 3; fd < 1024; ++fd)
+            ::close(fd);
+        for (const auto& name : opts.unset_env)
+            ::unsetenv(name.c_str());
+        for (const auto& [k, v] : opts.env)
+            ::setenv(k.c_str(), v.c_str(), 1);
+        if (opts.as_user) {
+            ::setgroups(0, nullptr);
+            if (::setgid(opts.as_user->gid) != 0 || ::setuid(opts.as_user->uid) != 0)
+                ::_exit(126);
+        }
+        if (!opts.cwd.empty() && ::chdir(opts.cwd.c_str()) != 0)
+            ::_exit(127);
+        std::vector<char*> args;
+        for (const auto& a : argv)
+            args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    ::setpgid(pid_, pid_);
+    ::close(logfd);
+}
+
+Daemon::~Daemon() {
+    if (pid_ > 0)
+        stop(SIGKILL);
+}
+
+int Daemon::stop(int sig) {
+    if (pid_ <= 0)
+        return -1;
+    ::kill(-pid_, sig);
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (sig != SIGKILL)
+        ::kill(-pid_, SIGKILL); // stragglers of the group
+    pid_ = -1;
+    return status;
+}
+
+std::string Daemon::log() const {
+    try {
+        return slurp(log_path_);
+    } catch (...) {
+        return {};
+    }
+}
+
+std::unique_ptr<Daemon> MailRoot::start(const std::vector<std::string>& argv,
+                                        const std::string& log_name, RunOptions opts) const {
+    opts.env.emplace("QMAILHOME", home());
+    if (!opts.as_user)
+        opts.as_user = user_;
+    return std::make_unique<Daemon>(argv, opts, dir_ / log_name);
+}
+
 std::map<std::string, std::string> MailRoot::env() const { return {{"QMAILHOME", home()}}; }
 
 RunResult MailRoot::run(const std::vector<std::string>& argv, RunOptions opts) const {

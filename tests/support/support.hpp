@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,6 +68,25 @@ template <class Pred>
 bool wait_for(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(20));
 bool wait_for_impl(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
 
+// A long-running program (qmail-send, qmail-start) in its own process group, stdout and
+// stderr appended to log_path. stop() sends a signal to the whole group and reaps it.
+class Daemon {
+public:
+    Daemon(const std::vector<std::string>& argv, const RunOptions& opts, std::string log_path);
+    ~Daemon();
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+    [[nodiscard]] int pid() const { return pid_; }
+    // Sends sig to the process group and waits for the leader; returns its wait status.
+    int stop(int sig = 15);
+    [[nodiscard]] bool running() const { return pid_ > 0; }
+    [[nodiscard]] std::string log() const;
+
+private:
+    int pid_ = -1;
+    std::string log_path_;
+};
+
 // A temporary mail root made by the real qmail-install, in normal-user mode (as root,
 // every program runs as unprivileged_test_user() and the root belongs to it): control/me
 // = "test.example", locals = me, the alias directory, and one virtual user per call to
@@ -84,6 +104,11 @@ public:
     [[nodiscard]] std::map<std::string, std::string> env() const;
     // Runs a program with QMAILHOME set.
     RunResult run(const std::vector<std::string>& argv, RunOptions opts = {}) const;
+    // Starts a long-running program with QMAILHOME set, as the test user; output goes to
+    // <home>/<log_name>.
+    [[nodiscard]] std::unique_ptr<Daemon> start(const std::vector<std::string>& argv,
+                                                const std::string& log_name = "daemon.log",
+                                                RunOptions opts = {}) const;
     // chown -R to the test user (no-op when not root); for files a test creates itself.
     void give_to_user(const std::string& path) const;
     [[nodiscard]] std::optional<TestUser> user() const { return user_; }
