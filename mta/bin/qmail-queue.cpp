@@ -1,6 +1,7 @@
 // qmail-queue: message on fd 0, envelope on fd 1; exit 0 only once both are on disk.
 #include "qm/queue/enqueue.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -48,7 +49,8 @@ int main(int argc, char** argv) {
     signal(SIGPIPE, SIG_IGN);
     try {
         auto layout = qm::queue::Layout::from_home();
-        if (::access(layout.root.c_str(), X_OK) != 0)
+        // AT_EACCESS: as a setuid qmailq program the effective uid is what counts.
+        if (::faccessat(AT_FDCWD, layout.root.c_str(), X_OK, AT_EACCESS) != 0)
             return static_cast<int>(qm::QueueExit::queue_dir_trouble);
         qm::queue::EnqueueRequest req;
         req.received_how = received_how();
