@@ -1,0 +1,59 @@
+// condredirect newaddress program [arg...]: if program exits 0, forwards the message to
+// newaddress and stops the .qmail file (exit 99) (condredirect(1)).
+#include "qm/queue_client.hpp"
+#include "qm/tools/child.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace {
+
+int die(int code, const std::string& text) {
+    std::fprintf(stderr, "condredirect: fatal: %s\n", text.c_str());
+    return code;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc > 1 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+        std::puts("usage: condredirect newaddress program [arg...]\n"
+                  "Runs program on the message (stdin, which must be seekable). If it exits 0,\n"
+                  "forwards the message to newaddress with $DTLINE on top and envelope sender\n"
+                  "$SENDER, prints \"condredirect: qp N\" and exits 99. 111 from program (or a\n"
+                  "crash) -> 111; any other exit -> 0. Forwarding trouble: 100 or 111.");
+        return 0;
+    }
+    if (argc < 3) {
+        std::fputs("condredirect: usage: condredirect newaddress program [ arg ... ]\n", stderr);
+        return 100;
+    }
+    try {
+        auto matched = qm::tools::run_condition(std::vector<std::string>(argv + 2, argv + argc));
+        if (!matched)
+            return die(111, matched.error().text);
+        if (!*matched)
+            return 0;
+        // The program read the message; forward it from the start.
+        if (::lseek(0, 0, SEEK_SET) < 0)
+            return die(111, std::string("unable to rewind: ") + std::strerror(errno));
+        const char* sender = std::getenv("SENDER");
+        if (!sender)
+            return die(100, "SENDER not set");
+        const char* dtline = std::getenv("DTLINE");
+        if (!dtline)
+            return die(100, "DTLINE not set");
+        auto queued = qm::queue_message_fd(dtline, 0, qm::Envelope{sender, {argv[1]}});
+        if (!queued)
+            return die(qm::exit_code(queued.error()), queued.error().text);
+        std::fprintf(stderr, "condredirect: qp %ld\n", static_cast<long>(queued->qp));
+        return 99;
+    } catch (const std::exception&) {
+        return die(111, "out of memory");
+    }
+}

@@ -1,0 +1,36 @@
+// qmail-qread: lists every queued message, its sender and its recipients (qmail-qread(8)).
+#include "qm/tools/queue_report.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <new>
+
+int main(int argc, char** argv) {
+    if (argc > 1 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+        std::puts("usage: qmail-qread\n"
+                  "Lists the messages in $QMAILHOME/queue (default /var/qmail), one line each:\n"
+                  "  date GMT  #id  bytes  <sender>  [bouncing]\n"
+                  "then one line per recipient: [done] local|remote address.\n"
+                  "Messages qmail-send has not preprocessed yet are listed after the others.\n"
+                  "Exit 0, or 111 when the queue cannot be read.");
+        return 0;
+    }
+    try {
+        auto routes = qm::tools::load_routes();
+        if (!routes) {
+            std::printf("fatal: %s\n", routes.error().text.c_str());
+            return 111;
+        }
+        auto messages = qm::tools::scan_queue(qm::queue::Layout::from_home(), *routes);
+        if (!messages) {
+            std::printf("fatal: %s\n", messages.error().text.c_str());
+            return 111;
+        }
+        for (const auto& m : *messages)
+            std::fputs(qm::tools::format_qread(m).c_str(), stdout);
+        return std::fflush(stdout) == 0 ? 0 : 111;
+    } catch (const std::exception&) {
+        std::puts("fatal: out of memory");
+        return 111;
+    }
+}
