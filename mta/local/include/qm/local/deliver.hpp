@@ -11,9 +11,10 @@
 
 #include "qm/result.hpp"
 
+#include <sys/types.h>
+
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 
 namespace qm::local {
 
@@ -21,7 +22,7 @@ namespace qm::local {
 struct Report {
     enum class Kind { success, temporary, permanent };
     Kind kind = Kind::temporary;
-    std::string text; // qmail-local's output, e.g. "did 1+0+0/" or the failure reason
+    std::string text; // qmail-local's output, e.g. "did 1+0+0\n" or the failure reason
 
     [[nodiscard]] char letter() const {
         return kind == Kind::success ? 'K' : kind == Kind::temporary ? 'Z' : 'D';
@@ -52,8 +53,18 @@ struct Delivery {
     Recipient who;
 };
 
-// Delivers in the calling process, as the calling uid.
+// Delivers in the calling process, as the calling uid. Report::text is qmail-local's
+// output with its newlines: program output, then "did F+W+P\n" and "qp N\n" after a
+// forward, or the failure text ending in "(#x.y.z)\n". Loggers pass it through
+// qm::log::safe_text.
 [[nodiscard]] Report deliver(const Delivery& d);
+
+struct DeliverOptions {
+    // qmail-local -n: no loop check, nothing delivered; the instructions are listed
+    // ("mbox ./Mailbox", "maildir ./Maildir/", "program ...", "forward ...").
+    bool dry_run = false;
+};
+[[nodiscard]] Report deliver(const Delivery& d, const DeliverOptions& opts);
 // Forks; the child drops to who.uid/who.gid (refusing uid 0 with
 // "ZNot allowed to perform deliveries as root.") and calls deliver(); the report comes back
 // over a pipe. Used by qmail-send when running as root.

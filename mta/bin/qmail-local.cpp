@@ -1,0 +1,143 @@
+// qmail-local: deliver the message on stdin to one local recipient, following its
+// .qmail file (qmail-local(8), dot-qmail(5)).
+#include "qm/local/deliver.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr const char* usage_text =
+    "usage: qmail-local [ -nN ] [--] user homedir local dash ext domain sender defaultdelivery\n";
+
+void put(int fd, const std::string& s) {
+    size_t off = 0;
+    while (off < s.size()) {
+        ssize_t n = ::write(fd, s.data() + off, s.size() - off);
+        if (n <= 0)
+            return;
+        off += static_cast<size_t>(n);
+    }
+}
+
+[[noreturn]] void usage() {
+    put(2, std::string("qmail-local: ") + usage_text);
+    ::_exit(100);
+}
+
+// The message must be re-readable (once per .qmail line); a pipe is spooled first.
+int seekable_stdin() {
+    struct stat st {};
+    if (::fstat(0, &st) == 0 && S_ISREG(st.st_mode))
+        return 0;
+    int m = ::memfd_create("qmail-local-stdin", MFD_CLOEXEC);
+    if (m < 0)
+        return -1;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(0, buf, sizeof buf);
+        if (n == 0)
+            return m;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = ::write(m, buf + off, static_cast<size_t>(n - off));
+            if (w <= 0)
+                return -1;
+            off += w;
+        }
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+        std::fputs(usage_text, stdout);
+        std::fputs(
+            "Delivers the message on stdin to one local recipient by following\n"
+            "homedir/.qmail<dash><ext> (or the -default files), or defaultdelivery when the\n"
+            "user's own address has no .qmail file. Prints \"did F+W+P\" (files, forwards,\n"
+            "programs). Exit 0 delivered, 100 permanent failure, 111 try again later.\n"
+            "  -n  print the instructions instead of following them\n"
+            "  -N  follow them (default)\n",
+            stdout);
+        return 0;
+    }
+    ::umask(077);
+    ::signal(SIGPIPE, SIG_IGN);
+
+    qm::local::DeliverOptions opts;
+    size_t i = 0;
+    for (; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--") {
+            ++i;
+            break;
+        }
+        if (a.size() < 2 || a[0] != '-')
+            break;
+        for (char c : a.substr(1)) {
+            if (c == 'n')
+                opts.dry_run = true;
+            else if (c == 'N')
+                opts.dry_run = false;
+            else
+                usage();
+        }
+    }
+    if (args.size() - i != 8)
+        usage();
+    try {
+        qm::local::Delivery d;
+        d.who.user = args[i];
+        d.who.home = args[i + 1];
+        d.local = args[i + 2];
+        d.who.dash = args[i + 3];
+        d.who.ext = args[i + 4];
+        d.domain = args[i + 5];
+        d.sender = args[i + 6];
+        d.default_delivery = args[i + 7];
+        d.who.uid = ::getuid();
+        d.who.gid = ::getgid();
+        if (d.who.home.empty() || d.who.home[0] != '/')
+            usage();
+        d.message_fd = seekable_stdin();
+        if (d.message_fd < 0) {
+            put(2, "Unable to read message. (#4.3.0)\n");
+            return 111;
+        }
+        auto r = qm::local::deliver(d, opts);
+        switch (r.kind) {
+        case qm::local::Report::Kind::success:
+            put(1, r.text);
+            return 0;
+        case qm::local::Report::Kind::permanent:
+            put(2, r.text);
+            return 100;
+        case qm::local::Report::Kind::temporary:
+            put(2, r.text);
+            return 111;
+        }
+        return 111;
+    } catch (const std::bad_alloc&) {
+        put(2, "Out of memory. (#4.3.0)\n");
+        return 111;
+    } catch (const std::exception& e) {
+        put(2, std::string("qmail-local: internal error: ") + e.what() + " (#4.3.0)\n");
+        return 111;
+    }
+}

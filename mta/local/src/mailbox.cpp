@@ -1,0 +1,253 @@
+// Maildir and mbox delivery (maildir(5), mbox(5), qmail-local(8)).
+#include "internal.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+namespace qm::local::detail {
+
+namespace {
+
+std::string errtext(int err) {
+    return std::strerror(err);
+}
+
+const std::string& hostname_for_maildir() {
+    // Computed once; '/' and ':' cannot appear in a maildir name (maildir(5)).
+    static const std::string host = [] {
+        char buf[256] = {};
+        if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0')
+            return std::string("localhost");
+        std::string h;
+        for (const char* p = buf; *p; ++p) {
+            if (*p == '/')
+                h += "\\057";
+            else if (*p == ':')
+                h += "\\072";
+            else
+                h += *p;
+        }
+        return h;
+    }();
+    return host;
+}
+
+Failure maildir_temp() {
+    return temp("4.3.0", "Temporary error on maildir delivery.");
+}
+
+} // namespace
+
+std::string maildir_unique_name() {
+    static std::atomic<unsigned long> counter{0};
+    timeval tv{};
+    ::gettimeofday(&tv, nullptr);
+    return std::to_string(tv.tv_sec) + ".M" + std::to_string(tv.tv_usec) + "P" +
+           std::to_string(::getpid()) + "Q" + std::to_string(++counter) + "." +
+           hostname_for_maildir();
+}
+
+Status deliver_maildir(int home_fd, const std::string& dir, const Lines& lines, int message_fd) {
+    UniqueFd dfd(::openat(home_fd, dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dfd) {
+        if (open_error_is_temporary(errno) && errno != EACCES && errno != EPERM)
+            return fail(maildir_temp());
+        return fail(temp("4.2.1", "Unable to chdir to maildir."));
+    }
+
+    // O_EXCL on a name no other process or thread can generate; a collision (a clock
+    // step backwards and a recycled pid) just takes another name.
+    std::string name, tmp;
+    UniqueFd fd;
+    for (int tries = 0; tries < 3 && !fd; ++tries) {
+        name = maildir_unique_name();
+        tmp = "tmp/" + name;
+        fd.reset(::openat(dfd.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+        if (!fd && errno != EEXIST)
+            return fail(maildir_temp());
+    }
+    if (!fd)
+        return fail(maildir_temp());
+
+    auto undo = [&](Failure f) {
+        ::unlinkat(dfd.get(), tmp.c_str(), 0);
+        return fail(std::move(f));
+    };
+    if (!write_all(fd.get(), lines.rpline + lines.dtline))
+        return undo(maildir_temp());
+    if (auto c = copy_message(message_fd, fd.get()); !c) {
+        if (c.error().text.starts_with("Unable to read message"))
+            return undo(temp("4.3.0", "Unable to read message."));
+        return undo(maildir_temp());
+    }
+    // The message must be on disk before its name appears in new/.
+    if (::fsync(fd.get()) != 0)
+        return undo(maildir_temp());
+    if (::close(fd.release()) != 0)
+        return undo(maildir_temp());
+
+    const std::string fresh = "new/" + name;
+    // RENAME_NOREPLACE: atomic like link()+unlink() and never overwrites; file systems
+    // without it get the classic link()+unlink().
+    if (::renameat2(dfd.get(), tmp.c_str(), dfd.get(), fresh.c_str(), RENAME_NOREPLACE) != 0) {
+        if (errno != EINVAL && errno != ENOSYS)
+            return undo(maildir_temp());
+        if (::linkat(dfd.get(), tmp.c_str(), dfd.get(), fresh.c_str(), 0) != 0)
+            return undo(maildir_temp());
+        ::unlinkat(dfd.get(), tmp.c_str(), 0);
+    }
+    // The rename is durable only once new/ itself is on disk.
+    UniqueFd newdir(::openat(dfd.get(), "new", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!newdir || ::fsync(newdir.get()) != 0)
+        return fail(maildir_temp());
+    return {};
+}
+
+namespace {
+
+// qmail's gfrom: a line matching ^>*From  gets one more '>' so mbox readers do not take
+// it for a message boundary.
+bool needs_from_quote(std::string_view line) {
+    size_t i = line.find_first_not_of('>');
+    if (i == std::string_view::npos)
+        return false;
+    return line.substr(i).starts_with("From ");
+}
+
+// Blocks for up to 30 seconds, as qmail's alarm(30) around lock_ex. flock() and an
+// OFD fcntl lock: the first excludes qmail-style readers and other threads, the second
+// mutt and Dovecot, which use fcntl locks; OFD locks belong to the open file, so threads
+// in this process exclude each other too.
+Result<bool> lock_mbox(int fd) {
+    using namespace std::chrono;
+    const auto deadline = steady_clock::now() + seconds(30);
+    auto wait = milliseconds(1);
+    bool flocked = false;
+    for (;;) {
+        if (!flocked) {
+            if (::flock(fd, LOCK_EX | LOCK_NB) == 0)
+                flocked = true;
+            else if (errno != EWOULDBLOCK && errno != EINTR)
+                return false; // a file system without locks: qmail goes on unlocked
+        }
+        if (flocked) {
+            struct flock fl {};
+            fl.l_type = F_WRLCK;
+            fl.l_whence = SEEK_SET;
+            if (::fcntl(fd, F_OFD_SETLK, &fl) == 0)
+                return true;
+            if (errno != EAGAIN && errno != EACCES && errno != EINTR)
+                return true; // flock alone still protects against qmail's readers
+        }
+        if (steady_clock::now() >= deadline)
+            return fail(temp("4.3.0", "File has been locked for 30 seconds straight."));
+        std::this_thread::sleep_for(wait);
+        wait = std::min(wait * 2, milliseconds(250));
+    }
+}
+
+} // namespace
+
+Status deliver_mbox(int home_fd, const std::string& path, const Lines& lines, int message_fd) {
+    UniqueFd fd(::openat(home_fd, path.c_str(),
+                         O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0600));
+    if (!fd)
+        return fail(temp("4.2.1", "Unable to open " + path + ": " + errtext(errno) + "."));
+    auto locked = lock_mbox(fd.get());
+    if (!locked)
+        return fail(locked.error());
+    const off_t start = ::lseek(fd.get(), 0, SEEK_END);
+
+    auto undo = [&](Failure f) {
+        // Only a locked file may be cut back: unlocked, another writer may have appended.
+        if (*locked && start >= 0 && ::ftruncate(fd.get(), start) != 0) {
+            // Nothing more to try: the partial message stays, and the retry appends anew.
+        }
+        return fail(std::move(f));
+    };
+    auto write_failed = [&](int err) {
+        return undo(temp("4.3.0", "Unable to write " + path + ": " + errtext(err) + "."));
+    };
+
+    std::string out;
+    out.reserve(1 << 16);
+    out += lines.ufline;
+    out += lines.rpline;
+    out += lines.dtline;
+    auto flush = [&]() -> bool {
+        if (!write_all(fd.get(), out))
+            return false;
+        out.clear();
+        return true;
+    };
+
+    MessageReader reader(message_fd);
+    bool at_line_start = true;
+    std::string pending; // the beginning of a line that may still turn out to be ">*From "
+    for (;;) {
+        auto block = reader.next();
+        if (!block)
+            return undo(block.error());
+        if (block->empty())
+            break;
+        std::string_view b = *block;
+        while (!b.empty()) {
+            if (at_line_start || !pending.empty()) {
+                // Decide on quoting once enough of the line is known.
+                size_t nl = b.find('\n');
+                std::string_view piece =
+                    b.substr(0, nl == std::string_view::npos ? b.size() : nl + 1);
+                pending.append(piece);
+                b.remove_prefix(piece.size());
+                size_t gt = pending.find_first_not_of('>');
+                bool decided = nl != std::string_view::npos ||
+                               (gt != std::string::npos && pending.size() - gt >= 5);
+                if (!decided)
+                    continue;
+                if (needs_from_quote(pending))
+                    out += '>';
+                out += pending;
+                at_line_start = pending.back() == '\n';
+                pending.clear();
+                continue;
+            }
+            size_t nl = b.find('\n');
+            if (nl == std::string_view::npos) {
+                out.append(b);
+                b = {};
+            } else {
+                out.append(b.substr(0, nl + 1));
+                b.remove_prefix(nl + 1);
+                at_line_start = true;
+            }
+        }
+        if (out.size() >= (1 << 16) && !flush())
+            return write_failed(errno);
+    }
+    if (!pending.empty()) {
+        if (needs_from_quote(pending))
+            out += '>';
+        out += pending;
+        at_line_start = false;
+    }
+    // The message ends with a newline, then one blank line separates it from the next.
+    if (!out.empty() ? out.back() != '\n' : !at_line_start)
+        out += '\n';
+    out += '\n';
+    if (!flush())
+        return write_failed(errno);
+    if (::fsync(fd.get()) != 0)
+        return write_failed(errno);
+    return {};
+}
+
+} // namespace qm::local::detail
