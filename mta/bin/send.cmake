@@ -1,0 +1,2 @@
+qm_program(qmail-send qm_send)
+qm_program(qmail-start qm_send)

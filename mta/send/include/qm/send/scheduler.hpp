@@ -1,0 +1,35 @@
+// qmail-send (qmail-send(8)): one event loop that turns todo/N into info/N, local/N and
+// remote/N, schedules one delivery per recipient with qmail's concurrency limits and
+// quadratic retry schedule, checkpoints each finished recipient in place, and sends one
+// QSBMF bounce per message once every recipient is done. Local deliveries run on a worker
+// thread pool through qm::local; remote delivery is not built yet, so remote recipients
+// stay queued and are retried on the remote schedule.
+#pragma once
+
+#include "qm/result.hpp"
+#include "qm/send/bounce.hpp"
+#include "qm/send/routing.hpp"
+
+#include <ctime>
+#include <string>
+
+namespace qm::send {
+
+struct Settings {
+    std::string default_delivery = "./Mailbox"; // qmail-start's aliasempty argument
+    unsigned concurrency_local = 10;            // control/concurrencylocal
+    unsigned concurrency_remote = 20;           // control/concurrencyremote
+    std::time_t queue_lifetime = 604800;        // control/queuelifetime
+    BounceSettings bounce;
+    Routing routing;
+};
+
+// Every control file qmail-send reads at start (qmail-control(5) defaults).
+[[nodiscard]] Result<Settings> load_settings(std::string default_delivery);
+
+// Holds lock/sendmutex and runs until SIGTERM, after which in-flight deliveries finish and
+// the retry schedule is saved in the channel files' mtimes. A failure means it could not
+// start (another qmail-send holds the lock, the queue is missing).
+[[nodiscard]] Status run(Settings settings);
+
+} // namespace qm::send

@@ -1,0 +1,253 @@
+#include "qm/send/store.hpp"
+
+#include "qm/log.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <unordered_set>
+
+namespace qm::send {
+
+using queue::MessageId;
+
+namespace {
+
+// Numeric names in a directory; anything else (editor leftovers, dot files) is ignored.
+std::vector<MessageId> list_ids(const std::string& dir) {
+    std::vector<MessageId> out;
+    DIR* d = ::opendir(dir.c_str());
+    if (!d)
+        return out;
+    while (const dirent* e = ::readdir(d)) {
+        std::string_view name = e->d_name;
+        MessageId id = 0;
+        auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), id);
+        if (ec == std::errc() && ptr == name.data() + name.size() && !name.empty())
+            out.push_back(id);
+    }
+    ::closedir(d);
+    return out;
+}
+
+std::optional<struct stat> stat_of(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return std::nullopt;
+    return st;
+}
+
+bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+void unlink_quiet(const std::string& path) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+        log::warning("unable to unlink " + path);
+}
+
+UniqueFd create_with(const std::string& path, std::string_view data) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd)
+        return fd;
+    if (!write_all(fd.get(), data))
+        return UniqueFd();
+    return fd;
+}
+
+} // namespace
+
+std::vector<MessageId> list_todo(const queue::Layout& q) { return list_ids(q.dir("todo")); }
+
+Result<QueueScan> scan_queue(const queue::Layout& q) {
+    if (!exists(q.dir("info")))
+        return fail(temp("4.3.0", "unable to find " + q.dir("info")));
+    auto todo = list_todo(q);
+    const std::unordered_set<MessageId> in_todo(todo.begin(), todo.end());
+    QueueScan scan;
+    for (unsigned long s = 0; s < queue::split; ++s) {
+        for (MessageId id : list_ids(q.dir("info") + "/" + std::to_string(s))) {
+            if (in_todo.contains(id))
+                continue;
+            const std::string info = q.info(id);
+            auto st = stat_of(info);
+            auto data = read_file(info);
+            if (!st || !data || data->empty() || data->front() != 'F') {
+                log::warning("unable to read " + info + "; leaving the message alone");
+                continue;
+            }
+            QueuedMessage m;
+            m.id = id;
+            m.birth = st->st_mtime;
+            m.sender = data->substr(1, data->find('\0') - 1);
+            const std::string chans[2] = {q.local(id), q.remote(id)};
+            for (int c = 0; c < 2; ++c)
+                if (auto cst = stat_of(chans[c]))
+                    m.channel_mtime[c] = cst->st_mtime;
+            scan.messages.push_back(std::move(m));
+        }
+    }
+    return scan;
+}
+
+std::vector<Preprocessed> preprocess_todo(const queue::Layout& q, const Routing& routing,
+                                          const std::vector<MessageId>& ids) {
+    std::vector<Preprocessed> out;
+    std::vector<UniqueFd> written;
+    for (MessageId id : ids) {
+        const std::string todo = q.todo(id);
+        auto data = read_file(todo);
+        if (!data) {
+            if (errno != ENOENT)
+                log::warning("unable to read " + todo + ": " + data.error().text);
+            continue;
+        }
+        auto entry = parse_todo(*data);
+        if (!entry) {
+            log::warning("unable to process " + todo + ": " + entry.error().text);
+            continue;
+        }
+        auto mess = stat_of(q.mess(id));
+        if (!mess) {
+            log::warning("unable to stat " + q.mess(id) + "; leaving " + todo + " alone");
+            continue;
+        }
+        // A crash during an earlier attempt may have left partial files behind.
+        const std::string info = q.info(id), chans[2] = {q.local(id), q.remote(id)};
+        unlink_quiet(info);
+        unlink_quiet(chans[0]);
+        unlink_quiet(chans[1]);
+
+        std::string records[2];
+        for (const auto& rcpt : entry->recipients) {
+            Route r = route(routing, rcpt);
+            records[r.local ? 0 : 1] += channel_record(r.address);
+        }
+        UniqueFd info_fd = create_with(info, "F" + entry->sender + std::string(1, '\0'));
+        if (!info_fd) {
+            log::warning("unable to write " + info + "; will try again");
+            continue;
+        }
+        Preprocessed p;
+        p.id = id;
+        p.sender = entry->sender;
+        struct stat ist {};
+        p.birth = ::fstat(info_fd.get(), &ist) == 0 ? ist.st_mtime : std::time(nullptr);
+        bool ok = true;
+        std::vector<UniqueFd> fds;
+        fds.push_back(std::move(info_fd));
+        for (int c = 0; c < 2 && ok; ++c) {
+            if (records[c].empty())
+                continue;
+            UniqueFd fd = create_with(chans[c], records[c]);
+            if (!fd) {
+                log::warning("unable to write " + chans[c] + "; will try again");
+                ok = false;
+                break;
+            }
+            p.has_channel[c] = true;
+            fds.push_back(std::move(fd));
+        }
+        if (!ok) {
+            unlink_quiet(info);
+            unlink_quiet(chans[0]);
+            continue;
+        }
+        log::line("new msg " + std::to_string(id));
+        log::line("info msg " + std::to_string(id) + ": bytes " + std::to_string(mess->st_size) +
+                  " from <" + log::safe_text(entry->sender) + "> qp " +
+                  log::safe_text(entry->pid) + " uid " + log::safe_text(entry->uid));
+        for (auto& fd : fds)
+            written.push_back(std::move(fd));
+        out.push_back(std::move(p));
+    }
+    if (out.empty())
+        return out;
+    // The envelope must be on disk before todo/N goes. One syncfs commits a whole batch in
+    // one journal flush instead of one fsync per file.
+    bool synced = true;
+    if (written.size() <= 3) {
+        for (auto& fd : written)
+            synced = synced && ::fsync(fd.get()) == 0;
+    } else {
+        synced = ::syncfs(written.front().get()) == 0;
+    }
+    if (!synced) {
+        log::warning("unable to sync the new envelopes; will try again");
+        return {};
+    }
+    for (const auto& p : out) {
+        unlink_quiet(q.intd(p.id));
+        unlink_quiet(q.todo(p.id));
+    }
+    return out;
+}
+
+Result<std::optional<ChannelFile>> open_channel(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT)
+            return std::optional<ChannelFile>{};
+        return fail(from_errno(errno, "unable to open " + path));
+    }
+    auto data = read_all(fd.get());
+    if (!data)
+        return fail(temp("4.3.0", "unable to read " + path + ": " + data.error().text));
+    ChannelFile f{std::move(fd), parse_channel(*data)};
+    return std::optional<ChannelFile>{std::move(f)};
+}
+
+bool mark_done(int fd, off_t offset) { return ::pwrite(fd, "D", 1, offset) == 1; }
+
+Status append_bounce(const queue::Layout& q, MessageId id, std::string_view record) {
+    const std::string path = q.bounce(id);
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
+    if (!fd)
+        return fail(from_errno(errno, "unable to open " + path));
+    if (auto s = write_all(fd.get(), record); !s)
+        return s;
+    return fsync_fd(fd.get(), path);
+}
+
+bool save_retry_time(const std::string& path, std::time_t when) {
+    const timespec ts[2] = {{when, 0}, {when, 0}};
+    return ::utimensat(AT_FDCWD, path.c_str(), ts, 0) == 0 || errno == ENOENT;
+}
+
+void cleanup_stale(const queue::Layout& q, std::time_t now) {
+    auto old = [now](const std::string& path) {
+        auto st = stat_of(path);
+        return !st || now - st->st_mtime > ossified;
+    };
+    DIR* d = ::opendir(q.dir("pid").c_str());
+    if (d) {
+        std::vector<std::string> stale;
+        while (const dirent* e = ::readdir(d)) {
+            std::string name = e->d_name;
+            if (name != "." && name != ".." && old(q.dir("pid") + "/" + name))
+                stale.push_back(q.dir("pid") + "/" + name);
+        }
+        ::closedir(d);
+        for (const auto& p : stale)
+            unlink_quiet(p);
+    }
+    // An intd/N without todo/N is a qmail-queue that died before its commit point.
+    for (MessageId id : list_ids(q.dir("intd"))) {
+        if (exists(q.todo(id)) || !old(q.mess(id)) || !old(q.intd(id)))
+            continue;
+        unlink_quiet(q.intd(id));
+        unlink_quiet(q.mess(id));
+    }
+    // A mess/N with no envelope at all: qmail-queue died before writing intd/N.
+    for (unsigned long s = 0; s < queue::split; ++s)
+        for (MessageId id : list_ids(q.dir("mess") + "/" + std::to_string(s))) {
+            if (exists(q.intd(id)) || exists(q.todo(id)) || exists(q.info(id)) ||
+                !old(q.mess(id)))
+                continue;
+            unlink_quiet(q.mess(id));
+        }
+}
+
+} // namespace qm::send
