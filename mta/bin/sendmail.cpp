@@ -1,0 +1,60 @@
+// sendmail: the compatibility wrapper for programs that expect Sendmail; becomes
+// qmail-inject, qmail-qread (-bp, mailq) or qmail-smtpd (-bs) as qmail's sendmail does.
+#include "qm/inject/wrappers.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr const char* help_text =
+    "  -t        recipients from the To/Cc/Bcc header as well (qmail-inject -H)\n"
+    "  -f sender envelope sender; the From: line uses it too\n"
+    "  -F name   full name for the From: line\n"
+    "  -bp       list the queue (qmail-qread); also when invoked as mailq\n"
+    "  -bs       speak SMTP on stdin/stdout (qmail-smtpd)\n"
+    "  -bm       deliver a message from stdin (default)\n"
+    "Ignored: -i -oi -od* -oe* -om -v -x -m -e* -B* -p* -E -J.\n"
+    "Invoked as newaliases it refuses: use the newaliases program instead.\n";
+
+std::string basename_of(const char* argv0) {
+    std::string s = argv0 ? argv0 : "sendmail";
+    auto slash = s.rfind('/');
+    return slash == std::string::npos ? s : s.substr(slash + 1);
+}
+
+int run(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (!args.empty() && args[0] == "--help") {
+        std::printf("usage: %s\n%s", std::string(qm::inject::sendmail_usage).c_str(), help_text);
+        return 0;
+    }
+    auto plan =
+        qm::inject::sendmail_plan(basename_of(argv[0]), args, std::getenv("PROTO") != nullptr);
+    if (!plan) {
+        std::fprintf(
+            stderr, "sendmail: %s%s\n",
+            plan.error().text.starts_with("usage") ? "" : "fatal: ", plan.error().text.c_str());
+        return qm::exit_code(plan.error());
+    }
+    qm::Failure f = qm::inject::exec_program(*plan);
+    std::fprintf(stderr, "sendmail: fatal: %s\n", f.text.c_str());
+    return qm::exit_code(f);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::bad_alloc&) {
+        std::fputs("sendmail: fatal: out of memory\n", stderr);
+        return 111;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "sendmail: fatal: internal error: %s\n", e.what());
+        return 111;
+    }
+}
