@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark our MTA against Postfix on this machine: bench/run.sh [N_MESSAGES]
-# Installs Postfix if missing, builds the project (script/build -> build/bin) and the injection
+# Installs Postfix if missing, builds our programs (into build/bin, like script/build) and the injection
 # driver, runs the three cases for both MTAs and rewrites the generated block of bench/RESULTS.md.
 # Needs root (or sudo): it installs and reconfigures the system's Postfix.
 # Environment: see bench/bench.py (RUNS, CASES, MTAS, QM_BIN, SKIP_BUILD=1, ...).
@@ -11,7 +11,7 @@ export N_MESSAGES="${1:-${N_MESSAGES:-20000}}"
 as_root=()
 if [ "$(id -u)" -ne 0 ]; then
   command -v sudo >/dev/null || { echo "run.sh: needs root or sudo" >&2; exit 111; }
-  as_root=(sudo --preserve-env=N_MESSAGES,N_MAILDIRS,N_DISCARD,RUNS,WORKERS,CASES,MTAS,QM_BIN,DRIVER,TIMEOUT,STALL,RESULTS,BENCH_USER)
+  as_root=(sudo --preserve-env=N_MESSAGES,N_MAILDIRS,N_DISCARD,RUNS,RUNS_FANOUT,WORKERS,CASES,MTAS,QM_BIN,DRIVER,TIMEOUT,STALL,RESULTS,RAW,BENCH_USER)
 fi
 
 if ! command -v postconf >/dev/null || ! [ -x /usr/sbin/postfix ]; then
@@ -21,8 +21,16 @@ if ! command -v postconf >/dev/null || ! [ -x /usr/sbin/postfix ]; then
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix
 fi
 
+# Only the programs the benchmark runs (a full script/build also compiles every test); the
+# configure step is script/build's.
+programs=(qmail-install qmail-queue qmail-inject sendmail qmail-start qmail-send qmail-local qmail-newu)
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  script/build
+  if [ ! -f build/CMakeCache.txt ]; then
+    generator=()
+    command -v ninja >/dev/null && generator=(-G Ninja)
+    cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  fi
+  cmake --build build -j"$(nproc)" --target "${programs[@]}"
 fi
 export QM_BIN="${QM_BIN:-$PWD/build/bin}"
 export DRIVER="${DRIVER:-$PWD/build/bench/inject_driver}"
