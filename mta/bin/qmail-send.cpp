@@ -9,13 +9,12 @@
 
 int main(int argc, char** argv) {
     if (argc > 1 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
-        std::puts(
-            "usage: qmail-send [aliasempty]\n"
-            "Delivers the messages in $QMAILHOME/queue (default /var/qmail/queue).\n"
-            "aliasempty is the default delivery for addresses without a .qmail file\n"
-            "(default ./Mailbox; e.g. ./Maildir/). Usually started by qmail-start.\n"
-            "Activity log on stderr. Signals: TERM finish deliveries and exit, ALRM retry\n"
-            "everything now, HUP reread control/locals and control/virtualdomains.");
+        std::puts("usage: qmail-send [aliasempty]\n"
+                  "Delivers the messages in $QMAILHOME/queue (default /var/qmail/queue).\n"
+                  "aliasempty is the default delivery for addresses without a .qmail file\n"
+                  "(default ./Mailbox; e.g. ./Maildir/). Usually started by qmail-start.\n"
+                  "Activity log on stderr. Signals: TERM finish deliveries and exit, ALRM retry\n"
+                  "everything now, HUP reread control/locals and control/virtualdomains.");
         return 0;
     }
     try {

@@ -16,7 +16,9 @@ std::unordered_set<std::string> domain_set(const std::vector<std::string>& lines
 
 } // namespace
 
-void Routing::set_locals(const std::vector<std::string>& lines) { locals = domain_set(lines); }
+void Routing::set_locals(const std::vector<std::string>& lines) {
+    locals = domain_set(lines);
+}
 void Routing::set_percenthack(const std::vector<std::string>& lines) {
     percenthack = domain_set(lines);
 }

@@ -11,6 +11,7 @@
 #include "qm/send/retry.hpp"
 #include "qm/send/store.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
@@ -61,10 +62,10 @@ Result<Settings> load_settings(std::string default_delivery) {
     auto host = control::read_line_or_me("bouncehost");
     auto dbto = control::read_line_or("doublebounceto", "postmaster");
     auto dbhost = control::read_line_or_me("doublebouncehost");
-    for (const Failure* f : {cl ? nullptr : &cl.error(), cr ? nullptr : &cr.error(),
-                             life ? nullptr : &life.error(), from ? nullptr : &from.error(),
-                             host ? nullptr : &host.error(), dbto ? nullptr : &dbto.error(),
-                             dbhost ? nullptr : &dbhost.error()})
+    for (const Failure* f :
+         {cl ? nullptr : &cl.error(), cr ? nullptr : &cr.error(), life ? nullptr : &life.error(),
+          from ? nullptr : &from.error(), host ? nullptr : &host.error(),
+          dbto ? nullptr : &dbto.error(), dbhost ? nullptr : &dbhost.error()})
         if (f)
             return fail(*f);
     s.concurrency_local = *cl;
@@ -138,9 +139,14 @@ local::Report deliver_one(const LocalJob& job) {
 class Scheduler {
 public:
     explicit Scheduler(Settings s)
-        : settings_(std::move(s)), layout_(queue::Layout::from_home())
-        , pool_(std::max(1u, settings_.concurrency_local)), trigger_(io_), signals_(io_)
-        , retry_timer_(io_), rescan_timer_(io_), cleanup_timer_(io_) {}
+        : settings_(std::move(s))
+        , layout_(queue::Layout::from_home())
+        , pool_(std::max(1u, settings_.concurrency_local))
+        , trigger_(io_)
+        , signals_(io_)
+        , retry_timer_(io_)
+        , rescan_timer_(io_)
+        , cleanup_timer_(io_) {}
 
     Status start();
     void run() {
@@ -176,6 +182,9 @@ private:
     Settings settings_;
     queue::Layout layout_;
     asio::io_context io_;
+    // Deliveries on the pool post their reports back later; until finish() the loop must
+    // not run out of work while only they are pending.
+    asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
     asio::thread_pool pool_;
     UniqueFd lock_fd_;
     UniqueFd trigger_write_; // keeps a writer so the FIFO never reads EOF
@@ -247,17 +256,17 @@ Status Scheduler::start() {
 }
 
 void Scheduler::read_trigger() {
-    trigger_.async_read_some(asio::buffer(trigger_buf_), [this](boost::system::error_code ec,
-                                                                size_t) {
-        if (ec == asio::error::operation_aborted || exiting_)
-            return;
-        want_todo();
-        if (!ec)
-            read_trigger();
-        else
-            log::warning("unable to read lock/trigger: " + ec.message() +
-                         "; relying on the periodic todo scan");
-    });
+    trigger_.async_read_some(asio::buffer(trigger_buf_),
+                             [this](boost::system::error_code ec, size_t) {
+                                 if (ec == asio::error::operation_aborted || exiting_)
+                                     return;
+                                 want_todo();
+                                 if (!ec)
+                                     read_trigger();
+                                 else
+                                     log::warning("unable to read lock/trigger: " + ec.message() +
+                                                  "; relying on the periodic todo scan");
+                             });
 }
 
 void Scheduler::arm_rescan() {
@@ -473,12 +482,8 @@ void Scheduler::start_local(Pass& p) {
     log::line("starting delivery " + std::to_string(dnum) + ": msg " + std::to_string(p.id) +
               " to local " + log::safe_text(rcpt));
     auto parts = address::split(rcpt);
-    LocalJob job{layout_.mess(p.id),
-                 verp_expand(m.sender, rcpt),
-                 std::move(parts.local),
-                 std::move(parts.domain),
-                 settings_.default_delivery,
-                 ::geteuid() == 0};
+    LocalJob job{layout_.mess(p.id),      verp_expand(m.sender, rcpt), std::move(parts.local),
+                 std::move(parts.domain), settings_.default_delivery,  ::geteuid() == 0};
     asio::post(pool_, [this, job = std::move(job), pass = &p, index, dnum] {
         local::Report r = deliver_one(job);
         asio::post(io_, [this, pass, index, dnum, r = std::move(r)] {
@@ -560,8 +565,7 @@ void Scheduler::run_remote(std::time_t now) {
         MessageId id = ready.front();
         ready.pop_front();
         auto it = messages_.find(id);
-        if (it == messages_.end() ||
-            it->second.ch[chan_remote].phase != ChannelState::Phase::ready)
+        if (it == messages_.end() || it->second.ch[chan_remote].phase != ChannelState::Phase::ready)
             continue;
         Message& m = it->second;
         auto loaded = open_channel(layout_.remote(id));
@@ -679,16 +683,15 @@ void Scheduler::finish() {
             const auto& ch = m.ch[c];
             if (ch.phase == ChannelState::Phase::none)
                 continue;
-            const std::time_t when =
-                ch.phase == ChannelState::Phase::waiting ? ch.next_retry : now;
-            const std::string path =
-                c == chan_local ? layout_.local(id) : layout_.remote(id);
+            const std::time_t when = ch.phase == ChannelState::Phase::waiting ? ch.next_retry : now;
+            const std::string path = c == chan_local ? layout_.local(id) : layout_.remote(id);
             if (!save_retry_time(path, when))
                 log::warning("unable to save the retry time of " + path);
         }
     log::line("status: local 0/" + std::to_string(settings_.concurrency_local) + " remote 0/" +
               std::to_string(settings_.concurrency_remote) + " exitasap");
     signals_.cancel();
+    work_.reset();
     io_.stop();
 }
 

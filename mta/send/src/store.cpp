@@ -41,7 +41,9 @@ std::optional<struct stat> stat_of(const std::string& path) {
     return st;
 }
 
-bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+bool exists(const std::string& path) {
+    return ::access(path.c_str(), F_OK) == 0;
+}
 
 void unlink_quiet(const std::string& path) {
     if (::unlink(path.c_str()) != 0 && errno != ENOENT)
@@ -59,7 +61,9 @@ UniqueFd create_with(const std::string& path, std::string_view data) {
 
 } // namespace
 
-std::vector<MessageId> list_todo(const queue::Layout& q) { return list_ids(q.dir("todo")); }
+std::vector<MessageId> list_todo(const queue::Layout& q) {
+    return list_ids(q.dir("todo"));
+}
 
 Result<QueueScan> scan_queue(const queue::Layout& q) {
     if (!exists(q.dir("info")))
@@ -157,8 +161,8 @@ std::vector<Preprocessed> preprocess_todo(const queue::Layout& q, const Routing&
         }
         log::line("new msg " + std::to_string(id));
         log::line("info msg " + std::to_string(id) + ": bytes " + std::to_string(mess->st_size) +
-                  " from <" + log::safe_text(entry->sender) + "> qp " +
-                  log::safe_text(entry->pid) + " uid " + log::safe_text(entry->uid));
+                  " from <" + log::safe_text(entry->sender) + "> qp " + log::safe_text(entry->pid) +
+                  " uid " + log::safe_text(entry->uid));
         for (auto& fd : fds)
             written.push_back(std::move(fd));
         out.push_back(std::move(p));
@@ -199,7 +203,9 @@ Result<std::optional<ChannelFile>> open_channel(const std::string& path) {
     return std::optional<ChannelFile>{std::move(f)};
 }
 
-bool mark_done(int fd, off_t offset) { return ::pwrite(fd, "D", 1, offset) == 1; }
+bool mark_done(int fd, off_t offset) {
+    return ::pwrite(fd, "D", 1, offset) == 1;
+}
 
 Status append_bounce(const queue::Layout& q, MessageId id, std::string_view record) {
     const std::string path = q.bounce(id);
@@ -243,8 +249,7 @@ void cleanup_stale(const queue::Layout& q, std::time_t now) {
     // A mess/N with no envelope at all: qmail-queue died before writing intd/N.
     for (unsigned long s = 0; s < queue::split; ++s)
         for (MessageId id : list_ids(q.dir("mess") + "/" + std::to_string(s))) {
-            if (exists(q.intd(id)) || exists(q.todo(id)) || exists(q.info(id)) ||
-                !old(q.mess(id)))
+            if (exists(q.intd(id)) || exists(q.todo(id)) || exists(q.info(id)) || !old(q.mess(id)))
                 continue;
             unlink_quiet(q.mess(id));
         }

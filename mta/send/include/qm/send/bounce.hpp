@@ -21,7 +21,7 @@ namespace qm::send {
 
 struct BounceSettings {
     std::string bouncefrom = "MAILER-DAEMON";
-    std::string bouncehost;       // default control/me
+    std::string bouncehost; // default control/me
     std::string doublebounceto = "postmaster";
     std::string doublebouncehost; // default control/me
 };

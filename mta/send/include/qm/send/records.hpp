@@ -5,9 +5,10 @@
 
 #include "qm/result.hpp"
 
+#include <sys/types.h>
+
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 #include <vector>
 
 namespace qm::send {

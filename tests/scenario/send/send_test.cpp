@@ -1,0 +1,420 @@
+// qmail-send end to end: the real qmail-queue queues, the real qmail-send delivers through
+// qm::local into virtual users' maildirs and programs, as the unprivileged test user.
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <filesystem>
+#include <regex>
+#include <thread>
+
+using namespace std::string_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+size_t count_of(const std::string& haystack, const std::string& needle) {
+    size_t n = 0;
+    for (size_t pos = haystack.find(needle); pos != std::string::npos;
+         pos = haystack.find(needle, pos + 1))
+        ++n;
+    return n;
+}
+
+std::vector<std::string> files_under(const std::string& dir) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (auto& e : fs::recursive_directory_iterator(dir, ec))
+        if (e.is_regular_file())
+            out.push_back(fs::relative(e.path(), dir).string());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// A mail root with qmail-send running (started and stopped by the test).
+struct Mta {
+    qmtest::MailRoot root;
+    std::unique_ptr<qmtest::Daemon> send;
+    int starts = 0;
+    std::string log_name;
+
+    void start(const std::string& aliasempty = "./Maildir/") {
+        log_name = "send" + std::to_string(++starts) + ".log";
+        send = root.start({qmtest::bin("qmail-send"), aliasempty}, log_name);
+        REQUIRE(qmtest::wait_for([&] { return log().find("status: local") != std::string::npos; }));
+    }
+    [[nodiscard]] std::string log() const {
+        return send ? send->log() : qmtest::slurp(root / log_name);
+    }
+    bool wait_log(const std::string& text, size_t times = 1,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(20)) const {
+        return qmtest::wait_for([&] { return count_of(log(), text) >= times; }, timeout);
+    }
+    int stop(int sig = SIGTERM) {
+        int st = send->stop(sig);
+        last_log = qmtest::slurp(root / log_name);
+        send.reset();
+        return st;
+    }
+    std::string last_log;
+
+    // Queues a message; returns its id (the todo/ name is not visible once qmail-send
+    // took it, so the id comes from the log line "new msg N").
+    void inject(const std::string& sender, const std::vector<std::string>& rcpts,
+                const std::string& body = "Subject: test\n\nhello\n") {
+        std::string env = "F" + sender + '\0';
+        for (const auto& r : rcpts)
+            env += "T" + r + '\0';
+        env += '\0';
+        auto r = root.run({qmtest::bin("qmail-queue")}, {.stdin_data = body, .fd1_input = env});
+        REQUIRE(r.exit_code == 0);
+    }
+    [[nodiscard]] std::vector<std::string> maildir(const std::string& user) const {
+        return qmtest::list_dir(root / ("users/" + user + "/Maildir/new"));
+    }
+    [[nodiscard]] std::string only_message(const std::string& user) const {
+        auto m = maildir(user);
+        REQUIRE(m.size() == 1);
+        return qmtest::slurp(root / ("users/" + user + "/Maildir/new/" + m[0]));
+    }
+    void dot_qmail(const std::string& user, const std::string& ext, const std::string& text) {
+        std::string path = root / ("users/" + user + "/.qmail" + ext);
+        qmtest::spit(path, text, 0644);
+        root.give_to_user(path);
+    }
+    // The message id from the first "new msg N" line.
+    [[nodiscard]] std::string first_id() const {
+        std::smatch m;
+        std::string l = log();
+        REQUIRE(std::regex_search(l, m, std::regex("new msg ([0-9]+)")));
+        return m[1];
+    }
+    [[nodiscard]] std::string queue_file(const std::string& dir, const std::string& id) const {
+        return root / ("queue/" + dir + "/" + std::to_string(std::stoul(id) % 23) + "/" + id);
+    }
+    [[nodiscard]] bool queue_empty() const {
+        for (const char* d : {"mess", "info", "local", "remote", "todo", "intd", "bounce"})
+            if (!files_under(root / ("queue/"s + d)).empty())
+                return false;
+        return true;
+    }
+};
+
+void set_mtime(const std::string& path, std::time_t t) {
+    const timeval tv[2] = {{t, 0}, {t, 0}};
+    REQUIRE(::utimes(path.c_str(), tv) == 0);
+}
+
+std::time_t mtime_of(const std::string& path) {
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    return st.st_mtime;
+}
+
+} // namespace
+
+TEST_CASE("qmail-send delivers to a virtual user's maildir and logs qmail's lines",
+          "[scenario][send]") {
+    Mta m;
+    m.root.add_user("bob");
+    m.start();
+    m.inject("alice@far.example", {"bob@test.example"}, "Subject: hi\n\nhello bob\n");
+    REQUIRE(m.wait_log("end msg "));
+    const std::string msg = m.only_message("bob");
+    CHECK(msg.rfind("Return-Path: <alice@far.example>\nDelivered-To: bob@test.example\n"
+                    "Received: (qmail ",
+                    0) == 0);
+    CHECK(msg.ends_with("\nSubject: hi\n\nhello bob\n"));
+    const std::string id = m.first_id();
+    const std::string log = m.log();
+    CHECK(std::regex_search(log, std::regex("\ninfo msg " + id +
+                                            ": bytes [0-9]+ from <alice@far.example> qp "
+                                            "[0-9]+ uid [0-9]+\n")));
+    CHECK(log.find("starting delivery 1: msg " + id + " to local bob@test.example\n") !=
+          std::string::npos);
+    CHECK(log.find("delivery 1: success: did_1+0+0/\n") != std::string::npos);
+    CHECK(log.find("status: local 1/10 remote 0/20\n") != std::string::npos);
+    CHECK(log.find("end msg " + id + "\n") != std::string::npos);
+    CHECK(m.queue_empty());
+    CHECK(WEXITSTATUS(m.stop()) == 0);
+    CHECK(m.last_log.find("exitasap") != std::string::npos);
+}
+
+TEST_CASE("qmail-send: one message to many recipients", "[scenario][send]") {
+    Mta m;
+    std::vector<std::string> rcpts;
+    for (int i = 0; i < 40; ++i) {
+        m.root.add_user("u" + std::to_string(i));
+        rcpts.push_back("u" + std::to_string(i) + "@test.example");
+    }
+    m.start();
+    m.inject("alice@far.example", rcpts);
+    REQUIRE(m.wait_log("end msg "));
+    for (int i = 0; i < 40; ++i)
+        CHECK(m.maildir("u" + std::to_string(i)).size() == 1);
+    CHECK(count_of(m.log(), ": success: ") == 40);
+    CHECK(m.queue_empty());
+}
+
+TEST_CASE("qmail-send: queued before start, then many messages", "[scenario][send]") {
+    Mta m;
+    m.root.add_user("bob");
+    m.inject("a@far.example", {"bob@test.example"}); // in todo/ before qmail-send runs
+    m.start();
+    for (int i = 0; i < 30; ++i)
+        m.inject("a@far.example", {"bob@test.example"});
+    REQUIRE(m.wait_log("end msg ", 31));
+    CHECK(m.maildir("bob").size() == 31);
+    CHECK(m.queue_empty());
+}
+
+TEST_CASE("qmail-send: locals and virtualdomains routing, SIGHUP rereads them",
+          "[scenario][send]") {
+    Mta m;
+    m.root.add_user("bob");
+    m.root.add_user("carol-x");
+    m.root.add_user("dave-y");
+    m.root.control("locals", "test.example\nother.example\n");
+    m.root.control("virtualdomains", "virt.example:carol\nexcept.virt.example:\n");
+    m.start();
+    m.inject("a@far.example", {"bob@Other.Example", "x@virt.example"});
+    REQUIRE(m.wait_log("end msg "));
+    CHECK(m.only_message("bob").find("Delivered-To: bob@Other.Example\n") != std::string::npos);
+    CHECK(m.only_message("carol-x").find("Delivered-To: carol-x@virt.example\n") !=
+          std::string::npos);
+
+    m.root.control("virtualdomains", "virt2.example:dave\n");
+    ::kill(m.send->pid(), SIGHUP);
+    // The HUP is handled before the trigger from the next injection.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    m.inject("a@far.example", {"y@virt2.example"});
+    REQUIRE(m.wait_log("end msg ", 2));
+    CHECK(m.maildir("dave-y").size() == 1);
+}
+
+TEST_CASE("qmail-send: a deferral is retried on SIGALRM, not before", "[scenario][send]") {
+    Mta m;
+    m.root.add_user("bob");
+    m.dot_qmail("bob", "",
+                "|if test -f tried; then echo second time lucky; exit 0; fi; touch tried; "
+                "echo not yet; exit 111\n");
+    m.start();
+    m.inject("a@far.example", {"bob@test.example"});
+    REQUIRE(m.wait_log("delivery 1: deferral: not_yet/\n"));
+    // The next attempt is 100 s after birth: nothing happens on its own in the meantime.
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    CHECK(m.log().find("starting delivery 2") == std::string::npos);
+    ::kill(m.send->pid(), SIGALRM);
+    REQUIRE(m.wait_log("delivery 2: success: second_time_lucky/did_0+0+1/\n"));
+    REQUIRE(m.wait_log("end msg "));
+    CHECK(m.queue_empty());
+}
+
+TEST_CASE("qmail-send: a permanent failure bounces in QSBMF to the sender", "[scenario][send]") {
+    Mta m;
+    m.root.add_user("alice");
+    m.root.add_user("bob");
+    m.root.add_user("carol");
+    m.dot_qmail("bob", "", "|echo no thanks; exit 100\n");
+    m.start();
+    m.inject("alice@test.example", {"bob@test.example", "carol@test.example"},
+             "Subject: original\n\nthe body\n");
+    REQUIRE(m.wait_log("end msg ", 2)); // the message, then its bounce
+    CHECK(m.maildir("carol").size() == 1);
+    const std::string b = m.only_message("alice");
+    CHECK(b.rfind("Return-Path: <>\nDelivered-To: alice@test.example\nReceived: (qmail ", 0) == 0);
+    auto date = b.find("\nDate: ");
+    REQUIRE(date != std::string::npos);
+    const std::string after_date = b.substr(b.find('\n', date + 1) + 1);
+    const std::string expected =
+        "From: MAILER-DAEMON@test.example\n"
+        "To: alice@test.example\n"
+        "Subject: failure notice\n"
+        "\n"
+        "Hi. This is the qmail-send program at test.example.\n"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+        "This is a permanent error; I've given up. Sorry it didn't work out.\n"
+        "\n"
+        "<bob@test.example>:\n"
+        "no thanks\n"
+        "\n"
+        "--- Below this line is a copy of the message.\n"
+        "\n"
+        "Return-Path: <alice@test.example>\n"
+        "Received: (qmail ";
+    CHECK(after_date.substr(0, expected.size()) == expected);
+    CHECK(after_date.ends_with("\nSubject: original\n\nthe body\n"));
+    CHECK(std::regex_search(m.log(), std::regex("\ndelivery [0-9]+: failure: no_thanks/\n")));
+    CHECK(std::regex_search(m.log(), std::regex("\nbounce msg " + m.first_id() + " qp [0-9]+\n")));
+    CHECK(m.queue_empty());
+}
+
+TEST_CASE("qmail-send: double bounce to postmaster, triple bounce discarded", "[scenario][send]") {
+    Mta m;
+    m.root.add_user("bob");
+    m.root.add_user("postmaster");
+    m.dot_qmail("bob", "", "|echo gone; exit 100\n");
+    m.start();
+    m.inject("", {"bob@test.example"}, "Subject: a bounce\n\nbounce body\n");
+    REQUIRE(m.wait_log("end msg ", 2));
+    const std::string b = m.only_message("postmaster");
+    CHECK(b.rfind("Return-Path: <#@[]>\n", 0) == 0);
+    CHECK(b.find("\nTo: postmaster@test.example\nSubject: failure notice\n\n"
+                 "Hi. This is the qmail-send program at test.example.\n"
+                 "I tried to deliver a bounce message to this address, but the bounce bounced!\n"
+                 "\n<bob@test.example>:\ngone\n\n"
+                 "--- Below this line is the original bounce.\n\nReturn-Path: <>\n") !=
+          std::string::npos);
+
+    m.inject("#@[]", {"bob@test.example"});
+    REQUIRE(m.wait_log("triple bounce: discarding bounce/"));
+    REQUIRE(m.wait_log("end msg ", 3));
+    CHECK(m.maildir("postmaster").size() == 1);
+    CHECK(m.queue_empty());
+}
+
+TEST_CASE("qmail-send: queuelifetime turns the last deferral into a bounce", "[scenario][send]") {
+    Mta m;
+    m.root.add_user("alice");
+    m.root.add_user("bob");
+    m.dot_qmail("bob", "", "|echo try later; exit 111\n");
+    m.start();
+    m.inject("alice@test.example", {"bob@test.example"});
+    REQUIRE(m.wait_log("delivery 1: deferral: try_later/\n"));
+    const std::string id = m.first_id();
+    CHECK(WEXITSTATUS(m.stop()) == 0);
+    // The schedule was saved: the next local attempt is 100 s after birth.
+    const std::time_t birth = mtime_of(m.queue_file("info", id));
+    CHECK(mtime_of(m.queue_file("local", id)) == birth + 100);
+    const std::time_t old = std::time(nullptr) - 8 * 86400;
+    set_mtime(m.queue_file("info", id), old);
+    set_mtime(m.queue_file("local", id), old);
+    m.start();
+    REQUIRE(m.wait_log("end msg ", 2));
+    CHECK(std::regex_search(m.log(), std::regex("\ndelivery 1: failure: try_later/I'm_not_going_to_"
+                                                "try_again;_this_message_has_been_in_the_queue_"
+                                                "too_long./\n")));
+    CHECK(m.only_message("alice").find(
+              "\n<bob@test.example>:\ntry later\nI'm not going to try again; this message has "
+              "been in the queue too long.\n\n--- Below this line is a copy of the message.\n") !=
+          std::string::npos);
+    CHECK(m.queue_empty());
+}
+
+TEST_CASE("qmail-send: a restart never repeats a finished delivery", "[scenario][send]") {
+    Mta m;
+    for (const char* u : {"a", "b", "c"})
+        m.root.add_user(u);
+    m.root.control("concurrencylocal", "1\n");
+    m.dot_qmail("b", "", "|touch started; while test ! -f go; do sleep 0.05; done; exit 0\n");
+    m.start();
+    m.inject("x@far.example", {"a@test.example", "b@test.example", "c@test.example"});
+    REQUIRE(qmtest::wait_for([&] { return fs::exists(m.root / "users/b/started"); }));
+    CHECK(m.maildir("a").size() == 1);
+    const std::string id = m.first_id();
+    m.stop(SIGKILL); // no chance to save anything
+    auto local = qmtest::slurp(m.queue_file("local", id));
+    CHECK(local == "Da@test.example\0Tb@test.example\0Tc@test.example\0"s);
+    qmtest::spit(m.root / "users/b/go", "");
+    m.root.give_to_user(m.root / "users/b/go");
+    m.start();
+    REQUIRE(m.wait_log("end msg " + id));
+    CHECK(m.log().find("to local a@test.example") == std::string::npos);
+    CHECK(m.log().find("to local b@test.example") != std::string::npos);
+    CHECK(m.maildir("a").size() == 1);
+    CHECK(m.maildir("c").size() == 1);
+    CHECK(m.queue_empty());
+}
+
+TEST_CASE("qmail-send: SIGTERM finishes in-flight deliveries first", "[scenario][send]") {
+    Mta m;
+    m.root.add_user("b");
+    m.dot_qmail("b", "", "|touch started; sleep 1; echo finished; exit 0\n");
+    m.start();
+    m.inject("x@far.example", {"b@test.example"});
+    REQUIRE(qmtest::wait_for([&] { return fs::exists(m.root / "users/b/started"); }));
+    ::kill(m.send->pid(), SIGTERM); // the process only, not the delivery's group
+    INFO(m.log());
+    REQUIRE(m.wait_log("exitasap"));
+    CHECK(m.log().find("delivery 1: success: finished/did_0+0+1/\n") != std::string::npos);
+    CHECK(WEXITSTATUS(m.stop()) == 0);
+    CHECK(m.queue_empty());
+}
+
+TEST_CASE("qmail-send: remote recipients stay queued", "[scenario][send]") {
+    Mta m;
+    m.root.add_user("bob");
+    m.start();
+    m.inject("a@far.example", {"someone@far.example", "bob@test.example"});
+    REQUIRE(m.wait_log(": deferral: remote_delivery_is_not_available_in_this_build;"));
+    REQUIRE(m.wait_log(": success: did_1+0+0/"));
+    const std::string id = m.first_id();
+    CHECK(std::regex_search(m.log(), std::regex("\nstarting delivery ([0-9]+): msg " + id +
+                                                " to remote someone@far.example\ndelivery \\1: "
+                                                "deferral: remote_delivery_is_not_available")));
+    CHECK(m.maildir("bob").size() == 1);
+    CHECK(WEXITSTATUS(m.stop()) == 0);
+    CHECK(m.last_log.find("end msg") == std::string::npos);
+    // Still queued, with the next remote attempt (400 s after birth) saved.
+    const std::time_t birth = mtime_of(m.queue_file("info", id));
+    CHECK(mtime_of(m.queue_file("remote", id)) == birth + 400);
+    CHECK(qmtest::slurp(m.queue_file("remote", id)) == "Tsomeone@far.example\0"s);
+    CHECK(fs::exists(m.queue_file("mess", id)));
+    CHECK_FALSE(fs::exists(m.queue_file("local", id)));
+    m.start();
+    ::kill(m.send->pid(), SIGALRM);
+    REQUIRE(m.wait_log("deferral: remote_delivery_is_not_available"));
+    CHECK(m.log().find("bounce msg") == std::string::npos);
+}
+
+TEST_CASE("qmail-send: VERP sender is expanded per recipient", "[scenario][send]") {
+    Mta m;
+    m.root.add_user("bob");
+    m.dot_qmail("bob", "", "|echo \"$SENDER\" > sender.txt\n");
+    m.start();
+    m.inject("list-@test.example-@[]", {"bob@test.example"});
+    REQUIRE(m.wait_log("end msg "));
+    CHECK(qmtest::slurp(m.root / "users/bob/sender.txt") == "list-bob=test.example@test.example\n");
+}
+
+TEST_CASE("qmail-send: a second qmail-send refuses to run", "[scenario][send]") {
+    Mta m;
+    m.start();
+    auto r = m.root.run({qmtest::bin("qmail-send"), "./Maildir/"});
+    CHECK(r.exit_code == 111);
+    CHECK(r.err.find("already running") != std::string::npos);
+    CHECK(m.send->running());
+}
+
+TEST_CASE("qmail-start pipes the log into a logger", "[scenario][send]") {
+    qmtest::MailRoot root;
+    root.add_user("bob");
+    const std::string out = root / "logger.out";
+    auto d =
+        root.start({qmtest::bin("qmail-start"), "./Maildir/", "/bin/sh", "-c", "exec cat > " + out},
+                   "start.log");
+    REQUIRE(qmtest::wait_for([&] {
+        return fs::exists(out) && qmtest::slurp(out).find("status:") != std::string::npos;
+    }));
+    auto r = root.run(
+        {qmtest::bin("qmail-queue")},
+        {.stdin_data = "Subject: x\n\ny\n", .fd1_input = "Fa@far.example\0Tbob@test.example\0\0"s});
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(
+        qmtest::wait_for([&] { return qmtest::slurp(out).find("end msg") != std::string::npos; }));
+    CHECK(qmtest::list_dir(root / "users/bob/Maildir/new").size() == 1);
+    CHECK(d->log().empty()); // nothing on qmail-start's own stderr
+    d->stop(SIGTERM);
+}
+
+TEST_CASE("qmail-send and qmail-start --help", "[scenario][send]") {
+    for (const char* p : {"qmail-send", "qmail-start"}) {
+        auto r = qmtest::run({qmtest::bin(p), "--help"});
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("usage: ") == 0);
+    }
+}
