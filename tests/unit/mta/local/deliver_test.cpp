@@ -1,7 +1,9 @@
 // deliver() in-process, as qmail-send uses it: from many threads at once, fast, and
 // deliver_in_child() dropping to the recipient.
+#include "qm/cdb.hpp"
 #include "qm/fd.hpp"
 #include "qm/local/deliver.hpp"
+#include "qm/local/users.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -12,6 +14,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -159,4 +162,69 @@ TEST_CASE("deliver_in_child refuses root and delivers as the recipient", "[local
     struct stat st {};
     REQUIRE(::stat((f.home + "/Maildir/new/" + files[0]).c_str(), &st) == 0);
     CHECK(st.st_uid == user->uid);
+}
+
+TEST_CASE("deliver_recipient resolves, then delivers as the account", "[local][deliver][slow]") {
+    Fixture f;
+    qmtest::TempDir root;
+    fs::create_directories(root / "users");
+    struct EnvGuard {
+        std::string old;
+        bool had;
+        EnvGuard(const std::string& v)
+            : had(std::getenv("QMAILHOME") != nullptr) {
+            if (had)
+                old = std::getenv("QMAILHOME");
+            ::setenv("QMAILHOME", v.c_str(), 1);
+        }
+        ~EnvGuard() {
+            if (had)
+                ::setenv("QMAILHOME", old.c_str(), 1);
+            else
+                ::unsetenv("QMAILHOME");
+        }
+    } guard(root.path());
+
+    qm::local::LocalJob job{f.message.get(), "a@b.example", "@test.example", "./Maildir/"};
+    auto r = qm::local::deliver_recipient(job);
+    CHECK(r.kind == qm::local::Report::Kind::success);
+    CHECK(r.text.empty());
+
+    {
+        auto w = qm::cdb::Writer::create(root / "users/cdb");
+        REQUIRE(w);
+        REQUIRE(w->add(std::string("!joe\0", 5), std::string("joe\0"
+                                                             "1\0"
+                                                             "1\0"
+                                                             "/h\0"
+                                                             "\0",
+                                                             13)));
+        REQUIRE(w->commit());
+    }
+    job.recipient = "joe@test.example";
+    r = qm::local::deliver_recipient(job);
+    CHECK(r.kind == qm::local::Report::Kind::temporary);
+    CHECK(r.text == "Trouble reading users/cdb in qmail-lspawn.\n");
+
+    const unsigned uid =
+        qmtest::unprivileged_test_user() ? qmtest::unprivileged_test_user()->uid : ::geteuid();
+    const unsigned gid =
+        qmtest::unprivileged_test_user() ? qmtest::unprivileged_test_user()->gid : ::getegid();
+    ::chown(f.home.c_str(), uid, gid);
+    for (auto& e : fs::recursive_directory_iterator(f.home))
+        ::chown(e.path().c_str(), uid, gid);
+    qmtest::spit(root / "users/assign", "=joe:joe:" + std::to_string(uid) + ":" +
+                                            std::to_string(gid) + ":" + f.home + ":::\n.\n");
+    REQUIRE(qm::local::build_users_cdb(root.path()));
+    job.recipient = "Joe@test.example";
+    r = qm::local::deliver_recipient(job);
+    CHECK(r.kind == qm::local::Report::Kind::success);
+    CHECK(r.text == "did 1+0+0\n");
+    auto files = qmtest::list_dir(f.home + "/Maildir/new");
+    REQUIRE(files.size() == 1);
+    CHECK(qmtest::slurp(f.home + "/Maildir/new/" + files[0])
+              .starts_with("Return-Path: <a@b.example>\nDelivered-To: Joe@test.example\n"));
+    struct stat st {};
+    REQUIRE(::stat((f.home + "/Maildir/new/" + files[0]).c_str(), &st) == 0);
+    CHECK(st.st_uid == uid);
 }

@@ -70,4 +70,16 @@ struct DeliverOptions {
 // over a pipe. Used by qmail-send when running as root.
 [[nodiscard]] Report deliver_in_child(const Delivery& d);
 
+// qmail-lspawn in one call, for one recipient "local@domain" of a queued message:
+// an empty local part succeeds at once; otherwise resolve(), then deliver_in_child() as
+// root or deliver() in this process (normal-user mode, where every delivery runs as us).
+// A resolve() failure comes back as its report, e.g. Z "Unable to find alias user!\n".
+struct LocalJob {
+    int message_fd = -1;          // seekable, read from offset 0
+    std::string sender;           // VERP already expanded
+    std::string recipient;        // local@domain, as qmail-send routed it
+    std::string default_delivery; // qmail-start's argument
+};
+[[nodiscard]] Report deliver_recipient(const LocalJob& job);
+
 } // namespace qm::local
