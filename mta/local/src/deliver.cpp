@@ -27,7 +27,7 @@ namespace {
 constexpr size_t report_cap = 3000; // qmail-lspawn's truncreport
 
 std::string errtext(int err) {
-    return std::strerror(err);
+    return detail::error_text(err);
 }
 
 // A found .qmail file.

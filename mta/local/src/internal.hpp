@@ -62,6 +62,9 @@ struct ProgramRun {
 // The maildir file name "<sec>.M<usec>P<pid>Q<n>.<host>", unique across threads.
 [[nodiscard]] std::string maildir_unique_name();
 
+// strerror() for threads (strerror may use a static buffer).
+[[nodiscard]] std::string error_text(int err);
+
 // qmail's error_temp plus EACCES/EPERM: errors after which a .qmail file cannot be
 // assumed absent.
 [[nodiscard]] bool open_error_is_temporary(int err);

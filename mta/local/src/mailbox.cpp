@@ -18,7 +18,7 @@ namespace qm::local::detail {
 namespace {
 
 std::string errtext(int err) {
-    return std::strerror(err);
+    return error_text(err);
 }
 
 const std::string& hostname_for_maildir() {

@@ -44,8 +44,8 @@ Result<std::string_view> MessageReader::next() {
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            return fail(temp("4.3.0",
-                             std::string("Unable to read message: ") + std::strerror(errno) + "."));
+            return fail(
+                temp("4.3.0", std::string("Unable to read message: ") + error_text(errno) + "."));
         }
         offset_ += n;
         return std::string_view(buf_.data(), static_cast<size_t>(n));
@@ -115,6 +115,12 @@ Status copy_message(int message_fd, int out_fd) {
         if (auto w = write_all(out_fd, std::string_view(buf, static_cast<size_t>(n))); !w)
             return w;
     }
+}
+
+std::string error_text(int err) {
+    char buf[256];
+    // GNU strerror_r: returns either buf or a static string.
+    return ::strerror_r(err, buf, sizeof buf);
 }
 
 bool open_error_is_temporary(int err) {

@@ -39,7 +39,7 @@ Result<ProgramRun> run_program(const std::string& home, const std::string& comma
                                const std::vector<std::string>& env, int stdin_fd) {
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0)
-        return fail(temp("4.3.0", std::string("Unable to fork: ") + std::strerror(errno) + "."));
+        return fail(temp("4.3.0", std::string("Unable to fork: ") + error_text(errno) + "."));
     UniqueFd out_read(p[0]), out_write(p[1]);
 
     // posix_spawn rather than fork(): it runs only async-signal-safe steps between
@@ -70,8 +70,7 @@ Result<ProgramRun> run_program(const std::string& home, const std::string& comma
     pid_t pid = 0;
     int rc = ::posix_spawn(&pid, sh, &sa.fa, &sa.attr, argv, envp.data());
     if (rc != 0)
-        return fail(
-            temp("4.3.0", std::string("Unable to run /bin/sh: ") + std::strerror(rc) + "."));
+        return fail(temp("4.3.0", std::string("Unable to run /bin/sh: ") + error_text(rc) + "."));
     out_write.reset();
 
     ProgramRun run;
