@@ -1,0 +1,75 @@
+// newaliases [ -f aliases ] [ -o table.cdb ]: compiles sendmail's aliases file into a
+// fastforward table (newaliases(1) of fastforward 0.51).
+#include "qm/cdb.hpp"
+#include "qm/fd.hpp"
+#include "qm/fwd/aliases.hpp"
+#include "qm/fwd/cli.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <new>
+
+namespace {
+
+constexpr std::string_view help =
+    "usage: newaliases [ -f aliases ] [ -o table.cdb ]\n"
+    "Compiles the sendmail aliases file (default /etc/aliases) into a fastforward\n"
+    "table (default: the aliases file name plus .cdb), for\n"
+    "  ~alias/.qmail-default:  | fastforward -d /etc/aliases.cdb\n"
+    "Syntax: \"name: address, address, ...\"; lines starting with a space or tab continue\n"
+    "the previous one; # comments; \"|program args\" (quote it if it has spaces);\n"
+    ":include:/path/list (compile the list with newinclude); owner-name sets the\n"
+    "envelope sender for name. Unqualified addresses get control/defaulthost,\n"
+    "defaultdomain and plusdomain like qmail-inject. File deliveries are refused.\n"
+    "The table is replaced atomically; on any error the old table stays and the\n"
+    "message names the file and line. Exit 0, 100 on a syntax error, 111 on I/O trouble.\n";
+
+int usage() {
+    std::fputs("newaliases: usage: newaliases [ -f aliases ] [ -o table.cdb ]\n", stderr);
+    return 100;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (qm::fwd::cli::help_requested(argc, argv, help))
+        return 0;
+    try {
+        std::string source = "/etc/aliases", table;
+        int opt;
+        while ((opt = ::getopt(argc, argv, "f:o:")) != -1) {
+            if (opt == 'f')
+                source = optarg;
+            else if (opt == 'o')
+                table = optarg;
+            else
+                return usage();
+        }
+        if (optind != argc)
+            return usage();
+        if (table.empty())
+            table = source + ".cdb";
+        auto q = qm::fwd::load_qualify();
+        if (!q)
+            return qm::fwd::cli::fatal("newaliases", q.error());
+        auto content = qm::read_file(source);
+        if (!content)
+            return qm::fwd::cli::fatal(
+                "newaliases",
+                qm::temp("4.3.0", "unable to read " + source + ": " + content.error().text));
+        auto writer = qm::cdb::Writer::create(table, 0644);
+        if (!writer)
+            return qm::fwd::cli::fatal("newaliases", writer.error());
+        auto built = qm::fwd::compile_aliases(
+            *content, source, *q,
+            [&](std::string_view k, std::string_view d) { return writer->add(k, d); });
+        if (!built)
+            return qm::fwd::cli::fatal("newaliases", built.error());
+        if (auto c = writer->commit(); !c)
+            return qm::fwd::cli::fatal("newaliases", c.error());
+        return 0;
+    } catch (const std::bad_alloc&) {
+        return qm::fwd::cli::fatal("newaliases", qm::temp("4.3.0", "out of memory"));
+    }
+}

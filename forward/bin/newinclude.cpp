@@ -1,0 +1,47 @@
+// newinclude list: compiles a sendmail :include: list into list.bin for fastforward
+// (newinclude(1) of fastforward 0.51).
+#include "qm/fd.hpp"
+#include "qm/fwd/aliases.hpp"
+#include "qm/fwd/cli.hpp"
+
+#include <cstdio>
+#include <new>
+
+namespace {
+
+constexpr std::string_view help =
+    "usage: newinclude list\n"
+    "Reads the sendmail :include: file list (addresses separated by commas or lines,\n"
+    "# comments, :include: of other compiled lists) and writes list.bin atomically;\n"
+    "an aliases entry \":include:list\" refers to it. Programs and files are refused.\n"
+    "Exit 0, 100 on a syntax error (the old list.bin stays), 111 on I/O trouble.\n";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (qm::fwd::cli::help_requested(argc, argv, help))
+        return 0;
+    if (argc != 2) {
+        std::fputs("newinclude: usage: newinclude list\n", stderr);
+        return 100;
+    }
+    try {
+        std::string list = argv[1];
+        auto q = qm::fwd::load_qualify();
+        if (!q)
+            return qm::fwd::cli::fatal("newinclude", q.error());
+        auto content = qm::read_file(list);
+        if (!content)
+            return qm::fwd::cli::fatal(
+                "newinclude",
+                qm::temp("4.3.0", "unable to read " + list + ": " + content.error().text));
+        auto bin = qm::fwd::compile_include(*content, list, *q);
+        if (!bin)
+            return qm::fwd::cli::fatal("newinclude", bin.error());
+        if (auto w = qm::write_file_atomic(list + ".bin", *bin, 0644); !w)
+            return qm::fwd::cli::fatal("newinclude", w.error());
+        return 0;
+    } catch (const std::bad_alloc&) {
+        return qm::fwd::cli::fatal("newinclude", qm::temp("4.3.0", "out of memory"));
+    }
+}
