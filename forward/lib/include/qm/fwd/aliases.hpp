@@ -15,8 +15,8 @@
 namespace qm::fwd {
 
 // Parses content (the text of file) and hands records to sink in file order. Recipients
-// come out in reverse order, as newaliases 0.51 writes them (fastforward pops them LIFO,
-// so delivery order is the written order).
+// come out last first, exactly as newaliases 0.51 writes them, so that tables are
+// byte-identical; fastforward then forwards to them in that (reversed) order.
 [[nodiscard]] Status compile_aliases(std::string_view content, const std::string& file,
                                      const Qualify& q, const RecordSink& sink);
 
