@@ -16,12 +16,12 @@ int main(int argc, char** argv) {
         return 0;
     }
     try {
-        auto routes = qm::tools::load_routes();
-        if (!routes) {
-            std::printf("fatal: %s\n", routes.error().text.c_str());
+        auto routing = qm::send::load_routing();
+        if (!routing) {
+            std::printf("fatal: %s\n", routing.error().text.c_str());
             return 111;
         }
-        auto messages = qm::tools::scan_queue(qm::queue::Layout::from_home(), *routes);
+        auto messages = qm::tools::scan_queue(qm::queue::Layout::from_home(), *routing);
         if (!messages) {
             std::printf("fatal: %s\n", messages.error().text.c_str());
             return 111;

@@ -130,7 +130,8 @@ QueuedMessage read_preprocessed(const queue::Layout& layout, queue::MessageId id
     return m;
 }
 
-QueuedMessage read_todo(const queue::Layout& layout, const Routes& routes, queue::MessageId id) {
+QueuedMessage read_todo(const queue::Layout& layout, const send::Routing& routing,
+                        queue::MessageId id) {
     QueuedMessage m;
     m.id = id;
     m.preprocessed = false;
@@ -152,9 +153,10 @@ QueuedMessage read_todo(const queue::Layout& layout, const Routes& routes, queue
             continue;
         if (rec[0] == 'F')
             m.sender = std::string(rec.substr(1));
-        else if (rec[0] == 'T')
-            m.recipients.push_back(
-                {false, !is_local(routes, rec.substr(1)), std::string(rec.substr(1))});
+        else if (rec[0] == 'T') {
+            auto route = send::route(routing, rec.substr(1));
+            m.recipients.push_back({false, !route.local, std::move(route.address)});
+        }
     }
     // qmail-send hands local recipients out first; show them in that order too.
     std::stable_partition(m.recipients.begin(), m.recipients.end(),
@@ -169,7 +171,8 @@ void put_printable(std::string& out, std::string_view s) {
 
 } // namespace
 
-Result<std::vector<QueuedMessage>> scan_queue(const queue::Layout& layout, const Routes& routes) {
+Result<std::vector<QueuedMessage>> scan_queue(const queue::Layout& layout,
+                                              const send::Routing& routing) {
     auto info_ids = list_ids(layout.dir("info"), true);
     if (!info_ids)
         return fail(info_ids.error());
@@ -182,7 +185,7 @@ Result<std::vector<QueuedMessage>> scan_queue(const queue::Layout& layout, const
     // Between writing info/N and removing todo/N, qmail-send has both; info/N wins.
     for (auto id : *todo_ids)
         if (!std::binary_search(info_ids->begin(), info_ids->end(), id))
-            out.push_back(read_todo(layout, routes, id));
+            out.push_back(read_todo(layout, routing, id));
     return out;
 }
 

@@ -116,7 +116,7 @@ TEST_CASE("qmail-qread shows messages qmail-queue just queued", "[scenario][tool
         expected +=
             "DATE GMT  #" + id + "  " + std::to_string(size) +
             (first ? "  <joe@a.example> \n\tlocal\tbob@test.example\n\tremote\tann@b.example\n"
-                   : "  <> \n\tlocal\tcy@virt.example\n");
+                   : "  <> \n\tlocal\tvirt-cy@virt.example\n");
     }
     std::regex date(R"(\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT)");
     CHECK(std::regex_replace(read.out, date, "DATE GMT") == expected);

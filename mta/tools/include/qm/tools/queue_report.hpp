@@ -6,7 +6,7 @@
 
 #include "qm/queue/layout.hpp"
 #include "qm/result.hpp"
-#include "qm/tools/route.hpp"
+#include "qm/send/routing.hpp"
 
 #include <ctime>
 #include <optional>
@@ -34,9 +34,10 @@ struct QueuedMessage {
 
 // Every queued message in id order: the preprocessed ones, then those still in todo/.
 // Only a missing or unreadable queue directory fails; trouble with one message is
-// recorded in that message. Routes decide local/remote for todo/ recipients.
+// recorded in that message. todo/ recipients are routed (local or remote, virtual-domain
+// prepend added) as qmail-send will route them.
 [[nodiscard]] Result<std::vector<QueuedMessage>> scan_queue(const queue::Layout& layout,
-                                                            const Routes& routes);
+                                                            const send::Routing& routing);
 
 // qmail-qread's lines for one message:
 //   "26 Sep 1995 04:46:54 GMT  #N  BYTES  <sender> [ bouncing]\n"
