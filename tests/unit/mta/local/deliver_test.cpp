@@ -228,3 +228,36 @@ TEST_CASE("deliver_recipient resolves, then delivers as the account", "[local][d
     REQUIRE(::stat((f.home + "/Maildir/new/" + files[0]).c_str(), &st) == 0);
     CHECK(st.st_uid == uid);
 }
+
+TEST_CASE("mbox quoting is right across read-block boundaries", "[local][deliver]") {
+    // Lines of every length around the 64 KiB block size, many starting with ">*From ".
+    std::string msg = "Subject: big\n\n";
+    const char* starts[] = {"From ", ">From ", ">>From x", "Fro", "From", " From ", "x"};
+    for (int i = 0; msg.size() < 300000; ++i)
+        msg += std::string(starts[i % 7]) + std::string(static_cast<size_t>(i * 37 % 5000), 'y') +
+               "\n";
+    msg += ">>>From the end without newline";
+    Fixture f(msg);
+    qmtest::spit(f.home + "/.qmail-box", "./Mailbox\n");
+    auto r = qm::local::deliver(f.delivery("joe-box", "-", "box"));
+    REQUIRE(r.kind == qm::local::Report::Kind::success);
+
+    std::string want;
+    size_t pos = 0;
+    while (pos < msg.size()) {
+        size_t nl = msg.find('\n', pos);
+        std::string line = msg.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+        size_t gt = line.find_first_not_of('>');
+        if (gt != std::string::npos && line.compare(gt, 5, "From ") == 0)
+            want += '>';
+        want += line + "\n";
+        pos = nl == std::string::npos ? msg.size() : nl + 1;
+    }
+    want += "\n";
+    const std::string mbox = qmtest::slurp(f.home + "/Mailbox");
+    const std::string head =
+        "Return-Path: <sender@example.org>\nDelivered-To: joe-box@test.example\n";
+    size_t body = mbox.find(head);
+    REQUIRE(body != std::string::npos);
+    CHECK(mbox.substr(body + head.size()) == want);
+}

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -238,4 +239,45 @@ TEST_CASE("qmail-pw2u output follows qmail-getpw's rules", "[local][pw2u]") {
                    "=jl:joe:1001:100:/home/joe:-:list:\n"
                    "=extra:joe:1001:100:/x:::\n"
                    ".\n");
+}
+
+TEST_CASE("passwd lookup: longest user-BREAK-ext match, uid 0 and foreign homes skipped",
+          "[local][users]") {
+    const passwd* pw = ::getpwnam("qmtest");
+    struct stat st {};
+    if (!pw || ::stat(pw->pw_dir, &st) != 0 || st.st_uid != pw->pw_uid)
+        return; // needs script/bootstrap's test user with its own home
+    const uid_t uid = pw->pw_uid;
+    const std::string home = pw->pw_dir;
+    qm::local::ResolveContext ctx;
+    ctx.root_mode = true;
+
+    auto r = qm::local::lookup_passwd("QMTest-Foo.Bar-baz", ctx);
+    REQUIRE(r);
+    REQUIRE(*r);
+    CHECK((*r)->user == "qmtest");
+    CHECK((*r)->uid == uid);
+    CHECK((*r)->home == home);
+    CHECK((*r)->dash == "-");
+    CHECK((*r)->ext == "Foo.Bar-baz");
+
+    r = qm::local::lookup_passwd("qmtest", ctx);
+    REQUIRE(*r);
+    CHECK((*r)->dash.empty());
+    CHECK((*r)->ext.empty());
+
+    for (const char* skipped : {"root", "root-x", "qmtestx", "qmtest_x"}) {
+        r = qm::local::lookup_passwd(skipped, ctx);
+        REQUIRE(r);
+        CHECK_FALSE(*r);
+    }
+    // Normal-user mode only knows accounts we could deliver as.
+    ctx.root_mode = false;
+    ctx.self_uid = uid + 1;
+    r = qm::local::lookup_passwd("qmtest", ctx);
+    REQUIRE(r);
+    CHECK_FALSE(*r);
+    ctx.self_uid = uid;
+    r = qm::local::lookup_passwd("qmtest", ctx);
+    REQUIRE(*r);
 }
