@@ -31,6 +31,9 @@ Result<std::string> command_for(const Item& it, const Qualify& q, bool allow_pro
     }
     if (it.text.empty())
         return fail(perm("5.1.3", "empty recipient addresses not permitted"));
+    // A NUL would split the command in the table (and the envelope) in two.
+    if (it.text.find('\0') != std::string::npos)
+        return fail(perm("5.1.3", "NUL not permitted in addresses"));
     if (!it.has_at && it.text[0] == '|') {
         if (!allow_programs)
             return fail(perm("5.3.5", "program delivery " + it.text + " not supported"));

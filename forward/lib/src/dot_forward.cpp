@@ -53,6 +53,9 @@ Result<std::vector<DotForwardAction>> parse_dot_forward(std::string_view content
                 return fail(at_line(file, lineno, "file delivery " + it->text + " not supported"));
             if (it->text.empty())
                 return fail(at_line(file, lineno, "empty recipient addresses not permitted"));
+            // A NUL would split the recipient in qmail-queue's envelope.
+            if (it->text.find('\0') != std::string::npos)
+                return fail(at_line(file, lineno, "NUL not permitted in addresses"));
             if (!it->has_at && it->text[0] == '|')
                 out.push_back({DotForwardAction::Kind::program, it->text.substr(1)});
             else if (is_self(*it, user, host))

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <thread>
 
@@ -130,4 +132,51 @@ TEST_CASE("an alias loop is bounced once, not repeated", "[scenario][forward][e2
         ++news;
     // The message, loop1 -> loop2, loop2 -> loop1, then the bounce.
     CHECK(news == 4);
+}
+
+// fastforward's two kinds of table side by side: the sysadmin's global table (the aliases
+// file behind ~alias/.qmail-default) and a table the owner of a virtual domain keeps in
+// his own home, compiled with setforward by that user himself.
+TEST_CASE("a user-controlled table for a virtual domain beside the global table",
+          "[scenario][forward][e2e]") {
+    AliasedMta m;
+    const std::string alias = m.root / "alias";
+    m.file("alias/aliases", "postmaster: erin\n");
+    m.file("alias/.qmail-default",
+           "| " + qmtest::bin("fastforward") + " -d " + alias + "/aliases.cdb\n");
+    REQUIRE(m.root.run({qmtest::bin("newaliases"), "-f", alias + "/aliases"}).exit_code == 0);
+
+    // virt.example belongs to bob: bob-virt-<anything> reaches bob's .qmail-virt-default.
+    m.root.control("virtualdomains", "virt.example:bob-virt\n");
+    std::string assign = qmtest::slurp(m.root / "users/assign");
+    REQUIRE(assign.ends_with(".\n"));
+    const std::string bob = m.root / "users/bob";
+    auto uid = m.root.user() ? m.root.user()->uid : ::getuid();
+    auto gid = m.root.user() ? m.root.user()->gid : ::getgid();
+    assign.insert(assign.size() - 2, "+bob-:bob:" + std::to_string(uid) + ":" +
+                                         std::to_string(gid) + ":" + bob + ":-::\n");
+    m.file("users/assign", assign);
+    REQUIRE(m.root.run({qmtest::bin("qmail-newu")}).exit_code == 0);
+    m.file("users/bob/.qmail-virt-default", "| " + qmtest::bin("fastforward") + " -d ./virt.cdb\n");
+    // bob edits his own table; it is his file, no root involved.
+    m.file("users/bob/virt.txt", "sales@virt.example: carol@test.example, dave@test.example;\n"
+                                 "@virt.example: alice@test.example;\n");
+    auto sf =
+        m.root.run({"/bin/sh", "-c", qmtest::bin("setforward") + " virt.cdb virt.tmp < virt.txt"},
+                   {.cwd = bob});
+    REQUIRE(sf.exit_code == 0);
+
+    m.start();
+    m.inject("x@far.example", "sales@virt.example", "Subject: order\n\nplease\n");
+    m.inject("x@far.example", "anything@virt.example", "Subject: misc\n\nhi\n");
+    m.inject("x@far.example", "postmaster@test.example", "Subject: pm\n\nhi\n");
+    for (auto u : {"carol", "dave", "alice", "erin"}) {
+        INFO(u);
+        REQUIRE(m.wait_messages(u, 1));
+    }
+    CHECK(m.messages("carol")[0].find("Subject: order") != std::string::npos);
+    CHECK(m.messages("dave")[0].find("Subject: order") != std::string::npos);
+    CHECK(m.messages("alice")[0].find("Subject: misc") != std::string::npos);
+    CHECK(m.messages("erin")[0].find("Subject: pm") != std::string::npos);
+    CHECK(m.messages("bob").empty());
 }

@@ -149,6 +149,7 @@ TEST_CASE("malformed aliases lines: file, line and reason", "[forward][aliases]"
         {"a: :include: <x>", "/etc/aliases:1: empty :include: filenames not permitted"},
         {"a: :include:\"x\0y\""s, "/etc/aliases:1: NUL not permitted in :include: filenames"},
         {"a: b,\n  c\nd:\n", "/etc/aliases:3: unable to parse this line (no recipients): d:"},
+        {"a: \"x\0y\""s, "/etc/aliases:1: NUL not permitted in addresses"},
     };
     for (const auto& c : cases) {
         INFO(c.text);

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 using Kind = qm::fwd::DotForwardAction::Kind;
+using namespace std::string_literals;
 
 namespace {
 
@@ -42,6 +43,7 @@ TEST_CASE(".forward refusals name file and line", "[forward][dotforward]") {
         {"/var/mail/bob\n", ".forward:1: file delivery /var/mail/bob not supported"},
         {"a: \"x\n", ".forward:1: unable to parse this line (unterminated quoted string): a: \"x"},
         {"<>\n", ".forward:1: empty recipient addresses not permitted"},
+        {"a\0b@c\n"s, ".forward:1: NUL not permitted in addresses"},
     };
     for (const auto& c : cases) {
         INFO(c.text);
