@@ -32,15 +32,17 @@ struct Lines {
 // Reads the message from offset 0 in blocks, with pread.
 class MessageReader {
 public:
-    explicit MessageReader(int fd)
-        : fd_(fd) {}
+    // block: how much one read asks for (the loop check needs only the header).
+    explicit MessageReader(int fd, size_t block = 65536)
+        : fd_(fd)
+        , buf_(block, '\0') {}
     // Next block; empty at EOF.
     [[nodiscard]] Result<std::string_view> next();
 
 private:
     int fd_;
     off_t offset_ = 0;
-    std::string buf_ = std::string(65536, '\0');
+    std::string buf_;
 };
 
 // Appends the message to out_fd after prefix (copy_file_range when possible).

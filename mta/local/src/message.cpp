@@ -53,7 +53,7 @@ Result<std::string_view> MessageReader::next() {
 }
 
 Result<bool> header_has_line(int message_fd, std::string_view line) {
-    MessageReader reader(message_fd);
+    MessageReader reader(message_fd, 8192);
     std::string current;
     bool overlong = false; // longer than `line`, so it cannot match: not kept
     for (;;) {
