@@ -308,7 +308,8 @@ Status Session::deliver_all() {
     const Recipient& who = d_.who;
     if (who.home.empty() || who.home.front() != '/')
         return fail(temp("4.3.0", "Home directory is not an absolute path: " + who.home + "."));
-    home_fd_.reset(::open(who.home.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    // O_PATH: like qmail's chdir(), this needs search permission only, not read.
+    home_fd_.reset(::open(who.home.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!home_fd_)
         return fail(temp("4.3.0", "Unable to switch to " + who.home + ": " + errtext(errno) + "."));
     if (auto s = check_home(); !s)

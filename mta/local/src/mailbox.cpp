@@ -57,7 +57,7 @@ std::string maildir_unique_name() {
 }
 
 Status deliver_maildir(int home_fd, const std::string& dir, const Lines& lines, int message_fd) {
-    UniqueFd dfd(::openat(home_fd, dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd dfd(::openat(home_fd, dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!dfd) {
         if (open_error_is_temporary(errno) && errno != EACCES && errno != EPERM)
             return fail(maildir_temp());
