@@ -393,3 +393,32 @@ TEST_CASE("qmail-pw2u turns passwd into assign", "[scenario][local]") {
     CHECK(r.err.find("alias") != std::string::npos);
     CHECK(qmtest::run({qmtest::bin("qmail-pw2u"), "--help"}).exit_code == 0);
 }
+
+TEST_CASE("a failed forward reports qmail-queue's verdict", "[scenario][local]") {
+    Local l;
+    l.dot_qmail(".qmail-fw", "&bob@example.net\n");
+    qmtest::TempDir bin;
+    qmtest::spit(bin / "qq-perm", "#!/bin/sh\ncat >/dev/null\nexit 31\n", 0755);
+    qmtest::spit(bin / "qq-temp", "#!/bin/sh\ncat >/dev/null\nexit 71\n", 0755);
+    auto run = [&](const std::string& qq) {
+        return l.root.run({qmtest::bin("qmail-local"), "--", "joe", l.home, "joe-fw", "-", "fw",
+                           "test.example", "ann@example.org", "./Maildir/"},
+                          {.stdin_data = message, .env = {{"QMAILQUEUE", bin / qq}}});
+    };
+    auto r = run("qq-perm");
+    CHECK(r.exit_code == 100);
+    CHECK(r.err == "Unable to forward message: mail server permanently rejected message "
+                   "(#5.3.0).\n");
+    r = run("qq-temp");
+    CHECK(r.exit_code == 111);
+    CHECK(r.err.rfind("Unable to forward message: ", 0) == 0);
+}
+
+TEST_CASE("qmail-local -n only warns about a sticky home", "[scenario][local]") {
+    Local l;
+    ::chmod(l.home.c_str(), 01755);
+    auto r = l.deliver("joe", "", "", message, "ann@example.org", "./Maildir/", {"-n"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "Warning: home directory is sticky.\nmaildir ./Maildir/\ndid 1+0+0\n");
+    ::chmod(l.home.c_str(), 0755);
+}
