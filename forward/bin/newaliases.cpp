@@ -5,6 +5,7 @@
 #include "qm/fwd/aliases.hpp"
 #include "qm/fwd/cli.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -35,6 +36,9 @@ int usage() {
 int main(int argc, char** argv) {
     if (qm::fwd::cli::help_requested(argc, argv, help))
         return 0;
+    // The table is read by fastforward running as other users (alias, list owners):
+    // world-readable whatever the caller's umask, as 0.51 makes it.
+    ::umask(022);
     try {
         std::string source = "/etc/aliases", table;
         int opt;

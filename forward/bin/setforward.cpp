@@ -5,6 +5,8 @@
 #include "qm/fwd/cli.hpp"
 #include "qm/fwd/table.hpp"
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <new>
 
@@ -29,6 +31,9 @@ int main(int argc, char** argv) {
         std::fputs("setforward: usage: setforward data.cdb data.tmp\n", stderr);
         return 100;
     }
+    // The table is read by fastforward running as other users (alias, list owners):
+    // world-readable whatever the caller's umask, as 0.51 makes it.
+    ::umask(022);
     try {
         auto input = qm::read_all(0);
         if (!input)

@@ -4,6 +4,8 @@
 #include "qm/fwd/cli.hpp"
 #include "qm/fwd/table.hpp"
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <new>
 
@@ -25,6 +27,9 @@ int main(int argc, char** argv) {
         std::fputs("setmaillist: usage: setmaillist list.bin list.tmp\n", stderr);
         return 100;
     }
+    // The table is read by fastforward running as other users (alias, list owners):
+    // world-readable whatever the caller's umask, as 0.51 makes it.
+    ::umask(022);
     try {
         auto input = qm::read_all(0);
         if (!input)
