@@ -31,10 +31,15 @@ bool ends_atom(char c) {
     }
 }
 
+// qmail quotes atoms holding controls, 8-bit bytes, ')', ']' or '\\'. We also quote empty
+// atoms and atoms holding a special that came in backslash-escaped ("a\\,b"), so that
+// printing tokens and reading them back always gives the same tokens.
 bool prints_as_atom(std::string_view s) {
+    if (s.empty())
+        return false;
     for (char ch : s) {
         auto c = static_cast<unsigned char>(ch);
-        if (c < 32 || c > 126 || c == ')' || c == ']' || c == '\\')
+        if (c < 32 || c > 126 || c == ')' || c == ']' || c == '\\' || ends_atom(ch))
             return false;
     }
     return true;

@@ -41,7 +41,10 @@ TEST_CASE("atoms with bytes that cannot stand unquoted become quoted strings",
           "[inject][token822]") {
     CHECK(tok("J\xc3\xb6rg")[0] == Token{TokenKind::quoted, "J\xc3\xb6rg"});
     CHECK(tok(std::string("a\0b", 3))[0] == Token{TokenKind::quoted, std::string("a\0b", 3)});
-    CHECK(tok("a\\,b")[0] == Token{TokenKind::atom, "a,b"}); // backslash quotes in atoms too
+    // A backslash quotes in atoms too; an escaped special makes the word a quoted string.
+    CHECK(tok("a\\,b")[0] == Token{TokenKind::quoted, "a,b"});
+    CHECK(tok("a\\xb")[0] == Token{TokenKind::atom, "axb"});
+    CHECK(tok("\\")[0] == Token{TokenKind::quoted, ""});
     CHECK(tok("a)b")[0] == Token{TokenKind::quoted, "a)b"});
 }
 
@@ -51,6 +54,15 @@ TEST_CASE("unbalanced syntax is a permanent failure", "[inject][token822]") {
         INFO(bad);
         REQUIRE_FALSE(t);
         CHECK(t.error().permanent());
+    }
+}
+
+TEST_CASE("printing and reading back gives the same tokens", "[inject][token822]") {
+    for (std::string_view in :
+         {"a\\,b c\\(d", "\"x\\\"y\" (p\\(q) [l\\]m]", "\\", "x\\\r\\\ny", "(a(b)c)"}) {
+        INFO(in);
+        Tokens t = tok(in);
+        CHECK(tok(qm::inject::unparse(t)) == t);
     }
 }
 

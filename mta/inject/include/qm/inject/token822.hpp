@@ -39,9 +39,9 @@ using Tokens = std::vector<Token>;
 
 // Splits header text into tokens. Whitespace (space, tab, CR, LF) separates tokens and is
 // dropped; a backslash quotes the next byte everywhere. An atom holding bytes that cannot
-// stand unquoted (controls, 8-bit, ')', ']', '\') becomes a quoted string, so that printing
-// it back gives valid syntax. Unbalanced comments, quotes, literals or a stray ')' / ']'
-// are a permanent failure.
+// stand unquoted (controls, 8-bit, ')', ']', '\', escaped specials) becomes a quoted
+// string, so that tokenize(unparse(t)) == t. Unbalanced comments, quotes, literals or a
+// stray ')' / ']' are a permanent failure.
 [[nodiscard]] Result<Tokens> tokenize(std::string_view text);
 
 // Prints tokens back as qmail-inject does: one space where two words meet, after ':' and
