@@ -5,9 +5,11 @@
 #include "qm/fwd/aliases.hpp"
 #include "qm/fwd/cli.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <new>
 
@@ -57,16 +59,19 @@ int main(int argc, char** argv) {
         auto q = qm::fwd::load_qualify();
         if (!q)
             return qm::fwd::cli::fatal("newaliases", q.error());
-        auto content = qm::read_file(source);
-        if (!content)
-            return qm::fwd::cli::fatal(
-                "newaliases",
-                qm::temp("4.3.0", "unable to read " + source + ": " + content.error().text));
+        qm::UniqueFd in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!in) {
+            int e = errno;
+            return qm::fwd::cli::fatal("newaliases",
+                                       e == ENOENT ? qm::temp("4.3.0", "unable to read " + source +
+                                                                           ": file does not exist")
+                                                   : qm::from_errno(e, "unable to read " + source));
+        }
         auto writer = qm::cdb::Writer::create(table, 0644);
         if (!writer)
             return qm::fwd::cli::fatal("newaliases", writer.error());
-        auto built = qm::fwd::compile_aliases(
-            *content, source, *q,
+        auto built = qm::fwd::compile_aliases_fd(
+            in.get(), source, *q,
             [&](std::string_view k, std::string_view d) { return writer->add(k, d); });
         if (!built)
             return qm::fwd::cli::fatal("newaliases", built.error());

@@ -2,7 +2,10 @@
 
 #include "qm/address.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <optional>
 
 namespace qm::fwd {
@@ -69,9 +72,10 @@ Status append_commands(std::string& data, It first, It last, const Qualify& q, b
     return {};
 }
 
-// Calls fn(first_line_number, logical_line) for each instruction.
-template <class Fn>
-Status for_each_instruction(std::string_view content, Fn&& fn) {
+// Calls fn(first_line_number, logical_line) for each instruction; next_line(line) gives
+// the physical lines (without '\n') and returns false at the end.
+template <class NextLine, class Fn>
+Status for_each_instruction(NextLine&& next_line, Fn&& fn) {
     std::string logical;
     std::size_t first = 0, lineno = 0;
     bool have = false;
@@ -81,10 +85,13 @@ Status for_each_instruction(std::string_view content, Fn&& fn) {
         have = false;
         return fn(first, std::string_view(logical));
     };
-    while (!content.empty()) {
-        auto nl = content.find('\n');
-        std::string_view line = content.substr(0, nl);
-        content.remove_prefix(nl == std::string_view::npos ? content.size() : nl + 1);
+    std::string_view line;
+    for (;;) {
+        auto more = next_line(line);
+        if (!more)
+            return fail(more.error());
+        if (!*more)
+            break;
         ++lineno;
         bool continuation = line.empty() || line == "\r" || line[0] == ' ' || line[0] == '\t';
         if (continuation && have) {
@@ -103,6 +110,59 @@ Status for_each_instruction(std::string_view content, Fn&& fn) {
     return flush();
 }
 
+// Physical lines of text in memory.
+struct ViewLines {
+    std::string_view rest;
+    Result<bool> operator()(std::string_view& line) {
+        if (rest.empty())
+            return false;
+        auto nl = rest.find('\n');
+        line = rest.substr(0, nl);
+        rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+        return true;
+    }
+};
+
+// Physical lines read from a file in blocks, so that a table of millions of aliases
+// costs the memory of one block and the cdb index, not of the whole file.
+struct FdLines {
+    int fd;
+    std::string file;
+    std::string buf;
+    std::size_t pos = 0;
+    bool eof = false;
+    Result<bool> operator()(std::string_view& line) {
+        for (;;) {
+            auto nl = buf.find('\n', pos);
+            if (nl != std::string::npos) {
+                line = std::string_view(buf).substr(pos, nl - pos);
+                pos = nl + 1;
+                return true;
+            }
+            if (eof) {
+                if (pos >= buf.size())
+                    return false;
+                line = std::string_view(buf).substr(pos);
+                pos = buf.size();
+                return true;
+            }
+            buf.erase(0, pos);
+            pos = 0;
+            std::size_t old = buf.size();
+            buf.resize(old + block);
+            ssize_t n;
+            do
+                n = ::read(fd, buf.data() + old, block);
+            while (n < 0 && errno == EINTR);
+            if (n < 0)
+                return fail(from_errno(errno, "unable to read " + file));
+            buf.resize(old + static_cast<std::size_t>(n));
+            eof = n == 0;
+        }
+    }
+    static constexpr std::size_t block = 1 << 16;
+};
+
 std::string first_line_of(std::string_view logical) {
     auto s = std::string(logical.substr(0, logical.find('\n')));
     if (!s.empty() && s.back() == '\r')
@@ -110,12 +170,11 @@ std::string first_line_of(std::string_view logical) {
     return s;
 }
 
-} // namespace
-
-Status compile_aliases(std::string_view content, const std::string& file, const Qualify& q,
-                       const RecordSink& sink) {
+template <class NextLine>
+Status compile_instructions(NextLine&& lines, const std::string& file, const Qualify& q,
+                            const RecordSink& sink) {
     std::string data;
-    return for_each_instruction(content, [&](std::size_t line, std::string_view text) -> Status {
+    return for_each_instruction(lines, [&](std::size_t line, std::string_view text) -> Status {
         std::size_t start = text.find_first_not_of(" \t");
         if (text[start] == '#')
             return {};
@@ -146,6 +205,18 @@ Status compile_aliases(std::string_view content, const std::string& file, const 
         }
         return sink(":" + key, data);
     });
+}
+
+} // namespace
+
+Status compile_aliases(std::string_view content, const std::string& file, const Qualify& q,
+                       const RecordSink& sink) {
+    return compile_instructions(ViewLines{content}, file, q, sink);
+}
+
+Status compile_aliases_fd(int fd, const std::string& file, const Qualify& q,
+                          const RecordSink& sink) {
+    return compile_instructions(FdLines{fd, file, {}, 0, false}, file, q, sink);
 }
 
 Result<std::string> compile_include(std::string_view content, const std::string& file,

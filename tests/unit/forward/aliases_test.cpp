@@ -1,6 +1,10 @@
+#include "qm/fd.hpp"
 #include "qm/fwd/aliases.hpp"
+#include "support.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <fcntl.h>
 
 using namespace std::string_literals;
 using qm::fwd::Record;
@@ -175,4 +179,34 @@ TEST_CASE("newinclude lists", "[forward][aliases]") {
     auto file = qm::fwd::compile_include("/var/x\n", "list", distinct);
     REQUIRE_FALSE(file);
     CHECK(file.error().text == "list:1: file delivery /var/x not supported");
+}
+
+TEST_CASE("compiling from a file in blocks gives the same records", "[forward][aliases]") {
+    // Lines of many lengths so that lines and continuations straddle the 64 KiB blocks,
+    // and a last line without its newline.
+    std::string text;
+    for (int i = 0; i < 6000; ++i) {
+        text += "a" + std::to_string(i) + ": " + std::string(static_cast<size_t>(i % 37 + 1), 'x') +
+                "@h" + std::to_string(i) + ",\n";
+        if (i % 3 == 0)
+            text += "\t\"|prog " + std::to_string(i) + "\",\n\n";
+        text += "  tail" + std::to_string(i) + "\n";
+    }
+    text += "last: one";
+    auto in_memory = compile(text);
+    REQUIRE(in_memory);
+    qmtest::TempDir d;
+    qmtest::spit(d / "aliases", text);
+    qm::UniqueFd fd(::open((d / "aliases").c_str(), O_RDONLY));
+    REQUIRE(fd);
+    std::vector<Record> streamed;
+    auto r = qm::fwd::compile_aliases_fd(fd.get(), "aliases", distinct,
+                                         [&](std::string_view k, std::string_view v) -> qm::Status {
+                                             streamed.push_back({std::string(k), std::string(v)});
+                                             return {};
+                                         });
+    REQUIRE(r);
+    CHECK(streamed == *in_memory);
+    CHECK(streamed.size() == 6001);
+    CHECK(streamed.back() == Record{":last@", "&one@dh.example\0"s});
 }

@@ -20,6 +20,10 @@ namespace qm::fwd {
 [[nodiscard]] Status compile_aliases(std::string_view content, const std::string& file,
                                      const Qualify& q, const RecordSink& sink);
 
+// The same, reading the aliases file from fd in blocks (newaliases on large files).
+[[nodiscard]] Status compile_aliases_fd(int fd, const std::string& file, const Qualify& q,
+                                        const RecordSink& sink);
+
 // newinclude: every line holds addresses and :include: lists (no continuation lines, no
 // programs, no files). Returns the bytes of the .bin list.
 [[nodiscard]] Result<std::string> compile_include(std::string_view content, const std::string& file,
