@@ -53,6 +53,9 @@ Result<ExecPlan> sendmail_plan(std::string_view progname, std::span<const std::s
                 j = a.size();
                 switch (opt) {
                 case 'f':
+                    // Some callers write the sender as a path, "<user@host>".
+                    if (value.size() >= 2 && value.front() == '<' && value.back() == '>')
+                        value = value.substr(1, value.size() - 2);
                     sender = value;
                     break;
                 case 'F':

@@ -43,6 +43,10 @@ TEST_CASE("sendmail -f sets the From user and host; -F the name", "[inject][send
     CHECK(p->set_env == std::vector<Kv>{{"QMAILHOST", "l.example"},
                                         {"QMAILUSER", "list-owner"},
                                         {"MAILNAME", "List Robot"}});
+    auto path = plan({"-f<b@c.example>"});
+    REQUIRE(path);
+    CHECK(path->args == std::vector<std::string>{"-a", "-f", "b@c.example", "--"});
+    CHECK(path->set_env == std::vector<Kv>{{"QMAILHOST", "c.example"}, {"QMAILUSER", "b"}});
     auto bare = plan({"-fbox"});
     REQUIRE(bare);
     CHECK(bare->set_env == std::vector<Kv>{{"QMAILUSER", "box"}});
