@@ -44,10 +44,10 @@ bool can_unshare() {
     return qmtest::run({"/usr/bin/unshare", "-m", "/bin/true"}).exit_code == 0;
 }
 
-// Runs argv with root mounted on /var/lib/qmail (and etc, if given, on /etc), as the
-// mail root's test user when there is one.
-qmtest::RunResult in_namespace(const qmtest::MailRoot& root, const std::string& etc,
-                               const std::vector<std::string>& argv, qmtest::RunOptions opts) {
+// argv wrapped to run with root mounted on /var/lib/qmail (and etc, if given, on /etc),
+// as the mail root's test user when there is one.
+std::vector<std::string> namespace_argv(const qmtest::MailRoot& root, const std::string& etc,
+                                        const std::vector<std::string>& argv) {
     std::string script = "mount --bind \"$0\" /var/lib/qmail || exit 90\n";
     if (!etc.empty())
         script += "mount --bind " + etc + " /etc || exit 91\n";
@@ -61,8 +61,13 @@ qmtest::RunResult in_namespace(const qmtest::MailRoot& root, const std::string& 
     full.push_back(script);
     full.push_back(root.home());
     full.insert(full.end(), argv.begin(), argv.end());
+    return full;
+}
+
+qmtest::RunResult in_namespace(const qmtest::MailRoot& root, const std::string& etc,
+                               const std::vector<std::string>& argv, qmtest::RunOptions opts) {
     opts.env.emplace("QMAILHOME", root.home());
-    return qmtest::run(full, opts);
+    return qmtest::run(namespace_argv(root, etc, argv), opts);
 }
 
 std::string cdb_dump(const std::string& path) {
@@ -339,4 +344,42 @@ TEST_CASE("Debian's dot-forward reads the same .forward and injects through our 
     REQUIRE(todo.size() == 1);
     CHECK(qmtest::slurp(root / ("queue/todo/" + todo[0]))
               .find("\0Fs@ext.org\0Tbob@x.org\0Talice@mail.yp.to\0"s) != std::string::npos);
+}
+
+TEST_CASE("Debian's fastforward in ~alias/.qmail-default under our qmail-send",
+          "[scenario][forward][compat][e2e]") {
+    require_debian_packages();
+    if (!can_unshare()) {
+        WARN("no mount namespaces (not root): skipped");
+        return;
+    }
+    qmtest::MailRoot root;
+    for (auto u : {"alice", "bob", "carol"})
+        root.add_user(u);
+    const std::string alias = root / "alias";
+    qmtest::spit(alias + "/aliases", "all: staff, carol\nstaff: alice, bob\n");
+    qmtest::spit(alias + "/.qmail-default",
+                 "| " + std::string(debian_fastforward) + " -d " + alias + "/aliases.cdb\n");
+    root.give_to_user(alias);
+    REQUIRE(root.run({qmtest::bin("newaliases"), "-f", alias + "/aliases"}).exit_code == 0);
+    // qmail-send, qmail-local and their fastforward all see our root as /var/lib/qmail.
+    qmtest::Daemon send(namespace_argv(root, "", {qmtest::bin("qmail-send"), "./Maildir/"}),
+                        {.env = root.env()}, root / "send.log");
+    REQUIRE(
+        qmtest::wait_for([&] { return send.log().find("status: local") != std::string::npos; }));
+    auto r = root.run({qmtest::bin("qmail-queue")},
+                      {.stdin_data = "Subject: via 0.51\n\nhi\n",
+                       .fd1_input = "Fceo@far.example\0Tall@test.example\0\0"s});
+    REQUIRE(r.exit_code == 0);
+    for (auto u : {"alice", "bob", "carol"}) {
+        INFO(u);
+        std::string dir = root / ("users/"s + u + "/Maildir/new");
+        REQUIRE(qmtest::wait_for([&] { return qmtest::list_dir(dir).size() == 1; }));
+        auto msg = qmtest::slurp(dir + "/" + qmtest::list_dir(dir)[0]);
+        CHECK(msg.find("Delivered-To: all@test.example\n") != std::string::npos);
+        CHECK(msg.ends_with("Subject: via 0.51\n\nhi\n"));
+    }
+    INFO(send.log());
+    // qmail-send logs the program's report with spaces as underscores.
+    CHECK(send.log().find("success: fastforward:_qp_") != std::string::npos);
 }
