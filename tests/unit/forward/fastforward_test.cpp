@@ -69,10 +69,11 @@ TEST_CASE("fastforward wildcards apply to the incoming address only", "[forward]
     Table t("@virt.dom: &x@virt.dom, &y@virt.dom;\n"
             "x@virt.dom: &real-x@elsewhere;\n"
             "postmaster@: &admin@corp;\n"
-            "?@virt.dom: ;\n");
+            "@virt.dom: ?owner@virt.dom;\n");
     auto p = t.expand("anyone@virt.dom", "s@s");
     REQUIRE(p);
     REQUIRE(*p);
+    CHECK((*p)->sender == "owner@virt.dom"); // owners are looked up with wildcards too
     // x@virt.dom has its own entry and is expanded; y@virt.dom is not re-matched by the
     // @virt.dom wildcard (that would loop for ever).
     CHECK((*p)->recipients == std::vector<std::string>{"real-x@elsewhere", "y@virt.dom"});
