@@ -383,3 +383,29 @@ TEST_CASE("Debian's fastforward in ~alias/.qmail-default under our qmail-send",
     // qmail-send logs the program's report with spaces as underscores.
     CHECK(send.log().find("success: fastforward:_qp_") != std::string::npos);
 }
+
+TEST_CASE("newinclude: Debian's and ours write identical lists", "[scenario][forward][compat]") {
+    require_debian_packages();
+    if (!can_unshare()) {
+        WARN("no mount namespaces (not root): skipped");
+        return;
+    }
+    qmtest::MailRoot root;
+    controls(root);
+    const std::string list = root / "alias/staff";
+    const std::string text = "alice, bob@x (Bob)\n# comment\nBob Jones <bj@y>\n"
+                             ":include:/etc/more\n  cont: x\nq: :include: rel\n"
+                             "b, :include:/x, c, \"spaced out\"@h+\n";
+    qmtest::spit(list, text);
+    root.give_to_user(root / "alias");
+    auto theirs = in_namespace(root, "", {"/usr/bin/newinclude", list}, {});
+    INFO(theirs.err);
+    REQUIRE(theirs.exit_code == 0);
+    const std::string their_bin = qmtest::slurp(list + ".bin");
+    fs::remove(list + ".bin");
+    auto ours = root.run({qmtest::bin("newinclude"), list});
+    INFO(ours.err);
+    REQUIRE(ours.exit_code == 0);
+    CHECK(qmtest::slurp(list + ".bin") == their_bin);
+    CHECK(their_bin.find("&spaced out@h.pd.yp.to\0"s) != std::string::npos);
+}
