@@ -1,28 +1,49 @@
-// qmail-send [aliasempty]: the queue manager. Normally started by qmail-start.
+// qmail-send [--lspawn-fd N] [aliasempty]: the queue manager. Normally started by
+// qmail-start (which passes --lspawn-fd in root mode).
 #include "qm/log.hpp"
 #include "qm/send/scheduler.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <new>
 #include <stdexcept>
+#include <string_view>
 
 int main(int argc, char** argv) {
-    if (argc > 1 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
-        std::puts("usage: qmail-send [aliasempty]\n"
-                  "Delivers the messages in $QMAILHOME/queue (default /var/qmail/queue).\n"
-                  "aliasempty is the default delivery for addresses without a .qmail file\n"
-                  "(default ./Mailbox; e.g. ./Maildir/). Usually started by qmail-start.\n"
-                  "Activity log on stderr. Signals: TERM finish deliveries and exit, ALRM retry\n"
-                  "everything now, HUP reread control/locals and control/virtualdomains.");
-        return 0;
+    std::string aliasempty = "./Mailbox";
+    int lspawn_fd = -1;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if (a == "--help" || a == "-h") {
+            std::puts(
+                "usage: qmail-send [--lspawn-fd N] [aliasempty]\n"
+                "Delivers the messages in $QMAILHOME/queue (default /var/qmail/queue).\n"
+                "aliasempty is the default delivery for addresses without a .qmail file\n"
+                "(default ./Mailbox; e.g. ./Maildir/). Usually started by qmail-start.\n"
+                "--lspawn-fd N: root mode; deliveries go to qmail-lspawn over socket fd N.\n"
+                "Activity log on stderr. Signals: TERM finish deliveries and exit, ALRM retry\n"
+                "everything now, HUP reread control/locals and control/virtualdomains.");
+            return 0;
+        }
+        if (a == "--lspawn-fd" && i + 1 < argc) {
+            std::string_view v = argv[++i];
+            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), lspawn_fd);
+            if (ec != std::errc() || p != v.data() + v.size() || lspawn_fd < 0) {
+                qm::log::alert("cannot start: bad --lspawn-fd");
+                return 100;
+            }
+            continue;
+        }
+        aliasempty = argv[i];
     }
     try {
-        auto settings = qm::send::load_settings(argc > 1 ? argv[1] : "./Mailbox");
+        auto settings = qm::send::load_settings(aliasempty);
         if (!settings) {
             qm::log::alert("cannot start: " + settings.error().text);
             return qm::exit_code(settings.error());
         }
+        settings->lspawn_fd = lspawn_fd;
         if (auto s = qm::send::run(std::move(*settings)); !s) {
             qm::log::alert("cannot start: " + s.error().text);
             return qm::exit_code(s.error());

@@ -1,2 +1,3 @@
 qm_program(qmail-send qm_send)
 qm_program(qmail-start qm_send)
+qm_program(qmail-lspawn qm_send)

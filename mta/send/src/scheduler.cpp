@@ -7,6 +7,7 @@
 #include "qm/log.hpp"
 #include "qm/queue/layout.hpp"
 #include "qm/queue_client.hpp"
+#include "qm/send/lspawn.hpp"
 #include "qm/send/records.hpp"
 #include "qm/send/retry.hpp"
 #include "qm/send/store.hpp"
@@ -19,6 +20,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/system_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -31,6 +33,7 @@
 #include <cerrno>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <list>
 #include <memory>
 #include <queue>
@@ -196,6 +199,20 @@ private:
     asio::steady_timer rescan_timer_;
     asio::steady_timer cleanup_timer_;
 
+    // root mode
+    void lspawn_send(lspawn::Request r, std::function<void(const lspawn::Reply&)> on_reply);
+    void lspawn_flush();
+    void lspawn_flush_blocking();
+    void lspawn_read();
+    void lspawn_lost(const std::string& why);
+    void clean(const char* what, MessageId id);
+    std::optional<asio::posix::stream_descriptor> lspawn_;
+    std::string lspawn_out_, lspawn_writing_, lspawn_in_;
+    std::array<char, 16384> lspawn_buf_{};
+    unsigned long lspawn_num_ = 0;
+    std::unordered_map<unsigned long, std::function<void(const lspawn::Reply&)>> lspawn_waiting_;
+    const bool as_root_ = ::geteuid() == 0;
+
     std::unordered_map<MessageId, Message> messages_;
     std::priority_queue<Due, std::vector<Due>, std::greater<>> heap_;
     std::array<std::deque<MessageId>, 2> ready_;
@@ -228,8 +245,12 @@ Status Scheduler::start() {
         return fail(from_errno(errno, "unable to open " + layout_.trigger() + " for writing"));
     trigger_.assign(rd.release());
 
-    const std::time_t now = std::time(nullptr);
-    cleanup_stale(layout_, now);
+    if (settings_.lspawn_fd >= 0) {
+        lspawn_.emplace(io_, settings_.lspawn_fd);
+        lspawn_read();
+    } else {
+        cleanup_stale(layout_, std::time(nullptr)); // qmail-lspawn does it in root mode
+    }
     auto found = scan_queue(layout_);
     if (!found)
         return fail(found.error());
@@ -285,7 +306,8 @@ void Scheduler::arm_cleanup() {
     cleanup_timer_.async_wait([this](boost::system::error_code ec) {
         if (ec || exiting_)
             return;
-        cleanup_stale(layout_, std::time(nullptr));
+        if (!lspawn_)
+            cleanup_stale(layout_, std::time(nullptr));
         arm_cleanup();
     });
 }
@@ -304,8 +326,10 @@ void Scheduler::wait_signals() {
             pump();
             return;
         }
-        if (sig == SIGALRM)
+        if (sig == SIGALRM) {
             retry_everything();
+            want_todo(); // also picks up todo/ entries whose trigger byte was lost
+        }
         if (sig == SIGHUP) {
             if (auto s = reload_locals_and_virtualdomains(settings_.routing); !s)
                 log::warning("unable to reread locals/virtualdomains: " + s.error().text);
@@ -350,9 +374,11 @@ void Scheduler::todo_step() {
         batch.push_back(pending_todo_.front());
         pending_todo_.pop_front();
     }
-    auto done = preprocess_todo(layout_, settings_.routing, batch);
+    auto done = preprocess_todo(layout_, settings_.routing, batch, !lspawn_);
     const std::time_t now = std::time(nullptr);
     for (auto& n : done) {
+        if (lspawn_)
+            clean("t", n.id);
         Message m{n.birth, std::move(n.sender), {}};
         auto& msg = messages_.emplace(n.id, std::move(m)).first->second;
         for (int c = 0; c < 2; ++c)
@@ -481,10 +507,22 @@ void Scheduler::start_local(Pass& p) {
     const std::string& rcpt = p.todo[index].address;
     log::line("starting delivery " + std::to_string(dnum) + ": msg " + std::to_string(p.id) +
               " to local " + log::safe_text(rcpt));
+    Pass* pass = &p;
+    if (lspawn_) {
+        lspawn_send({'D', 0, {std::to_string(p.id), verp_expand(m.sender, rcpt), rcpt}},
+                    [this, pass, index, dnum](const lspawn::Reply& r) {
+                        using Kind = local::Report::Kind;
+                        const Kind k = r.letter == 'K'   ? Kind::success
+                                       : r.letter == 'D' ? Kind::permanent
+                                                         : Kind::temporary;
+                        finish_local(pass, index, dnum, local::Report{k, r.text});
+                    });
+        return;
+    }
     auto parts = address::split(rcpt);
     LocalJob job{layout_.mess(p.id),      verp_expand(m.sender, rcpt), std::move(parts.local),
-                 std::move(parts.domain), settings_.default_delivery,  ::geteuid() == 0};
-    asio::post(pool_, [this, job = std::move(job), pass = &p, index, dnum] {
+                 std::move(parts.domain), settings_.default_delivery,  as_root_};
+    asio::post(pool_, [this, job = std::move(job), pass, index, dnum] {
         local::Report r = deliver_one(job);
         asio::post(io_, [this, pass, index, dnum, r = std::move(r)] {
             finish_local(pass, index, dnum, r);
@@ -620,9 +658,12 @@ void Scheduler::message_done(MessageId id) {
         heap_.push({std::time(nullptr) + 60, id, chan_bounce_retry});
         return;
     }
-    for (const std::string& path : {layout_.info(id), layout_.mess(id)})
-        if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-            log::warning("unable to unlink " + path);
+    if (::unlink(layout_.info(id).c_str()) != 0 && errno != ENOENT)
+        log::warning("unable to unlink " + layout_.info(id));
+    if (lspawn_)
+        clean("m", id);
+    else if (::unlink(layout_.mess(id).c_str()) != 0 && errno != ENOENT)
+        log::warning("unable to unlink " + layout_.mess(id));
     log::line("end msg " + std::to_string(id));
     messages_.erase(it);
 }
@@ -691,6 +732,11 @@ void Scheduler::finish() {
     log::line("status: local 0/" + std::to_string(settings_.concurrency_local) + " remote 0/" +
               std::to_string(settings_.concurrency_remote) + " exitasap");
     signals_.cancel();
+    if (lspawn_ && lspawn_->is_open()) {
+        // Closing the socket tells qmail-lspawn to exit once the queued cleans are done.
+        lspawn_flush_blocking();
+        lspawn_.reset();
+    }
     work_.reset();
     io_.stop();
 }
@@ -702,6 +748,95 @@ void Scheduler::log_status() {
     log::line("status: local " + std::to_string(local_in_flight_) + "/" +
               std::to_string(settings_.concurrency_local) + " remote 0/" +
               std::to_string(settings_.concurrency_remote));
+}
+
+void Scheduler::lspawn_send(lspawn::Request r, std::function<void(const lspawn::Reply&)> on_reply) {
+    r.num = ++lspawn_num_;
+    lspawn_waiting_.emplace(r.num, std::move(on_reply));
+    lspawn_out_ += lspawn::encode(r);
+    lspawn_flush();
+}
+
+void Scheduler::lspawn_flush() {
+    if (!lspawn_ || !lspawn_writing_.empty() || lspawn_out_.empty())
+        return;
+    lspawn_writing_.swap(lspawn_out_);
+    asio::async_write(*lspawn_, asio::buffer(lspawn_writing_),
+                      [this](boost::system::error_code ec, size_t) {
+                          lspawn_writing_.clear();
+                          if (ec) {
+                              if (ec != asio::error::operation_aborted)
+                                  lspawn_lost("unable to write to qmail-lspawn: " + ec.message());
+                              return;
+                          }
+                          lspawn_flush();
+                      });
+}
+
+void Scheduler::lspawn_flush_blocking() {
+    // At exit only clean requests can be left; send them before closing.
+    std::string rest = lspawn_writing_ + lspawn_out_;
+    boost::system::error_code ignored;
+    lspawn_->native_non_blocking(false, ignored);
+    lspawn_writing_.clear();
+    lspawn_out_.clear();
+    if (!rest.empty() && !write_all(lspawn_->native_handle(), rest))
+        log::warning("unable to send the last requests to qmail-lspawn");
+}
+
+void Scheduler::lspawn_read() {
+    lspawn_->async_read_some(
+        asio::buffer(lspawn_buf_), [this](boost::system::error_code ec, size_t n) {
+            if (ec) {
+                if (ec != asio::error::operation_aborted)
+                    lspawn_lost(ec == asio::error::eof
+                                    ? "qmail-lspawn exited"
+                                    : "unable to read from qmail-lspawn: " + ec.message());
+                return;
+            }
+            lspawn_in_.append(lspawn_buf_.data(), n);
+            for (;;) {
+                auto rep = lspawn::take_reply(lspawn_in_);
+                if (!rep) {
+                    lspawn_lost(rep.error().text);
+                    return;
+                }
+                if (!*rep)
+                    break;
+                auto it = lspawn_waiting_.find((*rep)->num);
+                if (it == lspawn_waiting_.end()) {
+                    log::warning("qmail-lspawn reported an unknown request");
+                    continue;
+                }
+                auto cb = std::move(it->second);
+                lspawn_waiting_.erase(it);
+                cb(**rep);
+            }
+            lspawn_read();
+        });
+}
+
+void Scheduler::lspawn_lost(const std::string& why) {
+    if (!lspawn_)
+        return;
+    log::alert(why + "; exiting");
+    boost::system::error_code ignored;
+    lspawn_->close(ignored);
+    // Every delivery still out there counts as deferred; the next start retries it.
+    auto waiting = std::move(lspawn_waiting_);
+    lspawn_waiting_.clear();
+    exiting_ = true;
+    for (auto& [num, cb] : waiting)
+        cb(lspawn::Reply{num, 'Z', "qmail-lspawn is gone. (#4.3.0)\n"});
+    pump();
+}
+
+void Scheduler::clean(const char* what, MessageId id) {
+    lspawn_send({'C', 0, {what, std::to_string(id)}}, [what, id](const lspawn::Reply& r) {
+        if (r.letter != 'K')
+            log::warning("qmail-lspawn could not clean up (" + std::string(what) + ") " +
+                         std::to_string(id) + ": " + r.text);
+    });
 }
 
 } // namespace

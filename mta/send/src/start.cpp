@@ -3,6 +3,9 @@
 #include "qm/home.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -28,6 +31,16 @@ std::vector<char*> c_argv(const std::vector<std::string>& v) {
     return out;
 }
 
+// Takes the role user's uid and gid for good (the saved ids too).
+bool become(const char* user) {
+    const passwd* pw = ::getpwnam(user);
+    if (!pw || pw->pw_uid == 0)
+        return false;
+    const gid_t gid = pw->pw_gid;
+    return ::setgroups(1, &gid) == 0 && ::setgid(gid) == 0 && ::setuid(pw->pw_uid) == 0 &&
+           ::getuid() != 0;
+}
+
 } // namespace
 
 Failure exec_send(const StartOptions& o) {
@@ -44,6 +57,9 @@ Failure exec_send(const StartOptions& o) {
             // qmail-send exits.
             if (::dup2(p[0], 0) < 0)
                 ::_exit(111);
+            // qmail runs the logger as qmaill; without that user it keeps our uid.
+            if (::geteuid() == 0 && ::getpwnam("qmaill") && !become("qmaill"))
+                ::_exit(111);
             auto argv = c_argv(o.logger);
             ::execvp(argv[0], argv.data());
             ::_exit(111);
@@ -53,7 +69,34 @@ Failure exec_send(const StartOptions& o) {
         ::close(p[0]);
         ::close(p[1]);
     }
-    auto argv = c_argv({send, o.default_delivery});
+    std::vector<std::string> args = {send};
+    if (::geteuid() == 0) {
+        // Root mode: only qmail-lspawn keeps root; qmail-send runs as qmails.
+        int sp[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0)
+            return from_errno(errno, "unable to create the qmail-lspawn socket");
+        const std::string lspawn = program_path("qmail-lspawn");
+        const pid_t pid = ::fork();
+        if (pid < 0)
+            return from_errno(errno, "unable to fork qmail-lspawn");
+        if (pid == 0) {
+            if (::dup2(sp[1], 0) < 0 || ::dup2(sp[1], 1) < 0)
+                ::_exit(111);
+            const std::vector<std::string> largs = {lspawn, o.default_delivery};
+            auto largv = c_argv(largs);
+            ::execv(lspawn.c_str(), largv.data());
+            ::_exit(111);
+        }
+        ::close(sp[1]);
+        if (::fcntl(sp[0], F_SETFD, 0) != 0)
+            return from_errno(errno, "unable to pass the qmail-lspawn socket");
+        if (!become("qmails"))
+            return temp("4.3.0", "unable to switch to user qmails (does it exist?)");
+        args.push_back("--lspawn-fd");
+        args.push_back(std::to_string(sp[0]));
+    }
+    args.push_back(o.default_delivery);
+    auto argv = c_argv(args);
     ::execv(send.c_str(), argv.data());
     return from_errno(errno, "unable to run " + send);
 }

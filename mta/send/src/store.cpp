@@ -97,7 +97,7 @@ Result<QueueScan> scan_queue(const queue::Layout& q) {
 }
 
 std::vector<Preprocessed> preprocess_todo(const queue::Layout& q, const Routing& routing,
-                                          const std::vector<MessageId>& ids) {
+                                          const std::vector<MessageId>& ids, bool remove_todo) {
     std::vector<Preprocessed> out;
     std::vector<UniqueFd> written;
     for (MessageId id : ids) {
@@ -183,6 +183,8 @@ std::vector<Preprocessed> preprocess_todo(const queue::Layout& q, const Routing&
         return {};
     }
     for (const auto& p : out) {
+        if (!remove_todo)
+            break;
         unlink_quiet(q.intd(p.id));
         unlink_quiet(q.todo(p.id));
     }

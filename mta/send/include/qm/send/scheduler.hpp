@@ -22,6 +22,9 @@ struct Settings {
     std::time_t queue_lifetime = 604800;        // control/queuelifetime
     BounceSettings bounce;
     Routing routing;
+    // Root mode: a socket to qmail-lspawn, which delivers and removes qmailq's files;
+    // -1 = deliver in this process (as root: in a child that takes the recipient's uid).
+    int lspawn_fd = -1;
 };
 
 // Every control file qmail-send reads at start (qmail-control(5) defaults).

@@ -44,12 +44,14 @@ struct Preprocessed {
 };
 
 // For each todo/N: info/N (F record), local/N and remote/N (T records after routing), all
-// made durable (one syncfs for a batch, like a group commit), then intd/N and todo/N go.
+// made durable (one syncfs for a batch, like a group commit), then intd/N and todo/N go
+// (unless remove_todo is false: in root mode qmail-lspawn removes them, as qmail-clean).
 // Logs "new msg N" and "info msg N: ...". Entries that cannot be processed are left in
 // todo/ with a warning and are not returned.
 [[nodiscard]] std::vector<Preprocessed> preprocess_todo(const queue::Layout& q,
                                                         const Routing& routing,
-                                                        const std::vector<queue::MessageId>& ids);
+                                                        const std::vector<queue::MessageId>& ids,
+                                                        bool remove_todo = true);
 
 struct ChannelFile {
     UniqueFd fd; // read-write, for mark_done

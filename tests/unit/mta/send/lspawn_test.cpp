@@ -1,0 +1,51 @@
+#include "qm/send/lspawn.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace qm::send::lspawn;
+using namespace std::string_literals;
+
+TEST_CASE("qmail-lspawn protocol round trip, split across reads", "[send][lspawn]") {
+    Request d{'D', 7, {"12345", "list-bob=x@l.example", "bob@test.example"}};
+    Request c{'C', 8, {"t", "12345"}};
+    const std::string wire = encode(d) + encode(c);
+    CHECK(wire == "D7\0"
+                  "12345\0list-bob=x@l.example\0bob@test.example\0C8\0t\0"
+                  "12345\0"s);
+    std::string buf;
+    std::vector<Request> got;
+    for (char ch : wire) { // one byte at a time: partial requests wait for more
+        buf += ch;
+        auto r = take_request(buf);
+        REQUIRE(r);
+        if (*r)
+            got.push_back(**r);
+    }
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].kind == 'D');
+    CHECK(got[0].num == 7);
+    CHECK(got[0].fields == d.fields);
+    CHECK(got[1].kind == 'C');
+    CHECK(got[1].fields == c.fields);
+    CHECK(buf.empty());
+
+    std::string rbuf = encode(Reply{7, 'Z', "busy\0x\n"s}) + "8\0K\0"s;
+    auto r1 = take_reply(rbuf);
+    REQUIRE(r1);
+    REQUIRE(*r1);
+    CHECK((*r1)->letter == 'Z');
+    CHECK((*r1)->text == "busyx\n"); // NULs never reach the wire
+    auto r2 = take_reply(rbuf);
+    REQUIRE((r2 && *r2));
+    CHECK((*r2)->num == 8);
+    CHECK((*r2)->letter == 'K');
+}
+
+TEST_CASE("qmail-lspawn protocol rejects garbage", "[send][lspawn]") {
+    std::string bad = "X1\0"s;
+    CHECK_FALSE(take_request(bad));
+    std::string badnum = "Dx\0a\0b\0c\0"s;
+    CHECK_FALSE(take_request(badnum));
+    std::string badreply = "1\0Q\0"s;
+    CHECK_FALSE(take_reply(badreply));
+}
