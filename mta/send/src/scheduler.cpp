@@ -93,6 +93,8 @@ struct Message {
     std::time_t birth = 0;
     std::string sender;
     std::array<ChannelState, 2> ch;
+    // bounce/N may exist: a failure was recorded, or the message predates this run.
+    bool may_bounce = false;
 };
 
 // One pass over local/N: the not-yet-done records, dispatched in order. The retry time and
@@ -255,7 +257,7 @@ Status Scheduler::start() {
     if (!found)
         return fail(found.error());
     for (auto& q : found->messages) {
-        Message m{q.birth, std::move(q.sender), {}};
+        Message m{q.birth, std::move(q.sender), {}, true};
         auto& msg = messages_.emplace(q.id, std::move(m)).first->second;
         for (int c = 0; c < 2; ++c)
             if (q.channel_mtime[c])
@@ -556,6 +558,7 @@ void Scheduler::finish_local(Pass* p, size_t index, unsigned long dnum,
     case Kind::permanent: {
         log::line(prefix + "failure: " + log::safe_text(text));
         const std::string who = strip_vdom_prepend(settings_.routing, rec.address);
+        messages_.at(p->id).may_bounce = true;
         if (auto s = append_bounce(layout_, p->id, bounce_record(who, text)); s)
             done = true;
         else
@@ -669,6 +672,8 @@ void Scheduler::message_done(MessageId id) {
 }
 
 bool Scheduler::inject_bounce(MessageId id, const Message& m) {
+    if (!m.may_bounce)
+        return true;
     const std::string path = layout_.bounce(id);
     auto records = read_file(path);
     if (!records)

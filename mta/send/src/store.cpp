@@ -52,6 +52,11 @@ void unlink_quiet(const std::string& path) {
 
 UniqueFd create_with(const std::string& path, std::string_view data) {
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd && errno == EEXIST) {
+        // Left by a crash during an earlier attempt at this todo/N: start over.
+        unlink_quiet(path);
+        fd.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    }
     if (!fd)
         return fd;
     if (!write_all(fd.get(), data))
@@ -118,17 +123,15 @@ std::vector<Preprocessed> preprocess_todo(const queue::Layout& q, const Routing&
             log::warning("unable to stat " + q.mess(id) + "; leaving " + todo + " alone");
             continue;
         }
-        // A crash during an earlier attempt may have left partial files behind.
         const std::string info = q.info(id), chans[2] = {q.local(id), q.remote(id)};
-        unlink_quiet(info);
-        unlink_quiet(chans[0]);
-        unlink_quiet(chans[1]);
 
         std::string records[2];
         for (const auto& rcpt : entry->recipients) {
             Route r = route(routing, rcpt);
             records[r.local ? 0 : 1] += channel_record(r.address);
         }
+        // info/N exists only if an earlier attempt at this todo/N crashed half-way.
+        const bool stale = ::access(info.c_str(), F_OK) == 0;
         UniqueFd info_fd = create_with(info, "F" + entry->sender + std::string(1, '\0'));
         if (!info_fd) {
             log::warning("unable to write " + info + "; will try again");
@@ -143,8 +146,11 @@ std::vector<Preprocessed> preprocess_todo(const queue::Layout& q, const Routing&
         std::vector<UniqueFd> fds;
         fds.push_back(std::move(info_fd));
         for (int c = 0; c < 2 && ok; ++c) {
-            if (records[c].empty())
+            if (records[c].empty()) {
+                if (stale) // a crash during an earlier attempt may have left one
+                    unlink_quiet(chans[c]);
                 continue;
+            }
             UniqueFd fd = create_with(chans[c], records[c]);
             if (!fd) {
                 log::warning("unable to write " + chans[c] + "; will try again");

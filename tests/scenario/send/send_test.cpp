@@ -418,3 +418,30 @@ TEST_CASE("qmail-send and qmail-start --help", "[scenario][send]") {
         CHECK(r.out.find("usage: ") == 0);
     }
 }
+
+TEST_CASE("qmail-send removes qmail-queue leftovers older than 36 hours", "[scenario][send]") {
+    Mta m;
+    const std::time_t old = std::time(nullptr) - 37 * 3600;
+    auto make = [&](const std::string& rel, std::time_t t) {
+        const std::string p = m.root / ("queue/" + rel);
+        qmtest::spit(p, "x");
+        m.root.give_to_user(p);
+        set_mtime(p, t);
+        return p;
+    };
+    const std::string stale_pid = make("pid/123.456.1", old);
+    const std::string fresh_pid = make("pid/124.456.1", std::time(nullptr));
+    // 46 % 23 == 0: an envelope under construction whose qmail-queue died long ago
+    const std::string intd = make("intd/46", old);
+    const std::string intd_mess = make("mess/0/46", old);
+    // 47 % 23 == 1: a message file that never got an envelope, and a young one
+    const std::string orphan = make("mess/1/47", old);
+    const std::string young = make("mess/2/48", std::time(nullptr));
+    m.start();
+    CHECK_FALSE(fs::exists(stale_pid));
+    CHECK(fs::exists(fresh_pid));
+    CHECK_FALSE(fs::exists(intd));
+    CHECK_FALSE(fs::exists(intd_mess));
+    CHECK_FALSE(fs::exists(orphan));
+    CHECK(fs::exists(young));
+}
