@@ -36,6 +36,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <queue>
 #include <unordered_map>
 
@@ -175,6 +176,15 @@ private:
     void open_local_pass(MessageId id, std::time_t now);
     void start_local(Pass& p);
     void finish_local(Pass* p, size_t index, unsigned long dnum, const local::Report& r);
+    void collect_reports();
+    struct Finished {
+        Pass* pass;
+        size_t index;
+        unsigned long dnum;
+        local::Report report;
+    };
+    std::mutex reports_mu_;
+    std::vector<Finished> reports_; // filled by the workers, drained by the loop
     void close_pass(Pass* p);
     void set_waiting(MessageId id, Message& m, int c, std::time_t when);
     void channel_done(MessageId id, Message& m, int c);
@@ -526,10 +536,27 @@ void Scheduler::start_local(Pass& p) {
                  std::move(parts.domain), settings_.default_delivery,  as_root_};
     asio::post(pool_, [this, job = std::move(job), pass, index, dnum] {
         local::Report r = deliver_one(job);
-        asio::post(io_, [this, pass, index, dnum, r = std::move(r)] {
-            finish_local(pass, index, dnum, r);
-        });
+        bool first = false;
+        {
+            std::lock_guard lock(reports_mu_);
+            first = reports_.empty();
+            reports_.push_back({pass, index, dnum, std::move(r)});
+        }
+        // One wake-up of the loop collects every report that arrived meanwhile.
+        if (first)
+            asio::post(io_, [this] { collect_reports(); });
     });
+}
+
+void Scheduler::collect_reports() {
+    std::vector<Finished> batch;
+    {
+        std::lock_guard lock(reports_mu_);
+        batch.swap(reports_);
+    }
+    for (auto& f : batch)
+        finish_local(f.pass, f.index, f.dnum, f.report);
+    pump();
 }
 
 void Scheduler::finish_local(Pass* p, size_t index, unsigned long dnum,
@@ -578,7 +605,6 @@ void Scheduler::finish_local(Pass* p, size_t index, unsigned long dnum,
     }
     if (p->in_flight == 0 && (p->next == p->todo.size() || exiting_))
         close_pass(p);
-    pump();
 }
 
 void Scheduler::close_pass(Pass* p) {
@@ -817,6 +843,7 @@ void Scheduler::lspawn_read() {
                 lspawn_waiting_.erase(it);
                 cb(**rep);
             }
+            pump();
             lspawn_read();
         });
 }
