@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
         }
         settings->lspawn_fd = lspawn_fd;
         if (auto s = qm::send::run(std::move(*settings)); !s) {
-            qm::log::alert("cannot start: " + s.error().text);
+            qm::log::alert(s.error().text); // "cannot start: ..." or lspawn lost
             return qm::exit_code(s.error());
         }
         return 0;

@@ -155,9 +155,13 @@ public:
         , cleanup_timer_(io_) {}
 
     Status start();
-    void run() {
+    // A failure when qmail-send had to stop because qmail-lspawn went away.
+    Status run() {
         io_.run();
         pool_.join();
+        if (lost_lspawn_)
+            return fail(temp("4.3.0", "stopped because qmail-lspawn went away"));
+        return {};
     }
 
 private:
@@ -224,6 +228,7 @@ private:
     unsigned long lspawn_num_ = 0;
     std::unordered_map<unsigned long, std::function<void(const lspawn::Reply&)>> lspawn_waiting_;
     const bool as_root_ = ::geteuid() == 0;
+    bool lost_lspawn_ = false;
 
     std::unordered_map<MessageId, Message> messages_;
     std::priority_queue<Due, std::vector<Due>, std::greater<>> heap_;
@@ -852,6 +857,7 @@ void Scheduler::lspawn_lost(const std::string& why) {
     if (!lspawn_)
         return;
     log::alert(why + "; exiting");
+    lost_lspawn_ = true;
     boost::system::error_code ignored;
     lspawn_->close(ignored);
     // Every delivery still out there counts as deferred; the next start retries it.
@@ -875,10 +881,11 @@ void Scheduler::clean(const char* what, MessageId id) {
 
 Status run(Settings settings) {
     Scheduler s(std::move(settings));
-    if (auto st = s.start(); !st)
+    if (auto st = s.start(); !st) {
+        st.error().text = "cannot start: " + st.error().text;
         return st;
-    s.run();
-    return {};
+    }
+    return s.run();
 }
 
 } // namespace qm::send

@@ -32,7 +32,8 @@ struct Settings {
 
 // Holds lock/sendmutex and runs until SIGTERM, after which in-flight deliveries finish and
 // the retry schedule is saved in the channel files' mtimes. A failure means it could not
-// start (another qmail-send holds the lock, the queue is missing).
+// start (another qmail-send holds the lock, the queue is missing) or, in root mode, that
+// qmail-lspawn went away (the schedule is saved all the same).
 [[nodiscard]] Status run(Settings settings);
 
 } // namespace qm::send
