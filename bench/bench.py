@@ -452,7 +452,9 @@ class Ours:
         self.missing = ("not built in %s: %s" % (QM_BIN, ", ".join(missing))) if missing else None
 
     def describe(self):
-        rev = sh("git", "-C", REPO, "rev-parse", "--short", "HEAD", check=False).stdout.strip()
+        # QM_REV names the commit QM_BIN was built from when it is not this checkout's HEAD.
+        rev = os.environ.get("QM_REV") or \
+            sh("git", "-C", REPO, "rev-parse", "--short", "HEAD", check=False).stdout.strip()
         return "ours (qmplatform, git %s, programs from %s)" % (rev, QM_BIN)
 
     def configure(self):

@@ -11,7 +11,7 @@ export N_MESSAGES="${1:-${N_MESSAGES:-20000}}"
 as_root=()
 if [ "$(id -u)" -ne 0 ]; then
   command -v sudo >/dev/null || { echo "run.sh: needs root or sudo" >&2; exit 111; }
-  as_root=(sudo --preserve-env=N_MESSAGES,N_MAILDIRS,N_DISCARD,RUNS,RUNS_FANOUT,WORKERS,CASES,MTAS,QM_BIN,DRIVER,TIMEOUT,STALL,RESULTS,RAW,BENCH_USER)
+  as_root=(sudo --preserve-env=N_MESSAGES,N_MAILDIRS,N_DISCARD,RUNS,RUNS_FANOUT,WORKERS,CASES,MTAS,QM_BIN,QM_REV,DRIVER,TIMEOUT,STALL,RESULTS,RAW,BENCH_USER)
 fi
 
 if ! command -v postconf >/dev/null || ! [ -x /usr/sbin/postfix ]; then
