@@ -103,20 +103,20 @@ Result<Path> parse_path(std::string_view text) {
             return fail(perm("5.5.4", "malformed source route"));
         i = colon + 1;
     }
+    const auto is_envelope_breaking = [](char c) { return c == '\0' || c == '\n' || c == '\r'; };
     for (; i < text.size(); ++i) {
         char c = text[i];
-        if (c == '\0' || c == '\n' || c == '\r')
-            return fail(perm("5.5.4", "control character in address"));
-        if (c == '\\' && i + 1 < text.size()) {
-            addr += text[++i];
-            continue;
-        }
-        if (c == '"') {
+        // A backslash escapes the next character, but never into the envelope: NUL
+        // would split the queue's envelope record, CR/LF a protocol line.
+        if (c == '\\' && i + 1 < text.size())
+            c = text[++i];
+        else if (c == '"') {
             quoted = !quoted;
             continue;
-        }
-        if (c == '>' && !quoted)
+        } else if (c == '>' && !quoted)
             break;
+        if (is_envelope_breaking(c))
+            return fail(perm("5.5.4", "control character in address"));
         addr += c;
     }
     if (i >= text.size())

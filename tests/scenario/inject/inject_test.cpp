@@ -406,7 +406,7 @@ TEST_CASE("datemail adds a local Date; mailsubj builds Subject and To",
     CHECK(usage.exit_code == 100);
 }
 
-TEST_CASE("--help for the injection programs", "[scenario][inject]") {
+TEST_CASE("the injection programs answer --help", "[scenario][inject]") {
     for (const char* p : {"qmail-inject", "sendmail", "datemail", "mailsubj"}) {
         auto r = qmtest::run({qmtest::bin(p), "--help"});
         INFO(p);

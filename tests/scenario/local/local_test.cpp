@@ -50,13 +50,16 @@ struct Local {
 };
 
 // How many messages mutt finds in an mbox: it copies them all (tagged) into a maildir,
-// run under script(1) because mutt insists on a terminal.
+// run under script(1) because mutt insists on a terminal. HOME is the scratch directory
+// with its ~/Mail already there: without it mutt's first start on a machine asks
+// "~/Mail does not exist. Create it?", and that prompt eats the pushed keys.
 int mutt_count(const std::string& mbox, const std::string& scratch) {
     const std::string out = scratch + "/mutt-out";
     for (const char* d : {"/new", "/cur", "/tmp"})
         fs::create_directories(out + d);
+    fs::create_directories(scratch + "/Mail");
     const std::string cmd =
-        "TERM=vt100 mutt -n -F /dev/null -f '" + mbox +
+        "HOME='" + scratch + "' TERM=vt100 mutt -n -F /dev/null -f '" + mbox +
         "' -e 'set confirmappend=no confirmcreate=no mbox_type=Maildir auto_tag=yes' "
         "-e 'push \"<tag-pattern>~A<enter><copy-message>" +
         out + "<enter><quit>\"'";
@@ -246,7 +249,7 @@ TEST_CASE("forwards go out last, in one qmail-queue run", "[scenario][local]") {
     CHECK(after_received(q[0].message) == "Delivered-To: joe-fw@test.example\n" + message);
 }
 
-TEST_CASE("-owner files rewrite the forwarding sender", "[scenario][local]") {
+TEST_CASE("owner files (.qmail-ext-owner) rewrite the forwarding sender", "[scenario][local]") {
     Local l;
     l.dot_qmail(".qmail-list", "&sub@example.net\n");
     l.dot_qmail(".qmail-list-owner", "&owner@example.net\n");

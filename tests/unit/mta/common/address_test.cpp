@@ -29,4 +29,12 @@ TEST_CASE("RFC 5321 paths", "[common][address]") {
     CHECK_FALSE(qm::address::parse_path("joe@x"));
     CHECK_FALSE(qm::address::parse_path("<joe@x"));
     CHECK(qm::address::parse_path("<joe@x").error().permanent());
+    // NUL, CR and LF never reach the envelope, escaped or not.
+    using namespace std::string_view_literals;
+    for (auto bad : {"<jo\0e@x>"sv, "<jo\\\0e@x>"sv, "<\"jo\\\re\"@x>"sv, "<jo\\\ne@x>"sv}) {
+        auto r = qm::address::parse_path(bad);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().permanent());
+    }
+    CHECK(qm::address::parse_path("<jo\\e@x>")->address == "joe@x");
 }
