@@ -29,25 +29,9 @@ struct SigpipeIgnored {
     ~SigpipeIgnored() { ::sigaction(SIGPIPE, &old, nullptr); }
 };
 
-Status copy_fd(int from, int to) {
-    char buf[65536];
-    for (;;) {
-        ssize_t n = ::read(from, buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return fail(from_errno(errno, "read message"));
-        }
-        if (n == 0)
-            return {};
-        if (auto w = write_all(to, std::string_view(buf, static_cast<size_t>(n))); !w)
-            return w;
-    }
-}
+} // namespace
 
-Result<Queued> run_queue(std::string_view prefix, int message_fd, std::string_view message,
-                         const Envelope& env) {
-    SigpipeIgnored guard;
+Result<QueueStream> QueueStream::start() {
     int mpipe[2], epipe[2];
     if (::pipe2(mpipe, O_CLOEXEC) != 0)
         return fail(temp("4.3.0", "unable to make pipe for qq"));
@@ -63,31 +47,60 @@ Result<Queued> run_queue(std::string_view prefix, int message_fd, std::string_vi
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, mread.get(), 0);
     posix_spawn_file_actions_adddup2(&fa, eread.get(), 1);
+    // A daemon may ignore SIGPIPE; qmail-queue gets the default disposition back.
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t dflt;
+    sigemptyset(&dflt);
+    sigaddset(&dflt, SIGPIPE);
+    posix_spawnattr_setsigdefault(&attr, &dflt);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
     char* argv[] = {const_cast<char*>(prog.c_str()), nullptr};
     pid_t pid = 0;
-    int rc = ::posix_spawn(&pid, prog.c_str(), &fa, nullptr, argv, environ);
+    int rc = ::posix_spawn(&pid, prog.c_str(), &fa, &attr, argv, environ);
+    posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0)
         return fail(queue_exit_failure(120));
-    mread.reset();
-    eread.reset();
+    QueueStream qs;
+    qs.pid_ = pid;
+    qs.message_fd_ = mwrite.release();
+    qs.envelope_fd_ = ewrite.release();
+    return qs;
+}
 
-    // qmail-queue reads the whole message before the envelope, so writing them in that
-    // order cannot deadlock. A write error just means qq gave up; its status says why.
-    bool write_ok = true;
-    if (!prefix.empty() && !write_all(mwrite.get(), prefix))
-        write_ok = false;
-    if (write_ok) {
-        if (message_fd >= 0)
-            write_ok = copy_fd(message_fd, mwrite.get()).has_value();
-        else
-            write_ok = write_all(mwrite.get(), message).has_value();
+QueueStream::QueueStream(QueueStream&& o) noexcept
+    : pid_(std::exchange(o.pid_, -1))
+    , message_fd_(std::exchange(o.message_fd_, -1))
+    , envelope_fd_(std::exchange(o.envelope_fd_, -1))
+    , write_ok_(o.write_ok_) {}
+
+QueueStream& QueueStream::operator=(QueueStream&& o) noexcept {
+    if (this != &o) {
+        cancel();
+        pid_ = std::exchange(o.pid_, -1);
+        message_fd_ = std::exchange(o.message_fd_, -1);
+        envelope_fd_ = std::exchange(o.envelope_fd_, -1);
+        write_ok_ = o.write_ok_;
     }
-    mwrite.reset();
-    if (write_ok)
-        write_ok = write_all(ewrite.get(), encode_envelope(env)).has_value();
-    ewrite.reset();
+    return *this;
+}
 
+QueueStream::~QueueStream() {
+    cancel();
+}
+
+void QueueStream::write(std::string_view bytes) {
+    if (!write_ok_ || message_fd_ < 0 || bytes.empty())
+        return;
+    SigpipeIgnored guard;
+    write_ok_ = write_all(message_fd_, bytes).has_value();
+}
+
+namespace {
+
+// Waits for qmail-queue and translates its status.
+Result<Queued> reap(pid_t pid, bool write_ok) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR)
@@ -101,6 +114,59 @@ Result<Queued> run_queue(std::string_view prefix, int message_fd, std::string_vi
     if (!write_ok)
         return fail(temp("4.3.0", "qq read error"));
     return Queued{pid};
+}
+
+} // namespace
+
+Result<Queued> QueueStream::finish(const Envelope& env) {
+    // qmail-queue reads the whole message before the envelope, so writing them in that
+    // order cannot deadlock. A write error just means qq gave up; its status says why.
+    ::close(std::exchange(message_fd_, -1));
+    if (write_ok_) {
+        SigpipeIgnored guard;
+        write_ok_ = write_all(envelope_fd_, encode_envelope(env)).has_value();
+    }
+    ::close(std::exchange(envelope_fd_, -1));
+    return reap(std::exchange(pid_, -1), write_ok_);
+}
+
+void QueueStream::cancel() {
+    if (message_fd_ >= 0)
+        ::close(std::exchange(message_fd_, -1));
+    if (envelope_fd_ >= 0)
+        ::close(std::exchange(envelope_fd_, -1));
+    if (pid_ > 0)
+        (void)reap(std::exchange(pid_, -1), false);
+}
+
+namespace {
+
+Result<Queued> run_queue(std::string_view prefix, int message_fd, std::string_view message,
+                         const Envelope& env) {
+    auto qs = QueueStream::start();
+    if (!qs)
+        return fail(qs.error());
+    qs->write(prefix);
+    if (message_fd < 0) {
+        qs->write(message);
+    } else {
+        char buf[65536];
+        for (;;) {
+            ssize_t n = ::read(message_fd, buf, sizeof buf);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0) {
+                // Without an envelope qmail-queue queues nothing; the read error is ours.
+                auto err = from_errno(errno, "read message");
+                qs->cancel();
+                return fail(err);
+            }
+            if (n == 0)
+                break;
+            qs->write(std::string_view(buf, static_cast<size_t>(n)));
+        }
+    }
+    return qs->finish(env);
 }
 
 } // namespace

@@ -6,13 +6,44 @@
 #include "qm/envelope.hpp"
 #include "qm/result.hpp"
 
-#include <string_view>
 #include <sys/types.h>
+
+#include <string_view>
+#include <utility>
 
 namespace qm {
 
 struct Queued {
     pid_t qp = 0; // qmail-queue's pid, the "qp" in logs and SMTP replies
+};
+
+// A qmail-queue run fed piece by piece, for callers that receive the message as a stream
+// (qmail-smtpd's DATA). start() spawns qmail-queue; write() hands it message bytes;
+// finish() sends the envelope and waits for the verdict. Dropping the stream without
+// finish() closes both pipes with no envelope, which makes qmail-queue give up and
+// remove what it wrote: the message is then not queued at all.
+class QueueStream {
+public:
+    [[nodiscard]] static Result<QueueStream> start();
+    QueueStream(QueueStream&&) noexcept;
+    QueueStream& operator=(QueueStream&&) noexcept;
+    QueueStream(const QueueStream&) = delete;
+    QueueStream& operator=(const QueueStream&) = delete;
+    ~QueueStream();
+
+    // A failed write is remembered, not reported: qmail-queue's exit status says why.
+    void write(std::string_view bytes);
+    [[nodiscard]] Result<Queued> finish(const Envelope& env);
+    // Gives up: closes both pipes without an envelope and waits for qmail-queue, which
+    // then removes its files. Nothing is queued.
+    void cancel();
+
+private:
+    QueueStream() = default;
+    pid_t pid_ = -1;
+    int message_fd_ = -1;
+    int envelope_fd_ = -1;
+    bool write_ok_ = true;
 };
 
 // Message given as bytes.
