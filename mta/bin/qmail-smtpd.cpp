@@ -1,0 +1,125 @@
+// qmail-smtpd: receives mail by SMTP and hands each message to qmail-queue: on
+// stdin/stdout as under tcpserver or inetd (qmail-smtpd(8)), or, with --listen, as a
+// daemon holding every session in one event loop.
+#include "qm/fd.hpp"
+#include "qm/smtp/daemon.hpp"
+#include "qm/smtp/session.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+namespace {
+
+constexpr const char* usage =
+    "usage: qmail-smtpd [--listen ADDRESS:PORT ...] [--max-connections N]\n"
+    "Without --listen, speaks SMTP (RFC 5321: PIPELINING, 8BITMIME, SIZE, ENHANCEDSTATUSCODES) on "
+    "stdin and\n"
+    "stdout, as under tcpserver or inetd, and queues each message with qmail-queue.\n"
+    "Controls in $QMAILHOME/control (default /var/qmail): me, smtpgreeting, rcpthosts,\n"
+    "morercpthosts.cdb, badmailfrom, databytes, timeoutsmtpd, localiphost. Without\n"
+    "rcpthosts only the domains delivered here (locals, virtualdomains) are accepted.\n"
+    "Environment: TCPREMOTEIP, TCPREMOTEHOST, TCPREMOTEINFO, TCPLOCALIP, TCPLOCALHOST,\n"
+    "RELAYCLIENT (relaying allowed; appended to each recipient), DATABYTES.\n"
+    "Bare LF in DATA is refused with 451 and the connection is closed.\n"
+    "With --listen (repeatable; 127.0.0.1:2525, [::1]:2525, :25 for every address) it is a\n"
+    "daemon: one process, every session in one event loop, at most --max-connections\n"
+    "(default 100) at once, more are told 421. SIGTERM or SIGINT stops accepting and\n"
+    "waits for open sessions; a second signal ends them.";
+
+bool flush(std::string& out) {
+    if (out.empty())
+        return true;
+    bool ok = qm::write_all(STDOUT_FILENO, out).has_value();
+    out.clear();
+    return ok;
+}
+
+int serve(qm::smtp::Session& session) {
+    std::string greeting = session.greeting();
+    if (!flush(greeting))
+        return 0;
+    char buf[65536];
+    for (;;) {
+        if (!flush(session.output()) || session.closed()) {
+            session.abort();
+            return 0;
+        }
+        pollfd p{STDIN_FILENO, POLLIN, 0};
+        int ready = ::poll(&p, 1, session.timeout_seconds() * 1000);
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready == 0) {
+            std::string t = qm::smtp::Session::timeout_reply();
+            (void)flush(t);
+            session.abort();
+            return 0;
+        }
+        ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            session.abort(); // the client went away: nothing half-received is queued
+            return 0;
+        }
+        auto step = session.receive(std::string_view(buf, static_cast<size_t>(n)));
+        while (step == qm::smtp::Session::Step::commit) {
+            session.commit();
+            step = session.receive({});
+        }
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    namespace po = boost::program_options;
+    qm::smtp::DaemonOptions daemon;
+    po::options_description opts;
+    opts.add_options()("help,h", "")("listen", po::value(&daemon.listen)->composing(),
+                                     "")("max-connections", po::value(&daemon.max_connections), "");
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::fprintf(stderr, "qmail-smtpd: usage: %s (see --help)\n", e.what());
+        return 100;
+    }
+    if (vm.count("help") != 0) {
+        std::puts(usage);
+        return 0;
+    }
+    ::signal(SIGPIPE, SIG_IGN);
+    try {
+        auto controls = qm::smtp::load_controls();
+        if (!controls) {
+            std::string msg =
+                "421 4.3.0 unable to read controls: " + controls.error().text + "\r\n";
+            (void)qm::write_all(STDOUT_FILENO, msg);
+            std::fprintf(stderr, "qmail-smtpd: fatal: %s\n", controls.error().text.c_str());
+            return 1;
+        }
+        if (!daemon.listen.empty()) {
+            auto shared = std::make_shared<const qm::smtp::Controls>(std::move(*controls));
+            if (auto served = qm::smtp::run_daemon(daemon, shared); !served) {
+                std::fprintf(stderr, "qmail-smtpd: fatal: %s\n", served.error().text.c_str());
+                return qm::exit_code(served.error());
+            }
+            return 0;
+        }
+        qm::smtp::Session session(std::make_shared<const qm::smtp::Controls>(std::move(*controls)),
+                                  qm::smtp::connection_from_environment());
+        return serve(session);
+    } catch (const std::bad_alloc&) {
+        (void)qm::write_all(STDOUT_FILENO, "421 4.3.0 out of memory\r\n");
+        return 1;
+    }
+}

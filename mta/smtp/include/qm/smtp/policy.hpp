@@ -1,0 +1,66 @@
+// What qmail-smtpd accepts, from qmail's control files (qmail-smtpd(8)) and the
+// connection's environment (tcp-environ(5), or a tcprules entry in daemon mode).
+//
+// One deliberate departure from qmail: without control/rcpthosts qmail accepts mail for
+// every domain, an open relay. Here the domains qmail-send delivers locally (locals,
+// default me, and the domains in virtualdomains) are accepted instead.
+#pragma once
+
+#include "qm/cdb.hpp"
+#include "qm/result.hpp"
+
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qm::smtp {
+
+struct Controls {
+    std::string greeting;                             // smtpgreeting, default me
+    std::optional<std::string> localiphost;           // default me
+    std::set<std::string> rcpthosts;                  // lowercased; suffixes start with '.'
+    std::shared_ptr<const cdb::Reader> morercpthosts; // morercpthosts.cdb, when present
+    std::set<std::string> badmailfrom;  // lowercased; "@domain" lines included as they are
+    std::uint64_t databytes = 0;        // 0: no limit
+    int timeout_seconds = 1200;         // timeoutsmtpd
+    std::vector<std::string> local_ips; // this host's addresses, for box@[ip]
+};
+
+// Reads every control under $QMAILHOME/control. A control that cannot be read is a
+// temporary failure naming the file (qmail's "421 unable to read controls").
+[[nodiscard]] Result<Controls> load_controls();
+
+// The connection, as tcpserver describes it (TCPREMOTEIP, TCPREMOTEHOST, TCPREMOTEINFO,
+// TCPLOCALHOST/TCPLOCALIP, RELAYCLIENT, DATABYTES).
+struct Connection {
+    std::string remote_ip = "unknown";
+    std::string remote_host = "unknown";
+    std::optional<std::string> remote_info;
+    std::string local_host = "unknown";
+    std::string local_ip;
+    std::optional<std::string> relay_client; // RELAYCLIENT: relaying allowed, value appended
+    std::optional<std::uint64_t> databytes;  // DATABYTES overrides control/databytes
+};
+
+// From the process environment (qmail-smtpd under tcpserver or inetd).
+[[nodiscard]] Connection connection_from_environment();
+
+// rcpthosts/morercpthosts: may a client without RELAYCLIENT send to this recipient?
+[[nodiscard]] bool recipient_allowed(const Controls& c, std::string_view address);
+// badmailfrom: exact address or "@domain", case-insensitive.
+[[nodiscard]] bool sender_refused(const Controls& c, std::string_view address);
+// box@[d.d.d.d] naming one of our own addresses becomes box@localiphost.
+[[nodiscard]] std::string rewrite_local_ip_literal(const Controls& c, std::string address);
+
+// The Received line qmail-smtpd adds (received.c): "from" the client's host, its HELO
+// when that differs, "(info@ip)", "by" our host, "with" protocol, date. Every byte that
+// came from outside and is not in [A-Za-z0-9.@%+/=:[]-] is printed as '?'.
+[[nodiscard]] std::string received_line(const Connection& conn, std::string_view helo,
+                                        std::string_view protocol, std::time_t now);
+
+} // namespace qm::smtp

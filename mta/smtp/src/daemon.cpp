@@ -1,0 +1,229 @@
+#include "qm/smtp/daemon.hpp"
+
+#include "qm/log.hpp"
+#include "qm/smtp/session.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/as_tuple.hpp>
+
+#include <chrono>
+#include <list>
+#include <string_view>
+
+namespace qm::smtp {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+Result<tcp::endpoint> parse_listen(const std::string& spec) {
+    auto colon = spec.rfind(':');
+    if (colon == std::string::npos)
+        return fail(perm("5.3.5", "listen address " + spec + " has no :port"));
+    std::string host = spec.substr(0, colon);
+    const std::string port = spec.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    unsigned long p = 0;
+    try {
+        p = std::stoul(port);
+    } catch (const std::exception&) {
+        p = 0;
+    }
+    if (p == 0 || p > 65535)
+        return fail(perm("5.3.5", "listen address " + spec + " has a bad port"));
+    boost::system::error_code ec;
+    auto addr = host.empty() ? asio::ip::address(asio::ip::address_v6::any())
+                             : asio::ip::make_address(host, ec);
+    if (ec)
+        return fail(perm("5.3.5", "listen address " + spec + ": " + ec.message()));
+    return tcp::endpoint(addr, static_cast<unsigned short>(p));
+}
+
+std::string endpoint_text(const tcp::endpoint& e) {
+    return e.address().to_string() + ":" + std::to_string(e.port());
+}
+
+struct Server {
+    asio::io_context io;
+    asio::thread_pool queue_pool;
+    std::shared_ptr<const Controls> controls;
+    unsigned max_connections;
+    unsigned active = 0;
+    std::list<tcp::acceptor> acceptors;
+    std::list<tcp::socket*> sockets; // open sessions, to end them on a second signal
+    bool stopping = false;
+    asio::signal_set* signals = nullptr;
+
+    Server(std::shared_ptr<const Controls> c, const DaemonOptions& o)
+        : queue_pool(o.queue_threads)
+        , controls(std::move(c))
+        , max_connections(o.max_connections) {}
+
+    void status() const {
+        log::line("status: " + std::to_string(active) + "/" + std::to_string(max_connections));
+    }
+
+    asio::awaitable<void> session(tcp::socket sock) {
+        boost::system::error_code ec;
+        const auto remote = sock.remote_endpoint(ec);
+        const auto local = sock.local_endpoint(ec);
+        Connection conn;
+        conn.remote_ip = remote.address().to_string();
+        conn.local_ip = local.address().to_string();
+        conn.local_host = conn.local_ip;
+        const std::string who = endpoint_text(remote);
+        log::line("ok " + who);
+        Session s(controls, conn);
+        auto it = sockets.insert(sockets.end(), &sock);
+
+        std::string out = s.greeting();
+        asio::steady_timer timer(io);
+        std::string buf(65536, '\0');
+        for (;;) {
+            out += s.output();
+            s.output().clear();
+            if (!out.empty()) {
+                auto [wec, n] = co_await asio::async_write(sock, asio::buffer(out), use_tuple);
+                out.clear();
+                if (wec) {
+                    s.abort();
+                    break;
+                }
+            }
+            if (s.closed())
+                break;
+            bool timed_out = false;
+            timer.expires_after(std::chrono::seconds(s.timeout_seconds()));
+            timer.async_wait([&](boost::system::error_code tec) {
+                if (!tec) {
+                    timed_out = true;
+                    sock.cancel();
+                }
+            });
+            auto [rec, n] = co_await sock.async_read_some(asio::buffer(buf), use_tuple);
+            timer.cancel();
+            if (timed_out) {
+                co_await asio::async_write(sock, asio::buffer(Session::timeout_reply()), use_tuple);
+                s.abort();
+                break;
+            }
+            if (rec) {
+                s.abort(); // the client went away: nothing half-received is queued
+                break;
+            }
+            auto step = s.receive(std::string_view(buf.data(), n));
+            while (step == Session::Step::commit) {
+                // qmail-queue's fsyncs happen off the loop; the session waits, others run.
+                co_await asio::co_spawn(
+                    queue_pool,
+                    [&s]() -> asio::awaitable<void> {
+                        s.commit();
+                        co_return;
+                    },
+                    asio::use_awaitable);
+                step = s.receive({});
+            }
+        }
+        sockets.erase(it);
+        sock.shutdown(tcp::socket::shutdown_both, ec);
+        sock.close(ec);
+        log::line("end " + who);
+        --active;
+        status();
+        if (stopping && active == 0 && signals != nullptr)
+            signals->cancel(); // the last session after SIGTERM: let the loop end
+    }
+
+    asio::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
+        for (;;) {
+            auto [ec, sock] = co_await acceptor.async_accept(use_tuple);
+            if (ec) {
+                if (stopping || ec == asio::error::operation_aborted)
+                    co_return;
+                log::warning("accept failed: " + ec.message());
+                continue;
+            }
+            if (active >= max_connections) {
+                boost::system::error_code ignored;
+                asio::write(sock,
+                            asio::buffer(std::string_view(
+                                "421 4.3.2 too many connections, try again later\r\n")),
+                            ignored);
+                sock.close(ignored);
+                continue;
+            }
+            ++active;
+            status();
+            asio::co_spawn(io, session(std::move(sock)), asio::detached);
+        }
+    }
+
+    void stop() {
+        if (stopping) {
+            for (auto* sock : sockets) {
+                boost::system::error_code ignored;
+                sock->cancel(ignored);
+                sock->close(ignored);
+            }
+            return;
+        }
+        stopping = true;
+        log::line("status: exiting: no new connections; waiting for open sessions");
+        for (auto& a : acceptors) {
+            boost::system::error_code ignored;
+            a.close(ignored);
+        }
+    }
+};
+
+asio::awaitable<void> handle_signals(Server& server, asio::signal_set& signals) {
+    for (;;) {
+        auto [ec, sig] = co_await signals.async_wait(use_tuple);
+        if (ec)
+            co_return;
+        server.stop();
+        if (server.active == 0) {
+            signals.cancel();
+            co_return;
+        }
+    }
+}
+
+} // namespace
+
+Status run_daemon(const DaemonOptions& options, std::shared_ptr<const Controls> controls) {
+    Server server(std::move(controls), options);
+    for (const auto& spec : options.listen) {
+        auto endpoint = parse_listen(spec);
+        if (!endpoint)
+            return fail(endpoint.error());
+        boost::system::error_code ec;
+        tcp::acceptor& a = server.acceptors.emplace_back(server.io);
+        a.open(endpoint->protocol(), ec);
+        if (!ec)
+            a.set_option(tcp::acceptor::reuse_address(true), ec);
+        if (!ec && endpoint->address().is_v6())
+            a.set_option(asio::ip::v6_only(!endpoint->address().is_unspecified()), ec);
+        if (!ec)
+            a.bind(*endpoint, ec);
+        if (!ec)
+            a.listen(asio::socket_base::max_listen_connections, ec);
+        if (ec)
+            return fail(temp("4.3.0", "unable to listen on " + spec + ": " + ec.message()));
+        log::line("status: listening on " + endpoint_text(a.local_endpoint()));
+    }
+    asio::signal_set signals(server.io, SIGTERM, SIGINT);
+    server.signals = &signals;
+    asio::co_spawn(server.io, handle_signals(server, signals), asio::detached);
+    for (auto& a : server.acceptors)
+        asio::co_spawn(server.io, server.accept_loop(a), asio::detached);
+    server.io.run();
+    server.queue_pool.join();
+    return {};
+}
+
+} // namespace qm::smtp

@@ -1,0 +1,240 @@
+#include "qm/smtp/policy.hpp"
+
+#include "qm/control.hpp"
+#include "qm/date.hpp"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+
+namespace qm::smtp {
+
+namespace {
+
+std::string lowercase(std::string_view s) {
+    std::string out(s);
+    std::ranges::transform(out, out.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+std::optional<std::string> env(const char* name) {
+    const char* v = std::getenv(name);
+    if (v == nullptr)
+        return std::nullopt;
+    return std::string(v);
+}
+
+std::vector<std::string> interface_addresses() {
+    std::vector<std::string> out;
+    ifaddrs* list = nullptr;
+    if (::getifaddrs(&list) != 0)
+        return out;
+    for (ifaddrs* a = list; a != nullptr; a = a->ifa_next) {
+        if (a->ifa_addr == nullptr)
+            continue;
+        char text[INET6_ADDRSTRLEN] = {};
+        if (a->ifa_addr->sa_family == AF_INET) {
+            const auto* sin = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
+            ::inet_ntop(AF_INET, &sin->sin_addr, text, sizeof text);
+            out.emplace_back(text);
+        } else if (a->ifa_addr->sa_family == AF_INET6) {
+            const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(a->ifa_addr);
+            ::inet_ntop(AF_INET6, &sin6->sin6_addr, text, sizeof text);
+            out.emplace_back(std::string("IPv6:") + text);
+        }
+    }
+    ::freeifaddrs(list);
+    return out;
+}
+
+// Without rcpthosts: the domains qmail-send would deliver here.
+Result<std::set<std::string>> local_domains() {
+    std::set<std::string> out;
+    auto locals = control::read_lines("locals");
+    if (!locals)
+        return fail(locals.error());
+    if (locals->empty()) {
+        auto me = control::me();
+        if (!me)
+            return fail(me.error());
+        out.insert(lowercase(*me));
+    }
+    for (const auto& l : *locals)
+        out.insert(lowercase(l));
+    auto virtuals = control::read_lines("virtualdomains");
+    if (!virtuals)
+        return fail(virtuals.error());
+    for (const auto& line : *virtuals) {
+        std::string key = lowercase(line.substr(0, line.find(':')));
+        if (!key.empty() && key.find('@') == std::string::npos)
+            out.insert(key);
+    }
+    return out;
+}
+
+bool in_table(const Controls& c, const std::string& key) {
+    return c.rcpthosts.contains(key) || (c.morercpthosts && c.morercpthosts->find(key));
+}
+
+} // namespace
+
+Result<Controls> load_controls() {
+    Controls c;
+    auto me = control::me();
+    if (!me)
+        return fail(me.error());
+    auto greeting = control::read_line_or("smtpgreeting", *me);
+    if (!greeting)
+        return fail(greeting.error());
+    c.greeting = *greeting;
+    auto localiphost = control::read_line_or("localiphost", *me);
+    if (!localiphost)
+        return fail(localiphost.error());
+    c.localiphost = *localiphost;
+
+    auto rcpthosts = control::read_line("rcpthosts");
+    if (!rcpthosts)
+        return fail(rcpthosts.error());
+    if (*rcpthosts) {
+        auto lines = control::read_lines("rcpthosts");
+        if (!lines)
+            return fail(lines.error());
+        for (const auto& l : *lines)
+            c.rcpthosts.insert(lowercase(l));
+    } else {
+        auto domains = local_domains();
+        if (!domains)
+            return fail(domains.error());
+        c.rcpthosts = std::move(*domains);
+    }
+    auto more = cdb::Reader::open(control::path("morercpthosts.cdb"));
+    if (!more)
+        return fail(more.error());
+    if (*more)
+        c.morercpthosts = std::make_shared<const cdb::Reader>(std::move(**more));
+
+    auto bad = control::read_lines("badmailfrom");
+    if (!bad)
+        return fail(bad.error());
+    for (const auto& l : *bad)
+        c.badmailfrom.insert(lowercase(l));
+
+    auto databytes = control::read_int_or("databytes", 0);
+    if (!databytes)
+        return fail(databytes.error());
+    c.databytes = static_cast<std::uint64_t>(*databytes);
+    auto timeout = control::read_int_or("timeoutsmtpd", 1200);
+    if (!timeout)
+        return fail(timeout.error());
+    c.timeout_seconds = *timeout <= 0 ? 1 : static_cast<int>(std::min(*timeout, 86400L));
+    c.local_ips = interface_addresses();
+    return c;
+}
+
+Connection connection_from_environment() {
+    Connection conn;
+    if (auto v = env("TCPREMOTEIP"))
+        conn.remote_ip = *v;
+    if (auto v = env("TCPREMOTEHOST"))
+        conn.remote_host = *v;
+    conn.remote_info = env("TCPREMOTEINFO");
+    if (auto v = env("TCPLOCALIP"))
+        conn.local_ip = *v;
+    if (auto v = env("TCPLOCALHOST"))
+        conn.local_host = *v;
+    else if (!conn.local_ip.empty())
+        conn.local_host = conn.local_ip;
+    conn.relay_client = env("RELAYCLIENT");
+    if (auto v = env("DATABYTES")) {
+        std::uint64_t n = 0;
+        auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+        if (ec == std::errc() && end == v->data() + v->size())
+            conn.databytes = n;
+    }
+    return conn;
+}
+
+bool recipient_allowed(const Controls& c, std::string_view address) {
+    auto at = address.rfind('@');
+    if (at == std::string_view::npos)
+        return true; // qmail: a bare local part is always ours
+    const std::string domain = lowercase(address.substr(at + 1));
+    if (domain.empty())
+        return false;
+    // The domain itself, then every ".suffix" of it.
+    for (size_t i = 0; i < domain.size(); ++i)
+        if ((i == 0 || domain[i] == '.') && in_table(c, domain.substr(i)))
+            return true;
+    return false;
+}
+
+bool sender_refused(const Controls& c, std::string_view address) {
+    if (c.badmailfrom.empty())
+        return false;
+    const std::string lower = lowercase(address);
+    if (c.badmailfrom.contains(lower))
+        return true;
+    auto at = lower.rfind('@');
+    return at != std::string::npos && c.badmailfrom.contains(lower.substr(at));
+}
+
+std::string rewrite_local_ip_literal(const Controls& c, std::string address) {
+    auto at = address.rfind('@');
+    if (!c.localiphost || at == std::string::npos || address.size() < at + 3 ||
+        address[at + 1] != '[' || address.back() != ']')
+        return address;
+    std::string literal = address.substr(at + 2, address.size() - at - 3);
+    if (std::ranges::find(c.local_ips, literal) == c.local_ips.end())
+        return address;
+    return address.substr(0, at + 1) + *c.localiphost;
+}
+
+namespace {
+
+void append_safe(std::string& out, std::string_view s) {
+    for (unsigned char ch : s) {
+        const bool safe =
+            std::isalnum(ch) ||
+            std::string_view(".@%+/=:-[]").find(static_cast<char>(ch)) != std::string_view::npos;
+        out += safe ? static_cast<char>(ch) : '?';
+    }
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return lowercase(a) == lowercase(b);
+}
+
+} // namespace
+
+std::string received_line(const Connection& conn, std::string_view helo, std::string_view protocol,
+                          std::time_t now) {
+    std::string r = "Received: from ";
+    append_safe(r, conn.remote_host);
+    if (!iequals(helo, conn.remote_host)) {
+        r += " (HELO ";
+        append_safe(r, helo);
+        r += ")";
+    }
+    r += " (";
+    if (conn.remote_info) {
+        append_safe(r, *conn.remote_info);
+        r += "@";
+    }
+    append_safe(r, conn.remote_ip);
+    r += ")\n  by ";
+    append_safe(r, conn.local_host);
+    r += " with ";
+    r += protocol;
+    r += "; ";
+    r += date822(now);
+    r += "\n";
+    return r;
+}
+
+} // namespace qm::smtp

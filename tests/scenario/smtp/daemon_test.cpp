@@ -1,0 +1,197 @@
+// qmail-smtpd --listen: the Asio daemon, driven over real loopback sockets.
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+namespace {
+
+// A port that was free a moment ago.
+int free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+// A blocking SMTP client on one connection.
+class Client {
+public:
+    explicit Client(int port) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(static_cast<uint16_t>(port));
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    }
+    ~Client() { ::close(fd_); }
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+    [[nodiscard]] bool connected() const { return connected_; }
+
+    void send(const std::string& s) const {
+        size_t done = 0;
+        while (done < s.size()) {
+            ssize_t n = ::write(fd_, s.data() + done, s.size() - done);
+            if (n <= 0)
+                return;
+            done += static_cast<size_t>(n);
+        }
+    }
+    // Reads until `lines` complete reply lines have arrived, EOF, or 10 s.
+    std::string read_lines(size_t lines) {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (count_lines() < lines && std::chrono::steady_clock::now() < deadline) {
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, 100) <= 0)
+                continue;
+            char buf[4096];
+            ssize_t n = ::read(fd_, buf, sizeof buf);
+            if (n <= 0)
+                break;
+            got_.append(buf, static_cast<size_t>(n));
+        }
+        return got_;
+    }
+    // True when the server closed the connection within 10 s.
+    bool closed_by_server() {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (std::chrono::steady_clock::now() < deadline) {
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, 100) <= 0)
+                continue;
+            char buf[4096];
+            ssize_t n = ::read(fd_, buf, sizeof buf);
+            if (n <= 0)
+                return true;
+            got_.append(buf, static_cast<size_t>(n));
+        }
+        return false;
+    }
+    [[nodiscard]] const std::string& got() const { return got_; }
+
+private:
+    [[nodiscard]] size_t count_lines() const {
+        size_t n = 0;
+        for (size_t pos = 0; (pos = got_.find("\r\n", pos)) != std::string::npos; pos += 2)
+            ++n;
+        return n;
+    }
+    int fd_ = -1;
+    bool connected_ = false;
+    std::string got_;
+};
+
+struct Listening {
+    qmtest::MailRoot root;
+    int port = free_port();
+    std::unique_ptr<qmtest::Daemon> smtpd;
+
+    explicit Listening(const std::vector<std::string>& extra = {}) {
+        root.control("rcpthosts", "test.example\n");
+        std::vector<std::string> argv{qmtest::bin("qmail-smtpd"), "--listen",
+                                      "127.0.0.1:" + std::to_string(port)};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        smtpd = root.start(argv, "smtpd.log");
+        REQUIRE(qmtest::wait_for(
+            [&] { return smtpd->log().find("status: listening") != std::string::npos; }));
+    }
+    size_t queued() const { return qmtest::list_dir(root / "queue/todo").size(); }
+};
+
+} // namespace
+
+TEST_CASE("the daemon serves many concurrent pipelined sessions", "[scenario][smtp][daemon]") {
+    Listening l;
+    constexpr int sessions = 50;
+    std::vector<std::unique_ptr<Client>> clients;
+    for (int i = 0; i < sessions; ++i) {
+        clients.push_back(std::make_unique<Client>(l.port));
+        REQUIRE(clients.back()->connected());
+    }
+    // Every session open at once, then each sends a whole pipelined transaction.
+    for (int i = 0; i < sessions; ++i)
+        clients[i]->send("EHLO c\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<joe@test.example>\r\n"
+                         "DATA\r\nSubject: " +
+                         std::to_string(i) + "\r\n\r\nbody\r\n.\r\nQUIT\r\n");
+    for (auto& c : clients) {
+        auto got = c->read_lines(11);
+        CHECK(got.find("\r\n250 2.0.0 ok ") != std::string::npos);
+        CHECK(got.ends_with("221 2.0.0 test.example\r\n"));
+    }
+    CHECK(l.queued() == sessions);
+    CHECK(qmtest::wait_for(
+        [&] { return l.smtpd->log().find("status: 0/100") != std::string::npos; }));
+    CHECK(WEXITSTATUS(l.smtpd->stop(SIGTERM)) == 0);
+}
+
+TEST_CASE("the daemon refuses connections over its limit with 421", "[scenario][smtp][daemon]") {
+    Listening l({"--max-connections", "2"});
+    Client a(l.port), b(l.port);
+    CHECK(a.read_lines(1).starts_with("220 "));
+    CHECK(b.read_lines(1).starts_with("220 "));
+    Client c(l.port);
+    CHECK(c.read_lines(1) == "421 4.3.2 too many connections, try again later\r\n");
+    CHECK(c.closed_by_server());
+}
+
+TEST_CASE("the daemon closes idle sessions after timeoutsmtpd", "[scenario][smtp][daemon]") {
+    Listening l;
+    l.root.control("timeoutsmtpd", "1\n");
+    l.smtpd->stop(SIGTERM);
+    std::vector<std::string> argv{qmtest::bin("qmail-smtpd"), "--listen",
+                                  "127.0.0.1:" + std::to_string(l.port)};
+    l.smtpd = l.root.start(argv, "smtpd2.log");
+    REQUIRE(qmtest::wait_for(
+        [&] { return l.smtpd->log().find("status: listening") != std::string::npos; }));
+    Client c(l.port);
+    c.send("HELO c\r\nMAIL FROM:<a@c>\r\nRCPT TO:<joe@test.example>\r\nDATA\r\nhalf a mess");
+    CHECK(c.closed_by_server());
+    CHECK(c.got().ends_with("451 4.4.2 timeout\r\n"));
+    CHECK(l.queued() == 0);
+}
+
+TEST_CASE("SIGTERM lets an open session finish; a second one ends it", "[scenario][smtp][daemon]") {
+    Listening l;
+    Client c(l.port);
+    REQUIRE(c.read_lines(1).starts_with("220 "));
+    ::kill(l.smtpd->pid(), SIGTERM);
+    REQUIRE(qmtest::wait_for(
+        [&] { return l.smtpd->log().find("status: exiting") != std::string::npos; }));
+    // Still served.
+    c.send("HELO c\r\nMAIL FROM:<a@c>\r\nRCPT TO:<joe@test.example>\r\nDATA\r\nx\r\n.\r\n");
+    CHECK(c.read_lines(6).find("250 2.0.0 ok") != std::string::npos);
+    CHECK(l.queued() == 1);
+    // No new connections.
+    Client late(l.port);
+    CHECK_FALSE(late.connected());
+    c.send("QUIT\r\n");
+    CHECK(c.closed_by_server());
+    CHECK(WEXITSTATUS(l.smtpd->stop(SIGTERM)) == 0);
+}
+
+TEST_CASE("a listen address that cannot be used is a clear error", "[scenario][smtp][daemon]") {
+    qmtest::MailRoot root;
+    auto r = root.run({qmtest::bin("qmail-smtpd"), "--listen", "127.0.0.1"});
+    CHECK(r.exit_code == 100);
+    CHECK(r.err.find("127.0.0.1 has no :port") != std::string::npos);
+    r = root.run({qmtest::bin("qmail-smtpd"), "--listen", "192.0.2.250:2525"});
+    CHECK(r.exit_code == 111);
+    CHECK(r.err.find("unable to listen on 192.0.2.250:2525") != std::string::npos);
+}

@@ -1,0 +1,393 @@
+// The real qmail-smtpd on stdin/stdout (as under tcpserver) with the real qmail-queue
+// behind it. A whole dialogue goes in at once, which is also what a pipelining client
+// does; the replies come back in order.
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <sstream>
+
+using namespace std::string_literals;
+
+namespace {
+
+struct Queued {
+    std::string message;
+    std::string sender;
+    std::vector<std::string> recipients;
+};
+
+std::vector<Queued> queued(const qmtest::MailRoot& root) {
+    std::vector<Queued> out;
+    for (const auto& id : qmtest::list_dir(root / "queue/todo")) {
+        Queued q;
+        const std::string split = std::to_string(std::stoul(id) % 23);
+        q.message = qmtest::slurp(root / ("queue/mess/" + split + "/" + id));
+        std::string env = qmtest::slurp(root / ("queue/todo/" + id));
+        std::istringstream fields(env);
+        std::string field;
+        while (std::getline(fields, field, '\0')) {
+            if (field.starts_with("F"))
+                q.sender = field.substr(1);
+            else if (field.starts_with("T"))
+                q.recipients.push_back(field.substr(1));
+        }
+        out.push_back(std::move(q));
+    }
+    return out;
+}
+
+std::vector<std::string> reply_lines(const std::string& out) {
+    std::vector<std::string> lines;
+    size_t pos = 0;
+    while (pos < out.size()) {
+        auto end = out.find("\r\n", pos);
+        if (end == std::string::npos) {
+            lines.push_back(out.substr(pos) + "<no CRLF>");
+            break;
+        }
+        lines.push_back(out.substr(pos, end - pos));
+        pos = end + 2;
+    }
+    return lines;
+}
+
+struct Smtpd {
+    qmtest::MailRoot root;
+    std::map<std::string, std::string> env{{"TCPREMOTEIP", "192.0.2.7"},
+                                           {"TCPREMOTEHOST", "client.example"},
+                                           {"TCPLOCALIP", "192.0.2.1"},
+                                           {"TCPLOCALHOST", "mx.test.example"}};
+    Smtpd() { root.control("rcpthosts", "test.example\n.sub.test.example\n"); }
+
+    qmtest::RunResult talk(const std::string& dialogue) {
+        auto e = root.env();
+        for (const auto& [k, v] : env)
+            e[k] = v;
+        return qmtest::run({qmtest::bin("qmail-smtpd")},
+                           {.stdin_data = dialogue, .env = e, .unset_env = {"RELAYCLIENT"}});
+    }
+};
+
+bool starts(const std::string& line, const std::string& prefix) {
+    return line.rfind(prefix, 0) == 0;
+}
+
+} // namespace
+
+TEST_CASE("qmail-smtpd takes a pipelined transaction and queues it", "[scenario][smtp]") {
+    Smtpd s;
+    auto r = s.talk("EHLO client.example\r\n"
+                    "MAIL FROM:<ann@client.example> SIZE=40 BODY=8BITMIME\r\n"
+                    "RCPT TO:<joe@test.example>\r\n"
+                    "RCPT TO:<Bob@Deep.Sub.Test.Example>\r\n"
+                    "DATA\r\n"
+                    "Subject: hi\r\n\r\n..dot line\r\n8-bit \xe9\r\n.\r\n"
+                    "QUIT\r\n");
+    CHECK(r.exit_code == 0);
+    auto lines = reply_lines(r.out);
+    REQUIRE(lines.size() == 12);
+    CHECK(lines[0] == "220 test.example ESMTP");
+    CHECK(lines[1] == "250-test.example");
+    CHECK(std::find(lines.begin(), lines.end(), "250-PIPELINING") != lines.end());
+    CHECK(std::find(lines.begin(), lines.end(), "250-8BITMIME") != lines.end());
+    CHECK(std::find(lines.begin(), lines.end(), "250-SIZE") != lines.end());
+    CHECK(lines[5] == "250 ENHANCEDSTATUSCODES");
+    CHECK(lines[6] == "250 2.1.0 ok");
+    CHECK(lines[7] == "250 2.1.5 ok");
+    CHECK(lines[8] == "250 2.1.5 ok");
+    CHECK(lines[9] == "354 go ahead");
+    CHECK(starts(lines[10], "250 2.0.0 ok "));
+    CHECK(lines[10].find(" qp ") != std::string::npos);
+    CHECK(lines[11] == "221 2.0.0 test.example");
+
+    auto q = queued(s.root);
+    REQUIRE(q.size() == 1);
+    CHECK(q[0].sender == "ann@client.example");
+    CHECK(q[0].recipients ==
+          std::vector<std::string>{"joe@test.example", "Bob@Deep.Sub.Test.Example"});
+    // qmail-queue's line, then ours, then the message as stored (LF, unstuffed).
+    CHECK(starts(q[0].message, "Received: (qmail "));
+    CHECK(q[0].message.find("\nReceived: from client.example (192.0.2.7)\n  by mx.test.example "
+                            "with ESMTP; ") != std::string::npos);
+    CHECK(q[0].message.ends_with("\nSubject: hi\n\n.dot line\n8-bit \xe9\n"));
+}
+
+TEST_CASE("qmail-smtpd refuses relaying without RELAYCLIENT, whatever the trick",
+          "[scenario][smtp]") {
+    Smtpd s;
+    // Each recipient is for another host, dressed up. None may be accepted.
+    const std::vector<std::string> tricks = {
+        "<victim@elsewhere.example>",
+        "<victim@ELSEWHERE.example>",
+        "<@test.example:victim@elsewhere.example>", // source route through us
+        "<victim@elsewhere.example.>",              // trailing dot
+        "<victim@test.example.>",                   // our name with a trailing dot
+        "<victim@test.example@elsewhere.example>",  // two @
+        "<\"victim@elsewhere.example\"@elsewhere.example>",
+        "<victim@[198.51.100.9]>", // an IP literal not ours
+        "<victim@notsub.test.example.evil>",
+        "<victim@test.exampleevil.example>",
+        "<victim%elsewhere.example@other.example>",
+        "<elsewhere.example!victim@other.example>",
+        "victim@elsewhere.example", // no brackets
+    };
+    std::string dialogue = "HELO client.example\r\nMAIL FROM:<spammer@client.example>\r\n";
+    for (const auto& t : tricks)
+        dialogue += "RCPT TO:" + t + "\r\n";
+    dialogue += "DATA\r\nQUIT\r\n";
+    auto r = s.talk(dialogue);
+    auto lines = reply_lines(r.out);
+    REQUIRE(lines.size() == 3 + tricks.size() + 2);
+    for (size_t i = 0; i < tricks.size(); ++i) {
+        INFO(tricks[i]);
+        CHECK(lines[3 + i] == "553 5.7.1 sorry, that domain isn't in my list of allowed rcpthosts");
+    }
+    CHECK(lines[3 + tricks.size()] == "503 5.5.1 RCPT first");
+    CHECK(queued(s.root).empty());
+}
+
+TEST_CASE("tricks aimed at our own domains stay here", "[scenario][smtp]") {
+    // Accepted, because the domain after the last @ is ours; the recipient is then a local
+    // address (qmail-send does not apply the percent hack unless control/percenthack says
+    // so), never a relay.
+    Smtpd s;
+    auto r = s.talk("HELO c\r\nMAIL FROM:<a@c.example>\r\n"
+                    "RCPT TO:<victim%elsewhere.example@test.example>\r\n"
+                    "RCPT TO:<elsewhere.example!victim@test.example>\r\n"
+                    "RCPT TO:<\"victim@elsewhere.example\"@test.example>\r\n"
+                    "RCPT TO:<victim@[192.0.2.1]>\r\n"
+                    "DATA\r\nSubject: x\r\n\r\nx\r\n.\r\nQUIT\r\n");
+    auto q = queued(s.root);
+    REQUIRE(q.size() == 1);
+    // The literal naming one of our own addresses would be rewritten to localiphost;
+    // 192.0.2.1 is not an address of this test machine, so it is refused.
+    CHECK(q[0].recipients == std::vector<std::string>{"victim%elsewhere.example@test.example",
+                                                      "elsewhere.example!victim@test.example",
+                                                      "victim@elsewhere.example@test.example"});
+    CHECK(reply_lines(r.out)[6] ==
+          "553 5.7.1 sorry, that domain isn't in my list of allowed rcpthosts");
+}
+
+TEST_CASE("with RELAYCLIENT anything is relayed, with its value appended", "[scenario][smtp]") {
+    Smtpd s;
+    s.env["RELAYCLIENT"] = "";
+    auto e = s.root.env();
+    for (const auto& [k, v] : s.env)
+        e[k] = v;
+    auto r = qmtest::run({qmtest::bin("qmail-smtpd")},
+                         {.stdin_data = "HELO c\r\nMAIL FROM:<a@c.example>\r\n"
+                                        "RCPT TO:<victim@elsewhere.example>\r\n"
+                                        "DATA\r\nSubject: x\r\n\r\nx\r\n.\r\nQUIT\r\n",
+                          .env = e});
+    auto q = queued(s.root);
+    REQUIRE(q.size() == 1);
+    CHECK(q[0].recipients == std::vector<std::string>{"victim@elsewhere.example"});
+
+    e["RELAYCLIENT"] = "@relay.test";
+    r = qmtest::run({qmtest::bin("qmail-smtpd")},
+                    {.stdin_data = "HELO c\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<x@y>\r\n"
+                                   "DATA\r\n\r\nx\r\n.\r\nQUIT\r\n",
+                     .env = e});
+    q = queued(s.root);
+    REQUIRE(q.size() == 2);
+    CHECK((q[0].recipients[0] == "x@y@relay.test" || q[1].recipients[0] == "x@y@relay.test"));
+}
+
+TEST_CASE("without rcpthosts only the domains delivered here are accepted", "[scenario][smtp]") {
+    Smtpd s;
+    REQUIRE(::unlink((s.root / "control/rcpthosts").c_str()) == 0);
+    s.root.control("virtualdomains", "virtual.example:joe\nuser@single.example:bob\n");
+    auto r = s.talk("HELO c\r\nMAIL FROM:<a@c.example>\r\n"
+                    "RCPT TO:<x@test.example>\r\nRCPT TO:<x@virtual.example>\r\n"
+                    "RCPT TO:<x@elsewhere.example>\r\nQUIT\r\n");
+    auto lines = reply_lines(r.out);
+    REQUIRE(lines.size() == 7);
+    CHECK(lines[3] == "250 2.1.5 ok");
+    CHECK(lines[4] == "250 2.1.5 ok");
+    CHECK(lines[5] == "553 5.7.1 sorry, that domain isn't in my list of allowed rcpthosts");
+}
+
+TEST_CASE("a bare LF in DATA ends the session and queues nothing", "[scenario][smtp]") {
+    for (const std::string& data :
+         {"Subject: x\r\n\r\nbody\n.\n"s, "x\r\n.\nMAIL FROM:<e@x>\r\n.\r\n"s, "x\n.\r\n"s}) {
+        Smtpd s;
+        auto r = s.talk("HELO c\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<joe@test.example>\r\n"
+                        "DATA\r\n" +
+                        data + "QUIT\r\n");
+        auto lines = reply_lines(r.out);
+        REQUIRE(lines.size() == 6);
+        CHECK(starts(lines[5], "451 4.5.0 bare LF"));
+        CHECK(queued(s.root).empty());
+        CHECK(qmtest::list_dir(s.root / "queue/pid").empty());
+    }
+}
+
+TEST_CASE("the a<CR>.<CR><LF> smuggling vector is one message with a lone CR", "[scenario][smtp]") {
+    Smtpd s;
+    auto r = s.talk("HELO c\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<joe@test.example>\r\nDATA\r\n"
+                    "a\r.\r\nMAIL FROM:<evil@x>\r\nRCPT TO:<joe@test.example>\r\n.\r\nQUIT\r\n");
+    auto lines = reply_lines(r.out);
+    REQUIRE(lines.size() == 7);
+    CHECK(starts(lines[5], "250 2.0.0 ok"));
+    auto q = queued(s.root);
+    REQUIRE(q.size() == 1);
+    CHECK(q[0].message.ends_with("\na\r.\nMAIL FROM:<evil@x>\nRCPT TO:<joe@test.example>\n"));
+}
+
+TEST_CASE("a client that goes away at any point leaves nothing queued", "[scenario][smtp]") {
+    const std::string whole = "EHLO c\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<joe@test.example>\r\n"
+                              "DATA\r\nSubject: x\r\n\r\nbody\r\n.\r\n";
+    Smtpd s;
+    // Every prefix short of the final CRLF of the dot line.
+    for (size_t cut = 0; cut < whole.size(); cut += (cut < whole.size() - 8 ? 3 : 1)) {
+        INFO(cut);
+        s.talk(whole.substr(0, cut));
+        CHECK(queued(s.root).empty());
+    }
+    CHECK(qmtest::list_dir(s.root / "queue/pid").empty());
+    CHECK(qmtest::list_dir(s.root / "queue/intd").empty());
+    s.talk(whole);
+    CHECK(queued(s.root).size() == 1);
+}
+
+TEST_CASE("sequence errors, unknown commands, NUL bytes and long lines", "[scenario][smtp]") {
+    Smtpd s;
+    auto r = s.talk("RCPT TO:<joe@test.example>\r\nDATA\r\nMAIL FROM:<a@c>\r\nDATA\r\n"
+                    "MAIL FROM:<b@c>\r\nEXPN staff\r\nXYZZY\r\nMAIL FROM\0:<x>\r\n"s +
+                    std::string(5000, 'A') +
+                    "\r\nNOOP\r\nVRFY joe\r\nRSET\r\nHELP\r\n"
+                    "MAIL FROM:<a@c> FOO=BAR\r\nMAIL FROM:<a@c> SIZE=abc\r\nQUIT\r\n");
+    auto lines = reply_lines(r.out);
+    REQUIRE(lines.size() == 17);
+    CHECK(lines[1] == "503 5.5.1 MAIL first");
+    CHECK(lines[2] == "503 5.5.1 MAIL first");
+    CHECK(lines[3] == "250 2.1.0 ok");
+    CHECK(lines[4] == "503 5.5.1 RCPT first");
+    CHECK(lines[5] == "503 5.5.1 nested MAIL command");
+    CHECK(lines[6] == "502 5.5.1 unimplemented");
+    CHECK(lines[7] == "502 5.5.1 unimplemented");
+    CHECK(lines[8] == "501 5.5.2 NUL byte in command");
+    CHECK(lines[9] == "500 5.5.2 line too long");
+    CHECK(lines[10] == "250 2.0.0 ok");
+    CHECK(starts(lines[11], "252 "));
+    CHECK(lines[12] == "250 2.0.0 flushed");
+    CHECK(starts(lines[13], "214 "));
+    CHECK(lines[14] == "555 5.5.4 unsupported parameter FOO");
+    CHECK(lines[15] == "501 5.5.4 malformed SIZE parameter");
+    CHECK(lines[16] == "221 2.0.0 test.example");
+}
+
+TEST_CASE("too many errors close the session", "[scenario][smtp]") {
+    Smtpd s;
+    std::string junk;
+    for (int i = 0; i < 30; ++i)
+        junk += "JUNK\r\n";
+    auto lines = reply_lines(s.talk(junk).out);
+    REQUIRE(lines.size() == 22);
+    CHECK(lines[21] == "421 4.7.0 too many errors, closing the connection");
+}
+
+TEST_CASE("databytes: SIZE refused up front, oversize data refused at the end",
+          "[scenario][smtp]") {
+    Smtpd s;
+    s.root.control("databytes", "100\n");
+    const std::string big = std::string(150, 'x') + "\r\n";
+    auto r =
+        s.talk("EHLO c\r\nMAIL FROM:<a@c> SIZE=101\r\nMAIL FROM:<a@c> SIZE=100\r\n"
+               "RCPT TO:<joe@test.example>\r\nDATA\r\n" +
+               big +
+               ".\r\n"
+               "MAIL FROM:<a@c>\r\nRCPT TO:<joe@test.example>\r\nDATA\r\nsmall\r\n.\r\nQUIT\r\n");
+    auto lines = reply_lines(r.out);
+    CHECK(std::find(lines.begin(), lines.end(), "250-SIZE 100") != lines.end());
+    REQUIRE(lines.size() == 16);
+    CHECK(lines[6] == "552 5.3.4 sorry, that message size exceeds my databytes limit");
+    CHECK(lines[7] == "250 2.1.0 ok");
+    CHECK(lines[10] == "552 5.3.4 sorry, that message size exceeds my databytes limit");
+    CHECK(starts(lines[14], "250 2.0.0 ok"));
+    CHECK(queued(s.root).size() == 1);
+    // DATABYTES in the environment overrides the control file.
+    s.env["DATABYTES"] = "1000";
+    r = s.talk("HELO c\r\nMAIL FROM:<a@c>\r\nRCPT TO:<joe@test.example>\r\nDATA\r\n" + big +
+               ".\r\nQUIT\r\n");
+    CHECK(starts(reply_lines(r.out)[5], "250 2.0.0 ok"));
+}
+
+TEST_CASE("100 Received or Delivered-To lines are a loop", "[scenario][smtp]") {
+    Smtpd s;
+    std::string header;
+    for (int i = 0; i < 50; ++i)
+        header += "Received: from x by y\r\nDelivered-To: joe@test.example\r\n";
+    auto r = s.talk("HELO c\r\nMAIL FROM:<a@c>\r\nRCPT TO:<joe@test.example>\r\nDATA\r\n" + header +
+                    "\r\nbody\r\n.\r\nQUIT\r\n");
+    CHECK(reply_lines(r.out)[5] == "554 5.4.6 too many hops, this message is looping");
+    CHECK(queued(s.root).empty());
+}
+
+TEST_CASE("badmailfrom refuses every recipient of a listed sender", "[scenario][smtp]") {
+    Smtpd s;
+    s.root.control("badmailfrom", "spammer@bad.example\n@worse.example\n");
+    auto r = s.talk("HELO c\r\nMAIL FROM:<Spammer@Bad.example>\r\nRCPT TO:<joe@test.example>\r\n"
+                    "RSET\r\nMAIL FROM:<x@worse.example>\r\nRCPT TO:<joe@test.example>\r\n"
+                    "RSET\r\nMAIL FROM:<ok@bad.example>\r\nRCPT TO:<joe@test.example>\r\nQUIT\r\n");
+    auto lines = reply_lines(r.out);
+    REQUIRE(lines.size() == 11);
+    CHECK(lines[2] == "250 2.1.0 ok");
+    CHECK(lines[3] == "553 5.7.1 sorry, your envelope sender is in my badmailfrom list");
+    CHECK(lines[6] == "553 5.7.1 sorry, your envelope sender is in my badmailfrom list");
+    CHECK(lines[9] == "250 2.1.5 ok");
+}
+
+TEST_CASE("smtpgreeting, HELO in the Received line, and a missing me", "[scenario][smtp]") {
+    Smtpd s;
+    s.root.control("smtpgreeting", "mx.test.example Welcome\n");
+    auto r = s.talk("HELO liar.example\r\nMAIL FROM:<a@c>\r\nRCPT TO:<joe@test.example>\r\n"
+                    "DATA\r\nx\r\n.\r\nQUIT\r\n");
+    auto lines = reply_lines(r.out);
+    CHECK(lines[0] == "220 mx.test.example Welcome ESMTP");
+    CHECK(lines[1] == "250 mx.test.example Welcome");
+    auto q = queued(s.root);
+    REQUIRE(q.size() == 1);
+    CHECK(q[0].message.find("Received: from client.example (HELO liar.example) (192.0.2.7)\n"
+                            "  by mx.test.example with SMTP; ") != std::string::npos);
+
+    REQUIRE(::unlink((s.root / "control/me").c_str()) == 0);
+    r = s.talk("QUIT\r\n");
+    CHECK(r.exit_code == 1);
+    CHECK(starts(r.out, "421 4.3.0 unable to read controls: "));
+    CHECK(r.out.find("control/me") != std::string::npos);
+}
+
+TEST_CASE("qmail-smtpd answers 451 when qmail-queue cannot run", "[scenario][smtp]") {
+    Smtpd s;
+    s.env["QMAILQUEUE"] = "/nonexistent/qmail-queue";
+    auto r = s.talk("HELO c\r\nMAIL FROM:<a@c>\r\nRCPT TO:<joe@test.example>\r\nDATA\r\nQUIT\r\n");
+    auto lines = reply_lines(r.out);
+    REQUIRE(lines.size() == 6);
+    CHECK(lines[4] == "451 4.3.0 qqt failure");
+}
+
+TEST_CASE("qmail-queue's refusal is passed on, temporary or permanent", "[scenario][smtp]") {
+    Smtpd s;
+    // A queue program that refuses permanently (31) and one that fails temporarily (71).
+    const std::string perm = s.root / "qq-perm";
+    const std::string temp = s.root / "qq-temp";
+    qmtest::spit(perm, "#!/bin/sh\ncat >/dev/null\nexit 31\n", 0755);
+    qmtest::spit(temp, "#!/bin/sh\ncat >/dev/null\nexit 71\n", 0755);
+    for (const auto& [prog, code] : {std::pair{perm, "554 5."}, std::pair{temp, "451 4."}}) {
+        s.env["QMAILQUEUE"] = prog;
+        auto r = s.talk("HELO c\r\nMAIL FROM:<a@c>\r\nRCPT TO:<joe@test.example>\r\nDATA\r\n"
+                        "x\r\n.\r\nQUIT\r\n");
+        auto lines = reply_lines(r.out);
+        REQUIRE(lines.size() == 7);
+        CHECK(starts(lines[5], code));
+    }
+}
+
+TEST_CASE("qmail-smtpd --help", "[scenario][smtp]") {
+    auto r = qmtest::run({qmtest::bin("qmail-smtpd"), "--help"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("usage: qmail-smtpd") == 0);
+}
