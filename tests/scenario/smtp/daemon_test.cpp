@@ -195,3 +195,36 @@ TEST_CASE("a listen address that cannot be used is a clear error", "[scenario][s
     CHECK(r.exit_code == 111);
     CHECK(r.err.find("unable to listen on 192.0.2.250:2525") != std::string::npos);
 }
+
+TEST_CASE("swaks → qmail-smtpd daemon → qmail-send → a maildir", "[scenario][smtp][daemon]") {
+    Listening l;
+    const std::string home = l.root.add_user("joe");
+    auto send = l.root.start({qmtest::bin("qmail-send"), "./Maildir/"}, "send.log");
+    for (const char* mode : {"--pipeline", "--no-pipeline"}) {
+        auto r = qmtest::run(
+            {"/usr/bin/swaks", "--server", "127.0.0.1", "--port", std::to_string(l.port), "--from",
+             "ann@client.example", "--to", "joe@test.example", "--header",
+             std::string("Subject: via swaks ") + mode, "--body", "Hello from swaks.", mode});
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("<-  250 2.0.0 ok ") != std::string::npos);
+    }
+    // A recipient elsewhere is refused, and swaks says so.
+    auto refused =
+        qmtest::run({"/usr/bin/swaks", "--server", "127.0.0.1", "--port", std::to_string(l.port),
+                     "--from", "ann@client.example", "--to", "victim@elsewhere.example"});
+    CHECK(refused.exit_code != 0);
+    CHECK(refused.out.find("553 5.7.1 sorry, that domain isn't in my list of allowed rcpthosts") !=
+          std::string::npos);
+
+    REQUIRE(qmtest::wait_for([&] { return qmtest::list_dir(home + "/Maildir/new").size() == 2; }));
+    for (const auto& f : qmtest::list_dir(home + "/Maildir/new")) {
+        const std::string msg = qmtest::slurp(home + "/Maildir/new/" + f);
+        CHECK(
+            msg.starts_with("Return-Path: <ann@client.example>\nDelivered-To: joe@test.example\n"));
+        CHECK(msg.find("\nReceived: from unknown (HELO ") != std::string::npos);
+        CHECK(msg.find("Subject: via swaks --") != std::string::npos);
+        CHECK(msg.find("\nHello from swaks.\n") != std::string::npos);
+        CHECK(msg.find('\r') == std::string::npos);
+    }
+}
