@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -139,6 +140,40 @@ TEST_CASE("the daemon serves many concurrent pipelined sessions", "[scenario][sm
     CHECK(qmtest::wait_for(
         [&] { return l.smtpd->log().find("status: 0/100") != std::string::npos; }));
     CHECK(WEXITSTATUS(l.smtpd->stop(SIGTERM)) == 0);
+}
+
+TEST_CASE("1000 sessions open at once are all served", "[scenario][smtp][daemon]") {
+    // Client and daemon each hold 1,000 sockets: raise the soft limit (the daemon inherits it).
+    rlimit lim{};
+    ::getrlimit(RLIMIT_NOFILE, &lim);
+    if (lim.rlim_cur < 2500 && lim.rlim_max >= 2500) {
+        lim.rlim_cur = 2500;
+        ::setrlimit(RLIMIT_NOFILE, &lim);
+    }
+    ::getrlimit(RLIMIT_NOFILE, &lim);
+    REQUIRE(lim.rlim_cur >= 2500); // a hard limit this low would be a strange machine
+    Listening l({"--max-connections", "1000"});
+    constexpr int sessions = 1000;
+    std::vector<std::unique_ptr<Client>> clients;
+    for (int i = 0; i < sessions; ++i) {
+        clients.push_back(std::make_unique<Client>(l.port));
+        REQUIRE(clients.back()->connected());
+    }
+    // Every greeting read: all 1,000 are accepted and open at the same time.
+    for (auto& c : clients)
+        REQUIRE(c->read_lines(1).starts_with("220 "));
+    CHECK(qmtest::wait_for(
+        [&] { return l.smtpd->log().find("status: 1000/1000") != std::string::npos; }));
+    for (auto& c : clients)
+        c->send(
+            "EHLO c\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<joe@test.example>\r\nRSET\r\nQUIT\r\n");
+    int served = 0;
+    for (auto& c : clients)
+        if (c->read_lines(10).ends_with("250 2.0.0 flushed\r\n221 2.0.0 test.example\r\n"))
+            ++served;
+    CHECK(served == sessions);
+    CHECK(qmtest::wait_for(
+        [&] { return l.smtpd->log().find("status: 0/1000") != std::string::npos; }));
 }
 
 TEST_CASE("the daemon refuses connections over its limit with 421", "[scenario][smtp][daemon]") {
