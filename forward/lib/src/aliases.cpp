@@ -6,7 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <optional>
+#include <span>
 
 namespace qm::fwd {
 
@@ -21,54 +21,35 @@ Failure unparsable(const std::string& file, std::size_t line, std::string_view t
     return at_line(file, line, "unable to parse this line (" + why + "): " + std::string(text));
 }
 
-// One recipient as a table command, or the reason it is refused.
-Result<std::string> command_for(const Item& it, const Qualify& q, bool allow_programs,
-                                std::string_view include_suffix) {
+// Appends one recipient's table command to out, or says why it is refused.
+Status append_command(std::string& out, const ItemView& it, const Qualify& q, bool allow_programs,
+                      std::string_view include_suffix) {
     if (it.kind == Item::Kind::include) {
         if (it.text.empty())
             return fail(perm("5.3.5", "empty :include: filenames not permitted"));
-        if (it.text.find('\0') != std::string::npos)
+        if (it.text.find('\0') != std::string_view::npos)
             return fail(perm("5.3.5", "NUL not permitted in :include: filenames"));
-        std::string name = it.text[0] == '/' ? it.text : "./" + it.text;
-        return name + std::string(include_suffix);
+        if (it.text[0] != '/')
+            out += "./";
+        (out += it.text) += include_suffix;
+        return {};
     }
     if (it.text.empty())
         return fail(perm("5.1.3", "empty recipient addresses not permitted"));
     // A NUL would split the command in the table (and the envelope) in two.
-    if (it.text.find('\0') != std::string::npos)
+    if (it.text.find('\0') != std::string_view::npos)
         return fail(perm("5.1.3", "NUL not permitted in addresses"));
     if (!it.has_at && it.text[0] == '|') {
         if (!allow_programs)
-            return fail(perm("5.3.5", "program delivery " + it.text + " not supported"));
-        return "!" + it.text.substr(1);
+            return fail(
+                perm("5.3.5", "program delivery " + std::string(it.text) + " not supported"));
+        (out += '!') += it.text.substr(1);
+        return {};
     }
     if (!it.has_at && it.text[0] == '/')
-        return fail(perm("5.3.5", "file delivery " + it.text + " not supported"));
-    return "&" + qualify(it, q);
-}
-
-// Appends the commands for items [first, last) (already in reverse written order).
-// newaliases 0.51 holds each address back until it meets the next one, while programs
-// and lists are written at once; so a program or list lands one place before the
-// address that precedes it here. Reproduced so that both builds give identical tables.
-template <class It>
-Status append_commands(std::string& data, It first, It last, const Qualify& q, bool allow_programs,
-                       std::string_view include_suffix) {
-    std::optional<std::string> held;
-    for (; first != last; ++first) {
-        auto cmd = command_for(*first, q, allow_programs, include_suffix);
-        if (!cmd)
-            return fail(cmd.error());
-        if ((*cmd)[0] == '&') {
-            if (held)
-                (data += *held) += '\0';
-            held = std::move(*cmd);
-        } else {
-            (data += *cmd) += '\0';
-        }
-    }
-    if (held)
-        (data += *held) += '\0';
+        return fail(perm("5.3.5", "file delivery " + std::string(it.text) + " not supported"));
+    out += '&';
+    append_qualified(out, it, q);
     return {};
 }
 
@@ -146,19 +127,27 @@ struct FdLines {
                 pos = buf.size();
                 return true;
             }
+            // Only the unfinished last line moves to the front.
             buf.erase(0, pos);
             pos = 0;
-            std::size_t old = buf.size();
-            buf.resize(old + block);
-            ssize_t n;
-            do
-                n = ::read(fd, buf.data() + old, block);
-            while (n < 0 && errno == EINTR);
-            if (n < 0)
-                return fail(from_errno(errno, "unable to read " + file));
-            buf.resize(old + static_cast<std::size_t>(n));
-            eof = n == 0;
+            if (auto r = fill(); !r)
+                return fail(r.error());
         }
+    }
+    // Appends up to one block from fd, without zeroing the space first.
+    Status fill() {
+        std::size_t old = buf.size();
+        ssize_t n;
+        buf.resize_and_overwrite(old + block, [&](char* p, std::size_t) {
+            do
+                n = ::read(fd, p + old, block);
+            while (n < 0 && errno == EINTR);
+            return old + (n > 0 ? static_cast<std::size_t>(n) : 0);
+        });
+        if (n < 0)
+            return fail(from_errno(errno, "unable to read " + file));
+        eof = n == 0;
+        return {};
     }
     static constexpr std::size_t block = 1 << 16;
 };
@@ -170,40 +159,102 @@ std::string first_line_of(std::string_view logical) {
     return s;
 }
 
-template <class NextLine>
-Status compile_instructions(NextLine&& lines, const std::string& file, const Qualify& q,
-                            const RecordSink& sink) {
-    std::string data;
-    return for_each_instruction(lines, [&](std::size_t line, std::string_view text) -> Status {
+// address::lowercase() without a string of its own. ASCII only, as std::tolower() is in
+// the "C" locale our programs run in (none calls setlocale), but without a call per byte.
+void append_lowercase(std::string& out, std::string_view s) {
+    std::size_t old = out.size();
+    out += s;
+    for (std::size_t j = old; j < out.size(); ++j)
+        if (out[j] >= 'A' && out[j] <= 'Z')
+            out[j] = static_cast<char>(out[j] - 'A' + 'a');
+}
+
+// Turns instructions into records one at a time. Its buffers (the parser's, the key's,
+// the commands') are reused from one alias to the next: a million aliases cost no
+// allocation each.
+class AliasCompiler {
+public:
+    AliasCompiler(const std::string& file, const Qualify& q, const RecordSink& sink)
+        : file_(file)
+        , q_(q)
+        , sink_(sink) {}
+
+    Status instruction(std::size_t line, std::string_view text) {
         std::size_t start = text.find_first_not_of(" \t");
         if (text[start] == '#')
             return {};
-        auto items = parse_address_list(text, true);
+        auto items = parser_.parse(text, true);
         if (!items)
-            return fail(unparsable(file, line, first_line_of(text), items.error().text));
+            return fail(unparsable(file_, line, first_line_of(text), items.error().text));
         if (items->size() < 2)
-            return fail(unparsable(file, line, first_line_of(text), "no recipients"));
-        const Item& target = items->front();
+            return fail(unparsable(file_, line, first_line_of(text), "no recipients"));
+        const ItemView& target = items->front();
         if (target.kind != Item::Kind::address || target.text.empty() || target.dangling_at ||
             (target.has_at && target.at + 1 == target.text.size()) ||
             (target.has_at && target.at == 0 && !target.leading_at))
-            return fail(unparsable(file, line, first_line_of(text), "bad alias name"));
-        std::string key = address::lowercase(target.has_at ? target.text : target.text + "@");
-        data.clear();
-        if (auto r = append_commands(data, items->rbegin(), items->rend() - 1, q, true, ".bin"); !r)
-            return fail(at_line(file, line, r.error().text));
-        // "owner-list" also makes its own address the envelope sender for "list".
-        std::string_view local =
-            std::string_view(target.text).substr(0, target.has_at ? target.at : target.text.size());
-        if (local.starts_with("owner-")) {
-            std::string domain = target.has_at ? target.text.substr(target.at + 1) : "";
-            std::string list(local.substr(6));
-            if (auto r = sink("?" + address::lowercase(list + "@" + domain),
-                              "owner-" + list + "@" + (domain.empty() ? q.me : domain));
-                !r)
+            return fail(unparsable(file_, line, first_line_of(text), "bad alias name"));
+        key_.assign(1, ':');
+        append_lowercase(key_, target.text);
+        if (!target.has_at)
+            key_ += '@';
+        data_.clear();
+        if (auto r = append_recipients(items->subspan(1)); !r)
+            return fail(at_line(file_, line, r.error().text));
+        if (auto r = owner_record(target); !r)
+            return r;
+        return sink_(key_, data_);
+    }
+
+private:
+    // Appends the recipients' commands to data_, last first. newaliases 0.51 holds each
+    // address back until it meets the next one, while programs and lists are written at
+    // once; so a program or list lands one place before the address that precedes it here.
+    // Reproduced so that both builds give identical tables.
+    Status append_recipients(std::span<const ItemView> recipients) {
+        bool holding = false;
+        for (auto it = recipients.rbegin(); it != recipients.rend(); ++it) {
+            cmd_.clear();
+            if (auto r = append_command(cmd_, *it, q_, true, ".bin"); !r)
                 return r;
+            if (cmd_[0] == '&') {
+                if (holding)
+                    (data_ += held_) += '\0';
+                std::swap(held_, cmd_); // both keep their capacity
+                holding = true;
+            } else {
+                (data_ += cmd_) += '\0';
+            }
         }
-        return sink(":" + key, data);
+        if (holding)
+            (data_ += held_) += '\0';
+        return {};
+    }
+
+    // "owner-list" also makes its own address the envelope sender for "list".
+    Status owner_record(const ItemView& target) {
+        std::string_view local =
+            target.text.substr(0, target.has_at ? target.at : target.text.size());
+        if (!local.starts_with("owner-"))
+            return {};
+        std::string domain(target.has_at ? target.text.substr(target.at + 1) : "");
+        std::string list(local.substr(6));
+        return sink_("?" + address::lowercase(list + "@" + domain),
+                     "owner-" + list + "@" + (domain.empty() ? q_.me : domain));
+    }
+
+    const std::string& file_;
+    const Qualify& q_;
+    const RecordSink& sink_;
+    AddressListParser parser_;
+    std::string key_, data_, cmd_, held_;
+};
+
+template <class NextLine>
+Status compile_instructions(NextLine&& lines, const std::string& file, const Qualify& q,
+                            const RecordSink& sink) {
+    AliasCompiler compiler(file, q, sink);
+    return for_each_instruction(lines, [&](std::size_t line, std::string_view text) {
+        return compiler.instruction(line, text);
     });
 }
 
@@ -222,6 +273,7 @@ Status compile_aliases_fd(int fd, const std::string& file, const Qualify& q,
 Result<std::string> compile_include(std::string_view content, const std::string& file,
                                     const Qualify& q) {
     std::string out;
+    AddressListParser parser;
     std::size_t lineno = 0;
     while (!content.empty()) {
         auto nl = content.find('\n');
@@ -230,15 +282,14 @@ Result<std::string> compile_include(std::string_view content, const std::string&
         ++lineno;
         if (!line.empty() && line[0] == '#')
             continue;
-        auto items = parse_address_list(line);
+        auto items = parser.parse(line);
         if (!items)
             return fail(unparsable(file, lineno, line, items.error().text));
         // newinclude writes plainly in reverse, without newaliases' held-back address.
         for (auto it = items->rbegin(); it != items->rend(); ++it) {
-            auto cmd = command_for(*it, q, false, "");
-            if (!cmd)
-                return fail(at_line(file, lineno, cmd.error().text));
-            (out += *cmd) += '\0';
+            if (auto r = append_command(out, *it, q, false, ""); !r)
+                return fail(at_line(file, lineno, r.error().text));
+            out += '\0';
         }
     }
     return out;

@@ -7,6 +7,8 @@
 
 #include "qm/result.hpp"
 
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +32,35 @@ struct Item {
 [[nodiscard]] Result<std::vector<Item>> parse_address_list(std::string_view line,
                                                            bool allow_leading_at = false);
 
+// An Item whose text views the line it was parsed from or the buffers of the parser.
+struct ItemView {
+    Item::Kind kind = Item::Kind::address;
+    std::string_view text;
+    bool has_at = false;
+    std::size_t at = 0;
+    bool leading_at = false;
+    bool dangling_at = false;
+};
+
+// parse_address_list for many lines in a row (newaliases on a million aliases): the token
+// and item buffers are kept from one line to the next, so that once they have grown a line
+// costs no allocation. The items view the line and those buffers: they are valid while
+// the line is and until the next parse().
+class AddressListParser {
+public:
+    AddressListParser();
+    AddressListParser(AddressListParser&&) noexcept;
+    AddressListParser& operator=(AddressListParser&&) noexcept;
+    ~AddressListParser();
+
+    [[nodiscard]] Result<std::span<const ItemView>> parse(std::string_view line,
+                                                          bool allow_leading_at = false);
+
+private:
+    struct Buffers;
+    std::unique_ptr<Buffers> b_;
+};
+
 // How unqualified addresses are completed (qmail-header(5), qmail-control(5)).
 struct Qualify {
     std::string defaulthost;   // control/defaulthost, else control/me
@@ -43,5 +74,7 @@ struct Qualify {
 // "alice" -> "alice@defaulthost"; "a@host" -> "a@host.defaultdomain";
 // "a@host+" -> "a@host.plusdomain"; hosts with a dot are kept.
 [[nodiscard]] std::string qualify(const Item& item, const Qualify& q);
+// The same appended to out (no string of its own per address).
+void append_qualified(std::string& out, const ItemView& item, const Qualify& q);
 
 } // namespace qm::fwd
