@@ -16,14 +16,14 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
         if (a == "--help" || a == "-h") {
-            std::puts(
-                "usage: qmail-send [--lspawn-fd N] [aliasempty]\n"
-                "Delivers the messages in $QMAILHOME/queue (default /var/qmail/queue).\n"
-                "aliasempty is the default delivery for addresses without a .qmail file\n"
-                "(default ./Mailbox; e.g. ./Maildir/). Usually started by qmail-start.\n"
-                "--lspawn-fd N: root mode; deliveries go to qmail-lspawn over socket fd N.\n"
-                "Activity log on stderr. Signals: TERM finish deliveries and exit, ALRM retry\n"
-                "everything now, HUP reread control/locals and control/virtualdomains.");
+            std::puts("usage: qmail-send [--lspawn-fd N] [aliasempty]\n"
+                      "Delivers the messages in $QMAILHOME/queue (default /var/qmail/queue).\n"
+                      "aliasempty is the default delivery for addresses without a .qmail file\n"
+                      "(default ./Mailbox; e.g. ./Maildir/). Usually started by qmail-start.\n"
+                      "--lspawn-fd N: root mode; deliveries go to qmail-lspawn over socket fd N.\n"
+                      "Activity log on stderr. Signals: TERM (or INT) finish deliveries and\n"
+                      "exit, ALRM retry everything now, HUP reread control/locals and\n"
+                      "control/virtualdomains.");
             return 0;
         }
         if (a == "--lspawn-fd" && i + 1 < argc) {

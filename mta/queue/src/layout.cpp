@@ -11,7 +11,9 @@
 
 namespace qm::queue {
 
-Layout Layout::from_home() { return Layout{home_path("queue")}; }
+Layout Layout::from_home() {
+    return Layout{home_path("queue")};
+}
 
 std::string Layout::split_path(const char* dir, MessageId id) const {
     return root + "/" + dir + "/" + std::to_string(id % split) + "/" + std::to_string(id);
@@ -79,8 +81,11 @@ Status create(const std::string& root, const QueueOwners& o) {
         s = make_split_dir(root + "/remote", o.qmails, g, 0700);
     if (s)
         s = make_dir(root + "/bounce", o.qmails, g, 0700);
+    // lock/ is qmailq's, as in qmail's hier.c: the setuid qmailq qmail-queue must reach
+    // lock/trigger (its egid is the injector's, so the group bits do not help it), and
+    // qmail-send (qmails) and qmail-remote (qmailr) reach it through group qmail.
     if (s)
-        s = make_dir(root + "/lock", o.qmails, g, 0750);
+        s = make_dir(root + "/lock", o.qmailq, g, 0750);
     if (s)
         s = make_file(root + "/lock/sendmutex", o.qmails, g, 0600, 0);
     if (s)

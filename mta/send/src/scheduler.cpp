@@ -282,6 +282,7 @@ Status Scheduler::start() {
     }
     ::signal(SIGPIPE, SIG_IGN);
     signals_.add(SIGTERM);
+    signals_.add(SIGINT); // Ctrl-C on a qmail-send run by hand: the same clean exit
     signals_.add(SIGALRM);
     signals_.add(SIGHUP);
     wait_signals();
@@ -333,7 +334,7 @@ void Scheduler::wait_signals() {
     signals_.async_wait([this](boost::system::error_code ec, int sig) {
         if (ec)
             return;
-        if (sig == SIGTERM) {
+        if (sig == SIGTERM || sig == SIGINT) {
             exiting_ = true;
             boost::system::error_code ignored;
             trigger_.cancel(ignored);

@@ -45,6 +45,11 @@ TEST_CASE("root mode: queue owned by role users, setuid qmail-queue", "[scenario
     CHECK(stat_of(home + "/queue/info").st_uid == uid_of("qmails"));
     CHECK((stat_of(home + "/queue/info").st_mode & 07777) == 0700);
     CHECK(stat_of(home + "/queue/local/0").st_uid == uid_of("qmails"));
+    // qmail's hier.c: lock/ qmailq 0750, sendmutex qmails 0600, trigger a qmails FIFO 0622.
+    CHECK(stat_of(home + "/queue/lock").st_uid == uid_of("qmailq"));
+    CHECK((stat_of(home + "/queue/lock").st_mode & 07777) == 0750);
+    CHECK(stat_of(home + "/queue/lock/sendmutex").st_uid == uid_of("qmails"));
+    CHECK(stat_of(home + "/queue/lock/trigger").st_uid == uid_of("qmails"));
     CHECK(stat_of(home + "/queue/lock/tcpto").st_uid == uid_of("qmailr"));
     CHECK(S_ISFIFO(stat_of(home + "/queue/lock/trigger").st_mode));
     CHECK((stat_of(home + "/queue/lock/trigger").st_mode & 07777) == 0622);

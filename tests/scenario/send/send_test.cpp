@@ -9,6 +9,8 @@
 #include <sys/time.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <regex>
 #include <thread>
 
@@ -330,19 +332,45 @@ TEST_CASE("qmail-send: a restart never repeats a finished delivery", "[scenario]
     CHECK(m.queue_empty());
 }
 
-TEST_CASE("qmail-send: SIGTERM finishes in-flight deliveries first", "[scenario][send]") {
+namespace {
+
+// True once pid has exited (a zombie until its parent, the test, reaps it).
+bool exited(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto paren = stat.rfind(')');
+    return paren == std::string::npos || stat.compare(paren, 3, ") Z") == 0;
+}
+
+// Sends sig to qmail-send alone (not the delivery's group) while a delivery runs: the
+// delivery finishes, then qmail-send exits 0.
+void check_clean_exit_on(int sig) {
     Mta m;
     m.root.add_user("b");
     m.dot_qmail("b", "", "|touch started; sleep 1; echo finished; exit 0\n");
     m.start();
     m.inject("x@far.example", {"b@test.example"});
     REQUIRE(qmtest::wait_for([&] { return fs::exists(m.root / "users/b/started"); }));
-    ::kill(m.send->pid(), SIGTERM); // the process only, not the delivery's group
+    ::kill(m.send->pid(), sig);
     INFO(m.log());
     REQUIRE(m.wait_log("exitasap"));
     CHECK(m.log().find("delivery 1: success: finished/did_0+0+1/\n") != std::string::npos);
-    CHECK(WEXITSTATUS(m.stop()) == 0);
+    REQUIRE(qmtest::wait_for([&] { return exited(m.send->pid()); })); // on its own
+    const int status = m.stop(sig);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
     CHECK(m.queue_empty());
+}
+
+} // namespace
+
+TEST_CASE("qmail-send: SIGTERM finishes in-flight deliveries first", "[scenario][send]") {
+    check_clean_exit_on(SIGTERM);
+}
+
+TEST_CASE("qmail-send: SIGINT (Ctrl-C) finishes in-flight deliveries first like SIGTERM",
+          "[scenario][send]") {
+    check_clean_exit_on(SIGINT);
 }
 
 TEST_CASE("qmail-send: remote recipients stay queued", "[scenario][send]") {
