@@ -1,9 +1,9 @@
 #include "support.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pwd.h>
-#include <grp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,7 +53,9 @@ std::string staged_bin_dir() {
 
 } // namespace
 
-std::string bin(const std::string& name) { return staged_bin_dir() + "/" + name; }
+std::string bin(const std::string& name) {
+    return staged_bin_dir() + "/" + name;
+}
 
 std::optional<TestUser> unprivileged_test_user() {
     if (::geteuid() != 0)
@@ -87,7 +89,9 @@ TempDir::~TempDir() {
 
 namespace {
 
-void set_nonblock(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+void set_nonblock(int fd) {
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
 
 } // namespace
 
@@ -245,7 +249,8 @@ bool wait_for_impl(const std::function<bool()>& pred, std::chrono::milliseconds 
     return pred();
 }
 
-MailRoot::MailRoot() : user_(unprivileged_test_user()) {
+MailRoot::MailRoot()
+    : user_(unprivileged_test_user()) {
     if (user_ && ::chown(dir_.path().c_str(), user_->uid, user_->gid) != 0)
         throw std::runtime_error("cannot chown " + dir_.path());
     auto r = run({bin("qmail-install"), dir_.path()});
@@ -279,8 +284,7 @@ std::string MailRoot::add_user(const std::string& name) {
     const unsigned uid = user_ ? user_->uid : ::getuid();
     const unsigned gid = user_ ? user_->gid : ::getgid();
     give_to_user(home);
-    line << "=" << name << ":" << name << ":" << uid << ":" << gid << ":" << home
-         << ":::";
+    line << "=" << name << ":" << name << ":" << uid << ":" << gid << ":" << home << ":::";
     std::string l = line.str();
     assign_lines_.push_back(l);
     std::string assign;
@@ -368,7 +372,9 @@ std::unique_ptr<Daemon> MailRoot::start(const std::vector<std::string>& argv,
     return std::make_unique<Daemon>(argv, opts, dir_ / log_name);
 }
 
-std::map<std::string, std::string> MailRoot::env() const { return {{"QMAILHOME", home()}}; }
+std::map<std::string, std::string> MailRoot::env() const {
+    return {{"QMAILHOME", home()}};
+}
 
 RunResult MailRoot::run(const std::vector<std::string>& argv, RunOptions opts) const {
     opts.env.emplace("QMAILHOME", home());
