@@ -1,5 +1,7 @@
 #include "support.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
@@ -237,6 +239,26 @@ std::vector<std::string> list_dir(const std::string& dir) {
             names.push_back(e.path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
+}
+
+std::vector<std::string> mutt_read(const std::string& folder, const std::string& scratch) {
+    const std::string out = scratch + "/mutt-out";
+    for (const char* d : {"/new", "/cur", "/tmp"})
+        fs::create_directories(out + d);
+    fs::create_directories(scratch + "/Mail");
+    const std::string cmd =
+        "HOME='" + scratch + "' TERM=vt100 mutt -n -F /dev/null -f '" + folder +
+        "' -e 'set confirmappend=no confirmcreate=no mbox_type=Maildir auto_tag=yes' "
+        "-e 'push \"<tag-pattern>~A<enter><copy-message>" +
+        out + "<enter><quit>\"'";
+    auto r = run({"/usr/bin/timeout", "60", "/usr/bin/script", "-qec", cmd, "/dev/null"});
+    REQUIRE(r.exit_code == 0);
+    std::vector<std::string> messages;
+    for (const char* d : {"/new/", "/cur/"})
+        for (const auto& name : list_dir(out + d))
+            messages.push_back(slurp(out + d + name));
+    std::sort(messages.begin(), messages.end());
+    return messages;
 }
 
 bool wait_for_impl(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {

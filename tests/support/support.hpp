@@ -63,6 +63,14 @@ void spit(const std::string& path, const std::string& data, unsigned mode = 0644
 // Regular files in a directory (names only, sorted).
 [[nodiscard]] std::vector<std::string> list_dir(const std::string& dir);
 
+// The messages mutt finds in a folder (mbox or maildir), as mutt copies them out: it tags
+// them all and copies them into a scratch maildir, under script(1) because mutt insists on
+// a terminal. HOME is scratch with its ~/Mail already there: without it mutt's first start
+// on a machine asks "~/Mail does not exist. Create it?", and that prompt eats the pushed
+// keys. Sorted by content.
+[[nodiscard]] std::vector<std::string> mutt_read(const std::string& folder,
+                                                 const std::string& scratch);
+
 // Polls pred every 10 ms until it is true or the timeout passes; returns pred().
 template <class Pred>
 bool wait_for(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(20));

@@ -473,3 +473,51 @@ TEST_CASE("qmail-send removes qmail-queue leftovers older than 36 hours", "[scen
     CHECK_FALSE(fs::exists(orphan));
     CHECK(fs::exists(young));
 }
+
+TEST_CASE("sendmail to qmail-queue, qmail-send and local delivery: maildir and mbox read by mutt",
+          "[scenario][send][mutt]") {
+    Mta m;
+    m.root.add_user("bob");   // no .qmail: the default ./Maildir/
+    m.root.add_user("carol"); // .qmail: an mbox
+    m.root.add_user("dave");  // Bcc
+    m.dot_qmail("carol", "", "./Mailbox\n");
+    m.start();
+    const std::string text = "From: Alice <alice@far.example>\n"
+                             "To: bob@test.example, carol\n"
+                             "Bcc: dave@test.example\n"
+                             "Subject: end to end\n"
+                             "\n"
+                             "From the top\n"
+                             ".\n"
+                             "bye\n";
+    // -t: recipients from the header (carol gets defaulthost); Bcc is removed.
+    auto r = m.root.run({qmtest::bin("sendmail"), "-t", "-i", "-f", "alice@far.example"},
+                        {.stdin_data = text});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(m.wait_log("end msg "));
+    INFO(m.log());
+    CHECK(m.log().find("to local bob@test.example\n") != std::string::npos);
+    CHECK(m.log().find("to local carol@test.example\n") != std::string::npos);
+    CHECK(m.log().find("to local dave@test.example\n") != std::string::npos);
+    CHECK(m.only_message("dave").find("Bcc:") == std::string::npos);
+
+    qmtest::TempDir scratch;
+    const auto bob = qmtest::mutt_read(m.root / "users/bob/Maildir", scratch / "bob");
+    REQUIRE(bob.size() == 1);
+    CHECK(bob[0].rfind("Return-Path: <alice@far.example>\nDelivered-To: bob@test.example\n", 0) ==
+          0);
+    CHECK(bob[0].find("\nSubject: end to end\n") != std::string::npos);
+    CHECK(bob[0].find("\nMessage-ID: <") != std::string::npos); // added by qmail-inject
+    CHECK(bob[0].find("Bcc:") == std::string::npos);
+    CHECK(bob[0].ends_with("\n\nFrom the top\n.\nbye\n"));
+
+    const std::string mbox = qmtest::slurp(m.root / "users/carol/Mailbox");
+    CHECK(mbox.rfind("From alice@far.example ", 0) == 0);
+    CHECK(mbox.find("\n>From the top\n.\nbye\n\n") != std::string::npos);
+    const auto carol = qmtest::mutt_read(m.root / "users/carol/Mailbox", scratch / "carol");
+    REQUIRE(carol.size() == 1);
+    CHECK(carol[0].find("Delivered-To: carol@test.example\n") != std::string::npos);
+    CHECK(carol[0].find("\nSubject: end to end\n") != std::string::npos);
+    CHECK(carol[0].find("From the top\n.\nbye\n") != std::string::npos);
+}
