@@ -1,15 +1,18 @@
 #include "support.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pwd.h>
-#include <grp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -53,7 +56,9 @@ std::string staged_bin_dir() {
 
 } // namespace
 
-std::string bin(const std::string& name) { return staged_bin_dir() + "/" + name; }
+std::string bin(const std::string& name) {
+    return staged_bin_dir() + "/" + name;
+}
 
 std::optional<TestUser> unprivileged_test_user() {
     if (::geteuid() != 0)
@@ -87,7 +92,9 @@ TempDir::~TempDir() {
 
 namespace {
 
-void set_nonblock(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+void set_nonblock(int fd) {
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
 
 } // namespace
 
@@ -235,6 +242,35 @@ std::vector<std::string> list_dir(const std::string& dir) {
     return names;
 }
 
+std::vector<std::string> mutt_read(const std::string& folder, const std::string& scratch) {
+    const std::string out = scratch + "/mutt-out";
+    for (const char* d : {"/new", "/cur", "/tmp"})
+        fs::create_directories(out + d);
+    fs::create_directories(scratch + "/Mail");
+    const std::string cmd =
+        "HOME='" + scratch + "' TERM=vt100 mutt -n -F /dev/null -f '" + folder +
+        "' -e 'set confirmappend=no confirmcreate=no mbox_type=Maildir auto_tag=yes' "
+        "-e 'push \"<tag-pattern>~A<enter><copy-message>" +
+        out + "<enter><quit>\"'";
+    auto r = run({"/usr/bin/timeout", "60", "/usr/bin/script", "-qec", cmd, "/dev/null"});
+    REQUIRE(r.exit_code == 0);
+    std::vector<std::string> messages;
+    for (const char* d : {"/new/", "/cur/"})
+        for (const auto& name : list_dir(out + d))
+            messages.push_back(slurp(out + d + name));
+    std::sort(messages.begin(), messages.end());
+    return messages;
+}
+
+void skip(const std::string& why) {
+    if (const char* code = std::getenv("QM_SKIP_RETURN_CODE")) {
+        std::printf("test skipped: %s\n", why.c_str());
+        std::fflush(stdout);
+        std::_Exit(std::atoi(code));
+    }
+    WARN(why << ": test skipped");
+}
+
 bool wait_for_impl(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
@@ -245,7 +281,8 @@ bool wait_for_impl(const std::function<bool()>& pred, std::chrono::milliseconds 
     return pred();
 }
 
-MailRoot::MailRoot() : user_(unprivileged_test_user()) {
+MailRoot::MailRoot()
+    : user_(unprivileged_test_user()) {
     if (user_ && ::chown(dir_.path().c_str(), user_->uid, user_->gid) != 0)
         throw std::runtime_error("cannot chown " + dir_.path());
     auto r = run({bin("qmail-install"), dir_.path()});
@@ -279,8 +316,7 @@ std::string MailRoot::add_user(const std::string& name) {
     const unsigned uid = user_ ? user_->uid : ::getuid();
     const unsigned gid = user_ ? user_->gid : ::getgid();
     give_to_user(home);
-    line << "=" << name << ":" << name << ":" << uid << ":" << gid << ":" << home
-         << ":::";
+    line << "=" << name << ":" << name << ":" << uid << ":" << gid << ":" << home << ":::";
     std::string l = line.str();
     assign_lines_.push_back(l);
     std::string assign;
@@ -368,7 +404,9 @@ std::unique_ptr<Daemon> MailRoot::start(const std::vector<std::string>& argv,
     return std::make_unique<Daemon>(argv, opts, dir_ / log_name);
 }
 
-std::map<std::string, std::string> MailRoot::env() const { return {{"QMAILHOME", home()}}; }
+std::map<std::string, std::string> MailRoot::env() const {
+    return {{"QMAILHOME", home()}};
+}
 
 RunResult MailRoot::run(const std::vector<std::string>& argv, RunOptions opts) const {
     opts.env.emplace("QMAILHOME", home());

@@ -63,6 +63,20 @@ void spit(const std::string& path, const std::string& data, unsigned mode = 0644
 // Regular files in a directory (names only, sorted).
 [[nodiscard]] std::vector<std::string> list_dir(const std::string& dir);
 
+// The messages mutt finds in a folder (mbox or maildir), as mutt copies them out: it tags
+// them all and copies them into a scratch maildir, under script(1) because mutt insists on
+// a terminal. HOME is scratch with its ~/Mail already there: without it mutt's first start
+// on a machine asks "~/Mail does not exist. Create it?", and that prompt eats the pushed
+// keys. Sorted by content.
+[[nodiscard]] std::vector<std::string> mutt_read(const std::string& folder,
+                                                 const std::string& scratch);
+
+// Ends a test that cannot run here (not root, no mount namespaces): under CTest, which
+// sets QM_SKIP_RETURN_CODE (tests/CMakeLists.txt), the process exits with that code and
+// CTest reports the test as skipped; run by hand, the test passes with a warning.
+// Use as: if (::geteuid() != 0) return qmtest::skip("not root: ...");
+void skip(const std::string& why);
+
 // Polls pred every 10 ms until it is true or the timeout passes; returns pred().
 template <class Pred>
 bool wait_for(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(20));

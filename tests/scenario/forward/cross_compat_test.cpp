@@ -179,10 +179,8 @@ TEST_CASE("setmaillist: identical lists, each printmaillist reads the other's",
 TEST_CASE("newaliases: Debian's and ours compile the same aliases file identically",
           "[scenario][forward][compat]") {
     require_debian_packages();
-    if (!can_unshare()) {
-        WARN("no mount namespaces (not root): Debian newaliases comparison skipped");
-        return;
-    }
+    if (!can_unshare())
+        return qmtest::skip("no mount namespaces (not root): Debian newaliases comparison");
     qmtest::MailRoot root;
     controls(root);
     qmtest::TempDir etc;
@@ -226,10 +224,8 @@ TEST_CASE("newaliases: Debian's and ours compile the same aliases file identical
 TEST_CASE("Debian's fastforward reads our table and injects through our qmail-queue",
           "[scenario][forward][compat]") {
     require_debian_packages();
-    if (!can_unshare()) {
-        WARN("no mount namespaces (not root): Debian fastforward injection skipped");
-        return;
-    }
+    if (!can_unshare())
+        return qmtest::skip("no mount namespaces (not root): Debian fastforward injection");
     qmtest::MailRoot root;
     controls(root);
     REQUIRE(fs::exists(root / "bin/qmail-queue")); // installed by qmail-install
@@ -288,10 +284,8 @@ TEST_CASE("Debian's fastforward reads our table and injects through our qmail-qu
 TEST_CASE("our printforward reads Debian's newaliases output; theirs reads ours",
           "[scenario][forward][compat]") {
     require_debian_packages();
-    if (!can_unshare()) {
-        WARN("no mount namespaces (not root): skipped");
-        return;
-    }
+    if (!can_unshare())
+        return qmtest::skip("no mount namespaces (not root)");
     qmtest::MailRoot root;
     controls(root);
     qmtest::TempDir etc;
@@ -314,10 +308,8 @@ TEST_CASE("our printforward reads Debian's newaliases output; theirs reads ours"
 TEST_CASE("Debian's dot-forward reads the same .forward and injects through our qmail-queue",
           "[scenario][forward][compat]") {
     require_debian_packages();
-    if (!can_unshare()) {
-        WARN("no mount namespaces (not root): skipped");
-        return;
-    }
+    if (!can_unshare())
+        return qmtest::skip("no mount namespaces (not root)");
     qmtest::MailRoot root;
     controls(root);
     REQUIRE(fs::exists(root / "bin/qmail-queue")); // installed by qmail-install
@@ -349,10 +341,8 @@ TEST_CASE("Debian's dot-forward reads the same .forward and injects through our 
 TEST_CASE("Debian's fastforward in ~alias/.qmail-default under our qmail-send",
           "[scenario][forward][compat][e2e]") {
     require_debian_packages();
-    if (!can_unshare()) {
-        WARN("no mount namespaces (not root): skipped");
-        return;
-    }
+    if (!can_unshare())
+        return qmtest::skip("no mount namespaces (not root)");
     qmtest::MailRoot root;
     for (auto u : {"alice", "bob", "carol"})
         root.add_user(u);
@@ -386,10 +376,8 @@ TEST_CASE("Debian's fastforward in ~alias/.qmail-default under our qmail-send",
 
 TEST_CASE("newinclude: Debian's and ours write identical lists", "[scenario][forward][compat]") {
     require_debian_packages();
-    if (!can_unshare()) {
-        WARN("no mount namespaces (not root): skipped");
-        return;
-    }
+    if (!can_unshare())
+        return qmtest::skip("no mount namespaces (not root)");
     qmtest::MailRoot root;
     controls(root);
     const std::string list = root / "alias/staff";

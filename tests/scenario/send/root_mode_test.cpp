@@ -30,10 +30,8 @@ std::string proc_uid_line(int pid) {
 
 TEST_CASE("root mode: qmail-send as qmails, deliveries as the recipient via qmail-lspawn",
           "[scenario][send][rootmode]") {
-    if (::geteuid() != 0) {
-        WARN("not root: root-mode test skipped");
-        return;
-    }
+    if (::geteuid() != 0)
+        return qmtest::skip("not root: root-mode test");
     auto user = qmtest::unprivileged_test_user();
     REQUIRE(user);
     const passwd* qmails = ::getpwnam("qmails");

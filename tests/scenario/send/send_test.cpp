@@ -473,3 +473,106 @@ TEST_CASE("qmail-send removes qmail-queue leftovers older than 36 hours", "[scen
     CHECK_FALSE(fs::exists(orphan));
     CHECK(fs::exists(young));
 }
+
+TEST_CASE("sendmail to qmail-queue, qmail-send and local delivery: maildir and mbox read by mutt",
+          "[scenario][send][mutt]") {
+    Mta m;
+    m.root.add_user("bob");   // no .qmail: the default ./Maildir/
+    m.root.add_user("carol"); // .qmail: an mbox
+    m.root.add_user("dave");  // Bcc
+    m.dot_qmail("carol", "", "./Mailbox\n");
+    m.start();
+    const std::string text = "From: Alice <alice@far.example>\n"
+                             "To: bob@test.example, carol\n"
+                             "Bcc: dave@test.example\n"
+                             "Subject: end to end\n"
+                             "\n"
+                             "From the top\n"
+                             ".\n"
+                             "bye\n";
+    // -t: recipients from the header (carol gets defaulthost); Bcc is removed.
+    auto r = m.root.run({qmtest::bin("sendmail"), "-t", "-i", "-f", "alice@far.example"},
+                        {.stdin_data = text});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(m.wait_log("end msg "));
+    INFO(m.log());
+    CHECK(m.log().find("to local bob@test.example\n") != std::string::npos);
+    CHECK(m.log().find("to local carol@test.example\n") != std::string::npos);
+    CHECK(m.log().find("to local dave@test.example\n") != std::string::npos);
+    CHECK(m.only_message("dave").find("Bcc:") == std::string::npos);
+
+    qmtest::TempDir scratch;
+    const auto bob = qmtest::mutt_read(m.root / "users/bob/Maildir", scratch / "bob");
+    REQUIRE(bob.size() == 1);
+    CHECK(bob[0].rfind("Return-Path: <alice@far.example>\nDelivered-To: bob@test.example\n", 0) ==
+          0);
+    CHECK(bob[0].find("\nSubject: end to end\n") != std::string::npos);
+    CHECK(bob[0].find("\nMessage-ID: <") != std::string::npos); // added by qmail-inject
+    CHECK(bob[0].find("Bcc:") == std::string::npos);
+    CHECK(bob[0].ends_with("\n\nFrom the top\n.\nbye\n"));
+
+    const std::string mbox = qmtest::slurp(m.root / "users/carol/Mailbox");
+    CHECK(mbox.rfind("From alice@far.example ", 0) == 0);
+    CHECK(mbox.find("\n>From the top\n.\nbye\n\n") != std::string::npos);
+    const auto carol = qmtest::mutt_read(m.root / "users/carol/Mailbox", scratch / "carol");
+    REQUIRE(carol.size() == 1);
+    CHECK(carol[0].find("Delivered-To: carol@test.example\n") != std::string::npos);
+    CHECK(carol[0].find("\nSubject: end to end\n") != std::string::npos);
+    CHECK(carol[0].find("From the top\n.\nbye\n") != std::string::npos);
+}
+
+namespace {
+
+// qmail-start with aliasempty as the default delivery; one message to bob (no .qmail).
+struct Started {
+    qmtest::MailRoot root;
+    std::unique_ptr<qmtest::Daemon> d;
+    explicit Started(const std::string& aliasempty) {
+        root.add_user("bob");
+        d = root.start({qmtest::bin("qmail-start"), aliasempty}, "start.log");
+        REQUIRE(qmtest::wait_for([&] { return d->log().find("status: local") != npos; }));
+        auto r = root.run({qmtest::bin("qmail-queue")},
+                          {.stdin_data = "Subject: default\n\nFrom here\n",
+                           .fd1_input = "Fa@far.example\0Tbob@test.example\0\0"s});
+        REQUIRE(r.exit_code == 0);
+        INFO(d->log());
+        REQUIRE(qmtest::wait_for([&] { return d->log().find("end msg ") != npos; }));
+    }
+    static constexpr auto npos = std::string::npos;
+};
+
+} // namespace
+
+TEST_CASE("qmail-start ./Mailbox: the default delivery is an mbox in the home",
+          "[scenario][send]") {
+    Started s("./Mailbox");
+    const std::string log = s.d->log();
+    CHECK(log.find(": success: did_1+0+0/\n") != std::string::npos);
+    const std::string mbox = qmtest::slurp(s.root / "users/bob/Mailbox");
+    CHECK(mbox.rfind("From a@far.example ", 0) == 0);
+    CHECK(mbox.find("\nReturn-Path: <a@far.example>\nDelivered-To: bob@test.example\n") !=
+          std::string::npos);
+    CHECK(mbox.ends_with("\nSubject: default\n\n>From here\n\n"));
+    CHECK(qmtest::list_dir(s.root / "users/bob/Maildir/new").empty());
+    CHECK(WEXITSTATUS(s.d->stop(SIGTERM)) == 0);
+}
+
+TEST_CASE("qmail-start '|program': the default delivery runs a program as the user",
+          "[scenario][send]") {
+    Started s("|cat > got.txt; echo \"$SENDER $RECIPIENT $LOCAL $HOST\" > env.txt; echo piped");
+    const std::string log = s.d->log();
+    CHECK(log.find(": success: piped/did_0+0+1/\n") != std::string::npos);
+    const std::string got = qmtest::slurp(s.root / "users/bob/got.txt");
+    // As in qmail, a program gets the message as queued (preline adds the envelope lines).
+    CHECK(got.rfind("Received: (qmail ", 0) == 0);
+    CHECK(got.ends_with("\nSubject: default\n\nFrom here\n"));
+    CHECK(qmtest::slurp(s.root / "users/bob/env.txt") ==
+          "a@far.example bob@test.example bob test.example\n");
+    struct stat st {};
+    REQUIRE(::stat((s.root / "users/bob/got.txt").c_str(), &st) == 0);
+    if (auto u = s.root.user())
+        CHECK(st.st_uid == u->uid);
+    CHECK(qmtest::list_dir(s.root / "users/bob/Maildir/new").empty());
+    CHECK(WEXITSTATUS(s.d->stop(SIGTERM)) == 0);
+}
