@@ -19,7 +19,9 @@
 namespace {
 
 constexpr const char* usage =
-    "usage: qmail-smtpd [--listen ADDRESS:PORT ...] [--max-connections N]\n"
+    "usage: qmail-smtpd [--listen ADDRESS:PORT ...] [--submission ADDRESS:PORT ...]\n"
+    "                   [--checkpassword PROGRAM [ARG ...]] [--certificate PEM]\n"
+    "                   [--max-connections N]\n"
     "Without --listen, speaks SMTP (RFC 5321: PIPELINING, 8BITMIME, SIZE, ENHANCEDSTATUSCODES) on "
     "stdin and\n"
     "stdout, as under tcpserver or inetd, and queues each message with qmail-queue.\n"
@@ -32,7 +34,12 @@ constexpr const char* usage =
     "With --listen (repeatable; 127.0.0.1:2525, [::1]:2525, :25 for every address) it is a\n"
     "daemon: one process, every session in one event loop, at most --max-connections\n"
     "(default 100) at once, more are told 421. SIGTERM or SIGINT stops accepting and\n"
-    "waits for open sessions; a second signal ends them.";
+    "waits for open sessions; a second signal ends them.\n"
+    "STARTTLS is offered when control/servercert.pem (or --certificate: certificate chain\n"
+    "and private key in one PEM file) exists. --submission listeners (port 587 style)\n"
+    "require AUTH PLAIN or LOGIN, offered only after STARTTLS and checked by the\n"
+    "checkpassword-interface PROGRAM (user NUL password NUL timestamp NUL on fd 3; exit 0\n"
+    "means right); an authenticated client may send to any domain.";
 
 bool flush(std::string& out) {
     if (out.empty())
@@ -70,8 +77,8 @@ int serve(qm::smtp::Session& session) {
             return 0;
         }
         auto step = session.receive(std::string_view(buf, static_cast<size_t>(n)));
-        while (step == qm::smtp::Session::Step::commit) {
-            session.commit();
+        while (step == qm::smtp::Session::Step::blocking) {
+            session.run_blocking();
             step = session.receive({});
         }
     }
@@ -83,8 +90,13 @@ int main(int argc, char** argv) {
     namespace po = boost::program_options;
     qm::smtp::DaemonOptions daemon;
     po::options_description opts;
-    opts.add_options()("help,h", "")("listen", po::value(&daemon.listen)->composing(),
-                                     "")("max-connections", po::value(&daemon.max_connections), "");
+    auto add = opts.add_options();
+    add("help,h", "");
+    add("listen", po::value(&daemon.listen)->composing(), "");
+    add("submission", po::value(&daemon.submission)->composing(), "");
+    add("checkpassword", po::value(&daemon.checkpassword)->multitoken(), "");
+    add("certificate", po::value(&daemon.certificate), "");
+    add("max-connections", po::value(&daemon.max_connections), "");
     po::variables_map vm;
     try {
         po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
@@ -107,7 +119,7 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "qmail-smtpd: fatal: %s\n", controls.error().text.c_str());
             return 1;
         }
-        if (!daemon.listen.empty()) {
+        if (!daemon.listen.empty() || !daemon.submission.empty()) {
             auto shared = std::make_shared<const qm::smtp::Controls>(std::move(*controls));
             if (auto served = qm::smtp::run_daemon(daemon, shared); !served) {
                 std::fprintf(stderr, "qmail-smtpd: fatal: %s\n", served.error().text.c_str());

@@ -1,10 +1,14 @@
 #include "qm/smtp/daemon.hpp"
 
+#include "qm/control.hpp"
 #include "qm/log.hpp"
 #include "qm/smtp/session.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
+#include <boost/asio/ssl.hpp>
+
+#include <sys/stat.h>
 
 #include <chrono>
 #include <list>
@@ -57,6 +61,7 @@ struct Server {
     std::list<tcp::socket*> sockets; // open sessions, to end them on a second signal
     bool stopping = false;
     asio::signal_set* signals = nullptr;
+    std::unique_ptr<asio::ssl::context> tls_context; // when a certificate is configured
 
     Server(std::shared_ptr<const Controls> c, const DaemonOptions& o)
         : queue_pool(o.queue_threads)
@@ -67,7 +72,69 @@ struct Server {
         log::line("status: " + std::to_string(active) + "/" + std::to_string(max_connections));
     }
 
-    asio::awaitable<void> session(tcp::socket sock) {
+    // Moves bytes between the client and the session until the session ends (false) or
+    // asks for STARTTLS (true). Stream is the plain socket or the TLS stream over it.
+    template <class Stream>
+    asio::awaitable<bool> pump(Stream& stream, tcp::socket& sock, Session& s, std::string& out) {
+        asio::steady_timer timer(io);
+        std::string buf(65536, '\0');
+        for (;;) {
+            out += s.output();
+            s.output().clear();
+            if (!out.empty()) {
+                auto [wec, n] = co_await asio::async_write(stream, asio::buffer(out), use_tuple);
+                out.clear();
+                if (wec) {
+                    s.abort();
+                    co_return false;
+                }
+            }
+            if (s.closed())
+                co_return false;
+            bool timed_out = false;
+            timer.expires_after(std::chrono::seconds(s.timeout_seconds()));
+            timer.async_wait([&](boost::system::error_code tec) {
+                if (!tec) {
+                    timed_out = true;
+                    sock.cancel();
+                }
+            });
+            auto [rec, n] = co_await stream.async_read_some(asio::buffer(buf), use_tuple);
+            timer.cancel();
+            if (timed_out) {
+                co_await asio::async_write(stream, asio::buffer(Session::timeout_reply()),
+                                           use_tuple);
+                s.abort();
+                co_return false;
+            }
+            if (rec) {
+                s.abort(); // the client went away: nothing half-received is queued
+                co_return false;
+            }
+            auto step = s.receive(std::string_view(buf.data(), n));
+            while (step == Session::Step::blocking) {
+                // qmail-queue's fsyncs and checkpassword run off the loop; others go on.
+                co_await asio::co_spawn(
+                    queue_pool,
+                    [&s]() -> asio::awaitable<void> {
+                        s.run_blocking();
+                        co_return;
+                    },
+                    asio::use_awaitable);
+                step = s.receive({});
+            }
+            if (step == Session::Step::starttls) {
+                out += s.output();
+                s.output().clear();
+                auto [wec, written] =
+                    co_await asio::async_write(stream, asio::buffer(out), use_tuple);
+                out.clear();
+                co_return !wec;
+            }
+        }
+    }
+
+    asio::awaitable<void> session(tcp::socket sock, Features features) {
         boost::system::error_code ec;
         const auto remote = sock.remote_endpoint(ec);
         const auto local = sock.local_endpoint(ec);
@@ -77,57 +144,30 @@ struct Server {
         conn.local_host = conn.local_ip;
         const std::string who = endpoint_text(remote);
         log::line("ok " + who);
-        Session s(controls, conn);
+        Session s(controls, conn, std::move(features));
         auto it = sockets.insert(sockets.end(), &sock);
 
         std::string out = s.greeting();
-        asio::steady_timer timer(io);
-        std::string buf(65536, '\0');
-        for (;;) {
-            out += s.output();
-            s.output().clear();
-            if (!out.empty()) {
-                auto [wec, n] = co_await asio::async_write(sock, asio::buffer(out), use_tuple);
-                out.clear();
-                if (wec) {
-                    s.abort();
-                    break;
-                }
-            }
-            if (s.closed())
-                break;
-            bool timed_out = false;
+        if (co_await pump(sock, sock, s, out)) {
+            asio::ssl::stream<tcp::socket&> tls(sock, *tls_context);
+            asio::steady_timer timer(io);
             timer.expires_after(std::chrono::seconds(s.timeout_seconds()));
             timer.async_wait([&](boost::system::error_code tec) {
-                if (!tec) {
-                    timed_out = true;
+                if (!tec)
                     sock.cancel();
-                }
             });
-            auto [rec, n] = co_await sock.async_read_some(asio::buffer(buf), use_tuple);
+            auto [hec] = co_await tls.async_handshake(asio::ssl::stream_base::server, use_tuple);
             timer.cancel();
-            if (timed_out) {
-                co_await asio::async_write(sock, asio::buffer(Session::timeout_reply()), use_tuple);
+            if (hec) {
+                log::line("tls failed " + who + ": " + log::safe_text(hec.message()));
                 s.abort();
-                break;
-            }
-            if (rec) {
-                s.abort(); // the client went away: nothing half-received is queued
-                break;
-            }
-            auto step = s.receive(std::string_view(buf.data(), n));
-            while (step == Session::Step::commit) {
-                // qmail-queue's fsyncs happen off the loop; the session waits, others run.
-                co_await asio::co_spawn(
-                    queue_pool,
-                    [&s]() -> asio::awaitable<void> {
-                        s.commit();
-                        co_return;
-                    },
-                    asio::use_awaitable);
-                step = s.receive({});
+            } else {
+                s.tls_started();
+                co_await pump(tls, sock, s, out);
             }
         }
+        if (!s.authenticated_user().empty())
+            log::line("auth " + who + " " + log::safe_text(s.authenticated_user()));
         sockets.erase(it);
         sock.shutdown(tcp::socket::shutdown_both, ec);
         sock.close(ec);
@@ -138,7 +178,7 @@ struct Server {
             signals->cancel(); // the last session after SIGTERM: let the loop end
     }
 
-    asio::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
+    asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, Features features) {
         for (;;) {
             auto [ec, sock] = co_await acceptor.async_accept(use_tuple);
             if (ec) {
@@ -158,7 +198,7 @@ struct Server {
             }
             ++active;
             status();
-            asio::co_spawn(io, session(std::move(sock)), asio::detached);
+            asio::co_spawn(io, session(std::move(sock), features), asio::detached);
         }
     }
 
@@ -193,34 +233,80 @@ asio::awaitable<void> handle_signals(Server& server, asio::signal_set& signals) 
     }
 }
 
+// Loads the certificate and key (one PEM file, as qmail's servercert.pem). No file: no
+// STARTTLS. A file that is there but unusable is an error, not a silent downgrade.
+Result<std::unique_ptr<asio::ssl::context>> load_tls(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return std::unique_ptr<asio::ssl::context>();
+    auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                     asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+    boost::system::error_code ec;
+    ctx->use_certificate_chain_file(path, ec);
+    if (!ec)
+        ctx->use_private_key_file(path, asio::ssl::context::pem, ec);
+    if (ec)
+        return fail(
+            temp("4.3.0", "unable to load the TLS certificate " + path + ": " + ec.message()));
+    return ctx;
+}
+
+Status listen_on(Server& server, const std::string& spec, Features features) {
+    auto endpoint = parse_listen(spec);
+    if (!endpoint)
+        return fail(endpoint.error());
+    boost::system::error_code ec;
+    tcp::acceptor& a = server.acceptors.emplace_back(server.io);
+    a.open(endpoint->protocol(), ec);
+    if (!ec)
+        a.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec && endpoint->address().is_v6())
+        a.set_option(asio::ip::v6_only(!endpoint->address().is_unspecified()), ec);
+    if (!ec)
+        a.bind(*endpoint, ec);
+    if (!ec)
+        a.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+        return fail(temp("4.3.0", "unable to listen on " + spec + ": " + ec.message()));
+    log::line("status: listening on " + endpoint_text(a.local_endpoint()) +
+              (features.submission ? " (submission)" : "") +
+              (features.tls_available ? " (STARTTLS)" : ""));
+    asio::co_spawn(server.io, server.accept_loop(a, std::move(features)), asio::detached);
+    return {};
+}
+
 } // namespace
 
 Status run_daemon(const DaemonOptions& options, std::shared_ptr<const Controls> controls) {
     Server server(std::move(controls), options);
-    for (const auto& spec : options.listen) {
-        auto endpoint = parse_listen(spec);
-        if (!endpoint)
-            return fail(endpoint.error());
-        boost::system::error_code ec;
-        tcp::acceptor& a = server.acceptors.emplace_back(server.io);
-        a.open(endpoint->protocol(), ec);
-        if (!ec)
-            a.set_option(tcp::acceptor::reuse_address(true), ec);
-        if (!ec && endpoint->address().is_v6())
-            a.set_option(asio::ip::v6_only(!endpoint->address().is_unspecified()), ec);
-        if (!ec)
-            a.bind(*endpoint, ec);
-        if (!ec)
-            a.listen(asio::socket_base::max_listen_connections, ec);
-        if (ec)
-            return fail(temp("4.3.0", "unable to listen on " + spec + ": " + ec.message()));
-        log::line("status: listening on " + endpoint_text(a.local_endpoint()));
+    auto tls = load_tls(options.certificate.empty() ? control::path("servercert.pem")
+                                                    : options.certificate);
+    if (!tls)
+        return fail(tls.error());
+    server.tls_context = std::move(*tls);
+    Features plain;
+    plain.tls_available = server.tls_context != nullptr;
+    for (const auto& spec : options.listen)
+        if (auto ok = listen_on(server, spec, plain); !ok)
+            return ok;
+    if (!options.submission.empty()) {
+        if (!server.tls_context)
+            return fail(perm("5.3.5", "a submission listener needs a TLS certificate (" +
+                                          control::path("servercert.pem") + ")"));
+        if (options.checkpassword.empty())
+            return fail(perm("5.3.5", "a submission listener needs --checkpassword"));
+        Features submission = plain;
+        submission.submission = true;
+        submission.checkpassword = options.checkpassword;
+        for (const auto& spec : options.submission)
+            if (auto ok = listen_on(server, spec, submission); !ok)
+                return ok;
     }
     asio::signal_set signals(server.io, SIGTERM, SIGINT);
     server.signals = &signals;
     asio::co_spawn(server.io, handle_signals(server, signals), asio::detached);
-    for (auto& a : server.acceptors)
-        asio::co_spawn(server.io, server.accept_loop(a), asio::detached);
     server.io.run();
     server.queue_pool.join();
     return {};

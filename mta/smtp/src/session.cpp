@@ -1,9 +1,22 @@
 #include "qm/smtp/session.hpp"
 
+#include "qm/fd.hpp"
 #include "qm/smtp/command.hpp"
 
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
 #include <string>
 #include <utility>
+
+extern char** environ;
 
 namespace qm::smtp {
 
@@ -21,6 +34,32 @@ constexpr unsigned max_errors = 20;
 // Keep at most this much processed input before compacting the buffer.
 constexpr size_t compact_after = 64 * 1024;
 
+// RFC 4648 base64 as AUTH uses it; nullopt for anything malformed.
+std::optional<std::string> decode_base64(std::string_view in) {
+    if (in.size() % 4 != 0)
+        return std::nullopt;
+    std::string out(in.size() / 4 * 3, '\0');
+    if (in.empty())
+        return out;
+    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(in.data()),
+                                  static_cast<int>(in.size()));
+    if (n < 0)
+        return std::nullopt;
+    size_t padding = 0;
+    for (size_t i = in.size(); i > 0 && in[i - 1] == '='; --i)
+        ++padding;
+    if (padding > 2)
+        return std::nullopt;
+    out.resize(static_cast<size_t>(n) - padding);
+    return out;
+}
+
+void wipe(std::string& secret) {
+    OPENSSL_cleanse(secret.data(), secret.size());
+    secret.clear();
+}
+
 std::string failure_reply(const Failure& f) {
     return std::string(f.permanent() ? "554 " : "451 ") + (f.dsn.empty() ? "" : f.dsn + " ") +
            f.text;
@@ -28,10 +67,11 @@ std::string failure_reply(const Failure& f) {
 
 } // namespace
 
-Session::Session(std::shared_ptr<const Controls> controls, Connection conn,
+Session::Session(std::shared_ptr<const Controls> controls, Connection conn, Features features,
                  std::function<std::time_t()> clock)
     : controls_(std::move(controls))
     , conn_(std::move(conn))
+    , features_(std::move(features))
     , clock_(std::move(clock))
     , helo_(conn_.remote_host) {}
 
@@ -76,8 +116,12 @@ Session::Step Session::receive(std::string_view bytes) {
     in_.append(bytes);
     Step step = Step::need_input;
     while (!closed_) {
-        if (commit_pending_) {
-            step = Step::commit;
+        if (commit_pending_ || check_pending_) {
+            step = Step::blocking;
+            break;
+        }
+        if (starttls_pending_) {
+            step = Step::starttls;
             break;
         }
         if (in_data_) {
@@ -101,7 +145,10 @@ Session::Step Session::receive(std::string_view bytes) {
         }
         if (line.ends_with('\r'))
             line.remove_suffix(1);
-        handle_line(line);
+        if (auth_step_ != AuthStep::none)
+            auth_response(line);
+        else
+            handle_line(line);
     }
     if (in_pos_ == in_.size() || in_pos_ > compact_after) {
         in_.erase(0, in_pos_);
@@ -150,9 +197,18 @@ bool Session::receive_data() {
     return true;
 }
 
+void Session::run_blocking() {
+    if (commit_pending_)
+        commit();
+    else if (check_pending_)
+        check_password();
+}
+
 void Session::commit() {
-    if (!commit_pending_ || !queue_ || !envelope_)
+    if (!queue_ || !envelope_) {
+        commit_pending_ = false;
         return;
+    }
     commit_pending_ = false;
     auto queued = queue_->finish(*envelope_);
     queue_.reset();
@@ -207,9 +263,13 @@ void Session::handle_line(std::string_view line) {
         reply("221 2.0.0 " + controls_->greeting);
         closed_ = true;
         break;
-    case Verb::expn:
     case Verb::starttls:
+        starttls(cmd.argument);
+        break;
     case Verb::auth:
+        auth(cmd.argument);
+        break;
+    case Verb::expn:
     case Verb::bdat:
     case Verb::unknown:
         bad_command("502 5.5.1 unimplemented");
@@ -230,12 +290,22 @@ void Session::helo(std::string_view arg, bool extended) {
     reply("250-PIPELINING");
     reply("250-8BITMIME");
     reply(limit ? "250-SIZE " + std::to_string(limit) : std::string("250-SIZE"));
+    if (features_.tls_available && !tls_active_)
+        reply("250-STARTTLS");
+    if (features_.submission && tls_active_ && !features_.checkpassword.empty())
+        reply("250-AUTH PLAIN LOGIN");
     reply("250 ENHANCEDSTATUSCODES");
 }
 
 void Session::mail(std::string_view arg) {
     if (envelope_) {
         bad_command("503 5.5.1 nested MAIL command");
+        return;
+    }
+    if (features_.submission && auth_user_.empty()) {
+        bad_command(tls_active_ || !features_.tls_available
+                        ? "530 5.7.0 authentication required"
+                        : "530 5.7.0 must issue a STARTTLS command first");
         return;
     }
     auto args = parse_mail_arguments(arg, "FROM");
@@ -276,6 +346,8 @@ void Session::rcpt(std::string_view arg) {
     std::string address = rewrite_local_ip_literal(*controls_, std::move(args->address));
     if (conn_.relay_client) {
         address += *conn_.relay_client;
+    } else if (!auth_user_.empty()) {
+        // An authenticated submission client may send anywhere.
     } else if (!recipient_allowed(*controls_, address)) {
         bad_command("553 5.7.1 sorry, that domain isn't in my list of allowed rcpthosts");
         return;
@@ -299,11 +371,208 @@ void Session::data() {
         return;
     }
     queue_ = std::move(*qs);
-    queue_->write(received_line(conn_, helo_, extended_ ? "ESMTP" : "SMTP", clock_()));
+    queue_->write(received_line(conn_, helo_, protocol(), clock_()));
     decoder_.emplace();
     chunk_.clear();
     in_data_ = true;
     reply("354 go ahead");
+}
+
+} // namespace qm::smtp
+
+namespace qm::smtp {
+
+std::string Session::protocol() const {
+    // RFC 3848's names for TLS and authentication.
+    if (!tls_active_ && auth_user_.empty())
+        return extended_ ? "ESMTP" : "SMTP";
+    return std::string("ESMTP") + (tls_active_ ? "S" : "") + (auth_user_.empty() ? "" : "A");
+}
+
+void Session::starttls(std::string_view arg) {
+    if (!features_.tls_available) {
+        bad_command("502 5.5.1 unimplemented");
+        return;
+    }
+    if (tls_active_) {
+        bad_command("503 5.5.1 TLS is already active");
+        return;
+    }
+    if (!arg.empty()) {
+        bad_command("501 5.5.4 STARTTLS takes no argument");
+        return;
+    }
+    reply("220 2.0.0 ready to start TLS");
+    starttls_pending_ = true;
+    // Whatever was pipelined after STARTTLS came in the clear: never obey it.
+    in_pos_ = in_.size();
+}
+
+void Session::tls_started() {
+    starttls_pending_ = false;
+    tls_active_ = true;
+    reset_transaction();
+    helo_ = conn_.remote_host;
+    extended_ = false;
+}
+
+void Session::auth(std::string_view arg) {
+    if (!features_.submission || features_.checkpassword.empty()) {
+        bad_command("502 5.5.1 unimplemented");
+        return;
+    }
+    if (!tls_active_) {
+        bad_command("538 5.7.11 encryption required for requested authentication mechanism");
+        return;
+    }
+    if (!auth_user_.empty()) {
+        bad_command("503 5.5.1 already authenticated");
+        return;
+    }
+    if (envelope_) {
+        bad_command("503 5.5.1 AUTH is not permitted during a mail transaction");
+        return;
+    }
+    const auto space = arg.find(' ');
+    const std::string_view name = arg.substr(0, space);
+    std::string_view initial = space == std::string_view::npos ? "" : arg.substr(space + 1);
+    while (initial.starts_with(' '))
+        initial.remove_prefix(1);
+    auto is = [&](std::string_view want) {
+        if (name.size() != want.size())
+            return false;
+        for (size_t i = 0; i < want.size(); ++i)
+            if (std::toupper(static_cast<unsigned char>(name[i])) != want[i])
+                return false;
+        return true;
+    };
+    if (is("PLAIN")) {
+        if (initial.empty()) {
+            reply("334 ");
+            auth_step_ = AuthStep::plain_response;
+        } else {
+            check_plain(initial == "=" ? std::string_view() : initial);
+        }
+    } else if (is("LOGIN")) {
+        if (initial.empty()) {
+            reply("334 VXNlcm5hbWU6"); // "Username:"
+            auth_step_ = AuthStep::login_user;
+            return;
+        }
+        auto user = decode_base64(initial);
+        if (!user) {
+            bad_command("501 5.5.2 malformed base64 in AUTH LOGIN");
+            return;
+        }
+        credentials_ = std::pair{std::move(*user), std::string()};
+        reply("334 UGFzc3dvcmQ6"); // "Password:"
+        auth_step_ = AuthStep::login_password;
+    } else {
+        bad_command("504 5.5.4 unrecognized authentication type");
+    }
+}
+
+void Session::auth_response(std::string_view line) {
+    const AuthStep step = std::exchange(auth_step_, AuthStep::none);
+    if (line == "*") {
+        credentials_.reset();
+        bad_command("501 5.0.0 authentication cancelled");
+        return;
+    }
+    switch (step) {
+    case AuthStep::plain_response:
+        check_plain(line);
+        return;
+    case AuthStep::login_user:
+        if (auto user = decode_base64(line)) {
+            credentials_ = std::pair{std::move(*user), std::string()};
+            reply("334 UGFzc3dvcmQ6"); // "Password:"
+            auth_step_ = AuthStep::login_password;
+        } else {
+            bad_command("501 5.5.2 malformed base64 in AUTH LOGIN");
+        }
+        return;
+    case AuthStep::login_password:
+        if (auto password = decode_base64(line); password && credentials_) {
+            credentials_->second = std::move(*password);
+            check_pending_ = true;
+        } else {
+            credentials_.reset();
+            bad_command("501 5.5.2 malformed base64 in AUTH LOGIN");
+        }
+        return;
+    case AuthStep::none:
+        return;
+    }
+}
+
+void Session::check_plain(std::string_view base64) {
+    // authzid NUL authcid NUL password (RFC 4616); an authzid must name the same user.
+    auto decoded = decode_base64(base64);
+    const auto first = decoded ? decoded->find('\0') : std::string::npos;
+    const auto second = first == std::string::npos ? first : decoded->find('\0', first + 1);
+    if (second == std::string::npos) {
+        if (decoded)
+            wipe(*decoded);
+        bad_command("501 5.5.2 malformed AUTH PLAIN response");
+        return;
+    }
+    std::string authzid = decoded->substr(0, first);
+    std::string user = decoded->substr(first + 1, second - first - 1);
+    std::string password = decoded->substr(second + 1);
+    wipe(*decoded);
+    if ((!authzid.empty() && authzid != user) || user.empty()) {
+        wipe(password);
+        bad_command("535 5.7.8 authentication failed");
+        return;
+    }
+    credentials_ = std::pair{std::move(user), std::move(password)};
+    check_pending_ = true;
+}
+
+void Session::check_password() {
+    check_pending_ = false;
+    if (!credentials_)
+        return;
+    auto [user, password] = std::move(*credentials_);
+    credentials_.reset();
+    // The checkpassword interface: "user\0password\0timestamp\0" on fd 3, exit 0 when
+    // the password is right (then it runs its argument, here /bin/true), 1 when wrong.
+    std::string request = user + '\0' + password + '\0' + std::to_string(clock_()) + '\0';
+    wipe(password);
+    int fds[2];
+    int status = -1;
+    if (::pipe2(fds, O_CLOEXEC) == 0) {
+        UniqueFd read_end(fds[0]), write_end(fds[1]);
+        std::vector<std::string> args = features_.checkpassword;
+        args.emplace_back("/bin/true");
+        std::vector<char*> argv;
+        for (auto& a : args)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, read_end.get(), 3);
+        pid_t pid = 0;
+        const int rc = ::posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+        posix_spawn_file_actions_destroy(&fa);
+        read_end.reset();
+        if (rc == 0) {
+            (void)write_all(write_end.get(), request);
+            write_end.reset();
+            while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+            }
+        }
+    }
+    wipe(request);
+    if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        auth_user_ = std::move(user);
+        reply("235 2.7.0 authentication successful");
+    } else if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 1) {
+        bad_command("535 5.7.8 authentication failed");
+    } else {
+        reply("454 4.7.0 temporary authentication failure");
+    }
 }
 
 } // namespace qm::smtp

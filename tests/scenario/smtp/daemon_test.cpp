@@ -263,3 +263,121 @@ TEST_CASE("swaks → qmail-smtpd daemon → qmail-send → a maildir", "[scenari
         CHECK(msg.find('\r') == std::string::npos);
     }
 }
+
+namespace {
+
+// A self-signed certificate and its key in one PEM file, as control/servercert.pem.
+void make_certificate(const qmtest::MailRoot& root) {
+    const std::string dir = root / "control";
+    auto r = qmtest::run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                          "-subj", "/CN=mx.test.example", "-days", "2", "-keyout", dir + "/key.pem",
+                          "-out", dir + "/cert.pem"});
+    REQUIRE(r.exit_code == 0);
+    qmtest::spit(dir + "/servercert.pem",
+                 qmtest::slurp(dir + "/cert.pem") + qmtest::slurp(dir + "/key.pem"), 0600);
+    root.give_to_user(dir + "/servercert.pem");
+}
+
+// checkpassword: joe's password is "secret".
+std::string make_checkpassword(const qmtest::MailRoot& root) {
+    const std::string path = root / "checkpassword";
+    qmtest::spit(path,
+                 "#!/bin/bash\n"
+                 "IFS= read -r -d '' user <&3; IFS= read -r -d '' pass <&3\n"
+                 "[ \"$user\" = joe ] && [ \"$pass\" = secret ] && exec \"$@\"\n"
+                 "exit 1\n",
+                 0755);
+    return path;
+}
+
+qmtest::RunResult swaks(int port, const std::vector<std::string>& extra) {
+    std::vector<std::string> argv{"/usr/bin/swaks",     "--server", "127.0.0.1",         "--port",
+                                  std::to_string(port), "--from",   "ann@client.example"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return qmtest::run(argv);
+}
+
+std::string only_message(const qmtest::MailRoot& root) {
+    auto todo = qmtest::list_dir(root / "queue/todo");
+    REQUIRE(todo.size() == 1);
+    return qmtest::slurp(
+        root / ("queue/mess/" + std::to_string(std::stoul(todo[0]) % 23) + "/" + todo[0]));
+}
+
+} // namespace
+
+TEST_CASE("STARTTLS with swaks: the message arrives and says ESMTPS", "[scenario][smtp][tls]") {
+    qmtest::MailRoot root;
+    root.control("rcpthosts", "test.example\n");
+    make_certificate(root);
+    const int port = free_port();
+    auto smtpd = root.start(
+        {qmtest::bin("qmail-smtpd"), "--listen", "127.0.0.1:" + std::to_string(port)}, "tls.log");
+    REQUIRE(qmtest::wait_for([&] { return smtpd->log().find("(STARTTLS)") != std::string::npos; }));
+    auto r = swaks(port, {"--to", "joe@test.example", "--tls"});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("<-  250-STARTTLS") != std::string::npos);
+    CHECK(r.out.find("<~  250 2.0.0 ok ") != std::string::npos); // "~": inside TLS
+    CHECK(only_message(root).find(" with ESMTPS; ") != std::string::npos);
+}
+
+TEST_CASE("submission: AUTH only after STARTTLS, then relaying is allowed",
+          "[scenario][smtp][tls]") {
+    qmtest::MailRoot root;
+    root.control("rcpthosts", "test.example\n");
+    make_certificate(root);
+    const std::string checkpassword = make_checkpassword(root);
+    const int port = free_port();
+    auto smtpd = root.start({qmtest::bin("qmail-smtpd"), "--submission",
+                             "127.0.0.1:" + std::to_string(port), "--checkpassword", checkpassword},
+                            "submission.log");
+    REQUIRE(
+        qmtest::wait_for([&] { return smtpd->log().find("(submission)") != std::string::npos; }));
+
+    // In the clear: no AUTH offered, and MAIL is refused until STARTTLS.
+    Client plain(port);
+    plain.send("EHLO c\r\nAUTH PLAIN AGpvZQBzZWNyZXQ=\r\nMAIL FROM:<a@c>\r\nQUIT\r\n");
+    auto got = plain.read_lines(10);
+    CHECK(got.find("250-AUTH") == std::string::npos); // not offered in the clear
+    CHECK(got.find("538 5.7.11 encryption required") != std::string::npos);
+    CHECK(got.find("530 5.7.0 must issue a STARTTLS command first") != std::string::npos);
+
+    // Wrong password.
+    auto bad = swaks(port, {"--to", "victim@elsewhere.example", "--tls", "--auth", "PLAIN",
+                            "--auth-user", "joe", "--auth-password", "wrong"});
+    CHECK(bad.exit_code != 0);
+    CHECK(bad.out.find("535 5.7.8 authentication failed") != std::string::npos);
+    // Right password, PLAIN and LOGIN: relayed to any domain.
+    for (const char* mech : {"PLAIN", "LOGIN"}) {
+        auto ok = swaks(port, {"--to", "victim@elsewhere.example", "--tls", "--auth", mech,
+                               "--auth-user", "joe", "--auth-password", "secret"});
+        INFO(ok.out << ok.err);
+        CHECK(ok.exit_code == 0);
+        CHECK(ok.out.find("<~  250-AUTH PLAIN LOGIN") != std::string::npos);
+        CHECK(ok.out.find("235 2.7.0 authentication successful") != std::string::npos);
+    }
+    auto todo = qmtest::list_dir(root / "queue/todo");
+    REQUIRE(todo.size() == 2);
+    const std::string msg = qmtest::slurp(
+        root / ("queue/mess/" + std::to_string(std::stoul(todo[0]) % 23) + "/" + todo[0]));
+    CHECK(msg.find(" with ESMTPSA; ") != std::string::npos);
+    CHECK(qmtest::wait_for([&] { return smtpd->log().find(" joe\n") != std::string::npos; }));
+}
+
+TEST_CASE("a submission listener without a certificate or checkpassword is refused",
+          "[scenario][smtp][tls]") {
+    qmtest::MailRoot root;
+    auto r = root.run({qmtest::bin("qmail-smtpd"), "--submission", "127.0.0.1:0", "--checkpassword",
+                       "/bin/false"});
+    CHECK(r.exit_code == 100);
+    CHECK(r.err.find("needs a TLS certificate") != std::string::npos);
+    make_certificate(root);
+    r = root.run({qmtest::bin("qmail-smtpd"), "--submission", "127.0.0.1:0"});
+    CHECK(r.exit_code == 100);
+    CHECK(r.err.find("needs --checkpassword") != std::string::npos);
+    qmtest::spit(root / "control/servercert.pem", "not a certificate\n");
+    r = root.run({qmtest::bin("qmail-smtpd"), "--listen", "127.0.0.1:0"});
+    CHECK(r.exit_code == 111);
+    CHECK(r.err.find("unable to load the TLS certificate") != std::string::npos);
+}

@@ -15,8 +15,15 @@ namespace qm::smtp {
 
 struct DaemonOptions {
     std::vector<std::string> listen; // "127.0.0.1:2525", "[::1]:2525", ":25" (every address)
-    unsigned max_connections = 100;  // more are told 421 and closed
-    unsigned queue_threads = 4;      // concurrent qmail-queue runs being waited for
+    // Submission listeners (RFC 6409, port 587 style): MAIL needs AUTH, offered after
+    // STARTTLS, checked with the checkpassword program.
+    std::vector<std::string> submission;
+    std::vector<std::string> checkpassword; // program and its arguments
+    // PEM file with the certificate chain and the private key; STARTTLS is offered when
+    // it exists. Default: control/servercert.pem.
+    std::string certificate;
+    unsigned max_connections = 100; // more are told 421 and closed
+    unsigned queue_threads = 4;     // concurrent qmail-queue and checkpassword runs
 };
 
 // Serves until SIGTERM or SIGINT: then it stops accepting, lets the open sessions end

@@ -3,11 +3,16 @@
 // and time. Replies to pipelined commands collect in the output; a driver writes them
 // whenever it is about to wait for more input, which is what PIPELINING needs.
 //
-// DATA streams into a qmail-queue started at "354"; when the final dot arrives the
-// session stops and reports Step::commit. The driver then calls commit(), which waits
-// for qmail-queue's verdict (and so may be run off the event loop), and resumes with
-// receive({}). "250" is only ever written after qmail-queue has exited 0, that is, once
-// the message is on disk.
+// Two things wait on other processes, and a driver may run them off its event loop:
+// the end of DATA (qmail-queue's verdict: "250" is only written after it exited 0, that
+// is, once the message is on disk) and an AUTH check (the checkpassword program). For
+// both, receive() stops with Step::blocking; the driver calls run_blocking() and then
+// resumes with receive({}).
+//
+// STARTTLS: receive() stops with Step::starttls after "220 ready"; anything the client
+// pipelined after the command is discarded (it was sent in the clear and must not be
+// obeyed after the handshake). The driver wraps the connection in TLS and calls
+// tls_started(), which forgets the HELO (RFC 3207 section 4.2).
 #pragma once
 
 #include "qm/envelope.hpp"
@@ -22,25 +27,37 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace qm::smtp {
 
+// What this listener offers beyond plain SMTP.
+struct Features {
+    bool tls_available = false; // STARTTLS (a certificate is loaded)
+    // A submission listener (RFC 6409): MAIL needs AUTH, which is offered only after
+    // STARTTLS and checked with this checkpassword-interface program.
+    bool submission = false;
+    std::vector<std::string> checkpassword; // program and arguments; "/bin/true" is appended
+};
+
 class Session {
 public:
-    enum class Step : std::uint8_t { need_input, commit, close };
+    enum class Step : std::uint8_t { need_input, blocking, starttls, close };
 
     // clock: the time for Received lines (tests pin it).
     Session(
-        std::shared_ptr<const Controls> controls, Connection conn,
+        std::shared_ptr<const Controls> controls, Connection conn, Features features = {},
         std::function<std::time_t()> clock = [] { return std::time(nullptr); });
 
     // The 220 greeting; call once, first.
     [[nodiscard]] std::string greeting() const;
-    // Takes more client bytes (may be empty, to resume after commit()).
+    // Takes more client bytes (may be empty, to resume after run_blocking()).
     Step receive(std::string_view bytes);
-    // Hands the finished message to qmail-queue and appends the reply. Only after
-    // receive() returned Step::commit.
-    void commit();
+    // Does the waiting that receive() stopped for (qmail-queue, checkpassword) and
+    // appends the reply.
+    void run_blocking();
+    // The driver finished the TLS handshake.
+    void tls_started();
     // The client went away or timed out: abandon any half-received message.
     void abort();
     // "451 timeout": the reply to write before closing an idle session.
@@ -50,8 +67,12 @@ public:
     std::string& output() { return out_; }
     [[nodiscard]] bool closed() const { return closed_; }
     [[nodiscard]] int timeout_seconds() const { return controls_->timeout_seconds; }
+    // The authenticated user, for the log; empty before AUTH.
+    [[nodiscard]] const std::string& authenticated_user() const { return auth_user_; }
 
 private:
+    enum class AuthStep : std::uint8_t { none, plain_response, login_user, login_password };
+
     void handle_line(std::string_view line);
     void reply(std::string_view text);
     void bad_command(std::string_view text);
@@ -60,12 +81,20 @@ private:
     void mail(std::string_view arg);
     void rcpt(std::string_view arg);
     void data();
+    void starttls(std::string_view arg);
+    void auth(std::string_view arg);
+    void auth_response(std::string_view line);
+    void check_plain(std::string_view base64);
+    void commit();
+    void check_password();
     // Decodes buffered DATA bytes; false when the message is still incomplete.
     bool receive_data();
     [[nodiscard]] std::uint64_t databytes() const;
+    [[nodiscard]] std::string protocol() const;
 
     std::shared_ptr<const Controls> controls_;
     Connection conn_;
+    Features features_;
     std::function<std::time_t()> clock_;
 
     std::string in_; // received, not yet processed
@@ -77,8 +106,16 @@ private:
 
     std::string helo_;
     bool extended_ = false;
+    bool tls_active_ = false;
+    bool starttls_pending_ = false;
     std::optional<Envelope> envelope_; // after MAIL
     bool sender_is_bad_ = false;
+
+    // AUTH
+    AuthStep auth_step_ = AuthStep::none;
+    std::string auth_user_;
+    std::optional<std::pair<std::string, std::string>> credentials_; // to check
+    bool check_pending_ = false;
 
     // DATA in progress
     bool in_data_ = false;
