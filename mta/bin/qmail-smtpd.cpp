@@ -21,7 +21,7 @@ namespace {
 constexpr const char* usage =
     "usage: qmail-smtpd [--listen ADDRESS:PORT ...] [--submission ADDRESS:PORT ...]\n"
     "                   [--checkpassword PROGRAM [ARG ...]] [--certificate PEM]\n"
-    "                   [--max-connections N]\n"
+    "                   [--rules RULES.cdb] [--max-connections N]\n"
     "Without --listen, speaks SMTP (RFC 5321: PIPELINING, 8BITMIME, SIZE, ENHANCEDSTATUSCODES) on "
     "stdin and\n"
     "stdout, as under tcpserver or inetd, and queues each message with qmail-queue.\n"
@@ -39,7 +39,9 @@ constexpr const char* usage =
     "and private key in one PEM file) exists. --submission listeners (port 587 style)\n"
     "require AUTH PLAIN or LOGIN, offered only after STARTTLS and checked by the\n"
     "checkpassword-interface PROGRAM (user NUL password NUL timestamp NUL on fd 3; exit 0\n"
-    "means right); an authenticated client may send to any domain.";
+    "means right); an authenticated client may send to any domain.\n"
+    "--rules: a tcprules cdb read for every connection: deny closes it; settings such as\n"
+    "RELAYCLIENT=\"\", DATABYTES or QMAILQUEUE apply to it.";
 
 bool flush(std::string& out) {
     if (out.empty())
@@ -96,6 +98,7 @@ int main(int argc, char** argv) {
     add("submission", po::value(&daemon.submission)->composing(), "");
     add("checkpassword", po::value(&daemon.checkpassword)->multitoken(), "");
     add("certificate", po::value(&daemon.certificate), "");
+    add("rules", po::value(&daemon.rules), "");
     add("max-connections", po::value(&daemon.max_connections), "");
     po::variables_map vm;
     try {

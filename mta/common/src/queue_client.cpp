@@ -31,7 +31,28 @@ struct SigpipeIgnored {
 
 } // namespace
 
-Result<QueueStream> QueueStream::start() {
+namespace {
+
+// The process environment with the given settings replacing or adding variables.
+std::vector<std::string> merged_environment(const QueueStream::Settings& env) {
+    std::vector<std::string> out;
+    for (char** e = environ; *e != nullptr; ++e) {
+        const std::string_view entry(*e);
+        const auto name = entry.substr(0, entry.find('='));
+        bool overridden = false;
+        for (const auto& [k, v] : env)
+            overridden = overridden || k == name;
+        if (!overridden)
+            out.emplace_back(entry);
+    }
+    for (const auto& [k, v] : env)
+        out.push_back(k + "=" + v);
+    return out;
+}
+
+} // namespace
+
+Result<QueueStream> QueueStream::start(const Settings& env) {
     int mpipe[2], epipe[2];
     if (::pipe2(mpipe, O_CLOEXEC) != 0)
         return fail(temp("4.3.0", "unable to make pipe for qq"));
@@ -43,6 +64,17 @@ Result<QueueStream> QueueStream::start() {
     UniqueFd mread(mpipe[0]), mwrite(mpipe[1]), eread(epipe[0]), ewrite(epipe[1]);
 
     std::string prog = qmail_queue_program();
+    for (const auto& [k, v] : env)
+        if (k == "QMAILQUEUE" && !v.empty())
+            prog = v;
+    std::vector<std::string> merged;
+    std::vector<char*> envp;
+    if (!env.empty()) {
+        merged = merged_environment(env);
+        for (auto& e : merged)
+            envp.push_back(e.data());
+        envp.push_back(nullptr);
+    }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, mread.get(), 0);
@@ -57,7 +89,8 @@ Result<QueueStream> QueueStream::start() {
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
     char* argv[] = {const_cast<char*>(prog.c_str()), nullptr};
     pid_t pid = 0;
-    int rc = ::posix_spawn(&pid, prog.c_str(), &fa, &attr, argv, environ);
+    int rc =
+        ::posix_spawn(&pid, prog.c_str(), &fa, &attr, argv, env.empty() ? environ : envp.data());
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0)

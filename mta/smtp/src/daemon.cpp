@@ -3,6 +3,7 @@
 #include "qm/control.hpp"
 #include "qm/log.hpp"
 #include "qm/smtp/session.hpp"
+#include "qm/smtp/tcprules.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
@@ -62,6 +63,7 @@ struct Server {
     bool stopping = false;
     asio::signal_set* signals = nullptr;
     std::unique_ptr<asio::ssl::context> tls_context; // when a certificate is configured
+    std::string rules_path;
 
     Server(std::shared_ptr<const Controls> c, const DaemonOptions& o)
         : queue_pool(o.queue_threads)
@@ -143,6 +145,25 @@ struct Server {
         conn.local_ip = local.address().to_string();
         conn.local_host = conn.local_ip;
         const std::string who = endpoint_text(remote);
+        if (!rules_path.empty()) {
+            auto decision = consult_rules(conn.remote_ip);
+            if (!decision) {
+                // An unreadable table must not mean "allow everyone": try later.
+                log::warning("unable to read " + rules_path + ": " + decision.error().text);
+                co_await asio::async_write(
+                    sock, asio::buffer(std::string_view("421 4.3.0 unable to read rules\r\n")),
+                    use_tuple);
+                finish(sock);
+                co_return;
+            }
+            if (*decision && (*decision)->deny) {
+                log::line("deny " + who);
+                finish(sock);
+                co_return;
+            }
+            if (*decision)
+                apply_settings(conn, (*decision)->env);
+        }
         log::line("ok " + who);
         Session s(controls, conn, std::move(features));
         auto it = sockets.insert(sockets.end(), &sock);
@@ -169,9 +190,23 @@ struct Server {
         if (!s.authenticated_user().empty())
             log::line("auth " + who + " " + log::safe_text(s.authenticated_user()));
         sockets.erase(it);
+        log::line("end " + who);
+        finish(sock);
+    }
+
+    Result<std::optional<RuleDecision>> consult_rules(const std::string& ip) const {
+        auto table = cdb::Reader::open(rules_path);
+        if (!table)
+            return fail(table.error());
+        if (!*table)
+            return fail(temp("4.3.0", "no such file"));
+        return lookup_rules(**table, ip);
+    }
+
+    void finish(tcp::socket& sock) {
+        boost::system::error_code ec;
         sock.shutdown(tcp::socket::shutdown_both, ec);
         sock.close(ec);
-        log::line("end " + who);
         --active;
         status();
         if (stopping && active == 0 && signals != nullptr)
@@ -286,6 +321,7 @@ Status run_daemon(const DaemonOptions& options, std::shared_ptr<const Controls> 
     if (!tls)
         return fail(tls.error());
     server.tls_context = std::move(*tls);
+    server.rules_path = options.rules;
     Features plain;
     plain.tls_available = server.tls_context != nullptr;
     for (const auto& spec : options.listen)

@@ -53,6 +53,14 @@ std::vector<std::string> interface_addresses() {
     return out;
 }
 
+std::optional<std::uint64_t> parse_databytes(std::string_view v) {
+    std::uint64_t n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec == std::errc() && end == v.data() + v.size())
+        return n;
+    return std::nullopt;
+}
+
 // Without rcpthosts: the domains qmail-send would deliver here.
 Result<std::set<std::string>> local_domains() {
     std::set<std::string> out;
@@ -151,13 +159,19 @@ Connection connection_from_environment() {
     else if (!conn.local_ip.empty())
         conn.local_host = conn.local_ip;
     conn.relay_client = env("RELAYCLIENT");
-    if (auto v = env("DATABYTES")) {
-        std::uint64_t n = 0;
-        auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-        if (ec == std::errc() && end == v->data() + v->size())
-            conn.databytes = n;
-    }
+    if (auto v = env("DATABYTES"))
+        conn.databytes = parse_databytes(*v);
     return conn;
+}
+
+void apply_settings(Connection& conn, const std::vector<std::pair<std::string, std::string>>& env) {
+    for (const auto& [name, value] : env) {
+        if (name == "RELAYCLIENT")
+            conn.relay_client = value;
+        else if (name == "DATABYTES")
+            conn.databytes = parse_databytes(value);
+        conn.env.emplace_back(name, value);
+    }
 }
 
 bool recipient_allowed(const Controls& c, std::string_view address) {

@@ -365,7 +365,7 @@ void Session::data() {
         bad_command("503 5.5.1 RCPT first");
         return;
     }
-    auto qs = QueueStream::start();
+    auto qs = QueueStream::start(conn_.env);
     if (!qs) {
         reply("451 4.3.0 qqt failure");
         return;

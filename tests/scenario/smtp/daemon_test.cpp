@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <thread>
 
 namespace {
@@ -380,4 +381,50 @@ TEST_CASE("a submission listener without a certificate or checkpassword is refus
     r = root.run({qmtest::bin("qmail-smtpd"), "--listen", "127.0.0.1:0"});
     CHECK(r.exit_code == 111);
     CHECK(r.err.find("unable to load the TLS certificate") != std::string::npos);
+}
+
+TEST_CASE("the daemon follows a tcprules cdb per connection",
+          "[scenario][smtp][daemon][tcprules]") {
+    Listening l;
+    const std::string rules = l.root / "tcp.smtp.cdb";
+    auto compile = [&](const std::string& text) {
+        auto r =
+            qmtest::run({qmtest::bin("tcprules"), rules, rules + ".tmp"}, {.stdin_data = text});
+        REQUIRE(r.exit_code == 0);
+    };
+    l.smtpd->stop(SIGTERM);
+    l.smtpd = l.root.start({qmtest::bin("qmail-smtpd"), "--listen",
+                            "127.0.0.1:" + std::to_string(l.port), "--rules", rules},
+                           "rules.log");
+    REQUIRE(qmtest::wait_for(
+        [&] { return l.smtpd->log().find("status: listening") != std::string::npos; }));
+
+    // No table yet: refused for now, never "allow everyone".
+    {
+        Client c(l.port);
+        CHECK(c.read_lines(1) == "421 4.3.0 unable to read rules\r\n");
+    }
+    // Denied: closed without a greeting.
+    compile("127.0.0.1:deny\n");
+    {
+        Client c(l.port);
+        CHECK(c.closed_by_server());
+        CHECK(c.got().empty());
+    }
+    // Allowed with RELAYCLIENT and another queue program: relayed, through that program.
+    const std::string qq = l.root / "qq-logging";
+    qmtest::spit(
+        qq,
+        "#!/bin/sh\necho used >\"$QMAILHOME/qq-was-used\"\nexec \"$QMAILHOME/bin/qmail-queue\"\n",
+        0755);
+    compile("127.0.0.1:allow,RELAYCLIENT=\"\",QMAILQUEUE=\"" + qq + "\"\n:deny\n");
+    {
+        Client c(l.port);
+        c.send("HELO c\r\nMAIL FROM:<a@c>\r\nRCPT "
+               "TO:<victim@elsewhere.example>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n");
+        CHECK(c.read_lines(7).find("250 2.0.0 ok") != std::string::npos);
+    }
+    CHECK(l.queued() == 1);
+    CHECK(std::filesystem::exists(l.root / "qq-was-used"));
+    CHECK(l.smtpd->log().find("deny 127.0.0.1:") != std::string::npos);
 }

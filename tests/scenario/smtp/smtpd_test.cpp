@@ -5,7 +5,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <sstream>
 
 using namespace std::string_literals;
@@ -390,4 +393,53 @@ TEST_CASE("qmail-smtpd --help", "[scenario][smtp]") {
     auto r = qmtest::run({qmtest::bin("qmail-smtpd"), "--help"});
     CHECK(r.exit_code == 0);
     CHECK(r.out.find("usage: qmail-smtpd") == 0);
+}
+
+TEST_CASE("tcprules writes the same cdb as ucspi-tcp's tcprules", "[scenario][smtp][tcprules]") {
+    if (!std::filesystem::exists("/usr/bin/tcprules"))
+        return qmtest::skip("ucspi-tcp's tcprules is not installed");
+    qmtest::TempDir dir;
+    const std::string rules = "# relays\n127.:allow,RELAYCLIENT=\"\"\n10.1.2.37-39:deny\n"
+                              "=.example.com:allow,DATABYTES=\"1000\",X=/a b/\n"
+                              "joe@1.2.3.4:allow\n:allow\n";
+    auto ours = qmtest::run({qmtest::bin("tcprules"), dir / "ours.cdb", dir / "ours.tmp"},
+                            {.stdin_data = rules});
+    auto theirs = qmtest::run({"/usr/bin/tcprules", dir / "theirs.cdb", dir / "theirs.tmp"},
+                              {.stdin_data = rules});
+    REQUIRE(ours.exit_code == 0);
+    REQUIRE(theirs.exit_code == 0);
+    CHECK(qmtest::slurp(dir / "ours.cdb") == qmtest::slurp(dir / "theirs.cdb"));
+    // A bad line leaves the old table in place and names the line.
+    auto bad = qmtest::run({qmtest::bin("tcprules"), dir / "ours.cdb", dir / "ours.tmp"},
+                           {.stdin_data = "127.:allow\n1.2.3.4:bogus\n"});
+    CHECK(bad.exit_code == 100);
+    CHECK(bad.err == "tcprules: fatal: standard input line 2: unknown instruction bogus (expected "
+                     "allow or deny)\n");
+    CHECK(qmtest::slurp(dir / "ours.cdb") == qmtest::slurp(dir / "theirs.cdb"));
+}
+
+TEST_CASE("qmail-smtpd under ucspi-tcp's tcpserver with tcprules", "[scenario][smtp][tcprules]") {
+    if (!std::filesystem::exists("/usr/bin/tcpserver"))
+        return qmtest::skip("ucspi-tcp's tcpserver is not installed");
+    Smtpd s;
+    auto r = qmtest::run({qmtest::bin("tcprules"), s.root / "tcp.smtp.cdb", s.root / "tcp.tmp"},
+                         {.stdin_data = "127.0.0.1:allow,RELAYCLIENT=\"\"\n:deny\n"});
+    REQUIRE(r.exit_code == 0);
+    const int port = 20000 + static_cast<int>(::getpid() % 20000);
+    auto server =
+        s.root.start({"/usr/bin/tcpserver", "-v", "-R", "-H", "-x", s.root / "tcp.smtp.cdb",
+                      "127.0.0.1", std::to_string(port), qmtest::bin("qmail-smtpd")},
+                     "tcpserver.log");
+    REQUIRE(
+        qmtest::wait_for([&] { return server->log().find("status: 0/") != std::string::npos; }));
+    auto sent =
+        qmtest::run({"/usr/bin/swaks", "--server", "127.0.0.1", "--port", std::to_string(port),
+                     "--from", "a@client.example", "--to", "victim@elsewhere.example"});
+    INFO(sent.out << server->log());
+    CHECK(sent.exit_code == 0); // relayed: tcpserver set RELAYCLIENT for 127.0.0.1
+    auto q = queued(s.root);
+    REQUIRE(q.size() == 1);
+    CHECK(q[0].recipients == std::vector<std::string>{"victim@elsewhere.example"});
+    CHECK(q[0].message.find("\nReceived: from unknown (HELO ") != std::string::npos);
+    CHECK(q[0].message.find("(127.0.0.1)\n  by 127.0.0.1 with ESMTP; ") != std::string::npos);
 }

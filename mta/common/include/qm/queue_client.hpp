@@ -8,8 +8,10 @@
 
 #include <sys/types.h>
 
+#include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace qm {
 
@@ -24,7 +26,10 @@ struct Queued {
 // remove what it wrote: the message is then not queued at all.
 class QueueStream {
 public:
-    [[nodiscard]] static Result<QueueStream> start();
+    // env: settings for this run on top of the process environment (a tcprules entry
+    // may name another QMAILQUEUE, for instance).
+    using Settings = std::vector<std::pair<std::string, std::string>>;
+    [[nodiscard]] static Result<QueueStream> start(const Settings& env = {});
     QueueStream(QueueStream&&) noexcept;
     QueueStream& operator=(QueueStream&&) noexcept;
     QueueStream(const QueueStream&) = delete;

@@ -22,6 +22,10 @@ struct DaemonOptions {
     // PEM file with the certificate chain and the private key; STARTTLS is offered when
     // it exists. Default: control/servercert.pem.
     std::string certificate;
+    // tcprules cdb consulted for every connection (reopened each time, so a new table
+    // applies at once): deny closes it, settings (RELAYCLIENT, DATABYTES, QMAILQUEUE,
+    // ...) apply to it. Empty: everyone is allowed with no settings.
+    std::string rules;
     unsigned max_connections = 100; // more are told 421 and closed
     unsigned queue_threads = 4;     // concurrent qmail-queue and checkpassword runs
 };

@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace qm::smtp {
@@ -45,7 +46,13 @@ struct Connection {
     std::string local_ip;
     std::optional<std::string> relay_client; // RELAYCLIENT: relaying allowed, value appended
     std::optional<std::uint64_t> databytes;  // DATABYTES overrides control/databytes
+    // Settings from a tcprules entry (daemon mode), passed on to qmail-queue.
+    std::vector<std::pair<std::string, std::string>> env;
 };
+
+// Applies a tcprules entry's settings: RELAYCLIENT and DATABYTES take effect here, and
+// every setting is kept for qmail-queue's environment.
+void apply_settings(Connection& conn, const std::vector<std::pair<std::string, std::string>>& env);
 
 // From the process environment (qmail-smtpd under tcpserver or inetd).
 [[nodiscard]] Connection connection_from_environment();
