@@ -77,6 +77,9 @@ void spit(const std::string& path, const std::string& data, unsigned mode = 0644
 // Use as: if (::geteuid() != 0) return qmtest::skip("not root: ...");
 void skip(const std::string& why);
 
+// A loopback TCP port that was free a moment ago.
+[[nodiscard]] int free_port();
+
 // Polls pred every 10 ms until it is true or the timeout passes; returns pred().
 template <class Pred>
 bool wait_for(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(20));

@@ -18,19 +18,6 @@
 
 namespace {
 
-// A port that was free a moment ago.
-int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
-
 // A blocking SMTP client on one connection.
 class Client {
 public:
@@ -102,7 +89,7 @@ private:
 
 struct Listening {
     qmtest::MailRoot root;
-    int port = free_port();
+    int port = qmtest::free_port();
     std::unique_ptr<qmtest::Daemon> smtpd;
 
     explicit Listening(const std::vector<std::string>& extra = {}) {
@@ -311,7 +298,7 @@ TEST_CASE("STARTTLS with swaks: the message arrives and says ESMTPS", "[scenario
     qmtest::MailRoot root;
     root.control("rcpthosts", "test.example\n");
     make_certificate(root);
-    const int port = free_port();
+    const int port = qmtest::free_port();
     auto smtpd = root.start(
         {qmtest::bin("qmail-smtpd"), "--listen", "127.0.0.1:" + std::to_string(port)}, "tls.log");
     REQUIRE(qmtest::wait_for([&] { return smtpd->log().find("(STARTTLS)") != std::string::npos; }));
@@ -329,7 +316,7 @@ TEST_CASE("submission: AUTH only after STARTTLS, then relaying is allowed",
     root.control("rcpthosts", "test.example\n");
     make_certificate(root);
     const std::string checkpassword = make_checkpassword(root);
-    const int port = free_port();
+    const int port = qmtest::free_port();
     auto smtpd = root.start({qmtest::bin("qmail-smtpd"), "--submission",
                              "127.0.0.1:" + std::to_string(port), "--checkpassword", checkpassword},
                             "submission.log");
