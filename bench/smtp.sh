@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SMTP-receiving benchmark, our qmail-smtpd + qmail-send against Postfix (issue 3, bench (a), (d)):
+#   bench/smtp.sh [N_SMTP]
+# (a) smtp-source sends N_SMTP (20,000) messages over 4 sessions to each MTA's loopback listener,
+#     timed until every message is in the maildir; (d) N_IDLE (10,000) idle sessions held open.
+# Builds the programs it runs (like bench/run.sh, plus qmail-smtpd), raises RLIMIT_NOFILE, runs
+# bench/smtp.py, which rewrites the smtp:begin/smtp:end block of bench/RESULTS.md.
+# Needs root (or sudo): it reconfigures the system's Postfix (as bench/run.sh does).
+# Environment: see bench/smtp.py (SMTP_RUNS, N_IDLE, SMTP_CASES, MTAS, QM_BIN, SKIP_BUILD=1, ...).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export N_SMTP="${1:-${N_SMTP:-20000}}"
+
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "smtp.sh: needs root or sudo" >&2; exit 111; }
+  exec sudo --preserve-env=N_SMTP,SMTP_SESSIONS,SMTP_LENGTH,SMTP_RUNS,N_IDLE,IDLE_RUNS,MIN_AVAIL_MIB,SMTP_CASES,MTAS,PORT_POSTFIX,PORT_OURS,QM_BIN,QM_REV,SKIP_BUILD,TIMEOUT,STALL,RESULTS,SMTP_RAW,BENCH_USER "$0" "$@"
+fi
+
+if ! command -v postconf >/dev/null || ! [ -x /usr/sbin/smtp-source ]; then
+  echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
+  echo "postfix postfix/mailname string bench.test" | debconf-set-selections
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix
+fi
+
+programs=(qmail-install qmail-queue qmail-inject sendmail qmail-start qmail-send qmail-local qmail-newu qmail-smtpd)
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  if [ ! -f build/CMakeCache.txt ]; then
+    generator=()
+    command -v ninja >/dev/null && generator=(-G Ninja)
+    cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  fi
+  cmake --build build -j"$(nproc)" --target "${programs[@]}"
+fi
+export QM_BIN="${QM_BIN:-$PWD/build/bin}"
+
+# 10,000 sessions: each daemon (and the idle client) needs a descriptor per session. Postfix's
+# master and its smtpd processes inherit this limit from `postfix start`. Up to 65536, or the
+# hard limit where raising it is not allowed (no CAP_SYS_RESOURCE, as in some containers).
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+need=$(( ${N_IDLE:-10000} + 100 ))
+if [ "$(ulimit -n)" -lt "$need" ]; then
+  echo "smtp.sh: RLIMIT_NOFILE is $(ulimit -n), the idle case needs $need" >&2; exit 111
+fi
+
+export PYTHONDONTWRITEBYTECODE=1  # bench.py is imported: no __pycache__ in the checkout
+exec python3 bench/smtp.py
