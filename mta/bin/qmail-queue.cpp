@@ -8,27 +8,12 @@
 
 #include <cstdio>
 #include <cstring>
-#include <pwd.h>
 #include <string>
 
 namespace {
 
-void on_alarm(int) { ::_exit(static_cast<int>(qm::QueueExit::timeout)); }
-
-// qmail names the injecting party by its uid (qmail-queue(8)).
-std::string received_how() {
-    uid_t uid = ::getuid();
-    auto is = [uid](const char* name) {
-        const passwd* pw = ::getpwnam(name);
-        return pw && pw->pw_uid == uid;
-    };
-    if (uid != 0 && is("alias"))
-        return "by alias";
-    if (uid != 0 && is("qmaild"))
-        return "from network";
-    if (uid != 0 && is("qmails"))
-        return "for bounce";
-    return "by uid " + std::to_string(uid);
+void on_alarm(int) {
+    ::_exit(static_cast<int>(qm::QueueExit::timeout));
 }
 
 } // namespace
@@ -53,7 +38,7 @@ int main(int argc, char** argv) {
         if (::faccessat(AT_FDCWD, layout.root.c_str(), X_OK, AT_EACCESS) != 0)
             return static_cast<int>(qm::QueueExit::queue_dir_trouble);
         qm::queue::EnqueueRequest req;
-        req.received_how = received_how();
+        req.received_how = qm::queue::invoked_how();
         return static_cast<int>(qm::queue::enqueue(layout, req));
     } catch (const std::bad_alloc&) {
         return static_cast<int>(qm::QueueExit::out_of_memory);

@@ -21,7 +21,7 @@ namespace {
 constexpr const char* usage =
     "usage: qmail-smtpd [--listen ADDRESS:PORT ...] [--submission ADDRESS:PORT ...]\n"
     "                   [--checkpassword PROGRAM [ARG ...]] [--certificate PEM]\n"
-    "                   [--rules RULES.cdb] [--max-connections N]\n"
+    "                   [--rules RULES.cdb] [--max-connections N] [--qmail-queue]\n"
     "Without --listen, speaks SMTP (RFC 5321: PIPELINING, 8BITMIME, SIZE, ENHANCEDSTATUSCODES) on "
     "stdin and\n"
     "stdout, as under tcpserver or inetd, and queues each message with qmail-queue.\n"
@@ -41,7 +41,9 @@ constexpr const char* usage =
     "checkpassword-interface PROGRAM (user NUL password NUL timestamp NUL on fd 3; exit 0\n"
     "means right); an authenticated client may send to any domain.\n"
     "--rules: a tcprules cdb read for every connection: deny closes it; settings such as\n"
-    "RELAYCLIENT=\"\", DATABYTES or QMAILQUEUE apply to it.";
+    "RELAYCLIENT=\"\", DATABYTES or QMAILQUEUE apply to it.\n"
+    "A daemon that owns the queue (normal-user mode, no QMAILQUEUE) writes it itself with\n"
+    "qmail-queue's file sequence and fsyncs; --qmail-queue runs qmail-queue per message.";
 
 bool flush(std::string& out) {
     if (out.empty())
@@ -99,6 +101,7 @@ int main(int argc, char** argv) {
     add("checkpassword", po::value(&daemon.checkpassword)->multitoken(), "");
     add("certificate", po::value(&daemon.certificate), "");
     add("rules", po::value(&daemon.rules), "");
+    add("qmail-queue", "");
     add("max-connections", po::value(&daemon.max_connections), "");
     po::variables_map vm;
     try {
@@ -122,6 +125,7 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "qmail-smtpd: fatal: %s\n", controls.error().text.c_str());
             return 1;
         }
+        daemon.queue_in_process = vm.count("qmail-queue") == 0;
         if (!daemon.listen.empty() || !daemon.submission.empty()) {
             auto shared = std::make_shared<const qm::smtp::Controls>(std::move(*controls));
             if (auto served = qm::smtp::run_daemon(daemon, shared); !served) {

@@ -4,12 +4,15 @@
 #include "qm/fd.hpp"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <ctime>
+#include <utility>
 
 namespace qm::queue {
 
@@ -18,115 +21,105 @@ std::string received_line(pid_t pid, const std::string& how, std::time_t now) {
            "\n";
 }
 
+std::string invoked_how() {
+    const uid_t uid = ::getuid();
+    auto is = [uid](const char* name) {
+        const passwd* pw = ::getpwnam(name);
+        return pw && pw->pw_uid == uid;
+    };
+    if (uid != 0 && is("alias"))
+        return "by alias";
+    if (uid != 0 && is("qmaild"))
+        return "from network";
+    if (uid != 0 && is("qmails"))
+        return "for bounce";
+    return "by uid " + std::to_string(uid);
+}
+
 namespace {
 
-// Removes what this run created unless the message reached todo/ (the commit point).
-struct Cleanup {
-    std::string mess, intd;
-    bool committed = false;
-    ~Cleanup() {
-        if (committed)
-            return;
-        // qmail truncates before unlinking so a half-written file never lingers in use.
-        if (!intd.empty()) {
-            ::truncate(intd.c_str(), 0);
-            ::unlink(intd.c_str());
-        }
-        if (!mess.empty()) {
-            ::truncate(mess.c_str(), 0);
-            ::unlink(mess.c_str());
-        }
-    }
-};
-
-bool copy_message(int from, int to) {
-    char buf[65536];
-    for (;;) {
-        ssize_t n = ::read(from, buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return false;
-        }
-        if (n == 0)
-            return true;
-        if (!write_all(to, std::string_view(buf, static_cast<size_t>(n))))
-            return false;
-    }
-}
+// pid/ names must differ between writers of one process (a daemon runs many at once).
+std::atomic<unsigned long> pid_file_sequence{0};
 
 } // namespace
 
-QueueExit enqueue(const Layout& layout, const EnqueueRequest& req) {
+std::expected<MessageWriter, QueueExit> MessageWriter::open(const Layout& layout,
+                                                            const std::string& how) {
     const pid_t pid = ::getpid();
     const std::time_t start = std::time(nullptr);
-    Cleanup cleanup;
+    MessageWriter w;
+    w.layout_ = &layout;
 
     // 1. A unique pid/ file tells us our inode number, which names the message.
-    UniqueFd mess_fd;
     std::string pidfn;
-    for (int seq = 1; seq <= 9 && !mess_fd; ++seq) {
+    for (int tries = 0; tries < 9 && !w.fd_; ++tries) {
         pidfn = layout.root + "/pid/" + std::to_string(pid) + "." + std::to_string(start) + "." +
-                std::to_string(seq);
-        mess_fd.reset(::open(pidfn.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-        if (!mess_fd && errno != EEXIST)
+                std::to_string(++pid_file_sequence);
+        w.fd_.reset(::open(pidfn.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+        if (!w.fd_ && errno != EEXIST)
             break;
     }
-    if (!mess_fd)
-        return QueueExit::pid_file_trouble;
+    if (!w.fd_)
+        return std::unexpected(QueueExit::pid_file_trouble);
     struct stat st {};
-    if (::fstat(mess_fd.get(), &st) != 0) {
+    if (::fstat(w.fd_.get(), &st) != 0) {
         ::unlink(pidfn.c_str());
-        return QueueExit::pid_file_trouble;
+        return std::unexpected(QueueExit::pid_file_trouble);
     }
-    const MessageId id = st.st_ino;
+    w.id_ = st.st_ino;
 
     // 2. mess/S/N has inode N by construction: link, then drop the pid/ name.
-    const std::string mess = layout.mess(id);
+    const std::string mess = layout.mess(w.id_);
     if (::link(pidfn.c_str(), mess.c_str()) != 0) {
         ::unlink(pidfn.c_str());
-        return QueueExit::mess_file_trouble;
+        return std::unexpected(QueueExit::mess_file_trouble);
     }
-    cleanup.mess = mess;
+    w.mess_ = mess;
     if (::unlink(pidfn.c_str()) != 0)
-        return QueueExit::pid_file_trouble;
+        return std::unexpected(QueueExit::pid_file_trouble);
 
-    // 3. Received line + message bytes, then fsync: the message is on disk before the
-    //    envelope that points at it exists.
-    if (!write_all(mess_fd.get(), received_line(pid, req.received_how, start)))
+    // 3. Our Received line heads the message.
+    w.write(received_line(pid, how, start));
+    if (w.write_error_ != QueueExit::ok)
+        return std::unexpected(w.write_error_);
+    return w;
+}
+
+void MessageWriter::write(std::string_view bytes) {
+    if (write_error_ == QueueExit::ok && !bytes.empty() && !write_all(fd_.get(), bytes))
+        write_error_ = QueueExit::write_error;
+}
+
+QueueExit MessageWriter::finish(const Envelope& env) {
+    if (write_error_ != QueueExit::ok)
+        return write_error_;
+    // The message is on disk before the envelope that points at it exists.
+    if (::fsync(fd_.get()) != 0)
         return QueueExit::write_error;
-    if (!copy_message(req.message_fd, mess_fd.get()))
-        return errno == ENOSPC || errno == EDQUOT || errno == EIO ? QueueExit::write_error
-                                                                  : QueueExit::read_error;
-    if (::fsync(mess_fd.get()) != 0)
-        return QueueExit::write_error;
-    mess_fd.reset();
+    fd_.reset();
 
-    // 4. The envelope: read it whole, check it, write intd/N and fsync it.
-    auto raw = read_all(req.envelope_fd);
-    if (!raw)
-        return QueueExit::read_error;
-    auto env = decode_envelope(*raw);
-    if (!env)
-        return env.error().code;
-
-    const std::string intd = layout.intd(id);
+    // 4. The envelope, checked as qmail-queue checks it, then intd/N, fsynced.
+    if (env.sender.size() > max_envelope_address)
+        return QueueExit::address_too_long;
+    for (const auto& r : env.recipients)
+        if (r.size() > max_envelope_address)
+            return QueueExit::address_too_long;
+    const std::string intd = layout_->intd(id_);
     UniqueFd intd_fd(::open(intd.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (!intd_fd)
         return QueueExit::intd_file_trouble;
-    cleanup.intd = intd;
+    intd_ = intd;
     std::string body;
-    body.reserve(raw->size() + 32);
     body += 'u';
     body += std::to_string(::getuid());
     body += '\0';
     body += 'p';
-    body += std::to_string(pid);
+    body += std::to_string(::getpid());
     body += '\0';
     body += 'F';
-    body += env->sender;
+    body += env.sender;
     body += '\0';
-    for (const auto& r : env->recipients) {
+    for (const auto& r : env.recipients) {
         body += 'T';
         body += r;
         body += '\0';
@@ -139,18 +132,68 @@ QueueExit enqueue(const Layout& layout, const EnqueueRequest& req) {
 
     // 5. Commit point: once todo/N exists qmail-send owns the message. fsync the todo
     //    directory so the link itself survives a crash before we report success.
-    if (::link(intd.c_str(), layout.todo(id).c_str()) != 0)
+    if (::link(intd.c_str(), layout_->todo(id_).c_str()) != 0)
         return QueueExit::todo_file_trouble;
-    if (!fsync_dir(layout.dir("todo"))) {
+    committed_ = true;
+    if (!fsync_dir(layout_->dir("todo"))) {
         // The link exists but may not be durable; qmail-send may still find it, so do not
         // clean up, but report a temporary failure: the sender will retry (a duplicate at
         // worst, never a loss).
-        cleanup.committed = true;
         return QueueExit::write_error;
     }
-    cleanup.committed = true;
-    pull_trigger(layout);
+    pull_trigger(*layout_);
     return QueueExit::ok;
+}
+
+MessageWriter::MessageWriter(MessageWriter&& o) noexcept
+    : layout_(std::exchange(o.layout_, nullptr))
+    , id_(o.id_)
+    , fd_(std::move(o.fd_))
+    , mess_(std::move(o.mess_))
+    , intd_(std::move(o.intd_))
+    , write_error_(o.write_error_)
+    , committed_(o.committed_) {}
+
+MessageWriter::~MessageWriter() {
+    if (layout_ != nullptr && !committed_)
+        remove();
+}
+
+void MessageWriter::remove() {
+    // qmail truncates before unlinking so a half-written file never lingers in use.
+    if (!intd_.empty()) {
+        ::truncate(intd_.c_str(), 0);
+        ::unlink(intd_.c_str());
+    }
+    if (!mess_.empty()) {
+        ::truncate(mess_.c_str(), 0);
+        ::unlink(mess_.c_str());
+    }
+}
+
+QueueExit enqueue(const Layout& layout, const EnqueueRequest& req) {
+    auto writer = MessageWriter::open(layout, req.received_how);
+    if (!writer)
+        return writer.error();
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(req.message_fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return QueueExit::read_error;
+        if (n == 0)
+            break;
+        writer->write(std::string_view(buf, static_cast<size_t>(n)));
+    }
+    // The envelope comes after the whole message (qmail-queue(8)).
+    auto raw = read_all(req.envelope_fd);
+    if (!raw)
+        return QueueExit::read_error;
+    auto env = decode_envelope(*raw);
+    if (!env)
+        return env.error().code;
+    return writer->finish(*env);
 }
 
 } // namespace qm::queue

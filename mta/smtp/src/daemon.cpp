@@ -324,6 +324,12 @@ Status run_daemon(const DaemonOptions& options, std::shared_ptr<const Controls> 
     server.rules_path = options.rules;
     Features plain;
     plain.tls_available = server.tls_context != nullptr;
+    if (options.queue_in_process && can_queue_in_process()) {
+        plain.sink = in_process_queue();
+        log::line("status: queueing in-process (this process owns the queue)");
+    } else {
+        log::line("status: queueing through qmail-queue");
+    }
     for (const auto& spec : options.listen)
         if (auto ok = listen_on(server, spec, plain); !ok)
             return ok;

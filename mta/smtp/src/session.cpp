@@ -105,7 +105,7 @@ void Session::reset_transaction() {
     sender_is_bad_ = false;
     in_data_ = false;
     decoder_.reset();
-    queue_.reset(); // a started qmail-queue without an envelope queues nothing
+    sink_.reset(); // a message without its envelope is not queued
     chunk_.clear();
     commit_pending_ = false;
 }
@@ -166,9 +166,9 @@ bool Session::receive_data() {
     if (chunk_.size() >= queue_chunk || outcome != DataDecoder::Outcome::more) {
         const std::uint64_t limit = databytes();
         if (limit != 0 && decoder_->stored_bytes() > limit)
-            queue_.reset(); // too big: stop writing it to disk, keep reading to the end
-        if (queue_)
-            queue_->write(chunk_);
+            sink_.reset(); // too big: stop writing it to disk, keep reading to the end
+        if (sink_)
+            sink_->write(chunk_);
         chunk_.clear();
     }
     switch (outcome) {
@@ -205,13 +205,13 @@ void Session::run_blocking() {
 }
 
 void Session::commit() {
-    if (!queue_ || !envelope_) {
+    if (!sink_ || !envelope_) {
         commit_pending_ = false;
         return;
     }
     commit_pending_ = false;
-    auto queued = queue_->finish(*envelope_);
-    queue_.reset();
+    auto queued = sink_->finish(*envelope_);
+    sink_.reset();
     if (queued)
         reply("250 2.0.0 ok " + std::to_string(clock_()) + " qp " + std::to_string(queued->qp));
     else
@@ -365,13 +365,13 @@ void Session::data() {
         bad_command("503 5.5.1 RCPT first");
         return;
     }
-    auto qs = QueueStream::start(conn_.env);
-    if (!qs) {
+    auto sink = features_.sink ? features_.sink(conn_) : spawned_qmail_queue()(conn_);
+    if (!sink) {
         reply("451 4.3.0 qqt failure");
         return;
     }
-    queue_ = std::move(*qs);
-    queue_->write(received_line(conn_, helo_, protocol(), clock_()));
+    sink_ = std::move(*sink);
+    sink_->write(received_line(conn_, helo_, protocol(), clock_()));
     decoder_.emplace();
     chunk_.clear();
     in_data_ = true;

@@ -5,21 +5,61 @@
 #pragma once
 
 #include "qm/envelope.hpp"
+#include "qm/fd.hpp"
 #include "qm/queue/layout.hpp"
 
 #include <ctime>
+#include <expected>
 #include <string>
+#include <string_view>
 
 namespace qm::queue {
 
 struct EnqueueRequest {
-    int message_fd = 0;  // read to EOF
-    int envelope_fd = 1; // qmail-queue envelope format
+    int message_fd = 0;       // read to EOF
+    int envelope_fd = 1;      // qmail-queue envelope format
     std::string received_how; // "by uid 1000", "from network", "by alias", "for bounce"
 };
 
 // Returns the exit code qmail-queue must exit with.
 [[nodiscard]] QueueExit enqueue(const Layout& layout, const EnqueueRequest& req);
+
+// The same sequence for a message that arrives piece by piece, used by qmail-queue and,
+// in-process, by a daemon that owns the queue (qmail-smtpd in normal-user mode): open()
+// creates mess/S/N and writes the Received line; write() appends; finish() fsyncs the
+// message, writes and fsyncs intd/N, links todo/N (the commit point), fsyncs todo/ and
+// pulls the trigger. Destroyed before finish() succeeded, it removes what it made:
+// the message is then not queued at all. Safe to use from several threads at once,
+// one writer per message.
+class MessageWriter {
+public:
+    [[nodiscard]] static std::expected<MessageWriter, QueueExit> open(const Layout& layout,
+                                                                      const std::string& how);
+    MessageWriter(MessageWriter&& o) noexcept;
+    MessageWriter& operator=(MessageWriter&&) = delete;
+    MessageWriter(const MessageWriter&) = delete;
+    MessageWriter& operator=(const MessageWriter&) = delete;
+    ~MessageWriter();
+
+    // A failed write is remembered and reported by finish().
+    void write(std::string_view bytes);
+    [[nodiscard]] QueueExit finish(const Envelope& env);
+    [[nodiscard]] MessageId id() const { return id_; }
+
+private:
+    MessageWriter() = default;
+    void remove();
+    const Layout* layout_ = nullptr;
+    MessageId id_ = 0;
+    UniqueFd fd_;
+    std::string mess_, intd_;
+    QueueExit write_error_ = QueueExit::ok;
+    bool committed_ = false;
+};
+
+// qmail names the injecting party by its real uid (qmail-queue(8)): "by alias", "from
+// network" (qmaild), "for bounce" (qmails), else "by uid N".
+[[nodiscard]] std::string invoked_how();
 
 // "Received: (qmail PID invoked HOW); DATE\n"
 [[nodiscard]] std::string received_line(pid_t pid, const std::string& how, std::time_t now);

@@ -26,6 +26,9 @@ struct DaemonOptions {
     // applies at once): deny closes it, settings (RELAYCLIENT, DATABYTES, QMAILQUEUE,
     // ...) apply to it. Empty: everyone is allowed with no settings.
     std::string rules;
+    // Write the queue in this process when it owns the queue (normal-user mode) and no
+    // QMAILQUEUE is set; false: always a qmail-queue process per message.
+    bool queue_in_process = true;
     unsigned max_connections = 100; // more are told 421 and closed
     unsigned queue_threads = 4;     // concurrent qmail-queue and checkpassword runs
 };

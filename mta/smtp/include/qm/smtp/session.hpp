@@ -19,6 +19,7 @@
 #include "qm/queue_client.hpp"
 #include "qm/smtp/data_decoder.hpp"
 #include "qm/smtp/policy.hpp"
+#include "qm/smtp/sink.hpp"
 
 #include <cstdint>
 #include <ctime>
@@ -38,6 +39,8 @@ struct Features {
     // STARTTLS and checked with this checkpassword-interface program.
     bool submission = false;
     std::vector<std::string> checkpassword; // program and arguments; "/bin/true" is appended
+    // Where messages go; empty means a qmail-queue process per message.
+    SinkFactory sink;
 };
 
 class Session {
@@ -120,7 +123,7 @@ private:
     // DATA in progress
     bool in_data_ = false;
     std::optional<DataDecoder> decoder_;
-    std::optional<QueueStream> queue_;
+    std::unique_ptr<MessageSink> sink_;
     std::string chunk_;
     bool commit_pending_ = false;
 };
