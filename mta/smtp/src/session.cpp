@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -540,9 +541,11 @@ void Session::check_password() {
     // the password is right (then it runs its argument, here /bin/true), 1 when wrong.
     std::string request = user + '\0' + password + '\0' + std::to_string(clock_()) + '\0';
     wipe(password);
+    // A socket pair rather than a pipe: send() with MSG_NOSIGNAL cannot raise SIGPIPE
+    // when the program exits without reading.
     int fds[2];
     int status = -1;
-    if (::pipe2(fds, O_CLOEXEC) == 0) {
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0) {
         UniqueFd read_end(fds[0]), write_end(fds[1]);
         std::vector<std::string> args = features_.checkpassword;
         args.emplace_back("/bin/true");
@@ -558,7 +561,15 @@ void Session::check_password() {
         posix_spawn_file_actions_destroy(&fa);
         read_end.reset();
         if (rc == 0) {
-            (void)write_all(write_end.get(), request);
+            for (size_t done = 0; done < request.size();) {
+                const ssize_t n = ::send(write_end.get(), request.data() + done,
+                                         request.size() - done, MSG_NOSIGNAL);
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n <= 0)
+                    break;
+                done += static_cast<size_t>(n);
+            }
             write_end.reset();
             while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
             }
