@@ -53,3 +53,45 @@ TEST_CASE("qmail-queue on a full disk fails temporarily and leaves no message",
     CHECK(mess_files == 1); // only the small message
     CHECK(qmtest::list_dir(home + "/queue/pid").empty());
 }
+
+TEST_CASE("local delivery on a full disk defers and leaves the mailbox as it was",
+          "[scenario][local][disk]") {
+    if (::geteuid() != 0)
+        return qmtest::skip("not root: cannot mount a tmpfs, full-disk test");
+    qmtest::MailRoot root;
+    qmtest::TempDir mnt;
+    REQUIRE(::mount("tmpfs", mnt.path().c_str(), "tmpfs", 0, "size=512k,mode=0755") == 0);
+    struct Unmount {
+        std::string path;
+        ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+    } unmount{mnt.path()};
+    auto user = qmtest::unprivileged_test_user();
+    REQUIRE(user);
+    const std::string home = mnt / "joe";
+    for (const char* d : {"/Maildir/new", "/Maildir/cur", "/Maildir/tmp"})
+        fs::create_directories(home + d);
+    qmtest::spit(home + "/Mailbox", "From a@b Thu Jan  1 00:00:00 1970\nSubject: old\n\nold\n\n",
+                 0600);
+    for (auto& e : fs::recursive_directory_iterator(home))
+        REQUIRE(::chown(e.path().c_str(), user->uid, user->gid) == 0);
+    REQUIRE(::chown(home.c_str(), user->uid, user->gid) == 0);
+    const std::string mbox_before = qmtest::slurp(home + "/Mailbox");
+
+    const std::string big = "Subject: big\n\n" + std::string(1 << 20, 'x') + "\n";
+    auto deliver = [&](const std::string& dflt) {
+        return qmtest::run({qmtest::bin("qmail-local"), "--", "joe", home, "joe", "", "",
+                            "test.example", "ann@example.org", dflt},
+                           {.stdin_data = big, .env = root.env(), .as_user = user});
+    };
+    auto r = deliver("./Maildir/");
+    CHECK(r.exit_code == 111);
+    CHECK(r.err.find("(#4.3.0)") != std::string::npos);
+    INFO(r.err);
+    CHECK(qmtest::list_dir(home + "/Maildir/new").empty());
+    CHECK(qmtest::list_dir(home + "/Maildir/tmp").empty()); // the partial file is removed
+
+    r = deliver("./Mailbox");
+    CHECK(r.exit_code == 111);
+    INFO(r.err);
+    CHECK(qmtest::slurp(home + "/Mailbox") == mbox_before); // truncated back, not half-appended
+}
