@@ -25,9 +25,14 @@ constexpr const char* usage =
     "refused, 74 communication failed, 55 no usable qmqpservers, 91 bad envelope.\n"
     "Set QMAILQUEUE to this program to make qmail-inject and sendmail a null client.";
 
+// One log line; a server's text may hold anything, so control bytes become '?'.
 int quit(qm::QueueExit code, std::string_view why) {
-    if (!why.empty())
-        qm::log::line("qmail-qmqpc: " + qm::log::safe_text(why));
+    std::string text(why);
+    for (char& c : text)
+        if (static_cast<unsigned char>(c) < 32 || c == 127)
+            c = '?';
+    if (!text.empty())
+        qm::log::line("qmail-qmqpc: " + text);
     return static_cast<int>(code);
 }
 

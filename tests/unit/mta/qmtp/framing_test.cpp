@@ -114,7 +114,7 @@ TEST_CASE("NetstringReader reads a netstring in pieces", "[qmtp][framing]") {
     CHECK(small.error() == "netstring too long");
 }
 
-TEST_CASE("QMTP packages in one stream, whole or byte by byte", "[qmtp][framing]") {
+TEST_CASE("QMTP packages in one stream whole or byte by byte", "[qmtp][framing]") {
     const std::string in =
         qmtp_package("\nSubject: one\n\nbody\n", "ann@a.example",
                      {"joe@b.example", "x@c.example"}) +
@@ -155,7 +155,7 @@ TEST_CASE("QMTP's example package from the spec", "[qmtp][framing]") {
     CHECK(ev[5] == "end");
 }
 
-TEST_CASE("QMTP addresses of 1000 bytes or more are reported, not kept", "[qmtp][framing]") {
+TEST_CASE("QMTP addresses of 1000 bytes or more are reported but not kept", "[qmtp][framing]") {
     const std::string huge(5000, 'a');
     auto ev = events<qm::qmtp::QmtpParser>(qmtp_package("\nx\n", huge, {huge + "@b.example"}), 13);
     REQUIRE(ev.size() == 6);
@@ -191,7 +191,7 @@ TEST_CASE("broken QMTP framing is an error", "[qmtp][framing]") {
     CHECK(ev.back() == "error message: netstring too long");
 }
 
-TEST_CASE("QMQP requests, whole or in pieces", "[qmtp][framing]") {
+TEST_CASE("QMQP requests whole or in pieces", "[qmtp][framing]") {
     const std::string body = ns("Subject: hi\n\nhello\n") + ns("ann@a.example") +
                              ns("joe@b.example") + ns("bob@c.example");
     const std::string in = ns(body);
