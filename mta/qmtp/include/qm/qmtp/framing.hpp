@@ -129,7 +129,6 @@ private:
     std::uint64_t message_length_ = 0;
     bool crlf_ = false;
     bool pending_cr_ = false;
-    bool ended_body_ = false;
     std::string decoded_;
     std::string_view data_;
     AddressField address_;
