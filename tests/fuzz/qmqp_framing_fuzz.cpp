@@ -1,0 +1,103 @@
+// Fuzzes the QMQP request parser. Properties: feeding the input in pieces gives exactly
+// the events that feeding it whole gives; a kept address is the declared one or its first
+// max_address bytes; and a complete request, framed again by qmqp_request (qmail-qmqpc's
+// framing), parses to the same message and envelope.
+#include "qm/qmtp/framing.hpp"
+#include "qm/qmtp/qmqp_client.hpp"
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#define QM_FUZZ_CHECK(cond)                                                                        \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
+            std::abort();                                                                          \
+        }                                                                                          \
+    } while (0)
+
+using qm::qmtp::Event;
+
+namespace {
+
+struct Run {
+    std::string message;
+    qm::Envelope env;
+    std::string trace;
+    std::string trace_at_end; // the trace up to the end of the request
+    bool ended = false;
+    bool error = false;
+    bool whole_addresses = true;
+};
+
+Run parse(std::string_view in, size_t piece) {
+    qm::qmtp::QmqpParser p(1 << 20);
+    Run r;
+    size_t pos = 0;
+    for (;;) {
+        size_t used = 0;
+        const Event e = p.feed(in.substr(pos, piece), used);
+        QM_FUZZ_CHECK(used <= in.size() - pos);
+        pos += used;
+        switch (e) {
+        case Event::more:
+            if (pos >= in.size())
+                return r;
+            continue;
+        case Event::message_begin:
+            QM_FUZZ_CHECK(r.trace.empty());
+            r.trace += "B";
+            break;
+        case Event::message_data:
+            r.message += p.data();
+            QM_FUZZ_CHECK(r.message.size() <= p.message_length());
+            break;
+        case Event::message_end:
+            r.trace += "M" + r.message;
+            break;
+        case Event::sender:
+        case Event::recipient: {
+            const std::string a(p.address());
+            QM_FUZZ_CHECK(a.size() == std::min(p.address_length(), qm::qmtp::max_address));
+            if (p.address_length() >= qm::qmtp::max_address)
+                r.whole_addresses = false;
+            (e == Event::sender ? r.env.sender : r.env.recipients.emplace_back()) = a;
+            r.trace += (e == Event::sender ? "S" : "R") + a + "\n";
+            break;
+        }
+        case Event::end:
+            QM_FUZZ_CHECK(!r.ended);
+            r.ended = true;
+            r.trace += "E";
+            r.trace_at_end = r.trace;
+            break;
+        case Event::error:
+            QM_FUZZ_CHECK(!p.error().empty());
+            r.trace += "X" + p.error();
+            r.error = true;
+            return r;
+        }
+    }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
+    if (size == 0)
+        return 0;
+    const size_t piece = 1 + data[0] % 7;
+    const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
+    const Run whole = parse(in, in.size() + 1);
+    const Run split = parse(in, piece);
+    QM_FUZZ_CHECK(whole.trace == split.trace);
+    if (whole.ended && whole.whole_addresses) {
+        const auto req = qm::qmtp::qmqp_request(whole.message.size(), whole.env);
+        const Run again = parse(req.before + whole.message + req.after, 1 << 20);
+        QM_FUZZ_CHECK(again.ended && !again.error);
+        QM_FUZZ_CHECK(again.trace == whole.trace_at_end); // bytes after it are not framed again
+    }
+    return 0;
+}

@@ -1,0 +1,122 @@
+// Fuzzes the QMTP package parser. Properties: feeding the input in pieces gives exactly
+// the events that feeding it whole gives (no state lost between reads); stored message
+// bytes never exceed the declared length; a kept address is the declared one or its
+// first max_address bytes; and every complete package, framed again in LF encoding from
+// what was parsed, parses to the same package.
+#include "qm/netstring.hpp"
+#include "qm/qmtp/framing.hpp"
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#define QM_FUZZ_CHECK(cond)                                                                        \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
+            std::abort();                                                                          \
+        }                                                                                          \
+    } while (0)
+
+using qm::qmtp::Event;
+
+namespace {
+
+struct Package {
+    std::string message;
+    std::string sender;
+    std::vector<std::string> rcpts;
+    bool whole_addresses = true;
+    bool operator==(const Package&) const = default;
+};
+
+struct Run {
+    std::vector<Package> packages;
+    std::string trace; // the events, message data joined
+    bool error = false;
+};
+
+Run parse(std::string_view in, size_t piece) {
+    qm::qmtp::QmtpParser p(1 << 20);
+    Run r;
+    Package cur;
+    std::uint64_t declared = 0;
+    size_t pos = 0;
+    for (;;) {
+        size_t used = 0;
+        const Event e = p.feed(in.substr(pos, piece), used);
+        QM_FUZZ_CHECK(used <= in.size() - pos);
+        pos += used;
+        switch (e) {
+        case Event::more:
+            if (pos >= in.size())
+                return r;
+            continue;
+        case Event::message_begin:
+            declared = p.message_length();
+            cur = {};
+            r.trace += "B";
+            break;
+        case Event::message_data:
+            QM_FUZZ_CHECK(!p.data().empty());
+            cur.message += p.data();
+            QM_FUZZ_CHECK(cur.message.size() < declared);
+            break;
+        case Event::message_end:
+            r.trace += "M" + cur.message;
+            break;
+        case Event::sender:
+        case Event::recipient: {
+            const std::string a(p.address());
+            QM_FUZZ_CHECK(a.size() == std::min(p.address_length(), qm::qmtp::max_address));
+            if (p.address_length() >= qm::qmtp::max_address)
+                cur.whole_addresses = false;
+            (e == Event::sender ? cur.sender : cur.rcpts.emplace_back()) = a;
+            r.trace += (e == Event::sender ? "S" : "R") + a + "\n";
+            break;
+        }
+        case Event::end:
+            r.trace += "E";
+            r.packages.push_back(cur);
+            break;
+        case Event::error:
+            QM_FUZZ_CHECK(!p.error().empty());
+            r.trace += "X" + p.error();
+            r.error = true;
+            return r;
+        }
+    }
+}
+
+std::string frame(const Package& pkg) {
+    std::string list;
+    for (const auto& r : pkg.rcpts)
+        list += qm::netstring::encode(r);
+    return qm::netstring::encode("\n" + pkg.message) + qm::netstring::encode(pkg.sender) +
+           qm::netstring::encode(list);
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
+    if (size == 0)
+        return 0;
+    const size_t piece = 1 + data[0] % 7;
+    const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
+    const Run whole = parse(in, in.size() + 1);
+    const Run split = parse(in, piece);
+    QM_FUZZ_CHECK(whole.trace == split.trace);
+    QM_FUZZ_CHECK(whole.packages == split.packages);
+    for (const auto& pkg : whole.packages) {
+        if (!pkg.whole_addresses)
+            continue;
+        const Run again = parse(frame(pkg), 1 << 20);
+        QM_FUZZ_CHECK(!again.error);
+        QM_FUZZ_CHECK(again.packages.size() == 1);
+        QM_FUZZ_CHECK(again.packages[0] == pkg);
+    }
+    return 0;
+}
