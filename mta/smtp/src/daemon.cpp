@@ -23,6 +23,8 @@ using asio::ip::tcp;
 namespace {
 
 constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+constexpr size_t small_read_buffer = 2048;
+constexpr size_t large_read_buffer = 65536;
 
 Result<tcp::endpoint> parse_listen(const std::string& spec) {
     auto colon = spec.rfind(':');
@@ -79,7 +81,9 @@ struct Server {
     template <class Stream>
     asio::awaitable<bool> pump(Stream& stream, tcp::socket& sock, Session& s, std::string& out) {
         asio::steady_timer timer(io);
-        std::string buf(65536, '\0');
+        // Small while the client only talks commands (an idle session costs little), large
+        // once a read fills it (DATA): 10,000 idle sessions must not hold 64 KiB each.
+        std::string buf(small_read_buffer, '\0');
         for (;;) {
             out += s.output();
             s.output().clear();
@@ -113,7 +117,10 @@ struct Server {
                 s.abort(); // the client went away: nothing half-received is queued
                 co_return false;
             }
+            const bool filled = n == buf.size();
             auto step = s.receive(std::string_view(buf.data(), n));
+            if (filled && buf.size() < large_read_buffer)
+                buf.resize(large_read_buffer);
             while (step == Session::Step::blocking) {
                 // qmail-queue's fsyncs and checkpassword run off the loop; others go on.
                 co_await asio::co_spawn(
