@@ -15,6 +15,7 @@ namespace {
 
 constexpr const char* usage =
     "usage: qmail-qmqpd [--listen ADDRESS:PORT ...] [--max-connections N]\n"
+    "       [--rules RULES.cdb]  (tcprules cdb per connection: deny, RELAYCLIENT, ...)\n"
     "Without --listen, speaks QMQP (port 628) on stdin and stdout, as under tcpserver or\n"
     "inetd: one message per connection, answered with K (queued by qmail-queue), Z\n"
     "(temporary failure) or D (permanent failure).\n"
@@ -33,8 +34,11 @@ int main(int argc, char** argv) {
     namespace po = boost::program_options;
     qm::qmtp::DaemonOptions daemon;
     po::options_description opts;
-    opts.add_options()("help,h", "")("listen", po::value(&daemon.listen)->composing(),
-                                     "")("max-connections", po::value(&daemon.max_connections), "");
+    auto add = opts.add_options();
+    add("help,h", "");
+    add("listen", po::value(&daemon.listen)->composing(), "");
+    add("max-connections", po::value(&daemon.max_connections), "");
+    add("rules", po::value(&daemon.rules), "");
     po::variables_map vm;
     try {
         po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);

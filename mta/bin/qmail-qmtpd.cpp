@@ -15,6 +15,7 @@ namespace {
 
 constexpr const char* usage =
     "usage: qmail-qmtpd [--listen ADDRESS:PORT ...] [--max-connections N]\n"
+    "       [--rules RULES.cdb]  (tcprules cdb per connection: deny, RELAYCLIENT, ...)\n"
     "Without --listen, speaks QMTP (port 209) on stdin and stdout, as under tcpserver or\n"
     "inetd: any number of messages per connection, each answered once per recipient with\n"
     "K (queued by qmail-queue), Z (temporary failure) or D (permanent failure).\n"
@@ -34,8 +35,11 @@ int main(int argc, char** argv) {
     namespace po = boost::program_options;
     qm::qmtp::DaemonOptions daemon;
     po::options_description opts;
-    opts.add_options()("help,h", "")("listen", po::value(&daemon.listen)->composing(),
-                                     "")("max-connections", po::value(&daemon.max_connections), "");
+    auto add = opts.add_options();
+    add("help,h", "");
+    add("listen", po::value(&daemon.listen)->composing(), "");
+    add("max-connections", po::value(&daemon.max_connections), "");
+    add("rules", po::value(&daemon.rules), "");
     po::variables_map vm;
     try {
         po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);

@@ -2,6 +2,7 @@
 
 #include "qm/fd.hpp"
 #include "qm/log.hpp"
+#include "qm/smtp/tcprules.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
@@ -113,13 +114,15 @@ struct Server {
     std::list<tcp::acceptor> acceptors;
     std::list<std::weak_ptr<Live>> sessions; // to end them on a second signal
     bool stopping = false;
+    std::string rules_path;
     asio::signal_set* signals = nullptr;
 
     Server(const SessionFactory& f, const DaemonOptions& o)
         : queue_pool(o.queue_threads)
         , make_session(f)
         , max_connections(o.max_connections)
-        , timeout_seconds(o.timeout_seconds) {}
+        , timeout_seconds(o.timeout_seconds)
+        , rules_path(o.rules) {}
 
     void status() const {
         log::line("status: " + std::to_string(active) + "/" + std::to_string(max_connections));
@@ -134,6 +137,24 @@ struct Server {
         conn.local_ip = local.address().to_string();
         conn.local_host = conn.local_ip;
         const std::string who = endpoint_text(remote);
+        if (!rules_path.empty()) {
+            auto decision = smtp::consult_rules(rules_path, conn.remote_ip);
+            if (!decision || (*decision && (*decision)->deny)) {
+                if (!decision)
+                    log::warning("unable to read " + rules_path + ": " + decision.error().text);
+                else
+                    log::line("deny " + who);
+                sock.shutdown(tcp::socket::shutdown_both, ec);
+                sock.close(ec);
+                --active;
+                status();
+                if (stopping && active == 0 && signals != nullptr)
+                    signals->cancel();
+                co_return;
+            }
+            if (*decision)
+                smtp::apply_settings(conn, (*decision)->env);
+        }
         log::line("ok " + who);
         auto live = std::make_shared<Live>(std::move(sock));
         auto it = sessions.insert(sessions.end(), live);

@@ -113,7 +113,7 @@ ServerSession::Step QmtpSession::receive(std::string_view bytes) {
 
 void QmtpSession::begin_message() {
     reset();
-    auto qs = QueueStream::start();
+    auto qs = QueueStream::start(conn_.env);
     if (!qs) {
         queue_start_failure_ = qs.error();
         return;
@@ -213,7 +213,7 @@ ServerSession::Step QmqpSession::receive(std::string_view bytes) {
             in_pos_ = 0;
             return Step::need_input;
         case Event::message_begin: {
-            auto qs = QueueStream::start();
+            auto qs = QueueStream::start(conn_.env);
             if (!qs) {
                 queue_start_failure_ = qs.error();
                 break;

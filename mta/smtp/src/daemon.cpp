@@ -153,7 +153,7 @@ struct Server {
         conn.local_host = conn.local_ip;
         const std::string who = endpoint_text(remote);
         if (!rules_path.empty()) {
-            auto decision = consult_rules(conn.remote_ip);
+            auto decision = smtp::consult_rules(rules_path, conn.remote_ip);
             if (!decision) {
                 // An unreadable table must not mean "allow everyone": try later.
                 log::warning("unable to read " + rules_path + ": " + decision.error().text);
@@ -199,15 +199,6 @@ struct Server {
         sockets.erase(it);
         log::line("end " + who);
         finish(sock);
-    }
-
-    Result<std::optional<RuleDecision>> consult_rules(const std::string& ip) const {
-        auto table = cdb::Reader::open(rules_path);
-        if (!table)
-            return fail(table.error());
-        if (!*table)
-            return fail(temp("4.3.0", "no such file"));
-        return lookup_rules(**table, ip);
     }
 
     void finish(tcp::socket& sock) {

@@ -156,4 +156,13 @@ std::optional<RuleDecision> lookup_rules(const cdb::Reader& rules, std::string_v
     return try_key("");
 }
 
+Result<std::optional<RuleDecision>> consult_rules(const std::string& path, std::string_view ip) {
+    auto table = cdb::Reader::open(path);
+    if (!table)
+        return fail(table.error());
+    if (!*table)
+        return fail(temp("4.3.0", "no such file"));
+    return lookup_rules(**table, ip);
+}
+
 } // namespace qm::smtp

@@ -177,3 +177,29 @@ TEST_CASE("null client: qmail-inject → qmail-qmqpc → fail-over → qmail-qmq
     }
     CHECK(WEXITSTATUS(hub.qmqpd->stop(SIGTERM)) == 0);
 }
+
+TEST_CASE("qmail-qmqpd --rules turns away clients the table denies", "[scenario][qmqp][tcprules]") {
+    qmtest::MailRoot hub;
+    const std::string rules = hub / "qmqpd.cdb";
+    auto compile = [&](const std::string& text) {
+        REQUIRE(qmtest::run({qmtest::bin("tcprules"), rules, rules + ".tmp"}, {.stdin_data = text})
+                    .exit_code == 0);
+    };
+    compile("127.0.0.1:deny\n");
+    const int port = qmtptest::free_port();
+    auto qmqpd = hub.start({qmtest::bin("qmail-qmqpd"), "--listen",
+                            "127.0.0.1:" + std::to_string(port), "--rules", rules},
+                           "qmqpd.log");
+    REQUIRE(qmtest::wait_for(
+        [&] { return qmqpd->log().find("status: listening") != std::string::npos; }));
+    qmtest::MailRoot client;
+    client.control("qmqpservers", "127.0.0.1:" + std::to_string(port) + "\n");
+    const std::string env = envelope("ann@null.example", {"joe@test.example"});
+    auto r = qmqpc(client, "Subject: x\n\nx\n", env);
+    CHECK(r.exit_code != 0);
+    CHECK(queued(hub) == 0);
+    CHECK(qmqpd->log().find("deny 127.0.0.1:") != std::string::npos);
+    compile("127.0.0.1:allow\n:deny\n");
+    CHECK(qmqpc(client, "Subject: x\n\nx\n", env).exit_code == 0);
+    CHECK(queued(hub) == 1);
+}

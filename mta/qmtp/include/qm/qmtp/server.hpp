@@ -59,6 +59,9 @@ struct DaemonOptions {
     unsigned max_connections = 100;  // more are closed at once (a client retries later)
     unsigned queue_threads = 4;      // concurrent qmail-queue runs being waited for
     int timeout_seconds = 3600;      // longest session
+    // tcprules cdb read for every connection: deny closes it, settings (RELAYCLIENT,
+    // DATABYTES, QMAILQUEUE, ...) apply to it; unreadable: the client is turned away.
+    std::string rules;
 };
 
 // Makes the session for a new connection (remote and local address filled in).

@@ -39,4 +39,10 @@ struct RuleDecision {
                                                        std::optional<std::string_view> host = {},
                                                        std::optional<std::string_view> info = {});
 
+// Opens the rules cdb at path (again each time, so a new table applies at once) and looks
+// up a client by IP. A missing or unreadable table is a temporary failure: a daemon must
+// then refuse clients rather than allow everyone.
+[[nodiscard]] Result<std::optional<RuleDecision>> consult_rules(const std::string& path,
+                                                                std::string_view ip);
+
 } // namespace qm::smtp
