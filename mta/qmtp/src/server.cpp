@@ -2,6 +2,7 @@
 
 #include "qm/fd.hpp"
 #include "qm/log.hpp"
+#include "qm/smtp/listener.hpp"
 #include "qm/smtp/tcprules.hpp"
 
 #include <boost/asio.hpp>
@@ -70,32 +71,6 @@ using asio::ip::tcp;
 
 constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
-Result<tcp::endpoint> parse_listen(const std::string& spec) {
-    const auto colon = spec.rfind(':');
-    if (colon == std::string::npos)
-        return fail(perm("5.3.5", "listen address " + spec + " has no :port"));
-    std::string host = spec.substr(0, colon);
-    const std::string port = spec.substr(colon + 1);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-        host = host.substr(1, host.size() - 2);
-    unsigned long p = 0;
-    if (!port.empty() && port.find_first_not_of("0123456789") == std::string::npos &&
-        port.size() <= 5)
-        p = std::stoul(port);
-    if (p == 0 || p > 65535)
-        return fail(perm("5.3.5", "listen address " + spec + " has a bad port"));
-    boost::system::error_code ec;
-    auto addr = host.empty() ? asio::ip::address(asio::ip::address_v6::any())
-                             : asio::ip::make_address(host, ec);
-    if (ec)
-        return fail(perm("5.3.5", "listen address " + spec + ": " + ec.message()));
-    return tcp::endpoint(addr, static_cast<unsigned short>(p));
-}
-
-std::string endpoint_text(const tcp::endpoint& e) {
-    return e.address().to_string() + ":" + std::to_string(e.port());
-}
-
 // What the session timer may touch: it can fire after the session's frame is gone.
 struct Live {
     explicit Live(tcp::socket s)
@@ -136,7 +111,7 @@ struct Server {
         conn.remote_ip = remote.address().to_string();
         conn.local_ip = local.address().to_string();
         conn.local_host = conn.local_ip;
-        const std::string who = endpoint_text(remote);
+        const std::string who = smtp::endpoint_text(remote);
         if (!rules_path.empty()) {
             auto decision = smtp::consult_rules(rules_path, conn.remote_ip);
             if (!decision || (*decision && (*decision)->deny)) {
@@ -277,23 +252,10 @@ asio::awaitable<void> handle_signals(Server& server, asio::signal_set& signals) 
 Status run_daemon(const DaemonOptions& options, const SessionFactory& make_session) {
     Server server(make_session, options);
     for (const auto& spec : options.listen) {
-        auto endpoint = parse_listen(spec);
-        if (!endpoint)
-            return fail(endpoint.error());
-        boost::system::error_code ec;
         tcp::acceptor& a = server.acceptors.emplace_back(server.io);
-        a.open(endpoint->protocol(), ec);
-        if (!ec)
-            a.set_option(tcp::acceptor::reuse_address(true), ec);
-        if (!ec && endpoint->address().is_v6())
-            a.set_option(asio::ip::v6_only(!endpoint->address().is_unspecified()), ec);
-        if (!ec)
-            a.bind(*endpoint, ec);
-        if (!ec)
-            a.listen(asio::socket_base::max_listen_connections, ec);
-        if (ec)
-            return fail(temp("4.3.0", "unable to listen on " + spec + ": " + ec.message()));
-        log::line("status: listening on " + endpoint_text(a.local_endpoint()));
+        if (auto ok = smtp::open_listener(a, spec); !ok)
+            return ok;
+        log::line("status: listening on " + smtp::endpoint_text(a.local_endpoint()));
     }
     asio::signal_set signals(server.io, SIGTERM, SIGINT);
     server.signals = &signals;
