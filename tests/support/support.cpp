@@ -110,10 +110,14 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& opts) {
     if (fd1_is_input && ::pipe(fd1_pipe))
         throw std::runtime_error("pipe failed");
 
+    // A program that exits without reading its input must not kill the test with SIGPIPE;
+    // the child gets the default disposition back, as it would have outside the tests.
+    ::signal(SIGPIPE, SIG_IGN);
     pid_t pid = ::fork();
     if (pid < 0)
         throw std::runtime_error("fork failed");
     if (pid == 0) {
+        ::signal(SIGPIPE, SIG_DFL);
         ::dup2(in_pipe[0], 0);
         if (fd1_is_input)
             ::dup2(fd1_pipe[0], 1);
@@ -209,7 +213,6 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& opts) {
             }
         }
     }
-    ::signal(SIGPIPE, SIG_IGN);
     while (::waitpid(pid, &r.status, 0) < 0 && errno == EINTR) {
     }
     r.exit_code = WIFEXITED(r.status) ? WEXITSTATUS(r.status) : -1;
@@ -357,6 +360,7 @@ Daemon::Daemon(const std::vector<std::string>& argv, const RunOptions& opts, std
     if (pid_ < 0)
         throw std::runtime_error("fork failed");
     if (pid_ == 0) {
+        ::signal(SIGPIPE, SIG_DFL);
         ::setpgid(0, 0);
         int devnull = ::open("/dev/null", O_RDONLY);
         ::dup2(devnull, 0);

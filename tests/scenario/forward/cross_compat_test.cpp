@@ -281,7 +281,7 @@ TEST_CASE("Debian's fastforward reads our table and injects through our qmail-qu
           loop.err);
 }
 
-TEST_CASE("our printforward reads Debian's newaliases output; theirs reads ours",
+TEST_CASE("our printforward reads Debian's newaliases output, theirs reads ours",
           "[scenario][forward][compat]") {
     require_debian_packages();
     if (!can_unshare())

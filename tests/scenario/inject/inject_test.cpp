@@ -335,7 +335,7 @@ TEST_CASE("sendmail -t -f -F -oi queues through qmail-inject", "[scenario][injec
                      "[ arg ... ]\n");
 }
 
-TEST_CASE("mailq and sendmail -bp run qmail-qread; newaliases is refused",
+TEST_CASE("mailq and sendmail -bp run qmail-qread, newaliases is refused",
           "[scenario][inject][sendmail]") {
     qmtest::MailRoot root;
     REQUIRE(root.run({qmtest::bin("qmail-inject"), "queued@q.example"}, opts("x\n")).exit_code ==
@@ -374,7 +374,7 @@ TEST_CASE("sendmail -bs runs qmail-smtpd or says clearly that it cannot",
     }
 }
 
-TEST_CASE("datemail adds a local Date; mailsubj builds Subject and To",
+TEST_CASE("datemail adds a local Date, mailsubj builds Subject and To",
           "[scenario][inject][sendmail]") {
     qmtest::MailRoot root;
     auto d = root.run({qmtest::bin("datemail"), "-t"},

@@ -191,7 +191,7 @@ TEST_CASE("the daemon closes idle sessions after timeoutsmtpd", "[scenario][smtp
     CHECK(l.queued() == 0);
 }
 
-TEST_CASE("SIGTERM lets an open session finish; a second one ends it", "[scenario][smtp][daemon]") {
+TEST_CASE("SIGTERM lets an open session finish, a second one ends it", "[scenario][smtp][daemon]") {
     Listening l;
     Client c(l.port);
     REQUIRE(c.read_lines(1).starts_with("220 "));

@@ -108,7 +108,7 @@ TEST_CASE("recipient fields are rewritten", "[inject][prepare]") {
                                                             "v@[]"});
 }
 
-TEST_CASE("an unparseable To is passed on; an unparseable From is fatal", "[inject][prepare]") {
+TEST_CASE("an unparseable To is passed on, an unparseable From is fatal", "[inject][prepare]") {
     auto p = prep("To: a@b>\nCc: ok@c.example\n", args({"-h"}));
     CHECK(p.message.find("To: a@b>\n") != std::string::npos);
     CHECK(p.envelope.recipients == std::vector<std::string>{"ok@c.example"});

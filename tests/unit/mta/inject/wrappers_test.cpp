@@ -33,7 +33,7 @@ TEST_CASE("sendmail becomes qmail-inject -a or -H", "[inject][sendmail]") {
     CHECK(grouped->args == std::vector<std::string>{"-H", "--", "-weird"});
 }
 
-TEST_CASE("sendmail -f sets the From user and host; -F the name", "[inject][sendmail]") {
+TEST_CASE("sendmail -f sets the From user and host, -F the name", "[inject][sendmail]") {
     auto p = plan({"-f", "list-owner@l.example", "-FList Robot", "-t"});
     REQUIRE(p);
     CHECK(p->args == std::vector<std::string>{"-H", "-f", "list-owner@l.example", "--"});

@@ -44,7 +44,7 @@ TEST_CASE("each .qmail line kind is recognised", "[local][dot_qmail]") {
     CHECK(lines == want);
 }
 
-TEST_CASE("a final line without newline counts; trailing blanks decide maildir",
+TEST_CASE("a final line without newline counts, trailing blanks decide maildir",
           "[local][dot_qmail]") {
     CHECK(parse_ok("./Maildir/ \t") == std::vector<Instruction>{{Kind::maildir, "./Maildir/"}});
     CHECK(parse_ok("|echo hi") == std::vector<Instruction>{{Kind::program, "echo hi"}});

@@ -5,7 +5,7 @@
 
 using namespace qm::smtp;
 
-TEST_CASE("SMTP verbs are case-insensitive; the argument follows the spaces", "[smtp][command]") {
+TEST_CASE("SMTP verbs are case-insensitive, the argument follows the spaces", "[smtp][command]") {
     CHECK(parse_command("EHLO client.example").verb == Verb::ehlo);
     CHECK(parse_command("ehlo  client.example").argument == "client.example");
     CHECK(parse_command("MaIl FROM:<a@b>").verb == Verb::mail);

@@ -37,7 +37,7 @@ TEST_CASE("commands pipelined after STARTTLS are never obeyed", "[smtp][session]
     CHECK(s.output().ends_with("503 5.5.1 TLS is already active\r\n503 5.5.1 MAIL first\r\n"));
 }
 
-TEST_CASE("STARTTLS is unimplemented without a certificate; AUTH without submission",
+TEST_CASE("STARTTLS is unimplemented without a certificate, AUTH without submission",
           "[smtp][session]") {
     Session s(controls(), {});
     s.receive("EHLO c\r\nSTARTTLS\r\nAUTH PLAIN AGpvZQBzZWNyZXQ=\r\n");
