@@ -58,21 +58,22 @@ Result<ClientConfig> load_client_config() {
 
 namespace {
 
-// Runs f() on the pool and resumes the calling coroutine on its own executor.
+// Runs f() on the pool and completes on ex (the caller's loop). Not a coroutine itself,
+// and the callers name the function object first: g++ 12 mishandles lambda temporaries
+// inside co_await expressions (they were destroyed twice).
 template <class T, class F>
-awaitable<T> off_loop(asio::thread_pool& pool, F f) {
-    auto ex = co_await asio::this_coro::executor;
-    co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(T)>(
-        [&pool, ex, f = std::move(f)](auto handler) mutable {
-            asio::post(pool, [ex, f = std::move(f), handler = std::move(handler)]() mutable {
-                T result = f();
+auto off_loop(asio::thread_pool& pool, asio::any_io_executor ex, F f) {
+    return asio::async_initiate<decltype(asio::use_awaitable), void(T)>(
+        [&pool, ex](auto handler, F fn) {
+            asio::post(pool, [ex, fn = std::move(fn), handler = std::move(handler)]() mutable {
+                T result = fn();
                 asio::post(ex,
                            [handler = std::move(handler), result = std::move(result)]() mutable {
                                std::move(handler)(std::move(result));
                            });
             });
         },
-        asio::use_awaitable);
+        asio::use_awaitable, std::move(f));
 }
 
 struct Reply {
@@ -322,18 +323,19 @@ awaitable<std::vector<Report>> Client::Impl::deliver(Job job) {
     const bool relay = route && !route->host.empty();
     const DnsConfig dns = cfg.dns;
     const std::string target = relay ? route->host : job.domain;
-    auto resolved = co_await off_loop<Result<std::vector<MxAddress>>>(
-        dns_pool, [dns, target, relay]() -> Result<std::vector<MxAddress>> {
-            if (!relay)
-                return resolve_mx(dns, target);
-            auto ips = resolve_host(dns, target);
-            if (!ips)
-                return fail(ips.error());
-            std::vector<MxAddress> out;
-            for (const auto& ip : *ips)
-                out.push_back({ip, 0, target});
-            return out;
-        });
+    auto lookup = [dns, target, relay]() -> Result<std::vector<MxAddress>> {
+        if (!relay)
+            return resolve_mx(dns, target);
+        auto ips = resolve_host(dns, target);
+        if (!ips)
+            return fail(ips.error());
+        std::vector<MxAddress> out;
+        for (const auto& ip : *ips)
+            out.push_back({ip, 0, target});
+        return out;
+    };
+    auto resolved =
+        co_await off_loop<Result<std::vector<MxAddress>>>(dns_pool, ex, std::move(lookup));
     if (!resolved)
         co_return all(resolved.error().permanent() ? 'D' : 'Z', resolved.error().with_dsn() + "\n");
     std::vector<MxAddress> mxs = std::move(*resolved);
