@@ -387,3 +387,99 @@ TEST_CASE("remote: a refused connection is a deferral and the message stays queu
     CHECK(s.bounces().empty());
     CHECK_FALSE(s.queue_empty());
 }
+
+namespace {
+
+// dnsmasq (Debian's dnsmasq-base) on a loopback port, authoritative for *.example: names
+// it has no records for are NXDOMAIN.
+struct DnsServer {
+    qmtest::TempDir dir;
+    int port = free_port();
+    std::unique_ptr<qmtest::Daemon> daemon;
+
+    explicit DnsServer(const std::vector<std::string>& records) {
+        if (!fs::exists("/usr/sbin/dnsmasq")) {
+            qmtest::skip("dnsmasq is not installed (script/bootstrap installs dnsmasq-base)");
+            return;
+        }
+        std::vector<std::string> argv{"/usr/sbin/dnsmasq",
+                                      "--keep-in-foreground",
+                                      "--conf-file=/dev/null",
+                                      "--port=" + std::to_string(port),
+                                      "--listen-address=127.0.0.1",
+                                      "--bind-interfaces",
+                                      "--no-resolv",
+                                      "--no-hosts",
+                                      "--local=/example/",
+                                      "--pid-file=" + (dir / "dnsmasq.pid"),
+                                      "--log-facility=-",
+                                      "--log-queries"};
+        argv.insert(argv.end(), records.begin(), records.end());
+        daemon = std::make_unique<qmtest::Daemon>(argv, qmtest::RunOptions{}, dir / "dnsmasq.log");
+        REQUIRE(qmtest::wait_for(
+            [&] { return daemon->log().find("cleared cache") != std::string::npos; }));
+    }
+    [[nodiscard]] std::string address() const { return "127.0.0.1:" + std::to_string(port); }
+};
+
+} // namespace
+
+TEST_CASE("remote: MX and A records from a real DNS server, best MX first, the next one when "
+          "it is down",
+          "[scenario][remote][dns]") {
+    Peer peer("127.0.0.2");
+    DnsServer dns({"--mx-host=remote.example,mx.remote.example,10",
+                   "--mx-host=remote.example,dead.remote.example,5",
+                   "--host-record=mx.remote.example,127.0.0.2",
+                   "--host-record=dead.remote.example,127.0.0.3",
+                   "--host-record=plain.example,127.0.0.2"});
+    Sender s;
+    s.root.control("dnsservers", dns.address() + "\n");
+    // MX lookups as usual (empty relay), but to the peer's port instead of 25.
+    const std::string port = std::to_string(peer.port);
+    s.root.control("smtproutes", "remote.example::" + port + "\nplain.example::" + port + "\n");
+    s.start();
+    s.inject("alice@test.example", {"joe@remote.example", "bob@plain.example"},
+             "Subject: mx\n\nx\n");
+    REQUIRE(s.wait_log("end msg "));
+    INFO(s.log());
+    CHECK(count_of(s.log(), "success: 127.0.0.2_accepted_message./") == 2);
+    // Two domains, two transactions; the dead best MX was asked first.
+    CHECK(peer.queued().size() == 2);
+    const std::string queries = dns.daemon->log();
+    CHECK(queries.find("query[MX] remote.example") != std::string::npos);
+    CHECK(queries.find("query[MX] plain.example") != std::string::npos);
+    CHECK(queries.find("query[A] dead.remote.example") != std::string::npos);
+    CHECK(s.queue_empty());
+}
+
+TEST_CASE("remote: no such domain and 'I am the best MX' bounce; an unreachable DNS server "
+          "defers",
+          "[scenario][remote][dns]") {
+    DnsServer dns(
+        {"--mx-host=self.example,mx.self.example,10", "--host-record=mx.self.example,127.0.0.1"});
+    Sender s;
+    s.start(); // QMAIL_DNS_SERVER instead of control/dnsservers
+    s.send->stop();
+    s.send = s.root.start({qmtest::bin("qmail-send"), "./Maildir/"}, "send-env.log",
+                          {.env = {{"QMAIL_DNS_SERVER", dns.address()}}});
+    s.log_name = "send-env.log";
+    REQUIRE(qmtest::wait_for([&] { return s.log().find("status: local") != std::string::npos; }));
+    s.inject("alice@test.example", {"x@nowhere.example", "y@self.example"}, "x\n");
+    REQUIRE(s.wait_log("end msg ", 2));
+    auto b = s.bounces();
+    REQUIRE(b.size() == 1);
+    INFO(b[0]);
+    CHECK(b[0].find("<x@nowhere.example>:\nSorry, I couldn't find any host named "
+                    "nowhere.example. (#5.1.2)\n") != std::string::npos);
+    CHECK(b[0].find("<y@self.example>:\nSorry. Although I'm listed as a best-preference MX or A "
+                    "for that host,\nit isn't in my control/locals file, so I don't treat it as "
+                    "local. (#5.4.6)\n") != std::string::npos);
+
+    // A resolver nobody answers at: temporary.
+    s.send->stop();
+    s.root.control("dnsservers", "127.0.0.1:" + std::to_string(free_port()) + "\n");
+    s.start();
+    s.inject("alice@test.example", {"z@nowhere.example"}, "x\n");
+    REQUIRE(s.wait_log(": deferral: Sorry,_I_couldn't_find_any_host_by_that_name._(#4.1.2)/"));
+}
