@@ -452,7 +452,8 @@ awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, cons
     }
 
     // MAIL and every RCPT; in one write when the server pipelines.
-    const std::string mail = "MAIL FROM:<" + address::quote(job.sender) + ">\r\n";
+    // quote_for_header: "" and "#@[]" (bounces, double bounces) go out unquoted.
+    const std::string mail = "MAIL FROM:<" + address::quote_for_header(job.sender) + ">\r\n";
     std::vector<std::string> rcpt_cmds;
     for (size_t i = 0; i < job.recipients.size(); ++i) {
         if (has_line_break(job.recipients[i])) {

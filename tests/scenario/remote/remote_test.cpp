@@ -483,3 +483,58 @@ TEST_CASE("remote: no such domain and 'I am the best MX' bounce; an unreachable 
     s.inject("alice@test.example", {"z@nowhere.example"}, "x\n");
     REQUIRE(s.wait_log(": deferral: Sorry,_I_couldn't_find_any_host_by_that_name._(#4.1.2)/"));
 }
+
+TEST_CASE("remote: HELO when EHLO is refused, one command at a time without PIPELINING",
+          "[scenario][remote]") {
+    FakeServer fake([](const std::string& line, int) -> std::string {
+        if (line.starts_with("EHLO"))
+            return "502 5.5.1 what is EHLO\r\n";
+        if (line.starts_with("HELO"))
+            return "250 fake\r\n";
+        if (line == "RCPT TO:<no@remote.example>")
+            return "550 5.1.1 no such user\r\n";
+        return accept_all(line);
+    });
+    Sender s;
+    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(fake.port) + "\n");
+    s.start();
+    s.inject("", {"yes@remote.example", "no@remote.example"}, "x\n");
+    REQUIRE(s.wait_log("success: 127.0.0.1_accepted_message./"));
+    REQUIRE(s.wait_log("failure: 127.0.0.1_does_not_like_recipient./"
+                       "Remote_host_said:_550_5.1.1_no_such_user/"));
+    INFO(fake.transcript());
+    CHECK(fake.transcript().starts_with("EHLO test.example\nHELO test.example\nMAIL FROM:<>\n"
+                                        "RCPT TO:<yes@remote.example>\n"
+                                        "RCPT TO:<no@remote.example>\nDATA\n"));
+}
+
+TEST_CASE("remote: past queuelifetime a deferral becomes a bounce", "[scenario][remote]") {
+    FakeServer fake([](const std::string& line, int) -> std::string {
+        if (line.starts_with("MAIL"))
+            return "421 4.3.2 closing for maintenance\r\n";
+        return accept_all(line);
+    });
+    Sender s;
+    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(fake.port) + "\n");
+    s.root.control("queuelifetime", "0\n");
+    s.start();
+    s.inject("alice@test.example", {"joe@remote.example"}, "x\n");
+    // The first attempt may already be past a lifetime of 0 s; then it is the last one.
+    REQUIRE(qmtest::wait_for([&] {
+        if (s.log().find(": failure: ") != std::string::npos)
+            return true;
+        if (s.log().find(": deferral: ") != std::string::npos) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+            ::kill(s.send->pid(), SIGALRM);
+            return s.wait_log(": failure: ");
+        }
+        return false;
+    }));
+    REQUIRE(s.wait_log("end msg ", 2));
+    auto b = s.bounces();
+    REQUIRE(b.size() == 1);
+    CHECK(b[0].find("<joe@remote.example>:\nConnected to 127.0.0.1 but sender was rejected.\n"
+                    "Remote host said: 421 4.3.2 closing for maintenance\n"
+                    "I'm not going to try again; this message has been in the queue too long.\n") !=
+          std::string::npos);
+}
