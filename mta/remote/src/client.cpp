@@ -6,6 +6,8 @@
 #include "qm/remote/body.hpp"
 
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -22,6 +24,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <list>
 #include <optional>
 
 namespace qm::remote {
@@ -79,6 +82,12 @@ auto off_loop(asio::thread_pool& pool, asio::any_io_executor ex, F f) {
 struct Reply {
     int code = 0;
     std::string text; // every line, CRs dropped, joined by '\n', no final newline
+};
+
+// The EHLO keywords we act on.
+struct Extensions {
+    bool pipelining = false;
+    bool starttls = false;
 };
 
 // One SMTP connection: plain, or TLS after STARTTLS. Every read and write is bounded by
@@ -149,6 +158,11 @@ public:
         return std::string(::SSL_get_version(ssl)) + " " + ::SSL_get_cipher_name(ssl);
     }
 
+    // What the server offered after the last EHLO, and the TLS line for reports: kept
+    // with the connection for the next message over it.
+    Extensions ext;
+    std::string tls_note;
+
     void close() {
         boost::system::error_code ignored;
         sock_.shutdown(tcp::socket::shutdown_both, ignored);
@@ -208,12 +222,6 @@ bool has_line_break(std::string_view s) {
     return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
-// The EHLO keywords we act on.
-struct Extensions {
-    bool pipelining = false;
-    bool starttls = false;
-};
-
 Extensions parse_ehlo(const Reply& r) {
     Extensions e;
     size_t pos = 0;
@@ -265,7 +273,18 @@ std::vector<Report> fold(const std::vector<RcptState>& rcpts, char letter,
     return out;
 }
 
-enum class SessionEnd { done, tls_failed };
+// done_reusable: the transaction succeeded and the connection may carry another one.
+enum class SessionEnd { done, done_reusable, tls_failed };
+
+// An idle connection's end: QUIT (the reply is not awaited, as qmail does) and close.
+awaitable<void> say_goodbye(std::unique_ptr<Conn> c) {
+    co_await c->write("QUIT\r\n");
+    c->close();
+}
+
+// How long a connection waits for the next message to the same host.
+constexpr std::chrono::seconds idle_limit{5};
+constexpr size_t max_idle = 32;
 
 } // namespace
 
@@ -286,7 +305,50 @@ struct Client::Impl {
 
     awaitable<std::vector<Report>> deliver(Job job);
     awaitable<SessionEnd> session(Conn& c, const std::string& ip, const std::string& name,
-                                  const Job& job, int fd, bool try_tls, std::vector<Report>& out);
+                                  const Job& job, int fd, bool try_tls, bool reused,
+                                  std::vector<Report>& out);
+
+    // Connection reuse: after a successful transaction the connection waits idle_limit
+    // for another message to the same address and port; the next one starts with RSET,
+    // so a connection the server dropped meanwhile costs only a fresh connect.
+    struct Idle {
+        std::string key; // "ip port"
+        std::unique_ptr<Conn> conn;
+        std::unique_ptr<asio::steady_timer> timer;
+        unsigned long id = 0;
+    };
+    std::list<Idle> idle;
+    unsigned long idle_ids = 0;
+
+    void park(const std::string& key, std::unique_ptr<Conn> c) {
+        if (idle.size() >= max_idle) {
+            asio::co_spawn(ex, say_goodbye(std::move(idle.front().conn)), asio::detached);
+            idle.pop_front();
+        }
+        const unsigned long id = ++idle_ids;
+        auto timer = std::make_unique<asio::steady_timer>(ex, idle_limit);
+        timer->async_wait([this, id](boost::system::error_code ec) {
+            if (ec)
+                return;
+            for (auto it = idle.begin(); it != idle.end(); ++it)
+                if (it->id == id) {
+                    asio::co_spawn(ex, say_goodbye(std::move(it->conn)), asio::detached);
+                    idle.erase(it);
+                    return;
+                }
+        });
+        idle.push_back({key, std::move(c), std::move(timer), id});
+    }
+
+    std::unique_ptr<Conn> take(const std::string& key) {
+        for (auto it = idle.begin(); it != idle.end(); ++it)
+            if (it->key == key) {
+                auto c = std::move(it->conn);
+                idle.erase(it); // the timer goes with it: its wait is cancelled
+                return c;
+            }
+        return nullptr;
+    }
 
     asio::any_io_executor ex;
     ClientConfig cfg;
@@ -300,6 +362,8 @@ Client::Client(asio::any_io_executor ex, ClientConfig cfg)
 
 Client::~Client() {
     impl_->dns_pool.join();
+    for (auto& i : impl_->idle)
+        i.conn->close();
 }
 
 awaitable<std::vector<Report>> Client::deliver(Job job) {
@@ -356,6 +420,24 @@ awaitable<std::vector<Report>> Client::Impl::deliver(Job job) {
 
     std::vector<Report> out;
     for (const auto& m : mxs) {
+        const std::string key = m.ip.to_string() + " " + std::to_string(port);
+        if (auto c = take(key)) {
+            bool alive = co_await c->write("RSET\r\n");
+            if (alive) {
+                auto r = co_await c->read_reply();
+                alive = r && r->code == 250;
+            }
+            if (alive) {
+                const SessionEnd end = co_await session(*c, m.ip.to_string(), m.host, job,
+                                                        mess.get(), false, true, out);
+                if (end == SessionEnd::done_reusable)
+                    park(key, std::move(c));
+                else
+                    c->close();
+                co_return out;
+            }
+            c->close();
+        }
         for (bool try_tls = cfg.starttls;;) {
             tcp::socket sock(ex);
             asio::steady_timer timer(ex, cfg.timeout_connect);
@@ -369,10 +451,14 @@ awaitable<std::vector<Report>> Client::Impl::deliver(Job job) {
             timer.cancel();
             if (ec || !sock.is_open())
                 break; // the next address
-            Conn c(std::move(sock), cfg.timeout_remote);
-            const SessionEnd end =
-                co_await session(c, m.ip.to_string(), m.host, job, mess.get(), try_tls, out);
-            c.close();
+            auto c = std::make_unique<Conn>(std::move(sock), cfg.timeout_remote);
+            const SessionEnd end = co_await session(*c, m.ip.to_string(), m.host, job, mess.get(),
+                                                    try_tls, false, out);
+            if (end == SessionEnd::done_reusable) {
+                park(key, std::move(c));
+                co_return out;
+            }
+            c->close();
             if (end == SessionEnd::tls_failed) {
                 try_tls = false; // the same host again, in the clear
                 continue;
@@ -384,11 +470,10 @@ awaitable<std::vector<Report>> Client::Impl::deliver(Job job) {
 }
 
 awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, const std::string& name,
-                                            const Job& job, int fd, bool try_tls,
+                                            const Job& job, int fd, bool try_tls, bool reused,
                                             std::vector<Report>& out) {
     std::vector<RcptState> rcpts(job.recipients.size());
     bool critical = false; // the final dot was sent: a lost reply may mean a duplicate
-    std::string tls_note;
     auto finish = [&](char letter, std::string text) {
         out = fold(rcpts, letter, text);
         return SessionEnd::done;
@@ -402,53 +487,55 @@ awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, cons
         co_return finish(letter, what + "\n" + said(r));
     };
 
-    auto greeting = co_await c.read_reply();
-    if (!greeting)
-        co_return died();
-    if (greeting->code != 220)
-        co_return co_await quit('Z', "Connected to " + ip + " but greeting failed.", *greeting);
+    Extensions& ext = c.ext;
+    if (!reused) {
+        auto greeting = co_await c.read_reply();
+        if (!greeting)
+            co_return died();
+        if (greeting->code != 220)
+            co_return co_await quit('Z', "Connected to " + ip + " but greeting failed.", *greeting);
 
-    Extensions ext;
-    auto hello = [&]() -> awaitable<std::optional<Reply>> {
-        if (!co_await c.write("EHLO " + cfg.helohost + "\r\n"))
-            co_return std::nullopt;
-        auto r = co_await c.read_reply();
-        if (!r)
-            co_return std::nullopt;
-        if (r->code >= 500 && r->code < 600) { // an old server: HELO, no extensions
-            if (!co_await c.write("HELO " + cfg.helohost + "\r\n"))
+        auto hello = [&]() -> awaitable<std::optional<Reply>> {
+            if (!co_await c.write("EHLO " + cfg.helohost + "\r\n"))
                 co_return std::nullopt;
-            r = co_await c.read_reply();
-            ext = {};
-        } else if (r->code == 250) {
-            ext = parse_ehlo(*r);
-        }
-        co_return r;
-    };
-    auto hr = co_await hello();
-    if (!hr)
-        co_return died();
-    if (hr->code != 250)
-        co_return co_await quit('Z', "Connected to " + ip + " but my name was rejected.", *hr);
+            auto r = co_await c.read_reply();
+            if (!r)
+                co_return std::nullopt;
+            if (r->code >= 500 && r->code < 600) { // an old server: HELO, no extensions
+                if (!co_await c.write("HELO " + cfg.helohost + "\r\n"))
+                    co_return std::nullopt;
+                r = co_await c.read_reply();
+                ext = {};
+            } else if (r->code == 250) {
+                ext = parse_ehlo(*r);
+            }
+            co_return r;
+        };
+        auto hr = co_await hello();
+        if (!hr)
+            co_return died();
+        if (hr->code != 250)
+            co_return co_await quit('Z', "Connected to " + ip + " but my name was rejected.", *hr);
 
-    if (ext.starttls && try_tls) {
-        if (!co_await c.write("STARTTLS\r\n"))
-            co_return died();
-        auto r = co_await c.read_reply();
-        if (!r)
-            co_return died();
-        if (r->code == 220) {
-            if (!co_await c.start_tls(tls, name))
-                co_return SessionEnd::tls_failed;
-            tls_note = "TLS: " + c.tls_description() + ", certificate not verified.\n";
-            hr = co_await hello();
-            if (!hr)
+        if (ext.starttls && try_tls) {
+            if (!co_await c.write("STARTTLS\r\n"))
                 co_return died();
-            if (hr->code != 250)
-                co_return co_await quit('Z', "Connected to " + ip + " but my name was rejected.",
-                                        *hr);
+            auto r = co_await c.read_reply();
+            if (!r)
+                co_return died();
+            if (r->code == 220) {
+                if (!co_await c.start_tls(tls, name))
+                    co_return SessionEnd::tls_failed;
+                c.tls_note = "TLS: " + c.tls_description() + ", certificate not verified.\n";
+                hr = co_await hello();
+                if (!hr)
+                    co_return died();
+                if (hr->code != 250)
+                    co_return co_await quit(
+                        'Z', "Connected to " + ip + " but my name was rejected.", *hr);
+            }
+            // Any other reply: carry on in the clear, as opportunistic TLS does.
         }
-        // Any other reply: carry on in the clear, as opportunistic TLS does.
     }
 
     // MAIL and every RCPT; in one write when the server pipelines.
@@ -567,8 +654,8 @@ awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, cons
         co_return co_await quit('D', ip + " failed after I sent the message.", *final_reply);
     if (final_reply->code >= 400)
         co_return co_await quit('Z', ip + " failed after I sent the message.", *final_reply);
-    co_await c.write("QUIT\r\n");
-    co_return finish('K', ip + " accepted message.\n" + said(*final_reply) + tls_note);
+    finish('K', ip + " accepted message.\n" + said(*final_reply) + c.tls_note);
+    co_return SessionEnd::done_reusable; // no QUIT: the connection may carry the next message
 }
 
 } // namespace qm::remote

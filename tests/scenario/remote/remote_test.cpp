@@ -538,3 +538,22 @@ TEST_CASE("remote: past queuelifetime a deferral becomes a bounce", "[scenario][
                     "I'm not going to try again; this message has been in the queue too long.\n") !=
           std::string::npos);
 }
+
+TEST_CASE("remote: the next message to the same host reuses the connection", "[scenario][remote]") {
+    FakeServer fake([](const std::string& line, int) { return accept_all(line); });
+    Sender s;
+    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(fake.port) + "\n");
+    s.start();
+    s.inject("alice@test.example", {"joe@remote.example"}, "first\n");
+    REQUIRE(s.wait_log("end msg "));
+    s.inject("alice@test.example", {"ann@remote.example"}, "second\n");
+    REQUIRE(s.wait_log("end msg ", 2));
+    INFO(fake.transcript());
+    CHECK(fake.connections() == 1);
+    CHECK(count_of(fake.transcript(), "EHLO ") == 1);
+    CHECK(fake.transcript().find("\nRSET\nMAIL FROM:<alice@test.example>\n"
+                                 "RCPT TO:<ann@remote.example>\nDATA\n") != std::string::npos);
+    // Idle for longer than the reuse limit: QUIT.
+    CHECK(qmtest::wait_for([&] { return fake.transcript().ends_with("QUIT\n"); },
+                           std::chrono::seconds(15)));
+}
