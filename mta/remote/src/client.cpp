@@ -354,7 +354,7 @@ struct Client::Impl {
     ClientConfig cfg;
     asio::ssl::context tls;
     std::vector<asio::ip::address> ipme;
-    asio::thread_pool dns_pool{2};
+    asio::thread_pool dns_pool{4}; // c-ares lookups block: at most 4 at once
 };
 
 Client::Client(asio::any_io_executor ex, ClientConfig cfg)

@@ -246,8 +246,8 @@ std::string accept_all(const std::string& line) {
 
 } // namespace
 
-TEST_CASE("remote: qmail-send delivers to qmail-smtpd over SMTP, one connection for all "
-          "recipients, bodies safe",
+TEST_CASE("remote: qmail-send delivers to qmail-smtpd over SMTP - one connection for all "
+          "recipients - bodies safe",
           "[scenario][remote]") {
     Peer peer;
     Sender s;
@@ -302,7 +302,7 @@ TEST_CASE("remote: opportunistic STARTTLS when the peer offers it", "[scenario][
     CHECK(got.find(" with ESMTPS; ") != std::string::npos);
 }
 
-TEST_CASE("remote: a 5xx recipient bounces with the remote's text, the others are delivered",
+TEST_CASE("remote: a 5xx recipient bounces with the remote's text - the others are delivered",
           "[scenario][remote]") {
     Peer peer;
     Sender s;
@@ -326,7 +326,8 @@ TEST_CASE("remote: a 5xx recipient bounces with the remote's text, the others ar
     CHECK(s.queue_empty());
 }
 
-TEST_CASE("remote: 4xx defers on the retry schedule, then SIGALRM delivers", "[scenario][remote]") {
+TEST_CASE("remote: 4xx defers on the retry schedule - then SIGALRM delivers",
+          "[scenario][remote]") {
     std::atomic<bool> busy{true};
     FakeServer fake([&](const std::string& line, int) -> std::string {
         if (line.starts_with("RCPT") && busy)
@@ -424,8 +425,8 @@ struct DnsServer {
 
 } // namespace
 
-TEST_CASE("remote: MX and A records from a real DNS server, best MX first, the next one when "
-          "it is down",
+TEST_CASE("remote: MX and A records from a real DNS server - best MX first - the next one when it "
+          "is down",
           "[scenario][remote][dns]") {
     Peer peer("127.0.0.2");
     DnsServer dns({"--mx-host=remote.example,mx.remote.example,10",
@@ -453,8 +454,7 @@ TEST_CASE("remote: MX and A records from a real DNS server, best MX first, the n
     CHECK(s.queue_empty());
 }
 
-TEST_CASE("remote: no such domain and 'I am the best MX' bounce; an unreachable DNS server "
-          "defers",
+TEST_CASE("remote: no such domain and 'I am the best MX' bounce - an unreachable DNS server defers",
           "[scenario][remote][dns]") {
     DnsServer dns(
         {"--mx-host=self.example,mx.self.example,10", "--host-record=mx.self.example,127.0.0.1"});
@@ -484,7 +484,7 @@ TEST_CASE("remote: no such domain and 'I am the best MX' bounce; an unreachable 
     REQUIRE(s.wait_log(": deferral: Sorry,_I_couldn't_find_any_host_by_that_name._(#4.1.2)/"));
 }
 
-TEST_CASE("remote: HELO when EHLO is refused, one command at a time without PIPELINING",
+TEST_CASE("remote: HELO when EHLO is refused - one command at a time without PIPELINING",
           "[scenario][remote]") {
     FakeServer fake([](const std::string& line, int) -> std::string {
         if (line.starts_with("EHLO"))

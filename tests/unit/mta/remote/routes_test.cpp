@@ -6,7 +6,7 @@
 using qm::remote::parse_relay;
 using qm::remote::SmtpRoutes;
 
-TEST_CASE("smtproutes: relay, port and address literal forms", "[remote][routes]") {
+TEST_CASE("smtproutes: relay - port and address literal forms", "[remote][routes]") {
     auto r = parse_relay("mx.example:2525");
     CHECK(r.host == "mx.example");
     CHECK(r.port == 2525);
@@ -22,7 +22,8 @@ TEST_CASE("smtproutes: relay, port and address literal forms", "[remote][routes]
     CHECK(parse_relay("x:junk").port == 25);
 }
 
-TEST_CASE("smtproutes: exact beats wildcard beats catch-all, first line wins", "[remote][routes]") {
+TEST_CASE("smtproutes: exact beats wildcard beats catch-all - first line wins",
+          "[remote][routes]") {
     SmtpRoutes routes;
     routes.set({"a.example:relay-a", ".a.example:relay-sub:26", "b.example:", "a.example:second",
                 ":smarthost:587", "noline"});
