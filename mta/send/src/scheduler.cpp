@@ -7,11 +7,13 @@
 #include "qm/log.hpp"
 #include "qm/queue/layout.hpp"
 #include "qm/queue_client.hpp"
+#include "qm/remote/client.hpp"
 #include "qm/send/lspawn.hpp"
 #include "qm/send/records.hpp"
 #include "qm/send/retry.hpp"
 #include "qm/send/store.hpp"
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -76,6 +78,10 @@ Result<Settings> load_settings(std::string default_delivery) {
     s.concurrency_remote = *cr;
     s.queue_lifetime = *life;
     s.bounce = {*from, *host, *dbto, *dbhost};
+    auto remote = remote::load_client_config();
+    if (!remote)
+        return fail(remote.error());
+    s.remote = std::move(*remote);
     return s;
 }
 
@@ -98,14 +104,17 @@ struct Message {
     bool may_bounce = false;
 };
 
-// One pass over local/N: the not-yet-done records, dispatched in order. The retry time and
-// the dying flag are fixed when the pass starts (qmail-send's job).
+// One pass over local/N or remote/N: the not-yet-done records, dispatched in order. The
+// retry time and the dying flag are fixed when the pass starts (qmail-send's job).
 struct Pass {
     MessageId id = 0;
-    UniqueFd fd; // local/N opened read-write for the in-place T → D marks
+    int chan = 0; // chan_local or chan_remote
+    UniqueFd fd;  // the channel file opened read-write for the in-place T → D marks
     std::vector<ChannelRecord> todo;
-    size_t next = 0;
-    size_t in_flight = 0;
+    size_t next = 0; // local: the next record; remote: the next group
+    // remote: indexes into todo, one group per SMTP transaction (same domain and sender)
+    std::vector<std::vector<size_t>> groups;
+    size_t in_flight = 0; // deliveries (local) or connections (remote) running
     size_t deferred = 0;
     std::time_t retry = 0;
     bool dying = false;
@@ -177,6 +186,14 @@ private:
     void pump();
     void dispatch_local(std::time_t now);
     void run_remote(std::time_t now);
+    void open_remote_pass(MessageId id, std::time_t now);
+    void start_remote(Pass& p);
+    void finish_remote(Pass* p, const std::vector<size_t>& group,
+                       const std::vector<unsigned long>& dnums,
+                       const std::vector<remote::Report>& reports);
+    // Logs one finished delivery and checkpoints it (done, bounced or deferred).
+    void record_result(Pass* p, size_t index, unsigned long dnum, local::Report::Kind kind,
+                       std::string text);
     void open_local_pass(MessageId id, std::time_t now);
     void start_local(Pass& p);
     void finish_local(Pass* p, size_t index, unsigned long dnum, const local::Report& r);
@@ -233,7 +250,11 @@ private:
     std::unordered_map<MessageId, Message> messages_;
     std::priority_queue<Due, std::vector<Due>, std::greater<>> heap_;
     std::array<std::deque<MessageId>, 2> ready_;
-    std::list<std::unique_ptr<Pass>> passes_;
+    std::list<std::unique_ptr<Pass>> passes_;        // local
+    std::list<std::unique_ptr<Pass>> remote_passes_; // remote
+    std::unique_ptr<remote::Client> client_;
+    unsigned remote_in_flight_ = 0;
+    unsigned last_status_remote_ = ~0u;
     std::deque<MessageId> pending_todo_;
     bool todo_running_ = false;
     bool todo_wanted_ = false;
@@ -262,6 +283,7 @@ Status Scheduler::start() {
         return fail(from_errno(errno, "unable to open " + layout_.trigger() + " for writing"));
     trigger_.assign(rd.release());
 
+    client_ = std::make_unique<remote::Client>(io_.get_executor(), settings_.remote);
     if (settings_.lspawn_fd >= 0) {
         lspawn_.emplace(io_, settings_.lspawn_fd);
         lspawn_read();
@@ -443,7 +465,7 @@ void Scheduler::pump() {
     }
     log_status();
     if (exiting_) {
-        if (local_in_flight_ == 0)
+        if (local_in_flight_ == 0 && remote_in_flight_ == 0)
             finish();
         return;
     }
@@ -500,6 +522,7 @@ void Scheduler::open_local_pass(MessageId id, std::time_t now) {
     }
     auto pass = std::make_unique<Pass>();
     pass->id = id;
+    pass->chan = chan_local;
     pass->fd = std::move((*loaded)->fd);
     for (auto& r : (*loaded)->records)
         if (!r.done)
@@ -567,12 +590,17 @@ void Scheduler::collect_reports() {
 
 void Scheduler::finish_local(Pass* p, size_t index, unsigned long dnum,
                              const local::Report& report) {
-    using Kind = local::Report::Kind;
     --local_in_flight_;
     --p->in_flight;
+    record_result(p, index, dnum, report.kind, report.text);
+    if (p->in_flight == 0 && (p->next == p->todo.size() || exiting_))
+        close_pass(p);
+}
+
+void Scheduler::record_result(Pass* p, size_t index, unsigned long dnum, local::Report::Kind kind,
+                              std::string text) {
+    using Kind = local::Report::Kind;
     const ChannelRecord& rec = p->todo[index];
-    Kind kind = report.kind;
-    std::string text = report.text;
     if (kind == Kind::temporary && p->dying) {
         // The last attempt of a message older than queuelifetime: a deferral becomes a bounce.
         kind = Kind::permanent;
@@ -604,77 +632,158 @@ void Scheduler::finish_local(Pass* p, size_t index, unsigned long dnum,
         // qmail's checkpoint: one byte, no fsync (a lost mark means a second delivery,
         // never a lost one).
         if (!mark_done(p->fd.get(), rec.offset))
-            log::warning("trouble marking " + layout_.local(p->id) +
+            log::warning("trouble marking " +
+                         (p->chan == chan_local ? layout_.local(p->id) : layout_.remote(p->id)) +
                          "; message will be delivered twice!");
     } else {
         ++p->deferred;
     }
-    if (p->in_flight == 0 && (p->next == p->todo.size() || exiting_))
-        close_pass(p);
 }
 
 void Scheduler::close_pass(Pass* p) {
     const MessageId id = p->id;
-    const size_t untried = p->todo.size() - p->next;
+    const int chan = p->chan;
+    size_t untried = 0;
+    if (chan == chan_local)
+        untried = p->todo.size() - p->next;
+    else
+        for (size_t g = p->next; g < p->groups.size(); ++g)
+            untried += p->groups[g].size();
     const size_t undone = p->deferred + untried;
     const std::time_t retry = p->retry;
-    passes_.remove_if([p](const std::unique_ptr<Pass>& q) { return q.get() == p; });
+    auto& list = chan == chan_local ? passes_ : remote_passes_;
+    list.remove_if([p](const std::unique_ptr<Pass>& q) { return q.get() == p; });
     auto it = messages_.find(id);
     if (it == messages_.end())
         return;
+    const std::string path = chan == chan_local ? layout_.local(id) : layout_.remote(id);
     if (undone == 0) {
-        if (::unlink(layout_.local(id).c_str()) != 0 && errno != ENOENT)
-            log::warning("unable to unlink " + layout_.local(id));
-        channel_done(id, it->second, chan_local);
+        if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+            log::warning("unable to unlink " + path);
+        channel_done(id, it->second, chan);
         return;
     }
     // Recipients never tried (shutdown in mid-pass) are due at once on the next start.
-    set_waiting(id, it->second, chan_local, untried ? std::time(nullptr) : retry);
+    set_waiting(id, it->second, chan, untried ? std::time(nullptr) : retry);
 }
 
 void Scheduler::run_remote(std::time_t now) {
-    auto& ready = ready_[chan_remote];
-    while (!ready.empty()) {
-        MessageId id = ready.front();
-        ready.pop_front();
-        auto it = messages_.find(id);
-        if (it == messages_.end() || it->second.ch[chan_remote].phase != ChannelState::Phase::ready)
-            continue;
-        Message& m = it->second;
-        auto loaded = open_channel(layout_.remote(id));
-        if (!loaded) {
-            log::warning(loaded.error().text);
-            set_waiting(id, m, chan_remote, now + 60);
-            continue;
-        }
-        if (!*loaded) {
-            channel_done(id, m, chan_remote);
+    // Like the local channel: enough open passes to keep every connection slot busy, but
+    // bounded. concurrencyremote 0 holds remote mail (it stays ready, untried).
+    const size_t max_passes = 2 * static_cast<size_t>(settings_.concurrency_remote) + 1;
+    while (remote_in_flight_ < settings_.concurrency_remote) {
+        Pass* p = nullptr;
+        for (auto& pp : remote_passes_)
+            if (pp->next < pp->groups.size()) {
+                p = pp.get();
+                break;
+            }
+        if (p) {
+            start_remote(*p);
             continue;
         }
-        size_t pending = 0;
-        const std::string* first = nullptr;
-        for (const auto& r : (*loaded)->records)
-            if (!r.done && pending++ == 0)
-                first = &r.address;
-        if (pending == 0) {
-            if (::unlink(layout_.remote(id).c_str()) != 0 && errno != ENOENT)
-                log::warning("unable to unlink " + layout_.remote(id));
-            channel_done(id, m, chan_remote);
-            continue;
-        }
-        if (settings_.concurrency_remote > 0) {
-            // No remote delivery in this build: the recipients stay queued (never bounced
-            // for that reason) and one line per message and pass says so.
-            const std::string d = std::to_string(++delivery_counter_);
-            log::line("starting delivery " + d + ": msg " + std::to_string(id) + " to remote " +
-                      log::safe_text(*first));
-            log::line("delivery " + d + ": deferral: " +
-                      log::safe_text("remote delivery is not available in this build; "
-                                     "message stays queued (" +
-                                     std::to_string(pending) + " remote recipients)\n"));
-        }
-        set_waiting(id, m, chan_remote, next_retry(m.birth, now, chanskip_remote));
+        if (ready_[chan_remote].empty() || remote_passes_.size() >= max_passes)
+            break;
+        MessageId id = ready_[chan_remote].front();
+        ready_[chan_remote].pop_front();
+        open_remote_pass(id, now);
     }
+}
+
+void Scheduler::open_remote_pass(MessageId id, std::time_t now) {
+    auto it = messages_.find(id);
+    if (it == messages_.end() || it->second.ch[chan_remote].phase != ChannelState::Phase::ready)
+        return;
+    Message& m = it->second;
+    auto loaded = open_channel(layout_.remote(id));
+    if (!loaded) {
+        log::warning(loaded.error().text);
+        set_waiting(id, m, chan_remote, now + 60);
+        return;
+    }
+    if (!*loaded) {
+        channel_done(id, m, chan_remote);
+        return;
+    }
+    auto pass = std::make_unique<Pass>();
+    pass->id = id;
+    pass->chan = chan_remote;
+    pass->fd = std::move((*loaded)->fd);
+    for (auto& r : (*loaded)->records)
+        if (!r.done)
+            pass->todo.push_back(std::move(r));
+    if (pass->todo.empty()) {
+        if (::unlink(layout_.remote(id).c_str()) != 0 && errno != ENOENT)
+            log::warning("unable to unlink " + layout_.remote(id));
+        channel_done(id, m, chan_remote);
+        return;
+    }
+    // One SMTP transaction per domain and (VERP-expanded) sender, in order of first
+    // appearance, at most 100 recipients each (RFC 5321's minimum a server must take).
+    constexpr size_t max_rcpts = 100;
+    std::unordered_map<std::string, size_t> group_of;
+    for (size_t i = 0; i < pass->todo.size(); ++i) {
+        const std::string& rcpt = pass->todo[i].address;
+        const std::string key =
+            address::lowercase(address::split(rcpt).domain) + '\0' + verp_expand(m.sender, rcpt);
+        auto g = group_of.find(key);
+        if (g == group_of.end() || pass->groups[g->second].size() >= max_rcpts) {
+            group_of[key] = pass->groups.size();
+            pass->groups.emplace_back();
+            g = group_of.find(key);
+        }
+        pass->groups[g->second].push_back(i);
+    }
+    pass->retry = next_retry(m.birth, now, chanskip_remote);
+    pass->dying = is_dying(m.birth, now, settings_.queue_lifetime);
+    m.ch[chan_remote].phase = ChannelState::Phase::open;
+    remote_passes_.push_back(std::move(pass));
+}
+
+void Scheduler::start_remote(Pass& p) {
+    const std::vector<size_t>& group = p.groups[p.next++];
+    ++p.in_flight;
+    ++remote_in_flight_;
+    const Message& m = messages_.at(p.id);
+    remote::Job job;
+    job.mess_path = layout_.mess(p.id);
+    job.sender = verp_expand(m.sender, p.todo[group.front()].address);
+    job.domain = address::split(p.todo[group.front()].address).domain;
+    std::vector<unsigned long> dnums;
+    for (size_t index : group) {
+        const std::string& rcpt = p.todo[index].address;
+        dnums.push_back(++delivery_counter_);
+        log::line("starting delivery " + std::to_string(dnums.back()) + ": msg " +
+                  std::to_string(p.id) + " to remote " + log::safe_text(rcpt));
+        job.recipients.push_back(rcpt);
+    }
+    Pass* pass = &p;
+    asio::co_spawn(
+        io_, client_->deliver(std::move(job)),
+        [this, pass, group, dnums](std::exception_ptr e, std::vector<remote::Report> reports) {
+            if (e || reports.size() != group.size()) {
+                log::alert("remote delivery failed unexpectedly; will retry");
+                reports.assign(group.size(), remote::Report{'Z', "Internal error. (#4.3.0)\n"});
+            }
+            finish_remote(pass, group, dnums, reports);
+            pump();
+        });
+}
+
+void Scheduler::finish_remote(Pass* p, const std::vector<size_t>& group,
+                              const std::vector<unsigned long>& dnums,
+                              const std::vector<remote::Report>& reports) {
+    using Kind = local::Report::Kind;
+    --remote_in_flight_;
+    --p->in_flight;
+    for (size_t i = 0; i < group.size(); ++i) {
+        const Kind kind = reports[i].letter == 'K'   ? Kind::success
+                          : reports[i].letter == 'D' ? Kind::permanent
+                                                     : Kind::temporary;
+        record_result(p, group[i], dnums[i], kind, reports[i].text);
+    }
+    if (p->in_flight == 0 && (p->next == p->groups.size() || exiting_))
+        close_pass(p);
 }
 
 void Scheduler::channel_done(MessageId id, Message& m, int c) {
@@ -755,6 +864,8 @@ void Scheduler::finish() {
     // Every pass is idle now; give each its retry time as if it had ended normally.
     while (!passes_.empty())
         close_pass(passes_.front().get());
+    while (!remote_passes_.empty())
+        close_pass(remote_passes_.front().get());
     const std::time_t now = std::time(nullptr);
     for (auto& [id, m] : messages_)
         for (int c = 0; c < 2; ++c) {
@@ -779,11 +890,13 @@ void Scheduler::finish() {
 }
 
 void Scheduler::log_status() {
-    if (local_in_flight_ == last_status_local_)
+    if (local_in_flight_ == last_status_local_ && remote_in_flight_ == last_status_remote_)
         return;
     last_status_local_ = local_in_flight_;
+    last_status_remote_ = remote_in_flight_;
     log::line("status: local " + std::to_string(local_in_flight_) + "/" +
-              std::to_string(settings_.concurrency_local) + " remote 0/" +
+              std::to_string(settings_.concurrency_local) + " remote " +
+              std::to_string(remote_in_flight_) + "/" +
               std::to_string(settings_.concurrency_remote));
 }
 

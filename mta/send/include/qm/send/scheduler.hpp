@@ -2,10 +2,11 @@
 // remote/N, schedules one delivery per recipient with qmail's concurrency limits and
 // quadratic retry schedule, checkpoints each finished recipient in place, and sends one
 // QSBMF bounce per message once every recipient is done. Local deliveries run on a worker
-// thread pool through qm::local; remote delivery is not built yet, so remote recipients
-// stay queued and are retried on the remote schedule.
+// thread pool through qm::local; remote deliveries are SMTP sessions on the same loop
+// (qm::remote), one connection per message and domain carrying all its recipients there.
 #pragma once
 
+#include "qm/remote/client.hpp"
 #include "qm/result.hpp"
 #include "qm/send/bounce.hpp"
 #include "qm/send/routing.hpp"
@@ -18,10 +19,11 @@ namespace qm::send {
 struct Settings {
     std::string default_delivery = "./Mailbox"; // qmail-start's aliasempty argument
     unsigned concurrency_local = 10;            // control/concurrencylocal
-    unsigned concurrency_remote = 20;           // control/concurrencyremote
+    unsigned concurrency_remote = 20;           // control/concurrencyremote (connections)
     std::time_t queue_lifetime = 604800;        // control/queuelifetime
     BounceSettings bounce;
     Routing routing;
+    remote::ClientConfig remote; // helohost, timeouts, smtproutes, DNS servers
     // Root mode: a socket to qmail-lspawn, which delivers and removes qmailq's files;
     // -1 = deliver in this process (as root: in a child that takes the recipient's uid).
     int lspawn_fd = -1;

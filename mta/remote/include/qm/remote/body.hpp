@@ -1,0 +1,34 @@
+// A stored message (LF line ends, qmail's queue format) as SMTP DATA bytes: LF becomes
+// CRLF and a leading '.' is doubled. A stored CR not followed by LF (qmail-smtpd keeps a
+// client's bare CR) is sent as a line break, CRLF, and the line after it is dot-stuffed
+// like any other: so no stored byte sequence can become an end-of-data at the next hop
+// (the a<CR>.<CR><LF> vector of mta.md section 5.3 goes out as "a\r\n..\r\n"). A stored
+// CR LF goes out as one CRLF, never CR CR LF.
+//
+// A message without a final newline gets one instead of qmail's "partial final line"
+// refusal (#5.6.2): the bytes are the same but for the line end, and refusing would bounce
+// mail that every other MTA delivers.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace qm::remote {
+
+class BodyEncoder {
+public:
+    // Appends the wire form of the next stored bytes to out; any split of the input gives
+    // the same output as feeding it whole.
+    void feed(std::string_view in, std::string& out);
+    // The final line end if one is missing, then ".\r\n".
+    void finish(std::string& out);
+
+private:
+    bool line_start_ = true;
+    bool pending_cr_ = false; // a CR whose successor has not been seen yet
+};
+
+// The whole wire form of a stored message, terminator included.
+[[nodiscard]] std::string encode_body(std::string_view stored);
+
+} // namespace qm::remote

@@ -1,0 +1,66 @@
+// qmail-send's remote channel: SMTP delivery of one message to the recipients at one
+// domain over one connection, as a Boost.Asio coroutine on qmail-send's event loop
+// (qmail-remote(8) in process). Routing by control/smtproutes, else MX then A/AAAA through
+// c-ares on a worker thread; qmail's local-MX rule; every address tried in MX order
+// until one connects (control/timeoutconnect); EHLO (HELO when EHLO gets 5xx) as
+// control/helohost; opportunistic STARTTLS; MAIL and the RCPTs in one write under
+// PIPELINING; every reply awaited at most control/timeoutremote.
+//
+// Each recipient gets qmail-remote's report folded as qmail-rspawn does: K success, Z
+// temporary, D permanent, with qmail's texts ("1.2.3.4 does not like recipient.\nRemote
+// host said: 550 ...", "Connected to 1.2.3.4 but connection died. Possible duplicate!").
+#pragma once
+
+#include "qm/remote/dns.hpp"
+#include "qm/remote/routes.hpp"
+#include "qm/result.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace qm::remote {
+
+struct ClientConfig {
+    std::string helohost;                      // control/helohost, default me
+    std::chrono::seconds timeout_connect{60};  // control/timeoutconnect
+    std::chrono::seconds timeout_remote{1200}; // control/timeoutremote
+    SmtpRoutes routes;                         // control/smtproutes
+    DnsConfig dns;                             // QMAIL_DNS_SERVER, control/dnsservers
+    bool starttls = true;                      // opportunistic STARTTLS when offered
+};
+
+[[nodiscard]] Result<ClientConfig> load_client_config();
+
+struct Job {
+    std::string mess_path; // the stored message (mess/N)
+    std::string sender;    // VERP already expanded
+    std::string domain;    // every recipient's domain
+    std::vector<std::string> recipients;
+};
+
+struct Report {
+    char letter = 'Z'; // K, Z or D
+    std::string text;  // ends with a newline
+};
+
+class Client {
+public:
+    Client(boost::asio::any_io_executor ex, ClientConfig cfg);
+    ~Client();
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
+    // One report per recipient, in order. Never throws for network or DNS trouble.
+    boost::asio::awaitable<std::vector<Report>> deliver(Job job);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace qm::remote

@@ -1,0 +1,54 @@
+// DNS for remote delivery through c-ares (qmail's dns.c: dns_mxip, dns_ip). The lookups
+// block: each runs its own c-ares channel in a poll loop, and qmail-send calls them on a
+// worker thread, never on its event loop.
+//
+// The resolver is /etc/resolv.conf's unless QMAIL_DNS_SERVER or control/dnsservers names
+// servers ("127.0.0.1:5353", "[::1]:53", several separated by commas or lines), which is
+// how the tests point it at a DNS server on a loopback port.
+#pragma once
+
+#include "qm/result.hpp"
+
+#include <boost/asio/ip/address.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qm::remote {
+
+struct DnsConfig {
+    std::string servers; // c-ares CSV form; empty = the system resolver
+    int timeout_ms = 5000;
+    int tries = 2;
+};
+
+// QMAIL_DNS_SERVER, else control/dnsservers, else empty.
+[[nodiscard]] Result<DnsConfig> load_dns_config();
+
+struct MxAddress {
+    boost::asio::ip::address ip;
+    unsigned preference = 0;
+    std::string host; // the MX host name (or the domain itself without MX)
+};
+
+// "[1.2.3.4]", "[IPv6:::1]" or a bare dotted quad; nullopt for anything else.
+[[nodiscard]] std::optional<boost::asio::ip::address> ip_literal(std::string_view host);
+
+// qmail's dns_mxip: an address literal is itself (preference 0); else the MX records,
+// ordered by preference with equal preferences in random order, each host's A and AAAA
+// addresses; no MX record: the domain's own addresses with preference 0. Hard failures
+// (no such domain) are permanent "Sorry, I couldn't find any host named D. (#5.1.2)",
+// soft ones (timeouts, SERVFAIL) temporary (#4.1.2). An empty list is not a failure.
+[[nodiscard]] Result<std::vector<MxAddress>> resolve_mx(const DnsConfig& c,
+                                                        std::string_view domain);
+// A and AAAA of one host (an smtproutes relay), with the same failures.
+[[nodiscard]] Result<std::vector<boost::asio::ip::address>> resolve_host(const DnsConfig& c,
+                                                                         std::string_view host);
+
+// This host's own addresses (qmail's ipme: every interface address, plus 0.0.0.0 and ::),
+// for the local-MX rule.
+[[nodiscard]] std::vector<boost::asio::ip::address> local_addresses();
+
+} // namespace qm::remote

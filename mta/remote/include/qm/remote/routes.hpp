@@ -1,0 +1,35 @@
+// control/smtproutes (qmail-remote(8)): "domain:relay[:port]" lines. A lookup tries the
+// exact domain, then each ".suffix" from the longest (".af.mil" matches subdomains only),
+// then the empty key (":relay", the catch-all); the first line for a key wins and keys
+// are case-insensitive. An empty relay means "look up the MX as usual" (the port still
+// applies). The relay may be a name, "[1.2.3.4]" or a bare address; the port defaults
+// to 25.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace qm::remote {
+
+struct Relay {
+    std::string host; // empty: MX lookup for the recipient's domain
+    unsigned short port = 25;
+};
+
+class SmtpRoutes {
+public:
+    void set(const std::vector<std::string>& lines);
+    [[nodiscard]] std::optional<Relay> lookup(std::string_view domain) const;
+    [[nodiscard]] bool empty() const { return map_.empty(); }
+
+private:
+    std::unordered_map<std::string, Relay> map_;
+};
+
+// "relay", "relay:port", "[1.2.3.4]:port", ":port"; a malformed port counts as 25.
+[[nodiscard]] Relay parse_relay(std::string_view text);
+
+} // namespace qm::remote

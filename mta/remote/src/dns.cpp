@@ -1,0 +1,327 @@
+#include "qm/remote/dns.hpp"
+
+#include "qm/control.hpp"
+
+#include <ares.h>
+#include <arpa/nameser.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <random>
+
+namespace qm::remote {
+
+namespace asio = boost::asio;
+using asio::ip::address;
+
+Result<DnsConfig> load_dns_config() {
+    DnsConfig c;
+    if (const char* env = std::getenv("QMAIL_DNS_SERVER"); env && *env) {
+        c.servers = env;
+        return c;
+    }
+    auto lines = control::read_lines("dnsservers");
+    if (!lines)
+        return fail(lines.error());
+    for (const auto& l : *lines)
+        c.servers += (c.servers.empty() ? "" : ",") + l;
+    return c;
+}
+
+std::optional<address> ip_literal(std::string_view host) {
+    std::string text(host);
+    if (host.starts_with('[') && host.ends_with(']')) {
+        text = std::string(host.substr(1, host.size() - 2));
+        if (text.size() > 5 && (text.starts_with("IPv6:") || text.starts_with("ipv6:")))
+            text = text.substr(5);
+    } else if (host.find_first_not_of("0123456789.") != std::string_view::npos) {
+        return std::nullopt; // only a bare dotted quad counts without brackets
+    }
+    boost::system::error_code ec;
+    address a = asio::ip::make_address(text, ec);
+    if (ec)
+        return std::nullopt;
+    return a;
+}
+
+namespace {
+
+enum class Outcome { ok, hard, soft };
+
+Outcome classify(int status) {
+    switch (status) {
+    case ARES_SUCCESS:
+        return Outcome::ok;
+    case ARES_ENOTFOUND:
+    case ARES_ENODATA:
+    case ARES_EBADNAME:
+    case ARES_EFORMERR:
+        return Outcome::hard;
+    default:
+        return Outcome::soft;
+    }
+}
+
+// One c-ares channel; run() drives it until every query has called back.
+class Channel {
+public:
+    explicit Channel(const DnsConfig& c) {
+        static std::once_flag once;
+        std::call_once(once, [] { ::ares_library_init(ARES_LIB_INIT_ALL); });
+        ares_options o{};
+        int mask = 0;
+        o.timeout = c.timeout_ms;
+        mask |= ARES_OPT_TIMEOUTMS;
+        o.tries = c.tries;
+        mask |= ARES_OPT_TRIES;
+        char lookups[] = "b"; // DNS only, never /etc/hosts
+        o.lookups = lookups;
+        mask |= ARES_OPT_LOOKUPS;
+        o.domains = nullptr; // mail domains are absolute: no search list
+        o.ndomains = 0;
+        mask |= ARES_OPT_DOMAINS;
+        if (::ares_init_options(&ch_, &o, mask) != ARES_SUCCESS) {
+            ch_ = nullptr;
+            return;
+        }
+        if (!c.servers.empty() &&
+            ::ares_set_servers_ports_csv(ch_, c.servers.c_str()) != ARES_SUCCESS) {
+            ::ares_destroy(ch_);
+            ch_ = nullptr;
+        }
+    }
+    ~Channel() {
+        if (ch_)
+            ::ares_destroy(ch_);
+    }
+    Channel(const Channel&) = delete;
+    Channel& operator=(const Channel&) = delete;
+    [[nodiscard]] bool ok() const { return ch_ != nullptr; }
+    [[nodiscard]] ares_channel get() const { return ch_; }
+
+    void run(const int& pending) {
+        while (pending > 0) {
+            ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+            const int bits = ::ares_getsock(ch_, socks, ARES_GETSOCK_MAXNUM);
+            pollfd fds[ARES_GETSOCK_MAXNUM];
+            nfds_t n = 0;
+            for (int i = 0; i < ARES_GETSOCK_MAXNUM; ++i) {
+                short ev = 0;
+                if (ARES_GETSOCK_READABLE(bits, i))
+                    ev |= POLLIN;
+                if (ARES_GETSOCK_WRITABLE(bits, i))
+                    ev |= POLLOUT;
+                if (ev)
+                    fds[n++] = pollfd{socks[i], ev, 0};
+            }
+            timeval tv{};
+            timeval* t = ::ares_timeout(ch_, nullptr, &tv);
+            const int ms = t ? static_cast<int>(tv.tv_sec * 1000 + tv.tv_usec / 1000) : 1000;
+            const int r = ::poll(fds, n, ms);
+            if (r <= 0) {
+                ::ares_process_fd(ch_, ARES_SOCKET_BAD, ARES_SOCKET_BAD); // timeouts
+                continue;
+            }
+            for (nfds_t i = 0; i < n; ++i) {
+                const bool rd = fds[i].revents & (POLLIN | POLLERR | POLLHUP);
+                const bool wr = fds[i].revents & POLLOUT;
+                if (rd || wr)
+                    ::ares_process_fd(ch_, rd ? fds[i].fd : ARES_SOCKET_BAD,
+                                      wr ? fds[i].fd : ARES_SOCKET_BAD);
+            }
+        }
+    }
+
+private:
+    ares_channel ch_ = nullptr;
+};
+
+struct HostQuery {
+    int* pending = nullptr;
+    Outcome outcome = Outcome::soft;
+    std::vector<address> addrs;
+};
+
+void on_addrinfo(void* arg, int status, int /*timeouts*/, ares_addrinfo* res) {
+    auto* q = static_cast<HostQuery*>(arg);
+    q->outcome = classify(status);
+    if (res) {
+        for (ares_addrinfo_node* n = res->nodes; n; n = n->ai_next) {
+            if (n->ai_family == AF_INET) {
+                const auto* sa = reinterpret_cast<const sockaddr_in*>(n->ai_addr);
+                asio::ip::address_v4::bytes_type b;
+                std::memcpy(b.data(), &sa->sin_addr, 4);
+                q->addrs.emplace_back(asio::ip::address_v4(b));
+            } else if (n->ai_family == AF_INET6) {
+                const auto* sa = reinterpret_cast<const sockaddr_in6*>(n->ai_addr);
+                asio::ip::address_v6::bytes_type b;
+                std::memcpy(b.data(), &sa->sin6_addr, 16);
+                q->addrs.emplace_back(asio::ip::address_v6(b));
+            }
+        }
+        ::ares_freeaddrinfo(res);
+    }
+    if (q->outcome == Outcome::ok && q->addrs.empty())
+        q->outcome = Outcome::hard;
+    --*q->pending;
+}
+
+void start_host_query(Channel& ch, const std::string& name, HostQuery& q) {
+    ares_addrinfo_hints hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_flags = ARES_AI_NOSORT; // keep the server's order; no probing connects
+    ::ares_getaddrinfo(ch.get(), name.c_str(), nullptr, &hints, on_addrinfo, &q);
+}
+
+struct MxQuery {
+    int* pending = nullptr;
+    Outcome outcome = Outcome::soft;
+    bool no_records = false;
+    std::vector<std::pair<unsigned, std::string>> mx;
+};
+
+void on_mx(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
+    auto* q = static_cast<MxQuery*>(arg);
+    --*q->pending;
+    if (status == ARES_ENODATA) {
+        q->outcome = Outcome::ok;
+        q->no_records = true;
+        return;
+    }
+    q->outcome = classify(status);
+    if (q->outcome != Outcome::ok)
+        return;
+    ares_mx_reply* reply = nullptr;
+    const int st = ::ares_parse_mx_reply(abuf, alen, &reply);
+    if (st == ARES_ENODATA) { // an answer without MX records (a CNAME, say)
+        q->no_records = true;
+        return;
+    }
+    if (st != ARES_SUCCESS) {
+        q->outcome = Outcome::soft;
+        return;
+    }
+    for (ares_mx_reply* r = reply; r; r = r->next)
+        q->mx.emplace_back(r->priority, r->host ? r->host : "");
+    ::ares_free_data(reply);
+    if (q->mx.empty())
+        q->no_records = true;
+}
+
+Failure soft_failure() {
+    return temp("4.1.2", "Sorry, I couldn't find any host by that name.");
+}
+Failure hard_failure(std::string_view name) {
+    return perm("5.1.2", "Sorry, I couldn't find any host named " + std::string(name) + ".");
+}
+Failure no_resolver() {
+    return temp("4.3.0", "Unable to initialize the DNS resolver.");
+}
+
+} // namespace
+
+Result<std::vector<address>> resolve_host(const DnsConfig& c, std::string_view host) {
+    if (auto ip = ip_literal(host))
+        return std::vector<address>{*ip};
+    Channel ch(c);
+    if (!ch.ok())
+        return fail(no_resolver());
+    int pending = 1;
+    HostQuery q{&pending};
+    start_host_query(ch, std::string(host), q);
+    ch.run(pending);
+    if (q.outcome == Outcome::soft)
+        return fail(soft_failure());
+    if (q.outcome == Outcome::hard)
+        return fail(hard_failure(host));
+    return std::move(q.addrs);
+}
+
+Result<std::vector<MxAddress>> resolve_mx(const DnsConfig& c, std::string_view domain) {
+    if (auto ip = ip_literal(domain))
+        return std::vector<MxAddress>{{*ip, 0, std::string(domain)}};
+    Channel ch(c);
+    if (!ch.ok())
+        return fail(no_resolver());
+    const std::string name(domain);
+    int pending = 1;
+    MxQuery mq{&pending};
+    ::ares_query(ch.get(), name.c_str(), C_IN, T_MX, on_mx, &mq);
+    ch.run(pending);
+    if (mq.outcome == Outcome::soft)
+        return fail(soft_failure());
+    if (mq.outcome == Outcome::hard)
+        return fail(hard_failure(domain));
+    std::vector<MxAddress> out;
+    if (mq.no_records) {
+        // No MX: the domain's own addresses, preference 0 (RFC 5321 section 5.1).
+        auto addrs = resolve_host(c, domain);
+        if (!addrs)
+            return fail(addrs.error());
+        for (const auto& a : *addrs)
+            out.push_back({a, 0, name});
+        return out;
+    }
+    // Random order among equal preferences: shuffle, then a stable sort.
+    static thread_local std::mt19937 rng{std::random_device{}()};
+    std::shuffle(mq.mx.begin(), mq.mx.end(), rng);
+    std::stable_sort(mq.mx.begin(), mq.mx.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<HostQuery> hosts(mq.mx.size());
+    pending = 0;
+    for (size_t i = 0; i < mq.mx.size(); ++i) {
+        if (mq.mx[i].second.empty()) // RFC 7505 null MX "."
+            continue;
+        hosts[i].pending = &pending;
+        ++pending;
+    }
+    if (pending == 0)
+        return fail(perm("5.1.10", "Sorry, " + name + " says it accepts no mail (null MX)."));
+    for (size_t i = 0; i < mq.mx.size(); ++i)
+        if (hosts[i].pending)
+            start_host_query(ch, mq.mx[i].second, hosts[i]);
+    ch.run(pending);
+    bool soft = false;
+    for (size_t i = 0; i < mq.mx.size(); ++i) {
+        if (!hosts[i].pending)
+            continue;
+        if (hosts[i].outcome == Outcome::soft)
+            soft = true; // qmail: a soft failure for any MX host defers the message
+        for (const auto& a : hosts[i].addrs)
+            out.push_back({a, mq.mx[i].first, mq.mx[i].second});
+    }
+    if (soft)
+        return fail(soft_failure());
+    return out;
+}
+
+std::vector<address> local_addresses() {
+    std::vector<address> out{asio::ip::address_v4::any(), asio::ip::address_v6::any()};
+    ifaddrs* list = nullptr;
+    if (::getifaddrs(&list) != 0)
+        return out;
+    for (ifaddrs* i = list; i; i = i->ifa_next) {
+        if (!i->ifa_addr)
+            continue;
+        if (i->ifa_addr->sa_family == AF_INET) {
+            const auto* sa = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+            asio::ip::address_v4::bytes_type b;
+            std::memcpy(b.data(), &sa->sin_addr, 4);
+            out.emplace_back(asio::ip::address_v4(b));
+        } else if (i->ifa_addr->sa_family == AF_INET6) {
+            const auto* sa = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr);
+            asio::ip::address_v6::bytes_type b;
+            std::memcpy(b.data(), &sa->sin6_addr, 16);
+            out.emplace_back(asio::ip::address_v6(b));
+        }
+    }
+    ::freeifaddrs(list);
+    return out;
+}
+
+} // namespace qm::remote
