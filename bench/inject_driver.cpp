@@ -7,12 +7,12 @@
 //   inject_driver -n N -j J -m MESSAGE_FILE -- COMMAND [ARG...]
 //
 // Exit 0 when every injection exited 0, 1 otherwise; prints "injected N failed F seconds S".
-#include <cerrno>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,7 +25,8 @@ extern char** environ;
 namespace {
 
 int usage() {
-    std::fputs("usage: inject_driver -n N -j WORKERS -m MESSAGE_FILE -- COMMAND [ARG...]\n", stderr);
+    std::fputs("usage: inject_driver -n N -j WORKERS -m MESSAGE_FILE -- COMMAND [ARG...]\n",
+               stderr);
     return 2;
 }
 

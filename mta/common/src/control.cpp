@@ -8,7 +8,9 @@
 
 namespace qm::control {
 
-std::string path(const std::string& name) { return home_path("control/" + name); }
+std::string path(const std::string& name) {
+    return home_path("control/" + name);
+}
 
 namespace {
 

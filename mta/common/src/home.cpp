@@ -15,7 +15,9 @@ std::string qmail_home() {
     return home;
 }
 
-std::string home_path(const std::string& relative) { return qmail_home() + "/" + relative; }
+std::string home_path(const std::string& relative) {
+    return qmail_home() + "/" + relative;
+}
 
 std::string self_exe_dir() {
     std::error_code ec;

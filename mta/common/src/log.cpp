@@ -32,7 +32,11 @@ void line(std::string_view text) {
     }
 }
 
-void warning(std::string_view text) { line(std::string("warning: ") + std::string(text)); }
-void alert(std::string_view text) { line(std::string("alert: ") + std::string(text)); }
+void warning(std::string_view text) {
+    line(std::string("warning: ") + std::string(text));
+}
+void alert(std::string_view text) {
+    line(std::string("alert: ") + std::string(text));
+}
 
 } // namespace qm::log

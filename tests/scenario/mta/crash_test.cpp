@@ -96,7 +96,9 @@ TEST_CASE("SIGKILL of qmail-queue and qmail-send never loses or half-delivers ma
 
     std::unique_ptr<qmtest::Daemon> send;
     std::mutex send_mutex;
-    auto start_send = [&] { send = root.start({qmtest::bin("qmail-start"), "./Maildir/"}, "send.log"); };
+    auto start_send = [&] {
+        send = root.start({qmtest::bin("qmail-start"), "./Maildir/"}, "send.log");
+    };
     start_send();
 
     // The killer: SIGKILL qmail-send (its whole process group) every 20-200 ms and restart it.
@@ -118,10 +120,10 @@ TEST_CASE("SIGKILL of qmail-queue and qmail-send never loses or half-delivers ma
     int queue_kills = 0;
     for (int i = 0; i < 500; ++i) {
         size_t filler = rng() % (128 * 1024);
-        std::string msg = "Subject: crash " + std::to_string(i) + "\nX-Crash-Id: " +
-                          std::to_string(i) + "\nX-Crash-Size: " + std::to_string(filler) +
-                          "\n\n" + std::string(filler, 'z') + "\nend of message " +
-                          std::to_string(i) + "\n";
+        std::string msg = "Subject: crash " + std::to_string(i) +
+                          "\nX-Crash-Id: " + std::to_string(i) +
+                          "\nX-Crash-Size: " + std::to_string(filler) + "\n\n" +
+                          std::string(filler, 'z') + "\nend of message " + std::to_string(i) + "\n";
         std::string msg_path = work / "msg", env_path = work / "env";
         qmtest::spit(msg_path, msg);
         qmtest::spit(env_path, "Ftester@test.example\0Tcrash@test.example\0\0"s);
@@ -160,7 +162,8 @@ TEST_CASE("SIGKILL of qmail-queue and qmail-send never loses or half-delivers ma
         std::chrono::seconds(120));
     send->stop(SIGTERM);
     auto d = scan(maildir_new);
-    INFO("send log tail: " << send->log().substr(send->log().size() > 2000 ? send->log().size() - 2000 : 0));
+    INFO("send log tail: " << send->log().substr(
+             send->log().size() > 2000 ? send->log().size() - 2000 : 0));
     CHECK(drained);
     CHECK(d.broken.empty()); // nothing half-written delivered
     std::vector<int> lost;

@@ -52,7 +52,7 @@ TEST_CASE("qmail-queue rejects bad envelopes and leaves nothing behind", "[scena
         int code;
     } cases[] = {
         {"Xjoe\0\0"s, 91},
-        {"Fjoe@a\0Tbob@b\0"s, 54},          // no final NUL
+        {"Fjoe@a\0Tbob@b\0"s, 54}, // no final NUL
         {"Fjoe@a\0Zbob@b\0\0"s, 91},
         {"F"s + std::string(1100, 'a') + "\0\0"s, 11},
         {""s, 54},
@@ -69,9 +69,8 @@ TEST_CASE("qmail-queue rejects bad envelopes and leaves nothing behind", "[scena
 
 TEST_CASE("qmail-queue without a queue directory fails temporarily", "[scenario][queue]") {
     qmtest::TempDir empty;
-    auto r = qmtest::run({qmtest::bin("qmail-queue")},
-                         {.stdin_data = "x\n",
-                          .fd1_input = "Fa@b\0Tc@d\0\0"s,
-                          .env = {{"QMAILHOME", empty.path()}}});
+    auto r = qmtest::run({qmtest::bin("qmail-queue")}, {.stdin_data = "x\n",
+                                                        .fd1_input = "Fa@b\0Tc@d\0\0"s,
+                                                        .env = {{"QMAILHOME", empty.path()}}});
     CHECK(r.exit_code == 62);
 }

@@ -14,10 +14,12 @@ namespace qm {
 class UniqueFd {
 public:
     UniqueFd() = default;
-    explicit UniqueFd(int fd) : fd_(fd) {}
+    explicit UniqueFd(int fd)
+        : fd_(fd) {}
     UniqueFd(const UniqueFd&) = delete;
     UniqueFd& operator=(const UniqueFd&) = delete;
-    UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    UniqueFd(UniqueFd&& o) noexcept
+        : fd_(std::exchange(o.fd_, -1)) {}
     UniqueFd& operator=(UniqueFd&& o) noexcept {
         if (this != &o) {
             reset();

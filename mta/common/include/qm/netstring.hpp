@@ -22,6 +22,6 @@ struct Decoded {
 // Decodes one netstring at the start of input. Returns nullopt when more input is needed,
 // a permanent failure when input can never be a netstring.
 [[nodiscard]] Result<std::optional<Decoded>> decode(std::string_view input,
-                                                   size_t max_length = default_max_length);
+                                                    size_t max_length = default_max_length);
 
 } // namespace qm::netstring

@@ -32,9 +32,15 @@ using Status = std::expected<void, Failure>;
 // nearly everything else; only a few (ENAMETOOLONG, ELOOP) are permanent.
 [[nodiscard]] Failure from_errno(int err, std::string_view what);
 
-constexpr int exit_code(Severity s) { return s == Severity::permanent ? 100 : 111; }
-inline int exit_code(const Failure& f) { return exit_code(f.severity); }
+constexpr int exit_code(Severity s) {
+    return s == Severity::permanent ? 100 : 111;
+}
+inline int exit_code(const Failure& f) {
+    return exit_code(f.severity);
+}
 
-inline std::unexpected<Failure> fail(Failure f) { return std::unexpected<Failure>(std::move(f)); }
+inline std::unexpected<Failure> fail(Failure f) {
+    return std::unexpected<Failure>(std::move(f));
+}
 
 } // namespace qm

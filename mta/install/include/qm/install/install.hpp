@@ -4,8 +4,9 @@
 
 #include "qm/result.hpp"
 
-#include <string>
 #include <sys/types.h>
+
+#include <string>
 
 namespace qm::install {
 

@@ -10,8 +10,9 @@
 
 #include "qm/result.hpp"
 
-#include <string>
 #include <sys/types.h>
+
+#include <string>
 
 namespace qm::queue {
 
