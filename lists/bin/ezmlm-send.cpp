@@ -1,0 +1,60 @@
+// ezmlm-send dir: distributes the post on stdin to the list's subscribers, run from the
+// list's dot-qmail file (ezmlm-send(1)).
+#include "qm/fd.hpp"
+#include "qm/lists/cli.hpp"
+#include "qm/lists/send.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+
+namespace {
+
+constexpr std::string_view help =
+    "usage: ezmlm-send dir\n"
+    "Run from the list's dot-qmail file: |ezmlm-send /path/list\n"
+    "Numbers the post on stdin (dir/num), archives it in dir/archive/N/MM when\n"
+    "dir/archived exists, removes the dir/headerremove fields, adds Mailing-List,\n"
+    "List-Id (dir/listid), List-Post/-Help/-Subscribe/-Unsubscribe/-Owner, dir/headeradd,\n"
+    "Delivered-To: mailing list and the dir/prefix subject prefix, then queues one copy\n"
+    "for every subscriber with the VERP sender list-return-N-@host-@[].\n"
+    "Refuses bounces (empty SENDER or #@[]) and posts that already carry Mailing-List or\n"
+    "this list's Delivered-To line (loops).\n"
+    "Environment: SENDER; QMAILHOME, QMAILQUEUE.\n"
+    "Exit: 0 queued, 100 refused (the sender gets the reason), 111 temporary trouble\n"
+    "(nothing sent; num unchanged).\n";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (qm::lists::cli::help_requested(argc, argv, help))
+        return 0;
+    if (argc != 2) {
+        std::fputs("ezmlm-send: usage: ezmlm-send dir\n", stderr);
+        return 100;
+    }
+    ::umask(022);
+    ::signal(SIGPIPE, SIG_IGN);
+    try {
+        const char* sender = std::getenv("SENDER");
+        auto message = qm::read_all(0);
+        if (!message)
+            return qm::lists::cli::fatal(
+                "ezmlm-send", qm::temp("4.3.0", "unable to read input: " + message.error().text));
+        auto sent = qm::lists::send_post(
+            argv[1], sender ? std::optional<std::string>(sender) : std::nullopt, *message);
+        if (!sent)
+            return qm::lists::cli::fatal("ezmlm-send", sent.error());
+        if (sent->qp)
+            std::fprintf(stderr, "ezmlm-send: info: qp %d\n", static_cast<int>(sent->qp));
+        else
+            std::fprintf(stderr, "ezmlm-send: info: message %lu has no subscribers to go to\n",
+                         sent->number);
+        return 0;
+    } catch (const std::bad_alloc&) {
+        return qm::lists::cli::fatal("ezmlm-send", qm::temp("4.3.0", "out of memory"));
+    }
+}

@@ -1,0 +1,29 @@
+// ezmlm-unsub dir [subdir] [box@domain ...]: removes subscribers (ezmlm-unsub(1)).
+#include "qm/lists/cli.hpp"
+#include "qm/lists/subunsub.hpp"
+
+#include <new>
+
+namespace {
+
+constexpr std::string_view help =
+    "usage: ezmlm-unsub [-q] [-f file] dir [subdir] [box@domain ...]\n"
+    "Removes each box@domain from the subscriber list of the list in dir, or of the\n"
+    "sub-database dir/subdir (mod, digest, allow, deny). Without addresses, reads them\n"
+    "from file (-f; - is stdin) or stdin, one per line (the first word; blank lines and\n"
+    "# comments skipped), rewriting each subscriber file once: a progress line shows on a\n"
+    "terminal unless -q. Domains are lower-cased; matching ignores case.\n"
+    "Exit: 0 done, 100 bad usage or a bad address (the good ones are still removed),\n"
+    "111 temporary trouble (nothing changed in the file being written).\n";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (qm::lists::cli::help_requested(argc, argv, help))
+        return 0;
+    try {
+        return qm::lists::subunsub("ezmlm-unsub", false, argc, argv);
+    } catch (const std::bad_alloc&) {
+        return qm::lists::cli::fatal("ezmlm-unsub", qm::temp("4.3.0", "out of memory"));
+    }
+}

@@ -1,0 +1,46 @@
+// ezmlm-make: creates a list directory in ezmlm's layout and the dot-qmail links that
+// route list, list-default, list-owner and list-return-default to it (ezmlm-make(1)),
+// or, with edit, changes the switches of an existing list in place.
+#pragma once
+
+#include "qm/result.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace qm::lists {
+
+// One ezmlm-make switch: lower case turns it on, upper case off.
+struct Switch {
+    char letter; // lower case
+    bool on_by_default;
+    const char* file; // flag file present when on ("" if none)
+    const char* what; // for --help
+};
+[[nodiscard]] const std::vector<Switch>& switches();
+
+struct MakeRequest {
+    std::string dir;   // absolute
+    std::string dot;   // e.g. /home/joe/.qmail-team; the links are dot, dot-default, ...
+    std::string local; // list address local part as delivered and sent (inlocal, outlocal)
+    std::string host;
+    std::map<char, bool> set;         // switches given on the command line, by lower-case letter
+    std::optional<std::string> owner; // -5 owner@host: list-owner forwards there
+    bool edit = false;
+    std::string bin_dir; // where ezmlm-send and friends are, for the dot-qmail lines
+};
+
+// Creates the list (fails if dir exists), or edits it: switches not given keep their
+// current value; subscribers, archive, num, key and text/ are never touched by edit
+// (missing text/ files are added).
+[[nodiscard]] Status make_list(MakeRequest req);
+
+// The effective switches of an existing list, from dir/flags (or its flag files).
+[[nodiscard]] Result<std::map<char, bool>> current_switches(const std::string& dir);
+
+// Single-quotes a word for /bin/sh (dot-qmail program lines run through sh -c).
+[[nodiscard]] std::string shell_quote(const std::string& word);
+
+} // namespace qm::lists

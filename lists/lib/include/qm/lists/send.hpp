@@ -1,0 +1,54 @@
+// ezmlm-send: distributes one post to every subscriber (ezmlm-send(1)). Under dir/lock it
+// numbers the post (num), archives it (archive/N/MM, owner-exec bit set once complete),
+// rewrites its header and queues one message whose VERP sender
+// outlocal-return-N-@outhost-@[] qmail-send expands per recipient into
+// outlocal-return-N-box=domain@outhost.
+#pragma once
+
+#include "qm/lists/listdir.hpp"
+#include "qm/result.hpp"
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qm::lists {
+
+// What shapes the distributed copy, read from the list directory.
+struct PostSettings {
+    ListInfo list;
+    std::string mailinglist;               // Mailing-List: contents
+    std::vector<std::string> headerremove; // field names, any case
+    std::string headeradd;                 // lines, with <#l#> <#h#> <#n#> tags
+    std::optional<std::string> prefix;     // subject prefix; '#' becomes the number
+    std::optional<std::string> listid;     // List-Id: contents (default <local.host>)
+    std::optional<std::string> trailer;    // text/trailer when addtrailer is set
+};
+[[nodiscard]] Result<PostSettings> read_post_settings(const std::string& dir);
+
+struct Post {
+    std::string text;        // the copy subscribers get
+    size_t archive_size = 0; // the archived copy is text's first archive_size bytes
+};
+// The copy for message number n. A post carrying Mailing-List or our Delivered-To line is
+// refused permanently (the loop guard).
+[[nodiscard]] Result<Post> build_post(const PostSettings& s, unsigned long n,
+                                      std::string_view message);
+
+// The envelope sender for message n: outlocal-return-n-@outhost-@[].
+[[nodiscard]] std::string verp_sender(const ListInfo& list, unsigned long n);
+
+struct Sent {
+    unsigned long number = 0;
+    size_t recipients = 0;
+    pid_t qp = 0; // 0 when nothing was queued (no subscribers)
+};
+// sender: $SENDER, nullopt when unset. Bounces (empty sender, #@[]) are refused.
+[[nodiscard]] Result<Sent> send_post(const std::string& dir,
+                                     const std::optional<std::string>& sender,
+                                     std::string_view message);
+
+} // namespace qm::lists

@@ -1,0 +1,63 @@
+// The subscriber store of ezmlm 0.53 (subscribe.c, issub.c), kept byte-compatible so a
+// list directory can move between ezmlm and us in both directions.
+//
+// A database is a directory (the list dir, or a sub-database such as dir/mod or
+// dir/allow) holding subscribers/ with up to 53 files named '@' .. 't'. A record is
+// "T" + address + NUL, address at most 400 bytes, with the domain lower-cased. It lives
+// in file chr(64 + h % 53) where h is djb's hash over the record without its NUL:
+// h = 5381; h = (h + (h << 5)) ^ c, in 32-bit arithmetic. Every writer holds <db>/lock and
+// replaces a file by writing a temporary and renaming it.
+//
+// Like ezmlm-idx, we match addresses ignoring case and file a new record under the hash
+// of its all-lower-case form, which for the usual all-lower-case address is the very file
+// ezmlm 0.53 uses (a mixed-case local part is the one case 0.53's exact lookup misses;
+// its ezmlm-send and ezmlm-list still see every record). Lookups try the likely files
+// first (both hashes, and ezmlm-idx's 64-bit variants), then the rest; writers read all
+// files, so a record any ezmlm filed anywhere is neither duplicated nor left behind.
+#pragma once
+
+#include "qm/result.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qm::lists {
+
+inline constexpr size_t max_address = 400;
+
+// djb's hash over bytes, in 32-bit (ezmlm 0.53) or 64-bit (ezmlm-idx on LP64) words.
+[[nodiscard]] unsigned subhash32(std::string_view record);
+[[nodiscard]] unsigned subhash64(std::string_view record);
+// The file a new record goes to, for a normalised address: '@' + subhash32 of the
+// lower-cased "T" + address.
+[[nodiscard]] char subscriber_file(std::string_view address);
+
+// Checks an address as ezmlm does (no newline, has '@', at most 400 bytes) and lower-cases
+// its domain. A bad address is a permanent failure with ezmlm's wording.
+[[nodiscard]] Result<std::string> normalise_address(std::string_view address);
+
+// db is the directory that holds subscribers/ (and lock).
+[[nodiscard]] Result<bool> is_subscriber(const std::string& db, std::string_view address);
+// True if the address was added (false: it was already there, in any letter case).
+[[nodiscard]] Result<bool> subscribe(const std::string& db, std::string_view address);
+// True if the address was removed (every record equal to it ignoring case goes).
+[[nodiscard]] Result<bool> unsubscribe(const std::string& db, std::string_view address);
+
+// Adding or removing many addresses: each subscriber file is rewritten once, under one
+// lock. Addresses must be normalised. progress(done_files, total_files) after each file.
+struct BulkResult {
+    size_t changed = 0;   // added or removed
+    size_t unchanged = 0; // already present / not present
+};
+[[nodiscard]] Result<BulkResult>
+bulk_update(const std::string& db, const std::vector<std::string>& addresses, bool add,
+            const std::function<void(size_t, size_t)>& progress = {});
+
+// Every subscriber address, file by file in ezmlm's order ('@' .. 't'), as stored.
+[[nodiscard]] Status for_each_subscriber(const std::string& db,
+                                         const std::function<void(std::string_view)>& fn);
+
+} // namespace qm::lists

@@ -1,0 +1,297 @@
+#include "qm/lists/make.hpp"
+
+#include "qm/fd.hpp"
+#include "qm/lists/listdir.hpp"
+#include "qm/lists/texts.hpp"
+
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace qm::lists {
+
+namespace {
+
+Status make_dir(const std::string& path, unsigned mode) {
+    if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
+        return fail(from_errno(errno, "unable to create " + path));
+    return {};
+}
+
+Status put(const std::string& path, std::string_view text, unsigned mode = 0644) {
+    if (auto w = write_file_atomic(path, text, mode); !w)
+        return fail(temp("4.3.0", "unable to write " + path + ": " + w.error().text));
+    return {};
+}
+
+Status put_if_missing(const std::string& path, std::string_view text, unsigned mode = 0644) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0)
+        return {};
+    return put(path, text, mode);
+}
+
+Status set_flag(const std::string& path, bool on) {
+    if (on)
+        return put_if_missing(path, "");
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+        return fail(from_errno(errno, "unable to remove " + path));
+    return {};
+}
+
+// Points link at target, replacing whatever is there in one rename.
+Status link_to(const std::string& target, const std::string& link) {
+    std::string tmp = link + ".ezmlm-make." + std::to_string(::getpid());
+    ::unlink(tmp.c_str());
+    if (::symlink(target.c_str(), tmp.c_str()) != 0)
+        return fail(from_errno(errno, "unable to create " + link));
+    if (::rename(tmp.c_str(), link.c_str()) != 0) {
+        int e = errno;
+        ::unlink(tmp.c_str());
+        return fail(from_errno(e, "unable to create " + link));
+    }
+    return {};
+}
+
+Result<std::string> random_key() {
+    std::string key(64, '\0');
+    size_t got = 0;
+    while (got < key.size()) {
+        ssize_t n = ::getrandom(key.data() + got, key.size() - got, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return fail(from_errno(errno, "unable to read random bytes for the list key"));
+        }
+        got += static_cast<size_t>(n);
+    }
+    return key;
+}
+
+std::string program(const MakeRequest& r, const std::string& name) {
+    return shell_quote(r.bin_dir + "/" + name);
+}
+
+std::string editor(const MakeRequest& r, const std::map<char, bool>& on) {
+    const std::string d = shell_quote(r.dir);
+    std::string text;
+    if (on.at('m'))
+        return text + "|" + program(r, "ezmlm-store") + " " + d + "\n";
+    if (on.at('u'))
+        text += "|" + program(r, "ezmlm-issubn") + " " + d + " " + shell_quote(r.dir + "/allow") +
+                " || { echo \"Sorry, only subscribers may post to this list. (#5.7.2)\"; "
+                "exit 100; }\n";
+    text += "|" + program(r, "ezmlm-send") + " " + d + "\n";
+    return text;
+}
+
+std::string flags_text(const std::map<char, bool>& on) {
+    std::string out;
+    for (const auto& [letter, value] : on)
+        out += value ? letter : static_cast<char>(letter - 'a' + 'A');
+    return out + "\n";
+}
+
+Status write_settings(const MakeRequest& r, const std::map<char, bool>& on) {
+    const std::string& d = r.dir;
+    for (auto [name, value] : {std::pair<const char*, const std::string&>{"inlocal", r.local},
+                               {"inhost", r.host},
+                               {"outlocal", r.local},
+                               {"outhost", r.host},
+                               {"dot", r.dot}})
+        if (auto s = put(d + "/" + name, value + "\n"); !s)
+            return s;
+    if (auto s =
+            put(d + "/mailinglist", "contact " + r.local + "-help@" + r.host + "; run by ezmlm\n");
+        !s)
+        return s;
+    if (auto s = put(d + "/flags", flags_text(on)); !s)
+        return s;
+    for (const auto& sw : switches())
+        if (*sw.file)
+            if (auto s = set_flag(d + "/" + sw.file, on.at(sw.letter)); !s)
+                return s;
+    if (on.at('f')) {
+        if (auto s = put_if_missing(d + "/prefix", "[" + r.local + "]\n"); !s)
+            return s;
+    } else if (auto s = set_flag(d + "/prefix", false); !s) {
+        return s;
+    }
+    if (auto s = put(d + "/editor", editor(r, on)); !s)
+        return s;
+    const std::string qd = shell_quote(d);
+    if (auto s = put(d + "/manager", "|" + program(r, "ezmlm-manage") + " " + qd + "\n"); !s)
+        return s;
+    if (auto s = put(d + "/bouncer", "|" + program(r, "ezmlm-weed") + "\n|" +
+                                         program(r, "ezmlm-return") + " " + qd + "\n");
+        !s)
+        return s;
+    if (auto s = put(d + "/owner", r.owner ? "&" + *r.owner + "\n" : d + "/Mailbox\n"); !s)
+        return s;
+    for (auto [suffix, file] : {std::pair<const char*, const char*>{"", "editor"},
+                                {"-default", "manager"},
+                                {"-owner", "owner"},
+                                {"-return-default", "bouncer"}})
+        if (auto s = link_to(d + "/" + file, r.dot + suffix); !s)
+            return s;
+    return {};
+}
+
+Status create_skeleton(const MakeRequest& r) {
+    const std::string& d = r.dir;
+    if (::mkdir(d.c_str(), 0755) != 0) {
+        if (errno == EEXIST)
+            return fail(perm("5.3.0", d + " already exists (use -e to edit a list)"));
+        return fail(from_errno(errno, "unable to create " + d));
+    }
+    for (auto [sub, mode] : {std::pair<const char*, unsigned>{"archive", 0755},
+                             {"subscribers", 0700},
+                             {"bounce", 0700},
+                             {"text", 0755},
+                             {"mod", 0755},
+                             {"mod/subscribers", 0700},
+                             {"allow", 0755},
+                             {"allow/subscribers", 0700},
+                             {"deny", 0755},
+                             {"deny/subscribers", 0700},
+                             {"digest", 0755},
+                             {"digest/subscribers", 0700}})
+        if (auto s = make_dir(d + "/" + sub, mode); !s)
+            return s;
+    for (const char* f :
+         {"lock", "lockbounce", "mod/lock", "allow/lock", "deny/lock", "digest/lock"})
+        if (auto s = put(d + "/" + f, ""); !s)
+            return s;
+    if (auto s = put(d + "/num", "0\n"); !s)
+        return s;
+    auto key = random_key();
+    if (!key)
+        return fail(key.error());
+    if (auto s = put(d + "/key", *key, 0600); !s)
+        return s;
+    if (auto s = put(d + "/headeradd", "Precedence: bulk\n"); !s)
+        return s;
+    return put(d + "/headerremove", "return-path\nreturn-receipt-to\ncontent-length\n"
+                                    "precedence\nx-confirm-reading-to\nx-pmrqc\n"
+                                    "list-subscribe\nlist-unsubscribe\nlist-unsubscribe-post\n"
+                                    "list-help\nlist-post\nlist-owner\nlist-archive\nlist-id\n"
+                                    "sender\n");
+}
+
+} // namespace
+
+const std::vector<Switch>& switches() {
+    static const std::vector<Switch> all = {
+        {'a', true, "archived", "archive every post in archive/"},
+        {'b', false, "modgetonly", "archive retrieval for moderators only"},
+        {'d', false, "digested", "digest list (dir/digest)"},
+        {'f', false, "", "subject prefix [local] (dir/prefix)"},
+        {'g', false, "subgetonly", "archive retrieval for subscribers only"},
+        {'h', false, "nosubconfirm", "subscribe without confirmation"},
+        {'i', false, "indexed", "keep the subject/author index"},
+        {'j', false, "nounsubconfirm", "unsubscribe without confirmation"},
+        {'l', false, "modcanlist", "moderators may ask for the subscriber list"},
+        {'m', false, "modpost", "posts are moderated"},
+        {'n', false, "modcanedit", "moderators may edit text/ files by mail"},
+        {'o', false, "modpostonly", "only moderators may post"},
+        {'p', true, "public", "anyone may subscribe and get the archive by mail"},
+        {'r', false, "remote", "moderators may (un)subscribe others by mail"},
+        {'s', false, "modsub", "subscriptions are moderated"},
+        {'t', false, "addtrailer", "add text/trailer to every post"},
+        {'u', false, "subpostonly", "only subscribers may post"},
+        {'w', false, "nowarn", "no bounce warnings (ezmlm-warn)"},
+        {'y', false, "confirmpost", "posters confirm their own posts"},
+    };
+    return all;
+}
+
+std::string shell_quote(const std::string& word) {
+    std::string out = "'";
+    for (char c : word) {
+        if (c == '\'')
+            out += "'\\''";
+        else
+            out += c;
+    }
+    return out + "'";
+}
+
+Result<std::map<char, bool>> current_switches(const std::string& dir) {
+    std::map<char, bool> on;
+    for (const auto& sw : switches())
+        on[sw.letter] = *sw.file ? has_flag(dir, sw.file) : false;
+    on['f'] = has_flag(dir, "prefix");
+    auto flags = read_setting(dir, "flags");
+    if (!flags)
+        return fail(flags.error());
+    if (*flags)
+        for (char c : **flags) {
+            char l = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+            if (on.contains(l))
+                on[l] = c == l;
+        }
+    return on;
+}
+
+Status make_list(MakeRequest req) {
+    if (req.dir.empty() || req.dir.front() != '/')
+        return fail(perm("5.3.5", "dir must start with a slash"));
+    while (req.dir.size() > 1 && req.dir.back() == '/')
+        req.dir.pop_back();
+    for (const auto* field : {&req.dir, &req.dot, &req.local, &req.host})
+        if (field->find('\n') != std::string::npos)
+            return fail(perm("5.3.5", "arguments must not contain newlines"));
+    std::map<char, bool> on;
+    if (req.edit) {
+        struct stat st {};
+        if (::stat((req.dir + "/outlocal").c_str(), &st) != 0)
+            return fail(perm("5.3.5", req.dir + " is not a list directory (no outlocal)"));
+        auto cur = current_switches(req.dir);
+        if (!cur)
+            return fail(cur.error());
+        on = std::move(*cur);
+        auto keep = [&](std::string& field, const char* name) -> Status {
+            if (!field.empty())
+                return {};
+            auto v = require_setting(req.dir, name);
+            if (!v)
+                return fail(v.error());
+            field = std::move(*v);
+            return {};
+        };
+        for (auto [field, name] : {std::pair<std::string*, const char*>{&req.dot, "dot"},
+                                   {&req.local, "outlocal"},
+                                   {&req.host, "outhost"}})
+            if (auto s = keep(*field, name); !s)
+                return s;
+        if (!req.owner) {
+            auto owner = read_setting(req.dir, "owner");
+            if (!owner)
+                return fail(owner.error());
+            if (*owner && (*owner)->starts_with("&"))
+                req.owner = (*owner)->substr(1);
+        }
+    } else {
+        for (const auto& sw : switches())
+            on[sw.letter] = sw.on_by_default;
+        if (req.dot.empty() || req.local.empty() || req.host.empty())
+            return fail(perm("5.3.5", "dot, local and host are required"));
+        if (auto s = create_skeleton(req); !s)
+            return s;
+    }
+    for (auto [letter, value] : req.set)
+        on[letter] = value;
+    if (auto s = write_settings(req, on); !s)
+        return s;
+    for (const auto& [name, text] : default_texts()) {
+        if (name == "trailer" && !on.at('t'))
+            continue;
+        if (auto s = put_if_missing(req.dir + "/text/" + std::string(name), text); !s)
+            return s;
+    }
+    return {};
+}
+
+} // namespace qm::lists

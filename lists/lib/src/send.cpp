@@ -1,0 +1,290 @@
+#include "qm/lists/send.hpp"
+
+#include "qm/envelope.hpp"
+#include "qm/fd.hpp"
+#include "qm/lists/subscribers.hpp"
+#include "qm/queue_client.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace qm::lists {
+
+namespace {
+
+std::string lowercase(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+// Replaces ezmlm-idx's tags: <#l#> outlocal, <#h#> outhost, <#n#> message number.
+std::string expand(std::string_view text, const ListInfo& list, unsigned long n) {
+    std::string out;
+    for (size_t i = 0; i < text.size();) {
+        if (i + 5 <= text.size() && text.substr(i, 2) == "<#" && text.substr(i + 3, 2) == "#>") {
+            char tag = text[i + 2];
+            if (tag == 'l' || tag == 'h' || tag == 'n') {
+                out += tag == 'l' ? list.outlocal : tag == 'h' ? list.outhost : std::to_string(n);
+                i += 5;
+                continue;
+            }
+        }
+        out += text[i++];
+    }
+    return out;
+}
+
+// One header field: its first line and continuation lines, each with its newline.
+struct Field {
+    std::string text;
+    [[nodiscard]] std::string name() const {
+        auto colon = text.find(':');
+        std::string n = text.substr(0, colon == std::string::npos ? 0 : colon);
+        while (!n.empty() && (n.back() == ' ' || n.back() == '\t'))
+            n.pop_back();
+        return lowercase(n);
+    }
+};
+
+// Splits at the first empty line. A message without one is all header.
+void split(std::string_view msg, std::vector<Field>& fields, std::string_view& body) {
+    size_t pos = 0;
+    while (pos < msg.size()) {
+        size_t nl = msg.find('\n', pos);
+        size_t end = nl == std::string_view::npos ? msg.size() : nl + 1;
+        std::string_view line = msg.substr(pos, end - pos);
+        if (line == "\n" || line == "\r\n") {
+            body = msg.substr(end);
+            return;
+        }
+        if ((line[0] == ' ' || line[0] == '\t') && !fields.empty())
+            fields.back().text += line;
+        else
+            fields.push_back({std::string(line)});
+        if (nl == std::string_view::npos)
+            fields.back().text += '\n';
+        pos = end;
+    }
+    body = {};
+}
+
+bool plain_text(const std::vector<Field>& fields) {
+    for (const auto& f : fields) {
+        auto v = lowercase(f.text.substr(f.text.find(':') + 1));
+        if (f.name() == "content-type" && v.find("text/plain") == std::string::npos)
+            return false;
+        if (f.name() == "content-transfer-encoding" &&
+            (v.find("base64") != std::string::npos ||
+             v.find("quoted-printable") != std::string::npos))
+            return false;
+    }
+    return true;
+}
+
+// Adds the prefix ('#' = message number) unless the subject already carries it (a reply
+// to an earlier post, whatever its number).
+std::string prefixed_subject(const Field& f, const std::string& prefix, unsigned long n) {
+    auto colon = f.text.find(':');
+    std::string value = f.text.substr(colon + 1);
+    const std::string probe = prefix.substr(0, prefix.find('#'));
+    if (!probe.empty() && lowercase(value).find(lowercase(probe)) != std::string::npos)
+        return f.text;
+    std::string numbered = prefix;
+    if (auto h = numbered.find('#'); h != std::string::npos)
+        numbered.replace(h, 1, std::to_string(n));
+    size_t lead = value.find_first_not_of(" \t");
+    if (lead == std::string::npos)
+        lead = value.size();
+    return f.text.substr(0, colon + 1) + " " + numbered + " " + value.substr(lead);
+}
+
+Status archive(const std::string& path, std::string_view text) {
+    std::string dir = dirname_of(path);
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+        return fail(from_errno(errno, "unable to create " + dir));
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd)
+        return fail(from_errno(errno, "unable to write " + path));
+    if (auto w = write_all(fd.get(), text); !w)
+        return fail(temp("4.3.0", "unable to write " + path + ": " + w.error().text));
+    if (auto s = fsync_fd(fd.get(), path); !s)
+        return s;
+    // Readers (ezmlm-get, ezmlm-cgi) take a message only once its owner-exec bit is set.
+    if (::fchmod(fd.get(), 0744) != 0)
+        return fail(from_errno(errno, "unable to chmod " + path));
+    fd.reset();
+    return fsync_dir(dir);
+}
+
+} // namespace
+
+Result<PostSettings> read_post_settings(const std::string& dir) {
+    PostSettings s;
+    auto list = read_list(dir);
+    if (!list)
+        return fail(list.error());
+    s.list = std::move(*list);
+    auto ml = read_setting(dir, "mailinglist");
+    if (!ml)
+        return fail(ml.error());
+    s.mailinglist = *ml ? **ml : "contact " + s.list.command("help") + "; run by ezmlm";
+    auto remove = read_lines(dir, "headerremove");
+    if (!remove)
+        return fail(remove.error());
+    for (auto& r : *remove)
+        s.headerremove.push_back(lowercase(r));
+    auto add = read_lines(dir, "headeradd");
+    if (!add)
+        return fail(add.error());
+    for (const auto& l : *add)
+        s.headeradd += l + "\n";
+    auto prefix = read_setting(dir, "prefix");
+    if (!prefix)
+        return fail(prefix.error());
+    s.prefix = *prefix;
+    auto listid = read_setting(dir, "listid");
+    if (!listid)
+        return fail(listid.error());
+    s.listid = *listid;
+    if (has_flag(dir, "addtrailer")) {
+        auto t = read_file(dir + "/text/trailer");
+        if (t)
+            s.trailer = *t;
+    }
+    return s;
+}
+
+std::string verp_sender(const ListInfo& list, unsigned long n) {
+    return list.outlocal + "-return-" + std::to_string(n) + "-@" + list.outhost + "-@[]";
+}
+
+Result<Post> build_post(const PostSettings& s, unsigned long n, std::string_view message) {
+    std::vector<Field> fields;
+    std::string_view body;
+    split(message, fields, body);
+    const std::string dtline = "delivered-to: mailing list " + lowercase(s.list.address());
+    for (const auto& f : fields) {
+        std::string line = lowercase(f.text);
+        while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == ' '))
+            line.pop_back();
+        if (line == dtline)
+            return fail(
+                perm("5.4.6", "this message is looping: it already has my Delivered-To line"));
+        if (f.name() == "mailing-list")
+            return fail(perm("5.7.2", "message already has Mailing-List: it came from a "
+                                      "mailing list, so it is not distributed again"));
+    }
+
+    const std::string added = expand(s.headeradd, s.list, n);
+    Post post;
+    std::string& out = post.text;
+    out += "Mailing-List: " + s.mailinglist + "\n";
+    auto has_added = [&](std::string_view name) {
+        std::string want = lowercase(name) + ":";
+        size_t pos = 0;
+        std::string lc = lowercase(added);
+        while (pos < lc.size()) {
+            if (lc.compare(pos, want.size(), want) == 0)
+                return true;
+            pos = lc.find('\n', pos);
+            if (pos == std::string::npos)
+                break;
+            ++pos;
+        }
+        return false;
+    };
+    auto generated = [&](std::string_view name, const std::string& value) {
+        if (!has_added(name))
+            out += std::string(name) + ": " + value + "\n";
+    };
+    generated("List-Id", s.listid ? *s.listid : "<" + s.list.outlocal + "." + s.list.outhost + ">");
+    generated("List-Post", "<mailto:" + s.list.address() + ">");
+    generated("List-Help", "<mailto:" + s.list.command("help") + ">");
+    generated("List-Unsubscribe", "<mailto:" + s.list.command("unsubscribe") + ">");
+    generated("List-Subscribe", "<mailto:" + s.list.command("subscribe") + ">");
+    generated("List-Owner", "<mailto:" + s.list.command("owner") + ">");
+    out += added;
+    out += "Delivered-To: mailing list " + s.list.address() + "\n";
+    bool subject_seen = false;
+    for (const auto& f : fields) {
+        const std::string name = f.name();
+        if (std::find(s.headerremove.begin(), s.headerremove.end(), name) != s.headerremove.end())
+            continue;
+        if (name == "subject" && s.prefix && !subject_seen) {
+            subject_seen = true;
+            out += prefixed_subject(f, *s.prefix, n);
+            continue;
+        }
+        out += f.text;
+    }
+    out += "\n";
+    out += body;
+    post.archive_size = out.size();
+    if (s.trailer && plain_text(fields)) {
+        if (!out.ends_with("\n"))
+            out += "\n";
+        out += expand(*s.trailer, s.list, n);
+    }
+    return post;
+}
+
+Result<Sent> send_post(const std::string& dir, const std::optional<std::string>& sender,
+                       std::string_view message) {
+    if (sender && (sender->empty() || *sender == "#@[]"))
+        return fail(perm("5.7.2", "I don't distribute bounce messages"));
+    auto lock = Lock::acquire(dir + "/lock");
+    if (!lock)
+        return fail(lock.error());
+    auto settings = read_post_settings(dir);
+    if (!settings)
+        return fail(settings.error());
+    auto num = read_num(dir);
+    if (!num)
+        return fail(num.error());
+    Sent sent;
+    sent.number = num->last + 1;
+    auto post = build_post(*settings, sent.number, message);
+    if (!post)
+        return fail(post.error());
+
+    Envelope env;
+    env.sender = verp_sender(settings->list, sent.number);
+    if (auto s =
+            for_each_subscriber(dir, [&](std::string_view a) { env.recipients.emplace_back(a); });
+        !s)
+        return fail(s.error());
+    sent.recipients = env.recipients.size();
+
+    const bool archived = has_flag(dir, "archived");
+    const std::string apath = archive_path(dir, sent.number);
+    if (archived)
+        if (auto s = archive(apath, std::string_view(post->text).substr(0, post->archive_size)); !s)
+            return fail(s.error());
+    Num next = *num;
+    next.last = sent.number;
+    if (next.kbytes)
+        *next.kbytes += (post->text.size() + 255) / 256;
+    if (auto s = write_num(dir, next); !s)
+        return fail(s.error());
+    if (env.recipients.empty())
+        return sent;
+    auto queued = queue_message(post->text, env);
+    if (!queued) {
+        // As ezmlm-send: the number goes back, so the retry gets the same one.
+        (void)write_num(dir, *num);
+        if (archived)
+            ::unlink(apath.c_str());
+        return fail(queued.error());
+    }
+    sent.qp = queued->qp;
+    return sent;
+}
+
+} // namespace qm::lists

@@ -1,0 +1,108 @@
+#include "qm/lists/subunsub.hpp"
+
+#include "qm/fd.hpp"
+#include "qm/lists/cli.hpp"
+#include "qm/lists/subscribers.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+namespace qm::lists {
+
+namespace {
+
+int usage(std::string_view program) {
+    std::string line = std::string(program) + ": usage: " + std::string(program) +
+                       " [-q] [-f file] dir [subdir] [box@domain ...]\n";
+    std::fputs(line.c_str(), stderr);
+    return 100;
+}
+
+} // namespace
+
+int subunsub(std::string_view program, bool add, int argc, char** argv) {
+    bool quiet = false;
+    const char* file = nullptr;
+    int opt;
+    while ((opt = ::getopt(argc, argv, "qf:")) != -1) {
+        switch (opt) {
+        case 'q':
+            quiet = true;
+            break;
+        case 'f':
+            file = optarg;
+            break;
+        default:
+            return usage(program);
+        }
+    }
+    if (optind >= argc)
+        return usage(program);
+    std::string db = argv[optind++];
+    // ezmlm-idx: a second argument without '@' names a sub-database (mod, digest, allow,
+    // deny), which is a directory of its own inside the list directory.
+    if (optind < argc && std::string_view(argv[optind]).find('@') == std::string_view::npos) {
+        db += "/" + std::string(argv[optind++]);
+        struct stat st {};
+        if (::stat(db.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+            return cli::fatal(program, perm("5.3.5", db + " is not a directory"));
+    }
+    struct stat st {};
+    if (::stat((db + "/subscribers").c_str(), &st) != 0)
+        return cli::fatal(program, from_errno(errno, "unable to find " + db + "/subscribers"));
+
+    cli::AddressList list;
+    const bool bulk = optind >= argc;
+    if (!bulk) {
+        if (file)
+            return usage(program);
+        for (; optind < argc; ++optind) {
+            auto a = normalise_address(argv[optind]);
+            if (!a)
+                return cli::fatal(program, Failure{a.error().severity, a.error().dsn,
+                                                   a.error().text + ": " + argv[optind]});
+            list.addresses.push_back(std::move(*a));
+        }
+    } else {
+        UniqueFd in;
+        int fd = 0;
+        if (file && std::string_view(file) != "-") {
+            in.reset(::open(file, O_RDONLY | O_CLOEXEC));
+            if (!in)
+                return cli::fatal(program,
+                                  from_errno(errno, std::string("unable to open ") + file));
+            fd = in.get();
+        }
+        auto read = cli::read_addresses(program, fd);
+        if (!read)
+            return cli::fatal(program, read.error());
+        list = std::move(*read);
+    }
+
+    cli::Progress progress(program);
+    if (bulk && !quiet)
+        progress.update(std::to_string(list.addresses.size()) + " addresses read");
+    auto r = bulk_update(db, list.addresses, add, [&](size_t done, size_t total) {
+        if (bulk && !quiet)
+            progress.update(std::to_string(list.addresses.size()) + " addresses, " +
+                            std::to_string(done) + "/" + std::to_string(total) +
+                            " subscriber files written");
+    });
+    progress.done();
+    if (!r)
+        return cli::fatal(program, r.error());
+    if (bulk && !quiet && progress.active()) {
+        std::string line = std::string(program) + ": " + std::to_string(r->changed) +
+                           (add ? " added, " : " removed, ") + std::to_string(r->unchanged) +
+                           (add ? " already subscribed" : " not subscribed") +
+                           (list.bad ? ", " + std::to_string(list.bad) + " bad" : "") + "\n";
+        std::fputs(line.c_str(), stderr);
+    }
+    return list.bad ? 100 : 0;
+}
+
+} // namespace qm::lists

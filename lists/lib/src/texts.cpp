@@ -1,0 +1,65 @@
+#include "qm/lists/texts.hpp"
+
+namespace qm::lists {
+
+const std::vector<std::pair<std::string_view, std::string_view>>& default_texts() {
+    static const std::vector<std::pair<std::string_view, std::string_view>> texts = {
+        {"top", "Hi! This is the mailing list manager for <#l#>@<#h#>.\n\n"},
+        {"bottom", "\n--- Administrative commands for the <#l#> list ---\n\n"
+                   "To subscribe, send a message to:\n"
+                   "   <#l#>-subscribe@<#h#>\n\n"
+                   "To unsubscribe, send a message to:\n"
+                   "   <#l#>-unsubscribe@<#h#>\n\n"
+                   "For help and a description of the available commands:\n"
+                   "   <#l#>-help@<#h#>\n\n"
+                   "To reach the person who runs this list:\n"
+                   "   <#l#>-owner@<#h#>\n"},
+        {"help", "This is a generic help message. Commands are sent as mail to addresses\n"
+                 "such as <#l#>-subscribe@<#h#>; the content of the message does not matter.\n"},
+        {"info", "No information has been provided for this list yet.\n"},
+        {"faq", "No FAQ has been written for this list yet.\n"},
+        {"sub-confirm", "To confirm that you would like\n\n   <#A#>\n\n"
+                        "added to the <#l#> mailing list, please send an empty reply to\n\n"
+                        "   <#R#>\n\n"
+                        "Usually you can just use your mail program's reply function.\n"
+                        "If you did not ask to be subscribed, ignore this message: nothing\n"
+                        "happens without your reply.\n"},
+        {"sub-ok", "Welcome to <#l#>@<#h#>!\n\n"
+                   "I have added the address\n\n   <#A#>\n\nto the subscriber list.\n\n"
+                   "Please keep this message: it tells you how to unsubscribe and which\n"
+                   "address you are subscribed with.\n"},
+        {"sub-nop", "The address\n\n   <#A#>\n\nwas already on the <#l#> mailing list\n"
+                    "when I received your request, and remains a subscriber.\n"},
+        {"sub-bad", "Sorry, the confirmation code you used is not valid or has expired.\n"
+                    "I have sent you a new one: please reply to\n\n   <#R#>\n"},
+        {"unsub-confirm", "To confirm that you would like\n\n   <#A#>\n\n"
+                          "removed from the <#l#> mailing list, please send an empty reply\n"
+                          "to\n\n   <#R#>\n\n"
+                          "If you did not ask to be unsubscribed, ignore this message.\n"},
+        {"unsub-ok", "I have removed the address\n\n   <#A#>\n\n"
+                     "from the <#l#> mailing list. It will receive no further posts.\n"},
+        {"unsub-nop", "The address\n\n   <#A#>\n\nis not on the <#l#> mailing list.\n"
+                      "Perhaps you are subscribed under another address: look at the\n"
+                      "Return-Path of a list message, <#l#>-return-NUMBER-USER=HOST@<#h#>,\n"
+                      "and unsubscribe USER@HOST.\n"},
+        {"unsub-bad", "Sorry, the confirmation code you used is not valid or has expired.\n"
+                      "I have sent you a new one: please reply to\n\n   <#R#>\n"},
+        {"get-bad", "Sorry, that message is not in the archive.\n"},
+        {"bounce-warn", "Messages to you from the <#l#> mailing list seem to have been\n"
+                        "bouncing. I have attached a copy of the first bounce I received.\n\n"
+                        "If this message bounces too, I will send you a probe. If the probe\n"
+                        "bounces, I will remove your address from the list, without further\n"
+                        "notice.\n"},
+        {"bounce-probe", "Messages to you from the <#l#> mailing list seem to have been\n"
+                         "bouncing. I sent you a warning, but it bounced.\n\n"
+                         "If this probe bounces too, I will remove your address from the\n"
+                         "<#l#> mailing list, without further notice.\n"},
+        {"bounce-num", "I have kept a list of which messages bounced from your address.\n"},
+        {"bounce-bottom", "\n--- Below this line is a copy of the bounce message I received.\n\n"},
+        {"trailer", "---\nTo unsubscribe, mail <#l#>-unsubscribe@<#h#>\n"
+                    "For help, mail <#l#>-help@<#h#>\n"},
+    };
+    return texts;
+}
+
+} // namespace qm::lists

@@ -1,0 +1,21 @@
+// Every list program explains itself with --help (and -h) on stdout and exits 0; a bad
+// command line gets a one-line usage on stderr and exit 100.
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+TEST_CASE("every list program has --help", "[scenario][lists][help]") {
+    for (const char* p :
+         {"ezmlm-make", "ezmlm-sub", "ezmlm-unsub", "ezmlm-list", "ezmlm-issubn", "ezmlm-send"}) {
+        INFO(p);
+        for (const char* flag : {"--help", "-h"}) {
+            auto r = qmtest::run({qmtest::bin(p), flag});
+            CHECK(r.exit_code == 0);
+            CHECK(r.out.starts_with(std::string("usage: ") + p + " "));
+            CHECK(r.out.find("Exit:") != std::string::npos);
+        }
+        auto bad = qmtest::run({qmtest::bin(p)}, {.env = {{"SENDER", "a@b"}}});
+        CHECK(bad.exit_code == 100);
+        CHECK(bad.err.find(std::string(p) + ": usage: ") != std::string::npos);
+    }
+}
