@@ -1,0 +1,474 @@
+#!/usr/bin/env python3
+"""Remote-delivery benchmark: qmail-send's in-process SMTP client against Postfix's smtp(8),
+both relaying to Postfix's smtp-sink on loopback.  Issue 3, bench (b) and (c).
+
+Run through bench/remote.sh (root; builds the programs and the injection driver).  Reuses the
+set-up of bench/bench.py (the Postfix configuration, our mail root in normal-user mode as the
+unprivileged bench user, the inotify log watch, the /proc sampling) and adds:
+
+  * smtp-sink on 127.0.0.1:PORT_SINK (2725), started fresh for every run, outside both MTAs'
+    process trees: `smtp-sink -u nobody -D DUMP 127.0.0.1:PORT 1000` (the dump file is parsed
+    afterwards: transactions and recipients that really arrived, duplicates);
+  * Postfix: `relayhost = [127.0.0.1]:PORT_SINK` (mail for sink.test is not local, so it goes
+    through the default `smtp` transport to the sink); everything else as bench.py;
+  * ours: `control/smtproutes` = `sink.test:[127.0.0.1]:PORT_SINK`, other remote controls at
+    their defaults (concurrencyremote 20, like Postfix's default_destination_concurrency_limit).
+
+Cases:
+  messages  (b) N_REMOTE (10,000) separate 2 KiB messages to bench@sink.test.  REMOTE_INJECT
+            "drain" (default): injected first by WORKERS (4) parallel sendmail loops
+            (bench/inject_driver) with the MTA stopped, then the MTA is started (t0) and the
+            drain is timed; "live": injected with the MTA running, t0 = injection start (as
+            bench.py's local case; then the injection side bounds both MTAs).
+  rcpts     (c) one 2 KiB message to N_RCPTS (10,000) recipients r0@sink.test ... on one
+            sendmail command line, injected with the MTA running; t0 = injection start.
+Done when the MTA's log shows every recipient delivered (ours `delivery N: success`, Postfix
+`status=sent`), watched with inotify.
+
+Environment: N_REMOTE, N_RCPTS, REMOTE_RUNS (2), REMOTE_CASES ("messages rcpts"),
+REMOTE_INJECT (drain), WORKERS (4), MTAS, PORT_SINK (2725), QM_BIN, QM_REV, DRIVER, TIMEOUT,
+STALL, RESULTS, REMOTE_RAW (results/remote-runs.jsonl), BENCH_USER.
+"""
+
+import datetime
+import json
+import os
+import pwd
+import re
+import select
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import bench as B  # noqa: E402
+
+N_REMOTE = int(os.environ.get("N_REMOTE", "10000"))
+N_RCPTS = int(os.environ.get("N_RCPTS", "10000"))
+RUNS = int(os.environ.get("REMOTE_RUNS", "2"))
+CASES = os.environ.get("REMOTE_CASES", "messages rcpts").split()
+INJECT = os.environ.get("REMOTE_INJECT", "drain live").split()
+PORT_SINK = int(os.environ.get("PORT_SINK", "2725"))
+RAW = os.environ.get("REMOTE_RAW", os.path.join(HERE, "results", "remote-runs.jsonl"))
+SINK_DIR = "/tmp/qmbench-sink"
+DOMAIN = "sink.test"
+log = B.log
+
+CASE_INFO = {
+    "messages": ("(b) %d messages → smtp-sink" % N_REMOTE, N_REMOTE),
+    "rcpts": ("(c) 1 message × %d recipients → smtp-sink" % N_RCPTS, N_RCPTS),
+}
+
+
+def recipients(case):
+    if case == "messages":
+        return ["bench@" + DOMAIN]
+    return ["r%d@%s" % (i, DOMAIN) for i in range(N_RCPTS)]
+
+
+# ----------------------------------------------------------------------------- smtp-sink
+def wait_listening(port, seconds=10):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.recv(512)  # the greeting; the session then ends
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class Sink:
+    def __init__(self):
+        shutil.rmtree(SINK_DIR, ignore_errors=True)
+        os.makedirs(SINK_DIR, mode=0o755)
+        nobody = pwd.getpwnam("nobody")
+        os.chown(SINK_DIR, nobody.pw_uid, nobody.pw_gid)
+        self.dump = SINK_DIR + "/dump"
+        self.out = open(SINK_DIR + "/sink.out", "wb")
+        self.proc = subprocess.Popen(
+            ["smtp-sink", "-u", "nobody", "-D", self.dump, "127.0.0.1:%d" % PORT_SINK, "1000"],
+            stdin=subprocess.DEVNULL, stdout=self.out, stderr=subprocess.STDOUT, start_new_session=True)
+        if not wait_listening(PORT_SINK):
+            self.stop()
+            raise RuntimeError("smtp-sink is not listening on %d" % PORT_SINK)
+
+    def cpu(self):
+        try:
+            with open("/proc/%d/stat" % self.proc.pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / B.TICK
+        except OSError:
+            return None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.out.close()
+
+    def received(self):
+        """(transactions, recipients, distinct recipients) in the dump."""
+        trans = rcpts = 0
+        distinct = set()
+        try:
+            with open(self.dump, "rb") as f:
+                for line in f:
+                    if line.startswith(b"X-Client-Addr:"):
+                        trans += 1
+                    elif line.startswith(b"X-Rcpt-Args:"):
+                        rcpts += 1
+                        distinct.add(line.split(b":", 1)[1].strip().lower())
+        except OSError:
+            pass
+        return trans, rcpts, len(distinct)
+
+
+# ----------------------------------------------------------------------------- adapters
+class PostfixRemote(B.Postfix):
+    def configure(self):
+        super().configure()
+        # Debian's "Local only" answer sets default_transport and relay_transport to error:
+        # back to Postfix's own defaults (smtp, relay), restored afterwards.
+        self.saved = {k: B.sh("postconf", "-h", k).stdout.strip()
+                      for k in ("relayhost", "default_transport", "relay_transport")}
+        relay = "[127.0.0.1]:%d" % PORT_SINK
+        new = {"relayhost": relay, "default_transport": "smtp", "relay_transport": "relay"}
+        B.sh("postconf", "-e", *["%s=%s" % kv for kv in new.items()])
+        self.settings.update(new)
+
+    def unconfigure(self):
+        B.sh("postconf", "-e", *["%s=%s" % kv for kv in self.saved.items()], check=False)
+
+    def end_pattern(self):
+        return self.LOG, r"status=sent"
+
+    def warnings(self):
+        with open(self.LOG, errors="replace") as f:
+            # cleanup's "file system clock is N seconds ahead of local clock" and "resetting file
+            # time stamps - this hurts performance" (clock skew on a VM) are no delivery problem.
+            return [l for l in f if re.search(r"warning:|fatal:|panic:|error:", l)
+                    and "file system clock is" not in l and "resetting file time stamps" not in l]
+
+
+class OursRemote(B.Ours):
+    ROOT = "/tmp/qmbench-remote"
+
+    def describe(self):
+        return super().describe() + "; `control/smtproutes` `%s:[127.0.0.1]:%d`, other controls at " \
+            "their defaults (concurrencyremote 20)" % (DOMAIN, PORT_SINK)
+
+    def clear(self, case):
+        super().clear("remote")  # no maildir case: just the mail root and user bench
+        path = self.home + "/control/smtproutes"
+        with open(path, "w") as f:
+            f.write("%s:[127.0.0.1]:%d\n" % (DOMAIN, PORT_SINK))
+        os.chmod(path, 0o644)
+
+    def end_pattern(self):
+        return self.log_path, r"delivery \d+: success"
+
+    def warnings(self):
+        with open(self.log_path, errors="replace") as f:
+            return [l for l in f if re.search(r"warning|alert|fatal|error|crash", l)]
+
+
+# ----------------------------------------------------------------------------- one run
+def run_driver(mta, n, workers, rcpts):
+    cmd = [B.DRIVER, "-n", str(n), "-j", str(workers), "-m", B.MESSAGE_FILE, "--"]
+    cmd += mta.inject_command() + rcpts
+    prefix = B.as_user_prefix(pwd.getpwnam(B.BENCH_USER)) if os.getuid() == 0 else []
+    out = open("/tmp/qmbench-remote-driver.out", "w+")
+    proc = subprocess.Popen(prefix + cmd, env=mta.driver_env(), cwd="/tmp", stdout=out, stderr=subprocess.STDOUT)
+    return proc, out
+
+
+def finish_driver(proc, out):
+    _, wstatus, usage = os.wait4(proc.pid, 0)
+    rc = os.waitstatus_to_exitcode(wstatus)
+    out.seek(0)
+    text = out.read().strip()
+    out.close()
+    return rc, usage.ru_utime + usage.ru_stime, (text.splitlines() or [""])[-1]
+
+
+def measure(mta, case, mode, run_no):
+    title, expected = CASE_INFO[case]
+    mta.stop()
+    mta.clear(case)
+    os.sync()
+    time.sleep(2)
+    sink = Sink()
+    inject_cpu = 0.0
+    inject_s = None
+    status = "ok"
+    driver_rc, driver_summary = 0, ""
+    driver = None
+    if mode == "drain":
+        # Everything into the queue first, with the MTA stopped (Postfix: maildrop/, ours: todo/).
+        ti = time.monotonic()
+        proc, out = run_driver(mta, expected, B.WORKERS, recipients(case))
+        driver_rc, inject_cpu, driver_summary = finish_driver(proc, out)
+        inject_s = time.monotonic() - ti
+        if driver_rc != 0:
+            status = "injection failed (%s)" % driver_summary
+        os.sync()
+        time.sleep(2)
+    watch = B.Watch()
+    path, pattern = mta.end_pattern()
+    watch.add_log(path, pattern)
+    load = os.getloadavg()
+    flush0, (cpu_total0, cpu_idle0) = B.disk_flushes(), B.cpu_times()
+    sink_cpu0 = sink.cpu()
+    if mode == "drain":
+        t0 = time.monotonic()
+        mta.start()
+        t_started = time.monotonic() - t0
+        mta_cpu0 = 0.0  # the tree is new: all its CPU belongs to this run
+    else:
+        mta.start()
+        time.sleep(1)
+        t_started = None
+        _, _, mta_cpu0 = B.tree_usage(mta.root_pids)
+        t0 = time.monotonic()
+        proc, out = run_driver(mta, 1 if case == "rcpts" else expected,
+                               1 if case == "rcpts" else B.WORKERS, recipients(case))
+        driver = (proc, out, os.pidfd_open(proc.pid))
+    t_driver = None
+    t_first = None
+    peak_rss = peak_procs = 0
+    next_sample = time.monotonic()
+    last_progress, last_count = t0, -1
+    count = 0
+    while status == "ok":
+        now = time.monotonic()
+        if now >= next_sample:
+            rss, procs, _ = B.tree_usage(mta.root_pids)
+            peak_rss, peak_procs = max(peak_rss, rss), max(peak_procs, procs)
+            next_sample = now + 0.25
+        also = (driver[2],) if driver and t_driver is None else ()
+        watch.pump(max(0.0, min(0.25, next_sample - time.monotonic())), also)
+        count = watch.matches
+        now = time.monotonic()
+        if driver and t_driver is None and select.select([driver[2]], [], [], 0)[0]:
+            t_driver = now
+        if count and t_first is None:
+            t_first = now
+        if count >= expected:
+            break
+        if count != last_count:
+            last_count, last_progress = count, now
+        if now - t0 > B.TIMEOUT:
+            status = "timeout after %.0f s" % B.TIMEOUT
+            break
+        if (driver is None or t_driver is not None) and now - max(last_progress, t_driver or t0) > B.STALL:
+            status = "stalled for %.0f s at %d/%d" % (B.STALL, count, expected)
+            break
+    t_end = time.monotonic()
+    cpu_total1, cpu_idle1 = B.cpu_times()
+    flush1 = B.disk_flushes()
+    _, _, mta_cpu1 = B.tree_usage(mta.root_pids)
+    sink_cpu1 = sink.cpu()
+    if driver:
+        driver_rc, inject_cpu, driver_summary = finish_driver(driver[0], driver[1])
+        os.close(driver[2])
+        inject_s = (t_driver or time.monotonic()) - t0
+        if driver_rc != 0 and status == "ok":
+            status = "injection failed (%s)" % driver_summary
+    watch.close()
+    check = mta.verify("remote", expected)
+    time.sleep(1)  # late duplicates would still reach the sink
+    mta.stop()
+    warnings = mta.warnings()
+    sink.stop()
+    trans, sink_rcpts, distinct = sink.received()
+    expect_distinct = 1 if case == "messages" else N_RCPTS
+    if status == "ok" and (check["log_deferred"] or check["log_failed"] or check["queue_left"]
+                           or check["log_ok"] != expected):
+        status = "check failed (MTA log/queue)"
+    if status == "ok" and (sink_rcpts != expected or distinct != expect_distinct
+                           or (case == "messages" and trans != expected)):
+        status = "check failed (sink got %d transactions, %d recipients, %d distinct)" % (trans, sink_rcpts, distinct)
+    if status == "ok" and warnings:
+        status = "%d warnings in the MTA's log: %s" % (len(warnings), warnings[0].strip()[:200])
+    elapsed = t_end - t0
+    busy = cpu_total1 - cpu_total0
+    row = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "mta": mta.name, "case": case, "run": run_no, "mode": mode, "items": expected, "done": count,
+        "elapsed_s": round(elapsed, 3), "rate": round(count / elapsed, 1) if elapsed > 0 else None,
+        "start_s": round(t_started, 3) if t_started is not None else None,
+        "first_s": round(t_first - t0, 3) if t_first else None,
+        "inject_s": round(inject_s, 3) if inject_s is not None else None,
+        "peak_rss_mib": round(peak_rss / 2**20, 1), "peak_procs": peak_procs,
+        "mta_cpu_ms_per_item": round(1000 * (mta_cpu1 - mta_cpu0) / expected, 3),
+        "inject_cpu_ms_per_item": round(1000 * inject_cpu / expected, 3),
+        "sink_cpu_ms_per_item": round(1000 * (sink_cpu1 - sink_cpu0) / expected, 3)
+        if sink_cpu0 is not None and sink_cpu1 is not None else None,
+        "cpu_busy_pct": round(100.0 * (busy - (cpu_idle1 - cpu_idle0)) / busy, 1) if busy else None,
+        "disk_flushes_per_item": round((flush1 - flush0) / expected, 3) if flush0 is not None and flush1 is not None else None,
+        "load_before": [round(x, 2) for x in load], "status": status,
+        "sink_transactions": trans, "sink_rcpts": sink_rcpts, "sink_distinct": distinct,
+        "log_warnings": len(warnings), "log_warning_lines": [w.strip() for w in warnings[:5]], "driver": driver_summary, **check,
+    }
+    log("%s %s run %d: %s" % (mta.name, case, run_no, json.dumps(row)))
+    return row
+
+
+def plan():
+    """(case, injection mode) pairs in run order; (c) is one injection, always live."""
+    return [(c, m) for c in CASES for m in (INJECT if c == "messages" else ["live"])]
+
+
+# ----------------------------------------------------------------------------- report
+fmt = B.fmt
+
+
+def tables(rows):
+    out = ["| case | Postfix | ours | ours ÷ Postfix (aim ≥ 1.5×) | ours' peak RSS sum (aim ≤ 16 MiB) |",
+           "|---|---|---|---|---|"]
+    for case, mode in plan():
+        title, items = CASE_INFO[case]
+        if case == "messages":
+            title += ", injected " + ("first, MTA stopped; drain timed" if mode == "drain"
+                                      else "by %d parallel sendmail loops, MTA running" % B.WORKERS)
+        med = {}
+        ok = {}
+        for m in ("postfix", "ours"):
+            ok[m] = [r for r in rows if r["mta"] == m and r["case"] == case and r["mode"] == mode
+                     and r["status"] == "ok"]
+            med[m] = statistics.median(r["elapsed_s"] for r in ok[m]) if ok[m] else None
+
+        def cell(m):
+            if med[m] is None:
+                return "not measured"
+            return "%.2f s, **%.0f deliveries/s**; RSS %.1f MiB; CPU %.3f ms/delivery" % (
+                med[m], items / med[m], statistics.median(r["peak_rss_mib"] for r in ok[m]),
+                statistics.median(r["mta_cpu_ms_per_item"] for r in ok[m]))
+        ratio = "—"
+        if med["postfix"] and med["ours"]:
+            x = med["postfix"] / med["ours"]
+            ratio = "%.2f×: **%s**" % (x, "met" if x >= 1.5 else "not met")
+        rss = "—"
+        if ok["ours"]:
+            peak = max(r["peak_rss_mib"] for r in ok["ours"])
+            rss = "%.1f MiB (max of runs): **%s**" % (peak, "met" if peak <= 16 else "not met")
+        out.append("| %s | %s | %s | %s | %s |" % (title, cell("postfix"), cell("ours"), ratio, rss))
+    out += ["", "Medians of the ok runs. Every run:", "",
+            "| MTA | case | injection | result | elapsed | rate | MTA up at | first delivery at | injection done at | peak RSS sum (procs) | CPU ms / delivery: MTA, injection, smtp-sink | CPU busy (all cores) | load before | disk flushes / delivery | check: log ok/deferred/failed, queue, sink transactions/rcpts/distinct |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append("| %s | %s | %s | %s | **%s s** | %s /s | %s | %s s | %s | %s MiB (%d) | %s, %s, %s | %s %% | %s | %s | %d/%d/%d, %s, %d/%d/%d |" % (
+            r["mta"], CASE_INFO[r["case"]][0].split(")")[0] + ")", r["mode"],
+            r["status"] if r["status"] != "ok" else "%d/%d" % (r["done"], r["items"]),
+            fmt(r["elapsed_s"], 2), fmt(r["rate"], 0),
+            (fmt(r["start_s"], 2) + " s") if r["start_s"] is not None else "before t0",
+            fmt(r["first_s"], 2), (fmt(r["inject_s"], 2) + " s") if r["mode"] == "live" else
+            "before t0 (took %s s)" % fmt(r["inject_s"], 1),
+            fmt(r["peak_rss_mib"]), r["peak_procs"], fmt(r["mta_cpu_ms_per_item"], 3),
+            fmt(r["inject_cpu_ms_per_item"], 3), fmt(r["sink_cpu_ms_per_item"], 3),
+            fmt(r["cpu_busy_pct"], 0), " ".join("%.2f" % x for x in r["load_before"]),
+            fmt(r["disk_flushes_per_item"], 2), r["log_ok"], r["log_deferred"], r["log_failed"],
+            r["queue_left"], r["sink_transactions"], r["sink_rcpts"], r["sink_distinct"]))
+    return out + [""]
+
+
+BEGIN, END = "<!-- remote:begin (generated by bench/remote.sh) -->", "<!-- remote:end -->"
+
+
+def write_results(rows, mach, notes, descriptions, settings):
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    gen = [BEGIN, "", "## Remote delivery to smtp-sink: latest run %s" % stamp, "",
+           "**Machine:** %(host)s, %(cpus)d CPUs (%(cpu_model)s), %(ram_gib)s GiB RAM, %(os)s, kernel %(kernel)s; "
+           "/tmp on `%(tmp_fs)s`. Load average (1, 5, 15 min) before each run is in the table." % mach, "",
+           "**Settings:** REMOTE_RUNS=%d, 2 KiB message from `%s`; (b) REMOTE_INJECT=`%s`, WORKERS=%d parallel "
+           "sendmail loops (`bench/inject_driver`, as `%s`): *drain* = all injected with the MTA stopped "
+           "(Postfix: into `maildrop/`, ours: into `todo/`), then the MTA started at t0 and the drain timed; "
+           "*live* = injected with the MTA running, t0 = injection start; (c) one sendmail command line with %d recipients, "
+           "the MTA running, t0 = injection start. Sink: `smtp-sink -u nobody -D %s/dump 127.0.0.1:%d 1000`, "
+           "restarted for every run, not counted in either MTA's RSS or CPU. RSS = sum over the MTA's "
+           "daemon and all its descendants every 0.25 s (injection processes not counted)." % (
+               RUNS, B.SENDER, " ".join(INJECT), B.WORKERS, B.BENCH_USER, N_RCPTS, SINK_DIR, PORT_SINK), ""]
+    gen += ["* " + d for d in descriptions]
+    if settings:
+        gen.append("* Postfix settings changed from the package defaults: " +
+                   ", ".join("`%s = %s`" % kv for kv in settings.items()) +
+                   ", no SMTP listener, `chroot = n` for every service; its remote delivery settings "
+                   "are the defaults (`default_destination_concurrency_limit = 20`, "
+                   "`initial_destination_concurrency = 5`, `default_destination_recipient_limit = 50`, "
+                   "connection cache on demand).")
+    gen.append("")
+    gen += tables(rows)
+    if notes:
+        gen += ["### Not measured / problems", ""] + ["* " + n for n in notes] + [""]
+    gen.append(END)
+    block = "\n".join(gen)
+    with open(B.RESULTS) as f:
+        old = f.read()
+    if BEGIN in old and END in old:
+        new = old[:old.index(BEGIN)] + block + old[old.index(END) + len(END):]
+    else:
+        new = old.rstrip("\n") + "\n\n" + block + "\n"
+    with open(B.RESULTS, "w") as f:
+        f.write(new)
+
+
+def main():
+    if os.getuid() != 0:
+        sys.exit("remote.py must run as root (bench/remote.sh uses sudo): it configures Postfix")
+    if not shutil.which("smtp-sink"):
+        sys.exit("remote.py: smtp-sink (package postfix) is missing")
+    B.make_message()
+    B.ensure_user(B.BENCH_USER, "/var/lib/" + B.BENCH_USER)
+    mach = B.machine()
+    adapters = {"postfix": PostfixRemote, "ours": OursRemote}
+    mtas, notes, descriptions, settings = [], [], [], None
+    for name in B.MTAS:
+        m = adapters[name]()
+        if m.missing:
+            notes.append("%s: not measured, %s" % (name, m.missing))
+            continue
+        m.configure()
+        descriptions.append(m.describe())
+        if name == "postfix":
+            settings = m.settings
+        mtas.append(m)
+    rows = []
+    try:
+        for case, mode in plan():
+            for run_no in range(1, RUNS + 1):
+                for m in mtas:
+                    try:
+                        rows.append(measure(m, case, mode, run_no))
+                    except Exception as e:
+                        m.stop()
+                        notes.append("%s %s (%s) run %d: %s" % (m.name, case, mode, run_no, e))
+                        log(notes[-1])
+    finally:
+        for m in mtas:
+            m.stop()
+            if hasattr(m, "unconfigure"):
+                m.unconfigure()
+    os.makedirs(os.path.dirname(RAW), exist_ok=True)
+    with open(RAW, "a") as f:
+        for r in rows:
+            f.write(json.dumps({**r, "machine": mach}) + "\n")
+    print("\n".join(tables(rows)))
+    for n in notes:
+        print("note:", n)
+    write_results(rows, mach, notes, descriptions, settings)
+    log("results written to %s" % B.RESULTS)
+
+
+if __name__ == "__main__":
+    main()
