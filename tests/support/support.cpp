@@ -290,6 +290,69 @@ int free_port() {
     return ntohs(a.sin_port);
 }
 
+std::vector<QueuedMessage> queued_messages(const std::string& home) {
+    std::vector<QueuedMessage> out;
+    for (const auto& id : list_dir(home + "/queue/todo")) {
+        QueuedMessage q;
+        const std::string split = std::to_string(std::stoul(id) % 23);
+        q.message = slurp(home + "/queue/mess/" + split + "/" + id);
+        std::istringstream fields(slurp(home + "/queue/todo/" + id));
+        std::string field;
+        while (std::getline(fields, field, '\0')) {
+            if (field.starts_with("F"))
+                q.sender = field.substr(1);
+            else if (field.starts_with("T"))
+                q.recipients.push_back(field.substr(1));
+        }
+        out.push_back(std::move(q));
+    }
+    return out;
+}
+
+LoopbackClient::LoopbackClient(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+}
+
+LoopbackClient::~LoopbackClient() {
+    ::close(fd_);
+}
+
+void LoopbackClient::send(const std::string& s) const {
+    size_t done = 0;
+    while (done < s.size()) {
+        ssize_t n = ::send(fd_, s.data() + done, s.size() - done, MSG_NOSIGNAL);
+        if (n <= 0)
+            return;
+        done += static_cast<size_t>(n);
+    }
+}
+
+const std::string& LoopbackClient::read_until(const std::function<bool(const std::string&)>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done(got_) && !eof_ && std::chrono::steady_clock::now() < deadline) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, 100) <= 0)
+            continue;
+        char buf[4096];
+        ssize_t n = ::read(fd_, buf, sizeof buf);
+        if (n <= 0)
+            eof_ = true;
+        else
+            got_.append(buf, static_cast<size_t>(n));
+    }
+    return got_;
+}
+
+bool LoopbackClient::closed_by_server() {
+    read_until([](const std::string&) { return false; });
+    return eof_;
+}
+
 bool wait_for_impl(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {

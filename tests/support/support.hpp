@@ -80,6 +80,36 @@ void skip(const std::string& why);
 // A loopback TCP port that was free a moment ago.
 [[nodiscard]] int free_port();
 
+// A message in a mail root's queue as qmail-queue left it (todo/ not yet preprocessed).
+struct QueuedMessage {
+    std::string message; // mess/S/N
+    std::string sender;
+    std::vector<std::string> recipients;
+};
+[[nodiscard]] std::vector<QueuedMessage> queued_messages(const std::string& home);
+
+// A blocking client on one loopback connection, for the daemons' scenarios.
+class LoopbackClient {
+public:
+    explicit LoopbackClient(int port);
+    ~LoopbackClient();
+    LoopbackClient(const LoopbackClient&) = delete;
+    LoopbackClient& operator=(const LoopbackClient&) = delete;
+    [[nodiscard]] bool connected() const { return connected_; }
+    void send(const std::string& s) const;
+    // Reads until done(bytes so far) holds, the server closes, or 10 s pass.
+    const std::string& read_until(const std::function<bool(const std::string&)>& done);
+    // True when the server closed the connection within 10 s.
+    bool closed_by_server();
+    [[nodiscard]] const std::string& got() const { return got_; }
+
+private:
+    int fd_ = -1;
+    bool connected_ = false;
+    bool eof_ = false;
+    std::string got_;
+};
+
 // Polls pred every 10 ms until it is true or the timeout passes; returns pred().
 template <class Pred>
 bool wait_for(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(20));

@@ -8,7 +8,6 @@
 #include <sys/wait.h>
 
 #include <csignal>
-#include <sstream>
 
 using namespace std::string_literals;
 using qmtptest::netstrings;
@@ -16,29 +15,10 @@ using qmtptest::qmtp_package;
 
 namespace {
 
-struct Queued {
-    std::string message;
-    std::string sender;
-    std::vector<std::string> recipients;
-};
+using Queued = qmtest::QueuedMessage;
 
 std::vector<Queued> queued(const qmtest::MailRoot& root) {
-    std::vector<Queued> out;
-    for (const auto& id : qmtest::list_dir(root / "queue/todo")) {
-        Queued q;
-        const std::string split = std::to_string(std::stoul(id) % 23);
-        q.message = qmtest::slurp(root / ("queue/mess/" + split + "/" + id));
-        std::istringstream fields(qmtest::slurp(root / ("queue/todo/" + id)));
-        std::string field;
-        while (std::getline(fields, field, '\0')) {
-            if (field.starts_with("F"))
-                q.sender = field.substr(1);
-            else if (field.starts_with("T"))
-                q.recipients.push_back(field.substr(1));
-        }
-        out.push_back(std::move(q));
-    }
-    return out;
+    return qmtest::queued_messages(root.home());
 }
 
 const Queued* find_subject(const std::vector<Queued>& q, const std::string& subject) {

@@ -19,73 +19,19 @@
 
 namespace {
 
-// A blocking SMTP client on one connection.
-class Client {
+// A loopback client that reads SMTP reply lines.
+class Client : public qmtest::LoopbackClient {
 public:
-    explicit Client(int port) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(static_cast<uint16_t>(port));
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    }
-    ~Client() { ::close(fd_); }
-    Client(const Client&) = delete;
-    Client& operator=(const Client&) = delete;
-    [[nodiscard]] bool connected() const { return connected_; }
-
-    void send(const std::string& s) const {
-        size_t done = 0;
-        while (done < s.size()) {
-            ssize_t n = ::write(fd_, s.data() + done, s.size() - done);
-            if (n <= 0)
-                return;
-            done += static_cast<size_t>(n);
-        }
-    }
+    using LoopbackClient::LoopbackClient;
     // Reads until `lines` complete reply lines have arrived, EOF, or 10 s.
     std::string read_lines(size_t lines) {
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (count_lines() < lines && std::chrono::steady_clock::now() < deadline) {
-            pollfd p{fd_, POLLIN, 0};
-            if (::poll(&p, 1, 100) <= 0)
-                continue;
-            char buf[4096];
-            ssize_t n = ::read(fd_, buf, sizeof buf);
-            if (n <= 0)
-                break;
-            got_.append(buf, static_cast<size_t>(n));
-        }
-        return got_;
+        return read_until([lines](const std::string& got) {
+            size_t n = 0;
+            for (size_t pos = 0; (pos = got.find("\r\n", pos)) != std::string::npos; pos += 2)
+                ++n;
+            return n >= lines;
+        });
     }
-    // True when the server closed the connection within 10 s.
-    bool closed_by_server() {
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (std::chrono::steady_clock::now() < deadline) {
-            pollfd p{fd_, POLLIN, 0};
-            if (::poll(&p, 1, 100) <= 0)
-                continue;
-            char buf[4096];
-            ssize_t n = ::read(fd_, buf, sizeof buf);
-            if (n <= 0)
-                return true;
-            got_.append(buf, static_cast<size_t>(n));
-        }
-        return false;
-    }
-    [[nodiscard]] const std::string& got() const { return got_; }
-
-private:
-    [[nodiscard]] size_t count_lines() const {
-        size_t n = 0;
-        for (size_t pos = 0; (pos = got_.find("\r\n", pos)) != std::string::npos; pos += 2)
-            ++n;
-        return n;
-    }
-    int fd_ = -1;
-    bool connected_ = false;
-    std::string got_;
 };
 
 struct Listening {
