@@ -1,14 +1,9 @@
 // qmail-qmqpd: receives one message per connection by QMQP (cr.yp.to/proto/qmqp.html)
 // and hands it to qmail-queue, for null clients (qmail-qmqpc) that send all their mail
 // here. It relays anywhere, so only trusted clients may reach it (qmail-qmqpd(8)).
-#include "qm/qmtp/server.hpp"
 #include "qm/qmtp/session.hpp"
+#include "qmtp_server_main.hpp"
 
-#include <boost/program_options.hpp>
-
-#include <signal.h>
-
-#include <cstdio>
 #include <memory>
 
 namespace {
@@ -31,42 +26,11 @@ constexpr const char* usage =
 } // namespace
 
 int main(int argc, char** argv) {
-    namespace po = boost::program_options;
-    qm::qmtp::DaemonOptions daemon;
-    po::options_description opts;
-    auto add = opts.add_options();
-    add("help,h", "");
-    add("listen", po::value(&daemon.listen)->composing(), "");
-    add("max-connections", po::value(&daemon.max_connections), "");
-    add("rules", po::value(&daemon.rules), "");
-    po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::fprintf(stderr, "qmail-qmqpd: usage: %s (see --help)\n", e.what());
-        return 100;
-    }
-    if (vm.count("help") != 0) {
-        std::puts(usage);
-        return 0;
-    }
-    ::signal(SIGPIPE, SIG_IGN);
-    try {
-        if (!daemon.listen.empty()) {
-            auto served = qm::qmtp::run_daemon(daemon, [](const qm::smtp::Connection& conn) {
-                return std::make_unique<qm::qmtp::QmqpSession>(conn);
-            });
-            if (!served) {
-                std::fprintf(stderr, "qmail-qmqpd: fatal: %s\n", served.error().text.c_str());
-                return qm::exit_code(served.error());
-            }
-            return 0;
-        }
-        qm::qmtp::QmqpSession session(qm::smtp::connection_from_environment());
-        return qm::qmtp::serve_stdio(session, daemon.timeout_seconds);
-    } catch (const std::bad_alloc&) {
-        std::fputs("qmail-qmqpd: fatal: out of memory\n", stderr);
-        return 111;
-    }
+    return qm::qmtp::server_main(
+        argc, argv, "qmail-qmqpd", usage, []() -> qm::Result<qm::qmtp::SessionFactory> {
+            return
+                [](const qm::smtp::Connection& conn) -> std::unique_ptr<qm::qmtp::ServerSession> {
+                    return std::make_unique<qm::qmtp::QmqpSession>(conn);
+                };
+        });
 }
