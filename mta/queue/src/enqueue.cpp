@@ -48,7 +48,8 @@ std::expected<MessageWriter, QueueExit> MessageWriter::open(const Layout& layout
     const pid_t pid = ::getpid();
     const std::time_t start = std::time(nullptr);
     MessageWriter w;
-    w.layout_ = &layout;
+    w.layout_ = layout;
+    w.owns_files_ = true;
 
     // 1. A unique pid/ file tells us our inode number, which names the message.
     std::string pidfn;
@@ -104,7 +105,7 @@ QueueExit MessageWriter::finish(const Envelope& env) {
     for (const auto& r : env.recipients)
         if (r.size() > max_envelope_address)
             return QueueExit::address_too_long;
-    const std::string intd = layout_->intd(id_);
+    const std::string intd = layout_.intd(id_);
     UniqueFd intd_fd(::open(intd.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (!intd_fd)
         return QueueExit::intd_file_trouble;
@@ -132,21 +133,22 @@ QueueExit MessageWriter::finish(const Envelope& env) {
 
     // 5. Commit point: once todo/N exists qmail-send owns the message. fsync the todo
     //    directory so the link itself survives a crash before we report success.
-    if (::link(intd.c_str(), layout_->todo(id_).c_str()) != 0)
+    if (::link(intd.c_str(), layout_.todo(id_).c_str()) != 0)
         return QueueExit::todo_file_trouble;
     committed_ = true;
-    if (!fsync_dir(layout_->dir("todo"))) {
+    if (!fsync_dir(layout_.dir("todo"))) {
         // The link exists but may not be durable; qmail-send may still find it, so do not
         // clean up, but report a temporary failure: the sender will retry (a duplicate at
         // worst, never a loss).
         return QueueExit::write_error;
     }
-    pull_trigger(*layout_);
+    pull_trigger(layout_);
     return QueueExit::ok;
 }
 
 MessageWriter::MessageWriter(MessageWriter&& o) noexcept
-    : layout_(std::exchange(o.layout_, nullptr))
+    : layout_(std::move(o.layout_))
+    , owns_files_(std::exchange(o.owns_files_, false))
     , id_(o.id_)
     , fd_(std::move(o.fd_))
     , mess_(std::move(o.mess_))
@@ -155,7 +157,7 @@ MessageWriter::MessageWriter(MessageWriter&& o) noexcept
     , committed_(o.committed_) {}
 
 MessageWriter::~MessageWriter() {
-    if (layout_ != nullptr && !committed_)
+    if (owns_files_ && !committed_)
         remove();
 }
 

@@ -62,12 +62,11 @@ SinkFactory spawned_qmail_queue() {
 
 SinkFactory in_process_queue() {
     // One layout and one "invoked" text for the life of the daemon.
-    auto layout = std::make_shared<const queue::Layout>(queue::Layout::from_home());
-    auto how = std::make_shared<const std::string>(queue::invoked_how());
-    return [layout, how](const Connection& conn) -> Result<std::unique_ptr<MessageSink>> {
+    return [layout = queue::Layout::from_home(), how = queue::invoked_how()](
+               const Connection& conn) -> Result<std::unique_ptr<MessageSink>> {
         if (names_queue_program(conn))
             return spawn(conn);
-        auto w = queue::MessageWriter::open(*layout, *how);
+        auto w = queue::MessageWriter::open(layout, how);
         if (!w)
             return fail(queue_exit_failure(static_cast<int>(w.error())));
         return std::make_unique<InProcessSink>(std::move(*w));

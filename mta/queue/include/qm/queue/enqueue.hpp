@@ -49,7 +49,8 @@ public:
 private:
     MessageWriter() = default;
     void remove();
-    const Layout* layout_ = nullptr;
+    Layout layout_;           // a copy: the writer may outlive whoever opened it
+    bool owns_files_ = false; // false once moved from
     MessageId id_ = 0;
     UniqueFd fd_;
     std::string mess_, intd_;
