@@ -43,6 +43,10 @@ Result<std::optional<std::string>> read_setting(const std::string& dir, const st
     return std::optional<std::string>(std::move(line));
 }
 
+Result<std::optional<std::string>> read_file(const std::string& dir, const std::string& name) {
+    return slurp(dir + "/" + name);
+}
+
 Result<std::string> require_setting(const std::string& dir, const std::string& name) {
     auto v = read_setting(dir, name);
     if (!v)

@@ -154,9 +154,10 @@ Result<PostSettings> read_post_settings(const std::string& dir) {
         return fail(listid.error());
     s.listid = *listid;
     if (has_flag(dir, "addtrailer")) {
-        auto t = read_file(dir + "/text/trailer");
-        if (t)
-            s.trailer = *t;
+        auto t = qm::lists::read_file(dir, "text/trailer");
+        if (!t)
+            return fail(t.error());
+        s.trailer = *t;
     }
     return s;
 }

@@ -18,6 +18,9 @@ namespace qm::lists {
 // Like read_setting, but a missing file is a temporary failure naming it (ezmlm's
 // getconf_line with "required").
 [[nodiscard]] Result<std::string> require_setting(const std::string& dir, const std::string& name);
+// The whole of dir/name (a text, a binary key); nullopt when the file is missing.
+[[nodiscard]] Result<std::optional<std::string>> read_file(const std::string& dir,
+                                                           const std::string& name);
 // Every non-empty line of dir/name; a missing file gives an empty list.
 [[nodiscard]] Result<std::vector<std::string>> read_lines(const std::string& dir,
                                                           const std::string& name);

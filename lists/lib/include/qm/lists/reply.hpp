@@ -1,0 +1,52 @@
+// Messages the list manager writes to one person: confirmation requests, welcomes,
+// bounce warnings and probes, archive retrievals, moderation requests. Each is built
+// from the list's text/ files (ezmlm's names and <#X#> tags) and queued through
+// qmail-queue with the envelope sender outlocal-return-@outhost, the address ezmlm
+// sends its own mail from and where bounces of it are thrown away.
+#pragma once
+
+#include "qm/lists/listdir.hpp"
+#include "qm/queue_client.hpp"
+#include "qm/result.hpp"
+
+#include <ctime>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace qm::lists {
+
+// Tag letter -> replacement, e.g. {'A', "joe@far.example"} for <#A#>. <#l#> and <#h#>
+// (the list's outlocal and outhost) are always filled in.
+using TextTags = std::vector<std::pair<char, std::string>>;
+
+// text/name with its tags replaced. A text missing from the list directory falls back to
+// the built-in English one, so an older list directory keeps working.
+[[nodiscard]] Result<std::string> render_text(const ListInfo& list, std::string_view name,
+                                              const TextTags& tags);
+
+// ezmlm's reply body: text/top, then each named text, then text/bottom (unless the list
+// has omitbottom).
+[[nodiscard]] Result<std::string> compose_body(const ListInfo& list,
+                                               std::initializer_list<std::string_view> names,
+                                               const TextTags& tags);
+
+struct Reply {
+    std::string to;                    // envelope recipient and To:
+    std::string subject;               // one line
+    std::string body;                  // text, lines ending in \n
+    std::vector<std::string> headers;  // extra "Field: value" lines (Reply-To, ...)
+    std::string from_command = "help"; // From: outlocal-<from_command>@outhost
+    // Recipients beyond `to` that get the same message (moderators), envelope only.
+    std::vector<std::string> also_to;
+};
+
+// The full message text as it is queued (header, blank line, body).
+[[nodiscard]] std::string format_reply(const ListInfo& list, const Reply& reply, std::time_t now);
+
+// Queues the reply; returns qmail-queue's verdict (temporary failures stay temporary).
+[[nodiscard]] Result<Queued> send_reply(const ListInfo& list, const Reply& reply, std::time_t now);
+
+} // namespace qm::lists

@@ -1,0 +1,137 @@
+#include "qm/lists/reply.hpp"
+
+#include "qm/date.hpp"
+#include "qm/envelope.hpp"
+#include "qm/lists/texts.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+
+namespace qm::lists {
+
+namespace {
+
+void replace_tags(std::string& text, const ListInfo& list, const TextTags& tags) {
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size();) {
+        if (text.compare(i, 2, "<#") == 0 && i + 5 <= text.size() &&
+            text.compare(i + 3, 2, "#>") == 0) {
+            const char letter = text[i + 2];
+            const std::string* value = nullptr;
+            if (letter == 'l')
+                value = &list.outlocal;
+            else if (letter == 'h')
+                value = &list.outhost;
+            for (const auto& [tag, v] : tags)
+                if (tag == letter)
+                    value = &v;
+            if (value != nullptr) {
+                out += *value;
+                i += 5;
+                continue;
+            }
+        }
+        out += text[i++];
+    }
+    text = std::move(out);
+}
+
+bool has_eight_bit(std::string_view s) {
+    return std::any_of(s.begin(), s.end(),
+                       [](char c) { return (static_cast<unsigned char>(c) & 0x80) != 0; });
+}
+
+// One line: a header value must not let a caller's text start a new field.
+std::string one_line(std::string_view s) {
+    std::string out(s);
+    std::replace(out.begin(), out.end(), '\n', ' ');
+    std::replace(out.begin(), out.end(), '\r', ' ');
+    return out;
+}
+
+} // namespace
+
+Result<std::string> render_text(const ListInfo& list, std::string_view name, const TextTags& tags) {
+    const std::string file = "text/" + std::string(name);
+    std::string text;
+    auto lines = read_file(list.dir, file);
+    if (!lines)
+        return fail(lines.error());
+    if (*lines) {
+        text = std::move(**lines);
+    } else {
+        const auto& defaults = default_texts();
+        auto it = std::find_if(defaults.begin(), defaults.end(),
+                               [&](const auto& t) { return t.first == name; });
+        if (it == defaults.end())
+            return fail(temp("4.3.0", "unable to read " + list.dir + "/" + file));
+        text = std::string(it->second);
+    }
+    replace_tags(text, list, tags);
+    return text;
+}
+
+Result<std::string> compose_body(const ListInfo& list,
+                                 std::initializer_list<std::string_view> names,
+                                 const TextTags& tags) {
+    std::string body;
+    auto top = render_text(list, "top", tags);
+    if (!top)
+        return fail(top.error());
+    body += *top;
+    for (auto name : names) {
+        auto t = render_text(list, name, tags);
+        if (!t)
+            return fail(t.error());
+        body += *t;
+    }
+    if (!has_flag(list.dir, "omitbottom")) {
+        auto bottom = render_text(list, "bottom", tags);
+        if (!bottom)
+            return fail(bottom.error());
+        body += *bottom;
+    }
+    return body;
+}
+
+std::string format_reply(const ListInfo& list, const Reply& reply, std::time_t now) {
+    static std::atomic<unsigned> sequence{0};
+    std::string m;
+    auto ml = read_setting(list.dir, "mailinglist");
+    m += "Mailing-List: " +
+         (ml && *ml ? **ml : "contact " + list.command("help") + "; run by ezmlm") + "\n";
+    m += "Date: " + date822(now) + "\n";
+    m += "Message-ID: <" + compact_timestamp(now) + "." + std::to_string(::getpid()) + "." +
+         std::to_string(sequence++) + ".ezmlm@" + list.outhost + ">\n";
+    m += "From: " + list.command(reply.from_command) + "\n";
+    m += "To: " + one_line(reply.to) + "\n";
+    m += "Subject: " + one_line(reply.subject) + "\n";
+    for (const auto& h : reply.headers)
+        m += one_line(h) + "\n";
+    // RFC 3834: automatic replies must not trigger further automatic replies.
+    m += "Auto-Submitted: auto-replied\n";
+    m += "MIME-Version: 1.0\n";
+    if (has_eight_bit(reply.body))
+        m += "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n";
+    else
+        m += "Content-Type: text/plain; charset=us-ascii\n";
+    m += "\n";
+    m += reply.body;
+    if (!reply.body.empty() && reply.body.back() != '\n')
+        m += "\n";
+    return m;
+}
+
+Result<Queued> send_reply(const ListInfo& list, const Reply& reply, std::time_t now) {
+    Envelope env;
+    env.sender = list.command("return-");
+    env.recipients.push_back(reply.to);
+    for (const auto& r : reply.also_to)
+        env.recipients.push_back(r);
+    return queue_message(format_reply(list, reply, now), env);
+}
+
+} // namespace qm::lists
