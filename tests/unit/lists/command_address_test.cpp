@@ -45,3 +45,16 @@ TEST_CASE("confirmation addresses have ezmlm's shape", "[lists][command]") {
     CHECK(qm::lists::confirmation_address(list, "return-warn-", c, "joe@far.example") ==
           "team-return-warn-1700000000.kpjgaoohbkefgcnmdjlb-joe=far.example@lists.example");
 }
+
+#include "qm/lists/clock.hpp"
+
+#include <cstdlib>
+
+TEST_CASE("QM_LISTS_NOW fixes the list programs' clock", "[lists][clock]") {
+    ::setenv("QM_LISTS_NOW", "1700000000", 1);
+    CHECK(qm::lists::now() == 1'700'000'000);
+    ::setenv("QM_LISTS_NOW", "17x", 1);
+    CHECK(qm::lists::now() > 1'700'000'000);
+    ::unsetenv("QM_LISTS_NOW");
+    CHECK(qm::lists::now() > 1'700'000'000);
+}
