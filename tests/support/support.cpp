@@ -277,6 +277,16 @@ void skip(const std::string& why) {
     WARN(why << ": test skipped");
 }
 
+void self_signed_pem(const std::string& path, const std::string& common_name) {
+    TempDir scratch;
+    auto r = run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
+                  "/CN=" + common_name, "-days", "2", "-keyout", scratch / "key.pem", "-out",
+                  scratch / "cert.pem"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    spit(path, slurp(scratch / "cert.pem") + slurp(scratch / "key.pem"), 0600);
+}
+
 int free_port() {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     REQUIRE(fd >= 0);
@@ -381,6 +391,12 @@ void MailRoot::give_to_user(const std::string& path) const {
     if (fs::is_directory(path, ec))
         for (auto& e : fs::recursive_directory_iterator(path, ec))
             ::lchown(e.path().c_str(), user_->uid, user_->gid);
+}
+
+void MailRoot::server_certificate(const std::string& common_name) const {
+    const std::string pem = dir_ / "control/servercert.pem";
+    self_signed_pem(pem, common_name);
+    give_to_user(pem);
 }
 
 void MailRoot::control(const std::string& name, const std::string& content) {
