@@ -23,7 +23,11 @@ constexpr std::string_view help =
     "for every subscriber with the VERP sender list-return-N-@host-@[].\n"
     "Refuses bounces (empty SENDER or #@[]) and posts that already carry Mailing-List or\n"
     "this list's Delivered-To line (loops).\n"
-    "Environment: SENDER; QMAILHOME, QMAILQUEUE.\n"
+    "DMARC: with dir/dmarc auto (default), From becomes \"Poster via list\" <list@host>\n"
+    "and the poster goes to Reply-To (or Cc) when the From domain's _dmarc policy is\n"
+    "reject or quarantine (cached in dir/dmarccache for an hour; a failed lookup counts\n"
+    "as reject); always (or dir/rewritefrom) rewrites every post, never none.\n"
+    "Environment: SENDER; QMAILHOME, QMAILQUEUE, QMAIL_DNS_SERVER.\n"
     "Exit: 0 queued, 100 refused (the sender gets the reason), 111 temporary trouble\n"
     "(nothing sent; num unchanged).\n";
 

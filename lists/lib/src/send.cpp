@@ -2,6 +2,7 @@
 
 #include "qm/envelope.hpp"
 #include "qm/fd.hpp"
+#include "qm/lists/dmarc.hpp"
 #include "qm/lists/subscribers.hpp"
 #include "qm/queue_client.hpp"
 
@@ -251,7 +252,11 @@ Result<Sent> send_post(const std::string& dir, const std::optional<std::string>&
         return fail(num.error());
     Sent sent;
     sent.number = num->last + 1;
-    auto post = build_post(*settings, sent.number, message);
+    // DMARC mitigation: the From rewrite, when the poster's domain asks for it (dmarc.hpp).
+    auto distributed = apply_dmarc(dir, settings->list, message, dns_txt_lookup());
+    if (!distributed)
+        return fail(distributed.error());
+    auto post = build_post(*settings, sent.number, *distributed);
     if (!post)
         return fail(post.error());
 

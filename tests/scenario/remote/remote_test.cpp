@@ -2,6 +2,7 @@
 // daemon (a second mail root acting as the remote host) or to a scripted server in this
 // process, routed by control/smtproutes or through a real DNS server (dnsmasq) on a
 // loopback port.
+#include "dns_server.hpp"
 #include "sender.hpp"
 #include "support.hpp"
 
@@ -327,41 +328,7 @@ TEST_CASE("remote: a refused connection is a deferral and the message stays queu
     CHECK_FALSE(s.queue_empty());
 }
 
-namespace {
-
-// dnsmasq (Debian's dnsmasq-base) on a loopback port, authoritative for *.example: names
-// it has no records for are NXDOMAIN.
-struct DnsServer {
-    qmtest::TempDir dir;
-    int port = free_port();
-    std::unique_ptr<qmtest::Daemon> daemon;
-
-    explicit DnsServer(const std::vector<std::string>& records) {
-        if (!fs::exists("/usr/sbin/dnsmasq")) {
-            qmtest::skip("dnsmasq is not installed (script/bootstrap installs dnsmasq-base)");
-            return;
-        }
-        std::vector<std::string> argv{"/usr/sbin/dnsmasq",
-                                      "--keep-in-foreground",
-                                      "--conf-file=/dev/null",
-                                      "--port=" + std::to_string(port),
-                                      "--listen-address=127.0.0.1",
-                                      "--bind-interfaces",
-                                      "--no-resolv",
-                                      "--no-hosts",
-                                      "--local=/example/",
-                                      "--pid-file=" + (dir / "dnsmasq.pid"),
-                                      "--log-facility=-",
-                                      "--log-queries"};
-        argv.insert(argv.end(), records.begin(), records.end());
-        daemon = std::make_unique<qmtest::Daemon>(argv, qmtest::RunOptions{}, dir / "dnsmasq.log");
-        REQUIRE(qmtest::wait_for(
-            [&] { return daemon->log().find("cleared cache") != std::string::npos; }));
-    }
-    [[nodiscard]] std::string address() const { return "127.0.0.1:" + std::to_string(port); }
-};
-
-} // namespace
+using qmtest::DnsServer;
 
 TEST_CASE("remote: MX and A records from a real DNS server - best MX first - the next one when it "
           "is down",
