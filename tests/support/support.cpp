@@ -300,17 +300,28 @@ void self_signed_pem(const std::string& path, const std::string& common_name) {
     spit(path, slurp(scratch / "cert.pem") + slurp(scratch / "key.pem"), 0600);
 }
 
-int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+int free_port(const std::string& ip) {
+    const bool v6 = ip.find(':') != std::string::npos;
+    int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     REQUIRE(fd >= 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    socklen_t len = sizeof a;
-    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    sockaddr_storage s{};
+    socklen_t len = 0;
+    if (v6) {
+        auto* a = reinterpret_cast<sockaddr_in6*>(&s);
+        a->sin6_family = AF_INET6;
+        REQUIRE(::inet_pton(AF_INET6, ip.c_str(), &a->sin6_addr) == 1);
+        len = sizeof *a;
+    } else {
+        auto* a = reinterpret_cast<sockaddr_in*>(&s);
+        a->sin_family = AF_INET;
+        REQUIRE(::inet_pton(AF_INET, ip.c_str(), &a->sin_addr) == 1);
+        len = sizeof *a;
+    }
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&s), len) == 0);
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&s), &len) == 0);
     ::close(fd);
-    return ntohs(a.sin_port);
+    return v6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&s)->sin6_port)
+              : ntohs(reinterpret_cast<sockaddr_in*>(&s)->sin_port);
 }
 
 std::vector<QueuedMessage> queued_messages(const std::string& home) {

@@ -83,7 +83,8 @@ void skip(const std::string& why);
 void self_signed_pem(const std::string& path, const std::string& common_name);
 
 // A loopback TCP port that was free a moment ago.
-[[nodiscard]] int free_port();
+// A TCP port free on ip (IPv4 or IPv6 loopback) a moment ago.
+[[nodiscard]] int free_port(const std::string& ip = "127.0.0.1");
 
 // A message in a mail root's queue as qmail-queue left it (todo/ not yet preprocessed).
 struct QueuedMessage {
