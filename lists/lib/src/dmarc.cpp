@@ -399,7 +399,8 @@ Result<std::string> apply_dmarc(const std::string& dir, const ListInfo& list,
     auto mode = read_dmarc_mode(dir);
     if (!mode)
         return fail(mode.error());
-    if (*mode == DmarcMode::never)
+    // A sublist's posts come from its parent, which has made the decision already.
+    if (*mode == DmarcMode::never || has_flag(dir, "sublist"))
         return std::string(message);
     bool rewrite = *mode == DmarcMode::always;
     if (!rewrite) {
