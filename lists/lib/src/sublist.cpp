@@ -1,5 +1,6 @@
 #include "qm/lists/sublist.hpp"
 
+#include "qm/address.hpp"
 #include "qm/lists/command_address.hpp"
 #include "qm/lists/listdir.hpp"
 #include "qm/lists/subscribers.hpp"
@@ -9,14 +10,9 @@
 
 namespace qm::lists {
 
-namespace {
+using address::lowercase;
 
-std::string lowercase(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
+namespace {
 
 std::optional<unsigned> hash_bound(std::string_view text) {
     unsigned v = 0;
