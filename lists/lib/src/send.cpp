@@ -212,7 +212,8 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, std::string_view
             out += std::string(name) + ": " + value + "\n";
     };
     generated("List-Id", s.listid ? *s.listid : "<" + s.list.outlocal + "." + s.list.outhost + ">");
-    generated("List-Post", "<mailto:" + s.list.address() + ">");
+    // A sublist takes posts only from its parent: replies go to the parent.
+    generated("List-Post", "<mailto:" + (s.parent ? *s.parent : s.list.address()) + ">");
     generated("List-Help", "<mailto:" + s.list.command("help") + ">");
     generated("List-Unsubscribe", "<mailto:" + s.list.command("unsubscribe") + ">");
     generated("List-Subscribe", "<mailto:" + s.list.command("subscribe") + ">");

@@ -66,6 +66,7 @@ TEST_CASE("a main list sends its sublist one copy instead of the sublist's domai
         CHECK(has_line(msg, "Mailing-List: contact joe-team-help@test.example; run by ezmlm"));
         CHECK(msg.find("Mailing-List: contact joe-sub-help") == std::string::npos);
         CHECK(has_line(msg, "Delivered-To: mailing list joe-sub@test.example"));
+        CHECK(has_line(msg, "List-Post: <mailto:joe-team@test.example>"));
         CHECK(msg.ends_with("\n\nall\n"));
     }
 
