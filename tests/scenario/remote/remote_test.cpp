@@ -3,6 +3,7 @@
 // process, routed by control/smtproutes or through a real DNS server (dnsmasq) on a
 // loopback port.
 #include "dns_server.hpp"
+#include "sender.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -26,13 +27,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-size_t count_of(const std::string& haystack, const std::string& needle) {
-    size_t n = 0;
-    for (size_t pos = haystack.find(needle); pos != std::string::npos;
-         pos = haystack.find(needle, pos + 1))
-        ++n;
-    return n;
-}
+using remotetest::count_of;
+using remotetest::Sender;
 
 int free_port(const char* ip = "127.0.0.1") {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -45,54 +41,6 @@ int free_port(const char* ip = "127.0.0.1") {
     ::close(fd);
     return ntohs(a.sin_port);
 }
-
-// The sending host: a mail root with qmail-send, alice as a local user (bounces land in
-// her maildir).
-struct Sender {
-    qmtest::MailRoot root;
-    std::unique_ptr<qmtest::Daemon> send;
-    std::string log_name;
-    int starts = 0;
-
-    Sender() { root.add_user("alice"); }
-    void start() {
-        log_name = "send" + std::to_string(++starts) + ".log";
-        send = root.start({qmtest::bin("qmail-send"), "./Maildir/"}, log_name);
-        REQUIRE(qmtest::wait_for([&] { return log().find("status: local") != std::string::npos; }));
-    }
-    [[nodiscard]] std::string log() const {
-        return send ? send->log() : qmtest::slurp(root / log_name);
-    }
-    bool wait_log(const std::string& text, size_t times = 1) const {
-        const bool ok = qmtest::wait_for([&] { return count_of(log(), text) >= times; },
-                                         std::chrono::seconds(30));
-        if (!ok)
-            UNSCOPED_INFO("qmail-send's log:\n" << log());
-        return ok;
-    }
-    void inject(const std::string& from, const std::vector<std::string>& rcpts,
-                const std::string& body) {
-        std::string env = "F" + from + '\0';
-        for (const auto& r : rcpts)
-            env += "T" + r + '\0';
-        env += '\0';
-        auto r = root.run({qmtest::bin("qmail-queue")}, {.stdin_data = body, .fd1_input = env});
-        REQUIRE(r.exit_code == 0);
-    }
-    [[nodiscard]] std::vector<std::string> bounces() const {
-        std::vector<std::string> out;
-        for (const auto& f : qmtest::list_dir(root / "users/alice/Maildir/new"))
-            out.push_back(qmtest::slurp(root / ("users/alice/Maildir/new/" + f)));
-        return out;
-    }
-    [[nodiscard]] bool queue_empty() const {
-        for (const char* d : {"mess", "info", "local", "remote", "todo", "intd", "bounce"})
-            for (auto& e : fs::recursive_directory_iterator(root / ("queue/"s + d)))
-                if (e.is_regular_file())
-                    return false;
-        return true;
-    }
-};
 
 // The remote host: our qmail-smtpd daemon on its own mail root; what it accepts stays in
 // its queue (no qmail-send there).
@@ -107,21 +55,11 @@ struct Peer {
         , port(free_port(ip.c_str())) {
         root.control("rcpthosts", "remote.example\nplain.example\n");
         if (tls)
-            make_certificate();
+            root.server_certificate("mx.remote.example");
         smtpd = root.start(
             {qmtest::bin("qmail-smtpd"), "--listen", ip + ":" + std::to_string(port)}, "smtpd.log");
         REQUIRE(qmtest::wait_for(
             [&] { return smtpd->log().find("status: listening") != std::string::npos; }));
-    }
-    void make_certificate() {
-        const std::string dir = root / "control";
-        auto r = qmtest::run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                              "-subj", "/CN=mx.remote.example", "-days", "2", "-keyout",
-                              dir + "/key.pem", "-out", dir + "/cert.pem"});
-        REQUIRE(r.exit_code == 0);
-        qmtest::spit(dir + "/servercert.pem",
-                     qmtest::slurp(dir + "/cert.pem") + qmtest::slurp(dir + "/key.pem"), 0600);
-        root.give_to_user(dir + "/servercert.pem");
     }
     [[nodiscard]] std::vector<std::string> queued() const {
         return qmtest::list_dir(root / "queue/todo");
