@@ -27,6 +27,9 @@ constexpr std::string_view help =
     "and the poster goes to Reply-To (or Cc) when the From domain's _dmarc policy is\n"
     "reject or quarantine (cached in dir/dmarccache for an hour; a failed lookup counts\n"
     "as reject); always (or dir/rewritefrom) rewrites every post, never none.\n"
+    "Sublists: each sublist in dir/split gets one copy instead of the subscribers its\n"
+    "rule matches; with dir/sublist (the parent's address) only posts from the parent's\n"
+    "return path are taken, and they keep the parent's Mailing-List.\n"
     "Environment: SENDER; QMAILHOME, QMAILQUEUE, QMAIL_DNS_SERVER.\n"
     "Exit: 0 queued, 100 refused (the sender gets the reason), 111 temporary trouble\n"
     "(nothing sent; num unchanged).\n";

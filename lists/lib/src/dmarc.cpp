@@ -1,5 +1,6 @@
 #include "qm/lists/dmarc.hpp"
 
+#include "qm/address.hpp"
 #include "qm/fd.hpp"
 #include "qm/inject/address_list.hpp"
 #include "qm/inject/header.hpp"
@@ -15,14 +16,9 @@
 
 namespace qm::lists {
 
-namespace {
+using address::lowercase;
 
-std::string lowercase(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
+namespace {
 
 std::string_view trim(std::string_view s) {
     const auto first = s.find_first_not_of(" \t\r\n");
@@ -399,7 +395,8 @@ Result<std::string> apply_dmarc(const std::string& dir, const ListInfo& list,
     auto mode = read_dmarc_mode(dir);
     if (!mode)
         return fail(mode.error());
-    if (*mode == DmarcMode::never)
+    // A sublist's posts come from its parent, which has made the decision already.
+    if (*mode == DmarcMode::never || has_flag(dir, "sublist"))
         return std::string(message);
     bool rewrite = *mode == DmarcMode::always;
     if (!rewrite) {

@@ -3,7 +3,7 @@
 #include "qm/envelope.hpp"
 #include "qm/fd.hpp"
 #include "qm/lists/dmarc.hpp"
-#include "qm/lists/subscribers.hpp"
+#include "qm/lists/sublist.hpp"
 #include "qm/queue_client.hpp"
 
 #include <fcntl.h>
@@ -154,6 +154,10 @@ Result<PostSettings> read_post_settings(const std::string& dir) {
     if (!listid)
         return fail(listid.error());
     s.listid = *listid;
+    auto parent = read_parent(dir);
+    if (!parent)
+        return fail(parent.error());
+    s.parent = *parent;
     if (has_flag(dir, "addtrailer")) {
         auto t = qm::lists::read_file(dir, "text/trailer");
         if (!t)
@@ -179,7 +183,7 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, std::string_view
         if (line == dtline)
             return fail(
                 perm("5.4.6", "this message is looping: it already has my Delivered-To line"));
-        if (f.name() == "mailing-list")
+        if (f.name() == "mailing-list" && !s.parent) // a sublist keeps its parent's
             return fail(perm("5.7.2", "message already has Mailing-List: it came from a "
                                       "mailing list, so it is not distributed again"));
     }
@@ -187,7 +191,8 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, std::string_view
     const std::string added = expand(s.headeradd, s.list, n);
     Post post;
     std::string& out = post.text;
-    out += "Mailing-List: " + s.mailinglist + "\n";
+    if (!s.parent)
+        out += "Mailing-List: " + s.mailinglist + "\n";
     auto has_added = [&](std::string_view name) {
         std::string want = lowercase(name) + ":";
         size_t pos = 0;
@@ -207,7 +212,8 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, std::string_view
             out += std::string(name) + ": " + value + "\n";
     };
     generated("List-Id", s.listid ? *s.listid : "<" + s.list.outlocal + "." + s.list.outhost + ">");
-    generated("List-Post", "<mailto:" + s.list.address() + ">");
+    // A sublist takes posts only from its parent: replies go to the parent.
+    generated("List-Post", "<mailto:" + (s.parent ? *s.parent : s.list.address()) + ">");
     generated("List-Help", "<mailto:" + s.list.command("help") + ">");
     generated("List-Unsubscribe", "<mailto:" + s.list.command("unsubscribe") + ">");
     generated("List-Subscribe", "<mailto:" + s.list.command("subscribe") + ">");
@@ -250,6 +256,9 @@ Result<Sent> send_post(const std::string& dir, const std::optional<std::string>&
     auto num = read_num(dir);
     if (!num)
         return fail(num.error());
+    if (settings->parent && !(sender && from_parent(*settings->parent, *sender)))
+        return fail(perm("5.7.2", "this list is a sublist of " + *settings->parent +
+                                      " and takes posts only from it"));
     Sent sent;
     sent.number = num->last + 1;
     // DMARC mitigation: the From rewrite, when the poster's domain asks for it (dmarc.hpp).
@@ -262,10 +271,10 @@ Result<Sent> send_post(const std::string& dir, const std::optional<std::string>&
 
     Envelope env;
     env.sender = verp_sender(settings->list, sent.number);
-    if (auto s =
-            for_each_subscriber(dir, [&](std::string_view a) { env.recipients.emplace_back(a); });
-        !s)
-        return fail(s.error());
+    auto recipients = post_recipients(dir); // subscribers, or their sublists (dir/split)
+    if (!recipients)
+        return fail(recipients.error());
+    env.recipients = std::move(*recipients);
     sent.recipients = env.recipients.size();
 
     const bool archived = has_flag(dir, "archived");

@@ -174,7 +174,7 @@ TEST_CASE("From rewriting: groups, an existing Reply-To, no From", "[lists][dmar
     CHECK(qm::lists::from_domains("Subject: no from\n\nx\n").empty());
 }
 
-TEST_CASE("dir/dmarc: auto, always, never; rewritefrom forces it; anything else waits",
+TEST_CASE("dir/dmarc: auto, always, never - rewritefrom forces it - anything else waits",
           "[lists][dmarc]") {
     qmtest::TempDir dir;
     CHECK(qm::lists::read_dmarc_mode(dir.path()) == DmarcMode::automatic);

@@ -26,6 +26,7 @@ struct PostSettings {
     std::optional<std::string> prefix;     // subject prefix; '#' becomes the number
     std::optional<std::string> listid;     // List-Id: contents (default <local.host>)
     std::optional<std::string> trailer;    // text/trailer when addtrailer is set
+    std::optional<std::string> parent;     // dir/sublist: keep the parent's Mailing-List
 };
 [[nodiscard]] Result<PostSettings> read_post_settings(const std::string& dir);
 
