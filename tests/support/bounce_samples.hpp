@@ -2,10 +2,12 @@
 // Postfix, Exim and Gmail-by-way-of-Postfix delivery status notifications (RFC 3464)
 // and qmail's QSBMF. Each takes the failed recipient and the address the bounce goes
 // to (the list's VERP return address), so the same sample serves unit tests and
-// messages injected into a real queue.
+// messages injected into a real queue. Also: finding the bounces a list kept.
 #pragma once
 
+#include <filesystem>
 #include <string>
+#include <vector>
 
 namespace qmtest::bounces {
 
@@ -217,6 +219,17 @@ inline std::string qsbmf(const std::string& recipient, const std::string& to,
            "--- Below this line is a copy of the message.\n"
            "\n" +
            quoted_post(to) + "\nthe post\n";
+}
+
+// Every file under <list>/bounce/d whose name starts with kind: 'd' (a kept bounce) or
+// 'w' (a bounced warning).
+inline std::vector<std::string> kept_bounces(const std::string& list, char kind) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(list + "/bounce/d", ec))
+        if (e.is_regular_file() && e.path().filename().string()[0] == kind)
+            out.push_back(e.path().string());
+    return out;
 }
 
 } // namespace qmtest::bounces

@@ -1,21 +1,17 @@
 #include "qm/lists/bounce_report.hpp"
 
+#include "qm/address.hpp"
+
 #include <mimetic/mimetic.h>
 
 #include <algorithm>
-#include <cctype>
 #include <functional>
 
 namespace qm::lists {
 
 namespace {
 
-std::string lowercase(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
+using qm::address::lowercase;
 
 std::string trim(std::string_view s) {
     size_t b = s.find_first_not_of(" \t\r\n");

@@ -35,6 +35,21 @@ Result<bool> subscribed(const Context& c, const std::string& address) {
     return is_subscriber(c.work, address);
 }
 
+// The bounce store's lock, and whether the address is (still) subscribed under it.
+struct Locked {
+    Lock lock;
+    bool subscribed;
+};
+Result<Locked> lock_bounces(const Context& c, const std::string& address) {
+    auto lock = Lock::acquire(c.work + "/lockbounce");
+    if (!lock)
+        return fail(lock.error());
+    auto sub = subscribed(c, address);
+    if (!sub)
+        return fail(sub.error());
+    return Locked{std::move(*lock), *sub};
+}
+
 // A failure that does not count: logged in bounce/uncounted, never warned about.
 Status note_uncounted(Context& c, std::string_view what, const std::string& address,
                       const RecipientFailure& f) {
@@ -75,15 +90,11 @@ Status bounced_probe(Context& c, std::string_view rest) {
         return {};
     }
     const auto f = failure_for(parse_bounce(c.request.message), *target, c.request.message);
-    if (!counts_toward_removal(f.verdict)) {
-        auto lock = Lock::acquire(c.work + "/lockbounce");
-        if (!lock)
-            return fail(lock.error());
-        auto sub = subscribed(c, *target);
-        if (!sub)
-            return fail(sub.error());
-        return *sub ? note_uncounted(c, "probe", *target, f) : Status{};
-    }
+    auto locked = lock_bounces(c, *target);
+    if (!locked)
+        return fail(locked.error());
+    if (!counts_toward_removal(f.verdict))
+        return locked->subscribed ? note_uncounted(c, "probe", *target, f) : Status{};
     auto removed = unsubscribe(c.work, *target);
     if (!removed)
         return fail(removed.error());
@@ -102,13 +113,10 @@ Status bounced_warning(Context& c, std::string_view rest) {
         return {};
     }
     const auto f = failure_for(parse_bounce(c.request.message), *target, c.request.message);
-    auto lock = Lock::acquire(c.work + "/lockbounce");
-    if (!lock)
-        return fail(lock.error());
-    auto sub = subscribed(c, *target);
-    if (!sub)
-        return fail(sub.error());
-    if (!*sub) {
+    auto locked = lock_bounces(c, *target);
+    if (!locked)
+        return fail(locked.error());
+    if (!locked->subscribed) {
         c.event("warning to " + *target + " bounced; it is not subscribed");
         return {};
     }

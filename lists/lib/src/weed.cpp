@@ -1,21 +1,16 @@
 #include "qm/lists/weed.hpp"
 
+#include "qm/address.hpp"
 #include "qm/lists/bounce_report.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <vector>
 
 namespace qm::lists {
 
 namespace {
 
-std::string lowercase(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
+using qm::address::lowercase;
 
 struct HeaderLine {
     std::string name;  // lower case

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -48,10 +49,12 @@ struct ListMta {
         REQUIRE(r.exit_code == 0);
     }
     // Starts qmail-send; with clock, the list programs it runs see that time
-    // (QM_LISTS_NOW). Called again, it restarts qmail-send, for a clock moved on.
+    // (QM_LISTS_NOW). Called again, it restarts qmail-send, for a clock moved on, once
+    // the queue is empty (a delivery cut short would be retried only minutes later).
     void start(std::optional<std::time_t> clock = std::nullopt) {
         size_t seen = 0;
         if (send) {
+            REQUIRE(wait_idle());
             send->stop();
             seen = send->log().size();
         }
@@ -98,6 +101,17 @@ struct ListMta {
         for (const auto& f : qmtest::list_dir(d))
             out.push_back(qmtest::slurp(d + "/" + f));
         return out;
+    }
+    // Waits until qmail-send has delivered everything queued so far.
+    bool wait_idle() const {
+        return qmtest::wait_for([&] {
+            std::error_code ec;
+            for (const auto& e :
+                 std::filesystem::recursive_directory_iterator(root / "queue/mess", ec))
+                if (e.is_regular_file())
+                    return false;
+            return true;
+        });
     }
     bool wait_messages(const std::string& user, size_t n) const {
         return qmtest::wait_for([&] { return messages(user).size() >= n; });

@@ -38,12 +38,7 @@ struct List {
         return qm::lists::handle_return({dir, false, action, "", message, now});
     }
     [[nodiscard]] std::vector<std::string> kept(char kind) const {
-        std::vector<std::string> out;
-        std::error_code ec;
-        for (const auto& e : fs::recursive_directory_iterator(dir + "/bounce/d", ec))
-            if (e.is_regular_file() && e.path().filename().string()[0] == kind)
-                out.push_back(e.path().string());
-        return out;
+        return qmtest::bounces::kept_bounces(dir, kind);
     }
     [[nodiscard]] std::string history() const {
         auto h = qm::lists::bounce_history_path(dir, "reader@far.example");
