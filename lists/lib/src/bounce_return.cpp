@@ -61,8 +61,10 @@ Status note_uncounted(Context& c, std::string_view what, const std::string& addr
     return record_uncounted(c.work, c.request.now, what, address, f);
 }
 
-// warn-T.COOKIE-box=domain or probe-...: the address, if the cookie is ours and fresh.
-std::optional<std::string> cookie_target(Context& c, std::string_view rest, CookieAction action) {
+// warn-T.COOKIE-box=domain or probe-...: the address, if the cookie is ours and fresh
+// (nullopt otherwise). An unreadable list key is a temporary failure: the bounce waits.
+Result<std::optional<std::string>> cookie_target(const Context& c, std::string_view rest,
+                                                 CookieAction action) {
     const auto dash = rest.find('-');
     if (dash == std::string_view::npos)
         return std::nullopt;
@@ -71,10 +73,8 @@ std::optional<std::string> cookie_target(Context& c, std::string_view rest, Cook
     if (!conf || !target)
         return std::nullopt;
     auto key = read_list_key(c.request.dir);
-    if (!key) {
-        c.event("no list key: " + key.error().text);
-        return std::nullopt;
-    }
+    if (!key)
+        return fail(key.error());
     const auto verdict = check_cookie(
         *key, c.request.digest ? CookieScope::digest : CookieScope::main, conf->when,
         cookie_subject(*target), action, conf->cookie, c.request.now, bounce_cookie_lifetime);
@@ -84,7 +84,10 @@ std::optional<std::string> cookie_target(Context& c, std::string_view rest, Cook
 }
 
 Status bounced_probe(Context& c, std::string_view rest) {
-    auto target = cookie_target(c, rest, CookieAction::bounce_probe);
+    auto checked = cookie_target(c, rest, CookieAction::bounce_probe);
+    if (!checked)
+        return fail(checked.error());
+    const auto& target = *checked;
     if (!target) {
         c.event("trash address: probe cookie not valid");
         return {};
@@ -107,7 +110,10 @@ Status bounced_probe(Context& c, std::string_view rest) {
 }
 
 Status bounced_warning(Context& c, std::string_view rest) {
-    auto target = cookie_target(c, rest, CookieAction::bounce_warning);
+    auto checked = cookie_target(c, rest, CookieAction::bounce_warning);
+    if (!checked)
+        return fail(checked.error());
+    const auto& target = *checked;
     if (!target) {
         c.event("trash address: warning cookie not valid");
         return {};
