@@ -87,6 +87,14 @@ std::string editor(const MakeRequest& r, const std::map<char, bool>& on) {
     return text;
 }
 
+// ezmlm-warn runs whenever the list gets mail (there is no daemon), unless -w. Its
+// trouble must not fail the delivery: the post or request was handled already.
+std::string warn_line(const MakeRequest& r, const std::map<char, bool>& on) {
+    if (on.at('w'))
+        return {};
+    return "|" + program(r, "ezmlm-warn") + " " + shell_quote(r.dir) + " || exit 0\n";
+}
+
 std::string flags_text(const std::map<char, bool>& on) {
     std::string out;
     for (const auto& [letter, value] : on)
@@ -119,10 +127,12 @@ Status write_settings(const MakeRequest& r, const std::map<char, bool>& on) {
     } else if (auto s = set_flag(d + "/prefix", false); !s) {
         return s;
     }
-    if (auto s = put(d + "/editor", editor(r, on)); !s)
+    if (auto s = put(d + "/editor", editor(r, on) + warn_line(r, on)); !s)
         return s;
     const std::string qd = shell_quote(d);
-    if (auto s = put(d + "/manager", "|" + program(r, "ezmlm-manage") + " " + qd + "\n"); !s)
+    if (auto s = put(d + "/manager",
+                     "|" + program(r, "ezmlm-manage") + " " + qd + "\n" + warn_line(r, on));
+        !s)
         return s;
     if (auto s = put(d + "/bouncer", "|" + program(r, "ezmlm-weed") + "\n|" +
                                          program(r, "ezmlm-return") + " " + qd + "\n");

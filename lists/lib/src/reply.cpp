@@ -127,7 +127,7 @@ std::string format_reply(const ListInfo& list, const Reply& reply, std::time_t n
 
 Result<Queued> send_reply(const ListInfo& list, const Reply& reply, std::time_t now) {
     Envelope env;
-    env.sender = list.command("return-");
+    env.sender = reply.envelope_sender.empty() ? list.command("return-") : reply.envelope_sender;
     env.recipients.push_back(reply.to);
     for (const auto& r : reply.also_to)
         env.recipients.push_back(r);

@@ -54,7 +54,13 @@ const std::vector<std::pair<std::string_view, std::string_view>>& default_texts(
                          "bouncing. I sent you a warning, but it bounced.\n\n"
                          "If this probe bounces too, I will remove your address from the\n"
                          "<#l#> mailing list, without further notice.\n"},
-        {"bounce-num", "I have kept a list of which messages bounced from your address.\n"},
+        {"bounce-num", "I have kept a list of which messages from the <#l#> mailing list\n"
+                       "bounced from your address. Copies of them may be in the archive: to\n"
+                       "get messages 12 to 15, for example, send an empty message to\n"
+                       "   <#l#>-get.12_15@<#h#>\n\n"
+                       "Here are the numbers of the messages that bounced:\n\n"},
+        {"dig-bounce-num", "I have kept a list of which digests of the <#l#> mailing list\n"
+                           "bounced from your address. Here are their numbers:\n\n"},
         {"bounce-bottom", "\n--- Below this line is a copy of the bounce message I received.\n\n"},
         {"trailer", "---\nTo unsubscribe, mail <#l#>-unsubscribe@<#h#>\n"
                     "For help, mail <#l#>-help@<#h#>\n"},

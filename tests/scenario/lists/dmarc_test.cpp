@@ -7,14 +7,14 @@
 
 #include <catch2/catch.hpp>
 
-using qmtest::has_line;
+using liststest::has_line;
 
 TEST_CASE("a p=reject poster's From becomes the list's, a p=none poster's stays",
           "[scenario][lists][dmarc]") {
     qmtest::DnsServer dns({"--txt-record=_dmarc.strict.example,v=DMARC1; p=reject",
                            "--txt-record=_dmarc.relaxed.example,v=DMARC1; p=none",
                            "--txt-record=_dmarc.parent.example,v=DMARC1; p=none; sp=quarantine"});
-    qmtest::ListMta m;
+    liststest::ListMta m;
     m.make();
     m.root.control("dnsservers", dns.address() + "\n");
     REQUIRE(m.root.run({qmtest::bin("ezmlm-sub"), m.dir, "alice@test.example"}).exit_code == 0);
@@ -74,7 +74,7 @@ TEST_CASE("a p=reject poster's From becomes the list's, a p=none poster's stays"
 
 TEST_CASE("an unreachable DNS server does not hold the post: it goes out rewritten",
           "[scenario][lists][dmarc]") {
-    qmtest::ListMta m;
+    liststest::ListMta m;
     m.make();
     m.root.control("dnsservers", "127.0.0.1:" + std::to_string(qmtest::free_port()) + "\n");
     REQUIRE(m.root.run({qmtest::bin("ezmlm-sub"), m.dir, "alice@test.example"}).exit_code == 0);

@@ -15,8 +15,8 @@
 
 namespace fs = std::filesystem;
 
-using qmtest::has_line;
-using qmtest::ListMta;
+using liststest::has_line;
+using liststest::ListMta;
 
 TEST_CASE("a post reaches every subscriber with list headers and its own return path",
           "[scenario][lists][e2e]") {

@@ -9,7 +9,7 @@
 
 #include <catch2/catch.hpp>
 
-using qmtest::has_line;
+using liststest::has_line;
 
 namespace {
 
@@ -21,7 +21,7 @@ size_t count_of(const std::string& haystack, const std::string& needle) {
 }
 
 struct Sublists {
-    qmtest::ListMta m;
+    liststest::ListMta m;
     std::string main_dir, sub_dir;
 
     Sublists() {

@@ -47,8 +47,9 @@ TEST_CASE("ezmlm-make writes ezmlm's layout and the dot-qmail links", "[lists][m
     }
     CHECK(qmtest::slurp(d + "/flags") == "aBDFGHIJLMNOpRSTUWY\n");
     CHECK(qmtest::slurp(d + "/owner") == d + "/Mailbox\n");
-    CHECK(qmtest::slurp(d + "/editor") == "|'/opt/ezmlm bin/ezmlm-send' '" + d + "'\n");
-    CHECK(qmtest::slurp(d + "/manager") == "|'/opt/ezmlm bin/ezmlm-manage' '" + d + "'\n");
+    const std::string warn = "|'/opt/ezmlm bin/ezmlm-warn' '" + d + "' || exit 0\n";
+    CHECK(qmtest::slurp(d + "/editor") == "|'/opt/ezmlm bin/ezmlm-send' '" + d + "'\n" + warn);
+    CHECK(qmtest::slurp(d + "/manager") == "|'/opt/ezmlm bin/ezmlm-manage' '" + d + "'\n" + warn);
     CHECK(qmtest::slurp(d + "/key").size() == 64);
     CHECK((fs::status(d + "/key").permissions() & fs::perms::group_read) == fs::perms::none);
     for (const char* sub : {"subscribers", "archive", "bounce", "text", "mod/subscribers",
@@ -104,7 +105,10 @@ TEST_CASE("ezmlm-make -e changes switches in place and keeps subscribers", "[lis
     CHECK(qmtest::slurp(d + "/outlocal") == "joe-team\n");
     auto editor = qmtest::slurp(d + "/editor");
     CHECK(editor.starts_with("|'/opt/ezmlm bin/ezmlm-issubn' '" + d + "' '" + d + "/allow' ||"));
-    CHECK(editor.ends_with("exit 100; }\n|'/opt/ezmlm bin/ezmlm-send' '" + d + "'\n"));
+    CHECK(editor.ends_with("exit 100; }\n|'/opt/ezmlm bin/ezmlm-send' '" + d +
+                           "'\n|'/opt/ezmlm "
+                           "bin/ezmlm-warn' '" +
+                           d + "' || exit 0\n"));
     auto sw = qm::lists::current_switches(d);
     REQUIRE(sw);
     CHECK((*sw)['u']);

@@ -41,6 +41,10 @@ struct Reply {
     std::string from_command = "help"; // From: outlocal-<from_command>@outhost
     // Recipients beyond `to` that get the same message (moderators), envelope only.
     std::vector<std::string> also_to;
+    // Envelope sender; empty means outlocal-return-@outhost, where bounces are thrown
+    // away. ezmlm-warn sends from outlocal-return-warn-T.COOKIE-box=domain@outhost so
+    // that a bounce of the warning comes back to the list.
+    std::string envelope_sender;
 };
 
 // The full message text as it is queued (header, blank line, body).
