@@ -2,6 +2,7 @@
 
 #include "qm/envelope.hpp"
 #include "qm/fd.hpp"
+#include "qm/lists/archive_index.hpp"
 #include "qm/lists/subscribers.hpp"
 #include "qm/queue_client.hpp"
 
@@ -267,6 +268,9 @@ Result<Sent> send_post(const std::string& dir, const std::optional<std::string>&
     const std::string apath = archive_path(dir, sent.number);
     if (archived)
         if (auto s = archive(apath, std::string_view(post->text).substr(0, post->archive_size)); !s)
+            return fail(s.error());
+    if (has_flag(dir, "indexed"))
+        if (auto s = index_post(dir, sent.number, message, settings->prefix.value_or("")); !s)
             return fail(s.error());
     Num next = *num;
     next.last = sent.number;
