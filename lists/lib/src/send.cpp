@@ -126,6 +126,10 @@ Status archive(const std::string& path, std::string_view text) {
 
 } // namespace
 
+std::string expand_header_tags(std::string_view text, const ListInfo& list, unsigned long n) {
+    return expand(text, list, n);
+}
+
 Result<PostSettings> read_post_settings(const std::string& dir) {
     PostSettings s;
     auto list = read_list(dir);

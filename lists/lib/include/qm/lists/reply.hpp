@@ -41,6 +41,11 @@ struct Reply {
     std::string from_command = "help"; // From: outlocal-<from_command>@outhost
     // Recipients beyond `to` that get the same message (moderators), envelope only.
     std::vector<std::string> also_to;
+    // A body that is not plain text (a MIME digest): its Content-Type value, the body
+    // then being used as it is. Empty: text/plain.
+    std::string content_type;
+    // RFC 3834: "auto-replied" for answers to a request, "auto-generated" for digests.
+    std::string auto_submitted = "auto-replied";
 };
 
 // The full message text as it is queued (header, blank line, body).
