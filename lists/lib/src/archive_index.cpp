@@ -86,23 +86,10 @@ bool blank(char c) {
     return c == ' ' || c == '\t';
 }
 
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-    if (s.size() < prefix.size())
-        return false;
-    for (size_t i = 0; i < prefix.size(); ++i)
-        if (lower(s[i]) != lower(prefix[i]))
-            return false;
-    return true;
-}
-
 int hex_digit(char c) {
     if (c >= '0' && c <= '9')
         return c - '0';
-    c = lower(c);
+    c = ascii_lower(c);
     if (c >= 'a' && c <= 'f')
         return c - 'a' + 10;
     return -1;
@@ -160,7 +147,7 @@ bool trim_end(std::string& s) {
                (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
             s.pop_back();
         if (s.size() >= 6 &&
-            starts_with_nocase(std::string_view(s).substr(s.size() - 6), "-Reply")) {
+            starts_with_ignoring_case(std::string_view(s).substr(s.size() - 6), "-Reply")) {
             s.resize(s.size() - 6);
             reply = true;
             continue;
@@ -260,6 +247,19 @@ bool parse_number(std::string_view s, unsigned long& n, size_t& used) {
 
 } // namespace
 
+char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool starts_with_ignoring_case(std::string_view s, std::string_view prefix) {
+    if (s.size() < prefix.size())
+        return false;
+    for (size_t i = 0; i < prefix.size(); ++i)
+        if (ascii_lower(s[i]) != ascii_lower(prefix[i]))
+            return false;
+    return true;
+}
+
 std::string ezmlm_hash(std::string_view text) {
     SurfPcs s;
     for (char c : text) {
@@ -310,7 +310,7 @@ std::string decode_encoded_words(std::string_view text) {
             pos += 2;
             continue;
         }
-        const char encoding = lower(text[q1 + 1]);
+        const char encoding = ascii_lower(text[q1 + 1]);
         const size_t start = q1 + 3;
         const size_t end = text.find("?=", start);
         if (end == std::string_view::npos || (encoding != 'b' && encoding != 'q')) {
@@ -445,11 +445,11 @@ IndexEntry make_index_entry(unsigned long n, std::string_view message, std::stri
     for (const std::string& f : split.fields) {
         const std::string_view name = qm::inject::field_name(f);
         const std::string_view value = std::string_view(f).substr(f.find(':') + 1);
-        if (!subject && name.size() == 7 && starts_with_nocase(name, "subject"))
+        if (!subject && name.size() == 7 && starts_with_ignoring_case(name, "subject"))
             subject = value;
-        else if (!from && name.size() == 4 && starts_with_nocase(name, "from"))
+        else if (!from && name.size() == 4 && starts_with_ignoring_case(name, "from"))
             from = value;
-        else if (!received && name.size() == 8 && starts_with_nocase(name, "received"))
+        else if (!received && name.size() == 8 && starts_with_ignoring_case(name, "received"))
             received = value;
     }
     IndexEntry e;

@@ -21,21 +21,8 @@ namespace qm::lists {
 
 namespace {
 
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-    if (s.size() < prefix.size())
-        return false;
-    for (size_t i = 0; i < prefix.size(); ++i)
-        if (lower(s[i]) != lower(prefix[i]))
-            return false;
-    return true;
-}
-
-bool equals_nocase(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && starts_with_nocase(a, b);
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && starts_with_ignoring_case(a, b);
 }
 
 bool is_digit(char c) {
@@ -115,7 +102,7 @@ Result<std::vector<std::string>> kept_fields(const std::string& dir) {
                "message-id", "cc", "mime-version", "content-type", "content-transfer-encoding"};
     for (const auto& l : *lines) {
         std::string name = l.substr(0, l.find(':'));
-        std::transform(name.begin(), name.end(), name.begin(), lower);
+        std::transform(name.begin(), name.end(), name.begin(), ascii_lower);
         out.push_back(std::move(name));
     }
     return out;
@@ -126,7 +113,7 @@ std::string filtered_message(std::string_view text, const std::vector<std::strin
     std::string out;
     for (const std::string& f : split.fields) {
         std::string name(qm::inject::field_name(f));
-        std::transform(name.begin(), name.end(), name.begin(), lower);
+        std::transform(name.begin(), name.end(), name.begin(), ascii_lower);
         if (std::find(keep.begin(), keep.end(), name) != keep.end())
             out += f;
     }
@@ -274,13 +261,13 @@ Status check_loops(const Request& r) {
     const std::string mine = "delivered-to: responder for " + r.list.address();
     for (const std::string& f : qm::inject::split_message(r.message).fields) {
         std::string lc = f;
-        std::transform(lc.begin(), lc.end(), lc.begin(), lower);
+        std::transform(lc.begin(), lc.end(), lc.begin(), ascii_lower);
         while (!lc.empty() && (lc.back() == '\n' || lc.back() == '\r' || lc.back() == ' '))
             lc.pop_back();
-        if (starts_with_nocase(lc, "mailing-list:"))
+        if (starts_with_ignoring_case(lc, "mailing-list:"))
             return fail(perm("5.7.2", "the request has a Mailing-List field: I do not answer "
                                       "mail that came from a mailing list"));
-        if (equals_nocase(lc, mine))
+        if (equals_ignoring_case(lc, mine))
             return fail(perm("5.4.6", "this message is looping: it already has my "
                                       "Delivered-To line"));
     }
@@ -420,17 +407,17 @@ Result<GetOutcome> digest(const std::string& dir, DigestTrigger trigger,
 Result<ArchiveRequest> parse_request(std::string_view action,
                                      std::optional<std::string_view> digest_code) {
     ArchiveRequest r;
-    if (starts_with_nocase(action, "dig") && action.size() > 3 &&
+    if (starts_with_ignoring_case(action, "dig") && action.size() > 3 &&
         (action[3] == '.' || action[3] == '-')) {
         std::string_view rest = action.substr(4);
         if (!digest_code || digest_code->empty())
             return fail(perm("5.7.1", "digests of this list cannot be asked for by mail (it "
                                       "has no digest code)"));
-        if (!starts_with_nocase(rest, *digest_code))
+        if (!starts_with_ignoring_case(rest, *digest_code))
             return fail(perm("5.7.1", "that is not this list's digest code"));
         rest.remove_prefix(digest_code->size());
         if (!rest.empty()) {
-            auto f = format_letter(lower(rest.front()));
+            auto f = format_letter(ascii_lower(rest.front()));
             if (!f || rest.size() > 1)
                 return fail(bad_format(rest.front()));
             r.format = f;
@@ -438,7 +425,7 @@ Result<ArchiveRequest> parse_request(std::string_view action,
         r.kind = RequestKind::digest;
         return r;
     }
-    if (equals_nocase(action, "digest")) {
+    if (equals_ignoring_case(action, "digest")) {
         r.kind = RequestKind::get;
         return r;
     }
@@ -446,7 +433,7 @@ Result<ArchiveRequest> parse_request(std::string_view action,
     for (auto [word, kind] : {std::pair<std::string_view, RequestKind>{"get", RequestKind::get},
                               {"index", RequestKind::index},
                               {"thread", RequestKind::thread}}) {
-        if (starts_with_nocase(action, word)) {
+        if (starts_with_ignoring_case(action, word)) {
             r.kind = kind;
             rest.remove_prefix(word.size());
             break;
@@ -455,7 +442,7 @@ Result<ArchiveRequest> parse_request(std::string_view action,
     if (r.kind == RequestKind::none)
         return r;
     if (!rest.empty() && is_letter(rest.front())) {
-        const char c = lower(rest.front());
+        const char c = ascii_lower(rest.front());
         auto f = format_letter(c);
         // The index has one format; ezmlm-get accepts and ignores any letter there.
         if (!f && !(r.kind == RequestKind::index && c == 'r'))
@@ -647,7 +634,7 @@ Result<CollectionFormat> default_format(const std::string& dir) {
     if (!line)
         return fail(line.error());
     if (*line)
-        if (auto f = format_letter(lower((*line)->front())))
+        if (auto f = format_letter(ascii_lower((*line)->front())))
             return *f;
     return CollectionFormat::mime;
 }

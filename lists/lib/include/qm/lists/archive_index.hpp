@@ -27,6 +27,10 @@ inline constexpr size_t index_hash_length = 20;
 // makehash over text (see above).
 [[nodiscard]] std::string ezmlm_hash(std::string_view text);
 
+// ezmlm's case rules for header text and commands: ASCII only, whatever the locale.
+[[nodiscard]] char ascii_lower(char c);
+[[nodiscard]] bool starts_with_ignoring_case(std::string_view s, std::string_view prefix);
+
 // A header field value as one line: each physical line trimmed of surrounding blanks,
 // joined by single spaces (ezmlm's concatHDR, which leaves one trailing space).
 [[nodiscard]] std::string unfold_field(std::string_view value);
