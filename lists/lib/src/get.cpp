@@ -681,7 +681,12 @@ Result<GetOutcome> run_get(const std::string& dir, const GetEnvironment& env,
     if (!env.default_part) { // the editor, after a post: a digest if one is due
         if (!has_flag(dir, "archived"))
             return GetOutcome{0, 0, "not archived: no digests"};
-        return digest(dir, DigestTrigger::when_due, std::nullopt, env.now, 0);
+        // The post has gone out already: a failure here must not make qmail-local
+        // deliver it again. The digest stays due and goes with a later post.
+        auto sent = digest(dir, DigestTrigger::when_due, std::nullopt, env.now, 0);
+        if (!sent)
+            return GetOutcome{0, 0, "digest not sent, it stays due: " + sent.error().with_dsn()};
+        return sent;
     }
     if (env.default_part->empty()) // list-@host: for ezmlm-manage's help
         return GetOutcome{0, 0, ""};
