@@ -1,6 +1,8 @@
 #include "qm/lists/make.hpp"
 
 #include "qm/fd.hpp"
+#include "qm/lists/clock.hpp"
+#include "qm/lists/digest.hpp"
 #include "qm/lists/listdir.hpp"
 #include "qm/lists/texts.hpp"
 
@@ -127,11 +129,14 @@ Status write_settings(const MakeRequest& r, const std::map<char, bool>& on) {
     } else if (auto s = set_flag(d + "/prefix", false); !s) {
         return s;
     }
-    if (auto s = put(d + "/editor", editor(r, on) + warn_line(r, on)); !s)
-        return s;
     const std::string qd = shell_quote(d);
+    // ezmlm-get: a digest after each post when one is due; archive requests before
+    // ezmlm-manage sees them. ezmlm-warn last, as in ezmlm-idx.
+    const std::string get = "|" + program(r, "ezmlm-get") + " " + qd + "\n";
+    if (auto s = put(d + "/editor", editor(r, on) + (on.at('d') ? get : "") + warn_line(r, on)); !s)
+        return s;
     if (auto s = put(d + "/manager",
-                     "|" + program(r, "ezmlm-manage") + " " + qd + "\n" + warn_line(r, on));
+                     get + "|" + program(r, "ezmlm-manage") + " " + qd + "\n" + warn_line(r, on));
         !s)
         return s;
     if (auto s = put(d + "/bouncer", "|" + program(r, "ezmlm-weed") + "\n|" +
@@ -146,6 +151,14 @@ Status write_settings(const MakeRequest& r, const std::map<char, bool>& on) {
                                 {"-return-default", "bouncer"}})
         if (auto s = link_to(d + "/" + file, r.dot + suffix); !s)
             return s;
+    if (on.at('d')) {
+        for (auto [suffix, file] : {std::pair<const char*, const char*>{"-digest-owner", "owner"},
+                                    {"-digest-return-default", "bouncer"}})
+            if (auto s = link_to(d + "/" + file, r.dot + suffix); !s)
+                return s;
+        if (auto s = prepare_digest_state(d, now()); !s)
+            return s;
+    }
     return {};
 }
 

@@ -112,9 +112,13 @@ std::string format_reply(const ListInfo& list, const Reply& reply, std::time_t n
     for (const auto& h : reply.headers)
         m += one_line(h) + "\n";
     // RFC 3834: automatic replies must not trigger further automatic replies.
-    m += "Auto-Submitted: auto-replied\n";
+    m += "Auto-Submitted: " + one_line(reply.auto_submitted) + "\n";
     m += "MIME-Version: 1.0\n";
-    if (has_eight_bit(reply.body))
+    if (!reply.content_type.empty()) {
+        m += "Content-Type: " + one_line(reply.content_type) + "\n";
+        if (has_eight_bit(reply.body))
+            m += "Content-Transfer-Encoding: 8bit\n";
+    } else if (has_eight_bit(reply.body))
         m += "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n";
     else
         m += "Content-Type: text/plain; charset=us-ascii\n";

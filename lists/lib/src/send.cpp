@@ -2,8 +2,10 @@
 
 #include "qm/envelope.hpp"
 #include "qm/fd.hpp"
+#include "qm/lists/archive_index.hpp"
 #include "qm/lists/dmarc.hpp"
 #include "qm/lists/sublist.hpp"
+#include "qm/lists/subscribers.hpp"
 #include "qm/queue_client.hpp"
 
 #include <fcntl.h>
@@ -125,6 +127,10 @@ Status archive(const std::string& path, std::string_view text) {
 }
 
 } // namespace
+
+std::string expand_header_tags(std::string_view text, const ListInfo& list, unsigned long n) {
+    return expand(text, list, n);
+}
 
 Result<PostSettings> read_post_settings(const std::string& dir) {
     PostSettings s;
@@ -281,6 +287,9 @@ Result<Sent> send_post(const std::string& dir, const std::optional<std::string>&
     const std::string apath = archive_path(dir, sent.number);
     if (archived)
         if (auto s = archive(apath, std::string_view(post->text).substr(0, post->archive_size)); !s)
+            return fail(s.error());
+    if (has_flag(dir, "indexed"))
+        if (auto s = index_post(dir, sent.number, message, settings->prefix.value_or("")); !s)
             return fail(s.error());
     Num next = *num;
     next.last = sent.number;

@@ -45,6 +45,13 @@ const std::vector<std::pair<std::string_view, std::string_view>>& default_texts(
         {"unsub-bad", "Sorry, the confirmation code you used is not valid or has expired.\n"
                       "I have sent you a new one: please reply to\n\n   <#R#>\n"},
         {"get-bad", "Sorry, that message is not in the archive.\n"},
+        {"digest", "This is the digest of the <#l#>@<#h#> mailing list.\n\n"
+                   "To stop receiving the digest, send a message to:\n"
+                   "   <#l#>-digest-unsubscribe@<#h#>\n\n"
+                   "To get messages N to M from the archive, send a message to:\n"
+                   "   <#l#>-get.N_M@<#h#>\n\n"
+                   "To post to the list, write to <#l#>@<#h#>; to reach the person who\n"
+                   "runs it, <#l#>-owner@<#h#>.\n"},
         {"bounce-warn", "Messages to you from the <#l#> mailing list seem to have been\n"
                         "bouncing. I have attached a copy of the first bounce I received.\n\n"
                         "If this message bounces too, I will send you a probe. If the probe\n"

@@ -6,7 +6,8 @@
 
 TEST_CASE("every list program has --help", "[scenario][lists][help]") {
     for (const char* p : {"ezmlm-make", "ezmlm-sub", "ezmlm-unsub", "ezmlm-list", "ezmlm-issubn",
-                          "ezmlm-send", "ezmlm-split", "ezmlm-return", "ezmlm-warn"}) {
+                          "ezmlm-send", "ezmlm-split", "ezmlm-return", "ezmlm-warn",
+                          "ezmlm-get"}) {
         INFO(p);
         for (const char* flag : {"--help", "-h"}) {
             auto r = qmtest::run({qmtest::bin(p), flag});

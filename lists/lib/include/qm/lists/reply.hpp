@@ -45,6 +45,11 @@ struct Reply {
     // away. ezmlm-warn sends from outlocal-return-warn-T.COOKIE-box=domain@outhost so
     // that a bounce of the warning comes back to the list.
     std::string envelope_sender;
+    // A body that is not plain text (a MIME digest): its Content-Type value, the body
+    // then being used as it is. Empty: text/plain.
+    std::string content_type;
+    // RFC 3834: "auto-replied" for answers to a request, "auto-generated" for digests.
+    std::string auto_submitted = "auto-replied";
 };
 
 // The full message text as it is queued (header, blank line, body).

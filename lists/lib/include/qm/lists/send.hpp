@@ -39,6 +39,10 @@ struct Post {
 [[nodiscard]] Result<Post> build_post(const PostSettings& s, unsigned long n,
                                       std::string_view message);
 
+// Replaces ezmlm-idx's header tags: <#l#> outlocal, <#h#> outhost, <#n#> message number.
+[[nodiscard]] std::string expand_header_tags(std::string_view text, const ListInfo& list,
+                                             unsigned long n);
+
 // The envelope sender for message n: outlocal-return-n-@outhost-@[].
 [[nodiscard]] std::string verp_sender(const ListInfo& list, unsigned long n);
 
