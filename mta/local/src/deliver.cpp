@@ -204,9 +204,10 @@ void Session::build_env() {
     if (default_)
         add("DEFAULT", *default_);
     // What programs need from our own environment: a PATH, and the mail root so that
-    // our tools (fastforward, ezmlm-*) find the same qmail-queue.
+    // our tools (fastforward, ezmlm-*) find the same qmail-queue; the list programs'
+    // test clock (qm/lists/clock.hpp), so cookie expiry is testable end to end.
     add("QMAILHOME", qmail_home());
-    for (const char* k : {"PATH", "QMAILQUEUE", "TZ"})
+    for (const char* k : {"PATH", "QMAILQUEUE", "TZ", "QM_LISTS_NOW"})
         if (const char* v = std::getenv(k))
             add(k, v);
 }

@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 
 TEST_CASE("every list program has --help", "[scenario][lists][help]") {
-    for (const char* p :
-         {"ezmlm-make", "ezmlm-sub", "ezmlm-unsub", "ezmlm-list", "ezmlm-issubn", "ezmlm-send"}) {
+    for (const char* p : {"ezmlm-make", "ezmlm-sub", "ezmlm-unsub", "ezmlm-list", "ezmlm-issubn",
+                          "ezmlm-send", "ezmlm-manage"}) {
         INFO(p);
         for (const char* flag : {"--help", "-h"}) {
             auto r = qmtest::run({qmtest::bin(p), flag});
