@@ -2,6 +2,7 @@
 // any $DEFAULT must parse, every decision must keep the rules that protect third
 // parties: nothing changes for someone else without a valid cookie or a moderator, and
 // a confirmation request goes to the sender only when the sender is a moderator.
+#include "qm/address.hpp"
 #include "qm/lists/manage.hpp"
 
 #include <cstdint>
@@ -51,11 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     const ManageDecision d = decide_manage(r, policy, facts);
     const bool remote_admin = policy.remote && facts.sender_is_moderator;
-    std::string lower_target = facts.target;
-    for (auto& c : lower_target)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    const bool self = lower_target == facts.sender;
+    const bool self = qm::address::lowercase(facts.target) == facts.sender;
     if (r.bad_target && r.verb != ManageVerb::help && r.verb != ManageVerb::unknown)
         QM_FUZZ_CHECK(d.step == ManageStep::refuse);
     if (d.step == ManageStep::refuse)

@@ -2,6 +2,8 @@
 // with it. No file, clock or environment is touched here (see manage_run.cpp).
 #include "qm/lists/manage.hpp"
 
+#include "qm/address.hpp"
+
 #include <array>
 #include <utility>
 
@@ -9,16 +11,7 @@ namespace qm::lists {
 
 namespace {
 
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lowercase(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        c = lower(c);
-    return out;
-}
+using qm::address::lowercase;
 
 bool starts_with_nocase(std::string_view s, std::string_view prefix) {
     return s.size() >= prefix.size() && lowercase(s.substr(0, prefix.size())) == prefix;
@@ -231,32 +224,33 @@ ManageDecision decide_manage(const ManageRequest& r, const ManagePolicy& policy,
     }
 }
 
-std::string scope_database(const std::string& dir, CookieScope scope) {
+namespace {
+
+// The name ezmlm gives a scope's sub-database and command prefix.
+std::string_view scope_name(CookieScope scope) {
     switch (scope) {
     case CookieScope::digest:
-        return dir + "/digest";
+        return "digest";
     case CookieScope::allow:
-        return dir + "/allow";
+        return "allow";
     case CookieScope::deny:
-        return dir + "/deny";
+        return "deny";
     case CookieScope::main:
         break;
     }
-    return dir;
+    return "";
+}
+
+} // namespace
+
+std::string scope_database(const std::string& dir, CookieScope scope) {
+    auto name = scope_name(scope);
+    return name.empty() ? dir : dir + "/" + std::string(name);
 }
 
 std::string scope_outlocal(const std::string& outlocal, CookieScope scope) {
-    switch (scope) {
-    case CookieScope::digest:
-        return outlocal + "-digest";
-    case CookieScope::allow:
-        return outlocal + "-allow";
-    case CookieScope::deny:
-        return outlocal + "-deny";
-    case CookieScope::main:
-        break;
-    }
-    return outlocal;
+    auto name = scope_name(scope);
+    return name.empty() ? outlocal : outlocal + "-" + std::string(name);
 }
 
 std::string_view confirm_verb(CookieAction action) {

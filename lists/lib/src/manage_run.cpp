@@ -1,5 +1,6 @@
 // The I/O half of ezmlm-manage: looks up what decide_manage needs, then carries the
 // decision out (subscriber store, Log, replies). See manage.hpp for who gets what.
+#include "qm/address.hpp"
 #include "qm/lists/clock.hpp"
 #include "qm/lists/listdir.hpp"
 #include "qm/lists/manage.hpp"
@@ -14,13 +15,7 @@ namespace qm::lists {
 
 namespace {
 
-std::string lowercase(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
+using qm::address::lowercase;
 
 std::string env_value(const std::map<std::string, std::string>& env, const std::string& name,
                       bool& present) {

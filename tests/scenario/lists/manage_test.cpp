@@ -117,6 +117,15 @@ TEST_CASE("a stranger can neither subscribe nor unsubscribe someone else",
     m.mail_from("dave", "joe-team-unsubscribe@test.example");
     CHECK(!m.wait_message_with("dave", "Subject: goodbye from " + list_address).empty());
     CHECK(m.subscribers() == std::vector<std::string>{"alice@test.example"});
+    // query answers the target, not the sender; help and anything unknown get help.
+    m.mail_from("dave", "joe-team-query-alice=test.example@test.example");
+    auto status = m.wait_message_with("alice", "Subject: subscription status at " + list_address);
+    CHECK(status.find("remains a subscriber") != std::string::npos);
+    m.mail_from("dave", "joe-team-frobnicate@test.example");
+    auto help = m.wait_message_with("dave", "Subject: help for " + list_address);
+    CHECK(has_line(help, "From: joe-team-return-@test.example"));
+    CHECK(help.find("This is a generic help message.") != std::string::npos);
+    CHECK(m.messages("dave").size() == 3);
 }
 
 TEST_CASE("with modsub a moderator approves a confirmed subscription",
@@ -171,6 +180,9 @@ TEST_CASE("a remote admin subscribes someone else and lists the subscribers",
     REQUIRE(!list.empty());
     CHECK(list.find("\ndave@test.example\n") != std::string::npos);
     CHECK(list.find("======> 1\n") != std::string::npos);
+    m.mail_from("carol", "joe-team-log@test.example");
+    auto log = m.wait_message_with("carol", "Subject: subscription log of " + list_address);
+    CHECK(log.find(" + dave@test.example by carol@test.example\n") != std::string::npos);
     // A subscriber who is no moderator is refused.
     m.mail_from("dave", "joe-team-list@test.example");
     CHECK(!m.wait_message_with("dave", "only the list's moderators may see").empty());
