@@ -250,7 +250,8 @@ TEST_CASE("list, listn and log are for moderators of lists that offer them", "[l
     CHECK(decide_manage(parse_manage_request("log"), p, f).step == ManageStep::log);
 }
 
-TEST_CASE("unknown commands get help; info, faq and query their texts", "[lists][manage]") {
+TEST_CASE("unknown commands get help, and info, faq and query their own replies",
+          "[lists][manage]") {
     ManagePolicy p;
     CHECK(decide_manage(parse_manage_request("frobnicate"), p, facts_for()).step ==
           ManageStep::help);
