@@ -3,7 +3,10 @@
 #include "qm/envelope.hpp"
 #include "qm/fd.hpp"
 #include "qm/lists/archive_index.hpp"
+#include "qm/lists/clock.hpp"
+#include "qm/lists/cookie.hpp"
 #include "qm/lists/dmarc.hpp"
+#include "qm/lists/one_click.hpp"
 #include "qm/lists/sublist.hpp"
 #include "qm/lists/subscribers.hpp"
 #include "qm/queue_client.hpp"
@@ -126,6 +129,36 @@ Status archive(const std::string& path, std::string_view text) {
     return fsync_dir(dir);
 }
 
+// RFC 8058: one copy per subscriber, each with a link only that subscriber's address
+// can use. If qmail-queue fails part way, the post is retried whole (num goes back), so
+// the subscribers queued before the failure may get it twice: duplicates, never a loss.
+Result<Queued> queue_one_click_copies(const PostSettings& s, const std::string& text,
+                                      const Envelope& all) {
+    auto key = read_list_key(s.list.dir);
+    if (!key)
+        return fail(key.error());
+    const std::time_t when = now();
+    // After the first line (Mailing-List), so the fields sit with the other List-* ones.
+    const size_t at = text.find('\n') + 1;
+    Queued last;
+    for (const auto& rcpt : all.recipients) {
+        const std::string url =
+            one_click_url(*s.unsubscribe_url, one_click_token(*key, CookieScope::main, when, rcpt));
+        std::string copy = text;
+        copy.insert(at, "List-Unsubscribe: <" + url +
+                            ">, <mailto:" + s.list.command("unsubscribe") +
+                            ">\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\n");
+        Envelope one;
+        one.sender = all.sender;
+        one.recipients = {rcpt};
+        auto q = queue_message(copy, one);
+        if (!q)
+            return fail(q.error());
+        last = *q;
+    }
+    return last;
+}
+
 } // namespace
 
 std::string expand_header_tags(std::string_view text, const ListInfo& list, unsigned long n) {
@@ -164,6 +197,12 @@ Result<PostSettings> read_post_settings(const std::string& dir) {
     if (!parent)
         return fail(parent.error());
     s.parent = *parent;
+    auto url = read_setting(dir, "unsubscribeurl");
+    if (!url)
+        return fail(url.error());
+    if (*url && !(*url)->starts_with("https://"))
+        return fail(temp("4.3.0", dir + "/unsubscribeurl must be an https:// URL (RFC 8058)"));
+    s.unsubscribe_url = *url;
     if (has_flag(dir, "addtrailer")) {
         auto t = qm::lists::read_file(dir, "text/trailer");
         if (!t)
@@ -221,7 +260,8 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, std::string_view
     // A sublist takes posts only from its parent: replies go to the parent.
     generated("List-Post", "<mailto:" + (s.parent ? *s.parent : s.list.address()) + ">");
     generated("List-Help", "<mailto:" + s.list.command("help") + ">");
-    generated("List-Unsubscribe", "<mailto:" + s.list.command("unsubscribe") + ">");
+    if (!s.unsubscribe_url) // else per recipient, in send_post
+        generated("List-Unsubscribe", "<mailto:" + s.list.command("unsubscribe") + ">");
     generated("List-Subscribe", "<mailto:" + s.list.command("subscribe") + ">");
     generated("List-Owner", "<mailto:" + s.list.command("owner") + ">");
     out += added;
@@ -299,7 +339,8 @@ Result<Sent> send_post(const std::string& dir, const std::optional<std::string>&
         return fail(s.error());
     if (env.recipients.empty())
         return sent;
-    auto queued = queue_message(post->text, env);
+    auto queued = settings->unsubscribe_url ? queue_one_click_copies(*settings, post->text, env)
+                                            : queue_message(post->text, env);
     if (!queued) {
         // As ezmlm-send: the number goes back, so the retry gets the same one.
         (void)write_num(dir, *num);

@@ -7,7 +7,7 @@
 TEST_CASE("every list program has --help", "[scenario][lists][help]") {
     for (const char* p : {"ezmlm-make", "ezmlm-sub", "ezmlm-unsub", "ezmlm-list", "ezmlm-issubn",
                           "ezmlm-send", "ezmlm-split", "ezmlm-return", "ezmlm-warn",
-                          "ezmlm-get"}) {
+                          "ezmlm-get", "ezmlm-manage"}) {
         INFO(p);
         for (const char* flag : {"--help", "-h"}) {
             auto r = qmtest::run({qmtest::bin(p), flag});

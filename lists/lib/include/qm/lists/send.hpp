@@ -27,6 +27,12 @@ struct PostSettings {
     std::optional<std::string> listid;     // List-Id: contents (default <local.host>)
     std::optional<std::string> trailer;    // text/trailer when addtrailer is set
     std::optional<std::string> parent;     // dir/sublist: keep the parent's Mailing-List
+    // dir/unsubscribeurl: an https base URL for RFC 8058 one-click unsubscription (see
+    // qm/lists/one_click.hpp). Then build_post leaves List-Unsubscribe out and send_post
+    // queues one copy per subscriber with its own List-Unsubscribe and
+    // List-Unsubscribe-Post, since one VERP queue entry cannot carry per-recipient
+    // header fields. Without it, one entry goes to all, with a mailto: List-Unsubscribe.
+    std::optional<std::string> unsubscribe_url;
 };
 [[nodiscard]] Result<PostSettings> read_post_settings(const std::string& dir);
 
