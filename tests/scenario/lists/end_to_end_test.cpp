@@ -2,7 +2,7 @@
 // a user's home, ezmlm-sub subscribes three readers, a post injected with qmail-inject
 // reaches the list's .qmail file, ezmlm-send numbers, archives and queues it once, and
 // qmail-send's VERP expansion gives every reader a return path of their own.
-#include "support.hpp"
+#include "list_mta.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -10,73 +10,11 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <thread>
 
 namespace fs = std::filesystem;
 
-namespace {
-
-struct ListMta {
-    qmtest::MailRoot root;
-    std::unique_ptr<qmtest::Daemon> send;
-    std::string joe; // the list owner's home
-    std::string dir; // the list directory
-
-    ListMta() {
-        for (auto u : {"alice", "bob", "carol", "dave"})
-            root.add_user(u);
-        joe = root.add_user("joe");
-        // joe-<anything> reaches joe's .qmail-<anything>.
-        std::string assign = qmtest::slurp(root / "users/assign");
-        auto uid = root.user() ? root.user()->uid : ::getuid();
-        auto gid = root.user() ? root.user()->gid : ::getgid();
-        assign.insert(assign.size() - 2, "+joe-:joe:" + std::to_string(uid) + ":" +
-                                             std::to_string(gid) + ":" + joe + ":-::\n");
-        qmtest::spit(root / "users/assign", assign);
-        root.give_to_user(root / "users/assign");
-        REQUIRE(root.run({qmtest::bin("qmail-newu")}).exit_code == 0);
-        dir = joe + "/team";
-    }
-    void make(const std::vector<std::string>& switches = {}) {
-        std::vector<std::string> argv{qmtest::bin("ezmlm-make")};
-        argv.insert(argv.end(), switches.begin(), switches.end());
-        argv.insert(argv.end(), {dir, joe + "/.qmail-team", "joe-team", "test.example"});
-        auto r = root.run(argv);
-        INFO(r.err);
-        REQUIRE(r.exit_code == 0);
-    }
-    void start() {
-        send = root.start({qmtest::bin("qmail-send"), "./Maildir/"}, "send.log");
-        REQUIRE(qmtest::wait_for(
-            [&] { return send->log().find("status: local") != std::string::npos; }));
-    }
-    void inject(const std::string& message) {
-        auto r = root.run({qmtest::bin("qmail-inject")},
-                          {.stdin_data = message,
-                           .env = {{"QMAILUSER", "dave"}, {"QMAILHOST", "test.example"}},
-                           .unset_env = {"USER", "LOGNAME", "MAILUSER", "MAILHOST", "QMAILNAME",
-                                         "NAME", "MAILNAME", "QMAILSUSER", "QMAILSHOST"}});
-        INFO(r.err);
-        REQUIRE(r.exit_code == 0);
-    }
-    [[nodiscard]] std::vector<std::string> messages(const std::string& user) const {
-        std::vector<std::string> out;
-        std::string d = root / ("users/" + user + "/Maildir/new");
-        for (const auto& f : qmtest::list_dir(d))
-            out.push_back(qmtest::slurp(d + "/" + f));
-        return out;
-    }
-    bool wait_messages(const std::string& user, size_t n) const {
-        return qmtest::wait_for([&] { return messages(user).size() >= n; });
-    }
-};
-
-bool has_line(const std::string& msg, const std::string& line) {
-    std::string header = msg.substr(0, msg.find("\n\n") + 1);
-    return ("\n" + header).find("\n" + line + "\n") != std::string::npos;
-}
-
-} // namespace
+using liststest::has_line;
+using liststest::ListMta;
 
 TEST_CASE("a post reaches every subscriber with list headers and its own return path",
           "[scenario][lists][e2e]") {

@@ -47,7 +47,10 @@ TEST_CASE("ezmlm-make writes ezmlm's layout and the dot-qmail links", "[lists][m
     }
     CHECK(qmtest::slurp(d + "/flags") == "aBDFGHIJLMNOpRSTUWY\n");
     CHECK(qmtest::slurp(d + "/owner") == d + "/Mailbox\n");
-    CHECK(qmtest::slurp(d + "/editor") == "|'/opt/ezmlm bin/ezmlm-send' '" + d + "'\n");
+    CHECK(qmtest::slurp(d + "/editor") == "|'/opt/ezmlm bin/ezmlm-reject' '" + d +
+                                              "'\n|'/opt/ezmlm bin/ezmlm-send' '" + d + "'\n");
+    CHECK_FALSE(fs::exists(d + "/moderator"));
+    CHECK(fs::is_directory(d + "/mod/pending"));
     CHECK(qmtest::slurp(d + "/manager") == "|'/opt/ezmlm bin/ezmlm-manage' '" + d + "'\n");
     CHECK(qmtest::slurp(d + "/key").size() == 64);
     CHECK((fs::status(d + "/key").permissions() & fs::perms::group_read) == fs::perms::none);
@@ -103,7 +106,8 @@ TEST_CASE("ezmlm-make -e changes switches in place and keeps subscribers", "[lis
     CHECK(qmtest::slurp(d + "/owner") == "&boss@b.example\n");
     CHECK(qmtest::slurp(d + "/outlocal") == "joe-team\n");
     auto editor = qmtest::slurp(d + "/editor");
-    CHECK(editor.starts_with("|'/opt/ezmlm bin/ezmlm-issubn' '" + d + "' '" + d + "/allow' ||"));
+    CHECK(editor.starts_with("|'/opt/ezmlm bin/ezmlm-reject' '" + d +
+                             "'\n|'/opt/ezmlm bin/ezmlm-issubn' '" + d + "' '" + d + "/allow' ||"));
     CHECK(editor.ends_with("exit 100; }\n|'/opt/ezmlm bin/ezmlm-send' '" + d + "'\n"));
     auto sw = qm::lists::current_switches(d);
     REQUIRE(sw);

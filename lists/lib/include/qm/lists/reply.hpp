@@ -41,6 +41,12 @@ struct Reply {
     std::string from_command = "help"; // From: outlocal-<from_command>@outhost
     // Recipients beyond `to` that get the same message (moderators), envelope only.
     std::vector<std::string> also_to;
+    // To: when it should not name the envelope recipient (a moderation request goes to
+    // every moderator but says To: outlocal-moderators@outhost, as ezmlm's does).
+    std::string to_header;
+    // A message enclosed whole after the text as a message/rfc822 part (the post a
+    // moderation request or a returned post is about); empty: a plain text reply.
+    std::string enclosed;
 };
 
 // The full message text as it is queued (header, blank line, body).
