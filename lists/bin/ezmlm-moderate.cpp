@@ -66,8 +66,7 @@ int main(int argc, char** argv) {
         auto reply = qm::read_all(0);
         if (!reply)
             return qm::lists::cli::fatal(
-                "ezmlm-moderate",
-                qm::temp("4.3.0", "unable to read input: " + reply.error().text));
+                "ezmlm-moderate", qm::temp("4.3.0", "unable to read input: " + reply.error().text));
         auto done = qm::lists::moderate_post(argv[1], *request, *reply);
         if (!done)
             return qm::lists::cli::fatal("ezmlm-moderate", done.error());
@@ -87,12 +86,10 @@ int main(int argc, char** argv) {
                              name.c_str());
             break;
         case Kind::already_accepted:
-            std::fprintf(stderr, "ezmlm-moderate: info: %s was already accepted\n",
-                         name.c_str());
+            std::fprintf(stderr, "ezmlm-moderate: info: %s was already accepted\n", name.c_str());
             break;
         case Kind::already_rejected:
-            std::fprintf(stderr, "ezmlm-moderate: info: %s was already rejected\n",
-                         name.c_str());
+            std::fprintf(stderr, "ezmlm-moderate: info: %s was already rejected\n", name.c_str());
             break;
         }
         return 0;

@@ -47,19 +47,44 @@ int main(int argc, char** argv) {
         int opt;
         while ((opt = ::getopt(argc, argv, "bBcChHqQsStT")) != -1) {
             switch (opt) {
-            case 'b': rules.body_commands = true; break;
-            case 'B': rules.body_commands = false; break;
-            case 'c': rules.reject_commands = true; break;
-            case 'C': rules.reject_commands = false; break;
-            case 'h': rules.header_reject = true; break;
-            case 'H': rules.header_reject = false; break;
-            case 'q': rules.ignore_missing_address = true; break;
-            case 'Q': rules.ignore_missing_address = false; break;
-            case 's': rules.require_subject = true; break;
-            case 'S': rules.require_subject = false; break;
-            case 't': rules.require_list_address = true; break;
-            case 'T': rules.require_list_address = false; break;
-            default: return usage();
+            case 'b':
+                rules.body_commands = true;
+                break;
+            case 'B':
+                rules.body_commands = false;
+                break;
+            case 'c':
+                rules.reject_commands = true;
+                break;
+            case 'C':
+                rules.reject_commands = false;
+                break;
+            case 'h':
+                rules.header_reject = true;
+                break;
+            case 'H':
+                rules.header_reject = false;
+                break;
+            case 'q':
+                rules.ignore_missing_address = true;
+                break;
+            case 'Q':
+                rules.ignore_missing_address = false;
+                break;
+            case 's':
+                rules.require_subject = true;
+                break;
+            case 'S':
+                rules.require_subject = false;
+                break;
+            case 't':
+                rules.require_list_address = true;
+                break;
+            case 'T':
+                rules.require_list_address = false;
+                break;
+            default:
+                return usage();
             }
         }
         if (argc - optind > 1)
@@ -68,16 +93,15 @@ int main(int argc, char** argv) {
         if (!sender)
             return qm::lists::cli::fatal("ezmlm-reject", qm::perm("5.3.5", "SENDER not set"));
         if (!*sender)
-            return qm::lists::cli::fatal(
-                "ezmlm-reject", qm::perm("5.7.2", "I do not reply to bounce messages"));
+            return qm::lists::cli::fatal("ezmlm-reject",
+                                         qm::perm("5.7.2", "I do not reply to bounce messages"));
         if (optind < argc)
             if (auto s = qm::lists::read_reject_rules(argv[optind], rules); !s)
                 return qm::lists::cli::fatal("ezmlm-reject", s.error());
         auto message = qm::read_all(0);
         if (!message)
             return qm::lists::cli::fatal(
-                "ezmlm-reject",
-                qm::temp("4.3.0", "unable to read input: " + message.error().text));
+                "ezmlm-reject", qm::temp("4.3.0", "unable to read input: " + message.error().text));
         auto shape = qm::lists::parse_post(*message);
         if (!shape)
             return qm::lists::cli::fatal("ezmlm-reject", shape.error());

@@ -114,8 +114,8 @@ Status write_moderator(const MakeRequest& r, const std::map<char, bool>& on) {
             return s;
     if (!on.at('m'))
         return set_flag(d + "/moderator", false);
-    if (auto s = put(d + "/moderator", "|" + program(r, "ezmlm-moderate") + " " +
-                                           shell_quote(d) + "\n" + clean_line(r, on));
+    if (auto s = put(d + "/moderator", "|" + program(r, "ezmlm-moderate") + " " + shell_quote(d) +
+                                           "\n" + clean_line(r, on));
         !s)
         return s;
     for (const char* suffix : {"-accept-default", "-reject-default"})

@@ -159,8 +159,7 @@ Result<Stored> hold_post(const std::string& dir, const std::optional<std::string
         poster_is_moderator = *is_mod;
     }
     if (!poster_is_moderator && has_flag(dir, "modpostonly"))
-        return fail(
-            perm("5.7.2", "I'm sorry, you are not allowed to post messages to this list"));
+        return fail(perm("5.7.2", "I'm sorry, you are not allowed to post messages to this list"));
     if (auto s = check_loops(*list, message); !s)
         return fail(s.error());
     std::vector<std::string> moderators;
@@ -196,8 +195,8 @@ Result<Stored> hold_post(const std::string& dir, const std::optional<std::string
             break;
         // Only a pid reused within the same second gets here; ezmlm-store waits too.
         if (attempt == 2)
-            return fail(temp("4.3.0", "unable to create a unique file name in " + dir +
-                                          "/mod/pending"));
+            return fail(
+                temp("4.3.0", "unable to create a unique file name in " + dir + "/mod/pending"));
         ::sleep(1);
     }
     std::string held = "Return-Path: <";
@@ -392,9 +391,8 @@ std::optional<ModerationRequest> parse_moderation_request(std::string_view local
         !local.ends_with(default_part) || local[local.size() - default_part.size() - 1] != '-')
         return std::nullopt;
     std::string_view head = local.substr(0, local.size() - default_part.size() - 1);
-    std::string_view verb = head.substr(head.rfind('-') == std::string_view::npos
-                                            ? 0
-                                            : head.rfind('-') + 1);
+    std::string_view verb =
+        head.substr(head.rfind('-') == std::string_view::npos ? 0 : head.rfind('-') + 1);
     ModerationRequest request;
     std::string v = lowercase(verb);
     if (v == "accept")
@@ -509,9 +507,9 @@ Result<Moderated> moderate_post(const std::string& dir, const ModerationRequest&
     Moderated m;
     if (accept) {
         // Distributed as ezmlm-send would have done, with the poster as the sender.
-        auto sent = send_post(dir, held->sender.empty() ? std::nullopt
-                                                        : std::optional<std::string>(held->sender),
-                              held->text);
+        auto sent = send_post(
+            dir, held->sender.empty() ? std::nullopt : std::optional<std::string>(held->sender),
+            held->text);
         if (!sent)
             return fail(sent.error());
         m.kind = Moderated::Kind::accepted;

@@ -184,7 +184,7 @@ Status walk(PostShape& shape, std::string_view body, const MediaType& type, size
         return fail(broken("the " + type.type + " body never uses its boundary \"" +
                            excerpt(type.boundary) + "\""));
     if (closed)
-        shape.body_size += body.size() - pos; // the epilogue
+        shape.body_size += body.size() - pos;       // the epilogue
     else if (auto s = finish_part(body.size()); !s) // no closing delimiter: ends here
         return s;
     return {};

@@ -120,15 +120,15 @@ Result<PostVerdict> check_post(const RejectRules& rules, const PostShape& post) 
     }
 
     std::string subject = post.subject ? lowercase(*post.subject) : std::string();
-    bool has_subject = !subject.empty() && subject != "(null)" && subject != "(none)" &&
-                       subject != "(no subject)";
+    bool has_subject =
+        !subject.empty() && subject != "(null)" && subject != "(none)" && subject != "(no subject)";
     bool command = subject == "help" || subject == "remove" || subject == "subscribe" ||
                    subject == "unsubscribe";
-    if (rules.body_commands && (subject.starts_with("subscribe") || subject.starts_with("unsubscribe")))
+    if (rules.body_commands &&
+        (subject.starts_with("subscribe") || subject.starts_with("unsubscribe")))
         command = true;
 
-    if (rules.require_list_address && rules.list &&
-        !names_list(post.address_fields, *rules.list)) {
+    if (rules.require_list_address && rules.list && !names_list(post.address_fields, *rules.list)) {
         const std::string why = "the list address " + rules.list->address() +
                                 " must be in To: or Cc: (perhaps this was a Bcc)";
         if (rules.ignore_missing_address)
@@ -139,11 +139,12 @@ Result<PostVerdict> check_post(const RejectRules& rules, const PostShape& post) 
         return fail(refused("5.7.0", "I don't accept messages with an empty Subject"));
     if (rules.reject_commands && command)
         return fail(refused(
-            "5.7.0", "the subject \"" + excerpt(*post.subject) +
-                         "\" looks like a command for the list manager, so the post was not "
-                         "distributed. For commands, mail " +
-                         (rules.list ? rules.list->command("help") : std::string("the -help address")) +
-                         " (see the Mailing-List: header)"));
+            "5.7.0",
+            "the subject \"" + excerpt(*post.subject) +
+                "\" looks like a command for the list manager, so the post was not "
+                "distributed. For commands, mail " +
+                (rules.list ? rules.list->command("help") : std::string("the -help address")) +
+                " (see the Mailing-List: header)"));
 
     auto bad_type = [&](const std::string& type) { return contains(rules.mimereject, type); };
     const std::string& top = post.content_type.type;
@@ -152,12 +153,13 @@ Result<PostVerdict> check_post(const RejectRules& rules, const PostShape& post) 
         return fail(refused("5.2.3", "I don't accept messages of MIME Content-Type " + top));
     for (const auto& part : post.part_types)
         if (bad_type(part))
-            return fail(refused("5.2.3", "a part of the message has the MIME Content-Type " +
-                                             part + ", which this list does not accept"));
+            return fail(refused("5.2.3", "a part of the message has the MIME Content-Type " + part +
+                                             ", which this list does not accept"));
     if (rules.body_commands) {
         std::string first = lowercase(post.first_body_line);
         if (first.starts_with("subscribe") || first.starts_with("unsubscribe"))
-            return fail(refused("5.7.0", "the message starts with \"" + excerpt(post.first_body_line) +
+            return fail(refused("5.7.0", "the message starts with \"" +
+                                             excerpt(post.first_body_line) +
                                              "\", which looks like a command for the list "
                                              "manager; see the Mailing-List: header for where "
                                              "commands go"));

@@ -43,8 +43,8 @@ struct ModeratedList {
     }
     // dave posts; returns the moderation request mona gets for it.
     std::string post_and_wait_for_request(const std::string& subject, size_t nth = 1) {
-        m.inject("From: Dave <dave@test.example>\nTo: joe-team@test.example\nSubject: " +
-                 subject + "\n\nplease distribute " + subject + "\n");
+        m.inject("From: Dave <dave@test.example>\nTo: joe-team@test.example\nSubject: " + subject +
+                 "\n\nplease distribute " + subject + "\n");
         REQUIRE(m.wait_messages("mona", nth));
         for (const auto& msg : m.messages("mona"))
             if (msg.find("please distribute " + subject + "\n") != std::string::npos)
@@ -53,8 +53,7 @@ struct ModeratedList {
         return "";
     }
     void answer(const std::string& address, const std::string& body = "ok\n") {
-        m.inject("From: mona@test.example\nTo: " + address + "\nSubject: Re: MODERATE\n\n" +
-                     body,
+        m.inject("From: mona@test.example\nTo: " + address + "\nSubject: Re: MODERATE\n\n" + body,
                  "mona");
     }
 };
@@ -75,8 +74,7 @@ TEST_CASE("a moderated post waits for the moderator and goes out numbered once a
     CHECK(accept.ends_with("@test.example"));
     CHECK(reject == "joe-team-reject-" + accept.substr(16));
     CHECK(request.find("Content-Type: message/rfc822\n\nReturn-Path: <dave@test.example>\n"
-                       "Delivered-To: moderator for joe-team@test.example\n") !=
-          std::string::npos);
+                       "Delivered-To: moderator for joe-team@test.example\n") != std::string::npos);
     CHECK(request.find(accept) != request.find("Reply-To: ")); // named in the text too
     REQUIRE(l.m.wait_idle());
     CHECK(l.m.messages("alice").empty());
@@ -104,9 +102,10 @@ TEST_CASE("a moderated post waits for the moderator and goes out numbered once a
     // The same answer again: only logged as already handled; nothing is sent twice.
     l.answer(accept);
     REQUIRE(l.m.wait_idle());
-    REQUIRE(qmtest::wait_for(
-        [&] { return l.m.send->log().find("already_accepted") != std::string::npos ||
-                     l.m.send->log().find("already accepted") != std::string::npos; }));
+    REQUIRE(qmtest::wait_for([&] {
+        return l.m.send->log().find("already_accepted") != std::string::npos ||
+               l.m.send->log().find("already accepted") != std::string::npos;
+    }));
     CHECK(l.m.messages("alice").size() == 1);
     CHECK(l.m.messages("mona").size() == 1);
     CHECK(qmtest::slurp(l.m.dir + "/num") == "1\n");
@@ -115,7 +114,8 @@ TEST_CASE("a moderated post waits for the moderator and goes out numbered once a
     auto forged_request = l.post_and_wait_for_request("second", 2);
     std::string forged = field(forged_request, "Reply-To");
     auto dot = forged.rfind('.', forged.find('@'));
-    forged.replace(dot + 1, 20, forged[dot + 1] == 'a' ? "bbbbbbbbbbbbbbbbbbbb" : "aaaaaaaaaaaaaaaaaaaa");
+    forged.replace(dot + 1, 20,
+                   forged[dot + 1] == 'a' ? "bbbbbbbbbbbbbbbbbbbb" : "aaaaaaaaaaaaaaaaaaaa");
     l.answer(forged);
     REQUIRE(l.m.wait_messages("mona", 3));
     bool told = false;

@@ -47,8 +47,8 @@ TEST_CASE("ezmlm-make writes ezmlm's layout and the dot-qmail links", "[lists][m
     }
     CHECK(qmtest::slurp(d + "/flags") == "aBDFGHIJLMNOpRSTUWY\n");
     CHECK(qmtest::slurp(d + "/owner") == d + "/Mailbox\n");
-    CHECK(qmtest::slurp(d + "/editor") == "|'/opt/ezmlm bin/ezmlm-reject' '" + d +
-                                              "'\n|'/opt/ezmlm bin/ezmlm-send' '" + d + "'\n");
+    CHECK(qmtest::slurp(d + "/editor") ==
+          "|'/opt/ezmlm bin/ezmlm-reject' '" + d + "'\n|'/opt/ezmlm bin/ezmlm-send' '" + d + "'\n");
     CHECK_FALSE(fs::exists(d + "/moderator"));
     CHECK(fs::is_directory(d + "/mod/pending"));
     CHECK(qmtest::slurp(d + "/manager") == "|'/opt/ezmlm bin/ezmlm-manage' '" + d + "'\n");

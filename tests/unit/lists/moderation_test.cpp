@@ -85,8 +85,7 @@ TEST_CASE("held post names and moderation addresses", "[lists][moderation]") {
     CHECK_FALSE(qm::lists::parse_moderation_request("", ""));
 }
 
-TEST_CASE("the moderator's comment is what lies between the %%% lines",
-          "[lists][moderation]") {
+TEST_CASE("the moderator's comment is what lies between the %%% lines", "[lists][moderation]") {
     CHECK(qm::lists::moderator_comment("Subject: Re: MODERATE\n\n"
                                        "no thanks\n%%% Start comment\nOff topic here.\n"
                                        "Try the other list.\n%%% End comment\nbye\n") ==
@@ -146,8 +145,10 @@ TEST_CASE("a reply can enclose a message as message/rfc822", "[lists][moderation
     REQUIRE(at != std::string::npos);
     at += 41;
     const std::string boundary = m.substr(at, m.find('"', at) - at);
-    CHECK(m.find("\n--" + boundary + "\nContent-Type: text/plain; charset=us-ascii\n\n"
-                 "Please look.\n\n--" + boundary +
+    CHECK(m.find("\n--" + boundary +
+                 "\nContent-Type: text/plain; charset=us-ascii\n\n"
+                 "Please look.\n\n--" +
+                 boundary +
                  "\nContent-Type: message/rfc822\n\nFrom: a@b.example\nSubject: hi\n\nbody\n\n--" +
                  boundary + "--\n") != std::string::npos);
     // A plain reply stays plain.

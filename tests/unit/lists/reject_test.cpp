@@ -35,7 +35,8 @@ const std::string good_header = "From: a@b.example\nTo: Team <team@lists.example
 } // namespace
 
 TEST_CASE("Content-Type values: type, subtype and boundary", "[lists][reject]") {
-    auto t = qm::lists::parse_media_type("Multipart/Mixed (x) ; charset=x;\n boundary=\"=_a b\\\"c\"");
+    auto t =
+        qm::lists::parse_media_type("Multipart/Mixed (x) ; charset=x;\n boundary=\"=_a b\\\"c\"");
     REQUIRE(t);
     CHECK(t->type == "multipart/mixed");
     CHECK(t->boundary == "=_a b\"c");
@@ -44,9 +45,9 @@ TEST_CASE("Content-Type values: type, subtype and boundary", "[lists][reject]") 
     REQUIRE(t);
     CHECK(t->boundary == "xyz");
     CHECK(qm::lists::parse_media_type("text/html junk; charset=\"utf-8\"")->type == "text/html");
-    for (const char* bad : {"text", "/plain", "text/", "multipart/mixed",
-                            "multipart/mixed; boundary=\"\"", "text/plain; a=\"open",
-                            "(unclosed text/plain"}) {
+    for (const char* bad :
+         {"text", "/plain", "text/", "multipart/mixed", "multipart/mixed; boundary=\"\"",
+          "text/plain; a=\"open", "(unclosed text/plain"}) {
         INFO(bad);
         auto b = qm::lists::parse_media_type(bad);
         REQUIRE_FALSE(b);
@@ -63,8 +64,8 @@ TEST_CASE("a post is read once: fields, parts and body size", "[lists][reject]")
                    "--outer\nContent-Type: multipart/alternative; boundary=\"inner\"\n\n"
                    "--inner\nContent-Type: text/html\n\n<p>hi</p>\n--inner--\n"
                    "--outer\n\nno header\n--outer--\nepilogue\n");
-    CHECK(s.field_names == std::vector<std::string>{"from", "to", "cc", "subject", "precedence",
-                                                    "content-type"});
+    CHECK(s.field_names ==
+          std::vector<std::string>{"from", "to", "cc", "subject", "precedence", "content-type"});
     CHECK(s.address_fields ==
           std::vector<std::string>{"x@y.example,  team@lists.example", "c@d.example"});
     CHECK(*s.subject == "(no subject)");
@@ -104,9 +105,9 @@ TEST_CASE("broken MIME is refused with what is wrong", "[lists][reject]") {
     REQUIRE_FALSE(s);
     CHECK(s.error().text.find("nested") != std::string::npos);
     // A missing final delimiter is tolerated: the last part runs to the end.
-    CHECK(qm::lists::parse_post(
-              "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nunterminated\n")
-              ->part_types.size() == 1);
+    CHECK(
+        qm::lists::parse_post("Content-Type: multipart/mixed; boundary=b\n\n--b\n\nunterminated\n")
+            ->part_types.size() == 1);
 }
 
 TEST_CASE("ezmlm-reject's rules", "[lists][reject]") {

@@ -36,11 +36,11 @@ struct HeldName {
 [[nodiscard]] Result<std::string> moderator_db(const std::string& dir);
 
 struct Stored {
-    bool held = false;      // false: the list is not moderated and the post went out
-    Sent sent;              // when !held
-    HeldName name;          // when held
-    size_t moderators = 0;  // how many got the request
-    pid_t qp = 0;           // the request's qp
+    bool held = false;     // false: the list is not moderated and the post went out
+    Sent sent;             // when !held
+    HeldName name;         // when held
+    size_t moderators = 0; // how many got the request
+    pid_t qp = 0;          // the request's qp
 };
 // ezmlm-store: holds the post for the moderators (modpost), or distributes it at once on
 // a list without modpost. The request goes to every moderator, or only to the poster
@@ -66,24 +66,23 @@ struct ModerationRequest {
 // The request in an address: local is $LOCAL (e.g. joe-team-accept-1700000000.42.COOKIE),
 // default_part is $DEFAULT (1700000000.42.COOKIE); the word before it says accept or
 // reject. nullopt for anything else.
-[[nodiscard]] std::optional<ModerationRequest> parse_moderation_request(std::string_view local,
-                                                                        std::string_view default_part);
+[[nodiscard]] std::optional<ModerationRequest>
+parse_moderation_request(std::string_view local, std::string_view default_part);
 
 struct Moderated {
     enum class Kind { accepted, rejected, already_accepted, already_rejected };
     Kind kind = Kind::accepted;
-    Sent sent;                  // accepted: the distributed message's number and qp
-    bool poster_told = false;   // rejected: the poster got the post back
-    pid_t qp = 0;               // rejected: qp of the returned post
+    Sent sent;                // accepted: the distributed message's number and qp
+    bool poster_told = false; // rejected: the poster got the post back
+    pid_t qp = 0;             // rejected: qp of the returned post
 };
 // ezmlm-moderate: checks the cookie, then distributes (accept) or returns (reject) the
 // held post. reply is the moderator's message, whose %%%-delimited comment goes back to
 // the poster with a rejected post. The same answer twice gives already_*; the opposite
 // answer to a post already handled, a forged or outdated cookie, or a post no longer
 // held (timed out) is a permanent failure saying so, and changes nothing.
-[[nodiscard]] Result<Moderated> moderate_post(const std::string& dir,
-                                              const ModerationRequest& request,
-                                              std::string_view reply);
+[[nodiscard]] Result<Moderated>
+moderate_post(const std::string& dir, const ModerationRequest& request, std::string_view reply);
 
 // The moderator's comment in a reply: the lines between the first two lines that start
 // with "%%%" (after at most five quote characters such as "> "), with the quoting of the

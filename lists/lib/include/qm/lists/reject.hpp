@@ -19,20 +19,20 @@ namespace qm::lists {
 
 struct RejectRules {
     // The command-line switches (ezmlm-reject's letters).
-    bool require_list_address = true; // -t (default) / -T
+    bool require_list_address = true;    // -t (default) / -T
     bool ignore_missing_address = false; // -q: exit 99 instead of refusing
-    bool require_subject = true;      // -s / -S
-    bool reject_commands = true;      // -c / -C: subject that is only a command
-    bool body_commands = false;       // -b / -B: also "subscribe..." subject or first line
-    bool header_reject = true;        // -h / -H: dir/headerreject
+    bool require_subject = true;         // -s / -S
+    bool reject_commands = true;         // -c / -C: subject that is only a command
+    bool body_commands = false;          // -b / -B: also "subscribe..." subject or first line
+    bool header_reject = true;           // -h / -H: dir/headerreject
 
     // From the list directory (all empty without one).
-    std::optional<ListInfo> list;       // outlocal/outhost for the To/Cc check
-    size_t max_body = 0, min_body = 0;  // dir/msgsize "max:min"; 0 = no limit
+    std::optional<ListInfo> list;        // outlocal/outhost for the To/Cc check
+    size_t max_body = 0, min_body = 0;   // dir/msgsize "max:min"; 0 = no limit
     std::vector<std::string> mimereject; // lower case
     std::vector<std::string> mimeremove;
     std::optional<std::vector<std::string>> mimekeep; // present: keep only these
-    std::vector<std::string> headerreject; // lower-case field names
+    std::vector<std::string> headerreject;            // lower-case field names
 };
 
 // Fills rules' list-directory part from dir. Without a list directory the To/Cc check
@@ -49,7 +49,6 @@ struct PostVerdict {
 
 // True if one of the address fields names outlocal@outhost (any letter case), read as
 // RFC 822 address lists; a field that does not parse is searched as plain text.
-[[nodiscard]] bool names_list(const std::vector<std::string>& address_fields,
-                              const ListInfo& list);
+[[nodiscard]] bool names_list(const std::vector<std::string>& address_fields, const ListInfo& list);
 
 } // namespace qm::lists
