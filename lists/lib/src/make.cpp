@@ -76,11 +76,22 @@ std::string program(const MakeRequest& r, const std::string& name) {
     return shell_quote(r.bin_dir + "/" + name);
 }
 
+// ezmlm-clean after each moderation step, as ezmlm-idx's template has it; its failures
+// must not bounce the post or the answer. Posts to -u lists held from strangers are not
+// worth returning (-R).
+std::string clean_line(const MakeRequest& r, const std::map<char, bool>& on) {
+    return "|" + program(r, "ezmlm-clean") + (on.at('u') ? " -R " : " ") + shell_quote(r.dir) +
+           " || exit 0\n";
+}
+
 std::string editor(const MakeRequest& r, const std::map<char, bool>& on) {
     const std::string d = shell_quote(r.dir);
-    std::string text;
+    std::string text = "|" + program(r, "ezmlm-reject") + " " + d + "\n";
+    if (on.at('m') && on.at('u'))
+        return text + "|" + program(r, "ezmlm-gate") + " " + d + " " + d + " " +
+               shell_quote(r.dir + "/allow") + "\n" + clean_line(r, on);
     if (on.at('m'))
-        return text + "|" + program(r, "ezmlm-store") + " " + d + "\n";
+        return text + "|" + program(r, "ezmlm-store") + " " + d + "\n" + clean_line(r, on);
     if (on.at('u'))
         text += "|" + program(r, "ezmlm-issubn") + " " + d + " " + shell_quote(r.dir + "/allow") +
                 " || { echo \"Sorry, only subscribers may post to this list. (#5.7.2)\"; "
@@ -102,6 +113,25 @@ std::string flags_text(const std::map<char, bool>& on) {
     for (const auto& [letter, value] : on)
         out += value ? letter : static_cast<char>(letter - 'a' + 'A');
     return out + "\n";
+}
+
+// Moderated lists answer list-accept-* and list-reject-* through dir/moderator. Without
+// -m the file goes (as ezmlm-make -e does), leaving the links to find nothing.
+Status write_moderator(const MakeRequest& r, const std::map<char, bool>& on) {
+    const std::string& d = r.dir;
+    for (const char* sub : {"mod/pending", "mod/accepted", "mod/rejected", "mod/unconfirmed"})
+        if (auto s = make_dir(d + "/" + sub, 0700); !s)
+            return s;
+    if (!on.at('m'))
+        return set_flag(d + "/moderator", false);
+    if (auto s = put(d + "/moderator", "|" + program(r, "ezmlm-moderate") + " " + shell_quote(d) +
+                                           "\n" + clean_line(r, on));
+        !s)
+        return s;
+    for (const char* suffix : {"-accept-default", "-reject-default"})
+        if (auto s = link_to(d + "/moderator", r.dot + suffix); !s)
+            return s;
+    return {};
 }
 
 Status write_settings(const MakeRequest& r, const std::map<char, bool>& on) {
@@ -159,7 +189,7 @@ Status write_settings(const MakeRequest& r, const std::map<char, bool>& on) {
         if (auto s = prepare_digest_state(d, now()); !s)
             return s;
     }
-    return {};
+    return write_moderator(r, on);
 }
 
 Status create_skeleton(const MakeRequest& r) {

@@ -107,25 +107,47 @@ std::string format_reply(const ListInfo& list, const Reply& reply, std::time_t n
     m += "Message-ID: <" + compact_timestamp(now) + "." + std::to_string(::getpid()) + "." +
          std::to_string(sequence++) + ".ezmlm@" + list.outhost + ">\n";
     m += "From: " + list.command(reply.from_command) + "\n";
-    m += "To: " + one_line(reply.to) + "\n";
+    m += "To: " + one_line(reply.to_header.empty() ? reply.to : reply.to_header) + "\n";
     m += "Subject: " + one_line(reply.subject) + "\n";
     for (const auto& h : reply.headers)
         m += one_line(h) + "\n";
     // RFC 3834: automatic replies must not trigger further automatic replies.
     m += "Auto-Submitted: " + one_line(reply.auto_submitted) + "\n";
     m += "MIME-Version: 1.0\n";
-    if (!reply.content_type.empty()) {
+    const std::string text_type =
+        has_eight_bit(reply.body)
+            ? "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n"
+            : "Content-Type: text/plain; charset=us-ascii\n";
+    std::string boundary;
+    if (!reply.enclosed.empty()) {
+        // A boundary that occurs in neither part (RFC 2046 5.1.1).
+        boundary = "=_ezmlm_" + compact_timestamp(now) + "_" + std::to_string(::getpid());
+        while (reply.body.find(boundary) != std::string::npos ||
+               reply.enclosed.find(boundary) != std::string::npos)
+            boundary += "_" + std::to_string(sequence++);
+        m += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\n\n";
+        m += "--" + boundary + "\n" + text_type;
+    } else if (!reply.content_type.empty()) {
         m += "Content-Type: " + one_line(reply.content_type) + "\n";
         if (has_eight_bit(reply.body))
             m += "Content-Transfer-Encoding: 8bit\n";
-    } else if (has_eight_bit(reply.body))
-        m += "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n";
-    else
-        m += "Content-Type: text/plain; charset=us-ascii\n";
+    } else {
+        m += text_type;
+    }
     m += "\n";
     m += reply.body;
     if (!reply.body.empty() && reply.body.back() != '\n')
         m += "\n";
+    if (!reply.enclosed.empty()) {
+        m += "\n--" + boundary + "\nContent-Type: message/rfc822\n";
+        if (has_eight_bit(reply.enclosed))
+            m += "Content-Transfer-Encoding: 8bit\n";
+        m += "\n";
+        m += reply.enclosed;
+        if (reply.enclosed.back() != '\n')
+            m += "\n";
+        m += "\n--" + boundary + "--\n";
+    }
     return m;
 }
 

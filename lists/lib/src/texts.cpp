@@ -93,6 +93,21 @@ const std::vector<std::pair<std::string_view, std::string_view>>& default_texts(
         {"dig-bounce-num", "I have kept a list of which digests of the <#l#> mailing list\n"
                            "bounced from your address. Here are their numbers:\n\n"},
         {"bounce-bottom", "\n--- Below this line is a copy of the bounce message I received.\n\n"},
+        {"mod-request", "The enclosed message was posted to the <#l#>@<#h#> mailing list,\n"
+                        "which is moderated. To let it go out to every subscriber, send a\n"
+                        "message to\n\n   <#A#>\n\n"
+                        "(replying to this message usually does that). To return it to its\n"
+                        "sender instead, send a message to\n\n   <#R#>\n\n"
+                        "Nothing needs to be quoted in your answer. To give the sender of a\n"
+                        "returned post a reason, put it between two lines that start with\n"
+                        "three percent signs:\n\n"
+                        "%%% Start comment\n"
+                        "%%% End comment\n\n"
+                        "--- The post follows.\n"},
+        {"mod-reject", "I'm sorry, the moderator of the <#l#> list did not accept your post,\n"
+                       "which is enclosed. Any comment the moderator gave is below.\n"},
+        {"mod-timeout", "I'm sorry, no moderator of the <#l#> list approved your post in\n"
+                        "time, so it has not been distributed. It is enclosed.\n"},
         {"trailer", "---\nTo unsubscribe, mail <#l#>-unsubscribe@<#h#>\n"
                     "For help, mail <#l#>-help@<#h#>\n"},
     };

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <thread>
 
 namespace fs = std::filesystem;
 

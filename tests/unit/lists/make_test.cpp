@@ -49,7 +49,11 @@ TEST_CASE("ezmlm-make writes ezmlm's layout and the dot-qmail links", "[lists][m
     CHECK(qmtest::slurp(d + "/flags") == "aBDFGHIJLMNOpRSTUWY\n");
     CHECK(qmtest::slurp(d + "/owner") == d + "/Mailbox\n");
     const std::string warn = "|'/opt/ezmlm bin/ezmlm-warn' '" + d + "' || exit 0\n";
-    CHECK(qmtest::slurp(d + "/editor") == "|'/opt/ezmlm bin/ezmlm-send' '" + d + "'\n" + warn);
+    CHECK(qmtest::slurp(d + "/editor") == "|'/opt/ezmlm bin/ezmlm-reject' '" + d +
+                                              "'\n|'/opt/ezmlm bin/ezmlm-send' '" + d + "'\n" +
+                                              warn);
+    CHECK_FALSE(fs::exists(d + "/moderator"));
+    CHECK(fs::is_directory(d + "/mod/pending"));
     // ezmlm-get answers archive requests before ezmlm-manage sees them.
     CHECK(qmtest::slurp(d + "/manager") == "|'/opt/ezmlm bin/ezmlm-get' '" + d +
                                                "'\n|'/opt/ezmlm bin/ezmlm-manage' '" + d + "'\n" +
@@ -109,11 +113,10 @@ TEST_CASE("ezmlm-make -e changes switches in place and keeps subscribers", "[lis
     CHECK(qmtest::slurp(d + "/owner") == "&boss@b.example\n");
     CHECK(qmtest::slurp(d + "/outlocal") == "joe-team\n");
     auto editor = qmtest::slurp(d + "/editor");
-    CHECK(editor.starts_with("|'/opt/ezmlm bin/ezmlm-issubn' '" + d + "' '" + d + "/allow' ||"));
+    CHECK(editor.starts_with("|'/opt/ezmlm bin/ezmlm-reject' '" + d +
+                             "'\n|'/opt/ezmlm bin/ezmlm-issubn' '" + d + "' '" + d + "/allow' ||"));
     CHECK(editor.ends_with("exit 100; }\n|'/opt/ezmlm bin/ezmlm-send' '" + d +
-                           "'\n|'/opt/ezmlm "
-                           "bin/ezmlm-warn' '" +
-                           d + "' || exit 0\n"));
+                           "'\n|'/opt/ezmlm bin/ezmlm-warn' '" + d + "' || exit 0\n"));
     auto sw = qm::lists::current_switches(d);
     REQUIRE(sw);
     CHECK((*sw)['u']);

@@ -50,6 +50,12 @@ struct Reply {
     std::string content_type;
     // RFC 3834: "auto-replied" for answers to a request, "auto-generated" for digests.
     std::string auto_submitted = "auto-replied";
+    // To: when it should not name the envelope recipient (a moderation request goes to
+    // every moderator but says To: outlocal-moderators@outhost, as ezmlm's does).
+    std::string to_header;
+    // A message enclosed whole after the text as a message/rfc822 part (the post a
+    // moderation request or a returned post is about); empty: a plain text reply.
+    std::string enclosed;
 };
 
 // The full message text as it is queued (header, blank line, body).

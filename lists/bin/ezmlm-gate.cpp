@@ -1,0 +1,66 @@
+// ezmlm-gate dir [db ...]: posts from members of the databases go straight out, the rest
+// are held for the moderators (ezmlm-gate(1)).
+#include "qm/fd.hpp"
+#include "qm/lists/cli.hpp"
+#include "qm/lists/moderation.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+
+namespace {
+
+constexpr std::string_view help =
+    "usage: ezmlm-gate dir [db ...]\n"
+    "Run from the editor of a list that takes subscribers' posts directly and moderates\n"
+    "everyone else's (ezmlm-make -um): |ezmlm-gate /l /l /l/allow\n"
+    "If $SENDER is in any database db (default: dir itself), the post on stdin is\n"
+    "distributed as ezmlm-send does; otherwise it is held for the moderators as\n"
+    "ezmlm-store does, whether or not dir/modpost exists.\n"
+    "Environment: SENDER; QMAILHOME, QMAILQUEUE; QM_LISTS_NOW (tests).\n"
+    "Exit: 0 sent or held, 100 refused (the sender gets the reason), 111 temporary\n"
+    "trouble.\n";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (qm::lists::cli::help_requested(argc, argv, help))
+        return 0;
+    if (argc < 2) {
+        std::fputs("ezmlm-gate: usage: ezmlm-gate dir [db ...]\n", stderr);
+        return 100;
+    }
+    ::umask(022);
+    ::signal(SIGPIPE, SIG_IGN);
+    try {
+        std::vector<std::string> dbs(argv + 2, argv + argc);
+        if (dbs.empty())
+            dbs.emplace_back(argv[1]);
+        for (const auto& db : dbs)
+            if (db.empty() || db.front() != '/')
+                return qm::lists::cli::fatal("ezmlm-gate",
+                                             qm::perm("5.3.5", "db must start with slash"));
+        const char* sender = std::getenv("SENDER");
+        auto message = qm::read_all(0);
+        if (!message)
+            return qm::lists::cli::fatal(
+                "ezmlm-gate", qm::temp("4.3.0", "unable to read input: " + message.error().text));
+        auto stored = qm::lists::gate_post(
+            argv[1], dbs, sender ? std::optional<std::string>(sender) : std::nullopt, *message);
+        if (!stored)
+            return qm::lists::cli::fatal("ezmlm-gate", stored.error());
+        if (stored->held)
+            std::fprintf(stderr, "ezmlm-gate: info: held %s for %zu moderator(s), qp %d\n",
+                         stored->name.text().c_str(), stored->moderators,
+                         static_cast<int>(stored->qp));
+        else
+            std::fprintf(stderr, "ezmlm-gate: info: from a member: sent as message %lu\n",
+                         stored->sent.number);
+        return 0;
+    } catch (const std::bad_alloc&) {
+        return qm::lists::cli::fatal("ezmlm-gate", qm::temp("4.3.0", "out of memory"));
+    }
+}

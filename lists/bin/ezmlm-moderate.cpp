@@ -1,0 +1,99 @@
+// ezmlm-moderate dir: acts on a moderator's answer sent to list-accept-T.P.COOKIE or
+// list-reject-T.P.COOKIE (ezmlm-moderate(1)).
+#include "qm/fd.hpp"
+#include "qm/lists/cli.hpp"
+#include "qm/lists/moderation.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace {
+
+constexpr std::string_view help =
+    "usage: ezmlm-moderate dir\n"
+    "Run from dir/moderator, which list-accept-default and list-reject-default link to.\n"
+    "Checks the cookie in list-accept-T.P.COOKIE / list-reject-T.P.COOKIE against\n"
+    "dir/key. accept: the held post dir/mod/pending/T.P goes to every subscriber as\n"
+    "ezmlm-send would send it (numbered, archived, from its original sender) and moves\n"
+    "to dir/mod/accepted. reject: the poster gets it back with text/mod-reject and the\n"
+    "moderator's comment (the lines between two lines starting with %%%), unless\n"
+    "dir/noreturnposts exists; it moves to dir/mod/rejected.\n"
+    "The same answer again only logs that the post was already handled; the opposite\n"
+    "answer, a forged or expired cookie, or a post no longer held bounce to the\n"
+    "moderator with the reason. Nothing changes in those cases.\n"
+    "Environment: SENDER, LOCAL, DEFAULT (from qmail-local); QMAILHOME, QMAILQUEUE;\n"
+    "QM_LISTS_NOW (tests).\n"
+    "Exit: 0 done (or already done), 100 refused with the reason, 111 temporary trouble.\n";
+
+int refuse(const std::string& text) {
+    return qm::lists::cli::fatal("ezmlm-moderate", qm::perm("5.7.1", text));
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (qm::lists::cli::help_requested(argc, argv, help))
+        return 0;
+    if (argc != 2) {
+        std::fputs("ezmlm-moderate: usage: ezmlm-moderate dir\n", stderr);
+        return 100;
+    }
+    ::umask(022);
+    ::signal(SIGPIPE, SIG_IGN);
+    try {
+        const char* sender = std::getenv("SENDER");
+        const char* local = std::getenv("LOCAL");
+        const char* def = std::getenv("DEFAULT");
+        if (!sender)
+            return refuse("SENDER not set");
+        if (!local)
+            return refuse("LOCAL not set");
+        if (!def)
+            return refuse("DEFAULT not set");
+        if (!*sender || std::strcmp(sender, "#@[]") == 0)
+            return refuse("I do not reply to bounce messages");
+        if (!std::strchr(sender, '@'))
+            return refuse("I do not reply to senders without host names");
+        auto request = qm::lists::parse_moderation_request(local, def);
+        if (!request)
+            return refuse("this is not a moderation address I understand (" + std::string(local) +
+                          ")");
+        auto reply = qm::read_all(0);
+        if (!reply)
+            return qm::lists::cli::fatal(
+                "ezmlm-moderate", qm::temp("4.3.0", "unable to read input: " + reply.error().text));
+        auto done = qm::lists::moderate_post(argv[1], *request, *reply);
+        if (!done)
+            return qm::lists::cli::fatal("ezmlm-moderate", done.error());
+        const std::string name = request->name.text();
+        using Kind = qm::lists::Moderated::Kind;
+        switch (done->kind) {
+        case Kind::accepted:
+            std::fprintf(stderr, "ezmlm-moderate: info: accepted %s: message %lu, qp %d\n",
+                         name.c_str(), done->sent.number, static_cast<int>(done->sent.qp));
+            break;
+        case Kind::rejected:
+            if (done->poster_told)
+                std::fprintf(stderr, "ezmlm-moderate: info: rejected %s: returned, qp %d\n",
+                             name.c_str(), static_cast<int>(done->qp));
+            else
+                std::fprintf(stderr, "ezmlm-moderate: info: rejected %s: not returned\n",
+                             name.c_str());
+            break;
+        case Kind::already_accepted:
+            std::fprintf(stderr, "ezmlm-moderate: info: %s was already accepted\n", name.c_str());
+            break;
+        case Kind::already_rejected:
+            std::fprintf(stderr, "ezmlm-moderate: info: %s was already rejected\n", name.c_str());
+            break;
+        }
+        return 0;
+    } catch (const std::bad_alloc&) {
+        return qm::lists::cli::fatal("ezmlm-moderate", qm::temp("4.3.0", "out of memory"));
+    }
+}

@@ -1,0 +1,119 @@
+// ezmlm-reject [-bBcChHqQsStT] [dir]: refuses posts the list should not distribute, as
+// the first line of its editor (ezmlm-reject(1)).
+#include "qm/fd.hpp"
+#include "qm/lists/cli.hpp"
+#include "qm/lists/reject.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+
+namespace {
+
+constexpr std::string_view help =
+    "usage: ezmlm-reject [-bBcChHqQsStT] [dir]\n"
+    "Run first in the list's editor: |ezmlm-reject /path/list\n"
+    "Refuses (exit 100, the poster gets the reason) a post whose body is larger than max\n"
+    "or smaller than min in dir/msgsize (\"max:min\"), whose Content-Type or a part's is\n"
+    "in dir/mimereject (or whose Content-Type is in dir/mimeremove, or not in\n"
+    "dir/mimekeep), that has a field named in dir/headerreject, that has no Subject or\n"
+    "only a command as Subject, or that names the list in neither To: nor Cc:. Broken\n"
+    "MIME is refused with what is wrong. Precedence: junk or bulk: ignored (exit 99).\n"
+    "  -t / -T  require / do not require the list address in To: or Cc: (default -t)\n"
+    "  -q / -Q  ignore (exit 99) / refuse a post without the list address (default -Q)\n"
+    "  -s / -S  require / do not require a Subject (default -s)\n"
+    "  -c / -C  refuse / accept a Subject that is only a command (default -c)\n"
+    "  -b / -B  also refuse a Subject or first body line starting with (un)subscribe\n"
+    "           / do not (default -B)\n"
+    "  -h / -H  use / ignore dir/headerreject (default -h)\n"
+    "Without dir only the subject, command and Precedence checks apply.\n"
+    "Environment: SENDER.\n"
+    "Exit: 0 acceptable, 99 ignore it, 100 refused, 111 temporary trouble.\n";
+
+int usage() {
+    std::fputs("ezmlm-reject: usage: ezmlm-reject [-bBcChHqQsStT] [dir]\n", stderr);
+    return 100;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (qm::lists::cli::help_requested(argc, argv, help))
+        return 0;
+    try {
+        qm::lists::RejectRules rules;
+        int opt;
+        while ((opt = ::getopt(argc, argv, "bBcChHqQsStT")) != -1) {
+            switch (opt) {
+            case 'b':
+                rules.body_commands = true;
+                break;
+            case 'B':
+                rules.body_commands = false;
+                break;
+            case 'c':
+                rules.reject_commands = true;
+                break;
+            case 'C':
+                rules.reject_commands = false;
+                break;
+            case 'h':
+                rules.header_reject = true;
+                break;
+            case 'H':
+                rules.header_reject = false;
+                break;
+            case 'q':
+                rules.ignore_missing_address = true;
+                break;
+            case 'Q':
+                rules.ignore_missing_address = false;
+                break;
+            case 's':
+                rules.require_subject = true;
+                break;
+            case 'S':
+                rules.require_subject = false;
+                break;
+            case 't':
+                rules.require_list_address = true;
+                break;
+            case 'T':
+                rules.require_list_address = false;
+                break;
+            default:
+                return usage();
+            }
+        }
+        if (argc - optind > 1)
+            return usage();
+        const char* sender = std::getenv("SENDER");
+        if (!sender)
+            return qm::lists::cli::fatal("ezmlm-reject", qm::perm("5.3.5", "SENDER not set"));
+        if (!*sender)
+            return qm::lists::cli::fatal("ezmlm-reject",
+                                         qm::perm("5.7.2", "I do not reply to bounce messages"));
+        if (optind < argc)
+            if (auto s = qm::lists::read_reject_rules(argv[optind], rules); !s)
+                return qm::lists::cli::fatal("ezmlm-reject", s.error());
+        auto message = qm::read_all(0);
+        if (!message)
+            return qm::lists::cli::fatal(
+                "ezmlm-reject", qm::temp("4.3.0", "unable to read input: " + message.error().text));
+        auto shape = qm::lists::parse_post(*message);
+        if (!shape)
+            return qm::lists::cli::fatal("ezmlm-reject", shape.error());
+        auto verdict = qm::lists::check_post(rules, *shape);
+        if (!verdict)
+            return qm::lists::cli::fatal("ezmlm-reject", verdict.error());
+        if (verdict->kind == qm::lists::PostVerdict::Kind::ignore) {
+            std::fprintf(stderr, "ezmlm-reject: info: %s\n", verdict->reason.c_str());
+            return 99;
+        }
+        return 0;
+    } catch (const std::bad_alloc&) {
+        return qm::lists::cli::fatal("ezmlm-reject", qm::temp("4.3.0", "out of memory"));
+    }
+}

@@ -1,0 +1,303 @@
+#include "qm/lists/post_shape.hpp"
+
+#include "qm/inject/header.hpp"
+
+namespace qm::lists {
+
+namespace {
+
+std::string lowercase(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+bool blank(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && blank(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && blank(s.back()))
+        s.remove_suffix(1);
+    return s;
+}
+
+Failure broken(std::string_view what) {
+    return perm("5.6.0", "Sorry, the message has broken MIME structure: " + std::string(what));
+}
+
+// RFC 2045 token characters: anything printable but space and tspecials.
+bool token_char(char c) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 32 || u >= 127)
+        return false;
+    return std::string_view("()<>@,;:\\\"/[]?=").find(c) == std::string_view::npos;
+}
+
+// A cursor over a Content-Type value.
+class Scanner {
+public:
+    explicit Scanner(std::string_view text)
+        : s_(text) {}
+
+    // Skips blanks and (nested, escaped) comments.
+    Status skip_cfws() {
+        while (pos_ < s_.size()) {
+            if (blank(s_[pos_])) {
+                ++pos_;
+            } else if (s_[pos_] == '(') {
+                int depth = 0;
+                do {
+                    if (s_[pos_] == '\\')
+                        ++pos_;
+                    else if (s_[pos_] == '(')
+                        ++depth;
+                    else if (s_[pos_] == ')')
+                        --depth;
+                    ++pos_;
+                } while (depth > 0 && pos_ < s_.size());
+                if (depth > 0)
+                    return fail(broken("unterminated comment in Content-Type: " + excerpt(s_)));
+            } else {
+                break;
+            }
+        }
+        return {};
+    }
+    std::string_view token() {
+        size_t start = pos_;
+        while (pos_ < s_.size() && token_char(s_[pos_]))
+            ++pos_;
+        return s_.substr(start, pos_ - start);
+    }
+    Result<std::string> quoted() {
+        std::string out;
+        ++pos_; // the opening quote
+        while (pos_ < s_.size() && s_[pos_] != '"') {
+            if (s_[pos_] == '\\' && pos_ + 1 < s_.size())
+                ++pos_;
+            out += s_[pos_++];
+        }
+        if (pos_ >= s_.size())
+            return fail(broken("unterminated quoted string in Content-Type: " + excerpt(s_)));
+        ++pos_;
+        return out;
+    }
+    [[nodiscard]] bool at_end() const { return pos_ >= s_.size(); }
+    [[nodiscard]] char peek() const { return s_[pos_]; }
+    void advance() { ++pos_; }
+    // Moves past the next ';' (or to the end): the way past a parameter we cannot read.
+    void skip_parameter() {
+        while (pos_ < s_.size() && s_[pos_] != ';') {
+            if (s_[pos_] == '"') {
+                if (!quoted())
+                    return;
+                continue;
+            }
+            ++pos_;
+        }
+    }
+
+private:
+    std::string_view s_;
+    size_t pos_ = 0;
+};
+
+Status walk(PostShape& shape, std::string_view body, const MediaType& type, size_t depth);
+
+Status read_part(PostShape& shape, std::string_view part, size_t depth) {
+    auto split = qm::inject::split_message(part);
+    MediaType type;
+    for (const auto& f : split.fields) {
+        if (lowercase(qm::inject::field_name(f)) != "content-type")
+            continue;
+        auto value = qm::inject::unfold(qm::inject::field_value(f));
+        if (!trim(value).empty()) {
+            auto t = parse_media_type(value);
+            if (!t)
+                return fail(t.error());
+            type = std::move(*t);
+        }
+        break;
+    }
+    shape.part_types.push_back(type.type);
+    std::string_view body = split.body;
+    if (body.starts_with("\n"))
+        body.remove_prefix(1);
+    return walk(shape, body, type, depth + 1);
+}
+
+Status walk(PostShape& shape, std::string_view body, const MediaType& type, size_t depth) {
+    if (!type.multipart()) {
+        shape.body_size += body.size();
+        if (shape.first_body_line.empty()) {
+            std::string_view rest = body;
+            while (!rest.empty()) {
+                auto nl = rest.find('\n');
+                std::string_view line = trim(rest.substr(0, nl));
+                if (!line.empty()) {
+                    shape.first_body_line = std::string(line);
+                    break;
+                }
+                rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+            }
+        }
+        return {};
+    }
+    if (depth >= max_mime_depth)
+        return fail(broken("multipart parts nested more than " + std::to_string(max_mime_depth) +
+                           " levels deep"));
+    const std::string delimiter = "--" + type.boundary;
+    bool seen = false, closed = false;
+    size_t part_start = std::string_view::npos;
+    size_t pos = 0;
+    auto finish_part = [&](size_t end) -> Status {
+        if (part_start == std::string_view::npos)
+            return {};
+        return read_part(shape, body.substr(part_start, end - part_start), depth);
+    };
+    while (pos < body.size() && !closed) {
+        size_t nl = body.find('\n', pos);
+        size_t next = nl == std::string_view::npos ? body.size() : nl + 1;
+        std::string_view line = body.substr(pos, next - pos);
+        if (line.starts_with(delimiter)) {
+            std::string_view after = trim(line.substr(delimiter.size()));
+            if (after.empty() || after == "--") {
+                if (auto s = finish_part(pos); !s)
+                    return s;
+                seen = true;
+                closed = after == "--";
+                part_start = next;
+                pos = next;
+                continue;
+            }
+        }
+        if (part_start == std::string_view::npos)
+            shape.body_size += line.size(); // the preamble
+        pos = next;
+    }
+    if (!seen)
+        return fail(broken("the " + type.type + " body never uses its boundary \"" +
+                           excerpt(type.boundary) + "\""));
+    if (closed)
+        shape.body_size += body.size() - pos;       // the epilogue
+    else if (auto s = finish_part(body.size()); !s) // no closing delimiter: ends here
+        return s;
+    return {};
+}
+
+} // namespace
+
+std::string excerpt(std::string_view s) {
+    constexpr size_t limit = 60;
+    std::string out;
+    for (char c : s.substr(0, limit)) {
+        auto u = static_cast<unsigned char>(c);
+        out += u < 32 || u == 127 ? '?' : c;
+    }
+    if (s.size() > limit)
+        out += "...";
+    return out;
+}
+
+Result<MediaType> parse_media_type(std::string_view value) {
+    Scanner in(value);
+    if (auto s = in.skip_cfws(); !s)
+        return fail(s.error());
+    std::string_view type = in.token();
+    if (auto s = in.skip_cfws(); !s)
+        return fail(s.error());
+    if (type.empty() || in.at_end() || in.peek() != '/')
+        return fail(broken("Content-Type has no type/subtype: " + excerpt(value)));
+    in.advance();
+    if (auto s = in.skip_cfws(); !s)
+        return fail(s.error());
+    std::string_view subtype = in.token();
+    if (subtype.empty())
+        return fail(broken("Content-Type has no subtype: " + excerpt(value)));
+    MediaType media;
+    media.type = lowercase(type) + "/" + lowercase(subtype);
+    bool have_boundary = false;
+    while (true) {
+        if (auto s = in.skip_cfws(); !s)
+            return fail(s.error());
+        if (in.at_end())
+            break;
+        if (in.peek() != ';') {
+            in.skip_parameter(); // junk after the type: what follows may still be readable
+            continue;
+        }
+        in.advance();
+        if (auto s = in.skip_cfws(); !s)
+            return fail(s.error());
+        if (in.at_end())
+            break;
+        std::string name = lowercase(in.token());
+        if (auto s = in.skip_cfws(); !s)
+            return fail(s.error());
+        if (name.empty() || in.at_end() || in.peek() != '=') {
+            in.skip_parameter();
+            continue;
+        }
+        in.advance();
+        if (auto s = in.skip_cfws(); !s)
+            return fail(s.error());
+        std::string v;
+        if (!in.at_end() && in.peek() == '"') {
+            auto q = in.quoted();
+            if (!q)
+                return fail(q.error());
+            v = std::move(*q);
+        } else {
+            v = std::string(in.token());
+        }
+        if (name == "boundary" && !have_boundary) {
+            media.boundary = std::move(v);
+            have_boundary = true;
+        }
+    }
+    if (media.multipart() && media.boundary.empty())
+        return fail(broken(media.type + " without a boundary parameter"));
+    return media;
+}
+
+Result<PostShape> parse_post(std::string_view message) {
+    PostShape shape;
+    auto split = qm::inject::split_message(message);
+    bool have_type = false;
+    for (const auto& f : split.fields) {
+        std::string name = lowercase(qm::inject::field_name(f));
+        std::string value = qm::inject::unfold(qm::inject::field_value(f));
+        std::string_view v = trim(value);
+        if (name == "to" || name == "cc") {
+            shape.address_fields.emplace_back(v);
+        } else if (name == "subject") {
+            if (!shape.subject)
+                shape.subject = std::string(v);
+        } else if (name == "precedence") {
+            if (!shape.precedence)
+                shape.precedence = std::string(v);
+        } else if (name == "content-type" && !have_type) {
+            have_type = true;
+            if (!v.empty()) {
+                auto t = parse_media_type(v);
+                if (!t)
+                    return fail(t.error());
+                shape.content_type = std::move(*t);
+            }
+        }
+        shape.field_names.push_back(std::move(name));
+    }
+    std::string_view body = split.body;
+    if (body.starts_with("\n"))
+        body.remove_prefix(1);
+    if (auto s = walk(shape, body, shape.content_type, 0); !s)
+        return fail(s.error());
+    return shape;
+}
+
+} // namespace qm::lists

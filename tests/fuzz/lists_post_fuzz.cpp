@@ -1,0 +1,78 @@
+// libFuzzer target for ezmlm-reject's reading of a post (qm/lists/post_shape.hpp) and its
+// rules, and for the moderator-comment extraction ezmlm-moderate applies to answers. Any
+// input must give a shape or a permanent failure naming broken MIME, never a crash; the
+// shape must stay within the input (sizes, lower-case names and types); the rules must
+// give a verdict or a permanent refusal.
+#include "qm/lists/moderation.hpp"
+#include "qm/lists/post_shape.hpp"
+#include "qm/lists/reject.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#define QM_FUZZ_CHECK(cond)                                                                        \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
+            std::abort();                                                                          \
+        }                                                                                          \
+    } while (0)
+
+namespace {
+
+bool lower_case(std::string_view s) {
+    for (char c : s)
+        if (c >= 'A' && c <= 'Z')
+            return false;
+    return true;
+}
+
+const qm::lists::RejectRules& rules() {
+    static const qm::lists::RejectRules r = [] {
+        qm::lists::RejectRules x;
+        x.list = qm::lists::ListInfo{"/nonexistent", "team", "lists.example"};
+        x.body_commands = true;
+        x.max_body = 4096;
+        x.min_body = 2;
+        x.mimereject = {"application/x-msdownload"};
+        x.mimeremove = {"text/html"};
+        x.headerreject = {"x-spam"};
+        return x;
+    }();
+    return r;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    std::string_view text(reinterpret_cast<const char*>(data), size);
+    auto shape = qm::lists::parse_post(text);
+    if (!shape) {
+        QM_FUZZ_CHECK(shape.error().permanent());
+        QM_FUZZ_CHECK(shape.error().text.find("broken MIME") != std::string::npos);
+        QM_FUZZ_CHECK(shape.error().text.find('\n') == std::string::npos);
+    } else {
+        QM_FUZZ_CHECK(shape->body_size <= size);
+        QM_FUZZ_CHECK(shape->first_body_line.size() <= size);
+        QM_FUZZ_CHECK(shape->first_body_line.find('\n') == std::string::npos);
+        QM_FUZZ_CHECK(lower_case(shape->content_type.type));
+        QM_FUZZ_CHECK(shape->content_type.type.find('/') != std::string::npos);
+        QM_FUZZ_CHECK(!shape->content_type.multipart() || !shape->content_type.boundary.empty());
+        for (const auto& name : shape->field_names)
+            QM_FUZZ_CHECK(lower_case(name));
+        for (const auto& type : shape->part_types)
+            QM_FUZZ_CHECK(lower_case(type) && type.find('/') != std::string::npos);
+        auto verdict = qm::lists::check_post(rules(), *shape);
+        if (!verdict)
+            QM_FUZZ_CHECK(verdict.error().permanent());
+    }
+    auto media = qm::lists::parse_media_type(text.substr(0, 512));
+    if (!media)
+        QM_FUZZ_CHECK(media.error().permanent());
+    auto comment = qm::lists::moderator_comment(text);
+    QM_FUZZ_CHECK(comment.empty() || comment.back() == '\n');
+    return 0;
+}
