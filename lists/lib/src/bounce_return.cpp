@@ -5,8 +5,8 @@
 #include "qm/lists/command_address.hpp"
 #include "qm/lists/cookie.hpp"
 #include "qm/lists/listdir.hpp"
-#include "qm/lists/subscriber_log.hpp"
 #include "qm/lists/subscribers.hpp"
+#include "qm/lists/subscription_log.hpp"
 
 #include <charconv>
 
@@ -106,7 +106,7 @@ Status bounced_probe(Context& c, std::string_view rest) {
         return {};
     }
     c.event("unsubscribed " + *target + ": the probe bounced: " + describe(f));
-    return append_subscriber_log(c.work, c.request.now, "-probe", *target);
+    return append_subscription_log(c.work, c.request.now, "-probe", *target);
 }
 
 Status bounced_warning(Context& c, std::string_view rest) {
