@@ -33,9 +33,12 @@ std::vector<HeaderLine> header_of(std::string_view m, std::string_view& body) {
             body = m.substr(pos);
             break;
         }
-        if ((line.front() == ' ' || line.front() == '\t') && !out.empty()) {
-            out.back().value += " ";
-            out.back().value += line.substr(line.find_first_not_of(" \t"));
+        if (line.front() == ' ' || line.front() == '\t') {
+            const auto text = line.find_first_not_of(" \t");
+            if (!out.empty() && text != std::string_view::npos) {
+                out.back().value += " ";
+                out.back().value += line.substr(text);
+            }
             continue;
         }
         auto colon = line.find(':');

@@ -217,3 +217,11 @@ TEST_CASE("ezmlm-weed drops notices and automatic replies, never failure reports
     // Anything else (a person writing to the return address) passes.
     CHECK_FALSE(weed("From: reader@far.example\nSubject: why?\n\nwhy am I bouncing?\n").drop);
 }
+
+TEST_CASE("a header continuation line of blanks only is harmless", "[lists][bounce][weed]") {
+    // Found by the fuzzer: it used to throw out_of_range.
+    const std::string m = "From: MAILER-DAEMON@mail.far.example is spam\n \n"
+                          "--- Below this line is a copy\n";
+    CHECK_FALSE(qm::lists::weed(m).drop);
+    CHECK(qm::lists::parse_bounce(m).recipients.empty());
+}
