@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <new>
+#include <string_view>
 
 namespace {
 
@@ -42,7 +43,10 @@ int usage() {
 
 int main(int argc, char** argv) {
     try {
-        if (qm::lists::cli::help_requested(argc, argv, help_text()))
+        // -h is also ezmlm's nosubconfirm switch: alone it asks for help, followed by
+        // the list's arguments it is the switch.
+        if (argc >= 2 && (argc == 2 || std::string_view(argv[1]) == "--help") &&
+            qm::lists::cli::help_requested(argc, argv, help_text()))
             return 0;
         qm::lists::MakeRequest req;
         std::string optstring = "e5:";

@@ -11,20 +11,24 @@ int main(int argc, char** argv) {
         std::string a = argv[i];
         if (a == "--help" || a == "-h") {
             std::puts(
-                "usage: qmail-install [--create-users] [--bin DIR] [HOME]\n"
+                "usage: qmail-install [--create-users] [--bin DIR] [--man DIR] [HOME]\n"
                 "Creates the mail root HOME (default $QMAILHOME, else /var/qmail): queue/ with\n"
                 "qmail's owners and modes, control/, users/, alias/, bin/ (links to the\n"
-                "programs in DIR, default: the directory of qmail-install itself).\n"
+                "programs in --bin DIR, default: the directory of qmail-install itself) and\n"
+                "man/ (copies of the manual pages in --man DIR's man1, man5 and man8, default\n"
+                "the bin directory's ../share/man, where the build puts them).\n"
                 "As root, the queue belongs to qmail's role users (qmaild qmaill qmailp qmailq\n"
                 "qmailr qmails alias, group qmail, nofiles); --create-users adds any that are\n"
                 "missing. As a normal user every part belongs to that user.\n"
-                "Existing files are kept: running it again is safe.");
+                "Existing control and user files are kept: running it again is safe.");
             return 0;
         }
         if (a == "--create-users")
             opt.create_users = true;
         else if (a == "--bin" && i + 1 < argc)
             opt.bin_dir = argv[++i];
+        else if (a == "--man" && i + 1 < argc)
+            opt.man_dir = argv[++i];
         else if (!a.empty() && a[0] == '-') {
             std::fprintf(stderr, "qmail-install: unknown option %s (try --help)\n", a.c_str());
             return 100;

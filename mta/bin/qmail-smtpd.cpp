@@ -1,19 +1,19 @@
 // qmail-smtpd: receives mail by SMTP and hands each message to qmail-queue: on
 // stdin/stdout as under tcpserver or inetd (qmail-smtpd(8)), or, with --listen, as a
 // daemon holding every session in one event loop.
+#include "qm/control.hpp"
 #include "qm/fd.hpp"
 #include "qm/smtp/daemon.hpp"
+#include "qm/smtp/descriptors.hpp"
 #include "qm/smtp/session.hpp"
+#include "qm/smtp/tls.hpp"
 
 #include <boost/program_options.hpp>
 
-#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 
 namespace {
@@ -22,9 +22,9 @@ constexpr const char* usage =
     "usage: qmail-smtpd [--listen ADDRESS:PORT ...] [--submission ADDRESS:PORT ...]\n"
     "                   [--checkpassword PROGRAM [ARG ...]] [--certificate PEM]\n"
     "                   [--rules RULES.cdb] [--max-connections N] [--qmail-queue]\n"
-    "Without --listen, speaks SMTP (RFC 5321: PIPELINING, 8BITMIME, SIZE, ENHANCEDSTATUSCODES) on "
-    "stdin and\n"
-    "stdout, as under tcpserver or inetd, and queues each message with qmail-queue.\n"
+    "Without --listen, speaks SMTP (RFC 5321: PIPELINING, 8BITMIME, SIZE,\n"
+    "ENHANCEDSTATUSCODES, STARTTLS) on stdin and stdout, as under tcpserver or inetd, and\n"
+    "queues each message with qmail-queue.\n"
     "Controls in $QMAILHOME/control (default /var/qmail): me, smtpgreeting, rcpthosts,\n"
     "morercpthosts.cdb, badmailfrom, databytes, timeoutsmtpd, localiphost. Without\n"
     "rcpthosts only the domains delivered here (locals, virtualdomains) are accepted.\n"
@@ -35,8 +35,9 @@ constexpr const char* usage =
     "daemon: one process, every session in one event loop, at most --max-connections\n"
     "(default 100) at once, more are told 421. SIGTERM or SIGINT stops accepting and\n"
     "waits for open sessions; a second signal ends them.\n"
-    "STARTTLS is offered when control/servercert.pem (or --certificate: certificate chain\n"
-    "and private key in one PEM file) exists. --submission listeners (port 587 style)\n"
+    "STARTTLS is offered, on stdin/stdout as in the daemon, when control/servercert.pem\n"
+    "(or --certificate: certificate chain and private key in one PEM file) exists; a file\n"
+    "that is there but unusable is a fatal error. --submission listeners (port 587 style)\n"
     "require AUTH PLAIN or LOGIN, offered only after STARTTLS and checked by the\n"
     "checkpassword-interface PROGRAM (user NUL password NUL timestamp NUL on fd 3; exit 0\n"
     "means right); an authenticated client may send to any domain.\n"
@@ -44,49 +45,6 @@ constexpr const char* usage =
     "RELAYCLIENT=\"\", DATABYTES or QMAILQUEUE apply to it.\n"
     "A daemon that owns the queue (normal-user mode, no QMAILQUEUE) writes it itself with\n"
     "qmail-queue's file sequence and fsyncs; --qmail-queue runs qmail-queue per message.";
-
-bool flush(std::string& out) {
-    if (out.empty())
-        return true;
-    bool ok = qm::write_all(STDOUT_FILENO, out).has_value();
-    out.clear();
-    return ok;
-}
-
-int serve(qm::smtp::Session& session) {
-    std::string greeting = session.greeting();
-    if (!flush(greeting))
-        return 0;
-    char buf[65536];
-    for (;;) {
-        if (!flush(session.output()) || session.closed()) {
-            session.abort();
-            return 0;
-        }
-        pollfd p{STDIN_FILENO, POLLIN, 0};
-        int ready = ::poll(&p, 1, session.timeout_seconds() * 1000);
-        if (ready < 0 && errno == EINTR)
-            continue;
-        if (ready == 0) {
-            std::string t = qm::smtp::Session::timeout_reply();
-            (void)flush(t);
-            session.abort();
-            return 0;
-        }
-        ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            session.abort(); // the client went away: nothing half-received is queued
-            return 0;
-        }
-        auto step = session.receive(std::string_view(buf, static_cast<size_t>(n)));
-        while (step == qm::smtp::Session::Step::blocking) {
-            session.run_blocking();
-            step = session.receive({});
-        }
-    }
-}
 
 } // namespace
 
@@ -134,9 +92,19 @@ int main(int argc, char** argv) {
             }
             return 0;
         }
+        auto tls = qm::smtp::load_server_tls(
+            daemon.certificate.empty() ? qm::control::path("servercert.pem") : daemon.certificate);
+        if (!tls) {
+            (void)qm::write_all(STDOUT_FILENO, "421 4.3.0 " + tls.error().text + "\r\n");
+            std::fprintf(stderr, "qmail-smtpd: fatal: %s\n", tls.error().text.c_str());
+            return 1;
+        }
+        qm::smtp::Features features;
+        features.tls_available = *tls != nullptr;
         qm::smtp::Session session(std::make_shared<const qm::smtp::Controls>(std::move(*controls)),
-                                  qm::smtp::connection_from_environment());
-        return serve(session);
+                                  qm::smtp::connection_from_environment(), std::move(features));
+        qm::smtp::serve_descriptors(session, STDIN_FILENO, STDOUT_FILENO, tls->get());
+        return 0;
     } catch (const std::bad_alloc&) {
         (void)qm::write_all(STDOUT_FILENO, "421 4.3.0 out of memory\r\n");
         return 1;

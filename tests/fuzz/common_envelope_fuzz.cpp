@@ -2,6 +2,7 @@
 // envelope re-encodes to exactly its input, failures carry one of qmail-queue's envelope
 // exit codes, and any envelope we build (addresses without NUL, within qmail-queue's
 // length limit) survives encode then decode unchanged.
+#include "fuzz_check.hpp"
 #include "qm/envelope.hpp"
 
 #include <cstdint>
@@ -9,14 +10,6 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
-
-#define QM_FUZZ_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
     const std::string_view in(reinterpret_cast<const char*>(data), size);

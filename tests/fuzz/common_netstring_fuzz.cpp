@@ -2,6 +2,7 @@
 // re-encodes to exactly the bytes consumed, every proper prefix of one is "need more
 // input" and never an error, an error stays an error whatever follows, "need more input"
 // can always be completed, and encode/decode round-trips any payload.
+#include "fuzz_check.hpp"
 #include "qm/netstring.hpp"
 
 #include <cstdint>
@@ -9,14 +10,6 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
-
-#define QM_FUZZ_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 namespace {
 

@@ -1,6 +1,7 @@
 // Fuzzes qm::address::parse_path, which reads MAIL FROM / RCPT TO paths straight off
 // the network: whatever it accepts must be safe to write into a queue envelope (no NUL,
 // CR or LF), and an address re-quoted with qm::address::quote must parse back to itself.
+#include "fuzz_check.hpp"
 #include "qm/address.hpp"
 
 #include <cstdint>
@@ -8,14 +9,6 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
-
-#define QM_FUZZ_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
     const std::string_view in(reinterpret_cast<const char*>(data), size);

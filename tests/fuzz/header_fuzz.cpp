@@ -2,6 +2,7 @@
 // address rewriting and the whole header fix (prepare). Any input must give a value or a
 // permanent failure, never a crash; printed tokens must read back as the same tokens; the
 // envelope must never carry a NUL byte; the fixed message must end in a newline.
+#include "fuzz_check.hpp"
 #include "qm/inject/address_list.hpp"
 #include "qm/inject/header.hpp"
 #include "qm/inject/inject.hpp"
@@ -13,14 +14,6 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
-
-#define QM_FUZZ_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 namespace {
 

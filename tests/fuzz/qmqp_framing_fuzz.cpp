@@ -2,6 +2,7 @@
 // the events that feeding it whole gives; a kept address is the declared one or its first
 // max_address bytes; and a complete request, framed again by qmqp_request (qmail-qmqpc's
 // framing), parses to the same message and envelope.
+#include "fuzz_check.hpp"
 #include "qm/qmtp/framing.hpp"
 #include "qm/qmtp/qmqp_client.hpp"
 
@@ -10,14 +11,6 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
-
-#define QM_FUZZ_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 using qm::qmtp::Event;
 

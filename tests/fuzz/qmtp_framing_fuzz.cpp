@@ -3,6 +3,7 @@
 // bytes never exceed the declared length; a kept address is the declared one or its
 // first max_address bytes; and every complete package, framed again in LF encoding from
 // what was parsed, parses to the same package.
+#include "fuzz_check.hpp"
 #include "qm/netstring.hpp"
 #include "qm/qmtp/framing.hpp"
 
@@ -12,14 +13,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#define QM_FUZZ_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 using qm::qmtp::Event;
 

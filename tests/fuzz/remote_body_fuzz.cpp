@@ -3,6 +3,7 @@
 // (no stored byte sequence can make an end-of-data at the next hop), and decodes to the
 // input with every line end (LF, CR LF, a lone CR) as LF and a final line end added when
 // missing; feeding the encoder in pieces gives the same bytes as feeding it whole.
+#include "fuzz_check.hpp"
 #include "qm/remote/body.hpp"
 #include "qm/smtp/data_decoder.hpp"
 
@@ -11,14 +12,6 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
-
-#define QM_FUZZ_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 namespace {
 

@@ -1,20 +1,13 @@
 // Fuzzes the SMTP command line parser and the MAIL/RCPT argument parser, which read
 // straight off the network: whatever address they accept must be safe for a queue
 // envelope (no NUL, CR, LF) and within qmail-smtpd's length limit.
+#include "fuzz_check.hpp"
 #include "qm/smtp/command.hpp"
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
-
-#define QM_FUZZ_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
     const std::string_view line(reinterpret_cast<const char*>(data), size);

@@ -2,6 +2,7 @@
 // feeding it whole gives (no state lost between reads); and a message that ended, sent
 // again the way an SMTP client sends it (LF as CRLF, lone CRs as they are, leading dots
 // doubled), decodes to the same bytes: the decoder and the transparency rule agree.
+#include "fuzz_check.hpp"
 #include "qm/smtp/data_decoder.hpp"
 
 #include <cstdint>
@@ -9,14 +10,6 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
-
-#define QM_FUZZ_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 using qm::smtp::DataDecoder;
 

@@ -32,27 +32,40 @@ namespace qmtest {
 
 namespace {
 
+// Hard links, else copies, of the regular files in from (test executables left out).
+void stage(const fs::path& from, const fs::path& to) {
+    fs::create_directories(to);
+    ::chmod(to.c_str(), 0755);
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(from, ec)) {
+        if (!e.is_regular_file() || e.path().filename().string().rfind("qm_", 0) == 0)
+            continue;
+        auto target = to / e.path().filename();
+        std::error_code lec;
+        fs::create_hard_link(e.path(), target, lec);
+        if (lec)
+            fs::copy_file(e.path(), target, fs::copy_options::overwrite_existing, lec);
+    }
+}
+
+// bin/ and share/man/manN/ as the build lays them out, so that qmail-install finds the
+// manual pages beside the programs.
 std::string staged_bin_dir() {
     static const std::string dir = [] {
-        std::string d = "/tmp/qmtest-bin." + std::to_string(::getpid());
-        fs::create_directories(d);
-        ::chmod(d.c_str(), 0755);
+        const std::string top = "/tmp/qmtest." + std::to_string(::getpid());
+        stage(QM_BIN_DIR, top + "/bin");
         std::error_code ec;
-        for (const auto& e : fs::directory_iterator(QM_BIN_DIR, ec)) {
-            if (!e.is_regular_file() || e.path().filename().string().rfind("qm_", 0) == 0)
-                continue;
-            auto target = fs::path(d) / e.path().filename();
-            std::error_code lec;
-            fs::create_hard_link(e.path(), target, lec);
-            if (lec)
-                fs::copy_file(e.path(), target, fs::copy_options::overwrite_existing, lec);
-            ::chmod(target.c_str(), 0755);
-        }
+        for (const auto& e : fs::directory_iterator(top + "/bin", ec))
+            ::chmod(e.path().c_str(), 0755);
+        for (const auto& section : fs::directory_iterator(QM_MAN_DIR, ec))
+            stage(section.path(), top + "/share/man/" + section.path().filename().string());
+        for (const char* d : {"", "/share", "/share/man"})
+            ::chmod((top + d).c_str(), 0755);
         std::atexit([] {
             std::error_code rec;
-            fs::remove_all("/tmp/qmtest-bin." + std::to_string(::getpid()), rec);
+            fs::remove_all("/tmp/qmtest." + std::to_string(::getpid()), rec);
         });
-        return d;
+        return top + "/bin";
     }();
     return dir;
 }
@@ -277,17 +290,38 @@ void skip(const std::string& why) {
     WARN(why << ": test skipped");
 }
 
-int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+void self_signed_pem(const std::string& path, const std::string& common_name) {
+    TempDir scratch;
+    auto r = run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
+                  "/CN=" + common_name, "-days", "2", "-keyout", scratch / "key.pem", "-out",
+                  scratch / "cert.pem"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    spit(path, slurp(scratch / "cert.pem") + slurp(scratch / "key.pem"), 0600);
+}
+
+int free_port(const std::string& ip) {
+    const bool v6 = ip.find(':') != std::string::npos;
+    int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     REQUIRE(fd >= 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    socklen_t len = sizeof a;
-    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    sockaddr_storage s{};
+    socklen_t len = 0;
+    if (v6) {
+        auto* a = reinterpret_cast<sockaddr_in6*>(&s);
+        a->sin6_family = AF_INET6;
+        REQUIRE(::inet_pton(AF_INET6, ip.c_str(), &a->sin6_addr) == 1);
+        len = sizeof *a;
+    } else {
+        auto* a = reinterpret_cast<sockaddr_in*>(&s);
+        a->sin_family = AF_INET;
+        REQUIRE(::inet_pton(AF_INET, ip.c_str(), &a->sin_addr) == 1);
+        len = sizeof *a;
+    }
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&s), len) == 0);
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&s), &len) == 0);
     ::close(fd);
-    return ntohs(a.sin_port);
+    return v6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&s)->sin6_port)
+              : ntohs(reinterpret_cast<sockaddr_in*>(&s)->sin_port);
 }
 
 std::vector<QueuedMessage> queued_messages(const std::string& home) {
@@ -381,6 +415,12 @@ void MailRoot::give_to_user(const std::string& path) const {
     if (fs::is_directory(path, ec))
         for (auto& e : fs::recursive_directory_iterator(path, ec))
             ::lchown(e.path().c_str(), user_->uid, user_->gid);
+}
+
+void MailRoot::server_certificate(const std::string& common_name) const {
+    const std::string pem = dir_ / "control/servercert.pem";
+    self_signed_pem(pem, common_name);
+    give_to_user(pem);
 }
 
 void MailRoot::control(const std::string& name, const std::string& content) {

@@ -77,8 +77,14 @@ void spit(const std::string& path, const std::string& data, unsigned mode = 0644
 // Use as: if (::geteuid() != 0) return qmtest::skip("not root: ...");
 void skip(const std::string& why);
 
+// Writes a fresh self-signed certificate for common_name and its private key into one
+// PEM file (mode 0600), as qmail-smtpd's control/servercert.pem and Postfix's
+// smtpd_tls_cert_file both take it.
+void self_signed_pem(const std::string& path, const std::string& common_name);
+
 // A loopback TCP port that was free a moment ago.
-[[nodiscard]] int free_port();
+// A TCP port free on ip (IPv4 or IPv6 loopback) a moment ago.
+[[nodiscard]] int free_port(const std::string& ip = "127.0.0.1");
 
 // A message in a mail root's queue as qmail-queue left it (todo/ not yet preprocessed).
 struct QueuedMessage {
@@ -156,6 +162,9 @@ public:
     [[nodiscard]] std::unique_ptr<Daemon> start(const std::vector<std::string>& argv,
                                                 const std::string& log_name = "daemon.log",
                                                 RunOptions opts = {}) const;
+    // control/servercert.pem (self_signed_pem for common_name), owned by the test user:
+    // qmail-smtpd then offers STARTTLS.
+    void server_certificate(const std::string& common_name = "mx.test.example") const;
     // chown -R to the test user (no-op when not root); for files a test creates itself.
     void give_to_user(const std::string& path) const;
     [[nodiscard]] std::optional<TestUser> user() const { return user_; }

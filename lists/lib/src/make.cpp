@@ -1,6 +1,8 @@
 #include "qm/lists/make.hpp"
 
 #include "qm/fd.hpp"
+#include "qm/lists/clock.hpp"
+#include "qm/lists/digest.hpp"
 #include "qm/lists/listdir.hpp"
 #include "qm/lists/texts.hpp"
 
@@ -98,6 +100,14 @@ std::string editor(const MakeRequest& r, const std::map<char, bool>& on) {
     return text;
 }
 
+// ezmlm-warn runs whenever the list gets mail (there is no daemon), unless -w. Its
+// trouble must not fail the delivery: the post or request was handled already.
+std::string warn_line(const MakeRequest& r, const std::map<char, bool>& on) {
+    if (on.at('w'))
+        return {};
+    return "|" + program(r, "ezmlm-warn") + " " + shell_quote(r.dir) + " || exit 0\n";
+}
+
 std::string flags_text(const std::map<char, bool>& on) {
     std::string out;
     for (const auto& [letter, value] : on)
@@ -149,10 +159,15 @@ Status write_settings(const MakeRequest& r, const std::map<char, bool>& on) {
     } else if (auto s = set_flag(d + "/prefix", false); !s) {
         return s;
     }
-    if (auto s = put(d + "/editor", editor(r, on)); !s)
-        return s;
     const std::string qd = shell_quote(d);
-    if (auto s = put(d + "/manager", "|" + program(r, "ezmlm-manage") + " " + qd + "\n"); !s)
+    // ezmlm-get: a digest after each post when one is due; archive requests before
+    // ezmlm-manage sees them. ezmlm-warn last, as in ezmlm-idx.
+    const std::string get = "|" + program(r, "ezmlm-get") + " " + qd + "\n";
+    if (auto s = put(d + "/editor", editor(r, on) + (on.at('d') ? get : "") + warn_line(r, on)); !s)
+        return s;
+    if (auto s = put(d + "/manager",
+                     get + "|" + program(r, "ezmlm-manage") + " " + qd + "\n" + warn_line(r, on));
+        !s)
         return s;
     if (auto s = put(d + "/bouncer", "|" + program(r, "ezmlm-weed") + "\n|" +
                                          program(r, "ezmlm-return") + " " + qd + "\n");
@@ -166,6 +181,14 @@ Status write_settings(const MakeRequest& r, const std::map<char, bool>& on) {
                                 {"-return-default", "bouncer"}})
         if (auto s = link_to(d + "/" + file, r.dot + suffix); !s)
             return s;
+    if (on.at('d')) {
+        for (auto [suffix, file] : {std::pair<const char*, const char*>{"-digest-owner", "owner"},
+                                    {"-digest-return-default", "bouncer"}})
+            if (auto s = link_to(d + "/" + file, r.dot + suffix); !s)
+                return s;
+        if (auto s = prepare_digest_state(d, now()); !s)
+            return s;
+    }
     return write_moderator(r, on);
 }
 

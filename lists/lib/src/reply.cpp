@@ -112,7 +112,7 @@ std::string format_reply(const ListInfo& list, const Reply& reply, std::time_t n
     for (const auto& h : reply.headers)
         m += one_line(h) + "\n";
     // RFC 3834: automatic replies must not trigger further automatic replies.
-    m += "Auto-Submitted: auto-replied\n";
+    m += "Auto-Submitted: " + one_line(reply.auto_submitted) + "\n";
     m += "MIME-Version: 1.0\n";
     const std::string text_type =
         has_eight_bit(reply.body)
@@ -127,6 +127,10 @@ std::string format_reply(const ListInfo& list, const Reply& reply, std::time_t n
             boundary += "_" + std::to_string(sequence++);
         m += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\n\n";
         m += "--" + boundary + "\n" + text_type;
+    } else if (!reply.content_type.empty()) {
+        m += "Content-Type: " + one_line(reply.content_type) + "\n";
+        if (has_eight_bit(reply.body))
+            m += "Content-Transfer-Encoding: 8bit\n";
     } else {
         m += text_type;
     }
@@ -149,7 +153,7 @@ std::string format_reply(const ListInfo& list, const Reply& reply, std::time_t n
 
 Result<Queued> send_reply(const ListInfo& list, const Reply& reply, std::time_t now) {
     Envelope env;
-    env.sender = list.command("return-");
+    env.sender = reply.envelope_sender.empty() ? list.command("return-") : reply.envelope_sender;
     env.recipients.push_back(reply.to);
     for (const auto& r : reply.also_to)
         env.recipients.push_back(r);

@@ -2,6 +2,12 @@
 
 #include "qm/envelope.hpp"
 #include "qm/fd.hpp"
+#include "qm/lists/archive_index.hpp"
+#include "qm/lists/clock.hpp"
+#include "qm/lists/cookie.hpp"
+#include "qm/lists/dmarc.hpp"
+#include "qm/lists/one_click.hpp"
+#include "qm/lists/sublist.hpp"
 #include "qm/lists/subscribers.hpp"
 #include "qm/queue_client.hpp"
 
@@ -123,7 +129,41 @@ Status archive(const std::string& path, std::string_view text) {
     return fsync_dir(dir);
 }
 
+// RFC 8058: one copy per subscriber, each with a link only that subscriber's address
+// can use. If qmail-queue fails part way, the post is retried whole (num goes back), so
+// the subscribers queued before the failure may get it twice: duplicates, never a loss.
+Result<Queued> queue_one_click_copies(const PostSettings& s, const std::string& text,
+                                      const Envelope& all) {
+    auto key = read_list_key(s.list.dir);
+    if (!key)
+        return fail(key.error());
+    const std::time_t when = now();
+    // After the first line (Mailing-List), so the fields sit with the other List-* ones.
+    const size_t at = text.find('\n') + 1;
+    Queued last;
+    for (const auto& rcpt : all.recipients) {
+        const std::string url =
+            one_click_url(*s.unsubscribe_url, one_click_token(*key, CookieScope::main, when, rcpt));
+        std::string copy = text;
+        copy.insert(at, "List-Unsubscribe: <" + url +
+                            ">, <mailto:" + s.list.command("unsubscribe") +
+                            ">\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\n");
+        Envelope one;
+        one.sender = all.sender;
+        one.recipients = {rcpt};
+        auto q = queue_message(copy, one);
+        if (!q)
+            return fail(q.error());
+        last = *q;
+    }
+    return last;
+}
+
 } // namespace
+
+std::string expand_header_tags(std::string_view text, const ListInfo& list, unsigned long n) {
+    return expand(text, list, n);
+}
 
 Result<PostSettings> read_post_settings(const std::string& dir) {
     PostSettings s;
@@ -153,6 +193,16 @@ Result<PostSettings> read_post_settings(const std::string& dir) {
     if (!listid)
         return fail(listid.error());
     s.listid = *listid;
+    auto parent = read_parent(dir);
+    if (!parent)
+        return fail(parent.error());
+    s.parent = *parent;
+    auto url = read_setting(dir, "unsubscribeurl");
+    if (!url)
+        return fail(url.error());
+    if (*url && !(*url)->starts_with("https://"))
+        return fail(temp("4.3.0", dir + "/unsubscribeurl must be an https:// URL (RFC 8058)"));
+    s.unsubscribe_url = *url;
     if (has_flag(dir, "addtrailer")) {
         auto t = qm::lists::read_file(dir, "text/trailer");
         if (!t)
@@ -178,7 +228,7 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, std::string_view
         if (line == dtline)
             return fail(
                 perm("5.4.6", "this message is looping: it already has my Delivered-To line"));
-        if (f.name() == "mailing-list")
+        if (f.name() == "mailing-list" && !s.parent) // a sublist keeps its parent's
             return fail(perm("5.7.2", "message already has Mailing-List: it came from a "
                                       "mailing list, so it is not distributed again"));
     }
@@ -186,7 +236,8 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, std::string_view
     const std::string added = expand(s.headeradd, s.list, n);
     Post post;
     std::string& out = post.text;
-    out += "Mailing-List: " + s.mailinglist + "\n";
+    if (!s.parent)
+        out += "Mailing-List: " + s.mailinglist + "\n";
     auto has_added = [&](std::string_view name) {
         std::string want = lowercase(name) + ":";
         size_t pos = 0;
@@ -206,9 +257,11 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, std::string_view
             out += std::string(name) + ": " + value + "\n";
     };
     generated("List-Id", s.listid ? *s.listid : "<" + s.list.outlocal + "." + s.list.outhost + ">");
-    generated("List-Post", "<mailto:" + s.list.address() + ">");
+    // A sublist takes posts only from its parent: replies go to the parent.
+    generated("List-Post", "<mailto:" + (s.parent ? *s.parent : s.list.address()) + ">");
     generated("List-Help", "<mailto:" + s.list.command("help") + ">");
-    generated("List-Unsubscribe", "<mailto:" + s.list.command("unsubscribe") + ">");
+    if (!s.unsubscribe_url) // else per recipient, in send_post
+        generated("List-Unsubscribe", "<mailto:" + s.list.command("unsubscribe") + ">");
     generated("List-Subscribe", "<mailto:" + s.list.command("subscribe") + ">");
     generated("List-Owner", "<mailto:" + s.list.command("owner") + ">");
     out += added;
@@ -249,24 +302,34 @@ Result<Sent> send_post(const std::string& dir, const std::optional<std::string>&
     auto num = read_num(dir);
     if (!num)
         return fail(num.error());
+    if (settings->parent && !(sender && from_parent(*settings->parent, *sender)))
+        return fail(perm("5.7.2", "this list is a sublist of " + *settings->parent +
+                                      " and takes posts only from it"));
     Sent sent;
     sent.number = num->last + 1;
-    auto post = build_post(*settings, sent.number, message);
+    // DMARC mitigation: the From rewrite, when the poster's domain asks for it (dmarc.hpp).
+    auto distributed = apply_dmarc(dir, settings->list, message, dns_txt_lookup());
+    if (!distributed)
+        return fail(distributed.error());
+    auto post = build_post(*settings, sent.number, *distributed);
     if (!post)
         return fail(post.error());
 
     Envelope env;
     env.sender = verp_sender(settings->list, sent.number);
-    if (auto s =
-            for_each_subscriber(dir, [&](std::string_view a) { env.recipients.emplace_back(a); });
-        !s)
-        return fail(s.error());
+    auto recipients = post_recipients(dir); // subscribers, or their sublists (dir/split)
+    if (!recipients)
+        return fail(recipients.error());
+    env.recipients = std::move(*recipients);
     sent.recipients = env.recipients.size();
 
     const bool archived = has_flag(dir, "archived");
     const std::string apath = archive_path(dir, sent.number);
     if (archived)
         if (auto s = archive(apath, std::string_view(post->text).substr(0, post->archive_size)); !s)
+            return fail(s.error());
+    if (has_flag(dir, "indexed"))
+        if (auto s = index_post(dir, sent.number, message, settings->prefix.value_or("")); !s)
             return fail(s.error());
     Num next = *num;
     next.last = sent.number;
@@ -276,7 +339,8 @@ Result<Sent> send_post(const std::string& dir, const std::optional<std::string>&
         return fail(s.error());
     if (env.recipients.empty())
         return sent;
-    auto queued = queue_message(post->text, env);
+    auto queued = settings->unsubscribe_url ? queue_one_click_copies(*settings, post->text, env)
+                                            : queue_message(post->text, env);
     if (!queued) {
         // As ezmlm-send: the number goes back, so the retry gets the same one.
         (void)write_num(dir, *num);

@@ -44,7 +44,38 @@ const std::vector<std::pair<std::string_view, std::string_view>>& default_texts(
                       "and unsubscribe USER@HOST.\n"},
         {"unsub-bad", "Sorry, the confirmation code you used is not valid or has expired.\n"
                       "I have sent you a new one: please reply to\n\n   <#R#>\n"},
+        {"mod-request", "I have been asked to add\n\n   <#A#>\n\n"
+                        "to the <#l#> mailing list. The request came from that address\n"
+                        "or was confirmed by it. As a moderator, please approve it by\n"
+                        "sending an empty reply to\n\n   <#R#>\n\n"
+                        "To refuse, do nothing: the request expires.\n"},
+        {"mod-unsub-request", "I have been asked to remove\n\n   <#A#>\n\n"
+                              "from the <#l#> mailing list. The request came from that\n"
+                              "address or was confirmed by it. As a moderator, please approve\n"
+                              "it by sending an empty reply to\n\n   <#R#>\n\n"
+                              "To refuse, do nothing: the request expires.\n"},
+        {"mod-sub-confirm", "To confirm that you, as an administrator, would like\n\n   <#A#>\n\n"
+                            "added to the <#l#> mailing list, please send an empty reply to\n\n"
+                            "   <#R#>\n"},
+        {"mod-unsub-confirm", "To confirm that you, as an administrator, would like\n\n   "
+                              "<#A#>\n\nremoved from the <#l#> mailing list, please send an "
+                              "empty reply to\n\n   <#R#>\n"},
+        {"mod-sub", "\nThis was done at the request of a moderator of the <#l#> list.\n"
+                    "If you do not agree, write to <#l#>-owner@<#h#>.\n"},
+        {"mod-help", "\n--- Commands for moderators of <#l#>@<#h#> ---\n\n"
+                     "To subscribe or unsubscribe someone (with remote administration),\n"
+                     "mail <#l#>-subscribe-box=domain@<#h#> or\n"
+                     "<#l#>-unsubscribe-box=domain@<#h#> and answer the confirmation.\n"
+                     "Where allowed, <#l#>-list@<#h#> gives the subscribers,\n"
+                     "<#l#>-listn@<#h#> their number and <#l#>-log@<#h#> the log.\n"},
         {"get-bad", "Sorry, that message is not in the archive.\n"},
+        {"digest", "This is the digest of the <#l#>@<#h#> mailing list.\n\n"
+                   "To stop receiving the digest, send a message to:\n"
+                   "   <#l#>-digest-unsubscribe@<#h#>\n\n"
+                   "To get messages N to M from the archive, send a message to:\n"
+                   "   <#l#>-get.N_M@<#h#>\n\n"
+                   "To post to the list, write to <#l#>@<#h#>; to reach the person who\n"
+                   "runs it, <#l#>-owner@<#h#>.\n"},
         {"bounce-warn", "Messages to you from the <#l#> mailing list seem to have been\n"
                         "bouncing. I have attached a copy of the first bounce I received.\n\n"
                         "If this message bounces too, I will send you a probe. If the probe\n"
@@ -54,7 +85,13 @@ const std::vector<std::pair<std::string_view, std::string_view>>& default_texts(
                          "bouncing. I sent you a warning, but it bounced.\n\n"
                          "If this probe bounces too, I will remove your address from the\n"
                          "<#l#> mailing list, without further notice.\n"},
-        {"bounce-num", "I have kept a list of which messages bounced from your address.\n"},
+        {"bounce-num", "I have kept a list of which messages from the <#l#> mailing list\n"
+                       "bounced from your address. Copies of them may be in the archive: to\n"
+                       "get messages 12 to 15, for example, send an empty message to\n"
+                       "   <#l#>-get.12_15@<#h#>\n\n"
+                       "Here are the numbers of the messages that bounced:\n\n"},
+        {"dig-bounce-num", "I have kept a list of which digests of the <#l#> mailing list\n"
+                           "bounced from your address. Here are their numbers:\n\n"},
         {"bounce-bottom", "\n--- Below this line is a copy of the bounce message I received.\n\n"},
         {"mod-request", "The enclosed message was posted to the <#l#>@<#h#> mailing list,\n"
                         "which is moderated. To let it go out to every subscriber, send a\n"

@@ -69,6 +69,39 @@ Status make_dir(const std::string& path, uid_t uid, gid_t gid, mode_t mode) {
     return {};
 }
 
+// man/manN/: copies of the pages in man_dir/manN/ (copies, not links: the pages stay
+// readable when the build tree goes away). A page from a newer build replaces the old one.
+Status install_man_pages(const std::string& home, const std::string& man_dir, uid_t uid,
+                         gid_t gid) {
+    std::error_code ec;
+    for (const auto& section : fs::directory_iterator(man_dir, ec)) {
+        const std::string name = section.path().filename().string();
+        if (!section.is_directory() || !name.starts_with("man"))
+            continue;
+        const std::string target_dir = home + "/man/" + name;
+        if (auto s = make_dir(target_dir, uid, gid, 0755); !s)
+            return s;
+        for (const auto& page : fs::directory_iterator(section.path(), ec)) {
+            if (!page.is_regular_file())
+                continue;
+            const std::string target = target_dir + "/" + page.path().filename().string();
+            std::error_code cec;
+            fs::copy_file(page.path(), target, fs::copy_options::overwrite_existing, cec);
+            if (cec)
+                return fail(temp("4.3.0", "unable to copy " + page.path().string() + " to " +
+                                              target + ": " + cec.message()));
+            if (::chmod(target.c_str(), 0644) != 0)
+                return fail(from_errno(errno, "unable to chmod " + target));
+        }
+        if (ec)
+            return fail(
+                temp("4.3.0", "unable to read " + section.path().string() + ": " + ec.message()));
+    }
+    if (ec)
+        return fail(temp("4.3.0", "unable to read " + man_dir + ": " + ec.message()));
+    return {};
+}
+
 } // namespace
 
 Result<RoleIds> role_ids(bool create_users) {
@@ -131,7 +164,7 @@ Status install(const Options& opt) {
     // as qmail ships it.
     if (auto s = make_dir(home + "/alias", ids->alias, ids->qmail, 02755); !s)
         return s;
-    queue::QueueOwners owners{ids->qmailq, ids->qmails, ids->qmailr, ids->qmail};
+    queue::QueueOwners owners{ids->qmailq, ids->qmails, ids->qmail};
     if (auto s = queue::create(home + "/queue", owners); !s)
         return s;
 
@@ -160,7 +193,14 @@ Status install(const Options& opt) {
         if (ec)
             return fail(temp("4.3.0", "unable to link " + target + ": " + ec.message()));
     }
-    return {};
+
+    std::string man = opt.man_dir;
+    if (man.empty()) {
+        man = from + "/../share/man";
+        if (!fs::is_directory(man, ec))
+            return {};
+    }
+    return install_man_pages(home, man, root, ids->qmail);
 }
 
 } // namespace qm::install

@@ -203,10 +203,11 @@ void Session::build_env() {
     add("NEWSENDER", new_sender_);
     if (default_)
         add("DEFAULT", *default_);
-    // What programs need from our own environment: a PATH, and the mail root so that
-    // our tools (fastforward, ezmlm-*) find the same qmail-queue.
+    // What programs need from our own environment: a PATH, the mail root so that our
+    // tools (fastforward, ezmlm-*) find the same qmail-queue, and the list programs'
+    // clock (QM_LISTS_NOW), which tests of cookie expiry and bounce cycles set.
     add("QMAILHOME", qmail_home());
-    for (const char* k : {"PATH", "QMAILQUEUE", "TZ"})
+    for (const char* k : {"PATH", "QMAILQUEUE", "TZ", "QM_LISTS_NOW"})
         if (const char* v = std::getenv(k))
             add(k, v);
 }

@@ -6,6 +6,14 @@
 
 namespace qm::qmtp {
 
+MessageFrame qmtp_package(std::uint64_t message_length, const Envelope& env) {
+    std::string list;
+    for (const auto& rcpt : env.recipients)
+        list += netstring::encode(rcpt);
+    return {std::to_string(message_length + 1) + ":\n",
+            "," + netstring::encode(env.sender) + netstring::encode(list)};
+}
+
 NetstringReader::Event NetstringReader::fail(std::string text) {
     state_ = State::failed;
     error_ = std::move(text);

@@ -83,13 +83,15 @@ Status create(const std::string& root, const QueueOwners& o) {
         s = make_dir(root + "/bounce", o.qmails, g, 0700);
     // lock/ is qmailq's, as in qmail's hier.c: the setuid qmailq qmail-queue must reach
     // lock/trigger (its egid is the injector's, so the group bits do not help it), and
-    // qmail-send (qmails) and qmail-remote (qmailr) reach it through group qmail.
+    // qmail-send (qmails) reaches it through group qmail.
     if (s)
         s = make_dir(root + "/lock", o.qmailq, g, 0750);
     if (s)
         s = make_file(root + "/lock/sendmutex", o.qmails, g, 0600, 0);
     if (s)
-        s = make_file(root + "/lock/tcpto", o.qmailr, g, 0644, 1024);
+        s = make_file(root + "/lock/tcpto", o.qmails, g, 0644, 1024); // 64 IPv4 records
+    if (s)
+        s = make_file(root + "/lock/tcpto6", o.qmails, g, 0644, 2048); // 64 IPv6 records
     if (s) {
         std::string trig = root + "/lock/trigger";
         if (::mkfifo(trig.c_str(), 0622) != 0 && errno != EEXIST)

@@ -42,6 +42,14 @@ void BodyEncoder::finish(std::string& out) {
     out += ".\r\n";
 }
 
+void BodyFacts::feed(std::string_view stored) {
+    stored_bytes += stored.size();
+    for (char c : stored) {
+        line_feeds += c == '\n';
+        eight_bit |= (static_cast<unsigned char>(c) & 0x80) != 0;
+    }
+}
+
 std::string encode_body(std::string_view stored) {
     std::string out;
     out.reserve(stored.size() + stored.size() / 16 + 8);

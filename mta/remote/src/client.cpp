@@ -1,9 +1,13 @@
 #include "qm/remote/client.hpp"
 
+#include "connection.hpp"
 #include "qm/address.hpp"
 #include "qm/control.hpp"
 #include "qm/fd.hpp"
+#include "qm/queue/layout.hpp"
 #include "qm/remote/body.hpp"
+#include "qm/remote/tcpto.hpp"
+#include "qmtp_session.hpp"
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -29,11 +33,6 @@
 
 namespace qm::remote {
 
-namespace asio = boost::asio;
-using asio::awaitable;
-using asio::ip::tcp;
-constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
-
 Result<ClientConfig> load_client_config() {
     ClientConfig c;
     auto helo = control::read_line_or_me("helohost");
@@ -56,6 +55,16 @@ Result<ClientConfig> load_client_config() {
     if (!dns)
         return fail(dns.error());
     c.dns = std::move(*dns);
+    auto qmtp_port = control::read_int_or("qmtpport", 209);
+    if (!qmtp_port)
+        return fail(qmtp_port.error());
+    if (*qmtp_port < 1 || *qmtp_port > 65535)
+        return fail(
+            perm("5.3.5", "control/qmtpport is not a port number: " + std::to_string(*qmtp_port)));
+    c.qmtp_port = static_cast<unsigned short>(*qmtp_port);
+    const auto queue = queue::Layout::from_home();
+    c.tcpto_path = queue.tcpto();
+    c.tcpto6_path = queue.tcpto6();
     return c;
 }
 
@@ -78,141 +87,6 @@ auto off_loop(asio::thread_pool& pool, asio::any_io_executor ex, F f) {
         },
         asio::use_awaitable, std::move(f));
 }
-
-struct Reply {
-    int code = 0;
-    std::string text; // every line, CRs dropped, joined by '\n', no final newline
-};
-
-// The EHLO keywords we act on.
-struct Extensions {
-    bool pipelining = false;
-    bool starttls = false;
-};
-
-// One SMTP connection: plain, or TLS after STARTTLS. Every read and write is bounded by
-// the timeout; a timeout or a closed connection makes the operation report failure.
-class Conn {
-public:
-    Conn(tcp::socket sock, std::chrono::seconds timeout)
-        : sock_(std::move(sock))
-        , timer_(sock_.get_executor())
-        , timeout_(timeout) {}
-
-    awaitable<bool> write(std::string_view data) {
-        arm();
-        boost::system::error_code ec;
-        if (tls_)
-            std::tie(ec, std::ignore) =
-                co_await asio::async_write(*tls_, asio::buffer(data), use_tuple);
-        else
-            std::tie(ec, std::ignore) =
-                co_await asio::async_write(sock_, asio::buffer(data), use_tuple);
-        timer_.cancel();
-        co_return !ec;
-    }
-
-    // nullopt when the connection died (or timed out) before a whole reply arrived.
-    awaitable<std::optional<Reply>> read_reply() {
-        Reply r;
-        for (;;) {
-            auto line = co_await read_line();
-            if (!line)
-                co_return std::nullopt;
-            if (!r.text.empty())
-                r.text += '\n';
-            r.text += *line;
-            const bool more = line->size() > 3 && (*line)[3] == '-';
-            if (!more) {
-                int code = 0;
-                for (size_t i = 0; i < 3 && i < line->size(); ++i) {
-                    if (!std::isdigit(static_cast<unsigned char>((*line)[i]))) {
-                        code = 0;
-                        break;
-                    }
-                    code = code * 10 + ((*line)[i] - '0');
-                }
-                r.code = code;
-                co_return r;
-            }
-        }
-    }
-
-    // STARTTLS was answered 220: the handshake, without certificate verification (see
-    // Client::Impl). The server name goes in SNI.
-    awaitable<bool> start_tls(asio::ssl::context& ctx, const std::string& server_name) {
-        in_.clear(); // nothing sent in the clear before the handshake counts
-        tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(sock_, ctx);
-        if (!server_name.empty() && !ip_literal(server_name))
-            ::SSL_set_tlsext_host_name(tls_->native_handle(), server_name.c_str());
-        arm();
-        auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, use_tuple);
-        timer_.cancel();
-        co_return !ec;
-    }
-
-    [[nodiscard]] std::string tls_description() const {
-        if (!tls_)
-            return {};
-        SSL* ssl = tls_->native_handle();
-        return std::string(::SSL_get_version(ssl)) + " " + ::SSL_get_cipher_name(ssl);
-    }
-
-    // What the server offered after the last EHLO, and the TLS line for reports: kept
-    // with the connection for the next message over it.
-    Extensions ext;
-    std::string tls_note;
-
-    void close() {
-        boost::system::error_code ignored;
-        sock_.shutdown(tcp::socket::shutdown_both, ignored);
-        sock_.close(ignored);
-    }
-
-private:
-    void arm() {
-        timer_.expires_after(timeout_);
-        timer_.async_wait([this](boost::system::error_code ec) {
-            if (!ec) {
-                boost::system::error_code ignored;
-                sock_.cancel(ignored);
-            }
-        });
-    }
-
-    awaitable<std::optional<std::string>> read_line() {
-        constexpr size_t max_line = 65536; // a reply line longer than this is a broken peer
-        for (;;) {
-            auto nl = in_.find('\n');
-            if (nl != std::string::npos) {
-                std::string line = in_.substr(0, nl);
-                in_.erase(0, nl + 1);
-                std::erase(line, '\r');
-                co_return line;
-            }
-            if (in_.size() > max_line)
-                co_return std::nullopt;
-            char buf[4096];
-            arm();
-            boost::system::error_code ec;
-            size_t n = 0;
-            if (tls_)
-                std::tie(ec, n) = co_await tls_->async_read_some(asio::buffer(buf), use_tuple);
-            else
-                std::tie(ec, n) = co_await sock_.async_read_some(asio::buffer(buf), use_tuple);
-            timer_.cancel();
-            if (ec && n == 0)
-                co_return std::nullopt;
-            in_.append(buf, n);
-        }
-    }
-
-    tcp::socket sock_;
-    std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;
-    asio::steady_timer timer_;
-    std::chrono::seconds timeout_;
-    std::string in_;
-};
 
 std::string said(const Reply& r) {
     return r.text.empty() ? std::string() : "Remote host said: " + r.text + "\n";
@@ -248,6 +122,10 @@ Extensions parse_ehlo(const Reply& r) {
             e.pipelining = true;
         else if (word == "STARTTLS")
             e.starttls = true;
+        else if (word == "SIZE")
+            e.size = true;
+        else if (word == "8BITMIME")
+            e.eightbitmime = true;
     }
     return e;
 }
@@ -282,6 +160,43 @@ awaitable<void> say_goodbye(std::unique_ptr<Conn> c) {
     c->close();
 }
 
+// The queue file being delivered and what MAIL FROM says about it.
+struct StoredMessage {
+    int fd = -1;
+    BodyFacts facts;
+};
+
+struct ConnectAttempt {
+    std::optional<tcp::socket> sock; // set when connected
+    bool timed_out = false;          // no answer within the limit (not a refusal)
+};
+
+// One connect bounded by limit. The timer's handler owns the socket's state, so that a
+// handler already queued when the connect completes finds it alive.
+awaitable<ConnectAttempt> connect_to(asio::any_io_executor ex, tcp::endpoint to,
+                                     std::chrono::seconds limit) {
+    struct Pending {
+        tcp::socket sock;
+        bool timed_out = false;
+    };
+    auto p = std::make_shared<Pending>(Pending{tcp::socket(ex)});
+    asio::steady_timer timer(ex, limit);
+    timer.async_wait([p](boost::system::error_code ec) {
+        if (!ec) {
+            p->timed_out = true;
+            boost::system::error_code ignored;
+            p->sock.close(ignored);
+        }
+    });
+    auto [ec] = co_await p->sock.async_connect(to, use_tuple);
+    timer.cancel();
+    ConnectAttempt a;
+    a.timed_out = p->timed_out || ec == asio::error::timed_out;
+    if (!ec && !p->timed_out && p->sock.is_open())
+        a.sock.emplace(std::move(p->sock));
+    co_return a;
+}
+
 // How long a connection waits for the next message to the same host.
 constexpr std::chrono::seconds idle_limit{5};
 constexpr size_t max_idle = 32;
@@ -293,7 +208,8 @@ struct Client::Impl {
         : ex(std::move(e))
         , cfg(std::move(c))
         , tls(asio::ssl::context::tls_client)
-        , ipme(local_addresses()) {
+        , ipme(local_addresses())
+        , downed(cfg.tcpto_path, cfg.tcpto6_path, static_cast<unsigned>(::getpid())) {
         // Opportunistic TLS (RFC 7435): encryption against passive eavesdropping only.
         // The certificate is NOT verified: MX names are not authenticated without
         // DANE or MTA-STS, and refusing unverifiable peers would stop mail to most of the
@@ -305,8 +221,8 @@ struct Client::Impl {
 
     awaitable<std::vector<Report>> deliver(Job job);
     awaitable<SessionEnd> session(Conn& c, const std::string& ip, const std::string& name,
-                                  const Job& job, int fd, bool try_tls, bool reused,
-                                  std::vector<Report>& out);
+                                  const Job& job, const StoredMessage& stored, bool try_tls,
+                                  bool reused, std::vector<Report>& out);
 
     // Connection reuse: after a successful transaction the connection waits idle_limit
     // for another message to the same address and port; the next one starts with RSET,
@@ -354,6 +270,7 @@ struct Client::Impl {
     ClientConfig cfg;
     asio::ssl::context tls;
     std::vector<asio::ip::address> ipme;
+    DownedHosts downed;            // lock/tcpto, lock/tcpto6
     asio::thread_pool dns_pool{4}; // c-ares lookups block: at most 4 at once
 };
 
@@ -418,9 +335,52 @@ awaitable<std::vector<Report>> Client::Impl::deliver(Job job) {
                                "local. (#5.4.6)\n");
     }
 
+    // MAIL FROM's SIZE= and BODY= need the whole file read once: on the pool, as the
+    // loop must not wait for the disk.
+    auto scan = [fd = mess.get()]() -> std::optional<BodyFacts> {
+        BodyFacts facts;
+        std::string buf(65536, '\0');
+        for (off_t off = 0;;) {
+            const ssize_t got = ::pread(fd, buf.data(), buf.size(), off);
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got < 0)
+                return std::nullopt;
+            if (got == 0)
+                return facts;
+            facts.feed(std::string_view(buf.data(), static_cast<size_t>(got)));
+            off += got;
+        }
+    };
+    const auto facts = co_await off_loop<std::optional<BodyFacts>>(dns_pool, ex, std::move(scan));
+    if (!facts)
+        co_return all('Z', "Unable to read message file. (#4.3.0)\n");
+    const StoredMessage stored{mess.get(), *facts};
+
     std::vector<Report> out;
+    std::vector<std::string> skipped; // down by lock/tcpto
     for (const auto& m : mxs) {
-        const std::string key = m.ip.to_string() + " " + std::to_string(port);
+        const std::string ip = m.ip.to_string();
+        if (downed.down(m.ip, std::time(nullptr))) {
+            skipped.push_back(ip);
+            continue;
+        }
+        if (!relay && mx_speaks_qmtp(m.preference)) {
+            // A QMTP port that does not answer says nothing about the host (a firewall may
+            // drop it): only an answer, a connection or a refusal, goes in lock/tcpto.
+            auto q =
+                co_await connect_to(ex, tcp::endpoint(m.ip, cfg.qmtp_port), cfg.timeout_connect);
+            if (!q.timed_out)
+                downed.responded(m.ip);
+            if (q.sock) {
+                Conn c(std::move(*q.sock), cfg.timeout_remote);
+                out = co_await qmtp_session(c, ip, job, stored.fd, stored.facts.stored_bytes);
+                c.close();
+                co_return out;
+            }
+            // No QMTP connection: SMTP to the same address (mxps.html).
+        }
+        const std::string key = ip + " " + std::to_string(port);
         if (auto c = take(key)) {
             bool alive = co_await c->write("RSET\r\n");
             if (alive) {
@@ -428,8 +388,8 @@ awaitable<std::vector<Report>> Client::Impl::deliver(Job job) {
                 alive = r && r->code == 250;
             }
             if (alive) {
-                const SessionEnd end = co_await session(*c, m.ip.to_string(), m.host, job,
-                                                        mess.get(), false, true, out);
+                const SessionEnd end =
+                    co_await session(*c, ip, m.host, job, stored, false, true, out);
                 if (end == SessionEnd::done_reusable)
                     park(key, std::move(c));
                 else
@@ -439,21 +399,17 @@ awaitable<std::vector<Report>> Client::Impl::deliver(Job job) {
             c->close();
         }
         for (bool try_tls = cfg.starttls;;) {
-            tcp::socket sock(ex);
-            asio::steady_timer timer(ex, cfg.timeout_connect);
-            timer.async_wait([&sock](boost::system::error_code ec) {
-                if (!ec) {
-                    boost::system::error_code ignored;
-                    sock.close(ignored);
-                }
-            });
-            auto [ec] = co_await sock.async_connect(tcp::endpoint(m.ip, port), use_tuple);
-            timer.cancel();
-            if (ec || !sock.is_open())
+            auto a = co_await connect_to(ex, tcp::endpoint(m.ip, port), cfg.timeout_connect);
+            // qmail counts only timeouts: a refusal proves the host is up.
+            if (a.timed_out)
+                downed.timed_out(m.ip, std::time(nullptr));
+            else
+                downed.responded(m.ip);
+            if (!a.sock)
                 break; // the next address
-            auto c = std::make_unique<Conn>(std::move(sock), cfg.timeout_remote);
-            const SessionEnd end = co_await session(*c, m.ip.to_string(), m.host, job, mess.get(),
-                                                    try_tls, false, out);
+            auto c = std::make_unique<Conn>(std::move(*a.sock), cfg.timeout_remote);
+            const SessionEnd end =
+                co_await session(*c, ip, m.host, job, stored, try_tls, false, out);
             if (end == SessionEnd::done_reusable) {
                 park(key, std::move(c));
                 co_return out;
@@ -466,12 +422,22 @@ awaitable<std::vector<Report>> Client::Impl::deliver(Job job) {
             co_return out;
         }
     }
-    co_return all('Z', "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n");
+    std::string text = "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n";
+    if (!skipped.empty()) {
+        std::string list;
+        for (const auto& ip : skipped)
+            list += (list.empty() ? "" : ", ") + ip;
+        text += "Not tried: " + list +
+                ", where connections timed out recently (see qmail-tcpto; qmail-tcpok forgets "
+                "them).\n";
+    }
+    co_return all('Z', text);
 }
 
 awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, const std::string& name,
-                                            const Job& job, int fd, bool try_tls, bool reused,
-                                            std::vector<Report>& out) {
+                                            const Job& job, const StoredMessage& stored,
+                                            bool try_tls, bool reused, std::vector<Report>& out) {
+    const int fd = stored.fd;
     std::vector<RcptState> rcpts(job.recipients.size());
     bool critical = false; // the final dot was sent: a lost reply may mean a duplicate
     auto finish = [&](char letter, std::string text) {
@@ -540,7 +506,12 @@ awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, cons
 
     // MAIL and every RCPT; in one write when the server pipelines.
     // quote_for_header: "" and "#@[]" (bounces, double bounces) go out unquoted.
-    const std::string mail = "MAIL FROM:<" + address::quote_for_header(job.sender) + ">\r\n";
+    std::string mail = "MAIL FROM:<" + address::quote_for_header(job.sender) + ">";
+    if (ext.size)
+        mail += " SIZE=" + std::to_string(stored.facts.smtp_size());
+    if (ext.eightbitmime && stored.facts.eight_bit)
+        mail += " BODY=8BITMIME";
+    mail += "\r\n";
     std::vector<std::string> rcpt_cmds;
     for (size_t i = 0; i < job.recipients.size(); ++i) {
         if (has_line_break(job.recipients[i])) {

@@ -223,7 +223,49 @@ Failure no_resolver() {
     return temp("4.3.0", "Unable to initialize the DNS resolver.");
 }
 
+struct TxtQuery {
+    int* pending = nullptr;
+    Outcome outcome = Outcome::soft;
+    std::vector<std::string> records;
+};
+
+void on_txt(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
+    auto* q = static_cast<TxtQuery*>(arg);
+    --*q->pending;
+    q->outcome = classify(status);
+    if (q->outcome != Outcome::ok)
+        return;
+    ares_txt_ext* reply = nullptr;
+    const int st = ::ares_parse_txt_reply_ext(abuf, alen, &reply);
+    if (st == ARES_ENODATA)
+        return;
+    if (st != ARES_SUCCESS) {
+        q->outcome = Outcome::soft;
+        return;
+    }
+    for (ares_txt_ext* r = reply; r; r = r->next) {
+        if (r->record_start || q->records.empty())
+            q->records.emplace_back();
+        q->records.back().append(reinterpret_cast<const char*>(r->txt), r->length);
+    }
+    ::ares_free_data(reply);
+}
+
 } // namespace
+
+Result<std::vector<std::string>> resolve_txt(const DnsConfig& c, std::string_view name) {
+    Channel ch(c);
+    if (!ch.ok())
+        return fail(no_resolver());
+    int pending = 1;
+    TxtQuery q{&pending};
+    ::ares_query(ch.get(), std::string(name).c_str(), C_IN, T_TXT, on_txt, &q);
+    ch.run(pending);
+    if (q.outcome == Outcome::soft)
+        return fail(temp("4.4.3", "Sorry, I couldn't look up the TXT records of " +
+                                      std::string(name) + "."));
+    return std::move(q.records); // a hard failure (no such name) has none
+}
 
 Result<std::vector<address>> resolve_host(const DnsConfig& c, std::string_view host) {
     if (auto ip = ip_literal(host))

@@ -5,12 +5,11 @@
 #include "qm/smtp/listener.hpp"
 #include "qm/smtp/session.hpp"
 #include "qm/smtp/tcprules.hpp"
+#include "qm/smtp/tls.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/asio/ssl.hpp>
-
-#include <sys/stat.h>
 
 #include <chrono>
 #include <list>
@@ -239,26 +238,6 @@ asio::awaitable<void> handle_signals(Server& server, asio::signal_set& signals) 
     }
 }
 
-// Loads the certificate and key (one PEM file, as qmail's servercert.pem). No file: no
-// STARTTLS. A file that is there but unusable is an error, not a silent downgrade.
-Result<std::unique_ptr<asio::ssl::context>> load_tls(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
-        return std::unique_ptr<asio::ssl::context>();
-    auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
-    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                     asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
-    boost::system::error_code ec;
-    ctx->use_certificate_chain_file(path, ec);
-    if (!ec)
-        ctx->use_private_key_file(path, asio::ssl::context::pem, ec);
-    if (ec)
-        return fail(
-            temp("4.3.0", "unable to load the TLS certificate " + path + ": " + ec.message()));
-    return ctx;
-}
-
 Status listen_on(Server& server, const std::string& spec, Features features) {
     tcp::acceptor& a = server.acceptors.emplace_back(server.io);
     if (auto ok = open_listener(a, spec); !ok)
@@ -274,8 +253,8 @@ Status listen_on(Server& server, const std::string& spec, Features features) {
 
 Status run_daemon(const DaemonOptions& options, std::shared_ptr<const Controls> controls) {
     Server server(std::move(controls), options);
-    auto tls = load_tls(options.certificate.empty() ? control::path("servercert.pem")
-                                                    : options.certificate);
+    auto tls = load_server_tls(options.certificate.empty() ? control::path("servercert.pem")
+                                                           : options.certificate);
     if (!tls)
         return fail(tls.error());
     server.tls_context = std::move(*tls);

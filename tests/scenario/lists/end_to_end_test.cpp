@@ -3,6 +3,7 @@
 // reaches the list's .qmail file, ezmlm-send numbers, archives and queues it once, and
 // qmail-send's VERP expansion gives every reader a return path of their own.
 #include "list_mta.hpp"
+#include "support.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,7 @@
-// A mail root with a running qmail-send and one list in joe's home, for the lists'
-// end-to-end scenarios: readers get virtual users with maildirs, joe-<anything> reaches
-// joe's .qmail-<anything>, and mail is injected with qmail-inject as one of the users.
+// The mailing-list scenarios' mail root: users alice, bob, carol and dave (readers and
+// posters) with maildirs, and joe, whose joe-<anything> addresses reach his
+// .qmail-<anything> files, so that ezmlm-make can put lists in his home (make(): the list
+// joe-team@test.example in ~joe/team); the real qmail-send delivers.
 #pragma once
 
 #include "support.hpp"
@@ -9,8 +10,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <ctime>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,7 +24,7 @@ struct ListMta {
     qmtest::MailRoot root;
     std::unique_ptr<qmtest::Daemon> send;
     std::string joe; // the list owner's home
-    std::string dir; // the list directory
+    std::string dir; // the list directory of make(): joe-team@test.example
 
     explicit ListMta(const std::vector<std::string>& users = {"alice", "bob", "carol", "dave"}) {
         for (const auto& u : users)
@@ -37,15 +41,30 @@ struct ListMta {
         REQUIRE(root.run({qmtest::bin("qmail-newu")}).exit_code == 0);
         dir = joe + "/team";
     }
-    void make(const std::vector<std::string>& switches = {}) {
+    // ezmlm-make for joe-<name>@test.example in joe's home; returns the list directory.
+    // env: for a controlled clock (QM_LISTS_NOW).
+    std::string make_list(const std::string& name, const std::vector<std::string>& switches = {},
+                          const std::map<std::string, std::string>& env = {}) {
+        const std::string path = joe + "/" + name;
         std::vector<std::string> argv{qmtest::bin("ezmlm-make")};
         argv.insert(argv.end(), switches.begin(), switches.end());
-        argv.insert(argv.end(), {dir, joe + "/.qmail-team", "joe-team", "test.example"});
-        auto r = root.run(argv);
+        argv.insert(argv.end(), {path, joe + "/.qmail-" + name, "joe-" + name, "test.example"});
+        auto r = root.run(argv, {.env = env});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        return path;
+    }
+    void make(const std::vector<std::string>& switches = {},
+              const std::map<std::string, std::string>& env = {}) {
+        make_list("team", switches, env);
+    }
+    // ezmlm-sub on the list or one of its databases (db "digest", "mod", "allow"...).
+    void subscribe(const std::string& address, const std::string& db = "") {
+        auto r = root.run({qmtest::bin("ezmlm-sub"), db.empty() ? dir : dir + "/" + db, address});
         INFO(r.err);
         REQUIRE(r.exit_code == 0);
     }
-    // Runs a list tool (ezmlm-sub ...) on the list directory or one of its databases.
+    // Runs a list tool (ezmlm-sub ...) that must succeed.
     void tool(const std::string& program, const std::vector<std::string>& args) {
         std::vector<std::string> argv{qmtest::bin(program)};
         argv.insert(argv.end(), args.begin(), args.end());
@@ -53,19 +72,63 @@ struct ListMta {
         INFO(r.err);
         REQUIRE(r.exit_code == 0);
     }
-    // env: extra environment for qmail-send, which qmail-local passes on to the list
-    // programs (QM_LISTS_NOW, for instance).
+    // Runs a list program (ezmlm-warn, ezmlm-sub, ...) as the list owner would, with the
+    // list clock at clock when given; the caller checks the result.
+    qmtest::RunResult run(std::vector<std::string> argv,
+                          std::optional<std::time_t> clock = std::nullopt) const {
+        argv[0] = qmtest::bin(argv[0]);
+        qmtest::RunOptions opts;
+        if (clock)
+            opts.env["QM_LISTS_NOW"] = std::to_string(static_cast<long long>(*clock));
+        return root.run(argv, opts);
+    }
+    // Starts qmail-send; env reaches qmail-local and the list programs (QM_LISTS_NOW, for
+    // instance). Called again, it restarts qmail-send once the queue is empty (for a clock
+    // moved on: a delivery cut short would be retried only minutes later).
     void start(const std::map<std::string, std::string>& env = {}) {
+        size_t seen = 0;
+        if (send) {
+            REQUIRE(wait_idle());
+            send->stop();
+            seen = send->log().size();
+        }
         send = root.start({qmtest::bin("qmail-send"), "./Maildir/"}, "send.log", {.env = env});
         REQUIRE(qmtest::wait_for(
-            [&] { return send->log().find("status: local") != std::string::npos; }));
+            [&] { return send->log().find("status: local", seen) != std::string::npos; }));
     }
+    // The same, with the list programs' clock at clock.
+    void start_at(std::time_t clock) {
+        start({{"QM_LISTS_NOW", std::to_string(static_cast<long long>(clock))}});
+    }
+    void stop() {
+        if (send)
+            send->stop();
+        send.reset();
+    }
+    // Mails message with the envelope sender user@test.example.
     void inject(const std::string& message, const std::string& user = "dave") {
         auto r = root.run({qmtest::bin("qmail-inject")},
                           {.stdin_data = message,
                            .env = {{"QMAILUSER", user}, {"QMAILHOST", "test.example"}},
                            .unset_env = {"USER", "LOGNAME", "MAILUSER", "MAILHOST", "QMAILNAME",
                                          "NAME", "MAILNAME", "QMAILSUSER", "QMAILSHOST"}});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+    }
+    // A short command message from user to address.
+    void mail_from(const std::string& user, const std::string& to,
+                   const std::string& subject = "request") {
+        inject("From: " + user + "@test.example\nTo: " + to + "\nSubject: " + subject + "\n\nx\n",
+               user);
+    }
+    // Queues message through qmail-queue with the given envelope, as a remote MTA's
+    // bounce would arrive: sender "" and the list's return address as recipient.
+    void queue(const std::string& message, const std::string& recipient,
+               const std::string& sender = "") {
+        auto r = root.run({qmtest::bin("qmail-queue")},
+                          {.stdin_data = message,
+                           .fd1_input = "F" + sender + std::string(1, '\0') + "T" + recipient +
+                                        std::string(2, '\0')});
         INFO(r.err);
         REQUIRE(r.exit_code == 0);
     }
@@ -79,8 +142,22 @@ struct ListMta {
     bool wait_messages(const std::string& user, size_t n) const {
         return qmtest::wait_for([&] { return messages(user).size() >= n; });
     }
-    // Waits until qmail-send has nothing left to deliver (no message between "new msg"
-    // and "end msg"), so that a test can say something did NOT arrive.
+    // Waits until one of the user's messages contains needle and returns it ("" if none
+    // comes).
+    std::string wait_message_with(const std::string& user, const std::string& needle) const {
+        std::string found;
+        qmtest::wait_for([&] {
+            for (auto& m : messages(user))
+                if (m.find(needle) != std::string::npos) {
+                    found = std::move(m);
+                    return true;
+                }
+            return false;
+        });
+        return found;
+    }
+    // Waits until qmail-send has nothing left to deliver (as many "end msg" as "new msg"
+    // lines in its log), so that a test can say something did NOT arrive.
     bool wait_idle() const {
         return qmtest::wait_for([&] {
             auto log = send->log();
@@ -94,12 +171,36 @@ struct ListMta {
             return news == ends;
         });
     }
+    // ezmlm-list of the list (or of its database subdir), sorted.
+    [[nodiscard]] std::vector<std::string> subscribers(const std::string& subdir = {}) const {
+        std::vector<std::string> argv{qmtest::bin("ezmlm-list"), dir};
+        if (!subdir.empty())
+            argv.push_back(subdir);
+        auto r = root.run(argv);
+        REQUIRE(r.exit_code == 0);
+        std::vector<std::string> out;
+        size_t start = 0;
+        for (size_t nl; (nl = r.out.find('\n', start)) != std::string::npos; start = nl + 1)
+            out.push_back(r.out.substr(start, nl - start));
+        std::sort(out.begin(), out.end());
+        return out;
+    }
 };
 
-// True if the message's header has exactly this line.
+// True if the message's header has exactly this line (an unfolded field).
 inline bool has_line(const std::string& msg, const std::string& line) {
     std::string header = msg.substr(0, msg.find("\n\n") + 1);
     return ("\n" + header).find("\n" + line + "\n") != std::string::npos;
+}
+
+// The value of the first header field called name (exact case), if any.
+inline std::optional<std::string> header_value(const std::string& msg, const std::string& name) {
+    std::string header = "\n" + msg.substr(0, msg.find("\n\n") + 1);
+    auto at = header.find("\n" + name + ": ");
+    if (at == std::string::npos)
+        return std::nullopt;
+    at += name.size() + 3;
+    return header.substr(at, header.find('\n', at) - at);
 }
 
 } // namespace liststest

@@ -64,7 +64,7 @@ TEST_CASE("qmail-queue rejects bad envelopes and leaves nothing behind", "[scena
     }
     auto left = files_under(root / "queue");
     // Only the lock files remain.
-    CHECK(left == std::vector<std::string>{"lock/sendmutex", "lock/tcpto"});
+    CHECK(left == std::vector<std::string>{"lock/sendmutex", "lock/tcpto", "lock/tcpto6"});
 }
 
 TEST_CASE("qmail-queue without a queue directory fails temporarily", "[scenario][queue]") {

@@ -2,6 +2,10 @@
 // daemon (a second mail root acting as the remote host) or to a scripted server in this
 // process, routed by control/smtproutes or through a real DNS server (dnsmasq) on a
 // loopback port.
+#include "dns_server.hpp"
+#include "qm/netstring.hpp"
+#include "qm/qmtp/framing.hpp"
+#include "sender.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,6 +18,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <mutex>
@@ -25,73 +31,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-size_t count_of(const std::string& haystack, const std::string& needle) {
-    size_t n = 0;
-    for (size_t pos = haystack.find(needle); pos != std::string::npos;
-         pos = haystack.find(needle, pos + 1))
-        ++n;
-    return n;
+using remotetest::count_of;
+using remotetest::Sender;
+
+using qmtest::free_port;
+
+// "127.0.0.1:25", "[::1]:25": the daemons' --listen form.
+std::string listen_address(const std::string& ip, int port) {
+    return (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" + std::to_string(port);
 }
-
-int free_port(const char* ip = "127.0.0.1") {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    ::inet_pton(AF_INET, ip, &a.sin_addr);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
-
-// The sending host: a mail root with qmail-send, alice as a local user (bounces land in
-// her maildir).
-struct Sender {
-    qmtest::MailRoot root;
-    std::unique_ptr<qmtest::Daemon> send;
-    std::string log_name;
-    int starts = 0;
-
-    Sender() { root.add_user("alice"); }
-    void start() {
-        log_name = "send" + std::to_string(++starts) + ".log";
-        send = root.start({qmtest::bin("qmail-send"), "./Maildir/"}, log_name);
-        REQUIRE(qmtest::wait_for([&] { return log().find("status: local") != std::string::npos; }));
-    }
-    [[nodiscard]] std::string log() const {
-        return send ? send->log() : qmtest::slurp(root / log_name);
-    }
-    bool wait_log(const std::string& text, size_t times = 1) const {
-        const bool ok = qmtest::wait_for([&] { return count_of(log(), text) >= times; },
-                                         std::chrono::seconds(30));
-        if (!ok)
-            UNSCOPED_INFO("qmail-send's log:\n" << log());
-        return ok;
-    }
-    void inject(const std::string& from, const std::vector<std::string>& rcpts,
-                const std::string& body) {
-        std::string env = "F" + from + '\0';
-        for (const auto& r : rcpts)
-            env += "T" + r + '\0';
-        env += '\0';
-        auto r = root.run({qmtest::bin("qmail-queue")}, {.stdin_data = body, .fd1_input = env});
-        REQUIRE(r.exit_code == 0);
-    }
-    [[nodiscard]] std::vector<std::string> bounces() const {
-        std::vector<std::string> out;
-        for (const auto& f : qmtest::list_dir(root / "users/alice/Maildir/new"))
-            out.push_back(qmtest::slurp(root / ("users/alice/Maildir/new/" + f)));
-        return out;
-    }
-    [[nodiscard]] bool queue_empty() const {
-        for (const char* d : {"mess", "info", "local", "remote", "todo", "intd", "bounce"})
-            for (auto& e : fs::recursive_directory_iterator(root / ("queue/"s + d)))
-                if (e.is_regular_file())
-                    return false;
-        return true;
-    }
-};
 
 // The remote host: our qmail-smtpd daemon on its own mail root; what it accepts stays in
 // its queue (no qmail-send there).
@@ -101,26 +49,17 @@ struct Peer {
     int port;
     std::unique_ptr<qmtest::Daemon> smtpd;
 
-    explicit Peer(std::string listen_ip = "127.0.0.1", bool tls = false)
+    // port 0: a free one.
+    explicit Peer(std::string listen_ip = "127.0.0.1", bool tls = false, int listen_port = 0)
         : ip(std::move(listen_ip))
-        , port(free_port(ip.c_str())) {
+        , port(listen_port ? listen_port : free_port(ip)) {
         root.control("rcpthosts", "remote.example\nplain.example\n");
         if (tls)
-            make_certificate();
-        smtpd = root.start(
-            {qmtest::bin("qmail-smtpd"), "--listen", ip + ":" + std::to_string(port)}, "smtpd.log");
+            root.server_certificate("mx.remote.example");
+        smtpd = root.start({qmtest::bin("qmail-smtpd"), "--listen", listen_address(ip, port)},
+                           "smtpd.log");
         REQUIRE(qmtest::wait_for(
             [&] { return smtpd->log().find("status: listening") != std::string::npos; }));
-    }
-    void make_certificate() {
-        const std::string dir = root / "control";
-        auto r = qmtest::run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                              "-subj", "/CN=mx.remote.example", "-days", "2", "-keyout",
-                              dir + "/key.pem", "-out", dir + "/cert.pem"});
-        REQUIRE(r.exit_code == 0);
-        qmtest::spit(dir + "/servercert.pem",
-                     qmtest::slurp(dir + "/cert.pem") + qmtest::slurp(dir + "/key.pem"), 0600);
-        root.give_to_user(dir + "/servercert.pem");
     }
     [[nodiscard]] std::vector<std::string> queued() const {
         return qmtest::list_dir(root / "queue/todo");
@@ -134,20 +73,19 @@ struct Peer {
     }
 };
 
-// A scripted SMTP server on a loopback port: answer(line, connection number) gives the
-// reply to each command (empty: close the connection); after DATA the message is taken
-// up to the final dot and answered with answer(".", n).
-class FakeServer {
+// A server thread on an IPv4 address: each connection in turn goes to session(fd, its
+// number from 1), and is closed after it.
+class ScriptedListener {
 public:
-    using Answer = std::function<std::string(const std::string&, int)>;
-    explicit FakeServer(Answer answer)
-        : answer_(std::move(answer)) {
+    using Session = std::function<void(int fd, int n)>;
+    ScriptedListener(const std::string& ip, Session session)
+        : session_(std::move(session)) {
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
         int one = 1;
         ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         sockaddr_in a{};
         a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::inet_pton(AF_INET, ip.c_str(), &a.sin_addr) == 1);
         REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
         REQUIRE(::listen(fd_, 16) == 0);
         socklen_t len = sizeof a;
@@ -155,16 +93,14 @@ public:
         port = ntohs(a.sin_port);
         thread_ = std::thread([this] { serve(); });
     }
-    ~FakeServer() {
+    ~ScriptedListener() {
         stop_ = true;
         thread_.join();
         ::close(fd_);
     }
+    ScriptedListener(const ScriptedListener&) = delete;
+    ScriptedListener& operator=(const ScriptedListener&) = delete;
     int port = 0;
-    [[nodiscard]] std::string transcript() const {
-        std::lock_guard lock(mu_);
-        return transcript_;
-    }
     [[nodiscard]] int connections() const { return connections_; }
 
 private:
@@ -176,10 +112,36 @@ private:
             int c = ::accept(fd_, nullptr, nullptr);
             if (c < 0)
                 continue;
-            session(c, ++connections_);
+            session_(c, ++connections_);
             ::close(c);
         }
     }
+
+    Session session_;
+    int fd_ = -1;
+    std::thread thread_;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> connections_{0};
+};
+
+// A scripted SMTP server on a loopback port: answer(line, connection number) gives the
+// reply to each command (empty: close the connection); after DATA the message is taken
+// up to the final dot and answered with answer(".", n).
+class FakeServer {
+public:
+    using Answer = std::function<std::string(const std::string&, int)>;
+    explicit FakeServer(Answer answer)
+        : answer_(std::move(answer)) {
+        port = listener_.port;
+    }
+    int port = 0;
+    [[nodiscard]] std::string transcript() const {
+        std::lock_guard lock(mu_);
+        return transcript_;
+    }
+    [[nodiscard]] int connections() const { return listener_.connections(); }
+
+private:
     void put(int c, const std::string& s) {
         if (!s.empty())
             (void)!::write(c, s.data(), s.size());
@@ -223,12 +185,10 @@ private:
     }
 
     Answer answer_;
-    int fd_ = -1;
-    std::thread thread_;
-    std::atomic<bool> stop_{false};
-    std::atomic<int> connections_{0};
     mutable std::mutex mu_;
     std::string transcript_;
+    // Last: its thread stops before the members it uses go.
+    ScriptedListener listener_{"127.0.0.1", [this](int c, int n) { session(c, n); }};
 };
 
 // The ordinary answers of a server that takes everything.
@@ -343,9 +303,13 @@ TEST_CASE("remote: 4xx defers on the retry schedule - then SIGALRM delivers",
     CHECK(count_of(s.log(), "deferral: 127.0.0.1_does_not_like_recipient./Remote_host_said:_451_"
                             "4.3.0_mailbox_busy,_try_later/Giving_up_on_127.0.0.1./") == 2);
     CHECK(fake.connections() == 1);
-    // Pipelined: MAIL and both RCPTs, then no DATA; QUIT.
-    CHECK(fake.transcript().find("MAIL FROM:<alice@test.example>\nRCPT TO:<joe@remote.example>\n"
-                                 "RCPT TO:<ann@remote.example>\nQUIT\n") != std::string::npos);
+    // Pipelined: MAIL and both RCPTs, then no DATA; QUIT. qmail-send reports without
+    // waiting for QUIT's reply, so the fake server may read QUIT after the log says so.
+    CHECK(qmtest::wait_for([&] {
+        return fake.transcript().find(
+                   "MAIL FROM:<alice@test.example>\nRCPT TO:<joe@remote.example>\n"
+                   "RCPT TO:<ann@remote.example>\nQUIT\n") != std::string::npos;
+    }));
     CHECK(s.log().find("end msg") == std::string::npos);
     busy = false;
     ::kill(s.send->pid(), SIGALRM);
@@ -389,41 +353,7 @@ TEST_CASE("remote: a refused connection is a deferral and the message stays queu
     CHECK_FALSE(s.queue_empty());
 }
 
-namespace {
-
-// dnsmasq (Debian's dnsmasq-base) on a loopback port, authoritative for *.example: names
-// it has no records for are NXDOMAIN.
-struct DnsServer {
-    qmtest::TempDir dir;
-    int port = free_port();
-    std::unique_ptr<qmtest::Daemon> daemon;
-
-    explicit DnsServer(const std::vector<std::string>& records) {
-        if (!fs::exists("/usr/sbin/dnsmasq")) {
-            qmtest::skip("dnsmasq is not installed (script/bootstrap installs dnsmasq-base)");
-            return;
-        }
-        std::vector<std::string> argv{"/usr/sbin/dnsmasq",
-                                      "--keep-in-foreground",
-                                      "--conf-file=/dev/null",
-                                      "--port=" + std::to_string(port),
-                                      "--listen-address=127.0.0.1",
-                                      "--bind-interfaces",
-                                      "--no-resolv",
-                                      "--no-hosts",
-                                      "--local=/example/",
-                                      "--pid-file=" + (dir / "dnsmasq.pid"),
-                                      "--log-facility=-",
-                                      "--log-queries"};
-        argv.insert(argv.end(), records.begin(), records.end());
-        daemon = std::make_unique<qmtest::Daemon>(argv, qmtest::RunOptions{}, dir / "dnsmasq.log");
-        REQUIRE(qmtest::wait_for(
-            [&] { return daemon->log().find("cleared cache") != std::string::npos; }));
-    }
-    [[nodiscard]] std::string address() const { return "127.0.0.1:" + std::to_string(port); }
-};
-
-} // namespace
+using qmtest::DnsServer;
 
 TEST_CASE("remote: MX and A records from a real DNS server - best MX first - the next one when it "
           "is down",
@@ -556,4 +486,398 @@ TEST_CASE("remote: the next message to the same host reuses the connection", "[s
     // Idle for longer than the reuse limit: QUIT.
     CHECK(qmtest::wait_for([&] { return fake.transcript().ends_with("QUIT\n"); },
                            std::chrono::seconds(15)));
+}
+
+namespace {
+
+// lock/tcpto as a test writes it: qmail's 16-byte records (address, count, little-endian
+// time), the rest of the 1024 bytes zero.
+struct TcptoRecord {
+    std::string ip; // dotted quad
+    unsigned count;
+    std::time_t when;
+};
+std::string tcpto_bytes(const std::vector<TcptoRecord>& records) {
+    std::string file(1024, '\0');
+    for (size_t i = 0; i < records.size(); ++i) {
+        char* r = file.data() + 16 * i;
+        REQUIRE(::inet_pton(AF_INET, records[i].ip.c_str(), r) == 1);
+        r[4] = static_cast<char>(records[i].count);
+        auto when = static_cast<std::uint32_t>(records[i].when);
+        for (int k = 0; k < 4; ++k, when >>= 8)
+            r[8 + k] = static_cast<char>(when & 0xff);
+    }
+    return file;
+}
+
+// A loopback port where a connect times out, as to a host that is down, without root: the
+// listener's queue is full (backlog 0 and one connection never accepted), so Linux drops
+// further SYNs.
+struct Blackhole {
+    int listener = -1;
+    int filler = -1;
+    int port = 0;
+    Blackhole() {
+        listener = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        REQUIRE(::listen(listener, 0) == 0);
+        socklen_t len = sizeof a;
+        ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
+        port = ntohs(a.sin_port);
+        filler = ::socket(AF_INET, SOCK_STREAM, 0);
+        REQUIRE(::connect(filler, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    }
+    ~Blackhole() {
+        ::close(filler);
+        ::close(listener);
+    }
+    Blackhole(const Blackhole&) = delete;
+    Blackhole& operator=(const Blackhole&) = delete;
+};
+
+} // namespace
+
+TEST_CASE("remote: a connect timeout goes in lock/tcpto - qmail-tcpto prints it - qmail-tcpok "
+          "clears it",
+          "[scenario][remote][tcpto]") {
+    Blackhole hole;
+    Sender s;
+    s.root.control("timeoutconnect", "1\n");
+    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(hole.port) + "\n");
+    s.start();
+    s.inject("alice@test.example", {"joe@remote.example"}, "x\n");
+    REQUIRE(
+        s.wait_log(": deferral: Sorry,_I_wasn't_able_to_establish_an_SMTP_connection._(#4.4.1)/"));
+
+    const std::string table = qmtest::slurp(s.root / "queue/lock/tcpto");
+    REQUIRE(table.size() == 1024);
+    CHECK(table.substr(0, 5) == "\x7f\x00\x00\x01\x01"s); // 127.0.0.1, one timeout
+    CHECK(table.substr(16) == std::string(1024 - 16, '\0'));
+    auto listed = s.root.run({qmtest::bin("qmail-tcpto")});
+    CHECK(listed.exit_code == 0);
+    CHECK(std::regex_match(listed.out, std::regex("127\\.0\\.0\\.1 timed out [0-9]+ seconds ago; "
+                                                  "# recent timeouts: 1\n")));
+
+    auto ok = s.root.run({qmtest::bin("qmail-tcpok")});
+    CHECK(ok.exit_code == 0);
+    CHECK(ok.out.empty());
+    CHECK(qmtest::slurp(s.root / "queue/lock/tcpto") == std::string(1024, '\0'));
+    CHECK(s.root.run({qmtest::bin("qmail-tcpto")}).out.empty());
+}
+
+TEST_CASE("remote: qmail-tcpto prints qmail's table and lock/tcpto6 - both programs have --help",
+          "[scenario][remote][tcpto]") {
+    qmtest::MailRoot root;
+    const std::time_t now = std::time(nullptr);
+    qmtest::spit(root / "queue/lock/tcpto",
+                 tcpto_bytes({{"192.0.2.1", 0, now}, {"192.0.2.2", 3, now - 100000}}));
+    std::string v6(2048, '\0');
+    v6[15] = 1; // ::1
+    v6[16] = 2;
+    qmtest::spit(root / "queue/lock/tcpto6", v6);
+    auto r = root.run({qmtest::bin("qmail-tcpto")});
+    CHECK(r.exit_code == 0);
+    CHECK(std::regex_match(r.out, std::regex("192\\.0\\.2\\.2 timed out 10000[0-9] seconds ago; "
+                                             "# recent timeouts: 3\n"
+                                             "::1 timed out [0-9]+ seconds ago; "
+                                             "# recent timeouts: 2\n")));
+    for (const char* program : {"qmail-tcpto", "qmail-tcpok"}) {
+        auto h = qmtest::run({qmtest::bin(program), "--help"});
+        CHECK(h.exit_code == 0);
+        CHECK(h.out.starts_with("usage: "s + program + "\n"));
+    }
+}
+
+TEST_CASE("remote: an address lock/tcpto marks down is skipped for the next MX - alone it defers "
+          "- qmail-tcpok lets it be tried",
+          "[scenario][remote][tcpto][dns]") {
+    Peer up("127.0.0.2");
+    Peer down("127.0.0.3", false, up.port); // alive, but the table says otherwise
+    DnsServer dns({"--mx-host=remote.example,down.remote.example,5",
+                   "--mx-host=remote.example,mx.remote.example,10",
+                   "--host-record=down.remote.example,127.0.0.3",
+                   "--host-record=mx.remote.example,127.0.0.2"});
+    Sender s;
+    s.root.control("dnsservers", dns.address() + "\n");
+    const std::string port = std::to_string(up.port);
+    s.root.control("smtproutes",
+                   "remote.example::" + port + "\nplain.example:127.0.0.3:" + port + "\n");
+    // 127.0.0.3 timed out twice, the last time just now: down. 127.0.0.2 once: still tried.
+    const std::time_t now = std::time(nullptr);
+    qmtest::spit(s.root / "queue/lock/tcpto",
+                 tcpto_bytes({{"127.0.0.3", 2, now}, {"127.0.0.2", 1, now}}));
+    s.start();
+
+    s.inject("alice@test.example", {"joe@remote.example"}, "Subject: skip\n\nx\n");
+    REQUIRE(s.wait_log("success: 127.0.0.2_accepted_message./"));
+    CHECK(up.queued().size() == 1);
+    CHECK(down.queued().empty());
+    CHECK(dns.daemon->log().find("query[A] down.remote.example") != std::string::npos);
+    // The connection to 127.0.0.2 reset its count: only 127.0.0.3 is listed.
+    auto listed = s.root.run({qmtest::bin("qmail-tcpto")});
+    INFO(listed.out);
+    CHECK(listed.out.starts_with("127.0.0.3 timed out "));
+    CHECK(listed.out.find("127.0.0.2") == std::string::npos);
+
+    // A domain whose only address is down waits, saying why.
+    s.inject("alice@test.example", {"bob@plain.example"}, "Subject: alone\n\nx\n");
+    REQUIRE(s.wait_log(": deferral: Sorry,_I_wasn't_able_to_establish_an_SMTP_connection._"
+                       "(#4.4.1)/Not_tried:_127.0.0.3,_where_connections_timed_out_recently_"
+                       "(see_qmail-tcpto;_qmail-tcpok_forgets_them)./"));
+    CHECK(down.queued().empty());
+
+    REQUIRE(s.root.run({qmtest::bin("qmail-tcpok")}).exit_code == 0);
+    ::kill(s.send->pid(), SIGALRM);
+    REQUIRE(s.wait_log("success: 127.0.0.3_accepted_message./"));
+    CHECK(down.queued().size() == 1);
+}
+
+namespace {
+
+// A scripted QMTP server on ip: each connection's package goes through qm::qmtp's parser
+// and each recipient gets the next answer (a response's payload, such as "Kok").
+class FakeQmtp {
+public:
+    FakeQmtp(const std::string& ip, std::vector<std::string> answers)
+        : answers_(std::move(answers))
+        , listener_(ip, [this](int c, int) { session(c); }) {
+        port = listener_.port;
+    }
+
+    int port = 0;
+    struct Package {
+        std::string message, sender;
+        std::vector<std::string> recipients;
+    };
+    [[nodiscard]] std::vector<Package> packages() const {
+        std::lock_guard lock(mu_);
+        return packages_;
+    }
+
+private:
+    void session(int c) {
+        qm::qmtp::QmtpParser parser;
+        Package got;
+        std::string buf;
+        size_t pos = 0;
+        for (;;) {
+            size_t used = 0;
+            const auto e = parser.feed(std::string_view(buf).substr(pos), used);
+            pos += used;
+            using qm::qmtp::Event;
+            if (e == Event::message_data)
+                got.message += parser.data();
+            else if (e == Event::sender)
+                got.sender = parser.address();
+            else if (e == Event::recipient)
+                got.recipients.emplace_back(parser.address());
+            else if (e == Event::error)
+                return;
+            else if (e == Event::end)
+                break;
+            else if (e == Event::more) {
+                pollfd p{c, POLLIN, 0};
+                char tmp[4096];
+                const ssize_t n = ::poll(&p, 1, 10000) > 0 ? ::read(c, tmp, sizeof tmp) : -1;
+                if (n <= 0)
+                    return;
+                buf.erase(0, pos);
+                pos = 0;
+                buf.append(tmp, static_cast<size_t>(n));
+            }
+        }
+        std::string reply;
+        for (size_t i = 0; i < got.recipients.size(); ++i)
+            reply += qm::netstring::encode(i < answers_.size() ? answers_[i] : "Zno answer");
+        {
+            // Kept before answering: once answered, the test may look.
+            std::lock_guard lock(mu_);
+            packages_.push_back(std::move(got));
+        }
+        (void)!::write(c, reply.data(), reply.size());
+    }
+
+    std::vector<std::string> answers_;
+    mutable std::mutex mu_;
+    std::vector<Package> packages_;
+    ScriptedListener listener_; // last: its thread stops before the members it uses go
+};
+
+// The receiving host for QMTP: qmail-qmtpd and qmail-smtpd on one address, and qmail-send
+// delivering qmtp.example to joe's maildir.
+struct QmtpHost {
+    qmtest::MailRoot root;
+    std::string ip = "127.0.0.2"; // not this host's own address: the local-MX rule allows it
+    int qmtp_port = 0;
+    int smtp_port = 0;
+    std::unique_ptr<qmtest::Daemon> qmtpd, smtpd, send;
+
+    QmtpHost() {
+        root.control("locals", "qmtp.example\n");
+        root.control("rcpthosts", "qmtp.example\n");
+        root.add_user("joe");
+        qmtp_port = free_port(ip);
+        qmtpd = root.start({qmtest::bin("qmail-qmtpd"), "--listen", listen_address(ip, qmtp_port)},
+                           "qmtpd.log");
+        REQUIRE(qmtest::wait_for(
+            [&] { return qmtpd->log().find("status: listening") != std::string::npos; }));
+        smtp_port = free_port(ip);
+        smtpd = root.start({qmtest::bin("qmail-smtpd"), "--listen", listen_address(ip, smtp_port)},
+                           "smtpd.log");
+        REQUIRE(qmtest::wait_for(
+            [&] { return smtpd->log().find("status: listening") != std::string::npos; }));
+        send = root.start({qmtest::bin("qmail-send"), "./Maildir/"}, "send.log");
+    }
+    [[nodiscard]] std::vector<std::string> mailbox() const {
+        std::vector<std::string> out;
+        for (const auto& f : qmtest::list_dir(root / "users/joe/Maildir/new"))
+            out.push_back(qmtest::slurp(root / ("users/joe/Maildir/new/" + f)));
+        return out;
+    }
+};
+
+} // namespace
+
+TEST_CASE("remote: an MX at distance 12801 gets the message over QMTP - with qmail-qmtpd down, "
+          "over SMTP",
+          "[scenario][remote][qmtp][dns]") {
+    QmtpHost host;
+    DnsServer dns({"--mx-host=qmtp.example,mx.qmtp.example,12801",
+                   "--host-record=mx.qmtp.example,127.0.0.2"});
+    Sender s;
+    s.root.control("dnsservers", dns.address() + "\n");
+    s.root.control("qmtpport", std::to_string(host.qmtp_port) + "\n");
+    // SMTP, when it comes to that, goes to the MX on qmail-smtpd's port.
+    s.root.control("smtproutes", "qmtp.example::" + std::to_string(host.smtp_port) + "\n");
+    s.start();
+
+    s.inject("alice@test.example", {"joe@qmtp.example"}, "Subject: by qmtp\n\nfirst\n");
+    REQUIRE(s.wait_log("success: 127.0.0.2_accepted_message_via_QMTP./Remote_host_said:_ok_"));
+    REQUIRE(qmtest::wait_for([&] { return host.mailbox().size() == 1; }));
+    const std::string first = host.mailbox()[0];
+    INFO(first);
+    CHECK(first.find("Delivered-To: joe@qmtp.example\n") != std::string::npos);
+    CHECK(first.find(" with QMTP; ") != std::string::npos);
+    CHECK(first.ends_with("Subject: by qmtp\n\nfirst\n"));
+
+    // No QMTP listener: the same address over SMTP, with an 8-bit body intact.
+    host.qmtpd->stop();
+    s.inject("alice@test.example", {"joe@qmtp.example"}, "Subject: by smtp\n\ncaf\xc3\xa9\n");
+    REQUIRE(s.wait_log("success: 127.0.0.2_accepted_message./Remote_host_said:_250_"));
+    REQUIRE(qmtest::wait_for([&] { return host.mailbox().size() == 2; }));
+    bool by_smtp = false;
+    for (const auto& m : host.mailbox())
+        if (m.ends_with("Subject: by smtp\n\ncaf\xc3\xa9\n"))
+            by_smtp = m.find(" with ESMTP; ") != std::string::npos;
+    CHECK(by_smtp);
+    CHECK(s.queue_empty());
+}
+
+TEST_CASE("remote: QMTP answers per recipient - K delivered, Z deferred, D bounced - the package "
+          "is qmail's framing",
+          "[scenario][remote][qmtp][dns]") {
+    FakeQmtp fake("127.0.0.2",
+                  {"Kok 838640135 qp 1390", "Zmailbox busy (#4.2.1)", "Dno such user (#5.1.1)"});
+    DnsServer dns({"--mx-host=remote.example,mx.remote.example,12817",
+                   "--host-record=mx.remote.example,127.0.0.2"});
+    Sender s;
+    s.root.control("dnsservers", dns.address() + "\n");
+    s.root.control("qmtpport", std::to_string(fake.port) + "\n");
+    s.start();
+    s.inject("alice@test.example", {"a@remote.example", "b@remote.example", "c@remote.example"},
+             "Subject: three\n\n1:not a netstring,\n");
+    for (const char* outcome : {": success: ", ": deferral: ", ": failure: "})
+        REQUIRE(s.wait_log(outcome));
+    const std::string log = s.log();
+    INFO(log);
+    CHECK(log.find("success: 127.0.0.2_accepted_message_via_QMTP./"
+                   "Remote_host_said:_ok_838640135_qp_1390/") != std::string::npos);
+    CHECK(log.find("deferral: 127.0.0.2_did_not_accept_the_message_via_QMTP./"
+                   "Remote_host_said:_mailbox_busy_(#4.2.1)/") != std::string::npos);
+    CHECK(log.find("failure: 127.0.0.2_did_not_accept_the_message_via_QMTP./"
+                   "Remote_host_said:_no_such_user_(#5.1.1)/") != std::string::npos);
+
+    const auto packages = fake.packages();
+    REQUIRE(packages.size() == 1);
+    CHECK(packages[0].sender == "alice@test.example");
+    CHECK(packages[0].recipients ==
+          std::vector<std::string>{"a@remote.example", "b@remote.example", "c@remote.example"});
+    CHECK(packages[0].message.ends_with("\nSubject: three\n\n1:not a netstring,\n"));
+    CHECK(packages[0].message.starts_with("Received: "));
+}
+
+TEST_CASE("remote: MAIL FROM carries SIZE= when offered - BODY=8BITMIME only for 8-bit messages",
+          "[scenario][remote]") {
+    FakeServer fake([](const std::string& line, int) -> std::string {
+        if (line.starts_with("EHLO"))
+            return "250-fake\r\n250-SIZE 10000000\r\n250-8BITMIME\r\n250 PIPELINING\r\n";
+        return accept_all(line);
+    });
+    Sender s;
+    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(fake.port) + "\n");
+    s.start();
+    s.inject("alice@test.example", {"joe@remote.example"}, "Subject: eight\n\ncaf\xc3\xa9\n");
+    REQUIRE(s.wait_log("end msg "));
+    s.inject("alice@test.example", {"ann@remote.example"}, "Subject: seven\n\nplain\n");
+    REQUIRE(s.wait_log("end msg ", 2));
+    const std::string t = fake.transcript();
+    INFO(t);
+    // SIZE is the message as sent: every line and its CRLF.
+    auto size_of_data = [&](size_t from) {
+        size_t start = t.find("\nDATA\n", from);
+        REQUIRE(start != std::string::npos);
+        start += 6;
+        const size_t end = t.find("\n.\n", start - 1);
+        REQUIRE(end != std::string::npos);
+        size_t bytes = 0;
+        for (size_t pos = start; pos <= end;) {
+            const size_t nl = t.find('\n', pos);
+            bytes += nl - pos + 2;
+            pos = nl + 1;
+        }
+        return bytes;
+    };
+    std::smatch m;
+    REQUIRE(std::regex_search(
+        t, m, std::regex("MAIL FROM:<alice@test.example> SIZE=([0-9]+) BODY=8BITMIME\n")));
+    CHECK(std::stoul(m[1]) == size_of_data(0));
+    const size_t second = t.find("RCPT TO:<ann@remote.example>");
+    REQUIRE(std::regex_search(
+        t, m, std::regex("MAIL FROM:<alice@test.example> SIZE=([0-9]+)\nRCPT TO:<ann@")));
+    CHECK(std::stoul(m[1]) == size_of_data(second));
+}
+
+TEST_CASE("remote: delivery over IPv6 to an AAAA-only relay", "[scenario][remote][dns][ipv6]") {
+    {
+        const int probe = ::socket(AF_INET6, SOCK_STREAM, 0);
+        sockaddr_in6 a{};
+        a.sin6_family = AF_INET6;
+        a.sin6_addr = in6addr_loopback;
+        const bool has_v6 =
+            probe >= 0 && ::bind(probe, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+        if (probe >= 0)
+            ::close(probe);
+        if (!has_v6)
+            return qmtest::skip("no IPv6 loopback (::1) on this machine");
+    }
+    Peer peer("::1");
+    DnsServer dns({"--host-record=mx6.remote.example,::1"});
+    Sender s;
+    s.root.control("dnsservers", dns.address() + "\n");
+    s.root.control("smtproutes",
+                   "remote.example:mx6.remote.example:" + std::to_string(peer.port) + "\n");
+    s.start();
+    s.inject("alice@test.example", {"joe@remote.example"}, "Subject: six\n\nx\n");
+    REQUIRE(s.wait_log("end msg "));
+    INFO(s.log());
+    CHECK(s.log().find("success: ::1_accepted_message./Remote_host_said:_250_") !=
+          std::string::npos);
+    CHECK(dns.daemon->log().find("query[AAAA] mx6.remote.example") != std::string::npos);
+    auto q = peer.queued();
+    REQUIRE(q.size() == 1);
+    CHECK(peer.message(q[0]).find("(::1)") != std::string::npos);
+    CHECK(s.queue_empty());
 }

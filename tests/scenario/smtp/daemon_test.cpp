@@ -202,17 +202,6 @@ TEST_CASE("swaks → qmail-smtpd daemon → qmail-send → a maildir", "[scenari
 namespace {
 
 // A self-signed certificate and its key in one PEM file, as control/servercert.pem.
-void make_certificate(const qmtest::MailRoot& root) {
-    const std::string dir = root / "control";
-    auto r = qmtest::run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                          "-subj", "/CN=mx.test.example", "-days", "2", "-keyout", dir + "/key.pem",
-                          "-out", dir + "/cert.pem"});
-    REQUIRE(r.exit_code == 0);
-    qmtest::spit(dir + "/servercert.pem",
-                 qmtest::slurp(dir + "/cert.pem") + qmtest::slurp(dir + "/key.pem"), 0600);
-    root.give_to_user(dir + "/servercert.pem");
-}
-
 // checkpassword: joe's password is "secret".
 std::string make_checkpassword(const qmtest::MailRoot& root) {
     const std::string path = root / "checkpassword";
@@ -244,7 +233,7 @@ std::string only_message(const qmtest::MailRoot& root) {
 TEST_CASE("STARTTLS with swaks: the message arrives and says ESMTPS", "[scenario][smtp][tls]") {
     qmtest::MailRoot root;
     root.control("rcpthosts", "test.example\n");
-    make_certificate(root);
+    root.server_certificate();
     const int port = qmtest::free_port();
     auto smtpd = root.start(
         {qmtest::bin("qmail-smtpd"), "--listen", "127.0.0.1:" + std::to_string(port)}, "tls.log");
@@ -261,7 +250,7 @@ TEST_CASE("submission: AUTH only after STARTTLS, then relaying is allowed",
           "[scenario][smtp][tls]") {
     qmtest::MailRoot root;
     root.control("rcpthosts", "test.example\n");
-    make_certificate(root);
+    root.server_certificate();
     const std::string checkpassword = make_checkpassword(root);
     const int port = qmtest::free_port();
     auto smtpd = root.start({qmtest::bin("qmail-smtpd"), "--submission",
@@ -307,7 +296,7 @@ TEST_CASE("a submission listener without a certificate or checkpassword is refus
                        "/bin/false"});
     CHECK(r.exit_code == 100);
     CHECK(r.err.find("needs a TLS certificate") != std::string::npos);
-    make_certificate(root);
+    root.server_certificate();
     r = root.run({qmtest::bin("qmail-smtpd"), "--submission", "127.0.0.1:0"});
     CHECK(r.exit_code == 100);
     CHECK(r.err.find("needs --checkpassword") != std::string::npos);

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 
 using namespace std::string_literals;
 
@@ -49,6 +50,19 @@ struct Smtpd {
             e[k] = v;
         return qmtest::run({qmtest::bin("qmail-smtpd")},
                            {.stdin_data = dialogue, .env = e, .unset_env = {"RELAYCLIENT"}});
+    }
+
+    // ucspi-tcp's tcpserver on 127.0.0.1:port running qmail-smtpd per connection, once it
+    // accepts; options go before the address (-x rules.cdb, say).
+    std::unique_ptr<qmtest::Daemon> under_tcpserver(int port,
+                                                    std::vector<std::string> options = {}) const {
+        std::vector<std::string> argv{"/usr/bin/tcpserver", "-v", "-R", "-H"};
+        argv.insert(argv.end(), options.begin(), options.end());
+        argv.insert(argv.end(), {"127.0.0.1", std::to_string(port), qmtest::bin("qmail-smtpd")});
+        auto server = root.start(argv, "tcpserver.log");
+        REQUIRE(qmtest::wait_for(
+            [&] { return server->log().find("status: 0/") != std::string::npos; }));
+        return server;
     }
 };
 
@@ -405,12 +419,7 @@ TEST_CASE("qmail-smtpd under ucspi-tcp's tcpserver with tcprules", "[scenario][s
                          {.stdin_data = "127.0.0.1:allow,RELAYCLIENT=\"\"\n:deny\n"});
     REQUIRE(r.exit_code == 0);
     const int port = 20000 + static_cast<int>(::getpid() % 20000);
-    auto server =
-        s.root.start({"/usr/bin/tcpserver", "-v", "-R", "-H", "-x", s.root / "tcp.smtp.cdb",
-                      "127.0.0.1", std::to_string(port), qmtest::bin("qmail-smtpd")},
-                     "tcpserver.log");
-    REQUIRE(
-        qmtest::wait_for([&] { return server->log().find("status: 0/") != std::string::npos; }));
+    auto server = s.under_tcpserver(port, {"-x", s.root / "tcp.smtp.cdb"});
     auto sent =
         qmtest::run({"/usr/bin/swaks", "--server", "127.0.0.1", "--port", std::to_string(port),
                      "--from", "a@client.example", "--to", "victim@elsewhere.example"});
@@ -421,4 +430,68 @@ TEST_CASE("qmail-smtpd under ucspi-tcp's tcpserver with tcprules", "[scenario][s
     CHECK(q[0].recipients == std::vector<std::string>{"victim@elsewhere.example"});
     CHECK(q[0].message.find("\nReceived: from unknown (HELO ") != std::string::npos);
     CHECK(q[0].message.find("(127.0.0.1)\n  by 127.0.0.1 with ESMTP; ") != std::string::npos);
+}
+
+TEST_CASE("qmail-smtpd under tcpserver offers STARTTLS on stdin/stdout", "[scenario][smtp][tls]") {
+    if (!std::filesystem::exists("/usr/bin/tcpserver"))
+        return qmtest::skip("ucspi-tcp's tcpserver is not installed");
+    Smtpd s;
+    s.root.server_certificate();
+    const int port = qmtest::free_port();
+    auto server = s.under_tcpserver(port);
+    SECTION("swaks --tls: the message arrives and says ESMTPS") {
+        auto sent =
+            qmtest::run({"/usr/bin/swaks", "--server", "127.0.0.1", "--port", std::to_string(port),
+                         "--tls", "--from", "a@client.example", "--to", "joe@test.example",
+                         "--header", "Subject: over TLS", "--body", ".leading dot\nsecret line"});
+        INFO(sent.out << server->log());
+        CHECK(sent.exit_code == 0);
+        CHECK(sent.out.find("<-  250-STARTTLS") != std::string::npos);
+        CHECK(sent.out.find("<-  220 2.0.0 ready to start TLS") != std::string::npos);
+        CHECK(sent.out.find("=== TLS started with cipher TLSv1.3") != std::string::npos);
+        // Inside TLS ("~"): EHLO again, STARTTLS no longer offered, the 250 for the message.
+        CHECK(sent.out.find("<~  250 ENHANCEDSTATUSCODES") != std::string::npos);
+        CHECK(sent.out.find("<~  250-STARTTLS") == std::string::npos);
+        CHECK(sent.out.find("<~  250 2.0.0 ok ") != std::string::npos);
+        CHECK(sent.out.find("<~  221 ") != std::string::npos);
+        auto q = queued(s.root);
+        REQUIRE(q.size() == 1);
+        CHECK(q[0].recipients == std::vector<std::string>{"joe@test.example"});
+        CHECK(q[0].message.find("(127.0.0.1)\n  by 127.0.0.1 with ESMTPS; ") != std::string::npos);
+        CHECK(q[0].message.find("\nSubject: over TLS\n") != std::string::npos);
+        CHECK(q[0].message.find("\n\n.leading dot\nsecret line\n") != std::string::npos);
+    }
+    SECTION("SMTP instead of a TLS handshake: never obeyed, the session ends, nothing queued") {
+        qmtest::LoopbackClient c(port);
+        REQUIRE(c.connected());
+        auto has = [](const std::string& text) {
+            return [text](const std::string& got) { return got.find(text) != std::string::npos; };
+        };
+        CHECK(c.read_until(has("220 ")).starts_with("220 test.example ESMTP\r\n"));
+        c.send("EHLO client.example\r\n");
+        CHECK(c.read_until(has("250 ENHANCEDSTATUSCODES\r\n")).find("250-STARTTLS\r\n") !=
+              std::string::npos);
+        c.send("STARTTLS\r\n");
+        CHECK(c.read_until(has("220 2.0.0 ready to start TLS\r\n")).ends_with("TLS\r\n"));
+        c.send("MAIL FROM:<a@client.example>\r\nRCPT TO:<joe@test.example>\r\nDATA\r\n");
+        CHECK(c.closed_by_server());
+        // Those commands were never obeyed: no SMTP reply after the 220 (at most a TLS alert).
+        const std::string ready = "220 2.0.0 ready to start TLS\r\n";
+        const std::string after = c.got().substr(c.got().find(ready) + ready.size());
+        CHECK(after.find("250") == std::string::npos);
+        CHECK(after.find("354") == std::string::npos);
+        CHECK(qmtest::wait_for(
+            [&] { return server->log().find("tls failed: ") != std::string::npos; }));
+        CHECK(queued(s.root).empty());
+    }
+}
+
+TEST_CASE("qmail-smtpd on stdin/stdout: an unusable certificate is a 421, not plain SMTP",
+          "[scenario][smtp][tls]") {
+    Smtpd s;
+    s.root.control("servercert.pem", "not a certificate\n");
+    auto r = s.talk("EHLO client.example\r\nQUIT\r\n");
+    CHECK(r.out.starts_with("421 4.3.0 unable to load the TLS certificate "));
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.starts_with("qmail-smtpd: fatal: unable to load the TLS certificate "));
 }

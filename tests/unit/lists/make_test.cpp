@@ -7,6 +7,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -47,11 +48,17 @@ TEST_CASE("ezmlm-make writes ezmlm's layout and the dot-qmail links", "[lists][m
     }
     CHECK(qmtest::slurp(d + "/flags") == "aBDFGHIJLMNOpRSTUWY\n");
     CHECK(qmtest::slurp(d + "/owner") == d + "/Mailbox\n");
-    CHECK(qmtest::slurp(d + "/editor") ==
-          "|'/opt/ezmlm bin/ezmlm-reject' '" + d + "'\n|'/opt/ezmlm bin/ezmlm-send' '" + d + "'\n");
+    const std::string warn = "|'/opt/ezmlm bin/ezmlm-warn' '" + d + "' || exit 0\n";
+    CHECK(qmtest::slurp(d + "/editor") == "|'/opt/ezmlm bin/ezmlm-reject' '" + d +
+                                              "'\n|'/opt/ezmlm bin/ezmlm-send' '" + d + "'\n" +
+                                              warn);
     CHECK_FALSE(fs::exists(d + "/moderator"));
     CHECK(fs::is_directory(d + "/mod/pending"));
-    CHECK(qmtest::slurp(d + "/manager") == "|'/opt/ezmlm bin/ezmlm-manage' '" + d + "'\n");
+    // ezmlm-get answers archive requests before ezmlm-manage sees them.
+    CHECK(qmtest::slurp(d + "/manager") == "|'/opt/ezmlm bin/ezmlm-get' '" + d +
+                                               "'\n|'/opt/ezmlm bin/ezmlm-manage' '" + d + "'\n" +
+                                               warn);
+    CHECK_FALSE(fs::exists(d + "/dignum"));
     CHECK(qmtest::slurp(d + "/key").size() == 64);
     CHECK((fs::status(d + "/key").permissions() & fs::perms::group_read) == fs::perms::none);
     for (const char* sub : {"subscribers", "archive", "bounce", "text", "mod/subscribers",
@@ -108,7 +115,8 @@ TEST_CASE("ezmlm-make -e changes switches in place and keeps subscribers", "[lis
     auto editor = qmtest::slurp(d + "/editor");
     CHECK(editor.starts_with("|'/opt/ezmlm bin/ezmlm-reject' '" + d +
                              "'\n|'/opt/ezmlm bin/ezmlm-issubn' '" + d + "' '" + d + "/allow' ||"));
-    CHECK(editor.ends_with("exit 100; }\n|'/opt/ezmlm bin/ezmlm-send' '" + d + "'\n"));
+    CHECK(editor.ends_with("exit 100; }\n|'/opt/ezmlm bin/ezmlm-send' '" + d +
+                           "'\n|'/opt/ezmlm bin/ezmlm-warn' '" + d + "' || exit 0\n"));
     auto sw = qm::lists::current_switches(d);
     REQUIRE(sw);
     CHECK((*sw)['u']);
@@ -122,6 +130,39 @@ TEST_CASE("ezmlm-make -e changes switches in place and keeps subscribers", "[lis
     REQUIRE(qm::lists::make_list(edit2));
     CHECK(qmtest::slurp(d + "/owner") == "&boss@b.example\n");
     CHECK_FALSE(fs::exists(d + "/prefix"));
+}
+
+TEST_CASE("a digested list runs ezmlm-get after ezmlm-send and starts its digest state",
+          "[lists][make]") {
+    qmtest::TempDir tmp;
+    REQUIRE(qm::lists::make_list(request(tmp)));
+    const std::string d = tmp / "team";
+    // An existing list with 7 posts becomes digested: the first digest starts at post 8.
+    qmtest::spit(d + "/num", "7\n");
+    qm::lists::MakeRequest edit;
+    edit.dir = d;
+    edit.edit = true;
+    edit.bin_dir = "/opt/ezmlm bin";
+    edit.set['d'] = true;
+    ::setenv("QM_LISTS_NOW", "1700000000", 1);
+    auto made = qm::lists::make_list(edit);
+    ::unsetenv("QM_LISTS_NOW");
+    REQUIRE(made);
+    CHECK(qmtest::slurp(d + "/editor") ==
+          "|'/opt/ezmlm bin/ezmlm-send' '" + d + "'\n|'/opt/ezmlm bin/ezmlm-get' '" + d + "'\n");
+    CHECK(qmtest::slurp(d + "/num") == "7:0\n"); // with the size counter digsize needs
+    CHECK(qmtest::slurp(d + "/dignum") == "7:0:1700000000\n");
+    for (auto [suffix, target] : {std::pair<const char*, const char*>{"-digest-owner", "owner"},
+                                  {"-digest-return-default", "bouncer"}}) {
+        std::string link = tmp / (std::string(".qmail-team") + suffix);
+        REQUIRE(fs::is_symlink(link));
+        CHECK(fs::read_symlink(link) == d + "/" + target);
+    }
+    // Editing again keeps the digest state.
+    qmtest::spit(d + "/dignum", "9:3:1700005000\n");
+    edit.set = {{'f', true}};
+    REQUIRE(qm::lists::make_list(edit));
+    CHECK(qmtest::slurp(d + "/dignum") == "9:3:1700005000\n");
 }
 
 TEST_CASE("ezmlm-make wants an absolute dir and no newlines", "[lists][make]") {

@@ -245,6 +245,19 @@ TEST_CASE("qmqp_request frames what QmqpParser reads back", "[qmtp][framing]") {
     CHECK(ev[1] == "data " + message);
 }
 
+TEST_CASE("qmtp_package frames what QmtpParser reads back", "[qmtp][framing]") {
+    const std::string message = "Subject: x\n\n1:not a netstring,\r\nlast";
+    const qm::Envelope env{"ann@a.example", {"joe@b.example", "bob@c.example"}};
+    const auto p = qm::qmtp::qmtp_package(message.size(), env);
+    const std::string wire = p.before + message + p.after;
+    CHECK(wire == qmtp_package("\n" + message, env.sender, env.recipients));
+    auto ev = events<qm::qmtp::QmtpParser>(wire, 3);
+    CHECK(ev == std::vector<std::string>{"begin " + std::to_string(message.size() + 1),
+                                         "data " + message, "end-message",
+                                         "sender ann@a.example 13", "rcpt joe@b.example 13",
+                                         "rcpt bob@c.example 13", "end"});
+}
+
 TEST_CASE("qmqpservers lines", "[qmtp][qmqpc]") {
     auto a = qm::qmtp::parse_qmqp_server("192.0.2.1");
     REQUIRE(a);

@@ -69,3 +69,17 @@ TEST_CASE("body: our own DATA decoder reads back what was stored", "[remote][bod
     CHECK(decode(encode_body("a\r.\nMAIL FROM:<evil@x>\n")) == "a\n.\nMAIL FROM:<evil@x>\n");
     CHECK(decode(encode_body("tail")) == "tail\n");
 }
+
+TEST_CASE("body: SIZE counts every LF as CRLF - 8-bit only with a high byte", "[remote][body]") {
+    qm::remote::BodyFacts plain;
+    plain.feed("Subject: x\n\n");
+    plain.feed("seven bit\n");
+    CHECK(plain.stored_bytes == 22);
+    CHECK(plain.smtp_size() == 25);
+    CHECK_FALSE(plain.eight_bit);
+
+    qm::remote::BodyFacts eight;
+    eight.feed("Subject: caf\xc3\xa9\n");
+    CHECK(eight.eight_bit);
+    CHECK(eight.smtp_size() == 16);
+}

@@ -41,6 +41,15 @@ struct Reply {
     std::string from_command = "help"; // From: outlocal-<from_command>@outhost
     // Recipients beyond `to` that get the same message (moderators), envelope only.
     std::vector<std::string> also_to;
+    // Envelope sender; empty means outlocal-return-@outhost, where bounces are thrown
+    // away. ezmlm-warn sends from outlocal-return-warn-T.COOKIE-box=domain@outhost so
+    // that a bounce of the warning comes back to the list.
+    std::string envelope_sender;
+    // A body that is not plain text (a MIME digest): its Content-Type value, the body
+    // then being used as it is. Empty: text/plain.
+    std::string content_type;
+    // RFC 3834: "auto-replied" for answers to a request, "auto-generated" for digests.
+    std::string auto_submitted = "auto-replied";
     // To: when it should not name the envelope recipient (a moderation request goes to
     // every moderator but says To: outlocal-moderators@outhost, as ezmlm's does).
     std::string to_header;

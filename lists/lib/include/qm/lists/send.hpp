@@ -26,6 +26,13 @@ struct PostSettings {
     std::optional<std::string> prefix;     // subject prefix; '#' becomes the number
     std::optional<std::string> listid;     // List-Id: contents (default <local.host>)
     std::optional<std::string> trailer;    // text/trailer when addtrailer is set
+    std::optional<std::string> parent;     // dir/sublist: keep the parent's Mailing-List
+    // dir/unsubscribeurl: an https base URL for RFC 8058 one-click unsubscription (see
+    // qm/lists/one_click.hpp). Then build_post leaves List-Unsubscribe out and send_post
+    // queues one copy per subscriber with its own List-Unsubscribe and
+    // List-Unsubscribe-Post, since one VERP queue entry cannot carry per-recipient
+    // header fields. Without it, one entry goes to all, with a mailto: List-Unsubscribe.
+    std::optional<std::string> unsubscribe_url;
 };
 [[nodiscard]] Result<PostSettings> read_post_settings(const std::string& dir);
 
@@ -37,6 +44,10 @@ struct Post {
 // refused permanently (the loop guard).
 [[nodiscard]] Result<Post> build_post(const PostSettings& s, unsigned long n,
                                       std::string_view message);
+
+// Replaces ezmlm-idx's header tags: <#l#> outlocal, <#h#> outhost, <#n#> message number.
+[[nodiscard]] std::string expand_header_tags(std::string_view text, const ListInfo& list,
+                                             unsigned long n);
 
 // The envelope sender for message n: outlocal-return-n-@outhost-@[].
 [[nodiscard]] std::string verp_sender(const ListInfo& list, unsigned long n);

@@ -1,4 +1,4 @@
-// Creating a mail root: queue (qm::queue::create), control/, users/, alias/, bin/.
+// Creating a mail root: queue (qm::queue::create), control/, users/, alias/, bin/, man/.
 // Root mode uses qmail's role users; normal-user mode gives everything to the caller.
 #pragma once
 
@@ -13,6 +13,9 @@ namespace qm::install {
 struct Options {
     std::string home;    // empty: $QMAILHOME or /var/qmail
     std::string bin_dir; // empty: directory of the running executable
+    // Manual pages as manN/ subdirectories; empty: bin_dir/../share/man, where the build
+    // stages them, skipped when it is not there (programs installed without pages).
+    std::string man_dir;
     bool create_users = false;
 };
 

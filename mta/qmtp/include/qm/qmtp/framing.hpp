@@ -16,6 +16,7 @@
 // the connection must be dropped: nothing of that message may be queued.
 #pragma once
 
+#include "qm/envelope.hpp"
 #include "qm/netstring.hpp"
 
 #include <cstddef>
@@ -24,6 +25,18 @@
 #include <string_view>
 
 namespace qm::qmtp {
+
+// What a client sends around a message so that the message itself is never copied:
+// before, the message's bytes as they are, after.
+struct MessageFrame {
+    std::string before;
+    std::string after;
+};
+
+// A QMTP package for a message of message_length stored bytes (LF line ends, sent as they
+// are after the LF encoding byte): "<message_length + 1>:\n" before the message and
+// "," netstring(sender) netstring(netstring(recipient)...) after it.
+[[nodiscard]] MessageFrame qmtp_package(std::uint64_t message_length, const Envelope& env);
 
 // Longest address a server takes; qmail-qmtpd and qmail-qmqpd refuse 1000 bytes or more.
 inline constexpr size_t max_address = 1000;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "qm/envelope.hpp"
+#include "qm/qmtp/framing.hpp"
 #include "qm/result.hpp"
 
 #include <cstdint>
@@ -27,10 +28,7 @@ struct QmqpServer {
 
 // The request around the message: "<total>:<len>:" before it and ",<sender>,<rcpt>...,"
 // after, so the message itself is never copied.
-struct QmqpRequest {
-    std::string before;
-    std::string after;
-};
+using QmqpRequest = MessageFrame;
 [[nodiscard]] QmqpRequest qmqp_request(size_t message_length, const Envelope& env);
 
 // The server's verdict: 'K', 'Z' or 'D' and its text (the response without the letter).

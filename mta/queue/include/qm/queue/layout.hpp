@@ -5,7 +5,7 @@
 //   info/S/N     F<sender>\0, mtime = birth     local/S/N, remote/S/N  T<rcpt>\0 records,
 //                                               T becomes D once that recipient is done
 //   bounce/N     accumulated permanent failures
-//   lock/sendmutex, lock/trigger (FIFO), lock/tcpto
+//   lock/sendmutex, lock/trigger (FIFO), lock/tcpto, lock/tcpto6 (downed hosts)
 #pragma once
 
 #include "qm/result.hpp"
@@ -38,14 +38,16 @@ struct Layout {
     [[nodiscard]] std::string trigger() const { return root + "/lock/trigger"; }
     [[nodiscard]] std::string sendmutex() const { return root + "/lock/sendmutex"; }
     [[nodiscard]] std::string tcpto() const { return root + "/lock/tcpto"; }
+    [[nodiscard]] std::string tcpto6() const { return root + "/lock/tcpto6"; }
 };
 
 // Owners of the queue parts; in normal-user mode all are the current user.
 struct QueueOwners {
     uid_t qmailq = 0; // qmail-queue: pid mess intd todo
-    uid_t qmails = 0; // qmail-send: info local remote bounce lock
-    uid_t qmailr = 0; // qmail-remote: lock/tcpto
-    gid_t qmail = 0;  // group of everything
+    // qmail-send: info local remote bounce sendmutex, and lock/tcpto and lock/tcpto6,
+    // which qmail gives to qmailr: here remote delivery runs inside qmail-send.
+    uid_t qmails = 0;
+    gid_t qmail = 0; // group of everything
 };
 
 // Creates every directory and lock file with qmail's modes. Existing parts are kept, so

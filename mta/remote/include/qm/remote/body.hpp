@@ -10,6 +10,7 @@
 // mail that every other MTA delivers.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,18 @@ public:
 private:
     bool line_start_ = true;
     bool pending_cr_ = false; // a CR whose successor has not been seen yet
+};
+
+// What MAIL FROM's parameters say about a stored message, gathered over its bytes in
+// pieces: SIZE= (RFC 1870) is an estimate of the message with CRLF line ends, and
+// BODY=8BITMIME (RFC 6152) is declared only when some byte has the high bit set.
+struct BodyFacts {
+    std::uint64_t stored_bytes = 0;
+    std::uint64_t line_feeds = 0;
+    bool eight_bit = false;
+
+    void feed(std::string_view stored);
+    [[nodiscard]] std::uint64_t smtp_size() const { return stored_bytes + line_feeds; }
 };
 
 // The whole wire form of a stored message, terminator included.

@@ -1,10 +1,16 @@
-// qmail-send's remote channel: SMTP delivery of one message to the recipients at one
-// domain over one connection, as a Boost.Asio coroutine on qmail-send's event loop
+// qmail-send's remote channel: SMTP or QMTP delivery of one message to the recipients at
+// one domain over one connection, as a Boost.Asio coroutine on qmail-send's event loop
 // (qmail-remote(8) in process). Routing by control/smtproutes, else MX then A/AAAA through
 // c-ares on a worker thread; qmail's local-MX rule; every address tried in MX order
-// until one connects (control/timeoutconnect); EHLO (HELO when EHLO gets 5xx) as
-// control/helohost; opportunistic STARTTLS; MAIL and the RCPTs in one write under
-// PIPELINING; every reply awaited at most control/timeoutremote.
+// until one connects (control/timeoutconnect), skipping those that lock/tcpto marks as
+// down (qm/remote/tcpto.hpp); EHLO (HELO when EHLO gets 5xx) as control/helohost;
+// opportunistic STARTTLS; MAIL with SIZE= and BODY=8BITMIME when offered, and the RCPTs,
+// in one write under PIPELINING; every reply awaited at most control/timeoutremote.
+//
+// MXPS (mta.md section 6.3): an MX whose preference is 12801, 12817, ... 13041 (12800 to
+// 13055, preference mod 16 = 1) speaks QMTP. Its addresses get a QMTP connection first
+// (port 209, or control/qmtpport); only when that connection cannot be made is SMTP tried
+// on the same address. Once QMTP is connected its answer stands.
 //
 // Each recipient gets qmail-remote's report folded as qmail-rspawn does: K success, Z
 // temporary, D permanent, with qmail's texts ("1.2.3.4 does not like recipient.\nRemote
@@ -32,7 +38,15 @@ struct ClientConfig {
     SmtpRoutes routes;                         // control/smtproutes
     DnsConfig dns;                             // QMAIL_DNS_SERVER, control/dnsservers
     bool starttls = true;                      // opportunistic STARTTLS when offered
+    unsigned short qmtp_port = 209;            // control/qmtpport, for MXPS hosts
+    // lock/tcpto and lock/tcpto6; empty: downed hosts are not remembered.
+    std::string tcpto_path, tcpto6_path;
 };
+
+// MXPS: this MX preference says the host speaks QMTP.
+[[nodiscard]] constexpr bool mx_speaks_qmtp(unsigned preference) {
+    return preference >= 12800 && preference <= 13055 && preference % 16 == 1;
+}
 
 [[nodiscard]] Result<ClientConfig> load_client_config();
 

@@ -47,6 +47,12 @@ struct MxAddress {
 [[nodiscard]] Result<std::vector<boost::asio::ip::address>> resolve_host(const DnsConfig& c,
                                                                          std::string_view host);
 
+// The TXT records of name, each record's character-strings joined (RFC 7208 3.3). No such
+// name or no TXT records is an empty list, not a failure: TXT records are optional by
+// nature (DMARC, SPF). Timeouts and server failures are temporary.
+[[nodiscard]] Result<std::vector<std::string>> resolve_txt(const DnsConfig& c,
+                                                           std::string_view name);
+
 // This host's own addresses (qmail's ipme: every interface address, plus 0.0.0.0 and ::),
 // for the local-MX rule.
 [[nodiscard]] std::vector<boost::asio::ip::address> local_addresses();

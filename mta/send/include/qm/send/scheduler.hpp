@@ -2,8 +2,9 @@
 // remote/N, schedules one delivery per recipient with qmail's concurrency limits and
 // quadratic retry schedule, checkpoints each finished recipient in place, and sends one
 // QSBMF bounce per message once every recipient is done. Local deliveries run on a worker
-// thread pool through qm::local; remote deliveries are SMTP sessions on the same loop
-// (qm::remote), one connection per message and domain carrying all its recipients there.
+// thread pool through qm::local; remote deliveries are SMTP or QMTP sessions on the same
+// loop (qm::remote), one connection per message and domain carrying all its recipients
+// there.
 #pragma once
 
 #include "qm/remote/client.hpp"

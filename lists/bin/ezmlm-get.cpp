@@ -1,0 +1,88 @@
+// ezmlm-get dir [digestcode]: archive retrieval by mail and digests (ezmlm-get(1)), run
+// from the list's manager file before ezmlm-manage, from its editor file after
+// ezmlm-send on digested lists, or by hand or from cron to send a digest now.
+#include "qm/fd.hpp"
+#include "qm/lists/cli.hpp"
+#include "qm/lists/clock.hpp"
+#include "qm/lists/get.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+#include <optional>
+#include <string>
+
+namespace {
+
+constexpr std::string_view help =
+    "usage: ezmlm-get dir [digestcode]\n"
+    "From dir/manager (before ezmlm-manage), answers requests to\n"
+    "  list-get[f].N_M   messages N..M from the archive (at most 100; without N_M the\n"
+    "                    last 30, or those since the last digest) as one MIME digest\n"
+    "  list-index[.N_M]  the subject/author index, in blocks of 100 (indexed lists)\n"
+    "  list-thread[f].N  all messages with the subject of message N (indexed lists)\n"
+    "  list-dig.CODE[f]  a digest now; CODE is digestcode or dir/digestcode\n"
+    "  f: m MIME multipart/digest (default, or dir/digformat), x multipart/mixed,\n"
+    "     v whole messages, n whole messages in numerical order; r is refused.\n"
+    "Missing messages are answered with dir/text/get-bad. Retrieval needs dir/public\n"
+    "(else only moderators, with dir/remote); dir/modgetonly: moderators only;\n"
+    "dir/subgetonly: subscribers (list, digest or allow) only.\n"
+    "From dir/editor (after ezmlm-send), sends a digest to dir/digest's subscribers when\n"
+    "dir/digcount posts (default 30), dir/digsize KB (64) or dir/digtime hours (48)\n"
+    "have gathered; with LOCAL unset (by hand, cron) sends one now if there are posts.\n"
+    "State: dir/dignum, dir/digissue.\n"
+    "Environment: LOCAL, DEFAULT, SENDER; QMAILHOME, QMAILQUEUE; QM_LISTS_NOW (clock).\n"
+    "Exit: 99 request handled (skip ezmlm-manage), 0 not a retrieval request (or no\n"
+    "digest due), 100 refused (the sender gets the reason), 111 temporary trouble.\n";
+
+std::optional<std::string> env(const char* name) {
+    const char* v = std::getenv(name);
+    return v ? std::optional<std::string>(v) : std::nullopt;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (qm::lists::cli::help_requested(argc, argv, help))
+        return 0;
+    if (argc != 2 && argc != 3) {
+        std::fputs("ezmlm-get: usage: ezmlm-get dir [digestcode]\n", stderr);
+        return 100;
+    }
+    ::umask(022);
+    ::signal(SIGPIPE, SIG_IGN);
+    try {
+        qm::lists::GetEnvironment e;
+        e.local = env("LOCAL");
+        e.default_part = env("DEFAULT");
+        e.sender = env("SENDER");
+        if (argc == 3)
+            e.digest_code = argv[2];
+        e.now = qm::lists::now();
+        // Only a request is read (its header goes into the reply); a post or a run by
+        // hand has nothing there that ezmlm-get needs.
+        std::string message;
+        if (e.local && !e.local->empty() && e.default_part) {
+            auto in = qm::read_all(0);
+            if (!in)
+                return qm::lists::cli::fatal(
+                    "ezmlm-get", qm::temp("4.3.0", "unable to read input: " + in.error().text));
+            message = std::move(*in);
+        }
+        auto outcome = qm::lists::run_get(argv[1], e, message);
+        if (!outcome)
+            return qm::lists::cli::fatal("ezmlm-get", outcome.error());
+        if (!outcome->info.empty()) {
+            std::string line = "ezmlm-get: info: " + outcome->info;
+            if (outcome->qp)
+                line += ": qp " + std::to_string(outcome->qp);
+            std::fputs((line + "\n").c_str(), stderr);
+        }
+        return outcome->exit_code;
+    } catch (const std::bad_alloc&) {
+        return qm::lists::cli::fatal("ezmlm-get", qm::temp("4.3.0", "out of memory"));
+    }
+}

@@ -1,0 +1,82 @@
+// ezmlm-manage [-m] dir: answers list-<command>@host, run from the list's manager file
+// (ezmlm-manage(1)).
+#include "qm/fd.hpp"
+#include "qm/lists/cli.hpp"
+#include "qm/lists/manage.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+
+namespace {
+
+constexpr std::string_view help =
+    "usage: ezmlm-manage [-m] dir\n"
+    "Run from the list's manager file (list-default): |ezmlm-manage /path/list\n"
+    "Answers the command in DEFAULT (list-COMMAND[-box=domain]@host):\n"
+    "  subscribe, unsubscribe   ask the target (box@domain, else the sender) to confirm\n"
+    "                           by replying to list-sc.T.COOKIE-box=domain / list-uc....\n"
+    "  sc. uc.                  the target's confirmation: (un)subscribes it\n"
+    "  tc. vc.                  a moderator's approval (dir/modsub; vc. with -m)\n"
+    "  rc. wc.                  a remote admin's confirmation (dir/remote)\n"
+    "  query                    tells the target whether it is subscribed\n"
+    "  help, info, faq          text/help, text/info, text/faq (anything else: help)\n"
+    "  list, listn, log         subscribers, their number, dir/Log (moderators only,\n"
+    "                           with dir/modcanlist)\n"
+    "  digest-, allow-, deny-   in front of a command: dir/digest, dir/allow, dir/deny\n"
+    "Flags in dir: public, nosubconfirm, nounsubconfirm (only for the sender itself),\n"
+    "modsub, remote, modcanlist. Moderators are the subscribers of dir/mod.\n"
+    "Every change is logged in dir/Log as \"TIME +ADDRESS\" or \"TIME -ADDRESS\".\n"
+    "-m: with modsub, unsubscriptions need a moderator's approval too.\n"
+    "Environment: SENDER, DEFAULT (or LOCAL), QM_LISTS_NOW; QMAILHOME, QMAILQUEUE.\n"
+    "Exit: 0 answered, 100 refused (the sender gets the reason), 111 temporary trouble\n"
+    "(nothing changed that a retry would not repeat).\n";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (qm::lists::cli::help_requested(argc, argv, help))
+        return 0;
+    bool unsubscribe_moderated = false;
+    int opt;
+    while ((opt = ::getopt(argc, argv, "mM")) != -1) {
+        switch (opt) {
+        case 'm':
+            unsubscribe_moderated = true;
+            break;
+        case 'M':
+            unsubscribe_moderated = false;
+            break;
+        default:
+            std::fputs("ezmlm-manage: usage: ezmlm-manage [-m] dir\n", stderr);
+            return 100;
+        }
+    }
+    if (optind + 1 != argc) {
+        std::fputs("ezmlm-manage: usage: ezmlm-manage [-m] dir\n", stderr);
+        return 100;
+    }
+    ::umask(022);
+    ::signal(SIGPIPE, SIG_IGN);
+    try {
+        std::map<std::string, std::string> env;
+        for (const char* name : {"SENDER", "DEFAULT", "LOCAL"})
+            if (const char* v = std::getenv(name))
+                env[name] = v;
+        auto message = qm::read_all(0);
+        if (!message)
+            return qm::lists::cli::fatal(
+                "ezmlm-manage", qm::temp("4.3.0", "unable to read input: " + message.error().text));
+        auto done = qm::lists::run_manage(argv[optind], env, *message, unsubscribe_moderated);
+        if (!done)
+            return qm::lists::cli::fatal("ezmlm-manage", done.error());
+        std::fprintf(stderr, "ezmlm-manage: info: %s\n", done->info.c_str());
+        return 0;
+    } catch (const std::bad_alloc&) {
+        return qm::lists::cli::fatal("ezmlm-manage", qm::temp("4.3.0", "out of memory"));
+    }
+}

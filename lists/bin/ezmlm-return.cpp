@@ -1,0 +1,89 @@
+// ezmlm-return [-dD] dir: handles a bounce reaching the list's return address, run from
+// dir/bouncer after ezmlm-weed (ezmlm-return(1)).
+#include "qm/fd.hpp"
+#include "qm/lists/bounce_return.hpp"
+#include "qm/lists/cli.hpp"
+#include "qm/lists/clock.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+
+namespace {
+
+constexpr std::string_view help =
+    "usage: ezmlm-return [-dD] dir\n"
+    "Run from the list's bouncer after ezmlm-weed: |ezmlm-return /path/list\n"
+    "Reads the bounce on stdin; DEFAULT (the part of list-return-DEFAULT@host\n"
+    "after return-) says what bounced:\n"
+    "  N-box=domain               message N to box@domain (VERP)\n"
+    "  N-                         message N; the recipients come from the report\n"
+    "  warn-T.COOKIE-box=domain   a warning ezmlm-warn sent\n"
+    "  probe-T.COOKIE-box=domain  a probe: box@domain is unsubscribed (Log: -probe)\n"
+    "  (empty)                    the list's own return address: thrown away\n"
+    "The report (qmail's QSBMF or an RFC 3464 DSN) is classified per recipient.\n"
+    "Only a failure of the address itself (5.1.x, 5.2.x, 5.4.4, 5.0.0, or an\n"
+    "unexplained permanent failure) is recorded in dir/bounce/ for ezmlm-warn, and\n"
+    "only for subscribers. Transient failures (4.x.x), policy rejections of a post\n"
+    "(5.7.x, DMARC, spam) and failures of one message (5.3.4, 5.6.x) never count:\n"
+    "they are noted in dir/bounce/uncounted. Cookies are valid for 3,000,000 s.\n"
+    "  -d  the digest list (dir/digest)    -D  the main list (default)\n"
+    "Environment: SENDER, DEFAULT; QM_LISTS_NOW (the clock, for tests).\n"
+    "Exit: 99 handled (qmail-local stops there), 100 not a return address of this\n"
+    "list, 111 temporary trouble (the bounce is retried).\n";
+
+int usage() {
+    std::fputs("ezmlm-return: usage: ezmlm-return [-dD] dir\n", stderr);
+    return 100;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (qm::lists::cli::help_requested(argc, argv, help))
+        return 0;
+    bool digest = false;
+    int opt;
+    while ((opt = ::getopt(argc, argv, "dD")) != -1) {
+        if (opt == 'd')
+            digest = true;
+        else if (opt == 'D')
+            digest = false;
+        else
+            return usage();
+    }
+    if (optind + 1 != argc)
+        return usage();
+    ::umask(022);
+    ::signal(SIGPIPE, SIG_IGN);
+    try {
+        const char* sender = std::getenv("SENDER");
+        if (sender == nullptr)
+            return qm::lists::cli::fatal("ezmlm-return",
+                                         qm::perm("5.3.5", "SENDER is not set: run me from a "
+                                                           "dot-qmail file"));
+        const char* action = std::getenv("DEFAULT");
+        if (action == nullptr)
+            return qm::lists::cli::fatal("ezmlm-return",
+                                         qm::perm("5.3.5", "DEFAULT is not set: run me from "
+                                                           "dir/bouncer for list-return-default"));
+        auto message = qm::read_all(0);
+        if (!message)
+            return qm::lists::cli::fatal(
+                "ezmlm-return", qm::temp("4.3.0", "unable to read input: " + message.error().text));
+        qm::lists::ReturnRequest req{argv[optind],        digest,          action, sender,
+                                     std::move(*message), qm::lists::now()};
+        auto outcome = qm::lists::handle_return(req);
+        if (!outcome)
+            return qm::lists::cli::fatal("ezmlm-return", outcome.error());
+        for (const auto& e : outcome->events)
+            std::fprintf(stderr, "ezmlm-return: info: %s\n", e.c_str());
+        return 99;
+    } catch (const std::bad_alloc&) {
+        return qm::lists::cli::fatal("ezmlm-return", qm::temp("4.3.0", "out of memory"));
+    }
+}

@@ -1,0 +1,116 @@
+// ezmlm-warn [-dD] [-t days] [-l secs] dir: sends bounce warnings and probes, run from
+// the list's editor and manager after the main program (ezmlm-warn(1)).
+#include "qm/lists/bounce_warn.hpp"
+#include "qm/lists/cli.hpp"
+#include "qm/lists/clock.hpp"
+#include "qm/lists/listdir.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <optional>
+
+namespace {
+
+constexpr std::string_view help =
+    "usage: ezmlm-warn [-dD] [-t days] [-l secs] dir\n"
+    "Run from the list's editor and manager: |ezmlm-warn /path/list || exit 0\n"
+    "Bounces recorded by ezmlm-return more than the timeout ago get a warning\n"
+    "(text/bounce-warn, then the numbers of the messages that bounced after\n"
+    "text/bounce-num) from list-return-warn-T.COOKIE-box=domain; warnings that\n"
+    "bounced get a probe (text/bounce-probe) from list-return-probe-...; a probe\n"
+    "that bounces makes ezmlm-return unsubscribe the address. Runs closer together\n"
+    "than the lockout do nothing (dir/bounce/lastd); histories untouched for three\n"
+    "timeouts are purged. Does nothing when dir/nowarn exists.\n"
+    "  -t days  the timeout (default 10)\n"
+    "  -l secs  the lockout (default timeout/50)\n"
+    "  -d  only the digest list    -D  only the main list\n"
+    "      (default: the main list, and the digest list if dir/digested exists)\n"
+    "Environment: QMAILHOME, QMAILQUEUE; QM_LISTS_NOW (the clock, for tests).\n"
+    "Exit: 0 done, 100 bad usage, 111 temporary trouble.\n";
+
+int usage() {
+    std::fputs("ezmlm-warn: usage: ezmlm-warn [-dD] [-t days] [-l secs] dir\n", stderr);
+    return 100;
+}
+
+std::optional<long> number(const char* s) {
+    long v = 0;
+    const char* end = s + std::strlen(s);
+    auto [p, ec] = std::from_chars(s, end, v);
+    if (ec != std::errc() || p != end || v < 0)
+        return std::nullopt;
+    return v;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (qm::lists::cli::help_requested(argc, argv, help))
+        return 0;
+    std::optional<bool> digest_only;
+    qm::lists::WarnRequest req;
+    int opt;
+    while ((opt = ::getopt(argc, argv, "dDt:l:")) != -1) {
+        switch (opt) {
+        case 'd':
+            digest_only = true;
+            break;
+        case 'D':
+            digest_only = false;
+            break;
+        case 't': {
+            auto days = number(optarg);
+            if (!days)
+                return usage();
+            req.timeout = static_cast<std::time_t>(*days) * 24 * 3600;
+            break;
+        }
+        case 'l': {
+            auto secs = number(optarg);
+            if (!secs)
+                return usage();
+            req.lockout = static_cast<std::time_t>(*secs);
+            break;
+        }
+        default:
+            return usage();
+        }
+    }
+    if (optind + 1 != argc)
+        return usage();
+    ::umask(022);
+    ::signal(SIGPIPE, SIG_IGN);
+    req.dir = argv[optind];
+    req.now = qm::lists::now();
+    try {
+        std::vector<bool> which;
+        if (digest_only)
+            which.push_back(*digest_only);
+        else {
+            which.push_back(false);
+            if (qm::lists::has_flag(req.dir, "digested"))
+                which.push_back(true);
+        }
+        for (bool digest : which) {
+            req.digest = digest;
+            auto outcome = qm::lists::run_warn(req);
+            if (!outcome)
+                return qm::lists::cli::fatal("ezmlm-warn", outcome.error());
+            if (outcome->warnings || outcome->probes || outcome->not_subscribed || outcome->purged)
+                std::fprintf(stderr,
+                             "ezmlm-warn: info: %s%zu warnings, %zu probes sent; %zu bounces "
+                             "of former subscribers dropped; %zu stale records purged\n",
+                             digest ? "digest: " : "", outcome->warnings, outcome->probes,
+                             outcome->not_subscribed, outcome->purged);
+        }
+        return 0;
+    } catch (const std::bad_alloc&) {
+        return qm::lists::cli::fatal("ezmlm-warn", qm::temp("4.3.0", "out of memory"));
+    }
+}

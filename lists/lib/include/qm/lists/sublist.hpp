@@ -1,0 +1,63 @@
+// Sublists (ezmlm-idx's ezmlm-split and the sublist file, reference lists.md 1.3): a main
+// list can hand the subscribers of given domains, or of hash ranges, to sublists on other
+// hosts, and a sublist takes its posts only from its parent.
+//
+// dir/split, ezmlm-split's format, one rule a line ('#' comments and blank lines skipped):
+//   domain:lo:hi:sublist@host    domain:sublist@host (= domain:0:52:...)
+// A rule matches an address whose domain is domain or ends in ".domain" (an empty domain
+// matches every address) and whose subscriber-file hash (0..52: subscriber_file() - '@',
+// the hash of the lower-cased "T" + address) is within lo..hi. The first matching rule
+// wins. ezmlm-send sends one copy to each rule's sublist instead of to the list's own
+// subscribers that a rule matches; ezmlm-split forwards (un)subscribe requests for
+// matching addresses to the sublist.
+//
+// dir/sublist holds the parent's address (ezmlm-make -0 parent@host): posts must come
+// from the parent's return path parent-return-...@parenthost, and they keep the parent's
+// Mailing-List instead of being refused as a loop.
+#pragma once
+
+#include "qm/result.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qm::lists {
+
+struct SplitRule {
+    std::string domain; // lower-case; empty matches every domain
+    unsigned lo = 0, hi = 52;
+    std::string sublist; // the sublist's posting address
+    friend bool operator==(const SplitRule&, const SplitRule&) = default;
+};
+
+// One line of dir/split; a malformed one is a permanent failure saying why.
+[[nodiscard]] Result<SplitRule> parse_split_rule(std::string_view line);
+// Every rule of dir/split (none without the file). A bad line is a temporary failure
+// naming the file and line: the post or request waits for the owner's fix.
+[[nodiscard]] Result<std::vector<SplitRule>> read_split(const std::string& dir);
+// The sublist serving an address, or nullopt when no rule matches.
+[[nodiscard]] std::optional<std::string> split_target(const std::vector<SplitRule>& rules,
+                                                      std::string_view address);
+
+// Who gets a post of the list in dir: its subscribers that no split rule matches, in
+// ezmlm's order, then each rule's sublist once.
+[[nodiscard]] Result<std::vector<std::string>> post_recipients(const std::string& dir);
+
+// dir/sublist: the parent list's address, nullopt for a main list.
+[[nodiscard]] Result<std::optional<std::string>> read_parent(const std::string& dir);
+// True if sender is the parent's return path: parentlocal-return-...@parenthost, the host
+// ignoring case.
+[[nodiscard]] bool from_parent(std::string_view parent, std::string_view sender);
+
+// ezmlm-split: for a request in $DEFAULT (the part after "outlocal-"), the sublist's
+// command address it goes to, e.g. "subscribe-joe=far.example" with a rule for
+// far.example gives "sub-subscribe-joe=far.example@subhost". Only subscribe and
+// unsubscribe (with or without -box=domain; without, the target is sender) are split;
+// anything else, or no matching rule, gives nullopt.
+[[nodiscard]] std::optional<std::string> split_request(const std::vector<SplitRule>& rules,
+                                                       std::string_view request,
+                                                       std::string_view sender);
+
+} // namespace qm::lists

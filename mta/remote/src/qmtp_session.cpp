@@ -1,0 +1,91 @@
+#include "qmtp_session.hpp"
+
+#include "qm/netstring.hpp"
+#include "qm/qmtp/framing.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace qm::remote {
+
+namespace {
+
+// A response is a letter and a line of text; anything near this size is a broken peer.
+constexpr size_t max_response = 4096;
+
+std::string said(std::string_view text) {
+    std::string t(text);
+    std::erase(t, '\r');
+    return "Remote host said: " + t + "\n";
+}
+
+} // namespace
+
+awaitable<std::vector<Report>> qmtp_session(Conn& c, const std::string& ip, const Job& job, int fd,
+                                            std::uint64_t stored_bytes) {
+    const size_t n = job.recipients.size();
+    std::vector<Report> out(n);
+    size_t answered = 0;
+    bool sent_all = false; // the package's last byte went out: the peer may have queued it
+    auto rest = [&](char letter, const std::string& text) {
+        for (size_t i = answered; i < n; ++i)
+            out[i] = {letter, text};
+        return out;
+    };
+    auto died = [&] {
+        return rest('Z', "Connected to " + ip + " but connection died. " +
+                             (sent_all ? "Possible duplicate! " : "") + "(#4.4.2)\n");
+    };
+
+    const qmtp::MessageFrame frame = qmtp::qmtp_package(stored_bytes, {job.sender, job.recipients});
+    if (!co_await c.write(frame.before))
+        co_return died();
+    // The message as stored: LF line ends are QMTP's encoding 0x0a, so no byte changes.
+    std::string buf(65536, '\0');
+    std::uint64_t sent = 0;
+    while (sent < stored_bytes) {
+        const size_t want =
+            static_cast<size_t>(std::min<std::uint64_t>(buf.size(), stored_bytes - sent));
+        const ssize_t got = ::pread(fd, buf.data(), want, static_cast<off_t>(sent));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            // Without the rest of the package the peer queues nothing of it.
+            c.close();
+            co_return rest('Z', "Unable to read message file. (#4.3.0)\n");
+        }
+        if (!co_await c.write(std::string_view(buf.data(), static_cast<size_t>(got))))
+            co_return died();
+        sent += static_cast<std::uint64_t>(got);
+    }
+    sent_all = true;
+    if (!co_await c.write(frame.after))
+        co_return died();
+
+    while (answered < n) {
+        auto decoded = netstring::decode(c.input(), max_response);
+        if (!decoded)
+            co_return rest('Z', "Connected to " + ip + " but its QMTP response was malformed (" +
+                                    decoded.error().text + "). Possible duplicate! (#4.4.2)\n");
+        if (!*decoded) {
+            if (!co_await c.read_more())
+                co_return died();
+            continue;
+        }
+        const std::string_view payload = (*decoded)->payload;
+        const char letter = payload.empty() ? 0 : payload[0];
+        if (letter != 'K' && letter != 'Z' && letter != 'D')
+            co_return rest('Z', "Connected to " + ip +
+                                    " but its QMTP response was not K, Z or D. "
+                                    "Possible duplicate! (#4.4.2)\n");
+        const std::string text = letter == 'K' ? ip + " accepted message via QMTP.\n"
+                                               : ip + " did not accept the message via QMTP.\n";
+        out[answered++] = {letter, text + said(payload.substr(1))};
+        c.input().erase(0, (*decoded)->consumed);
+    }
+    co_return out;
+}
+
+} // namespace qm::remote

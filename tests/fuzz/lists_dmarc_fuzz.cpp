@@ -1,0 +1,41 @@
+// Fuzzes the DMARC mitigation's parsers: a TXT record (parse_dmarc_record), a domain
+// (organizational_domain) and a post's header (from_domains, munge_from). Any input must
+// give an answer, never a crash; a rewritten post must keep its body byte for byte, carry
+// the list's address in its From and still parse as a message whose From has exactly
+// that one address.
+#include "qm/inject/header.hpp"
+#include "qm/lists/dmarc.hpp"
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#define QM_FUZZ_CHECK(cond)                                                                        \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
+            std::abort();                                                                          \
+        }                                                                                          \
+    } while (0)
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
+    const std::string_view in(reinterpret_cast<const char*>(data), size);
+    (void)qm::lists::parse_dmarc_record(in);
+    const std::string org = qm::lists::organizational_domain(in);
+    QM_FUZZ_CHECK(org.size() <= in.size());
+
+    qm::lists::ListInfo list;
+    list.outlocal = "team";
+    list.outhost = "lists.example";
+    (void)qm::lists::from_domains(in);
+    if (auto out = qm::lists::munge_from(in, list)) {
+        const auto before = qm::inject::split_message(in);
+        const auto after = qm::inject::split_message(*out);
+        QM_FUZZ_CHECK(after.body == before.body);
+        QM_FUZZ_CHECK(out->find("<team@lists.example>") != std::string::npos);
+        QM_FUZZ_CHECK(qm::lists::from_domains(*out) == std::vector<std::string>{"lists.example"});
+    }
+    return 0;
+}

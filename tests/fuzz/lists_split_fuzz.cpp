@@ -1,0 +1,36 @@
+// Fuzzes the sublist formats: a dir/split line (parse_split_rule), a request in $DEFAULT
+// (split_request) and a sender against a parent (from_parent). Any input must give an
+// answer, never a crash; a parsed rule has 0 <= lo <= hi <= 52 and a sublist address with
+// an '@'; a forwarded request goes to the rule's sublist host.
+#include "qm/lists/sublist.hpp"
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#define QM_FUZZ_CHECK(cond)                                                                        \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
+            std::abort();                                                                          \
+        }                                                                                          \
+    } while (0)
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
+    const std::string_view in(reinterpret_cast<const char*>(data), size);
+    if (auto r = qm::lists::parse_split_rule(in)) {
+        QM_FUZZ_CHECK(r->lo <= r->hi && r->hi <= 52);
+        QM_FUZZ_CHECK(r->sublist.find('@') != std::string::npos);
+    } else {
+        QM_FUZZ_CHECK(r.error().permanent());
+    }
+    const std::vector<qm::lists::SplitRule> rules{{"far.example", 0, 52, "sub@hub.example"},
+                                                  {"", 0, 26, "low@hub.example"}};
+    if (auto to = qm::lists::split_request(rules, in, "joe@far.example"))
+        QM_FUZZ_CHECK(to->ends_with("@hub.example"));
+    (void)qm::lists::split_target(rules, in);
+    (void)qm::lists::from_parent("main@hub.example", in);
+    return 0;
+}

@@ -1,0 +1,107 @@
+// Sublists end to end on one host: joe-team is the main list and hands the readers at
+// other.example (a second local domain) to its sublist joe-sub through dir/split;
+// ezmlm-send sends the sublist one copy and the sublist's ezmlm-send, which takes posts
+// only from the parent's return path, distributes it with the parent's Mailing-List.
+// ezmlm-split in the main list's manager forwards subscribe requests for other.example
+// to the sublist.
+#include "list_mta.hpp"
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+using liststest::has_line;
+
+namespace {
+
+size_t count_of(const std::string& haystack, const std::string& needle) {
+    size_t n = 0;
+    for (size_t p = haystack.find(needle); p != std::string::npos; p = haystack.find(needle, p + 1))
+        ++n;
+    return n;
+}
+
+struct Sublists {
+    liststest::ListMta m;
+    std::string main_dir, sub_dir;
+
+    Sublists() {
+        m.root.control("locals", "test.example\nother.example\n");
+        main_dir = m.make_list("team");
+        sub_dir = m.make_list("sub");
+        qmtest::spit(main_dir + "/split", "# other.example is served by joe-sub\n"
+                                          "other.example:joe-sub@test.example\n");
+        qmtest::spit(sub_dir + "/sublist", "joe-team@test.example\n");
+        m.root.give_to_user(m.joe);
+        for (auto [dir, who] : {std::pair{main_dir, "alice@test.example"},
+                                {main_dir, "carol@other.example"},
+                                {sub_dir, "carol@other.example"},
+                                {sub_dir, "bob@other.example"}})
+            REQUIRE(m.root.run({qmtest::bin("ezmlm-sub"), dir, who}).exit_code == 0);
+    }
+    bool wait_ends(size_t n) const {
+        return qmtest::wait_for([&] { return count_of(m.send->log(), "end msg ") >= n; });
+    }
+};
+
+} // namespace
+
+TEST_CASE("a main list sends its sublist one copy instead of the sublist's domain's readers",
+          "[scenario][lists][sublist]") {
+    Sublists s;
+    s.m.start();
+    s.m.inject("From: dave@test.example\nTo: joe-team@test.example\nSubject: hello\n\nall\n");
+    // dave's post, the main list's copy, the sublist's copy.
+    REQUIRE(s.wait_ends(3));
+    INFO(s.m.send->log());
+    REQUIRE(s.m.messages("alice").size() == 1);
+    REQUIRE(s.m.messages("bob").size() == 1);
+    REQUIRE(s.m.messages("carol").size() == 1); // from the sublist only
+    const auto alice = s.m.messages("alice")[0];
+    CHECK(alice.starts_with("Return-Path: <joe-team-return-1-alice=test.example@test.example>\n"));
+    for (const char* user : {"bob", "carol"}) {
+        const auto msg = s.m.messages(user)[0];
+        INFO(msg);
+        CHECK(msg.starts_with("Return-Path: <joe-sub-return-1-" + std::string(user) +
+                              "=other.example@test.example>\n"));
+        CHECK(has_line(msg, "Mailing-List: contact joe-team-help@test.example; run by ezmlm"));
+        CHECK(msg.find("Mailing-List: contact joe-sub-help") == std::string::npos);
+        CHECK(has_line(msg, "Delivered-To: mailing list joe-sub@test.example"));
+        CHECK(has_line(msg, "List-Post: <mailto:joe-team@test.example>"));
+        CHECK(msg.ends_with("\n\nall\n"));
+    }
+
+    // Anyone else posting to the sublist is refused.
+    s.m.inject("From: dave@test.example\nTo: joe-sub@test.example\nSubject: direct\n\nx\n");
+    REQUIRE(s.m.wait_messages("dave", 1));
+    CHECK(s.m.messages("dave")[0].find("this list is a sublist of joe-team@test.example and "
+                                       "takes posts only from it (#5.7.2)") != std::string::npos);
+    CHECK(s.m.messages("bob").size() == 1);
+}
+
+TEST_CASE("ezmlm-split forwards subscribe requests for a split domain to the sublist",
+          "[scenario][lists][sublist]") {
+    Sublists s;
+    // What reaches the rest of each list's manager file lands in an mbox.
+    const std::string main_rest = s.m.joe + "/team-requests";
+    const std::string sub_rest = s.m.joe + "/sub-requests";
+    qmtest::spit(s.main_dir + "/manager",
+                 "|" + qmtest::bin("ezmlm-split") + " '" + s.main_dir + "'\n" + main_rest + "\n");
+    qmtest::spit(s.sub_dir + "/manager", sub_rest + "\n");
+    qmtest::spit(main_rest, "");
+    qmtest::spit(sub_rest, "");
+    s.m.root.give_to_user(s.m.joe);
+    s.m.start();
+    s.m.inject("To: joe-team-subscribe-dan=other.example@test.example\nSubject: sub\n\nplease\n");
+    s.m.inject("To: joe-team-subscribe-erin=test.example@test.example\nSubject: sub\n\nme too\n");
+    REQUIRE(qmtest::wait_for([&] {
+        return qmtest::slurp(sub_rest).find("please") != std::string::npos &&
+               qmtest::slurp(main_rest).find("me too") != std::string::npos;
+    }));
+    const std::string forwarded = qmtest::slurp(sub_rest);
+    INFO(forwarded);
+    CHECK(forwarded.find("Delivered-To: joe-sub-subscribe-dan=other.example@test.example\n") !=
+          std::string::npos);
+    CHECK(forwarded.find("Return-Path: <dave@test.example>\n") != std::string::npos);
+    CHECK(qmtest::slurp(main_rest).find("please") == std::string::npos);
+    CHECK(forwarded.find("me too") == std::string::npos);
+}

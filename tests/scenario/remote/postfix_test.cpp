@@ -1,0 +1,117 @@
+// Our remote delivery against a real Postfix: qmail-send's remote channel, routed by
+// control/smtproutes, delivers to a private Postfix instance on loopback whose virtual(8)
+// agent stores the mail in maildirs; once in the clear and once with opportunistic
+// STARTTLS against Postfix's self-signed certificate. Needs root (postfix -c).
+#include "postfix.hpp"
+#include "sender.hpp"
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace {
+
+// The mail in one Postfix maildir's new/.
+std::vector<std::string> delivered(const std::string& maildir) {
+    std::vector<std::string> out;
+    if (!std::filesystem::exists(maildir + "/new"))
+        return out;
+    for (const auto& f : qmtest::list_dir(maildir + "/new"))
+        out.push_back(qmtest::slurp(maildir + "/new/" + f));
+    return out;
+}
+
+// main.cf lines: remote.example's joe and ann are virtual(8) maildirs under base, owned
+// by nobody; anyone else there is unknown (550 at RCPT).
+std::string virtual_maildirs(const std::string& base, const passwd& owner) {
+    return "virtual_mailbox_domains = remote.example\n"
+           "virtual_mailbox_base = " +
+           base +
+           "\n"
+           "virtual_mailbox_maps = inline:{ joe@remote.example=joe/Maildir/, "
+           "ann@remote.example=ann/Maildir/ }\n"
+           "virtual_uid_maps = static:" +
+           std::to_string(owner.pw_uid) +
+           "\nvirtual_gid_maps = static:" + std::to_string(owner.pw_gid) + "\n";
+}
+
+} // namespace
+
+TEST_CASE("remote: qmail-send delivers to a real Postfix - in the clear and with STARTTLS",
+          "[scenario][remote][postfix]") {
+    if (auto why = qmtest::postfix_unavailable())
+        return qmtest::skip(*why);
+    const passwd* nobody = ::getpwnam("nobody");
+    REQUIRE(nobody != nullptr);
+    for (bool tls : {false, true}) {
+        INFO("tls " << tls);
+        qmtest::PrivatePostfix postfix;
+        const std::string base = postfix.dir() + "/mail";
+        std::filesystem::create_directories(base);
+        REQUIRE(::chown(base.c_str(), nobody->pw_uid, nobody->pw_gid) == 0);
+        std::string settings = virtual_maildirs(base, *nobody);
+        if (tls) {
+            const std::string pem = postfix.dir() + "/etc/smtpd.pem";
+            qmtest::self_signed_pem(pem, "pf.test");
+            settings += "smtpd_tls_security_level = may\nsmtpd_tls_cert_file = " + pem +
+                        "\nsmtpd_tls_loglevel = 1\nsmtpd_tls_received_header = yes\n";
+        }
+        const int port = qmtest::free_port();
+        postfix.start(port, settings, "virtual   unix  - n n - - virtual\n");
+
+        remotetest::Sender s;
+        s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(port) + "\n");
+        s.start();
+        const std::string body = "Subject: to Postfix\nMessage-ID: <1@test.example>\n\n"
+                                 ".leading dot\n..two dots\n.\nlast line";
+        s.inject("alice@test.example",
+                 {"joe@remote.example", "ann@Remote.Example", "nobody@remote.example"}, body);
+        REQUIRE(s.wait_log("end msg "));
+        const std::string log = s.log();
+        INFO(log << postfix.log());
+        CHECK(remotetest::count_of(log, ": success: 127.0.0.1_accepted_message./"
+                                        "Remote_host_said:_250_2.0.0_Ok:_queued_as_") == 2);
+        CHECK(log.find(": failure: 127.0.0.1_does_not_like_recipient./Remote_host_said:_550_5.1.1_"
+                       "<nobody@remote.example>:_Recipient_address_rejected:") !=
+              std::string::npos);
+        CHECK((log.find("/TLS:_TLSv1.3_") != std::string::npos) == tls);
+
+        // Both recipients came in one transaction; Postfix stores one copy each.
+        REQUIRE(qmtest::wait_for([&] {
+            return delivered(base + "/joe/Maildir").size() == 1 &&
+                   delivered(base + "/ann/Maildir").size() == 1;
+        }));
+        // Postfix keeps the envelope recipient as we sent it (ann's domain in capitals).
+        for (const auto& [who, address] :
+             {std::pair{"joe", "joe@remote.example"}, std::pair{"ann", "ann@Remote.Example"}}) {
+            const std::string got = delivered(base + "/" + who + "/Maildir")[0];
+            INFO(got);
+            CHECK(got.starts_with("Return-Path: <alice@test.example>\n"));
+            CHECK(got.find("\nDelivered-To: " + std::string(address) + "\n") != std::string::npos);
+            // Postfix's Received line names our HELO and says ESMTPS only after STARTTLS;
+            // it sits above the one qmail-queue wrote here.
+            const auto theirs = got.find("\nReceived: from test.example (localhost [127.0.0.1])\n");
+            const auto ours = got.find("\nReceived: (qmail ");
+            CHECK(theirs != std::string::npos);
+            CHECK(ours != std::string::npos);
+            CHECK(theirs < ours);
+            CHECK(got.find("\tby pf.test (Postfix) with " + std::string(tls ? "ESMTPS" : "ESMTP") +
+                           " id ") != std::string::npos);
+            CHECK((got.find("(using TLSv1.3 with cipher ") != std::string::npos) == tls);
+            CHECK(got.find("\nSubject: to Postfix\nMessage-ID: <1@test.example>\n") !=
+                  std::string::npos);
+            // The body, dot lines and the unterminated last line included, arrives intact.
+            CHECK(got.ends_with("\n\n.leading dot\n..two dots\n.\nlast line\n"));
+        }
+        if (tls)
+            CHECK(postfix.log().find("TLS connection established from ") != std::string::npos);
+        // The unknown recipient bounced to the sender with Postfix's words.
+        REQUIRE(qmtest::wait_for([&] { return s.bounces().size() == 1; }));
+        CHECK(s.bounces()[0].find("<nobody@remote.example>:\n127.0.0.1 does not like recipient.") !=
+              std::string::npos);
+    }
+}

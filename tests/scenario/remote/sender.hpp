@@ -1,0 +1,73 @@
+// The sending side of the remote-delivery scenarios: a mail root running the real
+// qmail-send, with messages put in by the real qmail-queue.
+#pragma once
+
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace remotetest {
+
+inline size_t count_of(const std::string& haystack, const std::string& needle) {
+    size_t n = 0;
+    for (size_t pos = haystack.find(needle); pos != std::string::npos;
+         pos = haystack.find(needle, pos + 1))
+        ++n;
+    return n;
+}
+
+// The sending host: a mail root with qmail-send, alice as a local user (bounces land in
+// her maildir).
+struct Sender {
+    qmtest::MailRoot root;
+    std::unique_ptr<qmtest::Daemon> send;
+    std::string log_name;
+    int starts = 0;
+
+    Sender() { root.add_user("alice"); }
+    void start() {
+        log_name = "send" + std::to_string(++starts) + ".log";
+        send = root.start({qmtest::bin("qmail-send"), "./Maildir/"}, log_name);
+        REQUIRE(qmtest::wait_for([&] { return log().find("status: local") != std::string::npos; }));
+    }
+    [[nodiscard]] std::string log() const {
+        return send ? send->log() : qmtest::slurp(root / log_name);
+    }
+    bool wait_log(const std::string& text, size_t times = 1) const {
+        const bool ok = qmtest::wait_for([&] { return count_of(log(), text) >= times; },
+                                         std::chrono::seconds(30));
+        if (!ok)
+            UNSCOPED_INFO("qmail-send's log:\n" << log());
+        return ok;
+    }
+    void inject(const std::string& from, const std::vector<std::string>& rcpts,
+                const std::string& body) {
+        std::string env = "F" + from + '\0';
+        for (const auto& r : rcpts)
+            env += "T" + r + '\0';
+        env += '\0';
+        auto r = root.run({qmtest::bin("qmail-queue")}, {.stdin_data = body, .fd1_input = env});
+        REQUIRE(r.exit_code == 0);
+    }
+    [[nodiscard]] std::vector<std::string> bounces() const {
+        std::vector<std::string> out;
+        for (const auto& f : qmtest::list_dir(root / "users/alice/Maildir/new"))
+            out.push_back(qmtest::slurp(root / ("users/alice/Maildir/new/" + f)));
+        return out;
+    }
+    [[nodiscard]] bool queue_empty() const {
+        for (const char* d : {"mess", "info", "local", "remote", "todo", "intd", "bounce"})
+            for (auto& e :
+                 std::filesystem::recursive_directory_iterator(root / (std::string("queue/") + d)))
+                if (e.is_regular_file())
+                    return false;
+        return true;
+    }
+};
+
+} // namespace remotetest
