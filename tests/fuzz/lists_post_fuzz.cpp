@@ -55,7 +55,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         QM_FUZZ_CHECK(shape.error().text.find("broken MIME") != std::string::npos);
         QM_FUZZ_CHECK(shape.error().text.find('\n') == std::string::npos);
     } else {
-        QM_FUZZ_CHECK(shape->body_size <= size);
+        // A last line without a newline is read as having one (qmail's header split).
+        QM_FUZZ_CHECK(shape->body_size <= size + 1);
         QM_FUZZ_CHECK(shape->first_body_line.size() <= size);
         QM_FUZZ_CHECK(shape->first_body_line.find('\n') == std::string::npos);
         QM_FUZZ_CHECK(lower_case(shape->content_type.type));

@@ -1,5 +1,6 @@
 #include "qm/lists/moderation.hpp"
 
+#include "qm/address.hpp"
 #include "qm/fd.hpp"
 #include "qm/inject/header.hpp"
 #include "qm/lists/clock.hpp"
@@ -20,6 +21,8 @@
 
 namespace qm::lists {
 
+using qm::address::lowercase;
+
 namespace {
 
 // Owner-execute on a held post: the file is complete (ezmlm-idx's MODE_MOD_MSG | 0700).
@@ -27,14 +30,6 @@ constexpr mode_t complete_mode = 0700;
 // A moderation cookie outlives any held post (modtime is at most 240 h); the held file's
 // presence is what really limits an answer.
 constexpr std::time_t moderation_cookie_lifetime = subscription_cookie_lifetime;
-
-std::string lowercase(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 std::string mod_path(const std::string& dir, std::string_view sub, const HeldName& name) {
     return dir + "/mod/" + std::string(sub) + "/" + name.text();
@@ -141,6 +136,23 @@ Result<std::vector<std::string>> members(const std::string& db) {
     if (auto s = for_each_subscriber(db, [&](std::string_view a) { out.emplace_back(a); }); !s)
         return fail(s.error());
     return out;
+}
+
+Status refuse_bounces(const std::optional<std::string>& sender) {
+    if (sender && (sender->empty() || *sender == "#@[]"))
+        return fail(perm("5.7.2", "I don't distribute bounce messages"));
+    return {};
+}
+
+// Straight to the subscribers, as ezmlm-send.
+Result<Stored> send_now(const std::string& dir, const std::optional<std::string>& sender,
+                        std::string_view message) {
+    auto sent = send_post(dir, sender, message);
+    if (!sent)
+        return fail(sent.error());
+    Stored stored;
+    stored.sent = *sent;
+    return stored;
 }
 
 Result<Stored> hold_post(const std::string& dir, const std::optional<std::string>& sender,
@@ -351,36 +363,24 @@ Result<std::string> moderator_db(const std::string& dir) {
 
 Result<Stored> store_post(const std::string& dir, const std::optional<std::string>& sender,
                           std::string_view message) {
-    if (sender && (sender->empty() || *sender == "#@[]"))
-        return fail(perm("5.7.2", "I don't distribute bounce messages"));
-    if (!has_flag(dir, "modpost")) {
-        auto sent = send_post(dir, sender, message);
-        if (!sent)
-            return fail(sent.error());
-        Stored stored;
-        stored.sent = *sent;
-        return stored;
-    }
+    if (auto s = refuse_bounces(sender); !s)
+        return fail(s.error());
+    if (!has_flag(dir, "modpost"))
+        return send_now(dir, sender, message);
     return hold_post(dir, sender, message);
 }
 
 Result<Stored> gate_post(const std::string& dir, const std::vector<std::string>& dbs,
                          const std::optional<std::string>& sender, std::string_view message) {
-    if (sender && (sender->empty() || *sender == "#@[]"))
-        return fail(perm("5.7.2", "I don't distribute bounce messages"));
+    if (auto s = refuse_bounces(sender); !s)
+        return fail(s.error());
     if (sender)
         for (const auto& db : dbs) {
             auto member = is_subscriber(db, *sender);
             if (!member)
                 return fail(member.error());
-            if (*member) {
-                auto sent = send_post(dir, sender, message);
-                if (!sent)
-                    return fail(sent.error());
-                Stored stored;
-                stored.sent = *sent;
-                return stored;
-            }
+            if (*member)
+                return send_now(dir, sender, message);
         }
     return hold_post(dir, sender, message);
 }

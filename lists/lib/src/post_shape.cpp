@@ -1,18 +1,13 @@
 #include "qm/lists/post_shape.hpp"
 
+#include "qm/address.hpp"
 #include "qm/inject/header.hpp"
 
 namespace qm::lists {
 
-namespace {
+using qm::address::lowercase;
 
-std::string lowercase(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
+namespace {
 
 bool blank(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';

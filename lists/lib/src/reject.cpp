@@ -1,5 +1,6 @@
 #include "qm/lists/reject.hpp"
 
+#include "qm/address.hpp"
 #include "qm/inject/address_list.hpp"
 
 #include <algorithm>
@@ -7,15 +8,9 @@
 
 namespace qm::lists {
 
-namespace {
+using qm::address::lowercase;
 
-std::string lowercase(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
+namespace {
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
     return std::find(v.begin(), v.end(), s) != v.end();
