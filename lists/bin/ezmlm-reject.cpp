@@ -28,7 +28,8 @@ constexpr std::string_view help =
     "  -b / -B  also refuse a Subject or first body line starting with (un)subscribe\n"
     "           / do not (default -B)\n"
     "  -h / -H  use / ignore dir/headerreject (default -h)\n"
-    "Without dir only the subject, command and Precedence checks apply.\n"
+    "In a sublist (dir/sublist) every post is acceptable. Without dir only the subject,\n"
+    "command and Precedence checks apply.\n"
     "Environment: SENDER.\n"
     "Exit: 0 acceptable, 99 ignore it, 100 refused, 111 temporary trouble.\n";
 

@@ -54,6 +54,7 @@ Status read_reject_rules(const std::string& dir, RejectRules& rules) {
     if (!list)
         return fail(list.error());
     rules.list = std::move(*list);
+    rules.sublist = has_flag(dir, "sublist");
     auto msgsize = read_setting(dir, "msgsize");
     if (!msgsize)
         return fail(msgsize.error());
@@ -102,6 +103,8 @@ bool names_list(const std::vector<std::string>& address_fields, const ListInfo& 
 }
 
 Result<PostVerdict> check_post(const RejectRules& rules, const PostShape& post) {
+    if (rules.sublist)
+        return PostVerdict{};
     if (rules.header_reject)
         for (const auto& name : post.field_names)
             if (contains(rules.headerreject, name))

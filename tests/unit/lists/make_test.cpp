@@ -149,7 +149,9 @@ TEST_CASE("a digested list runs ezmlm-get after ezmlm-send and starts its digest
     ::unsetenv("QM_LISTS_NOW");
     REQUIRE(made);
     CHECK(qmtest::slurp(d + "/editor") ==
-          "|'/opt/ezmlm bin/ezmlm-send' '" + d + "'\n|'/opt/ezmlm bin/ezmlm-get' '" + d + "'\n");
+          "|'/opt/ezmlm bin/ezmlm-reject' '" + d + "'\n|'/opt/ezmlm bin/ezmlm-send' '" + d +
+              "'\n|'/opt/ezmlm bin/ezmlm-get' '" + d + "'\n|'/opt/ezmlm bin/ezmlm-warn' '" + d +
+              "' || exit 0\n");
     CHECK(qmtest::slurp(d + "/num") == "7:0\n"); // with the size counter digsize needs
     CHECK(qmtest::slurp(d + "/dignum") == "7:0:1700000000\n");
     for (auto [suffix, target] : {std::pair<const char*, const char*>{"-digest-owner", "owner"},

@@ -29,9 +29,10 @@ TEST_CASE("ezmlm-make -m routes posts through ezmlm-store and answers to ezmlm-m
     qmtest::TempDir tmp;
     REQUIRE(qm::lists::make_list(moderated_request(tmp)));
     const std::string d = tmp / "team";
-    CHECK(qmtest::slurp(d + "/editor") ==
-          "|'/opt/ezmlm/ezmlm-reject' '" + d + "'\n|'/opt/ezmlm/ezmlm-store' '" + d +
-              "'\n|'/opt/ezmlm/ezmlm-clean' '" + d + "' || exit 0\n");
+    // (ezmlm-warn and the digest lines may follow.)
+    CHECK(qmtest::slurp(d + "/editor")
+              .starts_with("|'/opt/ezmlm/ezmlm-reject' '" + d + "'\n|'/opt/ezmlm/ezmlm-store' '" +
+                           d + "'\n|'/opt/ezmlm/ezmlm-clean' '" + d + "' || exit 0\n"));
     CHECK(qmtest::slurp(d + "/moderator") == "|'/opt/ezmlm/ezmlm-moderate' '" + d +
                                                  "'\n|'/opt/ezmlm/ezmlm-clean' '" + d +
                                                  "' || exit 0\n");
@@ -48,9 +49,10 @@ TEST_CASE("ezmlm-make -m routes posts through ezmlm-store and answers to ezmlm-m
     edit.bin_dir = "/opt/ezmlm";
     edit.set['u'] = true;
     REQUIRE(qm::lists::make_list(edit));
-    CHECK(qmtest::slurp(d + "/editor") ==
-          "|'/opt/ezmlm/ezmlm-reject' '" + d + "'\n|'/opt/ezmlm/ezmlm-gate' '" + d + "' '" + d +
-              "' '" + d + "/allow'\n|'/opt/ezmlm/ezmlm-clean' -R '" + d + "' || exit 0\n");
+    CHECK(qmtest::slurp(d + "/editor")
+              .starts_with("|'/opt/ezmlm/ezmlm-reject' '" + d + "'\n|'/opt/ezmlm/ezmlm-gate' '" +
+                           d + "' '" + d + "' '" + d + "/allow'\n|'/opt/ezmlm/ezmlm-clean' -R '" +
+                           d + "' || exit 0\n"));
 
     // Moderation off again: the moderator file goes.
     edit.set = {{'m', false}, {'u', false}};

@@ -184,6 +184,15 @@ TEST_CASE("ezmlm-reject's rules", "[lists][reject]") {
           std::string::npos);
     hr.header_reject = false;
     CHECK(refusal(hr, good_header + "X-Spam-Flag: YES\n\nb\n").empty());
+
+    // A sublist takes its parent's copies as they come (addressed to the parent, bulk).
+    auto sub = sized;
+    sub.sublist = true;
+    auto parent_copy = qm::lists::check_post(
+        sub, shape("To: main@lists.example\nPrecedence: bulk\nSubject: s\n\n" +
+                   std::string(50, 'x') + "\n"));
+    REQUIRE(parent_copy);
+    CHECK(parent_copy->kind == qm::lists::PostVerdict::Kind::accept);
 }
 
 TEST_CASE("ezmlm-reject reads its limits from the list directory", "[lists][reject]") {

@@ -27,7 +27,11 @@ struct RejectRules {
     bool header_reject = true;           // -h / -H: dir/headerreject
 
     // From the list directory (all empty without one).
-    std::optional<ListInfo> list;        // outlocal/outhost for the To/Cc check
+    std::optional<ListInfo> list; // outlocal/outhost for the To/Cc check
+    // dir/sublist: posts come from the parent list, addressed to it and with its
+    // Precedence: bulk, and ezmlm-send checks their return path; ezmlm-idx leaves
+    // ezmlm-reject out of a sublist's editor, we accept everything there.
+    bool sublist = false;
     size_t max_body = 0, min_body = 0;   // dir/msgsize "max:min"; 0 = no limit
     std::vector<std::string> mimereject; // lower case
     std::vector<std::string> mimeremove;
