@@ -322,6 +322,8 @@ def main():
     notes = []
     sub_rows = subscribe_runs() if "subscribe" in CASES else []
     post_rows, descriptions, settings = post_runs(notes) if "post" in CASES else ([], [], None)
+    if not descriptions:
+        descriptions = [B.Ours().describe()]
     os.makedirs(os.path.dirname(RAW), exist_ok=True)
     with open(RAW, "a") as f:
         for r in sub_rows + post_rows:
