@@ -250,7 +250,7 @@ def post_runs(notes):
         mtas.append(("Postfix: sendmail, N recipients", p))
         v = PostfixList()
         v.verp, v.saved = True, p.saved
-        v.settings = p.settings
+        v.settings, v.user = p.settings, p.user
         mtas.append(("Postfix: sendmail -XV (VERP), N recipients", v))
     try:
         for run_no in range(1, LIST_RUNS + 1):
