@@ -3,6 +3,7 @@
 // reads them, and the ezmlm-get request syntax. Any input must give a result, never a
 // crash; hashes are 20 letters a-p; an entry made from a message reads back unchanged
 // from its two index lines; parsing what format_index_entry wrote is stable.
+#include "fuzz_check.hpp"
 #include "qm/lists/archive_index.hpp"
 #include "qm/lists/get.hpp"
 
@@ -11,14 +12,6 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
-
-#define QM_FUZZ_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 namespace {
 

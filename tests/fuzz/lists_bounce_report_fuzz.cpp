@@ -3,6 +3,7 @@
 // give a report, never a crash; a QSBMF recipient's address is what its paragraph's
 // first line names; every recipient's verdict is what classify_failure says for its
 // fields; diagnostics are one line.
+#include "fuzz_check.hpp"
 #include "qm/lists/bounce_report.hpp"
 #include "qm/lists/weed.hpp"
 
@@ -11,14 +12,6 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
-
-#define QM_FUZZ_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view input(reinterpret_cast<const char*>(data), size);

@@ -3,6 +3,7 @@
 // give an answer, never a crash; a rewritten post must keep its body byte for byte, carry
 // the list's address in its From and still parse as a message whose From has exactly
 // that one address.
+#include "fuzz_check.hpp"
 #include "qm/inject/header.hpp"
 #include "qm/lists/dmarc.hpp"
 
@@ -11,14 +12,6 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
-
-#define QM_FUZZ_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
     const std::string_view in(reinterpret_cast<const char*>(data), size);

@@ -2,6 +2,7 @@
 // any $DEFAULT must parse, every decision must keep the rules that protect third
 // parties: nothing changes for someone else without a valid cookie or a moderator, and
 // a confirmation request goes to the sender only when the sender is a moderator.
+#include "fuzz_check.hpp"
 #include "qm/address.hpp"
 #include "qm/lists/manage.hpp"
 
@@ -10,14 +11,6 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
-
-#define QM_FUZZ_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace qm::lists;

@@ -3,6 +3,7 @@
 // input must give a shape or a permanent failure naming broken MIME, never a crash; the
 // shape must stay within the input (sizes, lower-case names and types); the rules must
 // give a verdict or a permanent refusal.
+#include "fuzz_check.hpp"
 #include "qm/lists/moderation.hpp"
 #include "qm/lists/post_shape.hpp"
 #include "qm/lists/reject.hpp"
@@ -12,14 +13,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
-
-#define QM_FUZZ_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 namespace {
 

@@ -2,6 +2,7 @@
 // (split_request) and a sender against a parent (from_parent). Any input must give an
 // answer, never a crash; a parsed rule has 0 <= lo <= hi <= 52 and a sublist address with
 // an '@'; a forwarded request goes to the rule's sublist host.
+#include "fuzz_check.hpp"
 #include "qm/lists/sublist.hpp"
 
 #include <cstdint>
@@ -9,14 +10,6 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
-
-#define QM_FUZZ_CHECK(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
     const std::string_view in(reinterpret_cast<const char*>(data), size);
