@@ -65,7 +65,7 @@ int subunsub(std::string_view program, bool add, int argc, char** argv) {
             if (!a)
                 return cli::fatal(program, Failure{a.error().severity, a.error().dsn,
                                                    a.error().text + ": " + argv[optind]});
-            list.addresses.push_back(std::move(*a));
+            list.addresses.add(*a);
         }
     } else {
         UniqueFd in;

@@ -3,6 +3,7 @@
 // progress line when stderr is a terminal.
 #pragma once
 
+#include "qm/lists/subscribers.hpp"
 #include "qm/result.hpp"
 
 #include <string>
@@ -19,9 +20,10 @@ bool help_requested(int argc, char** argv, std::string_view help);
 
 // Addresses from a file (or stdin for "-"), one per line: the first word of each line;
 // blank lines and lines starting with '#' are skipped. Bad addresses are reported with
-// their line number and counted in bad, the rest come back normalised.
+// their line number and counted in bad, the rest come back normalised, batched for
+// bulk_update.
 struct AddressList {
-    std::vector<std::string> addresses;
+    AddressBatch addresses;
     size_t bad = 0;
 };
 [[nodiscard]] Result<AddressList> read_addresses(std::string_view program, int fd);
