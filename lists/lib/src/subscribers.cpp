@@ -298,24 +298,33 @@ std::set<char> candidate_files(std::string_view address) {
             static_cast<char>('@' + subhash64(rec)), static_cast<char>('@' + subhash64(lc))};
 }
 
+// after_change runs when something changed, still under the lock: what it records (a Log
+// line) is there for whoever takes the lock next.
 Result<BulkResult> update(const std::string& db, const AddressBatch& batch, bool add,
-                          const std::function<void(size_t, size_t)>& progress) {
+                          const std::function<void(size_t, size_t)>& progress,
+                          const std::function<Status()>& after_change = {}) {
     auto lock = Lock::acquire(db + "/lock");
     if (!lock)
         return fail(lock.error());
     auto present = find_present(db, batch);
     if (!present)
         return fail(present.error());
-    return add ? add_all(db, batch, *present, progress) : remove_all(db, batch, *present, progress);
+    auto r =
+        add ? add_all(db, batch, *present, progress) : remove_all(db, batch, *present, progress);
+    if (r && r->changed && after_change)
+        if (auto s = after_change(); !s)
+            return fail(s.error());
+    return r;
 }
 
-Result<bool> update_one(const std::string& db, std::string_view address, bool add) {
+Result<bool> update_one(const std::string& db, std::string_view address, bool add,
+                        const std::function<Status()>& after_change) {
     auto a = normalise_address(address);
     if (!a)
         return fail(a.error());
     AddressBatch batch;
     batch.add(*a);
-    auto r = update(db, batch, add, {});
+    auto r = update(db, batch, add, {}, after_change);
     if (!r)
         return fail(r.error());
     return r->changed > 0;
@@ -394,12 +403,14 @@ Result<bool> is_subscriber(const std::string& db, std::string_view address) {
     return false;
 }
 
-Result<bool> subscribe(const std::string& db, std::string_view address) {
-    return update_one(db, address, true);
+Result<bool> subscribe(const std::string& db, std::string_view address,
+                       const std::function<Status()>& after_change) {
+    return update_one(db, address, true, after_change);
 }
 
-Result<bool> unsubscribe(const std::string& db, std::string_view address) {
-    return update_one(db, address, false);
+Result<bool> unsubscribe(const std::string& db, std::string_view address,
+                         const std::function<Status()>& after_change) {
+    return update_one(db, address, false, after_change);
 }
 
 void AddressBatch::add(std::string_view normalised_address) {

@@ -45,9 +45,14 @@ inline constexpr unsigned subscriber_files = 53;
 // db is the directory that holds subscribers/ (and lock).
 [[nodiscard]] Result<bool> is_subscriber(const std::string& db, std::string_view address);
 // True if the address was added (false: it was already there, in any letter case).
-[[nodiscard]] Result<bool> subscribe(const std::string& db, std::string_view address);
+// after_change, if given, runs after a change while db/lock is still held, so that what it
+// records (a Log line) is in place before another writer or reader takes the lock; its
+// failure is the call's.
+[[nodiscard]] Result<bool> subscribe(const std::string& db, std::string_view address,
+                                     const std::function<Status()>& after_change = {});
 // True if the address was removed (every record equal to it ignoring case goes).
-[[nodiscard]] Result<bool> unsubscribe(const std::string& db, std::string_view address);
+[[nodiscard]] Result<bool> unsubscribe(const std::string& db, std::string_view address,
+                                       const std::function<Status()>& after_change = {});
 
 // Normalised addresses for bulk_update, each held once as the record it becomes
 // ("T" + address + NUL), in one buffer per subscriber file it would be filed in: a
