@@ -3,11 +3,15 @@
 #include "qm/fd.hpp"
 #include "qm/lists/subscribers.hpp"
 
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 
 namespace qm::lists::cli {
 
@@ -27,6 +31,55 @@ bool help_requested(int argc, char** argv, std::string_view help) {
         return false;
     std::fwrite(help.data(), 1, help.size(), stdout);
     return true;
+}
+
+int usage(std::string_view program, std::string_view synopsis) {
+    std::string line = std::string(program) + ": usage: " + std::string(program) + " " +
+                       std::string(synopsis) + "\n";
+    std::fputs(line.c_str(), stderr);
+    return 100;
+}
+
+int run(std::string_view program, int argc, char** argv, std::string_view help,
+        const std::function<int()>& work) {
+    if (help_requested(argc, argv, help))
+        return 0;
+    try {
+        return work();
+    } catch (const std::bad_alloc&) {
+        return fatal(program, temp("4.3.0", "out of memory"));
+    }
+}
+
+int run_on_message(
+    std::string_view program, int argc, char** argv, std::string_view help,
+    const std::function<int(const std::string& dir, const std::string& message)>& work) {
+    return run(program, argc, argv, help, [&] {
+        if (argc != 2)
+            return usage(program, "dir");
+        prepare_to_queue();
+        auto message = read_message();
+        if (!message)
+            return fatal(program, message.error());
+        return work(argv[1], *message);
+    });
+}
+
+void prepare_to_queue() {
+    ::umask(022);
+    ::signal(SIGPIPE, SIG_IGN);
+}
+
+std::optional<std::string> sender() {
+    const char* s = std::getenv("SENDER");
+    return s ? std::optional<std::string>(s) : std::nullopt;
+}
+
+Result<std::string> read_message() {
+    auto message = read_all(0);
+    if (!message)
+        return fail(temp("4.3.0", "unable to read input: " + message.error().text));
+    return message;
 }
 
 namespace {

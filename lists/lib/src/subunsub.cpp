@@ -16,10 +16,7 @@ namespace qm::lists {
 namespace {
 
 int usage(std::string_view program) {
-    std::string line = std::string(program) + ": usage: " + std::string(program) +
-                       " [-q] [-f file] dir [subdir] [box@domain ...]\n";
-    std::fputs(line.c_str(), stderr);
-    return 100;
+    return cli::usage(program, "[-q] [-f file] dir [subdir] [box@domain ...]");
 }
 
 } // namespace
