@@ -17,6 +17,15 @@ void warning(std::string_view program, std::string_view text);
 // True if argv[1] is --help or -h; then prints help on stdout.
 bool help_requested(int argc, char** argv, std::string_view help);
 
+// $SENDER, $LOCAL and $DEFAULT as qmail-local sets them for a command address, for the
+// programs answering list-accept-..., list-confirm-... (their own answers must reach a
+// person): a missing one, a bounce (empty SENDER or #@[]) or a sender without a host
+// name is a permanent failure saying so.
+struct CommandDelivery {
+    std::string sender, local, default_part;
+};
+[[nodiscard]] Result<CommandDelivery> command_delivery();
+
 // Addresses from a file (or stdin for "-"), one per line: the first word of each line;
 // blank lines and lines starting with '#' are skipped. Bad addresses are reported with
 // their line number and counted in bad, the rest come back normalised.
