@@ -25,22 +25,11 @@ std::string Layout::flat_path(const char* dir, MessageId id) const {
 
 namespace {
 
-Status make_dir(const std::string& path, uid_t uid, gid_t gid, mode_t mode) {
-    if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
-        return fail(from_errno(errno, "unable to create " + path));
-    // chown only matters (and is only allowed) as root; in normal-user mode all ids are ours.
-    if (::geteuid() == 0 && ::chown(path.c_str(), uid, gid) != 0)
-        return fail(from_errno(errno, "unable to chown " + path));
-    if (::chmod(path.c_str(), mode) != 0)
-        return fail(from_errno(errno, "unable to chmod " + path));
-    return {};
-}
-
 Status make_split_dir(const std::string& path, uid_t uid, gid_t gid, mode_t mode) {
-    if (auto s = make_dir(path, uid, gid, mode); !s)
+    if (auto s = make_owned_dir(path, uid, gid, mode); !s)
         return s;
     for (unsigned long i = 0; i < split; ++i)
-        if (auto s = make_dir(path + "/" + std::to_string(i), uid, gid, mode); !s)
+        if (auto s = make_owned_dir(path + "/" + std::to_string(i), uid, gid, mode); !s)
             return s;
     return {};
 }
@@ -64,13 +53,13 @@ Status make_file(const std::string& path, uid_t uid, gid_t gid, mode_t mode, siz
 
 Status create(const std::string& root, const QueueOwners& o) {
     const gid_t g = o.qmail;
-    Status s = make_dir(root, o.qmailq, g, 0750);
+    Status s = make_owned_dir(root, o.qmailq, g, 0750);
     if (s)
-        s = make_dir(root + "/pid", o.qmailq, g, 0700);
+        s = make_owned_dir(root + "/pid", o.qmailq, g, 0700);
     if (s)
-        s = make_dir(root + "/intd", o.qmailq, g, 0700);
+        s = make_owned_dir(root + "/intd", o.qmailq, g, 0700);
     if (s)
-        s = make_dir(root + "/todo", o.qmailq, g, 0750);
+        s = make_owned_dir(root + "/todo", o.qmailq, g, 0750);
     if (s)
         s = make_split_dir(root + "/mess", o.qmailq, g, 0750);
     if (s)
@@ -80,12 +69,12 @@ Status create(const std::string& root, const QueueOwners& o) {
     if (s)
         s = make_split_dir(root + "/remote", o.qmails, g, 0700);
     if (s)
-        s = make_dir(root + "/bounce", o.qmails, g, 0700);
+        s = make_owned_dir(root + "/bounce", o.qmails, g, 0700);
     // lock/ is qmailq's, as in qmail's hier.c: the setuid qmailq qmail-queue must reach
     // lock/trigger (its egid is the injector's, so the group bits do not help it), and
     // qmail-send (qmails) reaches it through group qmail.
     if (s)
-        s = make_dir(root + "/lock", o.qmailq, g, 0750);
+        s = make_owned_dir(root + "/lock", o.qmailq, g, 0750);
     if (s)
         s = make_file(root + "/lock/sendmutex", o.qmails, g, 0600, 0);
     if (s)
