@@ -204,6 +204,12 @@ std::string accept_all(const std::string& line) {
     return "250 ok\r\n";
 }
 
+// Mail for remote.example goes to 127.0.0.1:port (control/smtproutes), the scripted or real
+// server the test runs there.
+void route_remote_example(Sender& s, int port) {
+    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(port) + "\n");
+}
+
 } // namespace
 
 TEST_CASE("remote: qmail-send delivers to qmail-smtpd over SMTP - one connection for all "
@@ -211,7 +217,7 @@ TEST_CASE("remote: qmail-send delivers to qmail-smtpd over SMTP - one connection
           "[scenario][remote]") {
     Peer peer;
     Sender s;
-    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(peer.port) + "\n");
+    route_remote_example(s, peer.port);
     s.start();
     // Dot lines, a line that is only a dot, and the a<CR>.<CR><LF> vector as qmail-smtpd
     // stores it: nothing of it may end the DATA early at the peer.
@@ -295,7 +301,7 @@ TEST_CASE("remote: 4xx defers on the retry schedule - then SIGALRM delivers",
         return accept_all(line);
     });
     Sender s;
-    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(fake.port) + "\n");
+    route_remote_example(s, fake.port);
     s.start();
     s.inject("alice@test.example", {"joe@remote.example", "ann@remote.example"}, "x\n");
     REQUIRE(s.wait_log(": deferral: ", 2));
@@ -328,7 +334,7 @@ TEST_CASE("remote: a connection lost after the final dot is a deferral: possible
         return accept_all(line);
     });
     Sender s;
-    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(fake.port) + "\n");
+    route_remote_example(s, fake.port);
     s.start();
     s.inject("alice@test.example", {"joe@remote.example"}, "x\n");
     REQUIRE(s.wait_log(": deferral: "));
@@ -341,7 +347,7 @@ TEST_CASE("remote: a refused connection is a deferral and the message stays queu
           "[scenario][remote]") {
     Sender s;
     const int port = free_port(); // nobody listens there
-    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(port) + "\n");
+    route_remote_example(s, port);
     s.start();
     s.inject("alice@test.example", {"joe@remote.example"}, "x\n");
     REQUIRE(s.wait_log(": deferral: "));
@@ -426,7 +432,7 @@ TEST_CASE("remote: HELO when EHLO is refused - one command at a time without PIP
         return accept_all(line);
     });
     Sender s;
-    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(fake.port) + "\n");
+    route_remote_example(s, fake.port);
     s.start();
     s.inject("", {"yes@remote.example", "no@remote.example"}, "x\n");
     REQUIRE(s.wait_log("success: 127.0.0.1_accepted_message./"));
@@ -445,7 +451,7 @@ TEST_CASE("remote: past queuelifetime a deferral becomes a bounce", "[scenario][
         return accept_all(line);
     });
     Sender s;
-    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(fake.port) + "\n");
+    route_remote_example(s, fake.port);
     s.root.control("queuelifetime", "0\n");
     s.start();
     s.inject("alice@test.example", {"joe@remote.example"}, "x\n");
@@ -472,7 +478,7 @@ TEST_CASE("remote: past queuelifetime a deferral becomes a bounce", "[scenario][
 TEST_CASE("remote: the next message to the same host reuses the connection", "[scenario][remote]") {
     FakeServer fake([](const std::string& line, int) { return accept_all(line); });
     Sender s;
-    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(fake.port) + "\n");
+    route_remote_example(s, fake.port);
     s.start();
     s.inject("alice@test.example", {"joe@remote.example"}, "first\n");
     REQUIRE(s.wait_log("end msg "));
@@ -546,7 +552,7 @@ TEST_CASE("remote: a connect timeout goes in lock/tcpto - qmail-tcpto prints it 
     Blackhole hole;
     Sender s;
     s.root.control("timeoutconnect", "1\n");
-    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(hole.port) + "\n");
+    route_remote_example(s, hole.port);
     s.start();
     s.inject("alice@test.example", {"joe@remote.example"}, "x\n");
     REQUIRE(
@@ -817,7 +823,7 @@ TEST_CASE("remote: MAIL FROM carries SIZE= when offered - BODY=8BITMIME only for
         return accept_all(line);
     });
     Sender s;
-    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(fake.port) + "\n");
+    route_remote_example(s, fake.port);
     s.start();
     s.inject("alice@test.example", {"joe@remote.example"}, "Subject: eight\n\ncaf\xc3\xa9\n");
     REQUIRE(s.wait_log("end msg "));
