@@ -292,6 +292,21 @@ def wait_gone(pid, seconds):
     return False
 
 
+def verify_run(queue_files, log_path, ok, deferred, failed):
+    """A run's check: waits up to 10 s for the queue to empty (queue_files() counts what is
+    left), then counts the log lines of successful, deferred and failed deliveries."""
+    left = None
+    for _ in range(100):
+        left = queue_files()
+        if left == 0:
+            break
+        time.sleep(0.1)
+    with open(log_path, errors="replace") as f:
+        text = f.read()
+    return {"log_ok": len(re.findall(ok, text)), "log_deferred": len(re.findall(deferred, text)),
+            "log_failed": len(re.findall(failed, text)), "queue_left": left}
+
+
 # ----------------------------------------------------------------------------- Postfix adapter
 class Postfix:
     name = "postfix"
@@ -414,20 +429,12 @@ class Postfix:
             return ("log", self.LOG, r"status=sent")
         return ("files", self.newdirs, None)
 
+    def queue_files(self):
+        out = sh("postqueue", "-j", check=False).stdout
+        return len([line for line in out.splitlines() if line.strip()])
+
     def verify(self, case, expected):
-        left = None
-        for _ in range(100):
-            out = sh("postqueue", "-j", check=False).stdout
-            left = len([line for line in out.splitlines() if line.strip()])
-            if left == 0:
-                break
-            time.sleep(0.1)
-        with open(self.LOG, errors="replace") as f:
-            text = f.read()
-        return {"log_ok": len(re.findall(r"status=sent", text)),
-                "log_deferred": len(re.findall(r"status=deferred", text)),
-                "log_failed": len(re.findall(r"status=bounced", text)),
-                "queue_left": left}
+        return verify_run(self.queue_files, self.LOG, r"status=sent", r"status=deferred", r"status=bounced")
 
 
 # ----------------------------------------------------------------------------- our MTA adapter
@@ -576,18 +583,8 @@ class Ours:
         return n
 
     def verify(self, case, expected):
-        left = None
-        for _ in range(100):
-            left = self.queue_files()
-            if left == 0:
-                break
-            time.sleep(0.1)
-        with open(self.log_path, errors="replace") as f:
-            text = f.read()
-        return {"log_ok": len(re.findall(r"delivery \d+: success", text)),
-                "log_deferred": len(re.findall(r"delivery \d+: deferral", text)),
-                "log_failed": len(re.findall(r"delivery \d+: failure", text)),
-                "queue_left": left}
+        return verify_run(self.queue_files, self.log_path, r"delivery \d+: success",
+                          r"delivery \d+: deferral", r"delivery \d+: failure")
 
 
 # ----------------------------------------------------------------------------- smtp-sink
