@@ -192,12 +192,7 @@ def main():
                         rows.append(row)
     finally:
         L.stop_all(mtas)
-    L.append_raw(RAW, rows, mach)
-    print(summary(rows))
-    print()
-    print(table(rows))
-    for n in notes:
-        print("note:", n)
+    L.report(RAW, rows, mach, notes, summary(rows) + "\n\n" + table(rows))
     write_results(rows, mach, notes, descriptions, postfix_settings)
     L.log("results written to %s" % L.RESULTS)
 

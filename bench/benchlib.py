@@ -874,6 +874,14 @@ def write_block(begin, end, block):
         f.write(new)
 
 
+def report(raw_path, rows, mach, notes, text):
+    """The end of a benchmark: the raw lines appended, the tables and the notes printed."""
+    append_raw(raw_path, rows, mach)
+    print(text)
+    for n in notes:
+        print("note:", n)
+
+
 def append_raw(path, rows, mach):
     """Every run as one JSON line, with the machine it ran on."""
     os.makedirs(os.path.dirname(path), exist_ok=True)

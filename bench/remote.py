@@ -316,10 +316,7 @@ def main():
                         rows.append(row)
     finally:
         B.stop_all(mtas)
-    B.append_raw(RAW, rows, mach)
-    print("\n".join(tables(rows)))
-    for n in notes:
-        print("note:", n)
+    B.report(RAW, rows, mach, notes, "\n".join(tables(rows)))
     write_results(rows, mach, notes, descriptions, settings)
     log("results written to %s" % B.RESULTS)
 

@@ -385,10 +385,7 @@ def main():
                         rows.append(row)
     finally:
         B.stop_all(mtas)
-    B.append_raw(RAW, rows, mach)
-    print("\n".join(smtp_tables(rows) + idle_tables(rows)))
-    for n in notes:
-        print("note:", n)
+    B.report(RAW, rows, mach, notes, "\n".join(smtp_tables(rows) + idle_tables(rows)))
     write_results(rows, mach, notes, descriptions, settings)
     log("results written to %s" % B.RESULTS)
 
