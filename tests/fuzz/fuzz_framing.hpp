@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace fuzz {
 
@@ -41,6 +42,23 @@ std::string checked_address(const Parser& parser, bool& whole) {
     if (parser.address_length() >= qm::qmtp::max_address)
         whole = false;
     return a;
+}
+
+// A sender or recipient event: the checked address becomes the sender or the next
+// recipient and goes into the trace ("S" or "R", the address, a newline).
+template <class Parser>
+void take_address(const Parser& parser, qm::qmtp::Event e, bool& whole, std::string& sender,
+                  std::vector<std::string>& recipients, std::string& trace) {
+    const std::string a = checked_address(parser, whole);
+    (e == qm::qmtp::Event::sender ? sender : recipients.emplace_back()) = a;
+    trace += (e == qm::qmtp::Event::sender ? "S" : "R") + a + "\n";
+}
+
+// An error event: the parser says why, and the trace ends with it.
+template <class Parser>
+void take_error(const Parser& parser, std::string& trace) {
+    QM_FUZZ_CHECK(!parser.error().empty());
+    trace += "X" + parser.error();
 }
 
 } // namespace fuzz

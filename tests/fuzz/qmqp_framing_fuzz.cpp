@@ -43,12 +43,9 @@ Run parse(std::string_view in, size_t piece) {
             r.trace += "M" + r.message;
             break;
         case Event::sender:
-        case Event::recipient: {
-            const std::string a = fuzz::checked_address(p, r.whole_addresses);
-            (e == Event::sender ? r.env.sender : r.env.recipients.emplace_back()) = a;
-            r.trace += (e == Event::sender ? "S" : "R") + a + "\n";
+        case Event::recipient:
+            fuzz::take_address(p, e, r.whole_addresses, r.env.sender, r.env.recipients, r.trace);
             break;
-        }
         case Event::end:
             QM_FUZZ_CHECK(!r.ended);
             r.ended = true;
@@ -56,8 +53,7 @@ Run parse(std::string_view in, size_t piece) {
             r.trace_at_end = r.trace;
             break;
         case Event::error:
-            QM_FUZZ_CHECK(!p.error().empty());
-            r.trace += "X" + p.error();
+            fuzz::take_error(p, r.trace);
             r.error = true;
             return false;
         case Event::more:

@@ -53,19 +53,15 @@ Run parse(std::string_view in, size_t piece) {
             r.trace += "M" + cur.message;
             break;
         case Event::sender:
-        case Event::recipient: {
-            const std::string a = fuzz::checked_address(p, cur.whole_addresses);
-            (e == Event::sender ? cur.sender : cur.rcpts.emplace_back()) = a;
-            r.trace += (e == Event::sender ? "S" : "R") + a + "\n";
+        case Event::recipient:
+            fuzz::take_address(p, e, cur.whole_addresses, cur.sender, cur.rcpts, r.trace);
             break;
-        }
         case Event::end:
             r.trace += "E";
             r.packages.push_back(cur);
             break;
         case Event::error:
-            QM_FUZZ_CHECK(!p.error().empty());
-            r.trace += "X" + p.error();
+            fuzz::take_error(p, r.trace);
             r.error = true;
             return false;
         case Event::more:
