@@ -1,3 +1,4 @@
+#include "make_request.hpp"
 #include "qm/lists/edit.hpp"
 #include "qm/lists/make.hpp"
 #include "qm/lists/manage.hpp"
@@ -287,17 +288,11 @@ TEST_CASE("text files are read and replaced without following symlinks", "[lists
 
 TEST_CASE("ezmlm-make -n writes the edit texts", "[lists][edit]") {
     qmtest::TempDir tmp;
-    MakeRequest r;
-    r.dir = tmp / "team";
-    r.dot = tmp / ".qmail-team";
-    r.local = "joe-team";
-    r.host = "lists.example";
-    r.bin_dir = "/opt/ezmlm bin";
+    const MakeRequest r = liststest::new_list(tmp, "/opt/ezmlm bin");
     REQUIRE(make_list(r));
     CHECK_FALSE(fs::exists(r.dir + "/modcanedit"));
     CHECK_FALSE(fs::exists(r.dir + "/text/edit-do"));
-    MakeRequest edit = r;
-    edit.edit = true;
+    MakeRequest edit = liststest::edit_list(r.dir, "/opt/ezmlm bin");
     edit.set['n'] = true;
     REQUIRE(make_list(edit));
     CHECK(fs::exists(r.dir + "/modcanedit"));
