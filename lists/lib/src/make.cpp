@@ -285,7 +285,7 @@ const std::vector<Switch>& switches() {
         {'j', false, "nounsubconfirm", "unsubscribe without confirmation"},
         {'l', false, "modcanlist", "moderators may ask for the subscriber list"},
         {'m', false, "modpost", "posts are moderated"},
-        {'n', false, "modcanedit", "moderators may edit text/ files by mail"},
+        {'n', false, "modcanedit", "moderators may edit text/ files by mail (with -r)"},
         {'o', false, "modpostonly", "only moderators may post"},
         {'p', true, "public", "anyone may subscribe and get the archive by mail"},
         {'r', false, "remote", "moderators may (un)subscribe others by mail"},
@@ -378,6 +378,8 @@ Status make_list(MakeRequest req) {
         return s;
     for (const auto& [name, text] : default_texts()) {
         if (name == "trailer" && !on.at('t'))
+            continue;
+        if (name.starts_with("edit-") && !on.at('n'))
             continue;
         if (auto s = put_if_missing(req.dir + "/text/" + std::string(name), text); !s)
             return s;

@@ -67,7 +67,8 @@ const std::vector<std::pair<std::string_view, std::string_view>>& default_texts(
                      "mail <#l#>-subscribe-box=domain@<#h#> or\n"
                      "<#l#>-unsubscribe-box=domain@<#h#> and answer the confirmation.\n"
                      "Where allowed, <#l#>-list@<#h#> gives the subscribers,\n"
-                     "<#l#>-listn@<#h#> their number and <#l#>-log@<#h#> the log.\n"},
+                     "<#l#>-listn@<#h#> their number and <#l#>-log@<#h#> the log,\n"
+                     "and <#l#>-edit@<#h#> the texts you may change by mail.\n"},
         {"get-bad", "Sorry, that message is not in the archive.\n"},
         {"digest", "This is the digest of the <#l#>@<#h#> mailing list.\n\n"
                    "To stop receiving the digest, send a message to:\n"
@@ -116,6 +117,17 @@ const std::vector<std::pair<std::string_view, std::string_view>>& default_texts(
                          "send a message to\n\n   <#R#>\n\n"
                          "If you did not send it, do nothing: it will not be distributed.\n\n"
                          "--- The post follows.\n"},
+        {"edit-list", "As a moderator of <#l#>@<#h#> you may change the texts the list\n"
+                      "sends. To get one of them for editing, send a message to the address\n"
+                      "below that ends in its name:\n\n"},
+        {"edit-do", "Here is text/<#f#> of the <#l#> list. To change it, reply to\n\n"
+                    "   <#R#>\n\n"
+                    "with the new text between the two marker lines below, and keep the\n"
+                    "marker lines as they are. Quoting by your mail program (\"> \") is\n"
+                    "removed. The text may be at most 5120 bytes. The address is good for\n"
+                    "about a day, and only while the file stays as it is now: if it changes\n"
+                    "in between, ask for it again.\n\n"},
+        {"edit-done", "I have replaced text/<#f#> of the <#l#> list with the text you sent.\n"},
         {"trailer", "---\nTo unsubscribe, mail <#l#>-unsubscribe@<#h#>\n"
                     "For help, mail <#l#>-help@<#h#>\n"},
     };
