@@ -1,10 +1,12 @@
 // libFuzzer target for ezmlm-reject's reading of a post (qm/lists/post_shape.hpp) and its
-// rules, for the moderator-comment extraction ezmlm-moderate applies to answers, and for
-// the RFC 1153 form of a message in ezmlm-get's r format (qm/lists/rfc1153.hpp). Any
-// input must give a shape or a permanent failure naming broken MIME, never a crash; the
-// shape must stay within the input (sizes, lower-case names and types); the rules must
-// give a verdict or a permanent refusal; the RFC 1153 form must be valid UTF-8 ending in
-// a newline, with no body line that could pass for the digest's separator.
+// rules, for the moderator-comment extraction ezmlm-moderate applies to answers, for
+// the answer addresses ezmlm-moderate and ezmlm-confirm parse and for the RFC 1153 form
+// of a message in ezmlm-get's r format (qm/lists/rfc1153.hpp). Any input must give a
+// shape or a permanent failure naming broken MIME, never a crash; the shape must stay
+// within the input (sizes, lower-case names and types); the rules must give a verdict
+// or a permanent refusal; no address is both a moderator's and a poster's answer; the
+// RFC 1153 form must be valid UTF-8 ending in a newline, with no body line that could
+// pass for the digest's separator.
 #include "fuzz_check.hpp"
 #include "qm/lists/moderation.hpp"
 #include "qm/lists/post_shape.hpp"
@@ -71,6 +73,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         QM_FUZZ_CHECK(media.error().permanent());
     auto comment = qm::lists::moderator_comment(text);
     QM_FUZZ_CHECK(comment.empty() || comment.back() == '\n');
+    // The answer addresses: $LOCAL is the input, $DEFAULT its tail after the last '-'.
+    // A parsed request's cookie is lower case and a part of $DEFAULT.
+    const std::string_view local = text.substr(0, 256);
+    const auto dash = local.rfind('-');
+    const std::string_view def =
+        dash == std::string_view::npos ? std::string_view{} : local.substr(dash + 1);
+    auto moderation = qm::lists::parse_moderation_request(local, def);
+    auto confirmation = qm::lists::parse_confirm_request(local, def);
+    QM_FUZZ_CHECK(!(moderation && confirmation)); // no address is both
+    for (const auto* cookie : {moderation ? &moderation->cookie : nullptr,
+                               confirmation ? &confirmation->cookie : nullptr})
+        if (cookie) {
+            QM_FUZZ_CHECK(lower_case(*cookie));
+            QM_FUZZ_CHECK(def.size() > cookie->size());
+        }
 
     auto leaves = qm::lists::mime_leaves(text);
     if (!leaves)

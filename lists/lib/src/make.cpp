@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 
 namespace qm::lists {
 
@@ -90,12 +91,13 @@ std::string editor(const MakeRequest& r, const std::map<char, bool>& on) {
     if (on.at('m') && on.at('u'))
         return text + "|" + program(r, "ezmlm-gate") + " " + d + " " + d + " " +
                shell_quote(r.dir + "/allow") + "\n" + clean_line(r, on);
-    if (on.at('m'))
-        return text + "|" + program(r, "ezmlm-store") + " " + d + "\n" + clean_line(r, on);
-    if (on.at('u'))
+    if (on.at('u') && !on.at('m'))
         text += "|" + program(r, "ezmlm-issubn") + " " + d + " " + shell_quote(r.dir + "/allow") +
                 " || { echo \"Sorry, only subscribers may post to this list. (#5.7.2)\"; "
                 "exit 100; }\n";
+    // ezmlm-store also asks posters to confirm (-y), moderated or not.
+    if (on.at('m') || on.at('y'))
+        return text + "|" + program(r, "ezmlm-store") + " " + d + "\n" + clean_line(r, on);
     text += "|" + program(r, "ezmlm-send") + " " + d + "\n";
     return text;
 }
@@ -130,6 +132,40 @@ Status write_moderator(const MakeRequest& r, const std::map<char, bool>& on) {
         return s;
     for (const char* suffix : {"-accept-default", "-reject-default"})
         if (auto s = link_to(d + "/moderator", r.dot + suffix); !s)
+            return s;
+    return {};
+}
+
+// Removes link if it points at target (a link the owner pointed elsewhere stays).
+Status unlink_if_to(const std::string& target, const std::string& link) {
+    std::error_code ec;
+    if (std::filesystem::read_symlink(link, ec) != target)
+        return {};
+    if (::unlink(link.c_str()) != 0 && errno != ENOENT)
+        return fail(from_errno(errno, "unable to remove " + link));
+    return {};
+}
+
+// Posters confirm their posts (-y) through list-confirm-* and list-discard-*, which
+// dir/confirmer answers. Without -y the file and its links go, so that such mail falls
+// through to list-default, which knows nothing of them.
+Status write_confirmer(const MakeRequest& r, const std::map<char, bool>& on) {
+    const std::string& d = r.dir;
+    const std::string confirmer = d + "/confirmer";
+    const auto suffixes = {"-confirm-default", "-discard-default"};
+    if (!on.at('y')) {
+        for (const char* suffix : suffixes)
+            if (auto s = unlink_if_to(confirmer, r.dot + suffix); !s)
+                return s;
+        return set_flag(confirmer, false);
+    }
+    if (auto s =
+            put(confirmer, "|" + program(r, "ezmlm-weed") + "\n|" + program(r, "ezmlm-confirm") +
+                               " " + shell_quote(d) + "\n" + clean_line(r, on) + warn_line(r, on));
+        !s)
+        return s;
+    for (const char* suffix : suffixes)
+        if (auto s = link_to(confirmer, r.dot + suffix); !s)
             return s;
     return {};
 }
@@ -189,7 +225,9 @@ Status write_settings(const MakeRequest& r, const std::map<char, bool>& on) {
         if (auto s = prepare_digest_state(d, now()); !s)
             return s;
     }
-    return write_moderator(r, on);
+    if (auto s = write_moderator(r, on); !s)
+        return s;
+    return write_confirmer(r, on);
 }
 
 Status create_skeleton(const MakeRequest& r) {

@@ -108,6 +108,14 @@ const std::vector<std::pair<std::string_view, std::string_view>>& default_texts(
                        "which is enclosed. Any comment the moderator gave is below.\n"},
         {"mod-timeout", "I'm sorry, no moderator of the <#l#> list approved your post in\n"
                         "time, so it has not been distributed. It is enclosed.\n"},
+        {"post-confirm", "The enclosed message was sent to the <#l#>@<#h#> mailing list\n"
+                         "from your address. This list distributes a post only once its\n"
+                         "sender has confirmed it, so that nobody can post in your name.\n\n"
+                         "To confirm it, send a message to\n\n   <#A#>\n\n"
+                         "(replying to this message usually does that). To withdraw it,\n"
+                         "send a message to\n\n   <#R#>\n\n"
+                         "If you did not send it, do nothing: it will not be distributed.\n\n"
+                         "--- The post follows.\n"},
         {"trailer", "---\nTo unsubscribe, mail <#l#>-unsubscribe@<#h#>\n"
                     "For help, mail <#l#>-help@<#h#>\n"},
     };
