@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
             if (!stored)
                 return cli::fatal("ezmlm-store", stored.error());
             if (stored->unconfirmed)
-                std::fprintf(stderr, "ezmlm-store: info: %s waits for its sender to confirm, qp %d\n",
+                std::fprintf(stderr,
+                             "ezmlm-store: info: %s waits for its sender to confirm, qp %d\n",
                              stored->name.text().c_str(), static_cast<int>(stored->qp));
             else if (stored->held)
                 std::fprintf(stderr, "ezmlm-store: info: held %s for %zu moderator(s), qp %d\n",

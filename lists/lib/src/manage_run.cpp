@@ -115,7 +115,8 @@ std::string text_for_request(CookieAction action) {
     case CookieAction::unsubscribe_confirm:
         return "unsub-confirm";
     case CookieAction::subscribe_moderate:
-        return "mod-request";
+        // Not "mod-request": in ezmlm's text/ that file asks to moderate a post.
+        return "mod-sub-request";
     case CookieAction::unsubscribe_moderate:
         return "mod-unsub-request";
     case CookieAction::subscribe_remote:
