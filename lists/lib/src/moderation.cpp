@@ -5,12 +5,12 @@
 #include "qm/inject/header.hpp"
 #include "qm/lists/clock.hpp"
 #include "qm/lists/cookie.hpp"
+#include "qm/lists/post_shape.hpp"
 #include "qm/lists/reply.hpp"
 #include "qm/lists/subscribers.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -404,64 +404,6 @@ Result<pid_t> return_post(const ListInfo& list, const HeldPost& held, std::strin
     return queued->qp;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-std::string decode_quoted_printable(std::string_view in) {
-    std::string out;
-    for (size_t i = 0; i < in.size(); ++i) {
-        if (in[i] != '=') {
-            out += in[i];
-            continue;
-        }
-        if (i + 1 < in.size() && in[i + 1] == '\n') { // soft line break
-            ++i;
-            continue;
-        }
-        if (i + 2 < in.size() && in[i + 1] == '\r' && in[i + 2] == '\n') {
-            i += 2;
-            continue;
-        }
-        int hi = i + 1 < in.size() ? hex_value(in[i + 1]) : -1;
-        int lo = i + 2 < in.size() ? hex_value(in[i + 2]) : -1;
-        if (hi < 0 || lo < 0) {
-            out += '=';
-            continue;
-        }
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-    }
-    return out;
-}
-
-std::string decode_base64(std::string_view in) {
-    std::string clean;
-    for (char c : in)
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '+' || c == '/')
-            clean += c;
-    while (clean.size() % 4 != 0)
-        clean += '=';
-    std::string out(clean.size() / 4 * 3 + 1, '\0');
-    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                            reinterpret_cast<const unsigned char*>(clean.data()),
-                            static_cast<int>(clean.size()));
-    if (n < 0)
-        return {};
-    size_t padding = 0;
-    for (size_t i = clean.size(); i > 0 && clean[i - 1] == '='; --i)
-        ++padding;
-    out.resize(static_cast<size_t>(n) - std::min<size_t>(padding, static_cast<size_t>(n)));
-    return out;
-}
-
 // LOCAL ...-VERB-T.P.COOKIE with DEFAULT T.P.COOKIE, the shape of the moderators' and
 // the posters' answers: the verb (lower case), the held name and the cookie.
 struct HeldAddress {
@@ -572,11 +514,7 @@ std::string moderator_comment(std::string_view reply) {
     for (const auto& f : split.fields) {
         if (lowercase(qm::inject::field_name(f)) != "content-transfer-encoding")
             continue;
-        std::string cte = lowercase(qm::inject::unfold(qm::inject::field_value(f)));
-        if (cte.starts_with("base64"))
-            body = decode_base64(body);
-        else if (cte.starts_with("quoted-printable"))
-            body = decode_quoted_printable(body);
+        body = decode_transfer_encoding(qm::inject::unfold(qm::inject::field_value(f)), body);
         break;
     }
     std::string comment, quote;
