@@ -3,11 +3,7 @@
 #include "qm/lists/cli.hpp"
 #include "qm/lists/moderation.hpp"
 
-#include <signal.h>
-#include <sys/stat.h>
-
 #include <cstdio>
-#include <new>
 
 namespace {
 
@@ -29,51 +25,44 @@ constexpr std::string_view help =
     "Exit: 0 done (the rest of dir/confirmer runs), 100 refused with the reason, 111\n"
     "temporary trouble.\n";
 
+void log_outcome(const std::string& name, const qm::lists::Confirmed& done) {
+    using Kind = qm::lists::Confirmed::Kind;
+    switch (done.kind) {
+    case Kind::sent:
+        std::fprintf(stderr, "ezmlm-confirm: info: confirmed %s: message %lu, qp %d\n",
+                     name.c_str(), done.sent.number, static_cast<int>(done.sent.qp));
+        break;
+    case Kind::held:
+        std::fprintf(stderr,
+                     "ezmlm-confirm: info: confirmed %s: held as %s for %zu moderator(s), "
+                     "qp %d\n",
+                     name.c_str(), done.stored.name.text().c_str(), done.stored.moderators,
+                     static_cast<int>(done.stored.qp));
+        break;
+    case Kind::discarded:
+        std::fprintf(stderr, "ezmlm-confirm: info: discarded %s at its poster's request\n",
+                     name.c_str());
+        break;
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-    if (qm::lists::cli::help_requested(argc, argv, help))
-        return 0;
-    if (argc != 2) {
-        std::fputs("ezmlm-confirm: usage: ezmlm-confirm dir\n", stderr);
-        return 100;
-    }
-    ::umask(022);
-    ::signal(SIGPIPE, SIG_IGN);
-    try {
-        auto delivery = qm::lists::cli::command_delivery();
-        if (!delivery)
-            return qm::lists::cli::fatal("ezmlm-confirm", delivery.error());
-        auto request = qm::lists::parse_confirm_request(delivery->local, delivery->default_part);
-        if (!request)
-            return qm::lists::cli::fatal("ezmlm-confirm",
-                                         qm::perm("5.7.1", "this is not a confirmation address I "
-                                                           "understand (" +
-                                                               delivery->local + ")"));
-        auto done = qm::lists::confirm_post(argv[1], *request);
-        if (!done)
-            return qm::lists::cli::fatal("ezmlm-confirm", done.error());
-        const std::string name = request->name.text();
-        using Kind = qm::lists::Confirmed::Kind;
-        switch (done->kind) {
-        case Kind::sent:
-            std::fprintf(stderr, "ezmlm-confirm: info: confirmed %s: message %lu, qp %d\n",
-                         name.c_str(), done->sent.number, static_cast<int>(done->sent.qp));
-            break;
-        case Kind::held:
-            std::fprintf(stderr,
-                         "ezmlm-confirm: info: confirmed %s: held as %s for %zu moderator(s), "
-                         "qp %d\n",
-                         name.c_str(), done->stored.name.text().c_str(), done->stored.moderators,
-                         static_cast<int>(done->stored.qp));
-            break;
-        case Kind::discarded:
-            std::fprintf(stderr, "ezmlm-confirm: info: discarded %s at its poster's request\n",
-                         name.c_str());
-            break;
-        }
-        return 0;
-    } catch (const std::bad_alloc&) {
-        return qm::lists::cli::fatal("ezmlm-confirm", qm::temp("4.3.0", "out of memory"));
-    }
+    namespace cli = qm::lists::cli;
+    return cli::run_on_command(
+        "ezmlm-confirm", argc, argv, help,
+        [](const std::string& dir, const cli::CommandDelivery& delivery) {
+            auto request = qm::lists::parse_confirm_request(delivery.local, delivery.default_part);
+            if (!request)
+                return cli::fatal("ezmlm-confirm",
+                                  qm::perm("5.7.1", "this is not a confirmation address I "
+                                                    "understand (" +
+                                                        delivery.local + ")"));
+            auto done = qm::lists::confirm_post(dir, *request);
+            if (!done)
+                return cli::fatal("ezmlm-confirm", done.error());
+            log_outcome(request->name.text(), *done);
+            return 0;
+        });
 }

@@ -1,14 +1,9 @@
 // ezmlm-moderate dir: acts on a moderator's answer sent to list-accept-T.P.COOKIE or
 // list-reject-T.P.COOKIE (ezmlm-moderate(1)).
-#include "qm/fd.hpp"
 #include "qm/lists/cli.hpp"
 #include "qm/lists/moderation.hpp"
 
-#include <signal.h>
-#include <sys/stat.h>
-
 #include <cstdio>
-#include <new>
 
 namespace {
 
@@ -32,56 +27,48 @@ int refuse(const std::string& text) {
     return qm::lists::cli::fatal("ezmlm-moderate", qm::perm("5.7.1", text));
 }
 
+void log_outcome(const std::string& name, const qm::lists::Moderated& done) {
+    using Kind = qm::lists::Moderated::Kind;
+    switch (done.kind) {
+    case Kind::accepted:
+        std::fprintf(stderr, "ezmlm-moderate: info: accepted %s: message %lu, qp %d\n",
+                     name.c_str(), done.sent.number, static_cast<int>(done.sent.qp));
+        break;
+    case Kind::rejected:
+        if (done.poster_told)
+            std::fprintf(stderr, "ezmlm-moderate: info: rejected %s: returned, qp %d\n",
+                         name.c_str(), static_cast<int>(done.qp));
+        else
+            std::fprintf(stderr, "ezmlm-moderate: info: rejected %s: not returned\n", name.c_str());
+        break;
+    case Kind::already_accepted:
+        std::fprintf(stderr, "ezmlm-moderate: info: %s was already accepted\n", name.c_str());
+        break;
+    case Kind::already_rejected:
+        std::fprintf(stderr, "ezmlm-moderate: info: %s was already rejected\n", name.c_str());
+        break;
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-    if (qm::lists::cli::help_requested(argc, argv, help))
-        return 0;
-    if (argc != 2) {
-        std::fputs("ezmlm-moderate: usage: ezmlm-moderate dir\n", stderr);
-        return 100;
-    }
-    ::umask(022);
-    ::signal(SIGPIPE, SIG_IGN);
-    try {
-        auto delivery = qm::lists::cli::command_delivery();
-        if (!delivery)
-            return qm::lists::cli::fatal("ezmlm-moderate", delivery.error());
-        auto request = qm::lists::parse_moderation_request(delivery->local, delivery->default_part);
-        if (!request)
-            return refuse("this is not a moderation address I understand (" + delivery->local +
-                          ")");
-        auto reply = qm::read_all(0);
-        if (!reply)
-            return qm::lists::cli::fatal(
-                "ezmlm-moderate", qm::temp("4.3.0", "unable to read input: " + reply.error().text));
-        auto done = qm::lists::moderate_post(argv[1], *request, *reply);
-        if (!done)
-            return qm::lists::cli::fatal("ezmlm-moderate", done.error());
-        const std::string name = request->name.text();
-        using Kind = qm::lists::Moderated::Kind;
-        switch (done->kind) {
-        case Kind::accepted:
-            std::fprintf(stderr, "ezmlm-moderate: info: accepted %s: message %lu, qp %d\n",
-                         name.c_str(), done->sent.number, static_cast<int>(done->sent.qp));
-            break;
-        case Kind::rejected:
-            if (done->poster_told)
-                std::fprintf(stderr, "ezmlm-moderate: info: rejected %s: returned, qp %d\n",
-                             name.c_str(), static_cast<int>(done->qp));
-            else
-                std::fprintf(stderr, "ezmlm-moderate: info: rejected %s: not returned\n",
-                             name.c_str());
-            break;
-        case Kind::already_accepted:
-            std::fprintf(stderr, "ezmlm-moderate: info: %s was already accepted\n", name.c_str());
-            break;
-        case Kind::already_rejected:
-            std::fprintf(stderr, "ezmlm-moderate: info: %s was already rejected\n", name.c_str());
-            break;
-        }
-        return 0;
-    } catch (const std::bad_alloc&) {
-        return qm::lists::cli::fatal("ezmlm-moderate", qm::temp("4.3.0", "out of memory"));
-    }
+    namespace cli = qm::lists::cli;
+    return cli::run_on_command(
+        "ezmlm-moderate", argc, argv, help,
+        [](const std::string& dir, const cli::CommandDelivery& delivery) {
+            auto request =
+                qm::lists::parse_moderation_request(delivery.local, delivery.default_part);
+            if (!request)
+                return refuse("this is not a moderation address I understand (" + delivery.local +
+                              ")");
+            auto reply = cli::read_message();
+            if (!reply)
+                return cli::fatal("ezmlm-moderate", reply.error());
+            auto done = qm::lists::moderate_post(dir, *request, *reply);
+            if (!done)
+                return cli::fatal("ezmlm-moderate", done.error());
+            log_outcome(request->name.text(), *done);
+            return 0;
+        });
 }

@@ -79,6 +79,20 @@ int run_on_message(
     });
 }
 
+int run_on_command(
+    std::string_view program, int argc, char** argv, std::string_view help,
+    const std::function<int(const std::string& dir, const CommandDelivery& delivery)>& work) {
+    return run(program, argc, argv, help, [&] {
+        if (argc != 2)
+            return usage(program, "dir");
+        prepare_to_queue();
+        auto delivery = command_delivery();
+        if (!delivery)
+            return fatal(program, delivery.error());
+        return work(argv[1], *delivery);
+    });
+}
+
 void prepare_to_queue() {
     ::umask(022);
     ::signal(SIGPIPE, SIG_IGN);

@@ -51,6 +51,12 @@ struct CommandDelivery {
     std::string sender, local, default_part;
 };
 [[nodiscard]] Result<CommandDelivery> command_delivery();
+// The frame of a program that answers a command address (ezmlm-moderate, ezmlm-confirm):
+// usage unless argv is "program dir"; then it prepares to queue mail, checks the delivery
+// with command_delivery() (a failure is fatal), and work gets dir and the delivery.
+int run_on_command(
+    std::string_view program, int argc, char** argv, std::string_view help,
+    const std::function<int(const std::string& dir, const CommandDelivery& delivery)>& work);
 
 // Addresses from a file (or stdin for "-"), one per line: the first word of each line;
 // blank lines and lines starting with '#' are skipped. Bad addresses are reported with
