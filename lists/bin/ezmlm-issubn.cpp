@@ -4,11 +4,9 @@
 
 #include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
-#include <new>
-
 namespace {
+
+constexpr std::string_view synopsis = "[-nN] dir [dir1 ...]";
 
 constexpr std::string_view help =
     "usage: ezmlm-issubn [-nN] dir [dir ...]\n"
@@ -18,20 +16,14 @@ constexpr std::string_view help =
     "Each dir must be absolute. Matching ignores case.\n"
     "Exit: 0 / 99 as above, 100 bad usage or SENDER not set, 111 temporary trouble.\n";
 
-int usage() {
-    std::fputs("ezmlm-issubn: usage: ezmlm-issubn [-nN] dir [dir1 ...]\n", stderr);
-    return 100;
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
-    if (qm::lists::cli::help_requested(argc, argv, help))
-        return 0;
-    try {
-        const char* sender = std::getenv("SENDER");
+    namespace cli = qm::lists::cli;
+    return cli::run("ezmlm-issubn", argc, argv, help, [&] {
+        auto sender = cli::sender();
         if (!sender)
-            return qm::lists::cli::fatal("ezmlm-issubn", qm::perm("5.3.5", "SENDER not set"));
+            return cli::fatal("ezmlm-issubn", qm::perm("5.3.5", "SENDER not set"));
         bool reverse = false;
         int opt;
         while ((opt = ::getopt(argc, argv, "nN")) != -1) {
@@ -40,22 +32,19 @@ int main(int argc, char** argv) {
             else if (opt == 'N')
                 reverse = false;
             else
-                return usage();
+                return cli::usage("ezmlm-issubn", synopsis);
         }
         if (optind >= argc)
-            return usage();
+            return cli::usage("ezmlm-issubn", synopsis);
         for (int i = optind; i < argc; ++i) {
             if (argv[i][0] != '/')
-                return qm::lists::cli::fatal("ezmlm-issubn",
-                                             qm::perm("5.3.5", "dir must start with slash"));
-            auto r = qm::lists::is_subscriber(argv[i], sender);
+                return cli::fatal("ezmlm-issubn", qm::perm("5.3.5", "dir must start with slash"));
+            auto r = qm::lists::is_subscriber(argv[i], *sender);
             if (!r)
-                return qm::lists::cli::fatal("ezmlm-issubn", r.error());
+                return cli::fatal("ezmlm-issubn", r.error());
             if (*r)
                 return reverse ? 99 : 0;
         }
         return reverse ? 0 : 99;
-    } catch (const std::bad_alloc&) {
-        return qm::lists::cli::fatal("ezmlm-issubn", qm::temp("4.3.0", "out of memory"));
-    }
+    });
 }

@@ -5,10 +5,10 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <new>
 
 namespace {
 
+constexpr std::string_view synopsis = "[-n] dir [subdir]";
 constexpr std::string_view help =
     "usage: ezmlm-list [-n] dir [subdir]\n"
     "Prints every subscriber of the list in dir (or of the sub-database dir/subdir:\n"
@@ -16,26 +16,20 @@ constexpr std::string_view help =
     "  -n  print only the number of subscribers\n"
     "Exit: 0, 100 bad usage, 111 unreadable subscriber files or output error.\n";
 
-int usage() {
-    std::fputs("ezmlm-list: usage: ezmlm-list [-n] dir [subdir]\n", stderr);
-    return 100;
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
-    if (qm::lists::cli::help_requested(argc, argv, help))
-        return 0;
-    try {
+    namespace cli = qm::lists::cli;
+    return cli::run("ezmlm-list", argc, argv, help, [&] {
         bool count_only = false;
         int opt;
         while ((opt = ::getopt(argc, argv, "n")) != -1) {
             if (opt != 'n')
-                return usage();
+                return cli::usage("ezmlm-list", synopsis);
             count_only = true;
         }
         if (optind >= argc || argc - optind > 2)
-            return usage();
+            return cli::usage("ezmlm-list", synopsis);
         std::string db = argv[optind];
         if (argc - optind == 2)
             db += "/" + std::string(argv[optind + 1]);
@@ -48,13 +42,11 @@ int main(int argc, char** argv) {
             }
         });
         if (!r)
-            return qm::lists::cli::fatal("ezmlm-list", r.error());
+            return cli::fatal("ezmlm-list", r.error());
         if (count_only)
             std::printf("%lu\n", count);
         if (std::fflush(stdout) != 0 || std::ferror(stdout))
-            return qm::lists::cli::fatal("ezmlm-list", qm::temp("4.3.0", "unable to write output"));
+            return cli::fatal("ezmlm-list", qm::temp("4.3.0", "unable to write output"));
         return 0;
-    } catch (const std::bad_alloc&) {
-        return qm::lists::cli::fatal("ezmlm-list", qm::temp("4.3.0", "out of memory"));
-    }
+    });
 }

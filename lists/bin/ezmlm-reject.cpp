@@ -1,17 +1,15 @@
 // ezmlm-reject [-bBcChHqQsStT] [dir]: refuses posts the list should not distribute, as
 // the first line of its editor (ezmlm-reject(1)).
-#include "qm/fd.hpp"
 #include "qm/lists/cli.hpp"
 #include "qm/lists/reject.hpp"
 
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
-#include <new>
 
 namespace {
 
+constexpr std::string_view synopsis = "[-bBcChHqQsStT] [dir]";
 constexpr std::string_view help =
     "usage: ezmlm-reject [-bBcChHqQsStT] [dir]\n"
     "Run first in the list's editor: |ezmlm-reject /path/list\n"
@@ -33,17 +31,11 @@ constexpr std::string_view help =
     "Environment: SENDER.\n"
     "Exit: 0 acceptable, 99 ignore it, 100 refused, 111 temporary trouble.\n";
 
-int usage() {
-    std::fputs("ezmlm-reject: usage: ezmlm-reject [-bBcChHqQsStT] [dir]\n", stderr);
-    return 100;
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
-    if (qm::lists::cli::help_requested(argc, argv, help))
-        return 0;
-    try {
+    namespace cli = qm::lists::cli;
+    return cli::run("ezmlm-reject", argc, argv, help, [&] {
         qm::lists::RejectRules rules;
         int opt;
         while ((opt = ::getopt(argc, argv, "bBcChHqQsStT")) != -1) {
@@ -85,36 +77,33 @@ int main(int argc, char** argv) {
                 rules.require_list_address = false;
                 break;
             default:
-                return usage();
+                return cli::usage("ezmlm-reject", synopsis);
             }
         }
         if (argc - optind > 1)
-            return usage();
-        const char* sender = std::getenv("SENDER");
+            return cli::usage("ezmlm-reject", synopsis);
+        auto sender = cli::sender();
         if (!sender)
-            return qm::lists::cli::fatal("ezmlm-reject", qm::perm("5.3.5", "SENDER not set"));
-        if (!*sender)
-            return qm::lists::cli::fatal("ezmlm-reject",
-                                         qm::perm("5.7.2", "I do not reply to bounce messages"));
+            return cli::fatal("ezmlm-reject", qm::perm("5.3.5", "SENDER not set"));
+        if (sender->empty())
+            return cli::fatal("ezmlm-reject",
+                              qm::perm("5.7.2", "I do not reply to bounce messages"));
         if (optind < argc)
             if (auto s = qm::lists::read_reject_rules(argv[optind], rules); !s)
-                return qm::lists::cli::fatal("ezmlm-reject", s.error());
-        auto message = qm::read_all(0);
+                return cli::fatal("ezmlm-reject", s.error());
+        auto message = cli::read_message();
         if (!message)
-            return qm::lists::cli::fatal(
-                "ezmlm-reject", qm::temp("4.3.0", "unable to read input: " + message.error().text));
+            return cli::fatal("ezmlm-reject", message.error());
         auto shape = qm::lists::parse_post(*message);
         if (!shape)
-            return qm::lists::cli::fatal("ezmlm-reject", shape.error());
+            return cli::fatal("ezmlm-reject", shape.error());
         auto verdict = qm::lists::check_post(rules, *shape);
         if (!verdict)
-            return qm::lists::cli::fatal("ezmlm-reject", verdict.error());
+            return cli::fatal("ezmlm-reject", verdict.error());
         if (verdict->kind == qm::lists::PostVerdict::Kind::ignore) {
             std::fprintf(stderr, "ezmlm-reject: info: %s\n", verdict->reason.c_str());
             return 99;
         }
         return 0;
-    } catch (const std::bad_alloc&) {
-        return qm::lists::cli::fatal("ezmlm-reject", qm::temp("4.3.0", "out of memory"));
-    }
+    });
 }

@@ -1,15 +1,9 @@
 // ezmlm-send dir: distributes the post on stdin to the list's subscribers, run from the
 // list's dot-qmail file (ezmlm-send(1)).
-#include "qm/fd.hpp"
 #include "qm/lists/cli.hpp"
 #include "qm/lists/send.hpp"
 
-#include <signal.h>
-#include <sys/stat.h>
-
 #include <cstdio>
-#include <cstdlib>
-#include <new>
 
 namespace {
 
@@ -43,33 +37,19 @@ constexpr std::string_view help =
 } // namespace
 
 int main(int argc, char** argv) {
-    if (qm::lists::cli::help_requested(argc, argv, help))
-        return 0;
-    if (argc != 2) {
-        std::fputs("ezmlm-send: usage: ezmlm-send dir\n", stderr);
-        return 100;
-    }
-    ::umask(022);
-    ::signal(SIGPIPE, SIG_IGN);
-    try {
-        const char* sender = std::getenv("SENDER");
-        auto message = qm::read_all(0);
-        if (!message)
-            return qm::lists::cli::fatal(
-                "ezmlm-send", qm::temp("4.3.0", "unable to read input: " + message.error().text));
-        auto sent = qm::lists::send_post(
-            argv[1], sender ? std::optional<std::string>(sender) : std::nullopt, *message);
-        if (!sent)
-            return qm::lists::cli::fatal("ezmlm-send", sent.error());
-        for (const auto& w : sent->warnings)
-            qm::lists::cli::warning("ezmlm-send", w);
-        if (sent->qp)
-            std::fprintf(stderr, "ezmlm-send: info: qp %d\n", static_cast<int>(sent->qp));
-        else
-            std::fprintf(stderr, "ezmlm-send: info: message %lu has no subscribers to go to\n",
-                         sent->number);
-        return 0;
-    } catch (const std::bad_alloc&) {
-        return qm::lists::cli::fatal("ezmlm-send", qm::temp("4.3.0", "out of memory"));
-    }
+    namespace cli = qm::lists::cli;
+    return cli::run_on_message(
+        "ezmlm-send", argc, argv, help, [](const std::string& dir, const std::string& message) {
+            auto sent = qm::lists::send_post(dir, cli::sender(), message);
+            if (!sent)
+                return cli::fatal("ezmlm-send", sent.error());
+            for (const auto& w : sent->warnings)
+                cli::warning("ezmlm-send", w);
+            if (sent->qp)
+                std::fprintf(stderr, "ezmlm-send: info: qp %d\n", static_cast<int>(sent->qp));
+            else
+                std::fprintf(stderr, "ezmlm-send: info: message %lu has no subscribers to go to\n",
+                             sent->number);
+            return 0;
+        });
 }

@@ -1,15 +1,9 @@
 // ezmlm-store dir: holds the post on stdin for the list's moderators, or distributes it
 // at once when the list is not moderated (ezmlm-store(1)).
-#include "qm/fd.hpp"
 #include "qm/lists/cli.hpp"
 #include "qm/lists/moderation.hpp"
 
-#include <signal.h>
-#include <sys/stat.h>
-
 #include <cstdio>
-#include <cstdlib>
-#include <new>
 
 namespace {
 
@@ -30,33 +24,19 @@ constexpr std::string_view help =
 } // namespace
 
 int main(int argc, char** argv) {
-    if (qm::lists::cli::help_requested(argc, argv, help))
-        return 0;
-    if (argc != 2) {
-        std::fputs("ezmlm-store: usage: ezmlm-store dir\n", stderr);
-        return 100;
-    }
-    ::umask(022);
-    ::signal(SIGPIPE, SIG_IGN);
-    try {
-        const char* sender = std::getenv("SENDER");
-        auto message = qm::read_all(0);
-        if (!message)
-            return qm::lists::cli::fatal(
-                "ezmlm-store", qm::temp("4.3.0", "unable to read input: " + message.error().text));
-        auto stored = qm::lists::store_post(
-            argv[1], sender ? std::optional<std::string>(sender) : std::nullopt, *message);
-        if (!stored)
-            return qm::lists::cli::fatal("ezmlm-store", stored.error());
-        if (stored->held)
-            std::fprintf(stderr, "ezmlm-store: info: held %s for %zu moderator(s), qp %d\n",
-                         stored->name.text().c_str(), stored->moderators,
-                         static_cast<int>(stored->qp));
-        else
-            std::fprintf(stderr, "ezmlm-store: info: not moderated: sent as message %lu\n",
-                         stored->sent.number);
-        return 0;
-    } catch (const std::bad_alloc&) {
-        return qm::lists::cli::fatal("ezmlm-store", qm::temp("4.3.0", "out of memory"));
-    }
+    namespace cli = qm::lists::cli;
+    return cli::run_on_message(
+        "ezmlm-store", argc, argv, help, [](const std::string& dir, const std::string& message) {
+            auto stored = qm::lists::store_post(dir, cli::sender(), message);
+            if (!stored)
+                return cli::fatal("ezmlm-store", stored.error());
+            if (stored->held)
+                std::fprintf(stderr, "ezmlm-store: info: held %s for %zu moderator(s), qp %d\n",
+                             stored->name.text().c_str(), stored->moderators,
+                             static_cast<int>(stored->qp));
+            else
+                std::fprintf(stderr, "ezmlm-store: info: not moderated: sent as message %lu\n",
+                             stored->sent.number);
+            return 0;
+        });
 }

@@ -2,8 +2,6 @@
 #include "qm/lists/cli.hpp"
 #include "qm/lists/subunsub.hpp"
 
-#include <new>
-
 namespace {
 
 constexpr std::string_view help =
@@ -19,11 +17,6 @@ constexpr std::string_view help =
 } // namespace
 
 int main(int argc, char** argv) {
-    if (qm::lists::cli::help_requested(argc, argv, help))
-        return 0;
-    try {
-        return qm::lists::subunsub("ezmlm-sub", true, argc, argv);
-    } catch (const std::bad_alloc&) {
-        return qm::lists::cli::fatal("ezmlm-sub", qm::temp("4.3.0", "out of memory"));
-    }
+    return qm::lists::cli::run("ezmlm-sub", argc, argv, help,
+                               [&] { return qm::lists::subunsub("ezmlm-sub", true, argc, argv); });
 }

@@ -2,8 +2,6 @@
 #include "qm/lists/cli.hpp"
 #include "qm/lists/subunsub.hpp"
 
-#include <new>
-
 namespace {
 
 constexpr std::string_view help =
@@ -19,11 +17,7 @@ constexpr std::string_view help =
 } // namespace
 
 int main(int argc, char** argv) {
-    if (qm::lists::cli::help_requested(argc, argv, help))
-        return 0;
-    try {
+    return qm::lists::cli::run("ezmlm-unsub", argc, argv, help, [&] {
         return qm::lists::subunsub("ezmlm-unsub", false, argc, argv);
-    } catch (const std::bad_alloc&) {
-        return qm::lists::cli::fatal("ezmlm-unsub", qm::temp("4.3.0", "out of memory"));
-    }
+    });
 }

@@ -3,10 +3,15 @@
 #include "qm/fd.hpp"
 #include "qm/lists/subscribers.hpp"
 
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 
 namespace qm::lists::cli {
 
@@ -28,32 +33,106 @@ bool help_requested(int argc, char** argv, std::string_view help) {
     return true;
 }
 
-Result<AddressList> read_addresses(std::string_view program, int fd) {
-    auto data = read_all(fd);
-    if (!data)
-        return fail(temp("4.3.0", "unable to read input: " + data.error().text));
-    AddressList out;
-    std::string_view rest = *data;
-    size_t lineno = 0;
-    while (!rest.empty()) {
-        ++lineno;
-        auto nl = rest.find('\n');
-        std::string_view line = rest.substr(0, nl);
-        rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
-        auto start = line.find_first_not_of(" \t\r");
-        if (start == std::string_view::npos || line[start] == '#')
-            continue;
-        line.remove_prefix(start);
-        line = line.substr(0, line.find_first_of(" \t\r"));
-        auto a = normalise_address(line);
-        if (!a) {
-            warning(program, "line " + std::to_string(lineno) + ": " + a.error().text + ": " +
-                                 std::string(line));
-            ++out.bad;
-            continue;
-        }
-        out.addresses.push_back(std::move(*a));
+int usage(std::string_view program, std::string_view synopsis) {
+    std::string line = std::string(program) + ": usage: " + std::string(program) + " " +
+                       std::string(synopsis) + "\n";
+    std::fputs(line.c_str(), stderr);
+    return 100;
+}
+
+int run(std::string_view program, int argc, char** argv, std::string_view help,
+        const std::function<int()>& work) {
+    if (help_requested(argc, argv, help))
+        return 0;
+    try {
+        return work();
+    } catch (const std::bad_alloc&) {
+        return fatal(program, temp("4.3.0", "out of memory"));
     }
+}
+
+int run_on_message(
+    std::string_view program, int argc, char** argv, std::string_view help,
+    const std::function<int(const std::string& dir, const std::string& message)>& work) {
+    return run(program, argc, argv, help, [&] {
+        if (argc != 2)
+            return usage(program, "dir");
+        prepare_to_queue();
+        auto message = read_message();
+        if (!message)
+            return fatal(program, message.error());
+        return work(argv[1], *message);
+    });
+}
+
+void prepare_to_queue() {
+    ::umask(022);
+    ::signal(SIGPIPE, SIG_IGN);
+}
+
+std::optional<std::string> sender() {
+    const char* s = std::getenv("SENDER");
+    return s ? std::optional<std::string>(s) : std::nullopt;
+}
+
+Result<std::string> read_message() {
+    auto message = read_all(0);
+    if (!message)
+        return fail(temp("4.3.0", "unable to read input: " + message.error().text));
+    return message;
+}
+
+namespace {
+
+// One line of an address file: its first word goes into the batch, a bad one is reported.
+void take_line(std::string_view program, std::string_view line, size_t lineno, AddressList& out) {
+    auto start = line.find_first_not_of(" \t\r");
+    if (start == std::string_view::npos || line[start] == '#')
+        return;
+    line.remove_prefix(start);
+    line = line.substr(0, line.find_first_of(" \t\r"));
+    auto a = normalise_address(line);
+    if (!a) {
+        warning(program, "line " + std::to_string(lineno) + ": " + a.error().text + ": " +
+                             std::string(line));
+        ++out.bad;
+        return;
+    }
+    out.addresses.add(*a);
+}
+
+} // namespace
+
+Result<AddressList> read_addresses(std::string_view program, int fd) {
+    // Read piecewise, so that the input never sits in memory beside the batch.
+    AddressList out;
+    std::string pending; // a line not yet ended
+    char buf[65536];
+    size_t lineno = 0;
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return fail(temp("4.3.0", "unable to read input: " + from_errno(errno, "read").text));
+        }
+        if (n == 0)
+            break;
+        std::string_view chunk(buf, static_cast<size_t>(n));
+        for (auto nl = chunk.find('\n'); nl != std::string_view::npos; nl = chunk.find('\n')) {
+            if (pending.empty()) {
+                take_line(program, chunk.substr(0, nl), ++lineno, out);
+            } else {
+                pending += chunk.substr(0, nl);
+                take_line(program, pending, ++lineno, out);
+                pending.clear();
+            }
+            chunk.remove_prefix(nl + 1);
+        }
+        pending += chunk;
+    }
+    if (!pending.empty())
+        take_line(program, pending, ++lineno, out);
     return out;
 }
 

@@ -9,6 +9,9 @@ namespace qm::lists {
 
 namespace {
 
+// The comment of the Log lines one-click unsubscription writes.
+constexpr std::string_view one_click_comment = "one-click";
+
 bool plain_url_byte(unsigned char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
            c == '.' || c == '_' || c == '~' || c == '=' || c == '+' || c == '@';
@@ -116,16 +119,25 @@ Result<OneClickResult> one_click_unsubscribe(const std::string& dir, CookieScope
         return result;
     }
     const std::string db = scope_database(dir, scope);
-    auto removed = unsubscribe(db, *address);
+    // The Log line is written under the subscribers' lock, so that a retry racing this
+    // request (it waits for the lock) already finds it.
+    auto removed = unsubscribe(db, *address, [&] {
+        return append_subscription_log(db, now, "-", *address, one_click_comment);
+    });
     if (!removed)
         return fail(removed.error());
-    if (!*removed) {
-        result.outcome = OneClickOutcome::not_subscribed;
+    if (*removed) {
+        result.outcome = OneClickOutcome::unsubscribed;
         return result;
     }
-    if (auto s = append_subscription_log(db, now, "-", *address, "one-click"); !s)
-        return fail(s.error());
-    result.outcome = OneClickOutcome::unsubscribed;
+    // Mail clients and proxies resend a POST whose answer they missed: when the address
+    // last left by a one-click POST, this is such a retry, and it gets the same answer,
+    // with nothing written again.
+    auto last = last_log_entry(db, *address);
+    if (!last)
+        return fail(last.error());
+    const bool retry = *last && (*last)->event == "-" && (*last)->comment == one_click_comment;
+    result.outcome = retry ? OneClickOutcome::unsubscribed : OneClickOutcome::not_subscribed;
     return result;
 }
 

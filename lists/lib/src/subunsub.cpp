@@ -16,10 +16,7 @@ namespace qm::lists {
 namespace {
 
 int usage(std::string_view program) {
-    std::string line = std::string(program) + ": usage: " + std::string(program) +
-                       " [-q] [-f file] dir [subdir] [box@domain ...]\n";
-    std::fputs(line.c_str(), stderr);
-    return 100;
+    return cli::usage(program, "[-q] [-f file] dir [subdir] [box@domain ...]");
 }
 
 } // namespace
@@ -65,7 +62,7 @@ int subunsub(std::string_view program, bool add, int argc, char** argv) {
             if (!a)
                 return cli::fatal(program, Failure{a.error().severity, a.error().dsn,
                                                    a.error().text + ": " + argv[optind]});
-            list.addresses.push_back(std::move(*a));
+            list.addresses.add(*a);
         }
     } else {
         UniqueFd in;

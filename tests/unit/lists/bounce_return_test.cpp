@@ -1,4 +1,5 @@
 #include "bounce_samples.hpp"
+#include "make_request.hpp"
 #include "qm/lists/bounce_return.hpp"
 #include "qm/lists/bounce_store.hpp"
 #include "qm/lists/bounce_warn.hpp"
@@ -24,13 +25,7 @@ struct List {
     qmtest::TempDir tmp;
     std::string dir = tmp / "team";
     List() {
-        qm::lists::MakeRequest r;
-        r.dir = dir;
-        r.dot = tmp / ".qmail-team";
-        r.local = "team";
-        r.host = "lists.example";
-        r.bin_dir = "/nonexistent";
-        REQUIRE(qm::lists::make_list(r));
+        REQUIRE(qm::lists::make_list(liststest::new_list(tmp, "/nonexistent", "team")));
         REQUIRE(*qm::lists::subscribe(dir, "reader@far.example"));
     }
     qm::Result<qm::lists::ReturnOutcome>
@@ -179,12 +174,7 @@ TEST_CASE("ezmlm-warn respects nowarn and its lockout", "[lists][bounce]") {
 
 TEST_CASE("ezmlm-make runs ezmlm-warn from editor and manager unless -w", "[lists][bounce]") {
     qmtest::TempDir tmp;
-    qm::lists::MakeRequest r;
-    r.dir = tmp / "team";
-    r.dot = tmp / ".qmail-team";
-    r.local = "team";
-    r.host = "lists.example";
-    r.bin_dir = "/bin dir";
+    auto r = liststest::new_list(tmp, "/bin dir", "team");
     REQUIRE(qm::lists::make_list(r));
     const std::string warn = "|'/bin dir/ezmlm-warn' '" + r.dir + "' || exit 0\n";
     CHECK(qmtest::slurp(r.dir + "/editor").ends_with(warn));

@@ -1,3 +1,4 @@
+#include "make_request.hpp"
 #include "qm/lists/listdir.hpp"
 #include "qm/lists/make.hpp"
 #include "qm/lists/subscribers.hpp"
@@ -15,13 +16,7 @@ namespace fs = std::filesystem;
 namespace {
 
 qm::lists::MakeRequest request(const qmtest::TempDir& tmp) {
-    qm::lists::MakeRequest r;
-    r.dir = tmp / "team";
-    r.dot = tmp / ".qmail-team";
-    r.local = "joe-team";
-    r.host = "lists.example";
-    r.bin_dir = "/opt/ezmlm bin";
-    return r;
+    return liststest::new_list(tmp, "/opt/ezmlm bin");
 }
 
 } // namespace
@@ -97,10 +92,7 @@ TEST_CASE("ezmlm-make -e changes switches in place and keeps subscribers", "[lis
     qmtest::spit(d + "/num", "5\n");
     qmtest::spit(d + "/text/help", "our own help\n");
 
-    qm::lists::MakeRequest edit;
-    edit.dir = d;
-    edit.edit = true;
-    edit.bin_dir = "/opt/ezmlm bin";
+    auto edit = liststest::edit_list(d, "/opt/ezmlm bin");
     edit.set['u'] = true;
     edit.set['p'] = false;
     edit.set['t'] = true;
@@ -143,10 +135,7 @@ TEST_CASE("a digested list runs ezmlm-get after ezmlm-send and starts its digest
     const std::string d = tmp / "team";
     // An existing list with 7 posts becomes digested: the first digest starts at post 8.
     qmtest::spit(d + "/num", "7\n");
-    qm::lists::MakeRequest edit;
-    edit.dir = d;
-    edit.edit = true;
-    edit.bin_dir = "/opt/ezmlm bin";
+    auto edit = liststest::edit_list(d, "/opt/ezmlm bin");
     edit.set['d'] = true;
     ::setenv("QM_LISTS_NOW", "1700000000", 1);
     auto made = qm::lists::make_list(edit);

@@ -1,3 +1,4 @@
+#include "make_request.hpp"
 #include "qm/lists/make.hpp"
 #include "qm/lists/moderation.hpp"
 #include "qm/lists/reply.hpp"
@@ -12,12 +13,7 @@ namespace fs = std::filesystem;
 namespace {
 
 qm::lists::MakeRequest moderated_request(const qmtest::TempDir& tmp) {
-    qm::lists::MakeRequest r;
-    r.dir = tmp / "team";
-    r.dot = tmp / ".qmail-team";
-    r.local = "joe-team";
-    r.host = "lists.example";
-    r.bin_dir = "/opt/ezmlm";
+    auto r = liststest::new_list(tmp, "/opt/ezmlm");
     r.set['m'] = true;
     return r;
 }
@@ -44,10 +40,7 @@ TEST_CASE("ezmlm-make -m routes posts through ezmlm-store and answers to ezmlm-m
     CHECK(fs::exists(d + "/modpost"));
 
     // -u with -m: subscribers' posts go out, the rest are held (ezmlm-gate).
-    qm::lists::MakeRequest edit;
-    edit.dir = d;
-    edit.edit = true;
-    edit.bin_dir = "/opt/ezmlm";
+    auto edit = liststest::edit_list(d, "/opt/ezmlm");
     edit.set['u'] = true;
     REQUIRE(qm::lists::make_list(edit));
     CHECK(qmtest::slurp(d + "/editor") ==

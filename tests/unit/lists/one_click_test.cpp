@@ -74,17 +74,67 @@ TEST_CASE("a POST of List-Unsubscribe=One-Click with a valid token unsubscribes"
     CHECK_FALSE(l.subscribed("joe@far.example"));
     CHECK(l.subscribed("ann@x.example"));
     CHECK(qmtest::slurp(l.dir + "/Log") == "1700000000 - joe@far.example one-click\n");
-    // Again: nothing left to do.
-    r = one_click_unsubscribe(l.dir, CookieScope::main, "POST", l.token("joe@far.example"),
-                              post_body, now);
-    REQUIRE(r);
-    CHECK(r->outcome == OneClickOutcome::not_subscribed);
     // Another body is not a one-click request: only a confirmation page.
     r = one_click_unsubscribe(l.dir, CookieScope::main, "POST", l.token("ann@x.example"),
                               "List-Unsubscribe=Yes", now);
     REQUIRE(r);
     CHECK(r->outcome == OneClickOutcome::confirm_needed);
     CHECK(l.subscribed("ann@x.example"));
+}
+
+TEST_CASE("a retried one-click POST reports success again and writes nothing",
+          "[lists][one_click]") {
+    OneClickList l;
+    const std::string token = l.token("joe@far.example");
+    auto first = one_click_unsubscribe(l.dir, CookieScope::main, "POST", token, post_body, now);
+    REQUIRE(first);
+    REQUIRE(first->outcome == OneClickOutcome::unsubscribed);
+    const std::string log = qmtest::slurp(l.dir + "/Log");
+    const auto files = qmtest::list_dir(l.dir + "/subscribers");
+    std::vector<std::string> contents;
+    for (const auto& f : files)
+        contents.push_back(qmtest::slurp(l.dir + "/subscribers/" + f));
+    // The client missed the answer and sends the same request again, later.
+    for (int retry = 1; retry <= 2; ++retry) {
+        auto again = one_click_unsubscribe(l.dir, CookieScope::main, "POST", token, post_body,
+                                           now + retry * 30);
+        REQUIRE(again);
+        CHECK(again->outcome == OneClickOutcome::unsubscribed);
+        CHECK(again->address == "joe@far.example");
+    }
+    CHECK(qmtest::slurp(l.dir + "/Log") == log);
+    CHECK(log == "1700000000 - joe@far.example one-click\n");
+    CHECK(qmtest::list_dir(l.dir + "/subscribers") == files);
+    for (size_t i = 0; i < files.size(); ++i)
+        CHECK(qmtest::slurp(l.dir + "/subscribers/" + files[i]) == contents[i]);
+    CHECK(l.subscribed("ann@x.example"));
+}
+
+TEST_CASE("a one-click POST for an address that left otherwise says it is not subscribed",
+          "[lists][one_click]") {
+    OneClickList l;
+    // Left by mail (its Log line has no one-click comment)...
+    REQUIRE(*unsubscribe(l.dir, "joe@far.example"));
+    qmtest::spit(l.dir + "/Log", "1699990000 - joe@far.example\n");
+    auto r = one_click_unsubscribe(l.dir, CookieScope::main, "POST", l.token("joe@far.example"),
+                                   post_body, now);
+    REQUIRE(r);
+    CHECK(r->outcome == OneClickOutcome::not_subscribed);
+    // ...or left by one-click, came back and left by mail.
+    qmtest::spit(l.dir + "/Log", "1699980000 - joe@far.example one-click\n"
+                                 "1699985000 + joe@far.example\n"
+                                 "1699990000 - JOE@far.example\n");
+    r = one_click_unsubscribe(l.dir, CookieScope::main, "POST", l.token("joe@far.example"),
+                              post_body, now);
+    REQUIRE(r);
+    CHECK(r->outcome == OneClickOutcome::not_subscribed);
+    // Without any Log.
+    std::filesystem::remove(l.dir + "/Log");
+    r = one_click_unsubscribe(l.dir, CookieScope::main, "POST", l.token("joe@far.example"),
+                              post_body, now);
+    REQUIRE(r);
+    CHECK(r->outcome == OneClickOutcome::not_subscribed);
+    CHECK_FALSE(std::filesystem::exists(l.dir + "/Log"));
 }
 
 TEST_CASE("forged, expired or foreign tokens change nothing", "[lists][one_click]") {

@@ -1,10 +1,15 @@
+#include "qm/fd.hpp"
+#include "qm/lists/cli.hpp"
 #include "qm/lists/subscribers.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 
 using namespace std::string_literals;
@@ -136,4 +141,134 @@ TEST_CASE("a missing subscribers directory is a temporary failure", "[lists][sub
     auto r = qm::lists::subscribe(tmp / "nolist", "a@b");
     REQUIRE_FALSE(r);
     CHECK_FALSE(r.error().permanent());
+}
+
+namespace {
+
+// What a program writes on stderr while one of these lives.
+class StderrCapture {
+public:
+    explicit StderrCapture(std::string path)
+        : path_(std::move(path))
+        , saved_(::dup(2)) {
+        std::fflush(stderr);
+        qm::UniqueFd to(::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+        REQUIRE(to);
+        REQUIRE(::dup2(to.get(), 2) == 2);
+    }
+    StderrCapture(const StderrCapture&) = delete;
+    StderrCapture& operator=(const StderrCapture&) = delete;
+    ~StderrCapture() { restore(); }
+    std::string text() {
+        restore();
+        return qmtest::slurp(path_);
+    }
+
+private:
+    void restore() {
+        if (!saved_)
+            return;
+        std::fflush(stderr);
+        ::dup2(saved_.get(), 2);
+        saved_.reset();
+    }
+    std::string path_;
+    qm::UniqueFd saved_;
+};
+
+// The 53 subscriber files of a database ("" for a missing one).
+std::vector<std::string> subscriber_files(const Db& db) {
+    std::vector<std::string> out;
+    for (unsigned i = 0; i < qm::lists::subscriber_files; ++i) {
+        const std::string path = db.tmp / ("subscribers/"s + static_cast<char>('@' + i));
+        out.push_back(fs::exists(path) ? qmtest::slurp(path) : "(none)");
+    }
+    return out;
+}
+
+// The same start for both databases: a record of ours, one ezmlm 0.53 filed under the
+// hash of its mixed-case form, and a partial record after a complete one.
+void seed(const Db& db) {
+    auto append = [&](char file, const std::string& bytes) {
+        const std::string path = db.tmp / ("subscribers/"s + file);
+        qmtest::spit(path, (fs::exists(path) ? qmtest::slurp(path) : ""s) + bytes);
+    };
+    REQUIRE(*qm::lists::subscribe(db.path(), "old@example.com"));
+    append(static_cast<char>('@' + qm::lists::subhash32("TDave@x.example")), "TDave@x.example\0"s);
+    append(qm::lists::subscriber_file("alice@example.com"), "Tkept@c.example\0Tpart"s);
+}
+
+} // namespace
+
+TEST_CASE("bulk updates leave the files one-by-one updates leave, byte for byte",
+          "[lists][subscribers]") {
+    Db bulk, single;
+    seed(bulk);
+    seed(single);
+    // A mixed import: duplicates in other letter cases of domain and local part, a record
+    // already there (ezmlm 0.53's), bad lines, comments, and enough lines that some
+    // straddle the reader's 64 KiB pieces.
+    std::string input = "# an import\n"
+                        "alice@Example.COM\n"
+                        "  Bob.Smith@example.com   Bob Smith\n"
+                        "\n"
+                        "alice@example.com\n"
+                        "no-at-sign\n"
+                        "ALICE@EXAMPLE.com\n"
+                        "Carol@Other.example\r\n"
+                        "dave@X.EXAMPLE\n"
+                        "OLD@example.com\n";
+    std::vector<std::string> one_by_one = {
+        "alice@Example.COM",   "Bob.Smith@example.com", "alice@example.com", "ALICE@EXAMPLE.com",
+        "Carol@Other.example", "dave@X.EXAMPLE",        "OLD@example.com"};
+    for (int i = 0; i < 5000; ++i) {
+        const int j = i % 4000;
+        std::string a = (i % 3 ? "user." : "User.") + std::to_string(j) + "@D" +
+                        std::to_string(j % 17) + ".Example";
+        input += a + "\n";
+        one_by_one.push_back(a);
+    }
+    input += std::string(400, 'x') + "@too.long.example\n"; // line 5011
+    input += "last@x.example";                              // no newline at the end
+    one_by_one.push_back("last@x.example");
+    REQUIRE(input.size() > 65536);
+    qmtest::spit(bulk.tmp / "input", input);
+
+    StderrCapture err(bulk.tmp / "stderr");
+    qm::UniqueFd in(::open((bulk.tmp / "input").c_str(), O_RDONLY | O_CLOEXEC));
+    auto read = qm::lists::cli::read_addresses("ezmlm-sub", in.get());
+    const std::string warnings = err.text();
+    REQUIRE(read);
+    CHECK(read->bad == 2);
+    CHECK(warnings == "ezmlm-sub: warning: line 6: address does not contain @: no-at-sign\n"
+                      "ezmlm-sub: warning: line 5011: address is too long: " +
+                          std::string(400, 'x') + "@too.long.example\n");
+    CHECK(read->addresses.size() == one_by_one.size());
+
+    auto added = qm::lists::bulk_update(bulk.path(), read->addresses, true);
+    REQUIRE(added);
+    size_t new_ones = 0;
+    for (const auto& a : one_by_one)
+        new_ones += *qm::lists::subscribe(single.path(), a);
+    CHECK(added->changed == new_ones);
+    CHECK(added->unchanged == one_by_one.size() - new_ones);
+    CHECK(new_ones == 3 + 4000 + 1); // alice, Bob, Carol, the users, last
+    CHECK(subscriber_files(bulk) == subscriber_files(single));
+
+    // And back out: some of them, some twice, in other cases, the 0.53 record, and one
+    // that was never there.
+    std::vector<std::string> leaving = {"DAVE@x.example", "nobody@x.example",
+                                        "bob.smith@EXAMPLE.com", "Bob.Smith@example.com"};
+    for (int i = 0; i < 4000; i += 3)
+        leaving.push_back("USER." + std::to_string(i) + "@d" + std::to_string(i % 17) + ".example");
+    auto removed = qm::lists::bulk_update(bulk.path(), leaving, false);
+    REQUIRE(removed);
+    size_t gone = 0;
+    for (const auto& a : leaving)
+        gone += *qm::lists::unsubscribe(single.path(), a);
+    CHECK(removed->changed == gone);
+    CHECK(removed->unchanged == 1); // nobody; the repeated Bob counts once
+    CHECK(subscriber_files(bulk) == subscriber_files(single));
+    CHECK_FALSE(*qm::lists::is_subscriber(bulk.path(), "dave@x.example"));
+    CHECK(*qm::lists::is_subscriber(bulk.path(), "kept@c.example"));
 }

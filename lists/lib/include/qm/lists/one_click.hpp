@@ -38,7 +38,8 @@ inline constexpr std::time_t one_click_cookie_lifetime = 90 * 86'400;
 
 enum class OneClickOutcome {
     confirm_needed, // valid token, nothing changed: show a page with a POST button
-    unsubscribed,   // POST: the address was removed
+    unsubscribed,   // POST: the address was removed (now, or by a one-click POST before
+                    // that was its last change: a client's retry)
     not_subscribed, // POST: valid, but the address was not (or no longer) subscribed
     bad_token,      // forged, expired, malformed: nothing changed
 };
@@ -50,7 +51,10 @@ struct OneClickResult {
 // dir: the list directory; scope: which database the link is for. method: the HTTP
 // method; body: the request body (application/x-www-form-urlencoded). Only a POST whose
 // body holds the pair List-Unsubscribe=One-Click changes anything; the change is logged
-// in Log as "-" with the comment "one-click". Failures of the store are temporary.
+// in Log as "-" with the comment "one-click". Repeating such a POST is harmless: while the
+// address's last Log line is that one, it reports unsubscribed again and writes nothing
+// (no Log line, no mail: one-click unsubscription sends none). Failures of the store are
+// temporary.
 [[nodiscard]] Result<OneClickResult>
 one_click_unsubscribe(const std::string& dir, CookieScope scope, std::string_view method,
                       std::string_view token, std::string_view body, std::time_t now);

@@ -18,6 +18,7 @@
 
 #include "qm/result.hpp"
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -27,6 +28,8 @@
 namespace qm::lists {
 
 inline constexpr size_t max_address = 400;
+// Subscriber files '@' .. 't'.
+inline constexpr unsigned subscriber_files = 53;
 
 // djb's hash over bytes, in 32-bit (ezmlm 0.53) or 64-bit (ezmlm-idx on LP64) words.
 [[nodiscard]] unsigned subhash32(std::string_view record);
@@ -42,16 +45,45 @@ inline constexpr size_t max_address = 400;
 // db is the directory that holds subscribers/ (and lock).
 [[nodiscard]] Result<bool> is_subscriber(const std::string& db, std::string_view address);
 // True if the address was added (false: it was already there, in any letter case).
-[[nodiscard]] Result<bool> subscribe(const std::string& db, std::string_view address);
+// after_change, if given, runs after a change while db/lock is still held, so that what it
+// records (a Log line) is in place before another writer or reader takes the lock; its
+// failure is the call's.
+[[nodiscard]] Result<bool> subscribe(const std::string& db, std::string_view address,
+                                     const std::function<Status()>& after_change = {});
 // True if the address was removed (every record equal to it ignoring case goes).
-[[nodiscard]] Result<bool> unsubscribe(const std::string& db, std::string_view address);
+[[nodiscard]] Result<bool> unsubscribe(const std::string& db, std::string_view address,
+                                       const std::function<Status()>& after_change = {});
 
-// Adding or removing many addresses: each subscriber file is rewritten once, under one
-// lock. Addresses must be normalised. progress(done_files, total_files) after each file.
+// Normalised addresses for bulk_update, each held once as the record it becomes
+// ("T" + address + NUL), in one buffer per subscriber file it would be filed in: a
+// million addresses cost about their own size, not a heap string each.
+class AddressBatch {
+public:
+    void add(std::string_view normalised_address);
+    // Addresses added, duplicates included.
+    [[nodiscard]] size_t size() const { return size_; }
+    // The records for file '@' + file, in the order they were added, and their number.
+    [[nodiscard]] std::string_view records(unsigned file) const { return records_[file]; }
+    [[nodiscard]] size_t count(unsigned file) const { return counts_[file]; }
+
+private:
+    std::array<std::string, subscriber_files> records_;
+    std::array<size_t, subscriber_files> counts_{};
+    size_t size_ = 0;
+};
+
+// Adding or removing many addresses under one lock: each subscriber file that changes is
+// rewritten once, and only one of them is in memory at a time. The files come out as
+// subscribing or unsubscribing the addresses one by one, in order, would leave them.
+// progress(done_files, total_files) after each file written.
 struct BulkResult {
     size_t changed = 0;   // added or removed
-    size_t unchanged = 0; // already present / not present
+    size_t unchanged = 0; // already present (or repeated in the batch) / not present
 };
+[[nodiscard]] Result<BulkResult>
+bulk_update(const std::string& db, const AddressBatch& addresses, bool add,
+            const std::function<void(size_t, size_t)>& progress = {});
+// The same for a few addresses, which must be normalised.
 [[nodiscard]] Result<BulkResult>
 bulk_update(const std::string& db, const std::vector<std::string>& addresses, bool add,
             const std::function<void(size_t, size_t)>& progress = {});

@@ -8,6 +8,7 @@
 #include "qm/result.hpp"
 
 #include <ctime>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,5 +21,15 @@ namespace qm::lists {
 [[nodiscard]] Status append_subscription_log(const std::string& db, std::time_t when,
                                              std::string_view event, std::string_view address,
                                              std::string_view comment = {});
+
+// The last line of db/Log about address (compared ignoring case, as written by
+// format_log_line), or nothing when Log has none (or there is no Log).
+struct LogEntry {
+    std::time_t when = 0;
+    std::string event;
+    std::string comment;
+};
+[[nodiscard]] Result<std::optional<LogEntry>> last_log_entry(const std::string& db,
+                                                             std::string_view address);
 
 } // namespace qm::lists
