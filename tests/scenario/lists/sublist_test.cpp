@@ -11,15 +11,9 @@
 
 using liststest::has_line;
 using liststest::header_value;
+using qmtest::count_of;
 
 namespace {
-
-size_t count_of(const std::string& haystack, const std::string& needle) {
-    size_t n = 0;
-    for (size_t p = haystack.find(needle); p != std::string::npos; p = haystack.find(needle, p + 1))
-        ++n;
-    return n;
-}
 
 struct Sublists {
     liststest::ListMta m;

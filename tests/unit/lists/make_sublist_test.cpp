@@ -1,6 +1,7 @@
 // ezmlm-make -0 main@host: the files that make a list a sublist (dir/sublist, an editor
 // that is ezmlm-send alone, a headerremove passing the main list's List-Id on), what -e
 // does with them, and the switches a sublist refuses.
+#include "make_request.hpp"
 #include "qm/lists/make.hpp"
 #include "support.hpp"
 
@@ -15,22 +16,9 @@ namespace {
 const std::string bin = "/opt/ezmlm";
 
 qm::lists::MakeRequest sublist_request(const qmtest::TempDir& tmp) {
-    qm::lists::MakeRequest r;
-    r.dir = tmp / "sub";
-    r.dot = tmp / ".qmail-sub";
-    r.local = "joe-sub";
-    r.host = "far.example";
-    r.bin_dir = bin;
+    auto r = liststest::new_list(tmp, bin, "joe-sub");
     r.parent = "team@Lists.Example";
     return r;
-}
-
-qm::lists::MakeRequest edit_of(const std::string& dir) {
-    qm::lists::MakeRequest e;
-    e.dir = dir;
-    e.edit = true;
-    e.bin_dir = bin;
-    return e;
 }
 
 std::string line(const std::string& program, const std::string& dir) {
@@ -47,7 +35,7 @@ TEST_CASE("ezmlm-make -0 makes a sublist whose editor is ezmlm-send alone",
           "[lists][make][sublist]") {
     qmtest::TempDir tmp;
     REQUIRE(qm::lists::make_list(sublist_request(tmp)));
-    const std::string d = tmp / "sub";
+    const std::string d = tmp / "team";
     CHECK(qmtest::slurp(d + "/sublist") == "team@lists.example\n"); // the domain lower-cased
     // No ezmlm-reject (the main list's copy is addressed to the main list), no
     // moderation: ezmlm-send refuses whatever does not come from the main list.
@@ -75,7 +63,7 @@ TEST_CASE("a sublist refuses the switches the main list owns", "[lists][make][su
         REQUIRE_FALSE(made);
         CHECK(made.error().permanent());
         CHECK(made.error().text.find("does not apply to a sublist") != std::string::npos);
-        CHECK_FALSE(fs::exists(tmp / "sub")); // refused before anything was created
+        CHECK_FALSE(fs::exists(tmp / "team")); // refused before anything was created
     }
     qmtest::TempDir tmp;
     auto r = sublist_request(tmp);
@@ -83,7 +71,7 @@ TEST_CASE("a sublist refuses the switches the main list owns", "[lists][make][su
     auto bad = qm::lists::make_list(r);
     REQUIRE_FALSE(bad);
     CHECK(bad.error().permanent());
-    CHECK_FALSE(fs::exists(tmp / "sub"));
+    CHECK_FALSE(fs::exists(tmp / "team"));
     // Turned off explicitly they are fine.
     r = sublist_request(tmp);
     r.set['f'] = false;
@@ -97,11 +85,11 @@ TEST_CASE("ezmlm-make -e keeps a sublist, turns a list into one and back with -0
     main.parent.reset();
     main.set = {{'f', true}, {'t', true}, {'u', true}};
     REQUIRE(qm::lists::make_list(main));
-    const std::string d = tmp / "sub";
+    const std::string d = tmp / "team";
     REQUIRE(fs::exists(d + "/prefix"));
 
     // Made a sublist: prefix, trailer and subscriber-only posting go with it.
-    auto to_sub = edit_of(d);
+    auto to_sub = liststest::edit_list(d, bin);
     to_sub.parent = "team@lists.example";
     REQUIRE(qm::lists::make_list(to_sub));
     CHECK(qmtest::slurp(d + "/sublist") == "team@lists.example\n");
@@ -111,7 +99,7 @@ TEST_CASE("ezmlm-make -e keeps a sublist, turns a list into one and back with -0
     CHECK(qmtest::slurp(d + "/headerremove") == qm::lists::default_headerremove(true));
 
     // An edit that does not mention -0 keeps it; asking for -f then fails.
-    auto other = edit_of(d);
+    auto other = liststest::edit_list(d, bin);
     other.set = {{'h', true}};
     REQUIRE(qm::lists::make_list(other));
     CHECK(fs::exists(d + "/sublist"));
@@ -122,7 +110,7 @@ TEST_CASE("ezmlm-make -e keeps a sublist, turns a list into one and back with -0
     CHECK(fs::exists(d + "/sublist"));
 
     // -0 '' makes it a main list again, with ezmlm-reject and the main headerremove.
-    auto back = edit_of(d);
+    auto back = liststest::edit_list(d, bin);
     back.parent = "";
     REQUIRE(qm::lists::make_list(back));
     CHECK_FALSE(fs::exists(d + "/sublist"));

@@ -2,8 +2,8 @@
 // every message it is handed: what subscribers get (one List-Unsubscribe and one
 // List-Unsubscribe-Post each, with one-click on) and what the archive keeps
 // (Return-Path first, as ezmlm's archive files).
+#include "make_request.hpp"
 #include "qm/lists/listdir.hpp"
-#include "qm/lists/make.hpp"
 #include "qm/lists/send.hpp"
 #include "qm/lists/subscribers.hpp"
 #include "support.hpp"
@@ -16,15 +16,9 @@
 #include <filesystem>
 
 namespace fs = std::filesystem;
+using qmtest::count_of;
 
 namespace {
-
-size_t count_of(const std::string& haystack, const std::string& needle) {
-    size_t n = 0;
-    for (size_t p = haystack.find(needle); p != std::string::npos; p = haystack.find(needle, p + 1))
-        ++n;
-    return n;
-}
 
 struct QueuedList {
     qmtest::TempDir tmp;
@@ -32,13 +26,7 @@ struct QueuedList {
     std::string out = tmp / "queued";
 
     QueuedList() {
-        qm::lists::MakeRequest r;
-        r.dir = dir;
-        r.dot = tmp / ".qmail-team";
-        r.local = "team";
-        r.host = "lists.example";
-        r.bin_dir = "/nonexistent";
-        REQUIRE(qm::lists::make_list(r));
+        REQUIRE(qm::lists::make_list(liststest::new_list(tmp, "/nonexistent", "team")));
         qmtest::spit(dir + "/dmarc", "never\n"); // no DNS here
         for (const char* a : {"a@far.example", "b@far.example"})
             REQUIRE(qm::lists::subscribe(dir, a));
