@@ -301,11 +301,15 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, std::string_view
             out += std::string(name) + ": " + value + "\n";
     };
     // A sublist's copy comes from the main list: what names the list as a whole stays
-    // the main list's when its headerremove lets it through (ezmlm-make -0's does).
+    // the main list's (its first, should there be more) when the sublist's headerremove
+    // lets it through (ezmlm-make -0's does).
+    std::set<std::string> passed_once;
     auto inherited = [&](std::string_view name, const std::string& value) {
-        if (s.parent &&
-            has(fields, lowercase(name), [&](const Field& f) { return !removed(f.name()); }))
+        const std::string lname = lowercase(name);
+        if (s.parent && has(fields, lname, [&](const Field& f) { return !removed(f.name()); })) {
+            passed_once.insert(lname);
             return;
+        }
         generated(name, value);
     };
     inherited("List-Id", s.listid ? *s.listid : "<" + s.list.outlocal + "." + s.list.outhost + ">");
@@ -329,6 +333,10 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, std::string_view
         const std::string name = f.name();
         if (removed(name) || emitted.contains(name))
             continue;
+        if (passed_once.contains(name)) {
+            emitted.insert(name); // the next one of that name goes
+            passed_once.erase(name);
+        }
         if (name == "subject" && s.prefix && !subject_seen) {
             subject_seen = true;
             out += prefixed_subject(f, *s.prefix, n);

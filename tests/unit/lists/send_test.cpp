@@ -173,6 +173,13 @@ TEST_CASE("a sublist passes the main list's List-Id and List-Post on", "[lists][
     CHECK(p->text.find("List-Help: <mailto:team-help@lists.example>\n") != std::string::npos);
     CHECK(p->text.find("team-help@main.example>") == std::string::npos);
     CHECK(p->text.find("Mailing-List: contact team-help@main.example") != std::string::npos);
+    // Never two: of a doubled field only the first passes.
+    auto twice = qm::lists::build_post(s, 2,
+                                       "List-Id: <team.main.example>\n"
+                                       "List-Id: <forged.example>\n\nbody\n");
+    REQUIRE(twice);
+    CHECK(twice->text.find("List-Id: <team.main.example>\n") != std::string::npos);
+    CHECK(twice->text.find("forged") == std::string::npos);
     // A headerremove that drops them (a sublist made by hand): its own List-Id, and the
     // main list in List-Post.
     s.headerremove.push_back("list-id");
