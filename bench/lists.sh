@@ -10,23 +10,12 @@
 # QM_BIN, SKIP_BUILD=1, ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "lists.sh: needs root or sudo" >&2; exit 111; }
-  exec sudo --preserve-env=N_SUBSCRIBE,N_LIST,SUB_RUNS,LIST_RUNS,LIST_CASES,MTAS,PORT_SINK,QM_BIN,QM_REV,SKIP_BUILD,TIMEOUT,STALL,RESULTS,LIST_RAW,BENCH_USER "$0" "$@"
-fi
+reexec_as_root "$0" N_SUBSCRIBE,N_LIST,SUB_RUNS,LIST_RUNS,LIST_CASES,MTAS,PORT_SINK,QM_BIN,QM_REV,SKIP_BUILD,TIMEOUT,STALL,RESULTS,LIST_RAW,BENCH_USER "$@"
 [ -x /usr/bin/time ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -q time
 
-programs=(qmail-install qmail-queue qmail-inject sendmail qmail-start qmail-send qmail-local
-          qmail-newu ezmlm-make ezmlm-sub ezmlm-list ezmlm-send)
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  if [ ! -f build/CMakeCache.txt ]; then
-    generator=()
-    command -v ninja >/dev/null && generator=(-G Ninja)
-    cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  fi
-  cmake --build build -j"$(nproc)" --target "${programs[@]}"
-fi
+build_targets "${mta_programs[@]}" ezmlm-make ezmlm-sub ezmlm-list ezmlm-send
 export QM_BIN="${QM_BIN:-$PWD/build/bin}"
-export PYTHONDONTWRITEBYTECODE=1  # bench.py and remote.py are imported: no __pycache__
+export PYTHONDONTWRITEBYTECODE=1  # benchlib.py and remote.py are imported: no __pycache__
 exec python3 bench/lists.py

@@ -16,6 +16,7 @@
 # MAPS (postalias map types, "hash cdb").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 repo=$PWD
 N_ALIASES="${1:-${N_ALIASES:-1000000}}"
 RUNS="${RUNS:-3}"
@@ -23,32 +24,16 @@ WORK="${WORK:-/tmp/qmbench-newaliases}"
 RESULTS="${RESULTS:-$repo/bench/RESULTS.md}"
 MAPS="${MAPS:-hash cdb}"
 
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "newaliases.sh: needs root or sudo" >&2; exit 111; }
-  exec sudo --preserve-env=N_ALIASES,RUNS,QM_BIN,SKIP_BUILD,QM_REV,WORK,RESULTS,MAPS "$0" "$@"
-fi
+reexec_as_root "$0" N_ALIASES,RUNS,QM_BIN,SKIP_BUILD,QM_REV,WORK,RESULTS,MAPS "$@"
 
 missing=()
 command -v postalias >/dev/null || missing+=(postfix)
 case " $MAPS " in *" cdb "*) postconf -m 2>/dev/null | grep -qx cdb || missing+=(postfix-cdb) ;; esac
 [ -x /usr/bin/time ] || missing+=(time)
 [ -x /usr/sbin/qmail-newaliases ] || missing+=(fastforward)
-if [ "${#missing[@]}" -gt 0 ]; then
-  # As bench/run.sh: no questions, a local-only Postfix that is not started here.
-  echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
-  echo "postfix postfix/mailname string bench.test" | debconf-set-selections
-  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
-fi
+[ "${#missing[@]}" -eq 0 ] || install_packages "${missing[@]}"
 
-if [ "${SKIP_BUILD:-0}" != 1 ] && [ -z "${QM_BIN:-}" ]; then
-  if [ ! -f build/CMakeCache.txt ]; then
-    generator=()
-    command -v ninja >/dev/null && generator=(-G Ninja)
-    cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  fi
-  cmake --build build -j"$(nproc)" --target newaliases
-fi
+[ -n "${QM_BIN:-}" ] || build_targets newaliases
 QM_BIN="${QM_BIN:-$repo/build/bin}"
 QM_REV="${QM_REV:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}"
 ours_bin="$QM_BIN/newaliases"

@@ -2,9 +2,9 @@
 """Remote-delivery benchmark: qmail-send's in-process SMTP client against Postfix's smtp(8),
 both relaying to Postfix's smtp-sink on loopback.  Issue 3, bench (b) and (c).
 
-Run through bench/remote.sh (root; builds the programs and the injection driver).  Reuses the
-set-up of bench/bench.py (the Postfix configuration, our mail root in normal-user mode as the
-unprivileged bench user, the inotify log watch, the /proc sampling) and adds:
+Run through bench/remote.sh (root; builds the programs and the injection driver).  Reuses
+bench/benchlib.py (the Postfix configuration, our mail root in normal-user mode as the
+unprivileged bench user, smtp-sink, the inotify log watch, the /proc sampling) and adds:
 
   * smtp-sink on 127.0.0.1:PORT_SINK (2725), started fresh for every run, outside both MTAs'
     process trees: `smtp-sink -u nobody -D DUMP 127.0.0.1:PORT 1000` (the dump file is parsed
@@ -26,36 +26,31 @@ Done when the MTA's log shows every recipient delivered (ours `delivery N: succe
 `status=sent`), watched with inotify.
 
 Environment: N_REMOTE, N_RCPTS, REMOTE_RUNS (2), REMOTE_CASES ("messages rcpts"),
-REMOTE_INJECT (drain), WORKERS (4), MTAS, PORT_SINK (2725), QM_BIN, QM_REV, DRIVER, TIMEOUT,
-STALL, RESULTS, REMOTE_RAW (results/remote-runs.jsonl), BENCH_USER.
+REMOTE_INJECT (drain), REMOTE_RAW (results/remote-runs.jsonl), and bench/benchlib.py's
+WORKERS (4), MTAS, PORT_SINK (2725), QM_BIN, QM_REV, DRIVER, TIMEOUT, STALL, RESULTS,
+BENCH_USER.
 """
 
-import datetime
 import json
 import os
-import pwd
 import re
-import select
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import bench as B  # noqa: E402
+import benchlib as B  # noqa: E402
 
 N_REMOTE = int(os.environ.get("N_REMOTE", "10000"))
 N_RCPTS = int(os.environ.get("N_RCPTS", "10000"))
 RUNS = int(os.environ.get("REMOTE_RUNS", "2"))
 CASES = os.environ.get("REMOTE_CASES", "messages rcpts").split()
 INJECT = os.environ.get("REMOTE_INJECT", "drain live").split()
-PORT_SINK = int(os.environ.get("PORT_SINK", "2725"))
+PORT_SINK = B.PORT_SINK
 RAW = os.environ.get("REMOTE_RAW", os.path.join(HERE, "results", "remote-runs.jsonl"))
-SINK_DIR = "/tmp/qmbench-sink"
+SINK_DIR = B.SINK_DIR
 DOMAIN = "sink.test"
 log = B.log
 
@@ -71,67 +66,7 @@ def recipients(case):
     return ["r%d@%s" % (i, DOMAIN) for i in range(N_RCPTS)]
 
 
-# ----------------------------------------------------------------------------- smtp-sink
-def wait_listening(port, seconds=10):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.recv(512)  # the greeting; the session then ends
-                return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
-class Sink:
-    def __init__(self):
-        shutil.rmtree(SINK_DIR, ignore_errors=True)
-        os.makedirs(SINK_DIR, mode=0o755)
-        nobody = pwd.getpwnam("nobody")
-        os.chown(SINK_DIR, nobody.pw_uid, nobody.pw_gid)
-        self.dump = SINK_DIR + "/dump"
-        self.out = open(SINK_DIR + "/sink.out", "wb")
-        self.proc = subprocess.Popen(
-            ["smtp-sink", "-u", "nobody", "-D", self.dump, "127.0.0.1:%d" % PORT_SINK, "1000"],
-            stdin=subprocess.DEVNULL, stdout=self.out, stderr=subprocess.STDOUT, start_new_session=True)
-        if not wait_listening(PORT_SINK):
-            self.stop()
-            raise RuntimeError("smtp-sink is not listening on %d" % PORT_SINK)
-
-    def cpu(self):
-        try:
-            with open("/proc/%d/stat" % self.proc.pid) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / B.TICK
-        except OSError:
-            return None
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.out.close()
-
-    def received(self):
-        """(transactions, recipients, distinct recipients) in the dump."""
-        trans = rcpts = 0
-        distinct = set()
-        try:
-            with open(self.dump, "rb") as f:
-                for line in f:
-                    if line.startswith(b"X-Client-Addr:"):
-                        trans += 1
-                    elif line.startswith(b"X-Rcpt-Args:"):
-                        rcpts += 1
-                        distinct.add(line.split(b":", 1)[1].strip().lower())
-        except OSError:
-            pass
-        return trans, rcpts, len(distinct)
+Sink = B.Sink  # lists.py uses it as remote.Sink
 
 
 # ----------------------------------------------------------------------------- adapters
@@ -185,21 +120,7 @@ class OursRemote(B.Ours):
 
 # ----------------------------------------------------------------------------- one run
 def run_driver(mta, n, workers, rcpts):
-    cmd = [B.DRIVER, "-n", str(n), "-j", str(workers), "-m", B.MESSAGE_FILE, "--"]
-    cmd += mta.inject_command() + rcpts
-    prefix = B.as_user_prefix(pwd.getpwnam(B.BENCH_USER)) if os.getuid() == 0 else []
-    out = open("/tmp/qmbench-remote-driver.out", "w+")
-    proc = subprocess.Popen(prefix + cmd, env=mta.driver_env(), cwd="/tmp", stdout=out, stderr=subprocess.STDOUT)
-    return proc, out
-
-
-def finish_driver(proc, out):
-    _, wstatus, usage = os.wait4(proc.pid, 0)
-    rc = os.waitstatus_to_exitcode(wstatus)
-    out.seek(0)
-    text = out.read().strip()
-    out.close()
-    return rc, usage.ru_utime + usage.ru_stime, (text.splitlines() or [""])[-1]
+    return B.start_driver(mta, n, workers, rcpts, "/tmp/qmbench-remote-driver.out")
 
 
 def measure(mta, case, mode, run_no):
@@ -218,7 +139,7 @@ def measure(mta, case, mode, run_no):
         # Everything into the queue first, with the MTA stopped (Postfix: maildrop/, ours: todo/).
         ti = time.monotonic()
         proc, out = run_driver(mta, expected, B.WORKERS, recipients(case))
-        driver_rc, inject_cpu, driver_summary = finish_driver(proc, out)
+        driver_rc, inject_cpu, driver_summary = B.finish_logged(proc, out)
         inject_s = time.monotonic() - ti
         if driver_rc != 0:
             status = "injection failed (%s)" % driver_summary
@@ -228,61 +149,34 @@ def measure(mta, case, mode, run_no):
     path, pattern = mta.end_pattern()
     watch.add_log(path, pattern)
     load = os.getloadavg()
-    flush0, (cpu_total0, cpu_idle0) = B.disk_flushes(), B.cpu_times()
     sink_cpu0 = sink.cpu()
     if mode == "drain":
+        before = B.Counters()  # the tree is new: all its CPU belongs to this run
         t0 = time.monotonic()
         mta.start()
         t_started = time.monotonic() - t0
-        mta_cpu0 = 0.0  # the tree is new: all its CPU belongs to this run
     else:
         mta.start()
         time.sleep(1)
         t_started = None
-        _, _, mta_cpu0 = B.tree_usage(mta.root_pids)
+        before = B.Counters(mta.root_pids)
         t0 = time.monotonic()
         proc, out = run_driver(mta, 1 if case == "rcpts" else expected,
                                1 if case == "rcpts" else B.WORKERS, recipients(case))
         driver = (proc, out, os.pidfd_open(proc.pid))
-    t_driver = None
-    t_first = None
-    peak_rss = peak_procs = 0
-    next_sample = time.monotonic()
-    last_progress, last_count = t0, -1
-    count = 0
-    while status == "ok":
-        now = time.monotonic()
-        if now >= next_sample:
-            rss, procs, _ = B.tree_usage(mta.root_pids)
-            peak_rss, peak_procs = max(peak_rss, rss), max(peak_procs, procs)
-            next_sample = now + 0.25
-        also = (driver[2],) if driver and t_driver is None else ()
-        watch.pump(max(0.0, min(0.25, next_sample - time.monotonic())), also)
-        count = watch.matches
-        now = time.monotonic()
-        if driver and t_driver is None and select.select([driver[2]], [], [], 0)[0]:
-            t_driver = now
-        if count and t_first is None:
-            t_first = now
-        if count >= expected:
-            break
-        if count != last_count:
-            last_count, last_progress = count, now
-        if now - t0 > B.TIMEOUT:
-            status = "timeout after %.0f s" % B.TIMEOUT
-            break
-        if (driver is None or t_driver is not None) and now - max(last_progress, t_driver or t0) > B.STALL:
-            status = "stalled for %.0f s at %d/%d" % (B.STALL, count, expected)
-            break
+    p = B.Progress()
+    if status == "ok":
+        p = B.follow(mta.root_pids, watch, lambda: watch.matches, expected, t0,
+                     done=B.pidfd_exited(driver[2]) if driver else None,
+                     wake_fd=driver[2] if driver else None)
+    status = p.status if status == "ok" else status
     t_end = time.monotonic()
-    cpu_total1, cpu_idle1 = B.cpu_times()
-    flush1 = B.disk_flushes()
-    _, _, mta_cpu1 = B.tree_usage(mta.root_pids)
+    after = B.Counters(mta.root_pids)
     sink_cpu1 = sink.cpu()
     if driver:
-        driver_rc, inject_cpu, driver_summary = finish_driver(driver[0], driver[1])
+        driver_rc, inject_cpu, driver_summary = B.finish_logged(driver[0], driver[1])
         os.close(driver[2])
-        inject_s = (t_driver or time.monotonic()) - t0
+        inject_s = (p.t_done or time.monotonic()) - t0
         if driver_rc != 0 and status == "ok":
             status = "injection failed (%s)" % driver_summary
     watch.close()
@@ -302,21 +196,18 @@ def measure(mta, case, mode, run_no):
     if status == "ok" and warnings:
         status = "%d warnings in the MTA's log: %s" % (len(warnings), warnings[0].strip()[:200])
     elapsed = t_end - t0
-    busy = cpu_total1 - cpu_total0
     row = {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
-        "mta": mta.name, "case": case, "run": run_no, "mode": mode, "items": expected, "done": count,
-        "elapsed_s": round(elapsed, 3), "rate": round(count / elapsed, 1) if elapsed > 0 else None,
+        "date": B.stamp(),
+        "mta": mta.name, "case": case, "run": run_no, "mode": mode, "items": expected, "done": p.count,
+        "elapsed_s": round(elapsed, 3), "rate": round(p.count / elapsed, 1) if elapsed > 0 else None,
         "start_s": round(t_started, 3) if t_started is not None else None,
-        "first_s": round(t_first - t0, 3) if t_first else None,
+        "first_s": round(p.t_first - t0, 3) if p.t_first else None,
         "inject_s": round(inject_s, 3) if inject_s is not None else None,
-        "peak_rss_mib": round(peak_rss / 2**20, 1), "peak_procs": peak_procs,
-        "mta_cpu_ms_per_item": round(1000 * (mta_cpu1 - mta_cpu0) / expected, 3),
+        "peak_rss_mib": round(p.peak_rss / 2**20, 1), "peak_procs": p.peak_procs,
         "inject_cpu_ms_per_item": round(1000 * inject_cpu / expected, 3),
         "sink_cpu_ms_per_item": round(1000 * (sink_cpu1 - sink_cpu0) / expected, 3)
         if sink_cpu0 is not None and sink_cpu1 is not None else None,
-        "cpu_busy_pct": round(100.0 * (busy - (cpu_idle1 - cpu_idle0)) / busy, 1) if busy else None,
-        "disk_flushes_per_item": round((flush1 - flush0) / expected, 3) if flush0 is not None and flush1 is not None else None,
+        **B.usage_fields(before, after, expected),
         "load_before": [round(x, 2) for x in load], "status": status,
         "sink_transactions": trans, "sink_rcpts": sink_rcpts, "sink_distinct": distinct,
         "log_warnings": len(warnings), "log_warning_lines": [w.strip() for w in warnings[:5]], "driver": driver_summary, **check,
@@ -387,85 +278,45 @@ BEGIN, END = "<!-- remote:begin (generated by bench/remote.sh) -->", "<!-- remot
 
 
 def write_results(rows, mach, notes, descriptions, settings):
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    gen = [BEGIN, "", "## Remote delivery to smtp-sink: latest run %s" % stamp, "",
-           "**Machine:** %(host)s, %(cpus)d CPUs (%(cpu_model)s), %(ram_gib)s GiB RAM, %(os)s, kernel %(kernel)s; "
-           "/tmp on `%(tmp_fs)s`. Load average (1, 5, 15 min) before each run is in the table." % mach, "",
-           "**Settings:** REMOTE_RUNS=%d, 2 KiB message from `%s`; (b) REMOTE_INJECT=`%s`, WORKERS=%d parallel "
-           "sendmail loops (`bench/inject_driver`, as `%s`): *drain* = all injected with the MTA stopped "
-           "(Postfix: into `maildrop/`, ours: into `todo/`), then the MTA started at t0 and the drain timed; "
-           "*live* = injected with the MTA running, t0 = injection start; (c) one sendmail command line with %d recipients, "
-           "the MTA running, t0 = injection start. Sink: `smtp-sink -u nobody -D %s/dump 127.0.0.1:%d 1000`, "
-           "restarted for every run, not counted in either MTA's RSS or CPU. RSS = sum over the MTA's "
-           "daemon and all its descendants every 0.25 s (injection processes not counted)." % (
-               RUNS, B.SENDER, " ".join(INJECT), B.WORKERS, B.BENCH_USER, N_RCPTS, SINK_DIR, PORT_SINK), ""]
-    gen += ["* " + d for d in descriptions]
-    if settings:
-        gen.append("* Postfix settings changed from the package defaults: " +
-                   ", ".join("`%s = %s`" % kv for kv in settings.items()) +
-                   ", no SMTP listener, `chroot = n` for every service; its remote delivery settings "
-                   "are the defaults (`default_destination_concurrency_limit = 20`, "
-                   "`initial_destination_concurrency = 5`, `default_destination_recipient_limit = 50`, "
-                   "connection cache on demand).")
-    gen.append("")
-    gen += tables(rows)
-    if notes:
-        gen += ["### Not measured / problems", ""] + ["* " + n for n in notes] + [""]
-    gen.append(END)
-    block = "\n".join(gen)
-    with open(B.RESULTS) as f:
-        old = f.read()
-    if BEGIN in old and END in old:
-        new = old[:old.index(BEGIN)] + block + old[old.index(END) + len(END):]
-    else:
-        new = old.rstrip("\n") + "\n\n" + block + "\n"
-    with open(B.RESULTS, "w") as f:
-        f.write(new)
+    settings_line = (
+        "**Settings:** REMOTE_RUNS=%d, 2 KiB message from `%s`; (b) REMOTE_INJECT=`%s`, WORKERS=%d parallel "
+        "sendmail loops (`bench/inject_driver`, as `%s`): *drain* = all injected with the MTA stopped "
+        "(Postfix: into `maildrop/`, ours: into `todo/`), then the MTA started at t0 and the drain timed; "
+        "*live* = injected with the MTA running, t0 = injection start; (c) one sendmail command line with %d recipients, "
+        "the MTA running, t0 = injection start. Sink: `smtp-sink -u nobody -D %s/dump 127.0.0.1:%d 1000`, "
+        "restarted for every run, not counted in either MTA's RSS or CPU. RSS = sum over the MTA's "
+        "daemon and all its descendants every 0.25 s (injection processes not counted)." % (
+            RUNS, B.SENDER, " ".join(INJECT), B.WORKERS, B.BENCH_USER, N_RCPTS, SINK_DIR, PORT_SINK))
+    B.write_block(BEGIN, END, B.results_block(
+        BEGIN, END, "## Remote delivery to smtp-sink: latest run %s" % B.stamp("%Y-%m-%d %H:%M UTC"),
+        mach, " Load average (1, 5, 15 min) before each run is in the table.", settings_line,
+        descriptions, settings,
+        ", no SMTP listener, `chroot = n` for every service; its remote delivery settings "
+        "are the defaults (`default_destination_concurrency_limit = 20`, "
+        "`initial_destination_concurrency = 5`, `default_destination_recipient_limit = 50`, "
+        "connection cache on demand).", tables(rows), notes))
 
 
 def main():
-    if os.getuid() != 0:
-        sys.exit("remote.py must run as root (bench/remote.sh uses sudo): it configures Postfix")
+    B.require_root("remote.py", "bench/remote.sh")
     if not shutil.which("smtp-sink"):
         sys.exit("remote.py: smtp-sink (package postfix) is missing")
     B.make_message()
     B.ensure_user(B.BENCH_USER, "/var/lib/" + B.BENCH_USER)
     mach = B.machine()
-    adapters = {"postfix": PostfixRemote, "ours": OursRemote}
-    mtas, notes, descriptions, settings = [], [], [], None
-    for name in B.MTAS:
-        m = adapters[name]()
-        if m.missing:
-            notes.append("%s: not measured, %s" % (name, m.missing))
-            continue
-        m.configure()
-        descriptions.append(m.describe())
-        if name == "postfix":
-            settings = m.settings
-        mtas.append(m)
+    mtas, notes, descriptions, settings = B.prepare({"postfix": PostfixRemote, "ours": OursRemote})
     rows = []
     try:
         for case, mode in plan():
             for run_no in range(1, RUNS + 1):
                 for m in mtas:
-                    try:
-                        rows.append(measure(m, case, mode, run_no))
-                    except Exception as e:
-                        m.stop()
-                        notes.append("%s %s (%s) run %d: %s" % (m.name, case, mode, run_no, e))
-                        log(notes[-1])
+                    row = B.guarded(m, "%s %s (%s) run %d" % (m.name, case, mode, run_no), notes,
+                                    lambda: measure(m, case, mode, run_no))
+                    if row:
+                        rows.append(row)
     finally:
-        for m in mtas:
-            m.stop()
-            if hasattr(m, "unconfigure"):
-                m.unconfigure()
-    os.makedirs(os.path.dirname(RAW), exist_ok=True)
-    with open(RAW, "a") as f:
-        for r in rows:
-            f.write(json.dumps({**r, "machine": mach}) + "\n")
-    print("\n".join(tables(rows)))
-    for n in notes:
-        print("note:", n)
+        B.stop_all(mtas)
+    B.report(RAW, rows, mach, notes, "\n".join(tables(rows)))
     write_results(rows, mach, notes, descriptions, settings)
     log("results written to %s" % B.RESULTS)
 

@@ -16,17 +16,15 @@ normal-user mode under /tmp/qmbench) and adds an SMTP listener on a loopback por
 Environment: N_SMTP, SMTP_SESSIONS, SMTP_LENGTH, SMTP_RUNS (2), N_IDLE, IDLE_RUNS (1),
 MIN_AVAIL_MIB (6144: the idle client stops opening sessions below this MemAvailable),
 SMTP_CASES ("smtp idle"), MTAS ("postfix ours"), PORT_POSTFIX (2625), PORT_OURS (2626),
-QM_BIN, QM_REV, TIMEOUT, STALL, RESULTS, SMTP_RAW (results/smtp-runs.jsonl), BENCH_USER.
+SMTP_RAW (results/smtp-runs.jsonl), and bench/benchlib.py's QM_BIN, QM_REV, TIMEOUT, STALL,
+RESULTS, BENCH_USER.
 """
 
-import datetime
 import json
 import os
-import pwd
 import re
 import select
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,7 +32,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import bench as B  # noqa: E402  (the local-injection harness: adapters, inotify, /proc sampling)
+import benchlib as B  # noqa: E402  (the adapters, inotify, /proc sampling, the report)
 
 N_SMTP = int(os.environ.get("N_SMTP", "20000"))
 SESSIONS = int(os.environ.get("SMTP_SESSIONS", "4"))
@@ -52,37 +50,11 @@ IDLE_CLIENT = os.path.join(HERE, "idle_sessions.py")
 log = B.log
 
 
-def wait_listening(port, seconds=10):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.recv(512)  # the greeting; the session then ends (costs one connection)
-                return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
-def tree_pids(root_pids):
-    table = B.process_table()
-    children = {}
-    for pid, entry in table.items():
-        children.setdefault(entry[0], []).append(pid)
-    seen, todo = set(), [p for p in root_pids if p in table]
-    while todo:
-        pid = todo.pop()
-        if pid not in seen:
-            seen.add(pid)
-            todo.extend(children.get(pid, []))
-    return seen
-
-
 def memory_detail(root_pids):
     """RSS and PSS sums of the tree, and RSS/count per command name."""
     rss = pss = 0
     by_name = {}
-    pids = tree_pids(root_pids)
+    pids = B.tree_pids(root_pids)
     for pid in pids:
         try:
             with open("/proc/%d/comm" % pid) as f:
@@ -139,15 +111,14 @@ class OursSMTP(B.Ours):
             smtpd = self.ROOT + "/bin-staged/qmail-smtpd"
         self.smtpd_log_path = self.ROOT + "/smtpd.log"
         self.smtpd_log = open(self.smtpd_log_path, "ab")
-        prefix = B.as_user_prefix(self.user) if os.getuid() == 0 else []
         self.smtpd = subprocess.Popen(
-            prefix + [smtpd, "--listen", "127.0.0.1:%d" % PORT["ours"],
+            B.as_bench_user() + [smtpd, "--listen", "127.0.0.1:%d" % PORT["ours"],
                       "--max-connections", str(self.max_connections())],
             env={"PATH": "/usr/bin:/bin", "QMAILHOME": self.home}, cwd=self.home,
             stdin=subprocess.DEVNULL, stdout=self.smtpd_log, stderr=self.smtpd_log,
             start_new_session=True)
         self.root_pids = [self.proc.pid, self.smtpd.pid]
-        if not wait_listening(PORT["ours"]):
+        if not B.wait_listening(PORT["ours"]):
             raise RuntimeError("qmail-smtpd is not listening: " + open(self.smtpd_log_path).read()[-2000:])
 
     def stop(self):
@@ -183,10 +154,6 @@ class OursSMTP(B.Ours):
         return ("qmail-smtpd",)
 
 
-def run_as_bench_user():
-    return B.as_user_prefix(pwd.getpwnam(B.BENCH_USER)) if os.getuid() == 0 else []
-
-
 # ----------------------------------------------------------------------------- (a) smtp
 def measure_smtp(mta, run_no):
     mta.stop()
@@ -200,52 +167,20 @@ def measure_smtp(mta, run_no):
         watch.add_maildir(d)
     cmd = ["smtp-source", "-d", "-s", str(SESSIONS), "-m", str(N_SMTP), "-f", B.SENDER, "-t", RCPT,
            "-l", str(LENGTH), "127.0.0.1:%d" % PORT[mta.name]]
-    _, _, mta_cpu0 = B.tree_usage(mta.root_pids)
+    before = B.Counters(mta.root_pids)
     load = os.getloadavg()
-    flush0, (cpu_total0, cpu_idle0) = B.disk_flushes(), B.cpu_times()
     t0 = time.monotonic()
-    out = open("/tmp/qmbench-smtp-source.out", "w+")
-    client = subprocess.Popen(run_as_bench_user() + cmd, cwd="/tmp", stdout=out, stderr=subprocess.STDOUT)
+    client, out = B.start_logged(B.as_bench_user() + cmd, "/tmp/qmbench-smtp-source.out")
     client_fd = os.pidfd_open(client.pid)
-    t_client = None
-    peak_rss = peak_procs = 0
-    next_sample = t0
-    last_progress, last_count = t0, -1
-    status = "ok"
-    while True:
-        now = time.monotonic()
-        if now >= next_sample:
-            rss, procs, _ = B.tree_usage(mta.root_pids)
-            peak_rss, peak_procs = max(peak_rss, rss), max(peak_procs, procs)
-            next_sample = now + 0.25
-        watch.pump(max(0.0, min(0.25, next_sample - time.monotonic())),
-                   () if t_client is not None else (client_fd,))
-        count = watch.files
-        now = time.monotonic()
-        if t_client is None and select.select([client_fd], [], [], 0)[0]:
-            t_client = now
-        if count >= N_SMTP:
-            break
-        if count != last_count:
-            last_count, last_progress = count, now
-        if now - t0 > B.TIMEOUT:
-            status = "timeout after %.0f s" % B.TIMEOUT
-            break
-        if t_client is not None and now - max(last_progress, t_client) > B.STALL:
-            status = "stalled for %.0f s" % B.STALL
-            break
+    p = B.follow(mta.root_pids, watch, lambda: watch.files, N_SMTP, t0,
+                 done=B.pidfd_exited(client_fd), wake_fd=client_fd)
     t_end = time.monotonic()
-    cpu_total1, cpu_idle1 = B.cpu_times()
-    flush1 = B.disk_flushes()
-    _, _, mta_cpu1 = B.tree_usage(mta.root_pids)
+    after = B.Counters(mta.root_pids)
+    t_client = p.t_done
     if t_client is None:
         select.select([client_fd], [], [], 60)
         t_client = time.monotonic()
-    _, wstatus, usage = os.wait4(client.pid, 0)
-    client_rc = os.waitstatus_to_exitcode(wstatus)
-    out.seek(0)
-    client_out = out.read().strip()
-    out.close()
+    client_rc, client_cpu, client_last = B.finish_logged(client, out)
     os.close(client_fd)
     watch.close()
     check = mta.verify("local", N_SMTP)
@@ -253,24 +188,22 @@ def measure_smtp(mta, run_no):
     files = sum(len(os.listdir(d)) for d in mta.newdirs)  # duplicates would show here
     mta.stop()
     check["maildir_files"] = files
+    status = p.status
     if client_rc != 0 and status == "ok":
-        status = "smtp-source exit %d: %s" % (client_rc, (client_out.splitlines() or ["?"])[-1])
+        status = "smtp-source exit %d: %s" % (client_rc, client_last or "?")
     if status == "ok" and (check["log_deferred"] or check["log_failed"] or check["queue_left"]
                            or files != N_SMTP or check.get("smtpd_warnings")):
         status = "check failed"
     elapsed = t_end - t0
-    busy = cpu_total1 - cpu_total0
     row = {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
-        "mta": mta.name, "case": "smtp", "run": run_no, "items": N_SMTP, "done": count,
+        "date": B.stamp(),
+        "mta": mta.name, "case": "smtp", "run": run_no, "items": N_SMTP, "done": p.count,
         "sessions": SESSIONS, "length": LENGTH,
-        "elapsed_s": round(elapsed, 3), "rate": round(count / elapsed, 1) if elapsed > 0 else None,
+        "elapsed_s": round(elapsed, 3), "rate": round(p.count / elapsed, 1) if elapsed > 0 else None,
         "accepted_s": round(t_client - t0, 3),
-        "peak_rss_mib": round(peak_rss / 2**20, 1), "peak_procs": peak_procs,
-        "mta_cpu_ms_per_msg": round(1000 * (mta_cpu1 - mta_cpu0) / N_SMTP, 3),
-        "client_cpu_ms_per_msg": round(1000 * (usage.ru_utime + usage.ru_stime) / N_SMTP, 3),
-        "cpu_busy_pct": round(100.0 * (busy - (cpu_idle1 - cpu_idle0)) / busy, 1) if busy else None,
-        "disk_flushes_per_msg": round((flush1 - flush0) / N_SMTP, 3) if flush0 is not None and flush1 is not None else None,
+        "peak_rss_mib": round(p.peak_rss / 2**20, 1), "peak_procs": p.peak_procs,
+        "client_cpu_ms_per_msg": round(1000 * client_cpu / N_SMTP, 3),
+        **B.usage_fields(before, after, N_SMTP, per="msg"),
         "load_before": [round(x, 2) for x in load], "status": status, **check,
     }
     log("%s smtp run %d: %s" % (mta.name, run_no, json.dumps(row)))
@@ -338,7 +271,7 @@ def measure_idle(mta, run_no):
     server_n = sum(v[0] for v in server)
     server_rss = sum(v[1] for v in server)
     row = {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "date": B.stamp(),
         "mta": mta.name, "case": "idle", "run": run_no, "asked": N_IDLE,
         "held": final["held"], "refused": final["refused"], "failed": final["failed"],
         "errors": final.get("errors", {}), "stopped": final["stopped"], "established": est,
@@ -357,8 +290,7 @@ def measure_idle(mta, run_no):
 
 
 # ----------------------------------------------------------------------------- report
-def fmt(v, nd=1):
-    return "—" if v is None else ("%.*f" % (nd, v))
+fmt = B.fmt
 
 
 def smtp_tables(rows):
@@ -422,77 +354,38 @@ BEGIN, END = "<!-- smtp:begin (generated by bench/smtp.sh) -->", "<!-- smtp:end 
 
 
 def write_results(rows, mach, notes, descriptions, settings):
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    gen = [BEGIN, "", "## SMTP receiving: latest run %s" % stamp, "",
-           "**Machine:** %(host)s, %(cpus)d CPUs (%(cpu_model)s), %(ram_gib)s GiB RAM, %(os)s, kernel %(kernel)s; "
-           "/tmp on `%(tmp_fs)s`. Load average (1, 5, 15 min) before each run is in the tables." % mach, "",
-           "**Settings:** smtp-source `-d -s %d -m %d -l %d -f %s -t %s` (SMTP_RUNS=%d), idle client "
-           "`bench/idle_sessions.py` (%d sessions, IDLE_RUNS=%d, stops opening below %d MiB MemAvailable); "
-           "both MTAs on loopback ports (Postfix %d, ours %d)." % (
-               SESSIONS, N_SMTP, LENGTH, B.SENDER, RCPT, SMTP_RUNS, N_IDLE, IDLE_RUNS, MIN_AVAIL_MIB,
-               PORT["postfix"], PORT["ours"]), ""]
-    gen += ["* " + d for d in descriptions]
-    if settings:
-        gen.append("* Postfix settings changed from the package defaults: " +
-                   ", ".join("`%s = %s`" % kv for kv in settings.items()) +
-                   ", no port-25 listener, `chroot = n` for every service.")
-    gen.append("")
-    gen += smtp_tables(rows) + idle_tables(rows)
-    if notes:
-        gen += ["### Not measured / problems", ""] + ["* " + n for n in notes] + [""]
-    gen.append(END)
-    block = "\n".join(gen)
-    with open(B.RESULTS) as f:
-        old = f.read()
-    if BEGIN in old and END in old:
-        new = old[:old.index(BEGIN)] + block + old[old.index(END) + len(END):]
-    else:
-        new = old.rstrip("\n") + "\n\n" + block + "\n"
-    with open(B.RESULTS, "w") as f:
-        f.write(new)
+    settings_line = (
+        "**Settings:** smtp-source `-d -s %d -m %d -l %d -f %s -t %s` (SMTP_RUNS=%d), idle client "
+        "`bench/idle_sessions.py` (%d sessions, IDLE_RUNS=%d, stops opening below %d MiB MemAvailable); "
+        "both MTAs on loopback ports (Postfix %d, ours %d)." % (
+            SESSIONS, N_SMTP, LENGTH, B.SENDER, RCPT, SMTP_RUNS, N_IDLE, IDLE_RUNS, MIN_AVAIL_MIB,
+            PORT["postfix"], PORT["ours"]))
+    B.write_block(BEGIN, END, B.results_block(
+        BEGIN, END, "## SMTP receiving: latest run %s" % B.stamp("%Y-%m-%d %H:%M UTC"), mach,
+        " Load average (1, 5, 15 min) before each run is in the tables.", settings_line,
+        descriptions, settings, ", no port-25 listener, `chroot = n` for every service.",
+        smtp_tables(rows) + idle_tables(rows), notes))
 
 
 def main():
-    if os.getuid() != 0:
-        sys.exit("smtp.py must run as root (bench/smtp.sh uses sudo): it configures Postfix")
+    B.require_root("smtp.py", "bench/smtp.sh")
     B.ensure_user(B.BENCH_USER, "/var/lib/" + B.BENCH_USER)
     mach = B.machine()
-    adapters = {"postfix": PostfixSMTP, "ours": OursSMTP}
-    mtas, notes, descriptions, settings = [], [], [], None
-    for name in B.MTAS:
-        m = adapters[name]()
-        if m.missing:
-            notes.append("%s: not measured, %s" % (name, m.missing))
-            continue
-        m.configure()
-        descriptions.append(m.describe())
-        if name == "postfix":
-            settings = m.settings
-        mtas.append(m)
+    mtas, notes, descriptions, settings = B.prepare({"postfix": PostfixSMTP, "ours": OursSMTP})
     rows = []
     try:
         for case in CASES:
             runs = SMTP_RUNS if case == "smtp" else IDLE_RUNS
+            measure = measure_smtp if case == "smtp" else measure_idle
             for run_no in range(1, runs + 1):
                 for m in mtas:
-                    try:
-                        rows.append(measure_smtp(m, run_no) if case == "smtp" else measure_idle(m, run_no))
-                    except Exception as e:
-                        m.stop()
-                        notes.append("%s %s run %d: %s" % (m.name, case, run_no, e))
-                        log(notes[-1])
+                    row = B.guarded(m, "%s %s run %d" % (m.name, case, run_no), notes,
+                                    lambda: measure(m, run_no))
+                    if row:
+                        rows.append(row)
     finally:
-        for m in mtas:
-            m.stop()
-            if hasattr(m, "unconfigure"):
-                m.unconfigure()
-    os.makedirs(os.path.dirname(RAW), exist_ok=True)
-    with open(RAW, "a") as f:
-        for r in rows:
-            f.write(json.dumps({**r, "machine": mach}) + "\n")
-    print("\n".join(smtp_tables(rows) + idle_tables(rows)))
-    for n in notes:
-        print("note:", n)
+        B.stop_all(mtas)
+    B.report(RAW, rows, mach, notes, "\n".join(smtp_tables(rows) + idle_tables(rows)))
     write_results(rows, mach, notes, descriptions, settings)
     log("results written to %s" % B.RESULTS)
 

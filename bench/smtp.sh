@@ -9,29 +9,12 @@
 # Environment: see bench/smtp.py (SMTP_RUNS, N_IDLE, SMTP_CASES, MTAS, QM_BIN, SKIP_BUILD=1, ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 export N_SMTP="${1:-${N_SMTP:-20000}}"
 
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "smtp.sh: needs root or sudo" >&2; exit 111; }
-  exec sudo --preserve-env=N_SMTP,SMTP_SESSIONS,SMTP_LENGTH,SMTP_RUNS,N_IDLE,IDLE_RUNS,MIN_AVAIL_MIB,SMTP_CASES,MTAS,PORT_POSTFIX,PORT_OURS,QM_BIN,QM_REV,SKIP_BUILD,TIMEOUT,STALL,RESULTS,SMTP_RAW,BENCH_USER "$0" "$@"
-fi
-
-if ! command -v postconf >/dev/null || ! [ -x /usr/sbin/smtp-source ]; then
-  echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
-  echo "postfix postfix/mailname string bench.test" | debconf-set-selections
-  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix
-fi
-
-programs=(qmail-install qmail-queue qmail-inject sendmail qmail-start qmail-send qmail-local qmail-newu qmail-smtpd)
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  if [ ! -f build/CMakeCache.txt ]; then
-    generator=()
-    command -v ninja >/dev/null && generator=(-G Ninja)
-    cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  fi
-  cmake --build build -j"$(nproc)" --target "${programs[@]}"
-fi
+reexec_as_root "$0" N_SMTP,SMTP_SESSIONS,SMTP_LENGTH,SMTP_RUNS,N_IDLE,IDLE_RUNS,MIN_AVAIL_MIB,SMTP_CASES,MTAS,PORT_POSTFIX,PORT_OURS,QM_BIN,QM_REV,SKIP_BUILD,TIMEOUT,STALL,RESULTS,SMTP_RAW,BENCH_USER "$@"
+need_postfix /usr/sbin/smtp-source
+build_targets "${mta_programs[@]}" qmail-smtpd
 export QM_BIN="${QM_BIN:-$PWD/build/bin}"
 
 # 10,000 sessions: each daemon (and the idle client) needs a descriptor per session. Postfix's
@@ -43,5 +26,5 @@ if [ "$(ulimit -n)" -lt "$need" ]; then
   echo "smtp.sh: RLIMIT_NOFILE is $(ulimit -n), the idle case needs $need" >&2; exit 111
 fi
 
-export PYTHONDONTWRITEBYTECODE=1  # bench.py is imported: no __pycache__ in the checkout
+export PYTHONDONTWRITEBYTECODE=1  # benchlib.py is imported: no __pycache__ in the checkout
 exec python3 bench/smtp.py

@@ -14,11 +14,11 @@ namespace {
 
 constexpr std::string_view help =
     "usage: ezmlm-clean [-rR] dir\n"
-    "Run from the list's editor and moderator files: |ezmlm-clean /path/list || exit 0\n"
+    "Run from the list's editor, moderator and confirmer: |ezmlm-clean /path/list || exit 0\n"
     "Posts held in dir/mod/pending longer than dir/modtime hours (default 120, at least\n"
     "24, at most 240) go back to their posters with text/mod-timeout and are removed;\n"
-    "old files in dir/mod/accepted, rejected and unconfirmed are removed. Read-only\n"
-    "files are left alone.\n"
+    "old files in dir/mod/accepted, rejected and unconfirmed are removed (posts nobody\n"
+    "confirmed, ezmlm-make -y, without mailing anyone). Read-only files are left alone.\n"
     "  -r  return timed-out posts (the default unless dir/noreturnposts exists)\n"
     "  -R  remove them without returning them\n"
     "Environment: QMAILHOME, QMAILQUEUE; QM_LISTS_NOW (tests).\n"

@@ -19,7 +19,8 @@ constexpr std::string_view help =
     "everyone else's (ezmlm-make -um): |ezmlm-gate /l /l /l/allow\n"
     "If $SENDER is in any database db (default: dir itself), the post on stdin is\n"
     "distributed as ezmlm-send does; otherwise it is held for the moderators as\n"
-    "ezmlm-store does, whether or not dir/modpost exists.\n"
+    "ezmlm-store does, whether or not dir/modpost exists. With dir/confirmpost its\n"
+    "sender is first asked to confirm it, as ezmlm-store does (ezmlm-make -umy).\n"
     "Environment: SENDER; QMAILHOME, QMAILQUEUE; QM_LISTS_NOW (tests).\n"
     "Exit: 0 sent or held, 100 refused (the sender gets the reason), 111 temporary\n"
     "trouble.\n";
@@ -52,7 +53,10 @@ int main(int argc, char** argv) {
             argv[1], dbs, sender ? std::optional<std::string>(sender) : std::nullopt, *message);
         if (!stored)
             return qm::lists::cli::fatal("ezmlm-gate", stored.error());
-        if (stored->held)
+        if (stored->unconfirmed)
+            std::fprintf(stderr, "ezmlm-gate: info: %s waits for its sender to confirm, qp %d\n",
+                         stored->name.text().c_str(), static_cast<int>(stored->qp));
+        else if (stored->held)
             std::fprintf(stderr, "ezmlm-gate: info: held %s for %zu moderator(s), qp %d\n",
                          stored->name.text().c_str(), stored->moderators,
                          static_cast<int>(stored->qp));

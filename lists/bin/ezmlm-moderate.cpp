@@ -8,8 +8,6 @@
 #include <sys/stat.h>
 
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <new>
 
 namespace {
@@ -46,22 +44,12 @@ int main(int argc, char** argv) {
     ::umask(022);
     ::signal(SIGPIPE, SIG_IGN);
     try {
-        const char* sender = std::getenv("SENDER");
-        const char* local = std::getenv("LOCAL");
-        const char* def = std::getenv("DEFAULT");
-        if (!sender)
-            return refuse("SENDER not set");
-        if (!local)
-            return refuse("LOCAL not set");
-        if (!def)
-            return refuse("DEFAULT not set");
-        if (!*sender || std::strcmp(sender, "#@[]") == 0)
-            return refuse("I do not reply to bounce messages");
-        if (!std::strchr(sender, '@'))
-            return refuse("I do not reply to senders without host names");
-        auto request = qm::lists::parse_moderation_request(local, def);
+        auto delivery = qm::lists::cli::command_delivery();
+        if (!delivery)
+            return qm::lists::cli::fatal("ezmlm-moderate", delivery.error());
+        auto request = qm::lists::parse_moderation_request(delivery->local, delivery->default_part);
         if (!request)
-            return refuse("this is not a moderation address I understand (" + std::string(local) +
+            return refuse("this is not a moderation address I understand (" + delivery->local +
                           ")");
         auto reply = qm::read_all(0);
         if (!reply)

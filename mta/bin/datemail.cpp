@@ -1,5 +1,6 @@
 // datemail: sendmail, with a Date: line in local time added to a message that has none
 // (qmail's datemail, which is predate + sendmail).
+#include "inject_main.hpp"
 #include "qm/fd.hpp"
 #include "qm/inject/wrappers.hpp"
 
@@ -26,21 +27,11 @@ int run(int argc, char** argv) {
     }
     std::string message = qm::inject::add_date_if_missing(*input, std::time(nullptr));
     qm::inject::ExecPlan plan{"sendmail", args, {}, {}};
-    qm::Failure f = qm::inject::exec_program(plan, &message);
-    std::fprintf(stderr, "datemail: fatal: %s\n", f.text.c_str());
-    return qm::exit_code(f);
+    return qm::inject::hand_over("datemail", plan, &message);
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-    try {
-        return run(argc, argv);
-    } catch (const std::bad_alloc&) {
-        std::fputs("datemail: fatal: out of memory\n", stderr);
-        return 111;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "datemail: fatal: internal error: %s\n", e.what());
-        return 111;
-    }
+    return qm::inject::guarded_main("datemail", run, argc, argv);
 }

@@ -1,5 +1,6 @@
 // mailsubj: sends stdin as the body of a message with the given subject to the given
 // recipients, through qmail-inject (qmail's mailsubj).
+#include "inject_main.hpp"
 #include "qm/fd.hpp"
 #include "qm/inject/wrappers.hpp"
 
@@ -30,21 +31,11 @@ int run(int argc, char** argv) {
     std::vector<std::string> recipients(args.begin() + 1, args.end());
     std::string message = qm::inject::mailsubj_message(args[0], recipients, *body);
     qm::inject::ExecPlan plan{"qmail-inject", {}, {}, {}};
-    qm::Failure f = qm::inject::exec_program(plan, &message);
-    std::fprintf(stderr, "mailsubj: fatal: %s\n", f.text.c_str());
-    return qm::exit_code(f);
+    return qm::inject::hand_over("mailsubj", plan, &message);
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-    try {
-        return run(argc, argv);
-    } catch (const std::bad_alloc&) {
-        std::fputs("mailsubj: fatal: out of memory\n", stderr);
-        return 111;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "mailsubj: fatal: internal error: %s\n", e.what());
-        return 111;
-    }
+    return qm::inject::guarded_main("mailsubj", run, argc, argv);
 }

@@ -1,6 +1,7 @@
 // qmail-local: deliver the message on stdin to one local recipient, following its
 // .qmail file (qmail-local(8), dot-qmail(5)).
 #include "qm/local/deliver.hpp"
+#include "qm/options.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -82,14 +83,8 @@ int main(int argc, char** argv) {
 
     qm::local::DeliverOptions opts;
     size_t i = 0;
-    for (; i < args.size(); ++i) {
+    for (; qm::at_option_word(args, i); ++i) {
         const std::string& a = args[i];
-        if (a == "--") {
-            ++i;
-            break;
-        }
-        if (a.size() < 2 || a[0] != '-')
-            break;
         for (char c : a.substr(1)) {
             if (c == 'n')
                 opts.dry_run = true;

@@ -1,5 +1,6 @@
 // sendmail: the compatibility wrapper for programs that expect Sendmail; becomes
 // qmail-inject, qmail-qread (-bp, mailq) or qmail-smtpd (-bs) as qmail's sendmail does.
+#include "inject_main.hpp"
 #include "qm/inject/wrappers.hpp"
 
 #include <cstdio>
@@ -40,21 +41,11 @@ int run(int argc, char** argv) {
             plan.error().text.starts_with("usage") ? "" : "fatal: ", plan.error().text.c_str());
         return qm::exit_code(plan.error());
     }
-    qm::Failure f = qm::inject::exec_program(*plan);
-    std::fprintf(stderr, "sendmail: fatal: %s\n", f.text.c_str());
-    return qm::exit_code(f);
+    return qm::inject::hand_over("sendmail", *plan);
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-    try {
-        return run(argc, argv);
-    } catch (const std::bad_alloc&) {
-        std::fputs("sendmail: fatal: out of memory\n", stderr);
-        return 111;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "sendmail: fatal: internal error: %s\n", e.what());
-        return 111;
-    }
+    return qm::inject::guarded_main("sendmail", run, argc, argv);
 }

@@ -1,15 +1,20 @@
 // libFuzzer target for ezmlm-reject's reading of a post (qm/lists/post_shape.hpp) and its
-// rules, for the moderator-comment extraction ezmlm-moderate applies to answers, and for
-// the copy ezmlm-send builds (qm/lists/send.hpp). Any input must give a shape or a
-// permanent failure naming broken MIME, never a crash; the shape must stay within the
-// input (sizes, lower-case names and types); the rules must give a verdict or a
-// permanent refusal; the copy, for a main list and a sublist, with and without one-click
-// unsubscription, must be a permanent refusal or carry each List-* field we write once
-// (none of the unsubscribe pair when send_post adds it per recipient).
+// rules, for the moderator-comment extraction ezmlm-moderate applies to answers, for
+// the answer addresses ezmlm-moderate and ezmlm-confirm parse and for the RFC 1153 form
+// of a message in ezmlm-get's r format (qm/lists/rfc1153.hpp). Any input must give a
+// shape or a permanent failure naming broken MIME, never a crash; the shape must stay
+// within the input (sizes, lower-case names and types); the rules must give a verdict
+// or a permanent refusal; no address is both a moderator's and a poster's answer; the
+// RFC 1153 form must be valid UTF-8 ending in a newline, with no body line that could
+// pass for the digest's separator; the copy ezmlm-send builds (qm/lists/send.hpp), for
+// a main list and a sublist, with and without one-click unsubscription, must be a
+// permanent refusal or carry each List-* field we write once (none of the unsubscribe
+// pair when send_post adds it per recipient).
 #include "fuzz_check.hpp"
 #include "qm/lists/moderation.hpp"
 #include "qm/lists/post_shape.hpp"
 #include "qm/lists/reject.hpp"
+#include "qm/lists/rfc1153.hpp"
 #include "qm/lists/send.hpp"
 
 #include <cstddef>
@@ -130,5 +135,45 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (bool sublist : {false, true})
         for (bool one_click : {false, true})
             check_copy(text, sublist, one_click);
+    // The answer addresses: $LOCAL is the input, $DEFAULT its tail after the last '-'.
+    // A parsed request's cookie is lower case and a part of $DEFAULT.
+    const std::string_view local = text.substr(0, 256);
+    const auto dash = local.rfind('-');
+    const std::string_view def =
+        dash == std::string_view::npos ? std::string_view{} : local.substr(dash + 1);
+    auto moderation = qm::lists::parse_moderation_request(local, def);
+    auto confirmation = qm::lists::parse_confirm_request(local, def);
+    QM_FUZZ_CHECK(!(moderation && confirmation)); // no address is both
+    for (const auto* cookie : {moderation ? &moderation->cookie : nullptr,
+                               confirmation ? &confirmation->cookie : nullptr})
+        if (cookie) {
+            QM_FUZZ_CHECK(lower_case(*cookie));
+            QM_FUZZ_CHECK(def.size() > cookie->size());
+        }
+
+    auto leaves = qm::lists::mime_leaves(text);
+    if (!leaves)
+        QM_FUZZ_CHECK(leaves.error().permanent());
+    else
+        for (const auto& leaf : *leaves)
+            QM_FUZZ_CHECK(!leaf.type.multipart() && lower_case(leaf.type.charset));
+    const std::string enclosed = qm::lists::rfc1153_message(text);
+    QM_FUZZ_CHECK(!enclosed.empty() && enclosed.back() == '\n');
+    QM_FUZZ_CHECK(qm::lists::to_utf8(enclosed, "utf-8") == enclosed);
+    // After the header (whose fields never start with '-'), every line that begins with
+    // a hyphen is stuffed.
+    std::string_view rest = enclosed;
+    bool body = false;
+    while (!rest.empty()) {
+        const size_t nl = rest.find('\n');
+        const std::string_view line = rest.substr(0, nl);
+        rest.remove_prefix(nl + 1);
+        if (!body) {
+            body = line.empty();
+            continue;
+        }
+        QM_FUZZ_CHECK(line != qm::lists::rfc1153_separator);
+        QM_FUZZ_CHECK(!line.starts_with("-") || line.starts_with("- "));
+    }
     return 0;
 }

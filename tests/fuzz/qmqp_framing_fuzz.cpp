@@ -2,7 +2,7 @@
 // the events that feeding it whole gives; a kept address is the declared one or its first
 // max_address bytes; and a complete request, framed again by qmqp_request (qmail-qmqpc's
 // framing), parses to the same message and envelope.
-#include "fuzz_check.hpp"
+#include "fuzz_framing.hpp"
 #include "qm/qmtp/framing.hpp"
 #include "qm/qmtp/qmqp_client.hpp"
 
@@ -29,17 +29,8 @@ struct Run {
 Run parse(std::string_view in, size_t piece) {
     qm::qmtp::QmqpParser p(1 << 20);
     Run r;
-    size_t pos = 0;
-    for (;;) {
-        size_t used = 0;
-        const Event e = p.feed(in.substr(pos, piece), used);
-        QM_FUZZ_CHECK(used <= in.size() - pos);
-        pos += used;
+    fuzz::feed_in_pieces(p, in, piece, [&](Event e) {
         switch (e) {
-        case Event::more:
-            if (pos >= in.size())
-                return r;
-            continue;
         case Event::message_begin:
             QM_FUZZ_CHECK(r.trace.empty());
             r.trace += "B";
@@ -52,15 +43,9 @@ Run parse(std::string_view in, size_t piece) {
             r.trace += "M" + r.message;
             break;
         case Event::sender:
-        case Event::recipient: {
-            const std::string a(p.address());
-            QM_FUZZ_CHECK(a.size() == std::min(p.address_length(), qm::qmtp::max_address));
-            if (p.address_length() >= qm::qmtp::max_address)
-                r.whole_addresses = false;
-            (e == Event::sender ? r.env.sender : r.env.recipients.emplace_back()) = a;
-            r.trace += (e == Event::sender ? "S" : "R") + a + "\n";
+        case Event::recipient:
+            fuzz::take_address(p, e, r.whole_addresses, r.env.sender, r.env.recipients, r.trace);
             break;
-        }
         case Event::end:
             QM_FUZZ_CHECK(!r.ended);
             r.ended = true;
@@ -68,23 +53,25 @@ Run parse(std::string_view in, size_t piece) {
             r.trace_at_end = r.trace;
             break;
         case Event::error:
-            QM_FUZZ_CHECK(!p.error().empty());
-            r.trace += "X" + p.error();
+            fuzz::take_error(p, r.trace);
             r.error = true;
-            return r;
+            return false;
+        case Event::more:
+            break;
         }
-    }
+        return true;
+    });
+    return r;
 }
 
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
-    if (size == 0)
+    const auto input = fuzz::pieced_input(data, size);
+    if (!input)
         return 0;
-    const size_t piece = 1 + data[0] % 7;
-    const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
-    const Run whole = parse(in, in.size() + 1);
-    const Run split = parse(in, piece);
+    const Run whole = parse(input->in, input->in.size() + 1);
+    const Run split = parse(input->in, input->piece);
     QM_FUZZ_CHECK(whole.trace == split.trace);
     if (whole.ended && whole.whole_addresses) {
         const auto req = qm::qmtp::qmqp_request(whole.message.size(), whole.env);

@@ -3,7 +3,7 @@
 // bytes never exceed the declared length; a kept address is the declared one or its
 // first max_address bytes; and every complete package, framed again in LF encoding from
 // what was parsed, parses to the same package.
-#include "fuzz_check.hpp"
+#include "fuzz_framing.hpp"
 #include "qm/netstring.hpp"
 #include "qm/qmtp/framing.hpp"
 
@@ -37,17 +37,8 @@ Run parse(std::string_view in, size_t piece) {
     Run r;
     Package cur;
     std::uint64_t declared = 0;
-    size_t pos = 0;
-    for (;;) {
-        size_t used = 0;
-        const Event e = p.feed(in.substr(pos, piece), used);
-        QM_FUZZ_CHECK(used <= in.size() - pos);
-        pos += used;
+    fuzz::feed_in_pieces(p, in, piece, [&](Event e) {
         switch (e) {
-        case Event::more:
-            if (pos >= in.size())
-                return r;
-            continue;
         case Event::message_begin:
             declared = p.message_length();
             cur = {};
@@ -62,26 +53,23 @@ Run parse(std::string_view in, size_t piece) {
             r.trace += "M" + cur.message;
             break;
         case Event::sender:
-        case Event::recipient: {
-            const std::string a(p.address());
-            QM_FUZZ_CHECK(a.size() == std::min(p.address_length(), qm::qmtp::max_address));
-            if (p.address_length() >= qm::qmtp::max_address)
-                cur.whole_addresses = false;
-            (e == Event::sender ? cur.sender : cur.rcpts.emplace_back()) = a;
-            r.trace += (e == Event::sender ? "S" : "R") + a + "\n";
+        case Event::recipient:
+            fuzz::take_address(p, e, cur.whole_addresses, cur.sender, cur.rcpts, r.trace);
             break;
-        }
         case Event::end:
             r.trace += "E";
             r.packages.push_back(cur);
             break;
         case Event::error:
-            QM_FUZZ_CHECK(!p.error().empty());
-            r.trace += "X" + p.error();
+            fuzz::take_error(p, r.trace);
             r.error = true;
-            return r;
+            return false;
+        case Event::more:
+            break;
         }
-    }
+        return true;
+    });
+    return r;
 }
 
 std::string frame(const Package& pkg) {
@@ -95,12 +83,11 @@ std::string frame(const Package& pkg) {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
-    if (size == 0)
+    const auto input = fuzz::pieced_input(data, size);
+    if (!input)
         return 0;
-    const size_t piece = 1 + data[0] % 7;
-    const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
-    const Run whole = parse(in, in.size() + 1);
-    const Run split = parse(in, piece);
+    const Run whole = parse(input->in, input->in.size() + 1);
+    const Run split = parse(input->in, input->piece);
     QM_FUZZ_CHECK(whole.trace == split.trace);
     QM_FUZZ_CHECK(whole.packages == split.packages);
     for (const auto& pkg : whole.packages) {

@@ -2,7 +2,7 @@
 // feeding it whole gives (no state lost between reads); and a message that ended, sent
 // again the way an SMTP client sends it (LF as CRLF, lone CRs as they are, leading dots
 // doubled), decodes to the same bytes: the decoder and the transparency rule agree.
-#include "fuzz_check.hpp"
+#include "fuzz_pieces.hpp"
 #include "qm/smtp/data_decoder.hpp"
 
 #include <cstdint>
@@ -58,12 +58,11 @@ std::string encode(std::string_view stored) {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
-    if (size == 0)
+    const auto input = fuzz::pieced_input(data, size);
+    if (!input)
         return 0;
-    const size_t piece = 1 + data[0] % 7;
-    const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
-    const Run whole = decode(in, in.size() + 1);
-    const Run split = decode(in, piece);
+    const Run whole = decode(input->in, input->in.size() + 1);
+    const Run split = decode(input->in, input->piece);
     QM_FUZZ_CHECK(whole.outcome == split.outcome);
     QM_FUZZ_CHECK(whole.stored == split.stored);
     QM_FUZZ_CHECK(whole.used == split.used);

@@ -112,6 +112,31 @@ void set_nonblock(int fd) {
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
+// The child's part of run() and Daemon, once its fds 0-2 are in place: no other fd, the
+// environment and user of opts, then argv. 126: the user change failed; 127: no cwd or
+// no program.
+[[noreturn]] void exec_child(const std::vector<std::string>& argv, const RunOptions& opts) {
+    for (int fd = 3; fd < 1024; ++fd)
+        ::close(fd);
+    for (const auto& name : opts.unset_env)
+        ::unsetenv(name.c_str());
+    for (const auto& [k, v] : opts.env)
+        ::setenv(k.c_str(), v.c_str(), 1);
+    if (opts.as_user) {
+        ::setgroups(0, nullptr);
+        if (::setgid(opts.as_user->gid) != 0 || ::setuid(opts.as_user->uid) != 0)
+            ::_exit(126);
+    }
+    if (!opts.cwd.empty() && ::chdir(opts.cwd.c_str()) != 0)
+        ::_exit(127);
+    std::vector<char*> args;
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+}
+
 } // namespace
 
 RunResult run(const std::vector<std::string>& argv, const RunOptions& opts) {
@@ -137,25 +162,7 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& opts) {
         else
             ::dup2(out_pipe[1], 1);
         ::dup2(err_pipe[1], 2);
-        for (int fd = 3; fd < 1024; ++fd)
-            ::close(fd);
-        for (const auto& name : opts.unset_env)
-            ::unsetenv(name.c_str());
-        for (const auto& [k, v] : opts.env)
-            ::setenv(k.c_str(), v.c_str(), 1);
-        if (opts.as_user) {
-            ::setgroups(0, nullptr);
-            if (::setgid(opts.as_user->gid) != 0 || ::setuid(opts.as_user->uid) != 0)
-                ::_exit(126);
-        }
-        if (!opts.cwd.empty() && ::chdir(opts.cwd.c_str()) != 0)
-            ::_exit(127);
-        std::vector<char*> args;
-        for (const auto& a : argv)
-            args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execv(args[0], args.data());
-        ::_exit(127);
+        exec_child(argv, opts);
     }
     ::close(in_pipe[0]);
     ::close(out_pipe[1]);
@@ -469,25 +476,7 @@ Daemon::Daemon(const std::vector<std::string>& argv, const RunOptions& opts, std
         ::dup2(devnull, 0);
         ::dup2(logfd, 1);
         ::dup2(logfd, 2);
-        for (int fd = 3; fd < 1024; ++fd)
-            ::close(fd);
-        for (const auto& name : opts.unset_env)
-            ::unsetenv(name.c_str());
-        for (const auto& [k, v] : opts.env)
-            ::setenv(k.c_str(), v.c_str(), 1);
-        if (opts.as_user) {
-            ::setgroups(0, nullptr);
-            if (::setgid(opts.as_user->gid) != 0 || ::setuid(opts.as_user->uid) != 0)
-                ::_exit(126);
-        }
-        if (!opts.cwd.empty() && ::chdir(opts.cwd.c_str()) != 0)
-            ::_exit(127);
-        std::vector<char*> args;
-        for (const auto& a : argv)
-            args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execv(args[0], args.data());
-        ::_exit(127);
+        exec_child(argv, opts);
     }
     ::setpgid(pid_, pid_);
     ::close(logfd);

@@ -1,16 +1,17 @@
 #include "qm/lists/bounce_report.hpp"
 
+#include "mime_parts.hpp"
 #include "qm/address.hpp"
 
-#include <mimetic/mimetic.h>
-
 #include <algorithm>
-#include <functional>
 
 namespace qm::lists {
 
 namespace {
 
+using mime::decoded_body;
+using mime::find_part;
+using mime::is_type;
 using qm::address::lowercase;
 
 std::string trim(std::string_view s) {
@@ -168,42 +169,6 @@ std::string strip_angles(std::string s) {
     return s;
 }
 
-std::string decoded_body(const mimetic::MimeEntity& e) {
-    std::string raw(e.body().begin(), e.body().end());
-    const std::string cte = lowercase(e.header().contentTransferEncoding().mechanism());
-    std::string out;
-    if (cte == "base64") {
-        mimetic::Base64::Decoder dec;
-        mimetic::decode(raw.begin(), raw.end(), dec, std::back_inserter(out));
-        return out;
-    }
-    if (cte == "quoted-printable") {
-        mimetic::QP::Decoder dec;
-        mimetic::decode(raw.begin(), raw.end(), dec, std::back_inserter(out));
-        return out;
-    }
-    return raw;
-}
-
-bool is_type(const mimetic::MimeEntity& e, std::string_view type, std::string_view subtype) {
-    const auto& ct = e.header().contentType();
-    return lowercase(ct.type()) == type && lowercase(ct.subtype()) == subtype;
-}
-
-// Depth-first: the first part for which want holds.
-const mimetic::MimeEntity* find_part(const mimetic::MimeEntity& e,
-                                     const std::function<bool(const mimetic::MimeEntity&)>& want,
-                                     int depth = 0) {
-    if (want(e))
-        return &e;
-    if (depth > 8)
-        return nullptr;
-    for (const auto* p : e.body().parts())
-        if (const auto* hit = find_part(*p, want, depth + 1))
-            return hit;
-    return nullptr;
-}
-
 // RFC 3464 section 2: the per-message group, then one group of fields per recipient,
 // groups separated by blank lines.
 std::vector<RecipientFailure> delivery_status_groups(std::string_view text) {
@@ -331,10 +296,7 @@ bool parse_dsn(const std::string& m, BounceReport& report) {
 // (or its body), cut before any copy of the original message.
 std::string readable_text(const std::string& m) {
     mimetic::MimeEntity e(m.begin(), m.end());
-    const auto* text = find_part(e, [](const mimetic::MimeEntity& p) {
-        return p.body().parts().empty() &&
-               (is_type(p, "text", "plain") || lowercase(p.header().contentType().type()).empty());
-    });
+    const auto* text = mime::first_plain_text(e);
     std::string t = text ? decoded_body(*text) : std::string(e.body().begin(), e.body().end());
     const std::string lower = lowercase(t);
     size_t cut = t.size();

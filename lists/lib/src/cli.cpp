@@ -33,6 +33,20 @@ bool help_requested(int argc, char** argv, std::string_view help) {
     return true;
 }
 
+Result<CommandDelivery> command_delivery() {
+    const char* sender = std::getenv("SENDER");
+    const char* local = std::getenv("LOCAL");
+    const char* def = std::getenv("DEFAULT");
+    for (auto [value, name] : {std::pair{sender, "SENDER"}, {local, "LOCAL"}, {def, "DEFAULT"}})
+        if (!value)
+            return fail(perm("5.7.1", std::string(name) + " not set"));
+    if (!*sender || std::strcmp(sender, "#@[]") == 0)
+        return fail(perm("5.7.1", "I do not reply to bounce messages"));
+    if (!std::strchr(sender, '@'))
+        return fail(perm("5.7.1", "I do not reply to senders without host names"));
+    return CommandDelivery{sender, local, def};
+}
+
 int usage(std::string_view program, std::string_view synopsis) {
     std::string line = std::string(program) + ": usage: " + std::string(program) + " " +
                        std::string(synopsis) + "\n";

@@ -190,6 +190,7 @@ Result<std::optional<DigestSent>> send_digest(const std::string& dir, DigestTrig
     o.heading = list->outlocal + " Digest " + date822(now) + " Issue " + std::to_string(sent.issue);
     o.topics = MessageRange{sent.first, sent.last};
     o.thread_order = has_flag(dir, "indexed");
+    o.issue = sent.issue;
     auto admin = render_text(*list, "digest", {});
     if (!admin)
         return fail(admin.error());

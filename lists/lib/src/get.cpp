@@ -4,6 +4,7 @@
 #include "qm/inject/header.hpp"
 #include "qm/lists/digest.hpp"
 #include "qm/lists/reply.hpp"
+#include "qm/lists/rfc1153.hpp"
 #include "qm/lists/subscribers.hpp"
 
 #include <fcntl.h>
@@ -43,19 +44,18 @@ std::optional<CollectionFormat> format_letter(char c) {
         return CollectionFormat::virgin;
     case 'n':
         return CollectionFormat::native;
+    case 'r':
+        return CollectionFormat::rfc1153;
     default:
         return std::nullopt;
     }
 }
 
 Failure bad_format(char c) {
-    if (c == 'r')
-        return perm("5.5.4", "the RFC 1153 digest format (r) is not supported here; ask for "
-                             "m (MIME, the default), x (multipart/mixed), v (whole messages) "
-                             "or n (whole messages in numerical order)");
     return perm("5.5.4", std::string("there is no archive format '") + c +
                              "'; ask for m (MIME, the default), x (multipart/mixed), "
-                             "v (whole messages) or n (whole messages in numerical order)");
+                             "v (whole messages), n (whole messages in numerical order) "
+                             "or r (plain text, RFC 1153)");
 }
 
 unsigned long leading_number(std::string_view& s) {
@@ -402,6 +402,93 @@ Result<GetOutcome> digest(const std::string& dir, DigestTrigger trigger,
     return o;
 }
 
+using MessageOrder = std::vector<std::vector<const CollectedMessage*>>;
+
+// The heading, the table of contents (unless toc is false) and the administrivia, ending
+// in a line of 70 hyphens: the text part of the MIME formats, RFC 1153's preamble.
+std::string preamble(const MessageOrder& order, const CollectionOptions& o, bool toc) {
+    std::string text = o.heading + "\n\n";
+    if (toc) {
+        if (o.topics)
+            text += "Topics (messages " + std::to_string(o.topics->from) + " through " +
+                    std::to_string(o.topics->to) + "):\n";
+        for (const auto& group : order) {
+            const std::string& subject = group.front()->entry.subject;
+            text += "\n" + (subject.empty() ? std::string("(no subject)") : subject) + "\n";
+            for (const CollectedMessage* m : group)
+                text += "\t" + std::to_string(m->number) + " by: " + m->entry.author + "\n";
+        }
+    }
+    text += "\nAdministrivia:\n\n" + o.administrivia;
+    if (!text.ends_with("\n"))
+        text += "\n";
+    text += "\n" + std::string(rfc1153_preamble_rule, '-') + "\n";
+    return text;
+}
+
+CollectionText mime_collection(const ListInfo& list, const MessageOrder& order,
+                               const std::string& text, const std::string& get_bad,
+                               const std::vector<std::string>& keep, const CollectionOptions& o) {
+    const bool whole = o.format == CollectionFormat::native || o.format == CollectionFormat::virgin;
+    const std::string boundary = random_boundary();
+    const std::string delimiter = "\n--" + boundary + "\n";
+    std::string charset = o.charset;
+    if (charset == "us-ascii" && has_eight_bit(text))
+        charset = "utf-8";
+    CollectionText out;
+    out.content_type =
+        std::string(o.format == CollectionFormat::mixed ? "multipart/mixed" : "multipart/digest") +
+        "; boundary=" + boundary;
+    std::string& body = out.body;
+    body += delimiter + "Content-Type: text/plain; charset=" + charset + "\n\n" + text;
+    for (const auto& group : order)
+        for (const CollectedMessage* m : group) {
+            const std::string name = list.outlocal + "_" + std::to_string(m->number) + ".eml";
+            body += delimiter;
+            if (!m->text) {
+                body += "Content-Type: text/plain; charset=us-ascii\n"
+                        "Content-Disposition: inline; filename=\"" +
+                        name + "\"\n\n" + get_bad;
+                continue;
+            }
+            body += "Content-Type: message/rfc822\n"
+                    "Content-Disposition: inline; filename=\"" +
+                    name + "\"\n\n";
+            body += whole ? *m->text : filtered_message(*m->text, keep);
+        }
+    if (!body.ends_with("\n"))
+        body += "\n";
+    body += "\n--" + boundary + "--\n";
+    return out;
+}
+
+// RFC 1153: the preamble and its blank line, each message followed by a blank line, the
+// separator and a blank line, then the trailer. Every piece is made UTF-8 first, so the
+// charset follows from the bytes.
+CollectionText rfc1153_collection(const ListInfo& list, const MessageOrder& order,
+                                  const std::string& text, const std::string& get_bad,
+                                  const CollectionOptions& o) {
+    CollectionText out;
+    std::string& body = out.body;
+    auto preamble_text = to_utf8(text, o.charset);
+    body = (preamble_text ? *preamble_text : to_utf8(text, "utf-8").value_or("")) + "\n";
+    const std::string separator = "\n" + std::string(rfc1153_separator) + "\n\n";
+    for (const auto& group : order)
+        for (const CollectedMessage* m : group) {
+            if (m->text)
+                body += rfc1153_message(*m->text);
+            else
+                body += rfc1153_message("From: " + list.address() + "\nSubject: message " +
+                                        std::to_string(m->number) + " is not in the archive\n\n" +
+                                        get_bad);
+            body += separator;
+        }
+    body += rfc1153_trailer(list.outlocal, o.issue);
+    out.content_type =
+        std::string("text/plain; charset=") + (has_eight_bit(body) ? "utf-8" : "us-ascii");
+    return out;
+}
+
 } // namespace
 
 Result<ArchiveRequest> parse_request(std::string_view action,
@@ -444,8 +531,7 @@ Result<ArchiveRequest> parse_request(std::string_view action,
     if (!rest.empty() && is_letter(rest.front())) {
         const char c = ascii_lower(rest.front());
         auto f = format_letter(c);
-        // The index has one format; ezmlm-get accepts and ignores any letter there.
-        if (!f && !(r.kind == RequestKind::index && c == 'r'))
+        if (!f)
             return fail(bad_format(c));
         r.format = f;
         rest.remove_prefix(1);
@@ -570,63 +656,17 @@ Result<CollectionText> format_collection(const ListInfo& list,
                                          const std::vector<CollectedMessage>& msgs,
                                          const CollectionOptions& o) {
     const bool native = o.format == CollectionFormat::native;
-    const bool whole = native || o.format == CollectionFormat::virgin;
-    auto keep = kept_fields(list.dir);
-    if (!keep)
-        return fail(keep.error());
     const auto order = groups(msgs, o.thread_order && !native);
-
-    std::string text = o.heading + "\n\n";
-    if (!native) {
-        if (o.topics)
-            text += "Topics (messages " + std::to_string(o.topics->from) + " through " +
-                    std::to_string(o.topics->to) + "):\n";
-        for (const auto& group : order) {
-            const std::string& subject = group.front()->entry.subject;
-            text += "\n" + (subject.empty() ? std::string("(no subject)") : subject) + "\n";
-            for (const CollectedMessage* m : group)
-                text += "\t" + std::to_string(m->number) + " by: " + m->entry.author + "\n";
-        }
-    }
-    text += "\nAdministrivia:\n\n" + o.administrivia;
-    if (!text.ends_with("\n"))
-        text += "\n";
-    text += "\n" + std::string(70, '-') + "\n";
-
-    const std::string boundary = random_boundary();
-    const std::string delimiter = "\n--" + boundary + "\n";
-    std::string charset = o.charset;
-    if (charset == "us-ascii" &&
-        std::any_of(text.begin(), text.end(), [](char c) { return (c & 0x80) != 0; }))
-        charset = "utf-8";
-    CollectionText out;
-    out.content_type =
-        std::string(o.format == CollectionFormat::mixed ? "multipart/mixed" : "multipart/digest") +
-        "; boundary=" + boundary;
-    std::string& body = out.body;
-    body += delimiter + "Content-Type: text/plain; charset=" + charset + "\n\n" + text;
+    const std::string text = preamble(order, o, !native);
     auto get_bad = render_text(list, "get-bad", {});
     if (!get_bad)
         return fail(get_bad.error());
-    for (const auto& group : order)
-        for (const CollectedMessage* m : group) {
-            const std::string name = list.outlocal + "_" + std::to_string(m->number) + ".eml";
-            body += delimiter;
-            if (!m->text) {
-                body += "Content-Type: text/plain; charset=us-ascii\n"
-                        "Content-Disposition: inline; filename=\"" +
-                        name + "\"\n\n" + *get_bad;
-                continue;
-            }
-            body += "Content-Type: message/rfc822\n"
-                    "Content-Disposition: inline; filename=\"" +
-                    name + "\"\n\n";
-            body += whole ? *m->text : filtered_message(*m->text, *keep);
-        }
-    if (!body.ends_with("\n"))
-        body += "\n";
-    body += "\n--" + boundary + "--\n";
-    return out;
+    if (o.format == CollectionFormat::rfc1153)
+        return rfc1153_collection(list, order, text, *get_bad, o);
+    auto keep = kept_fields(list.dir);
+    if (!keep)
+        return fail(keep.error());
+    return mime_collection(list, order, text, *get_bad, *keep, o);
 }
 
 Result<CollectionFormat> default_format(const std::string& dir) {

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <filesystem>
 
 namespace qm::lists {
 
@@ -105,12 +106,13 @@ std::string editor(const MakeRequest& r, const Settings& st) {
     if (on.at('m') && on.at('u'))
         return text + "|" + program(r, "ezmlm-gate") + " " + d + " " + d + " " +
                shell_quote(r.dir + "/allow") + "\n" + clean_line(r, on);
-    if (on.at('m'))
-        return text + "|" + program(r, "ezmlm-store") + " " + d + "\n" + clean_line(r, on);
-    if (on.at('u'))
+    if (on.at('u') && !on.at('m'))
         text += "|" + program(r, "ezmlm-issubn") + " " + d + " " + shell_quote(r.dir + "/allow") +
                 " || { echo \"Sorry, only subscribers may post to this list. (#5.7.2)\"; "
                 "exit 100; }\n";
+    // ezmlm-store also asks posters to confirm (-y), moderated or not.
+    if (on.at('m') || on.at('y'))
+        return text + "|" + program(r, "ezmlm-store") + " " + d + "\n" + clean_line(r, on);
     text += "|" + program(r, "ezmlm-send") + " " + d + "\n";
     return text;
 }
@@ -163,6 +165,40 @@ Status write_headerremove(const MakeRequest& r, const Settings& st) {
             return {};
     }
     return put(path, default_headerremove(st.parent.has_value()));
+}
+
+// Removes link if it points at target (a link the owner pointed elsewhere stays).
+Status unlink_if_to(const std::string& target, const std::string& link) {
+    std::error_code ec;
+    if (std::filesystem::read_symlink(link, ec) != target)
+        return {};
+    if (::unlink(link.c_str()) != 0 && errno != ENOENT)
+        return fail(from_errno(errno, "unable to remove " + link));
+    return {};
+}
+
+// Posters confirm their posts (-y) through list-confirm-* and list-discard-*, which
+// dir/confirmer answers. Without -y the file and its links go, so that such mail falls
+// through to list-default, which knows nothing of them.
+Status write_confirmer(const MakeRequest& r, const std::map<char, bool>& on) {
+    const std::string& d = r.dir;
+    const std::string confirmer = d + "/confirmer";
+    const auto suffixes = {"-confirm-default", "-discard-default"};
+    if (!on.at('y')) {
+        for (const char* suffix : suffixes)
+            if (auto s = unlink_if_to(confirmer, r.dot + suffix); !s)
+                return s;
+        return set_flag(confirmer, false);
+    }
+    if (auto s =
+            put(confirmer, "|" + program(r, "ezmlm-weed") + "\n|" + program(r, "ezmlm-confirm") +
+                               " " + shell_quote(d) + "\n" + clean_line(r, on) + warn_line(r, on));
+        !s)
+        return s;
+    for (const char* suffix : suffixes)
+        if (auto s = link_to(confirmer, r.dot + suffix); !s)
+            return s;
+    return {};
 }
 
 Status write_settings(const MakeRequest& r, const Settings& st) {
@@ -231,7 +267,9 @@ Status write_settings(const MakeRequest& r, const Settings& st) {
         if (auto s = prepare_digest_state(d, now()); !s)
             return s;
     }
-    return write_moderator(r, on);
+    if (auto s = write_moderator(r, on); !s)
+        return s;
+    return write_confirmer(r, on);
 }
 
 Status create_skeleton(const MakeRequest& r) {
@@ -334,7 +372,7 @@ const std::vector<Switch>& switches() {
         {'j', false, "nounsubconfirm", "unsubscribe without confirmation"},
         {'l', false, "modcanlist", "moderators may ask for the subscriber list"},
         {'m', false, "modpost", "posts are moderated"},
-        {'n', false, "modcanedit", "moderators may edit text/ files by mail"},
+        {'n', false, "modcanedit", "moderators may edit text/ files by mail (with -r)"},
         {'o', false, "modpostonly", "only moderators may post"},
         {'p', true, "public", "anyone may subscribe and get the archive by mail"},
         {'r', false, "remote", "moderators may (un)subscribe others by mail"},
@@ -435,6 +473,8 @@ Status make_list(MakeRequest req) {
         return s;
     for (const auto& [name, text] : default_texts()) {
         if (name == "trailer" && !st.on.at('t'))
+            continue;
+        if (name.starts_with("edit-") && !st.on.at('n'))
             continue;
         if (auto s = put_if_missing(req.dir + "/text/" + std::string(name), text); !s)
             return s;

@@ -3,6 +3,7 @@
 #include "qm/lists/manage.hpp"
 
 #include "qm/address.hpp"
+#include "qm/lists/edit.hpp"
 
 #include <array>
 #include <utility>
@@ -82,6 +83,65 @@ ManageDecision moderator_confirm(const ManageRequest& r, bool valid, bool may_re
                            "nothing was changed");
 }
 
+// edit, edit.FILE, ed.T.COOKIE-FILE: read before the usual verb-target split, since
+// text names hold '-' (sub-confirm) and an ed. address ends in a file name, not a target.
+bool parse_edit_verb(std::string_view action, ManageRequest& r) {
+    if (lowercase(action) == "edit") {
+        r.verb = ManageVerb::edit_list;
+        return true;
+    }
+    if (starts_with_nocase(action, "edit.")) {
+        r.verb = ManageVerb::edit_get;
+        r.edit_file = std::string(action.substr(5));
+        return true;
+    }
+    if (!starts_with_nocase(action, "ed."))
+        return false;
+    r.verb = ManageVerb::edit_put;
+    action.remove_prefix(3);
+    const auto dash = action.find('-');
+    r.confirmation = parse_confirmation(action.substr(0, dash));
+    if (dash != std::string_view::npos)
+        r.edit_file = std::string(action.substr(dash + 1));
+    return true;
+}
+
+ManageDecision decide_edit(const ManageRequest& r, const ManagePolicy& policy,
+                           const ManageFacts& facts) {
+    if (!policy.modcanedit || !policy.remote)
+        return refuse("5.7.2", "the texts of this list cannot be edited by mail");
+    if (r.scope != CookieScope::main)
+        return refuse("5.7.2", "texts are edited at the list's own edit address, without a "
+                               "digest-, allow- or deny- prefix");
+    if (!facts.sender_is_moderator)
+        return refuse("5.7.1", "only the list's moderators may edit its texts");
+    if (r.verb == ManageVerb::edit_list)
+        return step(ManageStep::edit_list);
+    if (!is_editable_text_name(r.edit_file))
+        return refuse("5.1.3", "that is not the name of an editable text file; the edit "
+                               "address gives their names");
+    if (!facts.edit_contents)
+        return refuse("5.1.1", "there is no text/" + r.edit_file +
+                                   " to edit; the edit address gives the names of the texts");
+    if (r.verb == ManageVerb::edit_get)
+        return step(ManageStep::edit_get);
+    const CookieVerdict verdict =
+        r.confirmation && !facts.key.empty()
+            ? check_cookie(facts.key, CookieScope::main, r.confirmation->when,
+                           edit_cookie_subject(r.edit_file, facts.sender, *facts.edit_contents),
+                           CookieAction::edit_text, r.confirmation->cookie, facts.now,
+                           edit_cookie_lifetime)
+            : CookieVerdict::forged;
+    if (verdict == CookieVerdict::expired)
+        return refuse("5.7.1", "that edit code has expired; nothing was changed. Ask for text/" +
+                                   r.edit_file + " again");
+    if (verdict != CookieVerdict::valid)
+        return refuse("5.7.1", "that edit code is not valid for text/" + r.edit_file +
+                                   " and your address, or the file has changed since it was "
+                                   "sent; nothing was changed. Ask for it again");
+    return step(ManageStep::edit_put);
+}
+
 } // namespace
 
 ManageRequest parse_manage_request(std::string_view action) {
@@ -97,6 +157,8 @@ ManageRequest parse_manage_request(std::string_view action) {
             action.remove_prefix(prefix.size());
             break;
         }
+    if (parse_edit_verb(action, r))
+        return r;
     // The verb ends at the first '-'; what follows is the target (a box may hold '-').
     const auto dash = action.find('-');
     const std::string verb = lowercase(action.substr(0, dash));
@@ -187,6 +249,10 @@ ManageDecision decide_manage(const ManageRequest& r, const ManagePolicy& policy,
         if (policy.modsub && policy.unsubscribe_moderated)
             return request(CookieAction::unsubscribe_moderate, Audience::moderators);
         return change(false, false);
+    case ManageVerb::edit_list:
+    case ManageVerb::edit_get:
+    case ManageVerb::edit_put:
+        return decide_edit(r, policy, facts);
     case ManageVerb::confirm:
         break;
     default:

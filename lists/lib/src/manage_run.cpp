@@ -2,6 +2,7 @@
 // decision out (subscriber store, Log, replies). See manage.hpp for who gets what.
 #include "qm/address.hpp"
 #include "qm/lists/clock.hpp"
+#include "qm/lists/edit.hpp"
 #include "qm/lists/listdir.hpp"
 #include "qm/lists/manage.hpp"
 #include "qm/lists/one_click.hpp"
@@ -9,6 +10,7 @@
 #include "qm/lists/subscribers.hpp"
 #include "qm/lists/subscription_log.hpp"
 
+#include <optional>
 #include <vector>
 
 namespace qm::lists {
@@ -73,8 +75,12 @@ struct Job {
     ManageRequest request;
     ManageFacts facts;
     ManagePolicy policy;
-    std::string db;     // the database the command acts on
-    std::string mod_db; // dir/mod (or where modsub/remote point)
+    std::string db;           // the database the command acts on
+    std::string mod_db;       // dir/mod (or where modsub/remote point)
+    std::string_view message; // the request as delivered (an edited text's reply)
+    // ed.: dir/lock, held from reading text/FILE for the cookie check to replacing it, so
+    // that two replies with the same cookie cannot both be taken.
+    std::optional<Lock> edit_lock;
 
     [[nodiscard]] TextTags tags(const std::string& reply_address = {}) const {
         TextTags t{
@@ -115,7 +121,8 @@ std::string text_for_request(CookieAction action) {
     case CookieAction::unsubscribe_confirm:
         return "unsub-confirm";
     case CookieAction::subscribe_moderate:
-        return "mod-request";
+        // Not "mod-request": in ezmlm's text/ that file asks to moderate a post.
+        return "mod-sub-request";
     case CookieAction::unsubscribe_moderate:
         return "mod-unsub-request";
     case CookieAction::subscribe_remote:
@@ -234,6 +241,72 @@ Result<ManageOutcome> reply_with(const Job& job, Audience audience, const std::s
     return ManageOutcome{std::move(info)};
 }
 
+TextTags edit_tags(const Job& job, const std::string& reply_address = {}) {
+    TextTags t = job.tags(reply_address);
+    t.emplace_back('f', job.request.edit_file);
+    return t;
+}
+
+Result<ManageOutcome> send_edit_list(const Job& job) {
+    auto names = editable_texts(job.list.dir);
+    if (!names)
+        return fail(names.error());
+    auto intro = render_text(job.list, "edit-list", job.tags());
+    if (!intro)
+        return fail(intro.error());
+    std::string middle = *intro;
+    for (const auto& name : *names)
+        middle += "   " + job.addresses.command("edit." + name) + "\n";
+    if (names->empty())
+        middle += "   (none)\n";
+    return reply_with(job, Audience::sender, "editable texts of " + job.addresses.address(),
+                      body_around(job, middle), "edit list sent to " + job.facts.sender);
+}
+
+// text/FILE between the markers, with a cookie for this moderator and these contents.
+Result<ManageOutcome> send_edit_text(const Job& job) {
+    const std::string& file = job.request.edit_file;
+    const std::string& contents = *job.facts.edit_contents;
+    const Confirmation c{job.facts.now,
+                         make_cookie(job.facts.key, CookieScope::main, job.facts.now,
+                                     edit_cookie_subject(file, job.facts.sender, contents),
+                                     CookieAction::edit_text)};
+    const std::string address = job.addresses.command("ed." + format_confirmation(c) + "-" + file);
+    auto intro = render_text(job.list, "edit-do", edit_tags(job, address));
+    if (!intro)
+        return fail(intro.error());
+    auto body = body_around(job, *intro + text_between_marker_lines(contents));
+    if (!body)
+        return fail(body.error());
+    Reply reply;
+    reply.subject = "edit text/" + file + " of " + job.addresses.address();
+    reply.body = std::move(*body);
+    reply.headers.push_back("Reply-To: " + address);
+    if (auto q = send_to(job, Audience::sender, std::move(reply)); !q)
+        return fail(q.error());
+    return ManageOutcome{"text/" + file + " sent for editing to " + job.facts.sender};
+}
+
+Result<ManageOutcome> replace_text(const Job& job) {
+    const std::string& file = job.request.edit_file;
+    const EditedText edited = edited_text_of(job.message);
+    if (edited.problem == EditProblem::no_markers)
+        return fail(perm("5.6.0", "your reply has no text between a line \"" +
+                                      std::string(edit_start_marker) + "\" and a line \"" +
+                                      std::string(edit_end_marker) + "\"; text/" + file +
+                                      " is unchanged"));
+    if (edited.problem == EditProblem::too_large)
+        return fail(perm("5.3.4", "the new text is longer than " + std::to_string(max_edited_text) +
+                                      " bytes; text/" + file + " is unchanged"));
+    if (auto w = write_edited_text(job.list.dir, file, edited.text); !w)
+        return fail(w.error());
+    return reply_with(job, Audience::sender,
+                      "text/" + file + " of " + job.addresses.address() + " replaced",
+                      compose_body(job.list, {"edit-done"}, edit_tags(job)),
+                      "text/" + file + " replaced by " + job.facts.sender + " (" +
+                          std::to_string(edited.text.size()) + " bytes)");
+}
+
 Result<ManageOutcome> carry_out(const Job& job, const ManageDecision& d) {
     const std::string listaddr = job.addresses.address();
     switch (d.step) {
@@ -302,8 +375,35 @@ Result<ManageOutcome> carry_out(const Job& job, const ManageDecision& d) {
         return reply_with(job, Audience::target, "subscription log of " + listaddr,
                           body_around(job, middle), "log sent to " + job.facts.target);
     }
+    case ManageStep::edit_list:
+        return send_edit_list(job);
+    case ManageStep::edit_get:
+        return send_edit_text(job);
+    case ManageStep::edit_put:
+        return replace_text(job);
     }
     return fail(temp("4.3.0", "internal error: unhandled decision"));
+}
+
+// edit.FILE, ed.: text/FILE as it is now, for a moderator allowed to edit it (nobody
+// else learns whether a file exists). ed. takes dir/lock first.
+Status look_up_edited_text(Job& job) {
+    const auto verb = job.request.verb;
+    if ((verb != ManageVerb::edit_get && verb != ManageVerb::edit_put) || !job.policy.modcanedit ||
+        !job.policy.remote || !job.facts.sender_is_moderator ||
+        job.request.scope != CookieScope::main || !is_editable_text_name(job.request.edit_file))
+        return {};
+    if (verb == ManageVerb::edit_put) {
+        auto lock = Lock::acquire(job.list.dir + "/lock");
+        if (!lock)
+            return fail(lock.error());
+        job.edit_lock.emplace(std::move(*lock));
+    }
+    auto contents = read_editable_text(job.list.dir, job.request.edit_file);
+    if (!contents)
+        return fail(contents.error());
+    job.facts.edit_contents = std::move(*contents);
+    return {};
 }
 
 } // namespace
@@ -351,6 +451,7 @@ Result<ManageOutcome> run_manage(const std::string& dir,
     Job job;
     job.list = *list;
     job.request = parse_manage_request(action);
+    job.message = message;
     job.addresses = job.list;
     job.addresses.outlocal = scope_outlocal(job.list.outlocal, job.request.scope);
     job.db = scope_database(dir, job.request.scope);
@@ -379,6 +480,7 @@ Result<ManageOutcome> run_manage(const std::string& dir,
     job.policy.modsub = has_flag(dir, "modsub");
     job.policy.remote = has_flag(dir, "remote");
     job.policy.modcanlist = has_flag(dir, "modcanlist");
+    job.policy.modcanedit = has_flag(dir, "modcanedit");
     job.policy.unsubscribe_moderated = unsubscribe_moderated;
     auto mod_db = moderator_database(dir);
     if (!mod_db)
@@ -394,6 +496,8 @@ Result<ManageOutcome> run_manage(const std::string& dir,
             return fail(t.error());
         job.facts.target_is_moderator = *t;
     }
+    if (auto s = look_up_edited_text(job); !s)
+        return fail(s.error());
     return carry_out(job, decide_manage(job.request, job.policy, job.facts));
 }
 

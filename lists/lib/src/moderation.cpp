@@ -5,12 +5,12 @@
 #include "qm/inject/header.hpp"
 #include "qm/lists/clock.hpp"
 #include "qm/lists/cookie.hpp"
+#include "qm/lists/post_shape.hpp"
 #include "qm/lists/reply.hpp"
 #include "qm/lists/subscribers.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,8 +27,8 @@ namespace {
 
 // Owner-execute on a held post: the file is complete (ezmlm-idx's MODE_MOD_MSG | 0700).
 constexpr mode_t complete_mode = 0700;
-// A moderation cookie outlives any held post (modtime is at most 240 h); the held file's
-// presence is what really limits an answer.
+// A moderation or confirmation cookie outlives any held post (modtime is at most 240 h);
+// the held file's presence is what really limits an answer.
 constexpr std::time_t moderation_cookie_lifetime = subscription_cookie_lifetime;
 
 std::string mod_path(const std::string& dir, std::string_view sub, const HeldName& name) {
@@ -64,6 +64,28 @@ Result<HeldPost> read_held(const std::string& path) {
             held.sender = std::string(first.substr(lt + 1, gt - lt - 1));
     }
     return held;
+}
+
+// A held post distributed as ezmlm-send would have done, with the poster as the sender.
+Result<Sent> distribute_held(const std::string& dir, const HeldPost& held) {
+    return send_post(dir,
+                     held.sender.empty() ? std::nullopt : std::optional<std::string>(held.sender),
+                     held.text);
+}
+
+// The post as it came, without the Return-Path and Delivered-To lines the held file
+// starts with (held again for the moderators, it gets them anew).
+std::string_view original_post(const HeldPost& held) {
+    std::string_view rest = held.text;
+    auto skip_line_if = [&](std::string_view prefix) {
+        if (lowercase(rest.substr(0, prefix.size())) == prefix) {
+            auto nl = rest.find('\n');
+            rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+        }
+    };
+    skip_line_if("return-path:");
+    skip_line_if("delivered-to: moderator for ");
+    return rest;
 }
 
 Status move_file(const std::string& from, const std::string& to) {
@@ -155,97 +177,209 @@ Result<Stored> send_now(const std::string& dir, const std::optional<std::string>
     return stored;
 }
 
-Result<Stored> hold_post(const std::string& dir, const std::optional<std::string>& sender,
-                         std::string_view message) {
-    auto list = read_list(dir);
-    if (!list)
-        return fail(list.error());
+// Who gets the moderators' request for a post from sender: only the poster when the
+// poster is a moderator, else every moderator. With modpostonly, anyone else is refused.
+// Reads the moderator database, so it must run without mod/lock held.
+Result<std::vector<std::string>> moderators_for(const std::string& dir,
+                                                const std::optional<std::string>& sender) {
     auto db = moderator_db(dir);
     if (!db)
         return fail(db.error());
-    bool poster_is_moderator = false;
     if (sender) {
         auto is_mod = is_subscriber(*db, *sender);
         if (!is_mod)
             return fail(is_mod.error());
-        poster_is_moderator = *is_mod;
+        if (*is_mod)
+            return std::vector<std::string>{*sender};
     }
-    if (!poster_is_moderator && has_flag(dir, "modpostonly"))
+    if (has_flag(dir, "modpostonly"))
         return fail(perm("5.7.2", "I'm sorry, you are not allowed to post messages to this list"));
-    if (auto s = check_loops(*list, message); !s)
-        return fail(s.error());
-    std::vector<std::string> moderators;
-    if (poster_is_moderator) {
-        moderators.push_back(*sender);
-    } else {
-        auto m = members(*db);
-        if (!m)
-            return fail(m.error());
-        moderators = std::move(*m);
-    }
-    if (moderators.empty())
+    auto moderators = members(*db);
+    if (!moderators)
+        return fail(moderators.error());
+    if (moderators->empty())
         // Temporary: the post stays in the sender's queue until someone adds a moderator.
         return fail(temp("4.3.0", "the list has no moderators (" + *db +
                                       " is empty), so nobody could approve the post"));
-    auto key = read_list_key(dir);
-    if (!key)
-        return fail(key.error());
+    return moderators;
+}
 
-    for (const char* sub : {"mod/pending", "mod/accepted", "mod/rejected"})
-        if (auto s = ensure_dir(dir + "/" + sub); !s)
-            return fail(s.error());
-    auto lock = Lock::acquire(dir + "/mod/lock");
-    if (!lock)
-        return fail(lock.error());
-    Stored stored;
-    stored.held = true;
+// The sender as the held file's Return-Path line keeps it, and read_held gives it back.
+std::string held_sender(std::string_view sender) {
+    std::string out(sender);
+    std::replace_if(
+        out.begin(), out.end(), [](char c) { return c == '\n' || c == '\0'; }, '_');
+    return out;
+}
+
+// A file just written to mod/<sub>.
+struct NewHeld {
+    HeldName name;
     std::string path;
+    std::string text; // as written: Return-Path, our Delivered-To line, the post
+};
+
+// Writes the post to a new mod/<sub>/T.P. The caller holds mod/lock.
+Result<NewHeld> write_new_held(const std::string& dir, std::string_view sub, const ListInfo& list,
+                               const std::optional<std::string>& sender, std::string_view message) {
+    NewHeld out;
     for (int attempt = 0;; ++attempt) {
-        stored.name = {now(), static_cast<unsigned long>(::getpid())};
-        path = mod_path(dir, "pending", stored.name);
-        if (!exists(path))
+        out.name = {now(), static_cast<unsigned long>(::getpid())};
+        out.path = mod_path(dir, sub, out.name);
+        if (!exists(out.path))
             break;
         // Only a pid reused within the same second gets here; ezmlm-store waits too.
         if (attempt == 2)
-            return fail(
-                temp("4.3.0", "unable to create a unique file name in " + dir + "/mod/pending"));
+            return fail(temp("4.3.0", "unable to create a unique file name in " + dir + "/mod/" +
+                                          std::string(sub)));
         ::sleep(1);
     }
-    std::string held = "Return-Path: <";
-    for (char c : sender.value_or(""))
-        held += c == '\n' || c == '\0' ? '_' : c;
-    held += ">\n" + moderator_dtline(*list);
-    held += message;
-    if (auto s = write_held(path, held); !s)
+    out.text = "Return-Path: <" + held_sender(sender.value_or("")) + ">\n" + moderator_dtline(list);
+    out.text += message;
+    if (auto s = write_held(out.path, out.text); !s)
         return fail(s.error());
+    return out;
+}
 
-    const std::string name = stored.name.text();
-    const std::string cookie =
-        make_cookie(*key, CookieScope::main, stored.name.when, name, CookieAction::moderate_post);
-    const std::string accept = list->command("accept-" + name + "." + cookie);
-    const std::string reject = list->command("reject-" + name + "." + cookie);
-    auto body = text_then(*list, {"mod-request"}, {{'A', accept}, {'R', reject}});
+// Mails a request about a file just held; without a request nobody knows of the file,
+// so it goes again when the request cannot be made or queued.
+Result<pid_t> send_request(const ListInfo& list, const NewHeld& held, std::string_view text,
+                           const TextTags& tags, Reply request) {
+    auto body = text_then(list, {text}, tags);
     if (!body) {
-        ::unlink(path.c_str());
+        ::unlink(held.path.c_str());
         return fail(body.error());
     }
+    request.body = std::move(*body);
+    request.enclosed = held.text;
+    auto queued = send_reply(list, request, now());
+    if (!queued) {
+        ::unlink(held.path.c_str());
+        return fail(queued.error());
+    }
+    return queued->qp;
+}
+
+// Holds the post in mod/pending and asks the moderators. The caller holds mod/lock.
+Result<Stored> hold_locked(const std::string& dir, const ListInfo& list, std::string_view key,
+                           const std::vector<std::string>& moderators,
+                           const std::optional<std::string>& sender, std::string_view message) {
+    for (const char* sub : {"mod/pending", "mod/accepted", "mod/rejected"})
+        if (auto s = ensure_dir(dir + "/" + sub); !s)
+            return fail(s.error());
+    auto held = write_new_held(dir, "pending", list, sender, message);
+    if (!held)
+        return fail(held.error());
+    const std::string name = held->name.text();
+    const std::string cookie =
+        make_cookie(key, CookieScope::main, held->name.when, name, CookieAction::moderate_post);
+    const std::string accept = list.command("accept-" + name + "." + cookie);
     Reply request;
     request.to = moderators.front();
     request.also_to.assign(moderators.begin() + 1, moderators.end());
-    request.to_header = list->command("moderators");
+    request.to_header = list.command("moderators");
     request.from_command = "reject-" + name + "." + cookie;
     request.headers.push_back("Reply-To: " + accept);
-    request.subject = subject_for("MODERATE for", *list);
-    request.body = std::move(*body);
-    request.enclosed = held;
-    auto queued = send_reply(*list, request, now());
-    if (!queued) {
-        // Nobody was asked: no held post may linger that no moderator knows about.
-        ::unlink(path.c_str());
-        return fail(queued.error());
-    }
+    request.subject = subject_for("MODERATE for", list);
+    auto qp = send_request(list, *held, "mod-request",
+                           {{'A', accept}, {'R', list.command(request.from_command)}}, request);
+    if (!qp)
+        return fail(qp.error());
+    Stored stored;
+    stored.held = true;
+    stored.name = held->name;
     stored.moderators = moderators.size();
-    stored.qp = queued->qp;
+    stored.qp = *qp;
+    return stored;
+}
+
+// A list and its secret, which every cookie needs.
+struct ListAndKey {
+    ListInfo list;
+    std::string key;
+};
+Result<ListAndKey> read_list_and_key(const std::string& dir) {
+    auto list = read_list(dir);
+    if (!list)
+        return fail(list.error());
+    auto key = read_list_key(dir);
+    if (!key)
+        return fail(key.error());
+    return ListAndKey{std::move(*list), std::move(*key)};
+}
+
+// What holding a post takes: the list, its secret, and a post that does not loop.
+Result<ListAndKey> hold_context(const std::string& dir, std::string_view message) {
+    auto c = read_list_and_key(dir);
+    if (!c)
+        return fail(c.error());
+    if (auto s = check_loops(c->list, message); !s)
+        return fail(s.error());
+    return c;
+}
+
+Result<Stored> hold_post(const std::string& dir, const std::optional<std::string>& sender,
+                         std::string_view message) {
+    auto moderators = moderators_for(dir, sender);
+    if (!moderators)
+        return fail(moderators.error());
+    auto c = hold_context(dir, message);
+    if (!c)
+        return fail(c.error());
+    auto lock = Lock::acquire(dir + "/mod/lock");
+    if (!lock)
+        return fail(lock.error());
+    return hold_locked(dir, c->list, c->key, *moderators, sender, message);
+}
+
+// What a confirmation cookie is computed over: the held post's name and its poster, so
+// it confirms neither another post nor the same name holding someone else's.
+std::string confirm_subject(const HeldName& name, std::string_view poster) {
+    return name.text() + " " + cookie_subject(poster);
+}
+
+// ezmlm-store with confirmpost: the post waits in mod/unconfirmed for its poster.
+Result<Stored> ask_poster(const std::string& dir, const std::optional<std::string>& sender,
+                          std::string_view message) {
+    if (!sender || sender->find('@') == std::string::npos)
+        return fail(perm("5.7.2", "this list asks posters to confirm their posts, and this "
+                                  "post has no sender address to ask"));
+    // Refused now rather than after the poster confirmed.
+    if (has_flag(dir, "modpost"))
+        if (auto m = moderators_for(dir, sender); !m)
+            return fail(m.error());
+    auto c = hold_context(dir, message);
+    if (!c)
+        return fail(c.error());
+    if (auto s = ensure_dir(dir + "/mod/unconfirmed"); !s)
+        return fail(s.error());
+    auto lock = Lock::acquire(dir + "/mod/lock");
+    if (!lock)
+        return fail(lock.error());
+    auto held = write_new_held(dir, "unconfirmed", c->list, sender, message);
+    if (!held)
+        return fail(held.error());
+    const std::string name = held->name.text();
+    const std::string cookie =
+        make_cookie(c->key, CookieScope::main, held->name.when,
+                    confirm_subject(held->name, held_sender(*sender)), CookieAction::confirm_post);
+    const std::string confirm = c->list.command("confirm-" + name + "." + cookie);
+    Reply request;
+    request.to = *sender;
+    // Replying confirms, whether the mail program answers Reply-To or From.
+    request.from_command = "confirm-" + name + "." + cookie;
+    request.headers.push_back("Reply-To: " + confirm);
+    request.subject = subject_for("CONFIRM post to", c->list);
+    auto qp = send_request(
+        c->list, *held, "post-confirm",
+        {{'A', confirm}, {'R', c->list.command("discard-" + name + "." + cookie)}}, request);
+    if (!qp)
+        return fail(qp.error());
+    Stored stored;
+    stored.held = true;
+    stored.unconfirmed = true;
+    stored.name = held->name;
+    stored.qp = *qp;
     return stored;
 }
 
@@ -270,62 +404,28 @@ Result<pid_t> return_post(const ListInfo& list, const HeldPost& held, std::strin
     return queued->qp;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-std::string decode_quoted_printable(std::string_view in) {
-    std::string out;
-    for (size_t i = 0; i < in.size(); ++i) {
-        if (in[i] != '=') {
-            out += in[i];
-            continue;
-        }
-        if (i + 1 < in.size() && in[i + 1] == '\n') { // soft line break
-            ++i;
-            continue;
-        }
-        if (i + 2 < in.size() && in[i + 1] == '\r' && in[i + 2] == '\n') {
-            i += 2;
-            continue;
-        }
-        int hi = i + 1 < in.size() ? hex_value(in[i + 1]) : -1;
-        int lo = i + 2 < in.size() ? hex_value(in[i + 2]) : -1;
-        if (hi < 0 || lo < 0) {
-            out += '=';
-            continue;
-        }
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-    }
-    return out;
-}
-
-std::string decode_base64(std::string_view in) {
-    std::string clean;
-    for (char c : in)
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '+' || c == '/')
-            clean += c;
-    while (clean.size() % 4 != 0)
-        clean += '=';
-    std::string out(clean.size() / 4 * 3 + 1, '\0');
-    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                            reinterpret_cast<const unsigned char*>(clean.data()),
-                            static_cast<int>(clean.size()));
-    if (n < 0)
-        return {};
-    size_t padding = 0;
-    for (size_t i = clean.size(); i > 0 && clean[i - 1] == '='; --i)
-        ++padding;
-    out.resize(static_cast<size_t>(n) - std::min<size_t>(padding, static_cast<size_t>(n)));
-    return out;
+// LOCAL ...-VERB-T.P.COOKIE with DEFAULT T.P.COOKIE, the shape of the moderators' and
+// the posters' answers: the verb (lower case), the held name and the cookie.
+struct HeldAddress {
+    std::string verb;
+    HeldName name;
+    std::string cookie;
+};
+std::optional<HeldAddress> parse_held_address(std::string_view local,
+                                              std::string_view default_part) {
+    if (default_part.empty() || local.size() < default_part.size() + 2 ||
+        !local.ends_with(default_part) || local[local.size() - default_part.size() - 1] != '-')
+        return std::nullopt;
+    std::string_view head = local.substr(0, local.size() - default_part.size() - 1);
+    std::string_view verb =
+        head.substr(head.rfind('-') == std::string_view::npos ? 0 : head.rfind('-') + 1);
+    auto last_dot = default_part.rfind('.');
+    if (last_dot == std::string_view::npos)
+        return std::nullopt;
+    auto name = parse_held_name(default_part.substr(0, last_dot));
+    if (!name)
+        return std::nullopt;
+    return HeldAddress{lowercase(verb), *name, lowercase(default_part.substr(last_dot + 1))};
 }
 
 } // namespace
@@ -365,6 +465,8 @@ Result<Stored> store_post(const std::string& dir, const std::optional<std::strin
                           std::string_view message) {
     if (auto s = refuse_bounces(sender); !s)
         return fail(s.error());
+    if (has_flag(dir, "confirmpost"))
+        return ask_poster(dir, sender, message);
     if (!has_flag(dir, "modpost"))
         return send_now(dir, sender, message);
     return hold_post(dir, sender, message);
@@ -382,34 +484,28 @@ Result<Stored> gate_post(const std::string& dir, const std::vector<std::string>&
             if (*member)
                 return send_now(dir, sender, message);
         }
+    if (has_flag(dir, "confirmpost"))
+        return ask_poster(dir, sender, message);
     return hold_post(dir, sender, message);
 }
 
 std::optional<ModerationRequest> parse_moderation_request(std::string_view local,
                                                           std::string_view default_part) {
-    if (default_part.empty() || local.size() < default_part.size() + 2 ||
-        !local.ends_with(default_part) || local[local.size() - default_part.size() - 1] != '-')
+    auto a = parse_held_address(local, default_part);
+    if (!a || (a->verb != "accept" && a->verb != "reject"))
         return std::nullopt;
-    std::string_view head = local.substr(0, local.size() - default_part.size() - 1);
-    std::string_view verb =
-        head.substr(head.rfind('-') == std::string_view::npos ? 0 : head.rfind('-') + 1);
-    ModerationRequest request;
-    std::string v = lowercase(verb);
-    if (v == "accept")
-        request.action = ModerationAction::accept;
-    else if (v == "reject")
-        request.action = ModerationAction::reject;
-    else
+    return ModerationRequest{a->verb == "accept" ? ModerationAction::accept
+                                                 : ModerationAction::reject,
+                             a->name, std::move(a->cookie)};
+}
+
+std::optional<ConfirmRequest> parse_confirm_request(std::string_view local,
+                                                    std::string_view default_part) {
+    auto a = parse_held_address(local, default_part);
+    if (!a || (a->verb != "confirm" && a->verb != "discard"))
         return std::nullopt;
-    auto last_dot = default_part.rfind('.');
-    if (last_dot == std::string_view::npos)
-        return std::nullopt;
-    auto name = parse_held_name(default_part.substr(0, last_dot));
-    if (!name)
-        return std::nullopt;
-    request.name = *name;
-    request.cookie = lowercase(default_part.substr(last_dot + 1));
-    return request;
+    return ConfirmRequest{a->verb == "confirm" ? ConfirmAction::confirm : ConfirmAction::discard,
+                          a->name, std::move(a->cookie)};
 }
 
 std::string moderator_comment(std::string_view reply) {
@@ -418,11 +514,7 @@ std::string moderator_comment(std::string_view reply) {
     for (const auto& f : split.fields) {
         if (lowercase(qm::inject::field_name(f)) != "content-transfer-encoding")
             continue;
-        std::string cte = lowercase(qm::inject::unfold(qm::inject::field_value(f)));
-        if (cte.starts_with("base64"))
-            body = decode_base64(body);
-        else if (cte.starts_with("quoted-printable"))
-            body = decode_quoted_printable(body);
+        body = decode_transfer_encoding(qm::inject::unfold(qm::inject::field_value(f)), body);
         break;
     }
     std::string comment, quote;
@@ -454,14 +546,11 @@ std::string moderator_comment(std::string_view reply) {
 
 Result<Moderated> moderate_post(const std::string& dir, const ModerationRequest& request,
                                 std::string_view reply) {
-    auto list = read_list(dir);
-    if (!list)
-        return fail(list.error());
-    auto key = read_list_key(dir);
-    if (!key)
-        return fail(key.error());
+    auto c = read_list_and_key(dir);
+    if (!c)
+        return fail(c.error());
     const std::string name = request.name.text();
-    switch (check_cookie(*key, CookieScope::main, request.name.when, name,
+    switch (check_cookie(c->key, CookieScope::main, request.name.when, name,
                          CookieAction::moderate_post, request.cookie, now(),
                          moderation_cookie_lifetime)) {
     case CookieVerdict::valid:
@@ -506,10 +595,7 @@ Result<Moderated> moderate_post(const std::string& dir, const ModerationRequest&
 
     Moderated m;
     if (accept) {
-        // Distributed as ezmlm-send would have done, with the poster as the sender.
-        auto sent = send_post(
-            dir, held->sender.empty() ? std::nullopt : std::optional<std::string>(held->sender),
-            held->text);
+        auto sent = distribute_held(dir, *held);
         if (!sent)
             return fail(sent.error());
         m.kind = Moderated::Kind::accepted;
@@ -520,7 +606,7 @@ Result<Moderated> moderate_post(const std::string& dir, const ModerationRequest&
     }
     m.kind = Moderated::Kind::rejected;
     if (!held->sender.empty() && !has_flag(dir, "noreturnposts")) {
-        auto qp = return_post(*list, *held, "mod-reject", "owner", moderator_comment(reply));
+        auto qp = return_post(c->list, *held, "mod-reject", "owner", moderator_comment(reply));
         if (!qp)
             return fail(qp.error());
         m.poster_told = true;
@@ -529,6 +615,94 @@ Result<Moderated> moderate_post(const std::string& dir, const ModerationRequest&
     if (auto s = move_file(pending, mod_path(dir, "rejected", request.name)); !s)
         return fail(s.error());
     return m;
+}
+
+namespace {
+
+// The post request.name names, still waiting for its poster, with the cookie checked.
+Result<HeldPost> unconfirmed_post(const std::string& dir, std::string_view key,
+                                  const ConfirmRequest& request) {
+    const std::string path = mod_path(dir, "unconfirmed", request.name);
+    const std::string name = request.name.text();
+    if (!exists(path))
+        return fail(perm("5.7.1", "I'm sorry, I no longer have the post " + name +
+                                      ": it was already confirmed or discarded, or it "
+                                      "timed out"));
+    auto held = read_held(path);
+    if (!held)
+        return fail(held.error());
+    switch (check_cookie(key, CookieScope::main, request.name.when,
+                         confirm_subject(request.name, held->sender), CookieAction::confirm_post,
+                         request.cookie, now(), moderation_cookie_lifetime)) {
+    case CookieVerdict::valid:
+        return held;
+    case CookieVerdict::expired:
+        return fail(perm("5.7.1", "this confirmation request has expired; the post " + name +
+                                      " is no longer waiting"));
+    case CookieVerdict::forged:
+    case CookieVerdict::from_the_future:
+        break;
+    }
+    return fail(perm("5.7.1", "illegal confirmation request: the code in the address is not "
+                              "one this list gave out for the post " +
+                                  name));
+}
+
+Status remove_file(const std::string& path) {
+    if (::unlink(path.c_str()) != 0)
+        return fail(from_errno(errno, "unable to remove " + path));
+    return fsync_dir(dirname_of(path));
+}
+
+} // namespace
+
+Result<Confirmed> confirm_post(const std::string& dir, const ConfirmRequest& request) {
+    auto c = read_list_and_key(dir);
+    if (!c)
+        return fail(c.error());
+    // A first look without mod/lock: the moderator database, which moderators_for reads,
+    // shares that lock.
+    auto first = unconfirmed_post(dir, c->key, request);
+    if (!first)
+        return fail(first.error());
+    const bool confirm = request.action == ConfirmAction::confirm;
+    const bool moderated = confirm && has_flag(dir, "modpost");
+    const std::optional<std::string> poster =
+        first->sender.empty() ? std::nullopt : std::optional<std::string>(first->sender);
+    std::vector<std::string> moderators;
+    if (moderated) {
+        auto m = moderators_for(dir, poster);
+        if (!m)
+            return fail(m.error());
+        moderators = std::move(*m);
+    }
+
+    auto lock = Lock::acquire(dir + "/mod/lock");
+    if (!lock)
+        return fail(lock.error());
+    // Again under the lock: a second answer may have handled it meanwhile.
+    auto held = unconfirmed_post(dir, c->key, request);
+    if (!held)
+        return fail(held.error());
+    Confirmed done;
+    if (!confirm) {
+        done.kind = Confirmed::Kind::discarded;
+    } else if (moderated) {
+        auto stored = hold_locked(dir, c->list, c->key, moderators, poster, original_post(*held));
+        if (!stored)
+            return fail(stored.error());
+        done.kind = Confirmed::Kind::held;
+        done.stored = *stored;
+    } else {
+        auto sent = distribute_held(dir, *held);
+        if (!sent)
+            return fail(sent.error());
+        done.kind = Confirmed::Kind::sent;
+        done.sent = *sent;
+    }
+    if (auto s = remove_file(mod_path(dir, "unconfirmed", request.name)); !s)
+        return fail(s.error());
+    return done;
 }
 
 Result<unsigned> moderation_timeout_hours(const std::string& dir) {

@@ -3,6 +3,11 @@
 #include "qm/address.hpp"
 #include "qm/inject/header.hpp"
 
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <functional>
+
 namespace qm::lists {
 
 using qm::address::lowercase;
@@ -102,45 +107,51 @@ private:
     size_t pos_ = 0;
 };
 
-Status walk(PostShape& shape, std::string_view body, const MediaType& type, size_t depth);
+// What the walk reports, for parse_post's shape and for mime_leaves.
+struct MimeVisitor {
+    // Every part below the message, multiparts included, depth first.
+    std::function<void(const MediaType&)> part;
+    // Every part that is not multipart (the message itself when it is not).
+    std::function<void(const MediaType&, const std::vector<std::string>& fields,
+                       std::string_view body)>
+        leaf;
+    // Preambles and epilogues of multiparts.
+    std::function<void(std::string_view)> filler;
+};
 
-Status read_part(PostShape& shape, std::string_view part, size_t depth) {
-    auto split = qm::inject::split_message(part);
-    MediaType type;
-    for (const auto& f : split.fields) {
+// The type a header's Content-Type field gives (text/plain when it has none or an empty
+// one).
+Result<MediaType> content_type(const std::vector<std::string>& fields) {
+    for (const auto& f : fields) {
         if (lowercase(qm::inject::field_name(f)) != "content-type")
             continue;
         auto value = qm::inject::unfold(qm::inject::field_value(f));
-        if (!trim(value).empty()) {
-            auto t = parse_media_type(value);
-            if (!t)
-                return fail(t.error());
-            type = std::move(*t);
-        }
-        break;
+        if (trim(value).empty())
+            break;
+        return parse_media_type(value);
     }
-    shape.part_types.push_back(type.type);
+    return MediaType{};
+}
+
+Status walk(const MimeVisitor& v, const std::vector<std::string>& fields, std::string_view body,
+            const MediaType& type, size_t depth);
+
+Status read_part(const MimeVisitor& v, std::string_view part, size_t depth) {
+    auto split = qm::inject::split_message(part);
+    auto type = content_type(split.fields);
+    if (!type)
+        return fail(type.error());
+    v.part(*type);
     std::string_view body = split.body;
     if (body.starts_with("\n"))
         body.remove_prefix(1);
-    return walk(shape, body, type, depth + 1);
+    return walk(v, split.fields, body, *type, depth + 1);
 }
 
-Status walk(PostShape& shape, std::string_view body, const MediaType& type, size_t depth) {
+Status walk(const MimeVisitor& v, const std::vector<std::string>& fields, std::string_view body,
+            const MediaType& type, size_t depth) {
     if (!type.multipart()) {
-        shape.body_size += body.size();
-        if (shape.first_body_line.empty()) {
-            std::string_view rest = body;
-            while (!rest.empty()) {
-                auto nl = rest.find('\n');
-                std::string_view line = trim(rest.substr(0, nl));
-                if (!line.empty()) {
-                    shape.first_body_line = std::string(line);
-                    break;
-                }
-                rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
-            }
-        }
+        v.leaf(type, fields, body);
         return {};
     }
     if (depth >= max_mime_depth)
@@ -153,7 +164,7 @@ Status walk(PostShape& shape, std::string_view body, const MediaType& type, size
     auto finish_part = [&](size_t end) -> Status {
         if (part_start == std::string_view::npos)
             return {};
-        return read_part(shape, body.substr(part_start, end - part_start), depth);
+        return read_part(v, body.substr(part_start, end - part_start), depth);
     };
     while (pos < body.size() && !closed) {
         size_t nl = body.find('\n', pos);
@@ -172,17 +183,83 @@ Status walk(PostShape& shape, std::string_view body, const MediaType& type, size
             }
         }
         if (part_start == std::string_view::npos)
-            shape.body_size += line.size(); // the preamble
+            v.filler(line); // the preamble
         pos = next;
     }
     if (!seen)
         return fail(broken("the " + type.type + " body never uses its boundary \"" +
                            excerpt(type.boundary) + "\""));
     if (closed)
-        shape.body_size += body.size() - pos;       // the epilogue
+        v.filler(body.substr(pos));                 // the epilogue
     else if (auto s = finish_part(body.size()); !s) // no closing delimiter: ends here
         return s;
     return {};
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+std::string decode_quoted_printable(std::string_view in) {
+    std::string out;
+    for (size_t i = 0; i < in.size(); ++i) {
+        if (in[i] != '=') {
+            out += in[i];
+            continue;
+        }
+        if (i + 1 < in.size() && in[i + 1] == '\n') { // soft line break
+            ++i;
+            continue;
+        }
+        if (i + 2 < in.size() && in[i + 1] == '\r' && in[i + 2] == '\n') {
+            i += 2;
+            continue;
+        }
+        int hi = i + 1 < in.size() ? hex_value(in[i + 1]) : -1;
+        int lo = i + 2 < in.size() ? hex_value(in[i + 2]) : -1;
+        if (hi < 0 || lo < 0) {
+            out += '=';
+            continue;
+        }
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+    }
+    return out;
+}
+
+std::string decode_base64(std::string_view in) {
+    std::string clean;
+    for (char c : in)
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '+' || c == '/')
+            clean += c;
+    while (clean.size() % 4 != 0)
+        clean += '=';
+    std::string out(clean.size() / 4 * 3 + 1, '\0');
+    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(clean.data()),
+                            static_cast<int>(clean.size()));
+    if (n < 0)
+        return {};
+    size_t padding = 0;
+    for (size_t i = clean.size(); i > 0 && clean[i - 1] == '='; --i)
+        ++padding;
+    out.resize(static_cast<size_t>(n) - std::min<size_t>(padding, static_cast<size_t>(n)));
+    return out;
+}
+
+// The message's body without the blank line that ends its header.
+std::string_view body_of(const qm::inject::SplitMessage& split) {
+    std::string_view body = split.body;
+    if (body.starts_with("\n"))
+        body.remove_prefix(1);
+    return body;
 }
 
 } // namespace
@@ -253,6 +330,10 @@ Result<MediaType> parse_media_type(std::string_view value) {
         if (name == "boundary" && !have_boundary) {
             media.boundary = std::move(v);
             have_boundary = true;
+        } else if (name == "charset" && media.charset.empty()) {
+            media.charset = lowercase(v);
+        } else if (name == "name" && media.name.empty()) {
+            media.name = std::move(v);
         }
     }
     if (media.multipart() && media.boundary.empty())
@@ -263,7 +344,10 @@ Result<MediaType> parse_media_type(std::string_view value) {
 Result<PostShape> parse_post(std::string_view message) {
     PostShape shape;
     auto split = qm::inject::split_message(message);
-    bool have_type = false;
+    auto type = content_type(split.fields);
+    if (!type)
+        return fail(type.error());
+    shape.content_type = std::move(*type);
     for (const auto& f : split.fields) {
         std::string name = lowercase(qm::inject::field_name(f));
         std::string value = qm::inject::unfold(qm::inject::field_value(f));
@@ -276,23 +360,53 @@ Result<PostShape> parse_post(std::string_view message) {
         } else if (name == "precedence") {
             if (!shape.precedence)
                 shape.precedence = std::string(v);
-        } else if (name == "content-type" && !have_type) {
-            have_type = true;
-            if (!v.empty()) {
-                auto t = parse_media_type(v);
-                if (!t)
-                    return fail(t.error());
-                shape.content_type = std::move(*t);
-            }
         }
         shape.field_names.push_back(std::move(name));
     }
-    std::string_view body = split.body;
-    if (body.starts_with("\n"))
-        body.remove_prefix(1);
-    if (auto s = walk(shape, body, shape.content_type, 0); !s)
+    MimeVisitor v;
+    v.part = [&](const MediaType& t) { shape.part_types.push_back(t.type); };
+    v.leaf = [&](const MediaType&, const std::vector<std::string>&, std::string_view body) {
+        shape.body_size += body.size();
+        std::string_view rest = body;
+        while (shape.first_body_line.empty() && !rest.empty()) {
+            auto nl = rest.find('\n');
+            std::string_view line = trim(rest.substr(0, nl));
+            if (!line.empty())
+                shape.first_body_line = std::string(line);
+            rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+        }
+    };
+    v.filler = [&](std::string_view text) { shape.body_size += text.size(); };
+    if (auto s = walk(v, split.fields, body_of(split), shape.content_type, 0); !s)
         return fail(s.error());
     return shape;
+}
+
+std::string decode_transfer_encoding(std::string_view mechanism, std::string_view body) {
+    const std::string m = lowercase(trim(mechanism));
+    if (m.starts_with("base64"))
+        return decode_base64(body);
+    if (m.starts_with("quoted-printable"))
+        return decode_quoted_printable(body);
+    return std::string(body);
+}
+
+Result<std::vector<MimeLeaf>> mime_leaves(std::string_view message) {
+    auto split = qm::inject::split_message(message);
+    auto type = content_type(split.fields);
+    if (!type)
+        return fail(type.error());
+    std::vector<MimeLeaf> out;
+    MimeVisitor v;
+    v.part = [](const MediaType&) {};
+    v.leaf = [&](const MediaType& t, const std::vector<std::string>& fields,
+                 std::string_view body) {
+        out.push_back({t, fields, std::string(body)});
+    };
+    v.filler = [](std::string_view) {};
+    if (auto s = walk(v, split.fields, body_of(split), *type, 0); !s)
+        return fail(s.error());
+    return out;
 }
 
 } // namespace qm::lists

@@ -39,11 +39,6 @@ void replace_tags(std::string& text, const ListInfo& list, const TextTags& tags)
     text = std::move(out);
 }
 
-bool has_eight_bit(std::string_view s) {
-    return std::any_of(s.begin(), s.end(),
-                       [](char c) { return (static_cast<unsigned char>(c) & 0x80) != 0; });
-}
-
 // One line: a header value must not let a caller's text start a new field.
 std::string one_line(std::string_view s) {
     std::string out(s);
@@ -53,6 +48,11 @@ std::string one_line(std::string_view s) {
 }
 
 } // namespace
+
+bool has_eight_bit(std::string_view s) {
+    return std::any_of(s.begin(), s.end(),
+                       [](char c) { return (static_cast<unsigned char>(c) & 0x80) != 0; });
+}
 
 Result<std::string> render_text(const ListInfo& list, std::string_view name, const TextTags& tags) {
     const std::string file = "text/" + std::string(name);

@@ -44,11 +44,11 @@ const std::vector<std::pair<std::string_view, std::string_view>>& default_texts(
                       "and unsubscribe USER@HOST.\n"},
         {"unsub-bad", "Sorry, the confirmation code you used is not valid or has expired.\n"
                       "I have sent you a new one: please reply to\n\n   <#R#>\n"},
-        {"mod-request", "I have been asked to add\n\n   <#A#>\n\n"
-                        "to the <#l#> mailing list. The request came from that address\n"
-                        "or was confirmed by it. As a moderator, please approve it by\n"
-                        "sending an empty reply to\n\n   <#R#>\n\n"
-                        "To refuse, do nothing: the request expires.\n"},
+        {"mod-sub-request", "I have been asked to add\n\n   <#A#>\n\n"
+                            "to the <#l#> mailing list. The request came from that address\n"
+                            "or was confirmed by it. As a moderator, please approve it by\n"
+                            "sending an empty reply to\n\n   <#R#>\n\n"
+                            "To refuse, do nothing: the request expires.\n"},
         {"mod-unsub-request", "I have been asked to remove\n\n   <#A#>\n\n"
                               "from the <#l#> mailing list. The request came from that\n"
                               "address or was confirmed by it. As a moderator, please approve\n"
@@ -67,7 +67,8 @@ const std::vector<std::pair<std::string_view, std::string_view>>& default_texts(
                      "mail <#l#>-subscribe-box=domain@<#h#> or\n"
                      "<#l#>-unsubscribe-box=domain@<#h#> and answer the confirmation.\n"
                      "Where allowed, <#l#>-list@<#h#> gives the subscribers,\n"
-                     "<#l#>-listn@<#h#> their number and <#l#>-log@<#h#> the log.\n"},
+                     "<#l#>-listn@<#h#> their number and <#l#>-log@<#h#> the log,\n"
+                     "and <#l#>-edit@<#h#> the texts you may change by mail.\n"},
         {"get-bad", "Sorry, that message is not in the archive.\n"},
         {"digest", "This is the digest of the <#l#>@<#h#> mailing list.\n\n"
                    "To stop receiving the digest, send a message to:\n"
@@ -108,6 +109,25 @@ const std::vector<std::pair<std::string_view, std::string_view>>& default_texts(
                        "which is enclosed. Any comment the moderator gave is below.\n"},
         {"mod-timeout", "I'm sorry, no moderator of the <#l#> list approved your post in\n"
                         "time, so it has not been distributed. It is enclosed.\n"},
+        {"post-confirm", "The enclosed message was sent to the <#l#>@<#h#> mailing list\n"
+                         "from your address. This list distributes a post only once its\n"
+                         "sender has confirmed it, so that nobody can post in your name.\n\n"
+                         "To confirm it, send a message to\n\n   <#A#>\n\n"
+                         "(replying to this message usually does that). To withdraw it,\n"
+                         "send a message to\n\n   <#R#>\n\n"
+                         "If you did not send it, do nothing: it will not be distributed.\n\n"
+                         "--- The post follows.\n"},
+        {"edit-list", "As a moderator of <#l#>@<#h#> you may change the texts the list\n"
+                      "sends. To get one of them for editing, send a message to the address\n"
+                      "below that ends in its name:\n\n"},
+        {"edit-do", "Here is text/<#f#> of the <#l#> list. To change it, reply to\n\n"
+                    "   <#R#>\n\n"
+                    "with the new text between the two marker lines below, and keep the\n"
+                    "marker lines as they are. Quoting by your mail program (\"> \") is\n"
+                    "removed. The text may be at most 5120 bytes. The address is good for\n"
+                    "about a day, and only while the file stays as it is now: if it changes\n"
+                    "in between, ask for it again.\n\n"},
+        {"edit-done", "I have replaced text/<#f#> of the <#l#> list with the text you sent.\n"},
         {"trailer", "---\nTo unsubscribe, mail <#l#>-unsubscribe@<#h#>\n"
                     "For help, mail <#l#>-help@<#h#>\n"},
     };

@@ -94,4 +94,14 @@ Status write_file_atomic(const std::string& path, std::string_view data, unsigne
     return fsync_dir(dirname_of(path));
 }
 
+Status make_owned_dir(const std::string& path, uid_t uid, gid_t gid, mode_t mode) {
+    if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
+        return fail(from_errno(errno, "unable to create " + path));
+    if (::geteuid() == 0 && ::chown(path.c_str(), uid, gid) != 0)
+        return fail(from_errno(errno, "unable to chown " + path));
+    if (::chmod(path.c_str(), mode) != 0)
+        return fail(from_errno(errno, "unable to chmod " + path));
+    return {};
+}
+
 } // namespace qm

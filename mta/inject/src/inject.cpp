@@ -5,6 +5,7 @@
 #include "qm/date.hpp"
 #include "qm/fd.hpp"
 #include "qm/inject/header.hpp"
+#include "qm/options.hpp"
 #include "qm/queue_client.hpp"
 
 #include <unistd.h>
@@ -225,14 +226,8 @@ InjectFlags InjectFlags::parse(std::string_view letters) {
 Result<Options> parse_args(std::span<const std::string> args) {
     Options o;
     size_t i = 0;
-    for (; i < args.size(); ++i) {
+    for (; at_option_word(args, i); ++i) {
         const std::string& a = args[i];
-        if (a == "--") {
-            ++i;
-            break;
-        }
-        if (a.size() < 2 || a[0] != '-')
-            break;
         for (size_t j = 1; j < a.size(); ++j) {
             switch (a[j]) {
             case 'a':

@@ -3,6 +3,7 @@
 #include "qm/fd.hpp"
 #include "qm/home.hpp"
 #include "qm/inject/header.hpp"
+#include "qm/options.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -31,14 +32,8 @@ Result<ExecPlan> sendmail_plan(std::string_view progname, std::span<const std::s
     enum class Mode { inject, queue_list, smtp } mode = Mode::inject;
 
     size_t i = 0;
-    for (; i < args.size(); ++i) {
+    for (; at_option_word(args, i); ++i) {
         const std::string& a = args[i];
-        if (a == "--") {
-            ++i;
-            break;
-        }
-        if (a.size() < 2 || a[0] != '-')
-            break;
         for (size_t j = 1; j < a.size(); ++j) {
             const char opt = a[j];
             // Flags with an argument: the rest of this word, else the next word.

@@ -59,16 +59,6 @@ Result<uid_t> user_id(const char* name, const char* group, const std::string& ho
                                   " does not exist (run qmail-install --create-users as root)"));
 }
 
-Status make_dir(const std::string& path, uid_t uid, gid_t gid, mode_t mode) {
-    if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
-        return fail(from_errno(errno, "unable to create " + path));
-    if (::geteuid() == 0 && ::chown(path.c_str(), uid, gid) != 0)
-        return fail(from_errno(errno, "unable to chown " + path));
-    if (::chmod(path.c_str(), mode) != 0)
-        return fail(from_errno(errno, "unable to chmod " + path));
-    return {};
-}
-
 // man/manN/: copies of the pages in man_dir/manN/ (copies, not links: the pages stay
 // readable when the build tree goes away). A page from a newer build replaces the old one.
 Status install_man_pages(const std::string& home, const std::string& man_dir, uid_t uid,
@@ -79,7 +69,7 @@ Status install_man_pages(const std::string& home, const std::string& man_dir, ui
         if (!section.is_directory() || !name.starts_with("man"))
             continue;
         const std::string target_dir = home + "/man/" + name;
-        if (auto s = make_dir(target_dir, uid, gid, 0755); !s)
+        if (auto s = make_owned_dir(target_dir, uid, gid, 0755); !s)
             return s;
         for (const auto& page : fs::directory_iterator(section.path(), ec)) {
             if (!page.is_regular_file())
@@ -155,14 +145,14 @@ Status install(const Options& opt) {
     const uid_t root = ::geteuid() == 0 ? 0 : ::getuid();
     const gid_t root_gid = ::geteuid() == 0 ? 0 : ::getgid();
 
-    if (auto s = make_dir(home, root, root_gid, 0755); !s)
+    if (auto s = make_owned_dir(home, root, root_gid, 0755); !s)
         return s;
     for (const char* d : {"control", "users", "bin", "man"})
-        if (auto s = make_dir(home + "/" + d, root, ids->qmail, 0755); !s)
+        if (auto s = make_owned_dir(home + "/" + d, root, ids->qmail, 0755); !s)
             return s;
     // alias's home must not be writable by others (qmail-local refuses such homes); 2755
     // as qmail ships it.
-    if (auto s = make_dir(home + "/alias", ids->alias, ids->qmail, 02755); !s)
+    if (auto s = make_owned_dir(home + "/alias", ids->alias, ids->qmail, 02755); !s)
         return s;
     queue::QueueOwners owners{ids->qmailq, ids->qmails, ids->qmail};
     if (auto s = queue::create(home + "/queue", owners); !s)

@@ -85,19 +85,67 @@ void AddressField::append(std::string_view piece) {
         value_.append(piece.substr(0, max_address - value_.size()));
 }
 
+// Both parsers
+
+Event FramingParser::fail(std::string text) {
+    failed_ = true;
+    error_ = std::move(text);
+    return Event::error;
+}
+
+template <class Step>
+Event FramingParser::drive(std::string_view in, size_t& used, Step step) {
+    size_t pos = 0;
+    data_ = {};
+    while (!failed_) {
+        if (const std::optional<Event> e = step(in.substr(pos), pos)) {
+            used = pos;
+            return *e;
+        }
+    }
+    used = pos;
+    return Event::error;
+}
+
+std::optional<Event> FramingParser::read_length(NetstringReader& reader, std::string_view in,
+                                                size_t& pos, std::string_view what) {
+    size_t u = 0;
+    const auto e = reader.feed(in, u);
+    pos += u;
+    if (e == NetstringReader::Event::more)
+        return Event::more;
+    if (e != NetstringReader::Event::length)
+        return fail(std::string(what) + ": " + reader.error());
+    return std::nullopt;
+}
+
+std::optional<Event> FramingParser::read_comma(std::string_view in, size_t& pos,
+                                               std::string_view what) {
+    if (in.empty())
+        return Event::more;
+    if (in[0] != ',')
+        return fail(std::string(what) + " does not end with a comma");
+    pos += 1;
+    return std::nullopt;
+}
+
+bool FramingParser::take_address(NetstringReader::Event e, const NetstringReader& reader) {
+    if (e == NetstringReader::Event::length)
+        address_.reset();
+    else if (e == NetstringReader::Event::data)
+        address_.append(reader.data());
+    else
+        return false;
+    return true;
+}
+
 // QMTP
 
 QmtpParser::QmtpParser(size_t max_message)
     : message_(max_message) {}
 
-Event QmtpParser::fail(std::string text) {
-    state_ = State::failed;
-    error_ = std::move(text);
-    return Event::error;
-}
-
 bool QmtpParser::between_packages() const {
-    return state_ == State::message && message_.fresh();
+    return !failed_ && state_ == State::message && message_.fresh();
 }
 
 Event QmtpParser::body(std::string_view piece) {
@@ -129,126 +177,99 @@ Event QmtpParser::body(std::string_view piece) {
 }
 
 Event QmtpParser::feed(std::string_view in, size_t& used) {
-    size_t pos = 0;
-    data_ = {};
-    auto done = [&](Event e) {
-        used = pos;
-        return e;
-    };
-    for (;;) {
-        const std::string_view rest = in.substr(pos);
-        size_t u = 0;
-        switch (state_) {
-        case State::failed:
-            return done(Event::error);
-        case State::message: {
-            const auto e = message_.feed(rest, u);
-            pos += u;
-            if (e == NetstringReader::Event::more)
-                return done(Event::more);
-            if (e != NetstringReader::Event::length)
-                return done(fail("message: " + message_.error()));
-            if (message_.length() == 0)
-                return done(fail("message without its encoding byte"));
-            message_length_ = message_.length();
-            state_ = State::encoding;
-            return done(Event::message_begin);
-        }
-        case State::encoding:
-            if (rest.empty())
-                return done(Event::more);
-            if (rest[0] != '\n' && rest[0] != '\r')
-                return done(fail("message encoding byte is neither LF nor CR"));
-            crlf_ = rest[0] == '\r';
-            pending_cr_ = false;
-            (void)message_.feed(rest.substr(0, 1), u);
-            pos += u;
-            state_ = State::message_body;
-            continue;
-        case State::message_body: {
-            const auto e = message_.feed(rest, u);
-            pos += u;
-            switch (e) {
-            case NetstringReader::Event::more:
-                return done(Event::more);
-            case NetstringReader::Event::data:
-                if (body(message_.data()) == Event::message_data && !data_.empty())
-                    return done(Event::message_data);
-                continue;
-            case NetstringReader::Event::done:
-                state_ = State::sender;
-                field_.reset();
-                return done(Event::message_end);
-            default:
-                return done(fail("message: " + message_.error()));
-            }
-        }
-        case State::sender: {
-            const auto e = field_.feed(rest, u);
-            pos += u;
-            switch (e) {
-            case NetstringReader::Event::more:
-                return done(Event::more);
-            case NetstringReader::Event::length:
-                address_.reset();
-                continue;
-            case NetstringReader::Event::data:
-                address_.append(field_.data());
-                continue;
-            case NetstringReader::Event::done:
-                state_ = State::recipients_length;
-                list_.reset();
-                return done(Event::sender);
-            default:
-                return done(fail("sender: " + field_.error()));
-            }
-        }
-        case State::recipients_length: {
-            const auto e = list_.feed(rest, u);
-            pos += u;
-            if (e == NetstringReader::Event::more)
-                return done(Event::more);
-            if (e != NetstringReader::Event::length)
-                return done(fail("recipient list: " + list_.error()));
-            list_left_ = list_.length();
-            state_ = list_left_ == 0 ? State::recipients_comma : State::recipient;
+    return drive(in, used, [this](std::string_view rest, size_t& pos) { return step(rest, pos); });
+}
+
+std::optional<Event> QmtpParser::step(std::string_view rest, size_t& pos) {
+    size_t u = 0;
+    switch (state_) {
+    case State::message:
+        if (auto e = read_length(message_, rest, pos, "message"))
+            return e;
+        if (message_.length() == 0)
+            return fail("message without its encoding byte");
+        message_length_ = message_.length();
+        state_ = State::encoding;
+        return Event::message_begin;
+    case State::encoding:
+        if (rest.empty())
+            return Event::more;
+        if (rest[0] != '\n' && rest[0] != '\r')
+            return fail("message encoding byte is neither LF nor CR");
+        crlf_ = rest[0] == '\r';
+        pending_cr_ = false;
+        (void)message_.feed(rest.substr(0, 1), u);
+        pos += u;
+        state_ = State::message_body;
+        return std::nullopt;
+    case State::message_body: {
+        const auto e = message_.feed(rest, u);
+        pos += u;
+        switch (e) {
+        case NetstringReader::Event::more:
+            return Event::more;
+        case NetstringReader::Event::data:
+            if (body(message_.data()) == Event::message_data && !data_.empty())
+                return Event::message_data;
+            return std::nullopt;
+        case NetstringReader::Event::done:
+            state_ = State::sender;
             field_.reset();
-            continue;
-        }
-        case State::recipient: {
-            const auto e = field_.feed(rest.substr(0, list_left_), u);
-            pos += u;
-            list_left_ -= u;
-            switch (e) {
-            case NetstringReader::Event::more:
-                if (list_left_ == 0)
-                    return done(fail("a recipient crosses the end of the recipient list"));
-                return done(Event::more);
-            case NetstringReader::Event::length:
-                address_.reset();
-                continue;
-            case NetstringReader::Event::data:
-                address_.append(field_.data());
-                continue;
-            case NetstringReader::Event::done:
-                field_.reset();
-                state_ = list_left_ == 0 ? State::recipients_comma : State::recipient;
-                return done(Event::recipient);
-            default:
-                return done(fail("recipient: " + field_.error()));
-            }
-        }
-        case State::recipients_comma:
-            if (rest.empty())
-                return done(Event::more);
-            if (rest[0] != ',')
-                return done(fail("recipient list does not end with a comma"));
-            pos += 1;
-            state_ = State::message;
-            message_.reset();
-            return done(Event::end);
+            return Event::message_end;
+        default:
+            return fail("message: " + message_.error());
         }
     }
+    case State::sender: {
+        const auto e = field_.feed(rest, u);
+        pos += u;
+        if (take_address(e, field_))
+            return std::nullopt;
+        switch (e) {
+        case NetstringReader::Event::more:
+            return Event::more;
+        case NetstringReader::Event::done:
+            state_ = State::recipients_length;
+            list_.reset();
+            return Event::sender;
+        default:
+            return fail("sender: " + field_.error());
+        }
+    }
+    case State::recipients_length:
+        if (auto e = read_length(list_, rest, pos, "recipient list"))
+            return e;
+        list_left_ = list_.length();
+        state_ = list_left_ == 0 ? State::recipients_comma : State::recipient;
+        field_.reset();
+        return std::nullopt;
+    case State::recipient: {
+        const auto e = field_.feed(rest.substr(0, list_left_), u);
+        pos += u;
+        list_left_ -= u;
+        if (take_address(e, field_))
+            return std::nullopt;
+        switch (e) {
+        case NetstringReader::Event::more:
+            if (list_left_ == 0)
+                return fail("a recipient crosses the end of the recipient list");
+            return Event::more;
+        case NetstringReader::Event::done:
+            field_.reset();
+            state_ = list_left_ == 0 ? State::recipients_comma : State::recipient;
+            return Event::recipient;
+        default:
+            return fail("recipient: " + field_.error());
+        }
+    }
+    case State::recipients_comma:
+        if (auto e = read_comma(rest, pos, "recipient list"))
+            return e;
+        state_ = State::message;
+        message_.reset();
+        return Event::end;
+    }
+    return fail("unknown state");
 }
 
 // QMQP
@@ -257,12 +278,6 @@ QmqpParser::QmqpParser(size_t max_request)
     : request_(max_request)
     , inner_(max_request) {}
 
-Event QmqpParser::fail(std::string text) {
-    state_ = State::failed;
-    error_ = std::move(text);
-    return Event::error;
-}
-
 NetstringReader::Event QmqpParser::inner(std::string_view in, size_t& used) {
     const auto e = inner_.feed(in.substr(0, request_left_), used);
     request_left_ -= used;
@@ -270,86 +285,66 @@ NetstringReader::Event QmqpParser::inner(std::string_view in, size_t& used) {
 }
 
 Event QmqpParser::feed(std::string_view in, size_t& used) {
-    size_t pos = 0;
-    data_ = {};
-    auto done = [&](Event e) {
-        used = pos;
-        return e;
-    };
-    for (;;) {
-        const std::string_view rest = in.substr(pos);
-        size_t u = 0;
-        switch (state_) {
-        case State::failed:
-            return done(Event::error);
-        case State::ended:
-            if (!rest.empty())
-                return done(fail("bytes after the request"));
-            return done(Event::more);
-        case State::request_length: {
-            const auto e = request_.feed(rest, u);
-            pos += u;
-            if (e == NetstringReader::Event::more)
-                return done(Event::more);
-            if (e != NetstringReader::Event::length)
-                return done(fail("request: " + request_.error()));
-            request_left_ = request_.length();
+    return drive(in, used, [this](std::string_view rest, size_t& pos) { return step(rest, pos); });
+}
+
+std::optional<Event> QmqpParser::step(std::string_view rest, size_t& pos) {
+    size_t u = 0;
+    switch (state_) {
+    case State::ended:
+        if (!rest.empty())
+            return fail("bytes after the request");
+        return Event::more;
+    case State::request_length:
+        if (auto e = read_length(request_, rest, pos, "request"))
+            return e;
+        request_left_ = request_.length();
+        inner_.reset();
+        state_ = State::message;
+        return std::nullopt;
+    case State::message:
+    case State::sender:
+    case State::recipient: {
+        const auto e = inner(rest, u);
+        pos += u;
+        if (state_ != State::message && take_address(e, inner_))
+            return std::nullopt;
+        switch (e) {
+        case NetstringReader::Event::more:
+            if (request_left_ == 0)
+                return fail(state_ == State::message
+                                ? "request ends before its message"
+                                : "a netstring crosses the end of the request");
+            return Event::more;
+        case NetstringReader::Event::length:
+            message_length_ = inner_.length();
+            return Event::message_begin;
+        case NetstringReader::Event::data:
+            data_ = inner_.data();
+            return Event::message_data;
+        case NetstringReader::Event::done: {
             inner_.reset();
-            state_ = State::message;
-            continue;
-        }
-        case State::message:
-        case State::sender:
-        case State::recipient: {
-            const auto e = inner(rest, u);
-            pos += u;
-            switch (e) {
-            case NetstringReader::Event::more:
+            const State was = state_;
+            if (was == State::message) {
+                state_ = State::sender;
                 if (request_left_ == 0)
-                    return done(fail(state_ == State::message
-                                         ? "request ends before its message"
-                                         : "a netstring crosses the end of the request"));
-                return done(Event::more);
-            case NetstringReader::Event::length:
-                if (state_ == State::message) {
-                    message_length_ = inner_.length();
-                    return done(Event::message_begin);
-                }
-                address_.reset();
-                continue;
-            case NetstringReader::Event::data:
-                if (state_ == State::message) {
-                    data_ = inner_.data();
-                    return done(Event::message_data);
-                }
-                address_.append(inner_.data());
-                continue;
-            case NetstringReader::Event::done: {
-                inner_.reset();
-                const State was = state_;
-                if (was == State::message) {
-                    state_ = State::sender;
-                    if (request_left_ == 0)
-                        return done(fail("request ends before its sender"));
-                    return done(Event::message_end);
-                }
-                state_ = request_left_ == 0 ? State::request_comma : State::recipient;
-                return done(was == State::sender ? Event::sender : Event::recipient);
+                    return fail("request ends before its sender");
+                return Event::message_end;
             }
-            default:
-                return done(fail(inner_.error()));
-            }
+            state_ = request_left_ == 0 ? State::request_comma : State::recipient;
+            return was == State::sender ? Event::sender : Event::recipient;
         }
-        case State::request_comma:
-            if (rest.empty())
-                return done(Event::more);
-            if (rest[0] != ',')
-                return done(fail("request does not end with a comma"));
-            pos += 1;
-            state_ = State::ended;
-            return done(Event::end);
+        default:
+            return fail(inner_.error());
         }
     }
+    case State::request_comma:
+        if (auto e = read_comma(rest, pos, "request"))
+            return e;
+        state_ = State::ended;
+        return Event::end;
+    }
+    return fail("unknown state");
 }
 
 // Hops

@@ -2,6 +2,7 @@
 
 #include "qm/fd.hpp"
 #include "qm/log.hpp"
+#include "qm/smtp/daemon_core.hpp"
 #include "qm/smtp/listener.hpp"
 #include "qm/smtp/tcprules.hpp"
 
@@ -69,7 +70,7 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+using smtp::use_tuple;
 
 // What the session timer may touch: it can fire after the session's frame is gone.
 struct Live {
@@ -79,39 +80,21 @@ struct Live {
     bool timed_out = false;
 };
 
-struct Server {
-    asio::io_context io;
-    asio::thread_pool queue_pool;
+struct Server : smtp::DaemonCore {
     const SessionFactory& make_session;
-    unsigned max_connections;
     int timeout_seconds;
-    unsigned active = 0;
-    std::list<tcp::acceptor> acceptors;
-    std::list<std::weak_ptr<Live>> sessions; // to end them on a second signal
-    bool stopping = false;
     std::string rules_path;
-    asio::signal_set* signals = nullptr;
 
     Server(const SessionFactory& f, const DaemonOptions& o)
-        : queue_pool(o.queue_threads)
+        : DaemonCore(o.queue_threads, o.max_connections)
         , make_session(f)
-        , max_connections(o.max_connections)
         , timeout_seconds(o.timeout_seconds)
         , rules_path(o.rules) {}
 
-    void status() const {
-        log::line("status: " + std::to_string(active) + "/" + std::to_string(max_connections));
-    }
-
     asio::awaitable<void> session(tcp::socket sock) {
         boost::system::error_code ec;
-        const auto remote = sock.remote_endpoint(ec);
-        const auto local = sock.local_endpoint(ec);
-        smtp::Connection conn;
-        conn.remote_ip = remote.address().to_string();
-        conn.local_ip = local.address().to_string();
-        conn.local_host = conn.local_ip;
-        const std::string who = smtp::endpoint_text(remote);
+        smtp::Connection conn = smtp::connection_of(sock);
+        const std::string who = smtp::endpoint_text(sock.remote_endpoint(ec));
         if (!rules_path.empty()) {
             auto decision = smtp::consult_rules(rules_path, conn.remote_ip);
             if (!decision || (*decision && (*decision)->deny)) {
@@ -119,12 +102,7 @@ struct Server {
                     log::warning("unable to read " + rules_path + ": " + decision.error().text);
                 else
                     log::line("deny " + who);
-                sock.shutdown(tcp::socket::shutdown_both, ec);
-                sock.close(ec);
-                --active;
-                status();
-                if (stopping && active == 0 && signals != nullptr)
-                    signals->cancel();
+                finish(sock);
                 co_return;
             }
             if (*decision)
@@ -132,7 +110,7 @@ struct Server {
         }
         log::line("ok " + who);
         auto live = std::make_shared<Live>(std::move(sock));
-        auto it = sessions.insert(sessions.end(), live);
+        auto it = sockets.insert(sockets.end(), &live->sock);
         std::unique_ptr<ServerSession> s = make_session(conn);
 
         asio::steady_timer timer(io);
@@ -171,81 +149,16 @@ struct Server {
             auto step = s->receive(std::string_view(buf.data(), n));
             while (step == ServerSession::Step::commit) {
                 // qmail-queue's fsyncs happen off the loop; this session waits, others run.
-                co_await asio::co_spawn(
-                    queue_pool,
-                    [&s]() -> asio::awaitable<void> {
-                        s->commit();
-                        co_return;
-                    },
-                    asio::use_awaitable);
+                co_await off_loop([&s] { s->commit(); });
                 step = s->receive({});
             }
         }
         timer.cancel();
-        sessions.erase(it);
-        live->sock.shutdown(tcp::socket::shutdown_both, ec);
-        live->sock.close(ec);
+        sockets.erase(it);
         log::line("end " + who);
-        --active;
-        status();
-        if (stopping && active == 0 && signals != nullptr)
-            signals->cancel(); // the last session after SIGTERM: let the loop end
-    }
-
-    asio::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
-        for (;;) {
-            auto [ec, sock] = co_await acceptor.async_accept(use_tuple);
-            if (ec) {
-                if (stopping || ec == asio::error::operation_aborted)
-                    co_return;
-                log::warning("accept failed: " + ec.message());
-                continue;
-            }
-            if (active >= max_connections) {
-                // Unanswered messages are temporary failures: the client comes back.
-                log::line("status: too many connections, one closed");
-                boost::system::error_code ignored;
-                sock.close(ignored);
-                continue;
-            }
-            ++active;
-            status();
-            asio::co_spawn(io, session(std::move(sock)), asio::detached);
-        }
-    }
-
-    void stop() {
-        if (stopping) {
-            for (auto& weak : sessions) {
-                if (auto l = weak.lock()) {
-                    boost::system::error_code ignored;
-                    l->sock.cancel(ignored);
-                    l->sock.close(ignored);
-                }
-            }
-            return;
-        }
-        stopping = true;
-        log::line("status: exiting: no new connections; waiting for open sessions");
-        for (auto& a : acceptors) {
-            boost::system::error_code ignored;
-            a.close(ignored);
-        }
+        finish(live->sock);
     }
 };
-
-asio::awaitable<void> handle_signals(Server& server, asio::signal_set& signals) {
-    for (;;) {
-        auto [ec, sig] = co_await signals.async_wait(use_tuple);
-        if (ec)
-            co_return;
-        server.stop();
-        if (server.active == 0) {
-            signals.cancel();
-            co_return;
-        }
-    }
-}
 
 } // namespace
 
@@ -257,13 +170,14 @@ Status run_daemon(const DaemonOptions& options, const SessionFactory& make_sessi
             return ok;
         log::line("status: listening on " + smtp::endpoint_text(a.local_endpoint()));
     }
-    asio::signal_set signals(server.io, SIGTERM, SIGINT);
-    server.signals = &signals;
-    asio::co_spawn(server.io, handle_signals(server, signals), asio::detached);
+    // Unanswered messages are temporary failures: a client turned away comes back.
+    auto refuse = [](tcp::socket&) { log::line("status: too many connections, one closed"); };
+    auto start = [&server](tcp::socket sock) {
+        asio::co_spawn(server.io, server.session(std::move(sock)), asio::detached);
+    };
     for (auto& a : server.acceptors)
-        asio::co_spawn(server.io, server.accept_loop(a), asio::detached);
-    server.io.run();
-    server.queue_pool.join();
+        asio::co_spawn(server.io, server.accept_loop(a, refuse, start), asio::detached);
+    server.run();
     return {};
 }
 

@@ -44,13 +44,47 @@ void ServerSession::drop(std::string_view peer, std::string_view what) {
     closed_ = true;
 }
 
+// Both
+
+template <class Parser, class OnEvent>
+ServerSession::Step FramedSession::pump(Parser& parser, std::string_view bytes, OnEvent on_event) {
+    if (closed_)
+        return Step::close;
+    in_.append(bytes);
+    while (!closed_) {
+        if (commit_pending_) {
+            compact(in_, in_pos_);
+            return Step::commit;
+        }
+        size_t used = 0;
+        const Event e = parser.feed(std::string_view(in_).substr(in_pos_), used);
+        if (e == Event::more) {
+            in_.clear();
+            in_pos_ = 0;
+            return Step::need_input;
+        }
+        on_event(e);
+        in_pos_ += used;
+    }
+    return Step::close;
+}
+
+void FramedSession::start_queue(const char* protocol) {
+    auto qs = QueueStream::start(conn_.env);
+    if (!qs) {
+        queue_start_failure_ = qs.error();
+        return;
+    }
+    queue_ = std::move(*qs);
+    queue_->write(smtp::received_line(conn_, conn_.remote_host, protocol, clock_()));
+}
+
 // QMTP
 
 QmtpSession::QmtpSession(std::shared_ptr<const smtp::Controls> controls, smtp::Connection conn,
                          Clock clock)
-    : controls_(std::move(controls))
-    , conn_(std::move(conn))
-    , clock_(std::move(clock)) {}
+    : FramedSession(std::move(conn), std::move(clock))
+    , controls_(std::move(controls)) {}
 
 std::uint64_t QmtpSession::databytes() const {
     return conn_.databytes.value_or(controls_->databytes);
@@ -69,28 +103,14 @@ void QmtpSession::reset() {
 }
 
 ServerSession::Step QmtpSession::receive(std::string_view bytes) {
-    if (closed_)
-        return Step::close;
-    in_.append(bytes);
-    while (!closed_) {
-        if (commit_pending_) {
-            compact(in_, in_pos_);
-            return Step::commit;
-        }
-        size_t used = 0;
-        const Event e = parser_.feed(std::string_view(in_).substr(in_pos_), used);
+    return pump(parser_, bytes, [this](Event e) {
         switch (e) {
-        case Event::more:
-            in_.clear();
-            in_pos_ = 0;
-            return Step::need_input;
         case Event::message_begin:
-            begin_message();
+            reset();
+            start_queue("QMTP");
             break;
         case Event::message_data:
             message_data(parser_.data());
-            break;
-        case Event::message_end:
             break;
         case Event::sender:
             sender(parser_.address(), parser_.address_length());
@@ -105,21 +125,11 @@ ServerSession::Step QmtpSession::receive(std::string_view bytes) {
             reset();
             drop(conn_.remote_ip, parser_.error());
             break;
+        case Event::more:
+        case Event::message_end:
+            break;
         }
-        in_pos_ += used;
-    }
-    return Step::close;
-}
-
-void QmtpSession::begin_message() {
-    reset();
-    auto qs = QueueStream::start(conn_.env);
-    if (!qs) {
-        queue_start_failure_ = qs.error();
-        return;
-    }
-    queue_ = std::move(*qs);
-    queue_->write(smtp::received_line(conn_, conn_.remote_host, "QMTP", clock_()));
+    });
 }
 
 void QmtpSession::message_data(std::string_view stored) {
@@ -193,40 +203,17 @@ void QmtpSession::abort() {
 // QMQP
 
 QmqpSession::QmqpSession(smtp::Connection conn, Clock clock)
-    : conn_(std::move(conn))
-    , clock_(std::move(clock)) {}
+    : FramedSession(std::move(conn), std::move(clock)) {}
 
 ServerSession::Step QmqpSession::receive(std::string_view bytes) {
-    if (closed_)
-        return Step::close;
-    in_.append(bytes);
-    while (!closed_) {
-        if (commit_pending_) {
-            compact(in_, in_pos_);
-            return Step::commit;
-        }
-        size_t used = 0;
-        const Event e = parser_.feed(std::string_view(in_).substr(in_pos_), used);
+    return pump(parser_, bytes, [this](Event e) {
         switch (e) {
-        case Event::more:
-            in_.clear();
-            in_pos_ = 0;
-            return Step::need_input;
-        case Event::message_begin: {
-            auto qs = QueueStream::start(conn_.env);
-            if (!qs) {
-                queue_start_failure_ = qs.error();
-                break;
-            }
-            queue_ = std::move(*qs);
-            queue_->write(smtp::received_line(conn_, conn_.remote_host, "QMQP", clock_()));
+        case Event::message_begin:
+            start_queue("QMQP");
             break;
-        }
         case Event::message_data:
             if (queue_)
                 queue_->write(parser_.data());
-            break;
-        case Event::message_end:
             break;
         case Event::sender:
             address(parser_.address(), parser_.address_length(), true);
@@ -241,10 +228,11 @@ ServerSession::Step QmqpSession::receive(std::string_view bytes) {
             queue_.reset();
             drop(conn_.remote_ip, parser_.error());
             break;
+        case Event::more:
+        case Event::message_end:
+            break;
         }
-        in_pos_ += used;
-    }
-    return Step::close;
+    });
 }
 
 void QmqpSession::address(std::string_view address, size_t length, bool is_sender) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 
 namespace qm::queue {
 
@@ -25,22 +26,11 @@ std::string Layout::flat_path(const char* dir, MessageId id) const {
 
 namespace {
 
-Status make_dir(const std::string& path, uid_t uid, gid_t gid, mode_t mode) {
-    if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
-        return fail(from_errno(errno, "unable to create " + path));
-    // chown only matters (and is only allowed) as root; in normal-user mode all ids are ours.
-    if (::geteuid() == 0 && ::chown(path.c_str(), uid, gid) != 0)
-        return fail(from_errno(errno, "unable to chown " + path));
-    if (::chmod(path.c_str(), mode) != 0)
-        return fail(from_errno(errno, "unable to chmod " + path));
-    return {};
-}
-
 Status make_split_dir(const std::string& path, uid_t uid, gid_t gid, mode_t mode) {
-    if (auto s = make_dir(path, uid, gid, mode); !s)
+    if (auto s = make_owned_dir(path, uid, gid, mode); !s)
         return s;
     for (unsigned long i = 0; i < split; ++i)
-        if (auto s = make_dir(path + "/" + std::to_string(i), uid, gid, mode); !s)
+        if (auto s = make_owned_dir(path + "/" + std::to_string(i), uid, gid, mode); !s)
             return s;
     return {};
 }
@@ -60,49 +50,66 @@ Status make_file(const std::string& path, uid_t uid, gid_t gid, mode_t mode, siz
     return {};
 }
 
-} // namespace
+// Every part of the queue but lock/trigger, each after the directory holding it, with its
+// owner and qmail's mode.
+struct Part {
+    enum class Kind : std::uint8_t { dir, split_dir, file };
+    const char* name; // "" is the queue directory itself
+    Kind kind;
+    uid_t QueueOwners::*owner;
+    mode_t mode;
+    size_t size = 0; // a file: at least this many bytes
+};
 
-Status create(const std::string& root, const QueueOwners& o) {
-    const gid_t g = o.qmail;
-    Status s = make_dir(root, o.qmailq, g, 0750);
-    if (s)
-        s = make_dir(root + "/pid", o.qmailq, g, 0700);
-    if (s)
-        s = make_dir(root + "/intd", o.qmailq, g, 0700);
-    if (s)
-        s = make_dir(root + "/todo", o.qmailq, g, 0750);
-    if (s)
-        s = make_split_dir(root + "/mess", o.qmailq, g, 0750);
-    if (s)
-        s = make_split_dir(root + "/info", o.qmails, g, 0700);
-    if (s)
-        s = make_split_dir(root + "/local", o.qmails, g, 0700);
-    if (s)
-        s = make_split_dir(root + "/remote", o.qmails, g, 0700);
-    if (s)
-        s = make_dir(root + "/bounce", o.qmails, g, 0700);
+using Kind = Part::Kind;
+constexpr Part parts[] = {
+    {"", Kind::dir, &QueueOwners::qmailq, 0750},
+    {"pid", Kind::dir, &QueueOwners::qmailq, 0700},
+    {"intd", Kind::dir, &QueueOwners::qmailq, 0700},
+    {"todo", Kind::dir, &QueueOwners::qmailq, 0750},
+    {"mess", Kind::split_dir, &QueueOwners::qmailq, 0750},
+    {"info", Kind::split_dir, &QueueOwners::qmails, 0700},
+    {"local", Kind::split_dir, &QueueOwners::qmails, 0700},
+    {"remote", Kind::split_dir, &QueueOwners::qmails, 0700},
+    {"bounce", Kind::dir, &QueueOwners::qmails, 0700},
     // lock/ is qmailq's, as in qmail's hier.c: the setuid qmailq qmail-queue must reach
     // lock/trigger (its egid is the injector's, so the group bits do not help it), and
     // qmail-send (qmails) reaches it through group qmail.
-    if (s)
-        s = make_dir(root + "/lock", o.qmailq, g, 0750);
-    if (s)
-        s = make_file(root + "/lock/sendmutex", o.qmails, g, 0600, 0);
-    if (s)
-        s = make_file(root + "/lock/tcpto", o.qmails, g, 0644, 1024); // 64 IPv4 records
-    if (s)
-        s = make_file(root + "/lock/tcpto6", o.qmails, g, 0644, 2048); // 64 IPv6 records
-    if (s) {
-        std::string trig = root + "/lock/trigger";
-        if (::mkfifo(trig.c_str(), 0622) != 0 && errno != EEXIST)
-            return fail(from_errno(errno, "unable to create " + trig));
-        if (::geteuid() == 0 && ::chown(trig.c_str(), o.qmails, g) != 0)
-            return fail(from_errno(errno, "unable to chown " + trig));
-        // mkfifo honours the umask; the trigger must be writable by every injector.
-        if (::chmod(trig.c_str(), 0622) != 0)
-            return fail(from_errno(errno, "unable to chmod " + trig));
+    {"lock", Kind::dir, &QueueOwners::qmailq, 0750},
+    {"lock/sendmutex", Kind::file, &QueueOwners::qmails, 0600},
+    {"lock/tcpto", Kind::file, &QueueOwners::qmails, 0644, 1024},  // 64 IPv4 records
+    {"lock/tcpto6", Kind::file, &QueueOwners::qmails, 0644, 2048}, // 64 IPv6 records
+};
+
+Status make_part(const std::string& root, const Part& part, const QueueOwners& o) {
+    const std::string path = *part.name != '\0' ? root + "/" + part.name : root;
+    const uid_t uid = o.*part.owner;
+    switch (part.kind) {
+    case Kind::dir:
+        return make_owned_dir(path, uid, o.qmail, part.mode);
+    case Kind::split_dir:
+        return make_split_dir(path, uid, o.qmail, part.mode);
+    case Kind::file:
+        return make_file(path, uid, o.qmail, part.mode, part.size);
     }
-    return s;
+    return {};
+}
+
+} // namespace
+
+Status create(const std::string& root, const QueueOwners& o) {
+    for (const Part& part : parts)
+        if (auto s = make_part(root, part, o); !s)
+            return s;
+    std::string trig = root + "/lock/trigger";
+    if (::mkfifo(trig.c_str(), 0622) != 0 && errno != EEXIST)
+        return fail(from_errno(errno, "unable to create " + trig));
+    if (::geteuid() == 0 && ::chown(trig.c_str(), o.qmails, o.qmail) != 0)
+        return fail(from_errno(errno, "unable to chown " + trig));
+    // mkfifo honours the umask; the trigger must be writable by every injector.
+    if (::chmod(trig.c_str(), 0622) != 0)
+        return fail(from_errno(errno, "unable to chmod " + trig));
+    return {};
 }
 
 void pull_trigger(const Layout& layout) {

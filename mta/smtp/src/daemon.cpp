@@ -2,6 +2,7 @@
 
 #include "qm/control.hpp"
 #include "qm/log.hpp"
+#include "qm/smtp/daemon_core.hpp"
 #include "qm/smtp/listener.hpp"
 #include "qm/smtp/session.hpp"
 #include "qm/smtp/tcprules.hpp"
@@ -22,31 +23,17 @@ using asio::ip::tcp;
 
 namespace {
 
-constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr size_t small_read_buffer = 2048;
 constexpr size_t large_read_buffer = 65536;
 
-struct Server {
-    asio::io_context io;
-    asio::thread_pool queue_pool;
+struct Server : DaemonCore {
     std::shared_ptr<const Controls> controls;
-    unsigned max_connections;
-    unsigned active = 0;
-    std::list<tcp::acceptor> acceptors;
-    std::list<tcp::socket*> sockets; // open sessions, to end them on a second signal
-    bool stopping = false;
-    asio::signal_set* signals = nullptr;
     std::unique_ptr<asio::ssl::context> tls_context; // when a certificate is configured
     std::string rules_path;
 
     Server(std::shared_ptr<const Controls> c, const DaemonOptions& o)
-        : queue_pool(o.queue_threads)
-        , controls(std::move(c))
-        , max_connections(o.max_connections) {}
-
-    void status() const {
-        log::line("status: " + std::to_string(active) + "/" + std::to_string(max_connections));
-    }
+        : DaemonCore(o.queue_threads, o.max_connections)
+        , controls(std::move(c)) {}
 
     // Moves bytes between the client and the session until the session ends (false) or
     // asks for STARTTLS (true). Stream is the plain socket or the TLS stream over it.
@@ -95,13 +82,7 @@ struct Server {
                 buf.resize(large_read_buffer);
             while (step == Session::Step::blocking) {
                 // qmail-queue's fsyncs and checkpassword run off the loop; others go on.
-                co_await asio::co_spawn(
-                    queue_pool,
-                    [&s]() -> asio::awaitable<void> {
-                        s.run_blocking();
-                        co_return;
-                    },
-                    asio::use_awaitable);
+                co_await off_loop([&s] { s.run_blocking(); });
                 step = s.receive({});
             }
             if (step == Session::Step::starttls) {
@@ -117,13 +98,8 @@ struct Server {
 
     asio::awaitable<void> session(tcp::socket sock, Features features) {
         boost::system::error_code ec;
-        const auto remote = sock.remote_endpoint(ec);
-        const auto local = sock.local_endpoint(ec);
-        Connection conn;
-        conn.remote_ip = remote.address().to_string();
-        conn.local_ip = local.address().to_string();
-        conn.local_host = conn.local_ip;
-        const std::string who = endpoint_text(remote);
+        Connection conn = connection_of(sock);
+        const std::string who = endpoint_text(sock.remote_endpoint(ec));
         if (!rules_path.empty()) {
             auto decision = smtp::consult_rules(rules_path, conn.remote_ip);
             if (!decision) {
@@ -172,71 +148,7 @@ struct Server {
         log::line("end " + who);
         finish(sock);
     }
-
-    void finish(tcp::socket& sock) {
-        boost::system::error_code ec;
-        sock.shutdown(tcp::socket::shutdown_both, ec);
-        sock.close(ec);
-        --active;
-        status();
-        if (stopping && active == 0 && signals != nullptr)
-            signals->cancel(); // the last session after SIGTERM: let the loop end
-    }
-
-    asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, Features features) {
-        for (;;) {
-            auto [ec, sock] = co_await acceptor.async_accept(use_tuple);
-            if (ec) {
-                if (stopping || ec == asio::error::operation_aborted)
-                    co_return;
-                log::warning("accept failed: " + ec.message());
-                continue;
-            }
-            if (active >= max_connections) {
-                boost::system::error_code ignored;
-                asio::write(sock,
-                            asio::buffer(std::string_view(
-                                "421 4.3.2 too many connections, try again later\r\n")),
-                            ignored);
-                sock.close(ignored);
-                continue;
-            }
-            ++active;
-            status();
-            asio::co_spawn(io, session(std::move(sock), features), asio::detached);
-        }
-    }
-
-    void stop() {
-        if (stopping) {
-            for (auto* sock : sockets) {
-                boost::system::error_code ignored;
-                sock->cancel(ignored);
-                sock->close(ignored);
-            }
-            return;
-        }
-        stopping = true;
-        log::line("status: exiting: no new connections; waiting for open sessions");
-        for (auto& a : acceptors) {
-            boost::system::error_code ignored;
-            a.close(ignored);
-        }
-    }
 };
-
-asio::awaitable<void> handle_signals(Server& server, asio::signal_set& signals) {
-    for (;;) {
-        auto [ec, sig] = co_await signals.async_wait(use_tuple);
-        if (ec)
-            co_return;
-        server.stop();
-        if (server.active == 0) {
-            signals.cancel();
-            co_return;
-        }
-    }
-}
 
 Status listen_on(Server& server, const std::string& spec, Features features) {
     tcp::acceptor& a = server.acceptors.emplace_back(server.io);
@@ -245,7 +157,17 @@ Status listen_on(Server& server, const std::string& spec, Features features) {
     log::line("status: listening on " + endpoint_text(a.local_endpoint()) +
               (features.submission ? " (submission)" : "") +
               (features.tls_available ? " (STARTTLS)" : ""));
-    asio::co_spawn(server.io, server.accept_loop(a, std::move(features)), asio::detached);
+    auto refuse = [](tcp::socket& sock) {
+        boost::system::error_code ignored;
+        asio::write(
+            sock,
+            asio::buffer(std::string_view("421 4.3.2 too many connections, try again later\r\n")),
+            ignored);
+    };
+    auto start = [&server, features](tcp::socket sock) {
+        asio::co_spawn(server.io, server.session(std::move(sock), features), asio::detached);
+    };
+    asio::co_spawn(server.io, server.accept_loop(a, refuse, start), asio::detached);
     return {};
 }
 
@@ -283,11 +205,7 @@ Status run_daemon(const DaemonOptions& options, std::shared_ptr<const Controls> 
             if (auto ok = listen_on(server, spec, submission); !ok)
                 return ok;
     }
-    asio::signal_set signals(server.io, SIGTERM, SIGINT);
-    server.signals = &signals;
-    asio::co_spawn(server.io, handle_signals(server, signals), asio::detached);
-    server.io.run();
-    server.queue_pool.join();
+    server.run();
     return {};
 }
 

@@ -36,6 +36,18 @@ void DataDecoder::store(char c, std::string& out) {
         store_line_byte(c);
 }
 
+bool DataDecoder::line_byte(char c, std::string& out, State on_cr) {
+    if (c == '\n')
+        return false;
+    if (c == '\r') {
+        state_ = on_cr;
+    } else {
+        store(c, out);
+        state_ = State::mid_line;
+    }
+    return true;
+}
+
 DataDecoder::Outcome DataDecoder::feed(std::string_view in, std::string& out, size_t* used) {
     size_t i = 0;
     while (i < in.size()) {
@@ -53,26 +65,16 @@ DataDecoder::Outcome DataDecoder::feed(std::string_view in, std::string& out, si
         const char c = in[i++];
         switch (state_) {
         case State::line_start:
-            if (c == '.')
+            if (c == '.') {
                 state_ = State::dot; // a leading dot is transparency, never stored
-            else if (c == '\r')
-                state_ = State::cr;
-            else if (c == '\n') {
-                *used = i;
-                return Outcome::bare_lf;
-            } else {
-                store(c, out);
-                state_ = State::mid_line;
+                break;
             }
-            break;
+            [[fallthrough]];
         case State::mid_line:
-            if (c == '\r')
-                state_ = State::cr;
-            else if (c == '\n') {
+            if (!line_byte(c, out, State::cr)) {
                 *used = i;
                 return Outcome::bare_lf;
-            } else
-                store(c, out);
+            }
             break;
         case State::cr:
             if (c == '\n') {
@@ -87,14 +89,9 @@ DataDecoder::Outcome DataDecoder::feed(std::string_view in, std::string& out, si
             }
             break;
         case State::dot:
-            if (c == '\r')
-                state_ = State::dot_cr;
-            else if (c == '\n') {
+            if (!line_byte(c, out, State::dot_cr)) {
                 *used = i;
                 return Outcome::bare_lf;
-            } else {
-                store(c, out);
-                state_ = State::mid_line;
             }
             break;
         case State::dot_cr:

@@ -1,6 +1,7 @@
 #include "qm/tools/preline.hpp"
 
 #include "qm/fd.hpp"
+#include "qm/options.hpp"
 #include "qm/tools/child.hpp"
 
 #include <fcntl.h>
@@ -15,14 +16,8 @@ namespace qm::tools {
 Result<PrelineRequest> parse_preline_args(const std::vector<std::string>& args) {
     PrelineRequest req;
     size_t i = 0;
-    for (; i < args.size(); ++i) {
+    for (; at_option_word(args, i); ++i) {
         const std::string& a = args[i];
-        if (a == "--") {
-            ++i;
-            break;
-        }
-        if (a.size() < 2 || a[0] != '-')
-            break;
         for (char c : std::string_view(a).substr(1)) {
             switch (c) {
             case 'f':

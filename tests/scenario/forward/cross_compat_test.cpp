@@ -114,6 +114,29 @@ const std::string aliases_corpus = "# The seed's example and sendmail's classics
                                    "dup: first\n"
                                    "dup: second\n";
 
+// The namespace tests' start: Debian's packages must be there; without mount namespaces
+// (not root) the test is skipped with a warning naming what.
+bool namespace_test_can_run(const std::string& what) {
+    require_debian_packages();
+    if (can_unshare())
+        return true;
+    qmtest::skip(what);
+    return false;
+}
+
+// program < file, through the shell: a file on stdin, which tinycdb can map.
+qmtest::RunResult reading(const std::string& program, const std::string& file) {
+    return qmtest::run({"/bin/sh", "-c", program + " < " + file});
+}
+
+// aliases_corpus compiled by Debian's newaliases into etc/aliases.cdb, in a namespace
+// where etc is /etc and root is /var/lib/qmail.
+qmtest::RunResult debian_newaliases_of_corpus(qmtest::MailRoot& root, qmtest::TempDir& etc) {
+    qmtest::spit(etc / "aliases", aliases_corpus);
+    root.give_to_user(etc.path());
+    return in_namespace(root, etc.path(), {debian_newaliases}, {});
+}
+
 } // namespace
 
 TEST_CASE("setforward: Debian's and ours write identical tables, each printforward reads "
@@ -136,10 +159,8 @@ TEST_CASE("setforward: Debian's and ours write identical tables, each printforwa
     CHECK(cdb_dump(d / "ours.cdb") == cdb_dump(d / "theirs.cdb"));
     CHECK(qmtest::slurp(d / "ours.cdb") == qmtest::slurp(d / "theirs.cdb"));
 
-    auto their_print_of_ours =
-        qmtest::run({"/bin/sh", "-c", std::string(debian_printforward) + " < " + d / "ours.cdb"});
-    auto our_print_of_theirs =
-        qmtest::run({"/bin/sh", "-c", qmtest::bin("printforward") + " < " + d / "theirs.cdb"});
+    auto their_print_of_ours = reading(debian_printforward, d / "ours.cdb");
+    auto our_print_of_theirs = reading(qmtest::bin("printforward"), d / "theirs.cdb");
     REQUIRE(their_print_of_ours.exit_code == 0);
     REQUIRE(our_print_of_theirs.exit_code == 0);
     CHECK(their_print_of_ours.out == our_print_of_theirs.out);
@@ -169,24 +190,20 @@ TEST_CASE("setmaillist: identical lists, each printmaillist reads the other's",
         qmtest::run({qmtest::bin("setmaillist"), d / "o.bin", d / "o.tmp"}, {.stdin_data = input})
             .exit_code == 0);
     CHECK(qmtest::slurp(d / "o.bin") == qmtest::slurp(d / "t.bin"));
-    auto a =
-        qmtest::run({"/bin/sh", "-c", std::string(debian_printmaillist) + " < " + d / "o.bin"});
-    auto b = qmtest::run({"/bin/sh", "-c", qmtest::bin("printmaillist") + " < " + d / "t.bin"});
+    auto a = reading(debian_printmaillist, d / "o.bin");
+    auto b = reading(qmtest::bin("printmaillist"), d / "t.bin");
     CHECK(a.exit_code == 0);
     CHECK(a.out == b.out);
 }
 
 TEST_CASE("newaliases: Debian's and ours compile the same aliases file identically",
           "[scenario][forward][compat]") {
-    require_debian_packages();
-    if (!can_unshare())
-        return qmtest::skip("no mount namespaces (not root): Debian newaliases comparison");
+    if (!namespace_test_can_run("no mount namespaces (not root): Debian newaliases comparison"))
+        return;
     qmtest::MailRoot root;
     controls(root);
     qmtest::TempDir etc;
-    qmtest::spit(etc / "aliases", aliases_corpus);
-    root.give_to_user(etc.path());
-    auto theirs = in_namespace(root, etc.path(), {debian_newaliases}, {});
+    auto theirs = debian_newaliases_of_corpus(root, etc);
     INFO(theirs.err);
     REQUIRE(theirs.exit_code == 0);
     REQUIRE(fs::exists(etc / "aliases.cdb"));
@@ -223,9 +240,8 @@ TEST_CASE("newaliases: Debian's and ours compile the same aliases file identical
 
 TEST_CASE("Debian's fastforward reads our table and injects through our qmail-queue",
           "[scenario][forward][compat]") {
-    require_debian_packages();
-    if (!can_unshare())
-        return qmtest::skip("no mount namespaces (not root): Debian fastforward injection");
+    if (!namespace_test_can_run("no mount namespaces (not root): Debian fastforward injection"))
+        return;
     qmtest::MailRoot root;
     controls(root);
     REQUIRE(fs::exists(root / "bin/qmail-queue")); // installed by qmail-install
@@ -283,19 +299,14 @@ TEST_CASE("Debian's fastforward reads our table and injects through our qmail-qu
 
 TEST_CASE("our printforward reads Debian's newaliases output, theirs reads ours",
           "[scenario][forward][compat]") {
-    require_debian_packages();
-    if (!can_unshare())
-        return qmtest::skip("no mount namespaces (not root)");
+    if (!namespace_test_can_run("no mount namespaces (not root)"))
+        return;
     qmtest::MailRoot root;
     controls(root);
     qmtest::TempDir etc;
-    qmtest::spit(etc / "aliases", aliases_corpus);
-    root.give_to_user(etc.path());
-    REQUIRE(in_namespace(root, etc.path(), {debian_newaliases}, {}).exit_code == 0);
-    auto ours =
-        qmtest::run({"/bin/sh", "-c", qmtest::bin("printforward") + " < " + etc / "aliases.cdb"});
-    auto theirs = qmtest::run(
-        {"/bin/sh", "-c", std::string(debian_printforward) + " < " + etc / "aliases.cdb"});
+    REQUIRE(debian_newaliases_of_corpus(root, etc).exit_code == 0);
+    auto ours = reading(qmtest::bin("printforward"), etc / "aliases.cdb");
+    auto theirs = reading(debian_printforward, etc / "aliases.cdb");
     REQUIRE(ours.exit_code == 0);
     CHECK(ours.out == theirs.out);
     CHECK(ours.out.find("weather@:\n, !weather-server\\ --city\\ x\n;\n") != std::string::npos);
@@ -307,9 +318,8 @@ TEST_CASE("our printforward reads Debian's newaliases output, theirs reads ours"
 
 TEST_CASE("Debian's dot-forward reads the same .forward and injects through our qmail-queue",
           "[scenario][forward][compat]") {
-    require_debian_packages();
-    if (!can_unshare())
-        return qmtest::skip("no mount namespaces (not root)");
+    if (!namespace_test_can_run("no mount namespaces (not root)"))
+        return;
     qmtest::MailRoot root;
     controls(root);
     REQUIRE(fs::exists(root / "bin/qmail-queue")); // installed by qmail-install
@@ -340,9 +350,8 @@ TEST_CASE("Debian's dot-forward reads the same .forward and injects through our 
 
 TEST_CASE("Debian's fastforward in ~alias/.qmail-default under our qmail-send",
           "[scenario][forward][compat][e2e]") {
-    require_debian_packages();
-    if (!can_unshare())
-        return qmtest::skip("no mount namespaces (not root)");
+    if (!namespace_test_can_run("no mount namespaces (not root)"))
+        return;
     qmtest::MailRoot root;
     for (auto u : {"alice", "bob", "carol"})
         root.add_user(u);
@@ -375,9 +384,8 @@ TEST_CASE("Debian's fastforward in ~alias/.qmail-default under our qmail-send",
 }
 
 TEST_CASE("newinclude: Debian's and ours write identical lists", "[scenario][forward][compat]") {
-    require_debian_packages();
-    if (!can_unshare())
-        return qmtest::skip("no mount namespaces (not root)");
+    if (!namespace_test_can_run("no mount namespaces (not root)"))
+        return;
     qmtest::MailRoot root;
     controls(root);
     const std::string list = root / "alias/staff";

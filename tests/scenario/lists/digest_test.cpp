@@ -12,6 +12,7 @@
 
 using liststest::ListMta;
 using liststest::read_collection;
+using liststest::read_rfc1153;
 
 namespace {
 
@@ -159,4 +160,59 @@ TEST_CASE("list-dig.CODE sends a digest at once, a wrong code is refused",
     REQUIRE(m.wait_messages("bob", 1));
     check_digest(m.messages("bob")[0], {1, 2}, 1);
     CHECK(m.messages("carol").size() == 1); // the digest goes to the digest list only
+}
+
+TEST_CASE("dir/digformat r makes the periodic digest an RFC 1153 one, list-dig.CODEr too",
+          "[scenario][lists][digest][rfc1153]") {
+    ListMta m;
+    make_digested(m, t0);
+    qmtest::spit(m.dir + "/digcount", "3\n");
+    qmtest::spit(m.dir + "/digformat", "r\n");
+    qmtest::spit(m.dir + "/digestcode", "sesame\n");
+    m.start(clock_at(t0));
+    post(m, 1);
+    // A body line that looks like the separator, and a MIME post with an attachment.
+    m.inject("From: Dave <dave@test.example>\nTo: joe-team@test.example\nSubject: post 2\n\n"
+             "above\n------------------------------\nbelow\n");
+    REQUIRE(m.wait_messages("alice", 2));
+    m.inject("From: Dave <dave@test.example>\nTo: joe-team@test.example\nSubject: post 3\n"
+             "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"XX\"\n\n"
+             "--XX\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: "
+             "quoted-printable\n\ncaf=C3=A9\n--XX\nContent-Type: application/pdf; "
+             "name=\"plan.pdf\"\nContent-Transfer-Encoding: base64\n\nJVBERi0=\n--XX--\n");
+    REQUIRE(m.wait_messages("bob", 1));
+    const std::string digest = m.messages("bob")[0];
+    INFO(digest);
+    CHECK(digest.starts_with("Return-Path: <joe-team-digest-return-1-bob=test.example@"));
+    CHECK(liststest::has_line(digest, "Content-Transfer-Encoding: 8bit"));
+    auto d = read_rfc1153(digest);
+    CHECK(d.type == "text/plain");
+    CHECK(d.charset == "utf-8");
+    CHECK(d.preamble.find("joe-team-digest-unsubscribe@test.example") != std::string::npos);
+    REQUIRE(d.messages.size() == 3);
+    CHECK(d.messages[0].body == "body 1\n");
+    // Stuffed in the digest, itself again once read.
+    CHECK(digest.find("\n- ------------------------------\n") != std::string::npos);
+    CHECK(d.messages[1].body == "above\n------------------------------\nbelow\n");
+    CHECK(d.messages[2].field("Subject") == "post 3");
+    CHECK(d.messages[2].body == "caf\xC3\xA9\n\n[application/pdf part \"plan.pdf\" left out: "
+                                "this digest shows text/plain parts only]\n");
+    CHECK(d.trailer == "End of joe-team Digest Issue 1\n" + std::string(30, '*') + "\n");
+
+    // list-dig.CODEr: an RFC 1153 digest at once, whatever dir/digformat says.
+    qmtest::spit(m.dir + "/digformat", "m\n");
+    post(m, 4);
+    REQUIRE(no_digest_logged(m, 1));
+    m.inject("To: joe-team-dig.sesamer@test.example\n\n", "carol");
+    REQUIRE(m.wait_messages("bob", 2));
+    bool second = false;
+    for (const auto& text : m.messages("bob"))
+        if (text.find(" Issue 2\n") != std::string::npos) {
+            auto two = read_rfc1153(text);
+            REQUIRE(two.messages.size() == 1);
+            CHECK(two.messages[0].body == "body 4\n");
+            CHECK(two.trailer.starts_with("End of joe-team Digest Issue 2\n"));
+            second = true;
+        }
+    CHECK(second);
 }

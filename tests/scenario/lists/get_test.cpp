@@ -17,6 +17,7 @@
 
 using liststest::ListMta;
 using liststest::read_collection;
+using liststest::read_rfc1153;
 
 namespace {
 
@@ -45,6 +46,14 @@ void post_five(ListMta& m) {
     }
 }
 
+// An indexed list with alice subscribed, running, with the five posts archived.
+void start_indexed_with_five(ListMta& m) {
+    m.make({"-i"});
+    m.subscribe("alice@test.example");
+    m.start();
+    post_five(m);
+}
+
 // The answer to a request mailed to joe-team-<extension> by user (the one new message
 // in the user's maildir).
 std::string request(ListMta& m, const std::string& extension, const std::string& user = "bob") {
@@ -63,10 +72,7 @@ std::string request(ListMta& m, const std::string& extension, const std::string&
 
 TEST_CASE("list-get.2_4 returns one MIME digest of messages 2, 3 and 4", "[scenario][lists][get]") {
     ListMta m;
-    m.make({"-i"});
-    m.subscribe("alice@test.example");
-    m.start();
-    post_five(m);
+    start_indexed_with_five(m);
 
     // ezmlm-send kept the index in ezmlm-idx's format.
     const std::string index = qmtest::slurp(m.dir + "/archive/0/index");
@@ -97,14 +103,53 @@ TEST_CASE("list-get.2_4 returns one MIME digest of messages 2, 3 and 4", "[scena
     CHECK(c.numbers() == std::vector<unsigned long>{2, 4, 3});
 }
 
+TEST_CASE("list-getr.1_3 returns one plain-text RFC 1153 digest of messages 1, 2 and 3",
+          "[scenario][lists][get][rfc1153]") {
+    ListMta m;
+    start_indexed_with_five(m);
+
+    auto reply = request(m, "getr.1_3");
+    INFO(reply);
+    CHECK(liststest::has_line(reply, "To: bob@test.example"));
+    CHECK(liststest::has_line(reply, "Subject: joe-team archive: getr.1_3"));
+    CHECK(reply.find("multipart") == std::string::npos);
+    auto d = read_rfc1153(reply);
+    CHECK(d.type == "text/plain");
+    CHECK(d.charset == "us-ascii");
+    CHECK(d.preamble.find("Topics (messages 1 through 3):") != std::string::npos);
+    CHECK(d.preamble.find("\t3 by: Dave Poster\n") != std::string::npos);
+    REQUIRE(d.messages.size() == 3);
+    for (size_t i = 0; i < 3; ++i) {
+        INFO(i);
+        const auto& msg = d.messages[i];
+        CHECK(msg.field("Subject") == posts[i].subject);
+        CHECK(msg.field("From") == posts[i].from);
+        CHECK(msg.field("To") == "joe-team@test.example");
+        CHECK_FALSE(msg.field("Date").empty());
+        CHECK_FALSE(msg.field("Message-ID").empty());
+        CHECK(msg.body == "body of message " + std::to_string(i + 1) + "\n");
+        // Only the fields RFC 1153 keeps: no Received, Mailing-List, Delivered-To.
+        for (const auto& f : msg.fields) {
+            INFO(f);
+            CHECK((f.starts_with("Date: ") || f.starts_with("From: ") || f.starts_with("To: ") ||
+                   f.starts_with("Subject: ") || f.starts_with("Message-ID: ")));
+        }
+    }
+    CHECK(d.trailer == "End of joe-team Digest\n" + std::string(22, '*') + "\n");
+
+    // A thread in the same format.
+    auto thread = read_rfc1153(request(m, "threadr.2"));
+    REQUIRE(thread.messages.size() == 3);
+    CHECK(thread.messages[0].body == "body of message 1\n");
+    CHECK(thread.messages[1].body == "body of message 2\n");
+    CHECK(thread.messages[2].body == "body of message 4\n");
+}
+
 TEST_CASE("list-index lists every message with subject and author, list-thread.N finds "
           "the replies",
           "[scenario][lists][get]") {
     ListMta m;
-    m.make({"-i"});
-    m.subscribe("alice@test.example");
-    m.start();
-    post_five(m);
+    start_indexed_with_five(m);
 
     auto index = request(m, "index");
     INFO(index);
@@ -140,10 +185,7 @@ TEST_CASE("list-index lists every message with subject and author, list-thread.N
 
 TEST_CASE("a message missing from the archive is answered with get-bad", "[scenario][lists][get]") {
     ListMta m;
-    m.make({"-i"});
-    m.subscribe("alice@test.example");
-    m.start();
-    post_five(m);
+    start_indexed_with_five(m);
     // Removed by the owner (and 4 not yet complete: no owner-exec bit).
     std::filesystem::remove(m.dir + "/archive/0/03");
     REQUIRE(::chmod((m.dir + "/archive/0/04").c_str(), 0644) == 0);
@@ -162,9 +204,9 @@ TEST_CASE("a message missing from the archive is answered with get-bad", "[scena
     auto bad = request(m, "thread.99");
     CHECK(liststest::has_line(bad, "Content-Type: text/plain; charset=us-ascii"));
     CHECK(bad.find("Sorry, that message is not in the archive.") != std::string::npos);
-    // An unsupported format is refused with the reason.
-    auto refused = request(m, "getr.2");
-    CHECK(refused.find("RFC 1153 digest format (r) is not supported") != std::string::npos);
+    // An unknown format is refused with the reason.
+    auto refused = request(m, "getq.2");
+    CHECK(refused.find("there is no archive format 'q'") != std::string::npos);
 }
 
 TEST_CASE("subgetonly keeps the archive from strangers", "[scenario][lists][get]") {

@@ -8,7 +8,7 @@ TEST_CASE("every list program has --help", "[scenario][lists][help]") {
     for (const char* p :
          {"ezmlm-make", "ezmlm-sub", "ezmlm-unsub", "ezmlm-list", "ezmlm-issubn", "ezmlm-send",
           "ezmlm-split", "ezmlm-return", "ezmlm-warn", "ezmlm-get", "ezmlm-manage", "ezmlm-store",
-          "ezmlm-gate", "ezmlm-moderate", "ezmlm-clean", "ezmlm-reject"}) {
+          "ezmlm-gate", "ezmlm-moderate", "ezmlm-confirm", "ezmlm-clean", "ezmlm-reject"}) {
         INFO(p);
         for (const char* flag : {"--help", "-h"}) {
             auto r = qmtest::run({qmtest::bin(p), flag});

@@ -140,6 +140,8 @@ TEST_CASE("with modsub a moderator approves a confirmed subscription",
     m.mail_from("alice", sc, "Re: confirm");
     auto ask = m.wait_message_with("carol", "Subject: moderate subscription of alice@test.example");
     REQUIRE(!ask.empty());
+    CHECK(ask.find("I have been asked to add\n\n   alice@test.example\n") != std::string::npos);
+    CHECK(ask.find("was posted to the") == std::string::npos);
     auto tc = confirmation_of(ask);
     CHECK(tc.starts_with("joe-team-tc."));
     CHECK(tc.ends_with("-alice=test.example@test.example"));

@@ -75,7 +75,9 @@ TEST_CASE("a moderated post waits for the moderator and goes out numbered once a
     CHECK(reject == "joe-team-reject-" + accept.substr(16));
     CHECK(request.find("Content-Type: message/rfc822\n\nReturn-Path: <dave@test.example>\n"
                        "Delivered-To: moderator for joe-team@test.example\n") != std::string::npos);
-    CHECK(request.find(accept) != request.find("Reply-To: ")); // named in the text too
+    CHECK(request.find("The enclosed message was posted to the joe-team@test.example mailing "
+                       "list,\nwhich is moderated.") != std::string::npos);
+    CHECK(request.find("\n   " + accept + "\n") != std::string::npos); // named in the text too
     REQUIRE(l.m.wait_idle());
     CHECK(l.m.messages("alice").empty());
     CHECK(qmtest::slurp(l.m.dir + "/num") == "0\n");

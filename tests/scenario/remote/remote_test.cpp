@@ -204,6 +204,13 @@ std::string accept_all(const std::string& line) {
     return "250 ok\r\n";
 }
 
+// Starts qmail-send with mail for remote.example routed to 127.0.0.1:port
+// (control/smtproutes), the scripted or real server the test runs there.
+void start_sending_to(Sender& s, int port) {
+    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(port) + "\n");
+    s.start();
+}
+
 } // namespace
 
 TEST_CASE("remote: qmail-send delivers to qmail-smtpd over SMTP - one connection for all "
@@ -211,8 +218,7 @@ TEST_CASE("remote: qmail-send delivers to qmail-smtpd over SMTP - one connection
           "[scenario][remote]") {
     Peer peer;
     Sender s;
-    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(peer.port) + "\n");
-    s.start();
+    start_sending_to(s, peer.port);
     // Dot lines, a line that is only a dot, and the a<CR>.<CR><LF> vector as qmail-smtpd
     // stores it: nothing of it may end the DATA early at the peer.
     const std::string body = "Subject: remote test\n\n.leading dot\n..two\n.\n"
@@ -295,8 +301,7 @@ TEST_CASE("remote: 4xx defers on the retry schedule - then SIGALRM delivers",
         return accept_all(line);
     });
     Sender s;
-    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(fake.port) + "\n");
-    s.start();
+    start_sending_to(s, fake.port);
     s.inject("alice@test.example", {"joe@remote.example", "ann@remote.example"}, "x\n");
     REQUIRE(s.wait_log(": deferral: ", 2));
     INFO(s.log());
@@ -328,8 +333,7 @@ TEST_CASE("remote: a connection lost after the final dot is a deferral: possible
         return accept_all(line);
     });
     Sender s;
-    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(fake.port) + "\n");
-    s.start();
+    start_sending_to(s, fake.port);
     s.inject("alice@test.example", {"joe@remote.example"}, "x\n");
     REQUIRE(s.wait_log(": deferral: "));
     CHECK(s.log().find("deferral: Connected_to_127.0.0.1_but_connection_died._Possible_duplicate!_"
@@ -341,8 +345,7 @@ TEST_CASE("remote: a refused connection is a deferral and the message stays queu
           "[scenario][remote]") {
     Sender s;
     const int port = free_port(); // nobody listens there
-    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(port) + "\n");
-    s.start();
+    start_sending_to(s, port);
     s.inject("alice@test.example", {"joe@remote.example"}, "x\n");
     REQUIRE(s.wait_log(": deferral: "));
     CHECK(
@@ -426,8 +429,7 @@ TEST_CASE("remote: HELO when EHLO is refused - one command at a time without PIP
         return accept_all(line);
     });
     Sender s;
-    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(fake.port) + "\n");
-    s.start();
+    start_sending_to(s, fake.port);
     s.inject("", {"yes@remote.example", "no@remote.example"}, "x\n");
     REQUIRE(s.wait_log("success: 127.0.0.1_accepted_message./"));
     REQUIRE(s.wait_log("failure: 127.0.0.1_does_not_like_recipient./"
@@ -445,9 +447,8 @@ TEST_CASE("remote: past queuelifetime a deferral becomes a bounce", "[scenario][
         return accept_all(line);
     });
     Sender s;
-    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(fake.port) + "\n");
     s.root.control("queuelifetime", "0\n");
-    s.start();
+    start_sending_to(s, fake.port);
     s.inject("alice@test.example", {"joe@remote.example"}, "x\n");
     // The first attempt may already be past a lifetime of 0 s; then it is the last one.
     REQUIRE(qmtest::wait_for([&] {
@@ -472,8 +473,7 @@ TEST_CASE("remote: past queuelifetime a deferral becomes a bounce", "[scenario][
 TEST_CASE("remote: the next message to the same host reuses the connection", "[scenario][remote]") {
     FakeServer fake([](const std::string& line, int) { return accept_all(line); });
     Sender s;
-    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(fake.port) + "\n");
-    s.start();
+    start_sending_to(s, fake.port);
     s.inject("alice@test.example", {"joe@remote.example"}, "first\n");
     REQUIRE(s.wait_log("end msg "));
     s.inject("alice@test.example", {"ann@remote.example"}, "second\n");
@@ -546,8 +546,7 @@ TEST_CASE("remote: a connect timeout goes in lock/tcpto - qmail-tcpto prints it 
     Blackhole hole;
     Sender s;
     s.root.control("timeoutconnect", "1\n");
-    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(hole.port) + "\n");
-    s.start();
+    start_sending_to(s, hole.port);
     s.inject("alice@test.example", {"joe@remote.example"}, "x\n");
     REQUIRE(
         s.wait_log(": deferral: Sorry,_I_wasn't_able_to_establish_an_SMTP_connection._(#4.4.1)/"));
@@ -817,8 +816,7 @@ TEST_CASE("remote: MAIL FROM carries SIZE= when offered - BODY=8BITMIME only for
         return accept_all(line);
     });
     Sender s;
-    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(fake.port) + "\n");
-    s.start();
+    start_sending_to(s, fake.port);
     s.inject("alice@test.example", {"joe@remote.example"}, "Subject: eight\n\ncaf\xc3\xa9\n");
     REQUIRE(s.wait_log("end msg "));
     s.inject("alice@test.example", {"ann@remote.example"}, "Subject: seven\n\nplain\n");

@@ -2,8 +2,13 @@
 // for, and how the numbers are clamped to the archive.
 #include "qm/lists/digest.hpp"
 #include "qm/lists/get.hpp"
+#include "qm/lists/rfc1153.hpp"
+#include "support.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
 
 using namespace qm::lists;
 
@@ -41,13 +46,18 @@ TEST_CASE("archive requests parse as ezmlm-get reads them", "[lists][get]") {
 
 TEST_CASE("unknown formats and wrong digest codes are refused permanently", "[lists][get]") {
     auto r = parse_request("getr.5", std::nullopt);
-    REQUIRE_FALSE(r.has_value());
-    CHECK(r.error().permanent());
-    CHECK(r.error().text.find("RFC 1153") != std::string::npos);
+    REQUIRE(r.has_value());
+    CHECK(r->format == CollectionFormat::rfc1153);
+    CHECK(r->first == 5);
+    CHECK(parse_request("threadr.3", std::nullopt)->format == CollectionFormat::rfc1153);
+    CHECK(parse_request("dig.secretr", std::string_view("secret"))->format ==
+          CollectionFormat::rfc1153);
     auto q = parse_request("getq.5", std::nullopt);
     REQUIRE_FALSE(q.has_value());
+    CHECK(q.error().permanent());
     CHECK(q.error().text.find("no archive format 'q'") != std::string::npos);
-    // The index ignores the format, as ezmlm-get does.
+    CHECK(q.error().text.find("r (plain text, RFC 1153)") != std::string::npos);
+    // The index has one format and ignores r, as ezmlm-get does.
     CHECK(parse_request("indexr", std::nullopt).has_value());
 
     auto dig = parse_request("dig.Secret", std::string_view("secret"));
@@ -110,4 +120,218 @@ TEST_CASE("a digest is due by count, size or time", "[lists][digest]") {
     DigestThresholds off{0, 0, 0};
     num = Num{.last = 1000, .kbytes = 100000};
     CHECK_FALSE(digest_due(off, s, num, 9'000'000));
+}
+
+TEST_CASE("RFC 1153 keeps Date, From, To, Cc, Subject, Message-ID, Keywords, Summary in that "
+          "order and stuffs lines starting with a hyphen",
+          "[lists][get][rfc1153]") {
+    const std::string msg = "Received: from relay.example by lists.example\n"
+                            "Subject: the plan\n"
+                            "X-Mailer: something\n"
+                            "Message-ID: <1@far.example>\n"
+                            "Cc: carol@far.example,\n"
+                            "    dave@far.example\n"
+                            "From: Ann <ann@far.example>\n"
+                            "Keywords: plans\n"
+                            "Summary: short\n"
+                            "Reply-To: elsewhere@far.example\n"
+                            "To: team@lists.example\n"
+                            "Date: Mon, 1 Jan 2024 10:00:00 +0000\n"
+                            "\n"
+                            "\n"
+                            "First line.\n"
+                            "------------------------------\n"
+                            "-- \n"
+                            "Ann\n"
+                            "\n"
+                            "\n";
+    CHECK(rfc1153_message(msg) == "Date: Mon, 1 Jan 2024 10:00:00 +0000\n"
+                                  "From: Ann <ann@far.example>\n"
+                                  "To: team@lists.example\n"
+                                  "Cc: carol@far.example,\n"
+                                  "    dave@far.example\n"
+                                  "Subject: the plan\n"
+                                  "Message-ID: <1@far.example>\n"
+                                  "Keywords: plans\n"
+                                  "Summary: short\n"
+                                  "\n"
+                                  "First line.\n"
+                                  "- ------------------------------\n"
+                                  "- -- \n"
+                                  "Ann\n");
+    CHECK(stuff_hyphen_lines("-a\nb-\n\n--\n-") == "- -a\nb-\n\n- --\n- -");
+    CHECK(rfc1153_trailer("team", 7) == "End of team Digest Issue 7\n"
+                                        "**************************\n");
+    CHECK(rfc1153_trailer("team", std::nullopt) == "End of team Digest\n"
+                                                   "******************\n");
+}
+
+TEST_CASE("RFC 1153 shows the text/plain parts of a MIME message, decoded to UTF-8, and notes "
+          "the others",
+          "[lists][get][rfc1153]") {
+    const std::string msg = "From: ann@far.example\n"
+                            "Subject: photo\n"
+                            "MIME-Version: 1.0\n"
+                            "Content-Type: multipart/mixed; boundary=\"b1\"\n"
+                            "\n"
+                            "preamble\n"
+                            "--b1\n"
+                            "Content-Type: multipart/alternative; boundary=b2\n"
+                            "\n"
+                            "--b2\n"
+                            "Content-Type: text/plain; charset=iso-8859-1\n"
+                            "Content-Transfer-Encoding: quoted-printable\n"
+                            "\n"
+                            "Caf=E9 at noon=\n"
+                            "?\n"
+                            "--b2\n"
+                            "Content-Type: text/html; charset=utf-8\n"
+                            "\n"
+                            "<p>Caf\xC3\xA9</p>\n"
+                            "--b2--\n"
+                            "--b1\n"
+                            "Content-Type: image/png; name=\"cup.png\"\n"
+                            "Content-Transfer-Encoding: base64\n"
+                            "\n"
+                            "iVBORw0KGgo=\n"
+                            "--b1\n"
+                            "Content-Type: text/plain\n"
+                            "Content-Transfer-Encoding: base64\n"
+                            "\n"
+                            "LS0gCkFubg0K\n" // "-- \nAnn\r\n"
+                            "--b1--\n"
+                            "epilogue\n";
+    CHECK(rfc1153_message(msg) ==
+          "From: ann@far.example\n"
+          "Subject: photo\n"
+          "\n"
+          "Caf\xC3\xA9 at noon?\n"
+          "\n"
+          "[text/html part left out: this digest shows text/plain parts only]\n"
+          "\n"
+          "[image/png part \"cup.png\" left out: this digest shows text/plain parts only]\n"
+          "\n"
+          "- -- \n"
+          "Ann\n");
+
+    // Bytes that are not UTF-8 in a part that says UTF-8 (or nothing) become U+FFFD; a
+    // charset iconv does not know keeps only its ASCII.
+    CHECK(rfc1153_message("Subject: x\n\nna\xEFve\n") == "Subject: x\n\nna\xEF\xBF\xBDve\n");
+    CHECK(rfc1153_message("Content-Type: text/plain; charset=x-martian\n\nna\xEFve\n") ==
+          "\n[text in the unknown charset \"x-martian\": other than ASCII shown as ?]\n"
+          "na?ve\n");
+    CHECK(to_utf8("\xE9", "ISO-8859-1") == std::optional<std::string>("\xC3\xA9"));
+    CHECK_FALSE(to_utf8("x", "../../etc/passwd"));
+    // Broken MIME: the body as it is, after a note.
+    const std::string broken = rfc1153_message(
+        "Content-Type: multipart/mixed; boundary=zz\n\n--yy\nContent-Type: text/plain\n\nhi\n");
+    CHECK(broken.starts_with("\n[the MIME structure of this message is broken"));
+    CHECK(broken.ends_with("\n- --yy\nContent-Type: text/plain\n\nhi\n"));
+}
+
+namespace {
+
+void write_file(const std::string& path, const std::string& text) {
+    std::ofstream(path) << text;
+}
+
+CollectedMessage collected(unsigned long n, std::optional<std::string> text, std::string subject,
+                           std::string author) {
+    CollectedMessage m;
+    m.number = n;
+    m.text = std::move(text);
+    m.entry.number = n;
+    m.entry.subject_hash = std::to_string(n);
+    m.entry.subject = std::move(subject);
+    m.entry.author = std::move(author);
+    return m;
+}
+
+} // namespace
+
+TEST_CASE("the r format is one text/plain RFC 1153 digest: preamble, separators, trailer",
+          "[lists][get][rfc1153]") {
+    qmtest::TempDir tmp;
+    const std::string dir = tmp.path() + "/l";
+    std::filesystem::create_directories(dir + "/text");
+    write_file(dir + "/text/get-bad", "Sorry, gone.\n");
+    const ListInfo list{dir, "team", "lists.example"};
+    const std::vector<CollectedMessage> msgs = {
+        collected(4,
+                  "Received: from x\nFrom: ann@far.example\nSubject: one\n\nbody one\n"
+                  "------------------------------\nend\n",
+                  "one", "ann"),
+        collected(5, std::nullopt, "", ""),
+        collected(6, "From: bob@far.example\nSubject: two\nX-Junk: y\n\nbody two\n", "two", "bob"),
+    };
+    CollectionOptions o;
+    o.format = CollectionFormat::rfc1153;
+    o.heading = "team Digest Issue 9";
+    o.topics = MessageRange{4, 6};
+    o.thread_order = false;
+    o.administrivia = "Unsubscribe: team-digest-unsubscribe@lists.example\n";
+    o.issue = 9;
+    auto c = format_collection(list, msgs, o);
+    REQUIRE(c.has_value());
+    CHECK(c->content_type == "text/plain; charset=us-ascii");
+    const std::string sep = "------------------------------";
+    CHECK(c->body == "team Digest Issue 9\n"
+                     "\n"
+                     "Topics (messages 4 through 6):\n"
+                     "\n"
+                     "one\n"
+                     "\t4 by: ann\n"
+                     "\n"
+                     "(no subject)\n"
+                     "\t5 by: \n"
+                     "\n"
+                     "two\n"
+                     "\t6 by: bob\n"
+                     "\n"
+                     "Administrivia:\n"
+                     "\n"
+                     "Unsubscribe: team-digest-unsubscribe@lists.example\n"
+                     "\n" +
+                         std::string(70, '-') +
+                         "\n"
+                         "\n"
+                         "From: ann@far.example\n"
+                         "Subject: one\n"
+                         "\n"
+                         "body one\n"
+                         "- " +
+                         sep +
+                         "\n"
+                         "end\n"
+                         "\n" +
+                         sep +
+                         "\n"
+                         "\n"
+                         "From: team@lists.example\n"
+                         "Subject: message 5 is not in the archive\n"
+                         "\n"
+                         "Sorry, gone.\n"
+                         "\n" +
+                         sep +
+                         "\n"
+                         "\n"
+                         "From: bob@far.example\n"
+                         "Subject: two\n"
+                         "\n"
+                         "body two\n"
+                         "\n" +
+                         sep +
+                         "\n"
+                         "\n"
+                         "End of team Digest Issue 9\n"
+                         "**************************\n");
+
+    // Non-ASCII anywhere: all of it is UTF-8 and the digest says so; the administrative
+    // text is converted from dir/charset.
+    o.charset = "iso-8859-1";
+    o.administrivia = "Adi\xF3s\n";
+    auto latin = format_collection(list, {msgs[0]}, o);
+    REQUIRE(latin.has_value());
+    CHECK(latin->content_type == "text/plain; charset=utf-8");
+    CHECK(latin->body.find("\nAdi\xC3\xB3s\n") != std::string::npos);
 }

@@ -5,6 +5,8 @@
 
 #include "qm/result.hpp"
 
+#include <sys/types.h>
+
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,5 +54,9 @@ private:
 [[nodiscard]] Status write_file_atomic(const std::string& path, std::string_view data,
                                        unsigned mode = 0644);
 [[nodiscard]] std::string dirname_of(const std::string& path);
+// Creates the directory path (an existing one is kept) and gives it mode, owned by uid:gid
+// when run as root; in normal-user mode every id is ours and chown is neither needed nor
+// allowed.
+[[nodiscard]] Status make_owned_dir(const std::string& path, uid_t uid, gid_t gid, mode_t mode);
 
 } // namespace qm

@@ -43,6 +43,15 @@ void prepare_to_queue();
 // The message on stdin; unreadable input is a temporary failure.
 [[nodiscard]] Result<std::string> read_message();
 
+// $SENDER, $LOCAL and $DEFAULT as qmail-local sets them for a command address, for the
+// programs answering list-accept-..., list-confirm-... (their own answers must reach a
+// person): a missing one, a bounce (empty SENDER or #@[]) or a sender without a host
+// name is a permanent failure saying so.
+struct CommandDelivery {
+    std::string sender, local, default_part;
+};
+[[nodiscard]] Result<CommandDelivery> command_delivery();
+
 // Addresses from a file (or stdin for "-"), one per line: the first word of each line;
 // blank lines and lines starting with '#' are skipped. Bad addresses are reported with
 // their line number and counted in bad, the rest come back normalised, batched for

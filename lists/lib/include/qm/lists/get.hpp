@@ -7,8 +7,8 @@
 //   list-dig.CODE[f]    a digest now (see digest.hpp),
 // and passes anything else on to the next program. The formats f are ezmlm-idx's: m (the
 // default: multipart/digest with the main header fields of each message), x (the same
-// as multipart/mixed), v (virgin: whole messages) and n (native: v without threading and
-// without table of contents). r (RFC 1153) is refused.
+// as multipart/mixed), v (virgin: whole messages), n (native: v without threading and
+// without table of contents) and r (the plain-text digest of RFC 1153, rfc1153.hpp).
 #pragma once
 
 #include "qm/lists/archive_index.hpp"
@@ -32,7 +32,13 @@ inline constexpr unsigned long max_index = 2000;
 inline constexpr unsigned long thread_before = 2000;
 inline constexpr unsigned long thread_after = 2000;
 
-enum class CollectionFormat : char { mime = 'm', mixed = 'x', virgin = 'v', native = 'n' };
+enum class CollectionFormat : char {
+    mime = 'm',
+    mixed = 'x',
+    virgin = 'v',
+    native = 'n',
+    rfc1153 = 'r'
+};
 
 enum class RequestKind { none, get, index, thread, digest };
 
@@ -78,15 +84,20 @@ struct CollectionOptions {
     std::optional<MessageRange> topics; // "Topics (messages N through M):" line
     bool thread_order = true;           // group messages by subject (indexed lists)
     std::string administrivia;          // after the table of contents
-    std::string charset = "us-ascii";
+    std::string charset = "us-ascii";   // of the heading and administrivia
+    std::optional<unsigned long> issue; // a digest's issue number (the r format's trailer)
 };
 struct CollectionText {
     std::string content_type; // the top-level Content-Type value
     std::string body;
 };
-// The MIME collection: a text/plain part with heading, table of contents and
+// The MIME collection (m, x, v, n): a text/plain part with heading, table of contents and
 // administrivia, then one message/rfc822 part per message (text/plain with text/get-bad
-// for a missing one).
+// for a missing one). The r format: one text/plain body, the same preamble ending in a
+// line of 70 hyphens, each message as rfc1153_message makes it (a missing one as
+// "Subject: message N is not in the archive" and text/get-bad) between separator lines,
+// then rfc1153_trailer(outlocal, issue); charset us-ascii when the
+// body is ASCII, else utf-8, everything having been converted to UTF-8.
 [[nodiscard]] Result<CollectionText> format_collection(const ListInfo& list,
                                                        const std::vector<CollectedMessage>& msgs,
                                                        const CollectionOptions& options);

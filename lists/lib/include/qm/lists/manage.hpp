@@ -22,6 +22,9 @@
 // - help, info, faq, and anything unknown: help (info, faq) to the sender.
 // - digest-, allow-, deny- in front of a command apply it to dir/digest, dir/allow and
 //   dir/deny, with cookies of their own scope; deny- is for remote admins only.
+// - edit, edit.FILE, ed.T.COOKIE-FILE (with modcanedit and remote): a moderator edits
+//   text/FILE by mail (qm/lists/edit.hpp); everyone else is refused. The answer goes to
+//   the sender, who must be the moderator the cookie was made for.
 #pragma once
 
 #include "qm/lists/command_address.hpp"
@@ -47,6 +50,9 @@ enum class ManageVerb {
     list,
     listn,
     log,
+    edit_list, // edit: the names of the editable texts
+    edit_get,  // edit.FILE: text/FILE to edit
+    edit_put,  // ed.T.COOKIE-FILE: the edited text/FILE
     unknown,
 };
 
@@ -64,6 +70,8 @@ struct ManageRequest {
     bool bad_target = false;
     // log.TEXT / log_TEXT: only Log lines containing TEXT.
     std::string log_filter;
+    // edit.FILE, ed.T.COOKIE-FILE: FILE as written (ed.'s T.COOKIE is in confirmation).
+    std::string edit_file;
 };
 
 // action: $DEFAULT, e.g. "subscribe", "digest-sc.1700000000.kpjg...-joe=far.example",
@@ -78,6 +86,7 @@ struct ManagePolicy {
     bool modsub = false;                // dir/modsub
     bool remote = false;                // dir/remote
     bool modcanlist = false;            // dir/modcanlist
+    bool modcanedit = false;            // dir/modcanedit
     bool unsubscribe_moderated = false; // -m: with modsub, unsubscriptions need a moderator
 };
 
@@ -89,6 +98,9 @@ struct ManageFacts {
     bool target_is_moderator = false;
     std::string key; // dir/key
     std::time_t now = 0;
+    // edit.FILE, ed.: text/FILE as it is now; nullopt when it is missing or no regular
+    // file (looked up only for a moderator of a list with modcanedit and remote).
+    std::optional<std::string> edit_contents;
 };
 
 enum class ManageStep {
@@ -104,6 +116,9 @@ enum class ManageStep {
     list,            // the subscribers to the target (a moderator)
     listn,           // their number
     log,             // the Log lines
+    edit_list,       // the editable texts to the sender (a moderator)
+    edit_get,        // text/FILE with an ed. cookie to the sender
+    edit_put,        // the cookie is good: replace text/FILE with the reply's text
 };
 
 enum class Audience { target, sender, moderators };

@@ -7,6 +7,14 @@
 // key. An answer moves the file to mod/accepted or mod/rejected (so a second answer can
 // be told what happened); ezmlm-clean returns posts nobody answered within dir/modtime
 // hours. All of it runs under mod/lock.
+//
+// Sender confirmation (ezmlm-make -y, dir/confirmpost) comes before all of that: the
+// post waits in mod/unconfirmed/T.P, in the same format, and the poster gets a request
+// whose Reply-To (and From) is outlocal-confirm-T.P.COOKIE@outhost and whose text names
+// outlocal-discard-T.P.COOKIE@outhost. That cookie has its own action (confirm_post),
+// so an accept cookie does not confirm and a confirm cookie does not accept, and it
+// binds T.P and the poster's address. Confirmed, the post goes on to the moderators
+// (modpost) or to the subscribers; ezmlm-clean drops what nobody confirmed in time.
 #pragma once
 
 #include "qm/lists/send.hpp"
@@ -36,23 +44,28 @@ struct HeldName {
 [[nodiscard]] Result<std::string> moderator_db(const std::string& dir);
 
 struct Stored {
-    bool held = false;     // false: the list is not moderated and the post went out
-    Sent sent;             // when !held
-    HeldName name;         // when held
-    size_t moderators = 0; // how many got the request
-    pid_t qp = 0;          // the request's qp
+    bool held = false;        // false: the list is not moderated and the post went out
+    bool unconfirmed = false; // held for the poster's confirmation (name, qp), not yet
+                              // for the moderators
+    Sent sent;                // when !held
+    HeldName name;            // when held
+    size_t moderators = 0;    // how many got the request (0 when unconfirmed)
+    pid_t qp = 0;             // the request's qp
 };
-// ezmlm-store: holds the post for the moderators (modpost), or distributes it at once on
-// a list without modpost. The request goes to every moderator, or only to the poster
-// when the poster is a moderator. With modpostonly, a post from anyone else is refused.
-// sender: $SENDER (nullopt when unset); bounces are refused.
+// ezmlm-store: with confirmpost, holds the post in mod/unconfirmed and asks the poster
+// to confirm it (a post without a sender is refused: there is nobody to ask). Otherwise
+// holds it for the moderators (modpost), or distributes it at once on a list without
+// modpost. The moderators' request goes to every moderator, or only to the poster when
+// the poster is a moderator. With modpostonly, a post from anyone else is refused (with
+// confirmpost too, before the poster is asked). sender: $SENDER (nullopt when unset);
+// bounces are refused.
 [[nodiscard]] Result<Stored> store_post(const std::string& dir,
                                         const std::optional<std::string>& sender,
                                         std::string_view message);
 
 // ezmlm-gate: a post from a member of any of dbs goes straight to the subscribers;
 // anyone else's is held for the moderators (store_post), whether or not the list has
-// modpost.
+// modpost; with confirmpost, its poster is asked to confirm it first.
 [[nodiscard]] Result<Stored> gate_post(const std::string& dir, const std::vector<std::string>& dbs,
                                        const std::optional<std::string>& sender,
                                        std::string_view message);
@@ -90,6 +103,30 @@ moderate_post(const std::string& dir, const ModerationRequest& request, std::str
 // base64 or quoted-printable. Empty when there is no complete comment.
 [[nodiscard]] std::string moderator_comment(std::string_view reply);
 
+enum class ConfirmAction { confirm, discard };
+struct ConfirmRequest {
+    ConfirmAction action = ConfirmAction::confirm;
+    HeldName name;
+    std::string cookie;
+};
+// As parse_moderation_request, for LOCAL ...-confirm-T.P.COOKIE or ...-discard-T.P.COOKIE.
+[[nodiscard]] std::optional<ConfirmRequest> parse_confirm_request(std::string_view local,
+                                                                  std::string_view default_part);
+
+struct Confirmed {
+    enum class Kind { sent, held, discarded };
+    Kind kind = Kind::sent;
+    Sent sent;     // sent: the distributed message's number and qp
+    Stored stored; // held: the moderators' request (new name T.P in mod/pending, qp)
+};
+// ezmlm-confirm: checks the cookie against the post still waiting in mod/unconfirmed
+// and its poster. confirm: with modpost the post goes to the moderators as store_post
+// would hold it, else to the subscribers as ezmlm-moderate's accept sends it; discard:
+// it is removed. Either way it leaves mod/unconfirmed. A forged or outdated cookie, or a
+// post no longer waiting (confirmed, discarded or timed out), is a permanent failure
+// saying so, and changes nothing.
+[[nodiscard]] Result<Confirmed> confirm_post(const std::string& dir, const ConfirmRequest& request);
+
 // dir/modtime in hours, clamped to 24..240; missing or 0 gives 120 (ezmlm-idx).
 [[nodiscard]] Result<unsigned> moderation_timeout_hours(const std::string& dir);
 
@@ -100,8 +137,9 @@ struct Cleaned {
 // ezmlm-clean: removes what is older than the timeout from mod/pending, mod/accepted,
 // mod/rejected and mod/unconfirmed; a complete pending post goes back to its poster with
 // text/mod-timeout first, unless return_posts is false (nullopt: unless the list has
-// noreturnposts). Read-only files are left alone. A post that could not be returned for
-// a temporary reason stays for the next run.
+// noreturnposts). An unconfirmed post is removed without a word: its poster never
+// confirmed it, and the address may be forged (mailing it would be backscatter). Read-only files
+// are left alone. A post that could not be returned for a temporary reason stays for the next run.
 [[nodiscard]] Result<Cleaned> clean_moderation_queue(const std::string& dir,
                                                      std::optional<bool> return_posts);
 

@@ -14,11 +14,14 @@
 
 namespace qm::lists {
 
-// A Content-Type value: "type/subtype" lower-cased, and the boundary parameter of a
-// multipart type.
+// A Content-Type value: "type/subtype" lower-cased, the boundary parameter of a
+// multipart type, the charset parameter lower-cased and the name parameter (both empty
+// when not given).
 struct MediaType {
     std::string type = "text/plain";
     std::string boundary;
+    std::string charset;
+    std::string name;
     [[nodiscard]] bool multipart() const { return type.starts_with("multipart/"); }
 };
 
@@ -53,5 +56,22 @@ inline constexpr size_t max_mime_depth = 20;
 // whose boundary never appears, nesting beyond max_mime_depth) is a permanent failure
 // whose text says what is wrong; nothing else about the input can fail.
 [[nodiscard]] Result<PostShape> parse_post(std::string_view message);
+
+// body decoded per a Content-Transfer-Encoding value: base64 and quoted-printable are
+// decoded (leniently: bad characters are skipped or kept), anything else is returned as
+// it is.
+[[nodiscard]] std::string decode_transfer_encoding(std::string_view mechanism,
+                                                   std::string_view body);
+
+// A part of a message that is not itself multipart, as parse_post's walk meets it.
+struct MimeLeaf {
+    MediaType type;                  // text/plain when the part has no Content-Type
+    std::vector<std::string> fields; // its header fields (the message's when the message
+                                     // is not multipart)
+    std::string body;                // as written, still transfer-encoded
+};
+// Every leaf of the message's MIME tree, depth first (the message itself when it is not
+// multipart). Broken MIME fails as in parse_post.
+[[nodiscard]] Result<std::vector<MimeLeaf>> mime_leaves(std::string_view message);
 
 } // namespace qm::lists

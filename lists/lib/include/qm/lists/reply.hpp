@@ -33,6 +33,9 @@ using TextTags = std::vector<std::pair<char, std::string>>;
                                                std::initializer_list<std::string_view> names,
                                                const TextTags& tags);
 
+// Whether s has a byte beyond ASCII (then it is sent as UTF-8, 8bit).
+[[nodiscard]] bool has_eight_bit(std::string_view s);
+
 struct Reply {
     std::string to;                    // envelope recipient and To:
     std::string subject;               // one line

@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -103,13 +104,11 @@ private:
     size_t length_ = 0;
 };
 
-class QmtpParser {
+// What both parsers share: the reports that go with their events, the reading of the
+// netstrings around the addresses and the end of a package or request, and staying in
+// error once the framing broke.
+class FramingParser {
 public:
-    explicit QmtpParser(size_t max_message = netstring::default_max_length);
-    // Consumes a prefix of in (*used bytes) and reports at most one event. After end the
-    // next package starts; after error it keeps reporting error.
-    Event feed(std::string_view in, size_t& used);
-
     [[nodiscard]] std::uint64_t message_length() const { return message_length_; }
     [[nodiscard]] std::string_view data() const { return data_; }
     // The address as received, or its first max_address bytes when longer.
@@ -117,6 +116,36 @@ public:
     // Its length as declared; >= max_address means it was not kept whole.
     [[nodiscard]] size_t address_length() const { return address_.length(); }
     [[nodiscard]] const std::string& error() const { return error_; }
+
+protected:
+    Event fail(std::string text);
+    // Runs step(rest of in, position) until it reports an event (nullopt: go on) and
+    // sets used to how far it got; after an error it reports only errors.
+    template <class Step>
+    Event drive(std::string_view in, size_t& used, Step step);
+    // The length of an outer netstring: nullopt once it is known, else more or the error,
+    // prefixed with what the netstring holds.
+    std::optional<Event> read_length(NetstringReader& reader, std::string_view in, size_t& pos,
+                                     std::string_view what);
+    // The comma that ends the package or the request named by what.
+    std::optional<Event> read_comma(std::string_view in, size_t& pos, std::string_view what);
+    // An address netstring's length or a piece of it goes into address(); false for
+    // any other event.
+    bool take_address(NetstringReader::Event e, const NetstringReader& reader);
+
+    bool failed_ = false;
+    std::uint64_t message_length_ = 0;
+    std::string_view data_;
+    AddressField address_;
+    std::string error_;
+};
+
+class QmtpParser : public FramingParser {
+public:
+    explicit QmtpParser(size_t max_message = netstring::default_max_length);
+    // Consumes a prefix of in (*used bytes) and reports at most one event. After end the
+    // next package starts; after error it keeps reporting error.
+    Event feed(std::string_view in, size_t& used);
     // True between packages (nothing of the next one received yet).
     [[nodiscard]] bool between_packages() const;
 
@@ -129,9 +158,8 @@ private:
         recipients_length,
         recipient,
         recipients_comma,
-        failed,
     };
-    Event fail(std::string text);
+    std::optional<Event> step(std::string_view rest, size_t& pos);
     Event body(std::string_view piece);
 
     State state_ = State::message;
@@ -139,27 +167,17 @@ private:
     NetstringReader field_{max_address * 1000};
     NetstringReader list_;
     size_t list_left_ = 0;
-    std::uint64_t message_length_ = 0;
     bool crlf_ = false;
     bool pending_cr_ = false;
     std::string decoded_;
-    std::string_view data_;
-    AddressField address_;
-    std::string error_;
 };
 
-class QmqpParser {
+class QmqpParser : public FramingParser {
 public:
     explicit QmqpParser(size_t max_request = netstring::default_max_length);
     // Consumes a prefix of in (*used bytes) and reports at most one event. After end it
     // reports error for any further byte (one request per connection).
     Event feed(std::string_view in, size_t& used);
-
-    [[nodiscard]] std::uint64_t message_length() const { return message_length_; }
-    [[nodiscard]] std::string_view data() const { return data_; }
-    [[nodiscard]] std::string_view address() const { return address_.value(); }
-    [[nodiscard]] size_t address_length() const { return address_.length(); }
-    [[nodiscard]] const std::string& error() const { return error_; }
 
 private:
     enum class State : std::uint8_t {
@@ -168,10 +186,9 @@ private:
         sender,
         recipient,
         request_comma,
-        ended,
-        failed
+        ended
     };
-    Event fail(std::string text);
+    std::optional<Event> step(std::string_view rest, size_t& pos);
     // Feeds the inner reader with what is left of the request.
     NetstringReader::Event inner(std::string_view in, size_t& used);
 
@@ -179,10 +196,6 @@ private:
     NetstringReader request_;
     NetstringReader inner_;
     size_t request_left_ = 0;
-    std::uint64_t message_length_ = 0;
-    std::string_view data_;
-    AddressField address_;
-    std::string error_;
 };
 
 // Counts the header lines that say the message passed a hop ("Received:" and

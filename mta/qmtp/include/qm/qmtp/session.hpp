@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace qm::qmtp {
@@ -34,7 +35,34 @@ using Clock = std::function<std::time_t()>;
 [[nodiscard]] std::string response(std::string_view text);
 [[nodiscard]] std::string failure_response_text(const Failure& f);
 
-class QmtpSession final : public ServerSession {
+// What both sessions share: the connection, the input kept between receive() calls, and
+// the message being received, which streams into a qmail-queue.
+class FramedSession : public ServerSession {
+protected:
+    FramedSession(smtp::Connection conn, Clock clock)
+        : conn_(std::move(conn))
+        , clock_(std::move(clock)) {}
+
+    // Appends bytes and hands the parser's events to on_event (all but more) until the
+    // parser wants more input, a complete package or request waits for commit() (the
+    // bytes after it are kept for then), or the session closes.
+    template <class Parser, class OnEvent>
+    Step pump(Parser& parser, std::string_view bytes, OnEvent on_event);
+    // A message begins: its qmail-queue starts (or why it could not is kept for the
+    // response) and gets our Received line, naming protocol.
+    void start_queue(const char* protocol);
+
+    smtp::Connection conn_;
+    Clock clock_;
+    std::string in_;
+    size_t in_pos_ = 0;
+    std::optional<QueueStream> queue_;
+    std::optional<Failure> queue_start_failure_;
+    Envelope envelope_;
+    bool commit_pending_ = false;
+};
+
+class QmtpSession final : public FramedSession {
 public:
     QmtpSession(
         std::shared_ptr<const smtp::Controls> controls, smtp::Connection conn,
@@ -45,7 +73,6 @@ public:
     void abort() override;
 
 private:
-    void begin_message();
     void message_data(std::string_view stored);
     void sender(std::string_view address, size_t length);
     void recipient(std::string_view address, size_t length);
@@ -53,25 +80,16 @@ private:
     void reset();
 
     std::shared_ptr<const smtp::Controls> controls_;
-    smtp::Connection conn_;
-    Clock clock_;
     QmtpParser parser_;
-    std::string in_;
-    size_t in_pos_ = 0;
-
-    // The package being received.
-    std::optional<QueueStream> queue_;
-    std::optional<Failure> queue_start_failure_;
-    Envelope envelope_;
+    // The rest of the package being received.
     bool sender_ok_ = true;
     bool too_big_ = false;
     std::uint64_t stored_ = 0;
     HopCounter hops_;
     std::vector<char> refusals_; // per recipient: 0 accepted, 'D' domain, 'L' address
-    bool commit_pending_ = false;
 };
 
-class QmqpSession final : public ServerSession {
+class QmqpSession final : public FramedSession {
 public:
     QmqpSession(
         smtp::Connection conn, Clock clock = [] { return std::time(nullptr); });
@@ -83,16 +101,8 @@ public:
 private:
     void address(std::string_view address, size_t length, bool is_sender);
 
-    smtp::Connection conn_;
-    Clock clock_;
     QmqpParser parser_;
-    std::string in_;
-    size_t in_pos_ = 0;
-    std::optional<QueueStream> queue_;
-    std::optional<Failure> queue_start_failure_;
-    Envelope envelope_;
     bool addresses_ok_ = true;
-    bool commit_pending_ = false;
 };
 
 } // namespace qm::qmtp

@@ -32,6 +32,9 @@ private:
     enum class State : std::uint8_t { line_start, mid_line, cr, dot, dot_cr };
     void store(char c, std::string& out);
     void store_line_byte(char c);
+    // A byte inside a line (after its first, or after a leading dot): a CR waits for its
+    // LF in state on_cr, anything else but LF is stored. False for a bare LF.
+    [[nodiscard]] bool line_byte(char c, std::string& out, State on_cr);
 
     State state_ = State::line_start;
     std::uint64_t stored_ = 0;

@@ -1,0 +1,61 @@
+# shellcheck shell=bash
+# Sourced by the bench/*.sh scripts, from the checkout's top directory: what they share to get
+# root, Postfix and our programs in place before they run their Python half.
+
+# The programs every MTA benchmark runs (a full script/build also compiles every test).
+# shellcheck disable=SC2034 # used by the scripts that source this
+mta_programs=(qmail-install qmail-queue qmail-inject sendmail qmail-start qmail-send qmail-local qmail-newu)
+
+# Prefix for the commands that need root (empty when we are root); run.sh fills it with sudo
+# so that the build stays the invoking user's.
+as_root=()
+
+# reexec_as_root SCRIPT VARS [ARG...]: unless we are root, runs SCRIPT again through sudo,
+# keeping the environment variables in VARS (comma-separated).
+reexec_as_root() {
+  local script=$1 keep=$2
+  shift 2
+  [ "$(id -u)" -eq 0 ] && return 0
+  command -v sudo >/dev/null || { echo "$(basename "$script"): needs root or sudo" >&2; exit 111; }
+  exec sudo --preserve-env="$keep" "$script" "$@"
+}
+
+# install_packages PACKAGE...: installs them without questions; a Postfix that comes with them
+# is "Local only" for bench.test and is not started here.
+install_packages() {
+  echo "postfix postfix/main_mailer_type select Local only" | "${as_root[@]}" debconf-set-selections
+  echo "postfix postfix/mailname string bench.test" | "${as_root[@]}" debconf-set-selections
+  "${as_root[@]}" apt-get update -q
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
+}
+
+# need_postfix PROGRAM: installs Postfix unless postconf and PROGRAM (one of its binaries the
+# benchmark runs) are there.
+need_postfix() {
+  command -v postconf >/dev/null && [ -x "$1" ] && return 0
+  install_packages postfix
+}
+
+# build_targets TARGET...: builds them into build/ (configured like script/build) unless
+# SKIP_BUILD=1.
+build_targets() {
+  [ "${SKIP_BUILD:-0}" = 1 ] && return 0
+  if [ ! -f build/CMakeCache.txt ]; then
+    local generator=()
+    command -v ninja >/dev/null && generator=(-G Ninja)
+    cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  fi
+  cmake --build build -j"$(nproc)" --target "$@"
+}
+
+# build_driver: compiles the injection driver into $DRIVER (default build/bench/inject_driver)
+# when it is missing or older than its source, and exports DRIVER.
+build_driver() {
+  export DRIVER="${DRIVER:-$PWD/build/bench/inject_driver}"
+  mkdir -p "$(dirname "$DRIVER")"
+  if [ ! -x "$DRIVER" ] || [ bench/inject_driver.cpp -nt "$DRIVER" ]; then
+    g++ -std=c++20 -O2 -Wall -Wextra -o "$DRIVER" bench/inject_driver.cpp
+  fi
+  # The driver runs as the unprivileged bench user: it must be able to reach it.
+  chmod 755 "$DRIVER"
+}

@@ -1,0 +1,79 @@
+// ezmlm-confirm dir: acts on a poster's answer sent to list-confirm-T.P.COOKIE or
+// list-discard-T.P.COOKIE (ezmlm-confirm(1)).
+#include "qm/lists/cli.hpp"
+#include "qm/lists/moderation.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <new>
+
+namespace {
+
+constexpr std::string_view help =
+    "usage: ezmlm-confirm dir\n"
+    "Run from dir/confirmer, which list-confirm-default and list-discard-default link to\n"
+    "(ezmlm-make -y). Checks the cookie in list-confirm-T.P.COOKIE /\n"
+    "list-discard-T.P.COOKIE against dir/key, the post dir/mod/unconfirmed/T.P that\n"
+    "ezmlm-store keeps for its poster, and that poster's address.\n"
+    "confirm: with dir/modpost the post goes on to the moderators as ezmlm-store holds\n"
+    "it (dir/mod/pending, a MODERATE request); otherwise every subscriber gets it as\n"
+    "ezmlm-send would send it (numbered, archived, from its original sender).\n"
+    "discard: the post is removed and nobody gets it.\n"
+    "Either way it leaves dir/mod/unconfirmed. A forged or expired cookie, or a post no\n"
+    "longer waiting (already confirmed or discarded, or timed out), bounces to the sender\n"
+    "with the reason; nothing changes then.\n"
+    "Environment: SENDER, LOCAL, DEFAULT (from qmail-local); QMAILHOME, QMAILQUEUE;\n"
+    "QM_LISTS_NOW (tests).\n"
+    "Exit: 0 done (the rest of dir/confirmer runs), 100 refused with the reason, 111\n"
+    "temporary trouble.\n";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (qm::lists::cli::help_requested(argc, argv, help))
+        return 0;
+    if (argc != 2) {
+        std::fputs("ezmlm-confirm: usage: ezmlm-confirm dir\n", stderr);
+        return 100;
+    }
+    ::umask(022);
+    ::signal(SIGPIPE, SIG_IGN);
+    try {
+        auto delivery = qm::lists::cli::command_delivery();
+        if (!delivery)
+            return qm::lists::cli::fatal("ezmlm-confirm", delivery.error());
+        auto request = qm::lists::parse_confirm_request(delivery->local, delivery->default_part);
+        if (!request)
+            return qm::lists::cli::fatal("ezmlm-confirm",
+                                         qm::perm("5.7.1", "this is not a confirmation address I "
+                                                           "understand (" +
+                                                               delivery->local + ")"));
+        auto done = qm::lists::confirm_post(argv[1], *request);
+        if (!done)
+            return qm::lists::cli::fatal("ezmlm-confirm", done.error());
+        const std::string name = request->name.text();
+        using Kind = qm::lists::Confirmed::Kind;
+        switch (done->kind) {
+        case Kind::sent:
+            std::fprintf(stderr, "ezmlm-confirm: info: confirmed %s: message %lu, qp %d\n",
+                         name.c_str(), done->sent.number, static_cast<int>(done->sent.qp));
+            break;
+        case Kind::held:
+            std::fprintf(stderr,
+                         "ezmlm-confirm: info: confirmed %s: held as %s for %zu moderator(s), "
+                         "qp %d\n",
+                         name.c_str(), done->stored.name.text().c_str(), done->stored.moderators,
+                         static_cast<int>(done->stored.qp));
+            break;
+        case Kind::discarded:
+            std::fprintf(stderr, "ezmlm-confirm: info: discarded %s at its poster's request\n",
+                         name.c_str());
+            break;
+        }
+        return 0;
+    } catch (const std::bad_alloc&) {
+        return qm::lists::cli::fatal("ezmlm-confirm", qm::temp("4.3.0", "out of memory"));
+    }
+}
