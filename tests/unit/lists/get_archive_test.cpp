@@ -1,8 +1,8 @@
 // Archive files with the Return-Path line ezmlm-send writes first, and without it (lists
 // archived by ezmlm 0.53 or by us before we wrote it): ezmlm-get's readers must give the
-// same index entries for both, the m and x formats must leave Return-Path out (as
-// ezmlm-get's digheaders do), and the v and n formats must give the file as it is, the
-// one Return-Path line included.
+// same index entries for both, the m, x and r formats must leave Return-Path out (as
+// ezmlm-get's digheaders and RFC 1153 field list do), and the v and n formats must give the file as
+// it is, the one Return-Path line included.
 #include "make_request.hpp"
 #include "qm/lists/get.hpp"
 #include "qm/lists/listdir.hpp"
@@ -71,10 +71,11 @@ TEST_CASE("digest formats show Return-Path only where ezmlm-get does", "[lists][
     CollectionOptions o;
     o.heading = "team archive";
     o.administrivia = "Return-Path: <asker@far.example>\nSubject: get\n";
-    // m and x keep the digheaders fields; v and n give each file whole: message 2 with
-    // its one Return-Path, message 1 (which had none) with none.
+    // m and x keep the digheaders fields, r RFC 1153's; v and n give each file whole:
+    // message 2 with its one Return-Path, message 1 (which had none) with none.
     for (auto [format, whole] : {std::pair{CollectionFormat::mime, false},
                                  {CollectionFormat::mixed, false},
+                                 {CollectionFormat::rfc1153, false},
                                  {CollectionFormat::virgin, true},
                                  {CollectionFormat::native, true}}) {
         o.format = format;
