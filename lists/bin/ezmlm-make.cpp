@@ -15,7 +15,8 @@
 namespace {
 
 std::string help_text() {
-    std::string h = "usage: ezmlm-make [-switches] [-5 owner@host] dir dot local host\n"
+    std::string h = "usage: ezmlm-make [-switches] [-5 owner@host] [-0 main@host] dir dot local "
+                    "host\n"
                     "       ezmlm-make -e [-switches] dir [dot local host]\n"
                     "Creates the list local@host in dir (absolute) in ezmlm's layout and the\n"
                     "links dot, dot-default, dot-owner and dot-return-default to its editor,\n"
@@ -30,6 +31,13 @@ std::string help_text() {
         h += "\n";
     }
     h += "  -5 owner@host  list-owner forwards to owner@host (default: dir/Mailbox)\n"
+         "  -0 main@host   a sublist of main@host (dir/sublist): its editor is ezmlm-send\n"
+         "                 alone, taking posts only from main's return path; -f -m -o -t\n"
+         "                 -u -y do not apply; it keeps its own archive (-A: none) and\n"
+         "                 passes on main's List-Id, List-Post and Sender. With -e,\n"
+         "                 -0 '' makes it a main list again; without -0 it stays as is.\n"
+         "Every list's manager runs ezmlm-split before ezmlm-manage: write dir/split to\n"
+         "hand the subscribers of some domains to sublists (ezmlm-split(1)).\n"
          "Exit: 0 done, 100 bad usage or dir exists, 111 temporary trouble.\n";
     return h;
 }
@@ -49,7 +57,7 @@ int main(int argc, char** argv) {
             qm::lists::cli::help_requested(argc, argv, help_text()))
             return 0;
         qm::lists::MakeRequest req;
-        std::string optstring = "e5:";
+        std::string optstring = "e5:0:";
         for (const auto& sw : qm::lists::switches()) {
             optstring += sw.letter;
             optstring += static_cast<char>(sw.letter - 'a' + 'A');
@@ -60,6 +68,8 @@ int main(int argc, char** argv) {
                 req.edit = true;
             else if (opt == '5')
                 req.owner = optarg;
+            else if (opt == '0')
+                req.parent = optarg;
             else if (opt >= 'a' && opt <= 'z')
                 req.set[static_cast<char>(opt)] = true;
             else if (opt >= 'A' && opt <= 'Z')

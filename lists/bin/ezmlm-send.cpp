@@ -17,7 +17,10 @@ constexpr std::string_view help =
     "for every subscriber with the VERP sender list-return-N-@host-@[].\n"
     "With dir/unsubscribeurl (an https base URL), one copy per subscriber instead, with\n"
     "List-Unsubscribe: <URL/unsubscribe/TOKEN>, <mailto:...> and List-Unsubscribe-Post\n"
-    "(RFC 8058 one-click, the token being a cookie for that subscriber).\n"
+    "(RFC 8058 one-click, the token being a cookie for that subscriber); a\n"
+    "List-Unsubscribe or List-Unsubscribe-Post line in dir/headeradd is then dropped\n"
+    "with a warning. Any other List-* line there replaces the generated field.\n"
+    "The archived copy starts with Return-Path: <SENDER>, as ezmlm's does.\n"
     "Refuses bounces (empty SENDER or #@[]) and posts that already carry Mailing-List or\n"
     "this list's Delivered-To line (loops).\n"
     "DMARC: with dir/dmarc auto (default), From becomes \"Poster via list\" <list@host>\n"
@@ -40,6 +43,8 @@ int main(int argc, char** argv) {
             auto sent = qm::lists::send_post(dir, cli::sender(), message);
             if (!sent)
                 return cli::fatal("ezmlm-send", sent.error());
+            for (const auto& w : sent->warnings)
+                cli::warning("ezmlm-send", w);
             if (sent->qp)
                 std::fprintf(stderr, "ezmlm-send: info: qp %d\n", static_cast<int>(sent->qp));
             else

@@ -8,7 +8,9 @@
 #include "qm/queue_client.hpp"
 
 #include <signal.h>
+#include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <new>
@@ -24,7 +26,8 @@ constexpr std::string_view help =
     "dir/split rule (domain:sublist@host or domain:lo:hi:sublist@host) matches, queues\n"
     "the request unchanged to sublist-subscribe-box=domain@host (or -unsubscribe-) with\n"
     "the same envelope sender, so the sublist's own handshake takes over. Other requests\n"
-    "and addresses no rule matches go on to the next line of the manager file.\n"
+    "and addresses no rule matches go on to the next line of the manager file;\n"
+    "without dir/split it exits 0 at once (ezmlm-make puts it in every manager).\n"
     "Environment: DEFAULT, SENDER; QMAILHOME, QMAILQUEUE.\n"
     "Exit: 99 forwarded (stop here), 0 not for a sublist (go on), 100 bad usage,\n"
     "111 temporary trouble (a bad dir/split included; the request is retried).\n";
@@ -39,6 +42,11 @@ int main(int argc, char** argv) {
         return 100;
     }
     ::signal(SIGPIPE, SIG_IGN);
+    // ezmlm-make puts us in every list's manager: a list without dir/split (most) must
+    // cost one stat and get on to ezmlm-manage.
+    struct stat st {};
+    if (::stat((std::string(argv[1]) + "/split").c_str(), &st) != 0 && errno == ENOENT)
+        return 0;
     try {
         const char* request = std::getenv("DEFAULT");
         const char* sender = std::getenv("SENDER");

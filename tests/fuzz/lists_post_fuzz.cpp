@@ -6,12 +6,16 @@
 // within the input (sizes, lower-case names and types); the rules must give a verdict
 // or a permanent refusal; no address is both a moderator's and a poster's answer; the
 // RFC 1153 form must be valid UTF-8 ending in a newline, with no body line that could
-// pass for the digest's separator.
+// pass for the digest's separator; the copy ezmlm-send builds (qm/lists/send.hpp), for
+// a main list and a sublist, with and without one-click unsubscription, must be a
+// permanent refusal or carry each List-* field we write once (none of the unsubscribe
+// pair when send_post adds it per recipient).
 #include "fuzz_check.hpp"
 #include "qm/lists/moderation.hpp"
 #include "qm/lists/post_shape.hpp"
 #include "qm/lists/reject.hpp"
 #include "qm/lists/rfc1153.hpp"
+#include "qm/lists/send.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -41,6 +45,61 @@ const qm::lists::RejectRules& rules() {
         return x;
     }();
     return r;
+}
+
+// How many header fields of the copy are called name (lower case, as Field::name reads
+// them: the text before the colon, trailing blanks dropped, any case).
+size_t fields_named(std::string_view copy, std::string_view name) {
+    const size_t end = copy.find("\n\n");
+    std::string_view header = copy.substr(0, end == std::string_view::npos ? copy.size() : end + 1);
+    size_t n = 0;
+    for (size_t pos = 0; pos < header.size();) {
+        size_t nl = header.find('\n', pos);
+        std::string_view line = header.substr(pos, nl == std::string_view::npos ? nl : nl - pos);
+        pos = nl == std::string_view::npos ? header.size() : nl + 1;
+        const size_t colon = line.find(':');
+        if (line.empty() || line[0] == ' ' || line[0] == '\t' || colon == std::string_view::npos)
+            continue;
+        std::string_view field = line.substr(0, colon);
+        while (!field.empty() && (field.back() == ' ' || field.back() == '\t'))
+            field.remove_suffix(1);
+        if (field.size() != name.size())
+            continue;
+        bool same = true;
+        for (size_t i = 0; i < name.size(); ++i)
+            same =
+                same && (field[i] >= 'A' && field[i] <= 'Z' ? field[i] + 32 : field[i]) == name[i];
+        n += same;
+    }
+    return n;
+}
+
+void check_copy(std::string_view text, bool sublist, bool one_click) {
+    qm::lists::PostSettings s;
+    s.list = qm::lists::ListInfo{"/nonexistent", "team", "lists.example"};
+    s.mailinglist = "contact team-help@lists.example; run by ezmlm";
+    s.headerremove = {"return-path", "precedence"};
+    if (!sublist)
+        s.headerremove.push_back("list-id");
+    s.headeradd = "Precedence: bulk\nList-Help: <mailto:<#l#>-help@<#h#>>\n"
+                  "List-Unsubscribe: <mailto:<#l#>-unsubscribe@<#h#>>\n";
+    if (sublist)
+        s.parent = "main@lists.example";
+    if (one_click)
+        s.unsubscribe_url = "https://lists.example/u";
+    auto post = qm::lists::build_post(s, 7, text);
+    if (!post) {
+        QM_FUZZ_CHECK(post.error().permanent());
+        return;
+    }
+    QM_FUZZ_CHECK(post->archive_size <= post->text.size());
+    for (std::string_view name : {"list-id", "list-post", "list-help", "list-subscribe",
+                                  "list-owner", "list-unsubscribe", "list-unsubscribe-post"}) {
+        const size_t n = fields_named(post->text, name);
+        const bool per_recipient = one_click && name.starts_with("list-unsubscribe");
+        QM_FUZZ_CHECK(per_recipient ? n == 0 : n <= 1);
+    }
+    QM_FUZZ_CHECK(post->warnings.size() == (one_click ? 1U : 0U));
 }
 
 } // namespace
@@ -73,6 +132,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         QM_FUZZ_CHECK(media.error().permanent());
     auto comment = qm::lists::moderator_comment(text);
     QM_FUZZ_CHECK(comment.empty() || comment.back() == '\n');
+    for (bool sublist : {false, true})
+        for (bool one_click : {false, true})
+            check_copy(text, sublist, one_click);
     // The answer addresses: $LOCAL is the input, $DEFAULT its tail after the last '-'.
     // A parsed request's cookie is lower case and a part of $DEFAULT.
     const std::string_view local = text.substr(0, 256);

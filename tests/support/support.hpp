@@ -62,6 +62,13 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& opts = {})
 void spit(const std::string& path, const std::string& data, unsigned mode = 0644);
 // Regular files in a directory (names only, sorted).
 [[nodiscard]] std::vector<std::string> list_dir(const std::string& dir);
+// How many times needle occurs in haystack (overlaps counted).
+[[nodiscard]] inline size_t count_of(const std::string& haystack, const std::string& needle) {
+    size_t n = 0;
+    for (size_t p = haystack.find(needle); p != std::string::npos; p = haystack.find(needle, p + 1))
+        ++n;
+    return n;
+}
 
 // The messages mutt finds in a folder (mbox or maildir), as mutt copies them out: it tags
 // them all and copies them into a scratch maildir, under script(1) because mutt insists on

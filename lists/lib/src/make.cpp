@@ -4,12 +4,14 @@
 #include "qm/lists/clock.hpp"
 #include "qm/lists/digest.hpp"
 #include "qm/lists/listdir.hpp"
+#include "qm/lists/subscribers.hpp"
 #include "qm/lists/texts.hpp"
 
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 
@@ -85,8 +87,21 @@ std::string clean_line(const MakeRequest& r, const std::map<char, bool>& on) {
            " || exit 0\n";
 }
 
-std::string editor(const MakeRequest& r, const std::map<char, bool>& on) {
+// What a request decides beyond the switches.
+struct Settings {
+    std::map<char, bool> on;
+    std::optional<std::string> parent; // the list is a sublist of it
+};
+
+std::string editor(const MakeRequest& r, const Settings& st) {
     const std::string d = shell_quote(r.dir);
+    // A sublist's posts come from the main list, which has rejected, moderated and
+    // restricted them already (ezmlm-reject would even refuse them: they are addressed
+    // to the main list). ezmlm-send takes only those whose SENDER is the main list's
+    // return path (sublist.hpp), so it alone guards the sublist.
+    if (st.parent)
+        return "|" + program(r, "ezmlm-send") + " " + d + "\n";
+    const auto& on = st.on;
     std::string text = "|" + program(r, "ezmlm-reject") + " " + d + "\n";
     if (on.at('m') && on.at('u'))
         return text + "|" + program(r, "ezmlm-gate") + " " + d + " " + d + " " +
@@ -136,6 +151,22 @@ Status write_moderator(const MakeRequest& r, const std::map<char, bool>& on) {
     return {};
 }
 
+// headerremove is the admin's to edit: an edit that turns a list into a sublist or back
+// rewrites it only while it is still the default of what the list was (a list without
+// one, from ezmlm 0.53 say, keeps having none).
+Status write_headerremove(const MakeRequest& r, const Settings& st) {
+    const std::string path = r.dir + "/headerremove";
+    if (r.edit) {
+        auto current = qm::lists::read_file(r.dir, "headerremove");
+        if (!current)
+            return fail(current.error());
+        if (!*current ||
+            (**current != default_headerremove(false) && **current != default_headerremove(true)))
+            return {};
+    }
+    return put(path, default_headerremove(st.parent.has_value()));
+}
+
 // Removes link if it points at target (a link the owner pointed elsewhere stays).
 Status unlink_if_to(const std::string& target, const std::string& link) {
     std::error_code ec;
@@ -170,8 +201,9 @@ Status write_confirmer(const MakeRequest& r, const std::map<char, bool>& on) {
     return {};
 }
 
-Status write_settings(const MakeRequest& r, const std::map<char, bool>& on) {
+Status write_settings(const MakeRequest& r, const Settings& st) {
     const std::string& d = r.dir;
+    const auto& on = st.on;
     for (auto [name, value] : {std::pair<const char*, const std::string&>{"inlocal", r.local},
                                {"inhost", r.host},
                                {"outlocal", r.local},
@@ -185,6 +217,12 @@ Status write_settings(const MakeRequest& r, const std::map<char, bool>& on) {
         return s;
     if (auto s = put(d + "/flags", flags_text(on)); !s)
         return s;
+    if (auto s =
+            st.parent ? put(d + "/sublist", *st.parent + "\n") : set_flag(d + "/sublist", false);
+        !s)
+        return s;
+    if (auto s = write_headerremove(r, st); !s)
+        return s;
     for (const auto& sw : switches())
         if (*sw.file)
             if (auto s = set_flag(d + "/" + sw.file, on.at(sw.letter)); !s)
@@ -197,12 +235,16 @@ Status write_settings(const MakeRequest& r, const std::map<char, bool>& on) {
     }
     const std::string qd = shell_quote(d);
     // ezmlm-get: a digest after each post when one is due; archive requests before
-    // ezmlm-manage sees them. ezmlm-warn last, as in ezmlm-idx.
+    // ezmlm-manage sees them. ezmlm-split hands (un)subscribe requests for addresses a
+    // dir/split rule gives to a sublist over to it; it is there on every list so that a
+    // split file written later takes effect at once (without one it just exits 0).
+    // ezmlm-warn last, as in ezmlm-idx.
     const std::string get = "|" + program(r, "ezmlm-get") + " " + qd + "\n";
-    if (auto s = put(d + "/editor", editor(r, on) + (on.at('d') ? get : "") + warn_line(r, on)); !s)
+    if (auto s = put(d + "/editor", editor(r, st) + (on.at('d') ? get : "") + warn_line(r, on)); !s)
         return s;
-    if (auto s = put(d + "/manager",
-                     get + "|" + program(r, "ezmlm-manage") + " " + qd + "\n" + warn_line(r, on));
+    if (auto s = put(d + "/manager", get + "|" + program(r, "ezmlm-split") + " " + qd + "\n|" +
+                                         program(r, "ezmlm-manage") + " " + qd + "\n" +
+                                         warn_line(r, on));
         !s)
         return s;
     if (auto s = put(d + "/bouncer", "|" + program(r, "ezmlm-weed") + "\n|" +
@@ -262,16 +304,61 @@ Status create_skeleton(const MakeRequest& r) {
         return fail(key.error());
     if (auto s = put(d + "/key", *key, 0600); !s)
         return s;
-    if (auto s = put(d + "/headeradd", "Precedence: bulk\n"); !s)
-        return s;
-    return put(d + "/headerremove", "return-path\nreturn-receipt-to\ncontent-length\n"
-                                    "precedence\nx-confirm-reading-to\nx-pmrqc\n"
-                                    "list-subscribe\nlist-unsubscribe\nlist-unsubscribe-post\n"
-                                    "list-help\nlist-post\nlist-owner\nlist-archive\nlist-id\n"
-                                    "sender\n");
+    return put(d + "/headeradd", "Precedence: bulk\n");
+}
+
+// The address given with -0: nullopt for none ('' removes), else normalised.
+Result<std::optional<std::string>> parent_of(const MakeRequest& r) {
+    if (r.parent) {
+        if (r.parent->empty())
+            return std::optional<std::string>{};
+        auto a = normalise_address(*r.parent);
+        if (!a)
+            return fail(perm("5.3.5", "-0 " + *r.parent + ": " + a.error().text));
+        return std::optional<std::string>{std::move(*a)};
+    }
+    if (!r.edit)
+        return std::optional<std::string>{};
+    return read_setting(r.dir, "sublist");
+}
+
+// A sublist's posts are the main list's: prefix, trailer and posting rules happen there
+// once. Asked for explicitly they are an error; kept from before an edit, they go off.
+Status apply_sublist_rules(const MakeRequest& r, Settings& st) {
+    if (!st.parent)
+        return {};
+    for (char letter : sublist_ignored_switches()) {
+        if (auto it = r.set.find(letter); it != r.set.end() && it->second)
+            return fail(perm("5.3.5", std::string("-") + letter +
+                                          " does not apply to a sublist (-0): the main list " +
+                                          *st.parent +
+                                          " prefixes, trails and moderates its posts"));
+        st.on[letter] = false;
+    }
+    return {};
 }
 
 } // namespace
+
+std::string default_headerremove(bool sublist) {
+    // A sublist passes on what names the list as a whole: the main list's identity, its
+    // posting address and archive, and its Sender (for DKIM).
+    const std::vector<std::string_view> kept_by_sublists = {"list-post", "list-archive", "list-id",
+                                                            "sender"};
+    std::string text;
+    for (std::string_view name : {"return-path", "return-receipt-to", "content-length",
+                                  "precedence", "x-confirm-reading-to", "x-pmrqc", "list-subscribe",
+                                  "list-unsubscribe", "list-unsubscribe-post", "list-help",
+                                  "list-post", "list-owner", "list-archive", "list-id", "sender"})
+        if (!sublist || std::find(kept_by_sublists.begin(), kept_by_sublists.end(), name) ==
+                            kept_by_sublists.end())
+            text += std::string(name) + "\n";
+    return text;
+}
+
+std::string_view sublist_ignored_switches() {
+    return "fmotuy";
+}
 
 const std::vector<Switch>& switches() {
     static const std::vector<Switch> all = {
@@ -369,17 +456,25 @@ Status make_list(MakeRequest req) {
             on[sw.letter] = sw.on_by_default;
         if (req.dot.empty() || req.local.empty() || req.host.empty())
             return fail(perm("5.3.5", "dot, local and host are required"));
-        if (auto s = create_skeleton(req); !s)
-            return s;
     }
     for (auto [letter, value] : req.set)
         on[letter] = value;
-    if (auto s = write_settings(req, on); !s)
+    Settings st{std::move(on), {}};
+    auto parent = parent_of(req);
+    if (!parent)
+        return fail(parent.error());
+    st.parent = std::move(*parent);
+    if (auto s = apply_sublist_rules(req, st); !s)
+        return s;
+    if (!req.edit)
+        if (auto s = create_skeleton(req); !s)
+            return s;
+    if (auto s = write_settings(req, st); !s)
         return s;
     for (const auto& [name, text] : default_texts()) {
-        if (name == "trailer" && !on.at('t'))
+        if (name == "trailer" && !st.on.at('t'))
             continue;
-        if (name.starts_with("edit-") && !on.at('n'))
+        if (name.starts_with("edit-") && !st.on.at('n'))
             continue;
         if (auto s = put_if_missing(req.dir + "/text/" + std::string(name), text); !s)
             return s;

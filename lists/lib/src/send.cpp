@@ -1,5 +1,6 @@
 #include "qm/lists/send.hpp"
 
+#include "qm/address.hpp"
 #include "qm/envelope.hpp"
 #include "qm/fd.hpp"
 #include "qm/lists/archive_index.hpp"
@@ -17,6 +18,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <set>
 
 namespace qm::lists {
 
@@ -129,6 +131,38 @@ Status archive(const std::string& path, std::string_view text) {
     return fsync_dir(dir);
 }
 
+bool one_click_field(const std::string& name) {
+    return name == "list-unsubscribe" || name == "list-unsubscribe-post";
+}
+
+// dir/headeradd's fields, tags expanded. With dir/unsubscribeurl, RFC 8058 (3.1) wants
+// exactly one List-Unsubscribe, holding the https URI, and exactly one
+// List-Unsubscribe-Post, and ours are made per recipient: a token that only the
+// recipient's address can use. A fixed headeradd line cannot be that; kept beside ours,
+// a mail client would see two of each and might offer the wrong one, or none (RFC 8058
+// says a receiver may ignore duplicates altogether). The admin who wrote unsubscribeurl
+// asked for one-click, and headeradd's mailto: lives on as the pair's fallback URI, so
+// the generated pair wins and the headeradd line is dropped, with a warning so that the
+// admin cleans headeradd up.
+std::vector<Field> added_fields(const PostSettings& s, unsigned long n,
+                                std::vector<std::string>& warnings) {
+    std::vector<Field> fields;
+    std::string_view rest;
+    const std::string added = expand(s.headeradd, s.list, n);
+    split(added, fields, rest);
+    if (s.unsubscribe_url)
+        std::erase_if(fields, [&](const Field& f) {
+            if (!one_click_field(f.name()))
+                return false;
+            std::string line = f.text.substr(0, f.text.find('\n'));
+            warnings.push_back("dropped \"" + line + "\" from " + s.list.dir +
+                               "/headeradd: with dir/unsubscribeurl each copy gets its own "
+                               "RFC 8058 List-Unsubscribe and List-Unsubscribe-Post");
+            return true;
+        });
+    return fields;
+}
+
 // RFC 8058: one copy per subscriber, each with a link only that subscriber's address
 // can use. If qmail-queue fails part way, the post is retried whole (num goes back), so
 // the subscribers queued before the failure may get it twice: duplicates, never a loss.
@@ -212,6 +246,16 @@ Result<PostSettings> read_post_settings(const std::string& dir) {
     return s;
 }
 
+std::string archive_text(const std::optional<std::string>& sender, std::string_view copy) {
+    std::string out = "Return-Path: <";
+    if (sender)
+        for (char c : address::quote_for_header(*sender))
+            out += c == '\n' ? '_' : c;
+    out += ">\n";
+    out += copy;
+    return out;
+}
+
 std::string verp_sender(const ListInfo& list, unsigned long n) {
     return list.outlocal + "-return-" + std::to_string(n) + "-@" + list.outhost + "-@[]";
 }
@@ -233,44 +277,66 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, std::string_view
                                       "mailing list, so it is not distributed again"));
     }
 
-    const std::string added = expand(s.headeradd, s.list, n);
     Post post;
+    const std::vector<Field> added = added_fields(s, n, post.warnings);
     std::string& out = post.text;
     if (!s.parent)
         out += "Mailing-List: " + s.mailinglist + "\n";
-    auto has_added = [&](std::string_view name) {
-        std::string want = lowercase(name) + ":";
-        size_t pos = 0;
-        std::string lc = lowercase(added);
-        while (pos < lc.size()) {
-            if (lc.compare(pos, want.size(), want) == 0)
-                return true;
-            pos = lc.find('\n', pos);
-            if (pos == std::string::npos)
-                break;
-            ++pos;
-        }
-        return false;
+    auto removed = [&](const std::string& name) {
+        return std::find(s.headerremove.begin(), s.headerremove.end(), name) !=
+               s.headerremove.end();
     };
+    auto has = [](const std::vector<Field>& in, const std::string& name, auto&& also) {
+        return std::any_of(in.begin(), in.end(),
+                           [&](const Field& f) { return f.name() == name && also(f); });
+    };
+    auto any = [](const Field&) { return true; };
+    // The List-* names we write (ours or headeradd's): the post's own of those go, so
+    // that each field is there once.
+    std::set<std::string> emitted;
     auto generated = [&](std::string_view name, const std::string& value) {
-        if (!has_added(name))
+        const std::string lname = lowercase(name);
+        emitted.insert(lname);
+        if (!has(added, lname, any))
             out += std::string(name) + ": " + value + "\n";
     };
-    generated("List-Id", s.listid ? *s.listid : "<" + s.list.outlocal + "." + s.list.outhost + ">");
+    // A sublist's copy comes from the main list: what names the list as a whole stays
+    // the main list's (its first, should there be more) when the sublist's headerremove
+    // lets it through (ezmlm-make -0's does).
+    std::set<std::string> passed_once;
+    auto inherited = [&](std::string_view name, const std::string& value) {
+        const std::string lname = lowercase(name);
+        if (s.parent && has(fields, lname, [&](const Field& f) { return !removed(f.name()); })) {
+            passed_once.insert(lname);
+            return;
+        }
+        generated(name, value);
+    };
+    inherited("List-Id", s.listid ? *s.listid : "<" + s.list.outlocal + "." + s.list.outhost + ">");
     // A sublist takes posts only from its parent: replies go to the parent.
-    generated("List-Post", "<mailto:" + (s.parent ? *s.parent : s.list.address()) + ">");
+    inherited("List-Post", "<mailto:" + (s.parent ? *s.parent : s.list.address()) + ">");
     generated("List-Help", "<mailto:" + s.list.command("help") + ">");
-    if (!s.unsubscribe_url) // else per recipient, in send_post
+    if (s.unsubscribe_url) // per recipient, in send_post
+        emitted.insert({"list-unsubscribe", "list-unsubscribe-post"});
+    else
         generated("List-Unsubscribe", "<mailto:" + s.list.command("unsubscribe") + ">");
     generated("List-Subscribe", "<mailto:" + s.list.command("subscribe") + ">");
     generated("List-Owner", "<mailto:" + s.list.command("owner") + ">");
-    out += added;
+    for (const auto& f : added) {
+        out += f.text;
+        if (const std::string name = f.name(); name.starts_with("list-"))
+            emitted.insert(name);
+    }
     out += "Delivered-To: mailing list " + s.list.address() + "\n";
     bool subject_seen = false;
     for (const auto& f : fields) {
         const std::string name = f.name();
-        if (std::find(s.headerremove.begin(), s.headerremove.end(), name) != s.headerremove.end())
+        if (removed(name) || emitted.contains(name))
             continue;
+        if (passed_once.contains(name)) {
+            emitted.insert(name); // the next one of that name goes
+            passed_once.erase(name);
+        }
         if (name == "subject" && s.prefix && !subject_seen) {
             subject_seen = true;
             out += prefixed_subject(f, *s.prefix, n);
@@ -314,6 +380,7 @@ Result<Sent> send_post(const std::string& dir, const std::optional<std::string>&
     auto post = build_post(*settings, sent.number, *distributed);
     if (!post)
         return fail(post.error());
+    sent.warnings = post->warnings;
 
     Envelope env;
     env.sender = verp_sender(settings->list, sent.number);
@@ -326,7 +393,10 @@ Result<Sent> send_post(const std::string& dir, const std::optional<std::string>&
     const bool archived = has_flag(dir, "archived");
     const std::string apath = archive_path(dir, sent.number);
     if (archived)
-        if (auto s = archive(apath, std::string_view(post->text).substr(0, post->archive_size)); !s)
+        if (auto s = archive(
+                apath,
+                archive_text(sender, std::string_view(post->text).substr(0, post->archive_size)));
+            !s)
             return fail(s.error());
     if (has_flag(dir, "indexed"))
         if (auto s = index_post(dir, sent.number, message, settings->prefix.value_or("")); !s)

@@ -1,24 +1,19 @@
 // Sublists end to end on one host: joe-team is the main list and hands the readers at
-// other.example (a second local domain) to its sublist joe-sub through dir/split;
-// ezmlm-send sends the sublist one copy and the sublist's ezmlm-send, which takes posts
-// only from the parent's return path, distributes it with the parent's Mailing-List.
-// ezmlm-split in the main list's manager forwards subscribe requests for other.example
-// to the sublist.
+// other.example (a second local domain) to its sublist joe-sub (made with ezmlm-make -0)
+// through dir/split; ezmlm-send sends the sublist one copy and the sublist's ezmlm-send,
+// which takes posts only from the parent's return path, distributes it with the parent's
+// Mailing-List and List-Id. ezmlm-split, which ezmlm-make puts in every manager, forwards
+// subscribe requests for other.example to the sublist, whose own confirmation follows.
 #include "list_mta.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
 
 using liststest::has_line;
+using liststest::header_value;
+using qmtest::count_of;
 
 namespace {
-
-size_t count_of(const std::string& haystack, const std::string& needle) {
-    size_t n = 0;
-    for (size_t p = haystack.find(needle); p != std::string::npos; p = haystack.find(needle, p + 1))
-        ++n;
-    return n;
-}
 
 struct Sublists {
     liststest::ListMta m;
@@ -27,10 +22,10 @@ struct Sublists {
     Sublists() {
         m.root.control("locals", "test.example\nother.example\n");
         main_dir = m.make_list("team");
-        sub_dir = m.make_list("sub");
+        sub_dir = m.make_list("sub", {"-0", "joe-team@test.example"});
+        // Written after ezmlm-make: the main list's manager picks it up as it is.
         qmtest::spit(main_dir + "/split", "# other.example is served by joe-sub\n"
                                           "other.example:joe-sub@test.example\n");
-        qmtest::spit(sub_dir + "/sublist", "joe-team@test.example\n");
         m.root.give_to_user(m.joe);
         for (auto [dir, who] : {std::pair{main_dir, "alice@test.example"},
                                 {main_dir, "carol@other.example"},
@@ -68,6 +63,10 @@ TEST_CASE("a main list sends its sublist one copy instead of the sublist's domai
         CHECK(msg.find("Mailing-List: contact joe-sub-help") == std::string::npos);
         CHECK(has_line(msg, "Delivered-To: mailing list joe-sub@test.example"));
         CHECK(has_line(msg, "List-Post: <mailto:joe-team@test.example>"));
+        CHECK(has_line(msg, "List-Id: <joe-team.test.example>"));
+        CHECK(msg.find("List-Id: <joe-sub") == std::string::npos);
+        CHECK(has_line(msg, "List-Unsubscribe: <mailto:joe-sub-unsubscribe@test.example>"));
+        CHECK(msg.find("joe-team-unsubscribe") == std::string::npos);
         CHECK(msg.ends_with("\n\nall\n"));
     }
 
@@ -105,4 +104,43 @@ TEST_CASE("ezmlm-split forwards subscribe requests for a split domain to the sub
     CHECK(forwarded.find("Return-Path: <dave@test.example>\n") != std::string::npos);
     CHECK(qmtest::slurp(main_rest).find("please") == std::string::npos);
     CHECK(forwarded.find("me too") == std::string::npos);
+}
+
+TEST_CASE("a reader subscribes through the main list and gets its posts from the sublist",
+          "[scenario][lists][sublist]") {
+    Sublists s;
+    s.m.start();
+    // dave@other.example asks the main list; its ezmlm-split hands the request on.
+    const std::string dave = "dave@other.example";
+    s.m.queue("From: " + dave + "\nTo: joe-team-subscribe@test.example\nSubject: join\n\nme\n",
+              "joe-team-subscribe@test.example", dave);
+    const auto ask = s.m.wait_message_with("dave", "Subject: confirm subscribe to joe-sub@");
+    INFO(s.m.send->log());
+    REQUIRE(!ask.empty());
+    const auto confirm = header_value(ask, "Reply-To");
+    REQUIRE(confirm);
+    CHECK(confirm->starts_with("joe-sub-sc."));
+    CHECK(confirm->ends_with("-dave=other.example@test.example"));
+    s.m.queue("From: " + dave + "\nTo: " + *confirm + "\nSubject: Re: confirm\n\nyes\n", *confirm,
+              dave);
+    REQUIRE(!s.m.wait_message_with("dave", "Subject: welcome to joe-sub@").empty());
+    auto listed = s.m.root.run({qmtest::bin("ezmlm-list"), s.sub_dir});
+    CHECK(listed.out.find(dave + "\n") != std::string::npos);
+    CHECK(s.m.subscribers() ==
+          std::vector<std::string>{"alice@test.example", "carol@other.example"});
+
+    s.m.inject("From: alice@test.example\nTo: joe-team@test.example\nSubject: news\n\nhello\n",
+               "alice");
+    const auto post = s.m.wait_message_with("dave", "\n\nhello\n");
+    REQUIRE(!post.empty());
+    INFO(post);
+    CHECK(post.starts_with("Return-Path: <joe-sub-return-1-dave=other.example@test.example>\n"));
+    CHECK(has_line(post, "Mailing-List: contact joe-team-help@test.example; run by ezmlm"));
+    CHECK(has_line(post, "List-Id: <joe-team.test.example>"));
+    CHECK(has_line(post, "Subject: news"));
+    // The main list archived it under its return path; the sublist under the main one's.
+    CHECK(qmtest::slurp(s.main_dir + "/archive/0/01")
+              .starts_with("Return-Path: <alice@test.example>\nMailing-List: "));
+    CHECK(qmtest::slurp(s.sub_dir + "/archive/0/01")
+              .starts_with("Return-Path: <joe-team-return-1-joe-sub=test.example@test.example>\n"));
 }

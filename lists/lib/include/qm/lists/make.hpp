@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace qm::lists {
@@ -28,6 +29,10 @@ struct MakeRequest {
     std::string host;
     std::map<char, bool> set;         // switches given on the command line, by lower-case letter
     std::optional<std::string> owner; // -5 owner@host: list-owner forwards there
+    // -0 main@host: the list becomes a sublist of main@host (dir/sublist). nullopt: not
+    // given (a new list is a main list, an edited one keeps what it is); "" (-0 '') with
+    // edit: the list stops being a sublist.
+    std::optional<std::string> parent;
     bool edit = false;
     std::string bin_dir; // where ezmlm-send and friends are, for the dot-qmail lines
 };
@@ -35,7 +40,20 @@ struct MakeRequest {
 // Creates the list (fails if dir exists), or edits it: switches not given keep their
 // current value; subscribers, archive, num, key and text/ are never touched by edit
 // (missing text/ files are added).
+//
+// A sublist (parent set) takes its posts from the main list only, already moderated,
+// prefixed and trailed there: its editor is ezmlm-send alone (which refuses any other
+// sender), and -f, -t, -m, -o, -u and -y do not apply (asking for one of them fails;
+// when inherited by an edit they go off). It keeps its own archive (-a, on by default as
+// in ezmlm-idx) so that its readers' -get and -index work on its own numbers. Its
+// headerremove keeps the main list's List-Id, List-Post, List-Archive and Sender.
 [[nodiscard]] Status make_list(MakeRequest req);
+
+// The dir/headerremove ezmlm-make writes for a main list or a sublist.
+[[nodiscard]] std::string default_headerremove(bool sublist);
+
+// The switches a sublist has no use for (see make_list).
+[[nodiscard]] std::string_view sublist_ignored_switches();
 
 // The effective switches of an existing list, from dir/flags (or its flag files).
 [[nodiscard]] Result<std::map<char, bool>> current_switches(const std::string& dir);

@@ -37,11 +37,19 @@ struct PostSettings {
 [[nodiscard]] Result<PostSettings> read_post_settings(const std::string& dir);
 
 struct Post {
-    std::string text;        // the copy subscribers get
-    size_t archive_size = 0; // the archived copy is text's first archive_size bytes
+    std::string text;                  // the copy subscribers get
+    size_t archive_size = 0;           // the archived copy is text's first archive_size bytes
+    std::vector<std::string> warnings; // dir/headeradd lines dropped, and why
 };
 // The copy for message number n. A post carrying Mailing-List or our Delivered-To line is
 // refused permanently (the loop guard).
+//
+// Every List-* field appears once. One of dir/headeradd replaces the generated one
+// (List-Post: NO, say), except List-Unsubscribe and List-Unsubscribe-Post when
+// dir/unsubscribeurl is set: then the per-recipient RFC 8058 pair wins and the
+// headeradd line is dropped with a warning. The post's own fields of those names go
+// (whatever headerremove says), but a sublist passes on the main list's List-Id,
+// List-Post and List-Archive instead of making its own.
 [[nodiscard]] Result<Post> build_post(const PostSettings& s, unsigned long n,
                                       std::string_view message);
 
@@ -49,13 +57,20 @@ struct Post {
 [[nodiscard]] std::string expand_header_tags(std::string_view text, const ListInfo& list,
                                              unsigned long n);
 
+// The archive file of a post (archive/N/MM): as ezmlm-send writes it, the copy as
+// delivered, under the Return-Path line qmail-local would give it: <sender>, quoted as
+// qmail quotes it, a newline in it turned into '_', <> when SENDER is unset.
+[[nodiscard]] std::string archive_text(const std::optional<std::string>& sender,
+                                       std::string_view copy);
+
 // The envelope sender for message n: outlocal-return-n-@outhost-@[].
 [[nodiscard]] std::string verp_sender(const ListInfo& list, unsigned long n);
 
 struct Sent {
     unsigned long number = 0;
     size_t recipients = 0;
-    pid_t qp = 0; // 0 when nothing was queued (no subscribers)
+    pid_t qp = 0;                      // 0 when nothing was queued (no subscribers)
+    std::vector<std::string> warnings; // Post::warnings, for the program to print
 };
 // sender: $SENDER, nullopt when unset. Bounces (empty sender, #@[]) are refused.
 [[nodiscard]] Result<Sent> send_post(const std::string& dir,
