@@ -32,8 +32,10 @@ install_packages() {
 # need_postfix PROGRAM: installs Postfix unless postconf and PROGRAM (one of its binaries the
 # benchmark runs) are there.
 need_postfix() {
-  command -v postconf >/dev/null && [ -x "$1" ] && return 0
-  install_packages postfix
+  command -v postconf >/dev/null && [ -x "$1" ] || install_packages postfix
+  # script/bootstrap installs Postfix with "No configuration" (the tests run private
+  # instances), which leaves no main.cf for the benchmarks to edit: start from Debian's.
+  [ -f /etc/postfix/main.cf ] || "${as_root[@]}" cp /usr/share/postfix/main.cf.debian /etc/postfix/main.cf
 }
 
 # build_targets TARGET...: builds them into build/ (configured like script/build) unless
