@@ -1,6 +1,7 @@
 #include "mime_parts.hpp"
 
 #include "qm/address.hpp"
+#include "qm/lists/post_shape.hpp"
 
 #include <iterator>
 
@@ -27,19 +28,7 @@ find_part_below(const mimetic::MimeEntity& e,
 
 std::string decoded_body(const mimetic::MimeEntity& e) {
     std::string raw(e.body().begin(), e.body().end());
-    const std::string cte = lowercase(e.header().contentTransferEncoding().mechanism());
-    std::string out;
-    if (cte == "base64") {
-        mimetic::Base64::Decoder dec;
-        mimetic::decode(raw.begin(), raw.end(), dec, std::back_inserter(out));
-        return out;
-    }
-    if (cte == "quoted-printable") {
-        mimetic::QP::Decoder dec;
-        mimetic::decode(raw.begin(), raw.end(), dec, std::back_inserter(out));
-        return out;
-    }
-    return raw;
+    return decode_transfer_encoding(e.header().contentTransferEncoding().mechanism(), raw);
 }
 
 bool is_type(const mimetic::MimeEntity& e, std::string_view type, std::string_view subtype) {

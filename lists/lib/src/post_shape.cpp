@@ -3,7 +3,9 @@
 #include "qm/address.hpp"
 #include "qm/inject/header.hpp"
 
-#include <openssl/evp.h>
+#include <mimetic/codec/base64.h>
+#include <mimetic/codec/codec.h>
+#include <mimetic/codec/qp.h>
 
 #include <algorithm>
 #include <functional>
@@ -196,64 +198,6 @@ Status walk(const MimeVisitor& v, const std::vector<std::string>& fields, std::s
     return {};
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-std::string decode_quoted_printable(std::string_view in) {
-    std::string out;
-    for (size_t i = 0; i < in.size(); ++i) {
-        if (in[i] != '=') {
-            out += in[i];
-            continue;
-        }
-        if (i + 1 < in.size() && in[i + 1] == '\n') { // soft line break
-            ++i;
-            continue;
-        }
-        if (i + 2 < in.size() && in[i + 1] == '\r' && in[i + 2] == '\n') {
-            i += 2;
-            continue;
-        }
-        int hi = i + 1 < in.size() ? hex_value(in[i + 1]) : -1;
-        int lo = i + 2 < in.size() ? hex_value(in[i + 2]) : -1;
-        if (hi < 0 || lo < 0) {
-            out += '=';
-            continue;
-        }
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-    }
-    return out;
-}
-
-std::string decode_base64(std::string_view in) {
-    std::string clean;
-    for (char c : in)
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '+' || c == '/')
-            clean += c;
-    while (clean.size() % 4 != 0)
-        clean += '=';
-    std::string out(clean.size() / 4 * 3 + 1, '\0');
-    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                            reinterpret_cast<const unsigned char*>(clean.data()),
-                            static_cast<int>(clean.size()));
-    if (n < 0)
-        return {};
-    size_t padding = 0;
-    for (size_t i = clean.size(); i > 0 && clean[i - 1] == '='; --i)
-        ++padding;
-    out.resize(static_cast<size_t>(n) - std::min<size_t>(padding, static_cast<size_t>(n)));
-    return out;
-}
-
 // The message's body without the blank line that ends its header.
 std::string_view body_of(const qm::inject::SplitMessage& split) {
     std::string_view body = split.body;
@@ -384,10 +328,19 @@ Result<PostShape> parse_post(std::string_view message) {
 
 std::string decode_transfer_encoding(std::string_view mechanism, std::string_view body) {
     const std::string m = lowercase(trim(mechanism));
-    if (m.starts_with("base64"))
-        return decode_base64(body);
-    if (m.starts_with("quoted-printable"))
-        return decode_quoted_printable(body);
+    // mimetic's decoders are lenient as readers are: characters outside base64's alphabet
+    // are skipped, a broken =XX escape is kept as it stands.
+    std::string out;
+    if (m.starts_with("base64")) {
+        mimetic::Base64::Decoder dec;
+        mimetic::decode(body.begin(), body.end(), dec, std::back_inserter(out));
+        return out;
+    }
+    if (m.starts_with("quoted-printable")) {
+        mimetic::QP::Decoder dec;
+        mimetic::decode(body.begin(), body.end(), dec, std::back_inserter(out));
+        return out;
+    }
     return std::string(body);
 }
 
