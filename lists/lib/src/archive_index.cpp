@@ -3,6 +3,7 @@
 #include "qm/fd.hpp"
 #include "qm/inject/header.hpp"
 #include "qm/lists/listdir.hpp"
+#include "qm/lists/post_shape.hpp"
 
 #include <sys/stat.h>
 
@@ -93,35 +94,6 @@ int hex_digit(char c) {
     if (c >= 'a' && c <= 'f')
         return c - 'a' + 10;
     return -1;
-}
-
-// Lenient base64: characters outside the alphabet are skipped, '=' ends the data.
-void decode_base64(std::string_view in, std::string& out) {
-    std::uint32_t bits = 0;
-    int count = 0;
-    for (char c : in) {
-        int v = -1;
-        if (c >= 'A' && c <= 'Z')
-            v = c - 'A';
-        else if (c >= 'a' && c <= 'z')
-            v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9')
-            v = c - '0' + 52;
-        else if (c == '+')
-            v = 62;
-        else if (c == '/')
-            v = 63;
-        else if (c == '=')
-            break;
-        if (v < 0)
-            continue;
-        bits = (bits << 6) | static_cast<std::uint32_t>(v);
-        count += 6;
-        if (count >= 8) {
-            count -= 8;
-            out += static_cast<char>((bits >> count) & 0xff);
-        }
-    }
 }
 
 void decode_q(std::string_view in, std::string& out) {
@@ -325,7 +297,7 @@ std::string decode_encoded_words(std::string_view text) {
             out += between;
         const std::string_view encoded = text.substr(start, end - start);
         if (encoding == 'b')
-            decode_base64(encoded, out);
+            out += decode_transfer_encoding("base64", encoded);
         else
             decode_q(encoded, out);
         copied = pos = end + 2;
