@@ -79,8 +79,10 @@ std::string text_path(const std::string& dir, std::string_view name) {
 } // namespace
 
 bool is_editable_text_name(std::string_view name) {
+    // ".tmp." marks write_file_atomic's temporary files (FILE.tmp.PID): one a crash left
+    // behind is neither listed nor edited.
     if (name.empty() || name.size() > max_text_name || name.front() == '.' ||
-        name.find("..") != std::string_view::npos)
+        name.find("..") != std::string_view::npos || name.find(".tmp.") != std::string_view::npos)
         return false;
     return std::all_of(name.begin(), name.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

@@ -174,7 +174,7 @@ TEST_CASE("only plain names in text/ can be edited", "[lists][edit]") {
     for (const char* good : {"trailer", "sub-confirm", "edit-do", "my_text.txt", "x"})
         CHECK(is_editable_text_name(good));
     for (const char* bad : {"", ".hidden", "../key", "a/b", "a..b", "/etc/passwd", "a b", "a\nb",
-                            "tr%61iler", "..", "."})
+                            "tr%61iler", "..", ".", "trailer.tmp.4711"})
         CHECK_FALSE(is_editable_text_name(bad));
     CHECK_FALSE(is_editable_text_name(std::string(65, 'a')));
     CHECK(is_editable_text_name(std::string(64, 'a')));

@@ -37,8 +37,9 @@ inline constexpr std::string_view edit_end_marker = "%%% END OF TEXT FILE";
 inline constexpr size_t max_edited_text = 5120;
 
 // A name under text/ that may be edited: letters, digits, '-', '_' and '.', not starting
-// with '.', without "..", at most 64 bytes. Everything else (a '/', a hidden or temporary
-// file) is refused before any file is looked at.
+// with '.', without ".." or ".tmp." (write_file_atomic's temporary files), at most 64
+// bytes. Everything else (a '/', a hidden or temporary file) is refused before any file
+// is looked at.
 [[nodiscard]] bool is_editable_text_name(std::string_view name);
 
 // What a list-ed. cookie is computed over: the file name, the moderator (domain in
