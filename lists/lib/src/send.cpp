@@ -246,14 +246,9 @@ Result<PostSettings> read_post_settings(const std::string& dir) {
     return s;
 }
 
+// The archive file is the copy as delivered, so it starts as qmail-local's would.
 std::string archive_text(const std::optional<std::string>& sender, std::string_view copy) {
-    std::string out = "Return-Path: <";
-    if (sender)
-        for (char c : address::quote_for_header(*sender))
-            out += c == '\n' ? '_' : c;
-    out += ">\n";
-    out += copy;
-    return out;
+    return address::return_path_line(sender.value_or("")) + std::string(copy);
 }
 
 std::string verp_sender(const ListInfo& list, unsigned long n) {

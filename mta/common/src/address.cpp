@@ -87,6 +87,12 @@ std::string quote_for_header(std::string_view addr) {
     return quote(addr);
 }
 
+std::string return_path_line(std::string_view sender) {
+    std::string line = "Return-Path: <" + quote_for_header(sender);
+    std::replace(line.begin(), line.end(), '\n', '_');
+    return line + ">\n";
+}
+
 Result<Path> parse_path(std::string_view text) {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
         text.remove_prefix(1);

@@ -332,11 +332,7 @@ Status Session::deliver_all() {
                 perm("5.4.6", "This message is looping: it already has my Delivered-To line."));
     }
 
-    lines_.rpline = "Return-Path: <" + address::quote_for_header(d_.sender);
-    for (char& c : lines_.rpline)
-        if (c == '\n')
-            c = '_';
-    lines_.rpline += ">\n";
+    lines_.rpline = address::return_path_line(d_.sender);
     lines_.ufline = "From ";
     if (d_.sender.empty()) {
         lines_.ufline += "MAILER-DAEMON";

@@ -23,6 +23,10 @@ struct Parts {
 // Like quote() but the empty address and "#@[]" come out unchanged (qmail's quote2 for
 // Return-Path lines).
 [[nodiscard]] std::string quote_for_header(std::string_view addr);
+// "Return-Path: <sender>\n" as qmail-local writes it at the top of a delivered message:
+// the sender quoted by quote_for_header, a newline in it made '_' so that the line stays
+// one line.
+[[nodiscard]] std::string return_path_line(std::string_view sender);
 // RFC 5321 Reverse-path / Forward-path: "<>" or "<local@domain>" with optional source
 // route, quoted-string local parts and backslash escapes removed. The text after the
 // closing '>' (ESMTP parameters) is returned in params.

@@ -17,6 +17,15 @@ TEST_CASE("quote local parts that are not dot-atoms", "[common][address]") {
     CHECK(qm::address::quote_for_header("#@[]") == "#@[]");
 }
 
+TEST_CASE("the Return-Path line of a delivered message", "[common][address]") {
+    using qm::address::return_path_line;
+    CHECK(return_path_line("joe@x.example") == "Return-Path: <joe@x.example>\n");
+    CHECK(return_path_line("") == "Return-Path: <>\n");
+    CHECK(return_path_line("#@[]") == "Return-Path: <#@[]>\n");
+    CHECK(return_path_line("joe smith@x.example") == "Return-Path: <\"joe smith\"@x.example>\n");
+    CHECK(return_path_line("a\nb@x.example") == "Return-Path: <\"a_b\"@x.example>\n");
+}
+
 TEST_CASE("RFC 5321 paths", "[common][address]") {
     auto p = qm::address::parse_path("<joe@x.example> SIZE=100");
     REQUIRE(p);
