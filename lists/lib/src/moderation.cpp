@@ -511,12 +511,8 @@ std::optional<ConfirmRequest> parse_confirm_request(std::string_view local,
 std::string moderator_comment(std::string_view reply) {
     auto split = qm::inject::split_message(reply);
     std::string body = split.body.starts_with("\n") ? split.body.substr(1) : split.body;
-    for (const auto& f : split.fields) {
-        if (lowercase(qm::inject::field_name(f)) != "content-transfer-encoding")
-            continue;
-        body = decode_transfer_encoding(qm::inject::unfold(qm::inject::field_value(f)), body);
-        break;
-    }
+    if (auto cte = unfolded_field(split.fields, "content-transfer-encoding"))
+        body = decode_transfer_encoding(*cte, body);
     std::string comment, quote;
     bool inside = false;
     std::string_view rest = body;

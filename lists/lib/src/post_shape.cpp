@@ -124,15 +124,10 @@ struct MimeVisitor {
 // The type a header's Content-Type field gives (text/plain when it has none or an empty
 // one).
 Result<MediaType> content_type(const std::vector<std::string>& fields) {
-    for (const auto& f : fields) {
-        if (lowercase(qm::inject::field_name(f)) != "content-type")
-            continue;
-        auto value = qm::inject::unfold(qm::inject::field_value(f));
-        if (trim(value).empty())
-            break;
-        return parse_media_type(value);
-    }
-    return MediaType{};
+    auto value = unfolded_field(fields, "content-type");
+    if (!value || trim(*value).empty())
+        return MediaType{};
+    return parse_media_type(*value);
 }
 
 Status walk(const MimeVisitor& v, const std::vector<std::string>& fields, std::string_view body,
@@ -324,6 +319,14 @@ Result<PostShape> parse_post(std::string_view message) {
     if (auto s = walk(v, split.fields, body_of(split), shape.content_type, 0); !s)
         return fail(s.error());
     return shape;
+}
+
+std::optional<std::string> unfolded_field(const std::vector<std::string>& fields,
+                                          std::string_view name) {
+    for (const auto& f : fields)
+        if (lowercase(qm::inject::field_name(f)) == name)
+            return qm::inject::unfold(qm::inject::field_value(f));
+    return std::nullopt;
 }
 
 std::string decode_transfer_encoding(std::string_view mechanism, std::string_view body) {

@@ -155,13 +155,6 @@ std::string without_blank_edges(std::string_view text) {
     return out;
 }
 
-std::string field_value_of(const std::vector<std::string>& fields, std::string_view name) {
-    for (const auto& f : fields)
-        if (lowercase(qm::inject::field_name(f)) == name)
-            return qm::inject::unfold(qm::inject::field_value(f));
-    return {};
-}
-
 // What a reader sees of one part that is not text/plain.
 std::string left_out(const MediaType& type) {
     std::string note = "[" + type.type + " part";
@@ -172,7 +165,7 @@ std::string left_out(const MediaType& type) {
 
 std::string readable_text(const MimeLeaf& leaf) {
     const std::string decoded = decode_transfer_encoding(
-        field_value_of(leaf.fields, "content-transfer-encoding"), leaf.body);
+        unfolded_field(leaf.fields, "content-transfer-encoding").value_or(""), leaf.body);
     if (auto text = to_utf8(decoded, leaf.type.charset))
         return *text;
     return "[text in the unknown charset \"" + excerpt(leaf.type.charset) +

@@ -57,6 +57,11 @@ inline constexpr size_t max_mime_depth = 20;
 // whose text says what is wrong; nothing else about the input can fail.
 [[nodiscard]] Result<PostShape> parse_post(std::string_view message);
 
+// The unfolded value of the first field named name (lower case; fields' names are matched
+// without regard to case), nullopt when there is none.
+[[nodiscard]] std::optional<std::string> unfolded_field(const std::vector<std::string>& fields,
+                                                        std::string_view name);
+
 // body decoded per a Content-Transfer-Encoding value: base64 and quoted-printable are
 // decoded (leniently: bad characters are skipped or kept), anything else is returned as
 // it is.
