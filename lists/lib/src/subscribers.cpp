@@ -20,6 +20,12 @@ namespace {
 
 constexpr unsigned files = subscriber_files;
 
+// ezmlm's subhash, a byte at a time (subhash32 below and filing_file share it).
+constexpr std::uint32_t subhash32_start = 5381;
+constexpr std::uint32_t subhash32_step(std::uint32_t h, unsigned char c) {
+    return (h + (h << 5)) ^ c;
+}
+
 char lower(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
@@ -48,10 +54,9 @@ char file_name(unsigned file) {
 // without building that string. For an existing record's address, the file where a new
 // record equal to it ignoring case would go.
 unsigned filing_file(std::string_view address) {
-    std::uint32_t h = 5381;
-    h = (h + (h << 5)) ^ static_cast<unsigned char>('T');
+    std::uint32_t h = subhash32_step(subhash32_start, 'T');
     for (char c : address)
-        h = (h + (h << 5)) ^ static_cast<unsigned char>(lower(c));
+        h = subhash32_step(h, static_cast<unsigned char>(lower(c)));
     return h % files;
 }
 
@@ -333,9 +338,9 @@ Result<bool> update_one(const std::string& db, std::string_view address, bool ad
 } // namespace
 
 unsigned subhash32(std::string_view record) {
-    std::uint32_t h = 5381;
+    std::uint32_t h = subhash32_start;
     for (unsigned char c : record)
-        h = (h + (h << 5)) ^ c;
+        h = subhash32_step(h, c);
     return h % files;
 }
 
