@@ -2,6 +2,7 @@
 
 #include "qm/control.hpp"
 #include "qm/date.hpp"
+#include "qm/routing.hpp"
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -61,31 +62,6 @@ std::optional<std::uint64_t> parse_databytes(std::string_view v) {
     return std::nullopt;
 }
 
-// Without rcpthosts: the domains qmail-send would deliver here.
-Result<std::set<std::string>> local_domains() {
-    std::set<std::string> out;
-    auto locals = control::read_lines("locals");
-    if (!locals)
-        return fail(locals.error());
-    if (locals->empty()) {
-        auto me = control::me();
-        if (!me)
-            return fail(me.error());
-        out.insert(lowercase(*me));
-    }
-    for (const auto& l : *locals)
-        out.insert(lowercase(l));
-    auto virtuals = control::read_lines("virtualdomains");
-    if (!virtuals)
-        return fail(virtuals.error());
-    for (const auto& line : *virtuals) {
-        std::string key = lowercase(line.substr(0, line.find(':')));
-        if (!key.empty() && key.find('@') == std::string::npos)
-            out.insert(key);
-    }
-    return out;
-}
-
 bool in_table(const Controls& c, const std::string& key) {
     return c.rcpthosts.contains(key) || (c.morercpthosts && c.morercpthosts->find(key));
 }
@@ -116,10 +92,10 @@ Result<Controls> load_controls() {
         for (const auto& l : *lines)
             c.rcpthosts.insert(lowercase(l));
     } else {
-        auto domains = local_domains();
-        if (!domains)
-            return fail(domains.error());
-        c.rcpthosts = std::move(*domains);
+        auto routing = load_routing();
+        if (!routing)
+            return fail(routing.error());
+        c.delivered_here = std::make_shared<const Routing>(std::move(*routing));
     }
     auto more = cdb::Reader::open(control::path("morercpthosts.cdb"));
     if (!more)
@@ -142,6 +118,15 @@ Result<Controls> load_controls() {
         return fail(timeout.error());
     c.timeout_seconds = *timeout <= 0 ? 1 : static_cast<int>(std::min(*timeout, 86400L));
     c.local_ips = interface_addresses();
+
+    // A percenthack domain turns "user%elsewhere@domain" into "user@elsewhere" in
+    // qmail-send: if this door accepts the domain, it relays through it.
+    auto percenthack = control::read_lines("percenthack");
+    if (!percenthack)
+        return fail(percenthack.error());
+    for (const auto& domain : *percenthack)
+        if (recipient_allowed(c, "user%elsewhere.invalid@" + domain))
+            c.relaying_percenthack.push_back(domain);
     return c;
 }
 
@@ -176,8 +161,10 @@ void apply_settings(Connection& conn, const std::vector<std::pair<std::string, s
 
 bool recipient_allowed(const Controls& c, std::string_view address) {
     auto at = address.rfind('@');
+    if (c.delivered_here && route(*c.delivered_here, address).local)
+        return true;
     if (at == std::string_view::npos)
-        return true; // qmail: a bare local part is always ours
+        return !c.delivered_here; // qmail: with rcpthosts a bare local part is always ours
     const std::string domain = lowercase(address.substr(at + 1));
     if (domain.empty())
         return false;

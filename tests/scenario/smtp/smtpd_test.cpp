@@ -205,6 +205,50 @@ TEST_CASE("without rcpthosts only the domains delivered here are accepted", "[sc
     CHECK(lines[5] == "553 5.7.1 sorry, that domain isn't in my list of allowed rcpthosts");
 }
 
+TEST_CASE("without rcpthosts a virtualdomains exception or a percent hack is no way to relay",
+          "[scenario][smtp]") {
+    Smtpd s;
+    REQUIRE(::unlink((s.root / "control/rcpthosts").c_str()) == 0);
+    // "other.example:" says other.example is not virtual: qmail-send sends it away.
+    s.root.control("virtualdomains", "virtual.example:joe\nother.example:\n");
+    s.root.control("percenthack", "test.example\n");
+    const std::string dialogue = "HELO c\r\nMAIL FROM:<a@c.example>\r\n"
+                                 "RCPT TO:<x@other.example>\r\n"
+                                 "RCPT TO:<victim%elsewhere.example@test.example>\r\n"
+                                 "RCPT TO:<x@virtual.example>\r\nQUIT\r\n";
+    auto lines = reply_lines(s.talk(dialogue).out);
+    REQUIRE(lines.size() == 7);
+    CHECK(lines[3] == "553 5.7.1 sorry, that domain isn't in my list of allowed rcpthosts");
+    CHECK(lines[4] == "553 5.7.1 sorry, that domain isn't in my list of allowed rcpthosts");
+    CHECK(lines[5] == "250 2.1.5 ok");
+
+    s.env["RELAYCLIENT"] = "";
+    auto e = s.root.env();
+    for (const auto& [k, v] : s.env)
+        e[k] = v;
+    lines = reply_lines(
+        qmtest::run({qmtest::bin("qmail-smtpd")}, {.stdin_data = dialogue, .env = e}).out);
+    REQUIRE(lines.size() == 7);
+    CHECK(lines[3] == "250 2.1.5 ok");
+    CHECK(lines[4] == "250 2.1.5 ok");
+}
+
+TEST_CASE("the daemon warns at startup about a percenthack domain that rcpthosts accepts",
+          "[scenario][smtp]") {
+    Smtpd s;
+    s.root.control("percenthack", "test.example\nelsewhere.example\n");
+    const int port = qmtest::free_port();
+    auto daemon = s.root.start(
+        {qmtest::bin("qmail-smtpd"), "--listen", "127.0.0.1:" + std::to_string(port)}, "smtpd.log");
+    REQUIRE(qmtest::wait_for(
+        [&] { return daemon->log().find("status: listening") != std::string::npos; }));
+    const std::string log = daemon->log();
+    INFO(log);
+    CHECK(qmtest::count_of(log, "warning: percenthack domain test.example is also in rcpthosts") ==
+          1);
+    CHECK(log.find("elsewhere.example is also") == std::string::npos);
+}
+
 TEST_CASE("a bare LF in DATA ends the session and queues nothing", "[scenario][smtp]") {
     for (const std::string& data :
          {"Subject: x\r\n\r\nbody\n.\n"s, "x\r\n.\nMAIL FROM:<e@x>\r\n.\r\n"s, "x\n.\r\n"s}) {

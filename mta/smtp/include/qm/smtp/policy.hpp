@@ -2,12 +2,18 @@
 // connection's environment (tcp-environ(5), or a tcprules entry in daemon mode).
 //
 // One deliberate departure from qmail: without control/rcpthosts qmail accepts mail for
-// every domain, an open relay. Here the domains qmail-send delivers locally (locals,
-// default me, and the domains in virtualdomains) are accepted instead.
+// every domain, an open relay. Here a recipient is accepted when qmail-send would deliver
+// it here: the same routing (percenthack, locals, virtualdomains with its user@domain
+// lines, .suffix wildcards and empty-prepend exceptions; qm/routing.hpp) decides, so an
+// exception line such as "other.example:" or a percent-hack address that leaves this host
+// is refused. With rcpthosts qmail's rule holds: the domain after the last '@', and a
+// percenthack domain listed there relays "user%elsewhere@domain" as qmail does
+// (relaying_percenthack lists them for a warning).
 #pragma once
 
 #include "qm/cdb.hpp"
 #include "qm/result.hpp"
+#include "qm/routing.hpp"
 
 #include <cstdint>
 #include <ctime>
@@ -22,9 +28,13 @@
 namespace qm::smtp {
 
 struct Controls {
-    std::string greeting;                             // smtpgreeting, default me
-    std::optional<std::string> localiphost;           // default me
-    std::set<std::string> rcpthosts;                  // lowercased; suffixes start with '.'
+    std::string greeting;                   // smtpgreeting, default me
+    std::optional<std::string> localiphost; // default me
+    std::set<std::string> rcpthosts;        // lowercased; suffixes start with '.'
+    // Without control/rcpthosts: qmail-send's routing; a recipient it delivers here is ours.
+    std::shared_ptr<const Routing> delivered_here;
+    // percenthack domains this door accepts, through which it relays (qmail's behaviour).
+    std::vector<std::string> relaying_percenthack;
     std::shared_ptr<const cdb::Reader> morercpthosts; // morercpthosts.cdb, when present
     std::set<std::string> badmailfrom;  // lowercased; "@domain" lines included as they are
     std::uint64_t databytes = 0;        // 0: no limit
@@ -57,7 +67,8 @@ void apply_settings(Connection& conn, const std::vector<std::pair<std::string, s
 // From the process environment (qmail-smtpd under tcpserver or inetd).
 [[nodiscard]] Connection connection_from_environment();
 
-// rcpthosts/morercpthosts: may a client without RELAYCLIENT send to this recipient?
+// rcpthosts/morercpthosts, or without rcpthosts qmail-send's routing: may a client without
+// RELAYCLIENT send to this recipient?
 [[nodiscard]] bool recipient_allowed(const Controls& c, std::string_view address);
 // badmailfrom: exact address or "@domain", case-insensitive.
 [[nodiscard]] bool sender_refused(const Controls& c, std::string_view address);
