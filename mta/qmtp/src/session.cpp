@@ -12,6 +12,9 @@ namespace {
 constexpr std::string_view refused_domain =
     "Dsorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)";
 constexpr std::string_view refused_address = "Dsorry, I can't handle that recipient (#5.1.3)";
+constexpr std::string_view too_many = "Ztoo many recipients (#4.5.3)";
+constexpr std::string_view too_many_in_connection =
+    "Ztoo many recipients in this connection, send the rest in another (#4.5.3)";
 
 bool has_nul(std::string_view s) {
     return s.find('\0') != std::string_view::npos;
@@ -163,6 +166,17 @@ void QmtpSession::recipient(std::string_view address, size_t length) {
         refusals_.push_back('D');
         return;
     }
+    // Temporary: the client sends these in a later package, as with SMTP's 452.
+    const smtp::RecipientLimits limits = smtp::recipient_limits(*controls_, conn_);
+    if (envelope_.recipients.size() >= limits.per_message) {
+        refusals_.push_back('M');
+        return;
+    }
+    if (session_recipients_ >= limits.per_session) {
+        refusals_.push_back('S');
+        return;
+    }
+    ++session_recipients_;
     envelope_.recipients.push_back(std::move(rcpt));
     refusals_.push_back(0);
 }
@@ -187,10 +201,23 @@ void QmtpSession::commit() {
     }
     // Every recipient gets its answer, in order; the refused ones their own.
     for (const char r : refusals_) {
-        if (r == 0)
+        switch (r) {
+        case 0:
             out_ += response(result);
-        else
-            out_ += response(r == 'D' ? refused_domain : refused_address);
+            break;
+        case 'D':
+            out_ += response(refused_domain);
+            break;
+        case 'M':
+            out_ += response(too_many);
+            break;
+        case 'S':
+            out_ += response(too_many_in_connection);
+            break;
+        default:
+            out_ += response(refused_address);
+            break;
+        }
     }
     reset();
 }

@@ -54,7 +54,7 @@ std::vector<std::string> interface_addresses() {
     return out;
 }
 
-std::optional<std::uint64_t> parse_databytes(std::string_view v) {
+std::optional<std::uint64_t> parse_number(std::string_view v) {
     std::uint64_t n = 0;
     auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
     if (ec == std::errc() && end == v.data() + v.size())
@@ -113,6 +113,15 @@ Result<Controls> load_controls() {
     if (!databytes)
         return fail(databytes.error());
     c.databytes = static_cast<std::uint64_t>(*databytes);
+    auto maxrcpt = control::read_int_or("maxrcpt", static_cast<long>(default_maxrcpt));
+    if (!maxrcpt)
+        return fail(maxrcpt.error());
+    c.maxrcpt = static_cast<std::uint64_t>(std::max(*maxrcpt, 0L));
+    auto maxrcptsession =
+        control::read_int_or("maxrcptsession", static_cast<long>(default_maxrcptsession));
+    if (!maxrcptsession)
+        return fail(maxrcptsession.error());
+    c.maxrcptsession = static_cast<std::uint64_t>(std::max(*maxrcptsession, 0L));
     auto timeout = control::read_int_or("timeoutsmtpd", 1200);
     if (!timeout)
         return fail(timeout.error());
@@ -145,7 +154,11 @@ Connection connection_from_environment() {
         conn.local_host = conn.local_ip;
     conn.relay_client = env("RELAYCLIENT");
     if (auto v = env("DATABYTES"))
-        conn.databytes = parse_databytes(*v);
+        conn.databytes = parse_number(*v);
+    if (auto v = env("MAXRCPT"))
+        conn.maxrcpt = parse_number(*v);
+    if (auto v = env("MAXRCPTSESSION"))
+        conn.maxrcptsession = parse_number(*v);
     return conn;
 }
 
@@ -154,7 +167,11 @@ void apply_settings(Connection& conn, const std::vector<std::pair<std::string, s
         if (name == "RELAYCLIENT")
             conn.relay_client = value;
         else if (name == "DATABYTES")
-            conn.databytes = parse_databytes(value);
+            conn.databytes = parse_number(value);
+        else if (name == "MAXRCPT")
+            conn.maxrcpt = parse_number(value);
+        else if (name == "MAXRCPTSESSION")
+            conn.maxrcptsession = parse_number(value);
         conn.env.emplace_back(name, value);
     }
 }
@@ -173,6 +190,11 @@ bool recipient_allowed(const Controls& c, std::string_view address) {
         if ((i == 0 || domain[i] == '.') && in_table(c, domain.substr(i)))
             return true;
     return false;
+}
+
+RecipientLimits recipient_limits(const Controls& c, const Connection& conn) {
+    return {std::max(conn.maxrcpt.value_or(c.maxrcpt), min_maxrcpt),
+            std::max(conn.maxrcptsession.value_or(c.maxrcptsession), min_maxrcpt)};
 }
 
 bool sender_refused(const Controls& c, std::string_view address) {

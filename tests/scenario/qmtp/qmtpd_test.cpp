@@ -127,6 +127,34 @@ TEST_CASE("qmail-qmtpd refuses relaying without RELAYCLIENT and relays with it",
     CHECK(q[0].recipients == std::vector<std::string>{"someone@elsewhere.example"});
 }
 
+TEST_CASE("qmail-qmtpd answers Z to recipients beyond maxrcpt and maxrcptsession",
+          "[scenario][qmtp]") {
+    Qmtpd s;
+    std::vector<std::string> rcpts;
+    for (int i = 0; i < 1001; ++i)
+        rcpts.push_back("u" + std::to_string(i) + "@test.example");
+    auto r = s.talk(qmtp_package("\nSubject: many\n\nx\n", "list@client.example", rcpts));
+    auto resp = netstrings(r.out);
+    REQUIRE(resp.size() == 1001);
+    CHECK(ok_response(resp[999]));
+    CHECK(resp[1000] == "Ztoo many recipients (#4.5.3)");
+    auto q = queued(s.root);
+    REQUIRE(q.size() == 1);
+    rcpts.pop_back();
+    CHECK(q[0].recipients == rcpts);
+
+    // Over several packages of one connection.
+    s.root.control("maxrcptsession", "150\n");
+    rcpts.resize(100);
+    const std::string package = qmtp_package("\nSubject: t\n\nx\n", "list@client.example", rcpts);
+    resp = netstrings(s.talk(package + package).out);
+    REQUIRE(resp.size() == 200);
+    CHECK(ok_response(resp[149]));
+    CHECK(resp[150] ==
+          "Ztoo many recipients in this connection, send the rest in another (#4.5.3)");
+    CHECK(resp[199] == resp[150]);
+}
+
 TEST_CASE("qmail-qmtpd refuses bad addresses and big or looping messages", "[scenario][qmtp]") {
     Qmtpd s;
     std::string loop = "\n";

@@ -249,6 +249,66 @@ TEST_CASE("the daemon warns at startup about a percenthack domain that rcpthosts
     CHECK(log.find("elsewhere.example is also") == std::string::npos);
 }
 
+TEST_CASE("the 1001st recipient of a message gets 452 and the first 1000 get the message",
+          "[scenario][smtp]") {
+    Smtpd s;
+    std::string dialogue = "EHLO c\r\nMAIL FROM:<list@c.example>\r\n";
+    std::vector<std::string> rcpts;
+    for (int i = 1; i <= 1001; ++i) {
+        rcpts.push_back("u" + std::to_string(i) + "@test.example");
+        dialogue += "RCPT TO:<" + rcpts.back() + ">\r\n";
+    }
+    dialogue += "DATA\r\nSubject: many\r\n\r\nx\r\n.\r\nQUIT\r\n";
+    auto r = s.talk(dialogue);
+    auto lines = reply_lines(r.out);
+    const size_t mail = 6; // after the greeting and five EHLO lines; RCPT n at mail + n
+    REQUIRE(lines.size() == mail + 1001 + 4);
+    CHECK(lines[mail] == "250 2.1.0 ok");
+    CHECK(std::count(lines.begin(), lines.end(), "250 2.1.5 ok") == 1000);
+    CHECK(lines[mail + 1000] == "250 2.1.5 ok");
+    CHECK(lines[mail + 1001] == "452 4.5.3 Too many recipients");
+    CHECK(starts(lines[mail + 1003], "250 2.0.0 ok "));
+    auto q = queued(s.root);
+    REQUIRE(q.size() == 1);
+    rcpts.pop_back();
+    CHECK(q[0].recipients == rcpts);
+}
+
+TEST_CASE("maxrcpt, maxrcptsession and MAXRCPT: per message, per connection, at least 100",
+          "[scenario][smtp]") {
+    Smtpd s;
+    s.root.control("maxrcpt", "5\n"); // below RFC 5321's 100: taken as 100
+    s.root.control("maxrcptsession", "150\n");
+    auto transaction = [](int n) {
+        std::string t = "MAIL FROM:<list@c.example>\r\n";
+        for (int i = 0; i < n; ++i)
+            t += "RCPT TO:<u" + std::to_string(i) + "@test.example>\r\n";
+        return t + "DATA\r\nSubject: t\r\n\r\nx\r\n.\r\n";
+    };
+    auto lines =
+        reply_lines(s.talk("HELO c\r\n" + transaction(101) + transaction(60) + "QUIT\r\n").out);
+    REQUIRE(lines.size() == 2 + (1 + 101 + 2) + (1 + 60 + 2) + 1);
+    CHECK(lines[2 + 100] == "250 2.1.5 ok");
+    CHECK(lines[2 + 101] == "452 4.5.3 Too many recipients");
+    const size_t second = 2 + 104;
+    CHECK(lines[second + 50] == "250 2.1.5 ok");
+    CHECK(lines[second + 51] ==
+          "452 4.5.3 Too many recipients in this connection, send the rest in another");
+    CHECK(lines[second + 60] == lines[second + 51]);
+    CHECK(starts(lines[second + 62], "250 2.0.0 ok "));
+    auto q = queued(s.root);
+    REQUIRE(q.size() == 2);
+    CHECK(q[0].recipients.size() + q[1].recipients.size() == 150);
+
+    // The connection's MAXRCPT (tcpserver's environment, or a tcprules setting) wins.
+    s.env["MAXRCPT"] = "120";
+    s.env["MAXRCPTSESSION"] = "1000";
+    lines = reply_lines(s.talk("HELO c\r\n" + transaction(121) + "QUIT\r\n").out);
+    REQUIRE(lines.size() == 2 + 1 + 121 + 2 + 1);
+    CHECK(lines[2 + 120] == "250 2.1.5 ok");
+    CHECK(lines[2 + 121] == "452 4.5.3 Too many recipients");
+}
+
 TEST_CASE("a bare LF in DATA ends the session and queues nothing", "[scenario][smtp]") {
     for (const std::string& data :
          {"Subject: x\r\n\r\nbody\n.\n"s, "x\r\n.\nMAIL FROM:<e@x>\r\n.\r\n"s, "x\n.\r\n"s}) {

@@ -123,3 +123,26 @@ TEST_CASE("policy: a percenthack domain that rcpthosts accepts is named for the 
     without.control("percenthack", "test.example\n");
     CHECK(loaded().relaying_percenthack.empty());
 }
+
+TEST_CASE("policy: recipient limits from controls, tcprules settings and the floor",
+          "[smtp][policy]") {
+    ControlDir d;
+    qm::smtp::Connection conn;
+    auto limits = qm::smtp::recipient_limits(loaded(), conn);
+    CHECK(limits.per_message == 1000);
+    CHECK(limits.per_session == 100000);
+
+    d.control("maxrcpt", "250\n");
+    d.control("maxrcptsession", "0\n");
+    const auto c = loaded();
+    limits = qm::smtp::recipient_limits(c, conn);
+    CHECK(limits.per_message == 250);
+    CHECK(limits.per_session == 100); // never below RFC 5321's 100
+
+    qm::smtp::apply_settings(conn, {{"MAXRCPT", "5000"}, {"MAXRCPTSESSION", "9000"}});
+    limits = qm::smtp::recipient_limits(c, conn);
+    CHECK(limits.per_message == 5000);
+    CHECK(limits.per_session == 9000);
+    qm::smtp::apply_settings(conn, {{"MAXRCPT", "lots"}}); // not a number: the control file
+    CHECK(qm::smtp::recipient_limits(c, conn).per_message == 250);
+}

@@ -7,7 +7,8 @@
 // decide which recipients a client without RELAYCLIENT may use (RELAYCLIENT's value is
 // appended to each recipient); an address of 1000 bytes or more, or with a NUL, is
 // refused; databytes limits the stored message; and, unlike qmail, a message with 100
-// or more Received/Delivered-To header lines is refused as a loop.
+// or more Received/Delivered-To header lines is refused as a loop, and a recipient beyond
+// maxrcpt in its package or maxrcptsession in the connection is answered Z (#4.5.3).
 //
 // QMQP, as qmail-qmqpd: one message per connection, one response; no rcpthosts check (the
 // clients are trusted, see tcprules), addresses as in QMTP.
@@ -86,7 +87,9 @@ private:
     bool too_big_ = false;
     std::uint64_t stored_ = 0;
     HopCounter hops_;
-    std::vector<char> refusals_; // per recipient: 0 accepted, 'D' domain, 'L' address
+    // per recipient: 0 accepted, 'D' domain, 'L' address, 'M'/'S' over maxrcpt/maxrcptsession
+    std::vector<char> refusals_;
+    std::uint64_t session_recipients_ = 0; // accepted in this connection
 };
 
 class QmqpSession final : public FramedSession {
