@@ -82,6 +82,19 @@ void FramedSession::start_queue(const char* protocol) {
     queue_->write(smtp::received_line(conn_, conn_.remote_host, protocol, clock_()));
 }
 
+std::string_view FramedSession::header_checked(std::string_view piece) {
+    header_checked_.clear();
+    header_cr_.feed(piece, header_checked_);
+    return header_checked_;
+}
+
+std::string_view FramedSession::header_checked_end() {
+    header_checked_.clear();
+    header_cr_.finish(header_checked_);
+    header_cr_ = {};
+    return header_checked_;
+}
+
 // QMTP
 
 QmtpSession::QmtpSession(std::shared_ptr<const smtp::Controls> controls, smtp::Connection conn,
@@ -103,6 +116,7 @@ void QmtpSession::reset() {
     hops_ = {};
     refusals_.clear();
     commit_pending_ = false;
+    header_cr_ = {};
 }
 
 ServerSession::Step QmtpSession::receive(std::string_view bytes) {
@@ -113,7 +127,10 @@ ServerSession::Step QmtpSession::receive(std::string_view bytes) {
             start_queue("QMTP");
             break;
         case Event::message_data:
-            message_data(parser_.data());
+            message_data(header_checked(parser_.data()));
+            break;
+        case Event::message_end:
+            message_data(header_checked_end());
             break;
         case Event::sender:
             sender(parser_.address(), parser_.address_length());
@@ -129,7 +146,6 @@ ServerSession::Step QmtpSession::receive(std::string_view bytes) {
             drop(conn_.remote_ip, parser_.error());
             break;
         case Event::more:
-        case Event::message_end:
             break;
         }
     });
@@ -240,7 +256,11 @@ ServerSession::Step QmqpSession::receive(std::string_view bytes) {
             break;
         case Event::message_data:
             if (queue_)
-                queue_->write(parser_.data());
+                queue_->write(header_checked(parser_.data()));
+            break;
+        case Event::message_end:
+            if (queue_)
+                queue_->write(header_checked_end());
             break;
         case Event::sender:
             address(parser_.address(), parser_.address_length(), true);
@@ -256,7 +276,6 @@ ServerSession::Step QmqpSession::receive(std::string_view bytes) {
             drop(conn_.remote_ip, parser_.error());
             break;
         case Event::more:
-        case Event::message_end:
             break;
         }
     });

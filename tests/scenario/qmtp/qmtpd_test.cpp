@@ -155,6 +155,24 @@ TEST_CASE("qmail-qmtpd answers Z to recipients beyond maxrcpt and maxrcptsession
     CHECK(resp[199] == resp[150]);
 }
 
+TEST_CASE("qmail-qmtpd stores a bare CR in the header as a space, in either encoding",
+          "[scenario][qmtp]") {
+    Qmtpd s;
+    auto r = s.talk(qmtp_package("\nSubject: lf\rX-Injected: yes\n\nbody\rCR\n", "a@c.example",
+                                 {"joe@test.example"}) +
+                    qmtp_package("\rSubject: crlf\rX-Injected: yes\r\n\r\nbody\rCR\r\n",
+                                 "a@c.example", {"joe@test.example"}));
+    REQUIRE(netstrings(r.out).size() == 2);
+    auto q = queued(s.root);
+    REQUIRE(q.size() == 2);
+    for (const auto& m : q) {
+        INFO(m.message);
+        CHECK((m.message.ends_with("\nSubject: lf X-Injected: yes\n\nbody\rCR\n") ||
+               m.message.ends_with("\nSubject: crlf X-Injected: yes\n\nbody\rCR\n")));
+        CHECK(m.message.find("\nX-Injected") == std::string::npos);
+    }
+}
+
 TEST_CASE("qmail-qmtpd refuses bad addresses and big or looping messages", "[scenario][qmtp]") {
     Qmtpd s;
     std::string loop = "\n";

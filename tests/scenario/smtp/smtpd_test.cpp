@@ -327,13 +327,29 @@ TEST_CASE("a bare LF in DATA ends the session and queues nothing", "[scenario][s
 TEST_CASE("the a<CR>.<CR><LF> smuggling vector is one message with a lone CR", "[scenario][smtp]") {
     Smtpd s;
     auto r = s.talk("HELO c\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<joe@test.example>\r\nDATA\r\n"
+                    "Subject: s\r\n\r\n"
                     "a\r.\r\nMAIL FROM:<evil@x>\r\nRCPT TO:<joe@test.example>\r\n.\r\nQUIT\r\n");
     auto lines = reply_lines(r.out);
     REQUIRE(lines.size() == 7);
     CHECK(starts(lines[5], "250 2.0.0 ok"));
     auto q = queued(s.root);
     REQUIRE(q.size() == 1);
-    CHECK(q[0].message.ends_with("\na\r.\nMAIL FROM:<evil@x>\nRCPT TO:<joe@test.example>\n"));
+    // In the body the lone CR is kept (in the header it would be a space).
+    CHECK(q[0].message.ends_with(
+        "\nSubject: s\n\na\r.\nMAIL FROM:<evil@x>\nRCPT TO:<joe@test.example>\n"));
+}
+
+TEST_CASE("a bare CR in the header is stored as a space: one field stays one field",
+          "[scenario][smtp]") {
+    Smtpd s;
+    auto r = s.talk("HELO c\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<joe@test.example>\r\nDATA\r\n"
+                    "Subject: a\rX-Injected: yes\r\nTo: joe\r\r\n\r\nbody\rline\r\n.\r\nQUIT\r\n");
+    auto lines = reply_lines(r.out);
+    REQUIRE(lines.size() == 7);
+    CHECK(starts(lines[5], "250 2.0.0 ok"));
+    auto q = queued(s.root);
+    REQUIRE(q.size() == 1);
+    CHECK(q[0].message.ends_with("\nSubject: a X-Injected: yes\nTo: joe \n\nbody\rline\n"));
 }
 
 TEST_CASE("a client that goes away at any point leaves nothing queued", "[scenario][smtp]") {
