@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     try {
-        auto routing = qm::send::load_routing();
+        auto routing = qm::load_routing();
         if (!routing) {
             std::printf("fatal: %s\n", routing.error().text.c_str());
             return 111;

@@ -3,6 +3,7 @@
 // daemon holding every session in one event loop.
 #include "qm/control.hpp"
 #include "qm/fd.hpp"
+#include "qm/log.hpp"
 #include "qm/smtp/daemon.hpp"
 #include "qm/smtp/descriptors.hpp"
 #include "qm/smtp/session.hpp"
@@ -26,11 +27,16 @@ constexpr const char* usage =
     "ENHANCEDSTATUSCODES, STARTTLS) on stdin and stdout, as under tcpserver or inetd, and\n"
     "queues each message with qmail-queue.\n"
     "Controls in $QMAILHOME/control (default /var/qmail): me, smtpgreeting, rcpthosts,\n"
-    "morercpthosts.cdb, badmailfrom, databytes, timeoutsmtpd, localiphost. Without\n"
-    "rcpthosts only the domains delivered here (locals, virtualdomains) are accepted.\n"
+    "morercpthosts.cdb, badmailfrom, databytes, maxrcpt (recipients per message, default\n"
+    "1000, at least 100; more get 452), maxrcptsession (per connection, default 100000),\n"
+    "timeoutsmtpd, localiphost. Without rcpthosts only the recipients qmail-send\n"
+    "delivers here (locals, virtualdomains, percenthack) are accepted. A percenthack\n"
+    "domain in rcpthosts relays, as in qmail.\n"
     "Environment: TCPREMOTEIP, TCPREMOTEHOST, TCPREMOTEINFO, TCPLOCALIP, TCPLOCALHOST,\n"
-    "RELAYCLIENT (relaying allowed; appended to each recipient), DATABYTES.\n"
-    "Bare LF in DATA is refused with 451 and the connection is closed.\n"
+    "RELAYCLIENT (relaying allowed; appended to each recipient), DATABYTES, MAXRCPT,\n"
+    "MAXRCPTSESSION.\n"
+    "Bare LF in DATA is refused with 451 and the connection is closed; a bare CR in the\n"
+    "header is stored as a space (in the body as it is).\n"
     "With --listen (repeatable; 127.0.0.1:2525, [::1]:2525, :25 for every address) it is a\n"
     "daemon: one process, every session in one event loop, at most --max-connections\n"
     "(default 100) at once, more are told 421. SIGTERM or SIGINT stops accepting and\n"
@@ -85,6 +91,13 @@ int main(int argc, char** argv) {
         }
         daemon.queue_in_process = vm.count("qmail-queue") == 0;
         if (!daemon.listen.empty() || !daemon.submission.empty()) {
+            // Once per daemon start; under tcpserver it would be once per connection, so
+            // there the man page's warning has to do.
+            for (const auto& domain : controls->relaying_percenthack)
+                qm::log::warning("percenthack domain " + qm::log::safe_text(domain) +
+                                 " is also in rcpthosts: user%elsewhere@" +
+                                 qm::log::safe_text(domain) +
+                                 " is accepted and relayed to elsewhere, as in qmail");
             auto shared = std::make_shared<const qm::smtp::Controls>(std::move(*controls));
             if (auto served = qm::smtp::run_daemon(daemon, shared); !served) {
                 std::fprintf(stderr, "qmail-smtpd: fatal: %s\n", served.error().text.c_str());

@@ -1,7 +1,8 @@
 // Fuzzes the outgoing body encoder against our own DATA decoder. Properties: the encoded
 // stream, fed to qm::smtp::DataDecoder, ends exactly at its last byte and never earlier
 // (no stored byte sequence can make an end-of-data at the next hop), and decodes to the
-// input with every line end (LF, CR LF, a lone CR) as LF and a final line end added when
+// input with every line end (LF, CR LF, in the body a lone CR) as LF, a lone CR in the
+// header as a space (so no header line is gained) and a final line end added when
 // missing; feeding the encoder in pieces gives the same bytes as feeding it whole.
 #include "fuzz_check.hpp"
 #include "qm/remote/body.hpp"
@@ -15,15 +16,25 @@
 
 namespace {
 
+// The header ends at the first empty line (LF or CR LF alone).
 std::string normalized(std::string_view in) {
     std::string out;
+    bool header = true;
+    bool line_empty = true;
     for (size_t i = 0; i < in.size(); ++i) {
-        if (in[i] == '\r') {
+        const char c = in[i];
+        if (c == '\r' && i + 1 < in.size() && in[i + 1] == '\n')
+            continue; // CR LF: the LF ends the line
+        if (c == '\r' && header) {
+            out += ' ';
+            line_empty = false;
+        } else if (c == '\r' || c == '\n') {
             out += '\n';
-            if (i + 1 < in.size() && in[i + 1] == '\n')
-                ++i;
+            header = header && !line_empty;
+            line_empty = true;
         } else {
-            out += in[i];
+            out += c;
+            line_empty = false;
         }
     }
     if (!out.empty() && out.back() != '\n')

@@ -4,6 +4,7 @@
 #include "qm/control.hpp"
 #include "qm/date.hpp"
 #include "qm/fd.hpp"
+#include "qm/header_cr.hpp"
 #include "qm/inject/header.hpp"
 #include "qm/options.hpp"
 #include "qm/queue_client.hpp"
@@ -341,7 +342,8 @@ Result<Prepared> prepare(std::string_view input, const Options& opt, const Setti
         }
     const bool header_recipients = source != RecipientSource::args;
 
-    SplitMessage split = split_message(input);
+    // A bare CR would split a header field in two at the next hop (qm/header_cr.hpp).
+    SplitMessage split = split_message(header_cr_to_space(input));
     std::array<bool, static_cast<size_t>(FieldKind::count_)> seen{};
     std::vector<std::string> plain, resent, to_cc, saved;
     for (std::string& field : split.fields) {

@@ -12,6 +12,9 @@ namespace {
 constexpr std::string_view refused_domain =
     "Dsorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)";
 constexpr std::string_view refused_address = "Dsorry, I can't handle that recipient (#5.1.3)";
+constexpr std::string_view too_many = "Ztoo many recipients (#4.5.3)";
+constexpr std::string_view too_many_in_connection =
+    "Ztoo many recipients in this connection, send the rest in another (#4.5.3)";
 
 bool has_nul(std::string_view s) {
     return s.find('\0') != std::string_view::npos;
@@ -79,6 +82,19 @@ void FramedSession::start_queue(const char* protocol) {
     queue_->write(smtp::received_line(conn_, conn_.remote_host, protocol, clock_()));
 }
 
+std::string_view FramedSession::header_checked(std::string_view piece) {
+    header_checked_.clear();
+    header_cr_.feed(piece, header_checked_);
+    return header_checked_;
+}
+
+std::string_view FramedSession::header_checked_end() {
+    header_checked_.clear();
+    header_cr_.finish(header_checked_);
+    header_cr_ = {};
+    return header_checked_;
+}
+
 // QMTP
 
 QmtpSession::QmtpSession(std::shared_ptr<const smtp::Controls> controls, smtp::Connection conn,
@@ -100,6 +116,7 @@ void QmtpSession::reset() {
     hops_ = {};
     refusals_.clear();
     commit_pending_ = false;
+    header_cr_ = {};
 }
 
 ServerSession::Step QmtpSession::receive(std::string_view bytes) {
@@ -110,7 +127,10 @@ ServerSession::Step QmtpSession::receive(std::string_view bytes) {
             start_queue("QMTP");
             break;
         case Event::message_data:
-            message_data(parser_.data());
+            message_data(header_checked(parser_.data()));
+            break;
+        case Event::message_end:
+            message_data(header_checked_end());
             break;
         case Event::sender:
             sender(parser_.address(), parser_.address_length());
@@ -126,7 +146,6 @@ ServerSession::Step QmtpSession::receive(std::string_view bytes) {
             drop(conn_.remote_ip, parser_.error());
             break;
         case Event::more:
-        case Event::message_end:
             break;
         }
     });
@@ -163,6 +182,17 @@ void QmtpSession::recipient(std::string_view address, size_t length) {
         refusals_.push_back('D');
         return;
     }
+    // Temporary: the client sends these in a later package, as with SMTP's 452.
+    const smtp::RecipientLimits limits = smtp::recipient_limits(*controls_, conn_);
+    if (envelope_.recipients.size() >= limits.per_message) {
+        refusals_.push_back('M');
+        return;
+    }
+    if (session_recipients_ >= limits.per_session) {
+        refusals_.push_back('S');
+        return;
+    }
+    ++session_recipients_;
     envelope_.recipients.push_back(std::move(rcpt));
     refusals_.push_back(0);
 }
@@ -187,10 +217,23 @@ void QmtpSession::commit() {
     }
     // Every recipient gets its answer, in order; the refused ones their own.
     for (const char r : refusals_) {
-        if (r == 0)
+        switch (r) {
+        case 0:
             out_ += response(result);
-        else
-            out_ += response(r == 'D' ? refused_domain : refused_address);
+            break;
+        case 'D':
+            out_ += response(refused_domain);
+            break;
+        case 'M':
+            out_ += response(too_many);
+            break;
+        case 'S':
+            out_ += response(too_many_in_connection);
+            break;
+        default:
+            out_ += response(refused_address);
+            break;
+        }
     }
     reset();
 }
@@ -213,7 +256,11 @@ ServerSession::Step QmqpSession::receive(std::string_view bytes) {
             break;
         case Event::message_data:
             if (queue_)
-                queue_->write(parser_.data());
+                queue_->write(header_checked(parser_.data()));
+            break;
+        case Event::message_end:
+            if (queue_)
+                queue_->write(header_checked_end());
             break;
         case Event::sender:
             address(parser_.address(), parser_.address_length(), true);
@@ -229,7 +276,6 @@ ServerSession::Step QmqpSession::receive(std::string_view bytes) {
             drop(conn_.remote_ip, parser_.error());
             break;
         case Event::more:
-        case Event::message_end:
             break;
         }
     });

@@ -3,6 +3,12 @@
 namespace qm::remote {
 
 void BodyEncoder::feed(std::string_view in, std::string& out) {
+    checked_.clear();
+    header_.feed(in, checked_);
+    encode(checked_, out);
+}
+
+void BodyEncoder::encode(std::string_view in, std::string& out) {
     size_t i = 0;
     while (i < in.size()) {
         if (pending_cr_) {
@@ -35,6 +41,10 @@ void BodyEncoder::feed(std::string_view in, std::string& out) {
 }
 
 void BodyEncoder::finish(std::string& out) {
+    checked_.clear();
+    header_.finish(checked_);
+    encode(checked_, out);
+    header_ = {};
     if (pending_cr_ || !line_start_)
         out += "\r\n";
     pending_cr_ = false;

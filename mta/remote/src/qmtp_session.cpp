@@ -1,5 +1,6 @@
 #include "qmtp_session.hpp"
 
+#include "qm/header_cr.hpp"
 #include "qm/netstring.hpp"
 #include "qm/qmtp/framing.hpp"
 
@@ -42,8 +43,12 @@ awaitable<std::vector<Report>> qmtp_session(Conn& c, const std::string& ip, cons
     const qmtp::MessageFrame frame = qmtp::qmtp_package(stored_bytes, {job.sender, job.recipients});
     if (!co_await c.write(frame.before))
         co_return died();
-    // The message as stored: LF line ends are QMTP's encoding 0x0a, so no byte changes.
+    // The message as stored: LF line ends are QMTP's encoding 0x0a, so no byte changes but
+    // a bare CR in the header, which becomes a space (qm/header_cr.hpp) as in SMTP: the
+    // next hop may relay it by SMTP. The length stays the one announced.
     std::string buf(65536, '\0');
+    std::string checked;
+    HeaderCrFilter header;
     std::uint64_t sent = 0;
     while (sent < stored_bytes) {
         const size_t want =
@@ -56,10 +61,16 @@ awaitable<std::vector<Report>> qmtp_session(Conn& c, const std::string& ip, cons
             c.close();
             co_return rest('Z', "Unable to read message file. (#4.3.0)\n");
         }
-        if (!co_await c.write(std::string_view(buf.data(), static_cast<size_t>(got))))
+        checked.clear();
+        header.feed(std::string_view(buf.data(), static_cast<size_t>(got)), checked);
+        if (!checked.empty() && !co_await c.write(checked))
             co_return died();
         sent += static_cast<std::uint64_t>(got);
     }
+    checked.clear();
+    header.finish(checked);
+    if (!checked.empty() && !co_await c.write(checked))
+        co_return died();
     sent_all = true;
     if (!co_await c.write(frame.after))
         co_return died();

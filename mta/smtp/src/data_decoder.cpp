@@ -36,6 +36,10 @@ void DataDecoder::store(char c, std::string& out) {
         store_line_byte(c);
 }
 
+void DataDecoder::store_bare_cr(std::string& out) {
+    store(in_header_ ? ' ' : '\r', out);
+}
+
 bool DataDecoder::line_byte(char c, std::string& out, State on_cr) {
     if (c == '\n')
         return false;
@@ -81,9 +85,9 @@ DataDecoder::Outcome DataDecoder::feed(std::string_view in, std::string& out, si
                 store('\n', out);
                 state_ = State::line_start;
             } else if (c == '\r') {
-                store('\r', out); // the first CR was a lone one; this one may end the line
+                store_bare_cr(out); // the first CR was a lone one; this one may end the line
             } else {
-                store('\r', out);
+                store_bare_cr(out);
                 store(c, out);
                 state_ = State::mid_line;
             }
@@ -99,7 +103,7 @@ DataDecoder::Outcome DataDecoder::feed(std::string_view in, std::string& out, si
                 *used = i;
                 return Outcome::end;
             }
-            store('\r', out);
+            store_bare_cr(out);
             if (c == '\r') {
                 state_ = State::cr;
             } else {

@@ -2,6 +2,7 @@
 
 #include "qm/control.hpp"
 #include "qm/date.hpp"
+#include "qm/routing.hpp"
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -53,37 +54,12 @@ std::vector<std::string> interface_addresses() {
     return out;
 }
 
-std::optional<std::uint64_t> parse_databytes(std::string_view v) {
+std::optional<std::uint64_t> parse_number(std::string_view v) {
     std::uint64_t n = 0;
     auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
     if (ec == std::errc() && end == v.data() + v.size())
         return n;
     return std::nullopt;
-}
-
-// Without rcpthosts: the domains qmail-send would deliver here.
-Result<std::set<std::string>> local_domains() {
-    std::set<std::string> out;
-    auto locals = control::read_lines("locals");
-    if (!locals)
-        return fail(locals.error());
-    if (locals->empty()) {
-        auto me = control::me();
-        if (!me)
-            return fail(me.error());
-        out.insert(lowercase(*me));
-    }
-    for (const auto& l : *locals)
-        out.insert(lowercase(l));
-    auto virtuals = control::read_lines("virtualdomains");
-    if (!virtuals)
-        return fail(virtuals.error());
-    for (const auto& line : *virtuals) {
-        std::string key = lowercase(line.substr(0, line.find(':')));
-        if (!key.empty() && key.find('@') == std::string::npos)
-            out.insert(key);
-    }
-    return out;
 }
 
 bool in_table(const Controls& c, const std::string& key) {
@@ -116,10 +92,10 @@ Result<Controls> load_controls() {
         for (const auto& l : *lines)
             c.rcpthosts.insert(lowercase(l));
     } else {
-        auto domains = local_domains();
-        if (!domains)
-            return fail(domains.error());
-        c.rcpthosts = std::move(*domains);
+        auto routing = load_routing();
+        if (!routing)
+            return fail(routing.error());
+        c.delivered_here = std::make_shared<const Routing>(std::move(*routing));
     }
     auto more = cdb::Reader::open(control::path("morercpthosts.cdb"));
     if (!more)
@@ -137,11 +113,29 @@ Result<Controls> load_controls() {
     if (!databytes)
         return fail(databytes.error());
     c.databytes = static_cast<std::uint64_t>(*databytes);
+    auto maxrcpt = control::read_int_or("maxrcpt", static_cast<long>(default_maxrcpt));
+    if (!maxrcpt)
+        return fail(maxrcpt.error());
+    c.maxrcpt = static_cast<std::uint64_t>(std::max(*maxrcpt, 0L));
+    auto maxrcptsession =
+        control::read_int_or("maxrcptsession", static_cast<long>(default_maxrcptsession));
+    if (!maxrcptsession)
+        return fail(maxrcptsession.error());
+    c.maxrcptsession = static_cast<std::uint64_t>(std::max(*maxrcptsession, 0L));
     auto timeout = control::read_int_or("timeoutsmtpd", 1200);
     if (!timeout)
         return fail(timeout.error());
     c.timeout_seconds = *timeout <= 0 ? 1 : static_cast<int>(std::min(*timeout, 86400L));
     c.local_ips = interface_addresses();
+
+    // A percenthack domain turns "user%elsewhere@domain" into "user@elsewhere" in
+    // qmail-send: if this door accepts the domain, it relays through it.
+    auto percenthack = control::read_lines("percenthack");
+    if (!percenthack)
+        return fail(percenthack.error());
+    for (const auto& domain : *percenthack)
+        if (recipient_allowed(c, "user%elsewhere.invalid@" + domain))
+            c.relaying_percenthack.push_back(domain);
     return c;
 }
 
@@ -160,7 +154,11 @@ Connection connection_from_environment() {
         conn.local_host = conn.local_ip;
     conn.relay_client = env("RELAYCLIENT");
     if (auto v = env("DATABYTES"))
-        conn.databytes = parse_databytes(*v);
+        conn.databytes = parse_number(*v);
+    if (auto v = env("MAXRCPT"))
+        conn.maxrcpt = parse_number(*v);
+    if (auto v = env("MAXRCPTSESSION"))
+        conn.maxrcptsession = parse_number(*v);
     return conn;
 }
 
@@ -169,15 +167,21 @@ void apply_settings(Connection& conn, const std::vector<std::pair<std::string, s
         if (name == "RELAYCLIENT")
             conn.relay_client = value;
         else if (name == "DATABYTES")
-            conn.databytes = parse_databytes(value);
+            conn.databytes = parse_number(value);
+        else if (name == "MAXRCPT")
+            conn.maxrcpt = parse_number(value);
+        else if (name == "MAXRCPTSESSION")
+            conn.maxrcptsession = parse_number(value);
         conn.env.emplace_back(name, value);
     }
 }
 
 bool recipient_allowed(const Controls& c, std::string_view address) {
     auto at = address.rfind('@');
+    if (c.delivered_here && route(*c.delivered_here, address).local)
+        return true;
     if (at == std::string_view::npos)
-        return true; // qmail: a bare local part is always ours
+        return !c.delivered_here; // qmail: with rcpthosts a bare local part is always ours
     const std::string domain = lowercase(address.substr(at + 1));
     if (domain.empty())
         return false;
@@ -186,6 +190,11 @@ bool recipient_allowed(const Controls& c, std::string_view address) {
         if ((i == 0 || domain[i] == '.') && in_table(c, domain.substr(i)))
             return true;
     return false;
+}
+
+RecipientLimits recipient_limits(const Controls& c, const Connection& conn) {
+    return {std::max(conn.maxrcpt.value_or(c.maxrcpt), min_maxrcpt),
+            std::max(conn.maxrcptsession.value_or(c.maxrcptsession), min_maxrcpt)};
 }
 
 bool sender_refused(const Controls& c, std::string_view address) {

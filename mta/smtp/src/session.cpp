@@ -353,6 +353,18 @@ void Session::rcpt(std::string_view arg) {
         bad_command("553 5.7.1 sorry, that domain isn't in my list of allowed rcpthosts");
         return;
     }
+    // Not counted as errors: a list server meets these limits in the normal course and
+    // sends the rest in its next transaction or connection.
+    const RecipientLimits limits = recipient_limits(*controls_, conn_);
+    if (envelope_->recipients.size() >= limits.per_message) {
+        reply("452 4.5.3 Too many recipients");
+        return;
+    }
+    if (session_recipients_ >= limits.per_session) {
+        reply("452 4.5.3 Too many recipients in this connection, send the rest in another");
+        return;
+    }
+    ++session_recipients_;
     envelope_->recipients.push_back(std::move(address));
     reply("250 2.1.5 ok");
 }

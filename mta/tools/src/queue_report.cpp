@@ -130,8 +130,7 @@ QueuedMessage read_preprocessed(const queue::Layout& layout, queue::MessageId id
     return m;
 }
 
-QueuedMessage read_todo(const queue::Layout& layout, const send::Routing& routing,
-                        queue::MessageId id) {
+QueuedMessage read_todo(const queue::Layout& layout, const Routing& routing, queue::MessageId id) {
     QueuedMessage m;
     m.id = id;
     m.preprocessed = false;
@@ -154,7 +153,7 @@ QueuedMessage read_todo(const queue::Layout& layout, const send::Routing& routin
         if (rec[0] == 'F')
             m.sender = std::string(rec.substr(1));
         else if (rec[0] == 'T') {
-            auto route = send::route(routing, rec.substr(1));
+            auto route = qm::route(routing, rec.substr(1));
             m.recipients.push_back({false, !route.local, std::move(route.address)});
         }
     }
@@ -171,8 +170,7 @@ void put_printable(std::string& out, std::string_view s) {
 
 } // namespace
 
-Result<std::vector<QueuedMessage>> scan_queue(const queue::Layout& layout,
-                                              const send::Routing& routing) {
+Result<std::vector<QueuedMessage>> scan_queue(const queue::Layout& layout, const Routing& routing) {
     auto info_ids = list_ids(layout.dir("info"), true);
     if (!info_ids)
         return fail(info_ids.error());

@@ -86,6 +86,17 @@ TEST_CASE("qmail-qmqpd queues one message and answers once", "[scenario][qmqp]")
           std::string::npos);
 }
 
+TEST_CASE("qmail-qmqpd stores a bare CR in the header as a space", "[scenario][qmqp]") {
+    qmtest::MailRoot root;
+    auto r = qmqpd(root, request("Subject: a\rX-Injected: yes\n\nbody\rCR\n", "ann@null.example",
+                                 {"joe@test.example"}));
+    REQUIRE(netstrings(r.out).size() == 1);
+    REQUIRE(queued(root) == 1);
+    const auto id = qmtest::list_dir(root / "queue/todo")[0];
+    CHECK(qmtest::slurp(root / ("queue/mess/" + std::to_string(std::stoul(id) % 23) + "/" + id))
+              .ends_with("\nSubject: a X-Injected: yes\n\nbody\rCR\n"));
+}
+
 TEST_CASE("qmail-qmqpd refuses bad addresses and broken framing", "[scenario][qmqp]") {
     qmtest::MailRoot root;
     for (const auto& rcpts : std::vector<std::vector<std::string>>{

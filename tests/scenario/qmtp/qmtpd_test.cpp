@@ -127,6 +127,52 @@ TEST_CASE("qmail-qmtpd refuses relaying without RELAYCLIENT and relays with it",
     CHECK(q[0].recipients == std::vector<std::string>{"someone@elsewhere.example"});
 }
 
+TEST_CASE("qmail-qmtpd answers Z to recipients beyond maxrcpt and maxrcptsession",
+          "[scenario][qmtp]") {
+    Qmtpd s;
+    std::vector<std::string> rcpts;
+    for (int i = 0; i < 1001; ++i)
+        rcpts.push_back("u" + std::to_string(i) + "@test.example");
+    auto r = s.talk(qmtp_package("\nSubject: many\n\nx\n", "list@client.example", rcpts));
+    auto resp = netstrings(r.out);
+    REQUIRE(resp.size() == 1001);
+    CHECK(ok_response(resp[999]));
+    CHECK(resp[1000] == "Ztoo many recipients (#4.5.3)");
+    auto q = queued(s.root);
+    REQUIRE(q.size() == 1);
+    rcpts.pop_back();
+    CHECK(q[0].recipients == rcpts);
+
+    // Over several packages of one connection.
+    s.root.control("maxrcptsession", "150\n");
+    rcpts.resize(100);
+    const std::string package = qmtp_package("\nSubject: t\n\nx\n", "list@client.example", rcpts);
+    resp = netstrings(s.talk(package + package).out);
+    REQUIRE(resp.size() == 200);
+    CHECK(ok_response(resp[149]));
+    CHECK(resp[150] ==
+          "Ztoo many recipients in this connection, send the rest in another (#4.5.3)");
+    CHECK(resp[199] == resp[150]);
+}
+
+TEST_CASE("qmail-qmtpd stores a bare CR in the header as a space, in either encoding",
+          "[scenario][qmtp]") {
+    Qmtpd s;
+    auto r = s.talk(qmtp_package("\nSubject: lf\rX-Injected: yes\n\nbody\rCR\n", "a@c.example",
+                                 {"joe@test.example"}) +
+                    qmtp_package("\rSubject: crlf\rX-Injected: yes\r\n\r\nbody\rCR\r\n",
+                                 "a@c.example", {"joe@test.example"}));
+    REQUIRE(netstrings(r.out).size() == 2);
+    auto q = queued(s.root);
+    REQUIRE(q.size() == 2);
+    for (const auto& m : q) {
+        INFO(m.message);
+        CHECK((m.message.ends_with("\nSubject: lf X-Injected: yes\n\nbody\rCR\n") ||
+               m.message.ends_with("\nSubject: crlf X-Injected: yes\n\nbody\rCR\n")));
+        CHECK(m.message.find("\nX-Injected") == std::string::npos);
+    }
+}
+
 TEST_CASE("qmail-qmtpd refuses bad addresses and big or looping messages", "[scenario][qmtp]") {
     Qmtpd s;
     std::string loop = "\n";

@@ -808,6 +808,36 @@ TEST_CASE("remote: QMTP answers per recipient - K delivered, Z deferred, D bounc
     CHECK(packages[0].message.starts_with("Received: "));
 }
 
+TEST_CASE("remote: a bare CR in a header neither splits the field nor adds one at the next hop",
+          "[scenario][remote]") {
+    FakeServer fake([](const std::string& line, int) { return accept_all(line); });
+    Sender s;
+    // In through qmail-smtpd (a relay client), which stores the CR as a space ...
+    auto e = s.root.env();
+    e["TCPREMOTEIP"] = "192.0.2.7";
+    e["RELAYCLIENT"] = "";
+    auto r = s.root.run({qmtest::bin("qmail-smtpd")},
+                        {.stdin_data = "HELO c\r\nMAIL FROM:<alice@test.example>\r\n"
+                                       "RCPT TO:<joe@remote.example>\r\nDATA\r\n"
+                                       "Subject: a\rX-Injected: yes\r\n\r\nbody\r\n.\r\nQUIT\r\n",
+                         .env = e});
+    REQUIRE(r.out.find("250 2.0.0 ok") != std::string::npos);
+    // ... and straight into the queue, as a queue written by older code may hold it.
+    s.inject("alice@test.example", {"ann@remote.example"},
+             "Subject: b\rX-Queued: yes\n\nbody\rsplit\n");
+    start_sending_to(s, fake.port);
+    REQUIRE(s.wait_log("end msg ", 2));
+    const std::string wire = fake.transcript();
+    INFO(wire);
+    CHECK(wire.find("\nSubject: a X-Injected: yes\n") != std::string::npos);
+    CHECK(wire.find("\nSubject: b X-Queued: yes\n") != std::string::npos);
+    CHECK(wire.find("\nX-Injected") == std::string::npos);
+    CHECK(wire.find("\nX-Queued") == std::string::npos);
+    CHECK(wire.find('\r') == std::string::npos); // nothing raw: RFC 5321 section 2.3.8
+    // In the body a bare CR is still a line break (no header can come of it).
+    CHECK(wire.find("\nbody\nsplit\n") != std::string::npos);
+}
+
 TEST_CASE("remote: MAIL FROM carries SIZE= when offered - BODY=8BITMIME only for 8-bit messages",
           "[scenario][remote]") {
     FakeServer fake([](const std::string& line, int) -> std::string {

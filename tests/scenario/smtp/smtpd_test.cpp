@@ -205,6 +205,110 @@ TEST_CASE("without rcpthosts only the domains delivered here are accepted", "[sc
     CHECK(lines[5] == "553 5.7.1 sorry, that domain isn't in my list of allowed rcpthosts");
 }
 
+TEST_CASE("without rcpthosts a virtualdomains exception or a percent hack is no way to relay",
+          "[scenario][smtp]") {
+    Smtpd s;
+    REQUIRE(::unlink((s.root / "control/rcpthosts").c_str()) == 0);
+    // "other.example:" says other.example is not virtual: qmail-send sends it away.
+    s.root.control("virtualdomains", "virtual.example:joe\nother.example:\n");
+    s.root.control("percenthack", "test.example\n");
+    const std::string dialogue = "HELO c\r\nMAIL FROM:<a@c.example>\r\n"
+                                 "RCPT TO:<x@other.example>\r\n"
+                                 "RCPT TO:<victim%elsewhere.example@test.example>\r\n"
+                                 "RCPT TO:<x@virtual.example>\r\nQUIT\r\n";
+    auto lines = reply_lines(s.talk(dialogue).out);
+    REQUIRE(lines.size() == 7);
+    CHECK(lines[3] == "553 5.7.1 sorry, that domain isn't in my list of allowed rcpthosts");
+    CHECK(lines[4] == "553 5.7.1 sorry, that domain isn't in my list of allowed rcpthosts");
+    CHECK(lines[5] == "250 2.1.5 ok");
+
+    s.env["RELAYCLIENT"] = "";
+    auto e = s.root.env();
+    for (const auto& [k, v] : s.env)
+        e[k] = v;
+    lines = reply_lines(
+        qmtest::run({qmtest::bin("qmail-smtpd")}, {.stdin_data = dialogue, .env = e}).out);
+    REQUIRE(lines.size() == 7);
+    CHECK(lines[3] == "250 2.1.5 ok");
+    CHECK(lines[4] == "250 2.1.5 ok");
+}
+
+TEST_CASE("the daemon warns at startup about a percenthack domain that rcpthosts accepts",
+          "[scenario][smtp]") {
+    Smtpd s;
+    s.root.control("percenthack", "test.example\nelsewhere.example\n");
+    const int port = qmtest::free_port();
+    auto daemon = s.root.start(
+        {qmtest::bin("qmail-smtpd"), "--listen", "127.0.0.1:" + std::to_string(port)}, "smtpd.log");
+    REQUIRE(qmtest::wait_for(
+        [&] { return daemon->log().find("status: listening") != std::string::npos; }));
+    const std::string log = daemon->log();
+    INFO(log);
+    CHECK(qmtest::count_of(log, "warning: percenthack domain test.example is also in rcpthosts") ==
+          1);
+    CHECK(log.find("elsewhere.example is also") == std::string::npos);
+}
+
+TEST_CASE("the 1001st recipient of a message gets 452 and the first 1000 get the message",
+          "[scenario][smtp]") {
+    Smtpd s;
+    std::string dialogue = "EHLO c\r\nMAIL FROM:<list@c.example>\r\n";
+    std::vector<std::string> rcpts;
+    for (int i = 1; i <= 1001; ++i) {
+        rcpts.push_back("u" + std::to_string(i) + "@test.example");
+        dialogue += "RCPT TO:<" + rcpts.back() + ">\r\n";
+    }
+    dialogue += "DATA\r\nSubject: many\r\n\r\nx\r\n.\r\nQUIT\r\n";
+    auto r = s.talk(dialogue);
+    auto lines = reply_lines(r.out);
+    const size_t mail = 6; // after the greeting and five EHLO lines; RCPT n at mail + n
+    REQUIRE(lines.size() == mail + 1001 + 4);
+    CHECK(lines[mail] == "250 2.1.0 ok");
+    CHECK(std::count(lines.begin(), lines.end(), "250 2.1.5 ok") == 1000);
+    CHECK(lines[mail + 1000] == "250 2.1.5 ok");
+    CHECK(lines[mail + 1001] == "452 4.5.3 Too many recipients");
+    CHECK(starts(lines[mail + 1003], "250 2.0.0 ok "));
+    auto q = queued(s.root);
+    REQUIRE(q.size() == 1);
+    rcpts.pop_back();
+    CHECK(q[0].recipients == rcpts);
+}
+
+TEST_CASE("maxrcpt, maxrcptsession and MAXRCPT: per message, per connection, at least 100",
+          "[scenario][smtp]") {
+    Smtpd s;
+    s.root.control("maxrcpt", "5\n"); // below RFC 5321's 100: taken as 100
+    s.root.control("maxrcptsession", "150\n");
+    auto transaction = [](int n) {
+        std::string t = "MAIL FROM:<list@c.example>\r\n";
+        for (int i = 0; i < n; ++i)
+            t += "RCPT TO:<u" + std::to_string(i) + "@test.example>\r\n";
+        return t + "DATA\r\nSubject: t\r\n\r\nx\r\n.\r\n";
+    };
+    auto lines =
+        reply_lines(s.talk("HELO c\r\n" + transaction(101) + transaction(60) + "QUIT\r\n").out);
+    REQUIRE(lines.size() == 2 + (1 + 101 + 2) + (1 + 60 + 2) + 1);
+    CHECK(lines[2 + 100] == "250 2.1.5 ok");
+    CHECK(lines[2 + 101] == "452 4.5.3 Too many recipients");
+    const size_t second = 2 + 104;
+    CHECK(lines[second + 50] == "250 2.1.5 ok");
+    CHECK(lines[second + 51] ==
+          "452 4.5.3 Too many recipients in this connection, send the rest in another");
+    CHECK(lines[second + 60] == lines[second + 51]);
+    CHECK(starts(lines[second + 62], "250 2.0.0 ok "));
+    auto q = queued(s.root);
+    REQUIRE(q.size() == 2);
+    CHECK(q[0].recipients.size() + q[1].recipients.size() == 150);
+
+    // The connection's MAXRCPT (tcpserver's environment, or a tcprules setting) wins.
+    s.env["MAXRCPT"] = "120";
+    s.env["MAXRCPTSESSION"] = "1000";
+    lines = reply_lines(s.talk("HELO c\r\n" + transaction(121) + "QUIT\r\n").out);
+    REQUIRE(lines.size() == 2 + 1 + 121 + 2 + 1);
+    CHECK(lines[2 + 120] == "250 2.1.5 ok");
+    CHECK(lines[2 + 121] == "452 4.5.3 Too many recipients");
+}
+
 TEST_CASE("a bare LF in DATA ends the session and queues nothing", "[scenario][smtp]") {
     for (const std::string& data :
          {"Subject: x\r\n\r\nbody\n.\n"s, "x\r\n.\nMAIL FROM:<e@x>\r\n.\r\n"s, "x\n.\r\n"s}) {
@@ -223,13 +327,29 @@ TEST_CASE("a bare LF in DATA ends the session and queues nothing", "[scenario][s
 TEST_CASE("the a<CR>.<CR><LF> smuggling vector is one message with a lone CR", "[scenario][smtp]") {
     Smtpd s;
     auto r = s.talk("HELO c\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<joe@test.example>\r\nDATA\r\n"
+                    "Subject: s\r\n\r\n"
                     "a\r.\r\nMAIL FROM:<evil@x>\r\nRCPT TO:<joe@test.example>\r\n.\r\nQUIT\r\n");
     auto lines = reply_lines(r.out);
     REQUIRE(lines.size() == 7);
     CHECK(starts(lines[5], "250 2.0.0 ok"));
     auto q = queued(s.root);
     REQUIRE(q.size() == 1);
-    CHECK(q[0].message.ends_with("\na\r.\nMAIL FROM:<evil@x>\nRCPT TO:<joe@test.example>\n"));
+    // In the body the lone CR is kept (in the header it would be a space).
+    CHECK(q[0].message.ends_with(
+        "\nSubject: s\n\na\r.\nMAIL FROM:<evil@x>\nRCPT TO:<joe@test.example>\n"));
+}
+
+TEST_CASE("a bare CR in the header is stored as a space: one field stays one field",
+          "[scenario][smtp]") {
+    Smtpd s;
+    auto r = s.talk("HELO c\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<joe@test.example>\r\nDATA\r\n"
+                    "Subject: a\rX-Injected: yes\r\nTo: joe\r\r\n\r\nbody\rline\r\n.\r\nQUIT\r\n");
+    auto lines = reply_lines(r.out);
+    REQUIRE(lines.size() == 7);
+    CHECK(starts(lines[5], "250 2.0.0 ok"));
+    auto q = queued(s.root);
+    REQUIRE(q.size() == 1);
+    CHECK(q[0].message.ends_with("\nSubject: a X-Injected: yes\nTo: joe \n\nbody\rline\n"));
 }
 
 TEST_CASE("a client that goes away at any point leaves nothing queued", "[scenario][smtp]") {

@@ -219,3 +219,10 @@ TEST_CASE("parse_args", "[inject][args]") {
         CHECK(r.error().permanent());
     }
 }
+
+TEST_CASE("a bare CR in the header is a space: it cannot add a header field", "[inject][prepare]") {
+    auto p = prep("To: a@x.example\nSubject: a\rBcc: hidden@x.example\n\nbody\rline\n");
+    CHECK(p.message.find("\nSubject: a Bcc: hidden@x.example\n\nbody\rline\n") !=
+          std::string::npos);
+    CHECK(p.envelope.recipients == std::vector<std::string>{"a@x.example"});
+}

@@ -60,19 +60,34 @@ TEST_CASE("DATA decoding refuses every bare LF, wherever it is", "[smtp][data]")
     }
 }
 
-TEST_CASE("DATA decoding keeps lone CRs and never ends on CR.CR", "[smtp][data]") {
+TEST_CASE("DATA decoding keeps lone CRs in the body and never ends on CR.CR", "[smtp][data]") {
     for (bool split : {false, true}) {
         // The smuggling vector a<CR>.<CR><LF>: not an end; stored so that the remote
-        // side must break the line and dot-stuff.
-        auto r = decode("a\r.\r\nMAIL FROM:<evil@x>\r\n.\r\n", split);
+        // side must break the line and dot-stuff. (Each message starts with the empty line
+        // that ends its header: these are body lines.)
+        auto r = decode("\r\na\r.\r\nMAIL FROM:<evil@x>\r\n.\r\n", split);
         CHECK(r.outcome == Outcome::end);
-        CHECK(r.stored == "a\r.\nMAIL FROM:<evil@x>\n");
-        r = decode("x\r\n.\rmore\r\n.\r\n", split); // a dot line continuing after a CR
+        CHECK(r.stored == "\na\r.\nMAIL FROM:<evil@x>\n");
+        r = decode("\r\nx\r\n.\rmore\r\n.\r\n", split); // a dot line continuing after a CR
         CHECK(r.outcome == Outcome::end);
-        CHECK(r.stored == "x\n\rmore\n");
-        r = decode("a\r\r\n.\r\n", split);
-        CHECK(r.stored == "a\r\n");
+        CHECK(r.stored == "\nx\n\rmore\n");
+        r = decode("\r\na\r\r\n.\r\n", split);
+        CHECK(r.stored == "\na\r\n");
         CHECK(decode("a\r.\r", split).outcome == Outcome::more);
+    }
+}
+
+TEST_CASE("DATA decoding stores a lone CR in the header as a space", "[smtp][data]") {
+    for (bool split : {false, true}) {
+        // It would split the field in two at the next hop, adding a header.
+        auto r = decode("Subject: a\rX-Injected: yes\r\n\r\nbody\rCR\r\n.\r\n", split);
+        CHECK(r.outcome == Outcome::end);
+        CHECK(r.stored == "Subject: a X-Injected: yes\n\nbody\rCR\n");
+        // Before a CRLF, twice in a row, after a leading dot, as the whole line.
+        r = decode("A: a\r\r\nB: b\r\r\rc\r\n.\rC: c\r\n\r\r\n\r\n\r\n.\r\n", split);
+        CHECK(r.outcome == Outcome::end);
+        CHECK(r.stored == "A: a \nB: b   c\n C: c\n \n\n\n");
+        CHECK(r.stored.find('\r') == std::string::npos);
     }
 }
 

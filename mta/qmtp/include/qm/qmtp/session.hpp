@@ -7,13 +7,18 @@
 // decide which recipients a client without RELAYCLIENT may use (RELAYCLIENT's value is
 // appended to each recipient); an address of 1000 bytes or more, or with a NUL, is
 // refused; databytes limits the stored message; and, unlike qmail, a message with 100
-// or more Received/Delivered-To header lines is refused as a loop.
+// or more Received/Delivered-To header lines is refused as a loop, and a recipient beyond
+// maxrcpt in its package or maxrcptsession in the connection is answered Z (#4.5.3).
 //
-// QMQP, as qmail-qmqpd: one message per connection, one response; no rcpthosts check (the
-// clients are trusted, see tcprules), addresses as in QMTP.
+// QMQP, as qmail-qmqpd: one message per connection, one response; no rcpthosts check and
+// no recipient limit (the clients are trusted, see tcprules: a list host's qmail-qmqpc
+// may hand over a whole list), addresses as in QMTP.
+//
+// Both: a bare CR in a message's header is stored as a space (qm/header_cr.hpp).
 #pragma once
 
 #include "qm/envelope.hpp"
+#include "qm/header_cr.hpp"
 #include "qm/qmtp/framing.hpp"
 #include "qm/qmtp/server.hpp"
 #include "qm/queue_client.hpp"
@@ -51,6 +56,10 @@ protected:
     // A message begins: its qmail-queue starts (or why it could not is kept for the
     // response) and gets our Received line, naming protocol.
     void start_queue(const char* protocol);
+    // The message's next stored bytes, and its end, with bare CRs in the header made
+    // spaces (qm/header_cr.hpp): what goes to qmail-queue. Valid until the next call.
+    std::string_view header_checked(std::string_view piece);
+    std::string_view header_checked_end();
 
     smtp::Connection conn_;
     Clock clock_;
@@ -58,6 +67,8 @@ protected:
     size_t in_pos_ = 0;
     std::optional<QueueStream> queue_;
     std::optional<Failure> queue_start_failure_;
+    HeaderCrFilter header_cr_;
+    std::string header_checked_;
     Envelope envelope_;
     bool commit_pending_ = false;
 };
@@ -86,7 +97,9 @@ private:
     bool too_big_ = false;
     std::uint64_t stored_ = 0;
     HopCounter hops_;
-    std::vector<char> refusals_; // per recipient: 0 accepted, 'D' domain, 'L' address
+    // per recipient: 0 accepted, 'D' domain, 'L' address, 'M'/'S' over maxrcpt/maxrcptsession
+    std::vector<char> refusals_;
+    std::uint64_t session_recipients_ = 0; // accepted in this connection
 };
 
 class QmqpSession final : public FramedSession {

@@ -9,8 +9,8 @@
 
 #include "qm/remote/client.hpp"
 #include "qm/result.hpp"
+#include "qm/routing.hpp"
 #include "qm/send/bounce.hpp"
-#include "qm/send/routing.hpp"
 
 #include <ctime>
 #include <string>

@@ -7,8 +7,8 @@
 #include "qm/fd.hpp"
 #include "qm/queue/layout.hpp"
 #include "qm/result.hpp"
+#include "qm/routing.hpp"
 #include "qm/send/records.hpp"
-#include "qm/send/routing.hpp"
 
 #include <array>
 #include <ctime>

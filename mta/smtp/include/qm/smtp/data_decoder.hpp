@@ -2,8 +2,10 @@
 // LF, a line's leading dot is removed, CRLF.CRLF ends the message. Any LF that does not
 // follow a CR ends the session with an error instead of being guessed at: "bare LF"
 // terminators are how SMTP smuggling makes two servers disagree on where a message ends.
-// A CR that is not followed by LF is stored as it is (qmail does the same); whoever
-// relays the message later must send it as a line break and dot-stuff what follows.
+// A CR that is not followed by LF is stored as it is in the body (qmail does the same;
+// whoever relays the message later must send it as a line break and dot-stuff what
+// follows) and as a space in the header, where a line break would split one field into
+// two at the next hop (qm/header_cr.hpp says why a space).
 //
 // While decoding it counts the stored bytes (databytes) and the header lines starting
 // with "Received" or "Delivered" (hop counting).
@@ -32,6 +34,8 @@ private:
     enum class State : std::uint8_t { line_start, mid_line, cr, dot, dot_cr };
     void store(char c, std::string& out);
     void store_line_byte(char c);
+    // A CR that turned out not to end a line.
+    void store_bare_cr(std::string& out);
     // A byte inside a line (after its first, or after a leading dot): a CR waits for its
     // LF in state on_cr, anything else but LF is stored. False for a bare LF.
     [[nodiscard]] bool line_byte(char c, std::string& out, State on_cr);

@@ -2,12 +2,18 @@
 // connection's environment (tcp-environ(5), or a tcprules entry in daemon mode).
 //
 // One deliberate departure from qmail: without control/rcpthosts qmail accepts mail for
-// every domain, an open relay. Here the domains qmail-send delivers locally (locals,
-// default me, and the domains in virtualdomains) are accepted instead.
+// every domain, an open relay. Here a recipient is accepted when qmail-send would deliver
+// it here: the same routing (percenthack, locals, virtualdomains with its user@domain
+// lines, .suffix wildcards and empty-prepend exceptions; qm/routing.hpp) decides, so an
+// exception line such as "other.example:" or a percent-hack address that leaves this host
+// is refused. With rcpthosts qmail's rule holds: the domain after the last '@', and a
+// percenthack domain listed there relays "user%elsewhere@domain" as qmail does
+// (relaying_percenthack lists them for a warning).
 #pragma once
 
 #include "qm/cdb.hpp"
 #include "qm/result.hpp"
+#include "qm/routing.hpp"
 
 #include <cstdint>
 #include <ctime>
@@ -21,13 +27,29 @@
 
 namespace qm::smtp {
 
+// Postfix's smtpd_recipient_limit: room for a list's batch to one host, yet bounded.
+inline constexpr std::uint64_t default_maxrcpt = 1000;
+inline constexpr std::uint64_t default_maxrcptsession = 100 * default_maxrcpt;
+// RFC 5321 section 4.5.3.1.8: a server must take at least 100 recipients per message;
+// a smaller setting is raised to this.
+inline constexpr std::uint64_t min_maxrcpt = 100;
+
 struct Controls {
-    std::string greeting;                             // smtpgreeting, default me
-    std::optional<std::string> localiphost;           // default me
-    std::set<std::string> rcpthosts;                  // lowercased; suffixes start with '.'
+    std::string greeting;                   // smtpgreeting, default me
+    std::optional<std::string> localiphost; // default me
+    std::set<std::string> rcpthosts;        // lowercased; suffixes start with '.'
+    // Without control/rcpthosts: qmail-send's routing; a recipient it delivers here is ours.
+    std::shared_ptr<const Routing> delivered_here;
+    // percenthack domains this door accepts, through which it relays (qmail's behaviour).
+    std::vector<std::string> relaying_percenthack;
     std::shared_ptr<const cdb::Reader> morercpthosts; // morercpthosts.cdb, when present
-    std::set<std::string> badmailfrom;  // lowercased; "@domain" lines included as they are
-    std::uint64_t databytes = 0;        // 0: no limit
+    std::set<std::string> badmailfrom; // lowercased; "@domain" lines included as they are
+    std::uint64_t databytes = 0;       // 0: no limit
+    // Recipients accepted per message (maxrcpt) and per connection, over all its messages
+    // (maxrcptsession); beyond them a recipient gets 452 (QMTP: Z) and the client sends
+    // it later, as RFC 5321 section 4.5.3.1.10 has it.
+    std::uint64_t maxrcpt = default_maxrcpt;
+    std::uint64_t maxrcptsession = default_maxrcptsession;
     int timeout_seconds = 1200;         // timeoutsmtpd
     std::vector<std::string> local_ips; // this host's addresses, for box@[ip]
 };
@@ -37,28 +59,39 @@ struct Controls {
 [[nodiscard]] Result<Controls> load_controls();
 
 // The connection, as tcpserver describes it (TCPREMOTEIP, TCPREMOTEHOST, TCPREMOTEINFO,
-// TCPLOCALHOST/TCPLOCALIP, RELAYCLIENT, DATABYTES).
+// TCPLOCALHOST/TCPLOCALIP, RELAYCLIENT, DATABYTES, MAXRCPT, MAXRCPTSESSION).
 struct Connection {
     std::string remote_ip = "unknown";
     std::string remote_host = "unknown";
     std::optional<std::string> remote_info;
     std::string local_host = "unknown";
     std::string local_ip;
-    std::optional<std::string> relay_client; // RELAYCLIENT: relaying allowed, value appended
-    std::optional<std::uint64_t> databytes;  // DATABYTES overrides control/databytes
+    std::optional<std::string> relay_client;     // RELAYCLIENT: relaying allowed, value appended
+    std::optional<std::uint64_t> databytes;      // DATABYTES overrides control/databytes
+    std::optional<std::uint64_t> maxrcpt;        // MAXRCPT overrides control/maxrcpt
+    std::optional<std::uint64_t> maxrcptsession; // MAXRCPTSESSION, control/maxrcptsession
     // Settings from a tcprules entry (daemon mode), passed on to qmail-queue.
     std::vector<std::pair<std::string, std::string>> env;
 };
 
-// Applies a tcprules entry's settings: RELAYCLIENT and DATABYTES take effect here, and
+// Applies a tcprules entry's settings: RELAYCLIENT, DATABYTES, MAXRCPT and MAXRCPTSESSION
+// take effect here, and
 // every setting is kept for qmail-queue's environment.
 void apply_settings(Connection& conn, const std::vector<std::pair<std::string, std::string>>& env);
 
 // From the process environment (qmail-smtpd under tcpserver or inetd).
 [[nodiscard]] Connection connection_from_environment();
 
-// rcpthosts/morercpthosts: may a client without RELAYCLIENT send to this recipient?
+// rcpthosts/morercpthosts, or without rcpthosts qmail-send's routing: may a client without
+// RELAYCLIENT send to this recipient?
 [[nodiscard]] bool recipient_allowed(const Controls& c, std::string_view address);
+// The recipient limits for this connection: its setting, else the control file; never
+// below min_maxrcpt.
+struct RecipientLimits {
+    std::uint64_t per_message;
+    std::uint64_t per_session;
+};
+[[nodiscard]] RecipientLimits recipient_limits(const Controls& c, const Connection& conn);
 // badmailfrom: exact address or "@domain", case-insensitive.
 [[nodiscard]] bool sender_refused(const Controls& c, std::string_view address);
 // box@[d.d.d.d] naming one of our own addresses becomes box@localiphost.

@@ -113,6 +113,7 @@ private:
     bool starttls_pending_ = false;
     std::optional<Envelope> envelope_; // after MAIL
     bool sender_is_bad_ = false;
+    std::uint64_t session_recipients_ = 0; // accepted in this connection, for maxrcptsession
 
     // AUTH
     AuthStep auth_step_ = AuthStep::none;

@@ -6,7 +6,7 @@
 
 #include "qm/queue/layout.hpp"
 #include "qm/result.hpp"
-#include "qm/send/routing.hpp"
+#include "qm/routing.hpp"
 
 #include <ctime>
 #include <optional>
@@ -37,7 +37,7 @@ struct QueuedMessage {
 // recorded in that message. todo/ recipients are routed (local or remote, virtual-domain
 // prepend added) as qmail-send will route them.
 [[nodiscard]] Result<std::vector<QueuedMessage>> scan_queue(const queue::Layout& layout,
-                                                            const send::Routing& routing);
+                                                            const Routing& routing);
 
 // qmail-qread's lines for one message:
 //   "26 Sep 1995 04:46:54 GMT  #N  BYTES  <sender> [ bouncing]\n"

@@ -1,9 +1,9 @@
-#include "qm/send/routing.hpp"
+#include "qm/routing.hpp"
 
 #include <catch2/catch.hpp>
 
-using qm::send::route;
-using qm::send::Routing;
+using qm::route;
+using qm::Routing;
 
 namespace {
 

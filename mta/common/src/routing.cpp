@@ -1,9 +1,9 @@
-#include "qm/send/routing.hpp"
+#include "qm/routing.hpp"
 
 #include "qm/address.hpp"
 #include "qm/control.hpp"
 
-namespace qm::send {
+namespace qm {
 
 namespace {
 
@@ -124,4 +124,4 @@ std::string strip_vdom_prepend(const Routing& r, std::string_view address) {
     return std::string(address.substr(prepend->size() + 1));
 }
 
-} // namespace qm::send
+} // namespace qm

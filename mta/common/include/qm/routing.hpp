@@ -12,7 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
-namespace qm::send {
+namespace qm {
 
 struct Routing {
     std::string envnoathost;                     // default: control/me
@@ -43,4 +43,4 @@ struct Route {
 // .suffixes) is a virtual domain with that prepend (qmail's stripvdomprepend).
 [[nodiscard]] std::string strip_vdom_prepend(const Routing& r, std::string_view address);
 
-} // namespace qm::send
+} // namespace qm
