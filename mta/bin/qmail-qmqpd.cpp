@@ -10,6 +10,7 @@ namespace {
 
 constexpr const char* usage =
     "usage: qmail-qmqpd [--listen ADDRESS:PORT ...] [--max-connections N]\n"
+    "       [--max-per-ip N] [--user NAME]\n"
     "       [--rules RULES.cdb]  (tcprules cdb per connection: deny, RELAYCLIENT, ...)\n"
     "Without --listen, speaks QMQP (port 628) on stdin and stdout, as under tcpserver or\n"
     "inetd: one message per connection, answered with K (queued by qmail-queue), Z\n"
@@ -20,7 +21,12 @@ constexpr const char* usage =
     "(for the Received line). Mail root: $QMAILHOME (default /var/qmail).\n"
     "Broken framing is logged and ends the connection (exit 100); nothing is queued.\n"
     "With --listen (repeatable; 127.0.0.1:628, [::1]:628, :628 for every address) it is a\n"
-    "daemon: one process, at most --max-connections (default 100) sessions at once.\n"
+    "daemon: one process, at most --max-connections (default 100) sessions at once, and at\n"
+    "most --max-per-ip (default half of --max-connections; a rule's MAXCONNIP=N overrides\n"
+    "it) from one address (IPv6: one /64); more are closed unanswered.\n"
+    "Started as root, the daemon binds, then becomes --user (default qmaild, with its\n"
+    "passwd group) before reading a byte, and queues through the setuid qmail-queue.\n"
+    "Without --listen it refuses to run as root (exit 111): use tcpserver -u and -g.\n"
     "SIGTERM or SIGINT stops accepting and waits for open sessions; a second signal ends them.";
 
 } // namespace

@@ -10,6 +10,7 @@ namespace {
 
 constexpr const char* usage =
     "usage: qmail-qmtpd [--listen ADDRESS:PORT ...] [--max-connections N]\n"
+    "       [--max-per-ip N] [--user NAME]\n"
     "       [--rules RULES.cdb]  (tcprules cdb per connection: deny, RELAYCLIENT, ...)\n"
     "Without --listen, speaks QMTP (port 209) on stdin and stdout, as under tcpserver or\n"
     "inetd: any number of messages per connection, each answered once per recipient with\n"
@@ -24,7 +25,12 @@ constexpr const char* usage =
     "Broken framing is logged and ends the connection (exit 100); nothing of that message\n"
     "is queued. A session lasts at most an hour.\n"
     "With --listen (repeatable; 127.0.0.1:209, [::1]:209, :209 for every address) it is a\n"
-    "daemon: one process, at most --max-connections (default 100) sessions at once.\n"
+    "daemon: one process, at most --max-connections (default 100) sessions at once, and at\n"
+    "most --max-per-ip (default half of --max-connections; a rule's MAXCONNIP=N overrides\n"
+    "it) from one address (IPv6: one /64); more are closed unanswered.\n"
+    "Started as root, the daemon binds, then becomes --user (default qmaild, with its\n"
+    "passwd group) before reading a byte, and queues through the setuid qmail-queue.\n"
+    "Without --listen it refuses to run as root (exit 111): use tcpserver -u and -g.\n"
     "SIGTERM or SIGINT stops accepting and waits for open sessions; a second signal ends them.";
 
 } // namespace

@@ -5,6 +5,7 @@
 #include "qm/fd.hpp"
 #include "qm/log.hpp"
 #include "qm/smtp/daemon.hpp"
+#include "qm/smtp/daemon_core.hpp"
 #include "qm/smtp/descriptors.hpp"
 #include "qm/smtp/session.hpp"
 #include "qm/smtp/tls.hpp"
@@ -23,6 +24,7 @@ constexpr const char* usage =
     "usage: qmail-smtpd [--listen ADDRESS:PORT ...] [--submission ADDRESS:PORT ...]\n"
     "                   [--checkpassword PROGRAM [ARG ...]] [--certificate PEM]\n"
     "                   [--rules RULES.cdb] [--max-connections N] [--qmail-queue]\n"
+    "                   [--max-per-ip N] [--user NAME]\n"
     "Without --listen, speaks SMTP (RFC 5321: PIPELINING, 8BITMIME, SIZE,\n"
     "ENHANCEDSTATUSCODES, STARTTLS) on stdin and stdout, as under tcpserver or inetd, and\n"
     "queues each message with qmail-queue.\n"
@@ -39,7 +41,13 @@ constexpr const char* usage =
     "header is stored as a space (in the body as it is).\n"
     "With --listen (repeatable; 127.0.0.1:2525, [::1]:2525, :25 for every address) it is a\n"
     "daemon: one process, every session in one event loop, at most --max-connections\n"
-    "(default 100) at once, more are told 421. SIGTERM or SIGINT stops accepting and\n"
+    "(default 100) at once, more are told 421; at most --max-per-ip (default half of\n"
+    "--max-connections; a rule's MAXCONNIP=N overrides it) from one address (IPv6: one\n"
+    "/64), more are told \"421 4.7.0 too many connections from your address\".\n"
+    "Started as root, the daemon reads the certificate, binds, then becomes --user (default\n"
+    "qmaild, with its passwd group, no capabilities) before reading a byte, and queues\n"
+    "through the setuid qmail-queue. Without --listen it refuses to run as root (exit 111):\n"
+    "use tcpserver -u and -g. SIGTERM or SIGINT stops accepting and\n"
     "waits for open sessions; a second signal ends them.\n"
     "STARTTLS is offered, on stdin/stdout as in the daemon, when control/servercert.pem\n"
     "(or --certificate: certificate chain and private key in one PEM file) exists; a file\n"
@@ -67,6 +75,8 @@ int main(int argc, char** argv) {
     add("rules", po::value(&daemon.rules), "");
     add("qmail-queue", "");
     add("max-connections", po::value(&daemon.max_connections), "");
+    add("max-per-ip", po::value(&daemon.max_per_ip), "");
+    add("user", po::value(&daemon.user), "");
     po::variables_map vm;
     try {
         po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
@@ -80,6 +90,15 @@ int main(int argc, char** argv) {
         return 0;
     }
     ::signal(SIGPIPE, SIG_IGN);
+    const bool listening = !daemon.listen.empty() || !daemon.submission.empty();
+    // On stdin nothing drops root for us: tcpserver -u/-g (or inetd's user field) must.
+    if (!listening && qm::smtp::running_as_root()) {
+        (void)qm::write_all(STDOUT_FILENO, "421 4.3.0 service unavailable\r\n");
+        std::fputs("qmail-smtpd: fatal: refusing to read the network as root; run it under "
+                   "tcpserver -u UID -g GID (or use --listen, which drops to qmaild)\n",
+                   stderr);
+        return 111;
+    }
     try {
         auto controls = qm::smtp::load_controls();
         if (!controls) {
@@ -90,7 +109,7 @@ int main(int argc, char** argv) {
             return 1;
         }
         daemon.queue_in_process = vm.count("qmail-queue") == 0;
-        if (!daemon.listen.empty() || !daemon.submission.empty()) {
+        if (listening) {
             // Once per daemon start; under tcpserver it would be once per connection, so
             // there the man page's warning has to do.
             for (const auto& domain : controls->relaying_percenthack)

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "qm/qmtp/server.hpp"
+#include "qm/smtp/daemon_core.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -27,6 +28,8 @@ inline int server_main(int argc, char** argv, const char* name, const char* usag
     add("listen", po::value(&daemon.listen)->composing(), "");
     add("max-connections", po::value(&daemon.max_connections), "");
     add("rules", po::value(&daemon.rules), "");
+    add("max-per-ip", po::value(&daemon.max_per_ip), "");
+    add("user", po::value(&daemon.user), "");
     po::variables_map vm;
     try {
         po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
@@ -40,6 +43,14 @@ inline int server_main(int argc, char** argv, const char* name, const char* usag
         return 0;
     }
     ::signal(SIGPIPE, SIG_IGN);
+    // On stdin nothing drops root for us: tcpserver -u/-g (or inetd's user field) must.
+    if (daemon.listen.empty() && smtp::running_as_root()) {
+        std::fprintf(stderr,
+                     "%s: fatal: refusing to read the network as root; run it under "
+                     "tcpserver -u UID -g GID (or use --listen, which drops to qmaild)\n",
+                     name);
+        return 111;
+    }
     try {
         auto make_session = prepare();
         if (!make_session) {

@@ -359,6 +359,20 @@ LoopbackClient::LoopbackClient(int port) {
     connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
 }
 
+LoopbackClient::LoopbackClient(int port, const std::string& from) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, from.c_str(), &src.sin_addr) != 1 ||
+        ::bind(fd_, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0)
+        return; // not connected
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+}
+
 LoopbackClient::~LoopbackClient() {
     ::close(fd_);
 }

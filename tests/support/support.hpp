@@ -105,6 +105,9 @@ struct QueuedMessage {
 class LoopbackClient {
 public:
     explicit LoopbackClient(int port);
+    // Connects to 127.0.0.1:port from the loopback address from (any of 127/8 on Linux),
+    // to look like another client to per-address limits.
+    LoopbackClient(int port, const std::string& from);
     ~LoopbackClient();
     LoopbackClient(const LoopbackClient&) = delete;
     LoopbackClient& operator=(const LoopbackClient&) = delete;

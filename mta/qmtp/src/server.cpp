@@ -86,7 +86,7 @@ struct Server : smtp::DaemonCore {
     std::string rules_path;
 
     Server(const SessionFactory& f, const DaemonOptions& o)
-        : DaemonCore(o.queue_threads, o.max_connections)
+        : DaemonCore(o.queue_threads, o.max_connections, o.max_per_ip)
         , make_session(f)
         , timeout_seconds(o.timeout_seconds)
         , rules_path(o.rules) {}
@@ -95,6 +95,7 @@ struct Server : smtp::DaemonCore {
         boost::system::error_code ec;
         smtp::Connection conn = smtp::connection_of(sock);
         const std::string who = smtp::endpoint_text(sock.remote_endpoint(ec));
+        unsigned per_ip_limit = 0;
         if (!rules_path.empty()) {
             auto decision = smtp::consult_rules(rules_path, conn.remote_ip);
             if (!decision || (*decision && (*decision)->deny)) {
@@ -105,8 +106,17 @@ struct Server : smtp::DaemonCore {
                 finish(sock);
                 co_return;
             }
-            if (*decision)
+            if (*decision) {
                 smtp::apply_settings(conn, (*decision)->env);
+                per_ip_limit = smtp::rule_per_ip_limit((*decision)->env);
+            }
+        }
+        // Closed unanswered, as over the overall limit: the client retries later.
+        auto slot = admit(conn.remote_ip, per_ip_limit);
+        if (!slot) {
+            log::line("too many connections from " + who);
+            finish(sock);
+            co_return;
         }
         log::line("ok " + who);
         auto live = std::make_shared<Live>(std::move(sock));
@@ -177,6 +187,8 @@ Status run_daemon(const DaemonOptions& options, const SessionFactory& make_sessi
     };
     for (auto& a : server.acceptors)
         asio::co_spawn(server.io, server.accept_loop(a, refuse, start), asio::detached);
+    if (auto dropped = smtp::drop_root(options.user); !dropped)
+        return dropped;
     server.run();
     return {};
 }

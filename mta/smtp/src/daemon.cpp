@@ -32,7 +32,7 @@ struct Server : DaemonCore {
     std::string rules_path;
 
     Server(std::shared_ptr<const Controls> c, const DaemonOptions& o)
-        : DaemonCore(o.queue_threads, o.max_connections)
+        : DaemonCore(o.queue_threads, o.max_connections, o.max_per_ip)
         , controls(std::move(c)) {}
 
     // Moves bytes between the client and the session until the session ends (false) or
@@ -100,6 +100,7 @@ struct Server : DaemonCore {
         boost::system::error_code ec;
         Connection conn = connection_of(sock);
         const std::string who = endpoint_text(sock.remote_endpoint(ec));
+        unsigned per_ip_limit = 0;
         if (!rules_path.empty()) {
             auto decision = smtp::consult_rules(rules_path, conn.remote_ip);
             if (!decision) {
@@ -116,8 +117,20 @@ struct Server : DaemonCore {
                 finish(sock);
                 co_return;
             }
-            if (*decision)
+            if (*decision) {
                 apply_settings(conn, (*decision)->env);
+                per_ip_limit = rule_per_ip_limit((*decision)->env);
+            }
+        }
+        auto slot = admit(conn.remote_ip, per_ip_limit);
+        if (!slot) {
+            log::line("too many connections from " + who);
+            co_await asio::async_write(sock,
+                                       asio::buffer(std::string_view(
+                                           "421 4.7.0 too many connections from your address\r\n")),
+                                       use_tuple);
+            finish(sock);
+            co_return;
         }
         log::line("ok " + who);
         Session s(controls, conn, std::move(features));
@@ -183,7 +196,9 @@ Status run_daemon(const DaemonOptions& options, std::shared_ptr<const Controls> 
     server.rules_path = options.rules;
     Features plain;
     plain.tls_available = server.tls_context != nullptr;
-    if (options.queue_in_process && can_queue_in_process()) {
+    // Root drops to the role user below, which cannot write qmailq's queue: only the
+    // setuid qmail-queue can.
+    if (options.queue_in_process && !running_as_root() && can_queue_in_process()) {
         plain.sink = in_process_queue();
         log::line("status: queueing in-process (this process owns the queue)");
     } else {
@@ -205,6 +220,9 @@ Status run_daemon(const DaemonOptions& options, std::shared_ptr<const Controls> 
             if (auto ok = listen_on(server, spec, submission); !ok)
                 return ok;
     }
+    // Everything that needs root (the TLS key, the privileged ports) is done.
+    if (auto dropped = drop_root(options.user); !dropped)
+        return dropped;
     server.run();
     return {};
 }

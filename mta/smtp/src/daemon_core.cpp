@@ -1,6 +1,15 @@
 #include "qm/smtp/daemon_core.hpp"
 
+#include <boost/asio/ip/address.hpp>
+
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
 #include <csignal>
+#include <cstring>
 
 namespace qm::smtp {
 
@@ -62,6 +71,84 @@ void DaemonCore::run() {
     io.run();
     signals = nullptr;
     queue_pool.join();
+}
+
+IpSlot::~IpSlot() {
+    if (core_ != nullptr)
+        core_->release(key_);
+}
+
+std::optional<IpSlot> DaemonCore::admit(const std::string& remote_ip, unsigned limit) {
+    std::string key = ip_key(remote_ip);
+    unsigned& n = per_ip[key];
+    if (n >= (limit != 0 ? limit : max_per_ip)) {
+        if (n == 0)
+            per_ip.erase(key);
+        return std::nullopt;
+    }
+    ++n;
+    return IpSlot(*this, std::move(key));
+}
+
+void DaemonCore::release(const std::string& key) {
+    auto it = per_ip.find(key);
+    if (it != per_ip.end() && --it->second == 0)
+        per_ip.erase(it); // an address with no session costs no memory
+}
+
+std::string ip_key(const std::string& remote_ip) {
+    boost::system::error_code ec;
+    auto a = asio::ip::make_address(remote_ip, ec);
+    if (ec || a.is_v4())
+        return remote_ip;
+    auto v6 = a.to_v6();
+    if (v6.is_v4_mapped())
+        return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
+    auto bytes = v6.to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), 0);
+    return asio::ip::address_v6(bytes).to_string() + "/64";
+}
+
+unsigned rule_per_ip_limit(const std::vector<std::pair<std::string, std::string>>& env) {
+    for (const auto& [name, value] : env) {
+        if (name != "MAXCONNIP")
+            continue;
+        unsigned n = 0;
+        auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+        if (ec == std::errc() && end == value.data() + value.size())
+            return n;
+        log::warning("ignoring MAXCONNIP=" + log::safe_text(value) + ": not a number");
+    }
+    return 0;
+}
+
+bool running_as_root() {
+    return ::getuid() == 0 || ::geteuid() == 0;
+}
+
+Status drop_root(const std::string& user) {
+    if (!running_as_root())
+        return {};
+    errno = 0;
+    const passwd* pw = ::getpwnam(user.c_str());
+    if (pw == nullptr)
+        return fail(
+            temp("4.3.0", "started as root but there is no user " + user + " to run as (--user)"));
+    const uid_t uid = pw->pw_uid;
+    const gid_t gid = pw->pw_gid;
+    if (uid == 0 || gid == 0)
+        return fail(temp("4.3.0", "refusing to run as " + user + ": its uid or gid is 0"));
+    // Groups first, while still allowed to change them; setuid last clears every
+    // capability (no SECBIT_KEEP_CAPS here). No PR_SET_NO_NEW_PRIVS: the setuid
+    // qmail-queue must still gain qmailq.
+    if (::setgroups(1, &gid) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)
+        return fail(temp("4.3.0", "unable to switch to " + user + ": " + std::strerror(errno)));
+    if (::getuid() == 0 || ::geteuid() == 0 || ::getgid() == 0 || ::getegid() == 0 ||
+        ::setuid(0) == 0)
+        return fail(temp("4.3.0", "still privileged after switching to " + user));
+    log::line("status: running as " + user + " (uid " + std::to_string(uid) + ", gid " +
+              std::to_string(gid) + ")");
+    return {};
 }
 
 Connection connection_of(const tcp::socket& sock) {

@@ -57,6 +57,8 @@ int serve_stdio(ServerSession& session, int timeout_seconds);
 struct DaemonOptions {
     std::vector<std::string> listen; // "127.0.0.1:209", "[::1]:209", ":209" (every address)
     unsigned max_connections = 100;  // more are closed at once (a client retries later)
+    unsigned max_per_ip = 0;         // per address (IPv6: /64); 0: max_connections / 2
+    std::string user = "qmaild";     // started as root: become this user after binding
     unsigned queue_threads = 4;      // concurrent qmail-queue runs being waited for
     int timeout_seconds = 3600;      // longest session
     // tcprules cdb read for every connection: deny closes it, settings (RELAYCLIENT,

@@ -30,7 +30,12 @@ struct DaemonOptions {
     // QMAILQUEUE is set; false: always a qmail-queue process per message.
     bool queue_in_process = true;
     unsigned max_connections = 100; // more are told 421 and closed
-    unsigned queue_threads = 4;     // concurrent qmail-queue and checkpassword runs
+    // Sessions from one address (IPv6: one /64) at once; 0: max_connections / 2. A rule's
+    // MAXCONNIP overrides it. More are told 421 and closed.
+    unsigned max_per_ip = 0;
+    // Started as root: the user to become after binding, before the first byte is read.
+    std::string user = "qmaild";
+    unsigned queue_threads = 4; // concurrent qmail-queue and checkpassword runs
 };
 
 // Serves until SIGTERM or SIGINT: then it stops accepting, lets the open sessions end

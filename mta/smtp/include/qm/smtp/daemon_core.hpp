@@ -12,20 +12,57 @@
 #include <boost/asio/experimental/as_tuple.hpp>
 
 #include <list>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace qm::smtp {
 
 inline constexpr auto use_tuple = boost::asio::experimental::as_tuple(boost::asio::use_awaitable);
 
+struct DaemonCore;
+
+// One connection counted against its address's limit; the count drops when it goes.
+class IpSlot {
+public:
+    IpSlot(DaemonCore& core, std::string key)
+        : core_(&core)
+        , key_(std::move(key)) {}
+    IpSlot(IpSlot&& o) noexcept
+        : core_(std::exchange(o.core_, nullptr))
+        , key_(std::move(o.key_)) {}
+    IpSlot(const IpSlot&) = delete;
+    IpSlot& operator=(const IpSlot&) = delete;
+    IpSlot& operator=(IpSlot&&) = delete;
+    ~IpSlot();
+
+private:
+    DaemonCore* core_;
+    std::string key_;
+};
+
+// Default per-address limit: half the slots, as Postfix's smtpd_client_connection_count_limit
+// (50 of 100): one address can never shut everyone else out, and a busy legitimate relay
+// still gets room.
+[[nodiscard]] inline unsigned default_per_ip_limit(unsigned max_connections) {
+    return max_connections / 2 > 0 ? max_connections / 2 : 1;
+}
+
 struct DaemonCore {
-    DaemonCore(unsigned queue_threads, unsigned connection_limit)
+    DaemonCore(unsigned queue_threads, unsigned connection_limit, unsigned per_ip_limit = 0)
         : queue_pool(queue_threads)
-        , max_connections(connection_limit) {}
+        , max_connections(connection_limit)
+        , max_per_ip(per_ip_limit != 0 ? per_ip_limit : default_per_ip_limit(connection_limit)) {}
 
     boost::asio::io_context io;
     boost::asio::thread_pool queue_pool;
     unsigned max_connections;
+    unsigned max_per_ip; // overridden per tcprules rule by MAXCONNIP
     unsigned active = 0;
+    // Open sessions per address (IPv6 by /64, which one site usually holds whole).
+    std::map<std::string, unsigned> per_ip;
     std::list<boost::asio::ip::tcp::acceptor> acceptors;
     // The open sessions' sockets, to end them on a second signal; a session takes its
     // own out before the socket goes away.
@@ -54,7 +91,29 @@ struct DaemonCore {
     // waits, the others run.
     template <class Work>
     boost::asio::awaitable<void> off_loop(Work work);
+
+    // Counts a session from remote_ip against limit (0: max_per_ip); nullopt when the
+    // address already holds that many.
+    [[nodiscard]] std::optional<IpSlot> admit(const std::string& remote_ip, unsigned limit);
+    void release(const std::string& key);
 };
+
+// The per-IP counting key: an IPv4 address (or IPv4-mapped IPv6) itself, an IPv6 /64.
+[[nodiscard]] std::string ip_key(const std::string& remote_ip);
+
+// MAXCONNIP from a tcprules rule's settings; 0 when absent or not a positive number.
+[[nodiscard]] unsigned
+rule_per_ip_limit(const std::vector<std::pair<std::string, std::string>>& env);
+
+// Started as root (uid or euid 0), a --listen daemon calls this after binding and after
+// reading what needs root (TLS key), before accepting: it becomes user (its passwd uid and
+// primary group, no supplementary groups), which clears every capability, and checks that
+// root cannot be regained. Not root: nothing to do. Failure is temporary (exit 111):
+// the daemon must not serve as root.
+[[nodiscard]] Status drop_root(const std::string& user);
+
+// True when this process runs with uid or euid 0; the stdin/stdout modes refuse to.
+[[nodiscard]] bool running_as_root();
 
 // A session's Connection: the socket's addresses, the local one as its host name too.
 [[nodiscard]] Connection connection_of(const boost::asio::ip::tcp::socket& sock);

@@ -1,0 +1,119 @@
+// The --listen daemons' per-address limits: one address (one client, one botnet host)
+// must not be able to take every slot and lock everyone else out.
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <csignal>
+
+namespace {
+
+// Reads one SMTP reply line (or what came before EOF / 10 s).
+std::string first_line(qmtest::LoopbackClient& c) {
+    return c.read_until(
+        [](const std::string& got) { return got.find("\r\n") != std::string::npos; });
+}
+
+struct Smtpd {
+    qmtest::MailRoot root;
+    int port = qmtest::free_port();
+    std::unique_ptr<qmtest::Daemon> daemon;
+
+    explicit Smtpd(const std::vector<std::string>& extra) {
+        root.control("rcpthosts", "test.example\n");
+        std::vector<std::string> argv{qmtest::bin("qmail-smtpd"), "--listen",
+                                      "127.0.0.1:" + std::to_string(port)};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        daemon = root.start(argv, "smtpd.log");
+        REQUIRE(qmtest::wait_for(
+            [&] { return daemon->log().find("status: listening") != std::string::npos; }));
+    }
+};
+
+constexpr const char* per_ip_refusal = "421 4.7.0 too many connections from your address\r\n";
+
+} // namespace
+
+TEST_CASE("over --max-per-ip one address is told 421 while another is still served",
+          "[scenario][smtp][daemon][limits]") {
+    Smtpd d({"--max-per-ip", "2"});
+    qmtest::LoopbackClient a(d.port), b(d.port);
+    CHECK(first_line(a).starts_with("220 "));
+    CHECK(first_line(b).starts_with("220 "));
+    qmtest::LoopbackClient c(d.port);
+    CHECK(first_line(c) == per_ip_refusal);
+    CHECK(c.closed_by_server());
+    // Another address still gets in: the overall limit (100) is far away.
+    qmtest::LoopbackClient other(d.port, "127.0.0.2");
+    REQUIRE(other.connected());
+    CHECK(first_line(other).starts_with("220 "));
+    // A slot freed is a slot given back.
+    a.send("QUIT\r\n");
+    CHECK(a.closed_by_server());
+    CHECK(
+        qmtest::wait_for([&] { return qmtest::count_of(d.daemon->log(), "end 127.0.0.1:") >= 2; }));
+    qmtest::LoopbackClient again(d.port);
+    CHECK(first_line(again).starts_with("220 "));
+    CHECK(d.daemon->log().find("too many connections from 127.0.0.1:") != std::string::npos);
+    CHECK(WEXITSTATUS(d.daemon->stop(SIGTERM)) == 0);
+}
+
+TEST_CASE("by default one address gets at most half of --max-connections",
+          "[scenario][smtp][daemon][limits]") {
+    Smtpd d({"--max-connections", "4"});
+    qmtest::LoopbackClient a(d.port), b(d.port);
+    CHECK(first_line(a).starts_with("220 "));
+    CHECK(first_line(b).starts_with("220 "));
+    qmtest::LoopbackClient c(d.port);
+    CHECK(first_line(c) == per_ip_refusal);
+    qmtest::LoopbackClient other(d.port, "127.0.0.2");
+    CHECK(first_line(other).starts_with("220 "));
+}
+
+TEST_CASE("a tcprules rule's MAXCONNIP sets the per-address limit for its clients",
+          "[scenario][smtp][daemon][limits][tcprules]") {
+    qmtest::MailRoot root;
+    root.control("rcpthosts", "test.example\n");
+    const std::string rules = root / "tcp.smtp.cdb";
+    auto r = qmtest::run({qmtest::bin("tcprules"), rules, rules + ".tmp"},
+                         {.stdin_data = "127.0.0.1:allow,MAXCONNIP=\"1\"\n:allow\n"});
+    REQUIRE(r.exit_code == 0);
+    root.give_to_user(rules);
+    const int port = qmtest::free_port();
+    auto smtpd = root.start({qmtest::bin("qmail-smtpd"), "--listen",
+                             "127.0.0.1:" + std::to_string(port), "--rules", rules},
+                            "smtpd.log");
+    REQUIRE(qmtest::wait_for(
+        [&] { return smtpd->log().find("status: listening") != std::string::npos; }));
+    qmtest::LoopbackClient a(port);
+    CHECK(first_line(a).starts_with("220 "));
+    qmtest::LoopbackClient b(port);
+    CHECK(first_line(b) == per_ip_refusal);
+    // 127.0.0.2 falls under ":allow", so the default (50) applies.
+    qmtest::LoopbackClient c(port, "127.0.0.2"), e(port, "127.0.0.2");
+    CHECK(first_line(c).starts_with("220 "));
+    CHECK(first_line(e).starts_with("220 "));
+}
+
+TEST_CASE("qmail-qmtpd closes connections over --max-per-ip and serves other addresses",
+          "[scenario][qmtp][daemon][limits]") {
+    qmtest::MailRoot root;
+    const int port = qmtest::free_port();
+    auto qmtpd = root.start({qmtest::bin("qmail-qmtpd"), "--listen",
+                             "127.0.0.1:" + std::to_string(port), "--max-per-ip", "1"},
+                            "qmtpd.log");
+    REQUIRE(qmtest::wait_for(
+        [&] { return qmtpd->log().find("status: listening") != std::string::npos; }));
+    qmtest::LoopbackClient a(port);
+    REQUIRE(
+        qmtest::wait_for([&] { return qmtpd->log().find("ok 127.0.0.1:") != std::string::npos; }));
+    qmtest::LoopbackClient b(port);
+    CHECK(b.closed_by_server());
+    CHECK(qmtpd->log().find("too many connections from 127.0.0.1:") != std::string::npos);
+    qmtest::LoopbackClient other(port, "127.0.0.2");
+    CHECK(
+        qmtest::wait_for([&] { return qmtpd->log().find("ok 127.0.0.2:") != std::string::npos; }));
+    CHECK(qmtest::count_of(qmtpd->log(), "too many connections") == 1);
+}
