@@ -1,14 +1,18 @@
 // Fuzzes the pieces of ezmlm's command addresses that arrive in $DEFAULT from anyone on
 // the network: the box=domain target (decode_target, encode_target), the T.COOKIE part
 // (parse_confirmation, format_confirmation, check_cookie) and a held post's name
-// (parse_held_name). Properties: a decoded target is one address with exactly one '@',
-// no control byte or space, that encodes back to its input; a parsed confirmation and a
-// held name format to text that parses to the same value; a cookie is valid only when it
-// is the one make_cookie gives for the same facts, and never once it has expired.
+// (parse_held_name); and the subscriber store's reading of an address to (un)subscribe
+// (normalise_address, the file it is filed in). Properties: a decoded target is one address with
+// exactly one '@', no control byte or space, that encodes back to its input; a parsed confirmation
+// and a held name format to text that parses to the same value; a cookie is valid only when it is
+// the one make_cookie gives for the same facts, and never once it has expired; a normalised address
+// has an '@', no NUL or newline, at most 400 bytes, normalises to itself and is filed in one of the
+// 53 files '@' to 't'.
 #include "fuzz_check.hpp"
 #include "qm/lists/command_address.hpp"
 #include "qm/lists/cookie.hpp"
 #include "qm/lists/moderation.hpp"
+#include "qm/lists/subscribers.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -62,6 +66,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
         QM_FUZZ_CHECK(check_cookie(key, CookieScope::main, c->when, subject,
                                    CookieAction::unsubscribe_confirm, real, c->when + 1,
                                    subscription_cookie_lifetime) != CookieVerdict::valid);
+    }
+
+    if (auto n = normalise_address(in)) {
+        QM_FUZZ_CHECK(n->size() == in.size() && n->size() <= max_address);
+        QM_FUZZ_CHECK(n->find('@') != std::string::npos);
+        QM_FUZZ_CHECK(n->find_first_of(std::string_view("\0\n", 2)) == std::string::npos);
+        auto again = normalise_address(*n);
+        QM_FUZZ_CHECK(again && *again == *n);
+        const char f = subscriber_file(*n);
+        QM_FUZZ_CHECK(f >= '@' && f <= 't');
+        QM_FUZZ_CHECK(subhash32(*n) < subscriber_files && subhash64(*n) < subscriber_files);
+    } else {
+        QM_FUZZ_CHECK(n.error().severity == qm::Severity::permanent);
     }
 
     if (auto h = parse_held_name(in)) {
