@@ -26,12 +26,24 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
     }
 }
 
-// Lines of a control-style file: trailing blanks stripped, empty lines dropped.
+// A uid or gid as qmail-newu (parse_assign) accepts it: decimal digits only, fitting an
+// unsigned long. A passwd line with anything else would make qmail-newu refuse the whole
+// table, so pw2u leaves that one line out instead.
+bool decimal_id(std::string_view s) {
+    unsigned long v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return !s.empty() && ec == std::errc() && p == s.data() + s.size();
+}
+
+// Lines of a control-style file: trailing blanks stripped, empty lines and lines with a
+// NUL byte (which no assign line may hold) dropped.
 std::vector<std::string> control_lines(const std::optional<std::string>& text) {
     std::vector<std::string> out;
     if (!text)
         return out;
     for (auto line : split(*text, '\n')) {
+        if (line.find('\0') != std::string_view::npos)
+            continue;
         while (!line.empty() && (line.back() == ' ' || line.back() == '\t'))
             line.remove_suffix(1);
         if (!line.empty())
@@ -67,6 +79,8 @@ Result<std::string> pw2u(std::string_view passwd, const Pw2uOptions& opt, const 
         if (f.size() < 7)
             continue;
         const std::string_view user = f[0], uidstr = f[2], gidstr = f[3], home = f[5];
+        if (!decimal_id(uidstr) || !decimal_id(gidstr))
+            continue;
         unsigned long uid = 0;
         std::from_chars(uidstr.data(), uidstr.data() + uidstr.size(), uid);
         if (uid == 0)
@@ -111,6 +125,8 @@ Result<std::string> pw2u(std::string_view passwd, const Pw2uOptions& opt, const 
 
     if (files.subusers) {
         for (auto line : split(*files.subusers, '\n')) {
+            if (line.find('\0') != std::string_view::npos)
+                continue;
             auto f = split(line, ':');
             if (f.size() < 3)
                 continue;

@@ -241,6 +241,33 @@ TEST_CASE("qmail-pw2u output follows qmail-getpw's rules", "[local][pw2u]") {
                    ".\n");
 }
 
+TEST_CASE("qmail-pw2u leaves out passwd lines whose ids qmail-newu would refuse", "[local][pw2u]") {
+    // Found by tests/fuzz/local_users_fuzz: a line with an empty or non-numeric gid (or
+    // uid) was copied into the table, and qmail-newu then refused the whole table.
+    qm::local::Pw2uOptions opt;
+    opt.home = qm::local::Pw2uOptions::Home::ignore;
+    const std::string passwd = "alias:x:7790:2108::/var/qmail/alias:/bin/true\n"
+                               "nogid:x:1001::::\n"
+                               "badgid:x:1002:10x:::\n"
+                               "baduid:x:1003z:100:::\n"
+                               "huge:x:1004:99999999999999999999999:::\n"
+                               "joe:x:1005:100::/home/joe:/bin/sh\n";
+    qm::local::Pw2uFiles files;
+    files.subusers = "s\0b:joe:pre:\nsub:joe:pre:\n"s;
+    files.mailnames = "joe:joe:j\0oe\n"s;
+    auto out = qm::local::pw2u(passwd, opt, files);
+    REQUIRE(out);
+    CHECK(*out == "+:alias:7790:2108:/var/qmail/alias:-::\n"
+                  "=alias:alias:7790:2108:/var/qmail/alias:::\n"
+                  "+alias-:alias:7790:2108:/var/qmail/alias:-::\n"
+                  "=joe:joe:1005:100:/home/joe:::\n"
+                  "+joe-:joe:1005:100:/home/joe:-::\n"
+                  "=sub:joe:1005:100:/home/joe:-:pre:\n"
+                  "+sub-:joe:1005:100:/home/joe:-:pre-:\n"
+                  ".\n");
+    CHECK(qm::local::parse_assign(*out));
+}
+
 TEST_CASE("passwd lookup: longest user-BREAK-ext match, uid 0 and foreign homes skipped",
           "[local][users]") {
     const passwd* pw = ::getpwnam("qmtest");
