@@ -1,4 +1,6 @@
 // qmail-queue: message on fd 0, envelope on fd 1; exit 0 only once both are on disk.
+#include "qm/env.hpp"
+#include "qm/home.hpp"
 #include "qm/queue/enqueue.hpp"
 
 #include <fcntl.h>
@@ -23,7 +25,9 @@ int main(int argc, char** argv) {
         std::puts("usage: qmail-queue  (message on fd 0, envelope on fd 1)\n"
                   "Queues a message for delivery. Envelope: F<sender>\\0 (T<recipient>\\0)* \\0.\n"
                   "Exit 0: queued and on disk. 11-40: permanent failure. Others: temporary.\n"
-                  "The mail root is $QMAILHOME (default /var/qmail).");
+                  "The mail root is $QMAILHOME (default /var/qmail). Installed set-uid, it\n"
+                  "ignores its environment: the root is the directory above its bin/, which\n"
+                  "must belong to root (else exit 61).");
         return 0;
     }
     ::umask(033);
@@ -33,6 +37,15 @@ int main(int argc, char** argv) {
     ::alarm(86400);
     signal(SIGPIPE, SIG_IGN);
     try {
+        if (qm::privileged()) {
+            // Set-uid qmailq: the caller chose our environment, so $QMAILHOME could name
+            // a tree of theirs; only the root we are installed in is ours to write.
+            if (auto home = qm::installed_home(); !home) {
+                std::fprintf(stderr, "qmail-queue: no trusted mail root: %s\n",
+                             home.error().text.c_str());
+                return static_cast<int>(qm::QueueExit::home_dir_trouble);
+            }
+        }
         auto layout = qm::queue::Layout::from_home();
         // AT_EACCESS: as a setuid qmailq program the effective uid is what counts.
         if (::faccessat(AT_FDCWD, layout.root.c_str(), X_OK, AT_EACCESS) != 0)

@@ -3,6 +3,7 @@
 #include "qm/address.hpp"
 #include "qm/control.hpp"
 #include "qm/date.hpp"
+#include "qm/env.hpp"
 #include "qm/fd.hpp"
 #include "qm/header_cr.hpp"
 #include "qm/inject/header.hpp"
@@ -19,13 +20,6 @@
 namespace qm::inject {
 
 namespace {
-
-std::optional<std::string> env(const char* name) {
-    const char* v = std::getenv(name);
-    if (!v)
-        return std::nullopt;
-    return std::string(v);
-}
 
 std::optional<std::string> first_env(std::initializer_list<const char*> names) {
     for (const char* n : names)

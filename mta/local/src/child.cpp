@@ -1,83 +1,205 @@
-// qmail-lspawn's part for root mode: a child that becomes the recipient and delivers,
-// its report coming back over a pipe as qmail-lspawn's "K/Z/D text".
+// Root mode's delivery process, as qmail-lspawn(8) runs qmail-local(8): a fork that
+// becomes the recipient and execs qmail-local with the message on fd 0 and its own report
+// pipe on fd 1 and 2. The exec is the point: a user's .qmail program runs as the same
+// uid as this process and can reach its descriptors and memory (/proc, ptrace,
+// pidfd_getfd), so the process must hold nothing but its own delivery, never the
+// caller's socket to qmail-send, its log, or the message of a delivery running beside it.
+#include "qm/env.hpp"
 #include "qm/fd.hpp"
+#include "qm/home.hpp"
 #include "qm/local/deliver.hpp"
 
 #include <fcntl.h>
-#include <grp.h>
-#include <sys/prctl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstring>
 
 namespace qm::local {
 
 namespace {
 
+// Far more than qmail-local writes (it keeps 3000 bytes of report); the rest is drained.
+constexpr size_t report_cap = 65536;
+
 Report temporary(std::string text) {
     return Report{Report::Kind::temporary, std::move(text)};
 }
 
-[[noreturn]] void child(const Delivery& d, int report_fd) {
-    const gid_t gid = d.who.gid;
-    if (::setgroups(1, &gid) != 0 || ::setgid(gid) != 0 || ::setuid(d.who.uid) != 0) {
-        (void)write_all(report_fd, "ZInternal qmail-lspawn bug.\n");
-        ::_exit(0);
+// Everything the child uses, made before fork: the caller has other threads, so after
+// fork only async-signal-safe calls are allowed (no allocation, no locks).
+struct ChildPlan {
+    const char* path;
+    char* const* argv;
+    char* const* envp;
+    int message_fd;
+    int report_fd;
+    uid_t uid;
+    gid_t gid;
+    int max_fd;
+    struct sigaction default_action;
+    sigset_t no_signals;
+};
+
+void say(int fd, const char* text) {
+    (void)!::write(fd, text, std::strlen(text));
+}
+
+[[noreturn]] void become_recipient_and_exec(const ChildPlan& c) {
+    // Above 2 first, so that placing one cannot overwrite the other.
+    const int message = ::fcntl(c.message_fd, F_DUPFD, 3);
+    const int report = ::fcntl(c.report_fd, F_DUPFD, 3);
+    if (message < 0 || report < 0) {
+        say(c.report_fd, "Unable to set up qmail-local's descriptors. (#4.3.0)\n");
+        ::_exit(111);
     }
-    if (::getuid() == 0) {
-        (void)write_all(report_fd, "ZNot allowed to perform deliveries as root.\n");
-        ::_exit(0);
+    if (::dup2(message, 0) != 0 || ::dup2(report, 1) != 1 || ::dup2(report, 2) != 2) {
+        say(report, "Unable to set up qmail-local's descriptors. (#4.3.0)\n");
+        ::_exit(111);
     }
-    // A uid change makes the process non-dumpable, which would hide /proc/self/fd from
-    // ourselves (used to reopen the message for programs and forwards).
-    ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-    Report r = deliver(d);
-    std::string msg(1, r.letter());
-    msg += r.text;
-    (void)write_all(report_fd, msg);
-    ::_exit(0);
+    // Every other descriptor goes, whatever its close-on-exec flag: the fork copied the
+    // caller's whole table, including what other threads opened a moment ago.
+    if (::close_range(3, ~0U, 0) != 0)
+        for (int fd = 3; fd < c.max_fd; ++fd)
+            ::close(fd);
+    // An ignored signal stays ignored across exec (qmail-lspawn ignores SIGTERM and
+    // SIGPIPE); the delivery starts from the defaults, with nothing blocked.
+    for (int sig = 1; sig < NSIG; ++sig)
+        ::sigaction(sig, &c.default_action, nullptr);
+    ::sigprocmask(SIG_SETMASK, &c.no_signals, nullptr);
+    // Raw system calls: glibc's setuid() and friends signal every thread of the process
+    // to change it too, bookkeeping that the fork of a multithreaded process must not use.
+    // Here they change the only thread there is.
+    const gid_t gid = c.gid;
+    if (::syscall(SYS_setgroups, 1, &gid) != 0 || ::syscall(SYS_setresgid, gid, gid, gid) != 0 ||
+        ::syscall(SYS_setresuid, c.uid, c.uid, c.uid) != 0) {
+        say(1, "Unable to switch to the recipient's user. (#4.3.0)\n");
+        ::_exit(111);
+    }
+    if (::getuid() == 0 || ::geteuid() == 0) {
+        say(1, "Not allowed to perform deliveries as root.\n");
+        ::_exit(111);
+    }
+    ::execve(c.path, c.argv, c.envp);
+    say(1, "Unable to run qmail-local. (#4.3.0)\n");
+    ::_exit(111);
+}
+
+std::vector<char*> pointers(const std::vector<std::string>& v) {
+    std::vector<char*> out;
+    out.reserve(v.size() + 1);
+    for (const auto& s : v)
+        out.push_back(const_cast<char*>(s.c_str()));
+    out.push_back(nullptr);
+    return out;
+}
+
+// The report, at most report_cap bytes of it; the rest is read and dropped so that a
+// chatty qmail-local never blocks on a full pipe.
+std::string read_report(int fd) {
+    std::string text;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return text;
+        const size_t room = report_cap - std::min(report_cap, text.size());
+        text.append(buf, std::min(room, static_cast<size_t>(n)));
+    }
 }
 
 } // namespace
 
-Report deliver_in_child(const Delivery& d) {
+LocalProgram local_program() {
+    LocalProgram p;
+    char buf[PATH_MAX];
+    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf);
+    if (n > 0 && static_cast<size_t>(n) < sizeof buf) {
+        std::string exe(buf, static_cast<size_t>(n));
+        const size_t slash = exe.rfind('/');
+        if (exe.front() == '/' && slash != std::string::npos)
+            p.path = exe.substr(0, slash + 1) + "qmail-local";
+    }
+    p.env.push_back("QMAILHOME=" + qmail_home());
+    auto path = env("PATH");
+    p.env.push_back("PATH=" + (path && !path->empty() ? *path : "/usr/local/bin:/usr/bin:/bin"));
+    for (const char* k : {"TZ", "QMAILQUEUE", "QM_LISTS_NOW"})
+        if (auto v = env(k))
+            p.env.push_back(std::string(k) + "=" + *v);
+    return p;
+}
+
+Report deliver_in_child(const Delivery& d, const LocalProgram& prog) {
     if (d.who.uid == 0)
         return temporary("Not allowed to perform deliveries as root.\n");
+    if (prog.path.empty())
+        return temporary("Unable to find qmail-local. (#4.3.0)\n");
+    // deliver()'s own check, made here: qmail-local would take a relative home for a
+    // usage error (exit 100) and bounce what is a local configuration problem.
+    if (d.who.home.empty() || d.who.home.front() != '/')
+        return temporary("Home directory is not an absolute path: " + d.who.home + ". (#4.3.0)\n");
+    // qmail-lspawn's call: qmail-local -- user homedir local dash ext domain sender
+    // defaultdelivery ("--": a field may start with a dash).
+    const std::vector<std::string> args = {
+        "qmail-local", "--",      d.who.user, d.who.home, d.local,
+        d.who.dash,    d.who.ext, d.domain,   d.sender,   d.default_delivery};
+    const auto argv = pointers(args);
+    const auto envp = pointers(prog.env);
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0)
         return temporary("Temporary failure in qmail-lspawn.\n");
     UniqueFd rd(p[0]), wr(p[1]);
-    pid_t pid = ::fork();
+    ChildPlan plan{};
+    plan.path = prog.path.c_str();
+    plan.argv = argv.data();
+    plan.envp = envp.data();
+    plan.message_fd = d.message_fd;
+    plan.report_fd = wr.get();
+    plan.uid = d.who.uid;
+    plan.gid = d.who.gid;
+    rlimit lim{};
+    plan.max_fd = ::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < 65536
+                      ? static_cast<int>(lim.rlim_cur)
+                      : 65536;
+    plan.default_action.sa_handler = SIG_DFL;
+    sigemptyset(&plan.default_action.sa_mask);
+    sigemptyset(&plan.no_signals);
+
+    const pid_t pid = ::fork();
     if (pid < 0)
         return temporary("Temporary failure in qmail-lspawn.\n");
-    if (pid == 0) {
-        rd.reset();
-        child(d, wr.get());
-    }
+    if (pid == 0)
+        become_recipient_and_exec(plan);
     wr.reset();
-    auto msg = read_all(rd.get());
+    std::string text = read_report(rd.get());
+    rd.reset();
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR)
             return temporary("qmail-local crashed.\n");
     }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !msg || msg->empty())
+    // The text goes into qmail-lspawn's NUL-separated replies and into bounces.
+    std::erase(text, '\0');
+    if (!WIFEXITED(status) || text.empty())
         return temporary("qmail-local crashed.\n");
-    Report r;
-    switch ((*msg)[0]) {
-    case 'K':
-        r.kind = Report::Kind::success;
-        break;
-    case 'D':
-        r.kind = Report::Kind::permanent;
-        break;
+    switch (WEXITSTATUS(status)) {
+    case 0:
+        return Report{Report::Kind::success, std::move(text)};
+    case 100:
+        return Report{Report::Kind::permanent, std::move(text)};
+    case 111:
+        return Report{Report::Kind::temporary, std::move(text)};
     default:
-        r.kind = Report::Kind::temporary;
-        break;
+        return temporary("qmail-local crashed.\n");
     }
-    r.text = msg->substr(1);
-    return r;
 }
 
 } // namespace qm::local

@@ -6,6 +6,7 @@
 #include "internal.hpp"
 #include "qm/address.hpp"
 #include "qm/date.hpp"
+#include "qm/env.hpp"
 #include "qm/home.hpp"
 #include "qm/local/dot_qmail.hpp"
 #include "qm/queue_client.hpp"
@@ -208,8 +209,8 @@ void Session::build_env() {
     // clock (QM_LISTS_NOW), which tests of cookie expiry and bounce cycles set.
     add("QMAILHOME", qmail_home());
     for (const char* k : {"PATH", "QMAILQUEUE", "TZ", "QM_LISTS_NOW"})
-        if (const char* v = std::getenv(k))
-            add(k, v);
+        if (auto v = qm::env(k))
+            add(k, *v);
 }
 
 Status Session::run_program(const std::string& command) {

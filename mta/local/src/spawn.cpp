@@ -25,7 +25,7 @@ Report deliver_recipient(const LocalJob& job) {
     d.default_delivery = job.default_delivery;
     d.who = std::move(*who);
     if (::geteuid() == 0)
-        return deliver_in_child(d);
+        return deliver_in_child(d, job.program ? *job.program : local_program());
     return deliver(d);
 }
 

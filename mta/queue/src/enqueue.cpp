@@ -56,7 +56,8 @@ std::expected<MessageWriter, QueueExit> MessageWriter::open(const Layout& layout
     for (int tries = 0; tries < 9 && !w.fd_; ++tries) {
         pidfn = layout.root + "/pid/" + std::to_string(pid) + "." + std::to_string(start) + "." +
                 std::to_string(++pid_file_sequence);
-        w.fd_.reset(::open(pidfn.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+        w.fd_.reset(
+            ::open(pidfn.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
         if (!w.fd_ && errno != EEXIST)
             break;
     }
@@ -106,7 +107,8 @@ QueueExit MessageWriter::finish(const Envelope& env) {
         if (r.size() > max_envelope_address)
             return QueueExit::address_too_long;
     const std::string intd = layout_.intd(id_);
-    UniqueFd intd_fd(::open(intd.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    UniqueFd intd_fd(
+        ::open(intd.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (!intd_fd)
         return QueueExit::intd_file_trouble;
     intd_ = intd;
@@ -161,16 +163,26 @@ MessageWriter::~MessageWriter() {
         remove();
 }
 
+namespace {
+
+// qmail truncates before unlinking so a half-written file never lingers in use. Through
+// a descriptor opened without following a symlink: truncate(2) on the name would follow
+// one to whatever file qmailq can write.
+void truncate_and_unlink(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    struct stat st {};
+    if (fd && ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode))
+        (void)!::ftruncate(fd.get(), 0);
+    ::unlink(path.c_str());
+}
+
+} // namespace
+
 void MessageWriter::remove() {
-    // qmail truncates before unlinking so a half-written file never lingers in use.
-    if (!intd_.empty()) {
-        ::truncate(intd_.c_str(), 0);
-        ::unlink(intd_.c_str());
-    }
-    if (!mess_.empty()) {
-        ::truncate(mess_.c_str(), 0);
-        ::unlink(mess_.c_str());
-    }
+    if (!intd_.empty())
+        truncate_and_unlink(intd_);
+    if (!mess_.empty())
+        truncate_and_unlink(mess_);
 }
 
 QueueExit enqueue(const Layout& layout, const EnqueueRequest& req) {

@@ -113,12 +113,16 @@ Status create(const std::string& root, const QueueOwners& o) {
 }
 
 void pull_trigger(const Layout& layout) {
-    int fd = ::open(layout.trigger().c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
+    // The set-uid qmail-queue writes here as qmailq: a symlink or anything but the FIFO
+    // (a file qmailq may write, such as a queued message) must not take the byte.
+    UniqueFd fd(::open(layout.trigger().c_str(), O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd)
+        return;
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0 || !S_ISFIFO(st.st_mode))
         return;
     char c = 0;
-    [[maybe_unused]] auto n = ::write(fd, &c, 1);
-    ::close(fd);
+    [[maybe_unused]] auto n = ::write(fd.get(), &c, 1);
 }
 
 } // namespace qm::queue

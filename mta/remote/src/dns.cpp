@@ -1,6 +1,7 @@
 #include "qm/remote/dns.hpp"
 
 #include "qm/control.hpp"
+#include "qm/env.hpp"
 
 #include <ares.h>
 #include <arpa/nameser.h>
@@ -21,8 +22,8 @@ using asio::ip::address;
 
 Result<DnsConfig> load_dns_config() {
     DnsConfig c;
-    if (const char* env = std::getenv("QMAIL_DNS_SERVER"); env && *env) {
-        c.servers = env;
+    if (auto env = qm::env("QMAIL_DNS_SERVER"); env && !env->empty()) {
+        c.servers = *env;
         return c;
     }
     auto lines = control::read_lines("dnsservers");

@@ -93,15 +93,20 @@ Result<std::optional<Reply>> take_reply(std::string& buf) {
     if (!fields)
         return std::optional<Reply>{};
     auto num = number((*fields)[0]);
+    if (!num)
+        return fail(broken("bad reply number"));
     const std::string& body = (*fields)[1];
-    if (!num || body.empty() || (body[0] != 'K' && body[0] != 'Z' && body[0] != 'D'))
-        return fail(broken("bad reply"));
+    // One bad report defers its own delivery and nothing else.
+    if (body.empty() || (body[0] != 'K' && body[0] != 'Z' && body[0] != 'D'))
+        return std::optional<Reply>{
+            Reply{*num, 'Z', "qmail-lspawn sent a malformed report. (#4.3.0)\n"}};
     return std::optional<Reply>{Reply{*num, body[0], body.substr(1)}};
 }
 
 namespace {
 
-Reply deliver(const queue::Layout& q, const Request& r, const std::string& default_delivery) {
+Reply deliver(const queue::Layout& q, const Request& r, const std::string& default_delivery,
+              const local::LocalProgram& program) {
     using Kind = local::Report::Kind;
     Reply rep{r.num, 'Z', ""};
     auto id = number(r.fields[0]);
@@ -126,7 +131,7 @@ Reply deliver(const queue::Layout& q, const Request& r, const std::string& defau
         return rep;
     }
     local::Delivery d{mess.get(), r.fields[1], parts.local, parts.domain, default_delivery, *who};
-    local::Report report = local::deliver_in_child(d);
+    local::Report report = local::deliver_in_child(d, program);
     rep.letter = report.kind == Kind::success ? 'K' : report.kind == Kind::permanent ? 'D' : 'Z';
     rep.text = std::move(report.text);
     return rep;
@@ -154,6 +159,9 @@ Status serve(int in_fd, int out_fd, const std::string& default_delivery) {
     const queue::Layout q = queue::Layout::from_home();
     // qmail-send cannot remove qmailq's leftovers itself in root mode.
     cleanup_stale(q, std::time(nullptr));
+    // Once, before the first delivery thread: every delivery runs this qmail-local with
+    // this environment, both made from what is ours, never from a request.
+    const local::LocalProgram program = local::local_program();
     std::mutex mu;
     std::condition_variable cv;
     size_t running = 0;
@@ -197,7 +205,7 @@ Status serve(int in_fd, int out_fd, const std::string& default_delivery) {
             }
             // One thread per delivery; qmail-send's concurrencylocal bounds how many.
             std::thread([&, r = std::move(**req)] {
-                reply(deliver(q, r, default_delivery));
+                reply(deliver(q, r, default_delivery, program));
                 std::lock_guard lock(mu);
                 --running;
                 cv.notify_all();

@@ -135,7 +135,7 @@ struct LocalJob {
     bool in_child = false;
 };
 
-local::Report deliver_one(const LocalJob& job) {
+local::Report deliver_one(const LocalJob& job, const local::LocalProgram& program) {
     using Kind = local::Report::Kind;
     if (job.local.empty())
         return {Kind::success, ""}; // qmail-lspawn treats an empty local part as done
@@ -148,7 +148,7 @@ local::Report deliver_one(const LocalJob& job) {
         return {Kind::temporary, "Unable to open message file. (#4.3.0)\n"};
     local::Delivery d{mess.get(), job.sender, job.local, job.domain, job.default_delivery, *who};
     // As root the recipient's uid must be taken in a child: never deliver as uid 0.
-    return job.in_child ? local::deliver_in_child(d) : local::deliver(d);
+    return job.in_child ? local::deliver_in_child(d, program) : local::deliver(d);
 }
 
 class Scheduler {
@@ -245,6 +245,9 @@ private:
     unsigned long lspawn_num_ = 0;
     std::unordered_map<unsigned long, std::function<void(const lspawn::Reply&)>> lspawn_waiting_;
     const bool as_root_ = ::geteuid() == 0;
+    // As root without qmail-lspawn: each delivery is a qmail-local run as the recipient.
+    const local::LocalProgram local_program_ =
+        as_root_ ? local::local_program() : local::LocalProgram{};
     bool lost_lspawn_ = false;
 
     std::unordered_map<MessageId, Message> messages_;
@@ -564,7 +567,7 @@ void Scheduler::start_local(Pass& p) {
     LocalJob job{layout_.mess(p.id),      verp_expand(m.sender, rcpt), std::move(parts.local),
                  std::move(parts.domain), settings_.default_delivery,  as_root_};
     asio::post(pool_, [this, job = std::move(job), pass, index, dnum] {
-        local::Report r = deliver_one(job);
+        local::Report r = deliver_one(job, local_program_);
         bool first = false;
         {
             std::lock_guard lock(reports_mu_);
@@ -948,11 +951,20 @@ void Scheduler::lspawn_read() {
             for (;;) {
                 auto rep = lspawn::take_reply(lspawn_in_);
                 if (!rep) {
-                    lspawn_lost(rep.error().text);
-                    return;
+                    // It names no delivery, and it is off the buffer: skip it rather than
+                    // stop every delivery for it.
+                    log::warning(log::safe_text(rep.error().text));
+                    continue;
                 }
-                if (!*rep)
+                if (!*rep) {
+                    // qmail-lspawn caps each report at 64 KiB: a megabyte without the end of
+                    // one means the stream is no longer the protocol.
+                    if (lspawn_in_.size() > (1u << 20)) {
+                        lspawn_lost("qmail-lspawn sent an overlong reply");
+                        return;
+                    }
                     break;
+                }
                 auto it = lspawn_waiting_.find((*rep)->num);
                 if (it == lspawn_waiting_.end()) {
                     log::warning("qmail-lspawn reported an unknown request");

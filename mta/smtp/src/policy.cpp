@@ -2,6 +2,7 @@
 
 #include "qm/control.hpp"
 #include "qm/date.hpp"
+#include "qm/env.hpp"
 #include "qm/routing.hpp"
 
 #include <arpa/inet.h>
@@ -22,13 +23,6 @@ std::string lowercase(std::string_view s) {
     std::ranges::transform(out, out.begin(),
                            [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return out;
-}
-
-std::optional<std::string> env(const char* name) {
-    const char* v = std::getenv(name);
-    if (v == nullptr)
-        return std::nullopt;
-    return std::string(v);
 }
 
 std::vector<std::string> interface_addresses() {

@@ -1,5 +1,6 @@
 #include "qm/smtp/sink.hpp"
 
+#include "qm/env.hpp"
 #include "qm/queue/enqueue.hpp"
 #include "qm/queue/layout.hpp"
 #include "qm/smtp/policy.hpp"
@@ -74,7 +75,7 @@ SinkFactory in_process_queue() {
 }
 
 bool can_queue_in_process() {
-    if (std::getenv("QMAILQUEUE") != nullptr)
+    if (qm::env("QMAILQUEUE"))
         return false;
     struct stat st {};
     const auto layout = queue::Layout::from_home();

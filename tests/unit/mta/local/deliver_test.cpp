@@ -16,7 +16,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -134,11 +136,18 @@ TEST_CASE("a comment-only .qmail is fast and delivers nowhere", "[local][deliver
     CHECK(took < std::chrono::seconds(4));
 }
 
+// The real qmail-local, with the environment qmail-lspawn gives it.
+qm::local::LocalProgram built_qmail_local() {
+    qm::local::LocalProgram p = qm::local::local_program();
+    p.path = qmtest::bin("qmail-local");
+    return p;
+}
+
 TEST_CASE("deliver_in_child refuses root and delivers as the recipient", "[local][deliver][slow]") {
     Fixture f;
     auto d = f.delivery("joe");
     d.who.uid = 0;
-    auto r = qm::local::deliver_in_child(d);
+    auto r = qm::local::deliver_in_child(d, built_qmail_local());
     CHECK(r.kind == qm::local::Report::Kind::temporary);
     CHECK(r.text == "Not allowed to perform deliveries as root.\n");
 
@@ -154,7 +163,7 @@ TEST_CASE("deliver_in_child refuses root and delivers as the recipient", "[local
     d = f.delivery("joe-prog", "-", "prog");
     d.who.uid = user->uid;
     d.who.gid = user->gid;
-    r = qm::local::deliver_in_child(d);
+    r = qm::local::deliver_in_child(d, built_qmail_local());
     CHECK(r.kind == qm::local::Report::Kind::success);
     CHECK(r.text == std::to_string(user->uid) + "\ndid 1+0+1\n");
     auto files = qmtest::list_dir(f.home + "/Maildir/new");
@@ -217,6 +226,8 @@ TEST_CASE("deliver_recipient resolves, then delivers as the account", "[local][d
                                             std::to_string(gid) + ":" + f.home + ":::\n.\n");
     REQUIRE(qm::local::build_users_cdb(root.path()));
     job.recipient = "Joe@test.example";
+    const auto program = built_qmail_local();
+    job.program = &program;
     r = qm::local::deliver_recipient(job);
     CHECK(r.kind == qm::local::Report::Kind::success);
     CHECK(r.text == "did 1+0+0\n");
@@ -227,6 +238,78 @@ TEST_CASE("deliver_recipient resolves, then delivers as the account", "[local][d
     struct stat st {};
     REQUIRE(::stat((f.home + "/Maildir/new/" + files[0]).c_str(), &st) == 0);
     CHECK(st.st_uid == uid);
+}
+
+TEST_CASE("deliver_in_child: the delivery process gets its message, its pipe, nothing else",
+          "[local][deliver][slow]") {
+    auto user = qmtest::unprivileged_test_user();
+    if (!user)
+        return; // not root: cannot change uid
+    Fixture f;
+    // Stands in for qmail-local: reports its descriptors, environment, uid and stdin.
+    const std::string fake = f.dir / "fake-local";
+    qmtest::spit(fake,
+                 "#!/bin/sh\n"
+                 "ls -l /proc/$$/fd/\n"
+                 "env | sort\n"
+                 "echo \"uid $(id -u) args $*\"\n"
+                 "head -c 7\n"
+                 "echo\n"
+                 "exit ${FAKE_EXIT:-0}\n",
+                 0755);
+    // A descriptor of "another delivery", open and inheritable in the caller.
+    qm::UniqueFd other(::open((f.dir / "msg").c_str(), O_RDONLY));
+    REQUIRE(other);
+    auto d = f.delivery("joe-x", "-", "x");
+    d.who.uid = user->uid;
+    d.who.gid = user->gid;
+    qm::local::LocalProgram prog{fake, {"PATH=/usr/bin:/bin", "QMAILHOME=/q"}};
+    auto r = qm::local::deliver_in_child(d, prog);
+    INFO(r.text);
+    CHECK(r.kind == qm::local::Report::Kind::success);
+    // ls -l lines: "... N -> target".
+    std::map<std::string, std::string> fds;
+    std::istringstream lines(r.text);
+    for (std::string line; std::getline(lines, line);) {
+        const size_t arrow = line.find(" -> ");
+        if (arrow == std::string::npos)
+            continue;
+        const size_t start = line.rfind(' ', arrow - 1) + 1;
+        fds[line.substr(start, arrow - start)] = line.substr(arrow + 4);
+    }
+    // 0 the message, 1 and 2 the report pipe; sh's own descriptor on its script may join.
+    CHECK(fds["0"] == f.dir / "msg");
+    CHECK(fds["1"].starts_with("pipe:["));
+    CHECK(fds["2"] == fds["1"]);
+    for (const auto& [fd, target] : fds) {
+        INFO(fd << " -> " << target);
+        CHECK((fd == "0" || fd == "1" || fd == "2" || target == fake));
+    }
+    CHECK(fds.count(std::to_string(other.get())) == 0);
+    // Exactly the environment given (sh adds PWD), not the caller's.
+    CHECK(r.text.find("PATH=/usr/bin:/bin\n") != std::string::npos);
+    CHECK(r.text.find("QMAILHOME=/q\n") != std::string::npos);
+    CHECK(r.text.find("\nHOME=") == std::string::npos);
+    CHECK(r.text.find("uid " + std::to_string(user->uid) + " args -- joe " + f.home +
+                      " joe-x - x test.example sender@example.org ./Maildir/\n") !=
+          std::string::npos);
+    CHECK(r.text.find("Subject\n") != std::string::npos);
+
+    // Exit codes: 100 permanent, 111 temporary, anything else a crash.
+    prog.env.push_back("FAKE_EXIT=100");
+    CHECK(qm::local::deliver_in_child(d, prog).kind == qm::local::Report::Kind::permanent);
+    prog.env.back() = "FAKE_EXIT=111";
+    CHECK(qm::local::deliver_in_child(d, prog).kind == qm::local::Report::Kind::temporary);
+    prog.env.back() = "FAKE_EXIT=42";
+    r = qm::local::deliver_in_child(d, prog);
+    CHECK(r.kind == qm::local::Report::Kind::temporary);
+    CHECK(r.text == "qmail-local crashed.\n");
+
+    // A flood is cut at 64 KiB and does not block the delivery.
+    qmtest::spit(fake, "#!/bin/sh\nhead -c 300000 /dev/zero | tr '\\0' y\nexit 0\n", 0755);
+    r = qm::local::deliver_in_child(d, prog);
+    CHECK(r.kind == qm::local::Report::Kind::success);
+    CHECK(r.text.size() == 65536);
 }
 
 TEST_CASE("mbox quoting is right across read-block boundaries", "[local][deliver]") {

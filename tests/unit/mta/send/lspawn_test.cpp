@@ -46,6 +46,31 @@ TEST_CASE("qmail-lspawn protocol rejects garbage", "[send][lspawn]") {
     CHECK_FALSE(take_request(bad));
     std::string badnum = "Dx\0a\0b\0c\0"s;
     CHECK_FALSE(take_request(badnum));
-    std::string badreply = "1\0Q\0"s;
-    CHECK_FALSE(take_reply(badreply));
+}
+
+TEST_CASE("a malformed qmail-lspawn reply defers its own delivery only", "[send][lspawn]") {
+    // A bad letter: that delivery is deferred, the stream goes on.
+    std::string buf = "1\0Q\0"s + "2\0K\0"s;
+    auto r1 = take_reply(buf);
+    REQUIRE(r1);
+    REQUIRE(*r1);
+    CHECK((*r1)->num == 1);
+    CHECK((*r1)->letter == 'Z');
+    CHECK((*r1)->text == "qmail-lspawn sent a malformed report. (#4.3.0)\n");
+    // No letter at all: the same.
+    std::string empty = "3\0\0"s;
+    auto r3 = take_reply(empty);
+    REQUIRE((r3 && *r3));
+    CHECK((*r3)->letter == 'Z');
+    // A bad number names no delivery: an error, but consumed, so the next reply is read.
+    std::string badnum = "x\0K\0"s + "4\0D\0"s;
+    CHECK_FALSE(take_reply(badnum));
+    auto r4 = take_reply(badnum);
+    REQUIRE((r4 && *r4));
+    CHECK((*r4)->num == 4);
+    CHECK((*r4)->letter == 'D');
+    auto r2 = take_reply(buf);
+    REQUIRE((r2 && *r2));
+    CHECK((*r2)->num == 2);
+    CHECK((*r2)->letter == 'K');
 }

@@ -3,8 +3,9 @@
 // its .qmail file (mbox, maildir, |program, &forward) or the default delivery.
 //
 // qmail-send calls resolve() then deliver() in-process (worker threads) when it runs as
-// the recipient's uid already (normal-user mode), or deliver_in_child() which forks,
-// drops to the recipient's uid/gid (never uid 0) and delivers there (root mode).
+// the recipient's uid already (normal-user mode). As root (qmail-lspawn, or qmail-send
+// run as root), deliver_in_child() runs the qmail-local program as the recipient
+// (never uid 0) instead, so that the delivery's process holds nothing of the caller.
 // deliver() is thread-safe: it never chdir()s, never touches the process environment,
 // and runs programs through fork+exec with their cwd and environment set in the child.
 #pragma once
@@ -15,6 +16,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace qm::local {
 
@@ -65,20 +67,37 @@ struct DeliverOptions {
     bool dry_run = false;
 };
 [[nodiscard]] Report deliver(const Delivery& d, const DeliverOptions& opts);
-// Forks; the child drops to who.uid/who.gid (refusing uid 0 with
-// "ZNot allowed to perform deliveries as root.") and calls deliver(); the report comes back
-// over a pipe. Used by qmail-send when running as root.
-[[nodiscard]] Report deliver_in_child(const Delivery& d);
+// How a root process starts a delivery: the qmail-local program and the whole
+// environment it gets. Built once, before any delivery, from trusted sources only.
+struct LocalProgram {
+    std::string path;             // absolute; empty if it could not be found
+    std::vector<std::string> env; // "NAME=value", the complete environment
+};
+// qmail-local beside the running program (/proc/self/exe, never the environment or the
+// mail root: a root process runs only what was installed with it), and an environment
+// made afresh: QMAILHOME (our own root), PATH (ours, else a default), and TZ, QMAILQUEUE
+// and QM_LISTS_NOW when we have them. Our environment came from root (qmail-start).
+[[nodiscard]] LocalProgram local_program();
+
+// Runs prog as qmail-local(8) for one delivery: fork; the child takes who.gid and who.uid
+// (uid 0 refused with "Not allowed to perform deliveries as root."), gets the message on
+// fd 0 and a fresh report pipe on fd 1 and 2 and no other descriptor, default signals,
+// and execs prog with prog.env. The exit code gives the kind (0 success, 100 permanent,
+// 111 temporary) and the output the text (first 64 KiB, NULs dropped); anything else,
+// or no output, is temporary "qmail-local crashed.". Safe to call from many threads.
+[[nodiscard]] Report deliver_in_child(const Delivery& d, const LocalProgram& prog);
 
 // qmail-lspawn in one call, for one recipient "local@domain" of a queued message:
 // an empty local part succeeds at once; otherwise resolve(), then deliver_in_child() as
-// root or deliver() in this process (normal-user mode, where every delivery runs as us).
+// root (with *program, or local_program() when null) or deliver() in this process
+// (normal-user mode, where every delivery runs as us).
 // A resolve() failure comes back as its report, e.g. Z "Unable to find alias user!\n".
 struct LocalJob {
     int message_fd = -1;          // seekable, read from offset 0
     std::string sender;           // VERP already expanded
     std::string recipient;        // local@domain, as qmail-send routed it
     std::string default_delivery; // qmail-start's argument
+    const LocalProgram* program = nullptr;
 };
 [[nodiscard]] Report deliver_recipient(const LocalJob& job);
 

@@ -1,6 +1,6 @@
 // Root mode (qmail-lspawn(8)): qmail-send runs as qmails and never as root; the small
 // privileged qmail-lspawn process does what needs root on its behalf: each local delivery
-// (through qm::local::deliver_in_child, which takes the recipient's uid and refuses uid 0)
+// (through qm::local::deliver_in_child: a qmail-local process as the recipient, never uid 0)
 // and the queue unlinks that belong to qmailq (qmail-clean's job: intd/N + todo/N after
 // preprocessing, mess/N at the end).
 //
@@ -34,7 +34,10 @@ struct Reply {
 [[nodiscard]] std::string encode(const Request& r);
 [[nodiscard]] std::string encode(const Reply& r);
 // Takes one complete request/reply off the front of buf; nullopt when more bytes are
-// needed. A malformed one is a permanent failure (the peer is broken).
+// needed. A malformed request is a permanent failure (qmail-send is broken). A reply is
+// consumed whole either way: one without a known letter becomes Z "qmail-lspawn sent a
+// malformed report.", so that it defers its own delivery only; one without a number is
+// a failure the caller can skip, since it names no delivery.
 [[nodiscard]] Result<std::optional<Request>> take_request(std::string& buf);
 [[nodiscard]] Result<std::optional<Reply>> take_reply(std::string& buf);
 
