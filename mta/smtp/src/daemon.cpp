@@ -25,6 +25,9 @@ namespace {
 
 constexpr size_t small_read_buffer = 2048;
 constexpr size_t large_read_buffer = 65536;
+// During DATA no reply comes until the end: this many bytes count as progress, so a big
+// message may take as long as it needs at any rate above progress_bytes per timeout.
+constexpr size_t progress_bytes = 65536;
 
 struct Server : DaemonCore {
     std::shared_ptr<const Controls> controls;
@@ -43,32 +46,59 @@ struct Server : DaemonCore {
         // Small while the client only talks commands (an idle session costs little), large
         // once a read fills it (DATA): 10,000 idle sessions must not hold 64 KiB each.
         std::string buf(small_read_buffer, '\0');
-        for (;;) {
-            out += s.output();
-            s.output().clear();
-            if (!out.empty()) {
-                auto [wec, n] = co_await asio::async_write(stream, asio::buffer(out), use_tuple);
-                out.clear();
-                if (wec) {
-                    s.abort();
-                    co_return false;
-                }
-            }
-            if (s.closed())
-                co_return false;
-            bool timed_out = false;
-            timer.expires_after(std::chrono::seconds(s.timeout_seconds()));
+        const auto timeout = std::chrono::seconds(s.timeout_seconds());
+        // The read deadline moves only when the client makes progress: a reply was earned
+        // (a whole command, or the end of DATA) or a DATA-sized stretch of bytes arrived.
+        // A byte now and then does not move it, so dribbling cannot hold a session.
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        size_t bytes_since_progress = 0;
+        bool timed_out = false;
+        auto arm = [&](std::chrono::steady_clock::time_point when) {
+            timed_out = false;
+            timer.expires_at(when);
             timer.async_wait([&](boost::system::error_code tec) {
                 if (!tec) {
                     timed_out = true;
                     sock.cancel();
                 }
             });
+        };
+        for (;;) {
+            out += s.output();
+            s.output().clear();
+            if (!out.empty()) {
+                // A client that never reads its replies is dropped after one timeout.
+                arm(std::chrono::steady_clock::now() + timeout);
+                auto [wec, n] = co_await asio::async_write(stream, asio::buffer(out), use_tuple);
+                timer.cancel();
+                out.clear();
+                if (wec || timed_out) {
+                    if (timed_out) {
+                        boost::system::error_code ec;
+                        log::line("write timeout " + endpoint_text(sock.remote_endpoint(ec)));
+                    }
+                    s.abort();
+                    co_return false;
+                }
+                deadline = std::chrono::steady_clock::now() + timeout;
+                bytes_since_progress = 0;
+            }
+            if (s.closed())
+                co_return false;
+            arm(deadline);
             auto [rec, n] = co_await stream.async_read_some(asio::buffer(buf), use_tuple);
             timer.cancel();
+            bytes_since_progress += n;
+            if (bytes_since_progress >= progress_bytes) {
+                deadline = std::chrono::steady_clock::now() + timeout;
+                bytes_since_progress = 0;
+            }
             if (timed_out) {
+                // The goodbye is bounded too: a client that stopped reading gets none.
+                arm(std::chrono::steady_clock::now() + timeout);
                 co_await asio::async_write(stream, asio::buffer(Session::timeout_reply()),
                                            use_tuple);
+                timer.cancel();
                 s.abort();
                 co_return false;
             }

@@ -29,7 +29,7 @@ qmtest::RunResult qmqpd(const qmtest::MailRoot& root, const std::string& input) 
     e["TCPREMOTEIP"] = "10.0.0.5";
     e["TCPREMOTEHOST"] = "null.example";
     e["TCPLOCALHOST"] = "hub.example";
-    return qmtest::run({qmtest::bin("qmail-qmqpd")}, {.stdin_data = input, .env = e});
+    return root.run({qmtest::bin("qmail-qmqpd")}, {.stdin_data = input, .env = e});
 }
 
 size_t queued(const qmtest::MailRoot& root) {

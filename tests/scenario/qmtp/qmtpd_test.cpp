@@ -43,8 +43,8 @@ struct Qmtpd {
         auto e = root.env();
         for (const auto& [k, v] : env)
             e[k] = v;
-        return qmtest::run({qmtest::bin("qmail-qmtpd")},
-                           {.stdin_data = input, .env = e, .unset_env = {"RELAYCLIENT"}});
+        return root.run({qmtest::bin("qmail-qmtpd")},
+                        {.stdin_data = input, .env = e, .unset_env = {"RELAYCLIENT"}});
     }
 };
 

@@ -48,8 +48,9 @@ struct Smtpd {
         auto e = root.env();
         for (const auto& [k, v] : env)
             e[k] = v;
-        return qmtest::run({qmtest::bin("qmail-smtpd")},
-                           {.stdin_data = dialogue, .env = e, .unset_env = {"RELAYCLIENT"}});
+        // As the mail root's user: qmail-smtpd refuses to serve as root on stdin.
+        return root.run({qmtest::bin("qmail-smtpd")},
+                        {.stdin_data = dialogue, .env = e, .unset_env = {"RELAYCLIENT"}});
     }
 
     // ucspi-tcp's tcpserver on 127.0.0.1:port running qmail-smtpd per connection, once it
@@ -172,20 +173,20 @@ TEST_CASE("with RELAYCLIENT anything is relayed, with its value appended", "[sce
     auto e = s.root.env();
     for (const auto& [k, v] : s.env)
         e[k] = v;
-    auto r = qmtest::run({qmtest::bin("qmail-smtpd")},
-                         {.stdin_data = "HELO c\r\nMAIL FROM:<a@c.example>\r\n"
-                                        "RCPT TO:<victim@elsewhere.example>\r\n"
-                                        "DATA\r\nSubject: x\r\n\r\nx\r\n.\r\nQUIT\r\n",
-                          .env = e});
+    auto r = s.root.run({qmtest::bin("qmail-smtpd")},
+                        {.stdin_data = "HELO c\r\nMAIL FROM:<a@c.example>\r\n"
+                                       "RCPT TO:<victim@elsewhere.example>\r\n"
+                                       "DATA\r\nSubject: x\r\n\r\nx\r\n.\r\nQUIT\r\n",
+                         .env = e});
     auto q = queued(s.root);
     REQUIRE(q.size() == 1);
     CHECK(q[0].recipients == std::vector<std::string>{"victim@elsewhere.example"});
 
     e["RELAYCLIENT"] = "@relay.test";
-    r = qmtest::run({qmtest::bin("qmail-smtpd")},
-                    {.stdin_data = "HELO c\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<x@y>\r\n"
-                                   "DATA\r\n\r\nx\r\n.\r\nQUIT\r\n",
-                     .env = e});
+    r = s.root.run({qmtest::bin("qmail-smtpd")},
+                   {.stdin_data = "HELO c\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<x@y>\r\n"
+                                  "DATA\r\n\r\nx\r\n.\r\nQUIT\r\n",
+                    .env = e});
     q = queued(s.root);
     REQUIRE(q.size() == 2);
     CHECK((q[0].recipients[0] == "x@y@relay.test" || q[1].recipients[0] == "x@y@relay.test"));
@@ -227,7 +228,7 @@ TEST_CASE("without rcpthosts a virtualdomains exception or a percent hack is no 
     for (const auto& [k, v] : s.env)
         e[k] = v;
     lines = reply_lines(
-        qmtest::run({qmtest::bin("qmail-smtpd")}, {.stdin_data = dialogue, .env = e}).out);
+        s.root.run({qmtest::bin("qmail-smtpd")}, {.stdin_data = dialogue, .env = e}).out);
     REQUIRE(lines.size() == 7);
     CHECK(lines[3] == "250 2.1.5 ok");
     CHECK(lines[4] == "250 2.1.5 ok");
