@@ -50,8 +50,13 @@ struct Server : DaemonCore {
         // The read deadline moves only when the client makes progress: a reply was earned
         // (a whole command, or the end of DATA) or a DATA-sized stretch of bytes arrived.
         // A byte now and then does not move it, so dribbling cannot hold a session.
-        auto deadline = std::chrono::steady_clock::now() + timeout;
+        std::chrono::steady_clock::time_point deadline;
         size_t bytes_since_progress = 0;
+        auto progress = [&] {
+            deadline = std::chrono::steady_clock::now() + timeout;
+            bytes_since_progress = 0;
+        };
+        progress();
         bool timed_out = false;
         auto arm = [&](std::chrono::steady_clock::time_point when) {
             timed_out = false;
@@ -80,8 +85,7 @@ struct Server : DaemonCore {
                     s.abort();
                     co_return false;
                 }
-                deadline = std::chrono::steady_clock::now() + timeout;
-                bytes_since_progress = 0;
+                progress();
             }
             if (s.closed())
                 co_return false;
@@ -89,10 +93,8 @@ struct Server : DaemonCore {
             auto [rec, n] = co_await stream.async_read_some(asio::buffer(buf), use_tuple);
             timer.cancel();
             bytes_since_progress += n;
-            if (bytes_since_progress >= progress_bytes) {
-                deadline = std::chrono::steady_clock::now() + timeout;
-                bytes_since_progress = 0;
-            }
+            if (bytes_since_progress >= progress_bytes)
+                progress();
             if (timed_out) {
                 // The goodbye is bounded too: a client that stopped reading gets none.
                 arm(std::chrono::steady_clock::now() + timeout);

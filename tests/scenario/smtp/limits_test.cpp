@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <map>
 #include <thread>
 
 namespace {
@@ -28,8 +29,11 @@ struct Smtpd {
     int port = qmtest::free_port();
     std::unique_ptr<qmtest::Daemon> daemon;
 
-    explicit Smtpd(const std::vector<std::string>& extra) {
+    explicit Smtpd(const std::vector<std::string>& extra,
+                   const std::map<std::string, std::string>& controls = {}) {
         root.control("rcpthosts", "test.example\n");
+        for (const auto& [name, text] : controls)
+            root.control(name, text);
         std::vector<std::string> argv{qmtest::bin("qmail-smtpd"), "--listen",
                                       "127.0.0.1:" + std::to_string(port)};
         argv.insert(argv.end(), extra.begin(), extra.end());
@@ -129,14 +133,8 @@ TEST_CASE("qmail-qmtpd closes connections over --max-per-ip and serves other add
 TEST_CASE("a client dribbling a byte at a time is dropped when timeoutsmtpd runs out",
           "[scenario][smtp][daemon][limits]") {
     // timeoutsmtpd is 1 s; before, every byte restarted it and this client stayed forever.
-    qmtest::MailRoot root;
-    root.control("rcpthosts", "test.example\n");
-    root.control("timeoutsmtpd", "1\n");
-    const int port = qmtest::free_port();
-    auto smtpd = root.start(
-        {qmtest::bin("qmail-smtpd"), "--listen", "127.0.0.1:" + std::to_string(port)}, "smtpd.log");
-    REQUIRE(qmtest::wait_for(
-        [&] { return smtpd->log().find("status: listening") != std::string::npos; }));
+    Smtpd d({}, {{"timeoutsmtpd", "1\n"}});
+    const int port = d.port;
     // A raw socket: the test must see the server's goodbye while it is still dribbling.
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     REQUIRE(fd >= 0);
@@ -174,21 +172,16 @@ TEST_CASE("a client dribbling a byte at a time is dropped when timeoutsmtpd runs
 
 TEST_CASE("a client that never reads its replies is dropped after timeoutsmtpd",
           "[scenario][smtp][daemon][limits]") {
-    qmtest::MailRoot root;
-    root.control("rcpthosts", "test.example\n");
-    root.control("timeoutsmtpd", "1\n");
-    const int port = qmtest::free_port();
-    auto smtpd = root.start(
-        {qmtest::bin("qmail-smtpd"), "--listen", "127.0.0.1:" + std::to_string(port)}, "smtpd.log");
-    REQUIRE(qmtest::wait_for(
-        [&] { return smtpd->log().find("status: listening") != std::string::npos; }));
+    Smtpd d({}, {{"timeoutsmtpd", "1\n"}});
+    const int port = d.port;
     qmtest::LoopbackClient c(port);
     // Pipelined NOOPs whose replies fill both socket buffers: the server's write stalls.
     std::string noops;
     for (int i = 0; i < 2000; ++i)
         noops += "NOOP\r\n";
-    for (int i = 0; i < 200 && smtpd->log().find("write timeout") == std::string::npos; ++i)
+    for (int i = 0; i < 200 && d.daemon->log().find("write timeout") == std::string::npos; ++i)
         c.send(noops);
-    CHECK(qmtest::wait_for([&] { return smtpd->log().find("write timeout") != std::string::npos; },
-                           std::chrono::seconds(10)));
+    CHECK(
+        qmtest::wait_for([&] { return d.daemon->log().find("write timeout") != std::string::npos; },
+                         std::chrono::seconds(10)));
 }
