@@ -43,19 +43,28 @@ async def open_from(host, port, source):
     return await asyncio.open_connection(sock=s)
 
 
-async def idle_session(a, source, stats):
+async def greeted(a, source, stats):
+    """Connects from source and reads the greeting; (reader, writer) when it was 220,
+    else None, counted in stats as failed or refused."""
     try:
         r, w = await asyncio.wait_for(open_from(a.host, a.port, source), 30)
         line = await asyncio.wait_for(r.readline(), 30)
     except (OSError, asyncio.TimeoutError):
         stats["failed"] += 1
-        return
-    if line.startswith(b"220"):
-        stats["greeted"] += 1
-    else:
+        return None
+    if not line.startswith(b"220"):
         stats["refused"] += 1
         w.close()
+        return None
+    stats["greeted"] += 1
+    return r, w
+
+
+async def idle_session(a, source, stats):
+    session = await greeted(a, source, stats)
+    if session is None:
         return
+    r, w = session
     try:
         rest = await r.read()  # the server's timeout, or EOF at the end
         if rest:
@@ -67,17 +76,10 @@ async def idle_session(a, source, stats):
 
 
 async def slow_session(a, source, stats):
-    try:
-        r, w = await asyncio.wait_for(open_from(a.host, a.port, source), 30)
-        line = await asyncio.wait_for(r.readline(), 30)
-    except (OSError, asyncio.TimeoutError):
-        stats["failed"] += 1
+    session = await greeted(a, source, stats)
+    if session is None:
         return
-    if not line.startswith(b"220"):
-        stats["refused"] += 1
-        w.close()
-        return
-    stats["greeted"] += 1
+    r, w = session
     start = now()
     command = b"HELO dribbling.example" * 1000
     try:
