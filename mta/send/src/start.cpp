@@ -1,9 +1,9 @@
 #include "qm/send/start.hpp"
 
+#include "qm/become.hpp"
 #include "qm/home.hpp"
 
 #include <fcntl.h>
-#include <grp.h>
 #include <pwd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -33,12 +33,7 @@ std::vector<char*> c_argv(const std::vector<std::string>& v) {
 
 // Takes the role user's uid and gid for good (the saved ids too).
 bool become(const char* user) {
-    const passwd* pw = ::getpwnam(user);
-    if (!pw || pw->pw_uid == 0)
-        return false;
-    const gid_t gid = pw->pw_gid;
-    return ::setgroups(1, &gid) == 0 && ::setgid(gid) == 0 && ::setuid(pw->pw_uid) == 0 &&
-           ::getuid() != 0;
+    return static_cast<bool>(become_user(user));
 }
 
 } // namespace

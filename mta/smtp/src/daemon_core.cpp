@@ -1,9 +1,9 @@
 #include "qm/smtp/daemon_core.hpp"
 
+#include "qm/become.hpp"
+
 #include <boost/asio/ip/address.hpp>
 
-#include <grp.h>
-#include <pwd.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -129,25 +129,10 @@ bool running_as_root() {
 Status drop_root(const std::string& user) {
     if (!running_as_root())
         return {};
-    errno = 0;
-    const passwd* pw = ::getpwnam(user.c_str());
-    if (pw == nullptr)
-        return fail(
-            temp("4.3.0", "started as root but there is no user " + user + " to run as (--user)"));
-    const uid_t uid = pw->pw_uid;
-    const gid_t gid = pw->pw_gid;
-    if (uid == 0 || gid == 0)
-        return fail(temp("4.3.0", "refusing to run as " + user + ": its uid or gid is 0"));
-    // Groups first, while still allowed to change them; setuid last clears every
-    // capability (no SECBIT_KEEP_CAPS here). No PR_SET_NO_NEW_PRIVS: the setuid
-    // qmail-queue must still gain qmailq.
-    if (::setgroups(1, &gid) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)
-        return fail(temp("4.3.0", "unable to switch to " + user + ": " + std::strerror(errno)));
-    if (::getuid() == 0 || ::geteuid() == 0 || ::getgid() == 0 || ::getegid() == 0 ||
-        ::setuid(0) == 0)
-        return fail(temp("4.3.0", "still privileged after switching to " + user));
-    log::line("status: running as " + user + " (uid " + std::to_string(uid) + ", gid " +
-              std::to_string(gid) + ")");
+    if (auto s = become_user(user); !s)
+        return fail(temp("4.3.0", "started as root: " + s.error().text + " (--user)"));
+    log::line("status: running as " + user + " (uid " + std::to_string(::getuid()) + ", gid " +
+              std::to_string(::getgid()) + ")");
     return {};
 }
 
