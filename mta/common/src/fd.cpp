@@ -1,9 +1,13 @@
 #include "qm/fd.hpp"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace qm {
@@ -19,6 +23,44 @@ Status write_all(int fd, std::string_view data) {
         ssize_t n = ::write(fd, data.data(), data.size());
         if (n < 0) {
             if (errno == EINTR)
+                continue;
+            return fail(from_errno(errno, "write"));
+        }
+        data.remove_prefix(static_cast<size_t>(n));
+    }
+    return {};
+}
+
+Status write_all_by(int fd, std::string_view data, std::chrono::steady_clock::time_point deadline) {
+    using clock = std::chrono::steady_clock;
+    bool socket = true;
+    while (!data.empty()) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
+        pollfd p{fd, POLLOUT, 0};
+        const int ready =
+            left.count() <= 0
+                ? 0
+                : ::poll(&p, 1,
+                         static_cast<int>(std::min<long long>(left.count(), 24LL * 3600 * 1000)));
+        if (ready < 0) {
+            if (errno == EINTR)
+                continue;
+            return fail(from_errno(errno, "poll"));
+        }
+        if (ready == 0)
+            return fail(temp("4.4.2", std::string(write_timeout_text)));
+        ssize_t n = -1;
+        if (socket) {
+            n = ::send(fd, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n < 0 && errno == ENOTSOCK) {
+                socket = false;
+                continue;
+            }
+        } else {
+            n = ::write(fd, data.data(), std::min<size_t>(data.size(), PIPE_BUF));
+        }
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
                 continue;
             return fail(from_errno(errno, "write"));
         }

@@ -20,12 +20,16 @@ namespace qm::qmtp {
 
 namespace {
 
-bool flush(std::string& out) {
+// The replies go out by the session's deadline too: a client that never reads them
+// cannot hold the session past qmail's one-hour alarm.
+bool flush(std::string& out, std::chrono::steady_clock::time_point deadline) {
     if (out.empty())
         return true;
-    const bool ok = write_all(STDOUT_FILENO, out).has_value();
+    auto sent = write_all_by(STDOUT_FILENO, out, deadline);
     out.clear();
-    return ok;
+    if (!sent && sent.error().text == write_timeout_text)
+        log::line(std::string(write_timeout_text));
+    return sent.has_value();
 }
 
 } // namespace
@@ -35,7 +39,7 @@ int serve_stdio(ServerSession& session, int timeout_seconds) {
     const auto deadline = clock::now() + std::chrono::seconds(timeout_seconds);
     char buf[65536];
     for (;;) {
-        if (!flush(session.output()) || session.closed()) {
+        if (!flush(session.output(), deadline) || session.closed()) {
             const bool broken = session.protocol_error();
             session.abort();
             return broken ? 100 : 0;

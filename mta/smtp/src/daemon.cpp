@@ -10,6 +10,7 @@
 
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl.hpp>
 
 #include <chrono>
@@ -128,6 +129,18 @@ struct Server : DaemonCore {
         }
     }
 
+    // Whether the client sends anything (or leaves) within delay, before any greeting.
+    // Both waits are one operation: the one that loses is cancelled and completes before
+    // this returns, so nothing fires later into a finished session.
+    asio::awaitable<bool> talks_within(tcp::socket& sock, std::chrono::seconds delay) {
+        using namespace asio::experimental::awaitable_operators;
+        asio::steady_timer timer(io);
+        timer.expires_after(delay);
+        auto first = co_await (sock.async_wait(tcp::socket::wait_read, use_tuple) ||
+                               timer.async_wait(use_tuple));
+        co_return first.index() == 0;
+    }
+
     asio::awaitable<void> session(tcp::socket sock, Features features) {
         boost::system::error_code ec;
         Connection conn = connection_of(sock);
@@ -165,6 +178,19 @@ struct Server : DaemonCore {
             co_return;
         }
         log::line("ok " + who);
+        if (const int delay = greet_delay(*controls, conn); delay > 0) {
+            if (co_await talks_within(sock, std::chrono::seconds(delay))) {
+                log::line("early talker " + who);
+                asio::steady_timer timer(io);
+                timer.expires_after(std::chrono::seconds(controls->timeout_seconds));
+                using namespace asio::experimental::awaitable_operators;
+                const std::string refusal = early_talker_reply();
+                (void)co_await (asio::async_write(sock, asio::buffer(refusal), use_tuple) ||
+                                timer.async_wait(use_tuple));
+                finish(sock);
+                co_return;
+            }
+        }
         Session s(controls, conn, std::move(features));
         auto it = sockets.insert(sockets.end(), &sock);
 

@@ -120,6 +120,10 @@ Result<Controls> load_controls() {
     if (!timeout)
         return fail(timeout.error());
     c.timeout_seconds = *timeout <= 0 ? 1 : static_cast<int>(std::min(*timeout, 86400L));
+    auto greet_delay = control::read_int_or("greetdelay", 0);
+    if (!greet_delay)
+        return fail(greet_delay.error());
+    c.greet_delay_seconds = static_cast<int>(std::clamp(*greet_delay, 0L, max_greet_delay));
     c.local_ips = interface_addresses();
 
     // A percenthack domain turns "user%elsewhere@domain" into "user@elsewhere" in
@@ -153,6 +157,8 @@ Connection connection_from_environment() {
         conn.maxrcpt = parse_number(*v);
     if (auto v = env("MAXRCPTSESSION"))
         conn.maxrcptsession = parse_number(*v);
+    if (auto v = env("GREETDELAY"))
+        conn.greet_delay = parse_number(*v);
     return conn;
 }
 
@@ -166,6 +172,8 @@ void apply_settings(Connection& conn, const std::vector<std::pair<std::string, s
             conn.maxrcpt = parse_number(value);
         else if (name == "MAXRCPTSESSION")
             conn.maxrcptsession = parse_number(value);
+        else if (name == "GREETDELAY")
+            conn.greet_delay = parse_number(value);
         conn.env.emplace_back(name, value);
     }
 }
@@ -189,6 +197,18 @@ bool recipient_allowed(const Controls& c, std::string_view address) {
 RecipientLimits recipient_limits(const Controls& c, const Connection& conn) {
     return {std::max(conn.maxrcpt.value_or(c.maxrcpt), min_maxrcpt),
             std::max(conn.maxrcptsession.value_or(c.maxrcptsession), min_maxrcpt)};
+}
+
+int greet_delay(const Controls& c, const Connection& conn) {
+    if (!conn.greet_delay)
+        return c.greet_delay_seconds;
+    return static_cast<int>(
+        std::min<std::uint64_t>(*conn.greet_delay, static_cast<std::uint64_t>(max_greet_delay)));
+}
+
+std::string early_talker_reply() {
+    // 554 before a greeting means "no SMTP service here" (RFC 5321 section 3.1).
+    return "554 5.5.1 protocol error: you talked before my greeting\r\n";
 }
 
 bool sender_refused(const Controls& c, std::string_view address) {

@@ -13,6 +13,8 @@
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -130,11 +132,11 @@ TEST_CASE("qmail-qmtpd closes connections over --max-per-ip and serves other add
     CHECK(qmtest::count_of(qmtpd->log(), "too many connections") == 1);
 }
 
-TEST_CASE("a client dribbling a byte at a time is dropped when timeoutsmtpd runs out",
-          "[scenario][smtp][daemon][limits]") {
-    // timeoutsmtpd is 1 s; before, every byte restarted it and this client stayed forever.
-    Smtpd d({}, {{"timeoutsmtpd", "1\n"}});
-    const int port = d.port;
+namespace {
+
+// Sends a HELO line a byte every 250 ms; returns what the server said and how long it
+// took to say 451 4.4.2 (or the whole dribble's length if it never did).
+std::pair<std::string, std::chrono::seconds> dribble(int port) {
     // A raw socket: the test must see the server's goodbye while it is still dribbling.
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     REQUIRE(fd >= 0);
@@ -157,31 +159,149 @@ TEST_CASE("a client dribbling a byte at a time is dropped when timeoutsmtpd runs
                 break;
             got.append(buf, static_cast<size_t>(n));
         }
-        if (got.find("451 4.4.2") != std::string::npos) {
-            seconds = std::chrono::duration_cast<std::chrono::seconds>(
-                std::chrono::steady_clock::now() - start);
+        seconds = std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::steady_clock::now() - start);
+        if (got.find("451 4.4.2") != std::string::npos)
             break;
-        }
     }
     ::close(fd);
-    INFO("server said: " << got);
-    REQUIRE(got.find("451 4.4.2") != std::string::npos);
-    // 45 bytes at 4 a second take 11 s: dropped well before the dribble ends.
-    CHECK(seconds <= std::chrono::seconds(5));
+    return {got, seconds};
+}
+
+// Pipelines NOOPs whose replies fill both socket buffers, never reading, until the
+// server's log says it gave up on the write (or 200 rounds).
+void never_read(int port, const std::function<std::string()>& log) {
+    qmtest::LoopbackClient c(port);
+    std::string noops;
+    for (int i = 0; i < 2000; ++i)
+        noops += "NOOP\r\n";
+    for (int i = 0; i < 200 && log().find("write timeout") == std::string::npos; ++i)
+        c.send(noops);
+    CHECK(qmtest::wait_for([&] { return log().find("write timeout") != std::string::npos; },
+                           std::chrono::seconds(10)));
+}
+
+// qmail-smtpd on stdin/stdout, one per connection, under ucspi-tcp's tcpserver.
+std::unique_ptr<qmtest::Daemon> smtpd_under_tcpserver(qmtest::MailRoot& root, int port) {
+    root.control("rcpthosts", "test.example\n");
+    root.control("timeoutsmtpd", "1\n");
+    auto server = root.start({"/usr/bin/tcpserver", "-v", "-R", "-H", "127.0.0.1",
+                              std::to_string(port), qmtest::bin("qmail-smtpd")},
+                             "tcpserver.log");
+    REQUIRE(
+        qmtest::wait_for([&] { return server->log().find("status: 0/") != std::string::npos; }));
+    return server;
+}
+
+} // namespace
+
+TEST_CASE("a client dribbling a byte at a time is dropped when timeoutsmtpd runs out",
+          "[scenario][smtp][daemon][limits]") {
+    // timeoutsmtpd is 1 s; before, every byte restarted it and this client stayed forever.
+    SECTION("--listen daemon") {
+        Smtpd d({}, {{"timeoutsmtpd", "1\n"}});
+        auto [got, seconds] = dribble(d.port);
+        INFO("server said: " << got);
+        REQUIRE(got.find("451 4.4.2") != std::string::npos);
+        // 45 bytes at 4 a second take 11 s: dropped well before the dribble ends.
+        CHECK(seconds <= std::chrono::seconds(5));
+    }
+    SECTION("on stdin under tcpserver") {
+        if (!std::filesystem::exists("/usr/bin/tcpserver"))
+            return qmtest::skip("ucspi-tcp's tcpserver is not installed");
+        qmtest::MailRoot root;
+        const int port = qmtest::free_port();
+        auto server = smtpd_under_tcpserver(root, port);
+        auto [got, seconds] = dribble(port);
+        INFO("server said: " << got);
+        REQUIRE(got.find("451 4.4.2") != std::string::npos);
+        CHECK(seconds <= std::chrono::seconds(5));
+    }
 }
 
 TEST_CASE("a client that never reads its replies is dropped after timeoutsmtpd",
           "[scenario][smtp][daemon][limits]") {
-    Smtpd d({}, {{"timeoutsmtpd", "1\n"}});
-    const int port = d.port;
-    qmtest::LoopbackClient c(port);
-    // Pipelined NOOPs whose replies fill both socket buffers: the server's write stalls.
-    std::string noops;
-    for (int i = 0; i < 2000; ++i)
-        noops += "NOOP\r\n";
-    for (int i = 0; i < 200 && d.daemon->log().find("write timeout") == std::string::npos; ++i)
-        c.send(noops);
-    CHECK(
-        qmtest::wait_for([&] { return d.daemon->log().find("write timeout") != std::string::npos; },
-                         std::chrono::seconds(10)));
+    SECTION("--listen daemon") {
+        Smtpd d({}, {{"timeoutsmtpd", "1\n"}});
+        never_read(d.port, [&] { return d.daemon->log(); });
+    }
+    SECTION("on stdin under tcpserver") {
+        if (!std::filesystem::exists("/usr/bin/tcpserver"))
+            return qmtest::skip("ucspi-tcp's tcpserver is not installed");
+        qmtest::MailRoot root;
+        const int port = qmtest::free_port();
+        // qmail-smtpd's log (stderr) goes to tcpserver's: the same file.
+        auto server = smtpd_under_tcpserver(root, port);
+        never_read(port, [&] { return server->log(); });
+    }
+}
+
+namespace {
+
+constexpr const char* early_refusal = "554 5.5.1 protocol error: you talked before my greeting\r\n";
+
+// A client that talks at once gets the refusal and the door closes; one that waits for
+// the greeting gets it after the delay and is served.
+void check_greet_delay(int port, const std::function<std::string()>& log) {
+    qmtest::LoopbackClient rude(port);
+    rude.send("HELO rude.example\r\n");
+    CHECK(first_line(rude) == early_refusal);
+    CHECK(rude.closed_by_server());
+    CHECK(qmtest::wait_for([&] { return log().find("early talker") != std::string::npos; }));
+
+    const auto start = std::chrono::steady_clock::now();
+    qmtest::LoopbackClient polite(port);
+    CHECK(first_line(polite).starts_with("220 "));
+    CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(900));
+    polite.send("HELO polite.example\r\n");
+    CHECK(polite
+              .read_until(
+                  [](const std::string& got) { return got.find("250 ") != std::string::npos; })
+              .find("250 ") != std::string::npos);
+    CHECK(qmtest::count_of(log(), "early talker") == 1);
+}
+
+} // namespace
+
+TEST_CASE("with greetdelay a client that talks before the greeting is turned away",
+          "[scenario][smtp][daemon][limits]") {
+    SECTION("--listen daemon") {
+        Smtpd d({}, {{"greetdelay", "1\n"}});
+        check_greet_delay(d.port, [&] { return d.daemon->log(); });
+    }
+    SECTION("on stdin under tcpserver") {
+        if (!std::filesystem::exists("/usr/bin/tcpserver"))
+            return qmtest::skip("ucspi-tcp's tcpserver is not installed");
+        qmtest::MailRoot root;
+        root.control("greetdelay", "1\n");
+        const int port = qmtest::free_port();
+        auto server = smtpd_under_tcpserver(root, port);
+        root.control("timeoutsmtpd", "20\n");
+        check_greet_delay(port, [&] { return server->log(); });
+    }
+}
+
+TEST_CASE("a tcprules rule's GREETDELAY holds the greeting back for its clients only",
+          "[scenario][smtp][daemon][limits][tcprules]") {
+    qmtest::MailRoot root;
+    root.control("rcpthosts", "test.example\n");
+    const std::string rules = root / "tcp.smtp.cdb";
+    auto r = qmtest::run({qmtest::bin("tcprules"), rules, rules + ".tmp"},
+                         {.stdin_data = "127.0.0.2:allow,GREETDELAY=\"1\"\n:allow\n"});
+    REQUIRE(r.exit_code == 0);
+    root.give_to_user(rules);
+    const int port = qmtest::free_port();
+    auto smtpd = root.start({qmtest::bin("qmail-smtpd"), "--listen",
+                             "127.0.0.1:" + std::to_string(port), "--rules", rules},
+                            "smtpd.log");
+    REQUIRE(qmtest::wait_for(
+        [&] { return smtpd->log().find("status: listening") != std::string::npos; }));
+    // 127.0.0.1 falls under ":allow": no delay, and talking first is not held against it.
+    qmtest::LoopbackClient trusted(port);
+    trusted.send("NOOP\r\n");
+    CHECK(first_line(trusted).starts_with("220 "));
+    qmtest::LoopbackClient rude(port, "127.0.0.2");
+    rude.send("HELO rude.example\r\n");
+    CHECK(first_line(rude) == early_refusal);
+    CHECK(smtpd->log().find("early talker 127.0.0.2:") != std::string::npos);
 }

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -43,6 +44,15 @@ private:
 
 // Writes everything or returns the errno-derived failure.
 [[nodiscard]] Status write_all(int fd, std::string_view data);
+// Writes everything to a peer that may stop reading (a network client on stdout): waits
+// for room at most until deadline, then fails temporarily ("write timeout"). It never
+// blocks inside write itself: a socket is written with MSG_DONTWAIT, anything else (a
+// pipe) at most PIPE_BUF bytes at a time once poll reports room, which POSIX guarantees
+// to fit. The descriptor's flags are left alone: it may be shared with tcpserver's side.
+// A timeout fails with the text write_timeout_text (a peer that left: errno's text).
+inline constexpr std::string_view write_timeout_text = "write timeout";
+[[nodiscard]] Status write_all_by(int fd, std::string_view data,
+                                  std::chrono::steady_clock::time_point deadline);
 // Reads until EOF.
 [[nodiscard]] Result<std::string> read_all(int fd);
 // Reads a whole file; nullopt-like: ENOENT gives an empty optional via the bool.

@@ -146,3 +146,23 @@ TEST_CASE("policy: recipient limits from controls, tcprules settings and the flo
     qm::smtp::apply_settings(conn, {{"MAXRCPT", "lots"}}); // not a number: the control file
     CHECK(qm::smtp::recipient_limits(c, conn).per_message == 250);
 }
+
+TEST_CASE("policy: the greeting delay from greetdelay, a GREETDELAY setting and the cap",
+          "[smtp][policy]") {
+    ControlDir d;
+    qm::smtp::Connection conn;
+    CHECK(qm::smtp::greet_delay(loaded(), conn) == 0); // off by default, as in qmail
+
+    d.control("greetdelay", "5\n");
+    auto c = loaded();
+    CHECK(qm::smtp::greet_delay(c, conn) == 5);
+    qm::smtp::apply_settings(conn, {{"GREETDELAY", "0"}}); // a trusted network's rule
+    CHECK(qm::smtp::greet_delay(c, conn) == 0);
+    qm::smtp::apply_settings(conn, {{"GREETDELAY", "100000"}});
+    CHECK(qm::smtp::greet_delay(c, conn) == qm::smtp::max_greet_delay);
+
+    d.control("greetdelay", "-3\n");
+    CHECK(loaded().greet_delay_seconds == 0);
+    d.control("greetdelay", "9999\n");
+    CHECK(loaded().greet_delay_seconds == qm::smtp::max_greet_delay);
+}

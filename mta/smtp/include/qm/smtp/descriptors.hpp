@@ -1,8 +1,10 @@
 // qmail-smtpd on stdin/stdout, as under tcpserver or inetd: the Session's driver on two
-// blocking descriptors. It waits for the client with poll (control/timeoutsmtpd per
-// read), writes the replies before every wait (what PIPELINING needs), runs qmail-queue
-// and checkpassword in line, and after STARTTLS carries the rest of the session through
-// OpenSSL on the same descriptors.
+// blocking descriptors. It waits for the client with poll, writes the replies before
+// every wait (what PIPELINING needs), runs qmail-queue and checkpassword in line, and
+// after STARTTLS carries the rest of the session through OpenSSL on the same descriptors.
+// control/timeoutsmtpd is a deadline, as in the --listen daemon: from the last reply for
+// the next command (bytes trickling in do not move it; 64 KiB of DATA does), and for
+// every write (a client that never reads is dropped, logged "write timeout").
 #pragma once
 
 #include "qm/smtp/session.hpp"

@@ -33,6 +33,9 @@ inline constexpr std::uint64_t default_maxrcptsession = 100 * default_maxrcpt;
 // RFC 5321 section 4.5.3.1.8: a server must take at least 100 recipients per message;
 // a smaller setting is raised to this.
 inline constexpr std::uint64_t min_maxrcpt = 100;
+// A longer greeting delay (greetdelay, GREETDELAY) is cut to this: RFC 5321 section
+// 4.5.3.2.1 has clients wait 5 minutes for the greeting, so more would fail good ones.
+inline constexpr long max_greet_delay = 240;
 
 struct Controls {
     std::string greeting;                   // smtpgreeting, default me
@@ -50,7 +53,10 @@ struct Controls {
     // it later, as RFC 5321 section 4.5.3.1.10 has it.
     std::uint64_t maxrcpt = default_maxrcpt;
     std::uint64_t maxrcptsession = default_maxrcptsession;
-    int timeout_seconds = 1200;         // timeoutsmtpd
+    int timeout_seconds = 1200; // timeoutsmtpd
+    // greetdelay: seconds to wait before the greeting; a client that talks in that time
+    // breaks RFC 5321 (spamware does, to save time) and is turned away. 0: no wait.
+    int greet_delay_seconds = 0;
     std::vector<std::string> local_ips; // this host's addresses, for box@[ip]
 };
 
@@ -59,7 +65,7 @@ struct Controls {
 [[nodiscard]] Result<Controls> load_controls();
 
 // The connection, as tcpserver describes it (TCPREMOTEIP, TCPREMOTEHOST, TCPREMOTEINFO,
-// TCPLOCALHOST/TCPLOCALIP, RELAYCLIENT, DATABYTES, MAXRCPT, MAXRCPTSESSION).
+// TCPLOCALHOST/TCPLOCALIP, RELAYCLIENT, DATABYTES, MAXRCPT, MAXRCPTSESSION, GREETDELAY).
 struct Connection {
     std::string remote_ip = "unknown";
     std::string remote_host = "unknown";
@@ -70,12 +76,13 @@ struct Connection {
     std::optional<std::uint64_t> databytes;      // DATABYTES overrides control/databytes
     std::optional<std::uint64_t> maxrcpt;        // MAXRCPT overrides control/maxrcpt
     std::optional<std::uint64_t> maxrcptsession; // MAXRCPTSESSION, control/maxrcptsession
+    std::optional<std::uint64_t> greet_delay;    // GREETDELAY overrides control/greetdelay
     // Settings from a tcprules entry (daemon mode), passed on to qmail-queue.
     std::vector<std::pair<std::string, std::string>> env;
 };
 
-// Applies a tcprules entry's settings: RELAYCLIENT, DATABYTES, MAXRCPT and MAXRCPTSESSION
-// take effect here, and
+// Applies a tcprules entry's settings: RELAYCLIENT, DATABYTES, MAXRCPT, MAXRCPTSESSION
+// and GREETDELAY take effect here, and
 // every setting is kept for qmail-queue's environment.
 void apply_settings(Connection& conn, const std::vector<std::pair<std::string, std::string>>& env);
 
@@ -92,6 +99,11 @@ struct RecipientLimits {
     std::uint64_t per_session;
 };
 [[nodiscard]] RecipientLimits recipient_limits(const Controls& c, const Connection& conn);
+// Seconds to hold the greeting back for this connection: GREETDELAY, else greetdelay;
+// at most max_greet_delay. 0: greet at once.
+[[nodiscard]] int greet_delay(const Controls& c, const Connection& conn);
+// The reply to a client that talked before the greeting, after which the door closes.
+[[nodiscard]] std::string early_talker_reply();
 // badmailfrom: exact address or "@domain", case-insensitive.
 [[nodiscard]] bool sender_refused(const Controls& c, std::string_view address);
 // box@[d.d.d.d] naming one of our own addresses becomes box@localiphost.

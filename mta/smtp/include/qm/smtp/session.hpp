@@ -70,6 +70,8 @@ public:
     std::string& output() { return out_; }
     [[nodiscard]] bool closed() const { return closed_; }
     [[nodiscard]] int timeout_seconds() const { return controls_->timeout_seconds; }
+    // How long the driver holds the greeting back, watching for an early talker.
+    [[nodiscard]] int greet_delay_seconds() const { return greet_delay(*controls_, conn_); }
     // The authenticated user, for the log; empty before AUTH.
     [[nodiscard]] const std::string& authenticated_user() const { return auth_user_; }
 
