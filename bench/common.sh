@@ -45,7 +45,7 @@ build_targets() {
   if [ ! -f build/CMakeCache.txt ]; then
     local generator=()
     command -v ninja >/dev/null && generator=(-G Ninja)
-    cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQM_WERROR=ON >/dev/null
   fi
   cmake --build build -j"$(nproc)" --target "$@"
 }
