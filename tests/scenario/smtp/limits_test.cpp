@@ -31,13 +31,23 @@ struct Smtpd {
     int port = qmtest::free_port();
     std::unique_ptr<qmtest::Daemon> daemon;
 
+    // rules: tcprules text, compiled to tcp.smtp.cdb and given with --rules.
     explicit Smtpd(const std::vector<std::string>& extra,
-                   const std::map<std::string, std::string>& controls = {}) {
+                   const std::map<std::string, std::string>& controls = {},
+                   const std::string& rules = {}) {
         root.control("rcpthosts", "test.example\n");
         for (const auto& [name, text] : controls)
             root.control(name, text);
         std::vector<std::string> argv{qmtest::bin("qmail-smtpd"), "--listen",
                                       "127.0.0.1:" + std::to_string(port)};
+        if (!rules.empty()) {
+            const std::string cdb = root / "tcp.smtp.cdb";
+            auto r =
+                qmtest::run({qmtest::bin("tcprules"), cdb, cdb + ".tmp"}, {.stdin_data = rules});
+            REQUIRE(r.exit_code == 0);
+            root.give_to_user(cdb);
+            argv.insert(argv.end(), {"--rules", cdb});
+        }
         argv.insert(argv.end(), extra.begin(), extra.end());
         daemon = root.start(argv, "smtpd.log");
         REQUIRE(qmtest::wait_for(
@@ -88,19 +98,8 @@ TEST_CASE("by default one address gets at most half of --max-connections",
 
 TEST_CASE("a tcprules rule's MAXCONNIP sets the per-address limit for its clients",
           "[scenario][smtp][daemon][limits][tcprules]") {
-    qmtest::MailRoot root;
-    root.control("rcpthosts", "test.example\n");
-    const std::string rules = root / "tcp.smtp.cdb";
-    auto r = qmtest::run({qmtest::bin("tcprules"), rules, rules + ".tmp"},
-                         {.stdin_data = "127.0.0.1:allow,MAXCONNIP=\"1\"\n:allow\n"});
-    REQUIRE(r.exit_code == 0);
-    root.give_to_user(rules);
-    const int port = qmtest::free_port();
-    auto smtpd = root.start({qmtest::bin("qmail-smtpd"), "--listen",
-                             "127.0.0.1:" + std::to_string(port), "--rules", rules},
-                            "smtpd.log");
-    REQUIRE(qmtest::wait_for(
-        [&] { return smtpd->log().find("status: listening") != std::string::npos; }));
+    Smtpd d({}, {}, "127.0.0.1:allow,MAXCONNIP=\"1\"\n:allow\n");
+    const int port = d.port;
     qmtest::LoopbackClient a(port);
     CHECK(first_line(a).starts_with("220 "));
     qmtest::LoopbackClient b(port);
@@ -283,19 +282,8 @@ TEST_CASE("with greetdelay a client that talks before the greeting is turned awa
 
 TEST_CASE("a tcprules rule's GREETDELAY holds the greeting back for its clients only",
           "[scenario][smtp][daemon][limits][tcprules]") {
-    qmtest::MailRoot root;
-    root.control("rcpthosts", "test.example\n");
-    const std::string rules = root / "tcp.smtp.cdb";
-    auto r = qmtest::run({qmtest::bin("tcprules"), rules, rules + ".tmp"},
-                         {.stdin_data = "127.0.0.2:allow,GREETDELAY=\"1\"\n:allow\n"});
-    REQUIRE(r.exit_code == 0);
-    root.give_to_user(rules);
-    const int port = qmtest::free_port();
-    auto smtpd = root.start({qmtest::bin("qmail-smtpd"), "--listen",
-                             "127.0.0.1:" + std::to_string(port), "--rules", rules},
-                            "smtpd.log");
-    REQUIRE(qmtest::wait_for(
-        [&] { return smtpd->log().find("status: listening") != std::string::npos; }));
+    Smtpd d({}, {}, "127.0.0.2:allow,GREETDELAY=\"1\"\n:allow\n");
+    const int port = d.port;
     // 127.0.0.1 falls under ":allow": no delay, and talking first is not held against it.
     qmtest::LoopbackClient trusted(port);
     trusted.send("NOOP\r\n");
@@ -303,5 +291,5 @@ TEST_CASE("a tcprules rule's GREETDELAY holds the greeting back for its clients 
     qmtest::LoopbackClient rude(port, "127.0.0.2");
     rude.send("HELO rude.example\r\n");
     CHECK(first_line(rude) == early_refusal);
-    CHECK(smtpd->log().find("early talker 127.0.0.2:") != std::string::npos);
+    CHECK(d.daemon->log().find("early talker 127.0.0.2:") != std::string::npos);
 }
