@@ -117,13 +117,13 @@ int main(int argc, char** argv) {
         }
         auto r = qm::local::deliver(d, opts);
         switch (r.kind) {
-        case qm::local::Report::Kind::success:
+        case qm::Verdict::Kind::success:
             put(1, r.text);
             return 0;
-        case qm::local::Report::Kind::permanent:
+        case qm::Verdict::Kind::permanent:
             put(2, r.text);
             return 100;
-        case qm::local::Report::Kind::temporary:
+        case qm::Verdict::Kind::temporary:
             put(2, r.text);
             return 111;
         }

@@ -28,8 +28,8 @@ namespace {
 // Far more than qmail-local writes (it keeps 3000 bytes of report); the rest is drained.
 constexpr size_t report_cap = 65536;
 
-Report temporary(std::string text) {
-    return Report{Report::Kind::temporary, std::move(text)};
+Verdict temporary(std::string text) {
+    return Verdict{Verdict::Kind::temporary, std::move(text)};
 }
 
 // Everything the child uses, made before fork: the caller has other threads, so after
@@ -137,7 +137,7 @@ LocalProgram local_program() {
     return p;
 }
 
-Report deliver_in_child(const Delivery& d, const LocalProgram& prog) {
+Verdict deliver_in_child(const Delivery& d, const LocalProgram& prog) {
     if (d.who.uid == 0)
         return temporary("Not allowed to perform deliveries as root.\n");
     if (prog.path.empty())
@@ -192,11 +192,11 @@ Report deliver_in_child(const Delivery& d, const LocalProgram& prog) {
         return temporary("qmail-local crashed.\n");
     switch (WEXITSTATUS(status)) {
     case 0:
-        return Report{Report::Kind::success, std::move(text)};
+        return Verdict{Verdict::Kind::success, std::move(text)};
     case 100:
-        return Report{Report::Kind::permanent, std::move(text)};
+        return Verdict{Verdict::Kind::permanent, std::move(text)};
     case 111:
-        return Report{Report::Kind::temporary, std::move(text)};
+        return Verdict{Verdict::Kind::temporary, std::move(text)};
     default:
         return temporary("qmail-local crashed.\n");
     }

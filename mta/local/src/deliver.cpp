@@ -45,13 +45,13 @@ public:
         : d_(d)
         , o_(o) {}
 
-    Report run() {
+    Verdict run() {
         Status s = deliver_all();
-        Report r;
+        Verdict r;
         if (s) {
-            r.kind = Report::Kind::success;
+            r.kind = Verdict::Kind::success;
         } else {
-            r.kind = s.error().permanent() ? Report::Kind::permanent : Report::Kind::temporary;
+            r.kind = s.error().permanent() ? Verdict::Kind::permanent : Verdict::Kind::temporary;
             // A failing program has said what it had to say; qmail-local adds nothing.
             if (!s.error().text.empty()) {
                 out_ += s.error().with_dsn();
@@ -385,11 +385,11 @@ Status Session::deliver_all() {
 
 } // namespace
 
-Report deliver(const Delivery& d, const DeliverOptions& opts) {
+Verdict deliver(const Delivery& d, const DeliverOptions& opts) {
     return Session(d, opts).run();
 }
 
-Report deliver(const Delivery& d) {
+Verdict deliver(const Delivery& d) {
     return deliver(d, DeliverOptions{});
 }
 

@@ -1,29 +1,27 @@
-// qmail-lspawn's per-recipient flow: address → account → delivery as that account.
+// The per-recipient flow of local delivery: address → account → message → delivery as
+// that account. qmail-send (normal-user mode) and qmail-lspawn (root mode) both run it.
+#include "qm/address.hpp"
+#include "qm/fd.hpp"
 #include "qm/local/deliver.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace qm::local {
 
-Report deliver_recipient(const LocalJob& job) {
-    const size_t at = job.recipient.rfind('@');
-    const std::string local = job.recipient.substr(0, at);
-    const std::string domain = at == std::string::npos ? "" : job.recipient.substr(at + 1);
-    // "<>" or "@domain": nothing to deliver, and nothing to bounce (qmail-lspawn).
-    if (local.empty())
-        return Report{Report::Kind::success, ""};
-
-    auto who = resolve(local);
+Verdict deliver_recipient(const LocalJob& job) {
+    auto parts = address::split(job.recipient);
+    if (parts.local.empty())
+        return Verdict::success();
+    auto who = resolve(parts.local);
     if (!who)
-        return Report{who.error().permanent() ? Report::Kind::permanent : Report::Kind::temporary,
-                      who.error().text + "\n"};
-    Delivery d;
-    d.message_fd = job.message_fd;
-    d.sender = job.sender;
-    d.local = local;
-    d.domain = domain;
-    d.default_delivery = job.default_delivery;
-    d.who = std::move(*who);
+        return Verdict::of(who.error());
+    UniqueFd mess(::open(job.message_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!mess)
+        return Verdict::temporary("Unable to open message file. (#4.3.0)\n");
+    Delivery d{
+        mess.get(),           job.sender,     std::move(parts.local), std::move(parts.domain),
+        job.default_delivery, std::move(*who)};
     if (::geteuid() == 0)
         return deliver_in_child(d, job.program ? *job.program : local_program());
     return deliver(d);

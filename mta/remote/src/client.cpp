@@ -130,25 +130,9 @@ Extensions parse_ehlo(const Reply& r) {
     return e;
 }
 
-// What one recipient's RCPT got: nothing yet, accepted, or rejected with a text.
-struct RcptState {
-    char letter = 0; // 0 no reply, 'r' accepted, 'h' permanent, 's' temporary
-    std::string text;
-};
-
-// qmail-rspawn's folding: a rejected recipient keeps its own report; an accepted or
-// unanswered one gets the message's.
-std::vector<Report> fold(const std::vector<RcptState>& rcpts, char letter,
-                         const std::string& text) {
-    std::vector<Report> out;
-    out.reserve(rcpts.size());
-    for (const auto& r : rcpts) {
-        if (r.letter == 'h' || r.letter == 's')
-            out.push_back({r.letter == 'h' ? 'D' : 'Z', r.text + (letter == 'K' ? "" : text)});
-        else
-            out.push_back({letter, text});
-    }
-    return out;
+// A report letter of this file's SMTP dialogue as a verdict.
+Verdict verdict(char letter, std::string text) {
+    return {static_cast<Verdict::Kind>(letter), std::move(text)};
 }
 
 // done_reusable: the transaction succeeded and the connection may carry another one.
@@ -219,10 +203,10 @@ struct Client::Impl {
                         asio::ssl::context::no_sslv3);
     }
 
-    awaitable<std::vector<Report>> deliver(Job job);
+    awaitable<Outcome> deliver(Job job);
     awaitable<SessionEnd> session(Conn& c, const std::string& ip, const std::string& name,
                                   const Job& job, const StoredMessage& stored, bool try_tls,
-                                  bool reused, std::vector<Report>& out);
+                                  bool reused, Outcome& out);
 
     // Connection reuse: after a successful transaction the connection waits idle_limit
     // for another message to the same address and port; the next one starts with RSET,
@@ -283,14 +267,14 @@ Client::~Client() {
         i.conn->close();
 }
 
-awaitable<std::vector<Report>> Client::deliver(Job job) {
+awaitable<Outcome> Client::deliver(Job job) {
     co_return co_await impl_->deliver(std::move(job));
 }
 
-awaitable<std::vector<Report>> Client::Impl::deliver(Job job) {
+awaitable<Outcome> Client::Impl::deliver(Job job) {
     const size_t n = job.recipients.size();
     auto all = [n](char letter, std::string text) {
-        return std::vector<Report>(n, Report{letter, std::move(text)});
+        return Outcome{std::vector<RecipientReport>(n), verdict(letter, std::move(text))};
     };
     if (has_line_break(job.sender))
         co_return all('D', "Sender address contains a line break. (#5.1.7)\n");
@@ -357,7 +341,7 @@ awaitable<std::vector<Report>> Client::Impl::deliver(Job job) {
         co_return all('Z', "Unable to read message file. (#4.3.0)\n");
     const StoredMessage stored{mess.get(), *facts};
 
-    std::vector<Report> out;
+    Outcome out;
     std::vector<std::string> skipped; // down by lock/tcpto
     for (const auto& m : mxs) {
         const std::string ip = m.ip.to_string();
@@ -436,12 +420,12 @@ awaitable<std::vector<Report>> Client::Impl::deliver(Job job) {
 
 awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, const std::string& name,
                                             const Job& job, const StoredMessage& stored,
-                                            bool try_tls, bool reused, std::vector<Report>& out) {
+                                            bool try_tls, bool reused, Outcome& out) {
     const int fd = stored.fd;
-    std::vector<RcptState> rcpts(job.recipients.size());
+    std::vector<RecipientReport> rcpts(job.recipients.size());
     bool critical = false; // the final dot was sent: a lost reply may mean a duplicate
     auto finish = [&](char letter, std::string text) {
-        out = fold(rcpts, letter, text);
+        out = Outcome{rcpts, verdict(letter, std::move(text))};
         return SessionEnd::done;
     };
     auto died = [&] {
@@ -574,7 +558,7 @@ awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, cons
         }
     }
     if (std::none_of(rcpts.begin(), rcpts.end(),
-                     [](const RcptState& r) { return r.letter == 'r'; })) {
+                     [](const RecipientReport& r) { return r.letter == 'r'; })) {
         co_await c.write("QUIT\r\n");
         co_return finish('D', "Giving up on " + ip + ".\n");
     }

@@ -24,20 +24,26 @@ std::string said(std::string_view text) {
 
 } // namespace
 
-awaitable<std::vector<Report>> qmtp_session(Conn& c, const std::string& ip, const Job& job, int fd,
-                                            std::uint64_t stored_bytes) {
+awaitable<Outcome> qmtp_session(Conn& c, const std::string& ip, const Job& job, int fd,
+                                std::uint64_t stored_bytes) {
+    // QMTP answers each recipient K, Z or D, where SMTP answers the message once. In
+    // qmail-remote's report a K is 'r' with the message accepted (its text the first K's),
+    // a Z 's' and a D 'h' with their own texts. A message nobody accepted gets an empty
+    // verdict text, so that folding leaves each refusal its own reason alone.
     const size_t n = job.recipients.size();
-    std::vector<Report> out(n);
+    Outcome out{std::vector<RecipientReport>(n), Verdict::permanent("")};
     size_t answered = 0;
     bool sent_all = false; // the package's last byte went out: the peer may have queued it
-    auto rest = [&](char letter, const std::string& text) {
+    auto rest = [&](const std::string& text) {
         for (size_t i = answered; i < n; ++i)
-            out[i] = {letter, text};
+            out.recipients[i] = {'s', text};
+        if (out.message.kind != Verdict::Kind::success)
+            out.message = Verdict::temporary("");
         return out;
     };
     auto died = [&] {
-        return rest('Z', "Connected to " + ip + " but connection died. " +
-                             (sent_all ? "Possible duplicate! " : "") + "(#4.4.2)\n");
+        return rest("Connected to " + ip + " but connection died. " +
+                    (sent_all ? "Possible duplicate! " : "") + "(#4.4.2)\n");
     };
 
     const qmtp::MessageFrame frame = qmtp::qmtp_package(stored_bytes, {job.sender, job.recipients});
@@ -59,7 +65,7 @@ awaitable<std::vector<Report>> qmtp_session(Conn& c, const std::string& ip, cons
         if (got <= 0) {
             // Without the rest of the package the peer queues nothing of it.
             c.close();
-            co_return rest('Z', "Unable to read message file. (#4.3.0)\n");
+            co_return rest("Unable to read message file. (#4.3.0)\n");
         }
         checked.clear();
         header.feed(std::string_view(buf.data(), static_cast<size_t>(got)), checked);
@@ -78,8 +84,8 @@ awaitable<std::vector<Report>> qmtp_session(Conn& c, const std::string& ip, cons
     while (answered < n) {
         auto decoded = netstring::decode(c.input(), max_response);
         if (!decoded)
-            co_return rest('Z', "Connected to " + ip + " but its QMTP response was malformed (" +
-                                    decoded.error().text + "). Possible duplicate! (#4.4.2)\n");
+            co_return rest("Connected to " + ip + " but its QMTP response was malformed (" +
+                           decoded.error().text + "). Possible duplicate! (#4.4.2)\n");
         if (!*decoded) {
             if (!co_await c.read_more())
                 co_return died();
@@ -88,14 +94,25 @@ awaitable<std::vector<Report>> qmtp_session(Conn& c, const std::string& ip, cons
         const std::string_view payload = (*decoded)->payload;
         const char letter = payload.empty() ? 0 : payload[0];
         if (letter != 'K' && letter != 'Z' && letter != 'D')
-            co_return rest('Z', "Connected to " + ip +
-                                    " but its QMTP response was not K, Z or D. "
-                                    "Possible duplicate! (#4.4.2)\n");
+            co_return rest("Connected to " + ip +
+                           " but its QMTP response was not K, Z or D. "
+                           "Possible duplicate! (#4.4.2)\n");
         const std::string text = letter == 'K' ? ip + " accepted message via QMTP.\n"
                                                : ip + " did not accept the message via QMTP.\n";
-        out[answered++] = {letter, text + said(payload.substr(1))};
+        const std::string reason = text + said(payload.substr(1));
+        if (letter == 'K') {
+            out.recipients[answered++] = {'r', ""};
+            if (out.message.kind != Verdict::Kind::success)
+                out.message = Verdict::success(reason);
+        } else {
+            out.recipients[answered++] = {letter == 'D' ? 'h' : 's', reason};
+        }
         c.input().erase(0, (*decoded)->consumed);
     }
+    if (out.message.kind != Verdict::Kind::success &&
+        std::any_of(out.recipients.begin(), out.recipients.end(),
+                    [](const RecipientReport& r) { return r.letter == 's'; }))
+        out.message = Verdict::temporary(""); // some may be accepted at the next try
     co_return out;
 }
 

@@ -1,6 +1,5 @@
 #include "qm/send/lspawn.hpp"
 
-#include "qm/address.hpp"
 #include "qm/fd.hpp"
 #include "qm/local/deliver.hpp"
 #include "qm/queue/layout.hpp"
@@ -62,8 +61,8 @@ std::string encode(const Request& r) {
 std::string encode(const Reply& r) {
     std::string s = std::to_string(r.num);
     s += '\0';
-    s += r.letter;
-    for (char c : r.text)
+    s += r.verdict.letter();
+    for (char c : r.verdict.text)
         if (c != '\0')
             s += c;
     s += '\0';
@@ -97,48 +96,26 @@ Result<std::optional<Reply>> take_reply(std::string& buf) {
         return fail(broken("bad reply number"));
     const std::string& body = (*fields)[1];
     // One bad report defers its own delivery and nothing else.
-    if (body.empty() || (body[0] != 'K' && body[0] != 'Z' && body[0] != 'D'))
+    const auto kind = body.empty() ? std::nullopt : Verdict::kind_of(body[0]);
+    if (!kind)
         return std::optional<Reply>{
-            Reply{*num, 'Z', "qmail-lspawn sent a malformed report. (#4.3.0)\n"}};
-    return std::optional<Reply>{Reply{*num, body[0], body.substr(1)}};
+            Reply{*num, Verdict::temporary("qmail-lspawn sent a malformed report. (#4.3.0)\n")}};
+    return std::optional<Reply>{Reply{*num, {*kind, body.substr(1)}}};
 }
 
 namespace {
 
 Reply deliver(const queue::Layout& q, const Request& r, const std::string& default_delivery,
               const local::LocalProgram& program) {
-    using Kind = local::Report::Kind;
-    Reply rep{r.num, 'Z', ""};
     auto id = number(r.fields[0]);
-    if (!id) {
-        rep.text = "Bad message number from qmail-send. (#4.3.0)\n";
-        return rep;
-    }
-    auto parts = address::split(r.fields[2]);
-    if (parts.local.empty()) {
-        rep.letter = 'K'; // qmail-lspawn: an empty local part is done
-        return rep;
-    }
-    auto who = local::resolve(parts.local);
-    if (!who) {
-        rep.letter = who.error().permanent() ? 'D' : 'Z';
-        rep.text = who.error().with_dsn() + "\n";
-        return rep;
-    }
-    UniqueFd mess(::open(q.mess(*id).c_str(), O_RDONLY | O_CLOEXEC));
-    if (!mess) {
-        rep.text = "Unable to open message file. (#4.3.0)\n";
-        return rep;
-    }
-    local::Delivery d{mess.get(), r.fields[1], parts.local, parts.domain, default_delivery, *who};
-    local::Report report = local::deliver_in_child(d, program);
-    rep.letter = report.kind == Kind::success ? 'K' : report.kind == Kind::permanent ? 'D' : 'Z';
-    rep.text = std::move(report.text);
-    return rep;
+    if (!id)
+        return {r.num, Verdict::temporary("Bad message number from qmail-send. (#4.3.0)\n")};
+    return {r.num, local::deliver_recipient(
+                       {q.mess(*id), r.fields[1], r.fields[2], default_delivery, &program})};
 }
 
 Reply clean(const queue::Layout& q, const Request& r) {
-    Reply rep{r.num, 'K', ""};
+    Reply rep{r.num, Verdict::success()};
     auto id = number(r.fields[1]);
     std::vector<std::string> paths;
     if (id && r.fields[0] == "t")
@@ -146,10 +123,10 @@ Reply clean(const queue::Layout& q, const Request& r) {
     else if (id && r.fields[0] == "m")
         paths = {q.mess(*id)};
     else
-        return {r.num, 'D', "bad clean request"};
+        return {r.num, Verdict::permanent("bad clean request")};
     for (const auto& p : paths)
         if (::unlink(p.c_str()) != 0 && errno != ENOENT)
-            rep = {r.num, 'Z', "unable to unlink " + p};
+            rep = {r.num, Verdict::temporary("unable to unlink " + p)};
     return rep;
 }
 

@@ -72,7 +72,7 @@ TEST_CASE("deliver() from many threads gives every copy its own maildir file",
         pool.emplace_back([&] {
             for (int i = 0; i < per_thread; ++i) {
                 auto r = qm::local::deliver(f.delivery("joe"));
-                if (r.kind == qm::local::Report::Kind::success && r.text == "did 1+0+0\n")
+                if (r.kind == qm::Verdict::Kind::success && r.text == "did 1+0+0\n")
                     ++ok;
             }
         });
@@ -95,7 +95,7 @@ TEST_CASE("threads appending to one mbox never interleave", "[local][deliver][sl
         pool.emplace_back([&] {
             for (int i = 0; i < 20; ++i)
                 CHECK(qm::local::deliver(f.delivery("joe-box", "-", "box")).kind ==
-                      qm::local::Report::Kind::success);
+                      qm::Verdict::Kind::success);
         });
     for (auto& t : pool)
         t.join();
@@ -148,7 +148,7 @@ TEST_CASE("deliver_in_child refuses root and delivers as the recipient", "[local
     auto d = f.delivery("joe");
     d.who.uid = 0;
     auto r = qm::local::deliver_in_child(d, built_qmail_local());
-    CHECK(r.kind == qm::local::Report::Kind::temporary);
+    CHECK(r.kind == qm::Verdict::Kind::temporary);
     CHECK(r.text == "Not allowed to perform deliveries as root.\n");
 
     auto user = qmtest::unprivileged_test_user();
@@ -164,7 +164,7 @@ TEST_CASE("deliver_in_child refuses root and delivers as the recipient", "[local
     d.who.uid = user->uid;
     d.who.gid = user->gid;
     r = qm::local::deliver_in_child(d, built_qmail_local());
-    CHECK(r.kind == qm::local::Report::Kind::success);
+    CHECK(r.kind == qm::Verdict::Kind::success);
     CHECK(r.text == std::to_string(user->uid) + "\ndid 1+0+1\n");
     auto files = qmtest::list_dir(f.home + "/Maildir/new");
     REQUIRE(files.size() == 1);
@@ -194,9 +194,9 @@ TEST_CASE("deliver_recipient resolves, then delivers as the account", "[local][d
         }
     } guard(root.path());
 
-    qm::local::LocalJob job{f.message.get(), "a@b.example", "@test.example", "./Maildir/"};
+    qm::local::LocalJob job{f.dir / "msg", "a@b.example", "@test.example", "./Maildir/"};
     auto r = qm::local::deliver_recipient(job);
-    CHECK(r.kind == qm::local::Report::Kind::success);
+    CHECK(r.kind == qm::Verdict::Kind::success);
     CHECK(r.text.empty());
 
     {
@@ -212,8 +212,9 @@ TEST_CASE("deliver_recipient resolves, then delivers as the account", "[local][d
     }
     job.recipient = "joe@test.example";
     r = qm::local::deliver_recipient(job);
-    CHECK(r.kind == qm::local::Report::Kind::temporary);
-    CHECK(r.text == "Trouble reading users/cdb in qmail-lspawn.\n");
+    CHECK(r.kind == qm::Verdict::Kind::temporary);
+    // The text qmail-send logs and bounces with: the reason and its status code.
+    CHECK(r.text == "Trouble reading users/cdb in qmail-lspawn. (#4.3.0)\n");
 
     const unsigned uid =
         qmtest::unprivileged_test_user() ? qmtest::unprivileged_test_user()->uid : ::geteuid();
@@ -229,7 +230,7 @@ TEST_CASE("deliver_recipient resolves, then delivers as the account", "[local][d
     const auto program = built_qmail_local();
     job.program = &program;
     r = qm::local::deliver_recipient(job);
-    CHECK(r.kind == qm::local::Report::Kind::success);
+    CHECK(r.kind == qm::Verdict::Kind::success);
     CHECK(r.text == "did 1+0+0\n");
     auto files = qmtest::list_dir(f.home + "/Maildir/new");
     REQUIRE(files.size() == 1);
@@ -238,6 +239,13 @@ TEST_CASE("deliver_recipient resolves, then delivers as the account", "[local][d
     struct stat st {};
     REQUIRE(::stat((f.home + "/Maildir/new/" + files[0]).c_str(), &st) == 0);
     CHECK(st.st_uid == uid);
+
+    // The message file is gone (removed under qmail-send): a deferral, nothing delivered.
+    job.message_path = f.dir / "no-such-msg";
+    r = qm::local::deliver_recipient(job);
+    CHECK(r.kind == qm::Verdict::Kind::temporary);
+    CHECK(r.text == "Unable to open message file. (#4.3.0)\n");
+    CHECK(qmtest::list_dir(f.home + "/Maildir/new").size() == 1);
 }
 
 TEST_CASE("deliver_in_child: the delivery process gets its message, its pipe, nothing else",
@@ -266,7 +274,7 @@ TEST_CASE("deliver_in_child: the delivery process gets its message, its pipe, no
     qm::local::LocalProgram prog{fake, {"PATH=/usr/bin:/bin", "QMAILHOME=/q"}};
     auto r = qm::local::deliver_in_child(d, prog);
     INFO(r.text);
-    CHECK(r.kind == qm::local::Report::Kind::success);
+    CHECK(r.kind == qm::Verdict::Kind::success);
     // ls -l lines: "... N -> target".
     std::map<std::string, std::string> fds;
     std::istringstream lines(r.text);
@@ -297,18 +305,18 @@ TEST_CASE("deliver_in_child: the delivery process gets its message, its pipe, no
 
     // Exit codes: 100 permanent, 111 temporary, anything else a crash.
     prog.env.push_back("FAKE_EXIT=100");
-    CHECK(qm::local::deliver_in_child(d, prog).kind == qm::local::Report::Kind::permanent);
+    CHECK(qm::local::deliver_in_child(d, prog).kind == qm::Verdict::Kind::permanent);
     prog.env.back() = "FAKE_EXIT=111";
-    CHECK(qm::local::deliver_in_child(d, prog).kind == qm::local::Report::Kind::temporary);
+    CHECK(qm::local::deliver_in_child(d, prog).kind == qm::Verdict::Kind::temporary);
     prog.env.back() = "FAKE_EXIT=42";
     r = qm::local::deliver_in_child(d, prog);
-    CHECK(r.kind == qm::local::Report::Kind::temporary);
+    CHECK(r.kind == qm::Verdict::Kind::temporary);
     CHECK(r.text == "qmail-local crashed.\n");
 
     // A flood is cut at 64 KiB and does not block the delivery.
     qmtest::spit(fake, "#!/bin/sh\nhead -c 300000 /dev/zero | tr '\\0' y\nexit 0\n", 0755);
     r = qm::local::deliver_in_child(d, prog);
-    CHECK(r.kind == qm::local::Report::Kind::success);
+    CHECK(r.kind == qm::Verdict::Kind::success);
     CHECK(r.text.size() == 65536);
 }
 
@@ -323,7 +331,7 @@ TEST_CASE("mbox quoting is right across read-block boundaries", "[local][deliver
     Fixture f(msg);
     qmtest::spit(f.home + "/.qmail-box", "./Mailbox\n");
     auto r = qm::local::deliver(f.delivery("joe-box", "-", "box"));
-    REQUIRE(r.kind == qm::local::Report::Kind::success);
+    REQUIRE(r.kind == qm::Verdict::Kind::success);
 
     std::string want;
     size_t pos = 0;

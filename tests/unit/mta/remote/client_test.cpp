@@ -22,19 +22,19 @@ TEST_CASE("client: a refused connection defers every recipient", "[remote][clien
     cfg.helohost = "test.example";
     cfg.routes.set({"remote.example:127.0.0.1:1"});
     qm::remote::Client client(io.get_executor(), cfg);
-    std::optional<std::vector<qm::remote::Report>> got;
+    std::optional<std::vector<qm::Verdict>> got;
     asio::co_spawn(
         io,
         client.deliver(
             {path, "a@test.example", "remote.example", {"x@remote.example", "y@remote.example"}}),
-        [&](std::exception_ptr e, std::vector<qm::remote::Report> r) {
+        [&](std::exception_ptr e, qm::remote::Outcome r) {
             REQUIRE_FALSE(e);
-            got = std::move(r);
+            got = qm::remote::fold(r);
         });
     io.run();
     ::unlink(path);
     REQUIRE(got);
     REQUIRE(got->size() == 2);
-    CHECK((*got)[0].letter == 'Z');
+    CHECK((*got)[0].letter() == 'Z');
     CHECK((*got)[0].text == "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n");
 }

@@ -29,16 +29,16 @@ TEST_CASE("qmail-lspawn protocol round trip, split across reads", "[send][lspawn
     CHECK(got[1].fields == c.fields);
     CHECK(buf.empty());
 
-    std::string rbuf = encode(Reply{7, 'Z', "busy\0x\n"s}) + "8\0K\0"s;
+    std::string rbuf = encode(Reply{7, {qm::Verdict::Kind::temporary, "busy\0x\n"s}}) + "8\0K\0"s;
     auto r1 = take_reply(rbuf);
     REQUIRE(r1);
     REQUIRE(*r1);
-    CHECK((*r1)->letter == 'Z');
-    CHECK((*r1)->text == "busyx\n"); // NULs never reach the wire
+    CHECK((*r1)->verdict.letter() == 'Z');
+    CHECK((*r1)->verdict.text == "busyx\n"); // NULs never reach the wire
     auto r2 = take_reply(rbuf);
     REQUIRE((r2 && *r2));
     CHECK((*r2)->num == 8);
-    CHECK((*r2)->letter == 'K');
+    CHECK((*r2)->verdict.letter() == 'K');
 }
 
 TEST_CASE("qmail-lspawn protocol rejects garbage", "[send][lspawn]") {
@@ -55,22 +55,22 @@ TEST_CASE("a malformed qmail-lspawn reply defers its own delivery only", "[send]
     REQUIRE(r1);
     REQUIRE(*r1);
     CHECK((*r1)->num == 1);
-    CHECK((*r1)->letter == 'Z');
-    CHECK((*r1)->text == "qmail-lspawn sent a malformed report. (#4.3.0)\n");
+    CHECK((*r1)->verdict.letter() == 'Z');
+    CHECK((*r1)->verdict.text == "qmail-lspawn sent a malformed report. (#4.3.0)\n");
     // No letter at all: the same.
     std::string empty = "3\0\0"s;
     auto r3 = take_reply(empty);
     REQUIRE((r3 && *r3));
-    CHECK((*r3)->letter == 'Z');
+    CHECK((*r3)->verdict.letter() == 'Z');
     // A bad number names no delivery: an error, but consumed, so the next reply is read.
     std::string badnum = "x\0K\0"s + "4\0D\0"s;
     CHECK_FALSE(take_reply(badnum));
     auto r4 = take_reply(badnum);
     REQUIRE((r4 && *r4));
     CHECK((*r4)->num == 4);
-    CHECK((*r4)->letter == 'D');
+    CHECK((*r4)->verdict.letter() == 'D');
     auto r2 = take_reply(buf);
     REQUIRE((r2 && *r2));
     CHECK((*r2)->num == 2);
-    CHECK((*r2)->letter == 'K');
+    CHECK((*r2)->verdict.letter() == 'K');
 }

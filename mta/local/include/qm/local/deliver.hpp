@@ -11,6 +11,7 @@
 #pragma once
 
 #include "qm/result.hpp"
+#include "qm/verdict.hpp"
 
 #include <sys/types.h>
 
@@ -19,17 +20,6 @@
 #include <vector>
 
 namespace qm::local {
-
-// qmail-lspawn's report letter: K success, Z temporary (retry), D permanent (bounce).
-struct Report {
-    enum class Kind { success, temporary, permanent };
-    Kind kind = Kind::temporary;
-    std::string text; // qmail-local's output, e.g. "did 1+0+0\n" or the failure reason
-
-    [[nodiscard]] char letter() const {
-        return kind == Kind::success ? 'K' : kind == Kind::temporary ? 'Z' : 'D';
-    }
-};
 
 // The account that receives mail for a local part (users/assign, passwd, or alias).
 struct Recipient {
@@ -55,18 +45,18 @@ struct Delivery {
     Recipient who;
 };
 
-// Delivers in the calling process, as the calling uid. Report::text is qmail-local's
+// Delivers in the calling process, as the calling uid. The verdict's text is qmail-local's
 // output with its newlines: program output, then "did F+W+P\n" and "qp N\n" after a
 // forward, or the failure text ending in "(#x.y.z)\n". Loggers pass it through
 // qm::log::safe_text.
-[[nodiscard]] Report deliver(const Delivery& d);
+[[nodiscard]] Verdict deliver(const Delivery& d);
 
 struct DeliverOptions {
     // qmail-local -n: no loop check, nothing delivered; the instructions are listed
     // ("mbox ./Mailbox", "maildir ./Maildir/", "program ...", "forward ...").
     bool dry_run = false;
 };
-[[nodiscard]] Report deliver(const Delivery& d, const DeliverOptions& opts);
+[[nodiscard]] Verdict deliver(const Delivery& d, const DeliverOptions& opts);
 // How a root process starts a delivery: the qmail-local program and the whole
 // environment it gets. Built once, before any delivery, from trusted sources only.
 struct LocalProgram {
@@ -85,20 +75,24 @@ struct LocalProgram {
 // and execs prog with prog.env. The exit code gives the kind (0 success, 100 permanent,
 // 111 temporary) and the output the text (first 64 KiB, NULs dropped); anything else,
 // or no output, is temporary "qmail-local crashed.". Safe to call from many threads.
-[[nodiscard]] Report deliver_in_child(const Delivery& d, const LocalProgram& prog);
+[[nodiscard]] Verdict deliver_in_child(const Delivery& d, const LocalProgram& prog);
 
-// qmail-lspawn in one call, for one recipient "local@domain" of a queued message:
-// an empty local part succeeds at once; otherwise resolve(), then deliver_in_child() as
-// root (with *program, or local_program() when null) or deliver() in this process
-// (normal-user mode, where every delivery runs as us).
-// A resolve() failure comes back as its report, e.g. Z "Unable to find alias user!\n".
+// The one per-recipient flow of local delivery, whoever runs it (qmail-send's worker
+// threads in normal-user mode, qmail-lspawn in root mode): for a recipient "local@domain"
+// of a queued message, an empty local part succeeds at once ("<>" and "@domain" have
+// nothing to deliver and nothing to bounce); otherwise resolve() the account, open the
+// message, and deliver: through deliver_in_child() as root (with *program, or
+// local_program() when null), never as uid 0, else deliver() in this process (normal-user
+// mode, where every delivery runs as us). A failure before the delivery starts is its
+// verdict, e.g. Z "Unable to find alias user! (#4.3.0)\n" or Z "Unable to open message
+// file. (#4.3.0)\n".
 struct LocalJob {
-    int message_fd = -1;          // seekable, read from offset 0
+    std::string message_path;     // queue/mess/S/N
     std::string sender;           // VERP already expanded
     std::string recipient;        // local@domain, as qmail-send routed it
     std::string default_delivery; // qmail-start's argument
     const LocalProgram* program = nullptr;
 };
-[[nodiscard]] Report deliver_recipient(const LocalJob& job);
+[[nodiscard]] Verdict deliver_recipient(const LocalJob& job);
 
 } // namespace qm::local

@@ -12,14 +12,17 @@
 // (port 209, or control/qmtpport); only when that connection cannot be made is SMTP tried
 // on the same address. Once QMTP is connected its answer stands.
 //
-// Each recipient gets qmail-remote's report folded as qmail-rspawn does: K success, Z
-// temporary, D permanent, with qmail's texts ("1.2.3.4 does not like recipient.\nRemote
-// host said: 550 ...", "Connected to 1.2.3.4 but connection died. Possible duplicate!").
+// A delivery ends in qmail-remote(8)'s report (Outcome): a letter for each recipient that
+// got an answer, then the message's verdict, with qmail's texts ("1.2.3.4 does not like
+// recipient.\nRemote host said: 550 ...", "Connected to 1.2.3.4 but connection died.
+// Possible duplicate!"). The qmail-remote program prints it; qmail-send, in process or
+// through qmail-rspawn, folds it into one Verdict per recipient (fold()).
 #pragma once
 
 #include "qm/remote/dns.hpp"
 #include "qm/remote/routes.hpp"
 #include "qm/result.hpp"
+#include "qm/verdict.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -27,6 +30,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace qm::remote {
@@ -57,10 +61,31 @@ struct Job {
     std::vector<std::string> recipients;
 };
 
-struct Report {
-    char letter = 'Z'; // K, Z or D
-    std::string text;  // ends with a newline
+// What one recipient's RCPT got: 'r' accepted, 'h' refused for good, 's' refused for
+// now (with the reason), or 0 when the delivery stopped before it was answered.
+struct RecipientReport {
+    char letter = 0;
+    std::string text; // ends with a newline when not empty
 };
+
+// qmail-remote's report: recipients in the Job's order, then the whole message's verdict
+// (K accepted after the final dot, Z or D a failure before or after it).
+struct Outcome {
+    std::vector<RecipientReport> recipients; // one per recipient of the Job
+    Verdict message;
+};
+
+// qmail-rspawn's folding, one verdict per recipient: one refused at RCPT keeps its own
+// reason (and the message's when the message failed too); any other gets the message's.
+[[nodiscard]] std::vector<Verdict> fold(const Outcome& o);
+
+// qmail-remote(8)'s output: "r", "h" or "s" and the text for each answered recipient up to
+// the first unanswered one, then the message's letter and text; each report ends in a NUL.
+[[nodiscard]] std::string encode(const Outcome& o);
+// The other way, for qmail-rspawn reading qmail-remote, for a delivery to `recipients`
+// recipients. Output that does not end in a message report (a crashed or foreign
+// program) is a temporary failure of every recipient.
+[[nodiscard]] Outcome decode(std::string_view output, size_t recipients);
 
 class Client {
 public:
@@ -69,8 +94,8 @@ public:
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
 
-    // One report per recipient, in order. Never throws for network or DNS trouble.
-    boost::asio::awaitable<std::vector<Report>> deliver(Job job);
+    // Never throws for network or DNS trouble: every failure is in the outcome.
+    boost::asio::awaitable<Outcome> deliver(Job job);
 
 private:
     struct Impl;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "qm/result.hpp"
+#include "qm/verdict.hpp"
 
 #include <optional>
 #include <string>
@@ -27,8 +28,7 @@ struct Request {
 
 struct Reply {
     unsigned long num = 0;
-    char letter = 'Z';
-    std::string text;
+    Verdict verdict;
 };
 
 [[nodiscard]] std::string encode(const Request& r);

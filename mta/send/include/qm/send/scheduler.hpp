@@ -1,10 +1,12 @@
 // qmail-send (qmail-send(8)): one event loop that turns todo/N into info/N, local/N and
-// remote/N, schedules one delivery per recipient with qmail's concurrency limits and
-// quadratic retry schedule, checkpoints each finished recipient in place, and sends one
-// QSBMF bounce per message once every recipient is done. Local deliveries run on a worker
-// thread pool through qm::local; remote deliveries are SMTP or QMTP sessions on the same
-// loop (qm::remote), one connection per message and domain carrying all its recipients
-// there.
+// remote/N, schedules deliveries with qmail's concurrency limits and quadratic retry
+// schedule, checkpoints each finished recipient in place, and sends one QSBMF bounce per
+// message once every recipient is done. The scheduler knows its two channels only by
+// index, as qmail-send's chanaddr[]: each pass over a channel file is cut into attempts
+// (one recipient for local, one domain and sender for remote), and every attempt ends in
+// one qm::Verdict per recipient. How a channel delivers is chosen at start: local
+// deliveries on worker threads through qm::local, or through qmail-lspawn in root mode;
+// remote deliveries as SMTP or QMTP sessions on this loop (qm::remote).
 #pragma once
 
 #include "qm/remote/client.hpp"

@@ -1,0 +1,129 @@
+#include "channel.hpp"
+
+#include "qm/address.hpp"
+#include "qm/local/deliver.hpp"
+#include "qm/log.hpp"
+#include "qm/remote/client.hpp"
+#include "spawn_client.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <unistd.h>
+
+#include <mutex>
+
+namespace qm::send {
+
+namespace asio = boost::asio;
+
+namespace {
+
+class LocalChannel final : public Channel {
+public:
+    LocalChannel(asio::io_context& io, const queue::Layout& layout, std::string default_delivery,
+                 unsigned threads, SpawnClient* lspawn)
+        : io_(io)
+        , layout_(layout)
+        , default_delivery_(std::move(default_delivery))
+        , lspawn_(lspawn)
+        , pool_(lspawn ? 1 : std::max(1u, threads)) {}
+    ~LocalChannel() override { pool_.join(); }
+
+    [[nodiscard]] size_t max_recipients() const override { return 1; }
+
+    void start(Attempt a, OnVerdicts done) override {
+        std::string& rcpt = a.recipients.front();
+        if (lspawn_) {
+            lspawn_->send({'D', 0, {std::to_string(a.id), std::move(a.sender), std::move(rcpt)}},
+                          [done = std::move(done)](const lspawn::Reply& r) { done({r.verdict}); });
+            return;
+        }
+        local::LocalJob job{layout_.mess(a.id), std::move(a.sender), std::move(rcpt),
+                            default_delivery_, &program_};
+        asio::post(pool_, [this, job = std::move(job), done = std::move(done)]() mutable {
+            Verdict v = local::deliver_recipient(job);
+            bool first = false;
+            {
+                std::lock_guard lock(mu_);
+                first = finished_.empty();
+                finished_.push_back({std::move(done), std::move(v)});
+            }
+            // One wake-up of the loop collects every verdict that arrived meanwhile.
+            if (first)
+                asio::post(io_, [this] { collect(); });
+        });
+    }
+
+private:
+    void collect() {
+        std::vector<std::pair<OnVerdicts, Verdict>> batch;
+        {
+            std::lock_guard lock(mu_);
+            batch.swap(finished_);
+        }
+        for (auto& [done, v] : batch)
+            done({std::move(v)});
+    }
+
+    asio::io_context& io_;
+    const queue::Layout& layout_;
+    const std::string default_delivery_;
+    SpawnClient* lspawn_;
+    // As root without qmail-lspawn: each delivery is a qmail-local run as the recipient.
+    const local::LocalProgram program_ =
+        ::geteuid() == 0 ? local::local_program() : local::LocalProgram{};
+    std::mutex mu_;
+    std::vector<std::pair<OnVerdicts, Verdict>> finished_; // filled by the workers
+    asio::thread_pool pool_;
+};
+
+class RemoteChannel final : public Channel {
+public:
+    RemoteChannel(asio::io_context& io, const queue::Layout& layout,
+                  const remote::ClientConfig& cfg)
+        : io_(io)
+        , layout_(layout)
+        , client_(io.get_executor(), cfg) {}
+
+    [[nodiscard]] size_t max_recipients() const override { return 100; }
+
+    void start(Attempt a, OnVerdicts done) override {
+        remote::Job job;
+        job.mess_path = layout_.mess(a.id);
+        job.sender = std::move(a.sender);
+        job.domain = address::split(a.recipients.front()).domain;
+        job.recipients = std::move(a.recipients);
+        const size_t n = job.recipients.size();
+        asio::co_spawn(io_, client_.deliver(std::move(job)),
+                       [n, done = std::move(done)](std::exception_ptr e, remote::Outcome o) {
+                           std::vector<Verdict> verdicts = remote::fold(o);
+                           if (e || verdicts.size() != n) {
+                               log::alert("remote delivery failed unexpectedly; will retry");
+                               verdicts.assign(n, Verdict::temporary("Internal error. (#4.3.0)\n"));
+                           }
+                           done(std::move(verdicts));
+                       });
+    }
+
+private:
+    asio::io_context& io_;
+    const queue::Layout& layout_;
+    remote::Client client_;
+};
+
+} // namespace
+
+std::unique_ptr<Channel> make_local_channel(asio::io_context& io, const queue::Layout& layout,
+                                            std::string default_delivery, unsigned threads,
+                                            SpawnClient* lspawn) {
+    return std::make_unique<LocalChannel>(io, layout, std::move(default_delivery), threads, lspawn);
+}
+
+std::unique_ptr<Channel> make_remote_channel(asio::io_context& io, const queue::Layout& layout,
+                                             const remote::ClientConfig& cfg) {
+    return std::make_unique<RemoteChannel>(io, layout, cfg);
+}
+
+} // namespace qm::send

@@ -1,0 +1,118 @@
+#include "spawn_client.hpp"
+
+#include "qm/fd.hpp"
+#include "qm/log.hpp"
+
+#include <boost/asio/write.hpp>
+
+namespace qm::send {
+
+namespace asio = boost::asio;
+
+SpawnClient::SpawnClient(asio::io_context& io, int fd, std::string program,
+                         std::function<void(const std::string& why)> on_lost,
+                         std::function<void()> after_replies)
+    : socket_(io, fd)
+    , program_(std::move(program))
+    , on_lost_(std::move(on_lost))
+    , after_replies_(std::move(after_replies)) {
+    read();
+}
+
+void SpawnClient::send(lspawn::Request r, OnReply on_reply) {
+    if (!connected()) {
+        on_reply(lspawn::Reply{0, Verdict::temporary(program_ + " is gone. (#4.3.0)\n")});
+        return;
+    }
+    r.num = ++num_;
+    waiting_.emplace(r.num, std::move(on_reply));
+    out_ += lspawn::encode(r);
+    flush();
+}
+
+void SpawnClient::flush() {
+    if (!connected() || !writing_.empty() || out_.empty())
+        return;
+    writing_.swap(out_);
+    asio::async_write(socket_, asio::buffer(writing_),
+                      [this](boost::system::error_code ec, size_t) {
+                          writing_.clear();
+                          if (ec) {
+                              if (ec != asio::error::operation_aborted)
+                                  lost("unable to write to " + program_ + ": " + ec.message());
+                              return;
+                          }
+                          flush();
+                      });
+}
+
+void SpawnClient::close() {
+    if (!connected())
+        return;
+    // At exit only clean requests can be left; send them before closing.
+    std::string rest = writing_ + out_;
+    boost::system::error_code ignored;
+    socket_.native_non_blocking(false, ignored);
+    writing_.clear();
+    out_.clear();
+    if (!rest.empty() && !write_all(socket_.native_handle(), rest))
+        log::warning("unable to send the last requests to " + program_);
+    socket_.close(ignored);
+}
+
+void SpawnClient::read() {
+    socket_.async_read_some(asio::buffer(buf_), [this](boost::system::error_code ec, size_t n) {
+        if (ec) {
+            if (ec != asio::error::operation_aborted)
+                lost(ec == asio::error::eof
+                         ? program_ + " exited"
+                         : "unable to read from " + program_ + ": " + ec.message());
+            return;
+        }
+        in_.append(buf_.data(), n);
+        for (;;) {
+            auto rep = lspawn::take_reply(in_);
+            if (!rep) {
+                // It names no delivery, and it is off the buffer: skip it rather than
+                // stop every delivery for it.
+                log::warning(log::safe_text(rep.error().text));
+                continue;
+            }
+            if (!*rep) {
+                // The helper caps each report at 64 KiB: a megabyte without the end of
+                // one means the stream is no longer the protocol.
+                if (in_.size() > (1u << 20)) {
+                    lost(program_ + " sent an overlong reply");
+                    return;
+                }
+                break;
+            }
+            auto it = waiting_.find((*rep)->num);
+            if (it == waiting_.end()) {
+                log::warning(program_ + " reported an unknown request");
+                continue;
+            }
+            auto cb = std::move(it->second);
+            waiting_.erase(it);
+            cb(**rep);
+        }
+        after_replies_();
+        read();
+    });
+}
+
+void SpawnClient::lost(const std::string& why) {
+    if (!connected())
+        return;
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    on_lost_(why);
+    // Every delivery still out there counts as deferred; the next start retries it.
+    auto waiting = std::move(waiting_);
+    waiting_.clear();
+    for (auto& [num, cb] : waiting)
+        cb(lspawn::Reply{num, Verdict::temporary(program_ + " is gone. (#4.3.0)\n")});
+    after_replies_();
+}
+
+} // namespace qm::send

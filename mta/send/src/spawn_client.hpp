@@ -1,0 +1,50 @@
+// qmail-send's end of a spawn socket (private to mta/send): requests to a privileged
+// helper (qmail-lspawn, qmail-rspawn) in lspawn's protocol (qm/send/lspawn.hpp), each
+// answered by number in any order. When the helper goes away every request still waiting
+// is answered Z "<program> is gone.", and the owner hears of it once.
+#pragma once
+
+#include "qm/send/lspawn.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include <array>
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace qm::send {
+
+class SpawnClient {
+public:
+    using OnReply = std::function<void(const lspawn::Reply&)>;
+    // on_lost: the helper went away (why), after which the client answers every request
+    // itself; after_replies: a batch of replies was handed out (the scheduler pumps).
+    SpawnClient(boost::asio::io_context& io, int fd, std::string program,
+                std::function<void(const std::string& why)> on_lost,
+                std::function<void()> after_replies);
+
+    void send(lspawn::Request r, OnReply on_reply);
+    [[nodiscard]] bool connected() const { return socket_.is_open(); }
+    // At exit: the requests not yet written go out, blocking, and the socket closes,
+    // which tells the helper to finish what it runs and exit.
+    void close();
+
+private:
+    void flush();
+    void read();
+    void lost(const std::string& why);
+
+    boost::asio::posix::stream_descriptor socket_;
+    std::string program_;
+    std::function<void(const std::string&)> on_lost_;
+    std::function<void()> after_replies_;
+    std::string out_, writing_, in_;
+    std::array<char, 16384> buf_{};
+    unsigned long num_ = 0;
+    std::unordered_map<unsigned long, OnReply> waiting_;
+};
+
+} // namespace qm::send
