@@ -1,5 +1,6 @@
 // qmail-local: deliver the message on stdin to one local recipient, following its
 // .qmail file (qmail-local(8), dot-qmail(5)).
+#include "qm/fd.hpp"
 #include "qm/local/deliver.hpp"
 #include "qm/options.hpp"
 
@@ -36,32 +37,6 @@ void put(int fd, const std::string& s) {
 }
 
 // The message must be re-readable (once per .qmail line); a pipe is spooled first.
-int seekable_stdin() {
-    struct stat st {};
-    if (::fstat(0, &st) == 0 && S_ISREG(st.st_mode))
-        return 0;
-    int m = ::memfd_create("qmail-local-stdin", MFD_CLOEXEC);
-    if (m < 0)
-        return -1;
-    char buf[65536];
-    for (;;) {
-        ssize_t n = ::read(0, buf, sizeof buf);
-        if (n == 0)
-            return m;
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        for (ssize_t off = 0; off < n;) {
-            ssize_t w = ::write(m, buf + off, static_cast<size_t>(n - off));
-            if (w <= 0)
-                return -1;
-            off += w;
-        }
-    }
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -110,7 +85,7 @@ int main(int argc, char** argv) {
         d.who.gid = ::getgid();
         if (d.who.home.empty() || d.who.home[0] != '/')
             usage();
-        d.message_fd = seekable_stdin();
+        d.message_fd = qm::seekable_stdin("qmail-local-stdin");
         if (d.message_fd < 0) {
             put(2, "Unable to read message. (#4.3.0)\n");
             return 111;

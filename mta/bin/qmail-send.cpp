@@ -1,5 +1,5 @@
-// qmail-send [--lspawn-fd N] [aliasempty]: the queue manager. Normally started by
-// qmail-start (which passes --lspawn-fd in root mode).
+// qmail-send [--lspawn-fd N] [--rspawn-fd N] [aliasempty]: the queue manager. Normally
+// started by qmail-start (which passes both descriptors in root mode).
 #include "qm/log.hpp"
 #include "qm/send/scheduler.hpp"
 
@@ -13,24 +13,28 @@
 int main(int argc, char** argv) {
     std::string aliasempty = "./Mailbox";
     int lspawn_fd = -1;
+    int rspawn_fd = -1;
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
         if (a == "--help" || a == "-h") {
-            std::puts("usage: qmail-send [--lspawn-fd N] [aliasempty]\n"
+            std::puts("usage: qmail-send [--lspawn-fd N] [--rspawn-fd N] [aliasempty]\n"
                       "Delivers the messages in $QMAILHOME/queue (default /var/qmail/queue).\n"
                       "aliasempty is the default delivery for addresses without a .qmail file\n"
                       "(default ./Mailbox; e.g. ./Maildir/). Usually started by qmail-start.\n"
-                      "--lspawn-fd N: root mode; deliveries go to qmail-lspawn over socket fd N.\n"
+                      "--lspawn-fd N: root mode; local deliveries go to qmail-lspawn over\n"
+                      "socket fd N. --rspawn-fd N: remote deliveries go to qmail-rspawn over\n"
+                      "socket fd N (without it they run in this process).\n"
                       "Activity log on stderr. Signals: TERM (or INT) finish deliveries and\n"
                       "exit, ALRM retry everything now, HUP reread control/locals and\n"
                       "control/virtualdomains.");
             return 0;
         }
-        if (a == "--lspawn-fd" && i + 1 < argc) {
+        if ((a == "--lspawn-fd" || a == "--rspawn-fd") && i + 1 < argc) {
+            int& fd = a == "--lspawn-fd" ? lspawn_fd : rspawn_fd;
             std::string_view v = argv[++i];
-            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), lspawn_fd);
-            if (ec != std::errc() || p != v.data() + v.size() || lspawn_fd < 0) {
-                qm::log::alert("cannot start: bad --lspawn-fd");
+            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), fd);
+            if (ec != std::errc() || p != v.data() + v.size() || fd < 0) {
+                qm::log::alert("cannot start: bad " + std::string(a));
                 return 100;
             }
             continue;
@@ -44,6 +48,7 @@ int main(int argc, char** argv) {
             return qm::exit_code(settings.error());
         }
         settings->lspawn_fd = lspawn_fd;
+        settings->rspawn_fd = rspawn_fd;
         if (auto s = qm::send::run(std::move(*settings)); !s) {
             qm::log::alert(s.error().text); // "cannot start: ..." or lspawn lost
             return qm::exit_code(s.error());

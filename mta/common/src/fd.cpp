@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -144,6 +145,25 @@ Status make_owned_dir(const std::string& path, uid_t uid, gid_t gid, mode_t mode
     if (::chmod(path.c_str(), mode) != 0)
         return fail(from_errno(errno, "unable to chmod " + path));
     return {};
+}
+
+int seekable_stdin(const char* name) {
+    struct stat st {};
+    if (::fstat(0, &st) == 0 && S_ISREG(st.st_mode))
+        return 0;
+    UniqueFd m(::memfd_create(name, MFD_CLOEXEC));
+    if (!m)
+        return -1;
+    char buf[65536];
+    for (;;) {
+        const ssize_t n = ::read(0, buf, sizeof buf);
+        if (n == 0)
+            return m.release();
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 || !write_all(m.get(), std::string_view(buf, static_cast<size_t>(n))))
+            return -1;
+    }
 }
 
 } // namespace qm

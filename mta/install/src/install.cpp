@@ -154,7 +154,7 @@ Status install(const Options& opt) {
     // as qmail ships it.
     if (auto s = make_owned_dir(home + "/alias", ids->alias, ids->qmail, 02755); !s)
         return s;
-    queue::QueueOwners owners{ids->qmailq, ids->qmails, ids->qmail};
+    queue::QueueOwners owners{ids->qmailq, ids->qmails, ids->qmail, ids->qmailr};
     if (auto s = queue::create(home + "/queue", owners); !s)
         return s;
 

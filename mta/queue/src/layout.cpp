@@ -77,8 +77,8 @@ constexpr Part parts[] = {
     // qmail-send (qmails) reaches it through group qmail.
     {"lock", Kind::dir, &QueueOwners::qmailq, 0750},
     {"lock/sendmutex", Kind::file, &QueueOwners::qmails, 0600},
-    {"lock/tcpto", Kind::file, &QueueOwners::qmails, 0644, 1024},  // 64 IPv4 records
-    {"lock/tcpto6", Kind::file, &QueueOwners::qmails, 0644, 2048}, // 64 IPv6 records
+    {"lock/tcpto", Kind::file, &QueueOwners::qmailr, 0644, 1024},  // 64 IPv4 records
+    {"lock/tcpto6", Kind::file, &QueueOwners::qmailr, 0644, 2048}, // 64 IPv6 records
 };
 
 Status make_part(const std::string& root, const Part& part, const QueueOwners& o) {

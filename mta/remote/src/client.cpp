@@ -278,7 +278,8 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
     };
     if (has_line_break(job.sender))
         co_return all('D', "Sender address contains a line break. (#5.1.7)\n");
-    UniqueFd mess(::open(job.mess_path.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd mess(job.message_fd >= 0 ? ::fcntl(job.message_fd, F_DUPFD_CLOEXEC, 0)
+                                      : ::open(job.mess_path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!mess)
         co_return all('Z', "Unable to open message file. (#4.3.0)\n");
 

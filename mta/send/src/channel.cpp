@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include <iterator>
 #include <mutex>
 
 namespace qm::send {
@@ -37,7 +38,7 @@ public:
         std::string& rcpt = a.recipients.front();
         if (lspawn_) {
             lspawn_->send({'D', 0, {std::to_string(a.id), std::move(a.sender), std::move(rcpt)}},
-                          [done = std::move(done)](const lspawn::Reply& r) { done({r.verdict}); });
+                          std::move(done));
             return;
         }
         local::LocalJob job{layout_.mess(a.id), std::move(a.sender), std::move(rcpt),
@@ -113,6 +114,25 @@ private:
     remote::Client client_;
 };
 
+// Root mode: qmail-rspawn runs qmail-remote as qmailr, and folds its report.
+class RspawnChannel final : public Channel {
+public:
+    explicit RspawnChannel(SpawnClient& rspawn)
+        : rspawn_(rspawn) {}
+
+    [[nodiscard]] size_t max_recipients() const override { return 100; }
+
+    void start(Attempt a, OnVerdicts done) override {
+        spawn::Request r{'R', 0, {std::to_string(a.id), std::move(a.sender)}};
+        r.fields.insert(r.fields.end(), std::make_move_iterator(a.recipients.begin()),
+                        std::make_move_iterator(a.recipients.end()));
+        rspawn_.send(std::move(r), std::move(done));
+    }
+
+private:
+    SpawnClient& rspawn_;
+};
+
 } // namespace
 
 std::unique_ptr<Channel> make_local_channel(asio::io_context& io, const queue::Layout& layout,
@@ -122,7 +142,9 @@ std::unique_ptr<Channel> make_local_channel(asio::io_context& io, const queue::L
 }
 
 std::unique_ptr<Channel> make_remote_channel(asio::io_context& io, const queue::Layout& layout,
-                                             const remote::ClientConfig& cfg) {
+                                             const remote::ClientConfig& cfg, SpawnClient* rspawn) {
+    if (rspawn)
+        return std::make_unique<RspawnChannel>(*rspawn);
     return std::make_unique<RemoteChannel>(io, layout, cfg);
 }
 

@@ -53,9 +53,11 @@ public:
                                                           const queue::Layout& layout,
                                                           std::string default_delivery,
                                                           unsigned threads, SpawnClient* lspawn);
-// Remote deliveries in this process, SMTP or QMTP sessions on the loop (qm::remote::Client).
+// Remote deliveries: through qmail-rspawn when *rspawn is given (root mode), else in this
+// process, SMTP or QMTP sessions on the loop (qm::remote::Client).
 [[nodiscard]] std::unique_ptr<Channel> make_remote_channel(boost::asio::io_context& io,
                                                            const queue::Layout& layout,
-                                                           const remote::ClientConfig& cfg);
+                                                           const remote::ClientConfig& cfg,
+                                                           SpawnClient* rspawn);
 
 } // namespace qm::send

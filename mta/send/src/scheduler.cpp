@@ -157,13 +157,13 @@ public:
         , cleanup_timer_(io_) {}
 
     Status start();
-    // A failure when qmail-send had to stop because qmail-lspawn went away.
+    // A failure when qmail-send had to stop because qmail-lspawn or qmail-rspawn went away.
     Status run() {
         io_.run();
         for (auto& lane : lanes_)
             lane.channel.reset(); // waits for the local workers
-        if (lost_lspawn_)
-            return fail(temp("4.3.0", "stopped because qmail-lspawn went away"));
+        if (!lost_spawn_.empty())
+            return fail(temp("4.3.0", "stopped because " + lost_spawn_ + " went away"));
         return {};
     }
 
@@ -205,9 +205,10 @@ private:
     std::time_t retry_armed_for_ = 0;
     asio::steady_timer cleanup_timer_;
 
-    // Root mode: qmail-lspawn delivers and cleans.
+    // Root mode: qmail-lspawn delivers locally and cleans, qmail-rspawn delivers remotely.
     std::optional<SpawnClient> lspawn_;
-    bool lost_lspawn_ = false;
+    std::optional<SpawnClient> rspawn_;
+    std::string lost_spawn_; // the helper that went away, if one did
 
     std::unordered_map<MessageId, Message> messages_;
     std::priority_queue<Due, std::vector<Due>, std::greater<>> heap_;
@@ -233,15 +234,20 @@ Status Scheduler::start() {
     if (auto s = todo_.open(); !s)
         return s;
 
-    if (settings_.lspawn_fd >= 0) {
-        lspawn_.emplace(
-            io_, settings_.lspawn_fd, "qmail-lspawn",
-            [this](const std::string& why) {
+    // A helper that goes away stops qmail-send: its deliveries are deferred, and the next
+    // start (a new qmail-start) brings a fresh helper.
+    auto connect = [this](std::optional<SpawnClient>& client, int fd, const char* name) {
+        client.emplace(
+            io_, fd, name,
+            [this, name](const std::string& why) {
                 log::alert(why + "; exiting");
-                lost_lspawn_ = true;
+                lost_spawn_ = name;
                 exiting_ = true;
             },
             [this] { want_pump(); });
+    };
+    if (settings_.lspawn_fd >= 0) {
+        connect(lspawn_, settings_.lspawn_fd, "qmail-lspawn");
     } else {
         cleanup_stale(layout_, std::time(nullptr)); // qmail-lspawn does it in root mode
     }
@@ -254,7 +260,10 @@ Status Scheduler::start() {
     lanes_[chan_remote].name = "remote";
     lanes_[chan_remote].chanskip = chanskip_remote;
     lanes_[chan_remote].concurrency = settings_.concurrency_remote;
-    lanes_[chan_remote].channel = make_remote_channel(io_, layout_, settings_.remote);
+    if (settings_.rspawn_fd >= 0)
+        connect(rspawn_, settings_.rspawn_fd, "qmail-rspawn");
+    lanes_[chan_remote].channel =
+        make_remote_channel(io_, layout_, settings_.remote, rspawn_ ? &*rspawn_ : nullptr);
 
     auto found = scan_queue(layout_);
     if (!found)
@@ -668,6 +677,8 @@ void Scheduler::finish() {
     signals_.cancel();
     if (lspawn_)
         lspawn_->close(); // qmail-lspawn exits once the queued cleans are done
+    if (rspawn_)
+        rspawn_->close();
     work_.reset();
     io_.stop();
 }
@@ -683,10 +694,10 @@ void Scheduler::log_status() {
 }
 
 void Scheduler::clean(const char* what, MessageId id) {
-    lspawn_->send({'C', 0, {what, std::to_string(id)}}, [what, id](const lspawn::Reply& r) {
-        if (!r.verdict.done())
+    lspawn_->send({'C', 0, {what, std::to_string(id)}}, [what, id](std::vector<Verdict> v) {
+        if (!v.front().done())
             log::warning("qmail-lspawn could not clean up (" + std::string(what) + ") " +
-                         std::to_string(id) + ": " + r.verdict.text);
+                         std::to_string(id) + ": " + v.front().text);
     });
 }
 

@@ -19,14 +19,18 @@ SpawnClient::SpawnClient(asio::io_context& io, int fd, std::string program,
     read();
 }
 
-void SpawnClient::send(lspawn::Request r, OnReply on_reply) {
+void SpawnClient::send(spawn::Request r, OnReply on_reply) {
+    const size_t n = r.replies();
     if (!connected()) {
-        on_reply(lspawn::Reply{0, Verdict::temporary(program_ + " is gone. (#4.3.0)\n")});
+        on_reply(std::vector<Verdict>(n, Verdict::temporary(program_ + " is gone. (#4.3.0)\n")));
         return;
     }
-    r.num = ++num_;
-    waiting_.emplace(r.num, std::move(on_reply));
-    out_ += lspawn::encode(r);
+    r.num = num_ + 1;
+    num_ += n;
+    auto pending = std::make_shared<Pending>(std::vector<Verdict>(n), n, std::move(on_reply));
+    for (size_t i = 0; i < n; ++i)
+        waiting_.emplace(r.num + i, std::make_pair(pending, i));
+    out_ += spawn::encode(r);
     flush();
 }
 
@@ -71,7 +75,7 @@ void SpawnClient::read() {
         }
         in_.append(buf_.data(), n);
         for (;;) {
-            auto rep = lspawn::take_reply(in_);
+            auto rep = spawn::take_reply(in_, program_);
             if (!rep) {
                 // It names no delivery, and it is off the buffer: skip it rather than
                 // stop every delivery for it.
@@ -92,9 +96,11 @@ void SpawnClient::read() {
                 log::warning(program_ + " reported an unknown request");
                 continue;
             }
-            auto cb = std::move(it->second);
+            auto [pending, index] = std::move(it->second);
             waiting_.erase(it);
-            cb(**rep);
+            pending->verdicts[index] = std::move((*rep)->verdict);
+            if (--pending->missing == 0)
+                pending->done(std::move(pending->verdicts));
         }
         after_replies_();
         read();
@@ -110,8 +116,12 @@ void SpawnClient::lost(const std::string& why) {
     // Every delivery still out there counts as deferred; the next start retries it.
     auto waiting = std::move(waiting_);
     waiting_.clear();
-    for (auto& [num, cb] : waiting)
-        cb(lspawn::Reply{num, Verdict::temporary(program_ + " is gone. (#4.3.0)\n")});
+    for (auto& [num, slot] : waiting) {
+        auto& [pending, index] = slot;
+        pending->verdicts[index] = Verdict::temporary(program_ + " is gone. (#4.3.0)\n");
+        if (--pending->missing == 0)
+            pending->done(std::move(pending->verdicts));
+    }
     after_replies_();
 }
 

@@ -1,32 +1,36 @@
 // qmail-send's end of a spawn socket (private to mta/send): requests to a privileged
-// helper (qmail-lspawn, qmail-rspawn) in lspawn's protocol (qm/send/lspawn.hpp), each
+// helper (qmail-lspawn, qmail-rspawn) in the spawn protocol (qm/send/spawn_protocol.hpp),
 // answered by number in any order. When the helper goes away every request still waiting
 // is answered Z "<program> is gone.", and the owner hears of it once.
 #pragma once
 
-#include "qm/send/lspawn.hpp"
+#include "qm/send/spawn_protocol.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
 #include <array>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace qm::send {
 
 class SpawnClient {
 public:
-    using OnReply = std::function<void(const lspawn::Reply&)>;
+    // One verdict per reply the request gets (spawn::Request::replies()), in order.
+    using OnReply = std::function<void(std::vector<Verdict>)>;
     // on_lost: the helper went away (why), after which the client answers every request
     // itself; after_replies: a batch of replies was handed out (the scheduler pumps).
     SpawnClient(boost::asio::io_context& io, int fd, std::string program,
                 std::function<void(const std::string& why)> on_lost,
                 std::function<void()> after_replies);
 
-    void send(lspawn::Request r, OnReply on_reply);
+    void send(spawn::Request r, OnReply on_reply);
     [[nodiscard]] bool connected() const { return socket_.is_open(); }
     // At exit: the requests not yet written go out, blocking, and the socket closes,
     // which tells the helper to finish what it runs and exit.
@@ -44,7 +48,13 @@ private:
     std::string out_, writing_, in_;
     std::array<char, 16384> buf_{};
     unsigned long num_ = 0;
-    std::unordered_map<unsigned long, OnReply> waiting_;
+    // A request's replies as they come in.
+    struct Pending {
+        std::vector<Verdict> verdicts;
+        size_t missing = 0;
+        OnReply done;
+    };
+    std::unordered_map<unsigned long, std::pair<std::shared_ptr<Pending>, size_t>> waiting_;
 };
 
 } // namespace qm::send

@@ -36,6 +36,38 @@ bool become(const char* user) {
     return static_cast<bool>(become_user(user));
 }
 
+// Forks a spawn helper on one end of a socket pair (its fd 0 and 1), as `user` when given;
+// the other end comes back, close-on-exec until keep_across_exec(): qmail-rspawn (qmailr)
+// must never hold qmail-lspawn's socket, which asks root for deliveries.
+Result<int> start_helper(const std::string& name, const std::vector<std::string>& extra,
+                         const char* user) {
+    int sp[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0)
+        return fail(from_errno(errno, "unable to create the " + name + " socket"));
+    std::vector<std::string> hargs = {program_path(name)};
+    hargs.insert(hargs.end(), extra.begin(), extra.end());
+    auto hargv = c_argv(hargs);
+    const pid_t pid = ::fork();
+    if (pid < 0)
+        return fail(from_errno(errno, "unable to fork " + name));
+    if (pid == 0) {
+        if (::dup2(sp[1], 0) < 0 || ::dup2(sp[1], 1) < 0)
+            ::_exit(111);
+        if (user && !become(user))
+            ::_exit(111);
+        ::execv(hargs[0].c_str(), hargv.data());
+        ::_exit(111);
+    }
+    ::close(sp[1]);
+    return sp[0]; // still close-on-exec: the next helper must not inherit it
+}
+
+Status keep_across_exec(int fd) {
+    if (::fcntl(fd, F_SETFD, 0) != 0)
+        return fail(from_errno(errno, "unable to pass a spawn socket to qmail-send"));
+    return {};
+}
+
 } // namespace
 
 Failure exec_send(const StartOptions& o) {
@@ -66,29 +98,21 @@ Failure exec_send(const StartOptions& o) {
     }
     std::vector<std::string> args = {send};
     if (::geteuid() == 0) {
-        // Root mode: only qmail-lspawn keeps root; qmail-send runs as qmails.
-        int sp[2];
-        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0)
-            return from_errno(errno, "unable to create the qmail-lspawn socket");
-        const std::string lspawn = program_path("qmail-lspawn");
-        const pid_t pid = ::fork();
-        if (pid < 0)
-            return from_errno(errno, "unable to fork qmail-lspawn");
-        if (pid == 0) {
-            if (::dup2(sp[1], 0) < 0 || ::dup2(sp[1], 1) < 0)
-                ::_exit(111);
-            const std::vector<std::string> largs = {lspawn, o.default_delivery};
-            auto largv = c_argv(largs);
-            ::execv(lspawn.c_str(), largv.data());
-            ::_exit(111);
-        }
-        ::close(sp[1]);
-        if (::fcntl(sp[0], F_SETFD, 0) != 0)
-            return from_errno(errno, "unable to pass the qmail-lspawn socket");
+        // Root mode: only qmail-lspawn keeps root; qmail-rspawn and its qmail-remote runs
+        // are qmailr; qmail-send runs as qmails.
+        auto lspawn = start_helper("qmail-lspawn", {o.default_delivery}, nullptr);
+        if (!lspawn)
+            return lspawn.error();
+        auto rspawn = start_helper("qmail-rspawn", {}, "qmailr");
+        if (!rspawn)
+            return rspawn.error();
+        for (int fd : {*lspawn, *rspawn})
+            if (auto k = keep_across_exec(fd); !k)
+                return k.error();
         if (!become("qmails"))
             return temp("4.3.0", "unable to switch to user qmails (does it exist?)");
-        args.push_back("--lspawn-fd");
-        args.push_back(std::to_string(sp[0]));
+        args.insert(args.end(), {"--lspawn-fd", std::to_string(*lspawn), "--rspawn-fd",
+                                 std::to_string(*rspawn)});
     }
     args.push_back(o.default_delivery);
     auto argv = c_argv(args);

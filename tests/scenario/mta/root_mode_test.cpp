@@ -48,9 +48,9 @@ TEST_CASE("root mode: queue owned by role users, setuid qmail-queue", "[scenario
     CHECK((stat_of(home + "/queue/lock").st_mode & 07777) == 0750);
     CHECK(stat_of(home + "/queue/lock/sendmutex").st_uid == uid_of("qmails"));
     CHECK(stat_of(home + "/queue/lock/trigger").st_uid == uid_of("qmails"));
-    // tcpto is qmailr's in qmail; here qmail-send (qmails) delivers remote mail itself.
-    CHECK(stat_of(home + "/queue/lock/tcpto").st_uid == uid_of("qmails"));
-    CHECK(stat_of(home + "/queue/lock/tcpto6").st_uid == uid_of("qmails"));
+    // tcpto is qmailr's, as in qmail: qmail-remote runs as qmailr in root mode.
+    CHECK(stat_of(home + "/queue/lock/tcpto").st_uid == uid_of("qmailr"));
+    CHECK(stat_of(home + "/queue/lock/tcpto6").st_uid == uid_of("qmailr"));
     CHECK(S_ISFIFO(stat_of(home + "/queue/lock/trigger").st_mode));
     CHECK((stat_of(home + "/queue/lock/trigger").st_mode & 07777) == 0622);
     CHECK(stat_of(home + "/alias").st_uid == uid_of("alias"));

@@ -13,15 +13,20 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <mutex>
 #include <regex>
 #include <thread>
@@ -908,4 +913,120 @@ TEST_CASE("remote: delivery over IPv6 to an AAAA-only relay", "[scenario][remote
     REQUIRE(q.size() == 1);
     CHECK(peer.message(q[0]).find("(::1)") != std::string::npos);
     CHECK(s.queue_empty());
+}
+
+TEST_CASE("qmail-remote by hand: a report per answered recipient, then the message's",
+          "[scenario][remote][qmail-remote]") {
+    FakeServer server([](const std::string& line, int) -> std::string {
+        if (line == "RCPT TO:<nobody@remote.example>")
+            return "550 5.1.1 no such user\r\n";
+        if (line == "RCPT TO:<later@remote.example>")
+            return "451 4.3.0 try later\r\n";
+        return accept_all(line);
+    });
+    qmtest::MailRoot root;
+    root.control("me", "test.example\n");
+    root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(server.port) + "\n");
+    // The message through a pipe, as a script gives it: qmail-remote copies it to read it
+    // twice (SIZE first, then DATA).
+    auto r = root.run({qmtest::bin("qmail-remote"), "remote.example", "alice@test.example",
+                       "joe@remote.example", "nobody@remote.example", "later@remote.example"},
+                      {.stdin_data = "Subject: by hand\n\nhello\n"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "r\0"
+                   "h127.0.0.1 does not like recipient.\n"
+                   "Remote host said: 550 5.1.1 no such user\n\0"
+                   "s127.0.0.1 does not like recipient.\n"
+                   "Remote host said: 451 4.3.0 try later\n\0"
+                   "K127.0.0.1 accepted message.\n"
+                   "Remote host said: 250 ok queued\n\0"s);
+    const std::string t = server.transcript();
+    CHECK(t.find("MAIL FROM:<alice@test.example>") != std::string::npos);
+    CHECK(t.find("\nSubject: by hand\n\nhello\n.\n") != std::string::npos);
+
+    // qmail's answer to a wrong call is a report too, with exit 0.
+    r = root.run({qmtest::bin("qmail-remote"), "remote.example", "alice@test.example"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "DI (qmail-remote) was invoked improperly. (#5.3.5)\n\0"s);
+    // Nobody listening: the message's deferral, and no recipient report.
+    root.control("smtproutes", "remote.example:127.0.0.1:" +
+                                   std::to_string(qmtest::free_port("127.0.0.1")) + "\n");
+    r = root.run({qmtest::bin("qmail-remote"), "remote.example", "", "joe@remote.example"},
+                 {.stdin_data = "x\n"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "ZSorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n\0"s);
+}
+
+TEST_CASE("root mode: remote deliveries run as qmailr through qmail-rspawn",
+          "[scenario][remote][rootmode]") {
+    if (::geteuid() != 0)
+        return qmtest::skip("not root: root-mode test");
+    const passwd* qmailr = ::getpwnam("qmailr");
+    REQUIRE(qmailr);
+    const uid_t qmailr_uid = qmailr->pw_uid;
+    qmtest::TempDir dir;
+    ::chmod(dir.path().c_str(), 0755);
+    const std::string home = dir / "qmail";
+    const std::map<std::string, std::string> env = {{"QMAILHOME", home}};
+    // Who holds the connection: the uid of each qmail-remote and qmail-rspawn process while
+    // the server is in the middle of the transaction.
+    std::mutex mu;
+    std::vector<std::string> seen;
+    FakeServer server([&](const std::string& line, int) -> std::string {
+        if (line.starts_with("MAIL FROM")) {
+            std::lock_guard lock(mu);
+            for (const auto& e : fs::directory_iterator("/proc")) {
+                std::string comm;
+                std::ifstream(e.path() / "comm") >> comm;
+                if (comm != "qmail-remote" && comm != "qmail-rspawn")
+                    continue;
+                // Only this test's: others running beside it have their own mail roots.
+                std::ifstream envf(e.path() / "environ");
+                const std::string environ_text((std::istreambuf_iterator<char>(envf)),
+                                               std::istreambuf_iterator<char>());
+                if (environ_text.find("QMAILHOME=" + home + '\0') == std::string::npos)
+                    continue;
+                std::ifstream status(e.path() / "status");
+                for (std::string l; std::getline(status, l);)
+                    if (l.rfind("Uid:", 0) == 0)
+                        seen.push_back(comm + " " + l);
+            }
+        }
+        return accept_all(line);
+    });
+    REQUIRE(qmtest::run({qmtest::bin("qmail-install"), home}, {.env = env}).exit_code == 0);
+    qmtest::spit(home + "/control/me", "test.example\n");
+    qmtest::spit(home + "/control/smtproutes",
+                 "remote.example:127.0.0.1:" + std::to_string(server.port) + "\n");
+    struct stat st {};
+    REQUIRE(::stat((home + "/queue/lock/tcpto").c_str(), &st) == 0);
+    CHECK(st.st_uid == qmailr_uid); // qmail-remote keeps the downed-host table
+
+    qmtest::Daemon d({qmtest::bin("qmail-start"), "./Maildir/"}, {.env = env}, dir / "start.log");
+    REQUIRE(qmtest::wait_for([&] { return d.log().find("status: local") != std::string::npos; }));
+    auto r = qmtest::run({home + "/bin/qmail-queue"},
+                         {.stdin_data = "Subject: out\n\nhi\n",
+                          .fd1_input = "Fa@test.example\0Tjoe@remote.example\0"
+                                       "Tann@remote.example\0\0"s,
+                          .env = env});
+    REQUIRE(r.exit_code == 0);
+    INFO(d.log());
+    REQUIRE(qmtest::wait_for([&] { return d.log().find("end msg ") != std::string::npos; }));
+    const std::string log = d.log();
+    CHECK(count_of(log,
+                   ": success: 127.0.0.1_accepted_message./Remote_host_said:_250_ok_queued/") == 2);
+    CHECK(server.connections() == 1); // both recipients in one qmail-remote run
+    {
+        std::lock_guard lock(mu);
+        std::string all;
+        for (const auto& s : seen)
+            all += s + "\n";
+        INFO(all);
+        REQUIRE(seen.size() >= 2);
+        for (const auto& s : seen)
+            CHECK(s.find("\t" + std::to_string(qmailr_uid) + "\t") != std::string::npos);
+        CHECK(std::any_of(seen.begin(), seen.end(),
+                          [](const std::string& s) { return s.starts_with("qmail-remote "); }));
+    }
+    CHECK(WEXITSTATUS(d.stop(SIGTERM)) == 0);
 }

@@ -55,6 +55,10 @@ inline constexpr std::string_view write_timeout_text = "write timeout";
                                   std::chrono::steady_clock::time_point deadline);
 // Reads until EOF.
 [[nodiscard]] Result<std::string> read_all(int fd);
+// The message on stdin as a file that can be read again from offset 0: fd 0 itself when
+// it is a regular file, else a close-on-exec memfd (named `name`) holding a copy of it.
+// -1 when it cannot be read.
+[[nodiscard]] int seekable_stdin(const char* name);
 // Reads a whole file; nullopt-like: ENOENT gives an empty optional via the bool.
 [[nodiscard]] Result<std::string> read_file(const std::string& path);
 [[nodiscard]] Status fsync_fd(int fd, std::string_view what);

@@ -44,10 +44,11 @@ struct Layout {
 // Owners of the queue parts; in normal-user mode all are the current user.
 struct QueueOwners {
     uid_t qmailq = 0; // qmail-queue: pid mess intd todo
-    // qmail-send: info local remote bounce sendmutex, and lock/tcpto and lock/tcpto6,
-    // which qmail gives to qmailr: here remote delivery runs inside qmail-send.
-    uid_t qmails = 0;
-    gid_t qmail = 0; // group of everything
+    uid_t qmails = 0; // qmail-send: info local remote bounce sendmutex
+    gid_t qmail = 0;  // group of everything
+    // qmail-remote, run by qmail-rspawn in root mode: lock/tcpto and lock/tcpto6, the
+    // downed-host tables (0644, so qmail-tcpto can read them).
+    uid_t qmailr = 0;
 };
 
 // Creates every directory and lock file with qmail's modes. Existing parts are kept, so

@@ -59,6 +59,8 @@ struct Job {
     std::string sender;    // VERP already expanded
     std::string domain;    // every recipient's domain
     std::vector<std::string> recipients;
+    int message_fd = -1; // when set, a seekable descriptor of the message, used instead of
+                         // mess_path (qmail-remote's stdin)
 };
 
 // What one recipient's RCPT got: 'r' accepted, 'h' refused for good, 's' refused for

@@ -6,7 +6,8 @@
 // (one recipient for local, one domain and sender for remote), and every attempt ends in
 // one qm::Verdict per recipient. How a channel delivers is chosen at start: local
 // deliveries on worker threads through qm::local, or through qmail-lspawn in root mode;
-// remote deliveries as SMTP or QMTP sessions on this loop (qm::remote).
+// remote deliveries as SMTP or QMTP sessions on this loop (qm::remote), or through
+// qmail-rspawn and qmail-remote as qmailr in root mode.
 #pragma once
 
 #include "qm/remote/client.hpp"
@@ -30,6 +31,9 @@ struct Settings {
     // Root mode: a socket to qmail-lspawn, which delivers and removes qmailq's files;
     // -1 = deliver in this process (as root: in a child that takes the recipient's uid).
     int lspawn_fd = -1;
+    // Root mode: a socket to qmail-rspawn, which runs qmail-remote as qmailr; -1 = remote
+    // deliveries in this process.
+    int rspawn_fd = -1;
 };
 
 // Every control file qmail-send reads at start (qmail-control(5) defaults).

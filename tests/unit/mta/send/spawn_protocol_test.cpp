@@ -1,8 +1,8 @@
-#include "qm/send/lspawn.hpp"
+#include "qm/send/spawn_protocol.hpp"
 
 #include <catch2/catch.hpp>
 
-using namespace qm::send::lspawn;
+using namespace qm::send::spawn;
 using namespace std::string_literals;
 
 TEST_CASE("qmail-lspawn protocol round trip, split across reads", "[send][lspawn]") {
@@ -73,4 +73,51 @@ TEST_CASE("a malformed qmail-lspawn reply defers its own delivery only", "[send]
     REQUIRE((r2 && *r2));
     CHECK((*r2)->num == 2);
     CHECK((*r2)->verdict.letter() == 'K');
+}
+
+TEST_CASE("a remote attempt carries its recipients and gets one reply each", "[send][rspawn]") {
+    Request r{'R', 41, {"12345", "list-return@l.example", "a@x.example", "b@x.example"}};
+    CHECK(r.replies() == 2);
+    const std::string wire = encode(r);
+    CHECK(wire == "R41\0"
+                  "12345\0list-return@l.example\0"
+                  "2\0a@x.example\0b@x.example\0"s);
+    std::string buf;
+    for (size_t i = 0; i + 1 < wire.size(); ++i) { // every prefix waits for more
+        buf = wire.substr(0, i);
+        auto partial = take_request(buf);
+        REQUIRE(partial);
+        CHECK_FALSE(*partial);
+    }
+    buf = wire + "C42\0m\0"
+                 "12345\0"s;
+    auto got = take_request(buf);
+    REQUIRE(got);
+    REQUIRE(*got);
+    CHECK((*got)->kind == 'R');
+    CHECK((*got)->num == 41);
+    CHECK((*got)->fields == r.fields);
+    CHECK(buf == "C42\0m\0"
+                 "12345\0"s);
+
+    std::string none = "R1\0"
+                       "5\0s@x\0"
+                       "0\0"s;
+    CHECK_FALSE(take_request(none)); // no recipient at all: qmail-send is broken
+    std::string huge = "R1\0"
+                       "5\0s@x\0"
+                       "99999\0"s;
+    CHECK_FALSE(take_request(huge));
+
+    std::string replies = encode(Reply{41, qm::Verdict::success("ok\n")}) +
+                          encode(Reply{42, qm::Verdict::permanent("no\n")});
+    auto a = take_reply(replies, "qmail-rspawn");
+    auto b = take_reply(replies, "qmail-rspawn");
+    REQUIRE((a && *a && b && *b));
+    CHECK((*a)->num == 41);
+    CHECK((*b)->verdict.letter() == 'D');
+    std::string bad = "43\0?x\0"s;
+    auto c = take_reply(bad, "qmail-rspawn");
+    REQUIRE((c && *c));
+    CHECK((*c)->verdict.text == "qmail-rspawn sent a malformed report. (#4.3.0)\n");
 }

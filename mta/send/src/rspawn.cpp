@@ -1,0 +1,120 @@
+#include "qm/send/rspawn.hpp"
+
+#include "qm/address.hpp"
+#include "qm/fd.hpp"
+#include "qm/home.hpp"
+#include "qm/queue/layout.hpp"
+#include "qm/remote/client.hpp"
+#include "qm/send/spawn_protocol.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+extern char** environ;
+
+namespace qm::send::rspawn {
+
+using spawn::number;
+using spawn::Reply;
+using spawn::Request;
+
+namespace {
+
+// qmail-remote writes a few lines per recipient; anything near this is a broken program.
+constexpr size_t output_cap = 1u << 20;
+
+// Runs qmail-remote host sender rcpt... with the message on fd 0 and its report on fd 1;
+// its stderr is ours (the activity log). nullopt when it could not be run or did not exit 0.
+std::optional<std::string> run_remote(const std::string& program, int message_fd,
+                                      const std::vector<std::string>& args) {
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0)
+        return std::nullopt;
+    UniqueFd read_end(out[0]);
+    UniqueFd write_end(out[1]);
+    posix_spawn_file_actions_t actions;
+    if (::posix_spawn_file_actions_init(&actions) != 0)
+        return std::nullopt;
+    // Only the message, the report pipe and the log: every other descriptor closes.
+    ::posix_spawn_file_actions_adddup2(&actions, message_fd, 0);
+    ::posix_spawn_file_actions_adddup2(&actions, write_end.get(), 1);
+    ::posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(program.c_str()));
+    for (const auto& a : args)
+        argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    const int err = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+    ::posix_spawn_file_actions_destroy(&actions);
+    if (err != 0)
+        return std::nullopt;
+    write_end.reset();
+    std::string output;
+    char buf[16384];
+    for (;;) {
+        const ssize_t n = ::read(read_end.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        if (output.size() < output_cap)
+            output.append(buf, static_cast<size_t>(n)); // the rest is drained, unread
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return std::nullopt;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return std::nullopt;
+    return output;
+}
+
+std::vector<Reply> attempt(const queue::Layout& q, const Request& r, const std::string& program) {
+    const size_t n = r.replies();
+    auto each = [&](const std::vector<Verdict>& verdicts) {
+        std::vector<Reply> out;
+        for (size_t i = 0; i < n; ++i)
+            out.push_back({r.num + i, verdicts[i]});
+        return out;
+    };
+    auto all = [&](Verdict v) { return each(std::vector<Verdict>(n, v)); };
+    if (r.kind != 'R')
+        return {{r.num, Verdict::permanent("qmail-rspawn delivers remotely only.\n")}};
+    auto id = number(r.fields[0]);
+    if (!id)
+        return all(Verdict::temporary("Bad message number from qmail-send. (#4.3.0)\n"));
+    UniqueFd mess(::open(q.mess(*id).c_str(), O_RDONLY | O_CLOEXEC));
+    if (!mess)
+        return all(Verdict::temporary("Unable to open message file. (#4.3.0)\n"));
+    // qmail-remote host sender rcpt...: the host is the recipients' domain.
+    std::vector<std::string> args{address::split(r.fields[2]).domain};
+    args.insert(args.end(), r.fields.begin() + 1, r.fields.end());
+    auto output = run_remote(program, mess.get(), args);
+    // qmail-rspawn bounces when qmail-remote cannot run; a missing program is an admin's
+    // slip, not the recipient's fault, so here it is a deferral.
+    if (!output)
+        return all(Verdict::temporary("Unable to run qmail-remote. (#4.3.0)\n"));
+    return each(remote::fold(remote::decode(*output, n)));
+}
+
+} // namespace
+
+std::string remote_program() {
+    if (const char* p = std::getenv("QMAILREMOTE"); p && *p)
+        return p;
+    return program_path("qmail-remote");
+}
+
+Status serve(int in_fd, int out_fd, const std::string& program) {
+    const queue::Layout q = queue::Layout::from_home();
+    return spawn::serve(in_fd, out_fd,
+                        {[&](const Request& r) { return attempt(q, r, program); }, nullptr});
+}
+
+} // namespace qm::send::rspawn
