@@ -4,11 +4,8 @@
 #include "qm/fwd/dot_forward.hpp"
 #include "qm/fwd/fastforward.hpp"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
-#include <new>
 
 namespace {
 
@@ -28,57 +25,47 @@ constexpr std::string_view help =
     "forwarded (skip the rest of .qmail), 100 permanent, 111 temporary (including a\n"
     "file that cannot be parsed or is refused, so mail waits for the fix).\n";
 
-int usage() {
-    std::fputs("dot-forward: usage: dot-forward [ -nN ] file ...\n", stderr);
-    return 100;
-}
-
 std::string env_or_empty(const char* name) {
     const char* v = std::getenv(name);
     return v ? v : "";
 }
 
+int dot_forward(qm::program::Words args) {
+    namespace cli = qm::fwd::cli;
+    qm::fwd::DotForwardRequest req;
+    qm::program::Options options(qm::program::Order::anywhere);
+    options.set('n', req.dry_run, true).set('N', req.dry_run, false);
+    auto files = options.parse(args);
+    if (!files)
+        return cli::usage("dot-forward", "[ -nN ] file ...", files.error());
+    req.files = std::move(*files);
+    req.user = env_or_empty("USER");
+    req.host = env_or_empty("HOST");
+    req.newsender = env_or_empty("NEWSENDER");
+    req.dtline = env_or_empty("DTLINE");
+    auto q = qm::fwd::load_qualify();
+    if (!q)
+        return cli::fatal("dot-forward", q.error());
+    int message_fd = 0;
+    if (!req.dry_run) {
+        auto fd = qm::fwd::seekable_message(0);
+        if (!fd)
+            return cli::fatal("dot-forward", fd.error());
+        message_fd = *fd;
+    }
+    auto code = qm::fwd::dot_forward(req, *q, message_fd, [&](const std::string& line) {
+        if (line.rfind("info: ", 0) == 0)
+            std::fprintf(stderr, "dot-forward: %s\n", line.c_str());
+        else
+            std::fprintf(stderr, "%s\n", line.c_str());
+    });
+    if (!code)
+        return cli::fatal("dot-forward", code.error());
+    return *code;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-    if (qm::fwd::cli::help_requested(argc, argv, help))
-        return 0;
-    try {
-        qm::fwd::DotForwardRequest req;
-        int opt;
-        while ((opt = ::getopt(argc, argv, "nN")) != -1) {
-            if (opt == 'n')
-                req.dry_run = true;
-            else if (opt == 'N')
-                req.dry_run = false;
-            else
-                return usage();
-        }
-        req.files.assign(argv + optind, argv + argc);
-        req.user = env_or_empty("USER");
-        req.host = env_or_empty("HOST");
-        req.newsender = env_or_empty("NEWSENDER");
-        req.dtline = env_or_empty("DTLINE");
-        auto q = qm::fwd::load_qualify();
-        if (!q)
-            return qm::fwd::cli::fatal("dot-forward", q.error());
-        int message_fd = 0;
-        if (!req.dry_run) {
-            auto fd = qm::fwd::seekable_message(0);
-            if (!fd)
-                return qm::fwd::cli::fatal("dot-forward", fd.error());
-            message_fd = *fd;
-        }
-        auto code = qm::fwd::dot_forward(req, *q, message_fd, [&](const std::string& line) {
-            if (line.rfind("info: ", 0) == 0)
-                std::fprintf(stderr, "dot-forward: %s\n", line.c_str());
-            else
-                std::fprintf(stderr, "%s\n", line.c_str());
-        });
-        if (!code)
-            return qm::fwd::cli::fatal("dot-forward", code.error());
-        return *code;
-    } catch (const std::bad_alloc&) {
-        return qm::fwd::cli::fatal("dot-forward", qm::temp("4.3.0", "out of memory"));
-    }
+    return qm::program::run({"dot-forward", help}, argc, argv, dot_forward);
 }

@@ -4,11 +4,8 @@
 
 #include "qm/fwd/cli.hpp"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
-#include <new>
 
 namespace {
 
@@ -28,94 +25,71 @@ constexpr std::string_view help =
     "Exit: 0 done (99 with -p), 100 permanent (unknown recipient, program failed\n"
     "permanently), 111 temporary (table or list unreadable, queue trouble).\n";
 
-int usage() {
-    std::fputs("fastforward: usage: fastforward [ -nNpP ] data.cdb\n", stderr);
-    return 100;
-}
-
 std::string env_or(const char* name, const char* dflt) {
     const char* v = std::getenv(name);
     return v ? v : dflt;
 }
 
+int fastforward(qm::program::Words args) {
+    namespace cli = qm::fwd::cli;
+    qm::fwd::FastforwardRequest req;
+    bool use_default = false;
+    qm::program::Options options(qm::program::Order::anywhere);
+    options.set('n', req.dry_run, true)
+        .set('N', req.dry_run, false)
+        .set('p', req.pass_through, true)
+        .set('P', req.pass_through, false)
+        .set('d', use_default, true)
+        .set('D', use_default, false);
+    auto tables = options.parse(args);
+    if (!tables)
+        return cli::usage("fastforward", "[ -nNpP ] data.cdb", tables.error());
+    if (tables->empty())
+        return cli::usage("fastforward", "[ -nNpP ] data.cdb");
+    req.table = tables->front();
+    if (use_default) {
+        const char* local = std::getenv("DEFAULT");
+        if (!local)
+            local = std::getenv("EXT");
+        if (!local)
+            return cli::fatal("fastforward", qm::perm("5.3.5", "$DEFAULT or $EXT must be set"));
+        const char* host = std::getenv("HOST");
+        if (!host)
+            return cli::fatal("fastforward", qm::perm("5.3.5", "$HOST must be set"));
+        req.recipient = std::string(local) + "@" + host;
+    } else {
+        const char* r = std::getenv("RECIPIENT");
+        if (!r)
+            return cli::fatal("fastforward", qm::perm("5.3.5", "$RECIPIENT must be set"));
+        req.recipient = r;
+    }
+    // The original's placeholder keeps -n output readable outside qmail-local.
+    req.sender = env_or("SENDER", "original envelope sender");
+    req.dtline = env_or("DTLINE", "");
+    int message_fd = 0;
+    if (!req.dry_run) {
+        auto fd = qm::fwd::seekable_message(0);
+        if (!fd)
+            return cli::fatal("fastforward", fd.error());
+        message_fd = *fd;
+    }
+    auto code = qm::fwd::fastforward(req, message_fd, [](const std::string& line) {
+        std::fprintf(stderr, "%s%s\n", line.rfind("qp ", 0) == 0 ? "fastforward: " : "",
+                     line.c_str());
+    });
+    if (!code) {
+        if (code.error().dsn == "5.1.1") {
+            // qmail-local shows this text to the sender; keep the original wording.
+            std::fputs("Sorry, no mailbox here by that name. (#5.1.1)\n", stderr);
+            return 100;
+        }
+        return cli::fatal("fastforward", code.error());
+    }
+    return *code;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-    if (qm::fwd::cli::help_requested(argc, argv, help))
-        return 0;
-    try {
-        qm::fwd::FastforwardRequest req;
-        bool use_default = false;
-        int opt;
-        while ((opt = ::getopt(argc, argv, "nNpPdD")) != -1) {
-            switch (opt) {
-            case 'n':
-                req.dry_run = true;
-                break;
-            case 'N':
-                req.dry_run = false;
-                break;
-            case 'p':
-                req.pass_through = true;
-                break;
-            case 'P':
-                req.pass_through = false;
-                break;
-            case 'd':
-                use_default = true;
-                break;
-            case 'D':
-                use_default = false;
-                break;
-            default:
-                return usage();
-            }
-        }
-        if (optind >= argc)
-            return usage();
-        req.table = argv[optind];
-        if (use_default) {
-            const char* local = std::getenv("DEFAULT");
-            if (!local)
-                local = std::getenv("EXT");
-            if (!local)
-                return qm::fwd::cli::fatal("fastforward",
-                                           qm::perm("5.3.5", "$DEFAULT or $EXT must be set"));
-            const char* host = std::getenv("HOST");
-            if (!host)
-                return qm::fwd::cli::fatal("fastforward", qm::perm("5.3.5", "$HOST must be set"));
-            req.recipient = std::string(local) + "@" + host;
-        } else {
-            const char* r = std::getenv("RECIPIENT");
-            if (!r)
-                return qm::fwd::cli::fatal("fastforward",
-                                           qm::perm("5.3.5", "$RECIPIENT must be set"));
-            req.recipient = r;
-        }
-        // The original's placeholder keeps -n output readable outside qmail-local.
-        req.sender = env_or("SENDER", "original envelope sender");
-        req.dtline = env_or("DTLINE", "");
-        int message_fd = 0;
-        if (!req.dry_run) {
-            auto fd = qm::fwd::seekable_message(0);
-            if (!fd)
-                return qm::fwd::cli::fatal("fastforward", fd.error());
-            message_fd = *fd;
-        }
-        auto code = qm::fwd::fastforward(req, message_fd, [](const std::string& line) {
-            std::fprintf(stderr, "%s%s\n", line.rfind("qp ", 0) == 0 ? "fastforward: " : "",
-                         line.c_str());
-        });
-        if (!code) {
-            if (code.error().dsn == "5.1.1") {
-                // qmail-local shows this text to the sender; keep the original wording.
-                std::fputs("Sorry, no mailbox here by that name. (#5.1.1)\n", stderr);
-                return 100;
-            }
-            return qm::fwd::cli::fatal("fastforward", code.error());
-        }
-        return *code;
-    } catch (const std::bad_alloc&) {
-        return qm::fwd::cli::fatal("fastforward", qm::temp("4.3.0", "out of memory"));
-    }
+    return qm::program::run({"fastforward", help}, argc, argv, fastforward);
 }

@@ -7,11 +7,8 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
-#include <new>
 
 namespace {
 
@@ -28,57 +25,48 @@ constexpr std::string_view help =
     "The table is replaced atomically; on any error the old table stays and the\n"
     "message names the file and line. Exit 0, 100 on a syntax error, 111 on I/O trouble.\n";
 
-int usage() {
-    std::fputs("newaliases: usage: newaliases [ -f aliases ] [ -o table.cdb ]\n", stderr);
-    return 100;
+int newaliases(qm::program::Words args) {
+    namespace cli = qm::fwd::cli;
+    constexpr std::string_view synopsis = "[ -f aliases ] [ -o table.cdb ]";
+    // The table is read by fastforward running as other users (alias, list owners):
+    // world-readable whatever the caller's umask, as 0.51 makes it.
+    ::umask(022);
+    std::string source = "/etc/aliases", table;
+    qm::program::Options options(qm::program::Order::anywhere);
+    options.store('f', source).store('o', table);
+    auto operands = options.parse(args);
+    if (!operands)
+        return cli::usage("newaliases", synopsis, operands.error());
+    if (!operands->empty())
+        return cli::usage("newaliases", synopsis);
+    if (table.empty())
+        table = source + ".cdb";
+    auto q = qm::fwd::load_qualify();
+    if (!q)
+        return cli::fatal("newaliases", q.error());
+    qm::UniqueFd in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!in) {
+        int e = errno;
+        return cli::fatal(
+            "newaliases",
+            e == ENOENT ? qm::temp("4.3.0", "unable to read " + source + ": file does not exist")
+                        : qm::from_errno(e, "unable to read " + source));
+    }
+    auto writer = qm::cdb::Writer::create(table, 0644);
+    if (!writer)
+        return cli::fatal("newaliases", writer.error());
+    auto built = qm::fwd::compile_aliases_fd(
+        in.get(), source, *q,
+        [&](std::string_view k, std::string_view d) { return writer->add(k, d); });
+    if (!built)
+        return cli::fatal("newaliases", built.error());
+    if (auto c = writer->commit(); !c)
+        return cli::fatal("newaliases", c.error());
+    return 0;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-    if (qm::fwd::cli::help_requested(argc, argv, help))
-        return 0;
-    // The table is read by fastforward running as other users (alias, list owners):
-    // world-readable whatever the caller's umask, as 0.51 makes it.
-    ::umask(022);
-    try {
-        std::string source = "/etc/aliases", table;
-        int opt;
-        while ((opt = ::getopt(argc, argv, "f:o:")) != -1) {
-            if (opt == 'f')
-                source = optarg;
-            else if (opt == 'o')
-                table = optarg;
-            else
-                return usage();
-        }
-        if (optind != argc)
-            return usage();
-        if (table.empty())
-            table = source + ".cdb";
-        auto q = qm::fwd::load_qualify();
-        if (!q)
-            return qm::fwd::cli::fatal("newaliases", q.error());
-        qm::UniqueFd in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!in) {
-            int e = errno;
-            return qm::fwd::cli::fatal("newaliases",
-                                       e == ENOENT ? qm::temp("4.3.0", "unable to read " + source +
-                                                                           ": file does not exist")
-                                                   : qm::from_errno(e, "unable to read " + source));
-        }
-        auto writer = qm::cdb::Writer::create(table, 0644);
-        if (!writer)
-            return qm::fwd::cli::fatal("newaliases", writer.error());
-        auto built = qm::fwd::compile_aliases_fd(
-            in.get(), source, *q,
-            [&](std::string_view k, std::string_view d) { return writer->add(k, d); });
-        if (!built)
-            return qm::fwd::cli::fatal("newaliases", built.error());
-        if (auto c = writer->commit(); !c)
-            return qm::fwd::cli::fatal("newaliases", c.error());
-        return 0;
-    } catch (const std::bad_alloc&) {
-        return qm::fwd::cli::fatal("newaliases", qm::temp("4.3.0", "out of memory"));
-    }
+    return qm::program::run({"newaliases", help}, argc, argv, newaliases);
 }

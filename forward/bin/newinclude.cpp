@@ -6,9 +6,6 @@
 
 #include <sys/stat.h>
 
-#include <cstdio>
-#include <new>
-
 namespace {
 
 constexpr std::string_view help =
@@ -18,35 +15,31 @@ constexpr std::string_view help =
     "an aliases entry \":include:list\" refers to it. Programs and files are refused.\n"
     "Exit 0, 100 on a syntax error (the old list.bin stays), 111 on I/O trouble.\n";
 
-} // namespace
-
-int main(int argc, char** argv) {
-    if (qm::fwd::cli::help_requested(argc, argv, help))
-        return 0;
-    if (argc != 2) {
-        std::fputs("newinclude: usage: newinclude list\n", stderr);
-        return 100;
-    }
+int newinclude(qm::program::Words args) {
+    namespace cli = qm::fwd::cli;
+    if (args.size() != 1)
+        return cli::usage("newinclude", "list");
     // The table is read by fastforward running as other users (alias, list owners):
     // world-readable whatever the caller's umask, as 0.51 makes it.
     ::umask(022);
-    try {
-        std::string list = argv[1];
-        auto q = qm::fwd::load_qualify();
-        if (!q)
-            return qm::fwd::cli::fatal("newinclude", q.error());
-        auto content = qm::read_file(list);
-        if (!content)
-            return qm::fwd::cli::fatal(
-                "newinclude",
-                qm::temp("4.3.0", "unable to read " + list + ": " + content.error().text));
-        auto bin = qm::fwd::compile_include(*content, list, *q);
-        if (!bin)
-            return qm::fwd::cli::fatal("newinclude", bin.error());
-        if (auto w = qm::write_file_atomic(list + ".bin", *bin, 0644); !w)
-            return qm::fwd::cli::fatal("newinclude", w.error());
-        return 0;
-    } catch (const std::bad_alloc&) {
-        return qm::fwd::cli::fatal("newinclude", qm::temp("4.3.0", "out of memory"));
-    }
+    const std::string& list = args[0];
+    auto q = qm::fwd::load_qualify();
+    if (!q)
+        return cli::fatal("newinclude", q.error());
+    auto content = qm::read_file(list);
+    if (!content)
+        return cli::fatal("newinclude", qm::temp("4.3.0", "unable to read " + list + ": " +
+                                                              content.error().text));
+    auto bin = qm::fwd::compile_include(*content, list, *q);
+    if (!bin)
+        return cli::fatal("newinclude", bin.error());
+    if (auto w = qm::write_file_atomic(list + ".bin", *bin, 0644); !w)
+        return cli::fatal("newinclude", w.error());
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    return qm::program::run({"newinclude", help}, argc, argv, newinclude);
 }

@@ -4,8 +4,6 @@
 #include "qm/fwd/cli.hpp"
 #include "qm/fwd/table.hpp"
 
-#include <new>
-
 namespace {
 
 constexpr std::string_view help =
@@ -13,22 +11,21 @@ constexpr std::string_view help =
     "Prints a binary mailing list (from setmaillist or newinclude) one entry per line.\n"
     "Exit 0, 100 if the input is not a binary mailing list, 111 on I/O trouble.\n";
 
+int printmaillist(qm::program::Words) {
+    namespace cli = qm::fwd::cli;
+    auto input = qm::read_all(0);
+    if (!input)
+        return cli::fatal("printmaillist", input.error());
+    auto text = qm::fwd::format_maillist(*input);
+    if (!text)
+        return cli::fatal("printmaillist", text.error());
+    if (auto w = cli::write_stdout(*text); !w)
+        return cli::fatal("printmaillist", w.error());
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-    if (qm::fwd::cli::help_requested(argc, argv, help))
-        return 0;
-    try {
-        auto input = qm::read_all(0);
-        if (!input)
-            return qm::fwd::cli::fatal("printmaillist", input.error());
-        auto text = qm::fwd::format_maillist(*input);
-        if (!text)
-            return qm::fwd::cli::fatal("printmaillist", text.error());
-        if (auto w = qm::fwd::cli::write_stdout(*text); !w)
-            return qm::fwd::cli::fatal("printmaillist", w.error());
-        return 0;
-    } catch (const std::bad_alloc&) {
-        return qm::fwd::cli::fatal("printmaillist", qm::temp("4.3.0", "out of memory"));
-    }
+    return qm::program::run({"printmaillist", help}, argc, argv, printmaillist);
 }

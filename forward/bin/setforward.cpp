@@ -7,9 +7,6 @@
 
 #include <sys/stat.h>
 
-#include <cstdio>
-#include <new>
-
 namespace {
 
 constexpr std::string_view help =
@@ -22,33 +19,30 @@ constexpr std::string_view help =
     "tmp is accepted for compatibility (the temporary file is always made beside\n"
     "table.cdb). Exit 0, 100 on a syntax error (nothing written), 111 on I/O trouble.\n";
 
-} // namespace
-
-int main(int argc, char** argv) {
-    if (qm::fwd::cli::help_requested(argc, argv, help))
-        return 0;
-    if (argc != 3) {
-        std::fputs("setforward: usage: setforward data.cdb data.tmp\n", stderr);
-        return 100;
-    }
+int setforward(qm::program::Words args) {
+    namespace cli = qm::fwd::cli;
+    if (args.size() != 2)
+        return cli::usage("setforward", "data.cdb data.tmp");
     // The table is read by fastforward running as other users (alias, list owners):
     // world-readable whatever the caller's umask, as 0.51 makes it.
     ::umask(022);
-    try {
-        auto input = qm::read_all(0);
-        if (!input)
-            return qm::fwd::cli::fatal("setforward", input.error());
-        auto writer = qm::cdb::Writer::create(argv[1], 0644);
-        if (!writer)
-            return qm::fwd::cli::fatal("setforward", writer.error());
-        auto built = qm::fwd::parse_setforward(
-            *input, [&](std::string_view k, std::string_view d) { return writer->add(k, d); });
-        if (!built)
-            return qm::fwd::cli::fatal("setforward", built.error());
-        if (auto c = writer->commit(); !c)
-            return qm::fwd::cli::fatal("setforward", c.error());
-        return 0;
-    } catch (const std::bad_alloc&) {
-        return qm::fwd::cli::fatal("setforward", qm::temp("4.3.0", "out of memory"));
-    }
+    auto input = qm::read_all(0);
+    if (!input)
+        return cli::fatal("setforward", input.error());
+    auto writer = qm::cdb::Writer::create(args[0], 0644);
+    if (!writer)
+        return cli::fatal("setforward", writer.error());
+    auto built = qm::fwd::parse_setforward(
+        *input, [&](std::string_view k, std::string_view d) { return writer->add(k, d); });
+    if (!built)
+        return cli::fatal("setforward", built.error());
+    if (auto c = writer->commit(); !c)
+        return cli::fatal("setforward", c.error());
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    return qm::program::run({"setforward", help}, argc, argv, setforward);
 }

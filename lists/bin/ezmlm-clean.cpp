@@ -5,10 +5,9 @@
 
 #include <signal.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstdio>
-#include <new>
+#include <optional>
 
 namespace {
 
@@ -24,39 +23,31 @@ constexpr std::string_view help =
     "Environment: QMAILHOME, QMAILQUEUE; QM_LISTS_NOW (tests).\n"
     "Exit: 0 done, 100 bad usage, 111 temporary trouble (what was not returned stays).\n";
 
-int usage() {
-    std::fputs("ezmlm-clean: usage: ezmlm-clean [-rR] dir\n", stderr);
-    return 100;
+constexpr std::string_view synopsis = "[-rR] dir";
+
+int clean(qm::program::Words args) {
+    namespace cli = qm::lists::cli;
+    ::umask(022);
+    ::signal(SIGPIPE, SIG_IGN);
+    std::optional<bool> return_posts;
+    qm::program::Options options(qm::program::Order::anywhere);
+    options.set('r', return_posts, true).set('R', return_posts, false);
+    auto dirs = options.parse(args);
+    if (!dirs)
+        return cli::usage("ezmlm-clean", synopsis, dirs.error());
+    if (dirs->size() != 1)
+        return cli::usage("ezmlm-clean", synopsis);
+    auto cleaned = qm::lists::clean_moderation_queue(dirs->front(), return_posts);
+    if (!cleaned)
+        return cli::fatal("ezmlm-clean", cleaned.error());
+    if (cleaned->removed)
+        std::fprintf(stderr, "ezmlm-clean: info: returned %zu, removed %zu\n", cleaned->returned,
+                     cleaned->removed);
+    return 0;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-    if (qm::lists::cli::help_requested(argc, argv, help))
-        return 0;
-    ::umask(022);
-    ::signal(SIGPIPE, SIG_IGN);
-    try {
-        std::optional<bool> return_posts;
-        int opt;
-        while ((opt = ::getopt(argc, argv, "rR")) != -1) {
-            if (opt == 'r')
-                return_posts = true;
-            else if (opt == 'R')
-                return_posts = false;
-            else
-                return usage();
-        }
-        if (optind + 1 != argc)
-            return usage();
-        auto cleaned = qm::lists::clean_moderation_queue(argv[optind], return_posts);
-        if (!cleaned)
-            return qm::lists::cli::fatal("ezmlm-clean", cleaned.error());
-        if (cleaned->removed)
-            std::fprintf(stderr, "ezmlm-clean: info: returned %zu, removed %zu\n",
-                         cleaned->returned, cleaned->removed);
-        return 0;
-    } catch (const std::bad_alloc&) {
-        return qm::lists::cli::fatal("ezmlm-clean", qm::temp("4.3.0", "out of memory"));
-    }
+    return qm::lists::cli::run("ezmlm-clean", argc, argv, help, clean);
 }

@@ -9,7 +9,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <new>
 
 namespace {
 
@@ -25,46 +24,42 @@ constexpr std::string_view help =
     "Exit: 0 sent or held, 100 refused (the sender gets the reason), 111 temporary\n"
     "trouble.\n";
 
+int gate(qm::program::Words args) {
+    namespace cli = qm::lists::cli;
+    if (args.empty())
+        return cli::usage("ezmlm-gate", "dir [db ...]");
+    ::umask(022);
+    ::signal(SIGPIPE, SIG_IGN);
+    std::vector<std::string> dbs(args.begin() + 1, args.end());
+    if (dbs.empty())
+        dbs.push_back(args[0]);
+    for (const auto& db : dbs)
+        if (db.empty() || db.front() != '/')
+            return cli::fatal("ezmlm-gate", qm::perm("5.3.5", "db must start with slash"));
+    const char* sender = std::getenv("SENDER");
+    auto message = qm::read_all(0);
+    if (!message)
+        return cli::fatal("ezmlm-gate",
+                          qm::temp("4.3.0", "unable to read input: " + message.error().text));
+    auto stored = qm::lists::gate_post(
+        args[0], dbs, sender ? std::optional<std::string>(sender) : std::nullopt, *message);
+    if (!stored)
+        return cli::fatal("ezmlm-gate", stored.error());
+    if (stored->unconfirmed)
+        std::fprintf(stderr, "ezmlm-gate: info: %s waits for its sender to confirm, qp %d\n",
+                     stored->name.text().c_str(), static_cast<int>(stored->qp));
+    else if (stored->held)
+        std::fprintf(stderr, "ezmlm-gate: info: held %s for %zu moderator(s), qp %d\n",
+                     stored->name.text().c_str(), stored->moderators, static_cast<int>(stored->qp));
+    else
+        std::fprintf(stderr, "ezmlm-gate: info: from a member: sent as message %lu\n",
+                     stored->sent.number);
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-    if (qm::lists::cli::help_requested(argc, argv, help))
-        return 0;
-    if (argc < 2) {
-        std::fputs("ezmlm-gate: usage: ezmlm-gate dir [db ...]\n", stderr);
-        return 100;
-    }
-    ::umask(022);
-    ::signal(SIGPIPE, SIG_IGN);
-    try {
-        std::vector<std::string> dbs(argv + 2, argv + argc);
-        if (dbs.empty())
-            dbs.emplace_back(argv[1]);
-        for (const auto& db : dbs)
-            if (db.empty() || db.front() != '/')
-                return qm::lists::cli::fatal("ezmlm-gate",
-                                             qm::perm("5.3.5", "db must start with slash"));
-        const char* sender = std::getenv("SENDER");
-        auto message = qm::read_all(0);
-        if (!message)
-            return qm::lists::cli::fatal(
-                "ezmlm-gate", qm::temp("4.3.0", "unable to read input: " + message.error().text));
-        auto stored = qm::lists::gate_post(
-            argv[1], dbs, sender ? std::optional<std::string>(sender) : std::nullopt, *message);
-        if (!stored)
-            return qm::lists::cli::fatal("ezmlm-gate", stored.error());
-        if (stored->unconfirmed)
-            std::fprintf(stderr, "ezmlm-gate: info: %s waits for its sender to confirm, qp %d\n",
-                         stored->name.text().c_str(), static_cast<int>(stored->qp));
-        else if (stored->held)
-            std::fprintf(stderr, "ezmlm-gate: info: held %s for %zu moderator(s), qp %d\n",
-                         stored->name.text().c_str(), stored->moderators,
-                         static_cast<int>(stored->qp));
-        else
-            std::fprintf(stderr, "ezmlm-gate: info: from a member: sent as message %lu\n",
-                         stored->sent.number);
-        return 0;
-    } catch (const std::bad_alloc&) {
-        return qm::lists::cli::fatal("ezmlm-gate", qm::temp("4.3.0", "out of memory"));
-    }
+    // No options, as in ezmlm: dir, then the databases.
+    return qm::lists::cli::run("ezmlm-gate", argc, argv, help, gate);
 }

@@ -11,7 +11,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <new>
 #include <optional>
 #include <string>
 
@@ -44,46 +43,44 @@ std::optional<std::string> env(const char* name) {
     return v ? std::optional<std::string>(v) : std::nullopt;
 }
 
+int get(qm::program::Words args) {
+    namespace cli = qm::lists::cli;
+    if (args.empty() || args.size() > 2)
+        return cli::usage("ezmlm-get", "dir [digestcode]");
+    ::umask(022);
+    ::signal(SIGPIPE, SIG_IGN);
+    qm::lists::GetEnvironment e;
+    e.local = env("LOCAL");
+    e.default_part = env("DEFAULT");
+    e.sender = env("SENDER");
+    if (args.size() == 2)
+        e.digest_code = args[1];
+    e.now = qm::lists::now();
+    // Only a request is read (its header goes into the reply); a post or a run by
+    // hand has nothing there that ezmlm-get needs.
+    std::string message;
+    if (e.local && !e.local->empty() && e.default_part) {
+        auto in = qm::read_all(0);
+        if (!in)
+            return cli::fatal("ezmlm-get",
+                              qm::temp("4.3.0", "unable to read input: " + in.error().text));
+        message = std::move(*in);
+    }
+    auto outcome = qm::lists::run_get(args[0], e, message);
+    if (!outcome)
+        return cli::fatal("ezmlm-get", outcome.error());
+    if (!outcome->info.empty()) {
+        std::string line = "ezmlm-get: info: " + outcome->info;
+        if (outcome->qp)
+            line += ": qp " + std::to_string(outcome->qp);
+        std::fputs((line + "\n").c_str(), stderr);
+    }
+    return outcome->exit_code;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-    if (qm::lists::cli::help_requested(argc, argv, help))
-        return 0;
-    if (argc != 2 && argc != 3) {
-        std::fputs("ezmlm-get: usage: ezmlm-get dir [digestcode]\n", stderr);
-        return 100;
-    }
-    ::umask(022);
-    ::signal(SIGPIPE, SIG_IGN);
-    try {
-        qm::lists::GetEnvironment e;
-        e.local = env("LOCAL");
-        e.default_part = env("DEFAULT");
-        e.sender = env("SENDER");
-        if (argc == 3)
-            e.digest_code = argv[2];
-        e.now = qm::lists::now();
-        // Only a request is read (its header goes into the reply); a post or a run by
-        // hand has nothing there that ezmlm-get needs.
-        std::string message;
-        if (e.local && !e.local->empty() && e.default_part) {
-            auto in = qm::read_all(0);
-            if (!in)
-                return qm::lists::cli::fatal(
-                    "ezmlm-get", qm::temp("4.3.0", "unable to read input: " + in.error().text));
-            message = std::move(*in);
-        }
-        auto outcome = qm::lists::run_get(argv[1], e, message);
-        if (!outcome)
-            return qm::lists::cli::fatal("ezmlm-get", outcome.error());
-        if (!outcome->info.empty()) {
-            std::string line = "ezmlm-get: info: " + outcome->info;
-            if (outcome->qp)
-                line += ": qp " + std::to_string(outcome->qp);
-            std::fputs((line + "\n").c_str(), stderr);
-        }
-        return outcome->exit_code;
-    } catch (const std::bad_alloc&) {
-        return qm::lists::cli::fatal("ezmlm-get", qm::temp("4.3.0", "out of memory"));
-    }
+    // No options, as in ezmlm: dir and the digest code.
+    return qm::lists::cli::run("ezmlm-get", argc, argv, help, get);
 }

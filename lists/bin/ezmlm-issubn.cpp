@@ -2,8 +2,6 @@
 #include "qm/lists/cli.hpp"
 #include "qm/lists/subscribers.hpp"
 
-#include <unistd.h>
-
 namespace {
 
 constexpr std::string_view synopsis = "[-nN] dir [dir1 ...]";
@@ -20,26 +18,22 @@ constexpr std::string_view help =
 
 int main(int argc, char** argv) {
     namespace cli = qm::lists::cli;
-    return cli::run("ezmlm-issubn", argc, argv, help, [&] {
+    return cli::run("ezmlm-issubn", argc, argv, help, [](qm::program::Words args) {
         auto sender = cli::sender();
         if (!sender)
             return cli::fatal("ezmlm-issubn", qm::perm("5.3.5", "SENDER not set"));
         bool reverse = false;
-        int opt;
-        while ((opt = ::getopt(argc, argv, "nN")) != -1) {
-            if (opt == 'n')
-                reverse = true;
-            else if (opt == 'N')
-                reverse = false;
-            else
-                return cli::usage("ezmlm-issubn", synopsis);
-        }
-        if (optind >= argc)
+        qm::program::Options options(qm::program::Order::anywhere);
+        options.set('n', reverse, true).set('N', reverse, false);
+        auto dirs = options.parse(args);
+        if (!dirs)
+            return cli::usage("ezmlm-issubn", synopsis, dirs.error());
+        if (dirs->empty())
             return cli::usage("ezmlm-issubn", synopsis);
-        for (int i = optind; i < argc; ++i) {
-            if (argv[i][0] != '/')
+        for (const auto& dir : *dirs) {
+            if (dir.empty() || dir[0] != '/')
                 return cli::fatal("ezmlm-issubn", qm::perm("5.3.5", "dir must start with slash"));
-            auto r = qm::lists::is_subscriber(argv[i], *sender);
+            auto r = qm::lists::is_subscriber(dir, *sender);
             if (!r)
                 return cli::fatal("ezmlm-issubn", r.error());
             if (*r)

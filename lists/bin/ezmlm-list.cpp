@@ -2,8 +2,6 @@
 #include "qm/lists/cli.hpp"
 #include "qm/lists/subscribers.hpp"
 
-#include <unistd.h>
-
 #include <cstdio>
 
 namespace {
@@ -20,19 +18,18 @@ constexpr std::string_view help =
 
 int main(int argc, char** argv) {
     namespace cli = qm::lists::cli;
-    return cli::run("ezmlm-list", argc, argv, help, [&] {
+    return cli::run("ezmlm-list", argc, argv, help, [](qm::program::Words args) {
         bool count_only = false;
-        int opt;
-        while ((opt = ::getopt(argc, argv, "n")) != -1) {
-            if (opt != 'n')
-                return cli::usage("ezmlm-list", synopsis);
-            count_only = true;
-        }
-        if (optind >= argc || argc - optind > 2)
+        qm::program::Options options(qm::program::Order::anywhere);
+        options.set('n', count_only, true);
+        auto operands = options.parse(args);
+        if (!operands)
+            return cli::usage("ezmlm-list", synopsis, operands.error());
+        if (operands->empty() || operands->size() > 2)
             return cli::usage("ezmlm-list", synopsis);
-        std::string db = argv[optind];
-        if (argc - optind == 2)
-            db += "/" + std::string(argv[optind + 1]);
+        std::string db = operands->front();
+        if (operands->size() == 2)
+            db += "/" + operands->back();
         unsigned long count = 0;
         auto r = qm::lists::for_each_subscriber(db, [&](std::string_view a) {
             ++count;

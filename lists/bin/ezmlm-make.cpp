@@ -6,10 +6,8 @@
 #include "qm/lists/make.hpp"
 
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <new>
+#include <string>
 #include <string_view>
 
 namespace {
@@ -42,56 +40,45 @@ std::string help_text() {
     return h;
 }
 
-int usage() {
-    std::fputs("ezmlm-make: usage: ezmlm-make [-switches] dir dot local host\n", stderr);
-    return 100;
+int make(qm::program::Words args) {
+    namespace cli = qm::lists::cli;
+    constexpr std::string_view synopsis = "[-switches] dir dot local host";
+    qm::lists::MakeRequest req;
+    qm::program::Options options(qm::program::Order::anywhere);
+    options.set('e', req.edit, true).store('5', req.owner).store('0', req.parent);
+    // A lower-case switch turns its feature on, the upper-case one off; req.set holds only
+    // the switches given (with -e the others keep their value).
+    for (const auto& sw : qm::lists::switches()) {
+        const char letter = sw.letter;
+        options.flag(letter, [&req, letter] { req.set[letter] = true; });
+        options.flag(static_cast<char>(letter - 'a' + 'A'),
+                     [&req, letter] { req.set[letter] = false; });
+    }
+    auto operands = options.parse(args);
+    if (!operands)
+        return cli::usage("ezmlm-make", synopsis, operands.error());
+    const size_t left = operands->size();
+    if (!(left == 4 || (req.edit && left == 1)))
+        return cli::usage("ezmlm-make", synopsis);
+    req.dir = (*operands)[0];
+    if (left == 4) {
+        req.dot = (*operands)[1];
+        req.local = (*operands)[2];
+        req.host = (*operands)[3];
+    }
+    req.bin_dir = qm::dirname_of(qm::program_path("ezmlm-send"));
+    ::umask(022);
+    if (auto s = qm::lists::make_list(std::move(req)); !s)
+        return cli::fatal("ezmlm-make", s.error());
+    return 0;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-    try {
-        // -h is also ezmlm's nosubconfirm switch: alone it asks for help, followed by
-        // the list's arguments it is the switch.
-        if (argc >= 2 && (argc == 2 || std::string_view(argv[1]) == "--help") &&
-            qm::lists::cli::help_requested(argc, argv, help_text()))
-            return 0;
-        qm::lists::MakeRequest req;
-        std::string optstring = "e5:0:";
-        for (const auto& sw : qm::lists::switches()) {
-            optstring += sw.letter;
-            optstring += static_cast<char>(sw.letter - 'a' + 'A');
-        }
-        int opt;
-        while ((opt = ::getopt(argc, argv, optstring.c_str())) != -1) {
-            if (opt == 'e')
-                req.edit = true;
-            else if (opt == '5')
-                req.owner = optarg;
-            else if (opt == '0')
-                req.parent = optarg;
-            else if (opt >= 'a' && opt <= 'z')
-                req.set[static_cast<char>(opt)] = true;
-            else if (opt >= 'A' && opt <= 'Z')
-                req.set[static_cast<char>(opt - 'A' + 'a')] = false;
-            else
-                return usage();
-        }
-        const int left = argc - optind;
-        if (!(left == 4 || (req.edit && left == 1)))
-            return usage();
-        req.dir = argv[optind];
-        if (left == 4) {
-            req.dot = argv[optind + 1];
-            req.local = argv[optind + 2];
-            req.host = argv[optind + 3];
-        }
-        req.bin_dir = qm::dirname_of(qm::program_path("ezmlm-send"));
-        ::umask(022);
-        if (auto s = qm::lists::make_list(std::move(req)); !s)
-            return qm::lists::cli::fatal("ezmlm-make", s.error());
-        return 0;
-    } catch (const std::bad_alloc&) {
-        return qm::lists::cli::fatal("ezmlm-make", qm::temp("4.3.0", "out of memory"));
-    }
+    // -h is also ezmlm's nosubconfirm switch: alone it asks for help, followed by the
+    // list's arguments it is the switch.
+    const std::string help = help_text();
+    return qm::lists::cli::run("ezmlm-make", argc, argv, help, make,
+                               qm::program::ShortHelp::only_word);
 }

@@ -6,11 +6,10 @@
 
 #include <signal.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
-#include <new>
+#include <map>
 
 namespace {
 
@@ -44,47 +43,35 @@ constexpr std::string_view help =
     "Exit: 0 answered, 100 refused (the sender gets the reason), 111 temporary trouble\n"
     "(nothing changed that a retry would not repeat).\n";
 
+int manage(qm::program::Words args) {
+    namespace cli = qm::lists::cli;
+    bool unsubscribe_moderated = false;
+    qm::program::Options options(qm::program::Order::anywhere);
+    options.set('m', unsubscribe_moderated, true).set('M', unsubscribe_moderated, false);
+    auto dirs = options.parse(args);
+    if (!dirs)
+        return cli::usage("ezmlm-manage", "[-m] dir", dirs.error());
+    if (dirs->size() != 1)
+        return cli::usage("ezmlm-manage", "[-m] dir");
+    ::umask(022);
+    ::signal(SIGPIPE, SIG_IGN);
+    std::map<std::string, std::string> env;
+    for (const char* name : {"SENDER", "DEFAULT", "LOCAL"})
+        if (const char* v = std::getenv(name))
+            env[name] = v;
+    auto message = qm::read_all(0);
+    if (!message)
+        return cli::fatal("ezmlm-manage",
+                          qm::temp("4.3.0", "unable to read input: " + message.error().text));
+    auto done = qm::lists::run_manage(dirs->front(), env, *message, unsubscribe_moderated);
+    if (!done)
+        return cli::fatal("ezmlm-manage", done.error());
+    std::fprintf(stderr, "ezmlm-manage: info: %s\n", done->info.c_str());
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-    if (qm::lists::cli::help_requested(argc, argv, help))
-        return 0;
-    bool unsubscribe_moderated = false;
-    int opt;
-    while ((opt = ::getopt(argc, argv, "mM")) != -1) {
-        switch (opt) {
-        case 'm':
-            unsubscribe_moderated = true;
-            break;
-        case 'M':
-            unsubscribe_moderated = false;
-            break;
-        default:
-            std::fputs("ezmlm-manage: usage: ezmlm-manage [-m] dir\n", stderr);
-            return 100;
-        }
-    }
-    if (optind + 1 != argc) {
-        std::fputs("ezmlm-manage: usage: ezmlm-manage [-m] dir\n", stderr);
-        return 100;
-    }
-    ::umask(022);
-    ::signal(SIGPIPE, SIG_IGN);
-    try {
-        std::map<std::string, std::string> env;
-        for (const char* name : {"SENDER", "DEFAULT", "LOCAL"})
-            if (const char* v = std::getenv(name))
-                env[name] = v;
-        auto message = qm::read_all(0);
-        if (!message)
-            return qm::lists::cli::fatal(
-                "ezmlm-manage", qm::temp("4.3.0", "unable to read input: " + message.error().text));
-        auto done = qm::lists::run_manage(argv[optind], env, *message, unsubscribe_moderated);
-        if (!done)
-            return qm::lists::cli::fatal("ezmlm-manage", done.error());
-        std::fprintf(stderr, "ezmlm-manage: info: %s\n", done->info.c_str());
-        return 0;
-    } catch (const std::bad_alloc&) {
-        return qm::lists::cli::fatal("ezmlm-manage", qm::temp("4.3.0", "out of memory"));
-    }
+    return qm::lists::cli::run("ezmlm-manage", argc, argv, help, manage);
 }

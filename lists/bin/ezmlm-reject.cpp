@@ -3,8 +3,6 @@
 #include "qm/lists/cli.hpp"
 #include "qm/lists/reject.hpp"
 
-#include <unistd.h>
-
 #include <cstdio>
 
 namespace {
@@ -35,52 +33,26 @@ constexpr std::string_view help =
 
 int main(int argc, char** argv) {
     namespace cli = qm::lists::cli;
-    return cli::run("ezmlm-reject", argc, argv, help, [&] {
+    // -h is also the switch for dir/headerreject, but as the first word it asks for help.
+    return cli::run("ezmlm-reject", argc, argv, help, [](qm::program::Words args) {
         qm::lists::RejectRules rules;
-        int opt;
-        while ((opt = ::getopt(argc, argv, "bBcChHqQsStT")) != -1) {
-            switch (opt) {
-            case 'b':
-                rules.body_commands = true;
-                break;
-            case 'B':
-                rules.body_commands = false;
-                break;
-            case 'c':
-                rules.reject_commands = true;
-                break;
-            case 'C':
-                rules.reject_commands = false;
-                break;
-            case 'h':
-                rules.header_reject = true;
-                break;
-            case 'H':
-                rules.header_reject = false;
-                break;
-            case 'q':
-                rules.ignore_missing_address = true;
-                break;
-            case 'Q':
-                rules.ignore_missing_address = false;
-                break;
-            case 's':
-                rules.require_subject = true;
-                break;
-            case 'S':
-                rules.require_subject = false;
-                break;
-            case 't':
-                rules.require_list_address = true;
-                break;
-            case 'T':
-                rules.require_list_address = false;
-                break;
-            default:
-                return cli::usage("ezmlm-reject", synopsis);
-            }
-        }
-        if (argc - optind > 1)
+        qm::program::Options options(qm::program::Order::anywhere);
+        options.set('b', rules.body_commands, true)
+            .set('B', rules.body_commands, false)
+            .set('c', rules.reject_commands, true)
+            .set('C', rules.reject_commands, false)
+            .set('h', rules.header_reject, true)
+            .set('H', rules.header_reject, false)
+            .set('q', rules.ignore_missing_address, true)
+            .set('Q', rules.ignore_missing_address, false)
+            .set('s', rules.require_subject, true)
+            .set('S', rules.require_subject, false)
+            .set('t', rules.require_list_address, true)
+            .set('T', rules.require_list_address, false);
+        auto dir = options.parse(args);
+        if (!dir)
+            return cli::usage("ezmlm-reject", synopsis, dir.error());
+        if (dir->size() > 1)
             return cli::usage("ezmlm-reject", synopsis);
         auto sender = cli::sender();
         if (!sender)
@@ -88,8 +60,8 @@ int main(int argc, char** argv) {
         if (sender->empty())
             return cli::fatal("ezmlm-reject",
                               qm::perm("5.7.2", "I do not reply to bounce messages"));
-        if (optind < argc)
-            if (auto s = qm::lists::read_reject_rules(argv[optind], rules); !s)
+        if (!dir->empty())
+            if (auto s = qm::lists::read_reject_rules(dir->front(), rules); !s)
                 return cli::fatal("ezmlm-reject", s.error());
         auto message = cli::read_message();
         if (!message)

@@ -7,11 +7,9 @@
 
 #include <signal.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
-#include <new>
 
 namespace {
 
@@ -36,54 +34,42 @@ constexpr std::string_view help =
     "Exit: 99 handled (qmail-local stops there), 100 not a return address of this\n"
     "list, 111 temporary trouble (the bounce is retried).\n";
 
-int usage() {
-    std::fputs("ezmlm-return: usage: ezmlm-return [-dD] dir\n", stderr);
-    return 100;
+int handle(qm::program::Words args) {
+    namespace cli = qm::lists::cli;
+    bool digest = false;
+    qm::program::Options options(qm::program::Order::anywhere);
+    options.set('d', digest, true).set('D', digest, false);
+    auto dirs = options.parse(args);
+    if (!dirs)
+        return cli::usage("ezmlm-return", "[-dD] dir", dirs.error());
+    if (dirs->size() != 1)
+        return cli::usage("ezmlm-return", "[-dD] dir");
+    ::umask(022);
+    ::signal(SIGPIPE, SIG_IGN);
+    const char* sender = std::getenv("SENDER");
+    if (sender == nullptr)
+        return cli::fatal("ezmlm-return",
+                          qm::perm("5.3.5", "SENDER is not set: run me from a dot-qmail file"));
+    const char* action = std::getenv("DEFAULT");
+    if (action == nullptr)
+        return cli::fatal("ezmlm-return", qm::perm("5.3.5", "DEFAULT is not set: run me from "
+                                                            "dir/bouncer for list-return-default"));
+    auto message = qm::read_all(0);
+    if (!message)
+        return cli::fatal("ezmlm-return",
+                          qm::temp("4.3.0", "unable to read input: " + message.error().text));
+    qm::lists::ReturnRequest req{dirs->front(),       digest,          action, sender,
+                                 std::move(*message), qm::lists::now()};
+    auto outcome = qm::lists::handle_return(req);
+    if (!outcome)
+        return cli::fatal("ezmlm-return", outcome.error());
+    for (const auto& e : outcome->events)
+        std::fprintf(stderr, "ezmlm-return: info: %s\n", e.c_str());
+    return 99;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-    if (qm::lists::cli::help_requested(argc, argv, help))
-        return 0;
-    bool digest = false;
-    int opt;
-    while ((opt = ::getopt(argc, argv, "dD")) != -1) {
-        if (opt == 'd')
-            digest = true;
-        else if (opt == 'D')
-            digest = false;
-        else
-            return usage();
-    }
-    if (optind + 1 != argc)
-        return usage();
-    ::umask(022);
-    ::signal(SIGPIPE, SIG_IGN);
-    try {
-        const char* sender = std::getenv("SENDER");
-        if (sender == nullptr)
-            return qm::lists::cli::fatal("ezmlm-return",
-                                         qm::perm("5.3.5", "SENDER is not set: run me from a "
-                                                           "dot-qmail file"));
-        const char* action = std::getenv("DEFAULT");
-        if (action == nullptr)
-            return qm::lists::cli::fatal("ezmlm-return",
-                                         qm::perm("5.3.5", "DEFAULT is not set: run me from "
-                                                           "dir/bouncer for list-return-default"));
-        auto message = qm::read_all(0);
-        if (!message)
-            return qm::lists::cli::fatal(
-                "ezmlm-return", qm::temp("4.3.0", "unable to read input: " + message.error().text));
-        qm::lists::ReturnRequest req{argv[optind],        digest,          action, sender,
-                                     std::move(*message), qm::lists::now()};
-        auto outcome = qm::lists::handle_return(req);
-        if (!outcome)
-            return qm::lists::cli::fatal("ezmlm-return", outcome.error());
-        for (const auto& e : outcome->events)
-            std::fprintf(stderr, "ezmlm-return: info: %s\n", e.c_str());
-        return 99;
-    } catch (const std::bad_alloc&) {
-        return qm::lists::cli::fatal("ezmlm-return", qm::temp("4.3.0", "out of memory"));
-    }
+    return qm::lists::cli::run("ezmlm-return", argc, argv, help, handle);
 }

@@ -13,7 +13,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <new>
 #include <string>
 
 namespace {
@@ -32,46 +31,43 @@ constexpr std::string_view help =
     "Exit: 99 forwarded (stop here), 0 not for a sublist (go on), 100 bad usage,\n"
     "111 temporary trouble (a bad dir/split included; the request is retried).\n";
 
-} // namespace
-
-int main(int argc, char** argv) {
-    if (qm::lists::cli::help_requested(argc, argv, help))
-        return 0;
-    if (argc != 2) {
-        std::fputs("ezmlm-split: usage: ezmlm-split dir\n", stderr);
-        return 100;
-    }
+int split(qm::program::Words args) {
+    namespace cli = qm::lists::cli;
+    if (args.size() != 1)
+        return cli::usage("ezmlm-split", "dir");
+    const std::string& dir = args[0];
     ::signal(SIGPIPE, SIG_IGN);
     // ezmlm-make puts us in every list's manager: a list without dir/split (most) must
     // cost one stat and get on to ezmlm-manage.
     struct stat st {};
-    if (::stat((std::string(argv[1]) + "/split").c_str(), &st) != 0 && errno == ENOENT)
+    if (::stat((dir + "/split").c_str(), &st) != 0 && errno == ENOENT)
         return 0;
-    try {
-        const char* request = std::getenv("DEFAULT");
-        const char* sender = std::getenv("SENDER");
-        if (!request || !sender)
-            return qm::lists::cli::fatal(
-                "ezmlm-split", qm::perm("5.3.5", "DEFAULT and SENDER must be set (run me from "
-                                                 "the list's manager file)"));
-        auto rules = qm::lists::read_split(argv[1]);
-        if (!rules)
-            return qm::lists::cli::fatal("ezmlm-split", rules.error());
-        auto to = qm::lists::split_request(*rules, request, sender);
-        if (!to)
-            return 0;
-        auto message = qm::read_all(0);
-        if (!message)
-            return qm::lists::cli::fatal(
-                "ezmlm-split", qm::temp("4.3.0", "unable to read input: " + message.error().text));
-        qm::Envelope env{sender, {*to}};
-        auto queued = qm::queue_message(*message, env);
-        if (!queued)
-            return qm::lists::cli::fatal("ezmlm-split", queued.error());
-        std::fprintf(stderr, "ezmlm-split: info: forwarded to %s qp %d\n", to->c_str(),
-                     static_cast<int>(queued->qp));
-        return 99;
-    } catch (const std::bad_alloc&) {
-        return qm::lists::cli::fatal("ezmlm-split", qm::temp("4.3.0", "out of memory"));
-    }
+    const char* request = std::getenv("DEFAULT");
+    const char* sender = std::getenv("SENDER");
+    if (!request || !sender)
+        return cli::fatal("ezmlm-split", qm::perm("5.3.5", "DEFAULT and SENDER must be set (run "
+                                                           "me from the list's manager file)"));
+    auto rules = qm::lists::read_split(dir);
+    if (!rules)
+        return cli::fatal("ezmlm-split", rules.error());
+    auto to = qm::lists::split_request(*rules, request, sender);
+    if (!to)
+        return 0;
+    auto message = qm::read_all(0);
+    if (!message)
+        return cli::fatal("ezmlm-split",
+                          qm::temp("4.3.0", "unable to read input: " + message.error().text));
+    qm::Envelope env{sender, {*to}};
+    auto queued = qm::queue_message(*message, env);
+    if (!queued)
+        return cli::fatal("ezmlm-split", queued.error());
+    std::fprintf(stderr, "ezmlm-split: info: forwarded to %s qp %d\n", to->c_str(),
+                 static_cast<int>(queued->qp));
+    return 99;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    return qm::lists::cli::run("ezmlm-split", argc, argv, help, split);
 }

@@ -17,6 +17,7 @@ constexpr std::string_view help =
 } // namespace
 
 int main(int argc, char** argv) {
-    return qm::lists::cli::run("ezmlm-sub", argc, argv, help,
-                               [&] { return qm::lists::subunsub("ezmlm-sub", true, argc, argv); });
+    return qm::lists::cli::run("ezmlm-sub", argc, argv, help, [](qm::program::Words args) {
+        return qm::lists::subunsub("ezmlm-sub", true, args);
+    });
 }

@@ -17,7 +17,7 @@ constexpr std::string_view help =
 } // namespace
 
 int main(int argc, char** argv) {
-    return qm::lists::cli::run("ezmlm-unsub", argc, argv, help, [&] {
-        return qm::lists::subunsub("ezmlm-unsub", false, argc, argv);
+    return qm::lists::cli::run("ezmlm-unsub", argc, argv, help, [](qm::program::Words args) {
+        return qm::lists::subunsub("ezmlm-unsub", false, args);
     });
 }

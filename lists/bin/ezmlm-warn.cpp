@@ -7,13 +7,12 @@
 
 #include <signal.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <charconv>
 #include <cstdio>
-#include <cstring>
-#include <new>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace {
 
@@ -34,83 +33,69 @@ constexpr std::string_view help =
     "Environment: QMAILHOME, QMAILQUEUE; QM_LISTS_NOW (the clock, for tests).\n"
     "Exit: 0 done, 100 bad usage, 111 temporary trouble.\n";
 
-int usage() {
-    std::fputs("ezmlm-warn: usage: ezmlm-warn [-dD] [-t days] [-l secs] dir\n", stderr);
-    return 100;
-}
-
-std::optional<long> number(const char* s) {
+std::optional<long> number(const std::string& s) {
     long v = 0;
-    const char* end = s + std::strlen(s);
-    auto [p, ec] = std::from_chars(s, end, v);
-    if (ec != std::errc() || p != end || v < 0)
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || v < 0)
         return std::nullopt;
     return v;
+}
+
+int warn(qm::program::Words args) {
+    namespace cli = qm::lists::cli;
+    constexpr std::string_view synopsis = "[-dD] [-t days] [-l secs] dir";
+    std::optional<bool> digest_only;
+    qm::lists::WarnRequest req;
+    qm::program::Options options(qm::program::Order::anywhere);
+    options.set('d', digest_only, true)
+        .set('D', digest_only, false)
+        .argument('t',
+                  [&](const std::string& v) {
+                      auto days = number(v);
+                      if (days)
+                          req.timeout = static_cast<std::time_t>(*days) * 24 * 3600;
+                      return days.has_value();
+                  })
+        .argument('l', [&](const std::string& v) {
+            auto secs = number(v);
+            if (secs)
+                req.lockout = static_cast<std::time_t>(*secs);
+            return secs.has_value();
+        });
+    auto dirs = options.parse(args);
+    if (!dirs)
+        return cli::usage("ezmlm-warn", synopsis, dirs.error());
+    if (dirs->size() != 1)
+        return cli::usage("ezmlm-warn", synopsis);
+    ::umask(022);
+    ::signal(SIGPIPE, SIG_IGN);
+    req.dir = dirs->front();
+    req.now = qm::lists::now();
+    std::vector<bool> which;
+    if (digest_only)
+        which.push_back(*digest_only);
+    else {
+        which.push_back(false);
+        if (qm::lists::has_flag(req.dir, "digested"))
+            which.push_back(true);
+    }
+    for (bool digest : which) {
+        req.digest = digest;
+        auto outcome = qm::lists::run_warn(req);
+        if (!outcome)
+            return cli::fatal("ezmlm-warn", outcome.error());
+        if (outcome->warnings || outcome->probes || outcome->not_subscribed || outcome->purged)
+            std::fprintf(stderr,
+                         "ezmlm-warn: info: %s%zu warnings, %zu probes sent; %zu bounces "
+                         "of former subscribers dropped; %zu stale records purged\n",
+                         digest ? "digest: " : "", outcome->warnings, outcome->probes,
+                         outcome->not_subscribed, outcome->purged);
+    }
+    return 0;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-    if (qm::lists::cli::help_requested(argc, argv, help))
-        return 0;
-    std::optional<bool> digest_only;
-    qm::lists::WarnRequest req;
-    int opt;
-    while ((opt = ::getopt(argc, argv, "dDt:l:")) != -1) {
-        switch (opt) {
-        case 'd':
-            digest_only = true;
-            break;
-        case 'D':
-            digest_only = false;
-            break;
-        case 't': {
-            auto days = number(optarg);
-            if (!days)
-                return usage();
-            req.timeout = static_cast<std::time_t>(*days) * 24 * 3600;
-            break;
-        }
-        case 'l': {
-            auto secs = number(optarg);
-            if (!secs)
-                return usage();
-            req.lockout = static_cast<std::time_t>(*secs);
-            break;
-        }
-        default:
-            return usage();
-        }
-    }
-    if (optind + 1 != argc)
-        return usage();
-    ::umask(022);
-    ::signal(SIGPIPE, SIG_IGN);
-    req.dir = argv[optind];
-    req.now = qm::lists::now();
-    try {
-        std::vector<bool> which;
-        if (digest_only)
-            which.push_back(*digest_only);
-        else {
-            which.push_back(false);
-            if (qm::lists::has_flag(req.dir, "digested"))
-                which.push_back(true);
-        }
-        for (bool digest : which) {
-            req.digest = digest;
-            auto outcome = qm::lists::run_warn(req);
-            if (!outcome)
-                return qm::lists::cli::fatal("ezmlm-warn", outcome.error());
-            if (outcome->warnings || outcome->probes || outcome->not_subscribed || outcome->purged)
-                std::fprintf(stderr,
-                             "ezmlm-warn: info: %s%zu warnings, %zu probes sent; %zu bounces "
-                             "of former subscribers dropped; %zu stale records purged\n",
-                             digest ? "digest: " : "", outcome->warnings, outcome->probes,
-                             outcome->not_subscribed, outcome->purged);
-        }
-        return 0;
-    } catch (const std::bad_alloc&) {
-        return qm::lists::cli::fatal("ezmlm-warn", qm::temp("4.3.0", "out of memory"));
-    }
+    return qm::lists::cli::run("ezmlm-warn", argc, argv, help, warn);
 }

@@ -5,8 +5,6 @@
 #include "qm/lists/weed.hpp"
 
 #include <cstdio>
-#include <cstring>
-#include <new>
 
 namespace {
 
@@ -22,26 +20,23 @@ constexpr std::string_view help =
     "whatever else their header says.\n"
     "Exit: 0 pass it on, 99 dropped (the reason goes to stderr), 111 unable to read.\n";
 
+int weed(qm::program::Words args) {
+    namespace cli = qm::lists::cli;
+    if (!args.empty())
+        return cli::usage("ezmlm-weed", "");
+    auto message = qm::read_all(0);
+    if (!message)
+        return cli::fatal("ezmlm-weed",
+                          qm::temp("4.3.0", "unable to read input: " + message.error().text));
+    auto decision = qm::lists::weed(*message);
+    if (!decision.drop)
+        return 0;
+    std::fprintf(stderr, "ezmlm-weed: info: dropped: %s\n", decision.reason.c_str());
+    return 99;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-    if (qm::lists::cli::help_requested(argc, argv, help))
-        return 0;
-    if (argc != 1) {
-        std::fputs("ezmlm-weed: usage: ezmlm-weed\n", stderr);
-        return 100;
-    }
-    try {
-        auto message = qm::read_all(0);
-        if (!message)
-            return qm::lists::cli::fatal(
-                "ezmlm-weed", qm::temp("4.3.0", "unable to read input: " + message.error().text));
-        auto decision = qm::lists::weed(*message);
-        if (!decision.drop)
-            return 0;
-        std::fprintf(stderr, "ezmlm-weed: info: dropped: %s\n", decision.reason.c_str());
-        return 99;
-    } catch (const std::bad_alloc&) {
-        return qm::lists::cli::fatal("ezmlm-weed", qm::temp("4.3.0", "out of memory"));
-    }
+    return qm::lists::cli::run("ezmlm-weed", argc, argv, help, weed);
 }

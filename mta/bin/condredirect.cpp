@@ -1,5 +1,6 @@
 // condredirect newaddress program [arg...]: if program exits 0, forwards the message to
 // newaddress and stops the .qmail file (exit 99) (condredirect(1)).
+#include "qm/program.hpp"
 #include "qm/queue_client.hpp"
 #include "qm/tools/child.hpp"
 
@@ -9,32 +10,28 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <new>
 
 namespace {
 
+constexpr std::string_view help =
+    "usage: condredirect newaddress program [arg...]\n"
+    "Runs program on the message (stdin, which must be seekable). If it exits 0,\n"
+    "forwards the message to newaddress with $DTLINE on top and envelope sender\n"
+    "$SENDER, prints \"condredirect: qp N\" and exits 99. 111 from program (or a\n"
+    "crash) -> 111; any other exit -> 0. Forwarding trouble: 100 or 111.\n";
+
 int die(int code, const std::string& text) {
-    std::fprintf(stderr, "condredirect: fatal: %s\n", text.c_str());
-    return code;
+    return qm::program::fatal("condredirect", text, code);
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc > 1 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
-        std::puts("usage: condredirect newaddress program [arg...]\n"
-                  "Runs program on the message (stdin, which must be seekable). If it exits 0,\n"
-                  "forwards the message to newaddress with $DTLINE on top and envelope sender\n"
-                  "$SENDER, prints \"condredirect: qp N\" and exits 99. 111 from program (or a\n"
-                  "crash) -> 111; any other exit -> 0. Forwarding trouble: 100 or 111.");
-        return 0;
-    }
-    if (argc < 3) {
-        std::fputs("condredirect: usage: condredirect newaddress program [ arg ... ]\n", stderr);
-        return 100;
-    }
-    try {
-        auto matched = qm::tools::run_condition(std::vector<std::string>(argv + 2, argv + argc));
+    // No options, as in qmail: the program's own flags follow the address.
+    return qm::program::run({"condredirect", help}, argc, argv, [](qm::program::Words args) {
+        if (args.size() < 2)
+            return qm::program::usage("condredirect", "newaddress program [ arg ... ]");
+        auto matched = qm::tools::run_condition({args.begin() + 1, args.end()});
         if (!matched)
             return die(111, matched.error().text);
         if (!*matched)
@@ -48,12 +45,10 @@ int main(int argc, char** argv) {
         const char* dtline = std::getenv("DTLINE");
         if (!dtline)
             return die(100, "DTLINE not set");
-        auto queued = qm::queue_message_fd(dtline, 0, qm::Envelope{sender, {argv[1]}});
+        auto queued = qm::queue_message_fd(dtline, 0, qm::Envelope{sender, {args[0]}});
         if (!queued)
-            return die(qm::exit_code(queued.error()), queued.error().text);
+            return qm::program::fatal("condredirect", queued.error());
         std::fprintf(stderr, "condredirect: qp %ld\n", static_cast<long>(queued->qp));
         return 99;
-    } catch (const std::exception&) {
-        return die(111, "out of memory");
-    }
+    });
 }

@@ -4,34 +4,27 @@
 #include "qm/fd.hpp"
 #include "qm/inject/wrappers.hpp"
 
-#include <cstdio>
 #include <ctime>
-#include <new>
 #include <string>
-#include <vector>
 
 namespace {
 
-int run(int argc, char** argv) {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    if (!args.empty() && args[0] == "--help") {
-        std::printf("usage: datemail [ sendmail arguments ]\n"
-                    "Adds a Date: line in the local time zone unless the message has one, then\n"
-                    "runs sendmail with the same arguments (see sendmail --help).\n");
-        return 0;
-    }
-    auto input = qm::read_all(0);
-    if (!input) {
-        std::fprintf(stderr, "datemail: fatal: read error: %s\n", input.error().text.c_str());
-        return 111;
-    }
-    std::string message = qm::inject::add_date_if_missing(*input, std::time(nullptr));
-    qm::inject::ExecPlan plan{"sendmail", args, {}, {}};
-    return qm::inject::hand_over("datemail", plan, &message);
-}
+constexpr std::string_view help =
+    "usage: datemail [ sendmail arguments ]\n"
+    "Adds a Date: line in the local time zone unless the message has one, then\n"
+    "runs sendmail with the same arguments (see sendmail --help).\n";
 
 } // namespace
 
 int main(int argc, char** argv) {
-    return qm::inject::guarded_main("datemail", run, argc, argv);
+    // The arguments are sendmail's, passed on unread.
+    return qm::program::run(
+        qm::inject::front_end("datemail", help), argc, argv, [](qm::program::Words args) {
+            auto input = qm::read_all(0);
+            if (!input)
+                return qm::program::fatal("datemail", "read error: " + input.error().text, 111);
+            std::string message = qm::inject::add_date_if_missing(*input, std::time(nullptr));
+            qm::inject::ExecPlan plan{"sendmail", {args.begin(), args.end()}, {}, {}};
+            return qm::inject::hand_over("datemail", plan, &message);
+        });
 }

@@ -1,23 +1,14 @@
 // qmail-inject: reads a message on stdin, fixes its header and queues it (qmail-inject(8)).
 #include "qm/fd.hpp"
 #include "qm/inject/inject.hpp"
+#include "qm/program.hpp"
 
-#include <unistd.h>
-
-#include <cstdio>
-#include <cstring>
-#include <new>
 #include <string>
-#include <vector>
 
 namespace {
 
-int die(const qm::Failure& f) {
-    std::fprintf(stderr, "qmail-inject: fatal: %s\n", f.text.c_str());
-    return qm::exit_code(f);
-}
-
-constexpr const char* help_text =
+const std::string help =
+    "usage: qmail-inject " + std::string(qm::inject::synopsis) + "\n" +
     "Reads a mail message on stdin, adds Date, Message-ID, From and the other fields\n"
     "qmail-header(5) requires, rewrites addresses and queues it with qmail-queue.\n"
     "  -a  recipients from the arguments only      -h  from the header only\n"
@@ -29,18 +20,14 @@ constexpr const char* help_text =
     "QMAILDEFAULTHOST QMAILDEFAULTDOMAIN QMAILPLUSDOMAIN QMAILIDHOST, QMAILHOME.\n"
     "Exit 0 sent, 100 permanent error (usage, syntax, no recipients), 111 temporary.\n";
 
-int run(int argc, char** argv) {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    if (!args.empty() && args[0] == "--help") {
-        std::printf("usage: %s\n%s", std::string(qm::inject::usage).c_str(), help_text);
-        return 0;
-    }
+int die(const qm::Failure& f) {
+    return qm::program::fatal("qmail-inject", f);
+}
+
+int inject(qm::program::Words args) {
     auto opt = qm::inject::parse_args(args);
-    if (!opt) {
-        std::fprintf(stderr, "qmail-inject: %s\nqmail-inject: usage: %s\n",
-                     opt.error().text.c_str(), std::string(qm::inject::usage).c_str());
-        return 100;
-    }
+    if (!opt)
+        return qm::program::usage("qmail-inject", qm::inject::synopsis, opt.error());
     auto settings = qm::inject::load_settings();
     if (!settings)
         return die(settings.error());
@@ -63,11 +50,7 @@ int run(int argc, char** argv) {
 } // namespace
 
 int main(int argc, char** argv) {
-    try {
-        return run(argc, argv);
-    } catch (const std::bad_alloc&) {
-        return die(qm::temp("4.3.0", "out of memory"));
-    } catch (const std::exception& e) {
-        return die(qm::temp("4.3.0", std::string("internal error: ") + e.what()));
-    }
+    // -h is qmail-inject's own flag (recipients from the header).
+    return qm::program::run({"qmail-inject", help, qm::program::ShortHelp::never}, argc, argv,
+                            inject);
 }

@@ -2,7 +2,7 @@
 // .qmail file (qmail-local(8), dot-qmail(5)).
 #include "qm/fd.hpp"
 #include "qm/local/deliver.hpp"
-#include "qm/options.hpp"
+#include "qm/program.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -18,8 +18,17 @@
 
 namespace {
 
-constexpr const char* usage_text =
-    "usage: qmail-local [ -nN ] [--] user homedir local dash ext domain sender defaultdelivery\n";
+constexpr std::string_view synopsis =
+    "[ -nN ] [--] user homedir local dash ext domain sender defaultdelivery";
+
+constexpr std::string_view help =
+    "usage: qmail-local [ -nN ] [--] user homedir local dash ext domain sender defaultdelivery\n"
+    "Delivers the message on stdin to one local recipient by following\n"
+    "homedir/.qmail<dash><ext> (or the -default files), or defaultdelivery when the\n"
+    "user's own address has no .qmail file. Prints \"did F+W+P\" (files, forwards,\n"
+    "programs). Exit 0 delivered, 100 permanent failure, 111 try again later.\n"
+    "  -n  print the instructions instead of following them\n"
+    "  -N  follow them (default)\n";
 
 void put(int fd, const std::string& s) {
     size_t off = 0;
@@ -32,55 +41,38 @@ void put(int fd, const std::string& s) {
 }
 
 [[noreturn]] void usage() {
-    put(2, std::string("qmail-local: ") + usage_text);
+    put(2, "qmail-local: usage: qmail-local " + std::string(synopsis) + "\n");
     ::_exit(100);
 }
 
 // The message must be re-readable (once per .qmail line); a pipe is spooled first.
 } // namespace
 
+// Not qm::program::run: qmail-local's stderr is its report to qmail-lspawn, so its own
+// lines ("Out of memory. (#4.3.0)") stand there, and a usage error is the usage line alone.
 int main(int argc, char** argv) {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-        std::fputs(usage_text, stdout);
-        std::fputs(
-            "Delivers the message on stdin to one local recipient by following\n"
-            "homedir/.qmail<dash><ext> (or the -default files), or defaultdelivery when the\n"
-            "user's own address has no .qmail file. Prints \"did F+W+P\" (files, forwards,\n"
-            "programs). Exit 0 delivered, 100 permanent failure, 111 try again later.\n"
-            "  -n  print the instructions instead of following them\n"
-            "  -N  follow them (default)\n",
-            stdout);
+    if (qm::program::help_requested({"qmail-local", help}, argc, argv))
         return 0;
-    }
     ::umask(077);
     ::signal(SIGPIPE, SIG_IGN);
 
     qm::local::DeliverOptions opts;
-    size_t i = 0;
-    for (; qm::at_option_word(args, i); ++i) {
-        const std::string& a = args[i];
-        for (char c : a.substr(1)) {
-            if (c == 'n')
-                opts.dry_run = true;
-            else if (c == 'N')
-                opts.dry_run = false;
-            else
-                usage();
-        }
-    }
-    if (args.size() - i != 8)
+    qm::program::Options options(qm::program::Order::options_first);
+    options.set('n', opts.dry_run, true).set('N', opts.dry_run, false);
+    auto operands = options.parse(qm::program::words(argc, argv));
+    if (!operands || operands->size() != 8)
         usage();
+    const std::vector<std::string>& words = *operands;
     try {
         qm::local::Delivery d;
-        d.who.user = args[i];
-        d.who.home = args[i + 1];
-        d.local = args[i + 2];
-        d.who.dash = args[i + 3];
-        d.who.ext = args[i + 4];
-        d.domain = args[i + 5];
-        d.sender = args[i + 6];
-        d.default_delivery = args[i + 7];
+        d.who.user = words[0];
+        d.who.home = words[1];
+        d.local = words[2];
+        d.who.dash = words[3];
+        d.who.ext = words[4];
+        d.domain = words[5];
+        d.sender = words[6];
+        d.default_delivery = words[7];
         d.who.uid = ::getuid();
         d.who.gid = ::getgid();
         if (d.who.home.empty() || d.who.home[0] != '/')

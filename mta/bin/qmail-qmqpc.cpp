@@ -5,17 +5,17 @@
 #include "qm/control.hpp"
 #include "qm/fd.hpp"
 #include "qm/log.hpp"
+#include "qm/program.hpp"
 #include "qm/qmtp/qmqp_client.hpp"
 
 #include <signal.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <string_view>
 
 namespace {
 
-constexpr const char* usage =
+constexpr std::string_view help =
     "usage: qmail-qmqpc < message 1< envelope\n"
     "Takes a message on fd 0 and its envelope on fd 1, as qmail-queue does, and sends it\n"
     "by QMQP to the first server in $QMAILHOME/control/qmqpservers (one IP address per\n"
@@ -23,7 +23,7 @@ constexpr const char* usage =
     "connection within 10 seconds. Exit codes are qmail-queue's: 0 accepted, 31 refused\n"
     "permanently, 71 refused temporarily, 72 connection timed out, 73 connection\n"
     "refused, 74 communication failed, 55 no usable qmqpservers, 91 bad envelope.\n"
-    "Set QMAILQUEUE to this program to make qmail-inject and sendmail a null client.";
+    "Set QMAILQUEUE to this program to make qmail-inject and sendmail a null client.\n";
 
 // One log line; a server's text may hold anything, so control bytes become '?'.
 int quit(qm::QueueExit code, std::string_view why) {
@@ -38,11 +38,10 @@ int quit(qm::QueueExit code, std::string_view why) {
 
 } // namespace
 
+// Not qm::program::run: as qmail-queue's, the exit codes are the interface.
 int main(int argc, char** argv) {
-    if (argc > 1 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
-        std::puts(usage);
+    if (qm::program::help_requested({"qmail-qmqpc", help}, argc, argv))
         return 0;
-    }
     ::signal(SIGPIPE, SIG_IGN);
     try {
         auto lines = qm::control::read_lines("qmqpservers");

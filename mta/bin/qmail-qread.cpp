@@ -1,20 +1,26 @@
 // qmail-qread: lists every queued message, its sender and its recipients (qmail-qread(8)).
+#include "qm/program.hpp"
 #include "qm/tools/queue_report.hpp"
 
 #include <cstdio>
-#include <cstring>
-#include <new>
+#include <exception>
 
+namespace {
+
+constexpr std::string_view help =
+    "usage: qmail-qread\n"
+    "Lists the messages in $QMAILHOME/queue (default /var/qmail), one line each:\n"
+    "  date GMT  #id  bytes  <sender>  [bouncing]\n"
+    "then one line per recipient: [done] local|remote address.\n"
+    "Messages qmail-send has not preprocessed yet are listed after the others.\n"
+    "Exit 0, or 111 when the queue cannot be read.\n";
+
+} // namespace
+
+// Not qm::program::run: as qmail's, qmail-qread reports trouble in its listing on stdout.
 int main(int argc, char** argv) {
-    if (argc > 1 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
-        std::puts("usage: qmail-qread\n"
-                  "Lists the messages in $QMAILHOME/queue (default /var/qmail), one line each:\n"
-                  "  date GMT  #id  bytes  <sender>  [bouncing]\n"
-                  "then one line per recipient: [done] local|remote address.\n"
-                  "Messages qmail-send has not preprocessed yet are listed after the others.\n"
-                  "Exit 0, or 111 when the queue cannot be read.");
+    if (qm::program::help_requested({"qmail-qread", help}, argc, argv))
         return 0;
-    }
     try {
         auto routing = qm::load_routing();
         if (!routing) {

@@ -1,6 +1,7 @@
 // qmail-queue: message on fd 0, envelope on fd 1; exit 0 only once both are on disk.
 #include "qm/env.hpp"
 #include "qm/home.hpp"
+#include "qm/program.hpp"
 #include "qm/queue/enqueue.hpp"
 
 #include <fcntl.h>
@@ -9,10 +10,17 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstring>
 #include <string>
 
 namespace {
+
+constexpr std::string_view help =
+    "usage: qmail-queue  (message on fd 0, envelope on fd 1)\n"
+    "Queues a message for delivery. Envelope: F<sender>\\0 (T<recipient>\\0)* \\0.\n"
+    "Exit 0: queued and on disk. 11-40: permanent failure. Others: temporary.\n"
+    "The mail root is $QMAILHOME (default /var/qmail). Installed set-uid, it\n"
+    "ignores its environment: the root is the directory above its bin/, which\n"
+    "must belong to root (else exit 61).\n";
 
 void on_alarm(int) {
     ::_exit(static_cast<int>(qm::QueueExit::timeout));
@@ -20,16 +28,11 @@ void on_alarm(int) {
 
 } // namespace
 
+// Not qm::program::run: qmail-queue's exit codes are its interface (qmail-queue(8)), and
+// its own, not 111, say what went wrong.
 int main(int argc, char** argv) {
-    if (argc > 1 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
-        std::puts("usage: qmail-queue  (message on fd 0, envelope on fd 1)\n"
-                  "Queues a message for delivery. Envelope: F<sender>\\0 (T<recipient>\\0)* \\0.\n"
-                  "Exit 0: queued and on disk. 11-40: permanent failure. Others: temporary.\n"
-                  "The mail root is $QMAILHOME (default /var/qmail). Installed set-uid, it\n"
-                  "ignores its environment: the root is the directory above its bin/, which\n"
-                  "must belong to root (else exit 61).");
+    if (qm::program::help_requested({"qmail-queue", help}, argc, argv))
         return 0;
-    }
     ::umask(033);
     struct sigaction sa {};
     sa.sa_handler = on_alarm;

@@ -3,15 +3,13 @@
 #include "inject_main.hpp"
 #include "qm/inject/wrappers.hpp"
 
-#include <cstdio>
 #include <cstdlib>
-#include <new>
 #include <string>
-#include <vector>
 
 namespace {
 
-constexpr const char* help_text =
+const std::string help =
+    "usage: sendmail " + std::string(qm::inject::sendmail_synopsis) + "\n" +
     "  -t        recipients from the To/Cc/Bcc header as well (qmail-inject -H)\n"
     "  -f sender envelope sender; the From: line uses it too\n"
     "  -F name   full name for the From: line\n"
@@ -27,25 +25,18 @@ std::string basename_of(const char* argv0) {
     return slash == std::string::npos ? s : s.substr(slash + 1);
 }
 
-int run(int argc, char** argv) {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    if (!args.empty() && args[0] == "--help") {
-        std::printf("usage: %s\n%s", std::string(qm::inject::sendmail_usage).c_str(), help_text);
-        return 0;
-    }
-    auto plan =
-        qm::inject::sendmail_plan(basename_of(argv[0]), args, std::getenv("PROTO") != nullptr);
-    if (!plan) {
-        std::fprintf(
-            stderr, "sendmail: %s%s\n",
-            plan.error().text.starts_with("usage") ? "" : "fatal: ", plan.error().text.c_str());
-        return qm::exit_code(plan.error());
-    }
-    return qm::inject::hand_over("sendmail", *plan);
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
-    return qm::inject::guarded_main("sendmail", run, argc, argv);
+    // sendmail_plan reads the flags by hand (wrappers.cpp says why).
+    const std::string name = basename_of(argc > 0 ? argv[0] : nullptr);
+    return qm::program::run(
+        qm::inject::front_end("sendmail", help), argc, argv, [&](qm::program::Words args) {
+            auto plan = qm::inject::sendmail_plan(name, args, std::getenv("PROTO") != nullptr);
+            if (!plan && plan.error().text.starts_with("usage"))
+                return qm::program::usage("sendmail", qm::inject::sendmail_synopsis);
+            if (!plan)
+                return qm::program::fatal("sendmail", plan.error());
+            return qm::inject::hand_over("sendmail", *plan);
+        });
 }

@@ -8,23 +8,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
-#include <cstring>
 
 namespace qm::fwd::cli {
-
-int fatal(std::string_view program, const Failure& f) {
-    std::string line = std::string(program) + ": fatal: " + f.text + "\n";
-    std::fputs(line.c_str(), stderr);
-    return exit_code(f);
-}
-
-bool help_requested(int argc, char** argv, std::string_view help) {
-    if (argc < 2 || (std::strcmp(argv[1], "--help") != 0 && std::strcmp(argv[1], "-h") != 0))
-        return false;
-    std::fwrite(help.data(), 1, help.size(), stdout);
-    return true;
-}
 
 Result<std::vector<std::pair<std::string, std::string>>> read_cdb_fd(int fd) {
     // tinycdb maps a file; a pipe is first copied into an anonymous file.

@@ -11,26 +11,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <new>
 
 namespace qm::lists::cli {
 
 int fatal(std::string_view program, const Failure& f) {
-    std::string line = std::string(program) + ": fatal: " + f.with_dsn() + "\n";
-    std::fputs(line.c_str(), stderr);
-    return exit_code(f);
-}
-
-void warning(std::string_view program, std::string_view text) {
-    std::string line = std::string(program) + ": warning: " + std::string(text) + "\n";
-    std::fputs(line.c_str(), stderr);
-}
-
-bool help_requested(int argc, char** argv, std::string_view help) {
-    if (argc < 2 || (std::strcmp(argv[1], "--help") != 0 && std::strcmp(argv[1], "-h") != 0))
-        return false;
-    std::fwrite(help.data(), 1, help.size(), stdout);
-    return true;
+    return qm::program::fatal(program, f.with_dsn(), exit_code(f));
 }
 
 Result<CommandDelivery> command_delivery() {
@@ -47,49 +32,37 @@ Result<CommandDelivery> command_delivery() {
     return CommandDelivery{sender, local, def};
 }
 
-int usage(std::string_view program, std::string_view synopsis) {
-    std::string line = std::string(program) + ": usage: " + std::string(program) + " " +
-                       std::string(synopsis) + "\n";
-    std::fputs(line.c_str(), stderr);
-    return 100;
-}
-
 int run(std::string_view program, int argc, char** argv, std::string_view help,
-        const std::function<int()>& work) {
-    if (help_requested(argc, argv, help))
-        return 0;
-    try {
-        return work();
-    } catch (const std::bad_alloc&) {
-        return fatal(program, temp("4.3.0", "out of memory"));
-    }
+        const std::function<int(qm::program::Words args)>& work,
+        qm::program::ShortHelp short_help) {
+    return qm::program::run({program, help, short_help, true}, argc, argv, work);
 }
 
 int run_on_message(
     std::string_view program, int argc, char** argv, std::string_view help,
     const std::function<int(const std::string& dir, const std::string& message)>& work) {
-    return run(program, argc, argv, help, [&] {
-        if (argc != 2)
+    return run(program, argc, argv, help, [&](qm::program::Words args) {
+        if (args.size() != 1)
             return usage(program, "dir");
         prepare_to_queue();
         auto message = read_message();
         if (!message)
             return fatal(program, message.error());
-        return work(argv[1], *message);
+        return work(args[0], *message);
     });
 }
 
 int run_on_command(
     std::string_view program, int argc, char** argv, std::string_view help,
     const std::function<int(const std::string& dir, const CommandDelivery& delivery)>& work) {
-    return run(program, argc, argv, help, [&] {
-        if (argc != 2)
+    return run(program, argc, argv, help, [&](qm::program::Words args) {
+        if (args.size() != 1)
             return usage(program, "dir");
         prepare_to_queue();
         auto delivery = command_delivery();
         if (!delivery)
             return fatal(program, delivery.error());
-        return work(argv[1], *delivery);
+        return work(args[0], *delivery);
     });
 }
 

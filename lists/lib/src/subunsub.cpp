@@ -6,44 +6,36 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <optional>
+#include <string>
 
 namespace qm::lists {
 
 namespace {
 
-int usage(std::string_view program) {
-    return cli::usage(program, "[-q] [-f file] dir [subdir] [box@domain ...]");
-}
+constexpr std::string_view synopsis = "[-q] [-f file] dir [subdir] [box@domain ...]";
 
 } // namespace
 
-int subunsub(std::string_view program, bool add, int argc, char** argv) {
+int subunsub(std::string_view program, bool add, qm::program::Words args) {
     bool quiet = false;
-    const char* file = nullptr;
-    int opt;
-    while ((opt = ::getopt(argc, argv, "qf:")) != -1) {
-        switch (opt) {
-        case 'q':
-            quiet = true;
-            break;
-        case 'f':
-            file = optarg;
-            break;
-        default:
-            return usage(program);
-        }
-    }
-    if (optind >= argc)
-        return usage(program);
-    std::string db = argv[optind++];
+    std::optional<std::string> file;
+    qm::program::Options options(qm::program::Order::anywhere);
+    options.set('q', quiet, true).store('f', file);
+    auto operands = options.parse(args);
+    if (!operands)
+        return cli::usage(program, synopsis, operands.error());
+    if (operands->empty())
+        return cli::usage(program, synopsis);
+    auto word = operands->begin();
+    std::string db = *word++;
     // ezmlm-idx: a second argument without '@' names a sub-database (mod, digest, allow,
     // deny), which is a directory of its own inside the list directory.
-    if (optind < argc && std::string_view(argv[optind]).find('@') == std::string_view::npos) {
-        db += "/" + std::string(argv[optind++]);
+    if (word != operands->end() && word->find('@') == std::string::npos) {
+        db += "/" + *word++;
         struct stat st {};
         if (::stat(db.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
             return cli::fatal(program, perm("5.3.5", db + " is not a directory"));
@@ -53,25 +45,24 @@ int subunsub(std::string_view program, bool add, int argc, char** argv) {
         return cli::fatal(program, from_errno(errno, "unable to find " + db + "/subscribers"));
 
     cli::AddressList list;
-    const bool bulk = optind >= argc;
+    const bool bulk = word == operands->end();
     if (!bulk) {
         if (file)
-            return usage(program);
-        for (; optind < argc; ++optind) {
-            auto a = normalise_address(argv[optind]);
+            return cli::usage(program, synopsis);
+        for (; word != operands->end(); ++word) {
+            auto a = normalise_address(*word);
             if (!a)
                 return cli::fatal(program, Failure{a.error().severity, a.error().dsn,
-                                                   a.error().text + ": " + argv[optind]});
+                                                   a.error().text + ": " + *word});
             list.addresses.add(*a);
         }
     } else {
         UniqueFd in;
         int fd = 0;
-        if (file && std::string_view(file) != "-") {
-            in.reset(::open(file, O_RDONLY | O_CLOEXEC));
+        if (file && *file != "-") {
+            in.reset(::open(file->c_str(), O_RDONLY | O_CLOEXEC));
             if (!in)
-                return cli::fatal(program,
-                                  from_errno(errno, std::string("unable to open ") + file));
+                return cli::fatal(program, from_errno(errno, "unable to open " + *file));
             fd = in.get();
         }
         auto read = cli::read_addresses(program, fd);

@@ -7,7 +7,7 @@
 #include "qm/fd.hpp"
 #include "qm/header_cr.hpp"
 #include "qm/inject/header.hpp"
-#include "qm/options.hpp"
+#include "qm/program.hpp"
 #include "qm/queue_client.hpp"
 
 #include <unistd.h>
@@ -219,46 +219,20 @@ InjectFlags InjectFlags::parse(std::string_view letters) {
 }
 
 Result<Options> parse_args(std::span<const std::string> args) {
+    using Source = RecipientSource;
     Options o;
-    size_t i = 0;
-    for (; at_option_word(args, i); ++i) {
-        const std::string& a = args[i];
-        for (size_t j = 1; j < a.size(); ++j) {
-            switch (a[j]) {
-            case 'a':
-                o.source = RecipientSource::args;
-                continue;
-            case 'A':
-                o.source = RecipientSource::default_;
-                continue;
-            case 'h':
-                o.source = RecipientSource::header;
-                continue;
-            case 'H':
-                o.source = RecipientSource::both;
-                continue;
-            case 'n':
-                o.queue = false;
-                continue;
-            case 'N':
-                o.queue = true;
-                continue;
-            case 'f':
-                if (j + 1 < a.size()) {
-                    o.sender = a.substr(j + 1);
-                } else if (i + 1 < args.size()) {
-                    o.sender = args[++i];
-                } else {
-                    return fail(perm("5.3.5", "option -f needs a sender address"));
-                }
-                j = a.size();
-                continue;
-            default:
-                return fail(perm("5.3.5", std::string("unknown option -") + a[j]));
-            }
-        }
-    }
-    o.recipients.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+    program::Options options(program::Order::options_first);
+    options.set('a', o.source, Source::args)
+        .set('A', o.source, Source::default_)
+        .set('h', o.source, Source::header)
+        .set('H', o.source, Source::both)
+        .set('n', o.queue, false)
+        .set('N', o.queue, true)
+        .store('f', o.sender, "a sender address");
+    auto recipients = options.parse(args);
+    if (!recipients)
+        return fail(recipients.error());
+    o.recipients = std::move(*recipients);
     return o;
 }
 

@@ -3,7 +3,7 @@
 #include "qm/fd.hpp"
 #include "qm/home.hpp"
 #include "qm/inject/header.hpp"
-#include "qm/options.hpp"
+#include "qm/program.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -19,7 +19,7 @@ namespace qm::inject {
 namespace {
 
 Failure usage_failure() {
-    return perm("5.3.5", "usage: " + std::string(sendmail_usage));
+    return perm("5.3.5", "usage: sendmail " + std::string(sendmail_synopsis));
 }
 
 } // namespace
@@ -31,8 +31,11 @@ Result<ExecPlan> sendmail_plan(std::string_view progname, std::span<const std::s
     std::optional<std::string> name;
     enum class Mode { inject, queue_list, smtp } mode = Mode::inject;
 
+    // A hand parser, not qm::program::Options: qmail's sendmail execs at once on -bp or
+    // -bs, leaving the words after it unread however they look, and -E and -J take an
+    // argument only in their own word, among flags that take one in the next word too.
     size_t i = 0;
-    for (; at_option_word(args, i); ++i) {
+    for (; program::at_option_word(args, i); ++i) {
         const std::string& a = args[i];
         for (size_t j = 1; j < a.size(); ++j) {
             const char opt = a[j];

@@ -1,7 +1,7 @@
 #include "qm/tools/preline.hpp"
 
 #include "qm/fd.hpp"
-#include "qm/options.hpp"
+#include "qm/program.hpp"
 #include "qm/tools/child.hpp"
 
 #include <fcntl.h>
@@ -15,35 +15,17 @@ namespace qm::tools {
 
 Result<PrelineRequest> parse_preline_args(const std::vector<std::string>& args) {
     PrelineRequest req;
-    size_t i = 0;
-    for (; at_option_word(args, i); ++i) {
-        const std::string& a = args[i];
-        for (char c : std::string_view(a).substr(1)) {
-            switch (c) {
-            case 'f':
-                req.ufline = false;
-                break;
-            case 'r':
-                req.rpline = false;
-                break;
-            case 'd':
-                req.dtline = false;
-                break;
-            case 'F':
-                req.ufline = true;
-                break;
-            case 'R':
-                req.rpline = true;
-                break;
-            case 'D':
-                req.dtline = true;
-                break;
-            default:
-                return fail(perm("5.3.5", std::string("unknown option -") + c));
-            }
-        }
-    }
-    req.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+    program::Options options(program::Order::options_first);
+    options.set('f', req.ufline, false)
+        .set('r', req.rpline, false)
+        .set('d', req.dtline, false)
+        .set('F', req.ufline, true)
+        .set('R', req.rpline, true)
+        .set('D', req.dtline, true);
+    auto command = options.parse(args);
+    if (!command)
+        return fail(command.error());
+    req.command = std::move(*command);
     if (req.command.empty())
         return fail(perm("5.3.5", "no command given"));
     return req;

@@ -1,8 +1,10 @@
-// What the forwarding programs share at their boundary: fatal messages in qmail's
-// "program: fatal: text" form mapped to 100/111, --help handling, and reading a cdb
-// given on stdin (printforward < table.cdb), which may be a pipe.
+// What the forwarding programs share at their boundary: qm::program's (the fatal line
+// "program: fatal: text" mapped to 100/111, usage lines, --help and the frame of main),
+// reading a cdb given on stdin (printforward < table.cdb), which may be a pipe, and
+// writing the result to stdout.
 #pragma once
 
+#include "qm/program.hpp"
 #include "qm/result.hpp"
 
 #include <string>
@@ -12,10 +14,9 @@
 
 namespace qm::fwd::cli {
 
-// Prints "<program>: fatal: <text>" on stderr; returns 100 or 111 by severity.
-int fatal(std::string_view program, const Failure& f);
-// True if argv[1] is --help or -h; then prints help on stdout.
-bool help_requested(int argc, char** argv, std::string_view help);
+using qm::program::fatal;
+using qm::program::usage;
+
 // Every record of the cdb on fd, in file order.
 [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> read_cdb_fd(int fd);
 // Writes bytes to stdout, reporting a write error (a full disk under printforward > x).

@@ -1,10 +1,11 @@
-// What the list programs share at their boundary: "program: fatal: text (#dsn)" on
-// stderr mapped to 100/111, usage lines, --help and the frame of main, the envelope
-// sender and the message on stdin, reading addresses for bulk (un)subscription, and a
-// progress line when stderr is a terminal.
+// What the list programs share at their boundary: qm::program's (usage lines, --help, the
+// frame of main) with ezmlm's fatal line "program: fatal: text (#dsn)" mapped to 100/111,
+// the envelope sender and the message on stdin, reading addresses for bulk
+// (un)subscription, and a progress line when stderr is a terminal.
 #pragma once
 
 #include "qm/lists/subscribers.hpp"
+#include "qm/program.hpp"
 #include "qm/result.hpp"
 
 #include <functional>
@@ -17,17 +18,16 @@ namespace qm::lists::cli {
 
 // Prints "<program>: fatal: <text> (#dsn)" on stderr; returns 100 or 111 by severity.
 int fatal(std::string_view program, const Failure& f);
-void warning(std::string_view program, std::string_view text);
-// Prints "<program>: usage: <program> <synopsis>" on stderr; returns 100.
-int usage(std::string_view program, std::string_view synopsis);
-// True if argv[1] is --help or -h; then prints help on stdout.
-bool help_requested(int argc, char** argv, std::string_view help);
+using qm::program::usage;
+using qm::program::warning;
 
-// The frame of every list program's main: --help (or -h) prints help and exits 0;
-// otherwise work's exit code, and running out of memory on the way is a temporary failure
-// (111: qmail-local retries the delivery later).
+// The frame of every list program's main, qm::program::run with ezmlm's fatal lines:
+// --help (or -h, as short_help says) prints help and exits 0; otherwise work's exit code,
+// and an exception on the way (running out of memory) is a temporary failure (111:
+// qmail-local retries the delivery later).
 int run(std::string_view program, int argc, char** argv, std::string_view help,
-        const std::function<int()>& work);
+        const std::function<int(qm::program::Words args)>& work,
+        qm::program::ShortHelp short_help = qm::program::ShortHelp::first_word);
 // The same for a program that a list's dot-qmail file runs as "program dir" on a message
 // (ezmlm-send, ezmlm-store): usage unless argv is just that; then it prepares to queue
 // mail and reads the message on stdin, and work gets dir and the message.

@@ -63,7 +63,8 @@ struct Options {
     std::vector<std::string> recipients;
 };
 
-inline constexpr std::string_view usage = "qmail-inject [ -nNaAhH ] [ -fsender ] [ recip ... ]";
+// What follows "qmail-inject" on its usage line.
+inline constexpr std::string_view synopsis = "[ -nNaAhH ] [ -fsender ] [ recip ... ]";
 
 // Options as qmail-inject's getopt("aAhHnNf:"); an unknown option is a permanent failure.
 [[nodiscard]] Result<Options> parse_args(std::span<const std::string> args);

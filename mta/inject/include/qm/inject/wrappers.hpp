@@ -26,8 +26,9 @@ struct ExecPlan {
     friend bool operator==(const ExecPlan&, const ExecPlan&) = default;
 };
 
-inline constexpr std::string_view sendmail_usage =
-    "sendmail [ -t ] [ -fsender ] [ -Fname ] [ -bp ] [ -bs ] [ arg ... ]";
+// What follows "sendmail" on its usage line.
+inline constexpr std::string_view sendmail_synopsis =
+    "[ -t ] [ -fsender ] [ -Fname ] [ -bp ] [ -bs ] [ arg ... ]";
 
 // progname is the basename of argv[0]: "mailq" means -bp; "newaliases" is refused
 // (permanently) as in qmail. proto_set says whether $PROTO is set (then -bs keeps the
