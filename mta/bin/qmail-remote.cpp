@@ -2,6 +2,7 @@
 // QMTP for an MXPS host) for the given recipients, and writes qmail-remote(8)'s report on
 // stdout. qmail-rspawn runs it for qmail-send in root mode; admins and scripts run it by hand.
 #include "qm/fd.hpp"
+#include "qm/program.hpp"
 #include "qm/remote/client.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -10,7 +11,6 @@
 #include <signal.h>
 
 #include <cstdio>
-#include <cstring>
 #include <exception>
 #include <optional>
 #include <string>
@@ -18,7 +18,7 @@
 
 namespace {
 
-constexpr const char* help =
+constexpr std::string_view help =
     "usage: qmail-remote host sender recipient ...\n"
     "Sends the message on stdin to host for each recipient: by control/smtproutes, else to\n"
     "host's MX hosts (or its address), over SMTP, or QMTP for an MXPS host; opportunistic\n"
@@ -27,7 +27,7 @@ constexpr const char* help =
     "h refused for good, s refused for now, with the reason), then one for the message\n"
     "(K accepted, Z try again later, D give up), each followed by human text. Always exits\n"
     "0 once the report is written; 111 if it cannot be written. Control files are read\n"
-    "from $QMAILHOME/control (default /var/qmail).";
+    "from $QMAILHOME/control (default /var/qmail).\n";
 
 // qmail-remote reports every failure on stdout and exits 0: the report is the result.
 int report(const qm::remote::Outcome& o) {
@@ -43,10 +43,8 @@ int report(qm::Verdict message) {
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc > 1 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
-        std::puts(help);
+    if (qm::program::help_requested({"qmail-remote", help}, argc, argv))
         return 0;
-    }
     ::signal(SIGPIPE, SIG_IGN);
     try {
         if (argc < 4)

@@ -1,25 +1,30 @@
 // qmail-rspawn: root mode's remote-delivery helper for qmail-send (requests on fd 0,
 // replies on fd 1), running as qmailr. Started by qmail-start; not for direct use.
 #include "qm/log.hpp"
+#include "qm/program.hpp"
 #include "qm/send/rspawn.hpp"
 
 #include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstring>
 #include <new>
 #include <stdexcept>
 
+namespace {
+
+constexpr std::string_view help =
+    "usage: qmail-rspawn\n"
+    "Started by qmail-start in root mode, as user qmailr: reads remote delivery\n"
+    "requests from qmail-send on fd 0, runs qmail-remote for each (or\n"
+    "$QMAILREMOTE) with the message on its stdin, and reports one K/Z/D per\n"
+    "recipient on fd 1. Exits when qmail-send closes the socket.\n";
+
+} // namespace
+
 int main(int argc, char** argv) {
-    if (argc > 1 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
-        std::puts("usage: qmail-rspawn\n"
-                  "Started by qmail-start in root mode, as user qmailr: reads remote delivery\n"
-                  "requests from qmail-send on fd 0, runs qmail-remote for each (or\n"
-                  "$QMAILREMOTE) with the message on its stdin, and reports one K/Z/D per\n"
-                  "recipient on fd 1. Exits when qmail-send closes the socket.");
+    if (qm::program::help_requested({"qmail-rspawn", help}, argc, argv))
         return 0;
-    }
     // qmail-send's SIGTERM must not kill deliveries half-way; EOF on fd 0 ends us.
     ::signal(SIGTERM, SIG_IGN);
     ::signal(SIGPIPE, SIG_IGN);

@@ -1,46 +1,56 @@
 // qmail-send [--lspawn-fd N] [--rspawn-fd N] [aliasempty]: the queue manager. Normally
 // started by qmail-start (which passes both descriptors in root mode).
 #include "qm/log.hpp"
+#include "qm/program.hpp"
 #include "qm/send/scheduler.hpp"
 
 #include <charconv>
 #include <cstdio>
-#include <cstring>
+#include <functional>
 #include <new>
 #include <stdexcept>
 #include <string_view>
 
+namespace {
+
+constexpr std::string_view help =
+    "usage: qmail-send [--lspawn-fd N] [--rspawn-fd N] [aliasempty]\n"
+    "Delivers the messages in $QMAILHOME/queue (default /var/qmail/queue).\n"
+    "aliasempty is the default delivery for addresses without a .qmail file\n"
+    "(default ./Mailbox; e.g. ./Maildir/). Usually started by qmail-start.\n"
+    "--lspawn-fd N: root mode; local deliveries go to qmail-lspawn over\n"
+    "socket fd N. --rspawn-fd N: remote deliveries go to qmail-rspawn over\n"
+    "socket fd N (without it they run in this process).\n"
+    "Activity log on stderr. Signals: TERM (or INT) finish deliveries and\n"
+    "exit, ALRM retry everything now, HUP reread control/locals and\n"
+    "control/virtualdomains.\n";
+
+// A descriptor number for --lspawn-fd and --rspawn-fd.
+std::function<bool(const std::string&)> descriptor(int& fd) {
+    return [&fd](const std::string& v) {
+        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), fd);
+        return ec == std::errc() && p == v.data() + v.size() && fd >= 0;
+    };
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
+    if (qm::program::help_requested({"qmail-send", help}, argc, argv))
+        return 0;
     std::string aliasempty = "./Mailbox";
     int lspawn_fd = -1;
     int rspawn_fd = -1;
-    for (int i = 1; i < argc; ++i) {
-        std::string_view a = argv[i];
-        if (a == "--help" || a == "-h") {
-            std::puts("usage: qmail-send [--lspawn-fd N] [--rspawn-fd N] [aliasempty]\n"
-                      "Delivers the messages in $QMAILHOME/queue (default /var/qmail/queue).\n"
-                      "aliasempty is the default delivery for addresses without a .qmail file\n"
-                      "(default ./Mailbox; e.g. ./Maildir/). Usually started by qmail-start.\n"
-                      "--lspawn-fd N: root mode; local deliveries go to qmail-lspawn over\n"
-                      "socket fd N. --rspawn-fd N: remote deliveries go to qmail-rspawn over\n"
-                      "socket fd N (without it they run in this process).\n"
-                      "Activity log on stderr. Signals: TERM (or INT) finish deliveries and\n"
-                      "exit, ALRM retry everything now, HUP reread control/locals and\n"
-                      "control/virtualdomains.");
-            return 0;
-        }
-        if ((a == "--lspawn-fd" || a == "--rspawn-fd") && i + 1 < argc) {
-            int& fd = a == "--lspawn-fd" ? lspawn_fd : rspawn_fd;
-            std::string_view v = argv[++i];
-            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), fd);
-            if (ec != std::errc() || p != v.data() + v.size() || fd < 0) {
-                qm::log::alert("cannot start: bad " + std::string(a));
-                return 100;
-            }
-            continue;
-        }
-        aliasempty = argv[i];
+    qm::program::Options options(qm::program::Order::anywhere);
+    options.argument("lspawn-fd", descriptor(lspawn_fd), "a descriptor")
+        .argument("rspawn-fd", descriptor(rspawn_fd), "a descriptor");
+    auto operands = options.parse(qm::program::words(argc, argv));
+    if (!operands) {
+        qm::log::alert("cannot start: " + operands.error().text);
+        return 100;
     }
+    if (!operands->empty())
+        aliasempty = operands->back();
     try {
         auto settings = qm::send::load_settings(aliasempty);
         if (!settings) {

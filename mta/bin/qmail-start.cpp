@@ -1,22 +1,27 @@
 // qmail-start [aliasempty [logger arg ...]]: starts qmail-send.
 #include "qm/log.hpp"
+#include "qm/program.hpp"
 #include "qm/send/start.hpp"
 
 #include <cstdio>
-#include <cstring>
 #include <new>
 #include <stdexcept>
 
+namespace {
+
+constexpr std::string_view help =
+    "usage: qmail-start [aliasempty [logger arg ...]]\n"
+    "Starts qmail-send with aliasempty as the default delivery (default\n"
+    "./Mailbox; ./Maildir/ for maildirs). With a logger, the activity log is\n"
+    "piped into it (e.g. qmail-start ./Maildir/ splogger qmail); without one\n"
+    "qmail-send stays in the foreground and logs on stderr.\n"
+    "The mail root is $QMAILHOME (default /var/qmail).\n";
+
+} // namespace
+
 int main(int argc, char** argv) {
-    if (argc > 1 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
-        std::puts("usage: qmail-start [aliasempty [logger arg ...]]\n"
-                  "Starts qmail-send with aliasempty as the default delivery (default\n"
-                  "./Mailbox; ./Maildir/ for maildirs). With a logger, the activity log is\n"
-                  "piped into it (e.g. qmail-start ./Maildir/ splogger qmail); without one\n"
-                  "qmail-send stays in the foreground and logs on stderr.\n"
-                  "The mail root is $QMAILHOME (default /var/qmail).");
+    if (qm::program::help_requested({"qmail-start", help}, argc, argv))
         return 0;
-    }
     try {
         std::vector<std::string> args(argv + 1, argv + argc);
         auto f = qm::send::exec_send(qm::send::parse_start_args(args));
