@@ -13,6 +13,8 @@
 
 #include <filesystem>
 
+using namespace std::string_literals;
+
 namespace {
 
 // The mail in one Postfix maildir's new/.
@@ -114,4 +116,39 @@ TEST_CASE("remote: qmail-send delivers to a real Postfix - in the clear and with
         CHECK(s.bounces()[0].find("<nobody@remote.example>:\n127.0.0.1 does not like recipient.") !=
               std::string::npos);
     }
+}
+
+TEST_CASE("qmail-remote by hand against a real Postfix",
+          "[scenario][remote][postfix][qmail-remote]") {
+    if (auto why = qmtest::postfix_unavailable())
+        return qmtest::skip(*why);
+    const passwd* nobody = ::getpwnam("nobody");
+    REQUIRE(nobody != nullptr);
+    qmtest::PrivatePostfix postfix;
+    const std::string base = postfix.dir() + "/mail";
+    std::filesystem::create_directories(base);
+    REQUIRE(::chown(base.c_str(), nobody->pw_uid, nobody->pw_gid) == 0);
+    const int port = qmtest::free_port();
+    postfix.start(port, virtual_maildirs(base, *nobody), "virtual   unix  - n n - - virtual\n");
+
+    qmtest::MailRoot root;
+    root.control("me", "test.example\n");
+    root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(port) + "\n");
+    auto r = root.run({qmtest::bin("qmail-remote"), "remote.example", "alice@test.example",
+                       "joe@remote.example", "nobody@remote.example"},
+                      {.stdin_data = "Subject: by hand to Postfix\n\nhello\n"});
+    INFO(r.out << postfix.log());
+    CHECK(r.exit_code == 0);
+    // joe accepted, nobody refused with Postfix's words, the message accepted for joe.
+    CHECK(r.out.starts_with("r\0h127.0.0.1 does not like recipient.\nRemote host said: 550 5.1.1 "
+                            "<nobody@remote.example>: Recipient address rejected:"s));
+    CHECK(
+        r.out.find("\0K127.0.0.1 accepted message.\nRemote host said: 250 2.0.0 Ok: queued as "s) !=
+        std::string::npos);
+    CHECK(r.out.ends_with("\n\0"s));
+    REQUIRE(qmtest::wait_for([&] { return delivered(base + "/joe/Maildir").size() == 1; }));
+    const std::string got = delivered(base + "/joe/Maildir")[0];
+    CHECK(got.starts_with("Return-Path: <alice@test.example>\n"));
+    CHECK(got.find("\nSubject: by hand to Postfix\n") != std::string::npos);
+    CHECK(got.ends_with("\n\nhello\n")); // Postfix adds Date and Message-Id before the body
 }
