@@ -1,6 +1,6 @@
 // tcprules: compiles tcpserver-style client rules from stdin into a cdb, byte-compatible
 // with ucspi-tcp's tcprules(1), for qmail-smtpd --rules (and the real tcpserver -x).
-#include "qm/smtp/tcprules.hpp"
+#include "qm/server/tcprules.hpp"
 
 #include "qm/cdb.hpp"
 #include "qm/fd.hpp"
@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
                      text.error().text.c_str());
         return 111;
     }
-    auto rules = qm::smtp::compile_rules(*text, "standard input");
+    auto rules = qm::server::compile_rules(*text, "standard input");
     if (!rules) {
         std::fprintf(stderr, "tcprules: fatal: %s\n", rules.error().text.c_str());
         return 100;
