@@ -1,8 +1,9 @@
 // qmail-qmqpd: receives one message per connection by QMQP (cr.yp.to/proto/qmqp.html)
 // and hands it to qmail-queue, for null clients (qmail-qmqpc) that send all their mail
 // here. It relays anywhere, so only trusted clients may reach it (qmail-qmqpd(8)).
+#include "qm/qmtp/server.hpp"
 #include "qm/qmtp/session.hpp"
-#include "qmtp_server_main.hpp"
+#include "qm/server/serve.hpp"
 
 #include <memory>
 
@@ -32,11 +33,12 @@ constexpr const char* usage =
 } // namespace
 
 int main(int argc, char** argv) {
-    return qm::qmtp::server_main(
-        argc, argv, "qmail-qmqpd", usage, []() -> qm::Result<qm::qmtp::SessionFactory> {
+    return qm::server::serve_main(
+        argc, argv,
+        qm::qmtp::service("qmail-qmqpd", usage, []() -> qm::Result<qm::qmtp::SessionFactory> {
             return
                 [](const qm::smtp::Connection& conn) -> std::unique_ptr<qm::qmtp::ServerSession> {
                     return std::make_unique<qm::qmtp::QmqpSession>(conn);
                 };
-        });
+        }));
 }

@@ -1,8 +1,9 @@
 // qmail-qmtpd: receives mail by QMTP (cr.yp.to/proto/qmtp.txt) and hands each message to
 // qmail-queue: on stdin/stdout as under tcpserver or inetd (qmail-qmtpd(8)), or, with
 // --listen, as a daemon holding every connection in one event loop.
+#include "qm/qmtp/server.hpp"
 #include "qm/qmtp/session.hpp"
-#include "qmtp_server_main.hpp"
+#include "qm/server/serve.hpp"
 
 #include <memory>
 
@@ -36,8 +37,9 @@ constexpr const char* usage =
 } // namespace
 
 int main(int argc, char** argv) {
-    return qm::qmtp::server_main(
-        argc, argv, "qmail-qmtpd", usage, []() -> qm::Result<qm::qmtp::SessionFactory> {
+    return qm::server::serve_main(
+        argc, argv,
+        qm::qmtp::service("qmail-qmtpd", usage, []() -> qm::Result<qm::qmtp::SessionFactory> {
             auto controls = qm::smtp::load_controls();
             if (!controls)
                 return qm::fail(
@@ -48,5 +50,5 @@ int main(int argc, char** argv) {
                     const qm::smtp::Connection& conn) -> std::unique_ptr<qm::qmtp::ServerSession> {
                     return std::make_unique<qm::qmtp::QmtpSession>(shared, conn);
                 };
-        });
+        }));
 }

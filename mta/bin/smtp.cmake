@@ -1,3 +1,4 @@
-# The SMTP server (qmail-smtpd) on stdin/stdout and as a daemon.
-qm_program(qmail-smtpd qm_smtp Boost::program_options)
-qm_program(tcprules qm_smtp)
+# The SMTP server (qmail-smtpd) on stdin/stdout and as a daemon; tcprules compiles the
+# client rules every daemon reads (mta/server).
+qm_program(qmail-smtpd qm_smtp)
+qm_program(tcprules qm_server)

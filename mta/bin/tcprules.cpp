@@ -1,6 +1,6 @@
 // tcprules: compiles tcpserver-style client rules from stdin into a cdb, byte-compatible
 // with ucspi-tcp's tcprules(1), for qmail-smtpd --rules (and the real tcpserver -x).
-#include "qm/smtp/tcprules.hpp"
+#include "qm/server/tcprules.hpp"
 
 #include "qm/cdb.hpp"
 #include "qm/fd.hpp"
@@ -33,7 +33,7 @@ int compile(qm::program::Words args) {
     auto text = qm::read_all(STDIN_FILENO);
     if (!text)
         return die(111, "unable to read rules: " + text.error().text);
-    auto rules = qm::smtp::compile_rules(*text, "standard input");
+    auto rules = qm::server::compile_rules(*text, "standard input");
     if (!rules)
         return die(100, rules.error().text);
     auto writer = qm::cdb::Writer::create(tmp_path, 0644);

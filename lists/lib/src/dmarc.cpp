@@ -1,12 +1,12 @@
 #include "qm/lists/dmarc.hpp"
 
 #include "qm/address.hpp"
+#include "qm/dns/lookup.hpp"
 #include "qm/fd.hpp"
 #include "qm/inject/address_list.hpp"
 #include "qm/inject/header.hpp"
 #include "qm/inject/token822.hpp"
 #include "qm/lists/clock.hpp"
-#include "qm/remote/dns.hpp"
 
 #include <algorithm>
 #include <array>
@@ -208,17 +208,17 @@ std::string organizational_domain(std::string_view domain) {
 }
 
 TxtLookup dns_txt_lookup() {
-    auto config = std::make_shared<std::optional<remote::DnsConfig>>();
+    auto config = std::make_shared<std::optional<dns::Config>>();
     return [config](const std::string& name) -> Result<std::vector<std::string>> {
         if (!*config) {
-            auto c = remote::load_dns_config();
+            auto c = dns::load_config();
             if (!c)
                 return fail(c.error());
             c->timeout_ms = 2000;
             c->tries = 2;
             *config = *c;
         }
-        return remote::resolve_txt(**config, name);
+        return dns::resolve_txt(**config, name);
     };
 }
 

@@ -2,9 +2,7 @@
 
 #include "qm/fd.hpp"
 #include "qm/log.hpp"
-#include "qm/smtp/daemon_core.hpp"
-#include "qm/smtp/listener.hpp"
-#include "qm/smtp/tcprules.hpp"
+#include "qm/server/daemon_core.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
@@ -74,127 +72,93 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-using smtp::use_tuple;
+using server::use_tuple;
 
 // What the session timer may touch: it can fire after the session's frame is gone.
-struct Live {
-    explicit Live(tcp::socket s)
-        : sock(std::move(s)) {}
-    tcp::socket sock;
+struct Deadline {
+    explicit Deadline(tcp::socket& s)
+        : sock(&s) {}
+    tcp::socket* sock;
     bool timed_out = false;
 };
 
-struct Server : smtp::DaemonCore {
-    const SessionFactory& make_session;
-    int timeout_seconds;
-    std::string rules_path;
-
-    Server(const SessionFactory& f, const DaemonOptions& o)
-        : DaemonCore(o.queue_threads, o.max_connections, o.max_per_ip)
-        , make_session(f)
-        , timeout_seconds(o.timeout_seconds)
-        , rules_path(o.rules) {}
-
-    asio::awaitable<void> session(tcp::socket sock) {
-        boost::system::error_code ec;
-        smtp::Connection conn = smtp::connection_of(sock);
-        const std::string who = smtp::endpoint_text(sock.remote_endpoint(ec));
-        unsigned per_ip_limit = 0;
-        if (!rules_path.empty()) {
-            auto decision = smtp::consult_rules(rules_path, conn.remote_ip);
-            if (!decision || (*decision && (*decision)->deny)) {
-                if (!decision)
-                    log::warning("unable to read " + rules_path + ": " + decision.error().text);
-                else
-                    log::line("deny " + who);
-                finish(sock);
-                co_return;
-            }
-            if (*decision) {
-                smtp::apply_settings(conn, (*decision)->env);
-                per_ip_limit = smtp::rule_per_ip_limit((*decision)->env);
-            }
+// An admitted client's session in the --listen daemon.
+asio::awaitable<bool> serve_client(server::DaemonCore& core, const SessionFactory& make_session,
+                                   server::Client client) {
+    tcp::socket& sock = client.socket;
+    std::unique_ptr<ServerSession> s =
+        make_session(smtp::with_settings(std::move(client.connection)));
+    auto deadline = std::make_shared<Deadline>(sock);
+    asio::steady_timer timer(core.io);
+    timer.expires_after(std::chrono::seconds(session_timeout_seconds));
+    timer.async_wait([weak = std::weak_ptr<Deadline>(deadline)](boost::system::error_code tec) {
+        auto d = weak.lock();
+        if (!tec && d) {
+            d->timed_out = true;
+            boost::system::error_code ignored;
+            d->sock->cancel(ignored);
         }
-        // Closed unanswered, as over the overall limit: the client retries later.
-        auto slot = admit(conn.remote_ip, per_ip_limit);
-        if (!slot) {
-            log::line("too many connections from " + who);
-            finish(sock);
-            co_return;
-        }
-        log::line("ok " + who);
-        auto live = std::make_shared<Live>(std::move(sock));
-        auto it = sockets.insert(sockets.end(), &live->sock);
-        std::unique_ptr<ServerSession> s = make_session(conn);
-
-        asio::steady_timer timer(io);
-        timer.expires_after(std::chrono::seconds(timeout_seconds));
-        timer.async_wait([weak = std::weak_ptr<Live>(live)](boost::system::error_code tec) {
-            auto l = weak.lock();
-            if (!tec && l) {
-                l->timed_out = true;
-                boost::system::error_code ignored;
-                l->sock.cancel(ignored);
-            }
-        });
-        std::string buf(65536, '\0');
-        std::string out;
-        for (;;) {
-            out.swap(s->output());
-            s->output().clear();
-            if (!out.empty()) {
-                auto [wec, n] =
-                    co_await asio::async_write(live->sock, asio::buffer(out), use_tuple);
-                out.clear();
-                if (wec) {
-                    s->abort();
-                    break;
-                }
-            }
-            if (s->closed() || live->timed_out) {
+    });
+    std::string buf(65536, '\0');
+    std::string out;
+    for (;;) {
+        out.swap(s->output());
+        s->output().clear();
+        if (!out.empty()) {
+            auto [wec, n] = co_await asio::async_write(sock, asio::buffer(out), use_tuple);
+            out.clear();
+            if (wec) {
                 s->abort();
                 break;
             }
-            auto [rec, n] = co_await live->sock.async_read_some(asio::buffer(buf), use_tuple);
-            if (rec || live->timed_out) {
-                s->abort(); // gone or too slow: nothing half-received is queued
-                break;
-            }
-            auto step = s->receive(std::string_view(buf.data(), n));
-            while (step == ServerSession::Step::commit) {
-                // qmail-queue's fsyncs happen off the loop; this session waits, others run.
-                co_await off_loop([&s] { s->commit(); });
-                step = s->receive({});
-            }
         }
-        timer.cancel();
-        sockets.erase(it);
-        log::line("end " + who);
-        finish(live->sock);
+        if (s->closed() || deadline->timed_out) {
+            s->abort();
+            break;
+        }
+        auto [rec, n] = co_await sock.async_read_some(asio::buffer(buf), use_tuple);
+        if (rec || deadline->timed_out) {
+            s->abort(); // gone or too slow: nothing half-received is queued
+            break;
+        }
+        auto step = s->receive(std::string_view(buf.data(), n));
+        while (step == ServerSession::Step::commit) {
+            // qmail-queue's fsyncs happen off the loop; this session waits, others run.
+            co_await core.off_loop([&s] { s->commit(); });
+            step = s->receive({});
+        }
     }
-};
+    timer.cancel();
+    co_return true;
+}
 
 } // namespace
 
-Status run_daemon(const DaemonOptions& options, const SessionFactory& make_session) {
-    Server server(make_session, options);
-    for (const auto& spec : options.listen) {
-        tcp::acceptor& a = server.acceptors.emplace_back(server.io);
-        if (auto ok = smtp::open_listener(a, spec); !ok)
-            return ok;
-        log::line("status: listening on " + smtp::endpoint_text(a.local_endpoint()));
-    }
-    // Unanswered messages are temporary failures: a client turned away comes back.
-    auto refuse = [](tcp::socket&) { log::line("status: too many connections, one closed"); };
-    auto start = [&server](tcp::socket sock) {
-        asio::co_spawn(server.io, server.session(std::move(sock)), asio::detached);
+server::Service service(std::string name, std::string usage,
+                        std::function<Result<SessionFactory>()> prepare) {
+    auto make_session = std::make_shared<SessionFactory>();
+    server::Service s;
+    s.name = std::move(name);
+    s.usage = std::move(usage);
+    s.prepare = [make_session, prepare = std::move(prepare)]() -> Status {
+        auto made = prepare();
+        if (!made)
+            return fail(made.error());
+        *make_session = std::move(*made);
+        return {};
     };
-    for (auto& a : server.acceptors)
-        asio::co_spawn(server.io, server.accept_loop(a, refuse, start), asio::detached);
-    if (auto dropped = smtp::drop_root(options.user); !dropped)
-        return dropped;
-    server.run();
-    return {};
+    s.doors = [make_session](server::DaemonCore& core,
+                             const server::Options& options) -> Result<std::vector<server::Door>> {
+        return std::vector<server::Door>{
+            {options.listen, "", [&core, make_session](server::Client client) {
+                 return serve_client(core, *make_session, std::move(client));
+             }}};
+    };
+    s.serve_stdio = [make_session](server::Connection peer) -> Result<int> {
+        auto session = (*make_session)(smtp::with_environment(std::move(peer)));
+        return serve_stdio(*session, session_timeout_seconds);
+    };
+    return s;
 }
 
 } // namespace qm::qmtp

@@ -51,7 +51,7 @@ Result<ClientConfig> load_client_config() {
     if (!routes)
         return fail(routes.error());
     c.routes.set(*routes);
-    auto dns = load_dns_config();
+    auto dns = dns::load_config();
     if (!dns)
         return fail(dns.error());
     c.dns = std::move(*dns);
@@ -192,7 +192,7 @@ struct Client::Impl {
         : ex(std::move(e))
         , cfg(std::move(c))
         , tls(asio::ssl::context::tls_client)
-        , ipme(local_addresses())
+        , ipme(dns::local_addresses())
         , downed(cfg.tcpto_path, cfg.tcpto6_path, static_cast<unsigned>(::getpid())) {
         // Opportunistic TLS (RFC 7435): encryption against passive eavesdropping only.
         // The certificate is NOT verified: MX names are not authenticated without
@@ -287,24 +287,24 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
     const auto route = cfg.routes.lookup(job.domain);
     const unsigned short port = route ? route->port : 25;
     const bool relay = route && !route->host.empty();
-    const DnsConfig dns = cfg.dns;
+    const dns::Config dns = cfg.dns;
     const std::string target = relay ? route->host : job.domain;
-    auto lookup = [dns, target, relay]() -> Result<std::vector<MxAddress>> {
+    auto lookup = [dns, target, relay]() -> Result<std::vector<dns::MxAddress>> {
         if (!relay)
-            return resolve_mx(dns, target);
-        auto ips = resolve_host(dns, target);
+            return dns::resolve_mx(dns, target);
+        auto ips = dns::resolve_host(dns, target);
         if (!ips)
             return fail(ips.error());
-        std::vector<MxAddress> out;
+        std::vector<dns::MxAddress> out;
         for (const auto& ip : *ips)
             out.push_back({ip, 0, target});
         return out;
     };
     auto resolved =
-        co_await off_loop<Result<std::vector<MxAddress>>>(dns_pool, ex, std::move(lookup));
+        co_await off_loop<Result<std::vector<dns::MxAddress>>>(dns_pool, ex, std::move(lookup));
     if (!resolved)
         co_return all(resolved.error().permanent() ? 'D' : 'Z', resolved.error().with_dsn() + "\n");
-    std::vector<MxAddress> mxs = std::move(*resolved);
+    std::vector<dns::MxAddress> mxs = std::move(*resolved);
     if (mxs.empty())
         co_return all('D', "Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)\n");
     if (!relay) {
@@ -313,7 +313,7 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
         for (const auto& m : mxs)
             if (std::find(ipme.begin(), ipme.end(), m.ip) != ipme.end())
                 prefme = std::min(prefme, m.preference);
-        std::erase_if(mxs, [prefme](const MxAddress& m) { return m.preference >= prefme; });
+        std::erase_if(mxs, [prefme](const dns::MxAddress& m) { return m.preference >= prefme; });
         if (mxs.empty())
             co_return all('D', "Sorry. Although I'm listed as a best-preference MX or A for that "
                                "host,\nit isn't in my control/locals file, so I don't treat it as "

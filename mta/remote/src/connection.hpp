@@ -2,7 +2,7 @@
 // with one timeout bounding every read and write.
 #pragma once
 
-#include "qm/remote/dns.hpp"
+#include "qm/dns/lookup.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
@@ -113,7 +113,7 @@ public:
     awaitable<bool> start_tls(asio::ssl::context& ctx, const std::string& server_name) {
         in_.clear(); // nothing sent in the clear before the handshake counts
         tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(sock_, ctx);
-        if (!server_name.empty() && !ip_literal(server_name))
+        if (!server_name.empty() && !dns::ip_literal(server_name))
             ::SSL_set_tlsext_host_name(tls_->native_handle(), server_name.c_str());
         arm();
         auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, use_tuple);

@@ -2,25 +2,30 @@
 
 #include "qm/control.hpp"
 #include "qm/log.hpp"
-#include "qm/smtp/daemon_core.hpp"
-#include "qm/smtp/listener.hpp"
+#include "qm/server/daemon_core.hpp"
+#include "qm/server/listener.hpp"
+#include "qm/smtp/descriptors.hpp"
 #include "qm/smtp/session.hpp"
-#include "qm/smtp/tcprules.hpp"
 #include "qm/smtp/tls.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/program_options.hpp>
+
+#include <unistd.h>
 
 #include <chrono>
-#include <list>
 #include <string_view>
+#include <utility>
 
 namespace qm::smtp {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
+using server::endpoint_text;
+using server::use_tuple;
 
 namespace {
 
@@ -30,20 +35,17 @@ constexpr size_t large_read_buffer = 65536;
 // message may take as long as it needs at any rate above progress_bytes per timeout.
 constexpr size_t progress_bytes = 65536;
 
-struct Server : DaemonCore {
+// The sessions of the --listen daemon, on the loop of qm::server's daemon.
+struct Server {
+    server::DaemonCore& core;
     std::shared_ptr<const Controls> controls;
     std::unique_ptr<asio::ssl::context> tls_context; // when a certificate is configured
-    std::string rules_path;
-
-    Server(std::shared_ptr<const Controls> c, const DaemonOptions& o)
-        : DaemonCore(o.queue_threads, o.max_connections, o.max_per_ip)
-        , controls(std::move(c)) {}
 
     // Moves bytes between the client and the session until the session ends (false) or
     // asks for STARTTLS (true). Stream is the plain socket or the TLS stream over it.
     template <class Stream>
     asio::awaitable<bool> pump(Stream& stream, tcp::socket& sock, Session& s, std::string& out) {
-        asio::steady_timer timer(io);
+        asio::steady_timer timer(core.io);
         // Small while the client only talks commands (an idle session costs little), large
         // once a read fills it (DATA): 10,000 idle sessions must not hold 64 KiB each.
         std::string buf(small_read_buffer, '\0');
@@ -115,7 +117,7 @@ struct Server : DaemonCore {
                 buf.resize(large_read_buffer);
             while (step == Session::Step::blocking) {
                 // qmail-queue's fsyncs and checkpassword run off the loop; others go on.
-                co_await off_loop([&s] { s.run_blocking(); });
+                co_await core.off_loop([&s] { s.run_blocking(); });
                 step = s.receive({});
             }
             if (step == Session::Step::starttls) {
@@ -134,70 +136,38 @@ struct Server : DaemonCore {
     // this returns, so nothing fires later into a finished session.
     asio::awaitable<bool> talks_within(tcp::socket& sock, std::chrono::seconds delay) {
         using namespace asio::experimental::awaitable_operators;
-        asio::steady_timer timer(io);
+        asio::steady_timer timer(core.io);
         timer.expires_after(delay);
         auto first = co_await (sock.async_wait(tcp::socket::wait_read, use_tuple) ||
                                timer.async_wait(use_tuple));
-        co_return first.index() == 0;
+        // A wait that failed is no talk: the daemon ended the session (a second signal).
+        co_return first.index() == 0 && !std::get<0>(std::get<0>(first));
     }
 
-    asio::awaitable<void> session(tcp::socket sock, Features features) {
-        boost::system::error_code ec;
-        Connection conn = connection_of(sock);
-        const std::string who = endpoint_text(sock.remote_endpoint(ec));
-        unsigned per_ip_limit = 0;
-        if (!rules_path.empty()) {
-            auto decision = smtp::consult_rules(rules_path, conn.remote_ip);
-            if (!decision) {
-                // An unreadable table must not mean "allow everyone": try later.
-                log::warning("unable to read " + rules_path + ": " + decision.error().text);
-                co_await asio::async_write(
-                    sock, asio::buffer(std::string_view("421 4.3.0 unable to read rules\r\n")),
-                    use_tuple);
-                finish(sock);
-                co_return;
-            }
-            if (*decision && (*decision)->deny) {
-                log::line("deny " + who);
-                finish(sock);
-                co_return;
-            }
-            if (*decision) {
-                apply_settings(conn, (*decision)->env);
-                per_ip_limit = rule_per_ip_limit((*decision)->env);
-            }
-        }
-        auto slot = admit(conn.remote_ip, per_ip_limit);
-        if (!slot) {
-            log::line("too many connections from " + who);
-            co_await asio::async_write(sock,
-                                       asio::buffer(std::string_view(
-                                           "421 4.7.0 too many connections from your address\r\n")),
-                                       use_tuple);
-            finish(sock);
-            co_return;
-        }
-        log::line("ok " + who);
+    // An admitted client's session; false when it talked before the greeting and was
+    // turned away.
+    asio::awaitable<bool> session(server::Client client, Features features) {
+        tcp::socket& sock = client.socket;
+        const std::string& who = client.who;
+        Connection conn = with_settings(std::move(client.connection));
         if (const int delay = greet_delay(*controls, conn); delay > 0) {
             if (co_await talks_within(sock, std::chrono::seconds(delay))) {
                 log::line("early talker " + who);
-                asio::steady_timer timer(io);
+                asio::steady_timer timer(core.io);
                 timer.expires_after(std::chrono::seconds(controls->timeout_seconds));
                 using namespace asio::experimental::awaitable_operators;
                 const std::string refusal = early_talker_reply();
                 (void)co_await (asio::async_write(sock, asio::buffer(refusal), use_tuple) ||
                                 timer.async_wait(use_tuple));
-                finish(sock);
-                co_return;
+                co_return false;
             }
         }
-        Session s(controls, conn, std::move(features));
-        auto it = sockets.insert(sockets.end(), &sock);
+        Session s(controls, std::move(conn), std::move(features));
 
         std::string out = s.greeting();
         if (co_await pump(sock, sock, s, out)) {
             asio::ssl::stream<tcp::socket&> tls(sock, *tls_context);
-            asio::steady_timer timer(io);
+            asio::steady_timer timer(core.io);
             timer.expires_after(std::chrono::seconds(s.timeout_seconds()));
             timer.async_wait([&](boost::system::error_code tec) {
                 if (!tec)
@@ -215,58 +185,50 @@ struct Server : DaemonCore {
         }
         if (!s.authenticated_user().empty())
             log::line("auth " + who + " " + log::safe_text(s.authenticated_user()));
-        sockets.erase(it);
-        log::line("end " + who);
-        finish(sock);
+        co_return true;
     }
 };
 
-Status listen_on(Server& server, const std::string& spec, Features features) {
-    tcp::acceptor& a = server.acceptors.emplace_back(server.io);
-    if (auto ok = open_listener(a, spec); !ok)
-        return ok;
-    log::line("status: listening on " + endpoint_text(a.local_endpoint()) +
-              (features.submission ? " (submission)" : "") +
-              (features.tls_available ? " (STARTTLS)" : ""));
-    auto refuse = [](tcp::socket& sock) {
-        boost::system::error_code ignored;
-        asio::write(
-            sock,
-            asio::buffer(std::string_view("421 4.3.2 too many connections, try again later\r\n")),
-            ignored);
-    };
-    auto start = [&server, features](tcp::socket sock) {
-        asio::co_spawn(server.io, server.session(std::move(sock), features), asio::detached);
-    };
-    asio::co_spawn(server.io, server.accept_loop(a, refuse, start), asio::detached);
-    return {};
+std::string certificate_path(const DaemonOptions& options) {
+    return options.certificate.empty() ? control::path("servercert.pem") : options.certificate;
 }
 
-} // namespace
-
-Status run_daemon(const DaemonOptions& options, std::shared_ptr<const Controls> controls) {
-    Server server(std::move(controls), options);
-    auto tls = load_server_tls(options.certificate.empty() ? control::path("servercert.pem")
-                                                           : options.certificate);
+// The doors of the --listen daemon: --listen's plain SMTP and --submission's.
+Result<std::vector<server::Door>> daemon_doors(server::DaemonCore& core,
+                                               const std::vector<std::string>& listen,
+                                               const DaemonOptions& options,
+                                               std::shared_ptr<const Controls> controls) {
+    // Once per daemon start; under tcpserver it would be once per connection, so there
+    // the man page's warning has to do.
+    for (const auto& domain : controls->relaying_percenthack)
+        log::warning("percenthack domain " + log::safe_text(domain) +
+                     " is also in rcpthosts: user%elsewhere@" + log::safe_text(domain) +
+                     " is accepted and relayed to elsewhere, as in qmail");
+    auto tls = load_server_tls(certificate_path(options));
     if (!tls)
         return fail(tls.error());
-    server.tls_context = std::move(*tls);
-    server.rules_path = options.rules;
+    auto daemon = std::make_shared<Server>(core, std::move(controls), std::move(*tls));
     Features plain;
-    plain.tls_available = server.tls_context != nullptr;
-    // Root drops to the role user below, which cannot write qmailq's queue: only the
-    // setuid qmail-queue can.
-    if (options.queue_in_process && !running_as_root() && can_queue_in_process()) {
+    plain.tls_available = daemon->tls_context != nullptr;
+    // Root drops to the role user after binding, and then cannot write qmailq's queue:
+    // only the setuid qmail-queue can.
+    if (!options.always_qmail_queue && !server::running_as_root() && can_queue_in_process()) {
         plain.sink = in_process_queue();
         log::line("status: queueing in-process (this process owns the queue)");
     } else {
         log::line("status: queueing through qmail-queue");
     }
-    for (const auto& spec : options.listen)
-        if (auto ok = listen_on(server, spec, plain); !ok)
-            return ok;
+    auto door = [daemon](std::vector<std::string> specs, const Features& features) {
+        std::string note = std::string(features.submission ? " (submission)" : "") +
+                           (features.tls_available ? " (STARTTLS)" : "");
+        return server::Door{std::move(specs), std::move(note),
+                            [daemon, features](server::Client client) {
+                                return daemon->session(std::move(client), features);
+                            }};
+    };
+    std::vector<server::Door> doors{door(listen, plain)};
     if (!options.submission.empty()) {
-        if (!server.tls_context)
+        if (!daemon->tls_context)
             return fail(perm("5.3.5", "a submission listener needs a TLS certificate (" +
                                           control::path("servercert.pem") + ")"));
         if (options.checkpassword.empty())
@@ -274,15 +236,58 @@ Status run_daemon(const DaemonOptions& options, std::shared_ptr<const Controls> 
         Features submission = plain;
         submission.submission = true;
         submission.checkpassword = options.checkpassword;
-        for (const auto& spec : options.submission)
-            if (auto ok = listen_on(server, spec, submission); !ok)
-                return ok;
+        doors.push_back(door(options.submission, submission));
     }
-    // Everything that needs root (the TLS key, the privileged ports) is done.
-    if (auto dropped = drop_root(options.user); !dropped)
-        return dropped;
-    server.run();
-    return {};
+    return doors;
+}
+
+} // namespace
+
+server::Service service(std::string usage) {
+    namespace po = boost::program_options;
+    // What the options fill and the controls read once; every mode's functions share it.
+    struct State {
+        DaemonOptions options;
+        std::shared_ptr<const Controls> controls;
+    };
+    auto state = std::make_shared<State>();
+    server::Service s;
+    s.name = "qmail-smtpd";
+    s.usage = std::move(usage);
+    auto add = s.options.add_options();
+    add("submission", po::value(&state->options.submission)->composing(), "");
+    add("checkpassword", po::value(&state->options.checkpassword)->multitoken(), "");
+    add("certificate", po::value(&state->options.certificate), "");
+    add("qmail-queue", po::bool_switch(&state->options.always_qmail_queue), "");
+    s.refusals.busy = "421 4.3.2 too many connections, try again later\r\n";
+    s.refusals.rules_unreadable = "421 4.3.0 unable to read rules\r\n";
+    s.refusals.per_ip = "421 4.7.0 too many connections from your address\r\n";
+    s.unavailable_reply = [](std::string_view text) {
+        return "421 4.3.0 " + std::string(text) + "\r\n";
+    };
+    s.unavailable_exit = 1; // qmail-smtpd's die_control()
+    s.more_listeners = [state] { return !state->options.submission.empty(); };
+    s.prepare = [state]() -> Status {
+        auto controls = load_controls();
+        if (!controls)
+            return fail(temp("4.3.0", "unable to read controls: " + controls.error().text));
+        state->controls = std::make_shared<const Controls>(std::move(*controls));
+        return {};
+    };
+    s.doors = [state](server::DaemonCore& core, const server::Options& options) {
+        return daemon_doors(core, options.listen, state->options, state->controls);
+    };
+    s.serve_stdio = [state](server::Connection peer) -> Result<int> {
+        auto tls = load_server_tls(certificate_path(state->options));
+        if (!tls)
+            return fail(tls.error());
+        Features features;
+        features.tls_available = *tls != nullptr;
+        Session session(state->controls, with_environment(std::move(peer)), std::move(features));
+        serve_descriptors(session, STDIN_FILENO, STDOUT_FILENO, tls->get());
+        return 0;
+    };
+    return s;
 }
 
 } // namespace qm::smtp

@@ -13,6 +13,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <utility>
 
 namespace qm::smtp {
 
@@ -137,31 +138,6 @@ Result<Controls> load_controls() {
     return c;
 }
 
-Connection connection_from_environment() {
-    Connection conn;
-    if (auto v = env("TCPREMOTEIP"))
-        conn.remote_ip = *v;
-    if (auto v = env("TCPREMOTEHOST"))
-        conn.remote_host = *v;
-    conn.remote_info = env("TCPREMOTEINFO");
-    if (auto v = env("TCPLOCALIP"))
-        conn.local_ip = *v;
-    if (auto v = env("TCPLOCALHOST"))
-        conn.local_host = *v;
-    else if (!conn.local_ip.empty())
-        conn.local_host = conn.local_ip;
-    conn.relay_client = env("RELAYCLIENT");
-    if (auto v = env("DATABYTES"))
-        conn.databytes = parse_number(*v);
-    if (auto v = env("MAXRCPT"))
-        conn.maxrcpt = parse_number(*v);
-    if (auto v = env("MAXRCPTSESSION"))
-        conn.maxrcptsession = parse_number(*v);
-    if (auto v = env("GREETDELAY"))
-        conn.greet_delay = parse_number(*v);
-    return conn;
-}
-
 void apply_settings(Connection& conn, const std::vector<std::pair<std::string, std::string>>& env) {
     for (const auto& [name, value] : env) {
         if (name == "RELAYCLIENT")
@@ -176,6 +152,26 @@ void apply_settings(Connection& conn, const std::vector<std::pair<std::string, s
             conn.greet_delay = parse_number(value);
         conn.env.emplace_back(name, value);
     }
+}
+
+Connection with_settings(server::Connection peer) {
+    Connection conn{std::move(peer)};
+    apply_settings(conn, std::exchange(conn.env, {}));
+    return conn;
+}
+
+Connection with_environment(server::Connection peer) {
+    Connection conn{std::move(peer)};
+    conn.relay_client = env("RELAYCLIENT");
+    if (auto v = env("DATABYTES"))
+        conn.databytes = parse_number(*v);
+    if (auto v = env("MAXRCPT"))
+        conn.maxrcpt = parse_number(*v);
+    if (auto v = env("MAXRCPTSESSION"))
+        conn.maxrcptsession = parse_number(*v);
+    if (auto v = env("GREETDELAY"))
+        conn.greet_delay = parse_number(*v);
+    return conn;
 }
 
 bool recipient_allowed(const Controls& c, std::string_view address) {

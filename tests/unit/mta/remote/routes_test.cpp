@@ -1,4 +1,3 @@
-#include "qm/remote/dns.hpp"
 #include "qm/remote/routes.hpp"
 
 #include <catch2/catch.hpp>
@@ -39,14 +38,4 @@ TEST_CASE("smtproutes: exact beats wildcard beats catch-all - first line wins",
     none.set({".sub.example:r"});
     CHECK_FALSE(none.lookup("sub.example")); // ".sub.example" is subdomains only
     CHECK(none.lookup("x.sub.example")->host == "r");
-}
-
-TEST_CASE("dns: address literals", "[remote][dns]") {
-    using qm::remote::ip_literal;
-    CHECK(ip_literal("[127.0.0.1]")->to_string() == "127.0.0.1");
-    CHECK(ip_literal("10.1.2.3")->to_string() == "10.1.2.3");
-    CHECK(ip_literal("[IPv6:::1]")->to_string() == "::1");
-    CHECK_FALSE(ip_literal("mx.example"));
-    CHECK_FALSE(ip_literal("[mx.example]"));
-    CHECK_FALSE(ip_literal("1.2.3"));
 }

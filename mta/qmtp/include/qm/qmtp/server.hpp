@@ -1,11 +1,13 @@
 // What qmail-qmtpd and qmail-qmqpd share: a session interface without I/O (bytes in,
-// responses out, as qm::smtp::Session), and the two drivers that move the bytes: one
-// connection on stdin/stdout (tcpserver, inetd), or a Boost.Asio daemon holding every
-// connection in one event loop. As in qmail-smtpd's daemon, the wait for qmail-queue
-// runs on a small thread pool, so one message's fsyncs never stall the other sessions.
+// responses out, as qm::smtp::Session), and the two drivers that move the bytes, plugged
+// into qm::server::serve_main: one connection on stdin/stdout (tcpserver, inetd), or the
+// --listen daemon holding every connection in one event loop. As in qmail-smtpd's
+// daemon, the wait for qmail-queue runs on the daemon's pool, so one message's fsyncs
+// never stall the other sessions.
 #pragma once
 
 #include "qm/result.hpp"
+#include "qm/server/serve.hpp"
 #include "qm/smtp/policy.hpp"
 
 #include <cstdint>
@@ -49,29 +51,22 @@ protected:
     bool protocol_error_ = false;
 };
 
+// A session lasts at most this long (qmail's one-hour alarm), in either mode.
+inline constexpr int session_timeout_seconds = 3600;
+
 // Serves one connection on fds 0 and 1 until the client is done, the session closes or
-// timeout_seconds pass (qmail's one-hour alarm). Returns the exit status: 0, or 100
-// after a protocol error (as qmail-qmtpd).
+// timeout_seconds pass. Returns the exit status: 0, or 100 after a protocol error (as
+// qmail-qmtpd), 111 when the time ran out.
 int serve_stdio(ServerSession& session, int timeout_seconds);
 
-struct DaemonOptions {
-    std::vector<std::string> listen; // "127.0.0.1:209", "[::1]:209", ":209" (every address)
-    unsigned max_connections = 100;  // more are closed at once (a client retries later)
-    unsigned max_per_ip = 0;         // per address (IPv6: /64); 0: max_connections / 2
-    std::string user = "qmaild";     // started as root: become this user after binding
-    unsigned queue_threads = 4;      // concurrent qmail-queue runs being waited for
-    int timeout_seconds = 3600;      // longest session
-    // tcprules cdb read for every connection: deny closes it, settings (RELAYCLIENT,
-    // DATABYTES, QMAILQUEUE, ...) apply to it; unreadable: the client is turned away.
-    std::string rules;
-};
-
-// Makes the session for a new connection (remote and local address filled in).
+// Makes the session for a new connection (addresses and settings filled in).
 using SessionFactory = std::function<std::unique_ptr<ServerSession>(const smtp::Connection&)>;
 
-// Serves until SIGTERM or SIGINT: then it stops accepting, lets the open sessions end
-// (a second signal ends them at once) and returns. A listen address that cannot be bound
-// is a temporary failure naming it; a malformed one a permanent failure.
-[[nodiscard]] Status run_daemon(const DaemonOptions& options, const SessionFactory& make_session);
+// qmail-qmtpd or qmail-qmqpd for serve_main: name and usage (--help), and prepare, which
+// runs once after the options (it may read controls) and gives the factory of every
+// connection's session. It takes only the shared options; a client it refuses is closed
+// unanswered (a QMTP or QMQP client retries an unanswered message later).
+[[nodiscard]] server::Service service(std::string name, std::string usage,
+                                      std::function<Result<SessionFactory>()> prepare);
 
 } // namespace qm::qmtp

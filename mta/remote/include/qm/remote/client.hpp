@@ -19,7 +19,7 @@
 // through qmail-rspawn, folds it into one Verdict per recipient (fold()).
 #pragma once
 
-#include "qm/remote/dns.hpp"
+#include "qm/dns/lookup.hpp"
 #include "qm/remote/routes.hpp"
 #include "qm/result.hpp"
 #include "qm/verdict.hpp"
@@ -40,7 +40,7 @@ struct ClientConfig {
     std::chrono::seconds timeout_connect{60};  // control/timeoutconnect
     std::chrono::seconds timeout_remote{1200}; // control/timeoutremote
     SmtpRoutes routes;                         // control/smtproutes
-    DnsConfig dns;                             // QMAIL_DNS_SERVER, control/dnsservers
+    dns::Config dns;                           // QMAIL_DNS_SERVER, control/dnsservers
     bool starttls = true;                      // opportunistic STARTTLS when offered
     unsigned short qmtp_port = 209;            // control/qmtpport, for MXPS hosts
     // lock/tcpto and lock/tcpto6; empty: downed hosts are not remembered.

@@ -1,20 +1,19 @@
-// qmail-smtpd as one long-running process: a Boost.Asio event loop holding every
-// session, instead of a process per connection. Each session is the same Session state
-// machine that the stdin/stdout mode drives; the wait for qmail-queue at the end of DATA
-// runs on a small thread pool so that one message's fsyncs never stall other sessions.
+// qmail-smtpd as qm::server::serve_main runs it: its own options, its controls read once,
+// and its session in either mode. On stdin/stdout (tcpserver, inetd) the Session state
+// machine is driven by serve_descriptors (qm/smtp/descriptors.hpp); in the --listen
+// daemon every session is the same state machine on the one Boost.Asio event loop, and
+// the wait for qmail-queue at the end of DATA (and for checkpassword) runs on the
+// daemon's pool, so that one message's fsyncs never stall the other sessions.
 #pragma once
 
-#include "qm/result.hpp"
-#include "qm/smtp/policy.hpp"
+#include "qm/server/serve.hpp"
 
-#include <memory>
 #include <string>
 #include <vector>
 
 namespace qm::smtp {
 
 struct DaemonOptions {
-    std::vector<std::string> listen; // "127.0.0.1:2525", "[::1]:2525", ":25" (every address)
     // Submission listeners (RFC 6409, port 587 style): MAIL needs AUTH, offered after
     // STARTTLS, checked with the checkpassword program.
     std::vector<std::string> submission;
@@ -22,26 +21,16 @@ struct DaemonOptions {
     // PEM file with the certificate chain and the private key; STARTTLS is offered when
     // it exists. Default: control/servercert.pem.
     std::string certificate;
-    // tcprules cdb consulted for every connection (reopened each time, so a new table
-    // applies at once): deny closes it, settings (RELAYCLIENT, DATABYTES, QMAILQUEUE,
-    // ...) apply to it. Empty: everyone is allowed with no settings.
-    std::string rules;
-    // Write the queue in this process when it owns the queue (normal-user mode) and no
-    // QMAILQUEUE is set; false: always a qmail-queue process per message.
-    bool queue_in_process = true;
-    unsigned max_connections = 100; // more are told 421 and closed
-    // Sessions from one address (IPv6: one /64) at once; 0: max_connections / 2. A rule's
-    // MAXCONNIP overrides it. More are told 421 and closed.
-    unsigned max_per_ip = 0;
-    // Started as root: the user to become after binding, before the first byte is read.
-    std::string user = "qmaild";
-    unsigned queue_threads = 4; // concurrent qmail-queue and checkpassword runs
+    // --qmail-queue: a qmail-queue process per message even where the daemon could write
+    // the queue itself (it owns the queue, in normal-user mode, and no QMAILQUEUE is set).
+    bool always_qmail_queue = false;
 };
 
-// Serves until SIGTERM or SIGINT: then it stops accepting, lets the open sessions end
-// (a second signal ends them at once) and returns 0. A listen address that cannot be
-// bound is a temporary failure naming it.
-[[nodiscard]] Status run_daemon(const DaemonOptions& options,
-                                std::shared_ptr<const Controls> controls);
+// qmail-smtpd for serve_main, with usage as its --help. Its options beyond the shared
+// ones: --submission, --checkpassword, --certificate, --qmail-queue. The daemon opens the
+// --listen doors (plain SMTP, STARTTLS when a certificate is there) and the --submission
+// ones; a submission door without a certificate or --checkpassword is a permanent
+// failure. What cannot be served is "421 4.3.0" and exit 1, as in qmail.
+[[nodiscard]] server::Service service(std::string usage);
 
 } // namespace qm::smtp

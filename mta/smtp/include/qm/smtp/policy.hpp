@@ -14,6 +14,7 @@
 #include "qm/cdb.hpp"
 #include "qm/result.hpp"
 #include "qm/routing.hpp"
+#include "qm/server/connection.hpp"
 
 #include <cstdint>
 #include <ctime>
@@ -64,30 +65,26 @@ struct Controls {
 // temporary failure naming the file (qmail's "421 unable to read controls").
 [[nodiscard]] Result<Controls> load_controls();
 
-// The connection, as tcpserver describes it (TCPREMOTEIP, TCPREMOTEHOST, TCPREMOTEINFO,
-// TCPLOCALHOST/TCPLOCALIP, RELAYCLIENT, DATABYTES, MAXRCPT, MAXRCPTSESSION, GREETDELAY).
-struct Connection {
-    std::string remote_ip = "unknown";
-    std::string remote_host = "unknown";
-    std::optional<std::string> remote_info;
-    std::string local_host = "unknown";
-    std::string local_ip;
+// The connection with what the mail daemons read from its settings: RELAYCLIENT,
+// DATABYTES, MAXRCPT, MAXRCPTSESSION and GREETDELAY (tcp-environ(5) and qm::server give
+// the rest).
+struct Connection : server::Connection {
     std::optional<std::string> relay_client;     // RELAYCLIENT: relaying allowed, value appended
     std::optional<std::uint64_t> databytes;      // DATABYTES overrides control/databytes
     std::optional<std::uint64_t> maxrcpt;        // MAXRCPT overrides control/maxrcpt
     std::optional<std::uint64_t> maxrcptsession; // MAXRCPTSESSION, control/maxrcptsession
     std::optional<std::uint64_t> greet_delay;    // GREETDELAY overrides control/greetdelay
-    // Settings from a tcprules entry (daemon mode), passed on to qmail-queue.
-    std::vector<std::pair<std::string, std::string>> env;
 };
 
 // Applies a tcprules entry's settings: RELAYCLIENT, DATABYTES, MAXRCPT, MAXRCPTSESSION
-// and GREETDELAY take effect here, and
-// every setting is kept for qmail-queue's environment.
+// and GREETDELAY take effect here, and every setting is kept for qmail-queue's environment.
 void apply_settings(Connection& conn, const std::vector<std::pair<std::string, std::string>>& env);
 
-// From the process environment (qmail-smtpd under tcpserver or inetd).
-[[nodiscard]] Connection connection_from_environment();
+// A connection the --listen daemon admitted: its tcprules entry's settings (peer.env)
+// applied as apply_settings() does.
+[[nodiscard]] Connection with_settings(server::Connection peer);
+// A connection under tcpserver or inetd: the settings come from the process environment.
+[[nodiscard]] Connection with_environment(server::Connection peer);
 
 // rcpthosts/morercpthosts, or without rcpthosts qmail-send's routing: may a client without
 // RELAYCLIENT send to this recipient?

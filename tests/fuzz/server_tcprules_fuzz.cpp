@@ -5,14 +5,14 @@
 // run of NUL-terminated records: at most one "D", first, then "+VAR=value" with a
 // non-empty VAR without '='; compiling is deterministic.
 #include "fuzz_check.hpp"
-#include "qm/smtp/tcprules.hpp"
+#include "qm/server/tcprules.hpp"
 
 #include <cstdint>
 #include <string_view>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
-    auto rules = qm::smtp::compile_rules(text, "rules.txt");
+    auto rules = qm::server::compile_rules(text, "rules.txt");
     if (!rules) {
         QM_FUZZ_CHECK(rules.error().severity == qm::Severity::permanent);
         QM_FUZZ_CHECK(rules.error().text.starts_with("rules.txt line "));
@@ -40,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
             first = false;
         }
     }
-    auto again = qm::smtp::compile_rules(text, "rules.txt");
+    auto again = qm::server::compile_rules(text, "rules.txt");
     QM_FUZZ_CHECK(again && again->size() == rules->size());
     for (size_t i = 0; i < rules->size(); ++i)
         QM_FUZZ_CHECK((*again)[i].key == (*rules)[i].key && (*again)[i].data == (*rules)[i].data);

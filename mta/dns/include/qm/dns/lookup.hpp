@@ -1,6 +1,7 @@
-// DNS for remote delivery through c-ares (qmail's dns.c: dns_mxip, dns_ip). The lookups
-// block: each runs its own c-ares channel in a poll loop, and qmail-send calls them on a
-// worker thread, never on its event loop.
+// DNS through c-ares: MX and address lookups for remote delivery (qmail's dns.c:
+// dns_mxip, dns_ip), TXT records for the list programs' DMARC checks. The lookups block:
+// each runs its own c-ares channel in a poll loop, and qmail-send calls them on a worker
+// thread, never on its event loop.
 //
 // The resolver is /etc/resolv.conf's unless QMAIL_DNS_SERVER or control/dnsservers names
 // servers ("127.0.0.1:5353", "[::1]:53", several separated by commas or lines), which is
@@ -16,16 +17,16 @@
 #include <string_view>
 #include <vector>
 
-namespace qm::remote {
+namespace qm::dns {
 
-struct DnsConfig {
+struct Config {
     std::string servers; // c-ares CSV form; empty = the system resolver
     int timeout_ms = 5000;
     int tries = 2;
 };
 
 // QMAIL_DNS_SERVER, else control/dnsservers, else empty.
-[[nodiscard]] Result<DnsConfig> load_dns_config();
+[[nodiscard]] Result<Config> load_config();
 
 struct MxAddress {
     boost::asio::ip::address ip;
@@ -41,20 +42,18 @@ struct MxAddress {
 // addresses; no MX record: the domain's own addresses with preference 0. Hard failures
 // (no such domain) are permanent "Sorry, I couldn't find any host named D. (#5.1.2)",
 // soft ones (timeouts, SERVFAIL) temporary (#4.1.2). An empty list is not a failure.
-[[nodiscard]] Result<std::vector<MxAddress>> resolve_mx(const DnsConfig& c,
-                                                        std::string_view domain);
+[[nodiscard]] Result<std::vector<MxAddress>> resolve_mx(const Config& c, std::string_view domain);
 // A and AAAA of one host (an smtproutes relay), with the same failures.
-[[nodiscard]] Result<std::vector<boost::asio::ip::address>> resolve_host(const DnsConfig& c,
+[[nodiscard]] Result<std::vector<boost::asio::ip::address>> resolve_host(const Config& c,
                                                                          std::string_view host);
 
 // The TXT records of name, each record's character-strings joined (RFC 7208 3.3). No such
 // name or no TXT records is an empty list, not a failure: TXT records are optional by
 // nature (DMARC, SPF). Timeouts and server failures are temporary.
-[[nodiscard]] Result<std::vector<std::string>> resolve_txt(const DnsConfig& c,
-                                                           std::string_view name);
+[[nodiscard]] Result<std::vector<std::string>> resolve_txt(const Config& c, std::string_view name);
 
 // This host's own addresses (qmail's ipme: every interface address, plus 0.0.0.0 and ::),
 // for the local-MX rule.
 [[nodiscard]] std::vector<boost::asio::ip::address> local_addresses();
 
-} // namespace qm::remote
+} // namespace qm::dns

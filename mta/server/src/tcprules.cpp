@@ -1,8 +1,8 @@
-#include "qm/smtp/tcprules.hpp"
+#include "qm/server/tcprules.hpp"
 
 #include <charconv>
 
-namespace qm::smtp {
+namespace qm::server {
 
 namespace {
 
@@ -165,4 +165,4 @@ Result<std::optional<RuleDecision>> consult_rules(const std::string& path, std::
     return lookup_rules(**table, ip);
 }
 
-} // namespace qm::smtp
+} // namespace qm::server

@@ -1,12 +1,12 @@
-#include "qm/smtp/tcprules.hpp"
+#include "qm/server/tcprules.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace std::string_literals;
-using qm::smtp::compile_rules;
+using qm::server::compile_rules;
 
-TEST_CASE("tcprules lines compile to ucspi-tcp's records", "[smtp][tcprules]") {
+TEST_CASE("tcprules lines compile to ucspi-tcp's records", "[server][tcprules]") {
     auto r = compile_rules("# comment\n\n127.:allow,RELAYCLIENT=\"\"\n10.1.2.37-39:deny\n"
                            "=.example.com:allow,DATABYTES=\"1000\",X=/a b/\n:allow\n",
                            "rules");
@@ -22,7 +22,7 @@ TEST_CASE("tcprules lines compile to ucspi-tcp's records", "[smtp][tcprules]") {
     CHECK((*r)[5].data.empty());
 }
 
-TEST_CASE("malformed tcprules lines: file, line and reason", "[smtp][tcprules]") {
+TEST_CASE("malformed tcprules lines: file, line and reason", "[server][tcprules]") {
     struct Case {
         std::string text, error;
     } cases[] = {
@@ -45,7 +45,7 @@ TEST_CASE("malformed tcprules lines: file, line and reason", "[smtp][tcprules]")
     }
 }
 
-TEST_CASE("rules lookup follows tcpserver's order", "[smtp][tcprules]") {
+TEST_CASE("rules lookup follows tcpserver's order", "[server][tcprules]") {
     qmtest::TempDir dir;
     const std::string path = dir / "rules.cdb";
     {
@@ -68,7 +68,7 @@ TEST_CASE("rules lookup follows tcpserver's order", "[smtp][tcprules]") {
     const auto& table = **reader;
     auto who = [&](std::string_view ip, std::optional<std::string_view> host = {},
                    std::optional<std::string_view> info = {}) {
-        auto d = qm::smtp::lookup_rules(table, ip, host, info);
+        auto d = qm::server::lookup_rules(table, ip, host, info);
         REQUIRE(d);
         if (d->deny)
             return "deny:"s + d->matched;

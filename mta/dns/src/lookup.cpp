@@ -1,4 +1,4 @@
-#include "qm/remote/dns.hpp"
+#include "qm/dns/lookup.hpp"
 
 #include "qm/control.hpp"
 #include "qm/env.hpp"
@@ -15,13 +15,13 @@
 #include <mutex>
 #include <random>
 
-namespace qm::remote {
+namespace qm::dns {
 
 namespace asio = boost::asio;
 using asio::ip::address;
 
-Result<DnsConfig> load_dns_config() {
-    DnsConfig c;
+Result<Config> load_config() {
+    Config c;
     if (auto env = qm::env("QMAIL_DNS_SERVER"); env && !env->empty()) {
         c.servers = *env;
         return c;
@@ -71,7 +71,7 @@ Outcome classify(int status) {
 // One c-ares channel; run() drives it until every query has called back.
 class Channel {
 public:
-    explicit Channel(const DnsConfig& c) {
+    explicit Channel(const Config& c) {
         static std::once_flag once;
         std::call_once(once, [] { ::ares_library_init(ARES_LIB_INIT_ALL); });
         ares_options o{};
@@ -254,7 +254,7 @@ void on_txt(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int al
 
 } // namespace
 
-Result<std::vector<std::string>> resolve_txt(const DnsConfig& c, std::string_view name) {
+Result<std::vector<std::string>> resolve_txt(const Config& c, std::string_view name) {
     Channel ch(c);
     if (!ch.ok())
         return fail(no_resolver());
@@ -268,7 +268,7 @@ Result<std::vector<std::string>> resolve_txt(const DnsConfig& c, std::string_vie
     return std::move(q.records); // a hard failure (no such name) has none
 }
 
-Result<std::vector<address>> resolve_host(const DnsConfig& c, std::string_view host) {
+Result<std::vector<address>> resolve_host(const Config& c, std::string_view host) {
     if (auto ip = ip_literal(host))
         return std::vector<address>{*ip};
     Channel ch(c);
@@ -285,7 +285,7 @@ Result<std::vector<address>> resolve_host(const DnsConfig& c, std::string_view h
     return std::move(q.addrs);
 }
 
-Result<std::vector<MxAddress>> resolve_mx(const DnsConfig& c, std::string_view domain) {
+Result<std::vector<MxAddress>> resolve_mx(const Config& c, std::string_view domain) {
     if (auto ip = ip_literal(domain))
         return std::vector<MxAddress>{{*ip, 0, std::string(domain)}};
     Channel ch(c);
@@ -367,4 +367,4 @@ std::vector<address> local_addresses() {
     return out;
 }
 
-} // namespace qm::remote
+} // namespace qm::dns

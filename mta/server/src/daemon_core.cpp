@@ -1,4 +1,4 @@
-#include "qm/smtp/daemon_core.hpp"
+#include "qm/server/daemon_core.hpp"
 
 #include "qm/become.hpp"
 
@@ -11,7 +11,7 @@
 #include <csignal>
 #include <cstring>
 
-namespace qm::smtp {
+namespace qm::server {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -70,7 +70,7 @@ void DaemonCore::run() {
     asio::co_spawn(io, handle_signals(*this, sigs), asio::detached);
     io.run();
     signals = nullptr;
-    queue_pool.join();
+    blocking_pool.join();
 }
 
 IpSlot::~IpSlot() {
@@ -145,4 +145,4 @@ Connection connection_of(const tcp::socket& sock) {
     return conn;
 }
 
-} // namespace qm::smtp
+} // namespace qm::server

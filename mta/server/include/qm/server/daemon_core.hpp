@@ -1,12 +1,13 @@
-// What the --listen daemons (qmail-smtpd, qmail-qmtpd, qmail-qmqpd) share: one Boost.Asio
-// event loop, a thread pool for the blocking waits (qmail-queue's fsyncs, checkpassword),
-// the connection count and its limit, the listening sockets, and the two-step shutdown:
-// the first SIGTERM or SIGINT stops accepting and lets the open sessions end, a second
-// one ends them at once.
+// The event loop every --listen daemon runs on (qmail-smtpd, qmail-qmtpd, qmail-qmqpd):
+// one Boost.Asio io_context, a thread pool for the sessions' blocking waits (qmail-queue's
+// fsyncs, checkpassword), the connection count and its limits (overall and per address),
+// the listening sockets, and the two-step shutdown: the first SIGTERM or SIGINT stops
+// accepting and lets the open sessions end, a second one ends them at once.
 #pragma once
 
 #include "qm/log.hpp"
-#include "qm/smtp/policy.hpp"
+#include "qm/result.hpp"
+#include "qm/server/connection.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
@@ -18,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-namespace qm::smtp {
+namespace qm::server {
 
 inline constexpr auto use_tuple = boost::asio::experimental::as_tuple(boost::asio::use_awaitable);
 
@@ -51,13 +52,13 @@ private:
 }
 
 struct DaemonCore {
-    DaemonCore(unsigned queue_threads, unsigned connection_limit, unsigned per_ip_limit = 0)
-        : queue_pool(queue_threads)
+    DaemonCore(unsigned blocking_threads, unsigned connection_limit, unsigned per_ip_limit = 0)
+        : blocking_pool(blocking_threads)
         , max_connections(connection_limit)
         , max_per_ip(per_ip_limit != 0 ? per_ip_limit : default_per_ip_limit(connection_limit)) {}
 
     boost::asio::io_context io;
-    boost::asio::thread_pool queue_pool;
+    boost::asio::thread_pool blocking_pool;
     unsigned max_connections;
     unsigned max_per_ip; // overridden per tcprules rule by MAXCONNIP
     unsigned active = 0;
@@ -144,7 +145,7 @@ boost::asio::awaitable<void> DaemonCore::accept_loop(boost::asio::ip::tcp::accep
 template <class Work>
 boost::asio::awaitable<void> DaemonCore::off_loop(Work work) {
     co_await boost::asio::co_spawn(
-        queue_pool,
+        blocking_pool,
         [&work]() -> boost::asio::awaitable<void> {
             work();
             co_return;
@@ -152,4 +153,4 @@ boost::asio::awaitable<void> DaemonCore::off_loop(Work work) {
         boost::asio::use_awaitable);
 }
 
-} // namespace qm::smtp
+} // namespace qm::server

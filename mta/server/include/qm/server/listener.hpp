@@ -8,7 +8,7 @@
 
 #include <string>
 
-namespace qm::smtp {
+namespace qm::server {
 
 [[nodiscard]] Result<boost::asio::ip::tcp::endpoint> parse_listen(const std::string& spec);
 // Opens, binds and listens; a malformed spec is permanent, a bind failure temporary, both
@@ -18,4 +18,4 @@ namespace qm::smtp {
 // "address:port", for log lines.
 [[nodiscard]] std::string endpoint_text(const boost::asio::ip::tcp::endpoint& e);
 
-} // namespace qm::smtp
+} // namespace qm::server

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-namespace qm::smtp {
+namespace qm::server {
 
 struct CompiledRule {
     std::string key;
@@ -45,4 +45,4 @@ struct RuleDecision {
 [[nodiscard]] Result<std::optional<RuleDecision>> consult_rules(const std::string& path,
                                                                 std::string_view ip);
 
-} // namespace qm::smtp
+} // namespace qm::server

@@ -1,11 +1,11 @@
-#include "qm/smtp/listener.hpp"
+#include "qm/server/listener.hpp"
 
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/socket_base.hpp>
 
 #include <exception>
 
-namespace qm::smtp {
+namespace qm::server {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -58,4 +58,4 @@ Status open_listener(tcp::acceptor& a, const std::string& spec) {
     return {};
 }
 
-} // namespace qm::smtp
+} // namespace qm::server
