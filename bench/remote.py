@@ -36,6 +36,7 @@ import os
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 

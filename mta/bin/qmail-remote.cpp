@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
         const int message = qm::seekable_stdin("qmail-remote-stdin");
         if (message < 0)
             return report(qm::Verdict::temporary("Unable to read message. (#4.3.0)\n"));
+        cfg->reuse_connections = false; // one message: nothing to wait for
         qm::remote::Job job;
         job.message_fd = message;
         job.domain = argv[1];

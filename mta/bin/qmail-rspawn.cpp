@@ -16,8 +16,8 @@ namespace {
 constexpr std::string_view help =
     "usage: qmail-rspawn\n"
     "Started by qmail-start in root mode, as user qmailr: reads remote delivery\n"
-    "requests from qmail-send on fd 0, runs qmail-remote for each (or\n"
-    "$QMAILREMOTE) with the message on its stdin, and reports one K/Z/D per\n"
+    "requests from qmail-send on fd 0, delivers each as qmail-remote does (or runs\n"
+    "$QMAILREMOTE for each, the message on its stdin), and reports one K/Z/D per\n"
     "recipient on fd 1. Exits when qmail-send closes the socket.\n";
 
 } // namespace

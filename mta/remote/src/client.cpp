@@ -191,16 +191,33 @@ struct Client::Impl {
     Impl(asio::any_io_executor e, ClientConfig c)
         : ex(std::move(e))
         , cfg(std::move(c))
-        , tls(asio::ssl::context::tls_client)
-        , ipme(dns::local_addresses())
-        , downed(cfg.tcpto_path, cfg.tcpto6_path, static_cast<unsigned>(::getpid())) {
-        // Opportunistic TLS (RFC 7435): encryption against passive eavesdropping only.
-        // The certificate is NOT verified: MX names are not authenticated without
-        // DANE or MTA-STS, and refusing unverifiable peers would stop mail to most of the
-        // Internet. The delivery report says so ("certificate not verified").
-        tls.set_verify_mode(asio::ssl::verify_none);
-        tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                        asio::ssl::context::no_sslv3);
+        , downed(cfg.tcpto_path, cfg.tcpto6_path, static_cast<unsigned>(::getpid())) {}
+
+    // Made on first use, not at start: qmail-remote, one process per delivery, pays for
+    // OpenSSL's setup, this host's addresses and the lookup threads only when the delivery
+    // needs them.
+    asio::ssl::context& tls_context() {
+        if (!tls) {
+            // Opportunistic TLS (RFC 7435): encryption against passive eavesdropping only.
+            // The certificate is NOT verified: MX names are not authenticated without
+            // DANE or MTA-STS, and refusing unverifiable peers would stop mail to most of
+            // the Internet. The delivery report says so ("certificate not verified").
+            tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+            tls->set_verify_mode(asio::ssl::verify_none);
+            tls->set_options(asio::ssl::context::default_workarounds |
+                             asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3);
+        }
+        return *tls;
+    }
+    const std::vector<asio::ip::address>& my_addresses() {
+        if (!ipme)
+            ipme = dns::local_addresses();
+        return *ipme;
+    }
+    asio::thread_pool& blocking_pool() {
+        if (!dns_pool)
+            dns_pool = std::make_unique<asio::thread_pool>(4); // c-ares lookups block
+        return *dns_pool;
     }
 
     awaitable<Outcome> deliver(Job job);
@@ -221,6 +238,10 @@ struct Client::Impl {
     unsigned long idle_ids = 0;
 
     void park(const std::string& key, std::unique_ptr<Conn> c) {
+        if (!cfg.reuse_connections) {
+            asio::co_spawn(ex, say_goodbye(std::move(c)), asio::detached);
+            return;
+        }
         if (idle.size() >= max_idle) {
             asio::co_spawn(ex, say_goodbye(std::move(idle.front().conn)), asio::detached);
             idle.pop_front();
@@ -252,17 +273,18 @@ struct Client::Impl {
 
     asio::any_io_executor ex;
     ClientConfig cfg;
-    asio::ssl::context tls;
-    std::vector<asio::ip::address> ipme;
-    DownedHosts downed;            // lock/tcpto, lock/tcpto6
-    asio::thread_pool dns_pool{4}; // c-ares lookups block: at most 4 at once
+    std::unique_ptr<asio::ssl::context> tls;
+    std::optional<std::vector<asio::ip::address>> ipme;
+    DownedHosts downed;                          // lock/tcpto, lock/tcpto6
+    std::unique_ptr<asio::thread_pool> dns_pool; // at most 4 blocking waits at once
 };
 
 Client::Client(asio::any_io_executor ex, ClientConfig cfg)
     : impl_(std::make_unique<Impl>(std::move(ex), std::move(cfg))) {}
 
 Client::~Client() {
-    impl_->dns_pool.join();
+    if (impl_->dns_pool)
+        impl_->dns_pool->join();
     for (auto& i : impl_->idle)
         i.conn->close();
 }
@@ -300,8 +322,8 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
             out.push_back({ip, 0, target});
         return out;
     };
-    auto resolved =
-        co_await off_loop<Result<std::vector<dns::MxAddress>>>(dns_pool, ex, std::move(lookup));
+    auto resolved = co_await off_loop<Result<std::vector<dns::MxAddress>>>(blocking_pool(), ex,
+                                                                           std::move(lookup));
     if (!resolved)
         co_return all(resolved.error().permanent() ? 'D' : 'Z', resolved.error().with_dsn() + "\n");
     std::vector<dns::MxAddress> mxs = std::move(*resolved);
@@ -310,8 +332,9 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
     if (!relay) {
         // qmail's local-MX rule: only MXes better than our own best preference are used.
         unsigned prefme = ~0u;
+        const auto& me = my_addresses();
         for (const auto& m : mxs)
-            if (std::find(ipme.begin(), ipme.end(), m.ip) != ipme.end())
+            if (std::find(me.begin(), me.end(), m.ip) != me.end())
                 prefme = std::min(prefme, m.preference);
         std::erase_if(mxs, [prefme](const dns::MxAddress& m) { return m.preference >= prefme; });
         if (mxs.empty())
@@ -337,7 +360,8 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
             off += got;
         }
     };
-    const auto facts = co_await off_loop<std::optional<BodyFacts>>(dns_pool, ex, std::move(scan));
+    const auto facts =
+        co_await off_loop<std::optional<BodyFacts>>(blocking_pool(), ex, std::move(scan));
     if (!facts)
         co_return all('Z', "Unable to read message file. (#4.3.0)\n");
     const StoredMessage stored{mess.get(), *facts};
@@ -475,7 +499,7 @@ awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, cons
             if (!r)
                 co_return died();
             if (r->code == 220) {
-                if (!co_await c.start_tls(tls, name))
+                if (!co_await c.start_tls(tls_context(), name))
                     co_return SessionEnd::tls_failed;
                 c.tls_note = "TLS: " + c.tls_description() + ", certificate not verified.\n";
                 hr = co_await hello();

@@ -2,10 +2,13 @@
 
 #include "qm/address.hpp"
 #include "qm/fd.hpp"
-#include "qm/home.hpp"
 #include "qm/queue/layout.hpp"
 #include "qm/remote/client.hpp"
 #include "qm/send/spawn_protocol.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -14,10 +17,15 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <future>
+#include <optional>
+#include <thread>
 
 extern char** environ;
 
 namespace qm::send::rspawn {
+
+namespace asio = boost::asio;
 
 using spawn::number;
 using spawn::Reply;
@@ -75,7 +83,40 @@ std::optional<std::string> run_remote(const std::string& program, int message_fd
     return output;
 }
 
-std::vector<Reply> attempt(const queue::Layout& q, const Request& r, const std::string& program) {
+// The remote deliveries of this process: qm::remote::Client on an event loop of its own
+// thread, so that connections are reused across messages as in qmail-send's process.
+class InProcess {
+public:
+    explicit InProcess(remote::ClientConfig cfg)
+        : client_(io_.get_executor(), std::move(cfg))
+        , thread_([this] { io_.run(); }) {}
+    ~InProcess() {
+        work_.reset();
+        thread_.join();
+    }
+    InProcess(const InProcess&) = delete;
+    InProcess& operator=(const InProcess&) = delete;
+
+    // Blocks the calling thread until the delivery is done.
+    [[nodiscard]] std::optional<remote::Outcome> deliver(remote::Job job) {
+        std::promise<std::optional<remote::Outcome>> done;
+        auto result = done.get_future();
+        asio::co_spawn(io_, client_.deliver(std::move(job)),
+                       [&done](std::exception_ptr e, remote::Outcome o) {
+                           done.set_value(e ? std::nullopt : std::optional(std::move(o)));
+                       });
+        return result.get();
+    }
+
+private:
+    asio::io_context io_;
+    asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
+    remote::Client client_;
+    std::thread thread_;
+};
+
+std::vector<Reply> attempt(const queue::Layout& q, const Request& r, const std::string& program,
+                           InProcess* in_process) {
     const size_t n = r.replies();
     auto each = [&](const std::vector<Verdict>& verdicts) {
         std::vector<Reply> out;
@@ -93,7 +134,15 @@ std::vector<Reply> attempt(const queue::Layout& q, const Request& r, const std::
     if (!mess)
         return all(Verdict::temporary("Unable to open message file. (#4.3.0)\n"));
     // qmail-remote host sender rcpt...: the host is the recipients' domain.
-    std::vector<std::string> args{address::split(r.fields[2]).domain};
+    const std::string host = address::split(r.fields[2]).domain;
+    if (in_process) {
+        remote::Job job{"", r.fields[1], host, {r.fields.begin() + 2, r.fields.end()}, mess.get()};
+        auto outcome = in_process->deliver(std::move(job));
+        if (!outcome)
+            return all(Verdict::temporary("Internal error. (#4.3.0)\n"));
+        return each(remote::fold(*outcome));
+    }
+    std::vector<std::string> args{host};
     args.insert(args.end(), r.fields.begin() + 1, r.fields.end());
     auto output = run_remote(program, mess.get(), args);
     // qmail-rspawn bounces when qmail-remote cannot run; a missing program is an admin's
@@ -108,13 +157,23 @@ std::vector<Reply> attempt(const queue::Layout& q, const Request& r, const std::
 std::string remote_program() {
     if (const char* p = std::getenv("QMAILREMOTE"); p && *p)
         return p;
-    return program_path("qmail-remote");
+    return {};
 }
 
 Status serve(int in_fd, int out_fd, const std::string& program) {
     const queue::Layout q = queue::Layout::from_home();
+    std::optional<InProcess> in_process;
+    if (program.empty()) {
+        auto cfg = remote::load_client_config();
+        if (!cfg)
+            return fail(cfg.error());
+        in_process.emplace(std::move(*cfg));
+    }
     return spawn::serve(in_fd, out_fd,
-                        {[&](const Request& r) { return attempt(q, r, program); }, nullptr});
+                        {[&](const Request& r) {
+                             return attempt(q, r, program, in_process ? &*in_process : nullptr);
+                         },
+                         nullptr});
 }
 
 } // namespace qm::send::rspawn

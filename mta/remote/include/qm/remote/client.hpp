@@ -42,7 +42,10 @@ struct ClientConfig {
     SmtpRoutes routes;                         // control/smtproutes
     dns::Config dns;                           // QMAIL_DNS_SERVER, control/dnsservers
     bool starttls = true;                      // opportunistic STARTTLS when offered
-    unsigned short qmtp_port = 209;            // control/qmtpport, for MXPS hosts
+    // A connection that delivered waits a few seconds for the next message to the same
+    // address (qmail-send's loop); a one-shot client (qmail-remote) says QUIT at once.
+    bool reuse_connections = true;
+    unsigned short qmtp_port = 209; // control/qmtpport, for MXPS hosts
     // lock/tcpto and lock/tcpto6; empty: downed hosts are not remembered.
     std::string tcpto_path, tcpto6_path;
 };
