@@ -1,16 +1,15 @@
 #include "qm/fwd/fastforward.hpp"
 
 #include "qm/address.hpp"
-#include "qm/child_exit.hpp"
 #include "qm/envelope.hpp"
 #include "qm/fd.hpp"
 #include "qm/home.hpp"
+#include "qm/process.hpp"
 #include "qm/queue_client.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -145,26 +144,19 @@ Status run_delivery_program(std::string_view command, int message_fd) {
     if (::lseek(message_fd, 0, SEEK_SET) != 0)
         return fail(from_errno(errno, "unable to rewind message"));
     std::string body(command.substr(1));
-    std::string preline = program_path("preline");
-    std::vector<const char*> argv;
+    Spawn program;
     if (command[0] == '!')
-        argv.push_back(preline.c_str());
-    argv.insert(argv.end(), {"/bin/sh", "-c", body.c_str(), nullptr});
-    pid_t pid = ::fork();
-    if (pid < 0)
-        return fail(from_errno(errno, "unable to fork"));
-    if (pid == 0) {
-        if (message_fd != 0) {
-            ::dup2(message_fd, 0);
-        }
-        ::execv(argv[0], const_cast<char* const*>(argv.data()));
-        ::_exit(111);
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return fail(from_errno(errno, "unable to wait for program"));
-    switch (classify_child_exit(status)) {
+        program.argv.push_back(program_path("preline"));
+    program.argv.insert(program.argv.end(), {"/bin/sh", "-c", body});
+    program.fds = {{message_fd, 0}};
+    auto pid = spawn(program);
+    // As a program that could not be run exits in qmail's tools: 111, temporary.
+    if (!pid)
+        return fail(temp("4.3.0", "program " + body + " failed temporarily"));
+    auto status = wait_for(*pid);
+    if (!status)
+        return fail(status.error());
+    switch (classify_child_exit(*status)) {
     case ChildOutcome::success:
         return {};
     case ChildOutcome::permanent:

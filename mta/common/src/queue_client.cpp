@@ -2,11 +2,10 @@
 
 #include "qm/fd.hpp"
 #include "qm/home.hpp"
+#include "qm/process.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -67,36 +66,16 @@ Result<QueueStream> QueueStream::start(const Settings& env) {
     for (const auto& [k, v] : env)
         if (k == "QMAILQUEUE" && !v.empty())
             prog = v;
-    std::vector<std::string> merged;
-    std::vector<char*> envp;
-    if (!env.empty()) {
-        merged = merged_environment(env);
-        for (auto& e : merged)
-            envp.push_back(e.data());
-        envp.push_back(nullptr);
-    }
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, mread.get(), 0);
-    posix_spawn_file_actions_adddup2(&fa, eread.get(), 1);
-    // A daemon may ignore SIGPIPE; qmail-queue gets the default disposition back.
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t dflt;
-    sigemptyset(&dflt);
-    sigaddset(&dflt, SIGPIPE);
-    posix_spawnattr_setsigdefault(&attr, &dflt);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-    char* argv[] = {const_cast<char*>(prog.c_str()), nullptr};
-    pid_t pid = 0;
-    int rc =
-        ::posix_spawn(&pid, prog.c_str(), &fa, &attr, argv, env.empty() ? environ : envp.data());
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
+    Spawn queue;
+    queue.argv = {prog};
+    if (!env.empty())
+        queue.env = merged_environment(env);
+    queue.fds = {{mread.get(), 0}, {eread.get(), 1}};
+    auto pid = spawn(queue);
+    if (!pid)
         return fail(queue_exit_failure(120));
     QueueStream qs;
-    qs.pid_ = pid;
+    qs.pid_ = *pid;
     qs.message_fd_ = mwrite.release();
     qs.envelope_fd_ = ewrite.release();
     return qs;
@@ -134,16 +113,14 @@ namespace {
 
 // Waits for qmail-queue and translates its status.
 Result<Queued> reap(pid_t pid, bool write_ok) {
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            return fail(temp("4.3.0", "qq waitpid surprise"));
-    }
-    if (!WIFEXITED(status))
+    auto status = wait_for(pid);
+    if (!status)
+        return fail(temp("4.3.0", "qq waitpid surprise"));
+    auto code = exit_code_of(*status);
+    if (!code)
         return fail(temp("4.3.0", "qq crashed"));
-    int code = WEXITSTATUS(status);
-    if (code != 0)
-        return fail(queue_exit_failure(code));
+    if (*code != 0)
+        return fail(queue_exit_failure(*code));
     if (!write_ok)
         return fail(temp("4.3.0", "qq read error"));
     return Queued{pid};

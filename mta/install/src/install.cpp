@@ -2,12 +2,12 @@
 
 #include "qm/fd.hpp"
 #include "qm/home.hpp"
+#include "qm/process.hpp"
 #include "qm/queue/layout.hpp"
 
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,22 +20,16 @@ namespace qm::install {
 
 namespace {
 
+// groupadd's or useradd's exit code; -1 when it could not be run or did not exit.
 int run(const std::vector<std::string>& argv) {
-    pid_t pid = ::fork();
-    if (pid < 0)
+    Spawn tool;
+    tool.argv = argv;
+    tool.search_path = true;
+    auto pid = spawn(tool);
+    if (!pid)
         return -1;
-    if (pid == 0) {
-        std::vector<char*> args;
-        for (const auto& a : argv)
-            args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execvp(args[0], args.data());
-        ::_exit(127);
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    auto status = wait_for(*pid);
+    return status ? exit_code_of(*status).value_or(-1) : -1;
 }
 
 Result<gid_t> group_id(const char* name, bool create) {

@@ -8,6 +8,7 @@
 #include "qm/fd.hpp"
 #include "qm/home.hpp"
 #include "qm/local/deliver.hpp"
+#include "qm/process.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -91,15 +92,6 @@ void say(int fd, const char* text) {
     ::_exit(111);
 }
 
-std::vector<char*> pointers(const std::vector<std::string>& v) {
-    std::vector<char*> out;
-    out.reserve(v.size() + 1);
-    for (const auto& s : v)
-        out.push_back(const_cast<char*>(s.c_str()));
-    out.push_back(nullptr);
-    return out;
-}
-
 // The report, at most report_cap bytes of it; the rest is read and dropped so that a
 // chatty qmail-local never blocks on a full pipe.
 std::string read_report(int fd) {
@@ -151,8 +143,8 @@ Verdict deliver_in_child(const Delivery& d, const LocalProgram& prog) {
     const std::vector<std::string> args = {
         "qmail-local", "--",      d.who.user, d.who.home, d.local,
         d.who.dash,    d.who.ext, d.domain,   d.sender,   d.default_delivery};
-    const auto argv = pointers(args);
-    const auto envp = pointers(prog.env);
+    const auto argv = exec_vector(args);
+    const auto envp = exec_vector(prog.env);
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0)
         return temporary("Temporary failure in qmail-lspawn.\n");

@@ -4,8 +4,8 @@
 // deliver the same queued message at once.
 #pragma once
 
-#include "qm/child_exit.hpp"
 #include "qm/fd.hpp"
+#include "qm/process.hpp"
 #include "qm/result.hpp"
 
 #include <string>
@@ -65,10 +65,10 @@ struct ProgramRun {
 [[nodiscard]] std::string maildir_unique_name();
 
 // strerror() for threads (strerror may use a static buffer).
-[[nodiscard]] std::string error_text(int err);
+using qm::error_text;
 
-// qmail's error_temp plus EACCES/EPERM: errors after which a .qmail file cannot be
-// assumed absent.
+// qmail's error_temp (is_temporary_errno) plus EACCES/EPERM: errors after which a
+// .qmail file cannot be assumed absent.
 [[nodiscard]] bool open_error_is_temporary(int err);
 
 } // namespace qm::local::detail

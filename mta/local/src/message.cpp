@@ -117,47 +117,8 @@ Status copy_message(int message_fd, int out_fd) {
     }
 }
 
-std::string error_text(int err) {
-    char buf[256];
-    // GNU strerror_r: returns either buf or a static string.
-    return ::strerror_r(err, buf, sizeof buf);
-}
-
 bool open_error_is_temporary(int err) {
-    switch (err) {
-    case EACCES:
-    case EPERM:
-    case EINTR:
-    case ENOMEM:
-    case ETXTBSY:
-    case EIO:
-    case ETIMEDOUT:
-    case EAGAIN:
-    case EDEADLK:
-    case EBUSY:
-    case ENFILE:
-    case EMFILE:
-    case EFBIG:
-    case ENOSPC:
-    case ENETDOWN:
-    case ENETUNREACH:
-    case ENETRESET:
-    case ECONNABORTED:
-    case ECONNRESET:
-    case ENOBUFS:
-    case ETOOMANYREFS:
-    case ECONNREFUSED:
-    case EHOSTDOWN:
-    case EHOSTUNREACH:
-    case EUSERS:
-    case EDQUOT:
-    case ESTALE:
-    case EREMOTE:
-    case ENOLCK:
-        return true;
-    default:
-        return false;
-    }
+    return err == EACCES || err == EPERM || is_temporary_errno(err);
 }
 
 } // namespace qm::local::detail

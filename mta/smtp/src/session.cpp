@@ -1,23 +1,20 @@
 #include "qm/smtp/session.hpp"
 
 #include "qm/fd.hpp"
+#include "qm/process.hpp"
 #include "qm/smtp/command.hpp"
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
+#include <optional>
 #include <string>
 #include <utility>
-
-extern char** environ;
 
 namespace qm::smtp {
 
@@ -556,23 +553,16 @@ void Session::check_password() {
     // A socket pair rather than a pipe: send() with MSG_NOSIGNAL cannot raise SIGPIPE
     // when the program exits without reading.
     int fds[2];
-    int status = -1;
+    std::optional<int> verdict; // checkpassword's exit code
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0) {
         UniqueFd read_end(fds[0]), write_end(fds[1]);
-        std::vector<std::string> args = features_.checkpassword;
-        args.emplace_back("/bin/true");
-        std::vector<char*> argv;
-        for (auto& a : args)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, read_end.get(), 3);
-        pid_t pid = 0;
-        const int rc = ::posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&fa);
+        Spawn checker;
+        checker.argv = features_.checkpassword;
+        checker.argv.emplace_back("/bin/true");
+        checker.fds = {{read_end.get(), 3}};
+        auto pid = spawn(checker);
         read_end.reset();
-        if (rc == 0) {
+        if (pid) {
             for (size_t done = 0; done < request.size();) {
                 const ssize_t n = ::send(write_end.get(), request.data() + done,
                                          request.size() - done, MSG_NOSIGNAL);
@@ -583,15 +573,15 @@ void Session::check_password() {
                 done += static_cast<size_t>(n);
             }
             write_end.reset();
-            while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-            }
+            if (auto waited = wait_for(*pid))
+                verdict = exit_code_of(*waited);
         }
     }
     wipe(request);
-    if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    if (verdict == 0) {
         auth_user_ = std::move(user);
         reply("235 2.7.0 authentication successful");
-    } else if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 1) {
+    } else if (verdict == 1) {
         bad_command("535 5.7.8 authentication failed");
     } else {
         reply("454 4.7.0 temporary authentication failure");

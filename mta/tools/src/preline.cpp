@@ -107,7 +107,7 @@ Result<int> run_preline(const PrelineRequest& req, std::string_view prefix, int 
     UniqueFd rd(p[0]), wr(p[1]);
     auto pid = start_program(req.command, rd.get(), "preline");
     if (!pid)
-        return fail(pid.error());
+        return exit_code(pid.error()); // said on stderr, as qmail's preline exits
     rd.reset();
     auto fed = feed(wr.get(), prefix, in_fd);
     wr.reset();

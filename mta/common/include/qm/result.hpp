@@ -28,9 +28,18 @@ using Status = std::expected<void, Failure>;
 
 [[nodiscard]] Failure temp(std::string dsn, std::string text);
 [[nodiscard]] Failure perm(std::string dsn, std::string text);
-// Maps an errno from a filesystem operation: disk full and quota are temporary, as is
-// nearly everything else; only a few (ENAMETOOLONG, ELOOP) are permanent.
+// The one errno table (result.cpp), read two ways:
+// - from_errno: an operation on the mail system's own files. Disk full and quota are
+//   temporary (4.3.1), and so is nearly everything else (a permission or a missing
+//   directory is the admin's to fix, and the mail waits for it); only a path that can
+//   never work (ENAMETOOLONG, ELOOP) is permanent.
+// - is_temporary_errno: qmail's error_temp, for a file or program someone else named (a
+//   .qmail's, a wrapper's command): resource shortages, I/O and network trouble, a full
+//   disk or quota are temporary; anything else (missing, not executable) will fail again.
 [[nodiscard]] Failure from_errno(int err, std::string_view what);
+[[nodiscard]] bool is_temporary_errno(int err);
+// strerror() that is safe from any thread.
+[[nodiscard]] std::string error_text(int err);
 
 constexpr int exit_code(Severity s) {
     return s == Severity::permanent ? 100 : 111;

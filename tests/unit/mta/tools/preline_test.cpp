@@ -40,15 +40,6 @@ TEST_CASE("preline prefix keeps qmail's order", "[tools][preline]") {
     CHECK(qm::tools::preline_prefix(some, lines) == "Return-Path: <a>\n");
 }
 
-TEST_CASE("exec errors split into temporary and permanent like error_temp", "[tools][child]") {
-    CHECK(qm::tools::is_temporary_errno(ENOMEM));
-    CHECK(qm::tools::is_temporary_errno(ETXTBSY));
-    CHECK(qm::tools::is_temporary_errno(EMFILE));
-    CHECK_FALSE(qm::tools::is_temporary_errno(ENOENT));
-    CHECK_FALSE(qm::tools::is_temporary_errno(EACCES));
-    CHECK_FALSE(qm::tools::is_temporary_errno(ENOEXEC));
-}
-
 TEST_CASE("run_condition reads exit codes as bouncesaying does", "[tools][child]") {
     auto yes = qm::tools::run_condition({"sh", "-c", "exit 0"});
     REQUIRE(yes);
@@ -65,7 +56,7 @@ TEST_CASE("run_condition reads exit codes as bouncesaying does", "[tools][child]
     auto crash = qm::tools::run_condition({"sh", "-c", "kill -SEGV $$"});
     REQUIRE_FALSE(crash);
     CHECK_FALSE(crash.error().permanent());
-    // A program that does not exist exits 100 in the child: not a match.
+    // A program that does not exist stands for exit 100: not a match.
     auto missing = qm::tools::run_condition({"/nonexistent/program"});
     REQUIRE(missing);
     CHECK_FALSE(*missing);
