@@ -2,6 +2,7 @@
 
 #include "qm/address.hpp"
 #include "qm/fd.hpp"
+#include "qm/process.hpp"
 #include "qm/queue/layout.hpp"
 #include "qm/remote/client.hpp"
 #include "qm/send/spawn_protocol.hpp"
@@ -11,8 +12,6 @@
 #include <boost/asio/io_context.hpp>
 
 #include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,8 +19,6 @@
 #include <future>
 #include <optional>
 #include <thread>
-
-extern char** environ;
 
 namespace qm::send::rspawn {
 
@@ -45,22 +42,15 @@ std::optional<std::string> run_remote(const std::string& program, int message_fd
         return std::nullopt;
     UniqueFd read_end(out[0]);
     UniqueFd write_end(out[1]);
-    posix_spawn_file_actions_t actions;
-    if (::posix_spawn_file_actions_init(&actions) != 0)
-        return std::nullopt;
-    // Only the message, the report pipe and the log: every other descriptor closes.
-    ::posix_spawn_file_actions_adddup2(&actions, message_fd, 0);
-    ::posix_spawn_file_actions_adddup2(&actions, write_end.get(), 1);
-    ::posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(program.c_str()));
-    for (const auto& a : args)
-        argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    pid_t pid = -1;
-    const int err = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
-    ::posix_spawn_file_actions_destroy(&actions);
-    if (err != 0)
+    // Only the message, the report pipe and the log (our fd 2): nothing else of ours.
+    std::vector<std::string> argv{program};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Spawn how;
+    how.argv = std::move(argv);
+    how.fds = {{message_fd, 0}, {write_end.get(), 1}};
+    how.close_others = true;
+    const auto pid = ::qm::spawn(how); // not spawn:: the protocol
+    if (!pid)
         return std::nullopt;
     write_end.reset();
     std::string output;
@@ -74,11 +64,8 @@ std::optional<std::string> run_remote(const std::string& program, int message_fd
         if (output.size() < output_cap)
             output.append(buf, static_cast<size_t>(n)); // the rest is drained, unread
     }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return std::nullopt;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    const auto status = wait_for(*pid);
+    if (!status || exit_code_of(*status) != 0)
         return std::nullopt;
     return output;
 }
