@@ -28,7 +28,7 @@ void entry_round_trip(std::string_view in) {
     // The first line, if short, doubles as a list prefix.
     const auto nl = in.find('\n');
     const std::string_view prefix = nl != std::string_view::npos && nl < 20 ? in.substr(0, nl) : "";
-    const auto e = qm::lists::make_index_entry(42, in, prefix);
+    const auto e = qm::lists::make_index_entry(42, qm::lists::ParsedPost(in), prefix);
     QM_FUZZ_CHECK(is_hash(e.subject_hash));
     QM_FUZZ_CHECK(is_hash(e.author_hash));
     const std::string lines = qm::lists::format_index_entry(e);

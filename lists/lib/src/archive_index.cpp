@@ -1,7 +1,6 @@
 #include "qm/lists/archive_index.hpp"
 
 #include "qm/fd.hpp"
-#include "qm/inject/header.hpp"
 #include "qm/lists/listdir.hpp"
 #include "qm/lists/post_shape.hpp"
 
@@ -411,19 +410,17 @@ std::string author_hash(std::string_view s) {
     return ezmlm_hash(key);
 }
 
-IndexEntry make_index_entry(unsigned long n, std::string_view message, std::string_view prefix) {
-    const auto split = qm::inject::split_message(message);
-    std::optional<std::string_view> subject, from, received;
-    for (const std::string& f : split.fields) {
-        const std::string_view name = qm::inject::field_name(f);
-        const std::string_view value = std::string_view(f).substr(f.find(':') + 1);
-        if (!subject && name.size() == 7 && starts_with_ignoring_case(name, "subject"))
-            subject = value;
-        else if (!from && name.size() == 4 && starts_with_ignoring_case(name, "from"))
-            from = value;
-        else if (!received && name.size() == 8 && starts_with_ignoring_case(name, "received"))
-            received = value;
-    }
+IndexEntry make_index_entry(unsigned long n, const ParsedPost& post, std::string_view prefix) {
+    // The raw value: all of the text after the colon, for unfold_field to trim.
+    auto value_of = [&](std::string_view name) -> std::optional<std::string_view> {
+        const HeaderField* f = post.first(name);
+        if (!f)
+            return std::nullopt;
+        return std::string_view(f->text).substr(f->text.find(':') + 1);
+    };
+    const auto subject = value_of("subject");
+    const auto from = value_of("from");
+    const auto received = value_of("received");
     IndexEntry e;
     e.number = n;
     const auto sub = normalise_subject(subject.value_or(""), prefix);
@@ -550,9 +547,9 @@ Status add_index_entry(const std::string& dir, const IndexEntry& e) {
     return {};
 }
 
-Status index_post(const std::string& dir, unsigned long n, std::string_view message,
+Status index_post(const std::string& dir, unsigned long n, const ParsedPost& post,
                   std::string_view prefix) {
-    return add_index_entry(dir, make_index_entry(n, message, prefix));
+    return add_index_entry(dir, make_index_entry(n, post, prefix));
 }
 
 } // namespace qm::lists

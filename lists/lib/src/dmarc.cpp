@@ -81,13 +81,13 @@ DmarcCache::Entry entry_of(DmarcPolicy p) {
     return DmarcCache::Entry::none;
 }
 
-std::optional<std::string_view> first_field(const inject::SplitMessage& m, inject::FieldKind k,
+std::optional<std::string_view> first_field(const ParsedPost& post, std::string_view name,
                                             size_t* index = nullptr) {
-    for (size_t i = 0; i < m.fields.size(); ++i)
-        if (inject::field_kind(m.fields[i]) == k) {
+    for (size_t i = 0; i < post.fields.size(); ++i)
+        if (post.fields[i].name == name) {
             if (index)
                 *index = i;
-            return inject::field_value(m.fields[i]);
+            return post.fields[i].value();
         }
     return std::nullopt;
 }
@@ -317,10 +317,9 @@ Result<DmarcMode> read_dmarc_mode(const std::string& dir) {
     return mode;
 }
 
-std::vector<std::string> from_domains(std::string_view message) {
-    const auto m = inject::split_message(message);
+std::vector<std::string> from_domains(const ParsedPost& post) {
     std::vector<std::string> out;
-    for (const auto& a : addresses_of(first_field(m, inject::FieldKind::from))) {
+    for (const auto& a : addresses_of(first_field(post, "from"))) {
         const size_t at = a.address.rfind('@');
         if (at == std::string::npos || at + 1 == a.address.size())
             continue;
@@ -331,10 +330,9 @@ std::vector<std::string> from_domains(std::string_view message) {
     return out;
 }
 
-std::optional<std::string> munge_from(std::string_view message, const ListInfo& list) {
-    auto m = inject::split_message(message);
+std::optional<ParsedPost> munge_from(const ParsedPost& post, const ListInfo& list) {
     size_t from_index = 0;
-    const auto from_value = first_field(m, inject::FieldKind::from, &from_index);
+    const auto from_value = first_field(post, "from", &from_index);
     const auto from = addresses_of(from_value);
     if (from.empty())
         return std::nullopt;
@@ -355,16 +353,16 @@ std::optional<std::string> munge_from(std::string_view message, const ListInfo& 
     tokens.push_back({inject::TokenKind::right, {}});
     const std::string original(trim(*from_value));
 
-    std::vector<std::string> added;
-    size_t reply_index = 0;
-    const auto reply_to = first_field(m, inject::FieldKind::reply_to, &reply_index);
+    ParsedPost out = post;
+    std::vector<HeaderField> added;
+    const auto reply_to = first_field(post, "reply-to");
     if (!reply_to) {
-        added.push_back(field_line("Reply-To", original));
+        added.emplace_back(field_line("Reply-To", original));
     } else {
         // The poster asked for replies elsewhere; the poster's own address goes to Cc so
         // that a reply to all still reaches them.
         size_t cc_index = 0;
-        const auto cc = first_field(m, inject::FieldKind::cc, &cc_index);
+        const auto cc = first_field(post, "cc", &cc_index);
         std::set<std::string> present;
         for (const auto& v : {reply_to, cc})
             for (const auto& a : addresses_of(v))
@@ -374,35 +372,32 @@ std::optional<std::string> munge_from(std::string_view message, const ListInfo& 
         });
         if (!all_present) {
             if (cc)
-                m.fields[cc_index] = field_line(inject::field_name(m.fields[cc_index]),
-                                                std::string(trim(*cc)) + ",\n " + original);
+                out.fields[cc_index] =
+                    HeaderField(field_line(inject::field_name(post.fields[cc_index].text),
+                                           std::string(trim(*cc)) + ",\n " + original));
             else
-                added.push_back(field_line("Cc", original));
+                added.emplace_back(field_line("Cc", original));
         }
     }
-    m.fields[from_index] = "From: " + inject::unparse(tokens);
-    m.fields.insert(m.fields.begin() + static_cast<std::ptrdiff_t>(from_index) + 1, added.begin(),
-                    added.end());
-    std::string out;
-    for (const auto& f : m.fields)
-        out += f;
-    out += m.body;
+    out.fields[from_index] = HeaderField("From: " + inject::unparse(tokens));
+    out.fields.insert(out.fields.begin() + static_cast<std::ptrdiff_t>(from_index) + 1,
+                      added.begin(), added.end());
     return out;
 }
 
-Result<std::string> apply_dmarc(const std::string& dir, const ListInfo& list,
-                                std::string_view message, const TxtLookup& lookup) {
+Result<ParsedPost> apply_dmarc(const std::string& dir, const ListInfo& list, const ParsedPost& post,
+                               const TxtLookup& lookup) {
     auto mode = read_dmarc_mode(dir);
     if (!mode)
         return fail(mode.error());
     // A sublist's posts come from its parent, which has made the decision already.
     if (*mode == DmarcMode::never || has_flag(dir, "sublist"))
-        return std::string(message);
+        return post;
     bool rewrite = *mode == DmarcMode::always;
     if (!rewrite) {
-        const auto domains = from_domains(message);
+        const auto domains = from_domains(post);
         if (domains.empty())
-            return std::string(message);
+            return post;
         auto cache = DmarcCache::load(dir);
         if (!cache)
             return fail(cache.error());
@@ -422,9 +417,9 @@ Result<std::string> apply_dmarc(const std::string& dir, const ListInfo& list,
                 return fail(s.error());
     }
     if (!rewrite)
-        return std::string(message);
-    auto munged = munge_from(message, list);
-    return munged ? std::move(*munged) : std::string(message);
+        return post;
+    auto munged = munge_from(post, list);
+    return munged ? std::move(*munged) : post;
 }
 
 } // namespace qm::lists

@@ -642,7 +642,7 @@ Result<std::vector<CollectedMessage>> collect_messages(const std::string& dir, u
         }
         if (!found) {
             if (m.text)
-                m.entry = make_index_entry(n, *m.text, prefix->value_or(""));
+                m.entry = make_index_entry(n, ParsedPost(*m.text), prefix->value_or(""));
             m.entry.number = n;
         }
         out.push_back(std::move(m));

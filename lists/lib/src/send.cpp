@@ -49,46 +49,12 @@ std::string expand(std::string_view text, const ListInfo& list, unsigned long n)
     return out;
 }
 
-// One header field: its first line and continuation lines, each with its newline.
-struct Field {
-    std::string text;
-    [[nodiscard]] std::string name() const {
-        auto colon = text.find(':');
-        std::string n = text.substr(0, colon == std::string::npos ? 0 : colon);
-        while (!n.empty() && (n.back() == ' ' || n.back() == '\t'))
-            n.pop_back();
-        return lowercase(n);
-    }
-};
-
-// Splits at the first empty line. A message without one is all header.
-void split(std::string_view msg, std::vector<Field>& fields, std::string_view& body) {
-    size_t pos = 0;
-    while (pos < msg.size()) {
-        size_t nl = msg.find('\n', pos);
-        size_t end = nl == std::string_view::npos ? msg.size() : nl + 1;
-        std::string_view line = msg.substr(pos, end - pos);
-        if (line == "\n" || line == "\r\n") {
-            body = msg.substr(end);
-            return;
-        }
-        if ((line[0] == ' ' || line[0] == '\t') && !fields.empty())
-            fields.back().text += line;
-        else
-            fields.push_back({std::string(line)});
-        if (nl == std::string_view::npos)
-            fields.back().text += '\n';
-        pos = end;
-    }
-    body = {};
-}
-
-bool plain_text(const std::vector<Field>& fields) {
+bool plain_text(const std::vector<HeaderField>& fields) {
     for (const auto& f : fields) {
         auto v = lowercase(f.text.substr(f.text.find(':') + 1));
-        if (f.name() == "content-type" && v.find("text/plain") == std::string::npos)
+        if (f.name == "content-type" && v.find("text/plain") == std::string::npos)
             return false;
-        if (f.name() == "content-transfer-encoding" &&
+        if (f.name == "content-transfer-encoding" &&
             (v.find("base64") != std::string::npos ||
              v.find("quoted-printable") != std::string::npos))
             return false;
@@ -98,7 +64,7 @@ bool plain_text(const std::vector<Field>& fields) {
 
 // Adds the prefix ('#' = message number) unless the subject already carries it (a reply
 // to an earlier post, whatever its number).
-std::string prefixed_subject(const Field& f, const std::string& prefix, unsigned long n) {
+std::string prefixed_subject(const HeaderField& f, const std::string& prefix, unsigned long n) {
     auto colon = f.text.find(':');
     std::string value = f.text.substr(colon + 1);
     const std::string probe = prefix.substr(0, prefix.find('#'));
@@ -144,15 +110,12 @@ bool one_click_field(const std::string& name) {
 // asked for one-click, and headeradd's mailto: lives on as the pair's fallback URI, so
 // the generated pair wins and the headeradd line is dropped, with a warning so that the
 // admin cleans headeradd up.
-std::vector<Field> added_fields(const PostSettings& s, unsigned long n,
-                                std::vector<std::string>& warnings) {
-    std::vector<Field> fields;
-    std::string_view rest;
-    const std::string added = expand(s.headeradd, s.list, n);
-    split(added, fields, rest);
+std::vector<HeaderField> added_fields(const PostSettings& s, unsigned long n,
+                                      std::vector<std::string>& warnings) {
+    std::vector<HeaderField> fields = ParsedPost(expand(s.headeradd, s.list, n)).fields;
     if (s.unsubscribe_url)
-        std::erase_if(fields, [&](const Field& f) {
-            if (!one_click_field(f.name()))
+        std::erase_if(fields, [&](const HeaderField& f) {
+            if (!one_click_field(f.name))
                 return false;
             std::string line = f.text.substr(0, f.text.find('\n'));
             warnings.push_back("dropped \"" + line + "\" from " + s.list.dir +
@@ -255,10 +218,8 @@ std::string verp_sender(const ListInfo& list, unsigned long n) {
     return list.outlocal + "-return-" + std::to_string(n) + "-@" + list.outhost + "-@[]";
 }
 
-Result<Post> build_post(const PostSettings& s, unsigned long n, std::string_view message) {
-    std::vector<Field> fields;
-    std::string_view body;
-    split(message, fields, body);
+Result<Post> build_post(const PostSettings& s, unsigned long n, const ParsedPost& message) {
+    const std::vector<HeaderField>& fields = message.fields;
     const std::string dtline = "delivered-to: mailing list " + lowercase(s.list.address());
     for (const auto& f : fields) {
         std::string line = lowercase(f.text);
@@ -267,13 +228,13 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, std::string_view
         if (line == dtline)
             return fail(
                 perm("5.4.6", "this message is looping: it already has my Delivered-To line"));
-        if (f.name() == "mailing-list" && !s.parent) // a sublist keeps its parent's
+        if (f.name == "mailing-list" && !s.parent) // a sublist keeps its parent's
             return fail(perm("5.7.2", "message already has Mailing-List: it came from a "
                                       "mailing list, so it is not distributed again"));
     }
 
     Post post;
-    const std::vector<Field> added = added_fields(s, n, post.warnings);
+    const std::vector<HeaderField> added = added_fields(s, n, post.warnings);
     std::string& out = post.text;
     if (!s.parent)
         out += "Mailing-List: " + s.mailinglist + "\n";
@@ -281,11 +242,11 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, std::string_view
         return std::find(s.headerremove.begin(), s.headerremove.end(), name) !=
                s.headerremove.end();
     };
-    auto has = [](const std::vector<Field>& in, const std::string& name, auto&& also) {
+    auto has = [](const std::vector<HeaderField>& in, const std::string& name, auto&& also) {
         return std::any_of(in.begin(), in.end(),
-                           [&](const Field& f) { return f.name() == name && also(f); });
+                           [&](const HeaderField& f) { return f.name == name && also(f); });
     };
-    auto any = [](const Field&) { return true; };
+    auto any = [](const HeaderField&) { return true; };
     // The List-* names we write (ours or headeradd's): the post's own of those go, so
     // that each field is there once.
     std::set<std::string> emitted;
@@ -301,7 +262,8 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, std::string_view
     std::set<std::string> passed_once;
     auto inherited = [&](std::string_view name, const std::string& value) {
         const std::string lname = lowercase(name);
-        if (s.parent && has(fields, lname, [&](const Field& f) { return !removed(f.name()); })) {
+        if (s.parent &&
+            has(fields, lname, [&](const HeaderField& f) { return !removed(f.name); })) {
             passed_once.insert(lname);
             return;
         }
@@ -319,13 +281,13 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, std::string_view
     generated("List-Owner", "<mailto:" + s.list.command("owner") + ">");
     for (const auto& f : added) {
         out += f.text;
-        if (const std::string name = f.name(); name.starts_with("list-"))
-            emitted.insert(name);
+        if (f.name.starts_with("list-"))
+            emitted.insert(f.name);
     }
     out += "Delivered-To: mailing list " + s.list.address() + "\n";
     bool subject_seen = false;
     for (const auto& f : fields) {
-        const std::string name = f.name();
+        const std::string& name = f.name;
         if (removed(name) || emitted.contains(name))
             continue;
         if (passed_once.contains(name)) {
@@ -340,7 +302,7 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, std::string_view
         out += f.text;
     }
     out += "\n";
-    out += body;
+    out += message.body;
     post.archive_size = out.size();
     if (s.trailer && plain_text(fields)) {
         if (!out.ends_with("\n"))
@@ -368,8 +330,9 @@ Result<Sent> send_post(const std::string& dir, const std::optional<std::string>&
                                       " and takes posts only from it"));
     Sent sent;
     sent.number = num->last + 1;
+    const ParsedPost post_as_received(message);
     // DMARC mitigation: the From rewrite, when the poster's domain asks for it (dmarc.hpp).
-    auto distributed = apply_dmarc(dir, settings->list, message, dns_txt_lookup());
+    auto distributed = apply_dmarc(dir, settings->list, post_as_received, dns_txt_lookup());
     if (!distributed)
         return fail(distributed.error());
     auto post = build_post(*settings, sent.number, *distributed);
@@ -394,7 +357,8 @@ Result<Sent> send_post(const std::string& dir, const std::optional<std::string>&
             !s)
             return fail(s.error());
     if (has_flag(dir, "indexed"))
-        if (auto s = index_post(dir, sent.number, message, settings->prefix.value_or("")); !s)
+        if (auto s = index_post(dir, sent.number, post_as_received, settings->prefix.value_or(""));
+            !s)
             return fail(s.error());
     Num next = *num;
     next.last = sent.number;

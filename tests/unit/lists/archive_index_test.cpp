@@ -56,11 +56,11 @@ TEST_CASE("the subject and author hashes are ezmlm-idx's makehash", "[lists][arc
 }
 
 TEST_CASE("index entries are written as ezmlm-send writes them", "[lists][archive_index]") {
-    CHECK(format_index_entry(make_index_entry(1, first_post, "")) ==
+    CHECK(format_index_entry(make_index_entry(1, ParsedPost(first_post), "")) ==
           "1: dipjdfoipmjmlcnacell Trying to compress program on the sensor?\n"
           "\t7 May 2017 21:55:05 -0000;odhojfifmnbblilkmbfh Theresia Lang\n");
     // A reply shares the hash of the post it answers and is listed with "Re: ".
-    CHECK(format_index_entry(make_index_entry(51, reply_post, "")) ==
+    CHECK(format_index_entry(make_index_entry(51, ParsedPost(reply_post), "")) ==
           "51: aclbafoofgohkpnfldnd Re: Navigating JBOD with some application?\n"
           "\t7 May 2017 21:55:22 -0000;dgopemcjfcgcokgelccm Meagan Mraz\n");
 }
@@ -128,10 +128,10 @@ TEST_CASE("adding entries keeps earlier ones and replaces a reused number",
           "[lists][archive_index]") {
     qmtest::TempDir dir;
     std::filesystem::create_directory(dir.path() + "/archive");
-    REQUIRE(index_post(dir.path(), 1, first_post, "").has_value());
-    REQUIRE(index_post(dir.path(), 2, reply_post, "").has_value());
+    REQUIRE(index_post(dir.path(), 1, ParsedPost(first_post), "").has_value());
+    REQUIRE(index_post(dir.path(), 2, ParsedPost(reply_post), "").has_value());
     // Number 2 handed out again (its queueing failed): the new post replaces it.
-    REQUIRE(index_post(dir.path(), 2, first_post, "").has_value());
+    REQUIRE(index_post(dir.path(), 2, ParsedPost(first_post), "").has_value());
     auto entries = read_index(dir.path(), 0);
     REQUIRE(entries.has_value());
     REQUIRE(entries->size() == 2);
@@ -139,7 +139,7 @@ TEST_CASE("adding entries keeps earlier ones and replaces a reused number",
     struct stat st {};
     REQUIRE(::stat(index_path(dir.path(), 0).c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0744);
-    REQUIRE(index_post(dir.path(), 101, reply_post, "").has_value());
+    REQUIRE(index_post(dir.path(), 101, ParsedPost(reply_post), "").has_value());
     CHECK(std::filesystem::exists(dir.path() + "/archive/1/index"));
     auto found = find_index_entry(dir.path(), 101);
     REQUIRE(found.has_value());

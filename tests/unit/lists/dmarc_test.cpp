@@ -10,7 +10,6 @@ using qm::lists::DmarcCache;
 using qm::lists::DmarcMode;
 using qm::lists::DmarcPolicy;
 using qm::lists::DmarcRecord;
-using qm::lists::munge_from;
 using qm::lists::parse_dmarc_record;
 
 namespace {
@@ -20,6 +19,18 @@ qm::lists::ListInfo team() {
     l.outlocal = "team";
     l.outhost = "lists.example";
     return l;
+}
+
+// munge_from on a post given as text, the result as text.
+std::optional<std::string> munge_from(std::string_view text, const qm::lists::ListInfo& list) {
+    auto out = qm::lists::munge_from(qm::lists::ParsedPost(text), list);
+    if (!out)
+        return std::nullopt;
+    return out->text();
+}
+
+std::vector<std::string> from_domains(std::string_view text) {
+    return qm::lists::from_domains(qm::lists::ParsedPost(text));
 }
 
 std::string header_of(const std::string& msg) {
@@ -141,7 +152,7 @@ TEST_CASE("From rewriting: groups, an existing Reply-To, no From", "[lists][dmar
     REQUIRE(group);
     CHECK(header_of(*group) == "From: \"Board via team\" <team@lists.example>\n"
                                "Reply-To: Board: ann@strict.example, bob@other.example;\n");
-    CHECK(qm::lists::from_domains("From: Board: ann@strict.example, bob@Other.example;\n\n") ==
+    CHECK(from_domains("From: Board: ann@strict.example, bob@Other.example;\n\n") ==
           std::vector<std::string>{"strict.example", "other.example"});
 
     // The post's own Reply-To stays; the poster goes to Cc, a new one or the existing one.
@@ -171,7 +182,23 @@ TEST_CASE("From rewriting: groups, an existing Reply-To, no From", "[lists][dmar
     CHECK_FALSE(munge_from("Subject: no from\n\nx\n", team()));
     CHECK_FALSE(munge_from("From: undisclosed:;\n\nx\n", team()));
     CHECK_FALSE(munge_from("From: \"unterminated <a@strict.example>\n\nx\n", team()));
-    CHECK(qm::lists::from_domains("Subject: no from\n\nx\n").empty());
+    CHECK(from_domains("Subject: no from\n\nx\n").empty());
+}
+
+TEST_CASE("From rewriting changes From alone: odd header lines and the body stay as they are",
+          "[lists][dmarc]") {
+    // A line that is no field, an mbox "From " line, CRLF and a body without a final
+    // newline: the rewritten post reads the same header as the one that came in.
+    const std::string rest = "From joe@far.example Mon Jan  1 00:00:00 2024\n"
+                             "no colon on this line\n"
+                             "Subject: odd\r\n"
+                             "\r\n"
+                             "body\r\nlast line";
+    auto out = munge_from("From: dave@strict.example\n" + rest, team());
+    REQUIRE(out);
+    CHECK(*out == "From: \"dave@strict.example via team\" <team@lists.example>\n"
+                  "Reply-To: dave@strict.example\n" +
+                      rest);
 }
 
 TEST_CASE("dir/dmarc: auto, always, never - rewritefrom forces it - anything else waits",
@@ -201,10 +228,11 @@ TEST_CASE("apply_dmarc: rewrites for reject and quarantine, caches answers and f
     dns.failing = {"_dmarc.broken.example"};
     ::setenv("QM_LISTS_NOW", "1700000000", 1);
     auto apply = [&](const std::string& from) {
-        auto r = qm::lists::apply_dmarc(dir.path(), team(),
-                                        "From: " + from + "\nSubject: s\n\nbody\n", dns.lookup());
+        auto r = qm::lists::apply_dmarc(
+            dir.path(), team(), qm::lists::ParsedPost("From: " + from + "\nSubject: s\n\nbody\n"),
+            dns.lookup());
         REQUIRE(r);
-        return header_of(*r);
+        return header_of(r->text());
     };
     CHECK(apply("a@strict.example") == "From: \"a@strict.example via team\" <team@lists.example>\n"
                                        "Reply-To: a@strict.example\nSubject: s\n");

@@ -22,10 +22,16 @@ const std::string post = "Return-Path: <joe@far.example>\n"
                          "\n"
                          "body\n";
 
+// build_post on a post given as text.
+qm::Result<qm::lists::Post> build(const qm::lists::PostSettings& s, unsigned long n,
+                                  std::string_view text) {
+    return qm::lists::build_post(s, n, qm::lists::ParsedPost(text));
+}
+
 } // namespace
 
 TEST_CASE("the distributed copy carries ezmlm's and RFC 2369/2919 headers", "[lists][send]") {
-    auto p = qm::lists::build_post(settings(), 7, post);
+    auto p = build(settings(), 7, post);
     REQUIRE(p);
     CHECK(p->text == "Mailing-List: contact team-help@lists.example; run by ezmlm\n"
                      "List-Id: <team.lists.example>\n"
@@ -51,7 +57,7 @@ TEST_CASE("subject prefix, list id and trailer", "[lists][send]") {
     s.listid = "Team talk <team.lists.example>";
     s.headeradd = "List-Post: NO\n";
     s.trailer = "--\nleave: <#l#>-unsubscribe@<#h#>\n";
-    auto p = qm::lists::build_post(s, 12, "Subject:  hi\n\nbody");
+    auto p = build(s, 12, "Subject:  hi\n\nbody");
     REQUIRE(p);
     CHECK(p->text.find("Subject: [team 12] hi\n") != std::string::npos);
     CHECK(p->text.find("List-Id: Team talk <team.lists.example>\n") != std::string::npos);
@@ -61,31 +67,29 @@ TEST_CASE("subject prefix, list id and trailer", "[lists][send]") {
     CHECK(p->text.ends_with("\n\nbody\n--\nleave: team-unsubscribe@lists.example\n"));
     CHECK(p->text.substr(0, p->archive_size).ends_with("\n\nbody"));
     // A reply keeps one prefix.
-    auto r = qm::lists::build_post(s, 13, "Subject: Re: [team 12] hi\n\nx\n");
+    auto r = build(s, 13, "Subject: Re: [team 12] hi\n\nx\n");
     REQUIRE(r);
     CHECK(r->text.find("Subject: Re: [team 12] hi\n") != std::string::npos);
     // No trailer in a MIME multipart post.
-    auto m = qm::lists::build_post(
-        s, 14, "Content-Type: multipart/mixed; boundary=x\n\n--x\n\nhi\n--x--\n");
+    auto m = build(s, 14, "Content-Type: multipart/mixed; boundary=x\n\n--x\n\nhi\n--x--\n");
     REQUIRE(m);
     CHECK(m->text.ends_with("--x--\n"));
 }
 
 TEST_CASE("loops are refused permanently", "[lists][send]") {
-    auto looped = qm::lists::build_post(
-        settings(), 1, "Delivered-To: mailing list TEAM@lists.example\nSubject: x\n\nbody\n");
+    auto looped =
+        build(settings(), 1, "Delivered-To: mailing list TEAM@lists.example\nSubject: x\n\nbody\n");
     REQUIRE_FALSE(looped);
     CHECK(looped.error().permanent());
     CHECK(looped.error().with_dsn() ==
           "this message is looping: it already has my Delivered-To line (#5.4.6)");
-    auto listed = qm::lists::build_post(
-        settings(), 1, "mailing-list: contact other-help@x; run by ezmlm\n\nbody\n");
+    auto listed =
+        build(settings(), 1, "mailing-list: contact other-help@x; run by ezmlm\n\nbody\n");
     REQUIRE_FALSE(listed);
     CHECK(listed.error().permanent());
     CHECK(listed.error().dsn == "5.7.2");
     // Another list's Delivered-To is fine.
-    CHECK(qm::lists::build_post(settings(), 1,
-                                "Delivered-To: mailing list other@lists.example\n\nbody\n"));
+    CHECK(build(settings(), 1, "Delivered-To: mailing list other@lists.example\n\nbody\n"));
 }
 
 TEST_CASE("the VERP sender expands per recipient in qmail-send", "[lists][send]") {
@@ -97,13 +101,13 @@ TEST_CASE("every List-* field appears once, headeradd's replacing ours", "[lists
     auto s = settings();
     s.headeradd = "List-Help: <https://lists.example/help>\nList-Archive: <https://a.example/>\n";
     // The post's own List-* fields go even though headerremove does not name them.
-    auto p = qm::lists::build_post(s, 3,
-                                   "List-Help: <mailto:other-help@far.example>\n"
-                                   "List-Archive: <https://far.example/>\n"
-                                   "List-Id: <other.far.example>\n"
-                                   "List-Unsubscribe: <mailto:other-unsubscribe@far.example>\n"
-                                   "X-Other: kept\n"
-                                   "\nbody\n");
+    auto p = build(s, 3,
+                   "List-Help: <mailto:other-help@far.example>\n"
+                   "List-Archive: <https://far.example/>\n"
+                   "List-Id: <other.far.example>\n"
+                   "List-Unsubscribe: <mailto:other-unsubscribe@far.example>\n"
+                   "X-Other: kept\n"
+                   "\nbody\n");
     REQUIRE(p);
     INFO(p->text);
     for (const char* name : {"\nList-Help:", "\nList-Archive:", "\nList-Id:", "\nList-Unsubscribe:",
@@ -130,7 +134,7 @@ TEST_CASE("with one-click unsubscription the generated pair wins over headeradd'
                   "List-Unsubscribe: <mailto:<#l#>-unsubscribe@<#h#>>\n"
                   "list-unsubscribe-post: List-Unsubscribe=One-Click\n"
                   "List-Help: <mailto:<#l#>-help@<#h#>>\n";
-    auto p = qm::lists::build_post(s, 5, "List-Unsubscribe-Post: x\nSubject: hi\n\nbody\n");
+    auto p = build(s, 5, "List-Unsubscribe-Post: x\nSubject: hi\n\nbody\n");
     REQUIRE(p);
     INFO(p->text);
     // Neither headeradd's lines nor the post's: send_post adds the pair per recipient.
@@ -144,7 +148,7 @@ TEST_CASE("with one-click unsubscription the generated pair wins over headeradd'
     CHECK(p->warnings[1].find("list-unsubscribe-post") != std::string::npos);
     // Without the URL, headeradd's List-Unsubscribe is the one.
     s.unsubscribe_url.reset();
-    auto q = qm::lists::build_post(s, 5, "Subject: hi\n\nbody\n");
+    auto q = build(s, 5, "Subject: hi\n\nbody\n");
     REQUIRE(q);
     CHECK(q->warnings.empty());
     CHECK(q->text.find("List-Unsubscribe: <mailto:team-unsubscribe@lists.example>\n") !=
@@ -162,7 +166,7 @@ TEST_CASE("a sublist passes the main list's List-Id and List-Post on", "[lists][
                                   "List-Post: <mailto:team@main.example>\n"
                                   "List-Help: <mailto:team-help@main.example>\n"
                                   "Subject: hi\n\nbody\n";
-    auto p = qm::lists::build_post(s, 2, from_main);
+    auto p = build(s, 2, from_main);
     REQUIRE(p);
     INFO(p->text);
     CHECK(p->text.find("List-Id: <team.main.example>\n") != std::string::npos);
@@ -174,9 +178,9 @@ TEST_CASE("a sublist passes the main list's List-Id and List-Post on", "[lists][
     CHECK(p->text.find("team-help@main.example>") == std::string::npos);
     CHECK(p->text.find("Mailing-List: contact team-help@main.example") != std::string::npos);
     // Never two: of a doubled field only the first passes.
-    auto twice = qm::lists::build_post(s, 2,
-                                       "List-Id: <team.main.example>\n"
-                                       "List-Id: <forged.example>\n\nbody\n");
+    auto twice = build(s, 2,
+                       "List-Id: <team.main.example>\n"
+                       "List-Id: <forged.example>\n\nbody\n");
     REQUIRE(twice);
     CHECK(twice->text.find("List-Id: <team.main.example>\n") != std::string::npos);
     CHECK(twice->text.find("forged") == std::string::npos);
@@ -184,7 +188,7 @@ TEST_CASE("a sublist passes the main list's List-Id and List-Post on", "[lists][
     // main list in List-Post.
     s.headerremove.push_back("list-id");
     s.headerremove.push_back("list-post");
-    auto q = qm::lists::build_post(s, 2, from_main);
+    auto q = build(s, 2, from_main);
     REQUIRE(q);
     CHECK(q->text.find("List-Id: <team.lists.example>\n") != std::string::npos);
     CHECK(q->text.find("List-Id: <team.main.example>") == std::string::npos);

@@ -13,6 +13,7 @@
 // 'a' + (byte & 15), i < 20. Messages with the same hash belong to one thread.
 #pragma once
 
+#include "qm/lists/parsed_post.hpp"
 #include "qm/result.hpp"
 
 #include <optional>
@@ -68,8 +69,9 @@ struct IndexEntry {
     std::string author;
 };
 
-// The entry ezmlm-send makes for post number n (message as it arrived, header and body).
-[[nodiscard]] IndexEntry make_index_entry(unsigned long n, std::string_view message,
+// The entry ezmlm-send makes for post number n (as it arrived, before any From rewrite):
+// from its first Subject, From and Received fields.
+[[nodiscard]] IndexEntry make_index_entry(unsigned long n, const ParsedPost& post,
                                           std::string_view prefix);
 // The entry's two lines (one for an entry without author line), each ending in '\n'.
 [[nodiscard]] std::string format_index_entry(const IndexEntry& e);
@@ -92,7 +94,7 @@ struct IndexEntry {
 [[nodiscard]] Status add_index_entry(const std::string& dir, const IndexEntry& e);
 
 // ezmlm-send's step for an indexed list: the entry for post n, added to its index.
-[[nodiscard]] Status index_post(const std::string& dir, unsigned long n, std::string_view message,
+[[nodiscard]] Status index_post(const std::string& dir, unsigned long n, const ParsedPost& post,
                                 std::string_view prefix);
 
 } // namespace qm::lists

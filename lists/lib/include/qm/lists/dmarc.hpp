@@ -10,6 +10,7 @@
 #pragma once
 
 #include "qm/lists/listdir.hpp"
+#include "qm/lists/parsed_post.hpp"
 #include "qm/result.hpp"
 
 #include <ctime>
@@ -86,16 +87,16 @@ enum class DmarcMode { automatic, always, never };
 
 // The domains of the addresses in the first From field (every mailbox of a group too),
 // lower-cased, without duplicates; empty when there is no From or it cannot be parsed.
-[[nodiscard]] std::vector<std::string> from_domains(std::string_view message);
+[[nodiscard]] std::vector<std::string> from_domains(const ParsedPost& post);
 
-// The message with its From rewritten to "<poster> via <outlocal>" <list address>, where
+// The post with its From rewritten to "<poster> via <outlocal>" <list address>, where
 // <poster> is the display name of the first From address (or the group name, or else the
 // address itself). The original From value goes to a new Reply-To; if the post has a
 // Reply-To already, it is kept and the original From addresses are added to Cc (a new Cc
 // field, or the first one extended) unless Reply-To or Cc has them already. Every other
 // header field and the body are left as they are. nullopt when there is no From with an
 // address to rewrite.
-[[nodiscard]] std::optional<std::string> munge_from(std::string_view message, const ListInfo& list);
+[[nodiscard]] std::optional<ParsedPost> munge_from(const ParsedPost& post, const ListInfo& list);
 
 // What ezmlm-send does: the post as it is, or munged when dir/dmarc (or rewritefrom) and
 // the From domains' policies ask for it. In "auto" mode a lookup that fails (timeout,
@@ -103,7 +104,7 @@ enum class DmarcMode { automatic, always, never };
 // untouched one might, and waiting for DNS would hold the list's mail. The failure is
 // cached for dmarc_failure_cache_ttl. Fails only when the list's files cannot be read or
 // written.
-[[nodiscard]] Result<std::string> apply_dmarc(const std::string& dir, const ListInfo& list,
-                                              std::string_view message, const TxtLookup& lookup);
+[[nodiscard]] Result<ParsedPost> apply_dmarc(const std::string& dir, const ListInfo& list,
+                                             const ParsedPost& post, const TxtLookup& lookup);
 
 } // namespace qm::lists

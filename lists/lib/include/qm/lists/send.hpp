@@ -6,6 +6,7 @@
 #pragma once
 
 #include "qm/lists/listdir.hpp"
+#include "qm/lists/parsed_post.hpp"
 #include "qm/result.hpp"
 
 #include <sys/types.h>
@@ -51,7 +52,7 @@ struct Post {
 // (whatever headerremove says), but a sublist passes on the main list's List-Id,
 // List-Post and List-Archive instead of making its own.
 [[nodiscard]] Result<Post> build_post(const PostSettings& s, unsigned long n,
-                                      std::string_view message);
+                                      const ParsedPost& message);
 
 // Replaces ezmlm-idx's header tags: <#l#> outlocal, <#h#> outhost, <#n#> message number.
 [[nodiscard]] std::string expand_header_tags(std::string_view text, const ListInfo& list,
@@ -72,7 +73,9 @@ struct Sent {
     pid_t qp = 0;                      // 0 when nothing was queued (no subscribers)
     std::vector<std::string> warnings; // Post::warnings, for the program to print
 };
-// sender: $SENDER, nullopt when unset. Bounces (empty sender, #@[]) are refused.
+// sender: $SENDER, nullopt when unset. Bounces (empty sender, #@[]) are refused. The
+// post is read once (parsed_post.hpp): the DMARC check, the index entry (of the post as
+// it came, before any From rewrite) and the copy see the same fields.
 [[nodiscard]] Result<Sent> send_post(const std::string& dir,
                                      const std::optional<std::string>& sender,
                                      std::string_view message);
