@@ -3,7 +3,6 @@
 #include "qm/date.hpp"
 #include "qm/envelope.hpp"
 #include "qm/lists/reply.hpp"
-#include "qm/lists/send.hpp"
 #include "qm/lists/subscribers.hpp"
 #include "qm/queue_client.hpp"
 

@@ -54,6 +54,12 @@ bool has_eight_bit(std::string_view s) {
                        [](char c) { return (static_cast<unsigned char>(c) & 0x80) != 0; });
 }
 
+std::string expand_header_tags(std::string_view text, const ListInfo& list, unsigned long n) {
+    std::string out(text);
+    replace_tags(out, list, {{'n', std::to_string(n)}});
+    return out;
+}
+
 Result<std::string> render_text(const ListInfo& list, std::string_view name, const TextTags& tags) {
     const std::string file = "text/" + std::string(name);
     std::string text;

@@ -8,6 +8,7 @@
 #include "qm/lists/cookie.hpp"
 #include "qm/lists/dmarc.hpp"
 #include "qm/lists/one_click.hpp"
+#include "qm/lists/reply.hpp"
 #include "qm/lists/sublist.hpp"
 #include "qm/lists/subscribers.hpp"
 #include "qm/queue_client.hpp"
@@ -29,23 +30,6 @@ std::string lowercase(std::string_view s) {
     for (auto& c : out)
         if (c >= 'A' && c <= 'Z')
             c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
-// Replaces ezmlm-idx's tags: <#l#> outlocal, <#h#> outhost, <#n#> message number.
-std::string expand(std::string_view text, const ListInfo& list, unsigned long n) {
-    std::string out;
-    for (size_t i = 0; i < text.size();) {
-        if (i + 5 <= text.size() && text.substr(i, 2) == "<#" && text.substr(i + 3, 2) == "#>") {
-            char tag = text[i + 2];
-            if (tag == 'l' || tag == 'h' || tag == 'n') {
-                out += tag == 'l' ? list.outlocal : tag == 'h' ? list.outhost : std::to_string(n);
-                i += 5;
-                continue;
-            }
-        }
-        out += text[i++];
-    }
     return out;
 }
 
@@ -112,7 +96,7 @@ bool one_click_field(const std::string& name) {
 // admin cleans headeradd up.
 std::vector<HeaderField> added_fields(const PostSettings& s, unsigned long n,
                                       std::vector<std::string>& warnings) {
-    std::vector<HeaderField> fields = ParsedPost(expand(s.headeradd, s.list, n)).fields;
+    std::vector<HeaderField> fields = ParsedPost(expand_header_tags(s.headeradd, s.list, n)).fields;
     if (s.unsubscribe_url)
         std::erase_if(fields, [&](const HeaderField& f) {
             if (!one_click_field(f.name))
@@ -157,10 +141,6 @@ Result<Queued> queue_one_click_copies(const PostSettings& s, const std::string& 
 }
 
 } // namespace
-
-std::string expand_header_tags(std::string_view text, const ListInfo& list, unsigned long n) {
-    return expand(text, list, n);
-}
 
 Result<PostSettings> read_post_settings(const std::string& dir) {
     PostSettings s;
@@ -307,7 +287,7 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, const ParsedPost
     if (s.trailer && plain_text(fields)) {
         if (!out.ends_with("\n"))
             out += "\n";
-        out += expand(*s.trailer, s.list, n);
+        out += expand_header_tags(*s.trailer, s.list, n);
     }
     return post;
 }

@@ -11,7 +11,7 @@
 // since the last one; 0 turns that criterion off.
 #pragma once
 
-#include "qm/lists/get.hpp"
+#include "qm/lists/collection.hpp"
 #include "qm/lists/listdir.hpp"
 #include "qm/result.hpp"
 

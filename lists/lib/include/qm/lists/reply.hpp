@@ -27,6 +27,11 @@ using TextTags = std::vector<std::pair<char, std::string>>;
 [[nodiscard]] Result<std::string> render_text(const ListInfo& list, std::string_view name,
                                               const TextTags& tags);
 
+// dir/headeradd lines and text/trailer as ezmlm-idx's ezmlm-send fills them in for post
+// (or digest) number n: <#l#> outlocal, <#h#> outhost, <#n#> n; other tags stay.
+[[nodiscard]] std::string expand_header_tags(std::string_view text, const ListInfo& list,
+                                             unsigned long n);
+
 // ezmlm's reply body: text/top, then each named text, then text/bottom (unless the list
 // has omitbottom).
 [[nodiscard]] Result<std::string> compose_body(const ListInfo& list,

@@ -54,10 +54,6 @@ struct Post {
 [[nodiscard]] Result<Post> build_post(const PostSettings& s, unsigned long n,
                                       const ParsedPost& message);
 
-// Replaces ezmlm-idx's header tags: <#l#> outlocal, <#h#> outhost, <#n#> message number.
-[[nodiscard]] std::string expand_header_tags(std::string_view text, const ListInfo& list,
-                                             unsigned long n);
-
 // The archive file of a post (archive/N/MM): as ezmlm-send writes it, the copy as
 // delivered, under the Return-Path line qmail-local would give it: <sender>, quoted as
 // qmail quotes it, a newline in it turned into '_', <> when SENDER is unset.
