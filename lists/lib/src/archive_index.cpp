@@ -2,7 +2,7 @@
 
 #include "qm/fd.hpp"
 #include "qm/lists/listdir.hpp"
-#include "qm/lists/post_shape.hpp"
+#include "qm/lists/mime.hpp"
 
 #include <sys/stat.h>
 

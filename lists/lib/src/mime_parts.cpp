@@ -1,7 +1,7 @@
 #include "mime_parts.hpp"
 
 #include "qm/address.hpp"
-#include "qm/lists/post_shape.hpp"
+#include "qm/lists/mime.hpp"
 
 #include <iterator>
 

@@ -5,7 +5,7 @@
 #include "qm/inject/header.hpp"
 #include "qm/lists/clock.hpp"
 #include "qm/lists/cookie.hpp"
-#include "qm/lists/post_shape.hpp"
+#include "qm/lists/mime.hpp"
 #include "qm/lists/reply.hpp"
 #include "qm/lists/subscribers.hpp"
 

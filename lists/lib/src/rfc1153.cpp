@@ -2,7 +2,7 @@
 
 #include "qm/address.hpp"
 #include "qm/inject/header.hpp"
-#include "qm/lists/post_shape.hpp"
+#include "qm/lists/mime.hpp"
 
 #include <iconv.h>
 

@@ -1,4 +1,4 @@
-#include "qm/lists/post_shape.hpp"
+#include "qm/lists/mime.hpp"
 
 #include "qm/address.hpp"
 #include "qm/inject/header.hpp"
