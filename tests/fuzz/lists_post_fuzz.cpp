@@ -1,4 +1,4 @@
-// libFuzzer target for ezmlm-reject's reading of a post (qm/lists/mime.hpp) and its
+// libFuzzer target for ezmlm-reject's reading of a post (qm/lists/post_shape.hpp) and its
 // rules, for the moderator-comment extraction ezmlm-moderate applies to answers, for
 // the answer addresses ezmlm-moderate and ezmlm-confirm parse and for the RFC 1153 form
 // of a message in ezmlm-get's r format (qm/lists/rfc1153.hpp). Any input must give a
@@ -15,6 +15,7 @@
 #include "qm/lists/mime.hpp"
 #include "qm/lists/moderation.hpp"
 #include "qm/lists/parsed_post.hpp"
+#include "qm/lists/post_shape.hpp"
 #include "qm/lists/reject.hpp"
 #include "qm/lists/rfc1153.hpp"
 #include "qm/lists/send.hpp"

@@ -20,14 +20,6 @@ bool blank(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && blank(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && blank(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
-
 Failure broken(std::string_view what) {
     return perm("5.6.0", "Sorry, the message has broken MIME structure: " + std::string(what));
 }
@@ -109,33 +101,12 @@ private:
     size_t pos_ = 0;
 };
 
-// What the walk reports, for parse_post's shape and for mime_leaves.
-struct MimeVisitor {
-    // Every part below the message, multiparts included, depth first.
-    std::function<void(const MediaType&)> part;
-    // Every part that is not multipart (the message itself when it is not).
-    std::function<void(const MediaType&, const std::vector<std::string>& fields,
-                       std::string_view body)>
-        leaf;
-    // Preambles and epilogues of multiparts.
-    std::function<void(std::string_view)> filler;
-};
-
-// The type a header's Content-Type field gives (text/plain when it has none or an empty
-// one).
-Result<MediaType> content_type(const std::vector<std::string>& fields) {
-    auto value = unfolded_field(fields, "content-type");
-    if (!value || trim(*value).empty())
-        return MediaType{};
-    return parse_media_type(*value);
-}
-
 Status walk(const MimeVisitor& v, const std::vector<std::string>& fields, std::string_view body,
             const MediaType& type, size_t depth);
 
 Status read_part(const MimeVisitor& v, std::string_view part, size_t depth) {
     auto split = qm::inject::split_message(part);
-    auto type = content_type(split.fields);
+    auto type = content_type_of(split.fields);
     if (!type)
         return fail(type.error());
     v.part(*type);
@@ -168,7 +139,7 @@ Status walk(const MimeVisitor& v, const std::vector<std::string>& fields, std::s
         size_t next = nl == std::string_view::npos ? body.size() : nl + 1;
         std::string_view line = body.substr(pos, next - pos);
         if (line.starts_with(delimiter)) {
-            std::string_view after = trim(line.substr(delimiter.size()));
+            std::string_view after = trim_blanks(line.substr(delimiter.size()));
             if (after.empty() || after == "--") {
                 if (auto s = finish_part(pos); !s)
                     return s;
@@ -202,6 +173,14 @@ std::string_view body_of(const qm::inject::SplitMessage& split) {
 }
 
 } // namespace
+
+std::string_view trim_blanks(std::string_view s) {
+    while (!s.empty() && blank(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && blank(s.back()))
+        s.remove_suffix(1);
+    return s;
+}
 
 std::string excerpt(std::string_view s) {
     constexpr size_t limit = 60;
@@ -280,47 +259,6 @@ Result<MediaType> parse_media_type(std::string_view value) {
     return media;
 }
 
-Result<PostShape> parse_post(std::string_view message) {
-    PostShape shape;
-    auto split = qm::inject::split_message(message);
-    auto type = content_type(split.fields);
-    if (!type)
-        return fail(type.error());
-    shape.content_type = std::move(*type);
-    for (const auto& f : split.fields) {
-        std::string name = lowercase(qm::inject::field_name(f));
-        std::string value = qm::inject::unfold(qm::inject::field_value(f));
-        std::string_view v = trim(value);
-        if (name == "to" || name == "cc") {
-            shape.address_fields.emplace_back(v);
-        } else if (name == "subject") {
-            if (!shape.subject)
-                shape.subject = std::string(v);
-        } else if (name == "precedence") {
-            if (!shape.precedence)
-                shape.precedence = std::string(v);
-        }
-        shape.field_names.push_back(std::move(name));
-    }
-    MimeVisitor v;
-    v.part = [&](const MediaType& t) { shape.part_types.push_back(t.type); };
-    v.leaf = [&](const MediaType&, const std::vector<std::string>&, std::string_view body) {
-        shape.body_size += body.size();
-        std::string_view rest = body;
-        while (shape.first_body_line.empty() && !rest.empty()) {
-            auto nl = rest.find('\n');
-            std::string_view line = trim(rest.substr(0, nl));
-            if (!line.empty())
-                shape.first_body_line = std::string(line);
-            rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
-        }
-    };
-    v.filler = [&](std::string_view text) { shape.body_size += text.size(); };
-    if (auto s = walk(v, split.fields, body_of(split), shape.content_type, 0); !s)
-        return fail(s.error());
-    return shape;
-}
-
 std::optional<std::string> unfolded_field(const std::vector<std::string>& fields,
                                           std::string_view name) {
     for (const auto& f : fields)
@@ -330,7 +268,7 @@ std::optional<std::string> unfolded_field(const std::vector<std::string>& fields
 }
 
 std::string decode_transfer_encoding(std::string_view mechanism, std::string_view body) {
-    const std::string m = lowercase(trim(mechanism));
+    const std::string m = lowercase(trim_blanks(mechanism));
     // mimetic's decoders are lenient as readers are: characters outside base64's alphabet
     // are skipped, a broken =XX escape is kept as it stands.
     std::string out;
@@ -347,9 +285,21 @@ std::string decode_transfer_encoding(std::string_view mechanism, std::string_vie
     return std::string(body);
 }
 
+Result<MediaType> content_type_of(const std::vector<std::string>& fields) {
+    auto value = unfolded_field(fields, "content-type");
+    if (!value || trim_blanks(*value).empty())
+        return MediaType{};
+    return parse_media_type(*value);
+}
+
+Status walk_mime(const MimeVisitor& visitor, const inject::SplitMessage& message,
+                 const MediaType& type) {
+    return walk(visitor, message.fields, body_of(message), type, 0);
+}
+
 Result<std::vector<MimeLeaf>> mime_leaves(std::string_view message) {
     auto split = qm::inject::split_message(message);
-    auto type = content_type(split.fields);
+    auto type = content_type_of(split.fields);
     if (!type)
         return fail(type.error());
     std::vector<MimeLeaf> out;
@@ -360,7 +310,7 @@ Result<std::vector<MimeLeaf>> mime_leaves(std::string_view message) {
         out.push_back({t, fields, std::string(body)});
     };
     v.filler = [](std::string_view) {};
-    if (auto s = walk(v, split.fields, body_of(split), *type, 0); !s)
+    if (auto s = walk_mime(v, split, *type); !s)
         return fail(s.error());
     return out;
 }

@@ -1,4 +1,4 @@
-#include "qm/lists/mime.hpp"
+#include "qm/lists/post_shape.hpp"
 #include "qm/lists/reject.hpp"
 #include "support.hpp"
 

@@ -1,12 +1,15 @@
-// What ezmlm-reject looks at in a post, read in one pass: the header fields that decide
-// (To/Cc, Subject, Precedence, Content-Type and every field name), the MIME structure
-// (the media type of the message and of each part, nested multiparts included) and the
-// size of the body text without the MIME part headers and boundary lines, which is what
-// dir/msgsize limits (ezmlm-reject(1)). Pure functions, no I/O.
+// MIME reading shared by the list programs that look inside mail: a Content-Type value,
+// the transfer encodings, and the walk over a message's MIME tree (nested multiparts
+// included) that refuses broken structure with a permanent failure saying what is wrong.
+// ezmlm-reject's view of a post (post_shape.hpp), the archive index and RFC 1153
+// digests, moderators' comments and edited texts, and bounce reports read mail with it.
+// Pure functions, no I/O; mimetic stays out of the interface.
 #pragma once
 
+#include "qm/inject/header.hpp"
 #include "qm/result.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,17 +35,8 @@ struct MediaType {
 // failure naming the problem.
 [[nodiscard]] Result<MediaType> parse_media_type(std::string_view value);
 
-struct PostShape {
-    std::vector<std::string> field_names;    // every header field name, lower case, in order
-    std::vector<std::string> address_fields; // the unfolded values of To: and Cc:
-    std::optional<std::string> subject;      // unfolded, surrounding blanks trimmed
-    std::optional<std::string> precedence;   // unfolded, trimmed
-    MediaType content_type;                  // text/plain when the header has none
-    std::vector<std::string> part_types;     // every MIME part's type, depth first
-    size_t body_size = 0;                    // body text bytes outside part headers and
-                                             // boundary lines
-    std::string first_body_line;             // first non-blank line of body text
-};
+// s without the spaces, tabs and line ends around it.
+[[nodiscard]] std::string_view trim_blanks(std::string_view s);
 
 // At most 60 bytes of s with control characters as '?': hostile text quoted in an
 // error message stays one short line.
@@ -51,11 +45,6 @@ struct PostShape {
 // How deep multiparts may nest before the post is refused as broken (real mail stays
 // within a handful of levels; the limit keeps a hostile post from costing much).
 inline constexpr size_t max_mime_depth = 20;
-
-// Reads the post. Broken MIME (a bad Content-Type in the header or in a part, a multipart
-// whose boundary never appears, nesting beyond max_mime_depth) is a permanent failure
-// whose text says what is wrong; nothing else about the input can fail.
-[[nodiscard]] Result<PostShape> parse_post(std::string_view message);
 
 // The unfolded value of the first field named name (lower case; fields' names are matched
 // without regard to case), nullopt when there is none.
@@ -68,7 +57,27 @@ inline constexpr size_t max_mime_depth = 20;
 [[nodiscard]] std::string decode_transfer_encoding(std::string_view mechanism,
                                                    std::string_view body);
 
-// A part of a message that is not itself multipart, as parse_post's walk meets it.
+// What walk_mime reports, depth first.
+struct MimeVisitor {
+    // Every part below the message, multiparts included.
+    std::function<void(const MediaType&)> part;
+    // Every part that is not multipart (the message itself when it is not).
+    std::function<void(const MediaType&, const std::vector<std::string>& fields,
+                       std::string_view body)>
+        leaf;
+    // Preambles and epilogues of multiparts.
+    std::function<void(std::string_view)> filler;
+};
+// The type a header's Content-Type field gives (text/plain when it has none or an empty
+// one); a bad one fails as parse_media_type does.
+[[nodiscard]] Result<MediaType> content_type_of(const std::vector<std::string>& fields);
+// Walks the MIME tree of message, whose type is type (content_type_of its fields). Broken
+// MIME (a bad Content-Type in a part, a multipart whose boundary never appears, nesting
+// beyond max_mime_depth) is a permanent failure whose text says what is wrong.
+[[nodiscard]] Status walk_mime(const MimeVisitor& visitor, const inject::SplitMessage& message,
+                               const MediaType& type);
+
+// A part of a message that is not itself multipart, as walk_mime meets it.
 struct MimeLeaf {
     MediaType type;                  // text/plain when the part has no Content-Type
     std::vector<std::string> fields; // its header fields (the message's when the message
@@ -76,7 +85,7 @@ struct MimeLeaf {
     std::string body;                // as written, still transfer-encoded
 };
 // Every leaf of the message's MIME tree, depth first (the message itself when it is not
-// multipart). Broken MIME fails as in parse_post.
+// multipart). Broken MIME fails as in walk_mime.
 [[nodiscard]] Result<std::vector<MimeLeaf>> mime_leaves(std::string_view message);
 
 } // namespace qm::lists

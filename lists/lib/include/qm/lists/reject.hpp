@@ -8,7 +8,7 @@
 #pragma once
 
 #include "qm/lists/listdir.hpp"
-#include "qm/lists/mime.hpp"
+#include "qm/lists/post_shape.hpp"
 #include "qm/result.hpp"
 
 #include <optional>
