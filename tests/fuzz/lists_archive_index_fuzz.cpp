@@ -4,8 +4,8 @@
 // crash; hashes are 20 letters a-p; an entry made from a message reads back unchanged
 // from its two index lines; parsing what format_index_entry wrote is stable.
 #include "fuzz_check.hpp"
-#include "qm/lists/archive_index.hpp"
-#include "qm/lists/get.hpp"
+#include "qm/lists/archive/archive_index.hpp"
+#include "qm/lists/archive/get.hpp"
 
 #include <cstdint>
 #include <cstdio>

@@ -4,7 +4,7 @@
 // the list's address in its From and still read as a post whose From has exactly that
 // one address.
 #include "fuzz_check.hpp"
-#include "qm/lists/dmarc.hpp"
+#include "qm/lists/post/dmarc.hpp"
 
 #include <cstdint>
 #include <cstdio>

@@ -1,24 +1,24 @@
-// libFuzzer target for ezmlm-reject's reading of a post (qm/lists/post_shape.hpp) and its
+// libFuzzer target for ezmlm-reject's reading of a post (qm/lists/post/post_shape.hpp) and its
 // rules, for the moderator-comment extraction ezmlm-moderate applies to answers, for
 // the answer addresses ezmlm-moderate and ezmlm-confirm parse and for the RFC 1153 form
-// of a message in ezmlm-get's r format (qm/lists/rfc1153.hpp). Any input must give a
+// of a message in ezmlm-get's r format (qm/lists/archive/rfc1153.hpp). Any input must give a
 // shape or a permanent failure naming broken MIME, never a crash; the shape must stay
 // within the input (sizes, lower-case names and types); the rules must give a verdict
 // or a permanent refusal; no address is both a moderator's and a poster's answer; the
 // RFC 1153 form must be valid UTF-8 ending in a newline, with no body line that could
 // pass for the digest's separator; the post as ezmlm-send reads it
-// (qm/lists/parsed_post.hpp) must give back the input byte for byte; the copy
-// ezmlm-send builds (qm/lists/send.hpp), for a main list and a sublist, with and without
+// (qm/lists/core/parsed_post.hpp) must give back the input byte for byte; the copy
+// ezmlm-send builds (qm/lists/post/send.hpp), for a main list and a sublist, with and without
 // one-click unsubscription, must be a permanent refusal or carry each List-* field we
 // write once (none of the unsubscribe pair when send_post adds it per recipient).
 #include "fuzz_check.hpp"
-#include "qm/lists/mime.hpp"
-#include "qm/lists/moderation.hpp"
-#include "qm/lists/parsed_post.hpp"
-#include "qm/lists/post_shape.hpp"
-#include "qm/lists/reject.hpp"
-#include "qm/lists/rfc1153.hpp"
-#include "qm/lists/send.hpp"
+#include "qm/lists/archive/rfc1153.hpp"
+#include "qm/lists/core/mime.hpp"
+#include "qm/lists/core/parsed_post.hpp"
+#include "qm/lists/moderate/moderation.hpp"
+#include "qm/lists/post/post_shape.hpp"
+#include "qm/lists/post/reject.hpp"
+#include "qm/lists/post/send.hpp"
 
 #include <cstddef>
 #include <cstdint>
