@@ -1,7 +1,7 @@
 // ezmlm-clean [-rR] dir: returns posts the moderators left unanswered and removes stale
 // files from the moderation queue (ezmlm-clean(1)).
-#include "qm/lists/cli.hpp"
-#include "qm/lists/moderation.hpp"
+#include "qm/lists/core/cli.hpp"
+#include "qm/lists/moderate/moderation.hpp"
 
 #include <signal.h>
 #include <sys/stat.h>

@@ -1,7 +1,7 @@
 // ezmlm-confirm dir: acts on a poster's answer sent to list-confirm-T.P.COOKIE or
 // list-discard-T.P.COOKIE (ezmlm-confirm(1)).
-#include "qm/lists/cli.hpp"
-#include "qm/lists/moderation.hpp"
+#include "qm/lists/core/cli.hpp"
+#include "qm/lists/moderate/moderation.hpp"
 
 #include <cstdio>
 

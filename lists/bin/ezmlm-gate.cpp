@@ -1,8 +1,8 @@
 // ezmlm-gate dir [db ...]: posts from members of the databases go straight out, the rest
 // are held for the moderators (ezmlm-gate(1)).
 #include "qm/fd.hpp"
-#include "qm/lists/cli.hpp"
-#include "qm/lists/moderation.hpp"
+#include "qm/lists/core/cli.hpp"
+#include "qm/lists/moderate/moderation.hpp"
 
 #include <signal.h>
 #include <sys/stat.h>

@@ -2,9 +2,9 @@
 // from the list's manager file before ezmlm-manage, from its editor file after
 // ezmlm-send on digested lists, or by hand or from cron to send a digest now.
 #include "qm/fd.hpp"
-#include "qm/lists/cli.hpp"
-#include "qm/lists/clock.hpp"
-#include "qm/lists/get.hpp"
+#include "qm/lists/archive/get.hpp"
+#include "qm/lists/core/cli.hpp"
+#include "qm/lists/core/clock.hpp"
 
 #include <signal.h>
 #include <sys/stat.h>

@@ -1,6 +1,6 @@
 // ezmlm-issubn [-nN] dir [dir ...]: is $SENDER a subscriber? (ezmlm-issubn(1)).
-#include "qm/lists/cli.hpp"
-#include "qm/lists/subscribers.hpp"
+#include "qm/lists/core/cli.hpp"
+#include "qm/lists/core/subscribers.hpp"
 
 namespace {
 

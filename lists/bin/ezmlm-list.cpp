@@ -1,6 +1,6 @@
 // ezmlm-list [-n] dir [subdir]: prints the subscribers of a list (ezmlm-list(1)).
-#include "qm/lists/cli.hpp"
-#include "qm/lists/subscribers.hpp"
+#include "qm/lists/core/cli.hpp"
+#include "qm/lists/core/subscribers.hpp"
 
 #include <cstdio>
 

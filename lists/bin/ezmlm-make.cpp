@@ -2,8 +2,8 @@
 // (ezmlm-make(1)).
 #include "qm/fd.hpp"
 #include "qm/home.hpp"
-#include "qm/lists/cli.hpp"
-#include "qm/lists/make.hpp"
+#include "qm/lists/core/cli.hpp"
+#include "qm/lists/manage/make.hpp"
 
 #include <sys/stat.h>
 

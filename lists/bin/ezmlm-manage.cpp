@@ -1,8 +1,8 @@
 // ezmlm-manage [-m] dir: answers list-<command>@host, run from the list's manager file
 // (ezmlm-manage(1)).
 #include "qm/fd.hpp"
-#include "qm/lists/cli.hpp"
-#include "qm/lists/manage.hpp"
+#include "qm/lists/core/cli.hpp"
+#include "qm/lists/manage/manage.hpp"
 
 #include <signal.h>
 #include <sys/stat.h>

@@ -1,7 +1,7 @@
 // ezmlm-moderate dir: acts on a moderator's answer sent to list-accept-T.P.COOKIE or
 // list-reject-T.P.COOKIE (ezmlm-moderate(1)).
-#include "qm/lists/cli.hpp"
-#include "qm/lists/moderation.hpp"
+#include "qm/lists/core/cli.hpp"
+#include "qm/lists/moderate/moderation.hpp"
 
 #include <cstdio>
 

@@ -1,7 +1,7 @@
 // ezmlm-reject [-bBcChHqQsStT] [dir]: refuses posts the list should not distribute, as
 // the first line of its editor (ezmlm-reject(1)).
-#include "qm/lists/cli.hpp"
-#include "qm/lists/reject.hpp"
+#include "qm/lists/core/cli.hpp"
+#include "qm/lists/post/reject.hpp"
 
 #include <cstdio>
 

@@ -1,9 +1,9 @@
 // ezmlm-return [-dD] dir: handles a bounce reaching the list's return address, run from
 // dir/bouncer after ezmlm-weed (ezmlm-return(1)).
 #include "qm/fd.hpp"
-#include "qm/lists/bounce_return.hpp"
-#include "qm/lists/cli.hpp"
-#include "qm/lists/clock.hpp"
+#include "qm/lists/bounce/bounce_return.hpp"
+#include "qm/lists/core/cli.hpp"
+#include "qm/lists/core/clock.hpp"
 
 #include <signal.h>
 #include <sys/stat.h>

@@ -1,7 +1,7 @@
 // ezmlm-send dir: distributes the post on stdin to the list's subscribers, run from the
 // list's dot-qmail file (ezmlm-send(1)).
-#include "qm/lists/cli.hpp"
-#include "qm/lists/send.hpp"
+#include "qm/lists/core/cli.hpp"
+#include "qm/lists/post/send.hpp"
 
 #include <cstdio>
 

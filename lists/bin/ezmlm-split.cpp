@@ -3,8 +3,8 @@
 // sublist (ezmlm-split(1)).
 #include "qm/envelope.hpp"
 #include "qm/fd.hpp"
-#include "qm/lists/cli.hpp"
-#include "qm/lists/sublist.hpp"
+#include "qm/lists/core/cli.hpp"
+#include "qm/lists/core/sublist.hpp"
 #include "qm/queue_client.hpp"
 
 #include <signal.h>

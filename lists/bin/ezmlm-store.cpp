@@ -1,7 +1,7 @@
 // ezmlm-store dir: holds the post on stdin for its sender's confirmation or the list's
 // moderators, or distributes it at once when the list is neither (ezmlm-store(1)).
-#include "qm/lists/cli.hpp"
-#include "qm/lists/moderation.hpp"
+#include "qm/lists/core/cli.hpp"
+#include "qm/lists/moderate/moderation.hpp"
 
 #include <cstdio>
 

@@ -1,6 +1,6 @@
 // ezmlm-sub dir [subdir] [box@domain ...]: adds subscribers (ezmlm-sub(1)).
-#include "qm/lists/cli.hpp"
-#include "qm/lists/subunsub.hpp"
+#include "qm/lists/core/cli.hpp"
+#include "qm/lists/manage/subunsub.hpp"
 
 namespace {
 

@@ -1,6 +1,6 @@
 // ezmlm-unsub dir [subdir] [box@domain ...]: removes subscribers (ezmlm-unsub(1)).
-#include "qm/lists/cli.hpp"
-#include "qm/lists/subunsub.hpp"
+#include "qm/lists/core/cli.hpp"
+#include "qm/lists/manage/subunsub.hpp"
 
 namespace {
 

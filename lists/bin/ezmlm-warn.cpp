@@ -1,9 +1,9 @@
 // ezmlm-warn [-dD] [-t days] [-l secs] dir: sends bounce warnings and probes, run from
 // the list's editor and manager after the main program (ezmlm-warn(1)).
-#include "qm/lists/bounce_warn.hpp"
-#include "qm/lists/cli.hpp"
-#include "qm/lists/clock.hpp"
-#include "qm/lists/listdir.hpp"
+#include "qm/lists/bounce/bounce_warn.hpp"
+#include "qm/lists/core/cli.hpp"
+#include "qm/lists/core/clock.hpp"
+#include "qm/lists/core/listdir.hpp"
 
 #include <signal.h>
 #include <sys/stat.h>

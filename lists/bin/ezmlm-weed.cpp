@@ -1,8 +1,8 @@
 // ezmlm-weed: first line of a list's bouncer (and command) dot-qmail file; exits 99 for
 // mail not worth reading so that qmail-local skips the lines after it (ezmlm-weed(1)).
 #include "qm/fd.hpp"
-#include "qm/lists/cli.hpp"
-#include "qm/lists/weed.hpp"
+#include "qm/lists/bounce/weed.hpp"
+#include "qm/lists/core/cli.hpp"
 
 #include <cstdio>
 

@@ -4,8 +4,8 @@
 // crash; hashes are 20 letters a-p; an entry made from a message reads back unchanged
 // from its two index lines; parsing what format_index_entry wrote is stable.
 #include "fuzz_check.hpp"
-#include "qm/lists/archive_index.hpp"
-#include "qm/lists/get.hpp"
+#include "qm/lists/archive/archive_index.hpp"
+#include "qm/lists/archive/get.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -28,7 +28,7 @@ void entry_round_trip(std::string_view in) {
     // The first line, if short, doubles as a list prefix.
     const auto nl = in.find('\n');
     const std::string_view prefix = nl != std::string_view::npos && nl < 20 ? in.substr(0, nl) : "";
-    const auto e = qm::lists::make_index_entry(42, in, prefix);
+    const auto e = qm::lists::make_index_entry(42, qm::lists::ParsedPost(in), prefix);
     QM_FUZZ_CHECK(is_hash(e.subject_hash));
     QM_FUZZ_CHECK(is_hash(e.author_hash));
     const std::string lines = qm::lists::format_index_entry(e);

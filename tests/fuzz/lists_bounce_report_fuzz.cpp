@@ -4,8 +4,8 @@
 // first line names; every recipient's verdict is what classify_failure says for its
 // fields; diagnostics are one line.
 #include "fuzz_check.hpp"
-#include "qm/lists/bounce_report.hpp"
-#include "qm/lists/weed.hpp"
+#include "qm/lists/bounce/bounce_report.hpp"
+#include "qm/lists/bounce/weed.hpp"
 
 #include <cstdint>
 #include <cstdio>

@@ -9,10 +9,10 @@
 // has an '@', no NUL or newline, at most 400 bytes, normalises to itself and is filed in one of the
 // 53 files '@' to 't'.
 #include "fuzz_check.hpp"
-#include "qm/lists/command_address.hpp"
-#include "qm/lists/cookie.hpp"
-#include "qm/lists/moderation.hpp"
-#include "qm/lists/subscribers.hpp"
+#include "qm/lists/core/command_address.hpp"
+#include "qm/lists/core/cookie.hpp"
+#include "qm/lists/core/subscribers.hpp"
+#include "qm/lists/moderate/moderation.hpp"
 
 #include <algorithm>
 #include <cstdint>

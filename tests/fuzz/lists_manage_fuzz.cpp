@@ -1,4 +1,4 @@
-// libFuzzer target for ezmlm-manage's command parser and decision (qm/lists/manage.hpp):
+// libFuzzer target for ezmlm-manage's command parser and decision (qm/lists/manage/manage.hpp):
 // any $DEFAULT must parse, every decision must keep the rules that protect third
 // parties: nothing changes for someone else without a valid cookie or a moderator, and
 // a confirmation request goes to the sender only when the sender is a moderator; only
@@ -6,8 +6,8 @@
 // moderator's reply, must give an edited text within the size limit or none.
 #include "fuzz_check.hpp"
 #include "qm/address.hpp"
-#include "qm/lists/edit.hpp"
-#include "qm/lists/manage.hpp"
+#include "qm/lists/manage/edit.hpp"
+#include "qm/lists/manage/manage.hpp"
 
 #include <cstdint>
 #include <cstdio>

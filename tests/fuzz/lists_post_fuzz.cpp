@@ -1,21 +1,24 @@
-// libFuzzer target for ezmlm-reject's reading of a post (qm/lists/post_shape.hpp) and its
+// libFuzzer target for ezmlm-reject's reading of a post (qm/lists/post/post_shape.hpp) and its
 // rules, for the moderator-comment extraction ezmlm-moderate applies to answers, for
 // the answer addresses ezmlm-moderate and ezmlm-confirm parse and for the RFC 1153 form
-// of a message in ezmlm-get's r format (qm/lists/rfc1153.hpp). Any input must give a
+// of a message in ezmlm-get's r format (qm/lists/archive/rfc1153.hpp). Any input must give a
 // shape or a permanent failure naming broken MIME, never a crash; the shape must stay
 // within the input (sizes, lower-case names and types); the rules must give a verdict
 // or a permanent refusal; no address is both a moderator's and a poster's answer; the
 // RFC 1153 form must be valid UTF-8 ending in a newline, with no body line that could
-// pass for the digest's separator; the copy ezmlm-send builds (qm/lists/send.hpp), for
-// a main list and a sublist, with and without one-click unsubscription, must be a
-// permanent refusal or carry each List-* field we write once (none of the unsubscribe
-// pair when send_post adds it per recipient).
+// pass for the digest's separator; the post as ezmlm-send reads it
+// (qm/lists/core/parsed_post.hpp) must give back the input byte for byte; the copy
+// ezmlm-send builds (qm/lists/post/send.hpp), for a main list and a sublist, with and without
+// one-click unsubscription, must be a permanent refusal or carry each List-* field we
+// write once (none of the unsubscribe pair when send_post adds it per recipient).
 #include "fuzz_check.hpp"
-#include "qm/lists/moderation.hpp"
-#include "qm/lists/post_shape.hpp"
-#include "qm/lists/reject.hpp"
-#include "qm/lists/rfc1153.hpp"
-#include "qm/lists/send.hpp"
+#include "qm/lists/archive/rfc1153.hpp"
+#include "qm/lists/core/mime.hpp"
+#include "qm/lists/core/parsed_post.hpp"
+#include "qm/lists/moderate/moderation.hpp"
+#include "qm/lists/post/post_shape.hpp"
+#include "qm/lists/post/reject.hpp"
+#include "qm/lists/post/send.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -74,7 +77,7 @@ size_t fields_named(std::string_view copy, std::string_view name) {
     return n;
 }
 
-void check_copy(std::string_view text, bool sublist, bool one_click) {
+void check_copy(const qm::lists::ParsedPost& post_in, bool sublist, bool one_click) {
     qm::lists::PostSettings s;
     s.list = qm::lists::ListInfo{"/nonexistent", "team", "lists.example"};
     s.mailinglist = "contact team-help@lists.example; run by ezmlm";
@@ -87,7 +90,7 @@ void check_copy(std::string_view text, bool sublist, bool one_click) {
         s.parent = "main@lists.example";
     if (one_click)
         s.unsubscribe_url = "https://lists.example/u";
-    auto post = qm::lists::build_post(s, 7, text);
+    auto post = qm::lists::build_post(s, 7, post_in);
     if (!post) {
         QM_FUZZ_CHECK(post.error().permanent());
         return;
@@ -132,9 +135,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         QM_FUZZ_CHECK(media.error().permanent());
     auto comment = qm::lists::moderator_comment(text);
     QM_FUZZ_CHECK(comment.empty() || comment.back() == '\n');
+    const qm::lists::ParsedPost post(text);
+    QM_FUZZ_CHECK(post.text() == text);
+    for (const auto& f : post.fields)
+        QM_FUZZ_CHECK(lower_case(f.name) && f.text.ends_with('\n'));
     for (bool sublist : {false, true})
         for (bool one_click : {false, true})
-            check_copy(text, sublist, one_click);
+            check_copy(post, sublist, one_click);
     // The answer addresses: $LOCAL is the input, $DEFAULT its tail after the last '-'.
     // A parsed request's cookie is lower case and a part of $DEFAULT.
     const std::string_view local = text.substr(0, 256);

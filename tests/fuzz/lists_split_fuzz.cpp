@@ -3,7 +3,7 @@
 // answer, never a crash; a parsed rule has 0 <= lo <= hi <= 52 and a sublist address with
 // an '@'; a forwarded request goes to the rule's sublist host.
 #include "fuzz_check.hpp"
-#include "qm/lists/sublist.hpp"
+#include "qm/lists/core/sublist.hpp"
 
 #include <cstdint>
 #include <cstdio>

@@ -4,8 +4,8 @@
 // reader who bounced once and then reads again is warned and kept.
 #include "bounce_samples.hpp"
 #include "list_mta.hpp"
-#include "qm/lists/bounce_store.hpp"
-#include "qm/lists/cookie.hpp"
+#include "qm/lists/bounce/bounce_store.hpp"
+#include "qm/lists/core/cookie.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>

@@ -3,7 +3,7 @@
 // confirmation into the user's maildir, the test answers the Reply-To address found
 // there, and the subscriber store (ezmlm-list), dir/Log and the replies show the result.
 #include "list_mta.hpp"
-#include "qm/lists/cookie.hpp"
+#include "qm/lists/core/cookie.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -2,8 +2,8 @@
 // a one-click link of its own; the link, handed to the function the web archive calls,
 // only verifies on GET and unsubscribes that subscriber (and nobody else) on POST.
 #include "list_mta.hpp"
-#include "qm/lists/clock.hpp"
-#include "qm/lists/one_click.hpp"
+#include "qm/lists/core/clock.hpp"
+#include "qm/lists/manage/one_click.hpp"
 
 #include <catch2/catch.hpp>
 

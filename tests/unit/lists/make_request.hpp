@@ -1,7 +1,7 @@
 // The ezmlm-make requests the lists' unit tests build their lists with.
 #pragma once
 
-#include "qm/lists/make.hpp"
+#include "qm/lists/manage/make.hpp"
 #include "support.hpp"
 
 #include <string>

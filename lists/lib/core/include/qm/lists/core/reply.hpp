@@ -1,0 +1,75 @@
+// Messages the list manager writes to one person: confirmation requests, welcomes,
+// bounce warnings and probes, archive retrievals, moderation requests. Each is built
+// from the list's text/ files (ezmlm's names and <#X#> tags) and queued through
+// qmail-queue with the envelope sender outlocal-return-@outhost, the address ezmlm
+// sends its own mail from and where bounces of it are thrown away.
+#pragma once
+
+#include "qm/lists/core/listdir.hpp"
+#include "qm/queue_client.hpp"
+#include "qm/result.hpp"
+
+#include <ctime>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace qm::lists {
+
+// Tag letter -> replacement, e.g. {'A', "joe@far.example"} for <#A#>. <#l#> and <#h#>
+// (the list's outlocal and outhost) are always filled in.
+using TextTags = std::vector<std::pair<char, std::string>>;
+
+// text/name with its tags replaced. A text missing from the list directory falls back to
+// the built-in English one, so an older list directory keeps working.
+[[nodiscard]] Result<std::string> render_text(const ListInfo& list, std::string_view name,
+                                              const TextTags& tags);
+
+// dir/headeradd lines and text/trailer as ezmlm-idx's ezmlm-send fills them in for post
+// (or digest) number n: <#l#> outlocal, <#h#> outhost, <#n#> n; other tags stay.
+[[nodiscard]] std::string expand_header_tags(std::string_view text, const ListInfo& list,
+                                             unsigned long n);
+
+// ezmlm's reply body: text/top, then each named text, then text/bottom (unless the list
+// has omitbottom).
+[[nodiscard]] Result<std::string> compose_body(const ListInfo& list,
+                                               std::initializer_list<std::string_view> names,
+                                               const TextTags& tags);
+
+// Whether s has a byte beyond ASCII (then it is sent as UTF-8, 8bit).
+[[nodiscard]] bool has_eight_bit(std::string_view s);
+
+struct Reply {
+    std::string to;                    // envelope recipient and To:
+    std::string subject;               // one line
+    std::string body;                  // text, lines ending in \n
+    std::vector<std::string> headers;  // extra "Field: value" lines (Reply-To, ...)
+    std::string from_command = "help"; // From: outlocal-<from_command>@outhost
+    // Recipients beyond `to` that get the same message (moderators), envelope only.
+    std::vector<std::string> also_to;
+    // Envelope sender; empty means outlocal-return-@outhost, where bounces are thrown
+    // away. ezmlm-warn sends from outlocal-return-warn-T.COOKIE-box=domain@outhost so
+    // that a bounce of the warning comes back to the list.
+    std::string envelope_sender;
+    // A body that is not plain text (a MIME digest): its Content-Type value, the body
+    // then being used as it is. Empty: text/plain.
+    std::string content_type;
+    // RFC 3834: "auto-replied" for answers to a request, "auto-generated" for digests.
+    std::string auto_submitted = "auto-replied";
+    // To: when it should not name the envelope recipient (a moderation request goes to
+    // every moderator but says To: outlocal-moderators@outhost, as ezmlm's does).
+    std::string to_header;
+    // A message enclosed whole after the text as a message/rfc822 part (the post a
+    // moderation request or a returned post is about); empty: a plain text reply.
+    std::string enclosed;
+};
+
+// The full message text as it is queued (header, blank line, body).
+[[nodiscard]] std::string format_reply(const ListInfo& list, const Reply& reply, std::time_t now);
+
+// Queues the reply; returns qmail-queue's verdict (temporary failures stay temporary).
+[[nodiscard]] Result<Queued> send_reply(const ListInfo& list, const Reply& reply, std::time_t now);
+
+} // namespace qm::lists

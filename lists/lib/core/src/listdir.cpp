@@ -1,0 +1,144 @@
+#include "qm/lists/core/listdir.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+
+namespace qm::lists {
+
+namespace {
+
+// The file's text, or nullopt when it does not exist.
+Result<std::optional<std::string>> slurp(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT)
+            return std::optional<std::string>{};
+        return fail(from_errno(errno, "unable to open " + path));
+    }
+    auto data = read_all(fd.get());
+    if (!data)
+        return fail(from_errno(errno, "unable to read " + path));
+    return std::optional<std::string>(std::move(*data));
+}
+
+} // namespace
+
+Result<std::optional<std::string>> read_setting(const std::string& dir, const std::string& name) {
+    auto text = slurp(dir + "/" + name);
+    if (!text)
+        return fail(text.error());
+    if (!*text)
+        return std::optional<std::string>{};
+    std::string line = (*text)->substr(0, (*text)->find('\n'));
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r'))
+        line.pop_back();
+    if (line.empty())
+        return std::optional<std::string>{};
+    return std::optional<std::string>(std::move(line));
+}
+
+Result<std::optional<std::string>> read_file(const std::string& dir, const std::string& name) {
+    return slurp(dir + "/" + name);
+}
+
+Result<std::string> require_setting(const std::string& dir, const std::string& name) {
+    auto v = read_setting(dir, name);
+    if (!v)
+        return fail(v.error());
+    if (!*v)
+        return fail(temp("4.3.0", dir + "/" + name + " does not exist"));
+    return std::move(**v);
+}
+
+Result<std::vector<std::string>> read_lines(const std::string& dir, const std::string& name) {
+    auto text = slurp(dir + "/" + name);
+    if (!text)
+        return fail(text.error());
+    std::vector<std::string> out;
+    if (!*text)
+        return out;
+    std::string_view rest = **text;
+    while (!rest.empty()) {
+        auto nl = rest.find('\n');
+        std::string_view line = rest.substr(0, nl);
+        rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+            line.remove_suffix(1);
+        if (!line.empty())
+            out.emplace_back(line);
+    }
+    return out;
+}
+
+bool has_flag(const std::string& dir, const std::string& name) {
+    struct stat st {};
+    return ::stat((dir + "/" + name).c_str(), &st) == 0;
+}
+
+Result<Lock> Lock::acquire(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+    if (!fd)
+        return fail(from_errno(errno, "unable to open " + path));
+    while (::flock(fd.get(), LOCK_EX) != 0) {
+        if (errno != EINTR)
+            return fail(from_errno(errno, "unable to obtain " + path));
+    }
+    return Lock(std::move(fd));
+}
+
+Result<ListInfo> read_list(const std::string& dir) {
+    ListInfo info;
+    info.dir = dir;
+    auto local = require_setting(dir, "outlocal");
+    if (!local)
+        return fail(local.error());
+    auto host = require_setting(dir, "outhost");
+    if (!host)
+        return fail(host.error());
+    info.outlocal = std::move(*local);
+    info.outhost = std::move(*host);
+    return info;
+}
+
+Result<Num> read_num(const std::string& dir) {
+    auto line = read_setting(dir, "num");
+    if (!line)
+        return fail(line.error());
+    Num num;
+    if (!*line)
+        return num;
+    const std::string& s = **line;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), num.last);
+    if (ec != std::errc{})
+        return fail(temp("4.3.0", dir + "/num is not a number"));
+    if (p < s.data() + s.size() && *p == ':') {
+        unsigned long k = 0;
+        std::from_chars(p + 1, s.data() + s.size(), k);
+        num.kbytes = k;
+    }
+    return num;
+}
+
+Status write_num(const std::string& dir, const Num& num) {
+    std::string text = std::to_string(num.last);
+    if (num.kbytes)
+        text += ":" + std::to_string(*num.kbytes);
+    text += "\n";
+    if (auto w = write_file_atomic(dir + "/num", text, 0644); !w)
+        return fail(temp("4.3.0", "unable to write " + dir + "/num: " + w.error().text));
+    return {};
+}
+
+std::string archive_path(const std::string& dir, unsigned long n) {
+    char nn[3];
+    std::snprintf(nn, sizeof nn, "%02u", static_cast<unsigned>(n % 100));
+    return dir + "/archive/" + std::to_string(n / 100) + "/" + nn;
+}
+
+} // namespace qm::lists

@@ -1,0 +1,485 @@
+#include "qm/lists/manage/make.hpp"
+
+#include "qm/fd.hpp"
+#include "qm/lists/archive/digest.hpp"
+#include "qm/lists/core/clock.hpp"
+#include "qm/lists/core/listdir.hpp"
+#include "qm/lists/core/subscribers.hpp"
+#include "qm/lists/core/texts.hpp"
+
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+
+namespace qm::lists {
+
+namespace {
+
+Status make_dir(const std::string& path, unsigned mode) {
+    if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
+        return fail(from_errno(errno, "unable to create " + path));
+    return {};
+}
+
+Status put(const std::string& path, std::string_view text, unsigned mode = 0644) {
+    if (auto w = write_file_atomic(path, text, mode); !w)
+        return fail(temp("4.3.0", "unable to write " + path + ": " + w.error().text));
+    return {};
+}
+
+Status put_if_missing(const std::string& path, std::string_view text, unsigned mode = 0644) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0)
+        return {};
+    return put(path, text, mode);
+}
+
+Status set_flag(const std::string& path, bool on) {
+    if (on)
+        return put_if_missing(path, "");
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+        return fail(from_errno(errno, "unable to remove " + path));
+    return {};
+}
+
+// Points link at target, replacing whatever is there in one rename.
+Status link_to(const std::string& target, const std::string& link) {
+    std::string tmp = link + ".ezmlm-make." + std::to_string(::getpid());
+    ::unlink(tmp.c_str());
+    if (::symlink(target.c_str(), tmp.c_str()) != 0)
+        return fail(from_errno(errno, "unable to create " + link));
+    if (::rename(tmp.c_str(), link.c_str()) != 0) {
+        int e = errno;
+        ::unlink(tmp.c_str());
+        return fail(from_errno(e, "unable to create " + link));
+    }
+    return {};
+}
+
+Result<std::string> random_key() {
+    std::string key(64, '\0');
+    size_t got = 0;
+    while (got < key.size()) {
+        ssize_t n = ::getrandom(key.data() + got, key.size() - got, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return fail(from_errno(errno, "unable to read random bytes for the list key"));
+        }
+        got += static_cast<size_t>(n);
+    }
+    return key;
+}
+
+std::string program(const MakeRequest& r, const std::string& name) {
+    return shell_quote(r.bin_dir + "/" + name);
+}
+
+// ezmlm-clean after each moderation step, as ezmlm-idx's template has it; its failures
+// must not bounce the post or the answer. Posts to -u lists held from strangers are not
+// worth returning (-R).
+std::string clean_line(const MakeRequest& r, const std::map<char, bool>& on) {
+    return "|" + program(r, "ezmlm-clean") + (on.at('u') ? " -R " : " ") + shell_quote(r.dir) +
+           " || exit 0\n";
+}
+
+// What a request decides beyond the switches.
+struct Settings {
+    std::map<char, bool> on;
+    std::optional<std::string> parent; // the list is a sublist of it
+};
+
+std::string editor(const MakeRequest& r, const Settings& st) {
+    const std::string d = shell_quote(r.dir);
+    // A sublist's posts come from the main list, which has rejected, moderated and
+    // restricted them already (ezmlm-reject would even refuse them: they are addressed
+    // to the main list). ezmlm-send takes only those whose SENDER is the main list's
+    // return path (sublist.hpp), so it alone guards the sublist.
+    if (st.parent)
+        return "|" + program(r, "ezmlm-send") + " " + d + "\n";
+    const auto& on = st.on;
+    std::string text = "|" + program(r, "ezmlm-reject") + " " + d + "\n";
+    if (on.at('m') && on.at('u'))
+        return text + "|" + program(r, "ezmlm-gate") + " " + d + " " + d + " " +
+               shell_quote(r.dir + "/allow") + "\n" + clean_line(r, on);
+    if (on.at('u') && !on.at('m'))
+        text += "|" + program(r, "ezmlm-issubn") + " " + d + " " + shell_quote(r.dir + "/allow") +
+                " || { echo \"Sorry, only subscribers may post to this list. (#5.7.2)\"; "
+                "exit 100; }\n";
+    // ezmlm-store also asks posters to confirm (-y), moderated or not.
+    if (on.at('m') || on.at('y'))
+        return text + "|" + program(r, "ezmlm-store") + " " + d + "\n" + clean_line(r, on);
+    text += "|" + program(r, "ezmlm-send") + " " + d + "\n";
+    return text;
+}
+
+// ezmlm-warn runs whenever the list gets mail (there is no daemon), unless -w. Its
+// trouble must not fail the delivery: the post or request was handled already.
+std::string warn_line(const MakeRequest& r, const std::map<char, bool>& on) {
+    if (on.at('w'))
+        return {};
+    return "|" + program(r, "ezmlm-warn") + " " + shell_quote(r.dir) + " || exit 0\n";
+}
+
+std::string flags_text(const std::map<char, bool>& on) {
+    std::string out;
+    for (const auto& [letter, value] : on)
+        out += value ? letter : static_cast<char>(letter - 'a' + 'A');
+    return out + "\n";
+}
+
+// Moderated lists answer list-accept-* and list-reject-* through dir/moderator. Without
+// -m the file goes (as ezmlm-make -e does), leaving the links to find nothing.
+Status write_moderator(const MakeRequest& r, const std::map<char, bool>& on) {
+    const std::string& d = r.dir;
+    for (const char* sub : {"mod/pending", "mod/accepted", "mod/rejected", "mod/unconfirmed"})
+        if (auto s = make_dir(d + "/" + sub, 0700); !s)
+            return s;
+    if (!on.at('m'))
+        return set_flag(d + "/moderator", false);
+    if (auto s = put(d + "/moderator", "|" + program(r, "ezmlm-moderate") + " " + shell_quote(d) +
+                                           "\n" + clean_line(r, on));
+        !s)
+        return s;
+    for (const char* suffix : {"-accept-default", "-reject-default"})
+        if (auto s = link_to(d + "/moderator", r.dot + suffix); !s)
+            return s;
+    return {};
+}
+
+// headerremove is the admin's to edit: an edit that turns a list into a sublist or back
+// rewrites it only while it is still the default of what the list was (a list without
+// one, from ezmlm 0.53 say, keeps having none).
+Status write_headerremove(const MakeRequest& r, const Settings& st) {
+    const std::string path = r.dir + "/headerremove";
+    if (r.edit) {
+        auto current = qm::lists::read_file(r.dir, "headerremove");
+        if (!current)
+            return fail(current.error());
+        if (!*current ||
+            (**current != default_headerremove(false) && **current != default_headerremove(true)))
+            return {};
+    }
+    return put(path, default_headerremove(st.parent.has_value()));
+}
+
+// Removes link if it points at target (a link the owner pointed elsewhere stays).
+Status unlink_if_to(const std::string& target, const std::string& link) {
+    std::error_code ec;
+    if (std::filesystem::read_symlink(link, ec) != target)
+        return {};
+    if (::unlink(link.c_str()) != 0 && errno != ENOENT)
+        return fail(from_errno(errno, "unable to remove " + link));
+    return {};
+}
+
+// Posters confirm their posts (-y) through list-confirm-* and list-discard-*, which
+// dir/confirmer answers. Without -y the file and its links go, so that such mail falls
+// through to list-default, which knows nothing of them.
+Status write_confirmer(const MakeRequest& r, const std::map<char, bool>& on) {
+    const std::string& d = r.dir;
+    const std::string confirmer = d + "/confirmer";
+    const auto suffixes = {"-confirm-default", "-discard-default"};
+    if (!on.at('y')) {
+        for (const char* suffix : suffixes)
+            if (auto s = unlink_if_to(confirmer, r.dot + suffix); !s)
+                return s;
+        return set_flag(confirmer, false);
+    }
+    if (auto s =
+            put(confirmer, "|" + program(r, "ezmlm-weed") + "\n|" + program(r, "ezmlm-confirm") +
+                               " " + shell_quote(d) + "\n" + clean_line(r, on) + warn_line(r, on));
+        !s)
+        return s;
+    for (const char* suffix : suffixes)
+        if (auto s = link_to(confirmer, r.dot + suffix); !s)
+            return s;
+    return {};
+}
+
+Status write_settings(const MakeRequest& r, const Settings& st) {
+    const std::string& d = r.dir;
+    const auto& on = st.on;
+    for (auto [name, value] : {std::pair<const char*, const std::string&>{"inlocal", r.local},
+                               {"inhost", r.host},
+                               {"outlocal", r.local},
+                               {"outhost", r.host},
+                               {"dot", r.dot}})
+        if (auto s = put(d + "/" + name, value + "\n"); !s)
+            return s;
+    if (auto s =
+            put(d + "/mailinglist", "contact " + r.local + "-help@" + r.host + "; run by ezmlm\n");
+        !s)
+        return s;
+    if (auto s = put(d + "/flags", flags_text(on)); !s)
+        return s;
+    if (auto s =
+            st.parent ? put(d + "/sublist", *st.parent + "\n") : set_flag(d + "/sublist", false);
+        !s)
+        return s;
+    if (auto s = write_headerremove(r, st); !s)
+        return s;
+    for (const auto& sw : switches())
+        if (*sw.file)
+            if (auto s = set_flag(d + "/" + sw.file, on.at(sw.letter)); !s)
+                return s;
+    if (on.at('f')) {
+        if (auto s = put_if_missing(d + "/prefix", "[" + r.local + "]\n"); !s)
+            return s;
+    } else if (auto s = set_flag(d + "/prefix", false); !s) {
+        return s;
+    }
+    const std::string qd = shell_quote(d);
+    // ezmlm-get: a digest after each post when one is due; archive requests before
+    // ezmlm-manage sees them. ezmlm-split hands (un)subscribe requests for addresses a
+    // dir/split rule gives to a sublist over to it; it is there on every list so that a
+    // split file written later takes effect at once (without one it just exits 0).
+    // ezmlm-warn last, as in ezmlm-idx.
+    const std::string get = "|" + program(r, "ezmlm-get") + " " + qd + "\n";
+    if (auto s = put(d + "/editor", editor(r, st) + (on.at('d') ? get : "") + warn_line(r, on)); !s)
+        return s;
+    if (auto s = put(d + "/manager", get + "|" + program(r, "ezmlm-split") + " " + qd + "\n|" +
+                                         program(r, "ezmlm-manage") + " " + qd + "\n" +
+                                         warn_line(r, on));
+        !s)
+        return s;
+    if (auto s = put(d + "/bouncer", "|" + program(r, "ezmlm-weed") + "\n|" +
+                                         program(r, "ezmlm-return") + " " + qd + "\n");
+        !s)
+        return s;
+    if (auto s = put(d + "/owner", r.owner ? "&" + *r.owner + "\n" : d + "/Mailbox\n"); !s)
+        return s;
+    for (auto [suffix, file] : {std::pair<const char*, const char*>{"", "editor"},
+                                {"-default", "manager"},
+                                {"-owner", "owner"},
+                                {"-return-default", "bouncer"}})
+        if (auto s = link_to(d + "/" + file, r.dot + suffix); !s)
+            return s;
+    if (on.at('d')) {
+        for (auto [suffix, file] : {std::pair<const char*, const char*>{"-digest-owner", "owner"},
+                                    {"-digest-return-default", "bouncer"}})
+            if (auto s = link_to(d + "/" + file, r.dot + suffix); !s)
+                return s;
+        if (auto s = prepare_digest_state(d, now()); !s)
+            return s;
+    }
+    if (auto s = write_moderator(r, on); !s)
+        return s;
+    return write_confirmer(r, on);
+}
+
+Status create_skeleton(const MakeRequest& r) {
+    const std::string& d = r.dir;
+    if (::mkdir(d.c_str(), 0755) != 0) {
+        if (errno == EEXIST)
+            return fail(perm("5.3.0", d + " already exists (use -e to edit a list)"));
+        return fail(from_errno(errno, "unable to create " + d));
+    }
+    for (auto [sub, mode] : {std::pair<const char*, unsigned>{"archive", 0755},
+                             {"subscribers", 0700},
+                             {"bounce", 0700},
+                             {"text", 0755},
+                             {"mod", 0755},
+                             {"mod/subscribers", 0700},
+                             {"allow", 0755},
+                             {"allow/subscribers", 0700},
+                             {"deny", 0755},
+                             {"deny/subscribers", 0700},
+                             {"digest", 0755},
+                             {"digest/subscribers", 0700}})
+        if (auto s = make_dir(d + "/" + sub, mode); !s)
+            return s;
+    for (const char* f :
+         {"lock", "lockbounce", "mod/lock", "allow/lock", "deny/lock", "digest/lock"})
+        if (auto s = put(d + "/" + f, ""); !s)
+            return s;
+    if (auto s = put(d + "/num", "0\n"); !s)
+        return s;
+    auto key = random_key();
+    if (!key)
+        return fail(key.error());
+    if (auto s = put(d + "/key", *key, 0600); !s)
+        return s;
+    return put(d + "/headeradd", "Precedence: bulk\n");
+}
+
+// The address given with -0: nullopt for none ('' removes), else normalised.
+Result<std::optional<std::string>> parent_of(const MakeRequest& r) {
+    if (r.parent) {
+        if (r.parent->empty())
+            return std::optional<std::string>{};
+        auto a = normalise_address(*r.parent);
+        if (!a)
+            return fail(perm("5.3.5", "-0 " + *r.parent + ": " + a.error().text));
+        return std::optional<std::string>{std::move(*a)};
+    }
+    if (!r.edit)
+        return std::optional<std::string>{};
+    return read_setting(r.dir, "sublist");
+}
+
+// A sublist's posts are the main list's: prefix, trailer and posting rules happen there
+// once. Asked for explicitly they are an error; kept from before an edit, they go off.
+Status apply_sublist_rules(const MakeRequest& r, Settings& st) {
+    if (!st.parent)
+        return {};
+    for (char letter : sublist_ignored_switches()) {
+        if (auto it = r.set.find(letter); it != r.set.end() && it->second)
+            return fail(perm("5.3.5", std::string("-") + letter +
+                                          " does not apply to a sublist (-0): the main list " +
+                                          *st.parent +
+                                          " prefixes, trails and moderates its posts"));
+        st.on[letter] = false;
+    }
+    return {};
+}
+
+} // namespace
+
+std::string default_headerremove(bool sublist) {
+    // A sublist passes on what names the list as a whole: the main list's identity, its
+    // posting address and archive, and its Sender (for DKIM).
+    const std::vector<std::string_view> kept_by_sublists = {"list-post", "list-archive", "list-id",
+                                                            "sender"};
+    std::string text;
+    for (std::string_view name : {"return-path", "return-receipt-to", "content-length",
+                                  "precedence", "x-confirm-reading-to", "x-pmrqc", "list-subscribe",
+                                  "list-unsubscribe", "list-unsubscribe-post", "list-help",
+                                  "list-post", "list-owner", "list-archive", "list-id", "sender"})
+        if (!sublist || std::find(kept_by_sublists.begin(), kept_by_sublists.end(), name) ==
+                            kept_by_sublists.end())
+            text += std::string(name) + "\n";
+    return text;
+}
+
+std::string_view sublist_ignored_switches() {
+    return "fmotuy";
+}
+
+const std::vector<Switch>& switches() {
+    static const std::vector<Switch> all = {
+        {'a', true, "archived", "archive every post in archive/"},
+        {'b', false, "modgetonly", "archive retrieval for moderators only"},
+        {'d', false, "digested", "digest list (dir/digest)"},
+        {'f', false, "", "subject prefix [local] (dir/prefix)"},
+        {'g', false, "subgetonly", "archive retrieval for subscribers only"},
+        {'h', false, "nosubconfirm", "subscribe without confirmation"},
+        {'i', false, "indexed", "keep the subject/author index"},
+        {'j', false, "nounsubconfirm", "unsubscribe without confirmation"},
+        {'l', false, "modcanlist", "moderators may ask for the subscriber list"},
+        {'m', false, "modpost", "posts are moderated"},
+        {'n', false, "modcanedit", "moderators may edit text/ files by mail (with -r)"},
+        {'o', false, "modpostonly", "only moderators may post"},
+        {'p', true, "public", "anyone may subscribe and get the archive by mail"},
+        {'r', false, "remote", "moderators may (un)subscribe others by mail"},
+        {'s', false, "modsub", "subscriptions are moderated"},
+        {'t', false, "addtrailer", "add text/trailer to every post"},
+        {'u', false, "subpostonly", "only subscribers may post"},
+        {'w', false, "nowarn", "no bounce warnings (ezmlm-warn)"},
+        {'y', false, "confirmpost", "posters confirm their own posts"},
+    };
+    return all;
+}
+
+std::string shell_quote(const std::string& word) {
+    std::string out = "'";
+    for (char c : word) {
+        if (c == '\'')
+            out += "'\\''";
+        else
+            out += c;
+    }
+    return out + "'";
+}
+
+Result<std::map<char, bool>> current_switches(const std::string& dir) {
+    std::map<char, bool> on;
+    for (const auto& sw : switches())
+        on[sw.letter] = *sw.file ? has_flag(dir, sw.file) : false;
+    on['f'] = has_flag(dir, "prefix");
+    auto flags = read_setting(dir, "flags");
+    if (!flags)
+        return fail(flags.error());
+    if (*flags)
+        for (char c : **flags) {
+            char l = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+            if (on.contains(l))
+                on[l] = c == l;
+        }
+    return on;
+}
+
+Status make_list(MakeRequest req) {
+    if (req.dir.empty() || req.dir.front() != '/')
+        return fail(perm("5.3.5", "dir must start with a slash"));
+    while (req.dir.size() > 1 && req.dir.back() == '/')
+        req.dir.pop_back();
+    for (const auto* field : {&req.dir, &req.dot, &req.local, &req.host})
+        if (field->find('\n') != std::string::npos)
+            return fail(perm("5.3.5", "arguments must not contain newlines"));
+    std::map<char, bool> on;
+    if (req.edit) {
+        struct stat st {};
+        if (::stat((req.dir + "/outlocal").c_str(), &st) != 0)
+            return fail(perm("5.3.5", req.dir + " is not a list directory (no outlocal)"));
+        auto cur = current_switches(req.dir);
+        if (!cur)
+            return fail(cur.error());
+        on = std::move(*cur);
+        auto keep = [&](std::string& field, const char* name) -> Status {
+            if (!field.empty())
+                return {};
+            auto v = require_setting(req.dir, name);
+            if (!v)
+                return fail(v.error());
+            field = std::move(*v);
+            return {};
+        };
+        for (auto [field, name] : {std::pair<std::string*, const char*>{&req.dot, "dot"},
+                                   {&req.local, "outlocal"},
+                                   {&req.host, "outhost"}})
+            if (auto s = keep(*field, name); !s)
+                return s;
+        if (!req.owner) {
+            auto owner = read_setting(req.dir, "owner");
+            if (!owner)
+                return fail(owner.error());
+            if (*owner && (*owner)->starts_with("&"))
+                req.owner = (*owner)->substr(1);
+        }
+    } else {
+        for (const auto& sw : switches())
+            on[sw.letter] = sw.on_by_default;
+        if (req.dot.empty() || req.local.empty() || req.host.empty())
+            return fail(perm("5.3.5", "dot, local and host are required"));
+    }
+    for (auto [letter, value] : req.set)
+        on[letter] = value;
+    Settings st{std::move(on), {}};
+    auto parent = parent_of(req);
+    if (!parent)
+        return fail(parent.error());
+    st.parent = std::move(*parent);
+    if (auto s = apply_sublist_rules(req, st); !s)
+        return s;
+    if (!req.edit)
+        if (auto s = create_skeleton(req); !s)
+            return s;
+    if (auto s = write_settings(req, st); !s)
+        return s;
+    for (const auto& [name, text] : default_texts()) {
+        if (name == "trailer" && !st.on.at('t'))
+            continue;
+        if (name.starts_with("edit-") && !st.on.at('n'))
+            continue;
+        if (auto s = put_if_missing(req.dir + "/text/" + std::string(name), text); !s)
+            return s;
+    }
+    return {};
+}
+
+} // namespace qm::lists

@@ -1,0 +1,68 @@
+#include "qm/lists/core/reply.hpp"
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+namespace {
+
+qm::lists::ListInfo scratch_list(const std::string& dir) {
+    std::filesystem::create_directories(dir + "/text");
+    return {dir, "team", "lists.example"};
+}
+
+void write(const std::string& path, const std::string& text) {
+    std::ofstream(path) << text;
+}
+
+} // namespace
+
+TEST_CASE("texts come from text/ with their tags filled in, or from the built-in set",
+          "[lists][reply]") {
+    qmtest::TempDir tmp;
+    auto list = scratch_list(tmp.path() + "/l");
+    write(list.dir + "/text/sub-confirm", "Reply to <#R#> to add <#A#> to <#l#>@<#h#>. <#Z#> <#\n");
+    auto t = qm::lists::render_text(
+        list, "sub-confirm",
+        {{'R', "team-sc.1.abc-joe=far.example@lists.example"}, {'A', "joe@far.example"}});
+    REQUIRE(t);
+    CHECK(*t == "Reply to team-sc.1.abc-joe=far.example@lists.example to add joe@far.example "
+                "to team@lists.example. <#Z#> <#\n");
+    // Missing from the directory: the built-in English text.
+    auto help = qm::lists::render_text(list, "help", {});
+    REQUIRE(help);
+    CHECK(help->find("team-subscribe@lists.example") != std::string::npos);
+    CHECK_FALSE(qm::lists::render_text(list, "no-such-text", {}));
+}
+
+TEST_CASE("a reply is top, the texts, bottom, with ezmlm's headers", "[lists][reply]") {
+    qmtest::TempDir tmp;
+    auto list = scratch_list(tmp.path() + "/l");
+    write(list.dir + "/text/top", "TOP <#l#>\n");
+    write(list.dir + "/text/bottom", "BOTTOM\n");
+    write(list.dir + "/text/sub-ok", "OK <#A#>\n");
+    auto body = qm::lists::compose_body(list, {"sub-ok"}, {{'A', "joe@far.example"}});
+    REQUIRE(body);
+    CHECK(*body == "TOP team\nOK joe@far.example\nBOTTOM\n");
+    write(list.dir + "/omitbottom", "");
+    body = qm::lists::compose_body(list, {"sub-ok"}, {{'A', "joe@far.example"}});
+    REQUIRE(body);
+    CHECK(*body == "TOP team\nOK joe@far.example\n");
+
+    qm::lists::Reply r;
+    r.to = "joe@far.example";
+    r.subject = "confirm subscribe\nBcc: evil@x.example";
+    r.body = *body;
+    r.headers = {"Reply-To: team-sc.1.abc-joe=far.example@lists.example"};
+    auto m = qm::lists::format_reply(list, r, 1'700'000'000);
+    CHECK(m.starts_with("Mailing-List: contact team-help@lists.example; run by ezmlm\n"
+                        "Date: 14 Nov 2023 22:13:20 -0000\nMessage-ID: <"));
+    CHECK(m.find("\nFrom: team-help@lists.example\nTo: joe@far.example\n"
+                 "Subject: confirm subscribe Bcc: evil@x.example\n"
+                 "Reply-To: team-sc.1.abc-joe=far.example@lists.example\n"
+                 "Auto-Submitted: auto-replied\nMIME-Version: 1.0\n"
+                 "Content-Type: text/plain; charset=us-ascii\n\nTOP team\n") != std::string::npos);
+    CHECK(m.find("\nBcc:") == std::string::npos);
+}

@@ -1,0 +1,71 @@
+#include "qm/lists/core/sublist.hpp"
+#include "qm/lists/core/subscribers.hpp"
+
+#include <catch2/catch.hpp>
+
+using qm::lists::parse_split_rule;
+using qm::lists::split_request;
+using qm::lists::split_target;
+using qm::lists::SplitRule;
+
+TEST_CASE("split rules: domain:sublist@host and ezmlm-split's domain:lo:hi:sublist@host",
+          "[lists][sublist]") {
+    CHECK(parse_split_rule("Far.Example:sub@Hub.Example") ==
+          SplitRule{"far.example", 0, 52, "sub@hub.example"});
+    CHECK(parse_split_rule("far.example:0:26:sub-a@hub.example") ==
+          SplitRule{"far.example", 0, 26, "sub-a@hub.example"});
+    CHECK(parse_split_rule(":27:52:sub-b@hub.example") ==
+          SplitRule{"", 27, 52, "sub-b@hub.example"});
+    for (const char* bad :
+         {"far.example", "far.example:1:sub@hub.example", "far.example:5:3:sub@hub.example",
+          "far.example:0:53:sub@hub.example", "far.example:x:9:sub@hub.example",
+          "far.example:no-at-sign", "a:b:c:d:e"}) {
+        INFO(bad);
+        auto r = parse_split_rule(bad);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().permanent());
+        CHECK(r.error().text.find("bad split rule") != std::string::npos);
+    }
+}
+
+TEST_CASE("the first rule whose domain and hash range match serves an address",
+          "[lists][sublist]") {
+    const std::vector<SplitRule> rules{{"far.example", 0, 52, "far@hub.example"},
+                                       {"", 0, 26, "low@hub.example"},
+                                       {"", 27, 52, "high@hub.example"}};
+    CHECK(split_target(rules, "joe@far.example") == "far@hub.example");
+    CHECK(split_target(rules, "joe@mail.FAR.example") == "far@hub.example");
+    CHECK(split_target(rules, "joe@notfar.example") != "far@hub.example");
+    // The others by the subscriber-file hash.
+    for (const char* a : {"ann@near.example", "bob@near.example", "cy@else.example"}) {
+        const unsigned h = static_cast<unsigned>(qm::lists::subscriber_file(a) - '@');
+        CHECK(split_target(rules, a) == (h <= 26 ? "low@hub.example" : "high@hub.example"));
+    }
+    CHECK_FALSE(split_target({{"far.example", 0, 52, "far@hub.example"}}, "joe@near.example"));
+    CHECK_FALSE(split_target(rules, "no-domain"));
+}
+
+TEST_CASE("ezmlm-split turns (un)subscribe requests into the sublist's command address",
+          "[lists][sublist]") {
+    const std::vector<SplitRule> rules{{"far.example", 0, 52, "sub@hub.example"}};
+    CHECK(split_request(rules, "subscribe-joe=far.example", "x@y.example") ==
+          "sub-subscribe-joe=far.example@hub.example");
+    CHECK(split_request(rules, "Unsubscribe", "joe@Far.example") ==
+          "sub-unsubscribe-joe=far.example@hub.example");
+    CHECK_FALSE(split_request(rules, "subscribe-joe=near.example", "x@far.example"));
+    CHECK_FALSE(split_request(rules, "subscribe", "x@near.example"));
+    CHECK_FALSE(split_request(rules, "help", "joe@far.example"));
+    CHECK_FALSE(split_request(rules, "sc.1700000000.abcdefghijklmnopabcd-joe=far.example",
+                              "joe@far.example"));
+    CHECK_FALSE(split_request(rules, "subscribe-nonsense", "joe@far.example"));
+}
+
+TEST_CASE("a sublist takes posts only from its parent's return path", "[lists][sublist]") {
+    using qm::lists::from_parent;
+    CHECK(from_parent("main@hub.example", "main-return-7-joe=far.example@hub.example"));
+    CHECK(from_parent("main@hub.example", "main-return-7-@HUB.example"));
+    CHECK_FALSE(from_parent("main@hub.example", "main@hub.example"));
+    CHECK_FALSE(from_parent("main@hub.example", "main-return-7-x@other.example"));
+    CHECK_FALSE(from_parent("main@hub.example", "mainly-return-7-x@hub.example"));
+    CHECK_FALSE(from_parent("main@hub.example", ""));
+}
