@@ -4,7 +4,7 @@
 // becomes "Poster via list" <list@host> and the poster moves to Reply-To (or Cc).
 //
 // The policy is the TXT record at _dmarc.<domain>, else at _dmarc.<organizational
-// domain> (its sp= tag when present), looked up with c-ares through qm::remote's resolver
+// domain> (its sp= tag when present), looked up with c-ares through qm::dns's resolver
 // (control/dnsservers, QMAIL_DNS_SERVER) and cached in dir/dmarccache so that a busy list
 // asks DNS once an hour per domain, not once per post.
 #pragma once
