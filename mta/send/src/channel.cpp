@@ -21,28 +21,24 @@ namespace asio = boost::asio;
 
 namespace {
 
+// One SMTP transaction: RFC 5321 makes every server take at least 100 recipients.
+constexpr size_t remote_max_recipients = 100;
+
 class LocalChannel final : public Channel {
 public:
     LocalChannel(asio::io_context& io, const queue::Layout& layout, std::string default_delivery,
-                 unsigned threads, SpawnClient* lspawn)
+                 unsigned threads)
         : io_(io)
         , layout_(layout)
         , default_delivery_(std::move(default_delivery))
-        , lspawn_(lspawn)
-        , pool_(lspawn ? 1 : std::max(1u, threads)) {}
+        , pool_(std::max(1u, threads)) {}
     ~LocalChannel() override { pool_.join(); }
 
     [[nodiscard]] size_t max_recipients() const override { return 1; }
 
     void start(Attempt a, OnVerdicts done) override {
-        std::string& rcpt = a.recipients.front();
-        if (lspawn_) {
-            lspawn_->send({'D', 0, {std::to_string(a.id), std::move(a.sender), std::move(rcpt)}},
-                          std::move(done));
-            return;
-        }
-        local::LocalJob job{layout_.mess(a.id), std::move(a.sender), std::move(rcpt),
-                            default_delivery_, &program_};
+        local::LocalJob job{layout_.mess(a.id), std::move(a.sender),
+                            std::move(a.recipients.front()), default_delivery_, &program_};
         asio::post(pool_, [this, job = std::move(job), done = std::move(done)]() mutable {
             Verdict v = local::deliver_recipient(job);
             bool first = false;
@@ -71,7 +67,6 @@ private:
     asio::io_context& io_;
     const queue::Layout& layout_;
     const std::string default_delivery_;
-    SpawnClient* lspawn_;
     // As root without qmail-lspawn: each delivery is a qmail-local run as the recipient.
     const local::LocalProgram program_ =
         ::geteuid() == 0 ? local::local_program() : local::LocalProgram{};
@@ -88,7 +83,7 @@ public:
         , layout_(layout)
         , client_(io.get_executor(), cfg) {}
 
-    [[nodiscard]] size_t max_recipients() const override { return 100; }
+    [[nodiscard]] size_t max_recipients() const override { return remote_max_recipients; }
 
     void start(Attempt a, OnVerdicts done) override {
         remote::Job job;
@@ -114,23 +109,29 @@ private:
     remote::Client client_;
 };
 
-// Root mode: qmail-rspawn runs qmail-remote as qmailr, and folds its report.
-class RspawnChannel final : public Channel {
+// Root mode: a privileged helper delivers; qmail-lspawn takes D requests (one recipient,
+// delivered as its account), qmail-rspawn R requests (a remote attempt, as qmailr). Both
+// carry the message number, the sender and the recipients, and get a verdict for each.
+class SpawnChannel final : public Channel {
 public:
-    explicit RspawnChannel(SpawnClient& rspawn)
-        : rspawn_(rspawn) {}
+    SpawnChannel(SpawnClient& helper, char kind, size_t max_recipients)
+        : helper_(helper)
+        , kind_(kind)
+        , max_recipients_(max_recipients) {}
 
-    [[nodiscard]] size_t max_recipients() const override { return 100; }
+    [[nodiscard]] size_t max_recipients() const override { return max_recipients_; }
 
     void start(Attempt a, OnVerdicts done) override {
-        spawn::Request r{'R', 0, {std::to_string(a.id), std::move(a.sender)}};
+        spawn::Request r{kind_, 0, {std::to_string(a.id), std::move(a.sender)}};
         r.fields.insert(r.fields.end(), std::make_move_iterator(a.recipients.begin()),
                         std::make_move_iterator(a.recipients.end()));
-        rspawn_.send(std::move(r), std::move(done));
+        helper_.send(std::move(r), std::move(done));
     }
 
 private:
-    SpawnClient& rspawn_;
+    SpawnClient& helper_;
+    const char kind_;
+    const size_t max_recipients_;
 };
 
 } // namespace
@@ -138,13 +139,15 @@ private:
 std::unique_ptr<Channel> make_local_channel(asio::io_context& io, const queue::Layout& layout,
                                             std::string default_delivery, unsigned threads,
                                             SpawnClient* lspawn) {
-    return std::make_unique<LocalChannel>(io, layout, std::move(default_delivery), threads, lspawn);
+    if (lspawn)
+        return std::make_unique<SpawnChannel>(*lspawn, 'D', 1);
+    return std::make_unique<LocalChannel>(io, layout, std::move(default_delivery), threads);
 }
 
 std::unique_ptr<Channel> make_remote_channel(asio::io_context& io, const queue::Layout& layout,
                                              const remote::ClientConfig& cfg, SpawnClient* rspawn) {
     if (rspawn)
-        return std::make_unique<RspawnChannel>(*rspawn);
+        return std::make_unique<SpawnChannel>(*rspawn, 'R', remote_max_recipients);
     return std::make_unique<RemoteChannel>(io, layout, cfg);
 }
 

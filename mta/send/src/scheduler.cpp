@@ -189,7 +189,7 @@ private:
     void retry_everything();
     void finish();
     void log_status();
-    [[nodiscard]] const std::string& channel_path(int chan, MessageId id) const;
+    [[nodiscard]] std::string channel_path(int chan, MessageId id) const;
     void clean(const char* what, MessageId id);
 
     Settings settings_;
@@ -214,7 +214,6 @@ private:
     std::priority_queue<Due, std::vector<Due>, std::greater<>> heap_;
     std::array<Lane, channels> lanes_;
     std::array<unsigned, channels> last_status_{~0u, ~0u};
-    mutable std::string path_; // channel_path's answer
     bool exiting_ = false;
     bool finished_ = false;
     bool pump_posted_ = false;
@@ -428,9 +427,8 @@ void Scheduler::dispatch(int chan, std::time_t now) {
     }
 }
 
-const std::string& Scheduler::channel_path(int chan, MessageId id) const {
-    path_ = chan == chan_local ? layout_.local(id) : layout_.remote(id);
-    return path_;
+std::string Scheduler::channel_path(int chan, MessageId id) const {
+    return chan == chan_local ? layout_.local(id) : layout_.remote(id);
 }
 
 void Scheduler::open_pass(int chan, MessageId id, std::time_t now) {
@@ -571,7 +569,7 @@ void Scheduler::close_pass(Pass* p) {
     if (it == messages_.end())
         return;
     if (undone == 0) {
-        const std::string& path = channel_path(chan, id);
+        const std::string path = channel_path(chan, id);
         if (::unlink(path.c_str()) != 0 && errno != ENOENT)
             log::warning("unable to unlink " + path);
         channel_done(id, it->second, chan);
