@@ -3,6 +3,7 @@
 #include "qm/fd.hpp"
 #include "qm/log.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
 namespace qm::send {
@@ -10,19 +11,20 @@ namespace qm::send {
 namespace asio = boost::asio;
 
 SpawnClient::SpawnClient(asio::io_context& io, int fd, std::string program,
-                         std::function<void(const std::string& why)> on_lost,
-                         std::function<void()> after_replies)
+                         std::function<void(const std::string& why)> on_lost)
     : socket_(io, fd)
     , program_(std::move(program))
-    , on_lost_(std::move(on_lost))
-    , after_replies_(std::move(after_replies)) {
+    , on_lost_(std::move(on_lost)) {
     read();
 }
 
 void SpawnClient::send(spawn::Request r, OnReply on_reply) {
     const size_t n = r.replies();
     if (!connected()) {
-        on_reply(std::vector<Verdict>(n, Verdict::temporary(program_ + " is gone. (#4.3.0)\n")));
+        asio::post(socket_.get_executor(),
+                   [n, text = program_ + " is gone. (#4.3.0)\n", on_reply = std::move(on_reply)] {
+                       on_reply(std::vector<Verdict>(n, Verdict::temporary(text)));
+                   });
         return;
     }
     r.num = num_ + 1;
@@ -102,7 +104,6 @@ void SpawnClient::read() {
             if (--pending->missing == 0)
                 pending->done(std::move(pending->verdicts));
         }
-        after_replies_();
         read();
     });
 }
@@ -122,7 +123,6 @@ void SpawnClient::lost(const std::string& why) {
         if (--pending->missing == 0)
             pending->done(std::move(pending->verdicts));
     }
-    after_replies_();
 }
 
 } // namespace qm::send

@@ -25,10 +25,9 @@ public:
     // One verdict per reply the request gets (spawn::Request::replies()), in order.
     using OnReply = std::function<void(std::vector<Verdict>)>;
     // on_lost: the helper went away (why), after which the client answers every request
-    // itself; after_replies: a batch of replies was handed out (the scheduler pumps).
+    // itself. Replies are always handed out from the event loop, never inside send().
     SpawnClient(boost::asio::io_context& io, int fd, std::string program,
-                std::function<void(const std::string& why)> on_lost,
-                std::function<void()> after_replies);
+                std::function<void(const std::string& why)> on_lost);
 
     void send(spawn::Request r, OnReply on_reply);
     [[nodiscard]] bool connected() const { return socket_.is_open(); }
@@ -44,7 +43,6 @@ private:
     boost::asio::posix::stream_descriptor socket_;
     std::string program_;
     std::function<void(const std::string&)> on_lost_;
-    std::function<void()> after_replies_;
     std::string out_, writing_, in_;
     std::array<char, 16384> buf_{};
     unsigned long num_ = 0;
