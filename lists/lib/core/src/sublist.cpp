@@ -111,12 +111,19 @@ Result<std::optional<std::string>> read_parent(const std::string& dir) {
     return read_setting(dir, "sublist");
 }
 
-bool from_parent(std::string_view parent, std::string_view sender) {
+Result<std::optional<std::string>> read_parent_return(const std::string& dir) {
+    return read_setting(dir, "sublistreturn");
+}
+
+bool from_parent(std::string_view parent, std::string_view sender,
+                 const std::optional<std::string>& return_prefix) {
     const size_t pat = parent.rfind('@');
     const size_t sat = sender.rfind('@');
     if (pat == std::string_view::npos || sat == std::string_view::npos)
         return false;
-    const std::string prefix = std::string(parent.substr(0, pat)) + "-return-";
+    const std::string prefix = return_prefix && !return_prefix->empty()
+                                   ? *return_prefix
+                                   : std::string(parent.substr(0, pat)) + "-return-";
     return sender.substr(0, sat).starts_with(prefix) &&
            lowercase(sender.substr(sat + 1)) == lowercase(parent.substr(pat + 1));
 }

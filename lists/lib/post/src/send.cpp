@@ -174,6 +174,10 @@ Result<PostSettings> read_post_settings(const std::string& dir) {
     if (!parent)
         return fail(parent.error());
     s.parent = *parent;
+    auto parent_return = read_parent_return(dir);
+    if (!parent_return)
+        return fail(parent_return.error());
+    s.parent_return = *parent_return;
     auto url = read_setting(dir, "unsubscribeurl");
     if (!url)
         return fail(url.error());
@@ -305,7 +309,8 @@ Result<Sent> send_post(const std::string& dir, const std::optional<std::string>&
     auto num = read_num(dir);
     if (!num)
         return fail(num.error());
-    if (settings->parent && !(sender && from_parent(*settings->parent, *sender)))
+    if (settings->parent &&
+        !(sender && from_parent(*settings->parent, *sender, settings->parent_return)))
         return fail(perm("5.7.2", "this list is a sublist of " + *settings->parent +
                                       " and takes posts only from it"));
     Sent sent;

@@ -69,3 +69,14 @@ TEST_CASE("a sublist takes posts only from its parent's return path", "[lists][s
     CHECK_FALSE(from_parent("main@hub.example", "mainly-return-7-x@hub.example"));
     CHECK_FALSE(from_parent("main@hub.example", ""));
 }
+
+TEST_CASE("a sublist of a list that is not ezmlm knows its parent by dir/sublistreturn",
+          "[lists][sublist]") {
+    using qm::lists::from_parent;
+    const std::optional<std::string> mlmmj = "rl-bounces-";
+    CHECK(from_parent("rl@remote.test", "rl-bounces-12-dynasub-r-x=this.test@remote.test", mlmmj));
+    CHECK_FALSE(from_parent("rl@remote.test", "rl-return-12-@remote.test", mlmmj));
+    CHECK_FALSE(from_parent("rl@remote.test", "rl-bounces-12-@other.test", mlmmj));
+    // An empty file means ezmlm's own form.
+    CHECK(from_parent("rl@remote.test", "rl-return-3-@remote.test", std::string()));
+}

@@ -47,9 +47,14 @@ struct SplitRule {
 
 // dir/sublist: the parent list's address, nullopt for a main list.
 [[nodiscard]] Result<std::optional<std::string>> read_parent(const std::string& dir);
-// True if sender is the parent's return path: parentlocal-return-...@parenthost, the host
-// ignoring case.
-[[nodiscard]] bool from_parent(std::string_view parent, std::string_view sender);
+// dir/sublistreturn (our addition, for parents that are not ezmlm lists, which dynasub
+// makes): the local-part prefix of the parent's return paths, e.g. "list-bounces" for
+// Mailman or mlmmj; nullopt (the file is absent) means ezmlm's "parentlocal-return-".
+[[nodiscard]] Result<std::optional<std::string>> read_parent_return(const std::string& dir);
+// True if sender is the parent's return path: parentlocal-return-...@parenthost (or
+// return_prefix...@parenthost when given), the host ignoring case.
+[[nodiscard]] bool from_parent(std::string_view parent, std::string_view sender,
+                               const std::optional<std::string>& return_prefix = std::nullopt);
 
 // ezmlm-split: for a request in $DEFAULT (the part after "outlocal-"), the sublist's
 // command address it goes to, e.g. "subscribe-joe=far.example" with a rule for

@@ -28,6 +28,8 @@ struct PostSettings {
     std::optional<std::string> listid;     // List-Id: contents (default <local.host>)
     std::optional<std::string> trailer;    // text/trailer when addtrailer is set
     std::optional<std::string> parent;     // dir/sublist: keep the parent's Mailing-List
+    std::optional<std::string>
+        parent_return; // dir/sublistreturn: its return paths, when not ezmlm's
     // dir/unsubscribeurl: an https base URL for RFC 8058 one-click unsubscription (see
     // qm/lists/manage/one_click.hpp). Then build_post leaves List-Unsubscribe out and send_post
     // queues one copy per subscriber with its own List-Unsubscribe and
