@@ -1,0 +1,255 @@
+// dynasub end to end, on two mail roots of this platform that reach each other by SMTP
+// on loopback: this host (test.example: readers alice and bob, the agent home in joe's
+// home at joe-dynasub@test.example, dave its postmaster) and a remote host (remote.test:
+// joe's list joe-rl@remote.test, a real ezmlm-compatible list of ours). Everything the
+// remote host receives passes through a QMAILQUEUE wrapper that keeps a copy, for the
+// privacy check.
+#include "../lists/list_mta.hpp"
+#include "qm/lists/core/command_address.hpp"
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <regex>
+
+namespace {
+
+using liststest::ListMta;
+using qmtest::bin;
+
+std::string bin_dir() {
+    return std::filesystem::path(bin("dynasub")).parent_path().string();
+}
+
+struct TwoHosts {
+    ListMta here{{"alice", "bob", "carol", "dave"}};
+    ListMta remote{{"dave"}};
+    std::unique_ptr<qmtest::Daemon> here_smtpd, remote_smtpd;
+    std::string home;    // the agent home
+    std::string rl;      // the remote list's directory
+    std::string capture; // what remote.test received, message and envelope per file pair
+
+    explicit TwoHosts(const std::vector<std::string>& make_switches = {}) {
+        const int here_port = qmtest::free_port(), remote_port = qmtest::free_port();
+        remote.root.control("me", "remote.test\n");
+        here.root.control("smtproutes",
+                          "remote.test:127.0.0.1:" + std::to_string(remote_port) +
+                              "\nsilent.test:127.0.0.1:" + std::to_string(remote_port) + "\n");
+        remote.root.control("smtproutes",
+                            "test.example:127.0.0.1:" + std::to_string(here_port) + "\n");
+        remote.root.control("rcpthosts", "remote.test\nsilent.test\n");
+        // silent.test: a host whose every address swallows mail without an answer.
+        remote.root.control("virtualdomains", "silent.test:joe-silent\n");
+        qmtest::spit(remote.joe + "/.qmail-silent-default", "#\n");
+        remote.root.give_to_user(remote.joe + "/.qmail-silent-default");
+        capture = remote.root / "capture";
+        std::filesystem::create_directory(capture);
+        const std::string wrapper = remote.root / "bin/capture-queue";
+        qmtest::spit(wrapper, "#!/bin/sh\nf=" + capture +
+                                  "/$$\ncat > \"$f.msg\"\ncat 0<&1 > \"$f.env\"\nexec " +
+                                  remote.root.home() +
+                                  "/bin/qmail-queue < \"$f.msg\" 1< \"$f.env\"\n");
+        ::chmod(wrapper.c_str(), 0755);
+        remote.root.give_to_user(remote.root / "bin");
+        remote.root.give_to_user(capture);
+        here_smtpd = here.root.start(
+            {bin("qmail-smtpd"), "--listen", "127.0.0.1:" + std::to_string(here_port)},
+            "smtpd.log");
+        remote_smtpd = remote.root.start(
+            {bin("qmail-smtpd"), "--listen", "127.0.0.1:" + std::to_string(remote_port)},
+            "smtpd.log", {.env = {{"QMAILQUEUE", wrapper}}});
+        for (auto* d : {here_smtpd.get(), remote_smtpd.get()})
+            REQUIRE(qmtest::wait_for(
+                [&] { return d->log().find("status: listening") != std::string::npos; }));
+        rl = remote.joe + "/rl";
+        std::vector<std::string> argv{"ezmlm-make"};
+        argv.insert(argv.end(), make_switches.begin(), make_switches.end());
+        argv.insert(argv.end(), {rl, remote.joe + "/.qmail-rl", "joe-rl", "remote.test"});
+        auto r = remote.run(argv);
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        home = here.joe + "/dynasub";
+        r = here.run({"dynasub", "-d", home, "setup", "test.example", "joe-dynasub",
+                      here.joe + "/.qmail-dynasub", bin_dir(), "0", "dave@test.example"});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        here.root.give_to_user(home);
+        here.start();
+        remote.start();
+    }
+
+    qmtest::RunResult cli(std::vector<std::string> args) const {
+        args.insert(args.begin(), {"dynasub", "-d", home});
+        return here.run(args);
+    }
+    [[nodiscard]] std::string agents() const { return cli({"list"}).out; }
+    // Remote subscribers of joe-rl@remote.test.
+    [[nodiscard]] std::string remote_subscribers() const {
+        return remote.run({"ezmlm-list", rl}).out;
+    }
+    // A local user joins or leaves by mail and confirms.
+    void ask(const std::string& user, const std::string& verb) {
+        const size_t before = here.messages(user).size();
+        here.mail_from(user, "joe-dynasub-" + verb + "-joe-rl=remote.test@test.example");
+        REQUIRE(here.wait_messages(user, before + 1));
+        std::string reply;
+        REQUIRE(qmtest::wait_for([&] {
+            for (const auto& m : here.messages(user)) {
+                std::smatch match;
+                static const std::regex re(
+                    "Reply-To: (joe-dynasub-confirm-[a-p]{20}@test.example)");
+                if (m.find("Subject: confirm " +
+                           std::string(verb == "subscribe" ? "join" : "leave")) !=
+                        std::string::npos &&
+                    std::regex_search(m, match, re))
+                    reply = match[1];
+            }
+            return !reply.empty();
+        }));
+        here.mail_from(user, reply);
+    }
+    // Mail posted to the remote list by its own user dave@remote.test.
+    void post(const std::string& subject) {
+        auto r = remote.root.run(
+            {bin("qmail-inject"), "-f", "dave@remote.test"},
+            {.stdin_data = "From: dave@remote.test\nTo: joe-rl@remote.test\nSubject: " + subject +
+                           "\n\nhello from the remote list\n"});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+    }
+    [[nodiscard]] std::string captured() const {
+        std::string all;
+        for (const auto& f : qmtest::list_dir(capture))
+            all += qmtest::slurp(capture + "/" + f) + "\n";
+        return all;
+    }
+};
+
+bool state_is(const TwoHosts& h, const std::string& state) {
+    return qmtest::wait_for(
+        [&] { return h.agents().find(" " + state + " ") != std::string::npos; });
+}
+
+} // namespace
+
+TEST_CASE("dynasub joins an ezmlm list with confirmation, fans its posts out, and leaves",
+          "[dynasub][e2e]") {
+    TwoHosts h;
+    // alice joins by mail: she confirms, the agent subscribes its sublist, and answers the
+    // remote list's confirmation with no human.
+    h.ask("alice", "subscribe");
+    REQUIRE(h.here.wait_message_with("alice", "Subject: welcome to joe-rl@remote.test (through") !=
+            "");
+    REQUIRE(state_is(h, "active"));
+    const std::string subs = h.remote_subscribers();
+    INFO(subs);
+    REQUIRE(std::count(subs.begin(), subs.end(), '\n') == 1);
+    CHECK(subs.starts_with("joe-dynasub-r-"));
+    CHECK(h.agents().find("1 readers joe-rl@remote.test (ezmlm)") != std::string::npos);
+
+    h.post("first post");
+    CHECK(h.here.wait_message_with("alice", "first post") != "");
+
+    // bob joins: the remote list still sees one address, and gets no second request.
+    h.ask("bob", "subscribe");
+    REQUIRE(qmtest::wait_for([&] { return h.agents().find("2 readers") != std::string::npos; }));
+    CHECK(h.remote_subscribers() == subs);
+    h.post("second post");
+    const std::string to_bob = h.here.wait_message_with("bob", "second post");
+    REQUIRE(to_bob != "");
+    CHECK(h.here.wait_message_with("alice", "second post") != "");
+    // Each reader's copy has its own VERP return path through the sublist's bounce cycle.
+    CHECK(to_bob.find("Return-Path: <joe-dynasub-r-") != std::string::npos);
+    CHECK(to_bob.find("-return-") != std::string::npos);
+    CHECK(to_bob.find("bob=test.example@test.example>") != std::string::npos);
+    REQUIRE(h.remote.wait_idle());
+    CHECK(qmtest::count_of(h.captured(), "Subject: subscribe") == 1);
+
+    // A stranger's mail to the sublist address bounces and reaches nobody.
+    const std::string sublist = subs.substr(0, subs.size() - 1);
+    h.here.mail_from("carol", sublist, "spam through the back door");
+    CHECK(h.here.wait_message_with("carol", "takes mail only from joe-rl@remote.test") != "");
+    // A confirmation request for a request never sent, from the list's own host: the
+    // postmaster hears of it, nothing is answered.
+    h.here.queue(
+        "From: joe-rl-help@remote.test\nReply-To: joe-rl-sc.1700000000.abcdefghijklmnopabcd-" +
+            qm::lists::encode_target(sublist) +
+            "@remote.test\nSubject: confirm subscribe to joe-rl@remote.test\n\nreply\n",
+        sublist, "joe-rl-return-@remote.test");
+    CHECK(h.here.wait_message_with(
+              "dave", "a join confirmation for a request this agent did not send") != "");
+    // A forged confirmation from another host is refused outright.
+    h.here.queue(
+        "From: joe-rl-help@evil.test\nReply-To: joe-rl-sc.1700000000.abcdefghijklmnopabcd-" +
+            qm::lists::encode_target(sublist) + "@evil.test\nSubject: confirm\n\nx\n",
+        sublist, "joe-rl-return-@evil.test");
+    CHECK(qmtest::wait_for([&] {
+        return h.here.send->log().find("takes_mail_only_from",
+                                       h.here.send->log().find("evil.test")) != std::string::npos;
+    }));
+    REQUIRE(h.here.wait_idle());
+    CHECK(h.here.send->log().find("to remote joe-rl-sc.1700000000") == std::string::npos);
+    for (const auto& m : h.here.messages("alice"))
+        CHECK(m.find("back door") == std::string::npos);
+
+    // Both leave; with no grace period the sublist leaves the remote list at once, the
+    // leave confirmation is answered, and the goodbye removes the sublist.
+    h.ask("alice", "unsubscribe");
+    REQUIRE(qmtest::wait_for([&] { return h.agents().find("1 readers") != std::string::npos; }));
+    CHECK(h.remote_subscribers() == subs);
+    h.ask("bob", "unsubscribe");
+    REQUIRE(qmtest::wait_for([&] { return h.remote_subscribers().empty(); }));
+    REQUIRE(qmtest::wait_for([&] { return h.agents().empty(); }));
+    CHECK_FALSE(
+        std::filesystem::exists(h.here.joe + "/.qmail-dynasub-r-" + sublist.substr(14, 12)));
+
+    // Privacy: nothing the remote host received names a local reader.
+    REQUIRE(h.remote.wait_idle());
+    const std::string seen = h.captured();
+    CHECK(qmtest::count_of(seen, "Subject: subscribe") == 1);
+    CHECK(qmtest::count_of(seen, "Subject: unsubscribe") == 1);
+    CHECK(seen.find(sublist) != std::string::npos);
+    CHECK(seen.find("alice") == std::string::npos);
+    CHECK(seen.find("bob") == std::string::npos);
+    const std::string log = qmtest::slurp(h.home + "/Log");
+    CHECK(log.find("answered the join confirmation") != std::string::npos);
+    CHECK(log.find("answered the leave confirmation") != std::string::npos);
+}
+
+TEST_CASE("dynasub refuses outsiders, and gives up on a list that never answers",
+          "[dynasub][e2e]") {
+    TwoHosts h;
+    // Only this host's users are served.
+    h.here.queue("From: x@far.test\nSubject: s\n\n",
+                 "joe-dynasub-subscribe-joe-rl=remote.test@test.example", "x@far.test");
+    CHECK(qmtest::wait_for([&] {
+        return h.here.send->log().find("dynasub_serves_the_users_of_this_host_only") !=
+               std::string::npos;
+    }));
+    CHECK(h.agents().empty());
+
+    // The admin joins alice to a list on a host that swallows everything.
+    auto r = h.cli({"join", "quiet@silent.test", "alice@test.example"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(h.agents().find(" confirming 1 readers quiet@silent.test") != std::string::npos);
+    // Each tick after the wait resends, until the agent gives up and tells the postmaster.
+    std::time_t now = std::time(nullptr);
+    for (int i = 0; i < 5; ++i) {
+        now += 13 * 3600;
+        auto t = h.here.root.run({bin("dynasub"), "-d", h.home, "tick"},
+                                 {.env = {{"QM_LISTS_NOW", std::to_string(now)}}});
+        REQUIRE(t.exit_code == 0);
+    }
+    CHECK(h.agents().find(" failed ") != std::string::npos);
+    CHECK(h.here.wait_message_with("dave", "no answer from quiet@silent.test after 4 requests") !=
+          "");
+    // retry starts over; abandon removes it.
+    REQUIRE(h.cli({"retry", "quiet@silent.test"}).exit_code == 0);
+    CHECK(h.agents().find(" confirming ") != std::string::npos);
+    REQUIRE(h.cli({"abandon", "quiet@silent.test"}).exit_code == 0);
+    CHECK(h.agents().empty());
+}
