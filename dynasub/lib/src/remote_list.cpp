@@ -180,9 +180,10 @@ Incoming classify_mlmmj(const RemoteList& list, std::string_view sublist, std::s
     if (auto rest = command_rest(list, sender, "bounces-")) {
         if (istarts_with(*rest, "probe-"))
             return plain(Kind::notice, "bounce probe from " + std::string(sender));
-        const size_t dash = rest->find('-');
-        if (dash != std::string_view::npos && all_of_class(rest->substr(0, dash), ::isdigit))
-            return plain(Kind::post, "post " + std::string(rest->substr(0, dash)));
+        // L-bounces-N-box=domain@H with VERP, L-bounces-N@H without.
+        const std::string_view number = rest->substr(0, rest->find('-'));
+        if (all_of_class(number, ::isdigit))
+            return plain(Kind::post, "post " + std::string(number));
         // mlmmj's own replies (welcome, goodbye) come from L+bounces-help@H.
         if (istarts_with(subject, "welcome to " + list.address()))
             return plain(Kind::welcome, subject);

@@ -32,7 +32,11 @@ struct TwoHosts {
     std::string rl;      // the remote list's directory
     std::string capture; // what remote.test received, message and envelope per file pair
 
-    explicit TwoHosts(const std::vector<std::string>& make_switches = {}) {
+    // remote_manager "ezmlm": joe-rl is a list of ours made by ezmlm-make (with
+    // make_switches); "mlmmj": Debian's mlmmj, run from joe's .qmail-rl files, sending
+    // through remote.test's qmail-smtpd (which relays for loopback).
+    explicit TwoHosts(const std::string& remote_manager = "ezmlm",
+                      const std::vector<std::string>& make_switches = {}) {
         const int here_port = qmtest::free_port(), remote_port = qmtest::free_port();
         remote.root.control("me", "remote.test\n");
         here.root.control("smtproutes",
@@ -55,31 +59,60 @@ struct TwoHosts {
         ::chmod(wrapper.c_str(), 0755);
         remote.root.give_to_user(remote.root / "bin");
         remote.root.give_to_user(capture);
+        // Loopback may relay through remote.test (mlmmj sends everything by SMTP); every
+        // message it takes is kept in capture.
+        const std::string rules = remote.root / "smtpd-rules.cdb";
+        auto r = qmtest::run(
+            {bin("tcprules"), rules, rules + ".tmp"},
+            {.stdin_data = "127.0.0.1:allow,RELAYCLIENT=\"\",QMAILQUEUE=\"" + wrapper + "\"\n"});
+        REQUIRE(r.exit_code == 0);
+        remote.root.give_to_user(rules);
         here_smtpd = here.root.start(
             {bin("qmail-smtpd"), "--listen", "127.0.0.1:" + std::to_string(here_port)},
             "smtpd.log");
-        remote_smtpd = remote.root.start(
-            {bin("qmail-smtpd"), "--listen", "127.0.0.1:" + std::to_string(remote_port)},
-            "smtpd.log", {.env = {{"QMAILQUEUE", wrapper}}});
+        remote_smtpd =
+            remote.root.start({bin("qmail-smtpd"), "--listen",
+                               "127.0.0.1:" + std::to_string(remote_port), "--rules", rules},
+                              "smtpd.log");
         for (auto* d : {here_smtpd.get(), remote_smtpd.get()})
             REQUIRE(qmtest::wait_for(
                 [&] { return d->log().find("status: listening") != std::string::npos; }));
         rl = remote.joe + "/rl";
-        std::vector<std::string> argv{"ezmlm-make"};
-        argv.insert(argv.end(), make_switches.begin(), make_switches.end());
-        argv.insert(argv.end(), {rl, remote.joe + "/.qmail-rl", "joe-rl", "remote.test"});
-        auto r = remote.run(argv);
-        INFO(r.err);
-        REQUIRE(r.exit_code == 0);
+        if (remote_manager == "mlmmj") {
+            const std::string spool = remote.joe + "/mlmmj";
+            std::filesystem::create_directory(spool);
+            r = qmtest::run({"/usr/bin/mlmmj-make-ml", "-L", "joe-rl", "-s", spool},
+                            {.stdin_data = "remote.test\njoe@remote.test\nen\nN\n"});
+            INFO(r.out + r.err);
+            REQUIRE(r.exit_code == 0);
+            rl = spool + "/joe-rl";
+            qmtest::spit(rl + "/control/delimiter", "-\n");
+            qmtest::spit(rl + "/control/relayhost", "127.0.0.1\n");
+            qmtest::spit(rl + "/control/smtpport", std::to_string(remote_port) + "\n");
+            for (const char* dot : {"/.qmail-rl", "/.qmail-rl-default"})
+                qmtest::spit(remote.joe + dot, "|/usr/bin/mlmmj-receive -L " + rl + "\n");
+            remote.root.give_to_user(remote.joe);
+        } else {
+            std::vector<std::string> argv{"ezmlm-make"};
+            argv.insert(argv.end(), make_switches.begin(), make_switches.end());
+            argv.insert(argv.end(), {rl, remote.joe + "/.qmail-rl", "joe-rl", "remote.test"});
+            r = remote.run(argv);
+            INFO(r.err);
+            REQUIRE(r.exit_code == 0);
+        }
         home = here.joe + "/dynasub";
         r = here.run({"dynasub", "-d", home, "setup", "test.example", "joe-dynasub",
                       here.joe + "/.qmail-dynasub", bin_dir(), "0", "dave@test.example"});
         INFO(r.err);
         REQUIRE(r.exit_code == 0);
+        // The admin says which manager remote.test's list runs (HOME/managers).
+        qmtest::spit(home + "/managers", "joe-rl@remote.test " + remote_manager + "\n");
         here.root.give_to_user(home);
         here.start();
         remote.start();
+        mlmmj = remote_manager == "mlmmj";
     }
+    bool mlmmj = false;
 
     qmtest::RunResult cli(std::vector<std::string> args) const {
         args.insert(args.begin(), {"dynasub", "-d", home});
@@ -88,6 +121,8 @@ struct TwoHosts {
     [[nodiscard]] std::string agents() const { return cli({"list"}).out; }
     // Remote subscribers of joe-rl@remote.test.
     [[nodiscard]] std::string remote_subscribers() const {
+        if (mlmmj)
+            return qmtest::run({"/usr/bin/mlmmj-list", "-L", rl}).out;
         return remote.run({"ezmlm-list", rl}).out;
     }
     // A local user joins or leaves by mail and confirms.
@@ -135,9 +170,14 @@ bool state_is(const TwoHosts& h, const std::string& state) {
 
 } // namespace
 
-TEST_CASE("dynasub joins an ezmlm list with confirmation, fans its posts out, and leaves",
+TEST_CASE("dynasub joins a remote list with confirmation, fans its posts out, and leaves",
           "[dynasub][e2e]") {
-    TwoHosts h;
+    // Our own ezmlm-compatible list, and Debian's mlmmj.
+    const std::string manager = GENERATE(as<std::string>(), "ezmlm", "mlmmj");
+    INFO("remote list manager: " + manager);
+    if (manager == "mlmmj")
+        REQUIRE(std::filesystem::exists("/usr/bin/mlmmj-receive")); // script/bootstrap
+    TwoHosts h(manager);
     // alice joins by mail: she confirms, the agent subscribes its sublist, and answers the
     // remote list's confirmation with no human.
     h.ask("alice", "subscribe");
@@ -148,7 +188,7 @@ TEST_CASE("dynasub joins an ezmlm list with confirmation, fans its posts out, an
     INFO(subs);
     REQUIRE(std::count(subs.begin(), subs.end(), '\n') == 1);
     CHECK(subs.starts_with("joe-dynasub-r-"));
-    CHECK(h.agents().find("1 readers joe-rl@remote.test (ezmlm)") != std::string::npos);
+    CHECK(h.agents().find("1 readers joe-rl@remote.test (" + manager + ")") != std::string::npos);
 
     h.post("first post");
     CHECK(h.here.wait_message_with("alice", "first post") != "");
@@ -172,26 +212,29 @@ TEST_CASE("dynasub joins an ezmlm list with confirmation, fans its posts out, an
     const std::string sublist = subs.substr(0, subs.size() - 1);
     h.here.mail_from("carol", sublist, "spam through the back door");
     CHECK(h.here.wait_message_with("carol", "takes mail only from joe-rl@remote.test") != "");
-    // A confirmation request for a request never sent, from the list's own host: the
-    // postmaster hears of it, nothing is answered.
-    h.here.queue(
-        "From: joe-rl-help@remote.test\nReply-To: joe-rl-sc.1700000000.abcdefghijklmnopabcd-" +
-            qm::lists::encode_target(sublist) +
-            "@remote.test\nSubject: confirm subscribe to joe-rl@remote.test\n\nreply\n",
-        sublist, "joe-rl-return-@remote.test");
-    CHECK(h.here.wait_message_with(
-              "dave", "a join confirmation for a request this agent did not send") != "");
-    // A forged confirmation from another host is refused outright.
-    h.here.queue(
-        "From: joe-rl-help@evil.test\nReply-To: joe-rl-sc.1700000000.abcdefghijklmnopabcd-" +
-            qm::lists::encode_target(sublist) + "@evil.test\nSubject: confirm\n\nx\n",
-        sublist, "joe-rl-return-@evil.test");
-    CHECK(qmtest::wait_for([&] {
-        return h.here.send->log().find("takes_mail_only_from",
-                                       h.here.send->log().find("evil.test")) != std::string::npos;
-    }));
-    REQUIRE(h.here.wait_idle());
-    CHECK(h.here.send->log().find("to remote joe-rl-sc.1700000000") == std::string::npos);
+    if (manager == "ezmlm") { // the gate is the same for every manager
+        // A confirmation request for a request never sent, from the list's own host: the
+        // postmaster hears of it, nothing is answered.
+        h.here.queue(
+            "From: joe-rl-help@remote.test\nReply-To: joe-rl-sc.1700000000.abcdefghijklmnopabcd-" +
+                qm::lists::encode_target(sublist) +
+                "@remote.test\nSubject: confirm subscribe to joe-rl@remote.test\n\nreply\n",
+            sublist, "joe-rl-return-@remote.test");
+        CHECK(h.here.wait_message_with(
+                  "dave", "a join confirmation for a request this agent did not send") != "");
+        // A forged confirmation from another host is refused outright.
+        h.here.queue(
+            "From: joe-rl-help@evil.test\nReply-To: joe-rl-sc.1700000000.abcdefghijklmnopabcd-" +
+                qm::lists::encode_target(sublist) + "@evil.test\nSubject: confirm\n\nx\n",
+            sublist, "joe-rl-return-@evil.test");
+        CHECK(qmtest::wait_for([&] {
+            return h.here.send->log().find("takes_mail_only_from",
+                                           h.here.send->log().find("evil.test")) !=
+                   std::string::npos;
+        }));
+        REQUIRE(h.here.wait_idle());
+        CHECK(h.here.send->log().find("to remote joe-rl-sc.1700000000") == std::string::npos);
+    }
     for (const auto& m : h.here.messages("alice"))
         CHECK(m.find("back door") == std::string::npos);
 
@@ -212,8 +255,13 @@ TEST_CASE("dynasub joins an ezmlm list with confirmation, fans its posts out, an
     CHECK(qmtest::count_of(seen, "Subject: subscribe") == 1);
     CHECK(qmtest::count_of(seen, "Subject: unsubscribe") == 1);
     CHECK(seen.find(sublist) != std::string::npos);
-    CHECK(seen.find("alice") == std::string::npos);
-    CHECK(seen.find("bob") == std::string::npos);
+    // (as addresses or VERP targets: random ids and cookies may contain "bob")
+    for (const std::string reader : {"alice@test.example", "bob@test.example", "alice=test.example",
+                                     "bob=test.example", "<alice", "<bob"}) {
+        const size_t at = seen.find(reader);
+        INFO((at == std::string::npos ? std::string() : seen.substr(at > 600 ? at - 600 : 0, 900)));
+        CHECK(at == std::string::npos);
+    }
     const std::string log = qmtest::slurp(h.home + "/Log");
     CHECK(log.find("answered the join confirmation") != std::string::npos);
     CHECK(log.find("answered the leave confirmation") != std::string::npos);
