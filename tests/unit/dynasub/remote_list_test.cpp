@@ -101,6 +101,7 @@ TEST_CASE("mlmmj's confsub address and encoded subject are understood", "[dynasu
     CHECK(read(Manager::mlmmj, "rl-bounces-help@remote.test",
                "Subject: =?utf-8?q?Welcome_to_rl=40remote=2Etest?=\n\n")
               .kind == Kind::welcome);
+    CHECK(read(Manager::mlmmj, "rl-bounces-4@remote.test", "Subject: hi\n\n").kind == Kind::post);
     CHECK(
         read(Manager::mlmmj, "rl+bounces-3-x=this.test@remote.test", "Subject: hi\n\n", '+').kind ==
         Kind::post);
