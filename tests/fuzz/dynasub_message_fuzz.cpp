@@ -17,8 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
     const std::string_view in(reinterpret_cast<const char*>(data), size);
     const size_t nl = in.find('\n');
     const std::string_view sender = nl == std::string_view::npos ? in : in.substr(0, nl);
-    const std::string_view message = nl == std::string_view::npos ? std::string_view{}
-                                                                  : in.substr(nl + 1);
+    const std::string_view message =
+        nl == std::string_view::npos ? std::string_view{} : in.substr(nl + 1);
     const qm::lists::ParsedPost post(message);
     const std::string self = "dynasub-r-abcdefghijkl@this.test";
     for (Manager m : {Manager::ezmlm, Manager::mlmmj, Manager::mailman3, Manager::mailman2,
