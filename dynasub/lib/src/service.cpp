@@ -236,6 +236,15 @@ Status leave_if_due(const Home& home, Agent& a, std::time_t now, std::vector<std
     return save_agent(home.dir, a);
 }
 
+// The remote list has the sublist: by its welcome, or its first post where none comes.
+void activate(Agent& a, const std::string& why, std::time_t now) {
+    a.state = State::active;
+    a.since = now;
+    a.tries = 0;
+    a.next = 0;
+    a.note = "active: " + why;
+}
+
 std::string bad_request_text(const Home& home) {
     return "I do not understand this request. To join a list, mail " +
            home.command("subscribe-LIST=HOST") + " (for LIST@HOST); to leave it, " +
@@ -340,7 +349,6 @@ Result<std::string> join(const Home& home, std::string_view user, const ListChoi
     if (!found)
         return fail(found.error());
     Agent a;
-    bool created = false;
     if (*found) {
         a = std::move(**found);
     } else {
@@ -369,7 +377,6 @@ Result<std::string> join(const Home& home, std::string_view user, const ListChoi
             return fail(s.error());
         if (auto s = save_agent(home.dir, a); !s)
             return fail(s.error());
-        created = true;
         log_event(home,
                   "agent " + a.id + " " + a.remote.address() + ": new, " +
                       std::string(manager_name(a.remote.manager)),
@@ -404,7 +411,6 @@ Result<std::string> join(const Home& home, std::string_view user, const ListChoi
     if (auto s = save_agent(home.dir, a); !s)
         return fail(s.error());
     log_event(home, "agent " + a.id + " " + a.remote.address() + ": " + *who + " " + what, now);
-    (void)created;
     return *who + " " + what;
 }
 
@@ -668,11 +674,7 @@ Result<GateOutcome> gate(const Home& home, std::string_view id, std::string_view
     case Kind::post:
         if (a.state == State::confirming || a.state == State::requested) {
             // Some managers send no welcome: the first post shows the subscription is on.
-            a.state = State::active;
-            a.since = now;
-            a.tries = 0;
-            a.next = 0;
-            a.note = "active: the first post came (" + in.why + ")";
+            activate(a, "the first post came (" + in.why + ")", now);
             if (auto s = save(); !s)
                 return fail(s.error());
         }
@@ -700,11 +702,7 @@ Result<GateOutcome> gate(const Home& home, std::string_view id, std::string_view
         return GateOutcome{GateAction::done, a.note};
     case Kind::welcome:
         if (a.state == State::confirming || a.state == State::requested) {
-            a.state = State::active;
-            a.since = now;
-            a.tries = 0;
-            a.next = 0;
-            a.note = "active: " + in.why;
+            activate(a, in.why, now);
             auto n = readers(home, a);
             if (!n)
                 return fail(n.error());
