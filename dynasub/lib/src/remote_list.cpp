@@ -193,15 +193,17 @@ Incoming classify_mlmmj(const RemoteList& list, std::string_view sublist, std::s
     return plain(Kind::unknown, "not understood: " + lists::excerpt(subject));
 }
 
-// ---- Mailman 3: confirmation from (or Reply-To) L-confirm+TOKEN@H, whose subject is
-// "confirm TOKEN" or says which action it confirms; posts and probes from L-bounces@H or
-// L-bounces+...@H.
+// ---- Mailman 3: confirmation from (or Reply-To) L-confirm+TOKEN@H, whose subject
+// ("Your confirmation is needed to join the L@H mailing list.") says which action it
+// confirms; posts, probes and the list's own notices all come from L-bounces@H (or
+// L-bounces+...@H). A notice (welcome, goodbye, command results) is From L-request@H or
+// L-owner@H and carries List-Id like a post, so the author tells them apart.
 Incoming classify_mailman(const RemoteList& list, Manager manager, std::string_view sender,
                           const ParsedPost& m) {
     const std::string subject = field(m, "subject");
     std::vector<std::string> candidates = field_addresses(m, "reply-to");
-    for (auto& a : field_addresses(m, "from"))
-        candidates.push_back(std::move(a));
+    const std::vector<std::string> authors = field_addresses(m, "from");
+    candidates.insert(candidates.end(), authors.begin(), authors.end());
     for (const std::string& address : candidates) {
         auto rest = command_rest(list, address, "confirm+");
         if (!rest)
@@ -215,17 +217,20 @@ Incoming classify_mailman(const RemoteList& list, Manager manager, std::string_v
                       std::string(kind_name(kind)) + " via " + address);
     }
     const bool from_bounces = command_rest(list, sender, "bounces").has_value();
-    if (from_bounces || (manager == Manager::mailman2 && command_rest(list, sender, "admin"))) {
-        if (m.first("list-post") || m.first("archived-at") ||
-            (m.first("list-id") && !icontains(subject, "probe")))
-            return plain(Kind::post, "post " + lists::excerpt(field(m, "message-id")));
-        if (icontains(subject, "probe"))
-            return plain(Kind::notice, "bounce probe from " + std::string(sender));
-        if (icontains(subject, "welcome to"))
-            return plain(Kind::welcome, subject);
-        if (icontains(subject, "unsubscribed from") || icontains(subject, "have been unsubscribed"))
-            return plain(Kind::goodbye, subject);
-    }
+    if (!from_bounces && !(manager == Manager::mailman2 && command_rest(list, sender, "admin")))
+        return plain(Kind::unknown, "not understood: " + lists::excerpt(subject));
+    const bool by_the_list = std::any_of(authors.begin(), authors.end(), [&](const auto& a) {
+        return command_rest(list, a, "request") || command_rest(list, a, "owner") ||
+               command_rest(list, a, "bounces");
+    });
+    if (!by_the_list && (m.first("list-post") || m.first("archived-at") || m.first("list-id")))
+        return plain(Kind::post, "post " + lists::excerpt(field(m, "message-id")));
+    if (icontains(subject, "probe"))
+        return plain(Kind::notice, "bounce probe from " + std::string(sender));
+    if (icontains(subject, "welcome to"))
+        return plain(Kind::welcome, subject);
+    if (icontains(subject, "unsubscribed from") || icontains(subject, "have been unsubscribed"))
+        return plain(Kind::goodbye, subject);
     return plain(Kind::unknown, "not understood: " + lists::excerpt(subject));
 }
 

@@ -407,6 +407,7 @@ Result<std::string> join(const Home& home, std::string_view user, const ListChoi
             a.note = "join request not sent yet: " + s.error().text;
             a.next = now + 60;
         }
+        what += "; " + a.note;
     }
     if (auto s = save_agent(home.dir, a); !s)
         return fail(s.error());

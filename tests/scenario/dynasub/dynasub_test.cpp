@@ -1,9 +1,9 @@
 // dynasub end to end, on two mail roots of this platform that reach each other by SMTP
 // on loopback: this host (test.example: readers alice and bob, the agent home in joe's
 // home at joe-dynasub@test.example, dave its postmaster) and a remote host (remote.test:
-// joe's list joe-rl@remote.test, a real ezmlm-compatible list of ours). Everything the
-// remote host receives passes through a QMAILQUEUE wrapper that keeps a copy, for the
-// privacy check.
+// joe's list joe-rl@remote.test: a real ezmlm-compatible list of ours, Debian's mlmmj, or
+// Debian's Mailman 3). Everything the remote host receives passes through a QMAILQUEUE
+// wrapper that keeps a copy, for the privacy check.
 #include "../lists/list_mta.hpp"
 #include "qm/lists/core/command_address.hpp"
 #include "support.hpp"
@@ -34,7 +34,9 @@ struct TwoHosts {
 
     // remote_manager "ezmlm": joe-rl is a list of ours made by ezmlm-make (with
     // make_switches); "mlmmj": Debian's mlmmj, run from joe's .qmail-rl files, sending
-    // through remote.test's qmail-smtpd (which relays for loopback).
+    // through remote.test's qmail-smtpd (which relays for loopback); "mailman3": Debian's
+    // Mailman 3, a private instance of the test user's (SQLite), that joe's .qmail-rl files
+    // hand mail to by LMTP and that sends through the same qmail-smtpd.
     explicit TwoHosts(const std::string& remote_manager = "ezmlm",
                       const std::vector<std::string>& make_switches = {}) {
         const int here_port = qmtest::free_port(), remote_port = qmtest::free_port();
@@ -92,6 +94,8 @@ struct TwoHosts {
             for (const char* dot : {"/.qmail-rl", "/.qmail-rl-default"})
                 qmtest::spit(remote.joe + dot, "|/usr/bin/mlmmj-receive -L " + rl + "\n");
             remote.root.give_to_user(remote.joe);
+        } else if (remote_manager == "mailman3") {
+            start_mailman(remote_port);
         } else {
             std::vector<std::string> argv{"ezmlm-make"};
             argv.insert(argv.end(), make_switches.begin(), make_switches.end());
@@ -110,9 +114,79 @@ struct TwoHosts {
         here.root.give_to_user(home);
         here.start();
         remote.start();
-        mlmmj = remote_manager == "mlmmj";
+        manager = remote_manager;
     }
-    bool mlmmj = false;
+    std::string manager;
+    std::string mailman_dir;
+    std::unique_ptr<qmtest::Daemon> mailman_master;
+
+    // Mailman's own command line, as the test user, on the private instance.
+    [[nodiscard]] qmtest::RunResult mailman(std::vector<std::string> args,
+                                            const std::string& input = "") const {
+        args.insert(args.begin(), {"/usr/bin/mailman", "-C", mailman_dir + "/mailman.cfg"});
+        return qmtest::run(
+            args,
+            {.stdin_data = input, .env = {{"HOME", mailman_dir}}, .as_user = remote.root.user()});
+    }
+    void start_mailman(int smtp_port) {
+        mailman_dir = remote.root / "mailman";
+        std::filesystem::create_directory(mailman_dir);
+        const int lmtp_port = qmtest::free_port();
+        qmtest::spit(mailman_dir + "/mailman.cfg",
+                     "[mailman]\nsite_owner: joe@remote.test\nlayout: here\n"
+                     "[paths.here]\nvar_dir: " +
+                         mailman_dir +
+                         "/var\nbin_dir: /usr/lib/mailman3/bin\n"
+                         "[mta]\nincoming: mailman.mta.null.NullMTA\n"
+                         "outgoing: mailman.mta.deliver.deliver\n"
+                         "smtp_host: 127.0.0.1\nsmtp_port: " +
+                         std::to_string(smtp_port) +
+                         "\nlmtp_host: 127.0.0.1\nlmtp_port: " + std::to_string(lmtp_port) +
+                         "\n[database]\nclass: mailman.database.sqlite.SQLiteDatabase\n"
+                         "url: sqlite:///" +
+                         mailman_dir +
+                         "/var/mailman.db\n"
+                         "[webservice]\nport: " +
+                         std::to_string(qmtest::free_port()) +
+                         "\n[runner.rest]\nstart: no\n[archiver.prototype]\nenable: no\n");
+        // qmail-local hands the message to Mailman's LMTP runner with its envelope (SENDER,
+        // RECIPIENT): 100 when Mailman refuses it for good, 111 when it is not there.
+        const std::string deliver = remote.root / "bin/lmtp-to-mailman";
+        qmtest::spit(deliver,
+                     "#!/usr/bin/python3\nimport os, smtplib, sys\ntry:\n"
+                     "    with smtplib.LMTP('127.0.0.1', " +
+                         std::to_string(lmtp_port) +
+                         ") as s:\n"
+                         "        s.sendmail(os.environ['SENDER'], [os.environ['RECIPIENT']],\n"
+                         "                   sys.stdin.buffer.read())\n"
+                         "except smtplib.SMTPResponseException as e:\n"
+                         "    print(e); sys.exit(100 if 500 <= e.smtp_code < 600 else 111)\n"
+                         "except smtplib.SMTPRecipientsRefused as e:\n"
+                         "    print(e); sys.exit(100)\n"
+                         "except Exception as e:\n"
+                         "    print(e); sys.exit(111)\n",
+                     0755);
+        for (const char* dot : {"/.qmail-rl", "/.qmail-rl-default"})
+            qmtest::spit(remote.joe + dot, "|" + deliver + "\n");
+        remote.root.give_to_user(remote.root / "bin");
+        remote.root.give_to_user(remote.joe);
+        remote.root.give_to_user(mailman_dir);
+        auto r = mailman({"create", "joe-rl@remote.test"});
+        INFO(r.out + r.err);
+        REQUIRE(r.exit_code == 0);
+        // dave@remote.test posts without being a member (Mailman would hold his posts).
+        r = mailman({"shell", "-l", "joe-rl@remote.test"},
+                    "from mailman.interfaces.action import Action\n"
+                    "m.default_nonmember_action = Action.accept\ncommit()\n");
+        INFO(r.out + r.err);
+        REQUIRE(r.exit_code == 0);
+        mailman_master =
+            remote.root.start({"/usr/lib/mailman3/bin/master", "-C", mailman_dir + "/mailman.cfg"},
+                              "mailman.log", {.env = {{"HOME", mailman_dir}}});
+        // Its runners take some seconds to start on a busy machine.
+        REQUIRE(qmtest::wait_for([&] { return qmtest::LoopbackClient(lmtp_port).connected(); },
+                                 std::chrono::seconds(90)));
+    }
 
     qmtest::RunResult cli(std::vector<std::string> args) const {
         args.insert(args.begin(), {"dynasub", "-d", home});
@@ -121,8 +195,12 @@ struct TwoHosts {
     [[nodiscard]] std::string agents() const { return cli({"list"}).out; }
     // Remote subscribers of joe-rl@remote.test.
     [[nodiscard]] std::string remote_subscribers() const {
-        if (mlmmj)
+        if (manager == "mlmmj")
             return qmtest::run({"/usr/bin/mlmmj-list", "-L", rl}).out;
+        if (manager == "mailman3") { // one address per line, or a sentence when none
+            const std::string out = mailman({"members", "joe-rl@remote.test"}).out;
+            return out.find(' ') == std::string::npos ? out : std::string();
+        }
         return remote.run({"ezmlm-list", rl}).out;
     }
     // A local user joins or leaves by mail and confirms.
@@ -172,12 +250,19 @@ bool state_is(const TwoHosts& h, const std::string& state) {
 
 TEST_CASE("dynasub joins a remote list with confirmation, fans its posts out, and leaves",
           "[dynasub][e2e]") {
-    // Our own ezmlm-compatible list, and Debian's mlmmj.
-    const std::string manager = GENERATE(as<std::string>(), "ezmlm", "mlmmj");
+    // Our own ezmlm-compatible list, Debian's mlmmj, and Debian's Mailman 3.
+    const std::string manager = GENERATE(as<std::string>(), "ezmlm", "mlmmj", "mailman3");
     INFO("remote list manager: " + manager);
     if (manager == "mlmmj")
         REQUIRE(std::filesystem::exists("/usr/bin/mlmmj-receive")); // script/bootstrap
+    if (manager == "mailman3")
+        REQUIRE(std::filesystem::exists("/usr/lib/mailman3/bin/master")); // script/bootstrap
     TwoHosts h(manager);
+    // The request subjects each manager is sent (Mailman's addresses are -join and -leave).
+    const std::string join_subject =
+        manager == "mailman3" ? "Subject: join\n" : "Subject: subscribe\n";
+    const std::string leave_subject =
+        manager == "mailman3" ? "Subject: leave\n" : "Subject: unsubscribe\n";
     // alice joins by mail: she confirms, the agent subscribes its sublist, and answers the
     // remote list's confirmation with no human.
     h.ask("alice", "subscribe");
@@ -206,7 +291,7 @@ TEST_CASE("dynasub joins a remote list with confirmation, fans its posts out, an
     CHECK(to_bob.find("-return-") != std::string::npos);
     CHECK(to_bob.find("bob=test.example@test.example>") != std::string::npos);
     REQUIRE(h.remote.wait_idle());
-    CHECK(qmtest::count_of(h.captured(), "Subject: subscribe") == 1);
+    CHECK(qmtest::count_of(h.captured(), join_subject) == 1);
 
     // A stranger's mail to the sublist address bounces and reaches nobody.
     const std::string sublist = subs.substr(0, subs.size() - 1);
@@ -252,8 +337,8 @@ TEST_CASE("dynasub joins a remote list with confirmation, fans its posts out, an
     // Privacy: nothing the remote host received names a local reader.
     REQUIRE(h.remote.wait_idle());
     const std::string seen = h.captured();
-    CHECK(qmtest::count_of(seen, "Subject: subscribe") == 1);
-    CHECK(qmtest::count_of(seen, "Subject: unsubscribe") == 1);
+    CHECK(qmtest::count_of(seen, join_subject) == 1);
+    CHECK(qmtest::count_of(seen, leave_subject) == 1);
     CHECK(seen.find(sublist) != std::string::npos);
     // (as addresses or VERP targets: random ids and cookies may contain "bob")
     for (const std::string reader : {"alice@test.example", "bob@test.example", "alice=test.example",

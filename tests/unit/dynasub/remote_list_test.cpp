@@ -114,7 +114,33 @@ TEST_CASE("Mailman 3 confirmations are answered at L-confirm+TOKEN", "[dynasub]"
     CHECK(in.answer->to == "rl-confirm+abc123DEF@remote.test");
     CHECK(in.answer->subject == "confirm abc123DEF");
     CHECK(read(Manager::mailman3, "rl-bounces@remote.test",
-               "List-Id: <rl.remote.test>\nList-Post: <mailto:rl@remote.test>\nSubject: hi\n\n")
+               "From: dave@remote.test\nList-Id: <rl.remote.test>\nList-Post: "
+               "<mailto:rl@remote.test>\nSubject: hi\n\n")
+              .kind == Kind::post);
+    // As Mailman 3.3.8 writes them (header fields copied from its messages; the notices
+    // carry List-Id like posts, but come From L-request@H).
+    in = read(Manager::mailman3, "rl-bounces@remote.test",
+              "Subject: Your confirmation is needed to leave the rl@remote.test mailing\n"
+              " list.\nFrom: rl-confirm+2483137ec8bab802f2cd676562b6e9f10f1a942f@remote.test\n"
+              "List-Id: <rl.remote.test>\n\nx\n");
+    REQUIRE(in.kind == Kind::confirm_leave);
+    CHECK(in.answer->subject == "confirm 2483137ec8bab802f2cd676562b6e9f10f1a942f");
+    const std::string notice_fields = "From: rl-request@remote.test\nX-Mailman-Version: "
+                                      "3.3.8\nList-Id: <rl.remote.test>\nList-Help: "
+                                      "<mailto:rl-request@remote.test?subject=help>\n";
+    CHECK(read(Manager::mailman3, "rl-bounces@remote.test",
+               notice_fields + "Subject: Welcome to the \"Rl\" mailing list\n\nx\n")
+              .kind == Kind::welcome);
+    CHECK(read(Manager::mailman3, "rl-bounces@remote.test",
+               notice_fields + "Subject: You have been unsubscribed from the Rl mailing list\n\n")
+              .kind == Kind::goodbye);
+    CHECK(read(Manager::mailman3, "rl-bounces@remote.test",
+               notice_fields + "Subject: The results of your email commands\n\n")
+              .kind == Kind::unknown);
+    // A post whose subject looks like a notice is still a post.
+    CHECK(read(Manager::mailman3, "rl-bounces@remote.test",
+               "From: dave@remote.test\nList-Id: <rl.remote.test>\nSubject: Welcome to the "
+               "new list\n\n")
               .kind == Kind::post);
 }
 
