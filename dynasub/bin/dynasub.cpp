@@ -4,9 +4,12 @@
 #include "qm/lists/core/cli.hpp"
 #include "qm/lists/core/clock.hpp"
 
+#include <cerrno>
 #include <charconv>
 #include <ctime>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 namespace {
 
@@ -24,6 +27,9 @@ constexpr std::string_view help =
     "        subscribe a local user at once (manager: ezmlm mlmmj mailman3 mailman2\n"
     "        sympa majordomo; default from home/managers, else ezmlm; mlmmj's delimiter\n"
     "        '-' or '+')\n"
+    "  learn [file]                   read a post of a remote list (file, else stdin;\n"
+    "        redirected, or forwarded as an attachment) and print the list and its\n"
+    "        manager as a home/managers line\n"
     "  leave list@host|id user@here   unsubscribe a local user\n"
     "  list                           every agent: id, state, readers, remote list, note\n"
     "  retry list@host|id             send the pending request again now\n"
@@ -31,7 +37,8 @@ constexpr std::string_view help =
     "  tick                           resend, give up and leave what is due (cron)\n"
     "Exit: 0 done, 100 bad usage or refused, 111 temporary trouble.\n";
 
-constexpr std::string_view synopsis = "[-d home] setup|join|leave|list|retry|abandon|tick ...";
+constexpr std::string_view synopsis =
+    "[-d home] setup|join|learn|leave|list|retry|abandon|tick ...";
 
 } // namespace
 
@@ -97,6 +104,35 @@ int main(int argc, char** argv) {
             if (!r)
                 return fatal(r.error());
             std::cout << "dynasub: " << *r << "\n";
+            return 0;
+        }
+        if (cmd == "learn") {
+            if (rest.size() > 1)
+                return lists::cli::usage("dynasub", "[-d home] learn [file]");
+            std::string message;
+            if (rest.empty()) {
+                message.assign(std::istreambuf_iterator<char>(std::cin), {});
+            } else {
+                std::ifstream in(rest[0], std::ios::binary);
+                if (!in)
+                    return fatal(from_errno(errno, "unable to read " + rest[0]));
+                message.assign(std::istreambuf_iterator<char>(in), {});
+            }
+            auto found = dynasub::list_of_sample(message);
+            if (!found)
+                return fatal(perm("5.6.0", "this message names no list (no List-Post field, and "
+                                           "no list's return path)"));
+            std::cout << found->address;
+            if (found->manager) {
+                std::cout << " " << dynasub::manager_name(found->manager->manager);
+                if (found->manager->manager == dynasub::Manager::mlmmj)
+                    std::cout << " " << found->manager->delimiter;
+            } else {
+                std::cerr << "dynasub: the message does not say which manager runs "
+                          << found->address << "; without a managers line the agent uses "
+                          << "ezmlm's forms\n";
+            }
+            std::cout << "\n";
             return 0;
         }
         if (cmd == "leave") {

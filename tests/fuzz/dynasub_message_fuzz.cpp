@@ -1,6 +1,7 @@
 // Fuzzes what a dynasub agent reads from the network: a message to a sublist, with the
 // first line as its envelope sender, classified for every list manager (classify), the
-// manager recognised from its headers (recognise_manager), a List-Subscribe value
+// manager recognised from its headers (recognise_manager), the list a reader's sample post
+// names (list_of_sample: header, return paths, message/rfc822 parts), a List-Subscribe value
 // (mailto_of_list_field), and an agent state file (parse_agent). Any input gives an
 // answer; an answer to a confirmation only ever goes to the remote list's host (or its
 // robot there), and a sender on another host is always a stranger.
@@ -48,6 +49,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
             QM_FUZZ_CHECK(got.kind == Kind::stranger);
     }
     (void)recognise_manager("rl", post);
+    if (auto sample = list_of_sample(message)) {
+        // A list address, one line, with a local part and a host.
+        const size_t at = sample->address.rfind('@');
+        QM_FUZZ_CHECK(at != std::string::npos && at > 0 && at + 1 < sample->address.size());
+        QM_FUZZ_CHECK(sample->address.find('\n') == std::string::npos);
+    }
     if (auto o = mailto_of_list_field(in))
         QM_FUZZ_CHECK(o->to.find('@') != std::string::npos);
     if (auto a = parse_agent(in, "state"))

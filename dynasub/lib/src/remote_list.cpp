@@ -476,4 +476,94 @@ std::optional<Outgoing> mailto_of_list_field(std::string_view value) {
     return o;
 }
 
+namespace {
+
+// What a list's return path says: ezmlm's L-return-N-box=dom@H, mlmmj's
+// L+bounces-N-box=dom@H (or with '-'), Mailman's L-bounces@H and L-bounces+box=dom@H.
+std::optional<SampleList> list_of_return_path(std::string_view path, const ParsedPost& post) {
+    const auto parts = address::split(path);
+    const std::string_view local = parts.local;
+    if (local.empty() || parts.domain.empty())
+        return std::nullopt;
+    auto at_list = [&](size_t end) {
+        return std::string(local.substr(0, end)) + "@" + std::string(parts.domain);
+    };
+    auto numbered = [](std::string_view rest) {
+        const size_t dash = rest.find('-');
+        return dash != std::string_view::npos && all_of_class(rest.substr(0, dash), ::isdigit);
+    };
+    for (size_t i = 1; i < local.size(); ++i) {
+        if (local[i] != '-' && local[i] != '+')
+            continue;
+        const std::string_view rest = local.substr(i + 1);
+        if (local[i] == '-' && istarts_with(rest, "return-") && numbered(rest.substr(7)))
+            return SampleList{at_list(i), Recognised{Manager::ezmlm}};
+        if (istarts_with(rest, "bounces-") && numbered(rest.substr(8)))
+            return SampleList{at_list(i), Recognised{Manager::mlmmj, local[i]}};
+        if (local[i] == '-' && istarts_with(rest, "bounces") &&
+            (rest.size() == 7 || rest[7] == '+')) {
+            const std::string v = field(post, "x-mailman-version");
+            return SampleList{
+                at_list(i),
+                Recognised{!v.empty() && v[0] == '2' ? Manager::mailman2 : Manager::mailman3}};
+        }
+    }
+    return std::nullopt;
+}
+
+// The addresses of every Return-Path field, newest first: a redirected message keeps the
+// list's below the redirect's own.
+std::vector<std::string> return_paths(const ParsedPost& post) {
+    std::vector<std::string> out;
+    for (const auto& f : post.fields) {
+        if (f.name != "return-path")
+            continue;
+        std::string path = lists::unfold_field(std::string(f.value()));
+        const size_t open = path.find('<'), close = path.rfind('>');
+        if (open != std::string::npos && close != std::string::npos && close > open)
+            path = path.substr(open + 1, close - open - 1);
+        out.emplace_back(lists::trim_blanks(path));
+    }
+    return out;
+}
+
+std::optional<SampleList> list_of_header(const ParsedPost& post) {
+    const std::vector<std::string> paths = return_paths(post);
+    if (auto to = mailto_of_list_field(field(post, "list-post"))) {
+        const auto parts = address::split(to->to);
+        if (!parts.local.empty() && !parts.domain.empty()) {
+            SampleList found{to->to, recognise_manager(parts.local, post)};
+            for (const auto& path : paths) // when the other fields do not say
+                if (auto r = list_of_return_path(path, post);
+                    !found.manager && r && iequals(r->address, found.address))
+                    found.manager = r->manager;
+            return found;
+        }
+    }
+    for (const auto& path : paths)
+        if (auto r = list_of_return_path(path, post))
+            return r;
+    return std::nullopt;
+}
+
+} // namespace
+
+std::optional<SampleList> list_of_sample(std::string_view message) {
+    const ParsedPost top(message);
+    if (auto found = list_of_header(top))
+        return found;
+    auto leaves = lists::mime_leaves(message);
+    if (!leaves)
+        return std::nullopt;
+    for (const auto& leaf : *leaves) {
+        if (leaf.type.type != "message/rfc822")
+            continue;
+        const std::string encoding =
+            lists::unfolded_field(leaf.fields, "content-transfer-encoding").value_or("7bit");
+        return list_of_header(
+            ParsedPost(lists::decode_transfer_encoding(lists::trim_blanks(encoding), leaf.body)));
+    }
+    return std::nullopt;
+}
+
 } // namespace qm::dynasub

@@ -184,24 +184,40 @@ Status send_goal_request(const Home& home, Agent& a, std::time_t now) {
     return {};
 }
 
-Result<std::optional<Manager>> manager_from_table(const Home& home, const std::string& list) {
-    // HOME/managers: "list@host manager" or "host manager" lines, # comments.
+Result<std::optional<Recognised>> manager_from_table(const Home& home, const std::string& list) {
+    // HOME/managers: "list@host manager [delimiter]" or "host manager" lines, # comments.
+    // A line naming no known manager is an error with its line number, not ezmlm.
     auto lines = lists::read_lines(home.dir, "managers");
     if (!lines)
         return fail(lines.error());
     const std::string l = lower(list);
     const std::string host = lower(address::split(list).domain);
+    size_t number = 0;
     for (const auto& line : *lines) {
-        if (line.starts_with('#'))
+        ++number;
+        if (line.starts_with('#') || lists::trim_blanks(line).empty())
             continue;
-        const size_t sp = line.find(' ');
-        if (sp == std::string::npos)
-            continue;
-        const std::string key = lower(line.substr(0, sp));
+        std::vector<std::string> words;
+        for (size_t p = 0; p < line.size();) {
+            const size_t start = line.find_first_not_of(" \t", p);
+            if (start == std::string::npos)
+                break;
+            const size_t end = std::min(line.find_first_of(" \t", start), line.size());
+            words.push_back(line.substr(start, end - start));
+            p = end;
+        }
+        const auto manager = words.size() >= 2 ? parse_manager(words[1]) : std::nullopt;
+        if (!manager || words.size() > 3 ||
+            (words.size() == 3 && words[2] != "+" && words[2] != "-"))
+            return fail(perm("5.3.5", home.dir + "/managers line " + std::to_string(number) +
+                                          ": not \"list@host manager [+|-]\" (managers: "
+                                          "ezmlm mlmmj mailman3 mailman2 sympa majordomo)"));
+        const std::string key = lower(words[0]);
         if (key == l || key == host)
-            return parse_manager(lists::trim_blanks(line.substr(sp + 1)));
+            return std::optional<Recognised>(
+                Recognised{*manager, words.size() == 3 ? words[2][0] : '-'});
     }
-    return std::optional<Manager>();
+    return std::optional<Recognised>();
 }
 
 Result<Agent> find_by_id_or_list(const Home& home, std::string_view which) {
@@ -358,15 +374,16 @@ Result<std::string> join(const Home& home, std::string_view user, const ListChoi
         a.id = *id;
         a.remote.local = parts.local;
         a.remote.host = lower(parts.domain);
-        std::optional<Manager> m = list.manager;
-        if (!m) {
+        Recognised chosen{list.manager.value_or(Manager::ezmlm), list.delimiter};
+        if (!list.manager) {
             auto t = manager_from_table(home, list.address);
             if (!t)
                 return fail(t.error());
-            m = *t;
+            if (*t)
+                chosen = **t;
         }
-        a.remote.manager = m.value_or(Manager::ezmlm);
-        a.remote.delimiter = a.remote.manager == Manager::mlmmj ? list.delimiter : '-';
+        a.remote.manager = chosen.manager;
+        a.remote.delimiter = chosen.manager == Manager::mlmmj ? chosen.delimiter : '-';
         a.state = State::requested;
         a.since = now;
         a.next = now;
@@ -588,11 +605,27 @@ Result<std::string> handle_request(const Home& home, std::string_view local,
             }
         }
     }
+    // No list named: a post of the list, redirected or forwarded as an attachment, names
+    // it, and most often its manager too. The address's verb says join or leave (join at
+    // PREFIX@host); the body's words never do, being someone else's text.
+    if (list.find('@') == std::string::npos && verb_rest != "help" &&
+        !verb_rest.starts_with("r-")) {
+        if (auto sample = list_of_sample(message.text())) {
+            list = sample->address;
+            action = verb_rest.empty() ? "join" : action;
+            if (sample->manager) {
+                manager = sample->manager->manager;
+                delimiter = sample->manager->delimiter;
+            }
+        }
+    }
     Outgoing o{std::string(sender), {}, {}};
     if (action.empty() || list.find('@') == std::string::npos) {
         o.subject = "dynasub at " + home.host;
         o.body = bad_request_text(home) + "\nOr mail " + home.prefix + "@" + home.host +
-                 " with \"subscribe LIST@HOST\" as its subject.\n";
+                 " with \"subscribe LIST@HOST\" as its subject,\nor redirect (bounce) a post "
+                 "of the list to " +
+                 home.prefix + "@" + home.host + ",\nor forward one to it as an attachment.\n";
         if (auto s = send_mail(home, home.prefix + "@" + home.host, "", o,
                                {"Auto-Submitted: auto-replied"}, now);
             !s)

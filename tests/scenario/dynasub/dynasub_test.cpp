@@ -37,8 +37,10 @@ struct TwoHosts {
     // through remote.test's qmail-smtpd (which relays for loopback); "mailman3": Debian's
     // Mailman 3, a private instance of the test user's (SQLite), that joe's .qmail-rl files
     // hand mail to by LMTP and that sends through the same qmail-smtpd.
+    // tell_manager: the admin names the remote list's manager in HOME/managers.
     explicit TwoHosts(const std::string& remote_manager = "ezmlm",
-                      const std::vector<std::string>& make_switches = {}) {
+                      const std::vector<std::string>& make_switches = {},
+                      bool tell_manager = true) {
         const int here_port = qmtest::free_port(), remote_port = qmtest::free_port();
         remote.root.control("me", "remote.test\n");
         here.root.control("smtproutes",
@@ -110,7 +112,8 @@ struct TwoHosts {
         INFO(r.err);
         REQUIRE(r.exit_code == 0);
         // The admin says which manager remote.test's list runs (HOME/managers).
-        qmtest::spit(home + "/managers", "joe-rl@remote.test " + remote_manager + "\n");
+        if (tell_manager)
+            qmtest::spit(home + "/managers", "joe-rl@remote.test " + remote_manager + "\n");
         here.root.give_to_user(home);
         here.start();
         remote.start();
@@ -208,6 +211,10 @@ struct TwoHosts {
         const size_t before = here.messages(user).size();
         here.mail_from(user, "joe-dynasub-" + verb + "-joe-rl=remote.test@test.example");
         REQUIRE(here.wait_messages(user, before + 1));
+        confirm(user, verb);
+    }
+    // The user answers the agent's confirmation request for verb.
+    void confirm(const std::string& user, const std::string& verb) {
         std::string reply;
         REQUIRE(qmtest::wait_for([&] {
             for (const auto& m : here.messages(user)) {
@@ -369,6 +376,12 @@ TEST_CASE("dynasub refuses outsiders, and gives up on a list that never answers"
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     CHECK(h.agents().find(" confirming 1 readers quiet@silent.test") != std::string::npos);
+    // A broken managers line is named, and nothing is made from a guess.
+    qmtest::spit(h.home + "/managers", "joe-rl@remote.test ezmlm\nother.test mailmen\n");
+    r = h.cli({"join", "x@other.test", "alice@test.example"});
+    CHECK(r.exit_code == 100);
+    CHECK(r.err.find("/managers line 2: ") != std::string::npos);
+    CHECK(h.agents().find("x@other.test") == std::string::npos);
     // Each tick after the wait resends, until the agent gives up and tells the postmaster.
     std::time_t now = std::time(nullptr);
     for (int i = 0; i < 5; ++i) {
@@ -385,4 +398,41 @@ TEST_CASE("dynasub refuses outsiders, and gives up on a list that never answers"
     CHECK(h.agents().find(" confirming ") != std::string::npos);
     REQUIRE(h.cli({"abandon", "quiet@silent.test"}).exit_code == 0);
     CHECK(h.agents().empty());
+}
+
+TEST_CASE("a reader joins by passing on a post of the list, which names it and its manager",
+          "[dynasub][e2e]") {
+    // The remote list runs mlmmj, and the admin has not said so: ezmlm's forms, the
+    // default, would not be understood.
+    TwoHosts h("mlmmj", {}, false);
+    // carol reads the list directly for now.
+    auto r = qmtest::run(
+        {"/usr/bin/mlmmj-sub", "-L", h.rl, "-a", "carol@test.example", "-f", "-q", "-s"},
+        {.as_user = h.remote.root.user()});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    h.post("a post carol passes on");
+    const std::string sample = h.here.wait_message_with("carol", "a post carol passes on");
+    REQUIRE(sample != "");
+    // What the admin would learn from it: mlmmj, with its return path's delimiter.
+    const std::string file = h.here.root / "sample";
+    qmtest::spit(file, sample);
+    const auto learned = h.cli({"learn", file});
+    INFO(learned.err);
+    CHECK(learned.exit_code == 0);
+    CHECK(learned.out == "joe-rl@remote.test mlmmj -\n");
+    // She redirects it, as mutt's bounce does, to the agent, and confirms.
+    h.here.queue("Resent-From: carol@test.example\nResent-To: joe-dynasub@test.example\n" + sample,
+                 "joe-dynasub@test.example", "carol@test.example");
+    h.confirm("carol", "subscribe");
+    REQUIRE(state_is(h, "active"));
+    CHECK(h.agents().find("1 readers joe-rl@remote.test (mlmmj)") != std::string::npos);
+    const std::string subs = h.remote_subscribers();
+    INFO(subs);
+    CHECK(std::count(subs.begin(), subs.end(), '\n') == 2); // carol herself, and the sublist
+    CHECK(subs.find("joe-dynasub-r-") != std::string::npos);
+    // A message that names no list gets the help text, and no agent.
+    h.here.mail_from("bob", "joe-dynasub@test.example", "what is this");
+    CHECK(h.here.wait_message_with("bob", "or forward one to it as an attachment") != "");
+    CHECK(h.agents().find("2 readers") == std::string::npos);
 }

@@ -144,6 +144,51 @@ TEST_CASE("Mailman 3 confirmations are answered at L-confirm+TOKEN", "[dynasub]"
               .kind == Kind::post);
 }
 
+TEST_CASE("a post passed on by a reader names its list and manager", "[dynasub]") {
+    // Redirected as it came: Mailman 3's header fields.
+    auto s = list_of_sample("Return-Path: <carol@this.test>\nList-Post: <mailto:rl@remote.test>\n"
+                            "List-Subscribe: <mailto:rl-join@remote.test>\nX-Mailman-Version: "
+                            "3.3.8\nSubject: hi\n\nbody\n");
+    REQUIRE(s);
+    CHECK(s->address == "rl@remote.test");
+    REQUIRE(s->manager);
+    CHECK(s->manager->manager == Manager::mailman3);
+    // mlmmj adds no List-* field by default: its return path below the redirect's says.
+    s = list_of_sample("Return-Path: <carol@this.test>\nDelivered-To: dynasub@this.test\n"
+                       "Return-Path: <rl-bounces-4-carol=this.test@remote.test>\n"
+                       "Subject: hi\n\nbody\n");
+    REQUIRE(s);
+    CHECK(s->address == "rl@remote.test");
+    REQUIRE(s->manager);
+    CHECK(s->manager->manager == Manager::mlmmj);
+    CHECK(s->manager->delimiter == '-');
+    s = list_of_sample("Return-Path: <rl+bounces-4-carol=this.test@remote.test>\n\n");
+    REQUIRE(s);
+    CHECK(s->manager->delimiter == '+');
+    s = list_of_sample("Return-Path: <my-rl-return-12-carol=this.test@remote.test>\n\n");
+    REQUIRE(s);
+    CHECK(s->address == "my-rl@remote.test");
+    CHECK(s->manager->manager == Manager::ezmlm);
+    // Forwarded as an attachment (here quoted-printable): the inner message counts, not
+    // the forwarding one's header.
+    s = list_of_sample("Return-Path: <carol@this.test>\nMIME-Version: 1.0\nContent-Type: "
+                       "multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee "
+                       "below\n--b\nContent-Type: message/rfc822\nContent-Transfer-Encoding: "
+                       "quoted-printable\n\nMailing-List: contact rl-help@remote.test; run by "
+                       "ezmlm\nList-Post: <mailto:rl=40remote.test>\nSubject: hi\n\nx\n--b--\n");
+    REQUIRE(s);
+    CHECK(s->address == "rl@remote.test");
+    CHECK(s->manager->manager == Manager::ezmlm);
+    // A list with List-Post but nothing that says its manager.
+    s = list_of_sample("List-Post: <mailto:rl@remote.test>\nSubject: hi\n\n");
+    REQUIRE(s);
+    CHECK_FALSE(s->manager);
+    // Nothing names a list.
+    CHECK_FALSE(list_of_sample("Return-Path: <carol@this.test>\nSubject: hi\n\nx\n"));
+    CHECK_FALSE(list_of_sample("List-Post: NO\nReturn-Path: <>\n\n"));
+    CHECK_FALSE(list_of_sample("Content-Type: multipart/mixed\n\nbroken"));
+}
+
 TEST_CASE("Sympa's AUTH line is echoed to the robot", "[dynasub]") {
     auto in = read(Manager::sympa, "sympa@remote.test",
                    "Subject: confirm\n\nTo confirm, send:\n  AUTH 0a1b2c3d SUB rl\n");

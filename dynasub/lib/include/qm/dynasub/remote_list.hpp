@@ -95,6 +95,18 @@ struct Recognised {
 [[nodiscard]] std::optional<Recognised> recognise_manager(std::string_view list_local,
                                                           const lists::ParsedPost& sample);
 
+// A post of a list that a local user passes on, to say which list to join and what runs
+// it: redirected as it came (its own header, as mutt's bounce or a .forward leaves it) or
+// forwarded as an attachment (the first message/rfc822 part). The list's address comes
+// from its List-Post field, else from the return path the list sent it with (ezmlm's
+// L-return-N-...@H, mlmmj's L+bounces-N-...@H, Mailman's L-bounces@H), which also names
+// the manager when the other header fields do not. nullopt when nothing names a list.
+struct SampleList {
+    std::string address;               // LIST@HOST
+    std::optional<Recognised> manager; // nullopt when nothing says which manager
+};
+[[nodiscard]] std::optional<SampleList> list_of_sample(std::string_view message);
+
 // The address and subject a mailto: URL (RFC 6068) of a List-Subscribe field names, the
 // leftmost mailto: of the field value; nullopt if there is none.
 [[nodiscard]] std::optional<Outgoing> mailto_of_list_field(std::string_view field_value);
