@@ -5,6 +5,7 @@
 // Debian's Mailman 3). Everything the remote host receives passes through a QMAILQUEUE
 // wrapper that keeps a copy, for the privacy check.
 #include "../lists/list_mta.hpp"
+#include "bounce_samples.hpp"
 #include "qm/lists/core/command_address.hpp"
 #include "support.hpp"
 
@@ -435,4 +436,72 @@ TEST_CASE("a reader joins by passing on a post of the list, which names it and i
     h.here.mail_from("bob", "joe-dynasub@test.example", "what is this");
     CHECK(h.here.wait_message_with("bob", "or forward one to it as an attachment") != "");
     CHECK(h.agents().find("2 readers") == std::string::npos);
+}
+
+TEST_CASE("the remote list's bounce warning and probe reach the agent, and the sublist stays",
+          "[dynasub][e2e]") {
+    // remote.test's ezmlm list comes to believe the sublist address bounced: its warning,
+    // and later its probe, must be taken (not bounced, not passed to readers) so that the
+    // healthy sublist is never unsubscribed.
+    TwoHosts h;
+    h.ask("alice", "subscribe");
+    REQUIRE(state_is(h, "active"));
+    std::string sublist = h.remote_subscribers();
+    REQUIRE(!sublist.empty());
+    sublist.pop_back();
+    h.post("first post");
+    REQUIRE(h.here.wait_message_with("alice", "first post") != "");
+    const std::time_t now = std::time(nullptr);
+    const std::string target = qm::lists::encode_target(sublist);
+    const std::string bounced = "joe-rl-return-1-" + target + "@remote.test";
+    h.remote.queue(qmtest::bounces::qsbmf(sublist, bounced, "Sorry, no mailbox here by that name."),
+                   bounced);
+    REQUIRE(qmtest::wait_for([&] { return !qmtest::bounces::kept_bounces(h.rl, 'd').empty(); }));
+    REQUIRE(h.remote.wait_idle());
+
+    // Eleven days on, the warning goes to the sublist address.
+    auto warn = h.remote.run({"ezmlm-warn", h.rl}, now + 11 * 86400);
+    INFO(warn.err);
+    REQUIRE(warn.exit_code == 0);
+    const std::string log = h.home + "/Log";
+    REQUIRE(qmtest::wait_for([&] {
+        return qmtest::slurp(log).find("accepted bounce warning from joe-rl-return-warn-") !=
+               std::string::npos;
+    }));
+    // Had the warning bounced too (the remote list says so in its return-warn address)...
+    std::smatch m;
+    const std::string remote_log = h.remote.send->log();
+    static const std::regex warn_path("from <(joe-rl-return-warn-[^>]+@remote.test)>");
+    REQUIRE(std::regex_search(remote_log, m, warn_path));
+    const std::string warn_return = m[1];
+    h.remote.start_at(now + 11 * 86400); // the list's clock reads the warning's time stamp
+    h.remote.queue(
+        qmtest::bounces::qsbmf(sublist, warn_return, "Sorry, no mailbox here by that name."),
+        warn_return);
+    REQUIRE(qmtest::wait_for([&] { return !qmtest::bounces::kept_bounces(h.rl, 'w').empty(); }));
+    REQUIRE(h.remote.wait_idle());
+    // ...the probe comes eleven days later; it is taken too, so it does not bounce.
+    warn = h.remote.run({"ezmlm-warn", h.rl}, now + 22 * 86400);
+    INFO(warn.err);
+    REQUIRE(warn.exit_code == 0);
+    CHECK(warn.err.find("probes sent") != std::string::npos);
+    REQUIRE(qmtest::wait_for([&] {
+        return qmtest::slurp(log).find("accepted bounce probe from joe-rl-return-probe-") !=
+               std::string::npos;
+    }));
+    REQUIRE(h.here.wait_idle());
+    REQUIRE(h.remote.wait_idle());
+    warn = h.remote.run({"ezmlm-warn", h.rl}, now + 33 * 86400);
+    REQUIRE(warn.exit_code == 0);
+    REQUIRE(h.remote.wait_idle());
+    CHECK(h.remote_subscribers() == sublist + "\n");
+    CHECK(h.agents().find(" active 1 readers") != std::string::npos);
+    // The reader saw neither, and the postmaster was not troubled.
+    for (const auto& msg : h.here.messages("alice")) {
+        CHECK(msg.find("ezmlm warning") == std::string::npos);
+        CHECK(msg.find("ezmlm probe") == std::string::npos);
+    }
+    CHECK(h.here.messages("dave").empty());
+    h.post("after the probe");
+    CHECK(h.here.wait_message_with("alice", "after the probe") != "");
 }
