@@ -1,6 +1,7 @@
 // dynasub-gate home id: the first line of a dynasub sublist's editor. Answers the remote
 // list's confirmation requests, notes its welcome and goodbye, and lets only the remote
 // list's posts through to ezmlm-send (dynasub-gate(8)).
+#include "qm/dynasub/program.hpp"
 #include "qm/dynasub/service.hpp"
 #include "qm/lists/core/cli.hpp"
 #include "qm/lists/core/clock.hpp"
@@ -22,30 +23,23 @@ constexpr std::string_view help =
 
 int main(int argc, char** argv) {
     using namespace qm;
-    return lists::cli::run("dynasub-gate", argc, argv, help, [](program::Words args) -> int {
-        if (args.size() != 2)
-            return lists::cli::usage("dynasub-gate", "home id");
-        lists::cli::prepare_to_queue();
-        auto home = dynasub::read_home(args[0]);
-        if (!home)
-            return lists::cli::fatal("dynasub-gate", home.error());
-        auto message = lists::cli::read_message();
-        if (!message)
-            return lists::cli::fatal("dynasub-gate", message.error());
-        const std::string sender = lists::cli::sender().value_or("");
-        auto out = dynasub::gate(*home, args[1], sender, *message, qm::lists::now());
-        if (!out)
-            return lists::cli::fatal("dynasub-gate", out.error());
-        switch (out->action) {
-        case dynasub::GateAction::deliver:
-            return 0;
-        case dynasub::GateAction::done:
-            std::cout << "dynasub-gate: " << out->text << "\n";
-            return 99;
-        case dynasub::GateAction::refuse:
-            std::cout << "Sorry, " << out->text << "\n";
-            return 100;
-        }
-        return 111;
-    });
+    return dynasub::run_delivery_program(
+        "dynasub-gate", argc, argv, help, "home id", 1,
+        [](const dynasub::Home& home, program::Words rest, const std::string& message) -> int {
+            const std::string sender = lists::cli::sender().value_or("");
+            auto out = dynasub::gate(home, rest[0], sender, message, qm::lists::now());
+            if (!out)
+                return lists::cli::fatal("dynasub-gate", out.error());
+            switch (out->action) {
+            case dynasub::GateAction::deliver:
+                return 0;
+            case dynasub::GateAction::done:
+                std::cout << "dynasub-gate: " << out->text << "\n";
+                return 99;
+            case dynasub::GateAction::refuse:
+                std::cout << "Sorry, " << out->text << "\n";
+                return 100;
+            }
+            return 111;
+        });
 }

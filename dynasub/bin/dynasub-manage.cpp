@@ -1,5 +1,6 @@
 // dynasub-manage home: the requests local users mail to dynasub@host and
 // dynasub-*@host (join, leave, confirm), then the agents' due work (dynasub-manage(8)).
+#include "qm/dynasub/program.hpp"
 #include "qm/dynasub/service.hpp"
 #include "qm/env.hpp"
 #include "qm/lists/core/cli.hpp"
@@ -24,29 +25,22 @@ constexpr std::string_view help =
 
 int main(int argc, char** argv) {
     using namespace qm;
-    return lists::cli::run("dynasub-manage", argc, argv, help, [](program::Words args) -> int {
-        if (args.size() != 1)
-            return lists::cli::usage("dynasub-manage", "home");
-        lists::cli::prepare_to_queue();
-        auto home = dynasub::read_home(args[0]);
-        if (!home)
-            return lists::cli::fatal("dynasub-manage", home.error());
-        auto message = lists::cli::read_message();
-        if (!message)
-            return lists::cli::fatal("dynasub-manage", message.error());
-        const auto local = env("LOCAL");
-        if (!local)
-            return lists::cli::fatal("dynasub-manage",
-                                     perm("5.3.5", "LOCAL is not set; run me from a .qmail file"));
-        const std::time_t now = qm::lists::now();
-        const lists::ParsedPost post(*message);
-        auto done =
-            dynasub::handle_request(*home, *local, lists::cli::sender().value_or(""), post, now);
-        if (!done)
-            return lists::cli::fatal("dynasub-manage", done.error());
-        std::cout << "dynasub-manage: " << *done << "\n";
-        if (auto t = dynasub::tick(*home, now); !t)
-            lists::cli::warning("dynasub-manage", t.error().text);
-        return 0;
-    });
+    return dynasub::run_delivery_program(
+        "dynasub-manage", argc, argv, help, "home", 0,
+        [](const dynasub::Home& home, program::Words, const std::string& message) -> int {
+            const auto local = env("LOCAL");
+            if (!local)
+                return lists::cli::fatal(
+                    "dynasub-manage", perm("5.3.5", "LOCAL is not set; run me from a .qmail file"));
+            const std::time_t now = qm::lists::now();
+            const lists::ParsedPost post(message);
+            auto done =
+                dynasub::handle_request(home, *local, lists::cli::sender().value_or(""), post, now);
+            if (!done)
+                return lists::cli::fatal("dynasub-manage", done.error());
+            std::cout << "dynasub-manage: " << *done << "\n";
+            if (auto t = dynasub::tick(home, now); !t)
+                lists::cli::warning("dynasub-manage", t.error().text);
+            return 0;
+        });
 }

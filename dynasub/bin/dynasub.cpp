@@ -1,4 +1,5 @@
 // dynasub: the admin's command line for dynamic subscription agents (dynasub(8)).
+#include "qm/dynasub/program.hpp"
 #include "qm/dynasub/service.hpp"
 #include "qm/env.hpp"
 #include "qm/lists/core/cli.hpp"
@@ -35,6 +36,7 @@ constexpr std::string_view help =
     "  retry list@host|id             send the pending request again now\n"
     "  abandon list@host|id           drop the agent and its sublist, telling nobody\n"
     "  tick                           resend, give up and leave what is due (cron)\n"
+    "Run as root, dynasub works as the owner of home (of its parent for setup).\n"
     "Exit: 0 done, 100 bad usage or refused, 111 temporary trouble.\n";
 
 constexpr std::string_view synopsis =
@@ -56,6 +58,8 @@ int main(int argc, char** argv) {
             return lists::cli::usage("dynasub", synopsis);
         const std::string cmd = args[i++];
         const auto rest = args.subspan(i);
+        if (auto s = dynasub::become_home_owner(home_dir); !s)
+            return fatal(s.error());
         const std::time_t now = qm::lists::now();
         lists::cli::prepare_to_queue();
         if (cmd == "setup") {
