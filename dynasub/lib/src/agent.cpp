@@ -1,5 +1,6 @@
 #include "qm/dynasub/agent.hpp"
 
+#include "name_table.hpp"
 #include "qm/address.hpp"
 #include "qm/fd.hpp"
 
@@ -17,7 +18,7 @@ namespace qm::dynasub {
 
 namespace {
 
-constexpr std::array<std::pair<State, std::string_view>, 6> state_names{{
+constexpr NameTable<State, 6> state_names{{
     {State::requested, "requested"},
     {State::confirming, "confirming"},
     {State::active, "active"},
@@ -49,17 +50,11 @@ std::string one_line(std::string_view s) {
 } // namespace
 
 std::string_view state_name(State s) {
-    for (const auto& [state, name] : state_names)
-        if (state == s)
-            return name;
-    return "?";
+    return name_in(state_names, s);
 }
 
 std::optional<State> parse_state(std::string_view name) {
-    for (const auto& [state, n] : state_names)
-        if (n == name)
-            return state;
-    return std::nullopt;
+    return value_in(state_names, name);
 }
 
 std::string format_agent(const Agent& a) {

@@ -1,5 +1,6 @@
 #include "qm/dynasub/remote_list.hpp"
 
+#include "name_table.hpp"
 #include "qm/address.hpp"
 #include "qm/inject/address_list.hpp"
 #include "qm/lists/archive/archive_index.hpp"
@@ -17,7 +18,7 @@ namespace {
 
 using lists::ParsedPost;
 
-constexpr std::array<std::pair<Manager, std::string_view>, 6> names{{
+constexpr NameTable<Manager, 6> names{{
     {Manager::ezmlm, "ezmlm"},
     {Manager::mlmmj, "mlmmj"},
     {Manager::mailman3, "mailman3"},
@@ -295,17 +296,11 @@ Incoming classify_robot(const RemoteList& list, std::string_view sender, const P
 } // namespace
 
 std::string_view manager_name(Manager m) {
-    for (const auto& [manager, name] : names)
-        if (manager == m)
-            return name;
-    return "?";
+    return name_in(names, m);
 }
 
 std::optional<Manager> parse_manager(std::string_view name) {
-    for (const auto& [manager, n] : names)
-        if (iequals(n, name))
-            return manager;
-    return std::nullopt;
+    return value_in(names, name);
 }
 
 std::string RemoteList::command(std::string_view suffix) const {
