@@ -222,12 +222,14 @@ inline std::string qsbmf(const std::string& recipient, const std::string& to,
 }
 
 // Every file under <list>/bounce/d whose name starts with kind: 'd' (a kept bounce) or
-// 'w' (a bounced warning).
+// 'w' (a bounced warning). Files still being written (NAME.tmp.PID, renamed into place
+// when complete) are not kept bounces yet, as ezmlm-warn also skips them.
 inline std::vector<std::string> kept_bounces(const std::string& list, char kind) {
     std::vector<std::string> out;
     std::error_code ec;
     for (const auto& e : std::filesystem::recursive_directory_iterator(list + "/bounce/d", ec))
-        if (e.is_regular_file() && e.path().filename().string()[0] == kind)
+        if (e.is_regular_file() && e.path().filename().string()[0] == kind &&
+            e.path().filename().string().find(".tmp.") == std::string::npos)
             out.push_back(e.path().string());
     return out;
 }

@@ -583,11 +583,17 @@ Result<std::string> handle_request(const Home& home, std::string_view local,
             if (auto t = lists::decode_target(rest.substr(dash + 1)))
                 list = *t;
     } else if (verb_rest.empty()) {
-        // PREFIX@host: "subscribe LIST@HOST [manager]" in the subject or the body.
+        // PREFIX@host: "subscribe LIST@HOST [manager]" (or the address alone, to join) in
+        // the subject or on the body's first line.
         for (const std::string& text :
              {std::string(message.first("subject") ? message.first("subject")->value() : ""),
               message.body}) {
             auto words = parse_words(text);
+            if (words.size() == 1 && words[0].find('@') != std::string::npos) {
+                action = "join"; // the list's address alone
+                list = words[0];
+                break;
+            }
             if (words.size() >= 2) {
                 const std::string verb = lower(words[0]);
                 if (verb == "subscribe" || verb == "join")

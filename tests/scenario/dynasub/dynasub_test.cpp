@@ -441,6 +441,10 @@ TEST_CASE("a reader joins by passing on a post of the list, which names it and i
     h.here.mail_from("bob", "joe-dynasub@test.example", "what is this");
     CHECK(h.here.wait_message_with("bob", "or forward one to it as an attachment") != "");
     CHECK(h.agents().find("2 readers") == std::string::npos);
+    // The list's address alone, as the subject of a mail to the agent, asks to join it.
+    h.here.mail_from("bob", "joe-dynasub@test.example", "joe-rl@remote.test");
+    h.confirm("bob", "subscribe");
+    CHECK(qmtest::wait_for([&] { return h.agents().find("2 readers") != std::string::npos; }));
 }
 
 TEST_CASE("the remote list's bounce warning and probe reach the agent, and the sublist stays",

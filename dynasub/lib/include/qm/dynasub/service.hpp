@@ -20,7 +20,9 @@
 //   PREFIX-subscribe-LIST=HOST@host    a local user asks to join LIST@HOST
 //   PREFIX-unsubscribe-LIST=HOST@host  ... to leave it
 //   PREFIX@host                        the same with "subscribe LIST@HOST" (or
-//                                      "unsubscribe ...") in the subject or body
+//                                      "unsubscribe ...", or LIST@HOST alone) in the
+//                                      subject or body, or a post of the list itself
+//                                      (redirected, or attached)
 //   PREFIX-confirm-COOKIE@host         the user's answer to the confirmation request
 //   PREFIX-r-ID@host                   the sublist: what the remote list knows
 //   PREFIX-r-ID-unsubscribe@host       a reader leaves (from a post's List-Unsubscribe)
