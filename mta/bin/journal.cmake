@@ -1,0 +1,1 @@
+qm_program(qmail-journal qm_journal qm_queue)
