@@ -1,1 +1,2 @@
 qm_program(qmail-journal qm_journal qm_queue)
+qm_program(qmail-journald qm_journal qm_queue)

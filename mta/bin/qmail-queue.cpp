@@ -55,6 +55,12 @@ int main(int argc, char** argv) {
             return static_cast<int>(qm::QueueExit::queue_dir_trouble);
         qm::queue::EnqueueRequest req;
         req.received_how = qm::queue::invoked_how();
+        auto durability = qm::queue::durability_from_control();
+        if (!durability) {
+            std::fprintf(stderr, "qmail-queue: %s\n", durability.error().text.c_str());
+            return static_cast<int>(qm::QueueExit::config_error);
+        }
+        req.durability = *durability;
         return static_cast<int>(qm::queue::enqueue(layout, req));
     } catch (const std::bad_alloc&) {
         return static_cast<int>(qm::QueueExit::out_of_memory);

@@ -1,5 +1,7 @@
 #include "qm/send/records.hpp"
 
+#include <charconv>
+
 namespace qm::send {
 
 Result<TodoEntry> parse_todo(std::string_view bytes) {
@@ -28,6 +30,14 @@ Result<TodoEntry> parse_todo(std::string_view bytes) {
         case 'T':
             e.recipients.emplace_back(v);
             break;
+        case 'j': {
+            std::uint64_t id = 0;
+            auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), id);
+            if (ec != std::errc() || end != v.data() + v.size() || id == 0)
+                return fail(perm("5.3.0", "bad journal id in envelope"));
+            e.journal_id = id;
+            break;
+        }
         default:
             return fail(perm("5.3.0", "unknown record type in envelope"));
         }

@@ -67,7 +67,10 @@ SinkFactory in_process_queue() {
                const Connection& conn) -> Result<std::unique_ptr<MessageSink>> {
         if (names_queue_program(conn))
             return spawn(conn);
-        auto w = queue::MessageWriter::open(layout, how);
+        auto durability = queue::durability_from_control(); // read per message
+        if (!durability)
+            return fail(durability.error());
+        auto w = queue::MessageWriter::open(layout, how, *durability);
         if (!w)
             return fail(queue_exit_failure(static_cast<int>(w.error())));
         return std::make_unique<InProcessSink>(std::move(*w));

@@ -8,6 +8,7 @@
 #include "qm/fd.hpp"
 #include "qm/queue/layout.hpp"
 
+#include <cstdint>
 #include <ctime>
 #include <expected>
 #include <string>
@@ -15,10 +16,21 @@
 
 namespace qm::queue {
 
+// How an accepted message is made durable. With journal, qmail-journald (qmail-journal(5))
+// also takes each message, compressed, and its journal id goes in the envelope as a
+// j<id> field, for qmail-send's end marks and the rebuild after a crash. Until that
+// rebuild exists, the queue files are flushed as in the classic path too: the journal is
+// then an extra copy, never the only one.
+enum class Durability { fsync, journal };
+// control/journal: 1 for the journal, 0 or no file for the classic path; anything else
+// is a configuration error naming the file.
+[[nodiscard]] Result<Durability> durability_from_control();
+
 struct EnqueueRequest {
     int message_fd = 0;       // read to EOF
     int envelope_fd = 1;      // qmail-queue envelope format
     std::string received_how; // "by uid 1000", "from network", "by alias", "for bounce"
+    Durability durability = Durability::fsync;
 };
 
 // Returns the exit code qmail-queue must exit with.
@@ -33,15 +45,16 @@ struct EnqueueRequest {
 // one writer per message.
 class MessageWriter {
 public:
-    [[nodiscard]] static std::expected<MessageWriter, QueueExit> open(const Layout& layout,
-                                                                      const std::string& how);
+    [[nodiscard]] static std::expected<MessageWriter, QueueExit>
+    open(const Layout& layout, const std::string& how, Durability durability = Durability::fsync);
     MessageWriter(MessageWriter&& o) noexcept;
     MessageWriter& operator=(MessageWriter&&) = delete;
     MessageWriter(const MessageWriter&) = delete;
     MessageWriter& operator=(const MessageWriter&) = delete;
     ~MessageWriter();
 
-    // A failed write is remembered and reported by finish().
+    // A failed write is remembered and reported by finish(). finish() hands the message to
+    // qmail-journald first when the durability is journal.
     void write(std::string_view bytes);
     [[nodiscard]] QueueExit finish(const Envelope& env);
     [[nodiscard]] MessageId id() const { return id_; }
@@ -49,6 +62,8 @@ public:
 private:
     MessageWriter() = default;
     void remove();
+    [[nodiscard]] std::string envelope_bytes(const Envelope& env) const;
+    [[nodiscard]] std::expected<std::uint64_t, QueueExit> journal_message(const Envelope& env);
     Layout layout_;           // a copy: the writer may outlive whoever opened it
     bool owns_files_ = false; // false once moved from
     MessageId id_ = 0;
@@ -56,6 +71,8 @@ private:
     std::string mess_, intd_;
     QueueExit write_error_ = QueueExit::ok;
     bool committed_ = false;
+    Durability durability_ = Durability::fsync;
+    std::time_t received_ = 0;
 };
 
 // qmail names the injecting party by its real uid (qmail-queue(8)): "by alias", "from

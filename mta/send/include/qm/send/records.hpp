@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,9 +18,10 @@ struct TodoEntry {
     std::string uid, pid; // as written (decimal); kept textual for the log line
     std::string sender;
     std::vector<std::string> recipients;
+    std::uint64_t journal_id = 0; // j<id>, when qmail-journald holds the message too
 };
 
-// A record type other than u, p, F, T, or a missing F, is a permanent format error.
+// A record type other than u, p, F, T, j, or a missing F, is a permanent format error.
 [[nodiscard]] Result<TodoEntry> parse_todo(std::string_view bytes);
 
 struct ChannelRecord {

@@ -1,0 +1,282 @@
+#include "qm/journal/service.hpp"
+
+#include "bytes.hpp"
+#include "qm/journal/group_commit.hpp"
+#include "qm/journal/records.hpp"
+#include "qm/log.hpp"
+#include "qm/netstring.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/write.hpp>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <utility>
+
+namespace qm::journal {
+
+namespace asio = boost::asio;
+using local = asio::local::stream_protocol;
+
+std::string socket_path(const std::string& queue_root) {
+    return queue_root + "/lock/journal";
+}
+
+std::string journal_dir(const std::string& queue_root) {
+    return queue_root + "/journal";
+}
+
+namespace {
+
+// A request can hold the biggest record plus its type byte.
+constexpr std::size_t max_request = max_payload + 1;
+
+std::string request_bytes(RecordType type, std::string_view payload) {
+    std::string body(1, static_cast<char>(type));
+    body += payload;
+    return netstring::encode(body);
+}
+
+} // namespace
+
+// ---- the client ----
+
+Result<Client> Client::connect(const std::string& path) {
+    Client c;
+    c.fd_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!c.fd_)
+        return fail(from_errno(errno, "unable to make a socket"));
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    if (path.size() >= sizeof sa.sun_path)
+        return fail(perm("5.3.5", "the journal socket's path is too long: " + path));
+    std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+    if (::connect(c.fd_.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0)
+        return fail(temp("4.3.0", "unable to reach qmail-journald at " + path + ": " +
+                                      std::strerror(errno)));
+    return c;
+}
+
+Result<std::uint64_t> Client::commit(RecordType type, std::string_view payload) {
+    if (auto s = write_all(fd_.get(), request_bytes(type, payload)); !s)
+        return fail(temp("4.3.0", "qmail-journald went away: " + s.error().text));
+    for (;;) {
+        auto d = netstring::decode(in_, 1024);
+        if (!d)
+            return fail(temp("4.3.0", "qmail-journald's reply is not a netstring"));
+        if (*d) {
+            const std::string reply((*d)->payload);
+            in_.erase(0, (*d)->consumed);
+            if (reply.empty())
+                return fail(temp("4.3.0", "qmail-journald sent an empty reply"));
+            const std::string text = reply.substr(1);
+            if (reply[0] == 'K')
+                return text.empty() ? 0 : std::stoull(text);
+            if (reply[0] == 'D')
+                return fail(perm("5.3.0", "qmail-journald refused: " + text));
+            return fail(temp("4.3.0", "qmail-journald: " + text));
+        }
+        char buf[512];
+        ssize_t n = ::read(fd_.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return fail(temp("4.3.0", "qmail-journald closed the connection"));
+        in_.append(buf, static_cast<std::size_t>(n));
+    }
+}
+
+// ---- the daemon ----
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(local::socket sock, GroupCommitter& committer, asio::io_context& io)
+        : sock_(std::move(sock))
+        , committer_(committer)
+        , io_(io) {}
+
+    void start() { read(); }
+
+private:
+    void read() {
+        sock_.async_read_some(asio::buffer(buf_), [self = shared_from_this()](
+                                                      boost::system::error_code ec, std::size_t n) {
+            if (ec)
+                return; // the client is gone; answers in flight drop
+            self->in_.append(self->buf_.data(), n);
+            if (self->take_requests())
+                self->read();
+        });
+    }
+
+    // Returns false when the connection must end (a request that is not a netstring).
+    bool take_requests() {
+        for (;;) {
+            auto d = netstring::decode(in_, max_request);
+            if (!d) {
+                reply("Dthe request is not a netstring");
+                closing_ = true;
+                return false;
+            }
+            if (!*d)
+                return true;
+            std::string body((*d)->payload);
+            in_.erase(0, (*d)->consumed);
+            take(std::move(body));
+        }
+    }
+
+    void take(std::string body) {
+        if (body.empty() || !known_record_type(static_cast<std::uint8_t>(body[0]))) {
+            reply("Dan unknown record type");
+            return;
+        }
+        const auto type = static_cast<RecordType>(body[0]);
+        std::string payload = body.substr(1);
+        std::uint64_t id = 0;
+        bool ok = true;
+        switch (type) {
+        case RecordType::message:
+            if (auto head = decode_message_head(payload); !head) {
+                ok = false;
+            } else {
+                // The journal names the message: its id goes in the first 8 bytes.
+                id = committer_.new_journal_id();
+                std::string id_bytes;
+                bytes::put_u64(id_bytes, id);
+                payload.replace(0, 8, id_bytes);
+            }
+            break;
+        case RecordType::done:
+            ok = decode_done(payload).has_value();
+            break;
+        case RecordType::end:
+            ok = decode_end(payload).has_value();
+            break;
+        }
+        if (!ok) {
+            reply("Da malformed record");
+            return;
+        }
+        // Answered on the committer's thread once durable; the reply is written from ours.
+        committer_.submit(
+            type, std::move(payload), [self = shared_from_this(), id, type](Result<RecordPos> r) {
+                std::string text;
+                if (r)
+                    text =
+                        type == RecordType::message ? "K" + std::to_string(id) : std::string("K");
+                else
+                    text = "Z" + r.error().text;
+                asio::post(self->io_, [self, text = std::move(text)] { self->reply(text); });
+            });
+    }
+
+    void reply(const std::string& text) {
+        out_.push_back(netstring::encode(text));
+        if (out_.size() == 1)
+            write_next();
+    }
+
+    void write_next() {
+        asio::async_write(sock_, asio::buffer(out_.front()),
+                          [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                              if (ec)
+                                  return;
+                              self->out_.pop_front();
+                              if (!self->out_.empty())
+                                  self->write_next();
+                              else if (self->closing_) {
+                                  boost::system::error_code ignored;
+                                  self->sock_.shutdown(local::socket::shutdown_both, ignored);
+                              }
+                          });
+    }
+
+    local::socket sock_;
+    GroupCommitter& committer_;
+    asio::io_context& io_;
+    std::array<char, 65536> buf_{};
+    std::string in_;
+    std::deque<std::string> out_;
+    bool closing_ = false;
+};
+
+void accept_next(local::acceptor& acceptor, GroupCommitter& committer, asio::io_context& io) {
+    acceptor.async_accept(
+        [&acceptor, &committer, &io](boost::system::error_code ec, local::socket sock) {
+            if (ec == asio::error::operation_aborted)
+                return;
+            if (!ec)
+                std::make_shared<Session>(std::move(sock), committer, io)->start();
+            accept_next(acceptor, committer, io);
+        });
+}
+
+} // namespace
+
+int run_journald(const JournaldOptions& options) {
+    const std::string dir = journal_dir(options.queue_root);
+    if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
+        log::alert("unable to create " + dir + ": " + std::strerror(errno));
+        return 111;
+    }
+    auto existing = list_segments(dir);
+    if (!existing) {
+        log::alert(existing.error().text);
+        return 111;
+    }
+    const std::uint64_t first = existing->empty() ? 1 : existing->back() + 1;
+    auto committer = GroupCommitter::start(
+        {.dir = dir, .first_sequence = first, .max_segment_bytes = options.max_segment_bytes});
+    if (!committer) {
+        log::alert(committer.error().text);
+        return 111;
+    }
+    asio::io_context io;
+    const std::string path = socket_path(options.queue_root);
+    ::unlink(path.c_str()); // a socket left by a killed journald
+    boost::system::error_code ec;
+    local::acceptor acceptor(io);
+    acceptor.open(local(), ec);
+    if (!ec)
+        acceptor.bind(local::endpoint(path), ec);
+    if (!ec)
+        acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+        log::alert("unable to listen on " + path + ": " + ec.message());
+        return 111;
+    }
+    ::chmod(path.c_str(), 0660); // qmail-send (group qmail) writes its marks too
+    accept_next(acceptor, **committer, io);
+    asio::signal_set signals(io, SIGTERM, SIGINT);
+    signals.async_wait([&](boost::system::error_code, int) {
+        acceptor.close();
+        io.stop();
+    });
+    log::line("status: journal ready, segment " + segment_name(first));
+    io.run();
+    // Stop: what is queued in the committer is flushed and answered by its destructor;
+    // replies no longer reach their sessions, whose clients then see the connection end
+    // and treat the message as not accepted (a duplicate at worst, never a loss).
+    const auto stats = (*committer)->stats();
+    committer->reset();
+    ::unlink(path.c_str());
+    log::line("status: journal exiting: " + std::to_string(stats.records) + " records in " +
+              std::to_string(stats.flushes) + " flushes");
+    return 0;
+}
+
+} // namespace qm::journal

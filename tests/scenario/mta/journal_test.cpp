@@ -1,0 +1,168 @@
+// The journal end to end (qmail-journald(8), qmail-journal(5)): with control/journal 1,
+// qmail-queue exits 0 only once qmail-journald has the message on stable storage, the
+// queue's envelope carries the journal id, and qmail-journal prints, checks and gives
+// back exactly what was queued; qmail-send delivers such messages as any other. Killed
+// journald: no qmail-queue says 0 for a message the journal does not hold.
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <map>
+#include <regex>
+#include <set>
+#include <thread>
+
+using namespace std::string_literals;
+
+namespace {
+
+std::unique_ptr<qmtest::Daemon> start_journald(const qmtest::MailRoot& root, size_t seen = 0) {
+    auto d = root.start({qmtest::bin("qmail-journald")}, "journald.log");
+    REQUIRE(qmtest::wait_for(
+        [&] { return d->log().find("status: journal ready", seen) != std::string::npos; }));
+    return d;
+}
+
+qmtest::RunResult queue_one(const qmtest::MailRoot& root, int n) {
+    return root.run({qmtest::bin("qmail-queue")},
+                    {.stdin_data = "Subject: journal " + std::to_string(n) + "\n\nbody " +
+                                   std::to_string(n) + "\n",
+                     .fd1_input = "Fdave@test.example\0Talice@test.example\0\0"s});
+}
+
+// journal id → the M line qmail-journal printed for it.
+std::map<std::string, std::string> journaled(const qmtest::MailRoot& root) {
+    auto r = root.run({qmtest::bin("qmail-journal")});
+    std::map<std::string, std::string> out;
+    static const std::regex m(" M id=([0-9]+) ");
+    size_t start = 0;
+    for (size_t nl; (nl = r.out.find('\n', start)) != std::string::npos; start = nl + 1) {
+        const std::string line = r.out.substr(start, nl - start);
+        std::smatch match;
+        if (std::regex_search(line, match, m))
+            out[match[1]] = line;
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("journal: qmail-queue hands each message to qmail-journald before it says 0",
+          "[scenario][journal]") {
+    qmtest::MailRoot root;
+    root.add_user("alice");
+    root.control("journal", "1\n");
+    auto journald = start_journald(root);
+    for (int i = 0; i < 20; ++i) {
+        auto r = queue_one(root, i);
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+    }
+    // Every queued envelope names its journal record.
+    const auto queued = qmtest::queued_messages(root.home());
+    REQUIRE(queued.size() == 20);
+    auto records = journaled(root);
+    CHECK(records.size() == 20);
+    std::set<std::string> ids;
+    for (const auto& f : qmtest::list_dir(root / "queue/todo")) {
+        const std::string env = qmtest::slurp(root / ("queue/todo/" + f));
+        std::smatch match;
+        static const std::regex j("j([0-9]+)");
+        REQUIRE(std::regex_search(env, match, j));
+        ids.insert(match[1]);
+        REQUIRE(records.count(match[1]) == 1);
+        CHECK(records[match[1]].find("queue=" + f + " ") != std::string::npos);
+        CHECK(records[match[1]].find("from <dave@test.example> to 1 recipients") !=
+              std::string::npos);
+        // qmail-journal -x gives back mess/S/N byte for byte.
+        auto x = root.run({qmtest::bin("qmail-journal"), "-x", match[1]});
+        REQUIRE(x.exit_code == 0);
+        const auto id = std::stoul(f);
+        CHECK(x.out == qmtest::slurp(root / ("queue/mess/" + std::to_string(id % 23) + "/" + f)));
+    }
+    CHECK(ids.size() == 20);
+    auto check = root.run({qmtest::bin("qmail-journal"), "-c"});
+    CHECK(check.exit_code == 0);
+    CHECK(check.out.find("20 records, whole") != std::string::npos);
+
+    // qmail-send delivers them as any other message.
+    auto send = root.start({qmtest::bin("qmail-send"), "./Maildir/"}, "send.log");
+    REQUIRE(qmtest::wait_for(
+        [&] { return qmtest::list_dir(root / "users/alice/Maildir/new").size() == 20; }));
+    journald->stop();
+    CHECK(journald->log().find("status: journal exiting: 20 records in ") != std::string::npos);
+}
+
+TEST_CASE("journal: without qmail-journald, or with a bad control/journal, nothing is queued",
+          "[scenario][journal]") {
+    qmtest::MailRoot root;
+    root.control("journal", "1\n");
+    auto r = queue_one(root, 1);
+    CHECK(r.exit_code == 53); // trouble writing: temporary, the sender tries again
+    CHECK(qmtest::queued_messages(root.home()).empty());
+    CHECK(qmtest::list_dir(root / "queue/intd").empty());
+    root.control("journal", "yes\n");
+    r = queue_one(root, 2);
+    CHECK(r.exit_code == 55);
+    CHECK(r.err.find("control/journal: not 0 or 1") != std::string::npos);
+    root.control("journal", "0\n");
+    CHECK(queue_one(root, 3).exit_code == 0); // the classic path needs no journald
+}
+
+TEST_CASE("journal: qmail-journald killed under load: every 0 from qmail-queue is journaled",
+          "[scenario][journal]") {
+    qmtest::MailRoot root;
+    root.control("journal", "1\n");
+    auto journald = start_journald(root);
+    std::atomic<int> next{0};
+    std::mutex lock;
+    std::vector<int> accepted; // the numbers qmail-queue said 0 for
+    std::atomic<int> refused{0};
+    std::vector<std::thread> writers;
+    for (int t = 0; t < 4; ++t)
+        writers.emplace_back([&] {
+            for (int n; (n = next.fetch_add(1)) < 160;) {
+                auto r = queue_one(root, n);
+                if (r.exit_code == 0) {
+                    std::lock_guard g(lock);
+                    accepted.push_back(n);
+                } else {
+                    ++refused;
+                }
+            }
+        });
+    // Three kills while the writers run, each followed by a restart.
+    size_t seen = 0;
+    for (int k = 0; k < 3; ++k) {
+        REQUIRE(qmtest::wait_for([&] { return next.load() >= 30 * (k + 1); }));
+        journald->stop(SIGKILL);
+        seen = qmtest::slurp(root / "journald.log").size();
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        journald = start_journald(root, seen);
+    }
+    for (auto& w : writers)
+        w.join();
+    journald->stop();
+    INFO("accepted " << accepted.size() << ", refused " << refused.load());
+    CHECK(accepted.size() + static_cast<size_t>(refused.load()) == 160);
+    CHECK(accepted.size() >= 100);
+    // Every message qmail-queue accepted is in the journal, whole, and its body decodes.
+    auto check = root.run({qmtest::bin("qmail-journal"), "-c"});
+    INFO(check.out + check.err);
+    CHECK(check.exit_code == 0); // torn tails from the kills are not damage
+    std::set<std::string> subjects;
+    for (const auto& [id, line] : journaled(root)) {
+        auto x = root.run({qmtest::bin("qmail-journal"), "-x", id});
+        REQUIRE(x.exit_code == 0);
+        const auto at = x.out.find("Subject: journal ");
+        REQUIRE(at != std::string::npos);
+        subjects.insert(x.out.substr(at + 17, x.out.find('\n', at) - at - 17));
+    }
+    for (int n : accepted)
+        CHECK(subjects.count(std::to_string(n)) == 1);
+    // And the queue holds exactly the accepted ones.
+    CHECK(qmtest::queued_messages(root.home()).size() == accepted.size());
+}
