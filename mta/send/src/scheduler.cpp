@@ -4,6 +4,9 @@
 #include "qm/address.hpp"
 #include "qm/control.hpp"
 #include "qm/fd.hpp"
+#include "qm/journal/async_client.hpp"
+#include "qm/journal/records.hpp"
+#include "qm/journal/service.hpp"
 #include "qm/log.hpp"
 #include "qm/queue/layout.hpp"
 #include "qm/queue_client.hpp"
@@ -99,6 +102,10 @@ struct Message {
     std::array<ChannelState, channels> ch;
     // bounce/N may exist: a failure was recorded, or the message predates this run.
     bool may_bounce = false;
+    // qmail-journald holds the message: its E record must be durable before the queue
+    // files go, or a rebuild after a crash would deliver it again.
+    std::uint64_t journal_id = 0;
+    bool ending = false; // the E record is on its way
 };
 
 // One pass over local/N or remote/N: the not-yet-done records in attempts, dispatched in
@@ -184,6 +191,7 @@ private:
     void set_waiting(MessageId id, Message& m, int c, std::time_t when);
     void channel_done(MessageId id, Message& m, int c);
     void message_done(MessageId id);
+    void remove_message(MessageId id);
     bool inject_bounce(MessageId id, const Message& m);
     void retry_everything();
     void finish();
@@ -216,6 +224,8 @@ private:
     bool exiting_ = false;
     bool finished_ = false;
     unsigned long delivery_counter_ = 0;
+    // Made at the first message the journal holds (service.hpp).
+    std::unique_ptr<journal::AsyncClient> journal_;
 };
 
 Status Scheduler::start() {
@@ -264,6 +274,7 @@ Status Scheduler::start() {
         return fail(found.error());
     for (auto& q : found->messages) {
         Message m{q.birth, std::move(q.sender), {}, true};
+        m.journal_id = q.journal_id;
         auto& msg = messages_.emplace(q.id, std::move(m)).first->second;
         for (int c = 0; c < channels; ++c)
             if (q.channel_mtime[c])
@@ -325,6 +336,7 @@ void Scheduler::accept(std::vector<Preprocessed> done) {
         if (lspawn_)
             clean("t", n.id);
         Message m{n.birth, std::move(n.sender), {}};
+        m.journal_id = n.journal_id;
         auto& msg = messages_.emplace(n.id, std::move(m)).first->second;
         for (int c = 0; c < channels; ++c)
             if (n.has_channel[c]) {
@@ -578,10 +590,41 @@ void Scheduler::message_done(MessageId id) {
     for (const auto& ch : m.ch)
         if (ch.phase != ChannelState::Phase::none)
             return;
+    if (m.ending)
+        return;
     if (!inject_bounce(id, m)) {
         heap_.push({std::time(nullptr) + 60, id, chan_bounce_retry});
         return;
     }
+    if (m.journal_id == 0) {
+        remove_message(id);
+        return;
+    }
+    // The E record first; the files go once it is durable. Should qmail-journald be
+    // away, the message stays (every recipient done) and the end is tried again.
+    it->second.ending = true;
+    if (!journal_)
+        journal_ = std::make_unique<journal::AsyncClient>(io_, journal::socket_path(layout_.root));
+    journal_->submit(journal::RecordType::end, journal::encode_end(m.journal_id),
+                     [this, id](Result<std::uint64_t> r) {
+                         auto again = messages_.find(id);
+                         if (again == messages_.end())
+                             return;
+                         again->second.ending = false;
+                         if (r) {
+                             remove_message(id);
+                             return;
+                         }
+                         log::warning("unable to mark msg " + std::to_string(id) +
+                                      " done in the journal: " + r.error().text + "; will retry");
+                         heap_.push({std::time(nullptr) + 60, id, chan_bounce_retry});
+                     });
+}
+
+void Scheduler::remove_message(MessageId id) {
+    auto it = messages_.find(id);
+    if (it == messages_.end())
+        return;
     if (::unlink(layout_.info(id).c_str()) != 0 && errno != ENOENT)
         log::warning("unable to unlink " + layout_.info(id));
     if (lspawn_)

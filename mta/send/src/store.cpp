@@ -91,6 +91,15 @@ Result<QueueScan> scan_queue(const queue::Layout& q) {
             m.id = id;
             m.birth = st->st_mtime;
             m.sender = data->substr(1, data->find('\0') - 1);
+            // j<id> after the sender: the journal holds the message (qmail-journal(5)).
+            if (const auto j = data->find(std::string("\0j", 2)); j != std::string::npos) {
+                const auto end = data->find('\0', j + 2);
+                std::uint64_t journal_id = 0;
+                const char* first = data->data() + j + 2;
+                const char* last = data->data() + (end == std::string::npos ? data->size() : end);
+                if (std::from_chars(first, last, journal_id).ec == std::errc())
+                    m.journal_id = journal_id;
+            }
             const std::string chans[2] = {q.local(id), q.remote(id)};
             for (int c = 0; c < 2; ++c)
                 if (auto cst = stat_of(chans[c]))
@@ -132,7 +141,10 @@ std::vector<Preprocessed> preprocess_todo(const queue::Layout& q, const Routing&
         }
         // info/N exists only if an earlier attempt at this todo/N crashed half-way.
         const bool stale = ::access(info.c_str(), F_OK) == 0;
-        UniqueFd info_fd = create_with(info, "F" + entry->sender + std::string(1, '\0'));
+        std::string info_bytes = "F" + entry->sender + std::string(1, '\0');
+        if (entry->journal_id != 0)
+            info_bytes += "j" + std::to_string(entry->journal_id) + std::string(1, '\0');
+        UniqueFd info_fd = create_with(info, info_bytes);
         if (!info_fd) {
             log::warning("unable to write " + info + "; will try again");
             continue;
@@ -140,6 +152,7 @@ std::vector<Preprocessed> preprocess_todo(const queue::Layout& q, const Routing&
         Preprocessed p;
         p.id = id;
         p.sender = entry->sender;
+        p.journal_id = entry->journal_id;
         struct stat ist {};
         p.birth = ::fstat(info_fd.get(), &ist) == 0 ? ist.st_mtime : std::time(nullptr);
         bool ok = true;

@@ -33,6 +33,14 @@ qmtest::RunResult queue_one(const qmtest::MailRoot& root, int n) {
                      .fd1_input = "Fdave@test.example\0Talice@test.example\0\0"s});
 }
 
+// Messages qmail-send has preprocessed and not yet removed (info/S/N files).
+size_t info_files(const qmtest::MailRoot& root) {
+    size_t n = 0;
+    for (int split = 0; split < 23; ++split)
+        n += qmtest::list_dir(root / ("queue/info/" + std::to_string(split))).size();
+    return n;
+}
+
 // journal id → the M line qmail-journal printed for it.
 std::map<std::string, std::string> journaled(const qmtest::MailRoot& root) {
     auto r = root.run({qmtest::bin("qmail-journal")});
@@ -88,12 +96,50 @@ TEST_CASE("journal: qmail-queue hands each message to qmail-journald before it s
     CHECK(check.exit_code == 0);
     CHECK(check.out.find("20 records, whole") != std::string::npos);
 
-    // qmail-send delivers them as any other message.
+    // qmail-send delivers them as any other message, and marks each one's end in the
+    // journal before its queue files go.
     auto send = root.start({qmtest::bin("qmail-send"), "./Maildir/"}, "send.log");
     REQUIRE(qmtest::wait_for(
         [&] { return qmtest::list_dir(root / "users/alice/Maildir/new").size() == 20; }));
+    REQUIRE(qmtest::wait_for([&] {
+        return qmtest::count_of(root.run({qmtest::bin("qmail-journal")}).out, " E id=") == 20;
+    }));
+    REQUIRE(qmtest::wait_for([&] { return send->log().find("end msg") != std::string::npos; }));
+    REQUIRE(qmtest::wait_for([&] { return qmtest::count_of(send->log(), "end msg ") == 20; }));
+    CHECK(qmtest::queued_messages(root.home()).empty());
+    const std::string ends = root.run({qmtest::bin("qmail-journal")}).out;
+    for (const auto& id : ids)
+        CHECK(ends.find(" E id=" + id + "\n") != std::string::npos);
     journald->stop();
-    CHECK(journald->log().find("status: journal exiting: 20 records in ") != std::string::npos);
+    CHECK(journald->log().find("status: journal exiting: 40 records in ") != std::string::npos);
+}
+
+TEST_CASE("journal: with qmail-journald away, a delivered message stays until its end is marked",
+          "[scenario][journal]") {
+    qmtest::MailRoot root;
+    root.add_user("alice");
+    root.control("journal", "1\n");
+    auto journald = start_journald(root);
+    for (int i = 0; i < 3; ++i)
+        REQUIRE(queue_one(root, i).exit_code == 0);
+    journald->stop();
+    auto send = root.start({qmtest::bin("qmail-send"), "./Maildir/"}, "send.log");
+    REQUIRE(qmtest::wait_for(
+        [&] { return qmtest::list_dir(root / "users/alice/Maildir/new").size() == 3; }));
+    REQUIRE(qmtest::wait_for(
+        [&] { return qmtest::count_of(send->log(), "unable to mark msg ") == 3; }));
+    CHECK(send->log().find("end msg") == std::string::npos);
+    CHECK(info_files(root) == 3); // still queued, every recipient done
+
+    // Back, and woken by SIGALRM, qmail-send marks the ends and lets the files go; no
+    // recipient is delivered twice.
+    journald = start_journald(root, qmtest::slurp(root / "journald.log").size());
+    ::kill(send->pid(), SIGALRM);
+    REQUIRE(qmtest::wait_for([&] { return qmtest::count_of(send->log(), "end msg ") == 3; }));
+    CHECK(qmtest::count_of(root.run({qmtest::bin("qmail-journal")}).out, " E id=") == 3);
+    CHECK(qmtest::list_dir(root / "users/alice/Maildir/new").size() == 3);
+    CHECK(qmtest::queued_messages(root.home()).empty());
+    CHECK(info_files(root) == 0);
 }
 
 TEST_CASE("journal: without qmail-journald, or with a bad control/journal, nothing is queued",

@@ -11,6 +11,7 @@
 #include "qm/send/records.hpp"
 
 #include <array>
+#include <cstdint>
 #include <ctime>
 #include <optional>
 #include <string>
@@ -26,6 +27,7 @@ struct QueuedMessage {
     std::time_t birth = 0; // info/N's mtime
     std::string sender;
     std::array<std::optional<std::time_t>, 2> channel_mtime; // local/N, remote/N if present
+    std::uint64_t journal_id = 0; // info/N's j<id>: qmail-journald holds the message
 };
 
 struct QueueScan {
@@ -41,13 +43,14 @@ struct Preprocessed {
     std::time_t birth = 0;
     std::string sender;
     std::array<bool, 2> has_channel{}; // local, remote
+    std::uint64_t journal_id = 0;
 };
 
-// For each todo/N: info/N (F record), local/N and remote/N (T records after routing), all
-// made durable (one syncfs for a batch, like a group commit), then intd/N and todo/N go
-// (unless remove_todo is false: in root mode qmail-lspawn removes them, as qmail-clean).
-// Logs "new msg N" and "info msg N: ...". Entries that cannot be processed are left in
-// todo/ with a warning and are not returned.
+// For each todo/N: info/N (F record, and j<id> when the journal holds it), local/N and remote/N (T
+// records after routing), all made durable (one syncfs for a batch, like a group commit), then
+// intd/N and todo/N go (unless remove_todo is false: in root mode qmail-lspawn removes them, as
+// qmail-clean). Logs "new msg N" and "info msg N: ...". Entries that cannot be processed are left
+// in todo/ with a warning and are not returned.
 [[nodiscard]] std::vector<Preprocessed> preprocess_todo(const queue::Layout& q,
                                                         const Routing& routing,
                                                         const std::vector<queue::MessageId>& ids,
