@@ -1,7 +1,9 @@
 // qmail-journald: the journal's one writer (qmail-journald(8)).
 #include "qm/journal/service.hpp"
+#include "qm/log.hpp"
 #include "qm/program.hpp"
 #include "qm/queue/layout.hpp"
+#include "qm/queue/recover.hpp"
 
 namespace {
 
@@ -9,7 +11,9 @@ constexpr std::string_view help =
     "usage: qmail-journald\n"
     "Takes accepted messages and delivery ends on $QMAILHOME/queue/lock/journal and\n"
     "appends them to the journal's segments in $QMAILHOME/queue/journal, many to one\n"
-    "flush; each is answered once it is on stable storage. Runs until SIGTERM.\n"
+    "flush; each is answered once it is on stable storage. Started, it first puts back\n"
+    "in the queue every message the journal holds that a crash took from it. Runs until\n"
+    "SIGTERM.\n"
     "Exit 0 after SIGTERM, 111 when it cannot start.\n";
 
 } // namespace
@@ -18,6 +22,18 @@ int main(int argc, char** argv) {
     return qm::program::run({"qmail-journald", help}, argc, argv, [](qm::program::Words args) {
         if (!args.empty())
             return qm::program::fatal("qmail-journald", "usage: qmail-journald", 100);
-        return qm::journal::run_journald({.queue_root = qm::queue::Layout::from_home().root});
+        const auto layout = qm::queue::Layout::from_home();
+        auto recover = [layout]() -> qm::Result<qm::journal::LiveMessages> {
+            auto r = qm::queue::recover_from_journal(layout);
+            if (!r)
+                return std::unexpected(r.error());
+            for (const auto& p : r->problems)
+                qm::log::warning("journal: " + p);
+            qm::log::line("journal: recovered: " + std::to_string(r->held) + " held, " +
+                          std::to_string(r->whole) + " whole, " + std::to_string(r->repaired) +
+                          " repaired, " + std::to_string(r->rebuilt) + " queued again");
+            return std::move(r->live);
+        };
+        return qm::journal::run_journald({.queue_root = layout.root, .recover = recover});
     });
 }

@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -101,12 +102,41 @@ Result<std::uint64_t> Client::commit(RecordType type, std::string_view payload) 
 
 namespace {
 
+// What the io thread keeps to retire segments: the messages each one still holds.
+struct Retirement {
+    std::string dir;
+    LiveMessages live;
+    std::uint64_t newest = 0; // the segment the last acknowledged record went to
+
+    void acknowledged(RecordType type, std::uint64_t id, const RecordPos& pos) {
+        newest = std::max(newest, pos.segment);
+        live.per_segment[pos.segment]; // known, whatever it holds
+        if (type == RecordType::message) {
+            live.add(pos.segment, id);
+        } else if (type == RecordType::end) {
+            live.end(id);
+            retire();
+        }
+    }
+    void retire() {
+        const auto seqs = live.retirable(newest);
+        if (seqs.empty())
+            return;
+        for (const auto& t : retire_segments(dir, seqs, live))
+            log::warning(t);
+        for (auto seq : seqs)
+            log::line("journal: retired segment " + segment_name(seq));
+    }
+};
+
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(local::socket sock, GroupCommitter& committer, asio::io_context& io)
+    Session(local::socket sock, GroupCommitter& committer, asio::io_context& io,
+            Retirement& retirement)
         : sock_(std::move(sock))
         , committer_(committer)
-        , io_(io) {}
+        , io_(io)
+        , retirement_(retirement) {}
 
     void start() { read(); }
 
@@ -164,7 +194,10 @@ private:
             ok = decode_done(payload).has_value();
             break;
         case RecordType::end:
-            ok = decode_end(payload).has_value();
+            if (auto e = decode_end(payload))
+                id = *e;
+            else
+                ok = false;
             break;
         }
         if (!ok) {
@@ -174,13 +207,13 @@ private:
         // Answered on the committer's thread once durable; the reply is written from ours.
         committer_.submit(
             type, std::move(payload), [self = shared_from_this(), id, type](Result<RecordPos> r) {
-                std::string text;
-                if (r)
-                    text =
-                        type == RecordType::message ? "K" + std::to_string(id) : std::string("K");
-                else
-                    text = "Z" + r.error().text;
-                asio::post(self->io_, [self, text = std::move(text)] { self->reply(text); });
+                asio::post(self->io_, [self, id, type, r] {
+                    if (r)
+                        self->retirement_.acknowledged(type, id, *r);
+                    self->reply(!r                            ? "Z" + r.error().text
+                                : type == RecordType::message ? "K" + std::to_string(id)
+                                                              : std::string("K"));
+                });
             });
     }
 
@@ -208,21 +241,23 @@ private:
     local::socket sock_;
     GroupCommitter& committer_;
     asio::io_context& io_;
+    Retirement& retirement_;
     std::array<char, 65536> buf_{};
     std::string in_;
     std::deque<std::string> out_;
     bool closing_ = false;
 };
 
-void accept_next(local::acceptor& acceptor, GroupCommitter& committer, asio::io_context& io) {
-    acceptor.async_accept(
-        [&acceptor, &committer, &io](boost::system::error_code ec, local::socket sock) {
-            if (ec == asio::error::operation_aborted)
-                return;
-            if (!ec)
-                std::make_shared<Session>(std::move(sock), committer, io)->start();
-            accept_next(acceptor, committer, io);
-        });
+void accept_next(local::acceptor& acceptor, GroupCommitter& committer, asio::io_context& io,
+                 Retirement& retirement) {
+    acceptor.async_accept([&acceptor, &committer, &io, &retirement](boost::system::error_code ec,
+                                                                    local::socket sock) {
+        if (ec == asio::error::operation_aborted)
+            return;
+        if (!ec)
+            std::make_shared<Session>(std::move(sock), committer, io, retirement)->start();
+        accept_next(acceptor, committer, io, retirement);
+    });
 }
 
 } // namespace
@@ -233,12 +268,33 @@ int run_journald(const JournaldOptions& options) {
         log::alert("unable to create " + dir + ": " + std::strerror(errno));
         return 111;
     }
+    // The socket goes first: nobody may hand over a message before the rebuild is done.
+    const std::string path = socket_path(options.queue_root);
+    ::unlink(path.c_str());
+    Retirement retirement{dir, {}, 0};
+    if (options.recover) {
+        auto live = options.recover();
+        if (!live) {
+            log::alert("unable to recover the queue from the journal: " + live.error().text);
+            return 111;
+        }
+        retirement.live = std::move(*live);
+    } else {
+        auto state = read_journal(dir);
+        if (!state) {
+            log::alert(state.error().text);
+            return 111;
+        }
+        retirement.live = std::move(state->live);
+    }
     auto existing = list_segments(dir);
     if (!existing) {
         log::alert(existing.error().text);
         return 111;
     }
     const std::uint64_t first = existing->empty() ? 1 : existing->back() + 1;
+    retirement.newest = first;
+    retirement.retire(); // what ended before this start
     auto committer = GroupCommitter::start(
         {.dir = dir, .first_sequence = first, .max_segment_bytes = options.max_segment_bytes});
     if (!committer) {
@@ -246,8 +302,6 @@ int run_journald(const JournaldOptions& options) {
         return 111;
     }
     asio::io_context io;
-    const std::string path = socket_path(options.queue_root);
-    ::unlink(path.c_str()); // a socket left by a killed journald
     boost::system::error_code ec;
     local::acceptor acceptor(io);
     acceptor.open(local(), ec);
@@ -260,7 +314,7 @@ int run_journald(const JournaldOptions& options) {
         return 111;
     }
     ::chmod(path.c_str(), 0660); // qmail-send (group qmail) writes its marks too
-    accept_next(acceptor, **committer, io);
+    accept_next(acceptor, **committer, io, retirement);
     asio::signal_set signals(io, SIGTERM, SIGINT);
     signals.async_wait([&](boost::system::error_code, int) {
         acceptor.close();

@@ -97,8 +97,9 @@ MessageWriter::open(const Layout& layout, const std::string& how, Durability dur
     if (::unlink(pidfn.c_str()) != 0)
         return std::unexpected(QueueExit::pid_file_trouble);
 
-    // 3. Our Received line heads the message.
-    w.write(received_line(pid, how, start));
+    // 3. Our Received line heads the message (a rebuilt one has it already).
+    if (durability != Durability::rebuilt)
+        w.write(received_line(pid, how, start));
     if (w.write_error_ != QueueExit::ok)
         return std::unexpected(w.write_error_);
     return w;
@@ -109,7 +110,7 @@ void MessageWriter::write(std::string_view bytes) {
         write_error_ = QueueExit::write_error;
 }
 
-QueueExit MessageWriter::finish(const Envelope& env) {
+QueueExit MessageWriter::finish(const Envelope& env, std::uint64_t journal_id) {
     if (write_error_ != QueueExit::ok)
         return write_error_;
     if (env.sender.size() > max_envelope_address)
@@ -123,9 +124,12 @@ QueueExit MessageWriter::finish(const Envelope& env) {
         if (!id)
             return id.error();
         journal_field = "j" + std::to_string(*id) + '\0';
+    } else if (durability_ == Durability::rebuilt) {
+        journal_field = "j" + std::to_string(journal_id) + '\0';
     }
+    const bool flush = durability_ != Durability::rebuilt;
     // The message is on disk before the envelope that points at it exists.
-    if (::fsync(fd_.get()) != 0)
+    if (flush && ::fsync(fd_.get()) != 0)
         return QueueExit::write_error;
     fd_.reset();
 
@@ -139,7 +143,7 @@ QueueExit MessageWriter::finish(const Envelope& env) {
     const std::string body = envelope_bytes(env) + journal_field;
     if (!write_all(intd_fd.get(), body))
         return QueueExit::write_error;
-    if (::fsync(intd_fd.get()) != 0)
+    if (flush && ::fsync(intd_fd.get()) != 0)
         return QueueExit::write_error;
     intd_fd.reset();
 
@@ -148,7 +152,7 @@ QueueExit MessageWriter::finish(const Envelope& env) {
     if (::link(intd.c_str(), layout_.todo(id_).c_str()) != 0)
         return QueueExit::todo_file_trouble;
     committed_ = true;
-    if (!fsync_dir(layout_.dir("todo"))) {
+    if (flush && !fsync_dir(layout_.dir("todo"))) {
         // The link exists but may not be durable; qmail-send may still find it, so do not
         // clean up, but report a temporary failure: the sender will retry (a duplicate at
         // worst, never a loss).

@@ -5,6 +5,7 @@
 #include "qm/journal/group_commit.hpp"
 #include "qm/journal/records.hpp"
 #include "qm/journal/segment.hpp"
+#include "qm/journal/state.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -230,4 +231,23 @@ TEST_CASE("journal: many writers share flushes, and every record lands once", "[
     CHECK(found == threads * each);
     CHECK(ids.size() == threads * each);
     CHECK(*ids.begin() > (3ull << 32));
+}
+
+TEST_CASE("journal: segments retire from the oldest, once their messages have ended", "[journal]") {
+    LiveMessages live;
+    live.add(1, 10);
+    live.add(2, 20);
+    live.add(2, 21);
+    live.per_segment[3]; // ends only
+    live.add(4, 40);
+    CHECK(live.retirable(5).empty());
+    live.end(10);
+    CHECK(live.retirable(5) == std::vector<std::uint64_t>{1});
+    live.end(21);
+    live.end(20);
+    CHECK(live.retirable(5) == std::vector<std::uint64_t>{1, 2, 3});
+    CHECK(live.retirable(3) == std::vector<std::uint64_t>{1, 2}); // 3 is being written
+    live.end(40);
+    live.end(40); // twice: no harm
+    CHECK(live.retirable(9) == std::vector<std::uint64_t>{1, 2, 3, 4});
 }

@@ -11,9 +11,11 @@
 
 #include "qm/fd.hpp"
 #include "qm/journal/segment.hpp"
+#include "qm/journal/state.hpp"
 #include "qm/result.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -40,9 +42,14 @@ private:
 struct JournaldOptions {
     std::string queue_root; // $QMAILHOME/queue
     std::uint64_t max_segment_bytes = 64 << 20;
+    // Run before the socket opens (the queue's rebuild, queue/recover.hpp); returns what
+    // the journal still holds, for retiring segments as their messages end. Without it,
+    // the journal is read for that alone.
+    std::function<Result<LiveMessages>()> recover;
 };
-// Serves the socket until SIGTERM (then answers what it holds and exits 0); returns the
-// exit code. Logs in qmail's manner ("status: journal ready ...").
+// Recovers, then serves the socket until SIGTERM (then answers what it holds and exits
+// 0); returns the exit code. A segment goes once every message it took has ended and
+// every older one has gone. Logs in qmail's manner ("status: journal ready ...").
 [[nodiscard]] int run_journald(const JournaldOptions& options);
 
 } // namespace qm::journal

@@ -21,7 +21,9 @@ namespace qm::queue {
 // j<id> field, for qmail-send's end marks and the rebuild after a crash. Until that
 // rebuild exists, the queue files are flushed as in the classic path too: the journal is
 // then an extra copy, never the only one.
-enum class Durability { fsync, journal };
+// rebuilt: the journal holds the message already (the rebuild after a crash,
+// queue/recover.hpp): no Received line of ours, no journal call, no flushes.
+enum class Durability { fsync, journal, rebuilt };
 // control/journal: 1 for the journal, 0 or no file for the classic path; anything else
 // is a configuration error naming the file.
 [[nodiscard]] Result<Durability> durability_from_control();
@@ -56,7 +58,8 @@ public:
     // A failed write is remembered and reported by finish(). finish() hands the message to
     // qmail-journald first when the durability is journal.
     void write(std::string_view bytes);
-    [[nodiscard]] QueueExit finish(const Envelope& env);
+    // journal_id: the rebuilt message's id in the journal (Durability::rebuilt).
+    [[nodiscard]] QueueExit finish(const Envelope& env, std::uint64_t journal_id = 0);
     [[nodiscard]] MessageId id() const { return id_; }
 
 private:

@@ -1,0 +1,48 @@
+// What the whole journal says, read at a start: which messages it still holds (an M and
+// no E), where each one is, and which segments no longer hold any. A damaged segment is
+// reported and read up to the damage; the others are read all the same.
+#pragma once
+
+#include "qm/journal/records.hpp"
+#include "qm/journal/segment.hpp"
+#include "qm/result.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace qm::journal {
+
+// Messages still held, by segment: what retirement counts.
+struct LiveMessages {
+    std::map<std::uint64_t, std::size_t> per_segment;            // every segment, 0 when none
+    std::unordered_map<std::uint64_t, std::uint64_t> segment_of; // journal id -> segment
+    // The segments that can go: every segment up to the first that still holds a
+    // message and older than keep_from (the segment being written). Strictly from the oldest: a
+    // later segment may hold the E of an older segment's message.
+    [[nodiscard]] std::vector<std::uint64_t> retirable(std::uint64_t keep_from) const;
+    void add(std::uint64_t segment, std::uint64_t id);
+    void end(std::uint64_t id);
+};
+
+struct JournalState {
+    std::vector<SegmentFile> segments; // oldest first; records point into their data
+    struct Held {
+        std::uint64_t segment = 0;
+        std::uint64_t offset = 0;
+        MessageHead head; // points into its segment's data
+    };
+    std::vector<Held> held; // messages with an M and no E, in journal order
+    LiveMessages live;
+    std::vector<std::string> problems; // damaged segments and records, with offsets
+};
+
+[[nodiscard]] Result<JournalState> read_journal(const std::string& dir);
+
+// Deletes the segment files (after retirable()); failures are returned as text.
+[[nodiscard]] std::vector<std::string>
+retire_segments(const std::string& dir, const std::vector<std::uint64_t>& seqs, LiveMessages& live);
+
+} // namespace qm::journal

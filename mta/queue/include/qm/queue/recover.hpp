@@ -1,0 +1,32 @@
+// The queue rebuilt from the journal (qmail-journal(5)) when qmail-journald starts, before
+// anyone may queue: every message the journal still holds (an M and no E) must be in the
+// queue whole, found by the j<id> of its envelope (todo/N or info/S/N), not by its queue
+// id, which a rebuild changes.
+//   whole            mess/S/N has the size the journal states: nothing to do;
+//   mess cut short   its envelope is there: mess/S/N is written again from the journal
+//                    (same file, same N);
+//   missing          no envelope names it: queued again from the journal, under a new
+//                    N, with the same journal id, all recipients (qmail-send's marks of
+//                    recipients done are not journaled yet).
+// Damaged segments are reported and everything else is still recovered.
+#pragma once
+
+#include "qm/journal/state.hpp"
+#include "qm/queue/layout.hpp"
+#include "qm/result.hpp"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace qm::queue {
+
+struct Recovery {
+    std::size_t held = 0, whole = 0, repaired = 0, rebuilt = 0;
+    std::vector<std::string> problems;
+    journal::LiveMessages live;
+};
+
+[[nodiscard]] Result<Recovery> recover_from_journal(const Layout& layout);
+
+} // namespace qm::queue
