@@ -127,7 +127,10 @@ QueueExit MessageWriter::finish(const Envelope& env, std::uint64_t journal_id) {
     } else if (durability_ == Durability::rebuilt) {
         journal_field = "j" + std::to_string(journal_id) + '\0';
     }
-    const bool flush = durability_ != Durability::rebuilt;
+    // With the journal, the record qmail-journald has flushed is the message's durable
+    // copy: the queue files need no flush of their own, and qmail-journald puts back at
+    // its next start whatever a crash takes from them (queue/recover.hpp).
+    const bool flush = durability_ == Durability::fsync;
     // The message is on disk before the envelope that points at it exists.
     if (flush && ::fsync(fd_.get()) != 0)
         return QueueExit::write_error;

@@ -2,13 +2,18 @@
 
 #include "qm/become.hpp"
 #include "qm/home.hpp"
+#include "qm/journal/service.hpp"
+#include "qm/queue/enqueue.hpp"
 
 #include <fcntl.h>
 #include <pwd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 
 namespace qm::send {
 
@@ -62,6 +67,45 @@ Result<int> start_helper(const std::string& name, const std::vector<std::string>
     return sp[0]; // still close-on-exec: the next helper must not inherit it
 }
 
+// control/journal 1: qmail-journald first, as qmailq in root mode. It rebuilds the queue
+// from the journal before it opens its socket, so qmail-send starts only once the socket
+// answers. It gets SIGTERM when this process (qmail-send, after the exec) ends, and then
+// flushes what it holds and exits.
+Status start_journald() {
+    auto durability = queue::durability_from_control();
+    if (!durability)
+        return fail(durability.error());
+    if (*durability != queue::Durability::journal)
+        return {};
+    const std::string sock = journal::socket_path(queue::Layout::from_home().root);
+    ::unlink(sock.c_str()); // a killed journald's: not a sign of the new one
+    const std::string path = program_path("qmail-journald");
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid < 0)
+        return fail(from_errno(errno, "unable to fork qmail-journald"));
+    if (pid == 0) {
+        if (::geteuid() == 0 && !become("qmailq"))
+            ::_exit(111);
+        // After the change of user, which would clear it.
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (::getppid() != parent)
+            ::_exit(0);
+        const std::vector<std::string> args{path};
+        auto argv = c_argv(args); // (pointers into args)
+        ::execv(path.c_str(), argv.data());
+        ::_exit(111);
+    }
+    for (;;) {
+        if (journal::Client::connect(sock))
+            return {};
+        int status = 0;
+        if (::waitpid(pid, &status, WNOHANG) == pid)
+            return fail(temp("4.3.0", "qmail-journald exited before it was ready"));
+        ::usleep(10000);
+    }
+}
+
 Status keep_across_exec(int fd) {
     if (::fcntl(fd, F_SETFD, 0) != 0)
         return fail(from_errno(errno, "unable to pass a spawn socket to qmail-send"));
@@ -96,6 +140,8 @@ Failure exec_send(const StartOptions& o) {
         ::close(p[0]);
         ::close(p[1]);
     }
+    if (auto j = start_journald(); !j)
+        return j.error();
     std::vector<std::string> args = {send};
     if (::geteuid() == 0) {
         // Root mode: only qmail-lspawn keeps root; qmail-rspawn and its qmail-remote runs

@@ -7,9 +7,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
@@ -281,4 +286,107 @@ TEST_CASE("journal: a restart puts back what a crash took from the queue, once",
     CHECK(qmtest::count_of(qmtest::slurp(root / "users/alice/Maildir/new/" + got[0]), "Subject:") ==
           1);
     CHECK(qmtest::list_dir(root / "users/alice/Maildir/new").size() == 5);
+}
+
+namespace {
+
+// The pid of parent's child running the program called name (its argv[0] ends in it).
+int child_named(int parent, const std::string& name) {
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+        const std::string pid = e.path().filename().string();
+        if (pid.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        std::ifstream in(e.path() / "cmdline");
+        std::string cmd;
+        std::getline(in, cmd, '\0');
+        if (!cmd.ends_with("/" + name))
+            continue;
+        std::ifstream status(e.path() / "status");
+        for (std::string line; std::getline(status, line);)
+            if (line == "PPid:\t" + std::to_string(parent))
+                return std::stoi(pid);
+    }
+    return -1;
+}
+
+std::string uid_line(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("Uid:", 0) == 0)
+            return line;
+    return {};
+}
+
+} // namespace
+
+TEST_CASE("journal: qmail-start starts qmail-journald before qmail-send, which ends it",
+          "[scenario][journal]") {
+    qmtest::MailRoot root;
+    root.add_user("alice");
+    root.control("journal", "1\n");
+    auto start = root.start({qmtest::bin("qmail-start"), "./Maildir/"}, "start.log");
+    REQUIRE(
+        qmtest::wait_for([&] { return start->log().find("status: local") != std::string::npos; }));
+    const std::string log = start->log();
+    const auto ready = log.find("status: journal ready");
+    REQUIRE(ready != std::string::npos);
+    CHECK(log.find("journal: recovered: 0 held") < ready);
+    CHECK(ready < log.find("status: local")); // qmail-send came after
+    REQUIRE(queue_one(root, 1).exit_code == 0);
+    REQUIRE(qmtest::wait_for([&] { return qmtest::count_of(start->log(), "end msg ") == 1; }));
+    CHECK(qmtest::count_of(root.run({qmtest::bin("qmail-journal")}).out, " E id=") == 1);
+    // SIGTERM to qmail-send alone: qmail-journald follows it.
+    const int journald = child_named(start->pid(), "qmail-journald");
+    REQUIRE(journald > 0);
+    ::kill(start->pid(), SIGTERM);
+    REQUIRE(qmtest::wait_for(
+        [&] { return start->log().find("status: journal exiting") != std::string::npos; }));
+    CHECK(qmtest::wait_for([&] { return ::kill(journald, 0) != 0 || uid_line(journald).empty(); }));
+}
+
+TEST_CASE("journal: in root mode qmail-journald runs as qmailq, and qmail-send reaches it",
+          "[scenario][journal][rootmode]") {
+    if (::geteuid() != 0)
+        return qmtest::skip("not root: root-mode test");
+    auto user = qmtest::unprivileged_test_user();
+    REQUIRE(user);
+    qmtest::TempDir dir;
+    ::chmod(dir.path().c_str(), 0755);
+    const std::string home = dir / "qmail";
+    const std::map<std::string, std::string> env = {{"QMAILHOME", home}};
+    REQUIRE(qmtest::run({qmtest::bin("qmail-install"), home}, {.env = env}).exit_code == 0);
+    qmtest::spit(home + "/control/me", "test.example\n");
+    qmtest::spit(home + "/control/journal", "1\n");
+    const std::string bob = dir / "bob";
+    for (const char* d : {"", "/Maildir", "/Maildir/new", "/Maildir/cur", "/Maildir/tmp"}) {
+        std::filesystem::create_directories(bob + d);
+        REQUIRE(::chown((bob + d).c_str(), user->uid, user->gid) == 0);
+    }
+    qmtest::spit(home + "/users/assign", "=bob:qmtest:" + std::to_string(user->uid) + ":" +
+                                             std::to_string(user->gid) + ":" + bob + ":::\n.\n");
+    REQUIRE(qmtest::run({qmtest::bin("qmail-newu")}, {.env = env}).exit_code == 0);
+    qmtest::Daemon d({qmtest::bin("qmail-start"), "./Maildir/"}, {.env = env}, dir / "start.log");
+    REQUIRE(qmtest::wait_for([&] { return d.log().find("status: local") != std::string::npos; }));
+    const int journald = child_named(d.pid(), "qmail-journald");
+    REQUIRE(journald > 0);
+    const passwd* qmailq = ::getpwnam("qmailq");
+    REQUIRE(qmailq);
+    CHECK(uid_line(journald).find("\t" + std::to_string(qmailq->pw_uid) + "\t") !=
+          std::string::npos);
+    // An ordinary user queues through the set-uid qmail-queue; qmail-send (qmails) marks
+    // the end through the socket.
+    auto r = qmtest::run({home + "/bin/qmail-queue"},
+                         {.stdin_data = "Subject: root journal\n\nhi\n",
+                          .fd1_input = "Fqmtest@test.example\0Tbob@test.example\0\0"s,
+                          .env = env,
+                          .as_user = user});
+    INFO(d.log());
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(qmtest::wait_for([&] { return qmtest::count_of(d.log(), "end msg ") == 1; }));
+    CHECK(qmtest::list_dir(bob + "/Maildir/new").size() == 1);
+    CHECK(d.log().find("unable to mark msg") == std::string::npos);
+    CHECK(qmtest::count_of(qmtest::run({qmtest::bin("qmail-journal")}, {.env = env}).out,
+                           " E id=") == 1);
+    d.stop(SIGTERM);
 }

@@ -16,11 +16,11 @@
 
 namespace qm::queue {
 
-// How an accepted message is made durable. With journal, qmail-journald (qmail-journal(5))
-// also takes each message, compressed, and its journal id goes in the envelope as a
-// j<id> field, for qmail-send's end marks and the rebuild after a crash. Until that
-// rebuild exists, the queue files are flushed as in the classic path too: the journal is
-// then an extra copy, never the only one.
+// How an accepted message is made durable. fsync: qmail's way, each queue file flushed.
+// journal: qmail-journald (qmail-journal(5)) takes each message, compressed, and answers
+// once it is on stable storage, many messages to one flush; its journal id goes in the
+// envelope as a j<id> field (for qmail-send's end mark), and the queue files are written
+// without flushes: qmail-journald rebuilds at its start what a crash took from them.
 // rebuilt: the journal holds the message already (the rebuild after a crash,
 // queue/recover.hpp): no Received line of ours, no journal call, no flushes.
 enum class Durability { fsync, journal, rebuilt };
@@ -42,7 +42,8 @@ struct EnqueueRequest {
 // in-process, by a daemon that owns the queue (qmail-smtpd in normal-user mode): open()
 // creates mess/S/N and writes the Received line; write() appends; finish() fsyncs the
 // message, writes and fsyncs intd/N, links todo/N (the commit point), fsyncs todo/ and
-// pulls the trigger. Destroyed before finish() succeeded, it removes what it made:
+// pulls the trigger (with the journal: the record flushed by qmail-journald instead of the
+// three flushes). Destroyed before finish() succeeded, it removes what it made:
 // the message is then not queued at all. Safe to use from several threads at once,
 // one writer per message.
 class MessageWriter {
