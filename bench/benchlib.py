@@ -439,9 +439,13 @@ class Postfix:
 
 # ----------------------------------------------------------------------------- our MTA adapter
 class Ours:
+    # JOURNAL=1: control/journal 1, the messages made durable by qmail-journald's group
+    # commit instead of a flush per queue file (qmail-journal(5)).
+    JOURNAL = os.environ.get("JOURNAL") == "1"
     name = "ours"
     ROOT = "/tmp/qmbench"
-    NEEDED = ["qmail-install", "qmail-queue", "qmail-start", "qmail-send", "qmail-local", "qmail-newu"]
+    NEEDED = ["qmail-install", "qmail-queue", "qmail-start", "qmail-send", "qmail-local",
+              "qmail-newu"] + (["qmail-journald"] if JOURNAL else [])
 
     def __init__(self):
         self.root_pids = []
@@ -460,7 +464,8 @@ class Ours:
         # QM_REV names the commit QM_BIN was built from when it is not this checkout's HEAD.
         rev = os.environ.get("QM_REV") or \
             sh("git", "-C", REPO, "rev-parse", "--short", "HEAD", check=False).stdout.strip()
-        return "ours (qmplatform, git %s, programs from %s)" % (rev, QM_BIN)
+        return "%s (qmplatform, git %s, programs from %s%s)" % (
+            self.name, rev, QM_BIN, ", control/journal 1" if self.JOURNAL else "")
 
     def configure(self):
         self.user = ensure_user(BENCH_USER, "/var/lib/" + BENCH_USER) if os.getuid() == 0 \
@@ -507,6 +512,9 @@ class Ours:
             f.write("bench.test\n")
         with open(self.home + "/control/locals", "w") as f:
             f.write("bench.test\n")
+        if self.JOURNAL:
+            with open(self.home + "/control/journal", "w") as f:
+                f.write("1\n")
         assign = []
         self.newdirs = []
 

@@ -4,7 +4,7 @@
 
 # The programs every MTA benchmark runs (a full script/build also compiles every test).
 # shellcheck disable=SC2034 # used by the scripts that source this
-mta_programs=(qmail-install qmail-queue qmail-inject sendmail qmail-start qmail-send qmail-local qmail-newu)
+mta_programs=(qmail-install qmail-queue qmail-inject sendmail qmail-start qmail-send qmail-local qmail-newu qmail-journald)
 
 # Prefix for the commands that need root (empty when we are root); run.sh fills it with sudo
 # so that the build stays the invoking user's.
