@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
         if (!args.empty())
             return qm::program::fatal("qmail-journald", "usage: qmail-journald", 100);
         const auto layout = qm::queue::Layout::from_home();
-        auto recover = [layout]() -> qm::Result<qm::journal::LiveMessages> {
+        auto recover = [layout]() -> qm::Result<qm::journal::RecoveredJournal> {
             auto r = qm::queue::recover_from_journal(layout);
             if (!r)
                 return std::unexpected(r.error());
@@ -31,8 +31,9 @@ int main(int argc, char** argv) {
                 qm::log::warning("journal: " + p);
             qm::log::line("journal: recovered: " + std::to_string(r->held) + " held, " +
                           std::to_string(r->whole) + " whole, " + std::to_string(r->repaired) +
-                          " repaired, " + std::to_string(r->rebuilt) + " queued again");
-            return std::move(r->live);
+                          " repaired, " + std::to_string(r->rebuilt) + " queued again, " +
+                          std::to_string(r->delivered) + " delivered");
+            return std::move(r->journal);
         };
         return qm::journal::run_journald({.queue_root = layout.root, .recover = recover});
     });

@@ -50,8 +50,8 @@ Result<std::string> describe_record(const Record& r, bool check) {
         if (!d)
             return fail(d.error());
         return "D id=" + std::to_string(d->journal_id) +
-               " recipient=" + std::to_string(d->recipient) +
-               (d->outcome == Outcome::delivered ? " delivered" : " bounced");
+               (d->outcome == Outcome::delivered ? " delivered to <" : " bounced for <") +
+               d->address + ">";
     }
     case RecordType::end: {
         auto e = decode_end(r.payload);

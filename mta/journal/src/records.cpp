@@ -98,18 +98,18 @@ Result<std::string> decompress_body(const MessageHead& head) {
 std::string encode_done(const DoneRecord& d) {
     std::string out;
     put_u64(out, d.journal_id);
-    put_u32(out, d.recipient);
     out += static_cast<char>(d.outcome);
+    out += d.address;
     return out;
 }
 
 Result<DoneRecord> decode_done(std::string_view payload) {
-    if (payload.size() != 13)
-        return fail(bad("D is not 13 bytes"));
-    const char o = payload[12];
+    if (payload.size() < 10)
+        return fail(bad("D is shorter than its fixed fields and an address"));
+    const char o = payload[8];
     if (o != static_cast<char>(Outcome::delivered) && o != static_cast<char>(Outcome::bounced))
         return fail(bad("D has an unknown outcome"));
-    return DoneRecord{get_u64(payload, 0), get_u32(payload, 8), static_cast<Outcome>(o)};
+    return DoneRecord{get_u64(payload, 0), static_cast<Outcome>(o), std::string(payload.substr(9))};
 }
 
 std::string encode_end(std::uint64_t journal_id) {

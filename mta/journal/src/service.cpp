@@ -272,13 +272,15 @@ int run_journald(const JournaldOptions& options) {
     const std::string path = socket_path(options.queue_root);
     ::unlink(path.c_str());
     Retirement retirement{dir, {}, 0};
+    std::vector<std::uint64_t> to_end;
     if (options.recover) {
-        auto live = options.recover();
-        if (!live) {
-            log::alert("unable to recover the queue from the journal: " + live.error().text);
+        auto recovered = options.recover();
+        if (!recovered) {
+            log::alert("unable to recover the queue from the journal: " + recovered.error().text);
             return 111;
         }
-        retirement.live = std::move(*live);
+        retirement.live = std::move(recovered->live);
+        to_end = std::move(recovered->to_end);
     } else {
         auto state = read_journal(dir);
         if (!state) {
@@ -315,6 +317,14 @@ int run_journald(const JournaldOptions& options) {
     }
     ::chmod(path.c_str(), 0660); // qmail-send (group qmail) writes its marks too
     accept_next(acceptor, **committer, io, retirement);
+    // Messages delivered to every recipient whose end a crash cut off.
+    for (auto id : to_end)
+        (*committer)->submit(RecordType::end, encode_end(id), [&io, &retirement, id](auto r) {
+            asio::post(io, [&retirement, id, r] {
+                if (r)
+                    retirement.acknowledged(RecordType::end, id, *r);
+            });
+        });
     asio::signal_set signals(io, SIGTERM, SIGINT);
     signals.async_wait([&](boost::system::error_code, int) {
         acceptor.close();

@@ -4,7 +4,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <unordered_set>
 
 namespace qm::journal {
 
@@ -70,8 +69,15 @@ Result<JournalState> read_journal(const std::string& dir) {
                 continue;
             state.held.push_back({f.scan.sequence, r.offset, *head});
             state.live.add(f.scan.sequence, head->journal_id);
+            state.done[head->journal_id];
         }
     }
+    for (const auto& f : state.segments)
+        for (const auto& r : f.scan.records)
+            if (r.type == RecordType::done)
+                if (auto d = decode_done(r.payload))
+                    if (auto it = state.done.find(d->journal_id); it != state.done.end())
+                        it->second.insert(d->address);
     return state;
 }
 

@@ -3,6 +3,7 @@
 #include "qm/journal/describe.hpp"
 #include "qm/journal/service.hpp"
 #include "qm/queue/enqueue.hpp"
+#include "qm/routing.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -84,11 +85,14 @@ Result<Recovery> recover_from_journal(const Layout& layout) {
         return fail(state.error());
     Recovery r;
     r.problems = state->problems;
-    r.live = state->live;
+    r.journal.live = state->live;
     r.held = state->held.size();
     if (state->held.empty())
         return r;
     const auto queued = queued_by_journal_id(layout);
+    auto routing = load_routing();
+    if (!routing)
+        return fail(routing.error());
     for (const auto& held : state->held) {
         const auto& head = held.head;
         const std::string where =
@@ -119,11 +123,22 @@ Result<Recovery> recover_from_journal(const Layout& layout) {
             r.problems.push_back(where + ": " + (!body ? body.error().text : env.error().text));
             continue;
         }
+        // Only the recipients not yet done, as qmail-send's channel files named them.
+        const auto& done = state->done[head.journal_id];
+        std::vector<std::string> left;
+        for (const auto& rcpt : env->recipients)
+            if (!done.contains(route(*routing, rcpt).address))
+                left.push_back(rcpt);
+        if (left.empty()) {
+            r.journal.to_end.push_back(head.journal_id);
+            ++r.delivered;
+            continue;
+        }
         auto w = MessageWriter::open(layout, "", Durability::rebuilt);
         if (!w)
             return fail(temp("4.3.0", "unable to queue again the message at " + where));
         w->write(*body);
-        if (w->finish(Envelope{env->sender, env->recipients}, head.journal_id) != QueueExit::ok)
+        if (w->finish(Envelope{env->sender, left}, head.journal_id) != QueueExit::ok)
             return fail(temp("4.3.0", "unable to queue again the message at " + where));
         ++r.rebuilt;
     }

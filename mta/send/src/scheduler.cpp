@@ -192,6 +192,12 @@ private:
     void channel_done(MessageId id, Message& m, int c);
     void message_done(MessageId id);
     void remove_message(MessageId id);
+    journal::AsyncClient& journal() {
+        if (!journal_)
+            journal_ =
+                std::make_unique<journal::AsyncClient>(io_, journal::socket_path(layout_.root));
+        return *journal_;
+    }
     bool inject_bounce(MessageId id, const Message& m);
     void retry_everything();
     void finish();
@@ -551,6 +557,20 @@ void Scheduler::record_result(Pass* p, size_t index, unsigned long dnum, Verdict
         if (!mark_done(p->fd.get(), rec.offset))
             log::warning("trouble marking " + channel_path(p->chan, p->id) +
                          "; message will be delivered twice!");
+        // And in the journal, so that a rebuild after a crash skips this recipient; not
+        // waited for (its loss costs a second delivery, as a lost mark above does).
+        if (const auto jid = messages_.at(p->id).journal_id; jid != 0)
+            journal().submit(
+                journal::RecordType::done,
+                journal::encode_done({jid,
+                                      v.kind == Kind::success ? journal::Outcome::delivered
+                                                              : journal::Outcome::bounced,
+                                      rec.address}),
+                [id = p->id](Result<std::uint64_t> r) {
+                    if (!r)
+                        log::warning("unable to mark a recipient of msg " + std::to_string(id) +
+                                     " done in the journal: " + r.error().text);
+                });
     } else {
         ++p->deferred;
     }
@@ -603,9 +623,7 @@ void Scheduler::message_done(MessageId id) {
     // The E record first; the files go once it is durable. Should qmail-journald be
     // away, the message stays (every recipient done) and the end is tried again.
     it->second.ending = true;
-    if (!journal_)
-        journal_ = std::make_unique<journal::AsyncClient>(io_, journal::socket_path(layout_.root));
-    journal_->submit(journal::RecordType::end, journal::encode_end(m.journal_id),
+    journal().submit(journal::RecordType::end, journal::encode_end(m.journal_id),
                      [this, id](Result<std::uint64_t> r) {
                          auto again = messages_.find(id);
                          if (again == messages_.end())

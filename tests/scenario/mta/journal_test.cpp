@@ -116,7 +116,8 @@ TEST_CASE("journal: qmail-queue hands each message to qmail-journald before it s
     for (const auto& id : ids)
         CHECK(ends.find(" E id=" + id + "\n") != std::string::npos);
     journald->stop();
-    CHECK(journald->log().find("status: journal exiting: 40 records in ") != std::string::npos);
+    // 20 messages, 20 recipients done, 20 ends.
+    CHECK(journald->log().find("status: journal exiting: 60 records in ") != std::string::npos);
 }
 
 TEST_CASE("journal: with qmail-journald away, a delivered message stays until its end is marked",
@@ -389,4 +390,54 @@ TEST_CASE("journal: in root mode qmail-journald runs as qmailq, and qmail-send r
     CHECK(qmtest::count_of(qmtest::run({qmtest::bin("qmail-journal")}, {.env = env}).out,
                            " E id=") == 1);
     d.stop(SIGTERM);
+}
+
+TEST_CASE("journal: a message queued again after a crash skips the recipients already done",
+          "[scenario][journal]") {
+    qmtest::MailRoot root;
+    root.add_user("alice");
+    root.add_user("bob");
+    root.control("journal", "1\n");
+    // bob's maildir is away for now: his delivery is deferred, alice's done.
+    std::filesystem::rename(root / "users/bob/Maildir", root / "users/bob/Maildir.away");
+    auto journald = start_journald(root);
+    auto r =
+        root.run({qmtest::bin("qmail-queue")},
+                 {.stdin_data = "Subject: two readers\n\nhi\n",
+                  .fd1_input = "Fdave@test.example\0Talice@test.example\0Tbob@test.example\0\0"s});
+    REQUIRE(r.exit_code == 0);
+    auto send = root.start({qmtest::bin("qmail-send"), "./Maildir/"}, "send.log");
+    REQUIRE(qmtest::wait_for(
+        [&] { return qmtest::list_dir(root / "users/alice/Maildir/new").size() == 1; }));
+    REQUIRE(
+        qmtest::wait_for([&] { return send->log().find(": deferral: ") != std::string::npos; }));
+    REQUIRE(qmtest::wait_for([&] {
+        return root.run({qmtest::bin("qmail-journal")}).out.find(" D id=") != std::string::npos;
+    }));
+    CHECK(root.run({qmtest::bin("qmail-journal")}).out.find("delivered to <alice@test.example>") !=
+          std::string::npos);
+    send->stop();
+    journald->stop();
+    // The crash takes every queue file of the message.
+    for (const char* dir : {"mess", "info", "local", "remote"})
+        for (int split = 0; split < 23; ++split) {
+            const std::string d =
+                root / ("queue/" + std::string(dir) + "/" + std::to_string(split));
+            for (const auto& f : qmtest::list_dir(d))
+                std::filesystem::remove(d + "/" + f);
+        }
+    std::filesystem::rename(root / "users/bob/Maildir.away", root / "users/bob/Maildir");
+    journald = start_journald(root, qmtest::slurp(root / "journald.log").size());
+    CHECK(journald->log().find("1 held, 0 whole, 0 repaired, 1 queued again") != std::string::npos);
+    const auto todo = qmtest::list_dir(root / "queue/todo");
+    REQUIRE(todo.size() == 1);
+    const std::string env = qmtest::slurp(root / ("queue/todo/" + todo[0]));
+    CHECK(env.find("Tbob@test.example") != std::string::npos);
+    CHECK(env.find("Talice@test.example") == std::string::npos);
+    send = root.start({qmtest::bin("qmail-send"), "./Maildir/"}, "send2.log");
+    REQUIRE(qmtest::wait_for(
+        [&] { return qmtest::list_dir(root / "users/bob/Maildir/new").size() == 1; }));
+    REQUIRE(qmtest::wait_for([&] { return send->log().find("end msg ") != std::string::npos; }));
+    CHECK(qmtest::list_dir(root / "users/alice/Maildir/new").size() == 1); // not twice
+    CHECK(qmtest::count_of(root.run({qmtest::bin("qmail-journal")}).out, " E id=") == 1);
 }

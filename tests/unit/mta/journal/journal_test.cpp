@@ -42,7 +42,7 @@ std::string three_records(const std::string& dir) {
     auto a = w->append(RecordType::message, *m);
     REQUIRE(a);
     CHECK(*a == RecordPos{7, segment_header_size});
-    REQUIRE(w->append(RecordType::done, encode_done({5, 1, Outcome::delivered})));
+    REQUIRE(w->append(RecordType::done, encode_done({5, Outcome::delivered, "bob@test.example"})));
     REQUIRE(w->append(RecordType::end, encode_end(5)));
     REQUIRE(w->sync());
     return w->path();
@@ -71,13 +71,15 @@ TEST_CASE("journal: a segment's records read back as written", "[journal]") {
     auto body = decompress_body(*head);
     REQUIRE(body);
     CHECK(*body == sample(5).body);
-    CHECK(decode_done(scan.records[1].payload).value() == DoneRecord{5, 1, Outcome::delivered});
+    CHECK(decode_done(scan.records[1].payload).value() ==
+          DoneRecord{5, Outcome::delivered, "bob@test.example"});
     CHECK(decode_end(scan.records[2].payload).value() == 5);
     CHECK(describe_record(scan.records[0], true).value() ==
           "M id=5 queue=123456 received=1700000000 from <dave@test.example> to 2 recipients, " +
               std::to_string(sample(5).body.size()) + " bytes (" +
               std::to_string(head->compressed_body.size()) + " compressed)");
-    CHECK(describe_record(scan.records[1], true).value() == "D id=5 recipient=1 delivered");
+    CHECK(describe_record(scan.records[1], true).value() ==
+          "D id=5 delivered to <bob@test.example>");
     CHECK(describe_record(scan.records[2], true).value() == "E id=5");
     CHECK(segment_name(7) == "0000000000000007");
     CHECK(parse_segment_name("00000000000000ff") == 255u);
@@ -173,7 +175,10 @@ TEST_CASE("journal: a message record that lies about its body is refused", "[jou
     CHECK_FALSE(decompress_body(lie));
     CHECK_FALSE(decode_message_head(payload->substr(0, 20)));
     CHECK_FALSE(decode_done("short"));
-    CHECK_FALSE(decode_done(encode_done({1, 2, Outcome::bounced}).substr(0, 12) + "X"));
+    std::string bad_outcome = encode_done({1, Outcome::bounced, "a@b"});
+    bad_outcome[8] = 'X';
+    CHECK_FALSE(decode_done(bad_outcome));
+    CHECK_FALSE(decode_done(encode_done({1, Outcome::bounced, ""})));
     CHECK_FALSE(decode_end("1234567"));
     CHECK_FALSE(parse_queue_envelope("Tnobody@x\0"s));
 }
@@ -189,8 +194,8 @@ TEST_CASE("journal: many writers share flushes, and every record lands once", "[
     for (int t = 0; t < threads; ++t)
         workers.emplace_back([&, t] {
             for (int i = 0; i < each; ++i) {
-                const DoneRecord d{(*committer)->new_journal_id(), static_cast<std::uint32_t>(t),
-                                   Outcome::delivered};
+                const DoneRecord d{(*committer)->new_journal_id(), Outcome::delivered,
+                                   "r" + std::to_string(t) + "@test.example"};
                 auto pos = (*committer)->commit(RecordType::done, encode_done(d));
                 if (pos)
                     got[static_cast<std::size_t>(t)].push_back(*pos);

@@ -19,7 +19,7 @@ struct EnvelopeFields {
 [[nodiscard]] Result<EnvelopeFields> parse_queue_envelope(std::string_view intd);
 
 // "M id=… queue=… received=… from <s> to 2 recipients, 2048 bytes (812 compressed)",
-// "D id=… recipient=0 delivered", "E id=…". With check, an M's body is decompressed and
+// "D id=… delivered to <a@b>", "E id=…". With check, an M's body is decompressed and
 // compared with its stated size too. A record that does not decode fails with why.
 [[nodiscard]] Result<std::string> describe_record(const Record& r, bool check);
 

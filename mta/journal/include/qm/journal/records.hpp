@@ -2,8 +2,9 @@
 //   M  u64 journal id, u64 queue id (mess/S/N's N, 0 before it has one), u64 time
 //      received, u64 body size, u32 envelope size, the envelope as qmail-queue writes
 //      intd/N (u, p, F and T fields, each ending in NUL), then the body as one zstd frame.
-//   D  u64 journal id, u32 recipient index (the envelope's T fields counted from 0), u8
-//      outcome: 'K' delivered, 'B' bounced (the bounce itself is a new message).
+//   D  u64 journal id, u8 outcome ('K' delivered, 'B' bounced: the bounce is a message of
+//      its own), then the recipient's address as qmail-send's channel file holds it (after
+//      virtualdomains), to the end of the payload.
 //   E  u64 journal id.
 // The journal id names a message for as long as the journal holds it; a queue id (an
 // inode number) is reused once its files are gone, and a rebuilt message gets a new one.
@@ -44,8 +45,8 @@ struct MessageHead {
 enum class Outcome : char { delivered = 'K', bounced = 'B' };
 struct DoneRecord {
     std::uint64_t journal_id = 0;
-    std::uint32_t recipient = 0;
     Outcome outcome = Outcome::delivered;
+    std::string address;
     friend bool operator==(const DoneRecord&, const DoneRecord&) = default;
 };
 [[nodiscard]] std::string encode_done(const DoneRecord& d);

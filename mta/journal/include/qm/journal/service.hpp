@@ -43,9 +43,9 @@ struct JournaldOptions {
     std::string queue_root; // $QMAILHOME/queue
     std::uint64_t max_segment_bytes = 64 << 20;
     // Run before the socket opens (the queue's rebuild, queue/recover.hpp); returns what
-    // the journal still holds, for retiring segments as their messages end. Without it,
-    // the journal is read for that alone.
-    std::function<Result<LiveMessages>()> recover;
+    // the journal still holds, for retiring segments as their messages end, and the
+    // messages to end now. Without it, the journal is read for the first alone.
+    std::function<Result<RecoveredJournal>()> recover;
 };
 // Recovers, then serves the socket until SIGTERM (then answers what it holds and exits
 // 0); returns the exit code. A segment goes once every message it took has ended and

@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace qm::journal {
@@ -35,11 +36,21 @@ struct JournalState {
         MessageHead head; // points into its segment's data
     };
     std::vector<Held> held; // messages with an M and no E, in journal order
+    // The recipients qmail-send marked done (D records) of each held message, as its
+    // channel files name them.
+    std::unordered_map<std::uint64_t, std::unordered_set<std::string>> done;
     LiveMessages live;
     std::vector<std::string> problems; // damaged segments and records, with offsets
 };
 
 [[nodiscard]] Result<JournalState> read_journal(const std::string& dir);
+
+// What a start's recovery hands qmail-journald: what the journal holds, and the messages
+// it found delivered to every recipient with no E yet, whose E it then writes.
+struct RecoveredJournal {
+    LiveMessages live;
+    std::vector<std::uint64_t> to_end;
+};
 
 // Deletes the segment files (after retirable()); failures are returned as text.
 [[nodiscard]] std::vector<std::string>

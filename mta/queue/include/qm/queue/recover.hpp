@@ -6,8 +6,9 @@
 //   mess cut short   its envelope is there: mess/S/N is written again from the journal
 //                    (same file, same N);
 //   missing          no envelope names it: queued again from the journal, under a new
-//                    N, with the same journal id, all recipients (qmail-send's marks of
-//                    recipients done are not journaled yet).
+//                    N, with the same journal id, for the recipients qmail-send had not
+//                    marked done (D records, matched after routing: control/locals and
+//                    virtualdomains as they are now); with none left, only its E is due.
 // Damaged segments are reported and everything else is still recovered.
 #pragma once
 
@@ -23,8 +24,9 @@ namespace qm::queue {
 
 struct Recovery {
     std::size_t held = 0, whole = 0, repaired = 0, rebuilt = 0;
+    std::size_t delivered = 0; // every recipient done: only the E was missing
     std::vector<std::string> problems;
-    journal::LiveMessages live;
+    journal::RecoveredJournal journal; // for qmail-journald: what it holds, what to end
 };
 
 [[nodiscard]] Result<Recovery> recover_from_journal(const Layout& layout);
