@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Recovery time of qmail-journald for a journal holding N_MESSAGES (100,000) messages.
+
+  sudo python3 bench/journal_recovery.py            # N_MESSAGES=100000, WRITERS=8
+
+As the bench user (qmbench, normal-user mode): a fresh mail root under /tmp/qmjournal with
+control/journal 1; qmail-journald running; N_MESSAGES messages of 2 KiB queued by WRITERS
+parallel qmail-queue loops (no qmail-send, so all stay held). Then three restarts of
+qmail-journald, each timed from exec to "status: journal ready", with its peak RSS:
+  whole    the queue intact (every held message found by its j<id>)
+  lost     every queue file deleted first (all N queued again from the journal)
+  again    right after "lost" (all whole again)
+Prints one JSON line per restart and appends them to bench/results/journal-recovery.jsonl.
+"""
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+BIN = os.environ.get("QM_BIN", os.path.join(REPO, "build", "bin"))
+N = int(os.environ.get("N_MESSAGES", "100000"))
+WRITERS = int(os.environ.get("WRITERS", "8"))
+ROOT = "/tmp/qmjournal"
+USER = os.environ.get("BENCH_USER", "qmbench")
+
+
+def as_user(argv):
+    return argv  # setup() has become the bench user
+
+
+def env():
+    return {"PATH": "/usr/bin:/bin", "QMAILHOME": ROOT + "/root"}
+
+
+def setup():
+    shutil.rmtree(ROOT, ignore_errors=True)
+    os.makedirs(ROOT)
+    shutil.copytree(BIN, ROOT + "/bin-staged")
+    u = pwd.getpwnam(USER)
+    for d, _, files in os.walk(ROOT):
+        os.chown(d, u.pw_uid, u.pw_gid)
+        for f in files:
+            os.chown(os.path.join(d, f), u.pw_uid, u.pw_gid)
+    if os.getuid() == 0:  # the rest as the bench user: a normal-user-mode mail root
+        os.setgroups([])
+        os.setgid(u.pw_gid)
+        os.setuid(u.pw_uid)
+    subprocess.run(as_user([ROOT + "/bin-staged/qmail-install", ROOT + "/root"]),
+                   env=env(), check=True, capture_output=True)
+    for name, value in (("me", "bench.test"), ("journal", "1")):
+        with open(ROOT + "/root/control/" + name, "w") as f:
+            f.write(value + "\n")
+
+
+def start_journald(log_name):
+    log = open(ROOT + "/" + log_name, "wb")
+    t0 = time.monotonic()
+    p = subprocess.Popen(as_user([ROOT + "/root/bin/qmail-journald"]), env=env(),
+                         stdout=log, stderr=log, start_new_session=True)
+    peak = 0
+    while True:
+        text = open(ROOT + "/" + log_name, errors="replace").read()
+        if "status: journal ready" in text:
+            break
+        if p.poll() is not None:
+            raise RuntimeError("qmail-journald exited: " + text[-2000:])
+        try:
+            with open("/proc/%d/status" % p.pid) as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        peak = max(peak, int(line.split()[1]))
+        except OSError:
+            pass
+        time.sleep(0.005)
+    elapsed = time.monotonic() - t0
+    return p, elapsed, peak, text
+
+
+def stop(p):
+    p.terminate()
+    p.wait(timeout=60)
+
+
+def inject():
+    body = "Subject: journal recovery\n\n" + ("x" * 70 + "\n") * 28
+    envelope = b"Fsrc@source.test\0Tbench@bench.test\0\0"
+    counter = iter(range(N))
+    lock = threading.Lock()
+    failures = [0]
+
+    def writer():
+        while True:
+            with lock:
+                n = next(counter, None)
+            if n is None:
+                return
+            # qmail-queue reads the envelope from fd 1: a pipe holding it.
+            rfd, wfd = os.pipe()
+            os.write(wfd, envelope)
+            os.close(wfd)
+            r = subprocess.run(as_user([ROOT + "/root/bin/qmail-queue"]), input=body.encode(),
+                               env=env(), stdout=rfd, capture_output=False,
+                               stderr=subprocess.DEVNULL)
+            os.close(rfd)
+            if r.returncode != 0:
+                with lock:
+                    failures[0] += 1
+
+    threads = [threading.Thread(target=writer) for _ in range(WRITERS)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.monotonic() - t0, failures[0]
+
+
+def main():
+    # Opened before setup() gives up root: the checkout is not the bench user's.
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    results = open(os.path.join(HERE, "results", "journal-recovery.jsonl"), "a")
+    setup()
+    p, _, _, _ = start_journald("journald-0.log")
+    took, failed = inject()
+    print("queued %d messages in %.1f s (%d failed)" % (N, took, failed), flush=True)
+    stop(p)
+    seg = ROOT + "/root/queue/journal"
+    size = sum(os.path.getsize(os.path.join(seg, f)) for f in os.listdir(seg))
+    rows = []
+    for case in ("whole", "lost", "again"):
+        if case == "lost":
+            q = ROOT + "/root/queue"
+            for d in ("todo", "intd"):
+                for f in os.listdir(q + "/" + d):
+                    os.unlink(q + "/" + d + "/" + f)
+            for s in os.listdir(q + "/mess"):
+                for f in os.listdir(q + "/mess/" + s):
+                    os.unlink(q + "/mess/" + s + "/" + f)
+        subprocess.run(["sync"])
+        p, elapsed, peak, text = start_journald("journald-%s.log" % case)
+        line = [l for l in text.splitlines() if "journal: recovered:" in l]
+        stop(p)
+        row = {"date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "case": case,
+               "messages": N, "journal_bytes": size, "ready_s": round(elapsed, 3),
+               "peak_rss_mib": round(peak / 1024, 1), "recovered": line[-1] if line else ""}
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    for r in rows:
+        results.write(json.dumps(r) + "\n")
+    results.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
