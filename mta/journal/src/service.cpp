@@ -263,6 +263,8 @@ void accept_next(local::acceptor& acceptor, GroupCommitter& committer, asio::io_
 } // namespace
 
 int run_journald(const JournaldOptions& options) {
+    // The socket is group qmail's from the moment it exists (qmail-send connects as qmails).
+    ::umask(007);
     const std::string dir = journal_dir(options.queue_root);
     if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
         log::alert("unable to create " + dir + ": " + std::strerror(errno));
