@@ -93,44 +93,56 @@ Result<Recovery> recover_from_journal(const Layout& layout) {
     auto routing = load_routing();
     if (!routing)
         return fail(routing.error());
+    journal::HeldReader reader(journal::journal_dir(layout.root));
     for (const auto& held : state->held) {
-        const auto& head = held.head;
         const std::string where =
             journal::segment_name(held.segment) + " at offset " + std::to_string(held.offset);
-        if (auto q = queued.find(head.journal_id); q != queued.end()) {
+        const auto q = queued.find(held.journal_id);
+        if (q != queued.end()) {
             struct stat st {};
-            const std::string mess = layout.mess(q->second);
-            if (::stat(mess.c_str(), &st) == 0 &&
-                static_cast<std::uint64_t>(st.st_size) == head.body_size) {
+            if (::stat(layout.mess(q->second).c_str(), &st) == 0 &&
+                static_cast<std::uint64_t>(st.st_size) == held.body_size) {
                 ++r.whole;
                 continue;
             }
-            auto body = journal::decompress_body(head);
-            if (!body) {
-                r.problems.push_back(where + ": " + body.error().text);
-                continue;
-            }
-            if (auto s = write_again(mess, *body); !s) {
+        }
+        // Cut short or gone: the record is read again for its body.
+        auto payload = reader.read(held);
+        if (!payload) {
+            r.problems.push_back(where + ": " + payload.error().text);
+            continue;
+        }
+        auto head = journal::decode_message_head(*payload);
+        if (!head) {
+            r.problems.push_back(where + ": " + head.error().text);
+            continue;
+        }
+        auto body = journal::decompress_body(*head);
+        if (!body) {
+            r.problems.push_back(where + ": " + body.error().text);
+            continue;
+        }
+        if (q != queued.end()) {
+            if (auto s = write_again(layout.mess(q->second), *body); !s) {
                 r.problems.push_back(where + ": " + s.error().text);
                 continue;
             }
             ++r.repaired;
             continue;
         }
-        auto body = journal::decompress_body(head);
-        auto env = journal::parse_queue_envelope(head.envelope);
-        if (!body || !env) {
-            r.problems.push_back(where + ": " + (!body ? body.error().text : env.error().text));
+        auto env = journal::parse_queue_envelope(head->envelope);
+        if (!env) {
+            r.problems.push_back(where + ": " + env.error().text);
             continue;
         }
         // Only the recipients not yet done, as qmail-send's channel files named them.
-        const auto& done = state->done[head.journal_id];
+        const auto& done = state->done[held.journal_id];
         std::vector<std::string> left;
         for (const auto& rcpt : env->recipients)
             if (!done.contains(route(*routing, rcpt).address))
                 left.push_back(rcpt);
         if (left.empty()) {
-            r.journal.to_end.push_back(head.journal_id);
+            r.journal.to_end.push_back(held.journal_id);
             ++r.delivered;
             continue;
         }
@@ -138,7 +150,7 @@ Result<Recovery> recover_from_journal(const Layout& layout) {
         if (!w)
             return fail(temp("4.3.0", "unable to queue again the message at " + where));
         w->write(*body);
-        if (w->finish(Envelope{env->sender, left}, head.journal_id) != QueueExit::ok)
+        if (w->finish(Envelope{env->sender, left}, held.journal_id) != QueueExit::ok)
             return fail(temp("4.3.0", "unable to queue again the message at " + where));
         ++r.rebuilt;
     }

@@ -3,6 +3,7 @@
 // reported and read up to the damage; the others are read all the same.
 #pragma once
 
+#include "qm/fd.hpp"
 #include "qm/journal/records.hpp"
 #include "qm/journal/segment.hpp"
 #include "qm/result.hpp"
@@ -12,6 +13,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace qm::journal {
@@ -29,11 +31,11 @@ struct LiveMessages {
 };
 
 struct JournalState {
-    std::vector<SegmentFile> segments; // oldest first; records point into their data
     struct Held {
         std::uint64_t segment = 0;
-        std::uint64_t offset = 0;
-        MessageHead head; // points into its segment's data
+        std::uint64_t offset = 0; // of its M record, read again by read_message_record
+        std::uint64_t journal_id = 0;
+        std::uint64_t body_size = 0;
     };
     std::vector<Held> held; // messages with an M and no E, in journal order
     // The recipients qmail-send marked done (D records) of each held message, as its
@@ -43,7 +45,23 @@ struct JournalState {
     std::vector<std::string> problems; // damaged segments and records, with offsets
 };
 
+// Reads the segments one at a time: memory is the largest segment and a few words per
+// message still held, whatever the journal's size.
 [[nodiscard]] Result<JournalState> read_journal(const std::string& dir);
+
+// The payloads of held messages' M records, read again from their segments (the last
+// segment opened stays open: recovery reads them in journal order).
+class HeldReader {
+public:
+    explicit HeldReader(std::string dir)
+        : dir_(std::move(dir)) {}
+    [[nodiscard]] Result<std::string> read(const JournalState::Held& held);
+
+private:
+    std::string dir_;
+    std::uint64_t segment_ = 0;
+    UniqueFd fd_;
+};
 
 // What a start's recovery hands qmail-journald: what the journal holds, and the messages
 // it found delivered to every recipient with no E yet, whose E it then writes.
