@@ -1,5 +1,6 @@
 #include "qm/journal/async_client.hpp"
 
+#include "qm/journal/service.hpp"
 #include "qm/netstring.hpp"
 
 #include <boost/asio/local/stream_protocol.hpp>
@@ -102,12 +103,7 @@ struct AsyncClient::State : std::enable_shared_from_this<AsyncClient::State> {
                 }
                 Done done = std::move(self->waiting.front());
                 self->waiting.pop_front();
-                if (!reply.empty() && reply[0] == 'K')
-                    done(reply.size() > 1 ? std::stoull(reply.substr(1)) : 0);
-                else if (!reply.empty() && reply[0] == 'D')
-                    done(std::unexpected(perm("5.3.0", "qmail-journald: " + reply.substr(1))));
-                else
-                    done(std::unexpected(temp("4.3.0", "qmail-journald: " + reply.substr(1))));
+                done(read_reply(reply));
                 if (self->closed)
                     return;
             }
@@ -126,9 +122,7 @@ AsyncClient::~AsyncClient() {
 }
 
 void AsyncClient::submit(RecordType type, std::string payload, Done done) {
-    std::string body(1, static_cast<char>(type));
-    body += payload;
-    state_->out.push_back(netstring::encode(body));
+    state_->out.push_back(encode_request(type, payload));
     state_->waiting.push_back(std::move(done));
     if (!state_->connected) {
         // Answer on the loop, never inside submit: the caller may be mid-change.

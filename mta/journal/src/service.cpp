@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -43,13 +44,29 @@ namespace {
 // A request can hold the biggest record plus its type byte.
 constexpr std::size_t max_request = max_payload + 1;
 
-std::string request_bytes(RecordType type, std::string_view payload) {
+} // namespace
+
+std::string encode_request(RecordType type, std::string_view payload) {
     std::string body(1, static_cast<char>(type));
     body += payload;
     return netstring::encode(body);
 }
 
-} // namespace
+Result<std::uint64_t> read_reply(std::string_view reply) {
+    if (reply.empty())
+        return fail(temp("4.3.0", "qmail-journald sent an empty reply"));
+    const std::string text(reply.substr(1));
+    if (reply[0] == 'K') {
+        std::uint64_t id = 0;
+        if (!text.empty() &&
+            std::from_chars(text.data(), text.data() + text.size(), id).ec != std::errc())
+            return fail(temp("4.3.0", "qmail-journald sent a bad journal id"));
+        return id;
+    }
+    if (reply[0] == 'D')
+        return fail(perm("5.3.0", "qmail-journald refused: " + text));
+    return fail(temp("4.3.0", "qmail-journald: " + text));
+}
 
 // ---- the client ----
 
@@ -70,7 +87,7 @@ Result<Client> Client::connect(const std::string& path) {
 }
 
 Result<std::uint64_t> Client::commit(RecordType type, std::string_view payload) {
-    if (auto s = write_all(fd_.get(), request_bytes(type, payload)); !s)
+    if (auto s = write_all(fd_.get(), encode_request(type, payload)); !s)
         return fail(temp("4.3.0", "qmail-journald went away: " + s.error().text));
     for (;;) {
         auto d = netstring::decode(in_, 1024);
@@ -79,14 +96,7 @@ Result<std::uint64_t> Client::commit(RecordType type, std::string_view payload) 
         if (*d) {
             const std::string reply((*d)->payload);
             in_.erase(0, (*d)->consumed);
-            if (reply.empty())
-                return fail(temp("4.3.0", "qmail-journald sent an empty reply"));
-            const std::string text = reply.substr(1);
-            if (reply[0] == 'K')
-                return text.empty() ? 0 : std::stoull(text);
-            if (reply[0] == 'D')
-                return fail(perm("5.3.0", "qmail-journald refused: " + text));
-            return fail(temp("4.3.0", "qmail-journald: " + text));
+            return read_reply(reply);
         }
         char buf[512];
         ssize_t n = ::read(fd_.get(), buf, sizeof buf);

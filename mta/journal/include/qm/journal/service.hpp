@@ -27,6 +27,12 @@ namespace qm::journal {
 // The segments' directory, queue/journal.
 [[nodiscard]] std::string journal_dir(const std::string& queue_root);
 
+// One request as it goes on the socket: a netstring of the type byte and the payload.
+[[nodiscard]] std::string encode_request(RecordType type, std::string_view payload);
+// One reply's payload: K (and the journal id, 0 when there is none), or the failure a Z
+// (temporary) or D (permanent) carries.
+[[nodiscard]] Result<std::uint64_t> read_reply(std::string_view reply);
+
 // A blocking client on one connection (qmail-queue's, qmail-send's).
 class Client {
 public:
