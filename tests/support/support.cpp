@@ -541,4 +541,19 @@ RunResult MailRoot::run(const std::vector<std::string>& argv, RunOptions opts) c
     return qmtest::run(argv, opts);
 }
 
+uid_t uid_of(const char* name) {
+    const passwd* pw = ::getpwnam(name);
+    REQUIRE(pw);
+    return pw->pw_uid;
+}
+
+std::string proc_uid_line(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("Uid:", 0) == 0)
+            return line;
+    return {};
+}
+
 } // namespace qmtest

@@ -24,6 +24,11 @@ struct TestUser {
     unsigned uid, gid;
 };
 [[nodiscard]] std::optional<TestUser> unprivileged_test_user();
+// The uid of a passwd user (root mode's role users); the test fails without one.
+[[nodiscard]] uid_t uid_of(const char* name);
+// The "Uid:" line of /proc/PID/status: real, effective, saved and fs uids ("" once the
+// process is gone).
+[[nodiscard]] std::string proc_uid_line(int pid);
 
 class TempDir {
 public:

@@ -20,12 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-uid_t uid_of(const char* name) {
-    const passwd* pw = ::getpwnam(name);
-    REQUIRE(pw);
-    return pw->pw_uid;
-}
-
 std::vector<std::string> maildir(const std::string& dir) {
     std::vector<std::string> out;
     for (const auto& f : qmtest::list_dir(dir + "/Maildir/new"))
@@ -54,7 +48,7 @@ TEST_CASE("root mode: the agents run as alias, and dynasub run as root works as 
         return qmtest::skip("not root: root-mode test");
     auto user = qmtest::unprivileged_test_user();
     REQUIRE(user);
-    const uid_t alias = uid_of("alias");
+    const uid_t alias = qmtest::uid_of("alias");
     qmtest::TempDir dir;
     ::chmod(dir.path().c_str(), 0755);
     const std::string home = dir / "qmail";

@@ -310,15 +310,6 @@ int child_named(int parent, const std::string& name) {
     return -1;
 }
 
-std::string uid_line(int pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("Uid:", 0) == 0)
-            return line;
-    return {};
-}
-
 } // namespace
 
 TEST_CASE("journal: qmail-start starts qmail-journald before qmail-send, which ends it",
@@ -343,7 +334,8 @@ TEST_CASE("journal: qmail-start starts qmail-journald before qmail-send, which e
     ::kill(start->pid(), SIGTERM);
     REQUIRE(qmtest::wait_for(
         [&] { return start->log().find("status: journal exiting") != std::string::npos; }));
-    CHECK(qmtest::wait_for([&] { return ::kill(journald, 0) != 0 || uid_line(journald).empty(); }));
+    CHECK(qmtest::wait_for(
+        [&] { return ::kill(journald, 0) != 0 || qmtest::proc_uid_line(journald).empty(); }));
 }
 
 TEST_CASE("journal: in root mode qmail-journald runs as qmailq, and qmail-send reaches it",
@@ -373,7 +365,7 @@ TEST_CASE("journal: in root mode qmail-journald runs as qmailq, and qmail-send r
     REQUIRE(journald > 0);
     const passwd* qmailq = ::getpwnam("qmailq");
     REQUIRE(qmailq);
-    CHECK(uid_line(journald).find("\t" + std::to_string(qmailq->pw_uid) + "\t") !=
+    CHECK(qmtest::proc_uid_line(journald).find("\t" + std::to_string(qmailq->pw_uid) + "\t") !=
           std::string::npos);
     // An ordinary user queues through the set-uid qmail-queue; qmail-send (qmails) marks
     // the end through the socket.

@@ -15,12 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-uid_t uid_of(const char* name) {
-    const passwd* pw = ::getpwnam(name);
-    REQUIRE(pw);
-    return pw->pw_uid;
-}
-
 struct stat stat_of(const std::string& path) {
     struct stat st {};
     REQUIRE(::lstat(path.c_str(), &st) == 0);
@@ -37,26 +31,26 @@ TEST_CASE("root mode: queue owned by role users, setuid qmail-queue", "[scenario
     auto r = qmtest::run({qmtest::bin("qmail-install"), home}, {.env = {{"QMAILHOME", home}}});
     REQUIRE(r.exit_code == 0);
 
-    CHECK(stat_of(home + "/queue/mess").st_uid == uid_of("qmailq"));
+    CHECK(stat_of(home + "/queue/mess").st_uid == qmtest::uid_of("qmailq"));
     CHECK((stat_of(home + "/queue/mess").st_mode & 07777) == 0750);
-    CHECK(stat_of(home + "/queue/todo").st_uid == uid_of("qmailq"));
-    CHECK(stat_of(home + "/queue/info").st_uid == uid_of("qmails"));
+    CHECK(stat_of(home + "/queue/todo").st_uid == qmtest::uid_of("qmailq"));
+    CHECK(stat_of(home + "/queue/info").st_uid == qmtest::uid_of("qmails"));
     CHECK((stat_of(home + "/queue/info").st_mode & 07777) == 0700);
-    CHECK(stat_of(home + "/queue/local/0").st_uid == uid_of("qmails"));
+    CHECK(stat_of(home + "/queue/local/0").st_uid == qmtest::uid_of("qmails"));
     // qmail's hier.c: lock/ qmailq 0750, sendmutex qmails 0600, trigger a qmails FIFO 0622.
-    CHECK(stat_of(home + "/queue/lock").st_uid == uid_of("qmailq"));
+    CHECK(stat_of(home + "/queue/lock").st_uid == qmtest::uid_of("qmailq"));
     CHECK((stat_of(home + "/queue/lock").st_mode & 07777) == 0750);
-    CHECK(stat_of(home + "/queue/lock/sendmutex").st_uid == uid_of("qmails"));
-    CHECK(stat_of(home + "/queue/lock/trigger").st_uid == uid_of("qmails"));
+    CHECK(stat_of(home + "/queue/lock/sendmutex").st_uid == qmtest::uid_of("qmails"));
+    CHECK(stat_of(home + "/queue/lock/trigger").st_uid == qmtest::uid_of("qmails"));
     // tcpto is qmailr's, as in qmail: qmail-remote runs as qmailr in root mode.
-    CHECK(stat_of(home + "/queue/lock/tcpto").st_uid == uid_of("qmailr"));
-    CHECK(stat_of(home + "/queue/lock/tcpto6").st_uid == uid_of("qmailr"));
+    CHECK(stat_of(home + "/queue/lock/tcpto").st_uid == qmtest::uid_of("qmailr"));
+    CHECK(stat_of(home + "/queue/lock/tcpto6").st_uid == qmtest::uid_of("qmailr"));
     CHECK(S_ISFIFO(stat_of(home + "/queue/lock/trigger").st_mode));
     CHECK((stat_of(home + "/queue/lock/trigger").st_mode & 07777) == 0622);
-    CHECK(stat_of(home + "/alias").st_uid == uid_of("alias"));
+    CHECK(stat_of(home + "/alias").st_uid == qmtest::uid_of("alias"));
     auto qq = stat_of(home + "/bin/qmail-queue");
     CHECK(S_ISREG(qq.st_mode));
-    CHECK(qq.st_uid == uid_of("qmailq"));
+    CHECK(qq.st_uid == qmtest::uid_of("qmailq"));
     CHECK((qq.st_mode & 04000) != 0);
 
     // An unprivileged user queues through the setuid qmail-queue.
@@ -72,7 +66,7 @@ TEST_CASE("root mode: queue owned by role users, setuid qmail-queue", "[scenario
     REQUIRE(todo.size() == 1);
     auto id = std::stoul(todo[0]);
     std::string mess = home + "/queue/mess/" + std::to_string(id % 23) + "/" + todo[0];
-    CHECK(stat_of(mess).st_uid == uid_of("qmailq"));
+    CHECK(stat_of(mess).st_uid == qmtest::uid_of("qmailq"));
     CHECK(qmtest::slurp(mess).find("invoked by uid " + std::to_string(user->uid)) !=
           std::string::npos);
 
@@ -147,7 +141,7 @@ TEST_CASE("root mode: a setuid qmail-queue outside a root-owned tree refuses to 
     const std::string own = dir / "own";
     fs::create_directories(own + "/bin");
     fs::copy_file(home + "/bin/qmail-queue", own + "/bin/qmail-queue");
-    const uid_t qmailq = uid_of("qmailq");
+    const uid_t qmailq = qmtest::uid_of("qmailq");
     REQUIRE(::chown((own + "/bin/qmail-queue").c_str(), qmailq, stat_of(home + "/bin").st_gid) ==
             0);
     REQUIRE(::chmod((own + "/bin/qmail-queue").c_str(), 04711) == 0);

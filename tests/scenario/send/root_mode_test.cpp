@@ -15,19 +15,6 @@
 using namespace std::string_literals;
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string proc_uid_line(int pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("Uid:", 0) == 0)
-            return line;
-    return {};
-}
-
-} // namespace
-
 TEST_CASE("root mode: qmail-send as qmails, deliveries as the recipient via qmail-lspawn",
           "[scenario][send][rootmode]") {
     if (::geteuid() != 0)
@@ -62,7 +49,7 @@ TEST_CASE("root mode: qmail-send as qmails, deliveries as the recipient via qmai
     qmtest::Daemon d({qmtest::bin("qmail-start"), "./Maildir/"}, {.env = env}, dir / "start.log");
     REQUIRE(qmtest::wait_for([&] { return d.log().find("status: local") != std::string::npos; }));
     // qmail-start became qmail-send (same pid), running as qmails.
-    CHECK(proc_uid_line(d.pid()).find("\t" + std::to_string(qmails_uid) + "\t") !=
+    CHECK(qmtest::proc_uid_line(d.pid()).find("\t" + std::to_string(qmails_uid) + "\t") !=
           std::string::npos);
 
     r = qmtest::run(
