@@ -37,6 +37,8 @@ Status GroupCommitter::ensure_segment() {
     const bool full = writer_ && writer_->size() >= options_.max_segment_bytes;
     if (writer_ && !writer_->broken() && !full)
         return {};
+    if (writer_ && full)
+        writer_->trim();
     auto w = SegmentWriter::create(options_.dir, next_sequence_,
                                    static_cast<std::uint64_t>(std::time(nullptr)));
     if (!w)

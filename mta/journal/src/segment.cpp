@@ -87,19 +87,48 @@ Result<SegmentWriter> SegmentWriter::create(const std::string& dir, std::uint64_
     SegmentWriter w;
     w.path_ = dir + "/" + segment_name(sequence);
     w.sequence_ = sequence;
-    w.fd_.reset(::open(w.path_.c_str(),
-                       O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600));
+    w.fd_.reset(
+        ::open(w.path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!w.fd_)
         return fail(from_errno(errno, "unable to create " + w.path_));
     const std::string header = segment_header(sequence, created);
     if (auto s = write_all(w.fd_.get(), header); !s)
         return fail(s.error());
+    w.size_ = w.allocated_ = header.size();
+    // The first chunk is flushed with the header, so the first group's flush is cheap too.
+    if (auto s = w.make_room(1); !s)
+        return fail(s.error());
     if (::fdatasync(w.fd_.get()) != 0)
         return fail(from_errno(errno, "unable to flush " + w.path_));
     if (auto s = fsync_dir(dir); !s)
         return fail(s.error());
-    w.size_ = header.size();
     return w;
+}
+
+Status SegmentWriter::make_room(std::uint64_t bytes) {
+    if (size_ + bytes <= allocated_)
+        return {};
+    const std::uint64_t want = size_ + bytes + preallocation_chunk;
+    static const std::string zeros(64u << 10, '\0');
+    for (std::uint64_t at = allocated_; at < want;) {
+        const std::size_t n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), want - at));
+        const ssize_t w = ::pwrite(fd_.get(), zeros.data(), n, static_cast<off_t>(at));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            const int err = w < 0 ? errno : ENOSPC;
+            // The records are untouched: give back what was added and fail only this
+            // group (a full disk is temporary; the next group tries again).
+            if (::ftruncate(fd_.get(), static_cast<off_t>(allocated_)) != 0) {
+                // Zeros past the records read as the end; nothing more to do.
+            }
+            return fail(from_errno(err, "unable to make " + path_ + " longer"));
+        }
+        at += static_cast<std::uint64_t>(w);
+    }
+    allocated_ = want;
+    return {};
 }
 
 Result<RecordPos> SegmentWriter::append(RecordType type, std::string_view payload) {
@@ -112,12 +141,26 @@ Result<RecordPos> SegmentWriter::append(RecordType type, std::string_view payloa
 Status SegmentWriter::append_framed(std::string_view framed_records) {
     if (broken_)
         return fail(temp("4.3.0", path_ + " had a failed write; a new segment is needed"));
-    if (auto s = write_all(fd_.get(), framed_records); !s) {
-        broken_ = true;
-        return fail(s.error());
+    if (auto s = make_room(framed_records.size()); !s)
+        return s;
+    for (std::size_t done = 0; done < framed_records.size();) {
+        const ssize_t w = ::pwrite(fd_.get(), framed_records.data() + done,
+                                   framed_records.size() - done, static_cast<off_t>(size_ + done));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            broken_ = true;
+            return fail(from_errno(w < 0 ? errno : EIO, "unable to write " + path_));
+        }
+        done += static_cast<std::size_t>(w);
     }
     size_ += framed_records.size();
     return {};
+}
+
+void SegmentWriter::trim() {
+    if (!broken_ && ::ftruncate(fd_.get(), static_cast<off_t>(size_)) == 0)
+        allocated_ = size_;
 }
 
 Status SegmentWriter::sync() {
@@ -155,10 +198,23 @@ SegmentScan scan_segment_bytes(std::string_view bytes, std::string_view name) {
     scan.created = get_u64(bytes, 16);
     std::uint64_t at = segment_header_size;
     scan.valid_bytes = at;
+    // Only zeros from here on: what was never written (the unused part, or the tail a
+    // power cut kept from being written).
+    auto zeros_from = [&](std::uint64_t from) {
+        return from >= bytes.size() ||
+               bytes.find_first_not_of('\0', static_cast<std::size_t>(from)) ==
+                   std::string_view::npos;
+    };
     while (at < bytes.size()) {
+        if (zeros_from(at))
+            break; // the end of the records
         const std::uint64_t left = bytes.size() - at;
         if (left < record_header_size)
             return stop(at, "a record header cut short (" + std::to_string(left) + " bytes)", true);
+        // Every record written has a non-zero length, so a header of zeros was never
+        // flushed: later pages of the same unflushed group may have reached the disk first.
+        if (bytes.substr(at, record_header_size).find_first_not_of('\0') == std::string_view::npos)
+            return stop(at, "a record header never written", true);
         const std::uint32_t crc = get_u32(bytes, at);
         const std::uint32_t length = get_u32(bytes, at + 4);
         const auto type = static_cast<std::uint8_t>(bytes[at + 8]);
@@ -171,7 +227,7 @@ SegmentScan scan_segment_bytes(std::string_view bytes, std::string_view name) {
                         true);
         const std::string_view head = bytes.substr(at + 4, 8);
         const std::string_view payload = bytes.substr(at + record_header_size, length);
-        const bool last = at + record_header_size + length == bytes.size();
+        const bool last = zeros_from(at + record_header_size + length);
         if (crc != crc32_of(head, payload))
             // The last record with a bad CRC is what an unflushed append leaves after a
             // power cut (the length written, the data not); one in the middle is damage.

@@ -61,7 +61,11 @@ TEST_CASE("journal: a segment's records read back as written", "[journal]") {
     CHECK(scan.sequence == 7);
     CHECK(scan.created == 1'700'000'000);
     REQUIRE(scan.records.size() == 3);
-    CHECK(scan.valid_bytes == file->data.size());
+    // The file goes on in zeros (made longer ahead of the records): the end, not damage.
+    CHECK(file->data.size() >= preallocation_chunk);
+    CHECK(file->data.find_first_not_of('\0', scan.valid_bytes) == std::string::npos);
+    CHECK(scan.valid_bytes ==
+          scan.records[2].offset + record_header_size + scan.records[2].payload.size());
     auto head = decode_message_head(scan.records[0].payload);
     REQUIRE(head);
     CHECK(head->journal_id == 5);
@@ -93,9 +97,11 @@ TEST_CASE("journal: a segment's records read back as written", "[journal]") {
 TEST_CASE("journal: a segment cut short anywhere keeps every whole record before the cut",
           "[journal]") {
     qmtest::TempDir dir;
-    const std::string data = qmtest::slurp(three_records(dir.path()));
-    auto whole = scan_segment_bytes(data, "s");
+    const std::string file = qmtest::slurp(three_records(dir.path()));
+    auto whole = scan_segment_bytes(file, "s");
     REQUIRE(whole.records.size() == 3);
+    // The records without the zeros that follow them (segment.hpp).
+    const std::string data = file.substr(0, whole.valid_bytes);
     for (std::size_t cut = 0; cut < data.size(); ++cut) {
         auto scan = scan_segment_bytes(std::string_view(data).substr(0, cut), "seg");
         INFO("cut at " << cut);
@@ -118,7 +124,8 @@ TEST_CASE("journal: a segment cut short anywhere keeps every whole record before
 TEST_CASE("journal: damage is reported with its offset, and nothing after it is read",
           "[journal]") {
     qmtest::TempDir dir;
-    const std::string data = qmtest::slurp(three_records(dir.path()));
+    const std::string file = qmtest::slurp(three_records(dir.path()));
+    const std::string data = file.substr(0, scan_segment_bytes(file, "s").valid_bytes);
     auto whole = scan_segment_bytes(data, "s");
     const std::uint64_t second = whole.records[1].offset;
     // A flipped bit in the middle record: the first survives, the rest is not trusted.
@@ -154,6 +161,64 @@ TEST_CASE("journal: damage is reported with its offset, and nothing after it is 
     bad[12] ^= 1; // the sequence number
     INFO(scan_segment_bytes(bad, "s").problem.value_or("no problem"));
     CHECK(scan_segment_bytes(bad, "s").problem->find("header's CRC") != std::string::npos);
+}
+
+TEST_CASE("journal: in the zeros ahead of the records, what a power cut leaves is torn, not damage",
+          "[journal]") {
+    qmtest::TempDir dir;
+    const std::string file = qmtest::slurp(three_records(dir.path()));
+    const auto whole = scan_segment_bytes(file, "s");
+    REQUIRE_FALSE(whole.problem);
+    REQUIRE(whole.records.size() == 3);
+    const std::uint64_t end = whole.valid_bytes;
+    const std::string next = frame_record(RecordType::end, encode_end(6));
+
+    // A fourth record whose header reached the disk and whose payload did not.
+    std::string cut = file;
+    cut.replace(end, record_header_size, next.substr(0, record_header_size));
+    auto scan = scan_segment_bytes(cut, "s");
+    CHECK(scan.torn_tail);
+    CHECK(scan.records.size() == 3);
+    // Its header never written, a later page of the same unflushed group written.
+    cut = file;
+    cut.replace(end + 4096, next.size(), next);
+    scan = scan_segment_bytes(cut, "s");
+    REQUIRE(scan.problem);
+    CHECK(scan.torn_tail);
+    CHECK(scan.problem->find("never written") != std::string::npos);
+    CHECK(scan.records.size() == 3);
+    // The whole fourth record there: read, and the zeros after it are the end again.
+    cut = file;
+    cut.replace(end, next.size(), next);
+    scan = scan_segment_bytes(cut, "s");
+    CHECK_FALSE(scan.problem);
+    CHECK(scan.records.size() == 4);
+    // A bad CRC with a good record after it stays damage, zeros or not.
+    std::string bad = cut;
+    bad[whole.records[2].offset + record_header_size] ^= 1;
+    scan = scan_segment_bytes(bad, "s");
+    REQUIRE(scan.problem);
+    CHECK_FALSE(scan.torn_tail);
+    CHECK(scan.records.size() == 2);
+}
+
+TEST_CASE("journal: a full segment gives back its unused zeros when the next one starts",
+          "[journal]") {
+    qmtest::TempDir dir;
+    auto committer =
+        GroupCommitter::start({.dir = dir.path(), .first_sequence = 1, .max_segment_bytes = 4096});
+    REQUIRE(committer);
+    for (int i = 0; i < 3; ++i)
+        REQUIRE((*committer)->commit(RecordType::done, std::string(3000, 'x')));
+    auto listed = list_segments(dir.path());
+    REQUIRE(listed);
+    REQUIRE(listed->size() >= 2);
+    const std::string first = qmtest::slurp(dir / segment_name(listed->front()));
+    const auto scan = scan_segment_bytes(first, "s");
+    CHECK_FALSE(scan.problem);
+    CHECK(scan.valid_bytes == first.size());
+    // The segment being written keeps its zeros ahead.
+    CHECK(qmtest::slurp(dir / segment_name(listed->back())).size() > preallocation_chunk);
 }
 
 TEST_CASE("journal: a message record that lies about its body is refused", "[journal]") {
