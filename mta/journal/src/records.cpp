@@ -4,6 +4,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace qm::journal {
@@ -32,8 +33,9 @@ Result<std::string> encode_message(const MessageRecord& m, int level) {
     out += m.envelope;
     const std::size_t at = out.size();
     out.resize(at + bound);
-    const std::size_t n =
-        ZSTD_compress(out.data() + at, bound, m.body.data(), m.body.size(), level);
+    // zstd's "ultra" levels (20 to 22) use windows that decompress_body refuses.
+    const std::size_t n = ZSTD_compress(out.data() + at, bound, m.body.data(), m.body.size(),
+                                        std::clamp(level, 1, 19));
     if (ZSTD_isError(n) != 0)
         return fail(
             temp("4.3.0", std::string("unable to compress a message: ") + ZSTD_getErrorName(n)));
@@ -68,16 +70,23 @@ Result<std::string> decompress_body(const MessageHead& head) {
         (stated != ZSTD_CONTENTSIZE_UNKNOWN && stated != head.body_size))
         return fail(bad("M's body is not one zstd frame of the size it states"));
     // Streamed, the output growing only as zstd produces it: a record that lies about its
-    // size costs no more memory than the data it really holds.
-    std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
-    if (!dctx)
+    // size costs no more memory than the data it really holds. One context per thread,
+    // reused: a recovery decompresses thousands of bodies, and a new context allocates its
+    // window each time. The window is bounded to what encode_message's levels use (level
+    // 19 at most reaches 2^23), so a frame that claims a huge one is refused, not allocated.
+    thread_local const std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)> context(
+        ZSTD_createDCtx(), ZSTD_freeDCtx);
+    ZSTD_DCtx* dctx = context.get();
+    if (dctx == nullptr ||
+        ZSTD_isError(ZSTD_DCtx_reset(dctx, ZSTD_reset_session_and_parameters)) != 0 ||
+        ZSTD_isError(ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, 23)) != 0)
         return fail(temp("4.3.0", "out of memory for zstd"));
     std::string body;
     ZSTD_inBuffer in{head.compressed_body.data(), head.compressed_body.size(), 0};
     char chunk[65536];
     for (;;) {
         ZSTD_outBuffer out{chunk, sizeof chunk, 0};
-        const std::size_t left = ZSTD_decompressStream(dctx.get(), &out, &in);
+        const std::size_t left = ZSTD_decompressStream(dctx, &out, &in);
         if (ZSTD_isError(left) != 0)
             return fail(bad("M's body does not decompress"));
         body.append(chunk, out.pos);

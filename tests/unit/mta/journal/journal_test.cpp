@@ -10,6 +10,9 @@
 
 #include <catch2/catch.hpp>
 
+#define ZSTD_STATIC_LINKING_ONLY // ZSTD_getFrameHeader
+#include <zstd.h>
+
 #include <set>
 #include <thread>
 
@@ -239,6 +242,32 @@ TEST_CASE("journal: a message record that lies about its body is refused", "[jou
     lie.compressed_body = longer;
     CHECK_FALSE(decompress_body(lie));
     CHECK_FALSE(decode_message_head(payload->substr(0, 20)));
+    // A frame that asks for a 128 MiB window (a streamed frame, no size stated) is refused
+    // before anything is allocated for it, however small its data.
+    {
+        const std::string body = sample(9).body;
+        std::unique_ptr<ZSTD_CCtx, std::size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(),
+                                                                     ZSTD_freeCCtx);
+        REQUIRE(cctx);
+        REQUIRE_FALSE(ZSTD_isError(ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_windowLog, 27)));
+        REQUIRE_FALSE(ZSTD_isError(ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_contentSizeFlag, 0)));
+        // Streamed in two steps, so that zstd cannot shrink the window to the input.
+        std::string frame(ZSTD_compressBound(body.size()) + 64, '\0');
+        ZSTD_outBuffer out{frame.data(), frame.size(), 0};
+        ZSTD_inBuffer in{body.data(), body.size(), 0};
+        REQUIRE_FALSE(ZSTD_isError(ZSTD_compressStream2(cctx.get(), &out, &in, ZSTD_e_continue)));
+        ZSTD_inBuffer none{nullptr, 0, 0};
+        REQUIRE(ZSTD_compressStream2(cctx.get(), &out, &none, ZSTD_e_end) == 0);
+        frame.resize(out.pos);
+        ZSTD_frameHeader fh{};
+        REQUIRE(ZSTD_getFrameHeader(&fh, frame.data(), frame.size()) == 0);
+        REQUIRE(fh.windowSize == 1ull << 27);
+        lie = *head;
+        lie.compressed_body = frame;
+        auto refused = decompress_body(lie);
+        REQUIRE_FALSE(refused);
+        CHECK(refused.error().text.find("does not decompress") != std::string::npos);
+    }
     CHECK_FALSE(decode_done("short"));
     std::string bad_outcome = encode_done({1, Outcome::bounced, "a@b"});
     bad_outcome[8] = 'X';
