@@ -32,7 +32,9 @@ int main(int argc, char** argv) {
             qm::log::line("journal: recovered: " + std::to_string(r->held) + " held, " +
                           std::to_string(r->whole) + " whole, " + std::to_string(r->repaired) +
                           " repaired, " + std::to_string(r->rebuilt) + " queued again, " +
-                          std::to_string(r->delivered) + " delivered");
+                          std::to_string(r->delivered) + " delivered, " +
+                          std::to_string(r->channels_repaired) + " with channel files repaired, " +
+                          std::to_string(r->marks_applied) + " with done marks restored");
             return std::move(r->journal);
         };
         return qm::journal::run_journald({.queue_root = layout.root, .recover = recover});

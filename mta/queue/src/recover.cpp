@@ -10,11 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <functional>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace qm::queue {
 
@@ -56,18 +58,138 @@ void each_number(const std::string& dir, const std::function<void(MessageId)>& f
     }
 }
 
-// journal id -> queue id, from every envelope in the queue.
-std::unordered_map<std::uint64_t, MessageId> queued_by_journal_id(const Layout& layout) {
-    std::unordered_map<std::uint64_t, MessageId> out;
-    auto note = [&](const std::string& path, MessageId id) {
+// Where a held message is in the queue: still in todo/ (qmail-send's preprocessing will
+// make its info and channel files from the whole envelope there), or past it.
+struct Queued {
+    MessageId id = 0;
+    bool preprocessed = false; // info/S/N, local/S/N and remote/S/N
+};
+
+// journal id -> queue entry, from every envelope in the queue; todo/N first, so that a
+// preprocessing cut short counts as not done (it is done again from todo/N).
+std::unordered_map<std::uint64_t, Queued> queued_by_journal_id(const Layout& layout) {
+    std::unordered_map<std::uint64_t, Queued> out;
+    auto note = [&](const std::string& path, Queued q) {
         if (auto j = journal_id_of(path); j != 0)
-            out.emplace(j, id);
+            out.emplace(j, q);
     };
-    each_number(layout.dir("todo"), [&](MessageId id) { note(layout.todo(id), id); });
+    each_number(layout.dir("todo"), [&](MessageId id) { note(layout.todo(id), {id, false}); });
     for (unsigned long s = 0; s < split; ++s)
-        each_number(layout.dir("info") + "/" + std::to_string(s),
-                    [&](MessageId id) { note(layout.info(id), id); });
+        each_number(layout.dir("info") + "/" + std::to_string(s), [&](MessageId id) {
+            note(layout.info(id), {id, true});
+        });
     return out;
+}
+
+// local/S/N or remote/S/N as qmail-send left it: T (to do) and D (done) records, each an
+// address and its NUL. Journal mode writes them without a flush, so a crash may leave one
+// missing, cut short, or with zeros where records were.
+struct ChannelRecords {
+    std::string data;
+    struct Entry {
+        std::size_t offset;
+        bool done;
+        std::string_view address;
+    };
+    std::vector<Entry> entries;
+    bool torn = false; // something after the last whole record
+};
+
+Result<ChannelRecords> read_channel_records(const std::string& path) {
+    ChannelRecords c;
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT)
+            return c;
+        return fail(from_errno(errno, "unable to open " + path));
+    }
+    auto data = read_all(fd.get());
+    if (!data)
+        return fail(data.error());
+    c.data = std::move(*data);
+    const std::string_view bytes = c.data;
+    for (std::size_t at = 0; at < bytes.size();) {
+        const std::size_t nul = bytes.find('\0', at);
+        if (nul == std::string_view::npos || nul == at + 1 ||
+            (bytes[at] != 'T' && bytes[at] != 'D')) {
+            c.torn = true;
+            break;
+        }
+        c.entries.push_back({at, bytes[at] == 'D', bytes.substr(at + 1, nul - at - 1)});
+        at = nul + 1;
+    }
+    return c;
+}
+
+enum class ChannelCheck { whole, marked, repaired };
+
+// A preprocessed message's channel files against its M record: every recipient (routed as
+// now) must be in one of them, or done in the journal. A file cut short or missing
+// recipients is written again (its whole records kept, with their marks, and the
+// missing recipients added as T); a T that the journal has as done becomes a D, so that a
+// mark lost in a crash does not mean a second delivery. Not flushed: the journal holds
+// the message until its E, and the next start checks again.
+Result<ChannelCheck> check_channels(const Layout& layout, MessageId id,
+                                    const journal::MessageHead& head,
+                                    const std::unordered_set<std::string>& done,
+                                    const Routing& routing) {
+    auto env = journal::parse_queue_envelope(head.envelope);
+    if (!env)
+        return fail(env.error());
+    const std::string paths[2] = {layout.local(id), layout.remote(id)};
+    ChannelRecords files[2];
+    std::unordered_set<std::string> present;
+    for (int c = 0; c < 2; ++c) {
+        auto f = read_channel_records(paths[c]);
+        if (!f)
+            return fail(f.error());
+        files[c] = std::move(*f);
+        for (const auto& e : files[c].entries)
+            present.emplace(e.address);
+    }
+    std::vector<std::string> missing[2];
+    for (const auto& rcpt : env->recipients) {
+        Route r = route(routing, rcpt);
+        if (!present.contains(r.address) && !done.contains(r.address)) {
+            present.insert(r.address); // a recipient named twice is added once
+            missing[r.local ? 0 : 1].push_back(std::move(r.address));
+        }
+    }
+    ChannelCheck result = ChannelCheck::whole;
+    for (int c = 0; c < 2; ++c) {
+        const ChannelRecords& f = files[c];
+        if (!f.torn && missing[c].empty()) {
+            for (const auto& e : f.entries) {
+                if (e.done || !done.contains(std::string(e.address)))
+                    continue;
+                UniqueFd fd(::open(paths[c].c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
+                if (!fd || ::pwrite(fd.get(), "D", 1, static_cast<off_t>(e.offset)) != 1)
+                    return fail(
+                        from_errno(errno, "unable to mark a recipient done in " + paths[c]));
+                result = std::max(result, ChannelCheck::marked);
+            }
+            continue;
+        }
+        std::string again;
+        for (const auto& e : f.entries) {
+            again += e.done || done.contains(std::string(e.address)) ? 'D' : 'T';
+            again += e.address;
+            again += '\0';
+        }
+        for (const auto& a : missing[c]) {
+            again += 'T';
+            again += a;
+            again += '\0';
+        }
+        UniqueFd fd(
+            ::open(paths[c].c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
+        if (!fd)
+            return fail(from_errno(errno, "unable to write " + paths[c]));
+        if (auto s = write_all(fd.get(), again); !s)
+            return fail(s.error());
+        result = ChannelCheck::repaired;
+    }
+    return result;
 }
 
 Status write_again(const std::string& path, const std::string& body) {
@@ -98,15 +220,18 @@ Result<Recovery> recover_from_journal(const Layout& layout) {
         const std::string where =
             journal::segment_name(held.segment) + " at offset " + std::to_string(held.offset);
         const auto q = queued.find(held.journal_id);
+        bool mess_whole = false;
         if (q != queued.end()) {
             struct stat st {};
-            if (::stat(layout.mess(q->second).c_str(), &st) == 0 &&
-                static_cast<std::uint64_t>(st.st_size) == held.body_size) {
+            mess_whole = ::stat(layout.mess(q->second.id).c_str(), &st) == 0 &&
+                         static_cast<std::uint64_t>(st.st_size) == held.body_size;
+            // Still in todo/: its envelope there is whole (the j<id> comes last).
+            if (mess_whole && !q->second.preprocessed) {
                 ++r.whole;
                 continue;
             }
         }
-        // Cut short or gone: the record is read again for its body.
+        // Cut short, gone, or its channel files to check: the record is read again.
         auto payload = reader.read(held);
         if (!payload) {
             r.problems.push_back(where + ": " + payload.error().text);
@@ -117,13 +242,31 @@ Result<Recovery> recover_from_journal(const Layout& layout) {
             r.problems.push_back(where + ": " + head.error().text);
             continue;
         }
+        const auto done = state->done.find(held.journal_id);
+        static const std::unordered_set<std::string> none;
+        const auto& done_rcpts = done == state->done.end() ? none : done->second;
+        bool repaired = false;
+        if (q != queued.end() && q->second.preprocessed) {
+            auto checked = check_channels(layout, q->second.id, *head, done_rcpts, *routing);
+            if (!checked) {
+                r.problems.push_back(where + ": " + checked.error().text);
+                continue;
+            }
+            r.channels_repaired += *checked == ChannelCheck::repaired ? 1 : 0;
+            r.marks_applied += *checked == ChannelCheck::marked ? 1 : 0;
+            repaired = *checked == ChannelCheck::repaired;
+        }
+        if (q != queued.end() && mess_whole) {
+            r.whole += repaired ? 0 : 1;
+            continue;
+        }
         auto body = journal::decompress_body(*head);
         if (!body) {
             r.problems.push_back(where + ": " + body.error().text);
             continue;
         }
         if (q != queued.end()) {
-            if (auto s = write_again(layout.mess(q->second), *body); !s) {
+            if (auto s = write_again(layout.mess(q->second.id), *body); !s) {
                 r.problems.push_back(where + ": " + s.error().text);
                 continue;
             }
@@ -136,10 +279,9 @@ Result<Recovery> recover_from_journal(const Layout& layout) {
             continue;
         }
         // Only the recipients not yet done, as qmail-send's channel files named them.
-        const auto& done = state->done[held.journal_id];
         std::vector<std::string> left;
         for (const auto& rcpt : env->recipients)
-            if (!done.contains(route(*routing, rcpt).address))
+            if (!done_rcpts.contains(route(*routing, rcpt).address))
                 left.push_back(rcpt);
         if (left.empty()) {
             r.journal.to_end.push_back(held.journal_id);

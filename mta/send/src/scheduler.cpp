@@ -189,6 +189,7 @@ private:
     void record_result(Pass* p, size_t index, unsigned long dnum, Verdict v);
     void close_pass(Pass* p);
     void set_waiting(MessageId id, Message& m, int c, std::time_t when);
+    void unlink_done_channel(const Message& m, const std::string& path);
     void channel_done(MessageId id, Message& m, int c);
     void message_done(MessageId id);
     void remove_message(MessageId id);
@@ -457,8 +458,7 @@ void Scheduler::open_pass(int chan, MessageId id, std::time_t now) {
         if (!r.done)
             pass->todo.push_back(std::move(r));
     if (pass->todo.empty()) {
-        if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-            log::warning("unable to unlink " + path);
+        unlink_done_channel(m, path);
         channel_done(id, m, chan);
         return;
     }
@@ -587,14 +587,22 @@ void Scheduler::close_pass(Pass* p) {
     if (it == messages_.end())
         return;
     if (undone == 0) {
-        const std::string path = channel_path(chan, id);
-        if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-            log::warning("unable to unlink " + path);
+        unlink_done_channel(it->second, channel_path(chan, id));
         channel_done(id, it->second, chan);
         return;
     }
     // Recipients never tried (shutdown in mid-pass) are due at once on the next start.
     set_waiting(id, it->second, chan, untried ? std::time(nullptr) : retry);
+}
+
+void Scheduler::unlink_done_channel(const Message& m, const std::string& path) {
+    // With the journal, a channel file stays until the message's E is durable: its D
+    // records are not waited for, and a restart takes a missing channel file for one a
+    // crash lost (queue/recover.hpp), so an early unlink could mean a second delivery.
+    if (m.journal_id != 0)
+        return;
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+        log::warning("unable to unlink " + path);
 }
 
 void Scheduler::channel_done(MessageId id, Message& m, int c) {
@@ -643,6 +651,12 @@ void Scheduler::remove_message(MessageId id) {
     auto it = messages_.find(id);
     if (it == messages_.end())
         return;
+    // The channel files a journaled message kept (unlink_done_channel) go before info/N,
+    // which names them.
+    if (it->second.journal_id != 0)
+        for (int c = 0; c < channels; ++c)
+            if (::unlink(channel_path(c, id).c_str()) != 0 && errno != ENOENT)
+                log::warning("unable to unlink " + channel_path(c, id));
     if (::unlink(layout_.info(id).c_str()) != 0 && errno != ENOENT)
         log::warning("unable to unlink " + layout_.info(id));
     if (lspawn_)

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <unordered_set>
@@ -189,9 +190,15 @@ std::vector<Preprocessed> preprocess_todo(const queue::Layout& q, const Routing&
     if (out.empty())
         return out;
     // The envelope must be on disk before todo/N goes. One syncfs commits a whole batch in
-    // one journal flush instead of one fsync per file.
+    // one journal flush instead of one fsync per file. Not for messages qmail-journald
+    // holds: its recovery checks their info and channel files against the journal at the
+    // next start and writes again what a crash took (queue/recover.hpp).
+    const bool journaled = std::all_of(out.begin(), out.end(),
+                                       [](const Preprocessed& p) { return p.journal_id != 0; });
     bool synced = true;
-    if (written.size() <= 3) {
+    if (journaled) {
+        // nothing to flush
+    } else if (written.size() <= 3) {
         for (auto& fd : written)
             synced = synced && ::fsync(fd.get()) == 0;
     } else {

@@ -433,3 +433,72 @@ TEST_CASE("journal: a message queued again after a crash skips the recipients al
     CHECK(qmtest::list_dir(root / "users/alice/Maildir/new").size() == 1); // not twice
     CHECK(qmtest::count_of(root.run({qmtest::bin("qmail-journal")}).out, " E id=") == 1);
 }
+
+TEST_CASE("journal: a restart repairs channel files a crash cut short, lost or left unmarked",
+          "[scenario][journal]") {
+    qmtest::MailRoot root;
+    for (const char* user : {"alice", "bob", "carol"})
+        root.add_user(user);
+    root.control("journal", "1\n");
+    // carol's maildir is away for now: her deliveries are deferred, the others done.
+    std::filesystem::rename(root / "users/carol/Maildir", root / "users/carol/Maildir.away");
+    auto journald = start_journald(root);
+    auto queue = [&](const std::string& subject, const std::string& rcpts) {
+        REQUIRE(root.run({qmtest::bin("qmail-queue")},
+                         {.stdin_data = "Subject: " + subject + "\n\nhi\n",
+                          .fd1_input = "Fdave@test.example\0"s + rcpts + "\0"s})
+                    .exit_code == 0);
+    };
+    queue("unmarked", "Talice@test.example\0Tbob@test.example\0Tcarol@test.example\0"s);
+    queue("lost", "Tcarol@test.example\0"s);
+    queue("torn", "Tbob@test.example\0Tcarol@test.example\0"s);
+    auto send = root.start({qmtest::bin("qmail-send"), "./Maildir/"}, "send.log");
+    REQUIRE(qmtest::wait_for([&] { return qmtest::count_of(send->log(), ": deferral: ") >= 3; }));
+    REQUIRE(qmtest::wait_for([&] {
+        return qmtest::count_of(root.run({qmtest::bin("qmail-journal")}).out, " D id=") == 3;
+    }));
+    send->stop();
+    journald->stop();
+    REQUIRE(qmtest::list_dir(root / "users/alice/Maildir/new").size() == 1);
+    REQUIRE(qmtest::list_dir(root / "users/bob/Maildir/new").size() == 2);
+
+    // What a power cut can leave of files written without a flush, one message each.
+    std::map<std::string, std::string> channel; // message -> its local/S/N
+    for (int split = 0; split < 23; ++split) {
+        const std::string d = root / ("queue/local/" + std::to_string(split));
+        for (const auto& f : qmtest::list_dir(d)) {
+            const std::string data = qmtest::slurp(d + "/" + f);
+            const std::string which = data.find("alice") != std::string::npos ? "unmarked"
+                                      : data.find("bob") != std::string::npos ? "torn"
+                                                                              : "lost";
+            channel[which] = d + "/" + f;
+        }
+    }
+    REQUIRE(channel.size() == 3);
+    REQUIRE(qmtest::slurp(channel["unmarked"]) ==
+            "Dalice@test.example\0Dbob@test.example\0Tcarol@test.example\0"s);
+    // alice's mark lost: the file says T where the journal says done.
+    qmtest::spit(channel["unmarked"],
+                 "Talice@test.example\0Dbob@test.example\0Tcarol@test.example\0"s);
+    // The whole file lost: qmail-send alone would take the message for delivered.
+    std::filesystem::remove(channel["lost"]);
+    // Cut short in carol's record, and bob's mark gone with it.
+    qmtest::spit(channel["torn"], "Tbob@test.example\0Tcar"s);
+
+    std::filesystem::rename(root / "users/carol/Maildir.away", root / "users/carol/Maildir");
+    journald = start_journald(root, qmtest::slurp(root / "journald.log").size());
+    CHECK(journald->log().find("3 held, 1 whole, 0 repaired, 0 queued again, 0 delivered, 2 with "
+                               "channel files repaired, 1 with done marks restored") !=
+          std::string::npos);
+    CHECK(qmtest::slurp(channel["unmarked"]) ==
+          "Dalice@test.example\0Dbob@test.example\0Tcarol@test.example\0"s);
+    CHECK(qmtest::slurp(channel["lost"]) == "Tcarol@test.example\0"s);
+    CHECK(qmtest::slurp(channel["torn"]) == "Dbob@test.example\0Tcarol@test.example\0"s);
+
+    send = root.start({qmtest::bin("qmail-send"), "./Maildir/"}, "send2.log");
+    REQUIRE(qmtest::wait_for([&] { return qmtest::count_of(send->log(), "end msg ") == 3; }));
+    CHECK(qmtest::list_dir(root / "users/carol/Maildir/new").size() == 3);
+    CHECK(qmtest::list_dir(root / "users/alice/Maildir/new").size() == 1); // not twice
+    CHECK(qmtest::list_dir(root / "users/bob/Maildir/new").size() == 2);
+    CHECK(qmtest::count_of(root.run({qmtest::bin("qmail-journal")}).out, " E id=") == 3);
+}

@@ -2,7 +2,12 @@
 // anyone may queue: every message the journal still holds (an M and no E) must be in the
 // queue whole, found by the j<id> of its envelope (todo/N or info/S/N), not by its queue
 // id, which a rebuild changes.
-//   whole            mess/S/N has the size the journal states: nothing to do;
+//   whole            mess/S/N has the size the journal states and, once preprocessed,
+//                    its channel files name every recipient not done: nothing to do;
+//   channels short   preprocessed, but local/S/N or remote/S/N is missing, cut short or
+//                    lacks recipients: written again, the recipients done in the journal
+//                    marked D (and a T that the journal has as done becomes a D even in
+//                    a whole file, so a mark lost in a crash is not a second delivery);
 //   mess cut short   its envelope is there: mess/S/N is written again from the journal
 //                    (same file, same N);
 //   missing          no envelope names it: queued again from the journal, under a new
@@ -25,6 +30,7 @@ namespace qm::queue {
 struct Recovery {
     std::size_t held = 0, whole = 0, repaired = 0, rebuilt = 0;
     std::size_t delivered = 0; // every recipient done: only the E was missing
+    std::size_t channels_repaired = 0, marks_applied = 0;
     std::vector<std::string> problems;
     journal::RecoveredJournal journal; // for qmail-journald: what it holds, what to end
 };
