@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string>
@@ -75,6 +76,9 @@ int main(int argc, char** argv) {
         d.default_delivery = words[7];
         d.who.uid = ::getuid();
         d.who.gid = ::getgid();
+        // Set by qmail-lspawn for a message qmail-journald holds (qmail-local(8)).
+        if (const char* j = std::getenv("QMAILJOURNALID"))
+            d.journal_id = std::strtoull(j, nullptr, 10);
         if (d.who.home.empty() || d.who.home[0] != '/')
             usage();
         d.message_fd = qm::seekable_stdin("qmail-local-stdin");

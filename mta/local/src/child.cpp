@@ -144,7 +144,11 @@ Verdict deliver_in_child(const Delivery& d, const LocalProgram& prog) {
         "qmail-local", "--",      d.who.user, d.who.home, d.local,
         d.who.dash,    d.who.ext, d.domain,   d.sender,   d.default_delivery};
     const auto argv = exec_vector(args);
-    const auto envp = exec_vector(prog.env);
+    // The journal id reaches qmail-local in its environment: its command line is qmail's.
+    std::vector<std::string> env = prog.env;
+    if (d.journal_id != 0)
+        env.push_back("QMAILJOURNALID=" + std::to_string(d.journal_id));
+    const auto envp = exec_vector(env);
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0)
         return temporary("Temporary failure in qmail-lspawn.\n");

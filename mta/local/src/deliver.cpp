@@ -257,9 +257,12 @@ Status Session::follow(const std::vector<Instruction>& lines, bool forward_only)
                 out_ += *describe(in) + "\n";
                 break;
             }
+            const std::string rcpt = d_.local + "@" + d_.domain;
+            const detail::StableName stable{d_.journal_id, files_, rcpt};
             Status s =
                 in.kind == Kind::maildir
-                    ? detail::deliver_maildir(home_fd_.get(), in.target, lines_, d_.message_fd)
+                    ? detail::deliver_maildir(home_fd_.get(), in.target, lines_, d_.message_fd,
+                                              d_.journal_id != 0 ? &stable : nullptr)
                     : detail::deliver_mbox(home_fd_.get(), in.target, lines_, d_.message_fd);
             if (!s)
                 return s;

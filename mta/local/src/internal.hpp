@@ -8,6 +8,7 @@
 #include "qm/process.hpp"
 #include "qm/result.hpp"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,8 +49,20 @@ private:
 // Appends the message to out_fd after prefix (copy_file_range when possible).
 [[nodiscard]] Status copy_message(int message_fd, int out_fd);
 
+// What makes a maildir delivery's name the same on every attempt of a message the journal
+// holds (Delivery::journal_id): the message, the recipient, and which file delivery of
+// its .qmail this is.
+struct StableName {
+    std::uint64_t journal_id = 0;
+    unsigned long line = 0;     // 1 for the first mbox or maildir line, 2 for the next...
+    std::string_view recipient; // local@domain as addressed
+};
+
+// With stable, the name is maildir_stable_name(), and a file of that name already in new/
+// (or in cur/ with no flags yet) means this delivery was made before: it succeeds without
+// writing. Without, a new unique name.
 [[nodiscard]] Status deliver_maildir(int home_fd, const std::string& dir, const Lines& lines,
-                                     int message_fd);
+                                     int message_fd, const StableName* stable = nullptr);
 [[nodiscard]] Status deliver_mbox(int home_fd, const std::string& path, const Lines& lines,
                                   int message_fd);
 
@@ -63,6 +76,8 @@ struct ProgramRun {
 
 // The maildir file name "<sec>.M<usec>P<pid>Q<n>.<host>", unique across threads.
 [[nodiscard]] std::string maildir_unique_name();
+// "J<journal id>.<line>.<16 hex digits of a hash of the recipient and dir>.<host>".
+[[nodiscard]] std::string maildir_stable_name(const StableName& s, std::string_view dir);
 
 // strerror() for threads (strerror may use a static buffer).
 using qm::error_text;

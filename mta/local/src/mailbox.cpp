@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -56,7 +57,27 @@ std::string maildir_unique_name() {
            hostname_for_maildir();
 }
 
-Status deliver_maildir(int home_fd, const std::string& dir, const Lines& lines, int message_fd) {
+std::string maildir_stable_name(const StableName& s, std::string_view dir) {
+    // FNV-1a, 64 bits: a name, not a secret; the journal id and the line already tell
+    // one delivery from another but for the recipient and the place.
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    auto mix = [&h](std::string_view bytes) {
+        for (unsigned char c : bytes) {
+            h ^= c;
+            h *= 0x100000001b3ULL;
+        }
+    };
+    mix(s.recipient);
+    mix(std::string_view("\0", 1));
+    mix(dir);
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    return "J" + std::to_string(s.journal_id) + "." + std::to_string(s.line) + "." + hex + "." +
+           hostname_for_maildir();
+}
+
+Status deliver_maildir(int home_fd, const std::string& dir, const Lines& lines, int message_fd,
+                       const StableName* stable) {
     UniqueFd dfd(::openat(home_fd, dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!dfd) {
         if (open_error_is_temporary(errno) && errno != EACCES && errno != EPERM)
@@ -64,11 +85,27 @@ Status deliver_maildir(int home_fd, const std::string& dir, const Lines& lines, 
         return fail(temp("4.2.1", "Unable to chdir to maildir."));
     }
 
-    // O_EXCL on a name no other process or thread can generate; a collision (a clock
-    // step backwards and a recycled pid) just takes another name.
     std::string name, tmp;
     UniqueFd fd;
-    for (int tries = 0; tries < 3 && !fd; ++tries) {
+    if (stable) {
+        name = maildir_stable_name(*stable, dir);
+        // Made already: the crash came after this delivery and before qmail-send marked
+        // it done. (A reader that has since flagged or removed it gets it again.)
+        for (const std::string& there : {"new/" + name, "cur/" + name + ":2,"})
+            if (::faccessat(dfd.get(), there.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                return {};
+        tmp = "tmp/" + name;
+        // A tmp/ file of that name is an attempt a crash cut short: started again.
+        for (int tries = 0; tries < 2 && !fd; ++tries) {
+            fd.reset(
+                ::openat(dfd.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+            if (!fd && (errno != EEXIST || ::unlinkat(dfd.get(), tmp.c_str(), 0) != 0))
+                return fail(maildir_temp());
+        }
+    }
+    // O_EXCL on a name no other process or thread can generate; a collision (a clock
+    // step backwards and a recycled pid) just takes another name.
+    for (int tries = 0; !stable && tries < 3 && !fd; ++tries) {
         name = maildir_unique_name();
         tmp = "tmp/" + name;
         fd.reset(::openat(dfd.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));

@@ -20,8 +20,8 @@ Verdict deliver_recipient(const LocalJob& job) {
     if (!mess)
         return Verdict::temporary("Unable to open message file. (#4.3.0)\n");
     Delivery d{
-        mess.get(),           job.sender,     std::move(parts.local), std::move(parts.domain),
-        job.default_delivery, std::move(*who)};
+        mess.get(),           job.sender,      std::move(parts.local), std::move(parts.domain),
+        job.default_delivery, std::move(*who), job.journal_id};
     if (::geteuid() == 0)
         return deliver_in_child(d, job.program ? *job.program : local_program());
     return deliver(d);

@@ -37,8 +37,9 @@ public:
     [[nodiscard]] size_t max_recipients() const override { return 1; }
 
     void start(Attempt a, OnVerdicts done) override {
-        local::LocalJob job{layout_.mess(a.id), std::move(a.sender),
-                            std::move(a.recipients.front()), default_delivery_, &program_};
+        local::LocalJob job{
+            layout_.mess(a.id), std::move(a.sender), std::move(a.recipients.front()),
+            default_delivery_,  &program_,           a.journal_id};
         asio::post(pool_, [this, job = std::move(job), done = std::move(done)]() mutable {
             Verdict v = local::deliver_recipient(job);
             bool first = false;
@@ -122,6 +123,15 @@ public:
     [[nodiscard]] size_t max_recipients() const override { return max_recipients_; }
 
     void start(Attempt a, OnVerdicts done) override {
+        // A local delivery of a message the journal holds carries its journal id (J).
+        if (kind_ == 'D' && a.journal_id != 0) {
+            helper_.send({'J',
+                          0,
+                          {std::to_string(a.id), std::to_string(a.journal_id), std::move(a.sender),
+                           std::move(a.recipients.front())}},
+                         std::move(done));
+            return;
+        }
         spawn::Request r{kind_, 0, {std::to_string(a.id), std::move(a.sender)}};
         r.fields.insert(r.fields.end(), std::make_move_iterator(a.recipients.begin()),
                         std::make_move_iterator(a.recipients.end()));

@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -31,6 +32,7 @@ struct Attempt {
     queue::MessageId id = 0;
     std::string sender;                  // VERP already expanded
     std::vector<std::string> recipients; // one domain, in queue order
+    std::uint64_t journal_id = 0;        // qm::local::Delivery::journal_id
 };
 
 // Called on the loop with one verdict per recipient of the attempt, in order.

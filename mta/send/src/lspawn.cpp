@@ -20,10 +20,14 @@ namespace {
 Reply deliver(const queue::Layout& q, const Request& r, const std::string& default_delivery,
               const local::LocalProgram& program) {
     auto id = number(r.fields[0]);
-    if (!id)
+    // J: the same with the message's journal id after its number.
+    const bool journaled = r.kind == 'J';
+    auto journal_id = journaled ? number(r.fields[1]) : std::optional<unsigned long>(0);
+    if (!id || !journal_id)
         return {r.num, Verdict::temporary("Bad message number from qmail-send. (#4.3.0)\n")};
-    return {r.num, local::deliver_recipient(
-                       {q.mess(*id), r.fields[1], r.fields[2], default_delivery, &program})};
+    const std::size_t at = journaled ? 2 : 1;
+    return {r.num, local::deliver_recipient({q.mess(*id), r.fields[at], r.fields[at + 1],
+                                             default_delivery, &program, *journal_id})};
 }
 
 Reply clean(const queue::Layout& q, const Request& r) {
@@ -54,7 +58,7 @@ Status serve(int in_fd, int out_fd, const std::string& default_delivery) {
     return spawn::serve(
         in_fd, out_fd,
         {[&](const Request& r) -> std::vector<Reply> {
-             if (r.kind != 'D')
+             if (r.kind != 'D' && r.kind != 'J')
                  return {{r.num, Verdict::permanent("qmail-lspawn delivers locally only.\n")}};
              return {deliver(q, r, default_delivery, program)};
          },

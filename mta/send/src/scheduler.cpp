@@ -492,7 +492,7 @@ void Scheduler::start_attempt(Pass& p) {
     ++p.in_flight;
     ++lane.in_flight;
     const Message& m = messages_.at(p.id);
-    Attempt a{p.id, verp_expand(m.sender, p.todo[group.front()].address), {}};
+    Attempt a{p.id, verp_expand(m.sender, p.todo[group.front()].address), {}, m.journal_id};
     std::vector<unsigned long> dnums;
     for (size_t index : group) {
         const std::string& rcpt = p.todo[index].address;

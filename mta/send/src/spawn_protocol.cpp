@@ -75,10 +75,10 @@ Result<std::optional<Request>> take_request(std::string& buf) {
     if (buf.empty())
         return std::optional<Request>{};
     const char kind = buf[0];
-    if (kind != 'D' && kind != 'C' && kind != 'R')
+    if (kind != 'D' && kind != 'J' && kind != 'C' && kind != 'R')
         return fail(broken("unknown request type"));
     std::string copy = buf.substr(1);
-    auto fields = take_fields(copy, kind == 'D' ? 4 : kind == 'C' ? 3 : 4);
+    auto fields = take_fields(copy, kind == 'J' ? 5 : kind == 'C' ? 3 : 4);
     if (!fields)
         return std::optional<Request>{};
     auto num = number((*fields)[0]);

@@ -352,3 +352,61 @@ TEST_CASE("mbox quoting is right across read-block boundaries", "[local][deliver
     REQUIRE(body != std::string::npos);
     CHECK(mbox.substr(body + head.size()) == want);
 }
+
+TEST_CASE("a journaled message's maildir delivery made again finds its file and writes none",
+          "[local][deliver]") {
+    Fixture f;
+    auto d = f.delivery("joe");
+    d.journal_id = (7ULL << 32) + 3;
+    REQUIRE(qm::local::deliver(d).kind == qm::Verdict::Kind::success);
+    auto files = qmtest::list_dir(f.home + "/Maildir/new");
+    REQUIRE(files.size() == 1);
+    const std::string name = files.front();
+    CHECK(name.starts_with("J30064771075.1."));
+    const std::string content = qmtest::slurp(f.home + "/Maildir/new/" + name);
+    // The crash came before qmail-send marked it: the delivery is made again, once.
+    REQUIRE(qm::local::deliver(d).kind == qm::Verdict::Kind::success);
+    CHECK(qmtest::list_dir(f.home + "/Maildir/new") == files);
+    // Read since (moved to cur/, no flags yet): still there, still not written again.
+    fs::rename(f.home + "/Maildir/new/" + name, f.home + "/Maildir/cur/" + name + ":2,");
+    REQUIRE(qm::local::deliver(d).kind == qm::Verdict::Kind::success);
+    CHECK(qmtest::list_dir(f.home + "/Maildir/new").empty());
+    // A tmp/ file of the name (an attempt a crash cut short) is replaced, not kept.
+    fs::remove(f.home + "/Maildir/cur/" + name + ":2,");
+    qmtest::spit(f.home + "/Maildir/tmp/" + name, "Subject: cut sh");
+    REQUIRE(qm::local::deliver(d).kind == qm::Verdict::Kind::success);
+    CHECK(qmtest::list_dir(f.home + "/Maildir/tmp").empty());
+    REQUIRE(qmtest::list_dir(f.home + "/Maildir/new") == files);
+    CHECK(qmtest::slurp(f.home + "/Maildir/new/" + name) == content);
+    // Another recipient, or another message, of the same maildir: files of their own.
+    qmtest::spit(f.home + "/.qmail-x", "./Maildir/\n");
+    auto other = f.delivery("joe-x", "-", "x");
+    other.journal_id = d.journal_id;
+    REQUIRE(qm::local::deliver(other).kind == qm::Verdict::Kind::success);
+    auto next = f.delivery("joe");
+    next.journal_id = d.journal_id + 1;
+    REQUIRE(qm::local::deliver(next).kind == qm::Verdict::Kind::success);
+    CHECK(qmtest::list_dir(f.home + "/Maildir/new").size() == 3);
+    // Without a journal id, every delivery is a new file (qmail's way).
+    auto classic = f.delivery("joe");
+    REQUIRE(qm::local::deliver(classic).kind == qm::Verdict::Kind::success);
+    REQUIRE(qm::local::deliver(classic).kind == qm::Verdict::Kind::success);
+    CHECK(qmtest::list_dir(f.home + "/Maildir/new").size() == 5);
+}
+
+TEST_CASE("two maildir lines of one .qmail get two files with a journal id too",
+          "[local][deliver]") {
+    Fixture f;
+    fs::create_directories(f.home + "/Other/new");
+    fs::create_directories(f.home + "/Other/cur");
+    fs::create_directories(f.home + "/Other/tmp");
+    qmtest::spit(f.home + "/.qmail-two", "./Maildir/\n./Maildir/\n./Other/\n");
+    auto d = f.delivery("joe-two", "-", "two");
+    d.journal_id = 42;
+    REQUIRE(qm::local::deliver(d).kind == qm::Verdict::Kind::success);
+    CHECK(qmtest::list_dir(f.home + "/Maildir/new").size() == 2);
+    CHECK(qmtest::list_dir(f.home + "/Other/new").size() == 1);
+    REQUIRE(qm::local::deliver(d).kind == qm::Verdict::Kind::success);
+    CHECK(qmtest::list_dir(f.home + "/Maildir/new").size() == 2);
+    CHECK(qmtest::list_dir(f.home + "/Other/new").size() == 1);
+}

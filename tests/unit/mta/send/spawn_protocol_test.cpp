@@ -41,6 +41,28 @@ TEST_CASE("qmail-lspawn protocol round trip, split across reads", "[send][lspawn
     CHECK((*r2)->verdict.letter() == 'K');
 }
 
+TEST_CASE("a local delivery of a journaled message carries its journal id", "[send][lspawn]") {
+    Request j{'J', 9, {"12345", "4294967297", "s@x.example", "bob@test.example"}};
+    std::string wire = encode(j);
+    CHECK(wire == "J9\0"
+                  "12345\0"
+                  "4294967297\0s@x.example\0bob@test.example\0"s);
+    auto r = take_request(wire);
+    REQUIRE(r);
+    REQUIRE(*r);
+    CHECK((*r)->kind == 'J');
+    CHECK((*r)->fields == j.fields);
+    CHECK((*r)->replies() == 1);
+    CHECK(wire.empty());
+    // Three fields after the number are a J cut short: it waits for the fourth.
+    std::string partial = "J9\0"
+                          "12345\0"
+                          "1\0s@x.example\0"s;
+    auto more = take_request(partial);
+    REQUIRE(more);
+    CHECK_FALSE(*more);
+}
+
 TEST_CASE("qmail-lspawn protocol rejects garbage", "[send][lspawn]") {
     std::string bad = "X1\0"s;
     CHECK_FALSE(take_request(bad));

@@ -15,6 +15,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,11 @@ struct Delivery {
     std::string domain;           // domain as addressed
     std::string default_delivery; // qmail-start's aliasempty, e.g. "./Maildir/"
     Recipient who;
+    // The message's id in qmail-journald's journal (qmail-journal(5)), 0 for none. With
+    // one, each maildir delivery gets a name made from it, the recipient and the .qmail
+    // line, the same on every attempt: a delivery made again after a crash (done before
+    // the crash, not yet marked) finds its file there and is not made twice.
+    std::uint64_t journal_id = 0;
 };
 
 // Delivers in the calling process, as the calling uid. The verdict's text is qmail-local's
@@ -92,6 +98,7 @@ struct LocalJob {
     std::string recipient;        // local@domain, as qmail-send routed it
     std::string default_delivery; // qmail-start's argument
     const LocalProgram* program = nullptr;
+    std::uint64_t journal_id = 0; // Delivery::journal_id
 };
 [[nodiscard]] Verdict deliver_recipient(const LocalJob& job);
 

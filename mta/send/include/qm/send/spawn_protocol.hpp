@@ -3,11 +3,13 @@
 // deliveries as qmailr): one stream socket, every field NUL-terminated, requests answered
 // by number in any order.
 //   request  "D" num \0 id \0 sender \0 recipient \0        one local delivery
+//            "J" num \0 id \0 jid \0 sender \0 recipient \0 the same, for a message the
+//                                                           journal holds (its id jid)
 //            "C" num \0 "t"|"m" \0 id \0                    unlink intd+todo (t) or mess (m)
 //            "R" num \0 id \0 sender \0 count \0 rcpt \0 ... one remote attempt: count
 //                                                           recipients at one domain
 //   reply    num \0 letter text \0                         K done, Z temporary, D permanent
-// A D or C request gets one reply numbered num; an R request gets one per recipient,
+// A D, J or C request gets one reply numbered num; an R request gets one per recipient,
 // numbered num, num+1, ... num+count-1, each that recipient's verdict. Senders are
 // VERP-expanded already.
 #pragma once
@@ -27,9 +29,10 @@ namespace qm::send::spawn {
 inline constexpr size_t max_recipients = 1000;
 
 struct Request {
-    char kind = 'D'; // 'D' local delivery, 'C' clean, 'R' remote attempt
+    char kind = 'D'; // 'D' local delivery, 'J' one with a journal id, 'C' clean, 'R' remote
     unsigned long num = 0;
-    // D: id, sender, recipient; C: "t"|"m", id; R: id, sender, recipients...
+    // D: id, sender, recipient; J: id, jid, sender, recipient; C: "t"|"m", id;
+    // R: id, sender, recipients...
     std::vector<std::string> fields;
     // How many replies it gets.
     [[nodiscard]] size_t replies() const { return kind == 'R' ? fields.size() - 2 : 1; }
