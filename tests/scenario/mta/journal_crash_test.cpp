@@ -1,8 +1,8 @@
 // The journal under SIGKILL: qmail-start's whole process group (qmail-send, qmail-journald
 // and the deliveries in qmail-send's threads) is killed at random moments while four
 // writers queue through qmail-queue, then started again; at the end every message
-// qmail-queue said 0 for has been delivered, and none twice. QM_CRASH_ROUNDS sets the number of kills
-// (default 8; bench/RESULTS.md has a run of 500).
+// qmail-queue said 0 for has been delivered, and none twice. QM_CRASH_ROUNDS sets the
+// number of kills (default 8; bench/RESULTS.md has a run of 500).
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
