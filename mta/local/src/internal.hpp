@@ -79,6 +79,9 @@ struct ProgramRun {
 // "J<journal id>.<line>.<16 hex digits of a hash of the recipient and dir>.<host>".
 [[nodiscard]] std::string maildir_stable_name(const StableName& s, std::string_view dir);
 
+// Before a delivery's first flush: tells the thread's FlushWaitNotice, if one is set.
+void flush_wait_begins();
+
 // strerror() for threads (strerror may use a static buffer).
 using qm::error_text;
 

@@ -127,6 +127,7 @@ Status deliver_maildir(int home_fd, const std::string& dir, const Lines& lines, 
         return undo(maildir_temp());
     }
     // The message must be on disk before its name appears in new/.
+    flush_wait_begins();
     if (::fsync(fd.get()) != 0)
         return undo(maildir_temp());
     if (::close(fd.release()) != 0)
@@ -282,6 +283,7 @@ Status deliver_mbox(int home_fd, const std::string& path, const Lines& lines, in
     out += '\n';
     if (!flush())
         return write_failed(errno);
+    flush_wait_begins();
     if (::fsync(fd.get()) != 0)
         return write_failed(errno);
     return {};

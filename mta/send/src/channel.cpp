@@ -31,16 +31,19 @@ public:
         : io_(io)
         , layout_(layout)
         , default_delivery_(std::move(default_delivery))
-        , pool_(std::max(1u, threads)) {}
+        , pool_(std::max(1u, threads) * (1 + flush_waiting_per_slot)) {}
     ~LocalChannel() override { pool_.join(); }
 
     [[nodiscard]] size_t max_recipients() const override { return 1; }
 
-    void start(Attempt a, OnVerdicts done) override {
+    void start(Attempt a, OnVerdicts done, OnFlushWait flushing) override {
         local::LocalJob job{
             layout_.mess(a.id), std::move(a.sender), std::move(a.recipients.front()),
             default_delivery_,  &program_,           a.journal_id};
-        asio::post(pool_, [this, job = std::move(job), done = std::move(done)]() mutable {
+        asio::post(pool_, [this, job = std::move(job), done = std::move(done),
+                           flushing = std::move(flushing)]() mutable {
+            // Posted before the verdict, so the loop always sees it first.
+            local::FlushWaitNotice notice([&] { asio::post(io_, std::move(flushing)); });
             Verdict v = local::deliver_recipient(job);
             bool first = false;
             {
@@ -86,7 +89,7 @@ public:
 
     [[nodiscard]] size_t max_recipients() const override { return remote_max_recipients; }
 
-    void start(Attempt a, OnVerdicts done) override {
+    void start(Attempt a, OnVerdicts done, OnFlushWait /*flushing: never*/) override {
         remote::Job job;
         job.mess_path = layout_.mess(a.id);
         job.sender = std::move(a.sender);
@@ -122,7 +125,7 @@ public:
 
     [[nodiscard]] size_t max_recipients() const override { return max_recipients_; }
 
-    void start(Attempt a, OnVerdicts done) override {
+    void start(Attempt a, OnVerdicts done, OnFlushWait /*flushing: never*/) override {
         // A local delivery of a message the journal holds carries its journal id (J).
         if (kind_ == 'D' && a.journal_id != 0) {
             helper_.send({'J',

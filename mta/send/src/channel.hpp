@@ -28,6 +28,9 @@ namespace qm::send {
 
 class SpawnClient;
 
+// How many deliveries waiting for their flush one concurrency slot may stand for.
+inline constexpr unsigned flush_waiting_per_slot = 3;
+
 struct Attempt {
     queue::MessageId id = 0;
     std::string sender;                  // VERP already expanded
@@ -37,6 +40,9 @@ struct Attempt {
 
 // Called on the loop with one verdict per recipient of the attempt, in order.
 using OnVerdicts = std::function<void(std::vector<Verdict>)>;
+// Called on the loop, at most once and before the verdicts, when the attempt only waits
+// for its flush (qm::local::FlushWaitNotice); channels that cannot tell never call it.
+using OnFlushWait = std::function<void()>;
 
 class Channel {
 public:
@@ -45,12 +51,13 @@ public:
     // (qmail-lspawn's unit); a remote attempt is one SMTP transaction, which every server
     // must take with at least 100 recipients (RFC 5321).
     [[nodiscard]] virtual size_t max_recipients() const = 0;
-    virtual void start(Attempt a, OnVerdicts done) = 0;
+    virtual void start(Attempt a, OnVerdicts done, OnFlushWait flushing) = 0;
 };
 
 // Local deliveries: through qmail-lspawn when *lspawn is given (root mode), else on a pool
-// of `threads` threads in this process (as root without qmail-lspawn, each one in a child
-// that takes the recipient's uid).
+// of `threads` threads in this process (and as many again for each of
+// flush_waiting_per_slot, for deliveries that only wait for a flush) (as root without qmail-lspawn,
+// each one in a child that takes the recipient's uid).
 [[nodiscard]] std::unique_ptr<Channel> make_local_channel(boost::asio::io_context& io,
                                                           const queue::Layout& layout,
                                                           std::string default_delivery,

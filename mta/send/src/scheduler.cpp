@@ -146,6 +146,9 @@ struct Lane {
     int chanskip = 0;      // the retry schedule's step
     unsigned concurrency = 0;
     unsigned in_flight = 0; // attempts (local: deliveries; remote: connections)
+    // Deliveries that only wait for their flush: their slots went to the next ones, up
+    // to flush_waiting_per_slot per slot (channel.hpp).
+    unsigned flush_waiting = 0;
     std::unique_ptr<Channel> channel;
     std::deque<MessageId> ready;
     std::list<std::unique_ptr<Pass>> passes;
@@ -183,8 +186,10 @@ private:
     void dispatch(int chan, std::time_t now);
     void open_pass(int chan, MessageId id, std::time_t now);
     void start_attempt(Pass& p);
+    // slot_released: the attempt gave its slot away while it waited for its flush.
     void finish_attempt(Pass* p, const std::vector<size_t>& group,
-                        const std::vector<unsigned long>& dnums, std::vector<Verdict> verdicts);
+                        const std::vector<unsigned long>& dnums, std::vector<Verdict> verdicts,
+                        bool slot_released);
     // Logs one finished delivery and checkpoints it (done, bounced or deferred).
     void record_result(Pass* p, size_t index, unsigned long dnum, Verdict v);
     void close_pass(Pass* p);
@@ -388,7 +393,7 @@ void Scheduler::pump() {
     log_status();
     if (exiting_) {
         if (std::all_of(lanes_.begin(), lanes_.end(),
-                        [](const Lane& l) { return l.in_flight == 0; }))
+                        [](const Lane& l) { return l.in_flight == 0 && l.flush_waiting == 0; }))
             finish();
         return;
     }
@@ -502,18 +507,35 @@ void Scheduler::start_attempt(Pass& p) {
         a.recipients.push_back(rcpt);
     }
     Pass* pass = &p;
-    lane.channel->start(std::move(a), [this, pass, group, dnums](std::vector<Verdict> v) {
-        finish_attempt(pass, group, dnums, std::move(v));
-        // At once, as qmail-send's loop does: a pump posted to the end of the loop's queue
-        // made a 10,000-recipient fan-out about 25 % slower (bench/RESULTS.md, issue 11).
-        pump();
-    });
+    const int chan = p.chan;
+    auto released = std::make_shared<bool>(false);
+    lane.channel->start(
+        std::move(a),
+        [this, pass, group, dnums, released](std::vector<Verdict> v) {
+            finish_attempt(pass, group, dnums, std::move(v), *released);
+            // At once, as qmail-send's loop does: a pump posted to the end of the loop's
+            // queue made a 10,000-recipient fan-out about 25 % slower (bench/RESULTS.md,
+            // issue 11).
+            pump();
+        },
+        [this, chan, released] {
+            Lane& l = lanes_[chan];
+            if (l.flush_waiting >= flush_waiting_per_slot * l.concurrency)
+                return; // enough waiting already: this one keeps its slot
+            *released = true;
+            --l.in_flight;
+            ++l.flush_waiting;
+            pump();
+        });
 }
 
 void Scheduler::finish_attempt(Pass* p, const std::vector<size_t>& group,
                                const std::vector<unsigned long>& dnums,
-                               std::vector<Verdict> verdicts) {
-    --lanes_[p->chan].in_flight;
+                               std::vector<Verdict> verdicts, bool slot_released) {
+    if (slot_released)
+        --lanes_[p->chan].flush_waiting;
+    else
+        --lanes_[p->chan].in_flight;
     --p->in_flight;
     for (size_t i = 0; i < group.size(); ++i)
         record_result(p, group[i], dnums[i], std::move(verdicts[i]));

@@ -581,3 +581,35 @@ TEST_CASE("qmail-start '|program': the default delivery runs a program as the us
     CHECK(qmtest::list_dir(s.root / "users/bob/Maildir/new").empty());
     CHECK(WEXITSTATUS(s.d->stop(SIGTERM)) == 0);
 }
+
+TEST_CASE("qmail-send: a delivery waiting for its flush gives its slot to the next one",
+          "[scenario][send]") {
+    // One slot, and a disk where every flush takes 800 ms (an LD_PRELOAD for qmail-send
+    // alone). Without the hand-over, delivery 2 would start only after delivery 1's verdict.
+    qmtest::MailRoot root;
+    for (const char* user : {"alice", "bob", "carol"})
+        root.add_user(user);
+    root.control("concurrencylocal", "1\n");
+    for (const char* user : {"alice", "bob", "carol"})
+        REQUIRE(root.run({qmtest::bin("qmail-queue")},
+                         {.stdin_data = "Subject: slot\n\nhi\n",
+                          .fd1_input = "Fdave@test.example\0T"s + user + "@test.example\0\0"s})
+                    .exit_code == 0);
+    auto send = root.start({qmtest::bin("qmail-send"), "./Maildir/"}, "send.log",
+                           {.env = {{"LD_PRELOAD", QM_PRELOAD_DIR "/libqm_slow_fsync.so"},
+                                    {"QM_SLOW_FSYNC_MS", "800"}}});
+    REQUIRE(qmtest::wait_for([&] { return qmtest::count_of(send->log(), "end msg ") == 3; },
+                             std::chrono::seconds(60)));
+    const std::string log = send->log();
+    INFO(log);
+    const auto second_starts = log.find("starting delivery 2:");
+    const auto first_ends = log.find("delivery 1: success:");
+    REQUIRE(second_starts != std::string::npos);
+    REQUIRE(first_ends != std::string::npos);
+    CHECK(second_starts < first_ends);
+    // With concurrencylocal 1, at most 1 + 3 deliveries are under way (channel.hpp); here
+    // all three overlap, and each recipient gets the message once.
+    CHECK(log.find("starting delivery 3:") < first_ends);
+    for (const char* user : {"alice", "bob", "carol"})
+        CHECK(qmtest::list_dir(root / ("users/" + std::string(user) + "/Maildir/new")).size() == 1);
+}

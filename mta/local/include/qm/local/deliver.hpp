@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,23 @@ struct DeliverOptions {
     bool dry_run = false;
 };
 [[nodiscard]] Verdict deliver(const Delivery& d, const DeliverOptions& opts);
+
+// A delivery's word to whoever runs it that its work is done and it now waits only for
+// the disk: called once, at the first flush of a maildir or mbox delivery made in this
+// thread while the notice is set. qmail-send then gives the delivery's concurrency slot to
+// the next one (concurrencylocal bounds the deliveries doing work, not the ones waiting
+// for a flush), and flushes that wait side by side share the file system's commits.
+class FlushWaitNotice {
+public:
+    explicit FlushWaitNotice(std::function<void()> notify);
+    ~FlushWaitNotice();
+    FlushWaitNotice(const FlushWaitNotice&) = delete;
+    FlushWaitNotice& operator=(const FlushWaitNotice&) = delete;
+
+private:
+    std::function<void()> notify_;
+    std::function<void()>* outer_;
+};
 // How a root process starts a delivery: the qmail-local program and the whole
 // environment it gets. Built once, before any delivery, from trusted sources only.
 struct LocalProgram {
