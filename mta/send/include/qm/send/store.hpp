@@ -57,8 +57,8 @@ struct Preprocessed {
                                                         bool remove_todo = true);
 
 struct ChannelFile {
-    UniqueFd fd; // read-write, for mark_done
-    std::vector<ChannelRecord> records;
+    UniqueFd fd;       // read-write, for mark_done
+    std::string bytes; // as read: T and D records (records.hpp)
 };
 // nullopt when the file does not exist.
 [[nodiscard]] Result<std::optional<ChannelFile>> open_channel(const std::string& path);
