@@ -114,10 +114,9 @@ struct Message {
 struct Pass {
     MessageId id = 0;
     int chan = 0;
-    UniqueFd fd; // the channel file opened read-write for the in-place T → D marks
-    // The records still to deliver and their attempts (same domain and sender, at most
-    // the channel's max_recipients), compact: a list post's pass holds a few bytes per
-    // recipient beyond the file's own.
+    // The channel file, opened read-write for the in-place T → D marks, with the records
+    // still to deliver and their attempts (same domain and sender, at most the channel's
+    // max_recipients): 8 bytes per recipient, so that a list post's pass stays small.
     PassPlan plan;
     size_t in_flight = 0; // attempts running
     size_t deferred = 0;
@@ -175,10 +174,16 @@ private:
     void dispatch(int chan, std::time_t now);
     void open_pass(int chan, MessageId id, std::time_t now);
     void start_attempt(Pass& p);
-    void finish_attempt(Pass* p, const std::vector<std::uint32_t>& group,
-                        const std::vector<unsigned long>& dnums, std::vector<Verdict> verdicts);
+    // One started attempt's recipients: their records and addresses, and delivery numbers.
+    struct Started {
+        std::vector<std::uint32_t> group;
+        std::vector<std::string> addresses;
+        std::vector<unsigned long> dnums;
+    };
+    void finish_attempt(Pass* p, const Started& s, std::vector<Verdict> verdicts);
     // Logs one finished delivery and checkpoints it (done, bounced or deferred).
-    void record_result(Pass* p, std::uint32_t index, unsigned long dnum, Verdict v);
+    void record_result(Pass* p, std::uint32_t index, const std::string& address, unsigned long dnum,
+                       Verdict v);
     void close_pass(Pass* p);
     void set_waiting(MessageId id, Message& m, int c, std::time_t when);
     void channel_done(MessageId id, Message& m, int c);
@@ -443,10 +448,10 @@ void Scheduler::open_pass(int chan, MessageId id, std::time_t now) {
     }
     // One attempt per domain and (VERP-expanded) sender, in order of first appearance, at
     // most max_recipients each (1 for local deliveries).
-    auto plan = PassPlan::make(std::move((*loaded)->bytes), m.sender,
-                               lanes_[chan].channel->max_recipients());
+    auto plan =
+        PassPlan::make(std::move(**loaded), m.sender, lanes_[chan].channel->max_recipients());
     if (!plan) {
-        log::warning(path + ": " + plan.error().text);
+        log::warning("unable to read " + path + ": " + plan.error().text);
         set_waiting(id, m, chan, now + 60);
         return;
     }
@@ -459,7 +464,6 @@ void Scheduler::open_pass(int chan, MessageId id, std::time_t now) {
     auto pass = std::make_unique<Pass>();
     pass->id = id;
     pass->chan = chan;
-    pass->fd = std::move((*loaded)->fd);
     pass->plan = std::move(*plan);
     pass->retry = next_retry(m.birth, now, lanes_[chan].chanskip);
     pass->dying = is_dying(m.birth, now, settings_.queue_lifetime);
@@ -469,46 +473,53 @@ void Scheduler::open_pass(int chan, MessageId id, std::time_t now) {
 
 void Scheduler::start_attempt(Pass& p) {
     Lane& lane = lanes_[p.chan];
-    std::vector<std::uint32_t> group = p.plan.next_group();
+    Started s;
+    s.group = p.plan.next_group();
+    s.addresses.reserve(s.group.size());
+    for (std::uint32_t index : s.group) {
+        auto address = p.plan.address(index);
+        if (!address) {
+            // Its records stay T: the next pass tries them again.
+            log::warning("unable to read " + channel_path(p.chan, p.id) + ": " +
+                         address.error().text + "; will try again");
+            p.deferred += s.group.size();
+            if (p.in_flight == 0 && p.plan.exhausted())
+                close_pass(&p);
+            return;
+        }
+        s.addresses.push_back(std::move(*address));
+    }
     ++p.in_flight;
     ++lane.in_flight;
     const Message& m = messages_.at(p.id);
-    Attempt a{p.id, verp_expand(m.sender, p.plan.address(group.front())), {}};
-    a.recipients.reserve(group.size());
-    std::vector<unsigned long> dnums;
-    dnums.reserve(group.size());
-    for (std::uint32_t index : group) {
-        const std::string_view rcpt = p.plan.address(index);
-        dnums.push_back(++delivery_counter_);
-        log::line("starting delivery " + std::to_string(dnums.back()) + ": msg " +
+    Attempt a{p.id, verp_expand(m.sender, s.addresses.front()), s.addresses};
+    s.dnums.reserve(s.group.size());
+    for (const std::string& rcpt : s.addresses) {
+        s.dnums.push_back(++delivery_counter_);
+        log::line("starting delivery " + std::to_string(s.dnums.back()) + ": msg " +
                   std::to_string(p.id) + " to " + lane.name + " " + log::safe_text(rcpt));
-        a.recipients.emplace_back(rcpt);
     }
     Pass* pass = &p;
-    lane.channel->start(std::move(a),
-                        [this, pass, group = std::move(group), dnums](std::vector<Verdict> v) {
-                            finish_attempt(pass, group, dnums, std::move(v));
-                            // At once, as qmail-send's loop does: a pump posted to the end of the
-                            // loop's queue made a 10,000-recipient fan-out about 25 % slower
-                            // (bench/RESULTS.md, issue 11).
-                            pump();
-                        });
+    lane.channel->start(std::move(a), [this, pass, s = std::move(s)](std::vector<Verdict> v) {
+        finish_attempt(pass, s, std::move(v));
+        // At once, as qmail-send's loop does: a pump posted to the end of the loop's queue
+        // made a 10,000-recipient fan-out about 25 % slower (bench/RESULTS.md, issue 11).
+        pump();
+    });
 }
 
-void Scheduler::finish_attempt(Pass* p, const std::vector<std::uint32_t>& group,
-                               const std::vector<unsigned long>& dnums,
-                               std::vector<Verdict> verdicts) {
+void Scheduler::finish_attempt(Pass* p, const Started& s, std::vector<Verdict> verdicts) {
     --lanes_[p->chan].in_flight;
     --p->in_flight;
-    for (size_t i = 0; i < group.size(); ++i)
-        record_result(p, group[i], dnums[i], std::move(verdicts[i]));
+    for (size_t i = 0; i < s.group.size(); ++i)
+        record_result(p, s.group[i], s.addresses[i], s.dnums[i], std::move(verdicts[i]));
     if (p->in_flight == 0 && (p->plan.exhausted() || exiting_))
         close_pass(p);
 }
 
-void Scheduler::record_result(Pass* p, std::uint32_t index, unsigned long dnum, Verdict v) {
+void Scheduler::record_result(Pass* p, std::uint32_t index, const std::string& address,
+                              unsigned long dnum, Verdict v) {
     using Kind = Verdict::Kind;
-    const std::string_view address = p->plan.address(index);
     if (v.kind == Kind::temporary && p->dying) {
         // The last attempt of a message older than queuelifetime: a deferral becomes a bounce.
         v.kind = Kind::permanent;
@@ -539,7 +550,7 @@ void Scheduler::record_result(Pass* p, std::uint32_t index, unsigned long dnum, 
     if (done) {
         // qmail's checkpoint: one byte, no fsync (a lost mark means a second delivery,
         // never a lost one).
-        if (!mark_done(p->fd.get(), p->plan.offset(index)))
+        if (!mark_done(p->plan.fd(), p->plan.offset(index)))
             log::warning("trouble marking " + channel_path(p->chan, p->id) +
                          "; message will be delivered twice!");
         // And in the journal, so that a rebuild after a crash skips this recipient; not
@@ -550,7 +561,7 @@ void Scheduler::record_result(Pass* p, std::uint32_t index, unsigned long dnum, 
                 journal::encode_done({jid,
                                       v.kind == Kind::success ? journal::Outcome::delivered
                                                               : journal::Outcome::bounced,
-                                      std::string(address)}),
+                                      address}),
                 [id = p->id](Result<std::uint64_t> r) {
                     if (!r)
                         log::warning("unable to mark a recipient of msg " + std::to_string(id) +

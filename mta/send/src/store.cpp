@@ -253,18 +253,14 @@ std::vector<Preprocessed> preprocess_todo(const queue::Layout& q, const Routing&
     return out;
 }
 
-Result<std::optional<ChannelFile>> open_channel(const std::string& path) {
+Result<std::optional<UniqueFd>> open_channel(const std::string& path) {
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
     if (!fd) {
         if (errno == ENOENT)
-            return std::optional<ChannelFile>{};
+            return std::optional<UniqueFd>{};
         return fail(from_errno(errno, "unable to open " + path));
     }
-    auto data = read_all(fd.get());
-    if (!data)
-        return fail(temp("4.3.0", "unable to read " + path + ": " + data.error().text));
-    ChannelFile f{std::move(fd), std::move(*data)};
-    return std::optional<ChannelFile>{std::move(f)};
+    return std::optional<UniqueFd>{std::move(fd)};
 }
 
 bool mark_done(int fd, off_t offset) {
