@@ -47,8 +47,10 @@ public:
     // Of the record's T byte in the file, for the in-place T → D mark.
     [[nodiscard]] off_t offset(std::uint32_t i) const { return slots_[i].offset; }
 
-    // The window of the file kept for address().
-    static constexpr size_t window_size = 16384;
+    // The window of the file kept for address(): a page, about 100 addresses of a VERP or
+    // local pass read in order; small, because the attempts of a plain sender gather their
+    // recipients from all over the file, and each miss reads a whole window.
+    static constexpr size_t window_size = 4096;
     // Bytes this plan holds (itself, the slots, the window), so that the cost per
     // recipient can be checked.
     [[nodiscard]] size_t memory_bytes() const;
