@@ -5,6 +5,15 @@
 namespace qm::send {
 
 Result<TodoEntry> parse_todo(std::string_view bytes) {
+    std::vector<std::string> recipients;
+    auto e = parse_todo(bytes, [&](std::string_view r) { recipients.emplace_back(r); });
+    if (e)
+        e->recipients = std::move(recipients);
+    return e;
+}
+
+Result<TodoEntry> parse_todo(std::string_view bytes,
+                             const std::function<void(std::string_view)>& on_recipient) {
     TodoEntry e;
     bool have_sender = false;
     while (!bytes.empty()) {
@@ -28,7 +37,7 @@ Result<TodoEntry> parse_todo(std::string_view bytes) {
             have_sender = true;
             break;
         case 'T':
-            e.recipients.emplace_back(v);
+            on_recipient(v);
             break;
         case 'j': {
             std::uint64_t id = 0;
@@ -49,17 +58,9 @@ Result<TodoEntry> parse_todo(std::string_view bytes) {
 
 std::vector<ChannelRecord> parse_channel(std::string_view bytes) {
     std::vector<ChannelRecord> out;
-    size_t pos = 0;
-    while (pos < bytes.size()) {
-        auto nul = bytes.find('\0', pos);
-        if (nul == std::string_view::npos)
-            break; // a torn final record (crash while writing) was never committed
-        const char kind = bytes[pos];
-        if (kind == 'T' || kind == 'D')
-            out.push_back({static_cast<off_t>(pos), kind == 'D',
-                           std::string(bytes.substr(pos + 1, nul - pos - 1))});
-        pos = nul + 1;
-    }
+    for_each_channel_record(bytes, [&](size_t offset, bool done, std::string_view address) {
+        out.push_back({static_cast<off_t>(offset), done, std::string(address)});
+    });
     return out;
 }
 

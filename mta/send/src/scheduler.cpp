@@ -10,7 +10,7 @@
 #include "qm/log.hpp"
 #include "qm/queue/layout.hpp"
 #include "qm/queue_client.hpp"
-#include "qm/send/records.hpp"
+#include "qm/send/pass_plan.hpp"
 #include "qm/send/retry.hpp"
 #include "qm/send/store.hpp"
 #include "spawn_client.hpp"
@@ -114,23 +114,14 @@ struct Message {
 struct Pass {
     MessageId id = 0;
     int chan = 0;
-    UniqueFd fd; // the channel file opened read-write for the in-place T → D marks
-    std::vector<ChannelRecord> todo;
-    // indexes into todo, one group per attempt (same domain and sender, at most the
-    // channel's max_recipients)
-    std::vector<std::vector<size_t>> groups;
-    size_t next = 0;      // the next group
+    // The channel file, opened read-write for the in-place T → D marks, with the records
+    // still to deliver and their attempts (same domain and sender, at most the channel's
+    // max_recipients): 8 bytes per recipient, so that a list post's pass stays small.
+    PassPlan plan;
     size_t in_flight = 0; // attempts running
     size_t deferred = 0;
     std::time_t retry = 0;
     bool dying = false;
-
-    [[nodiscard]] size_t untried() const {
-        size_t n = 0;
-        for (size_t g = next; g < groups.size(); ++g)
-            n += groups[g].size();
-        return n;
-    }
 };
 
 struct Due {
@@ -186,12 +177,18 @@ private:
     void dispatch(int chan, std::time_t now);
     void open_pass(int chan, MessageId id, std::time_t now);
     void start_attempt(Pass& p);
+    // One started attempt's recipients: their records and addresses, and delivery numbers.
+    struct Started {
+        std::vector<std::uint32_t> group;
+        std::vector<std::string> addresses;
+        std::vector<unsigned long> dnums;
+    };
     // slot_released: the attempt gave its slot away while it waited for its flush.
-    void finish_attempt(Pass* p, const std::vector<size_t>& group,
-                        const std::vector<unsigned long>& dnums, std::vector<Verdict> verdicts,
+    void finish_attempt(Pass* p, const Started& s, std::vector<Verdict> verdicts,
                         bool slot_released);
     // Logs one finished delivery and checkpoints it (done, bounced or deferred).
-    void record_result(Pass* p, size_t index, unsigned long dnum, Verdict v);
+    void record_result(Pass* p, std::uint32_t index, const std::string& address, unsigned long dnum,
+                       Verdict v);
     void close_pass(Pass* p);
     void set_waiting(MessageId id, Message& m, int c, std::time_t when);
     void unlink_done_channel(const Message& m, const std::string& path);
@@ -419,7 +416,7 @@ void Scheduler::dispatch(int chan, std::time_t now) {
     while (lane.in_flight < lane.concurrency) {
         Pass* p = nullptr;
         for (auto& pp : lane.passes)
-            if (pp->next < pp->groups.size()) {
+            if (!pp->plan.exhausted()) {
                 p = pp.get();
                 break;
             }
@@ -455,36 +452,24 @@ void Scheduler::open_pass(int chan, MessageId id, std::time_t now) {
         channel_done(id, m, chan);
         return;
     }
-    auto pass = std::make_unique<Pass>();
-    pass->id = id;
-    pass->chan = chan;
-    pass->fd = std::move((*loaded)->fd);
-    for (auto& r : (*loaded)->records)
-        if (!r.done)
-            pass->todo.push_back(std::move(r));
-    if (pass->todo.empty()) {
+    // One attempt per domain and (VERP-expanded) sender, in order of first appearance, at
+    // most max_recipients each (1 for local deliveries).
+    auto plan =
+        PassPlan::make(std::move(**loaded), m.sender, lanes_[chan].channel->max_recipients());
+    if (!plan) {
+        log::warning("unable to read " + path + ": " + plan.error().text);
+        set_waiting(id, m, chan, now + 60);
+        return;
+    }
+    if (plan->size() == 0) {
         unlink_done_channel(m, path);
         channel_done(id, m, chan);
         return;
     }
-    // One attempt per domain and (VERP-expanded) sender, in order of first appearance, at
-    // most max_recipients each (1 for local deliveries).
-    const size_t max_rcpts = lanes_[chan].channel->max_recipients();
-    std::unordered_map<std::string, size_t> group_of;
-    for (size_t i = 0; i < pass->todo.size(); ++i) {
-        const std::string& rcpt = pass->todo[i].address;
-        std::string key;
-        if (max_rcpts > 1)
-            key = address::lowercase(address::split(rcpt).domain) + '\0' +
-                  verp_expand(m.sender, rcpt);
-        auto g = group_of.find(key);
-        if (g == group_of.end() || pass->groups[g->second].size() >= max_rcpts) {
-            group_of[key] = pass->groups.size();
-            pass->groups.emplace_back();
-            g = group_of.find(key);
-        }
-        pass->groups[g->second].push_back(i);
-    }
+    auto pass = std::make_unique<Pass>();
+    pass->id = id;
+    pass->chan = chan;
+    pass->plan = std::move(*plan);
     pass->retry = next_retry(m.birth, now, lanes_[chan].chanskip);
     pass->dying = is_dying(m.birth, now, settings_.queue_lifetime);
     m.ch[chan].phase = ChannelState::Phase::open;
@@ -493,26 +478,39 @@ void Scheduler::open_pass(int chan, MessageId id, std::time_t now) {
 
 void Scheduler::start_attempt(Pass& p) {
     Lane& lane = lanes_[p.chan];
-    const std::vector<size_t>& group = p.groups[p.next++];
+    Started s;
+    s.group = p.plan.next_group();
+    s.addresses.reserve(s.group.size());
+    for (std::uint32_t index : s.group) {
+        auto address = p.plan.address(index);
+        if (!address) {
+            // Its records stay T: the next pass tries them again.
+            log::warning("unable to read " + channel_path(p.chan, p.id) + ": " +
+                         address.error().text + "; will try again");
+            p.deferred += s.group.size();
+            if (p.in_flight == 0 && p.plan.exhausted())
+                close_pass(&p);
+            return;
+        }
+        s.addresses.push_back(std::move(*address));
+    }
     ++p.in_flight;
     ++lane.in_flight;
     const Message& m = messages_.at(p.id);
-    Attempt a{p.id, verp_expand(m.sender, p.todo[group.front()].address), {}, m.journal_id};
-    std::vector<unsigned long> dnums;
-    for (size_t index : group) {
-        const std::string& rcpt = p.todo[index].address;
-        dnums.push_back(++delivery_counter_);
-        log::line("starting delivery " + std::to_string(dnums.back()) + ": msg " +
+    Attempt a{p.id, verp_expand(m.sender, s.addresses.front()), s.addresses, m.journal_id};
+    s.dnums.reserve(s.group.size());
+    for (const std::string& rcpt : s.addresses) {
+        s.dnums.push_back(++delivery_counter_);
+        log::line("starting delivery " + std::to_string(s.dnums.back()) + ": msg " +
                   std::to_string(p.id) + " to " + lane.name + " " + log::safe_text(rcpt));
-        a.recipients.push_back(rcpt);
     }
     Pass* pass = &p;
     const int chan = p.chan;
     auto released = std::make_shared<bool>(false);
     lane.channel->start(
         std::move(a),
-        [this, pass, group, dnums, released](std::vector<Verdict> v) {
-            finish_attempt(pass, group, dnums, std::move(v), *released);
+        [this, pass, s = std::move(s), released](std::vector<Verdict> v) {
+            finish_attempt(pass, s, std::move(v), *released);
             // At once, as qmail-send's loop does: a pump posted to the end of the loop's
             // queue made a 10,000-recipient fan-out about 25 % slower (bench/RESULTS.md,
             // issue 11).
@@ -529,23 +527,22 @@ void Scheduler::start_attempt(Pass& p) {
         });
 }
 
-void Scheduler::finish_attempt(Pass* p, const std::vector<size_t>& group,
-                               const std::vector<unsigned long>& dnums,
-                               std::vector<Verdict> verdicts, bool slot_released) {
+void Scheduler::finish_attempt(Pass* p, const Started& s, std::vector<Verdict> verdicts,
+                               bool slot_released) {
     if (slot_released)
         --lanes_[p->chan].flush_waiting;
     else
         --lanes_[p->chan].in_flight;
     --p->in_flight;
-    for (size_t i = 0; i < group.size(); ++i)
-        record_result(p, group[i], dnums[i], std::move(verdicts[i]));
-    if (p->in_flight == 0 && (p->next == p->groups.size() || exiting_))
+    for (size_t i = 0; i < s.group.size(); ++i)
+        record_result(p, s.group[i], s.addresses[i], s.dnums[i], std::move(verdicts[i]));
+    if (p->in_flight == 0 && (p->plan.exhausted() || exiting_))
         close_pass(p);
 }
 
-void Scheduler::record_result(Pass* p, size_t index, unsigned long dnum, Verdict v) {
+void Scheduler::record_result(Pass* p, std::uint32_t index, const std::string& address,
+                              unsigned long dnum, Verdict v) {
     using Kind = Verdict::Kind;
-    const ChannelRecord& rec = p->todo[index];
     if (v.kind == Kind::temporary && p->dying) {
         // The last attempt of a message older than queuelifetime: a deferral becomes a bounce.
         v.kind = Kind::permanent;
@@ -563,7 +560,7 @@ void Scheduler::record_result(Pass* p, size_t index, unsigned long dnum, Verdict
         break;
     case Kind::permanent: {
         log::line(prefix + "failure: " + log::safe_text(v.text));
-        const std::string who = strip_vdom_prepend(settings_.routing, rec.address);
+        const std::string who = strip_vdom_prepend(settings_.routing, address);
         messages_.at(p->id).may_bounce = true;
         if (auto s = append_bounce(layout_, p->id, bounce_record(who, v.text)); s)
             done = true;
@@ -576,7 +573,7 @@ void Scheduler::record_result(Pass* p, size_t index, unsigned long dnum, Verdict
     if (done) {
         // qmail's checkpoint: one byte, no fsync (a lost mark means a second delivery,
         // never a lost one).
-        if (!mark_done(p->fd.get(), rec.offset))
+        if (!mark_done(p->plan.fd(), p->plan.offset(index)))
             log::warning("trouble marking " + channel_path(p->chan, p->id) +
                          "; message will be delivered twice!");
         // And in the journal, so that a rebuild after a crash skips this recipient; not
@@ -587,7 +584,7 @@ void Scheduler::record_result(Pass* p, size_t index, unsigned long dnum, Verdict
                 journal::encode_done({jid,
                                       v.kind == Kind::success ? journal::Outcome::delivered
                                                               : journal::Outcome::bounced,
-                                      rec.address}),
+                                      address}),
                 [id = p->id](Result<std::uint64_t> r) {
                     if (!r)
                         log::warning("unable to mark a recipient of msg " + std::to_string(id) +
@@ -601,7 +598,7 @@ void Scheduler::record_result(Pass* p, size_t index, unsigned long dnum, Verdict
 void Scheduler::close_pass(Pass* p) {
     const MessageId id = p->id;
     const int chan = p->chan;
-    const size_t untried = p->untried();
+    const size_t untried = p->plan.untried();
     const size_t undone = p->deferred + untried;
     const std::time_t retry = p->retry;
     lanes_[chan].passes.remove_if([p](const std::unique_ptr<Pass>& q) { return q.get() == p; });

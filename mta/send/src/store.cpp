@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <unordered_set>
@@ -64,6 +65,46 @@ UniqueFd create_with(const std::string& path, std::string_view data) {
         return UniqueFd();
     return fd;
 }
+
+// One channel file (local/N or remote/N) written as its records come, through a small
+// buffer: a 100,000-recipient envelope is never held a second time in memory. The file is
+// made at the first record; a channel without records gets none.
+class ChannelWriter {
+public:
+    explicit ChannelWriter(std::string path)
+        : path_(std::move(path)) {}
+
+    void add(std::string_view record) {
+        if (!ok_)
+            return;
+        if (!fd_) {
+            fd_ = create_with(path_, {});
+            ok_ = static_cast<bool>(fd_);
+        }
+        buf_ += record;
+        if (buf_.size() >= 65536)
+            flush();
+    }
+    // False when the file could not be made or written.
+    [[nodiscard]] bool finish() {
+        flush();
+        return ok_;
+    }
+    [[nodiscard]] bool used() const { return static_cast<bool>(fd_); }
+    [[nodiscard]] UniqueFd take() { return std::move(fd_); }
+
+private:
+    void flush() {
+        if (ok_ && fd_ && !buf_.empty())
+            ok_ = static_cast<bool>(write_all(fd_.get(), buf_));
+        buf_.clear();
+    }
+
+    std::string path_;
+    UniqueFd fd_;
+    std::string buf_;
+    bool ok_ = true;
+};
 
 } // namespace
 
@@ -123,7 +164,9 @@ std::vector<Preprocessed> preprocess_todo(const queue::Layout& q, const Routing&
                 log::warning("unable to read " + todo + ": " + data.error().text);
             continue;
         }
-        auto entry = parse_todo(*data);
+        // Checked whole before anything is written; the recipients are read again below,
+        // straight into the channel files.
+        auto entry = parse_todo(*data, [](std::string_view) {});
         if (!entry) {
             log::warning("unable to process " + todo + ": " + entry.error().text);
             continue;
@@ -135,11 +178,6 @@ std::vector<Preprocessed> preprocess_todo(const queue::Layout& q, const Routing&
         }
         const std::string info = q.info(id), chans[2] = {q.local(id), q.remote(id)};
 
-        std::string records[2];
-        for (const auto& rcpt : entry->recipients) {
-            Route r = route(routing, rcpt);
-            records[r.local ? 0 : 1] += channel_record(r.address);
-        }
         // info/N exists only if an earlier attempt at this todo/N crashed half-way.
         const bool stale = ::access(info.c_str(), F_OK) == 0;
         std::string info_bytes = "F" + entry->sender + std::string(1, '\0');
@@ -156,27 +194,32 @@ std::vector<Preprocessed> preprocess_todo(const queue::Layout& q, const Routing&
         p.journal_id = entry->journal_id;
         struct stat ist {};
         p.birth = ::fstat(info_fd.get(), &ist) == 0 ? ist.st_mtime : std::time(nullptr);
+        std::array<ChannelWriter, 2> writers{ChannelWriter(chans[0]), ChannelWriter(chans[1])};
+        (void)parse_todo(*data, [&](std::string_view rcpt) {
+            Route r = route(routing, rcpt);
+            writers[r.local ? 0 : 1].add(channel_record(r.address));
+        });
         bool ok = true;
         std::vector<UniqueFd> fds;
         fds.push_back(std::move(info_fd));
-        for (int c = 0; c < 2 && ok; ++c) {
-            if (records[c].empty()) {
-                if (stale) // a crash during an earlier attempt may have left one
-                    unlink_quiet(chans[c]);
-                continue;
-            }
-            UniqueFd fd = create_with(chans[c], records[c]);
-            if (!fd) {
+        for (int c = 0; c < 2; ++c) {
+            if (!writers[c].finish()) {
                 log::warning("unable to write " + chans[c] + "; will try again");
                 ok = false;
                 break;
             }
+            if (!writers[c].used()) {
+                if (stale) // a crash during an earlier attempt may have left one
+                    unlink_quiet(chans[c]);
+                continue;
+            }
             p.has_channel[c] = true;
-            fds.push_back(std::move(fd));
+            fds.push_back(writers[c].take());
         }
         if (!ok) {
             unlink_quiet(info);
             unlink_quiet(chans[0]);
+            unlink_quiet(chans[1]);
             continue;
         }
         log::line("new msg " + std::to_string(id));
@@ -217,18 +260,14 @@ std::vector<Preprocessed> preprocess_todo(const queue::Layout& q, const Routing&
     return out;
 }
 
-Result<std::optional<ChannelFile>> open_channel(const std::string& path) {
+Result<std::optional<UniqueFd>> open_channel(const std::string& path) {
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
     if (!fd) {
         if (errno == ENOENT)
-            return std::optional<ChannelFile>{};
+            return std::optional<UniqueFd>{};
         return fail(from_errno(errno, "unable to open " + path));
     }
-    auto data = read_all(fd.get());
-    if (!data)
-        return fail(temp("4.3.0", "unable to read " + path + ": " + data.error().text));
-    ChannelFile f{std::move(fd), parse_channel(*data)};
-    return std::optional<ChannelFile>{std::move(f)};
+    return std::optional<UniqueFd>{std::move(fd)};
 }
 
 bool mark_done(int fd, off_t offset) {

@@ -11,7 +11,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 using namespace std::string_literals;
@@ -402,6 +404,67 @@ TEST_CASE("qmail-send: remote recipients that cannot be reached stay queued", "[
     ::kill(m.send->pid(), SIGALRM);
     REQUIRE(m.wait_log("deferral: Sorry,_I_wasn't_able_to_establish_an_SMTP_connection."));
     CHECK(m.log().find("bounce msg") == std::string::npos);
+}
+
+TEST_CASE("qmail-send: a post to 20,000 remote recipients - each tried once, by domain, 100 "
+          "per attempt",
+          "[scenario][send]") {
+    Mta m;
+    // A loopback port where nobody listens: every attempt defers at once.
+    m.root.control("smtproutes", ":127.0.0.1:1\n");
+    constexpr size_t n = 20000, domains = 37;
+    std::vector<std::string> rcpts;
+    for (size_t i = 0; i < n; ++i) // a domain's capitals vary, its attempts must not
+        rcpts.push_back("s" + std::to_string(i) + "@" + (i / domains % 3 ? "list-" : "LIST-") +
+                        std::to_string(i % domains) + ".example");
+    const bool verp = GENERATE(false, true);
+    INFO((verp ? "VERP sender" : "plain sender"));
+    m.start();
+    m.inject(verp ? "owner-@test.example-@[]" : "owner@test.example", rcpts);
+    REQUIRE(m.wait_log(": deferral: ", n, std::chrono::seconds(120)));
+    REQUIRE(WEXITSTATUS(m.stop()) == 0);
+    const std::string id = m.first_id();
+
+    // Every recipient started once, and every delivery deferred once.
+    std::vector<std::string> started;
+    std::istringstream lines(m.last_log);
+    std::map<std::string, int> verdicts;
+    const std::string prefix = "starting delivery ";
+    for (std::string line; std::getline(lines, line);) {
+        if (line.starts_with(prefix)) {
+            const auto to = line.find(": msg " + id + " to remote ");
+            REQUIRE(to != std::string::npos);
+            ++verdicts[line.substr(prefix.size(), to - prefix.size())];
+            started.push_back(line.substr(to + (": msg " + id + " to remote ").size()));
+        } else if (line.starts_with("delivery ")) {
+            CHECK(line.find(": deferral: ") != std::string::npos);
+            const std::string dnum = line.substr(9, line.find(':') - 9);
+            REQUIRE(verdicts.contains(dnum));
+            ++verdicts[dnum];
+        }
+    }
+    CHECK(verdicts.size() == n);
+    CHECK(std::all_of(verdicts.begin(), verdicts.end(), [](auto& v) { return v.second == 2; }));
+    std::vector<std::string> sorted_started = started, sorted_rcpts = rcpts;
+    std::sort(sorted_started.begin(), sorted_started.end());
+    std::sort(sorted_rcpts.begin(), sorted_rcpts.end());
+    CHECK(sorted_started == sorted_rcpts);
+    if (!verp) {
+        // Attempts start in the order of their first recipient, so no two in a row share a
+        // domain: chunk c of every domain in turn, each the domain's recipients 100c to
+        // 100c + 99 in queue order. (With VERP each recipient is an attempt of its own.)
+        std::vector<std::string> expected;
+        for (size_t c = 0; c * 100 * domains < n; ++c)
+            for (size_t d = 0; d < domains; ++d)
+                for (size_t i = d + c * 100 * domains; i < std::min(n, d + (c + 1) * 100 * domains);
+                     i += domains)
+                    expected.push_back(rcpts[i]);
+        CHECK(started == expected);
+    }
+    // Nothing was marked done: all 20,000 wait for the next pass.
+    const std::string remote = qmtest::slurp(m.queue_file("remote", id));
+    CHECK(count_of(remote, "\0T"s) + remote.starts_with("T") == n);
+    CHECK(remote.find("\0D"s) == std::string::npos);
 }
 
 TEST_CASE("qmail-send: VERP sender is expanded per recipient", "[scenario][send]") {

@@ -56,12 +56,8 @@ struct Preprocessed {
                                                         const std::vector<queue::MessageId>& ids,
                                                         bool remove_todo = true);
 
-struct ChannelFile {
-    UniqueFd fd; // read-write, for mark_done
-    std::vector<ChannelRecord> records;
-};
-// nullopt when the file does not exist.
-[[nodiscard]] Result<std::optional<ChannelFile>> open_channel(const std::string& path);
+// Opened read-write (for mark_done); nullopt when the file does not exist.
+[[nodiscard]] Result<std::optional<UniqueFd>> open_channel(const std::string& path);
 
 // Overwrites the record's T with D (one byte, no fsync, as qmail).
 [[nodiscard]] bool mark_done(int fd, off_t offset);
