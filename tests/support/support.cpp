@@ -268,6 +268,13 @@ std::vector<std::string> list_dir(const std::string& dir) {
     return names;
 }
 
+size_t preprocessed_messages(const std::string& home) {
+    size_t n = 0;
+    for (int split = 0; split < 23; ++split)
+        n += list_dir(home + "/queue/info/" + std::to_string(split)).size();
+    return n;
+}
+
 std::vector<std::string> mutt_read(const std::string& folder, const std::string& scratch) {
     const std::string out = scratch + "/mutt-out";
     for (const char* d : {"/new", "/cur", "/tmp"})

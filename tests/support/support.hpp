@@ -67,6 +67,9 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& opts = {})
 void spit(const std::string& path, const std::string& data, unsigned mode = 0644);
 // Regular files in a directory (names only, sorted).
 [[nodiscard]] std::vector<std::string> list_dir(const std::string& dir);
+// Messages in a queue that qmail-send has taken from todo/ and not yet removed: the files of
+// queue/info/0 .. queue/info/22 under home.
+[[nodiscard]] size_t preprocessed_messages(const std::string& home);
 // How many times needle occurs in haystack (overlaps counted).
 [[nodiscard]] inline size_t count_of(const std::string& haystack, const std::string& needle) {
     size_t n = 0;

@@ -3,14 +3,46 @@
 #include "qm/fd.hpp"
 #include "qm/home.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
+#include <memory>
 
 namespace qm::queue {
+
+Result<std::vector<MessageId>> message_ids_in(const std::string& dir) {
+    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
+    if (!d)
+        return fail(from_errno(errno, "unable to opendir " + dir));
+    std::vector<MessageId> ids;
+    errno = 0;
+    while (const dirent* e = ::readdir(d.get())) {
+        const std::string_view name = e->d_name;
+        MessageId id = 0;
+        auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), id);
+        if (ec == std::errc() && end == name.data() + name.size() && !name.empty())
+            ids.push_back(id);
+    }
+    if (errno != 0)
+        return fail(from_errno(errno, "unable to read " + dir));
+    return ids;
+}
+
+Result<std::vector<MessageId>> message_ids_in_split(const std::string& dir) {
+    std::vector<MessageId> ids;
+    for (unsigned long s = 0; s < split; ++s) {
+        auto part = message_ids_in(dir + "/" + std::to_string(s));
+        if (!part)
+            return fail(part.error());
+        ids.insert(ids.end(), part->begin(), part->end());
+    }
+    return ids;
+}
 
 Layout Layout::from_home() {
     return Layout{home_path("queue")};

@@ -5,7 +5,6 @@
 #include "qm/queue/enqueue.hpp"
 #include "qm/routing.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,7 +12,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <functional>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
@@ -45,19 +43,6 @@ std::uint64_t journal_id_of(const std::string& path) {
     return 0;
 }
 
-void each_number(const std::string& dir, const std::function<void(MessageId)>& f) {
-    std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
-    if (!d)
-        return;
-    while (const dirent* e = ::readdir(d.get())) {
-        MessageId id = 0;
-        const std::string_view name(e->d_name);
-        auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), id);
-        if (ec == std::errc() && end == name.data() + name.size())
-            f(id);
-    }
-}
-
 // Where a held message is in the queue: still in todo/ (qmail-send's preprocessing will
 // make its info and channel files from the whole envelope there), or past it.
 struct Queued {
@@ -67,17 +52,24 @@ struct Queued {
 
 // journal id -> queue entry, from every envelope in the queue; todo/N first, so that a
 // preprocessing cut short counts as not done (it is done again from todo/N).
-std::unordered_map<std::uint64_t, Queued> queued_by_journal_id(const Layout& layout) {
+// A directory that cannot be read fails the recovery: taking it for empty would queue
+// again every message in it.
+Result<std::unordered_map<std::uint64_t, Queued>> queued_by_journal_id(const Layout& layout) {
     std::unordered_map<std::uint64_t, Queued> out;
     auto note = [&](const std::string& path, Queued q) {
         if (auto j = journal_id_of(path); j != 0)
             out.emplace(j, q);
     };
-    each_number(layout.dir("todo"), [&](MessageId id) { note(layout.todo(id), {id, false}); });
-    for (unsigned long s = 0; s < split; ++s)
-        each_number(layout.dir("info") + "/" + std::to_string(s), [&](MessageId id) {
-            note(layout.info(id), {id, true});
-        });
+    auto todo = message_ids_in(layout.dir("todo"));
+    if (!todo)
+        return fail(todo.error());
+    for (MessageId id : *todo)
+        note(layout.todo(id), {id, false});
+    auto info = message_ids_in_split(layout.dir("info"));
+    if (!info)
+        return fail(info.error());
+    for (MessageId id : *info)
+        note(layout.info(id), {id, true});
     return out;
 }
 
@@ -211,7 +203,10 @@ Result<Recovery> recover_from_journal(const Layout& layout) {
     r.held = state->held.size();
     if (state->held.empty())
         return r;
-    const auto queued = queued_by_journal_id(layout);
+    const auto found = queued_by_journal_id(layout);
+    if (!found)
+        return fail(found.error());
+    const auto& queued = *found;
     auto routing = load_routing();
     if (!routing)
         return fail(routing.error());

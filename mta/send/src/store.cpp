@@ -19,21 +19,9 @@ using queue::MessageId;
 
 namespace {
 
-// Numeric names in a directory; anything else (editor leftovers, dot files) is ignored.
+// Numeric names in a directory; an unreadable one (a missing split) has none here.
 std::vector<MessageId> list_ids(const std::string& dir) {
-    std::vector<MessageId> out;
-    DIR* d = ::opendir(dir.c_str());
-    if (!d)
-        return out;
-    while (const dirent* e = ::readdir(d)) {
-        std::string_view name = e->d_name;
-        MessageId id = 0;
-        auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), id);
-        if (ec == std::errc() && ptr == name.data() + name.size() && !name.empty())
-            out.push_back(id);
-    }
-    ::closedir(d);
-    return out;
+    return queue::message_ids_in(dir).value_or(std::vector<MessageId>{});
 }
 
 std::optional<struct stat> stat_of(const std::string& path) {

@@ -21,39 +21,11 @@ namespace qm::tools {
 
 namespace {
 
-std::optional<queue::MessageId> parse_id(const std::string& name) {
-    if (name.empty() || name.size() > 19)
-        return std::nullopt;
-    queue::MessageId id = 0;
-    for (char c : name) {
-        if (c < '0' || c > '9')
-            return std::nullopt;
-        id = id * 10 + static_cast<queue::MessageId>(c - '0');
-    }
-    return id;
-}
-
 // Message ids named by the files of dir/0 .. dir/22 (split) or of dir itself (flat).
 Result<std::vector<queue::MessageId>> list_ids(const std::string& dir, bool split) {
-    std::vector<queue::MessageId> ids;
-    auto scan = [&](const std::string& d) -> Status {
-        std::error_code ec;
-        fs::directory_iterator it(d, ec);
-        if (ec)
-            return fail(temp("4.3.0", "unable to opendir " + d + ": " + ec.message()));
-        for (const auto& e : it)
-            if (auto id = parse_id(e.path().filename().string()))
-                ids.push_back(*id);
-        return {};
-    };
-    if (split) {
-        for (unsigned long s = 0; s < queue::split; ++s)
-            if (auto r = scan(dir + "/" + std::to_string(s)); !r)
-                return fail(r.error());
-    } else if (auto r = scan(dir); !r) {
-        return fail(r.error());
-    }
-    std::sort(ids.begin(), ids.end());
+    auto ids = split ? queue::message_ids_in_split(dir) : queue::message_ids_in(dir);
+    if (ids)
+        std::sort(ids->begin(), ids->end());
     return ids;
 }
 

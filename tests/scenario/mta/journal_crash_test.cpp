@@ -21,10 +21,8 @@ using namespace std::string_literals;
 namespace {
 
 size_t queue_files(const qmtest::MailRoot& root) {
-    size_t n = qmtest::list_dir(root / "queue/todo").size();
-    for (int split = 0; split < 23; ++split)
-        n += qmtest::list_dir(root / ("queue/info/" + std::to_string(split))).size();
-    return n;
+    return qmtest::list_dir(root / "queue/todo").size() +
+           qmtest::preprocessed_messages(root.home());
 }
 
 } // namespace

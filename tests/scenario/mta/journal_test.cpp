@@ -40,10 +40,7 @@ qmtest::RunResult queue_one(const qmtest::MailRoot& root, int n) {
 
 // Messages qmail-send has preprocessed and not yet removed (info/S/N files).
 size_t info_files(const qmtest::MailRoot& root) {
-    size_t n = 0;
-    for (int split = 0; split < 23; ++split)
-        n += qmtest::list_dir(root / ("queue/info/" + std::to_string(split))).size();
-    return n;
+    return qmtest::preprocessed_messages(root.home());
 }
 
 // journal id → the M line qmail-journal printed for it.

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace qm::queue {
 
@@ -50,6 +51,13 @@ struct QueueOwners {
     // downed-host tables (0644, so qmail-tcpto can read them).
     uid_t qmailr = 0;
 };
+
+// The message numbers the files of dir are named by, in directory order; other names
+// (editor leftovers, dot files) are left out. A directory that cannot be read is an error
+// naming it (temporary).
+[[nodiscard]] Result<std::vector<MessageId>> message_ids_in(const std::string& dir);
+// The same over dir/0 .. dir/22, the split subdirectories (mess, info, local, remote).
+[[nodiscard]] Result<std::vector<MessageId>> message_ids_in_split(const std::string& dir);
 
 // Creates every directory and lock file with qmail's modes. Existing parts are kept, so
 // running it again repairs a partial queue without touching queued mail.
