@@ -14,18 +14,20 @@
 namespace {
 
 constexpr std::string_view help =
-    "usage: qmail-send [--lspawn-fd N] [--rspawn-fd N] [aliasempty]\n"
+    "usage: qmail-send [--lspawn-fd N] [--rspawn-fd N] [--journald-pid P] [aliasempty]\n"
     "Delivers the messages in $QMAILHOME/queue (default /var/qmail/queue).\n"
     "aliasempty is the default delivery for addresses without a .qmail file\n"
     "(default ./Mailbox; e.g. ./Maildir/). Usually started by qmail-start.\n"
     "--lspawn-fd N: root mode; local deliveries go to qmail-lspawn over\n"
     "socket fd N. --rspawn-fd N: remote deliveries go to qmail-rspawn over\n"
-    "socket fd N (without it they run in this process).\n"
+    "socket fd N (without it they run in this process). --journald-pid P:\n"
+    "qmail-journald is child P; when it exits, qmail-send finishes its\n"
+    "deliveries and exits too (111).\n"
     "Activity log on stderr. Signals: TERM (or INT) finish deliveries and\n"
     "exit, ALRM retry everything now, HUP reread control/locals and\n"
     "control/virtualdomains.\n";
 
-// A descriptor number for --lspawn-fd and --rspawn-fd.
+// A descriptor number for --lspawn-fd and --rspawn-fd (and a pid for --journald-pid).
 std::function<bool(const std::string&)> descriptor(int& fd) {
     return [&fd](const std::string& v) {
         auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), fd);
@@ -41,9 +43,11 @@ int main(int argc, char** argv) {
     std::string aliasempty = "./Mailbox";
     int lspawn_fd = -1;
     int rspawn_fd = -1;
+    int journald_pid = 0;
     qm::program::Options options(qm::program::Order::anywhere);
     options.argument("lspawn-fd", descriptor(lspawn_fd), "a descriptor")
-        .argument("rspawn-fd", descriptor(rspawn_fd), "a descriptor");
+        .argument("rspawn-fd", descriptor(rspawn_fd), "a descriptor")
+        .argument("journald-pid", descriptor(journald_pid), "a process id");
     auto operands = options.parse(qm::program::words(argc, argv));
     if (!operands) {
         qm::log::alert("cannot start: " + operands.error().text);
@@ -59,6 +63,7 @@ int main(int argc, char** argv) {
         }
         settings->lspawn_fd = lspawn_fd;
         settings->rspawn_fd = rspawn_fd;
+        settings->journald_pid = static_cast<pid_t>(journald_pid);
         if (auto s = qm::send::run(std::move(*settings)); !s) {
             qm::log::alert(s.error().text); // "cannot start: ..." or lspawn lost
             return qm::exit_code(s.error());

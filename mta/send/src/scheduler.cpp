@@ -18,6 +18,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -27,6 +28,8 @@
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -171,6 +174,7 @@ public:
 private:
     void arm_cleanup();
     void wait_signals();
+    void watch_journald();
     void accept(std::vector<Preprocessed> done);
     // scheduling
     void pump();
@@ -217,6 +221,7 @@ private:
     UniqueFd lock_fd_;
     TodoIntake todo_;
     asio::signal_set signals_;
+    asio::posix::stream_descriptor journald_watch_{io_};
     asio::system_timer retry_timer_;
     std::time_t retry_armed_for_ = 0;
     asio::steady_timer cleanup_timer_;
@@ -297,6 +302,8 @@ Status Scheduler::start() {
     signals_.add(SIGALRM);
     signals_.add(SIGHUP);
     wait_signals();
+    if (settings_.journald_pid > 0)
+        watch_journald();
     todo_.start();
     arm_cleanup();
     asio::post(io_, [this] { pump(); });
@@ -312,6 +319,37 @@ void Scheduler::arm_cleanup() {
             cleanup_stale(layout_, std::time(nullptr));
         arm_cleanup();
     });
+}
+
+void Scheduler::watch_journald() {
+    // A pidfd turns readable when the process ends: no SIGCHLD handler, whose signals
+    // would interrupt the system calls of every delivery thread, and no wait for any
+    // child, which would take the ones those threads wait for.
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, settings_.journald_pid, 0));
+    if (pidfd < 0) {
+        log::warning("unable to watch qmail-journald: " + error_text(errno));
+        return;
+    }
+    journald_watch_.assign(pidfd);
+    journald_watch_.async_wait(
+        asio::posix::stream_descriptor::wait_read, [this](boost::system::error_code ec) {
+            if (ec)
+                return;
+            int status = 0;
+            if (::waitpid(settings_.journald_pid, &status, WNOHANG) != settings_.journald_pid)
+                status = 0;
+            log::alert(
+                "qmail-journald exited (" +
+                std::string(WIFSIGNALED(status) ? "signal " : "status ") +
+                std::to_string(WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status)) +
+                "); exiting, so that a new start runs its recovery");
+            lost_spawn_ = "qmail-journald";
+            exiting_ = true;
+            todo_.stop();
+            cleanup_timer_.cancel();
+            retry_timer_.cancel();
+            pump();
+        });
 }
 
 void Scheduler::wait_signals() {

@@ -71,12 +71,12 @@ Result<int> start_helper(const std::string& name, const std::vector<std::string>
 // from the journal before it opens its socket, so qmail-send starts only once the socket
 // answers. It gets SIGTERM when this process (qmail-send, after the exec) ends, and then
 // flushes what it holds and exits.
-Status start_journald() {
+Result<pid_t> start_journald() {
     auto durability = queue::durability_from_control();
     if (!durability)
         return fail(durability.error());
     if (*durability != queue::Durability::journal)
-        return {};
+        return 0;
     const std::string sock = journal::socket_path(queue::Layout::from_home().root);
     ::unlink(sock.c_str()); // a killed journald's: not a sign of the new one
     const std::string path = program_path("qmail-journald");
@@ -98,7 +98,7 @@ Status start_journald() {
     }
     for (;;) {
         if (journal::Client::connect(sock))
-            return {};
+            return pid;
         int status = 0;
         if (::waitpid(pid, &status, WNOHANG) == pid)
             return fail(temp("4.3.0", "qmail-journald exited before it was ready"));
@@ -140,9 +140,12 @@ Failure exec_send(const StartOptions& o) {
         ::close(p[0]);
         ::close(p[1]);
     }
-    if (auto j = start_journald(); !j)
-        return j.error();
+    auto journald = start_journald();
+    if (!journald)
+        return journald.error();
     std::vector<std::string> args = {send};
+    if (*journald > 0) // qmail-send, after the exec, watches its child
+        args.insert(args.end(), {"--journald-pid", std::to_string(*journald)});
     if (::geteuid() == 0) {
         // Root mode: only qmail-lspawn keeps root; qmail-rspawn and its qmail-remote runs
         // are qmailr; qmail-send runs as qmails.

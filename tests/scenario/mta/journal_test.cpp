@@ -9,6 +9,7 @@
 
 #include <pwd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -333,6 +334,35 @@ TEST_CASE("journal: qmail-start starts qmail-journald before qmail-send, which e
         [&] { return start->log().find("status: journal exiting") != std::string::npos; }));
     CHECK(qmtest::wait_for(
         [&] { return ::kill(journald, 0) != 0 || qmtest::proc_uid_line(journald).empty(); }));
+}
+
+TEST_CASE("journal: when qmail-journald dies, qmail-send reaps it, finishes and exits 111",
+          "[scenario][journal]") {
+    qmtest::MailRoot root;
+    root.add_user("alice");
+    root.control("journal", "1\n");
+    auto start = root.start({qmtest::bin("qmail-start"), "./Maildir/"}, "start.log");
+    REQUIRE(
+        qmtest::wait_for([&] { return start->log().find("status: local") != std::string::npos; }));
+    REQUIRE(queue_one(root, 1).exit_code == 0);
+    REQUIRE(qmtest::wait_for([&] { return qmtest::count_of(start->log(), "end msg ") == 1; }));
+    const int journald = child_named(start->pid(), "qmail-journald");
+    REQUIRE(journald > 0);
+    ::kill(journald, SIGKILL);
+    // "signal 9" comes from qmail-send's own wait for it: reaped, not left a zombie.
+    REQUIRE(qmtest::wait_for([&] {
+        return start->log().find("qmail-journald exited (signal 9); exiting") != std::string::npos;
+    }));
+    const int status = start->stop(SIGKILL); // the group is gone already; this reaps it
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 111);
+    CHECK(start->log().find("stopped because qmail-journald went away") != std::string::npos);
+    // Nothing queued meanwhile was lost: the next start recovers and delivers as before.
+    CHECK(queue_one(root, 2).exit_code != 0); // no journald: refused, not accepted
+    start = root.start({qmtest::bin("qmail-start"), "./Maildir/"}, "start2.log");
+    REQUIRE(qmtest::wait_for([&] { return queue_one(root, 3).exit_code == 0; }));
+    REQUIRE(qmtest::wait_for([&] { return qmtest::count_of(start->log(), "end msg ") == 1; }));
+    CHECK(qmtest::list_dir(root / "users/alice/Maildir/new").size() == 2);
 }
 
 TEST_CASE("journal: in root mode qmail-journald runs as qmailq, and qmail-send reaches it",

@@ -15,6 +15,8 @@
 #include "qm/routing.hpp"
 #include "qm/send/bounce.hpp"
 
+#include <sys/types.h>
+
 #include <ctime>
 #include <string>
 
@@ -34,6 +36,10 @@ struct Settings {
     // Root mode: a socket to qmail-rspawn, which runs qmail-remote as qmailr; -1 = remote
     // deliveries in this process.
     int rspawn_fd = -1;
+    // control/journal 1 under qmail-start: qmail-journald, our child. Should it exit,
+    // qmail-send reaps it and stops too (nothing can be queued or ended without it, and
+    // only a new start may run its recovery); 0 = none to watch.
+    pid_t journald_pid = 0;
 };
 
 // Every control file qmail-send reads at start (qmail-control(5) defaults).
