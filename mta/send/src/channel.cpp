@@ -42,7 +42,6 @@ public:
             default_delivery_,  &program_,           a.journal_id};
         asio::post(pool_, [this, job = std::move(job), done = std::move(done),
                            flushing = std::move(flushing)]() mutable {
-            // Posted before the verdict, so the loop always sees it first.
             local::FlushWaitNotice notice([&] { asio::post(io_, std::move(flushing)); });
             Verdict v = local::deliver_recipient(job);
             bool first = false;

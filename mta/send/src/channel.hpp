@@ -40,8 +40,9 @@ struct Attempt {
 
 // Called on the loop with one verdict per recipient of the attempt, in order.
 using OnVerdicts = std::function<void(std::vector<Verdict>)>;
-// Called on the loop, at most once and before the verdicts, when the attempt only waits
-// for its flush (qm::local::FlushWaitNotice); channels that cannot tell never call it.
+// Called on the loop, at most once, when the attempt only waits for its flush
+// (qm::local::FlushWaitNotice); channels that cannot tell never call it. It may come after
+// the verdicts (which may ride on a collection posted before it): then it is stale.
 using OnFlushWait = std::function<void()>;
 
 class Channel {

@@ -544,21 +544,29 @@ void Scheduler::start_attempt(Pass& p) {
     }
     Pass* pass = &p;
     const int chan = p.chan;
-    auto released = std::make_shared<bool>(false);
+    // The slot's state between the two callbacks, both run on the loop. The flush-wait
+    // notice can arrive after the verdicts (they may ride on a collection posted before
+    // it), and then it changes nothing.
+    struct Slot {
+        bool released = false;
+        bool finished = false;
+    };
+    auto slot = std::make_shared<Slot>();
     lane.channel->start(
         std::move(a),
-        [this, pass, s = std::move(s), released](std::vector<Verdict> v) {
-            finish_attempt(pass, s, std::move(v), *released);
+        [this, pass, s = std::move(s), slot](std::vector<Verdict> v) {
+            slot->finished = true;
+            finish_attempt(pass, s, std::move(v), slot->released);
             // At once, as qmail-send's loop does: a pump posted to the end of the loop's
             // queue made a 10,000-recipient fan-out about 25 % slower (bench/RESULTS.md,
             // issue 11).
             pump();
         },
-        [this, chan, released] {
+        [this, chan, slot] {
             Lane& l = lanes_[chan];
-            if (l.flush_waiting >= flush_waiting_per_slot * l.concurrency)
-                return; // enough waiting already: this one keeps its slot
-            *released = true;
+            if (slot->finished || l.flush_waiting >= flush_waiting_per_slot * l.concurrency)
+                return; // over already, or enough waiting: this one keeps its slot
+            slot->released = true;
             --l.in_flight;
             ++l.flush_waiting;
             pump();

@@ -676,3 +676,26 @@ TEST_CASE("qmail-send: a delivery waiting for its flush gives its slot to the ne
     for (const char* user : {"alice", "bob", "carol"})
         CHECK(qmtest::list_dir(root / ("users/" + std::string(user) + "/Maildir/new")).size() == 1);
 }
+
+TEST_CASE("qmail-send: hundreds of local deliveries at once keep the slot counts right",
+          "[scenario][send]") {
+    // A flush-wait notice can reach the loop after its delivery's verdict; counted twice,
+    // it once wrapped the count of deliveries under way and stopped every delivery.
+    qmtest::MailRoot root;
+    root.add_user("alice");
+    for (int i = 0; i < 400; ++i)
+        REQUIRE(root.run({qmtest::bin("qmail-queue")},
+                         {.stdin_data = "Subject: many " + std::to_string(i) + "\n\nhi\n",
+                          .fd1_input = "Fdave@test.example\0Talice@test.example\0\0"s})
+                    .exit_code == 0);
+    auto send = root.start({qmtest::bin("qmail-send"), "./Maildir/"}, "send.log");
+    CHECK(qmtest::wait_for([&] { return qmtest::count_of(send->log(), "end msg ") == 400; },
+                           std::chrono::seconds(120)));
+    CHECK(qmtest::list_dir(root / "users/alice/Maildir/new").size() == 400);
+    // Every status line within the limit: "status: local N/10".
+    const std::string log = send->log();
+    static const std::regex status("status: local ([0-9]+)/10 ");
+    for (auto it = std::sregex_iterator(log.begin(), log.end(), status);
+         it != std::sregex_iterator(); ++it)
+        CHECK(std::stoul((*it)[1]) <= 10);
+}
