@@ -82,6 +82,16 @@ std::string frame_record(RecordType type, std::string_view payload) {
     return out;
 }
 
+namespace {
+
+// write_all's failure says "write: <errno text>"; the log must say which file.
+Failure naming(Failure f, const std::string& path) {
+    f.text = path + ": " + f.text;
+    return f;
+}
+
+} // namespace
+
 Result<SegmentWriter> SegmentWriter::create(const std::string& dir, std::uint64_t sequence,
                                             std::uint64_t created) {
     SegmentWriter w;
@@ -91,13 +101,20 @@ Result<SegmentWriter> SegmentWriter::create(const std::string& dir, std::uint64_
                        O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!w.fd_)
         return fail(from_errno(errno, "unable to create " + w.path_));
+    // A segment that could not be started holds nothing anyone was told about: it goes,
+    // so that the next group (once a full disk has room again) can make it anew. Left,
+    // its name would fail every later attempt (O_EXCL) for as long as the daemon runs.
+    auto abandon = [&w](const Failure& f) {
+        ::unlink(w.path_.c_str());
+        return fail(f);
+    };
     const std::string header = segment_header(sequence, created);
     if (auto s = write_all(w.fd_.get(), header); !s)
-        return fail(s.error());
+        return abandon(naming(s.error(), w.path_));
     if (::fdatasync(w.fd_.get()) != 0)
-        return fail(from_errno(errno, "unable to flush " + w.path_));
+        return abandon(from_errno(errno, "unable to flush " + w.path_));
     if (auto s = fsync_dir(dir); !s)
-        return fail(s.error());
+        return abandon(s.error());
     w.size_ = header.size();
     return w;
 }
@@ -114,7 +131,7 @@ Status SegmentWriter::append_framed(std::string_view framed_records) {
         return fail(temp("4.3.0", path_ + " had a failed write; a new segment is needed"));
     if (auto s = write_all(fd_.get(), framed_records); !s) {
         broken_ = true;
-        return fail(s.error());
+        return fail(naming(s.error(), path_));
     }
     size_ += framed_records.size();
     return {};
