@@ -85,8 +85,11 @@ std::optional<TestUser> unprivileged_test_user() {
     throw std::runtime_error("running as root but no unprivileged test user (qmtest/nobody)");
 }
 
-TempDir::TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "qmtest.XXXXXX").string();
+TempDir::TempDir()
+    : TempDir(fs::temp_directory_path().string()) {}
+
+TempDir::TempDir(const std::string& parent) {
+    std::string tmpl = (fs::path(parent) / "qmtest.XXXXXX").string();
     std::vector<char> buf(tmpl.begin(), tmpl.end());
     buf.push_back('\0');
     if (!::mkdtemp(buf.data()))
@@ -122,6 +125,8 @@ void set_nonblock(int fd) {
         ::unsetenv(name.c_str());
     for (const auto& [k, v] : opts.env)
         ::setenv(k.c_str(), v.c_str(), 1);
+    if (opts.process_group != 0 && ::setpgid(0, opts.process_group) != 0)
+        ::_exit(126);
     if (opts.as_user) {
         ::setgroups(0, nullptr);
         if (::setgid(opts.as_user->gid) != 0 || ::setuid(opts.as_user->uid) != 0)
@@ -426,7 +431,11 @@ bool wait_for_impl(const std::function<bool()>& pred, std::chrono::milliseconds 
 }
 
 MailRoot::MailRoot()
-    : user_(unprivileged_test_user()) {
+    : MailRoot(fs::temp_directory_path().string()) {}
+
+MailRoot::MailRoot(const std::string& parent)
+    : dir_(parent)
+    , user_(unprivileged_test_user()) {
     if (user_ && ::chown(dir_.path().c_str(), user_->uid, user_->gid) != 0)
         throw std::runtime_error("cannot chown " + dir_.path());
     auto r = run({bin("qmail-install"), dir_.path()});

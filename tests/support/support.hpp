@@ -33,6 +33,8 @@ struct TestUser {
 class TempDir {
 public:
     TempDir();
+    // In parent instead of the system's temporary directory.
+    explicit TempDir(const std::string& parent);
     ~TempDir();
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
@@ -58,6 +60,9 @@ struct RunOptions {
     std::vector<std::string> unset_env;
     std::string cwd;
     std::optional<TestUser> as_user; // drop to this uid/gid in the child
+    // Join this process group in the child (a Daemon's pid): killing the Daemon's group
+    // then kills the child too, at the same moment. The child exits 126 if it cannot.
+    int process_group = 0;
 };
 
 RunResult run(const std::vector<std::string>& argv, const RunOptions& opts = {});
@@ -165,6 +170,8 @@ private:
 class MailRoot {
 public:
     MailRoot();
+    // In parent instead of the system's temporary directory.
+    explicit MailRoot(const std::string& parent);
     [[nodiscard]] const std::string& home() const { return dir_.path(); }
     [[nodiscard]] std::string operator/(const std::string& rel) const { return dir_ / rel; }
     void control(const std::string& name, const std::string& content);

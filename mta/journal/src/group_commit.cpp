@@ -1,5 +1,7 @@
 #include "qm/journal/group_commit.hpp"
 
+#include "qm/log.hpp"
+
 #include <ctime>
 #include <future>
 #include <utility>
@@ -107,6 +109,11 @@ void GroupCommitter::run() {
                 stats_.failures += group.size();
             }
         }
+        // qmail-queue maps the reply to an exit code and says nothing: the reason is
+        // logged here or nowhere.
+        if (!status)
+            log::warning(status.error().text + "; " + std::to_string(group.size()) +
+                         " request(s) failed temporarily");
         for (std::size_t i = 0; i < group.size(); ++i) {
             if (status)
                 group[i].done(where[i]);

@@ -82,6 +82,16 @@ std::string frame_record(RecordType type, std::string_view payload) {
     return out;
 }
 
+namespace {
+
+// write_all's failure says "write: <errno text>"; the log must say which file.
+Failure naming(Failure f, const std::string& path) {
+    f.text = path + ": " + f.text;
+    return f;
+}
+
+} // namespace
+
 Result<SegmentWriter> SegmentWriter::create(const std::string& dir, std::uint64_t sequence,
                                             std::uint64_t created) {
     SegmentWriter w;
@@ -91,17 +101,24 @@ Result<SegmentWriter> SegmentWriter::create(const std::string& dir, std::uint64_
         ::open(w.path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!w.fd_)
         return fail(from_errno(errno, "unable to create " + w.path_));
+    // A segment that could not be started holds nothing anyone was told about: it goes,
+    // so that the next group (once a full disk has room again) can make it anew. Left,
+    // its name would fail every later attempt (O_EXCL) for as long as the daemon runs.
+    auto abandon = [&w](const Failure& f) {
+        ::unlink(w.path_.c_str());
+        return fail(f);
+    };
     const std::string header = segment_header(sequence, created);
     if (auto s = write_all(w.fd_.get(), header); !s)
-        return fail(s.error());
+        return abandon(naming(s.error(), w.path_));
     w.size_ = w.allocated_ = header.size();
     // The first chunk is flushed with the header, so the first group's flush is cheap too.
     if (auto s = w.make_room(1); !s)
-        return fail(s.error());
+        return abandon(s.error());
     if (::fdatasync(w.fd_.get()) != 0)
-        return fail(from_errno(errno, "unable to flush " + w.path_));
+        return abandon(from_errno(errno, "unable to flush " + w.path_));
     if (auto s = fsync_dir(dir); !s)
-        return fail(s.error());
+        return abandon(s.error());
     return w;
 }
 

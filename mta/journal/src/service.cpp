@@ -280,6 +280,13 @@ int run_journald(const JournaldOptions& options) {
         log::alert("unable to create " + dir + ": " + std::strerror(errno));
         return 111;
     }
+    // The directory's own name is an entry of queue/, which no flush of the segments
+    // covers: without this a crash could take the journal away, segments and all. Every
+    // start, not only the one that made it: that one may have crashed before it got here.
+    if (auto s = fsync_dir(options.queue_root); !s) {
+        log::alert(s.error().text);
+        return 111;
+    }
     // The socket goes first: nobody may hand over a message before the rebuild is done.
     const std::string path = socket_path(options.queue_root);
     ::unlink(path.c_str());

@@ -131,8 +131,11 @@ QueueExit MessageWriter::finish(const Envelope& env, std::uint64_t journal_id) {
     // copy: the queue files need no flush of their own, and qmail-journald puts back at
     // its next start whatever a crash takes from them (queue/recover.hpp).
     const bool flush = durability_ == Durability::fsync;
-    // The message is on disk before the envelope that points at it exists.
-    if (flush && ::fsync(fd_.get()) != 0)
+    // The message is on disk before the envelope that points at it exists: its data, and
+    // its name, which is an entry of mess/S that fsync of the file does not cover (ext4
+    // commits it too, POSIX does not): without it a crash may keep todo/N and lose
+    // mess/S/N, and qmail-send leaves such a todo/N alone for ever.
+    if (flush && (::fsync(fd_.get()) != 0 || !fsync_dir(dirname_of(mess_))))
         return QueueExit::write_error;
     fd_.reset();
 

@@ -111,6 +111,20 @@ Result<QueueScan> scan_queue(const queue::Layout& q) {
             if (in_todo.contains(id))
                 continue;
             const std::string info = q.info(id);
+            // The end of a message removes info/S/N, then mess/S/N, unflushed: a crash
+            // may keep the second removal and undo the first (two directories, each
+            // durable on its own), and bring back an envelope with nothing to deliver
+            // that would be tried, and fail, for ever. The message had ended: mess/S/N
+            // exists from before todo/N until then (and qmail-journald has put back that
+            // of a journaled message still held).
+            if (!exists(q.mess(id))) {
+                log::warning("no " + q.mess(id) + " for " + info +
+                             ": an ended message's envelope back after a crash; removing it");
+                unlink_quiet(q.local(id));
+                unlink_quiet(q.remote(id));
+                unlink_quiet(info);
+                continue;
+            }
             auto st = stat_of(info);
             auto data = read_file(info);
             if (!st || !data || data->empty() || data->front() != 'F') {
@@ -144,6 +158,7 @@ std::vector<Preprocessed> preprocess_todo(const queue::Layout& q, const Routing&
                                           const std::vector<MessageId>& ids, bool remove_todo) {
     std::vector<Preprocessed> out;
     std::vector<UniqueFd> written;
+    std::vector<std::string> new_names_in; // directories, for the fsyncs below
     for (MessageId id : ids) {
         const std::string todo = q.todo(id);
         auto data = read_file(todo);
@@ -216,6 +231,12 @@ std::vector<Preprocessed> preprocess_todo(const queue::Layout& q, const Routing&
                   " uid " + log::safe_text(entry->uid));
         for (auto& fd : fds)
             written.push_back(std::move(fd));
+        if (p.journal_id == 0) {
+            new_names_in.push_back(dirname_of(info));
+            for (int c = 0; c < 2; ++c)
+                if (p.has_channel[c])
+                    new_names_in.push_back(dirname_of(chans[c]));
+        }
         out.push_back(std::move(p));
     }
     if (out.empty())
@@ -232,6 +253,15 @@ std::vector<Preprocessed> preprocess_todo(const queue::Layout& q, const Routing&
     } else if (written.size() <= 3) {
         for (auto& fd : written)
             synced = synced && ::fsync(fd.get()) == 0;
+        // The new names too, which fsync of the files does not cover (ext4 commits them,
+        // POSIX does not): else a crash may keep the removal of todo/N, made durable by
+        // the next qmail-queue's fsync of todo/, and lose info/S/N, and the message with
+        // it. qmail-journald rebuilds a journaled message's envelope instead.
+        std::sort(new_names_in.begin(), new_names_in.end());
+        new_names_in.erase(std::unique(new_names_in.begin(), new_names_in.end()),
+                           new_names_in.end());
+        for (const auto& dir : new_names_in)
+            synced = synced && fsync_dir(dir);
     } else {
         synced = ::syncfs(written.front().get()) == 0;
     }
