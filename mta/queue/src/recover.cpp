@@ -113,6 +113,28 @@ Result<ChannelRecords> read_channel_records(const std::string& path) {
     return c;
 }
 
+// Removes a queue entry whose message file is gone, and returns the recipients its channel
+// files had marked done.
+std::unordered_set<std::string> give_up_entry(const Layout& layout, const Queued& q) {
+    std::unordered_set<std::string> done;
+    std::vector<std::string> files;
+    if (q.preprocessed) {
+        for (const std::string& path : {layout.local(q.id), layout.remote(q.id)}) {
+            if (auto c = read_channel_records(path))
+                for (const auto& e : c->entries)
+                    if (e.done)
+                        done.emplace(e.address);
+            files.push_back(path);
+        }
+        files.push_back(layout.info(q.id));
+    } else {
+        files = {layout.intd(q.id), layout.todo(q.id)};
+    }
+    for (const auto& f : files)
+        ::unlink(f.c_str());
+    return done;
+}
+
 enum class ChannelCheck { whole, marked, repaired };
 
 // A preprocessed message's channel files against its M record: every recipient (routed as
@@ -214,12 +236,21 @@ Result<Recovery> recover_from_journal(const Layout& layout) {
     for (const auto& held : state->held) {
         const std::string where =
             journal::segment_name(held.segment) + " at offset " + std::to_string(held.offset);
-        const auto q = queued.find(held.journal_id);
+        auto q = queued.find(held.journal_id);
         bool mess_whole = false;
+        // Recipients its queue entry had marked done, for an entry given up below.
+        std::unordered_set<std::string> marked_done;
         if (q != queued.end()) {
             struct stat st {};
-            mess_whole = ::stat(layout.mess(q->second.id).c_str(), &st) == 0 &&
-                         static_cast<std::uint64_t>(st.st_size) == held.body_size;
+            const bool mess_there = ::stat(layout.mess(q->second.id).c_str(), &st) == 0;
+            mess_whole = mess_there && static_cast<std::uint64_t>(st.st_size) == held.body_size;
+            if (!mess_there && errno == ENOENT) {
+                // An envelope whose message file a crash took (its name was never
+                // flushed): N named an inode that is gone, so the entry goes and the message
+                // is queued again under a new N, keeping the marks its channel files had.
+                marked_done = give_up_entry(layout, q->second);
+                q = queued.end();
+            }
             // Still in todo/: its envelope there is whole (the j<id> comes last).
             if (mess_whole && !q->second.preprocessed) {
                 ++r.whole;
@@ -238,8 +269,9 @@ Result<Recovery> recover_from_journal(const Layout& layout) {
             continue;
         }
         const auto done = state->done.find(held.journal_id);
-        static const std::unordered_set<std::string> none;
-        const auto& done_rcpts = done == state->done.end() ? none : done->second;
+        if (done != state->done.end())
+            marked_done.insert(done->second.begin(), done->second.end());
+        const auto& done_rcpts = marked_done;
         bool repaired = false;
         if (q != queued.end() && q->second.preprocessed) {
             auto checked = check_channels(layout, q->second.id, *head, done_rcpts, *routing);

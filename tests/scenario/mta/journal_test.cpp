@@ -532,3 +532,49 @@ TEST_CASE("journal: a restart repairs channel files a crash cut short, lost or l
     CHECK(qmtest::list_dir(root / "users/bob/Maildir/new").size() == 2);
     CHECK(qmtest::count_of(root.run({qmtest::bin("qmail-journal")}).out, " E id=") == 3);
 }
+
+TEST_CASE("journal: an envelope whose message file a crash took is queued again under a new "
+          "number",
+          "[scenario][journal]") {
+    qmtest::MailRoot root;
+    for (const char* user : {"alice", "carol"})
+        root.add_user(user);
+    root.control("journal", "1\n");
+    std::filesystem::rename(root / "users/carol/Maildir", root / "users/carol/Maildir.away");
+    auto journald = start_journald(root);
+    REQUIRE(
+        root.run({qmtest::bin("qmail-queue")},
+                 {.stdin_data = "Subject: no mess\n\nhi\n",
+                  .fd1_input = "Fdave@test.example\0Talice@test.example\0Tcarol@test.example\0\0"s})
+            .exit_code == 0);
+    auto send = root.start({qmtest::bin("qmail-send"), "./Maildir/"}, "send.log");
+    REQUIRE(
+        qmtest::wait_for([&] { return send->log().find(": deferral: ") != std::string::npos; }));
+    REQUIRE(qmtest::wait_for([&] {
+        return root.run({qmtest::bin("qmail-journal")}).out.find(" D id=") != std::string::npos;
+    }));
+    send->stop();
+    journald->stop();
+    // The crash kept info/S/N and its channel file, and took mess/S/N.
+    std::string old_id;
+    for (int split = 0; split < 23; ++split) {
+        const std::string d = root / ("queue/mess/" + std::to_string(split));
+        for (const auto& f : qmtest::list_dir(d)) {
+            old_id = f;
+            std::filesystem::remove(d + "/" + f);
+        }
+    }
+    REQUIRE_FALSE(old_id.empty());
+    std::filesystem::rename(root / "users/carol/Maildir.away", root / "users/carol/Maildir");
+    journald = start_journald(root, qmtest::slurp(root / "journald.log").size());
+    CHECK(journald->log().find("1 held, 0 whole, 0 repaired, 1 queued again") != std::string::npos);
+    CHECK(qmtest::preprocessed_messages(root.home()) == 0); // the old entry went
+    const auto todo = qmtest::list_dir(root / "queue/todo");
+    REQUIRE(todo.size() == 1);
+    CHECK(todo[0] != old_id);
+    send = root.start({qmtest::bin("qmail-send"), "./Maildir/"}, "send2.log");
+    REQUIRE(qmtest::wait_for([&] { return send->log().find("end msg ") != std::string::npos; }));
+    CHECK(qmtest::list_dir(root / "users/carol/Maildir/new").size() == 1);
+    CHECK(qmtest::list_dir(root / "users/alice/Maildir/new").size() == 1); // not twice
+    CHECK(send->log().find("no " + root.home()) == std::string::npos);     // nothing left behind
+}
