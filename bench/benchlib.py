@@ -270,6 +270,21 @@ def chown_tree(path, uid, gid):
             os.lchown(os.path.join(root, n), uid, gid)
 
 
+def stage_and_become(root, bin_dir, user):
+    """A fresh folder root holding a copy of bin_dir's programs in root/bin-staged, all of it
+    user's; run as root, the rest of the process then runs as user, the owner of a
+    normal-user-mode mail root (bench/fanout_memory.py, bench/journal_recovery.py)."""
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(root)
+    shutil.copytree(bin_dir, root + "/bin-staged")
+    u = pwd.getpwnam(user)
+    chown_tree(root, u.pw_uid, u.pw_gid)
+    if os.getuid() == 0:
+        os.setgroups([])
+        os.setgid(u.pw_gid)
+        os.setuid(u.pw_uid)
+
+
 def make_maildir(path, uid, gid):
     for sub in ("", "/new", "/cur", "/tmp"):
         os.makedirs(path + sub, mode=0o700, exist_ok=True)

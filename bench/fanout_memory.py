@@ -22,13 +22,14 @@ cost is the difference between two sizes divided by the difference of N.
 """
 import json
 import os
-import pwd
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+
+import benchlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -48,18 +49,7 @@ def env():
 
 
 def become_bench_user():
-    shutil.rmtree(ROOT, ignore_errors=True)
-    os.makedirs(ROOT)
-    shutil.copytree(BIN, ROOT + "/bin-staged")
-    u = pwd.getpwnam(USER)
-    for d, _, files in os.walk(ROOT):
-        os.chown(d, u.pw_uid, u.pw_gid)
-        for f in files:
-            os.chown(os.path.join(d, f), u.pw_uid, u.pw_gid)
-    if os.getuid() == 0:
-        os.setgroups([])
-        os.setgid(u.pw_gid)
-        os.setuid(u.pw_uid)
+    benchlib.stage_and_become(ROOT, BIN, USER)
 
 
 def fresh_root():

@@ -15,12 +15,12 @@ Prints one JSON line per restart and appends them to bench/results/journal-recov
 """
 import json
 import os
-import pwd
-import shutil
 import subprocess
 import sys
 import threading
 import time
+
+import benchlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -40,18 +40,8 @@ def env():
 
 
 def setup():
-    shutil.rmtree(ROOT, ignore_errors=True)
-    os.makedirs(ROOT)
-    shutil.copytree(BIN, ROOT + "/bin-staged")
-    u = pwd.getpwnam(USER)
-    for d, _, files in os.walk(ROOT):
-        os.chown(d, u.pw_uid, u.pw_gid)
-        for f in files:
-            os.chown(os.path.join(d, f), u.pw_uid, u.pw_gid)
-    if os.getuid() == 0:  # the rest as the bench user: a normal-user-mode mail root
-        os.setgroups([])
-        os.setgid(u.pw_gid)
-        os.setuid(u.pw_uid)
+    # The rest as the bench user: a normal-user-mode mail root.
+    benchlib.stage_and_become(ROOT, BIN, USER)
     subprocess.run(as_user([ROOT + "/bin-staged/qmail-install", ROOT + "/root"]),
                    env=env(), check=True, capture_output=True)
     for name, value in (("me", "bench.test"), ("journal", "1")):
