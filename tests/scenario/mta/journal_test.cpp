@@ -353,7 +353,14 @@ TEST_CASE("journal: when qmail-journald dies, qmail-send reaps it, finishes and 
     REQUIRE(qmtest::wait_for([&] {
         return start->log().find("qmail-journald exited (signal 9); exiting") != std::string::npos;
     }));
-    const int status = start->stop(SIGKILL); // the group is gone already; this reaps it
+    // qmail-send finishes on its own: wait until it has exited (a zombie for us to reap).
+    auto exited = [pid = start->pid()] {
+        const std::string stat = qmtest::slurp("/proc/" + std::to_string(pid) + "/stat");
+        const auto paren = stat.rfind(')');
+        return paren != std::string::npos && stat.size() > paren + 2 && stat[paren + 2] == 'Z';
+    };
+    REQUIRE(qmtest::wait_for(exited));
+    const int status = start->stop(SIGKILL); // nothing left to kill; this reaps it
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 111);
     CHECK(start->log().find("stopped because qmail-journald went away") != std::string::npos);
