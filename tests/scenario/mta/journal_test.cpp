@@ -308,16 +308,22 @@ int child_named(int parent, const std::string& name) {
     return -1;
 }
 
-} // namespace
-
-TEST_CASE("journal: qmail-start starts qmail-journald before qmail-send, which ends it",
-          "[scenario][journal]") {
-    qmtest::MailRoot root;
+// alice's mail root with control/journal 1, and qmail-start run until qmail-send is up.
+std::unique_ptr<qmtest::Daemon> start_journaled_mta(qmtest::MailRoot& root) {
     root.add_user("alice");
     root.control("journal", "1\n");
     auto start = root.start({qmtest::bin("qmail-start"), "./Maildir/"}, "start.log");
     REQUIRE(
         qmtest::wait_for([&] { return start->log().find("status: local") != std::string::npos; }));
+    return start;
+}
+
+} // namespace
+
+TEST_CASE("journal: qmail-start starts qmail-journald before qmail-send, which ends it",
+          "[scenario][journal]") {
+    qmtest::MailRoot root;
+    auto start = start_journaled_mta(root);
     const std::string log = start->log();
     const auto ready = log.find("status: journal ready");
     REQUIRE(ready != std::string::npos);
@@ -339,11 +345,7 @@ TEST_CASE("journal: qmail-start starts qmail-journald before qmail-send, which e
 TEST_CASE("journal: when qmail-journald dies, qmail-send reaps it, finishes and exits 111",
           "[scenario][journal]") {
     qmtest::MailRoot root;
-    root.add_user("alice");
-    root.control("journal", "1\n");
-    auto start = root.start({qmtest::bin("qmail-start"), "./Maildir/"}, "start.log");
-    REQUIRE(
-        qmtest::wait_for([&] { return start->log().find("status: local") != std::string::npos; }));
+    auto start = start_journaled_mta(root);
     REQUIRE(queue_one(root, 1).exit_code == 0);
     REQUIRE(qmtest::wait_for([&] { return qmtest::count_of(start->log(), "end msg ") == 1; }));
     const int journald = child_named(start->pid(), "qmail-journald");
