@@ -34,7 +34,10 @@ int main(int argc, char** argv) {
                           " repaired, " + std::to_string(r->rebuilt) + " queued again, " +
                           std::to_string(r->delivered) + " delivered, " +
                           std::to_string(r->channels_repaired) + " with channel files repaired, " +
-                          std::to_string(r->marks_applied) + " with done marks restored");
+                          std::to_string(r->marks_applied) + " with done marks restored" +
+                          (r->unchecked > 0 ? ", " + std::to_string(r->unchecked) +
+                                                  " whole by mess/ alone (info/ is qmail-send's)"
+                                            : std::string()));
             return std::move(r->journal);
         };
         return qm::journal::run_journald({.queue_root = layout.root, .recover = recover});

@@ -54,7 +54,8 @@ Result<JournalState> read_journal(const std::string& dir) {
             switch (r.type) {
             case RecordType::message:
                 if (auto head = decode_message_head(r.payload))
-                    state.held.push_back({seq, r.offset, head->journal_id, head->body_size});
+                    state.held.push_back(
+                        {seq, r.offset, head->journal_id, head->body_size, head->queue_id});
                 else
                     state.problems.push_back(file->path + " at offset " + std::to_string(r.offset) +
                                              ": " + head.error().text);

@@ -53,8 +53,11 @@ struct Queued {
 // journal id -> queue entry, from every envelope in the queue; todo/N first, so that a
 // preprocessing cut short counts as not done (it is done again from todo/N).
 // A directory that cannot be read fails the recovery: taking it for empty would queue
-// again every message in it.
-Result<std::unordered_map<std::uint64_t, Queued>> queued_by_journal_id(const Layout& layout) {
+// again every message in it. Except info/ in root mode, which is qmails' (mode 0700) and
+// closed to qmail-journald (qmailq): then info_readable is false, and the caller tells a
+// preprocessed message by its mess/S/N instead.
+Result<std::unordered_map<std::uint64_t, Queued>> queued_by_journal_id(const Layout& layout,
+                                                                       bool& info_readable) {
     std::unordered_map<std::uint64_t, Queued> out;
     auto note = [&](const std::string& path, Queued q) {
         if (auto j = journal_id_of(path); j != 0)
@@ -65,6 +68,10 @@ Result<std::unordered_map<std::uint64_t, Queued>> queued_by_journal_id(const Lay
         return fail(todo.error());
     for (MessageId id : *todo)
         note(layout.todo(id), {id, false});
+    info_readable =
+        !(::access((layout.dir("info") + "/0").c_str(), R_OK | X_OK) != 0 && errno == EACCES);
+    if (!info_readable)
+        return out;
     auto info = message_ids_in_split(layout.dir("info"));
     if (!info)
         return fail(info.error());
@@ -225,7 +232,8 @@ Result<Recovery> recover_from_journal(const Layout& layout) {
     r.held = state->held.size();
     if (state->held.empty())
         return r;
-    const auto found = queued_by_journal_id(layout);
+    bool info_readable = true;
+    const auto found = queued_by_journal_id(layout, info_readable);
     if (!found)
         return fail(found.error());
     const auto& queued = *found;
@@ -240,6 +248,19 @@ Result<Recovery> recover_from_journal(const Layout& layout) {
         bool mess_whole = false;
         // Recipients its queue entry had marked done, for an entry given up below.
         std::unordered_set<std::string> marked_done;
+        if (q == queued.end() && !info_readable) {
+            // Root mode: qmail-send's info/ is closed to us. A message past preprocessing
+            // still has its mess/S/N under the N it was queued with (a rebuilt one, under
+            // a new N, is found in todo/ until qmail-send takes it); its channel files are
+            // qmail-send's to check, not ours.
+            struct stat st {};
+            if (held.queue_id != 0 && ::stat(layout.mess(held.queue_id).c_str(), &st) == 0 &&
+                static_cast<std::uint64_t>(st.st_size) == held.body_size) {
+                ++r.whole;
+                ++r.unchecked;
+                continue;
+            }
+        }
         if (q != queued.end()) {
             struct stat st {};
             const bool mess_there = ::stat(layout.mess(q->second.id).c_str(), &st) == 0;

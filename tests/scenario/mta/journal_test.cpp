@@ -420,7 +420,31 @@ TEST_CASE("journal: in root mode qmail-journald runs as qmailq, and qmail-send r
     CHECK(d.log().find("unable to mark msg") == std::string::npos);
     CHECK(qmtest::count_of(qmtest::run({qmtest::bin("qmail-journal")}, {.env = env}).out,
                            " E id=") == 1);
+
+    // A message past preprocessing at a restart: info/ is qmails' and closed to
+    // qmail-journald (qmailq), which finds it whole by its mess/S/N and leaves its channel
+    // files to qmail-send, instead of failing (or queueing it a second time).
+    std::filesystem::rename(bob + "/Maildir", bob + "/Maildir.away");
+    r = qmtest::run({home + "/bin/qmail-queue"},
+                    {.stdin_data = "Subject: root journal 2\n\nhi\n",
+                     .fd1_input = "Fqmtest@test.example\0Tbob@test.example\0\0"s,
+                     .env = env,
+                     .as_user = user});
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(qmtest::wait_for([&] { return d.log().find(": deferral: ") != std::string::npos; }));
     d.stop(SIGTERM);
+    std::filesystem::rename(bob + "/Maildir.away", bob + "/Maildir");
+    qmtest::Daemon again({qmtest::bin("qmail-start"), "./Maildir/"}, {.env = env},
+                         dir / "start2.log");
+    REQUIRE(
+        qmtest::wait_for([&] { return again.log().find("status: local") != std::string::npos; }));
+    CHECK(again.log().find("1 held, 1 whole, 0 repaired, 0 queued again") != std::string::npos);
+    CHECK(again.log().find("1 whole by mess/ alone") != std::string::npos);
+    ::kill(again.pid(), SIGALRM); // retry bob now
+    REQUIRE(qmtest::wait_for([&] { return qmtest::list_dir(bob + "/Maildir/new").size() == 2; }));
+    REQUIRE(qmtest::wait_for([&] { return again.log().find("end msg ") != std::string::npos; }));
+    CHECK(qmtest::list_dir(bob + "/Maildir/new").size() == 2);
+    again.stop(SIGTERM);
 }
 
 TEST_CASE("journal: a message queued again after a crash skips the recipients already done",

@@ -36,6 +36,7 @@ struct JournalState {
         std::uint64_t offset = 0; // of its M record, read again by read_message_record
         std::uint64_t journal_id = 0;
         std::uint64_t body_size = 0;
+        std::uint64_t queue_id = 0; // the N it was first queued under
     };
     std::vector<Held> held; // messages with an M and no E, in journal order
     // The recipients qmail-send marked done (D records) of each held message, as its

@@ -31,6 +31,8 @@ struct Recovery {
     std::size_t held = 0, whole = 0, repaired = 0, rebuilt = 0;
     std::size_t delivered = 0; // every recipient done: only the E was missing
     std::size_t channels_repaired = 0, marks_applied = 0;
+    // Root mode: whole by its mess/S/N alone, its channel files (qmails') not checked.
+    std::size_t unchecked = 0;
     std::vector<std::string> problems;
     journal::RecoveredJournal journal; // for qmail-journald: what it holds, what to end
 };
