@@ -13,6 +13,8 @@ user mode: everything as the bench user, deliveries in qmail-send's threads) and
 the last file is in Maildir/new: the drain rate of local delivery, with the disk's completed
 flushes per message over the same span.
 
+CONCURRENCY_LOCAL sets control/concurrencylocal (default: qmail's 10).
+
 Prints one JSON line per run and appends them to bench/results/local-modes.jsonl. Needs root
 and the qmail users (qmail-install --create-users, or script/bootstrap).
 """
@@ -37,6 +39,8 @@ DURABILITY = os.environ.get("DURABILITY", "journal classic").split()
 ROOT = "/tmp/qmlocal"
 USER = os.environ.get("BENCH_USER", "qmbench")
 RAW = os.path.join(HERE, "results", "local-modes.jsonl")
+# control/concurrencylocal, when set (qmail's default is 10).
+CONCURRENCY = os.environ.get("CONCURRENCY_LOCAL")
 
 
 def as_bench_user(u):
@@ -56,7 +60,8 @@ def setup(mode, journal, u):
     subprocess.run(prefix + [ROOT + "/bin-staged/qmail-install", home], env=env, check=True,
                    capture_output=True)
     for name, value in (("me", "bench.test"), ("locals", "bench.test")) + \
-            ((("journal", "1"),) if journal else ()):
+            ((("journal", "1"),) if journal else ()) + \
+            ((("concurrencylocal", CONCURRENCY),) if CONCURRENCY else ()):
         with open(home + "/control/" + name, "w") as f:
             f.write(value + "\n")
     mailhome = ROOT + "/homes/bench"
@@ -150,6 +155,7 @@ def one_run(mode, journal, u, run):
         p.wait()
     row = {"date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "mode": mode,
            "durability": "journal" if journal else "classic", "run": run, "messages": want,
+           "concurrencylocal": int(CONCURRENCY or 10),
            "failed_to_queue": failed, "status": status, "drained_s": round(delivered_s, 3),
            "rate": round(want / delivered_s, 1),
            "disk_flushes_per_msg": round((flushes1 - flushes0) / max(want, 1), 3)
