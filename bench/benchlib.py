@@ -29,6 +29,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -283,6 +284,36 @@ def stage_and_become(root, bin_dir, user):
         os.setgroups([])
         os.setgid(u.pw_gid)
         os.setuid(u.pw_uid)
+
+
+def queue_in_parallel(argv, env, body, envelope, count, writers):
+    """Runs qmail-queue (argv) count times from writers threads, each time with body on
+    stdin and envelope on fd 1 (a pipe holding it, as qmail-queue reads it); returns how
+    many runs did not exit 0."""
+    counter = iter(range(count))
+    lock = threading.Lock()
+    failures = [0]
+
+    def writer():
+        while True:
+            with lock:
+                if next(counter, None) is None:
+                    return
+            rfd, wfd = os.pipe()
+            os.write(wfd, envelope)
+            os.close(wfd)
+            r = subprocess.run(argv, input=body, env=env, stdout=rfd, stderr=subprocess.DEVNULL)
+            os.close(rfd)
+            if r.returncode != 0:
+                with lock:
+                    failures[0] += 1
+
+    threads = [threading.Thread(target=writer) for _ in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return failures[0]
 
 
 def make_maildir(path, uid, gid):

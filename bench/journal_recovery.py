@@ -17,7 +17,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 
 import benchlib
@@ -79,37 +78,11 @@ def stop(p):
 
 
 def inject():
-    body = "Subject: journal recovery\n\n" + ("x" * 70 + "\n") * 28
-    envelope = b"Fsrc@source.test\0Tbench@bench.test\0\0"
-    counter = iter(range(N))
-    lock = threading.Lock()
-    failures = [0]
-
-    def writer():
-        while True:
-            with lock:
-                n = next(counter, None)
-            if n is None:
-                return
-            # qmail-queue reads the envelope from fd 1: a pipe holding it.
-            rfd, wfd = os.pipe()
-            os.write(wfd, envelope)
-            os.close(wfd)
-            r = subprocess.run(as_user([ROOT + "/root/bin/qmail-queue"]), input=body.encode(),
-                               env=env(), stdout=rfd, capture_output=False,
-                               stderr=subprocess.DEVNULL)
-            os.close(rfd)
-            if r.returncode != 0:
-                with lock:
-                    failures[0] += 1
-
-    threads = [threading.Thread(target=writer) for _ in range(WRITERS)]
+    body = ("Subject: journal recovery\n\n" + ("x" * 70 + "\n") * 28).encode()
     t0 = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.monotonic() - t0, failures[0]
+    failed = benchlib.queue_in_parallel(as_user([ROOT + "/root/bin/qmail-queue"]), env(), body,
+                                        b"Fsrc@source.test\0Tbench@bench.test\0\0", N, WRITERS)
+    return time.monotonic() - t0, failed
 
 
 def generate():

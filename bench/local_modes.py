@@ -23,7 +23,6 @@ import os
 import shutil
 import signal
 import subprocess
-import threading
 import time
 
 import benchlib
@@ -77,33 +76,8 @@ def setup(mode, journal, u):
 
 def inject(home, env, u):
     body = ("Subject: local modes\n\n" + ("x" * 70 + "\n") * 28).encode()
-    envelope = b"Fsrc@source.test\0Tbench@bench.test\0\0"
-    counter = iter(range(N))
-    lock = threading.Lock()
-    failures = [0]
-
-    def writer():
-        while True:
-            with lock:
-                n = next(counter, None)
-            if n is None:
-                return
-            rfd, wfd = os.pipe()  # qmail-queue reads the envelope from fd 1
-            os.write(wfd, envelope)
-            os.close(wfd)
-            r = subprocess.run(as_bench_user(u) + [home + "/bin/qmail-queue"], input=body,
-                               env=env, stdout=rfd, stderr=subprocess.DEVNULL)
-            os.close(rfd)
-            if r.returncode != 0:
-                with lock:
-                    failures[0] += 1
-
-    threads = [threading.Thread(target=writer) for _ in range(WRITERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return failures[0]
+    return benchlib.queue_in_parallel(as_bench_user(u) + [home + "/bin/qmail-queue"], env, body,
+                                      b"Fsrc@source.test\0Tbench@bench.test\0\0", N, WRITERS)
 
 
 def start_journald(home, env, mode, u):
