@@ -439,6 +439,17 @@ int made_dir(int dirfd, const char* path, mode_t mode, int r) {
     return r;
 }
 
+// The same after ftruncate(fd, length) returned r.
+int truncated_fd(int fd, off_t length, int r) {
+    if (r == 0) {
+        KeepErrno keep;
+        Tracked t;
+        if (tracked(fd, t) && !t.dir)
+            record_truncate(t.ino, length);
+    }
+    return r;
+}
+
 int truncated_path(const char* path, int r) {
     if (r != 0)
         return r;
@@ -607,26 +618,12 @@ ssize_t copy_file_range(int in, loff_t* in_off, int out, loff_t* out_off, size_t
 
 int ftruncate(int fd, off_t length) {
     static auto f = real<int (*)(int, off_t)>("ftruncate");
-    const int r = f(fd, length);
-    if (r == 0) {
-        KeepErrno keep;
-        Tracked t;
-        if (tracked(fd, t) && !t.dir)
-            record_truncate(t.ino, length);
-    }
-    return r;
+    return truncated_fd(fd, length, f(fd, length));
 }
 
 int ftruncate64(int fd, off_t length) {
     static auto f = real<int (*)(int, off_t)>("ftruncate64");
-    const int r = f(fd, length);
-    if (r == 0) {
-        KeepErrno keep;
-        Tracked t;
-        if (tracked(fd, t) && !t.dir)
-            record_truncate(t.ino, length);
-    }
-    return r;
+    return truncated_fd(fd, length, f(fd, length));
 }
 
 int truncate(const char* path, off_t length) {
