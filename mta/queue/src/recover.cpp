@@ -180,10 +180,12 @@ Result<ChannelCheck> check_channels(const Layout& layout, MessageId id,
     for (int c = 0; c < 2; ++c) {
         const ChannelRecords& f = files[c];
         if (!f.torn && missing[c].empty()) {
+            UniqueFd fd; // opened at the first mark to restore
             for (const auto& e : f.entries) {
                 if (e.done || !done.contains(std::string(e.address)))
                     continue;
-                UniqueFd fd(::open(paths[c].c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
+                if (!fd)
+                    fd.reset(::open(paths[c].c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
                 if (!fd || ::pwrite(fd.get(), "D", 1, static_cast<off_t>(e.offset)) != 1)
                     return fail(
                         from_errno(errno, "unable to mark a recipient done in " + paths[c]));
