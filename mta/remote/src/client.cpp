@@ -23,9 +23,11 @@
 #include <boost/asio/write.hpp>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <list>
@@ -136,7 +138,9 @@ Verdict verdict(char letter, std::string text) {
 }
 
 // done_reusable: the transaction succeeded and the connection may carry another one.
-enum class SessionEnd { done, done_reusable, tls_failed };
+// stale: a parked connection did not take its RSET (the server closed it while it was
+// idle); nothing was delivered on it, and the caller connects afresh.
+enum class SessionEnd { done, done_reusable, tls_failed, stale };
 
 // An idle connection's end: QUIT (the reply is not awaited, as qmail does) and close.
 awaitable<void> say_goodbye(std::unique_ptr<Conn> c) {
@@ -218,6 +222,32 @@ struct Client::Impl {
         if (!dns_pool)
             dns_pool = std::make_unique<asio::thread_pool>(4); // c-ares lookups block
         return *dns_pool;
+    }
+
+    // The facts of a message file scanned lately, by its identity: a list's fan-out sends
+    // one message in many transactions (each VERP copy its own), and a queued message's
+    // file never changes, so one scan serves them all. The size and the change time keep
+    // a recycled inode number from passing for the old file.
+    struct ScannedFile {
+        dev_t dev = 0;
+        ino_t ino = 0;
+        off_t size = -1;
+        struct timespec changed {};
+        BodyFacts facts;
+    };
+    std::array<ScannedFile, 8> scanned{};
+    size_t next_scanned = 0;
+
+    const BodyFacts* scanned_facts(const struct stat& st) const {
+        for (const auto& f : scanned)
+            if (f.size == st.st_size && f.ino == st.st_ino && f.dev == st.st_dev &&
+                f.changed.tv_sec == st.st_ctim.tv_sec && f.changed.tv_nsec == st.st_ctim.tv_nsec)
+                return &f.facts;
+        return nullptr;
+    }
+    void remember_scan(const struct stat& st, const BodyFacts& facts) {
+        scanned[next_scanned] = {st.st_dev, st.st_ino, st.st_size, st.st_ctim, facts};
+        next_scanned = (next_scanned + 1) % scanned.size();
     }
 
     awaitable<Outcome> deliver(Job job);
@@ -322,8 +352,16 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
             out.push_back({ip, 0, target});
         return out;
     };
-    auto resolved = co_await off_loop<Result<std::vector<dns::MxAddress>>>(blocking_pool(), ex,
-                                                                           std::move(lookup));
+    // An address literal needs no resolver: answered here, not on the pool, whose two
+    // hand-overs between threads cost more than the whole lookup (a route to
+    // [127.0.0.1] is the common case of a smarthost on the same machine).
+    // (No co_await inside a conditional expression: g++ 12 miscompiles it.)
+    Result<std::vector<dns::MxAddress>> resolved = fail(temp("4.3.0", "no lookup"));
+    if (dns::ip_literal(target))
+        resolved = lookup();
+    else
+        resolved = co_await off_loop<Result<std::vector<dns::MxAddress>>>(blocking_pool(), ex,
+                                                                          std::move(lookup));
     if (!resolved)
         co_return all(resolved.error().permanent() ? 'D' : 'Z', resolved.error().with_dsn() + "\n");
     std::vector<dns::MxAddress> mxs = std::move(*resolved);
@@ -344,7 +382,10 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
     }
 
     // MAIL FROM's SIZE= and BODY= need the whole file read once: on the pool, as the
-    // loop must not wait for the disk.
+    // loop must not wait for the disk; not again for the next copy of the same file.
+    struct stat st {};
+    const bool identified = ::fstat(mess.get(), &st) == 0;
+    const BodyFacts* known = identified ? scanned_facts(st) : nullptr;
     auto scan = [fd = mess.get()]() -> std::optional<BodyFacts> {
         BodyFacts facts;
         std::string buf(65536, '\0');
@@ -360,10 +401,15 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
             off += got;
         }
     };
-    const auto facts =
-        co_await off_loop<std::optional<BodyFacts>>(blocking_pool(), ex, std::move(scan));
+    std::optional<BodyFacts> facts;
+    if (known)
+        facts = *known;
+    else
+        facts = co_await off_loop<std::optional<BodyFacts>>(blocking_pool(), ex, std::move(scan));
     if (!facts)
         co_return all('Z', "Unable to read message file. (#4.3.0)\n");
+    if (identified && !known)
+        remember_scan(st, *facts);
     const StoredMessage stored{mess.get(), *facts};
 
     Outcome out;
@@ -391,21 +437,13 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
         }
         const std::string key = ip + " " + std::to_string(port);
         if (auto c = take(key)) {
-            bool alive = co_await c->write("RSET\r\n");
-            if (alive) {
-                auto r = co_await c->read_reply();
-                alive = r && r->code == 250;
-            }
-            if (alive) {
-                const SessionEnd end =
-                    co_await session(*c, ip, m.host, job, stored, false, true, out);
-                if (end == SessionEnd::done_reusable)
-                    park(key, std::move(c));
-                else
-                    c->close();
+            const SessionEnd end = co_await session(*c, ip, m.host, job, stored, false, true, out);
+            if (end == SessionEnd::done_reusable)
+                park(key, std::move(c));
+            else
+                c->close();
+            if (end != SessionEnd::stale)
                 co_return out;
-            }
-            c->close();
         }
         for (bool try_tls = cfg.starttls;;) {
             auto a = co_await connect_to(ex, tcp::endpoint(m.ip, port), cfg.timeout_connect);
@@ -513,6 +551,22 @@ awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, cons
         }
     }
 
+    // A parked connection starts with RSET: in the same write as MAIL and RCPT when the
+    // server pipelines (RFC 2920 lets RSET lead a batch), so a reused connection costs no
+    // round trip of its own. Its reply is read first; none, or not 250, and the
+    // connection is given up with nothing sent that the server took.
+    const std::string rset = reused ? "RSET\r\n" : "";
+    auto rset_taken = [&]() -> awaitable<bool> {
+        if (!reused)
+            co_return true;
+        auto r = co_await c.read_reply();
+        co_return r && r->code == 250;
+    };
+    if (reused && !ext.pipelining) {
+        if (!co_await c.write(rset) || !co_await rset_taken())
+            co_return SessionEnd::stale;
+    }
+
     // MAIL and every RCPT; in one write when the server pipelines.
     // quote_for_header: "" and "#@[]" (bounces, double bounces) go out unquoted.
     std::string mail = "MAIL FROM:<" + address::quote_for_header(job.sender) + ">";
@@ -540,11 +594,13 @@ awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, cons
             rcpts[i] = {'r', ""};
     };
     if (ext.pipelining) {
-        std::string batch = mail;
+        std::string batch = rset + mail;
         for (const auto& cmd : rcpt_cmds)
             batch += cmd;
         if (!co_await c.write(batch))
-            co_return died();
+            co_return reused ? SessionEnd::stale : died();
+        if (!co_await rset_taken())
+            co_return SessionEnd::stale;
         mail_reply = co_await c.read_reply();
         if (!mail_reply)
             co_return died();

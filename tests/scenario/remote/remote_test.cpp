@@ -493,6 +493,29 @@ TEST_CASE("remote: the next message to the same host reuses the connection", "[s
                            std::chrono::seconds(15)));
 }
 
+TEST_CASE("remote: a parked connection the server dropped costs only a fresh connect",
+          "[scenario][remote]") {
+    // The first connection ends at the RSET that leads the next batch (RSET, MAIL and RCPT
+    // in one write): the message goes on a new connection, not a deferral.
+    FakeServer fake([](const std::string& line, int n) {
+        return n == 1 && line == "RSET" ? std::string() : accept_all(line);
+    });
+    Sender s;
+    start_sending_to(s, fake.port);
+    s.inject("alice@test.example", {"joe@remote.example"}, "first\n");
+    REQUIRE(s.wait_log("end msg "));
+    s.inject("alice@test.example", {"ann@remote.example"}, "second\n");
+    REQUIRE(s.wait_log("end msg ", 2));
+    INFO(fake.transcript());
+    INFO(s.log());
+    CHECK(fake.connections() == 2);
+    CHECK(s.log().find("deferral") == std::string::npos);
+    CHECK(count_of(s.log(), ": success: ") == 2);
+    CHECK(fake.transcript().find("\nRSET\nEHLO ") != std::string::npos);
+    CHECK(count_of(fake.transcript(), "RCPT TO:<ann@remote.example>") == 1);
+    CHECK(count_of(fake.transcript(), "DATA") == 2);
+}
+
 namespace {
 
 // lock/tcpto as a test writes it: qmail's 16-byte records (address, count, little-endian
