@@ -142,6 +142,10 @@ Verdict verdict(char letter, std::string text) {
 // idle); nothing was delivered on it, and the caller connects afresh.
 enum class SessionEnd { done, done_reusable, tls_failed, stale };
 
+// How the body went: not at all (the queue file could not be read), cut short before its
+// final dot, lost with the final dot in the last write, or sent.
+enum class BodySent { unreadable, cut_short, end_lost, sent };
+
 // An idle connection's end: QUIT (the reply is not awaited, as qmail does) and close.
 awaitable<void> say_goodbye(std::unique_ptr<Conn> c) {
     co_await c->write("QUIT\r\n");
@@ -152,6 +156,10 @@ awaitable<void> say_goodbye(std::unique_ptr<Conn> c) {
 struct StoredMessage {
     int fd = -1;
     BodyFacts facts;
+    // The body as it goes on the wire (dot-stuffed, CRLF, the final dot), when an earlier
+    // copy of the same file made it; else null, and it is streamed from fd.
+    std::shared_ptr<const std::string> wire;
+    std::optional<struct stat> identity; // the file's, to remember the wire by
 };
 
 struct ConnectAttempt {
@@ -228,32 +236,43 @@ struct Client::Impl {
     // one message in many transactions (each VERP copy its own), and a queued message's
     // file never changes, so one scan serves them all. The size and the change time keep
     // a recycled inode number from passing for the old file.
+    // Its wire form too, for a file of at most wire_cache_limit bytes: the encoding is
+    // then done once, not once per copy (at most 8 x 2 x 64 KiB in memory).
     struct ScannedFile {
         dev_t dev = 0;
         ino_t ino = 0;
         off_t size = -1;
         struct timespec changed {};
         BodyFacts facts;
+        std::shared_ptr<const std::string> wire;
     };
+    static constexpr off_t wire_cache_limit = 65536;
     std::array<ScannedFile, 8> scanned{};
     size_t next_scanned = 0;
 
-    const BodyFacts* scanned_facts(const struct stat& st) const {
-        for (const auto& f : scanned)
+    ScannedFile* scanned_file(const struct stat& st) {
+        for (auto& f : scanned)
             if (f.size == st.st_size && f.ino == st.st_ino && f.dev == st.st_dev &&
                 f.changed.tv_sec == st.st_ctim.tv_sec && f.changed.tv_nsec == st.st_ctim.tv_nsec)
-                return &f.facts;
+                return &f;
         return nullptr;
     }
     void remember_scan(const struct stat& st, const BodyFacts& facts) {
-        scanned[next_scanned] = {st.st_dev, st.st_ino, st.st_size, st.st_ctim, facts};
+        scanned[next_scanned] = {st.st_dev, st.st_ino, st.st_size, st.st_ctim, facts, nullptr};
         next_scanned = (next_scanned + 1) % scanned.size();
+    }
+    void remember_wire(const struct stat& st, std::string wire) {
+        if (st.st_size > wire_cache_limit)
+            return;
+        if (ScannedFile* f = scanned_file(st))
+            f->wire = std::make_shared<const std::string>(std::move(wire));
     }
 
     awaitable<Outcome> deliver(Job job);
     awaitable<SessionEnd> session(Conn& c, const std::string& ip, const std::string& name,
                                   const Job& job, const StoredMessage& stored, bool try_tls,
                                   bool reused, Outcome& out);
+    awaitable<BodySent> send_body(Conn& c, const StoredMessage& stored);
 
     // Connection reuse: after a successful transaction the connection waits idle_limit
     // for another message to the same address and port; the next one starts with RSET,
@@ -385,7 +404,7 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
     // loop must not wait for the disk; not again for the next copy of the same file.
     struct stat st {};
     const bool identified = ::fstat(mess.get(), &st) == 0;
-    const BodyFacts* known = identified ? scanned_facts(st) : nullptr;
+    const ScannedFile* known = identified ? scanned_file(st) : nullptr;
     auto scan = [fd = mess.get()]() -> std::optional<BodyFacts> {
         BodyFacts facts;
         std::string buf(65536, '\0');
@@ -402,15 +421,19 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
         }
     };
     std::optional<BodyFacts> facts;
-    if (known)
-        facts = *known;
-    else
+    std::shared_ptr<const std::string> wire;
+    if (known) {
+        facts = known->facts;
+        wire = known->wire;
+    } else {
         facts = co_await off_loop<std::optional<BodyFacts>>(blocking_pool(), ex, std::move(scan));
+    }
     if (!facts)
         co_return all('Z', "Unable to read message file. (#4.3.0)\n");
     if (identified && !known)
         remember_scan(st, *facts);
-    const StoredMessage stored{mess.get(), *facts};
+    const StoredMessage stored{mess.get(), *facts, std::move(wire),
+                               identified ? std::optional<struct stat>(st) : std::nullopt};
 
     Outcome out;
     std::vector<std::string> skipped; // down by lock/tcpto
@@ -484,7 +507,6 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
 awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, const std::string& name,
                                             const Job& job, const StoredMessage& stored,
                                             bool try_tls, bool reused, Outcome& out) {
-    const int fd = stored.fd;
     std::vector<RecipientReport> rcpts(job.recipients.size());
     bool critical = false; // the final dot was sent: a lost reply may mean a duplicate
     auto finish = [&](char letter, std::string text) {
@@ -593,10 +615,14 @@ awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, cons
         else
             rcpts[i] = {'r', ""};
     };
+    // With PIPELINING, DATA ends the batch too (RFC 2920): the body follows the replies
+    // at once instead of after one more round trip.
+    std::optional<Reply> data;
     if (ext.pipelining) {
         std::string batch = rset + mail;
         for (const auto& cmd : rcpt_cmds)
             batch += cmd;
+        batch += "DATA\r\n";
         if (!co_await c.write(batch))
             co_return reused ? SessionEnd::stale : died();
         if (!co_await rset_taken())
@@ -613,6 +639,9 @@ awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, cons
             if (mail_reply->code < 400)
                 rcpt_reply(i, *r);
         }
+        data = co_await c.read_reply();
+        if (!data)
+            co_return died();
         if (mail_reply->code >= 400)
             co_return co_await quit(mail_reply->code >= 500 ? 'D' : 'Z',
                                     "Connected to " + ip + " but sender was rejected.",
@@ -640,47 +669,37 @@ awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, cons
     }
     if (std::none_of(rcpts.begin(), rcpts.end(),
                      [](const RecipientReport& r) { return r.letter == 'r'; })) {
-        co_await c.write("QUIT\r\n");
+        // A server that says 354 with no recipient waits for a body: dropping the
+        // connection aborts that transaction.
+        if (!data || data->code != 354)
+            co_await c.write("QUIT\r\n");
+        c.close();
         co_return finish('D', "Giving up on " + ip + ".\n");
     }
 
-    if (!co_await c.write("DATA\r\n"))
-        co_return died();
-    auto data = co_await c.read_reply();
-    if (!data)
-        co_return died();
+    if (!data) {
+        if (!co_await c.write("DATA\r\n"))
+            co_return died();
+        data = co_await c.read_reply();
+        if (!data)
+            co_return died();
+    }
     if (data->code >= 500)
         co_return co_await quit('D', ip + " failed on DATA command.", *data);
     if (data->code != 354)
         co_return co_await quit('Z', ip + " failed on DATA command.", *data);
 
-    // The body, streamed from the queue file through the encoder.
-    if (::lseek(fd, 0, SEEK_SET) != 0)
-        co_return co_await quit('Z', "Unable to read message file. (#4.3.0)", Reply{});
-    BodyEncoder enc;
-    std::string wire;
-    char buf[65536];
-    for (;;) {
-        ssize_t got = ::read(fd, buf, sizeof buf);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            // Nothing complete went out: dropping the connection aborts the transaction.
-            c.close();
-            co_return finish('Z', "Unable to read message file. (#4.3.0)\n");
-        }
-        if (got == 0)
-            break;
-        enc.feed(std::string_view(buf, static_cast<size_t>(got)), wire);
-        if (wire.size() >= sizeof buf) {
-            if (!co_await c.write(wire))
-                co_return died();
-            wire.clear();
-        }
-    }
-    enc.finish(wire);
-    critical = true;
-    if (!co_await c.write(wire))
+    // The body; the final dot is in the last write, after which a lost reply may mean
+    // the message arrived.
+    BodySent sent = BodySent::sent;
+    if (stored.wire)
+        sent = co_await c.write(*stored.wire) ? BodySent::sent : BodySent::end_lost;
+    else
+        sent = co_await send_body(c, stored);
+    if (sent == BodySent::unreadable)
+        co_return finish('Z', "Unable to read message file. (#4.3.0)\n");
+    critical = sent != BodySent::cut_short;
+    if (sent != BodySent::sent)
         co_return died();
     auto final_reply = co_await c.read_reply();
     if (!final_reply)
@@ -692,6 +711,43 @@ awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, cons
         co_return co_await quit('Z', ip + " failed after I sent the message.", *final_reply);
     finish('K', ip + " accepted message.\n" + said(*final_reply) + c.tls_note);
     co_return SessionEnd::done_reusable; // no QUIT: the connection may carry the next message
+}
+
+awaitable<BodySent> Client::Impl::send_body(Conn& c, const StoredMessage& stored) {
+    // Streamed from the queue file through the encoder, 64 KiB at a time.
+    const int fd = stored.fd;
+    if (::lseek(fd, 0, SEEK_SET) != 0) {
+        c.close(); // nothing complete went out: dropping the connection aborts the transaction
+        co_return BodySent::unreadable;
+    }
+    BodyEncoder enc;
+    std::string wire;
+    bool partial = false; // some went out already: too big to remember
+    char buf[65536];
+    for (;;) {
+        ssize_t got = ::read(fd, buf, sizeof buf);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            c.close();
+            co_return BodySent::unreadable;
+        }
+        if (got == 0)
+            break;
+        enc.feed(std::string_view(buf, static_cast<size_t>(got)), wire);
+        if (wire.size() >= sizeof buf) {
+            if (!co_await c.write(wire))
+                co_return BodySent::cut_short;
+            wire.clear();
+            partial = true;
+        }
+    }
+    enc.finish(wire);
+    if (!co_await c.write(wire))
+        co_return BodySent::end_lost;
+    if (!partial && stored.identity)
+        remember_wire(*stored.identity, std::move(wire));
+    co_return BodySent::sent;
 }
 
 } // namespace qm::remote

@@ -303,6 +303,8 @@ TEST_CASE("remote: 4xx defers on the retry schedule - then SIGALRM delivers",
     FakeServer fake([&](const std::string& line, int) -> std::string {
         if (line.starts_with("RCPT") && busy)
             return "451 4.3.0 mailbox busy, try later\r\n";
+        if (line == "DATA" && busy) // as Postfix answers a pipelined DATA then
+            return "554 5.5.1 Error: no valid recipients\r\n";
         return accept_all(line);
     });
     Sender s;
@@ -313,12 +315,12 @@ TEST_CASE("remote: 4xx defers on the retry schedule - then SIGALRM delivers",
     CHECK(count_of(s.log(), "deferral: 127.0.0.1_does_not_like_recipient./Remote_host_said:_451_"
                             "4.3.0_mailbox_busy,_try_later/Giving_up_on_127.0.0.1./") == 2);
     CHECK(fake.connections() == 1);
-    // Pipelined: MAIL and both RCPTs, then no DATA; QUIT. qmail-send reports without
+    // Pipelined: MAIL, both RCPTs and DATA, refused; QUIT. qmail-send reports without
     // waiting for QUIT's reply, so the fake server may read QUIT after the log says so.
     CHECK(qmtest::wait_for([&] {
         return fake.transcript().find(
                    "MAIL FROM:<alice@test.example>\nRCPT TO:<joe@remote.example>\n"
-                   "RCPT TO:<ann@remote.example>\nQUIT\n") != std::string::npos;
+                   "RCPT TO:<ann@remote.example>\nDATA\nQUIT\n") != std::string::npos;
     }));
     CHECK(s.log().find("end msg") == std::string::npos);
     busy = false;
@@ -328,6 +330,25 @@ TEST_CASE("remote: 4xx defers on the retry schedule - then SIGALRM delivers",
                    "success: 127.0.0.1_accepted_message./Remote_host_said:_250_ok_queued/") == 2);
     CHECK(s.bounces().empty());
     CHECK(s.queue_empty());
+}
+
+TEST_CASE("remote: a pipelined DATA that gets 354 with every recipient refused sends no body",
+          "[scenario][remote]") {
+    FakeServer fake([](const std::string& line, int) -> std::string {
+        if (line.starts_with("RCPT"))
+            return "550 5.1.1 no such user\r\n";
+        return accept_all(line); // 354 to DATA all the same, as a broken server might
+    });
+    Sender s;
+    start_sending_to(s, fake.port);
+    s.inject("alice@test.example", {"joe@remote.example"}, "secret body\n");
+    REQUIRE(s.wait_log("end msg "));
+    INFO(s.log());
+    CHECK(s.log().find("failure: 127.0.0.1_does_not_like_recipient./Remote_host_said:_550_5.1.1_"
+                       "no_such_user/Giving_up_on_127.0.0.1./") != std::string::npos);
+    // The connection was dropped, so the server's transaction ended with no body.
+    CHECK(qmtest::wait_for([&] { return fake.transcript().ends_with("DATA\n"); }));
+    CHECK(fake.transcript().find("secret body") == std::string::npos);
 }
 
 TEST_CASE("remote: a connection lost after the final dot is a deferral: possible duplicate",
