@@ -54,11 +54,19 @@ Status GroupCommitter::ensure_segment() {
 
 void GroupCommitter::submit(RecordType type, std::string payload, Done done) {
     Pending p{frame_record(type, payload), std::move(done)};
+    bool wake = false;
     {
         std::lock_guard lock(mutex_);
+        if (pending_.empty())
+            oldest_pending_ = std::chrono::steady_clock::now();
+        // The committer wakes for an urgent record, and for the first lazy one to learn
+        // its deadline.
+        wake = pending_.empty() || (urgent(type) && !urgent_pending_);
+        urgent_pending_ = urgent_pending_ || urgent(type);
         pending_.push_back(std::move(p));
     }
-    wake_.notify_one();
+    if (wake)
+        wake_.notify_one();
 }
 
 Result<RecordPos> GroupCommitter::commit(RecordType type, std::string payload) {
@@ -79,10 +87,23 @@ void GroupCommitter::run() {
     for (;;) {
         {
             std::unique_lock lock(mutex_);
-            wake_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+            for (;;) {
+                if (stopping_ || urgent_pending_)
+                    break;
+                if (pending_.empty()) {
+                    wake_.wait(lock);
+                    continue;
+                }
+                // Only lazy records: they go at their deadline, or with a message sooner.
+                const auto due = oldest_pending_ + options_.lazy_flush_delay;
+                if (std::chrono::steady_clock::now() >= due)
+                    break;
+                wake_.wait_until(lock, due);
+            }
             if (pending_.empty())
                 return; // stopping, and everything answered
             group.swap(pending_);
+            urgent_pending_ = false;
         }
         // One write and one flush for the whole group.
         Status status = ensure_segment();

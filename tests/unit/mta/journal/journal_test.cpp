@@ -13,6 +13,7 @@
 #define ZSTD_STATIC_LINKING_ONLY // ZSTD_getFrameHeader
 #include <zstd.h>
 
+#include <future>
 #include <set>
 #include <thread>
 
@@ -279,8 +280,11 @@ TEST_CASE("journal: a message record that lies about its body is refused", "[jou
 
 TEST_CASE("journal: many writers share flushes, and every record lands once", "[journal]") {
     qmtest::TempDir dir;
-    auto committer =
-        GroupCommitter::start({.dir = dir.path(), .first_sequence = 3, .max_segment_bytes = 8192});
+    // D records wait for nobody here: each writer waits for its own answer.
+    auto committer = GroupCommitter::start({.dir = dir.path(),
+                                            .first_sequence = 3,
+                                            .max_segment_bytes = 8192,
+                                            .lazy_flush_delay = std::chrono::milliseconds(0)});
     REQUIRE(committer);
     constexpr int threads = 4, each = 150;
     std::vector<std::vector<RecordPos>> got(threads);
@@ -330,6 +334,51 @@ TEST_CASE("journal: many writers share flushes, and every record lands once", "[
     CHECK(found == threads * each);
     CHECK(ids.size() == threads * each);
     CHECK(*ids.begin() > (3ull << 32));
+}
+
+TEST_CASE("journal: done and end records share the flush of the next message", "[journal]") {
+    qmtest::TempDir dir;
+    // A delay no test waits out: the D and E records go only with the M record.
+    auto committer = GroupCommitter::start(
+        {.dir = dir.path(), .first_sequence = 1, .lazy_flush_delay = std::chrono::hours(1)});
+    REQUIRE(committer);
+    std::promise<qm::Result<RecordPos>> done_answer, end_answer;
+    auto done_future = done_answer.get_future();
+    auto end_future = end_answer.get_future();
+    (*committer)
+        ->submit(RecordType::done, encode_done({5, Outcome::delivered, "bob@test.example"}),
+                 [&](qm::Result<RecordPos> r) { done_answer.set_value(r); });
+    (*committer)->submit(RecordType::end, encode_end(5), [&](qm::Result<RecordPos> r) {
+        end_answer.set_value(r);
+    });
+    // Not flushed on their own (an answer here would have come from a flush).
+    CHECK(done_future.wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout);
+    CHECK((*committer)->stats().flushes == 0);
+    auto m = encode_message(sample(6));
+    REQUIRE(m);
+    auto pos = (*committer)->commit(RecordType::message, *m);
+    REQUIRE(pos);
+    REQUIRE(done_future.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+    REQUIRE(end_future.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+    CHECK(done_future.get().has_value());
+    CHECK(end_future.get().has_value());
+    auto stats = (*committer)->stats();
+    CHECK(stats.records == 3);
+    CHECK(stats.flushes == 1);
+
+    // A lazy record left when the committer stops is flushed and answered then.
+    std::promise<qm::Result<RecordPos>> last_answer;
+    auto last_future = last_answer.get_future();
+    (*committer)->submit(RecordType::end, encode_end(6), [&](qm::Result<RecordPos> r) {
+        last_answer.set_value(r);
+    });
+    committer->reset();
+    REQUIRE(last_future.wait_for(std::chrono::seconds(0)) == std::future_status::ready);
+    CHECK(last_future.get().has_value());
+    auto file = read_segment(dir.path() + "/" + segment_name(1));
+    REQUIRE(file);
+    CHECK_FALSE(file->scan.problem);
+    CHECK(file->scan.records.size() == 4);
 }
 
 TEST_CASE("journal: segments retire from the oldest, once their messages have ended", "[journal]") {

@@ -5,6 +5,13 @@
 // no timer that holds a reply back, and under load each flush covers as many records as
 // arrived during the previous one.
 //
+// Done marks and end records (D, E) do not start a flush of their own: nobody waits for
+// them (their loss costs a second delivery attempt, which the journal's stable maildir
+// names make harmless, and an E only lets qmail-send remove files it keeps meanwhile).
+// They go out with the next group that holds a message, or after lazy_flush_delay when
+// no message comes: on a busy journal that makes one flush per group of accepted
+// messages, not one more for the deliveries that finished meanwhile.
+//
 // Segments roll over past max_segment_bytes. A failed write or flush (a full disk, an
 // I/O error) fails the whole group with a temporary error, and the next group starts a
 // new segment: a writer is never told "durable" for bytes that may not be.
@@ -14,6 +21,7 @@
 #include "qm/result.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -32,6 +40,8 @@ public:
         std::string dir;                            // queue/journal
         std::uint64_t first_sequence = 1;           // the first segment this run makes
         std::uint64_t max_segment_bytes = 64 << 20; // roll over past this
+        // The longest a D or E record waits for a message record to share its flush.
+        std::chrono::milliseconds lazy_flush_delay{50};
     };
     using Done = std::function<void(Result<RecordPos>)>;
 
@@ -68,6 +78,8 @@ private:
         std::string framed;
         Done done;
     };
+    // Whether a record waits for its flush: M records do; D and E ride along.
+    [[nodiscard]] static bool urgent(RecordType type) { return type == RecordType::message; }
     Options options_;
     std::optional<SegmentWriter> writer_;
     std::uint64_t next_sequence_;
@@ -75,6 +87,9 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::vector<Pending> pending_;
+    bool urgent_pending_ = false; // an M record is among pending_
+    // When the oldest record of pending_ arrived, for the lazy ones' deadline.
+    std::chrono::steady_clock::time_point oldest_pending_;
     bool stopping_ = false;
     Stats stats_;
     std::thread thread_;
