@@ -82,6 +82,10 @@ struct ProgramRun {
 // Before a delivery's first flush: tells the thread's FlushWaitNotice, if one is set.
 void flush_wait_begins();
 
+// fsync(dir_fd), or the same flush of the same directory that another thread of this
+// process makes meanwhile (dir_sync.cpp). False when the flush that covers it failed.
+[[nodiscard]] bool sync_directory(int dir_fd);
+
 // strerror() for threads (strerror may use a static buffer).
 using qm::error_text;
 

@@ -145,7 +145,7 @@ Status deliver_maildir(int home_fd, const std::string& dir, const Lines& lines, 
     }
     // The rename is durable only once new/ itself is on disk.
     UniqueFd newdir(::openat(dfd.get(), "new", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!newdir || ::fsync(newdir.get()) != 0)
+    if (!newdir || !sync_directory(newdir.get()))
         return fail(maildir_temp());
     return {};
 }
