@@ -24,7 +24,10 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <utility>
+#include <vector>
 
 namespace qm::journal {
 
@@ -86,9 +89,71 @@ Result<Client> Client::connect(const std::string& path) {
     return c;
 }
 
+Status Client::send(RecordType type, std::string_view payload) {
+    // send(MSG_NOSIGNAL): a qmail-journald gone away is an error here, not a SIGPIPE.
+    const std::string request = encode_request(type, payload);
+    for (std::size_t done = 0; done < request.size();) {
+        const ssize_t n =
+            ::send(fd_.get(), request.data() + done, request.size() - done, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return fail(temp("4.3.0", std::string("qmail-journald went away: ") +
+                                          std::strerror(n < 0 ? errno : EPIPE)));
+        done += static_cast<std::size_t>(n);
+    }
+    return {};
+}
+
 Result<std::uint64_t> Client::commit(RecordType type, std::string_view payload) {
-    if (auto s = write_all(fd_.get(), encode_request(type, payload)); !s)
-        return fail(temp("4.3.0", "qmail-journald went away: " + s.error().text));
+    if (auto s = send(type, payload); !s)
+        return fail(s.error());
+    return receive();
+}
+
+namespace {
+
+// Idle connections of this process, for commit_pooled.
+std::mutex pool_mutex;
+std::vector<std::pair<std::string, Client>> idle_clients;
+constexpr std::size_t max_idle_clients = 16;
+
+} // namespace
+
+Result<std::uint64_t> commit_pooled(const std::string& path, RecordType type,
+                                    std::string_view payload) {
+    std::optional<Client> client;
+    {
+        std::lock_guard lock(pool_mutex);
+        for (auto it = idle_clients.begin(); it != idle_clients.end(); ++it)
+            if (it->first == path) {
+                client.emplace(std::move(it->second));
+                idle_clients.erase(it);
+                break;
+            }
+    }
+    // A kept connection that qmail-journald closed meanwhile (a restart) refuses the
+    // request before any of it is read: then once more on a new one. Once sent, a lost
+    // answer is a temporary failure, never a second try (the record may be durable).
+    const bool sent = client && client->send(type, payload).has_value();
+    if (!sent) {
+        auto fresh = Client::connect(path);
+        if (!fresh)
+            return fail(fresh.error());
+        client.emplace(std::move(*fresh));
+        if (auto s = client->send(type, payload); !s)
+            return fail(s.error());
+    }
+    auto answer = client->receive();
+    if (answer) {
+        std::lock_guard lock(pool_mutex);
+        if (idle_clients.size() < max_idle_clients)
+            idle_clients.emplace_back(path, std::move(*client));
+    }
+    return answer;
+}
+
+Result<std::uint64_t> Client::receive() {
     for (;;) {
         auto d = netstring::decode(in_, 1024);
         if (!d)

@@ -211,10 +211,8 @@ std::expected<std::uint64_t, QueueExit> MessageWriter::journal_message(const Env
     auto payload = journal::encode_message(m);
     if (!payload)
         return std::unexpected(QueueExit::write_error);
-    auto client = journal::Client::connect(journal::socket_path(layout_.root));
-    if (!client)
-        return std::unexpected(QueueExit::write_error);
-    auto id = client->commit(journal::RecordType::message, *payload);
+    auto id = journal::commit_pooled(journal::socket_path(layout_.root),
+                                     journal::RecordType::message, *payload);
     if (!id)
         return std::unexpected(QueueExit::write_error);
     return *id;

@@ -396,3 +396,51 @@ TEST_CASE("in-process queueing: SIGKILL mid-traffic loses nothing that got 250",
             ++uncommitted;
     CHECK(uncommitted <= 4);
 }
+
+TEST_CASE("with the journal the daemon keeps its qmail-journald connection - a new one after a "
+          "restart",
+          "[scenario][smtp][daemon][journal]") {
+    Listening l;
+    l.root.control("journal", "1\n");
+    auto start_journald = [&](size_t seen) {
+        auto d = l.root.start({qmtest::bin("qmail-journald")}, "journald.log");
+        REQUIRE(qmtest::wait_for(
+            [&] { return d->log().find("status: journal ready", seen) != std::string::npos; }));
+        return d;
+    };
+    auto one_message = [&](int n) {
+        Client c(l.port);
+        REQUIRE(c.connected());
+        c.send("HELO c\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<joe@test.example>\r\nDATA\r\n"
+               "Subject: " +
+               std::to_string(n) + "\r\n\r\nbody\r\n.\r\nQUIT\r\n");
+        return c.read_lines(6);
+    };
+    auto journald = start_journald(0);
+    for (int n = 0; n < 3; ++n)
+        CHECK(one_message(n).find("\r\n250 2.0.0 ok ") != std::string::npos);
+    // The connection outlives the messages: qmail-journald still holds it beside its
+    // listening socket (without the pool, each message's connection is closed).
+    auto sockets_of = [](int pid) {
+        size_t n = 0;
+        const std::string fds = "/proc/" + std::to_string(pid) + "/fd";
+        for (const auto& e : std::filesystem::directory_iterator(fds)) {
+            std::error_code ec;
+            if (std::filesystem::read_symlink(e.path(), ec).string().starts_with("socket:"))
+                ++n;
+        }
+        return n;
+    };
+    CHECK(sockets_of(journald->pid()) == 2);
+    const size_t seen = journald->log().size();
+    journald->stop();
+    journald = start_journald(seen);
+    // The kept connection is dead: the next message goes over a new one, not a 451.
+    const std::string got = one_message(3);
+    INFO(got);
+    CHECK(got.find("\r\n250 2.0.0 ok ") != std::string::npos);
+    CHECK(l.queued() == 4);
+    CHECK(qmtest::count_of(l.root.run({qmtest::bin("qmail-journal")}).out, " M id=") == 4);
+    journald->stop();
+    CHECK(WEXITSTATUS(l.smtpd->stop(SIGTERM)) == 0);
+}

@@ -39,11 +39,20 @@ public:
     [[nodiscard]] static Result<Client> connect(const std::string& path);
     // Sends one record and waits until it is durable; an M's journal id comes back.
     [[nodiscard]] Result<std::uint64_t> commit(RecordType type, std::string_view payload);
+    // The two halves of commit.
+    [[nodiscard]] Status send(RecordType type, std::string_view payload);
+    [[nodiscard]] Result<std::uint64_t> receive();
 
 private:
     UniqueFd fd_;
     std::string in_;
 };
+
+// commit() through a connection kept open between calls, from a pool of this process's
+// idle ones: a daemon that queues many messages (qmail-smtpd, qmail-qmtpd) then makes no
+// socket, connection and accept per message. Thread-safe.
+[[nodiscard]] Result<std::uint64_t> commit_pooled(const std::string& path, RecordType type,
+                                                  std::string_view payload);
 
 struct JournaldOptions {
     std::string queue_root; // $QMAILHOME/queue
