@@ -199,6 +199,9 @@ def measure_smtp(mta, run_no):
         "date": B.stamp(),
         "mta": mta.name, "case": "smtp", "run": run_no, "items": N_SMTP, "done": p.count,
         "sessions": SESSIONS, "length": LENGTH,
+        # ours only: which durability path ran (control/journal)
+        **({"durability": "journal" if mta.JOURNAL else "classic"} if hasattr(mta, "JOURNAL")
+           else {}),
         "elapsed_s": round(elapsed, 3), "rate": round(p.count / elapsed, 1) if elapsed > 0 else None,
         "accepted_s": round(t_client - t0, 3),
         "peak_rss_mib": round(p.peak_rss / 2**20, 1), "peak_procs": p.peak_procs,
