@@ -382,6 +382,8 @@ void Scheduler::accept(std::vector<Preprocessed> done) {
     for (auto& n : done) {
         if (lspawn_)
             clean("t", n.id);
+        if (n.ended)
+            continue; // nothing to deliver: only its todo/N had to go
         Message m{n.birth, std::move(n.sender), {}};
         m.journal_id = n.journal_id;
         auto& msg = messages_.emplace(n.id, std::move(m)).first->second;

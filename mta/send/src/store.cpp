@@ -175,6 +175,19 @@ std::vector<Preprocessed> preprocess_todo(const queue::Layout& q, const Routing&
             continue;
         }
         auto mess = stat_of(q.mess(id));
+        if (!mess && errno == ENOENT) {
+            // mess/S/N is durable before todo/N is linked (qmail-queue flushes mess/S, or
+            // qmail-journald puts back a journaled message it still holds before qmail-send
+            // starts), so a todo/N without it is an ended message's: its removal of todo/N
+            // was lost in a crash while a later flush of mess/S kept that of mess/S/N.
+            log::warning("no " + q.mess(id) + " for " + todo +
+                         ": an ended message's envelope back after a crash; removing it");
+            Preprocessed gone;
+            gone.id = id;
+            gone.ended = true;
+            out.push_back(std::move(gone));
+            continue;
+        }
         if (!mess) {
             log::warning("unable to stat " + q.mess(id) + "; leaving " + todo + " alone");
             continue;
@@ -245,8 +258,8 @@ std::vector<Preprocessed> preprocess_todo(const queue::Layout& q, const Routing&
     // one journal flush instead of one fsync per file. Not for messages qmail-journald
     // holds: its recovery checks their info and channel files against the journal at the
     // next start and writes again what a crash took (queue/recover.hpp).
-    const bool journaled = std::all_of(out.begin(), out.end(),
-                                       [](const Preprocessed& p) { return p.journal_id != 0; });
+    const bool journaled = std::all_of(
+        out.begin(), out.end(), [](const Preprocessed& p) { return p.ended || p.journal_id != 0; });
     bool synced = true;
     if (journaled) {
         // nothing to flush

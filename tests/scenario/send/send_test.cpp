@@ -342,6 +342,30 @@ TEST_CASE("qmail-send: a restart never repeats a finished delivery", "[scenario]
     CHECK(m.queue_empty());
 }
 
+TEST_CASE("qmail-send: a todo/N back after a crash without its mess/S/N is an ended message's",
+          "[scenario][send]") {
+    // A power cut can keep the removal of mess/S/N (made durable by a later flush of
+    // mess/S) and lose that of todo/N: the envelope of a message that was delivered and
+    // ended comes back alone. It is removed, not left in todo/ for ever.
+    Mta m;
+    m.root.add_user("a");
+    m.start();
+    m.inject("x@far.example", {"a@test.example"});
+    REQUIRE(m.wait_log("end msg "));
+    const std::string id = m.first_id();
+    CHECK(m.stop() == 0);
+    REQUIRE(m.queue_empty());
+    const std::string todo = (m.root / "queue/todo/") + id;
+    qmtest::spit(todo, "u1000\0p42\0Fx@far.example\0Ta@test.example\0\0"s);
+    m.root.give_to_user(todo);
+    m.start();
+    REQUIRE(m.wait_log("an ended message's envelope back after a crash; removing it"));
+    CHECK(qmtest::wait_for([&] { return !std::filesystem::exists(todo); }));
+    CHECK(m.log().find("new msg " + id) == std::string::npos);
+    CHECK(m.maildir("a").size() == 1);
+    CHECK(m.queue_empty());
+}
+
 namespace {
 
 // True once pid has exited (a zombie until its parent, the test, reaps it).

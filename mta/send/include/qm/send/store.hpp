@@ -44,6 +44,9 @@ struct Preprocessed {
     std::string sender;
     std::array<bool, 2> has_channel{}; // local, remote
     std::uint64_t journal_id = 0;
+    // todo/N came back after a crash with its message already ended (mess/S/N gone):
+    // nothing to deliver, only todo/N and intd/N to remove.
+    bool ended = false;
 };
 
 // For each todo/N: info/N (F record, and j<id> when the journal holds it), local/N and remote/N (T
