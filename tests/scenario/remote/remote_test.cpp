@@ -496,14 +496,23 @@ TEST_CASE("remote: past queuelifetime a deferral becomes a bounce", "[scenario][
           std::string::npos);
 }
 
-TEST_CASE("remote: the next message to the same host reuses the connection", "[scenario][remote]") {
-    FakeServer fake([](const std::string& line, int) { return accept_all(line); });
-    Sender s;
-    start_sending_to(s, fake.port);
+namespace {
+
+// Two messages to remote.example, the second queued once the first has ended.
+void send_two_in_turn(Sender& s, int port) {
+    start_sending_to(s, port);
     s.inject("alice@test.example", {"joe@remote.example"}, "first\n");
     REQUIRE(s.wait_log("end msg "));
     s.inject("alice@test.example", {"ann@remote.example"}, "second\n");
     REQUIRE(s.wait_log("end msg ", 2));
+}
+
+} // namespace
+
+TEST_CASE("remote: the next message to the same host reuses the connection", "[scenario][remote]") {
+    FakeServer fake([](const std::string& line, int) { return accept_all(line); });
+    Sender s;
+    send_two_in_turn(s, fake.port);
     INFO(fake.transcript());
     CHECK(fake.connections() == 1);
     CHECK(count_of(fake.transcript(), "EHLO ") == 1);
@@ -522,11 +531,7 @@ TEST_CASE("remote: a parked connection the server dropped costs only a fresh con
         return n == 1 && line == "RSET" ? std::string() : accept_all(line);
     });
     Sender s;
-    start_sending_to(s, fake.port);
-    s.inject("alice@test.example", {"joe@remote.example"}, "first\n");
-    REQUIRE(s.wait_log("end msg "));
-    s.inject("alice@test.example", {"ann@remote.example"}, "second\n");
-    REQUIRE(s.wait_log("end msg ", 2));
+    send_two_in_turn(s, fake.port);
     INFO(fake.transcript());
     INFO(s.log());
     CHECK(fake.connections() == 2);
