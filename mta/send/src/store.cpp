@@ -31,6 +31,22 @@ std::optional<struct stat> stat_of(const std::string& path) {
     return st;
 }
 
+// Whether envelope (todo/N, or info/S/N) is an ended message's, come back alone after a
+// crash: mess/S/N is durable before todo/N is linked (qmail-queue flushes mess/S, and
+// qmail-journald puts back a journaled message it still holds before qmail-send starts),
+// and removed only when the message ends. The end's removals are unflushed and in several
+// directories, each durable on its own: a crash may keep that of mess/S/N (made durable by
+// a later flush of mess/S) and undo that of todo/N or info/S/N, which would then be tried,
+// and fail, for ever. Only a mess/S/N surely gone (ENOENT) counts.
+bool ended_message(const queue::Layout& q, queue::MessageId id, const std::string& envelope) {
+    struct stat st {};
+    if (::stat(q.mess(id).c_str(), &st) == 0 || errno != ENOENT)
+        return false;
+    log::warning("no " + q.mess(id) + " for " + envelope +
+                 ": an ended message's envelope back after a crash; removing it");
+    return true;
+}
+
 bool exists(const std::string& path) {
     return ::access(path.c_str(), F_OK) == 0;
 }
@@ -111,15 +127,7 @@ Result<QueueScan> scan_queue(const queue::Layout& q) {
             if (in_todo.contains(id))
                 continue;
             const std::string info = q.info(id);
-            // The end of a message removes info/S/N, then mess/S/N, unflushed: a crash
-            // may keep the second removal and undo the first (two directories, each
-            // durable on its own), and bring back an envelope with nothing to deliver
-            // that would be tried, and fail, for ever. The message had ended: mess/S/N
-            // exists from before todo/N until then (and qmail-journald has put back that
-            // of a journaled message still held).
-            if (!exists(q.mess(id))) {
-                log::warning("no " + q.mess(id) + " for " + info +
-                             ": an ended message's envelope back after a crash; removing it");
+            if (ended_message(q, id, info)) {
                 unlink_quiet(q.local(id));
                 unlink_quiet(q.remote(id));
                 unlink_quiet(info);
@@ -174,20 +182,14 @@ std::vector<Preprocessed> preprocess_todo(const queue::Layout& q, const Routing&
             log::warning("unable to process " + todo + ": " + entry.error().text);
             continue;
         }
-        auto mess = stat_of(q.mess(id));
-        if (!mess && errno == ENOENT) {
-            // mess/S/N is durable before todo/N is linked (qmail-queue flushes mess/S, or
-            // qmail-journald puts back a journaled message it still holds before qmail-send
-            // starts), so a todo/N without it is an ended message's: its removal of todo/N
-            // was lost in a crash while a later flush of mess/S kept that of mess/S/N.
-            log::warning("no " + q.mess(id) + " for " + todo +
-                         ": an ended message's envelope back after a crash; removing it");
+        if (ended_message(q, id, todo)) {
             Preprocessed gone;
             gone.id = id;
             gone.ended = true;
             out.push_back(std::move(gone));
             continue;
         }
+        auto mess = stat_of(q.mess(id));
         if (!mess) {
             log::warning("unable to stat " + q.mess(id) + "; leaving " + todo + " alone");
             continue;
