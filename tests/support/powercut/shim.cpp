@@ -408,35 +408,35 @@ int renaming(int olddirfd, const char* oldpath, int newdirfd, const char* newpat
     return r;
 }
 
-int linked(int newdirfd, const char* newpath, int r) {
+// After a call on (dirfd, path) that returned r: record(absolute path) when it worked
+// and the path is under the root; r either way, errno untouched.
+template <class Record>
+int after_call_at(int dirfd, const char* path, int r, Record record) {
     if (r != 0)
         return r;
     KeepErrno keep;
-    char to[PATH_MAX];
-    struct stat st {};
-    if (resolve(newdirfd, newpath, to) && ::lstat(to, &st) == 0)
-        record_ino_path('L', st.st_ino, to);
+    char abs[PATH_MAX];
+    if (resolve(dirfd, path, abs))
+        record(abs);
     return r;
+}
+
+int linked(int newdirfd, const char* newpath, int r) {
+    return after_call_at(newdirfd, newpath, r, [](const char* to) {
+        struct stat st {};
+        if (::lstat(to, &st) == 0)
+            record_ino_path('L', st.st_ino, to);
+    });
 }
 
 int removed(int dirfd, const char* path, bool dir, int r) {
-    if (r != 0)
-        return r;
-    KeepErrno keep;
-    char abs[PATH_MAX];
-    if (resolve(dirfd, path, abs))
-        record_path(dir ? 'D' : 'U', abs);
-    return r;
+    return after_call_at(dirfd, path, r,
+                         [dir](const char* abs) { record_path(dir ? 'D' : 'U', abs); });
 }
 
 int made_dir(int dirfd, const char* path, mode_t mode, int r) {
-    if (r != 0)
-        return r;
-    KeepErrno keep;
-    char abs[PATH_MAX];
-    if (resolve(dirfd, path, abs))
-        record_ino_path('M', mode, abs);
-    return r;
+    return after_call_at(dirfd, path, r,
+                         [mode](const char* abs) { record_ino_path('M', mode, abs); });
 }
 
 // The same after ftruncate(fd, length) returned r.
@@ -451,14 +451,11 @@ int truncated_fd(int fd, off_t length, int r) {
 }
 
 int truncated_path(const char* path, int r) {
-    if (r != 0)
-        return r;
-    KeepErrno keep;
-    char abs[PATH_MAX];
-    struct stat st {};
-    if (resolve(AT_FDCWD, path, abs) && ::stat(abs, &st) == 0 && S_ISREG(st.st_mode))
-        record_truncate(st.st_ino, st.st_size);
-    return r;
+    return after_call_at(AT_FDCWD, path, r, [](const char* abs) {
+        struct stat st {};
+        if (::stat(abs, &st) == 0 && S_ISREG(st.st_mode))
+            record_truncate(st.st_ino, st.st_size);
+    });
 }
 
 } // namespace
