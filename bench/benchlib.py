@@ -646,6 +646,21 @@ SINK_DIR = "/tmp/qmbench-sink"
 PORT_SINK = int(os.environ.get("PORT_SINK", "2725"))
 
 
+PORT_QMTP_SINK = int(os.environ.get("PORT_QMTP_SINK", "2726"))
+
+
+def wait_connectable(port, seconds=10):
+    """True once 127.0.0.1:port takes a connection (for a server that does not greet)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
 def wait_listening(port, seconds=10):
     """True once something on 127.0.0.1:port sends a greeting (the session then ends)."""
     end = time.monotonic() + seconds
@@ -710,6 +725,35 @@ class Sink:
         except OSError:
             pass
         return trans, rcpts, len(distinct)
+
+
+class QmtpSink(Sink):
+    """bench/qmtp_sink.cpp (built by bench/common.sh's build_qmtp_sink into $QMTP_SINK) on
+    127.0.0.1:PORT_QMTP_SINK: answers every recipient K and keeps only counts."""
+
+    def __init__(self):
+        shutil.rmtree(SINK_DIR, ignore_errors=True)
+        os.makedirs(SINK_DIR, mode=0o755)
+        nobody = pwd.getpwnam("nobody")
+        os.chown(SINK_DIR, nobody.pw_uid, nobody.pw_gid)
+        self.count_file = SINK_DIR + "/qmtp.count"
+        self.out = open(SINK_DIR + "/sink.out", "wb")
+        self.proc = subprocess.Popen(
+            ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+             os.environ["QMTP_SINK"], "127.0.0.1:%d" % PORT_QMTP_SINK, self.count_file],
+            stdin=subprocess.DEVNULL, stdout=self.out, stderr=subprocess.STDOUT, start_new_session=True)
+        if not wait_connectable(PORT_QMTP_SINK):
+            self.stop()
+            raise RuntimeError("qmtp_sink is not listening on %d" % PORT_QMTP_SINK)
+
+    def received(self):
+        """(packages, recipients, distinct recipients) as the sink counted them."""
+        try:
+            with open(self.count_file) as f:
+                packages, rcpts, distinct = (int(x) for x in f.read().split())
+            return packages, rcpts, distinct
+        except (OSError, ValueError):
+            return 0, 0, 0
 
 
 # ----------------------------------------------------------------------------- one run

@@ -50,6 +50,17 @@ build_targets() {
   cmake --build build -j"$(nproc)" --target "$@"
 }
 
+# build_qmtp_sink: compiles bench/qmtp_sink.cpp into $QMTP_SINK (default
+# build/bench/qmtp_sink) when it is missing or older than its source, and exports QMTP_SINK.
+build_qmtp_sink() {
+  export QMTP_SINK="${QMTP_SINK:-$PWD/build/bench/qmtp_sink}"
+  mkdir -p "$(dirname "$QMTP_SINK")"
+  if [ ! -x "$QMTP_SINK" ] || [ bench/qmtp_sink.cpp -nt "$QMTP_SINK" ]; then
+    g++ -std=c++20 -O2 -Wall -Wextra -Werror -o "$QMTP_SINK" bench/qmtp_sink.cpp
+  fi
+  chmod 755 "$QMTP_SINK" # it runs as nobody
+}
+
 # build_driver: compiles the injection driver into $DRIVER (default build/bench/inject_driver)
 # when it is missing or older than its source, and exports DRIVER.
 build_driver() {

@@ -64,6 +64,11 @@ Result<ClientConfig> load_client_config() {
         return fail(
             perm("5.3.5", "control/qmtpport is not a port number: " + std::to_string(*qmtp_port)));
     c.qmtp_port = static_cast<unsigned short>(*qmtp_port);
+    auto qmtp_routes = control::read_lines("qmtproutes");
+    if (!qmtp_routes)
+        return fail(qmtp_routes.error());
+    c.qmtp_routes = Routes(c.qmtp_port);
+    c.qmtp_routes.set(*qmtp_routes);
     const auto queue = queue::Layout::from_home();
     c.tcpto_path = queue.tcpto();
     c.tcpto6_path = queue.tcpto6();
@@ -147,8 +152,10 @@ enum class SessionEnd { done, done_reusable, tls_failed, stale };
 enum class BodySent { unreadable, cut_short, end_lost, sent };
 
 // An idle connection's end: QUIT (the reply is not awaited, as qmail does) and close.
-awaitable<void> say_goodbye(std::unique_ptr<Conn> c) {
-    co_await c->write("QUIT\r\n");
+// QMTP has no QUIT: its client just closes.
+awaitable<void> say_goodbye(std::unique_ptr<Conn> c, bool smtp) {
+    if (smtp)
+        co_await c->write("QUIT\r\n");
     c->close();
 }
 
@@ -278,21 +285,27 @@ struct Client::Impl {
     // for another message to the same address and port; the next one starts with RSET,
     // so a connection the server dropped meanwhile costs only a fresh connect.
     struct Idle {
-        std::string key; // "ip port"
+        std::string key; // "ip port" for SMTP, "qmtp ip port" for QMTP
         std::unique_ptr<Conn> conn;
         std::unique_ptr<asio::steady_timer> timer;
         unsigned long id = 0;
     };
     std::list<Idle> idle;
     unsigned long idle_ids = 0;
+    static std::string qmtp_key(const std::string& ip, unsigned short port) {
+        return "qmtp " + ip + " " + std::to_string(port);
+    }
+    static bool speaks_smtp(const std::string& key) { return !key.starts_with("qmtp "); }
 
     void park(const std::string& key, std::unique_ptr<Conn> c) {
         if (!cfg.reuse_connections) {
-            asio::co_spawn(ex, say_goodbye(std::move(c)), asio::detached);
+            asio::co_spawn(ex, say_goodbye(std::move(c), speaks_smtp(key)), asio::detached);
             return;
         }
         if (idle.size() >= max_idle) {
-            asio::co_spawn(ex, say_goodbye(std::move(idle.front().conn)), asio::detached);
+            asio::co_spawn(ex,
+                           say_goodbye(std::move(idle.front().conn), speaks_smtp(idle.front().key)),
+                           asio::detached);
             idle.pop_front();
         }
         const unsigned long id = ++idle_ids;
@@ -302,7 +315,8 @@ struct Client::Impl {
                 return;
             for (auto it = idle.begin(); it != idle.end(); ++it)
                 if (it->id == id) {
-                    asio::co_spawn(ex, say_goodbye(std::move(it->conn)), asio::detached);
+                    asio::co_spawn(ex, say_goodbye(std::move(it->conn), speaks_smtp(it->key)),
+                                   asio::detached);
                     idle.erase(it);
                     return;
                 }
@@ -354,8 +368,11 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
     if (!mess)
         co_return all('Z', "Unable to open message file. (#4.3.0)\n");
 
-    // Where to connect: an smtproutes relay (its A/AAAA, no local-MX rule) or the MXes.
-    const auto route = cfg.routes.lookup(job.domain);
+    // Where to connect: a qmtproutes or smtproutes relay (its A/AAAA, no local-MX rule)
+    // or the MXes.
+    const auto qmtp_route = cfg.qmtp_routes.lookup(job.domain);
+    const bool routed_qmtp = qmtp_route.has_value();
+    const auto route = routed_qmtp ? qmtp_route : cfg.routes.lookup(job.domain);
     const unsigned short port = route ? route->port : 25;
     const bool relay = route && !route->host.empty();
     const dns::Config dns = cfg.dns;
@@ -443,19 +460,43 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
             skipped.push_back(ip);
             continue;
         }
-        if (!relay && mx_speaks_qmtp(m.preference)) {
-            // A QMTP port that does not answer says nothing about the host (a firewall may
-            // drop it): only an answer, a connection or a refusal, goes in lock/tcpto.
-            auto q =
-                co_await connect_to(ex, tcp::endpoint(m.ip, cfg.qmtp_port), cfg.timeout_connect);
+        if (routed_qmtp || (!relay && mx_speaks_qmtp(m.preference))) {
+            const unsigned short qmtp_port = routed_qmtp ? port : cfg.qmtp_port;
+            const std::string key = qmtp_key(ip, qmtp_port);
+            // A parked connection with something to read was closed (or spoken on) by the
+            // peer while idle: not worth a package.
+            if (auto c = take(key); c && c->quiet()) {
+                const QmtpEnd end = co_await qmtp_session(*c, ip, job, stored.fd,
+                                                          stored.facts.stored_bytes, true, out);
+                if (end == QmtpEnd::reusable)
+                    park(key, std::move(c));
+                else
+                    c->close();
+                if (end != QmtpEnd::stale)
+                    co_return out;
+            } else if (c) {
+                c->close();
+            }
+            // An MXPS host's QMTP port that does not answer says nothing about the host (a
+            // firewall may drop it): only an answer, a connection or a refusal, goes in
+            // lock/tcpto. A qmtproutes relay speaks nothing else: its timeouts count.
+            auto q = co_await connect_to(ex, tcp::endpoint(m.ip, qmtp_port), cfg.timeout_connect);
             if (!q.timed_out)
                 downed.responded(m.ip);
+            else if (routed_qmtp)
+                downed.timed_out(m.ip, std::time(nullptr));
             if (q.sock) {
-                Conn c(std::move(*q.sock), cfg.timeout_remote);
-                out = co_await qmtp_session(c, ip, job, stored.fd, stored.facts.stored_bytes);
-                c.close();
+                auto c = std::make_unique<Conn>(std::move(*q.sock), cfg.timeout_remote);
+                const QmtpEnd end = co_await qmtp_session(*c, ip, job, stored.fd,
+                                                          stored.facts.stored_bytes, false, out);
+                if (end == QmtpEnd::reusable)
+                    park(key, std::move(c));
+                else
+                    c->close();
                 co_return out;
             }
+            if (routed_qmtp)
+                continue; // the next address: no SMTP for a qmtproutes domain
             // No QMTP connection: SMTP to the same address (mxps.html).
         }
         const std::string key = ip + " " + std::to_string(port);
@@ -492,7 +533,9 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
             co_return out;
         }
     }
-    std::string text = "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n";
+    std::string text = routed_qmtp
+                           ? "Sorry, I wasn't able to establish a QMTP connection. (#4.4.1)\n"
+                           : "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n";
     if (!skipped.empty()) {
         std::string list;
         for (const auto& ip : skipped)

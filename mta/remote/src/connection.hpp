@@ -12,8 +12,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -132,6 +135,16 @@ public:
     // with the connection for the next message over it.
     Extensions ext;
     std::string tls_note;
+
+    // Nothing to read and not closed by the peer, as an idle connection should be (a
+    // look, not a wait).
+    [[nodiscard]] bool quiet() {
+        if (!in_.empty())
+            return false;
+        char byte = 0;
+        const ssize_t n = ::recv(sock_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
 
     void close() {
         boost::system::error_code ignored;

@@ -6,8 +6,9 @@
 
 namespace qm::remote {
 
-Relay parse_relay(std::string_view text) {
+Relay parse_relay(std::string_view text, unsigned short default_port) {
     Relay r;
+    r.port = default_port;
     size_t search_from = 0;
     if (text.starts_with('[')) {
         size_t close = text.find(']');
@@ -25,18 +26,18 @@ Relay parse_relay(std::string_view text) {
     return r;
 }
 
-void SmtpRoutes::set(const std::vector<std::string>& lines) {
+void Routes::set(const std::vector<std::string>& lines) {
     map_.clear();
     for (const auto& l : lines) {
         size_t colon = l.find(':');
         if (colon == std::string::npos)
             continue; // qmail's constmap ignores lines without a colon
         map_.emplace(address::lowercase(l.substr(0, colon)),
-                     parse_relay(std::string_view(l).substr(colon + 1)));
+                     parse_relay(std::string_view(l).substr(colon + 1), default_port_));
     }
 }
 
-std::optional<Relay> SmtpRoutes::lookup(std::string_view domain) const {
+std::optional<Relay> Routes::lookup(std::string_view domain) const {
     if (map_.empty())
         return std::nullopt;
     const std::string host = address::lowercase(domain);

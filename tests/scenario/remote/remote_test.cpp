@@ -692,10 +692,15 @@ namespace {
 
 // A scripted QMTP server on ip: each connection's package goes through qm::qmtp's parser
 // and each recipient gets the next answer (a response's payload, such as "Kok").
+// A QMTP server answering each package's recipients from answers (in order; Zno answer
+// beyond them), any number of packages per connection. The package numbered drop_package
+// (from 1, over all connections) is read and left unanswered: the connection closes, as
+// a peer that dies or closes an idle connection would.
 class FakeQmtp {
 public:
-    FakeQmtp(const std::string& ip, std::vector<std::string> answers)
+    FakeQmtp(const std::string& ip, std::vector<std::string> answers, int drop_package = 0)
         : answers_(std::move(answers))
+        , drop_package_(drop_package)
         , listener_(ip, [this](int c, int) { session(c); }) {
         port = listener_.port;
     }
@@ -704,11 +709,14 @@ public:
     struct Package {
         std::string message, sender;
         std::vector<std::string> recipients;
+        int connection = 0; // 1 for the first connection accepted, ...
     };
+    // The packages answered.
     [[nodiscard]] std::vector<Package> packages() const {
         std::lock_guard lock(mu_);
         return packages_;
     }
+    [[nodiscard]] int connections() const { return listener_.connections(); }
 
 private:
     void session(int c) {
@@ -729,9 +737,22 @@ private:
                 got.recipients.emplace_back(parser.address());
             else if (e == Event::error)
                 return;
-            else if (e == Event::end)
-                break;
-            else if (e == Event::more) {
+            else if (e == Event::end) {
+                if (++seen_ == drop_package_)
+                    return;
+                std::string reply;
+                for (size_t i = 0; i < got.recipients.size(); ++i)
+                    reply +=
+                        qm::netstring::encode(i < answers_.size() ? answers_[i] : "Zno answer");
+                got.connection = listener_.connections();
+                {
+                    // Kept before answering: once answered, the test may look.
+                    std::lock_guard lock(mu_);
+                    packages_.push_back(std::move(got));
+                }
+                got = {};
+                (void)!::write(c, reply.data(), reply.size());
+            } else if (e == Event::more) {
                 pollfd p{c, POLLIN, 0};
                 char tmp[4096];
                 const ssize_t n = ::poll(&p, 1, 10000) > 0 ? ::read(c, tmp, sizeof tmp) : -1;
@@ -742,18 +763,11 @@ private:
                 buf.append(tmp, static_cast<size_t>(n));
             }
         }
-        std::string reply;
-        for (size_t i = 0; i < got.recipients.size(); ++i)
-            reply += qm::netstring::encode(i < answers_.size() ? answers_[i] : "Zno answer");
-        {
-            // Kept before answering: once answered, the test may look.
-            std::lock_guard lock(mu_);
-            packages_.push_back(std::move(got));
-        }
-        (void)!::write(c, reply.data(), reply.size());
     }
 
     std::vector<std::string> answers_;
+    int drop_package_;
+    int seen_ = 0; // packages read, on the listener's thread
     mutable std::mutex mu_;
     std::vector<Package> packages_;
     ScriptedListener listener_; // last: its thread stops before the members it uses go
@@ -860,6 +874,55 @@ TEST_CASE("remote: QMTP answers per recipient - K delivered, Z deferred, D bounc
           std::vector<std::string>{"a@remote.example", "b@remote.example", "c@remote.example"});
     CHECK(packages[0].message.ends_with("\nSubject: three\n\n1:not a netstring,\n"));
     CHECK(packages[0].message.starts_with("Received: "));
+}
+
+TEST_CASE("remote: qmtproutes sends a domain over QMTP without DNS - one connection carries the "
+          "next packages - a parked connection the peer dropped costs only a reconnect",
+          "[scenario][remote][qmtp]") {
+    // The third package is read and not answered: the peer closed a reused connection.
+    FakeQmtp fake("127.0.0.2", {"Kok 1 qp 1"}, 3);
+    Sender s;
+    // No dnsservers: a route to an address needs no lookup. smtproutes would say SMTP;
+    // qmtproutes is looked at first.
+    s.root.control("qmtproutes", "lists.example:127.0.0.2:" + std::to_string(fake.port) + "\n");
+    s.root.control("smtproutes", "lists.example:127.0.0.2:1\n");
+    s.start();
+    for (int i = 1; i <= 3; ++i) {
+        s.inject("list-return-" + std::to_string(i) + "-@test.example", {"r@lists.example"},
+                 "Subject: copy " + std::to_string(i) + "\n\nbody\n");
+        REQUIRE(s.wait_log("success: 127.0.0.2_accepted_message_via_QMTP./", i));
+    }
+    const std::string log = s.log();
+    INFO(log);
+    CHECK(log.find("deferral:") == std::string::npos);
+    CHECK(s.queue_empty());
+    const auto packages = fake.packages();
+    REQUIRE(packages.size() == 3);
+    // The first two rode one connection; the third was tried on it, met its end, and
+    // went over a new one at once, with no deferral.
+    CHECK(packages[0].connection == 1);
+    CHECK(packages[1].connection == 1);
+    CHECK(packages[2].connection == 2);
+    CHECK(fake.connections() == 2);
+    for (int i = 0; i < 3; ++i) {
+        CHECK(packages[static_cast<size_t>(i)].sender ==
+              "list-return-" + std::to_string(i + 1) + "-@test.example");
+        CHECK(packages[static_cast<size_t>(i)].message.ends_with(
+            "\nSubject: copy " + std::to_string(i + 1) + "\n\nbody\n"));
+    }
+}
+
+TEST_CASE("remote: a qmtproutes domain whose QMTP port is shut is deferred - never sent by SMTP",
+          "[scenario][remote][qmtp]") {
+    FakeServer smtp([](const std::string& line, int) { return accept_all(line); });
+    const int shut = free_port("127.0.0.2");
+    Sender s;
+    s.root.control("qmtproutes", "lists.example:127.0.0.2:" + std::to_string(shut) + "\n");
+    s.root.control("smtproutes", ":127.0.0.1:" + std::to_string(smtp.port) + "\n");
+    s.start();
+    s.inject("alice@test.example", {"r@lists.example"}, "Subject: q\n\nbody\n");
+    REQUIRE(s.wait_log("deferral: Sorry,_I_wasn't_able_to_establish_a_QMTP_connection._(#4.4.1)/"));
+    CHECK(smtp.transcript().empty());
 }
 
 TEST_CASE("remote: a bare CR in a header neither splits the field nor adds one at the next hop",

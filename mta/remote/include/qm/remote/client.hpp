@@ -12,6 +12,12 @@
 // (port 209, or control/qmtpport); only when that connection cannot be made is SMTP tried
 // on the same address. Once QMTP is connected its answer stands.
 //
+// control/qmtproutes: smtproutes' lines for QMTP (the port defaults to control/qmtpport).
+// A domain it names goes over QMTP only, to the relay or its MXes, with no SMTP
+// fallback: the admin has said the host speaks QMTP. It is looked at before smtproutes.
+// A QMTP connection whose every response came back carries the next package to the same
+// host, as an SMTP connection carries the next transaction.
+//
 // A delivery ends in qmail-remote(8)'s report (Outcome): a letter for each recipient that
 // got an answer, then the message's verdict, with qmail's texts ("1.2.3.4 does not like
 // recipient.\nRemote host said: 550 ...", "Connected to 1.2.3.4 but connection died.
@@ -39,7 +45,8 @@ struct ClientConfig {
     std::string helohost;                      // control/helohost, default me
     std::chrono::seconds timeout_connect{60};  // control/timeoutconnect
     std::chrono::seconds timeout_remote{1200}; // control/timeoutremote
-    SmtpRoutes routes;                         // control/smtproutes
+    Routes routes;                             // control/smtproutes
+    Routes qmtp_routes{209};                   // control/qmtproutes, before smtproutes
     dns::Config dns;                           // QMAIL_DNS_SERVER, control/dnsservers
     bool starttls = true;                      // opportunistic STARTTLS when offered
     // A connection that delivered waits a few seconds for the next message to the same
