@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 
 reexec_as_root "$0" N_SUBSCRIBE,N_LIST,SUB_RUNS,LIST_RUNS,LIST_CASES,LIST_PROTOCOLS,PORT_QMTP_SINK,QMTP_SINK,MTAS,PORT_SINK,QM_BIN,QM_REV,SKIP_BUILD,TIMEOUT,STALL,RESULTS,LIST_RAW,BENCH_USER "$@"
 [ -x /usr/bin/time ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -q time
+need_postfix /usr/sbin/smtp-sink
 
 build_targets "${mta_programs[@]}" ezmlm-make ezmlm-sub ezmlm-list ezmlm-send
 build_qmtp_sink
