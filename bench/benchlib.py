@@ -489,7 +489,8 @@ class Ours:
     # commit instead of a flush per queue file (qmail-journal(5)).
     JOURNAL = os.environ.get("JOURNAL") == "1"
     name = "ours"
-    ROOT = "/tmp/qmbench"
+    # OURS_ROOT: elsewhere than /tmp, e.g. on the journaled file system of BENCH_FS=journaled.
+    ROOT = os.environ.get("OURS_ROOT", "/tmp/qmbench")
     NEEDED = ["qmail-install", "qmail-queue", "qmail-start", "qmail-send", "qmail-local",
               "qmail-newu"] + (["qmail-journald"] if JOURNAL else [])
 

@@ -72,3 +72,45 @@ build_driver() {
   # The driver runs as the unprivileged bench user: it must be able to reach it.
   chmod 755 "$DRIVER"
 }
+
+# journaled_fs_begin / journaled_fs_end: an ext4 file system with a journal (mkfs.ext4's
+# default, as on most mail hosts) on a loop device with direct I/O over a file on the same
+# disk, holding both MTAs' queues and maildirs: Postfix's /var/spool/postfix and
+# /home/bench bind-mounted from it, ours at OURS_ROOT on it. A flush of the loop device
+# is an fsync of its file, so durability still reaches the disk and is counted there.
+# (This VM's own ext4 has no journal: there a file creation waits for the metadata
+# writes of earlier fsyncs, 50-200 us instead of 7; bench/RESULTS.md.)
+JOURNALED_IMG=/var/tmp/qmbench-ext4.img
+JOURNALED_MNT=/mnt/qmbench-ext4
+journaled_fs_begin() {
+  postfix stop >/dev/null 2>&1 || true
+  journaled_fs_end
+  truncate -s 16G "$JOURNALED_IMG"
+  JOURNALED_DEV=$(losetup --direct-io=on --find --show "$JOURNALED_IMG")
+  mkfs.ext4 -q -F "$JOURNALED_DEV"
+  mkdir -p "$JOURNALED_MNT"
+  mount "$JOURNALED_DEV" "$JOURNALED_MNT"
+  local d
+  for d in /var/spool/postfix /home/bench; do
+    mkdir -p "$d" "$JOURNALED_MNT$d"
+    cp -a "$d/." "$JOURNALED_MNT$d/"
+    mount --bind "$JOURNALED_MNT$d" "$d"
+  done
+  export OURS_ROOT="$JOURNALED_MNT/qmbench"
+  echo "bench: queues and maildirs on $JOURNALED_DEV (ext4 with a journal) at $JOURNALED_MNT" >&2
+}
+journaled_fs_end() {
+  postfix stop >/dev/null 2>&1 || true
+  local d
+  for d in /home/bench /var/spool/postfix; do
+    mountpoint -q "$d" && umount "$d"
+  done
+  if mountpoint -q "$JOURNALED_MNT"; then
+    umount "$JOURNALED_MNT"
+  fi
+  local dev
+  for dev in $(losetup -j "$JOURNALED_IMG" -O NAME -n 2>/dev/null); do
+    losetup -d "$dev"
+  done
+  rm -f "$JOURNALED_IMG"
+}

@@ -6,13 +6,14 @@
 # Builds the programs it runs (like bench/run.sh, plus qmail-smtpd), raises RLIMIT_NOFILE, runs
 # bench/smtp.py, which rewrites the smtp:begin/smtp:end block of bench/RESULTS.md.
 # Needs root (or sudo): it reconfigures the system's Postfix (as bench/run.sh does).
+# BENCH_FS=journaled: both MTAs on an ext4 with a journal on a loop device (bench/common.sh).
 # Environment: see bench/smtp.py (SMTP_RUNS, N_IDLE, SMTP_CASES, MTAS, QM_BIN, SKIP_BUILD=1, ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
 export N_SMTP="${1:-${N_SMTP:-20000}}"
 
-reexec_as_root "$0" JOURNAL,N_SMTP,SMTP_SESSIONS,SMTP_LENGTH,SMTP_RUNS,N_IDLE,IDLE_RUNS,MIN_AVAIL_MIB,SMTP_CASES,MTAS,PORT_POSTFIX,PORT_OURS,QM_BIN,QM_REV,SKIP_BUILD,TIMEOUT,STALL,RESULTS,SMTP_RAW,BENCH_USER "$@"
+reexec_as_root "$0" BENCH_FS,JOURNAL,N_SMTP,SMTP_SESSIONS,SMTP_LENGTH,SMTP_RUNS,N_IDLE,IDLE_RUNS,MIN_AVAIL_MIB,SMTP_CASES,MTAS,PORT_POSTFIX,PORT_OURS,QM_BIN,QM_REV,SKIP_BUILD,TIMEOUT,STALL,RESULTS,SMTP_RAW,BENCH_USER "$@"
 need_postfix /usr/sbin/smtp-source
 build_targets "${mta_programs[@]}" qmail-smtpd
 export QM_BIN="${QM_BIN:-$PWD/build/bin}"
@@ -27,4 +28,13 @@ if [ "$(ulimit -n)" -lt "$need" ]; then
 fi
 
 export PYTHONDONTWRITEBYTECODE=1  # benchlib.py is imported: no __pycache__ in the checkout
-exec python3 bench/smtp.py
+if [ "${BENCH_FS:-}" = journaled ]; then
+  # Both MTAs' queues and maildirs on an ext4 file system with a journal (this VM's own
+  # is without one), on a loop device over a file on the same disk: see
+  # journaled_fs_begin in bench/common.sh.
+  journaled_fs_begin
+  trap journaled_fs_end EXIT
+  python3 bench/smtp.py
+else
+  exec python3 bench/smtp.py
+fi
