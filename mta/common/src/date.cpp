@@ -23,7 +23,9 @@ std::string mbox_ctime(std::time_t t) {
     std::tm tm{};
     ::gmtime_r(&t, &tm);
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%s %s %2d %02d:%02d:%02d %d\n", days[tm.tm_wday],
+    // The day zero-padded ("Dec 05"), as qmail's myctime writes it (fmt_uint0), not
+    // space-padded as ctime(3) does.
+    std::snprintf(buf, sizeof buf, "%s %s %02d %02d:%02d:%02d %d\n", days[tm.tm_wday],
                   months[tm.tm_mon], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                   tm.tm_year + 1900);
     return buf;

@@ -284,8 +284,7 @@ server::Service service(std::string usage) {
         Features features;
         features.tls_available = *tls != nullptr;
         Session session(state->controls, with_environment(std::move(peer)), std::move(features));
-        serve_descriptors(session, STDIN_FILENO, STDOUT_FILENO, tls->get());
-        return 0;
+        return serve_descriptors(session, STDIN_FILENO, STDOUT_FILENO, tls->get());
     };
     return s;
 }

@@ -131,7 +131,7 @@ private:
 
 } // namespace
 
-void serve_descriptors(Session& session, int in_fd, int out_fd, boost::asio::ssl::context* tls) {
+int serve_descriptors(Session& session, int in_fd, int out_fd, boost::asio::ssl::context* tls) {
     Wire wire(in_fd, out_fd);
     const auto timeout = std::chrono::seconds(session.timeout_seconds());
     // The read deadline moves only when the client makes progress: a reply was earned
@@ -154,17 +154,18 @@ void serve_descriptors(Session& session, int in_fd, int out_fd, boost::asio::ssl
         std::string refusal = early_talker_reply();
         (void)wire.write(refusal, clock::now() + timeout);
         session.abort();
-        return;
+        return 1;
     }
     std::string greeting = session.greeting();
     if (!reply(greeting))
-        return;
+        return 1;
     std::string got;
     for (;;) {
         if (!reply(session.output()) || session.closed()) {
+            const bool said_bye = session.quit_answered();
             session.abort();
             wire.close(clock::now() + timeout);
-            return;
+            return said_bye ? 0 : 1;
         }
         got.clear();
         const auto read = wire.read(deadline, got);
@@ -181,10 +182,10 @@ void serve_descriptors(Session& session, int in_fd, int out_fd, boost::asio::ssl
                 wire.close(clock::now() + timeout);
             }
             session.abort();
-            return;
+            return 1;
         case Wire::Got::gone:
             session.abort(); // nothing half-received is queued
-            return;
+            return 1;
         case Wire::Got::tls_ready:
             session.tls_started();
             break;
@@ -201,7 +202,7 @@ void serve_descriptors(Session& session, int in_fd, int out_fd, boost::asio::ssl
             // which must be done within one timeout.
             if (tls == nullptr || !reply(session.output())) {
                 session.abort();
-                return;
+                return 1;
             }
             wire.start_tls(*tls);
         }

@@ -260,6 +260,7 @@ void Session::handle_line(std::string_view line) {
     case Verb::quit:
         reply("221 2.0.0 " + controls_->greeting);
         closed_ = true;
+        quit_answered_ = true;
         break;
     case Verb::starttls:
         starttls(cmd.argument);

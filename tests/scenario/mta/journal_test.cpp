@@ -566,8 +566,7 @@ TEST_CASE("journal: a restart repairs channel files a crash cut short, lost or l
     CHECK(qmtest::count_of(root.run({qmtest::bin("qmail-journal")}).out, " E id=") == 3);
 }
 
-TEST_CASE("journal: an envelope whose message file a crash took is queued again under a new "
-          "number",
+TEST_CASE("journal: an envelope whose message file a crash took is queued again as a new message",
           "[scenario][journal]") {
     qmtest::MailRoot root;
     for (const char* user : {"alice", "carol"})
@@ -589,22 +588,21 @@ TEST_CASE("journal: an envelope whose message file a crash took is queued again 
     send->stop();
     journald->stop();
     // The crash kept info/S/N and its channel file, and took mess/S/N.
-    std::string old_id;
+    size_t removed = 0;
     for (int split = 0; split < 23; ++split) {
         const std::string d = root / ("queue/mess/" + std::to_string(split));
-        for (const auto& f : qmtest::list_dir(d)) {
-            old_id = f;
-            std::filesystem::remove(d + "/" + f);
-        }
+        for (const auto& f : qmtest::list_dir(d))
+            removed += std::filesystem::remove(d + "/" + f) ? 1 : 0;
     }
-    REQUIRE_FALSE(old_id.empty());
+    REQUIRE(removed == 1);
     std::filesystem::rename(root / "users/carol/Maildir.away", root / "users/carol/Maildir");
     journald = start_journald(root, qmtest::slurp(root / "journald.log").size());
     CHECK(journald->log().find("1 held, 0 whole, 0 repaired, 1 queued again") != std::string::npos);
     CHECK(qmtest::preprocessed_messages(root.home()) == 0); // the old entry went
-    const auto todo = qmtest::list_dir(root / "queue/todo");
-    REQUIRE(todo.size() == 1);
-    CHECK(todo[0] != old_id);
+    // A new todo/N: its number is the new message file's inode, which the file system may
+    // well give back to it (it did in a CI-like run); the old entry's files are gone either
+    // way, so that the new message is not taken for the old one's remains.
+    REQUIRE(qmtest::list_dir(root / "queue/todo").size() == 1);
     send = root.start({qmtest::bin("qmail-send"), "./Maildir/"}, "send2.log");
     REQUIRE(qmtest::wait_for([&] { return send->log().find("end msg ") != std::string::npos; }));
     CHECK(qmtest::list_dir(root / "users/carol/Maildir/new").size() == 1);

@@ -616,3 +616,33 @@ TEST_CASE("qmail-smtpd on stdin/stdout: an unusable certificate is a 421, not pl
     CHECK(r.exit_code == 1);
     CHECK(r.err.starts_with("qmail-smtpd: fatal: unable to load the TLS certificate "));
 }
+
+TEST_CASE("qmail-smtpd exits 0 after QUIT and 1 after end of input or a 451 - as qmail",
+          "[scenario][smtp]") {
+    Smtpd s;
+    // qmail-smtpd.c: QUIT is _exit(0); die_read (end of input), straynewline (the 451 for a
+    // bare LF) and die_alarm (the 451 timeout) are _exit(1). tcpserver logs the status.
+    auto quit = s.talk("HELO c\r\nQUIT\r\n");
+    CHECK(quit.exit_code == 0);
+    CHECK(reply_lines(quit.out).back().starts_with("221 "));
+    auto eof = s.talk("HELO c\r\nMAIL FROM:<a@b.example>\r\n");
+    CHECK(eof.exit_code == 1);
+    auto bare_lf = s.talk("HELO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<joe@test.example>\r\n"
+                          "DATA\r\nSubject: x\n\nbody\r\n.\r\nQUIT\r\n");
+    CHECK(bare_lf.exit_code == 1);
+    CHECK(reply_lines(bare_lf.out).back().starts_with("451 "));
+    CHECK(queued(s.root).empty());
+}
+
+TEST_CASE("qmail-smtpd refuses an address of 900 bytes and takes one of 899 - as qmail",
+          "[scenario][smtp]") {
+    Smtpd s;
+    // qmail's addrparse: "if (addr.len > 900) return 0;" with the closing NUL counted.
+    const std::string local899(899 - std::string("@test.example").size(), 'a');
+    auto r = s.talk("HELO c\r\nMAIL FROM:<>\r\nRCPT TO:<" + local899 + "@test.example>\r\n" +
+                    "RCPT TO:<" + local899 + "a@test.example>\r\nQUIT\r\n");
+    auto lines = reply_lines(r.out);
+    REQUIRE(lines.size() == 6);
+    CHECK(starts(lines[3], "250 "));
+    CHECK(starts(lines[4], "555 "));
+}

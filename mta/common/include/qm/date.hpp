@@ -1,5 +1,6 @@
 // The date formats qmail writes: RFC 822 dates in GMT ("26 Sep 1995 04:46:54 -0000",
-// date822fmt) and the ctime-style date of an mbox From_ line ("Thu Jan  1 00:00:00 1970").
+// date822fmt) and the ctime-style date of an mbox From_ line ("Thu Jan 01 00:00:00 1970":
+// qmail's myctime pads the day with a zero, where ctime(3) pads it with a space).
 #pragma once
 
 #include <ctime>

@@ -37,8 +37,11 @@ TEST_CASE("MAIL and RCPT arguments", "[smtp][command]") {
     CHECK(parse_mail_arguments("FROM:<joe@x> SIZE=12x", "FROM").error().code == 501);
     CHECK(parse_mail_arguments("FROM:<joe@x> SMTPUTF8", "FROM").error().code == 555);
     CHECK(parse_mail_arguments("FROM:<joe@x> BODY=BINARYMIME", "FROM").error().code == 555);
-    CHECK(parse_mail_arguments("FROM:<" + std::string(901, 'a') + ">", "FROM").error().code == 555);
-    CHECK(parse_mail_arguments("FROM:<" + std::string(900, 'a') + ">", "FROM"));
+    // qmail-smtpd's addrparse refuses addr.len > 900, where len counts the closing NUL:
+    // 899 bytes pass, 900 do not.
+    CHECK(parse_mail_arguments("FROM:<" + std::string(900, 'a') + ">", "FROM").error().code == 555);
+    CHECK(parse_mail_arguments("TO:<" + std::string(900, 'a') + ">", "TO").error().code == 555);
+    CHECK(parse_mail_arguments("FROM:<" + std::string(899, 'a') + ">", "FROM"));
 }
 
 TEST_CASE("rcpthosts: domains, .suffixes, case, trailing dots, bare local parts",

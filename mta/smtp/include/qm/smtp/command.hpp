@@ -58,7 +58,8 @@ struct ArgumentError {
 [[nodiscard]] std::expected<MailArguments, ArgumentError>
 parse_mail_arguments(std::string_view argument, std::string_view keyword);
 
-// Longest address qmail-smtpd takes from a client.
-inline constexpr size_t max_smtp_address = 900;
+// Longest address qmail-smtpd takes from a client: qmail's addrparse refuses an address
+// whose length with its closing NUL is over 900, so 899 bytes is the most.
+inline constexpr size_t max_smtp_address = 899;
 
 } // namespace qm::smtp

@@ -15,7 +15,10 @@ namespace qm::smtp {
 
 // tls: the server context when the session offers STARTTLS, else nullptr. Returns when
 // the session is over (QUIT, the client left, a timeout, a failed handshake); whatever
-// was half received is abandoned.
-void serve_descriptors(Session& session, int in_fd, int out_fd, boost::asio::ssl::context* tls);
+// was half received is abandoned. The exit status qmail-smtpd ends with, as qmail's: 0
+// after QUIT was answered, 1 for every other end (end of input, a timeout, the 451 for a
+// bare LF, too many errors).
+[[nodiscard]] int serve_descriptors(Session& session, int in_fd, int out_fd,
+                                    boost::asio::ssl::context* tls);
 
 } // namespace qm::smtp

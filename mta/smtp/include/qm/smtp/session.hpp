@@ -69,6 +69,8 @@ public:
     // Replies produced so far; the caller writes and clears it.
     std::string& output() { return out_; }
     [[nodiscard]] bool closed() const { return closed_; }
+    // The session ended with QUIT and its 221 (qmail-smtpd then exits 0, else 1).
+    [[nodiscard]] bool quit_answered() const { return quit_answered_; }
     [[nodiscard]] int timeout_seconds() const { return controls_->timeout_seconds; }
     // How long the driver holds the greeting back, watching for an early talker.
     [[nodiscard]] int greet_delay_seconds() const { return greet_delay(*controls_, conn_); }
@@ -106,6 +108,7 @@ private:
     size_t in_pos_ = 0;
     std::string out_;
     bool closed_ = false;
+    bool quit_answered_ = false;
     bool discarding_long_line_ = false;
     unsigned errors_ = 0;
 
