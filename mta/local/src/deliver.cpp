@@ -60,8 +60,12 @@ public:
         }
         if (size_t nul = out_.find('\0'); nul != std::string::npos)
             out_.resize(nul);
-        if (out_.size() > report_cap)
-            out_.resize(report_cap);
+        if (out_.size() > report_cap) {
+            // qmail-lspawn's cut: the last bytes kept make room for the notice.
+            constexpr std::string_view too_long = "\nError report too long, sorry.\n";
+            out_.resize(report_cap - too_long.size() - 3);
+            out_ += too_long;
+        }
         r.text = std::move(out_);
         return r;
     }

@@ -136,6 +136,21 @@ TEST_CASE("a comment-only .qmail is fast and delivers nowhere", "[local][deliver
     CHECK(took < std::chrono::seconds(4));
 }
 
+TEST_CASE("a report over 3000 bytes ends in qmail's Error report too long line",
+          "[local][deliver]") {
+    Fixture f;
+    // qmail-lspawn's truncreport: output over 3000 bytes is cut to 3000 - 31 - 3 bytes and
+    // "\nError report too long, sorry.\n" follows (notqmail spawn.c).
+    qmtest::spit(f.home + "/.qmail-long", "|head -c 5000 /dev/zero | tr '\\0' x; echo; exit 100\n");
+    auto r = qm::local::deliver(f.delivery("joe-long", "-", "long"));
+    CHECK(r.kind == qm::Verdict::Kind::permanent);
+    CHECK(r.text == std::string(2966, 'x') + "\nError report too long, sorry.\n");
+    // Up to 3000 bytes it stays whole.
+    qmtest::spit(f.home + "/.qmail-short", "|head -c 2999 /dev/zero | tr '\\0' y; exit 100\n");
+    r = qm::local::deliver(f.delivery("joe-short", "-", "short"));
+    CHECK(r.text == std::string(2999, 'y'));
+}
+
 // The real qmail-local, with the environment qmail-lspawn gives it.
 qm::local::LocalProgram built_qmail_local() {
     qm::local::LocalProgram p = qm::local::local_program();
