@@ -39,8 +39,20 @@ struct Splitter {
 
 } // namespace
 
-Result<std::vector<Piece>> split_address_list(std::span<const Token> value) {
+Result<std::vector<Piece>> split_address_list(std::span<const Token> value,
+                                              std::vector<Tokens>* found_before_error) {
     Splitter sp;
+    // qmail hands each address to its rewriting callback as the right-to-left scan meets
+    // it, so the addresses to the right of a syntax error are recipients all the same.
+    auto failed = [&](std::string text) -> Result<std::vector<Piece>> {
+        if (found_before_error != nullptr) {
+            found_before_error->clear();
+            for (auto it = sp.out.rbegin(); it != sp.out.rend(); ++it)
+                if (it->is_address)
+                    found_before_error->push_back(it->tokens);
+        }
+        return fail(syntax(std::move(text)));
+    };
     bool in_group = false;
     bool word_ok = true; // false right after (to the left of) a word of an address
     size_t i = value.size();
@@ -50,7 +62,7 @@ Result<std::vector<Piece>> split_address_list(std::span<const Token> value) {
         case TokenKind::semi:
             sp.flush(true);
             if (in_group)
-                return fail(syntax("nested group in address list"));
+                return failed("nested group in address list");
             in_group = true;
             word_ok = true;
             sp.token(t);
@@ -59,7 +71,7 @@ Result<std::vector<Piece>> split_address_list(std::span<const Token> value) {
         case TokenKind::colon:
             sp.flush(false);
             if (!in_group)
-                return fail(syntax("':' outside a group in address list"));
+                return failed("':' outside a group in address list");
             in_group = false;
             // The group name runs back to the previous comma, which is kept too.
             while (i > 0 && value[i - 1].kind != TokenKind::comma)
@@ -73,9 +85,9 @@ Result<std::vector<Piece>> split_address_list(std::span<const Token> value) {
             sp.token(value[--i]);
             while (i > 0 && value[i - 1].kind != TokenKind::left)
                 sp.address.push_back(value[--i]);
-            if (i == 0)
-                return fail(syntax("'>' without '<' in address list"));
             sp.emit_address(); // even when empty: <> is an address
+            if (i == 0)
+                return failed("'>' without '<' in address list");
             sp.token(value[--i]);
             while (i > 0 && is_phrase_part(value[i - 1].kind))
                 sp.token(value[--i]);

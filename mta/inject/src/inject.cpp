@@ -101,6 +101,9 @@ Failure unparseable(std::string_view field) {
 struct Rewritten {
     std::string text;
     std::vector<std::string> addresses;
+    // The address list did not parse: text is the field as written, and addresses are
+    // those qmail would still have taken from it (split_address_list).
+    bool unparsed = false;
 };
 
 // Tokenizes "Name: value", rewrites every address of the value and prints it back.
@@ -109,9 +112,16 @@ Result<Rewritten> rewrite_field(std::string_view field, const Rewriter& rw) {
     if (!tokens || tokens->size() < 2 || (*tokens)[1].kind != TokenKind::colon)
         return fail(unparseable(field));
     std::span<const Token> value(tokens->begin() + 2, tokens->end());
-    auto pieces = split_address_list(value);
-    if (!pieces)
-        return fail(unparseable(field));
+    std::vector<Tokens> salvaged;
+    auto pieces = split_address_list(value, &salvaged);
+    if (!pieces) {
+        if (salvaged.empty())
+            return fail(unparseable(field));
+        Rewritten kept{std::string(field), {}, true};
+        for (const Tokens& a : salvaged)
+            kept.addresses.push_back(unquote(rw.address(a)));
+        return kept;
+    }
     Rewritten out;
     Tokens all(tokens->begin(), tokens->begin() + 2);
     Tokens joined = join_pieces(*pieces, [&](const Tokens& a) {
@@ -325,10 +335,13 @@ Result<Prepared> prepare(std::string_view input, const Options& opt, const Setti
         const Role role = role_of(kind);
         if (role != Role::none) {
             auto r = rewrite_field(field, *rw);
+            const bool sender_role = role == Role::return_path || role == Role::sender;
+            if (r && r->unparsed && sender_role)
+                r = fail(unparseable(field));
             if (!r) {
                 // Recipient fields that do not parse stay as written (notqmail); sender
                 // fields are a severe syntax error.
-                if (role == Role::return_path || role == Role::sender)
+                if (sender_role)
                     return fail(r.error());
             } else {
                 field = std::move(r->text);

@@ -225,6 +225,57 @@ TEST_CASE("qmail-inject queues: envelope and message on disk", "[scenario][injec
     CHECK(m.find("hidden") == std::string::npos);
 }
 
+TEST_CASE("qmail-inject takes the recipients qmail takes from a header that does not parse",
+          "[scenario][inject]") {
+    // qmail reads an address list right to left and hands each address to its rewriting
+    // as it meets it; a syntax error (an unquoted ':' outside a group, a group that is not
+    // closed, a '>' without '<') stops the scan, and what it met before still goes in the
+    // envelope while the header stays as written. Each expectation below is what
+    // notqmail's qmail-inject (a7012e4) put in its envelope; qmail lists a field's
+    // recipients right to left, ours left to right.
+    struct Case {
+        const char* field;
+        std::string recipients; // T records, in our order
+    };
+    const Case cases[] = {
+        {"To: a:b@x.example", "Tb@x.example\0"s},
+        {"To: group: b@x.example, c@y.example", "Tb@x.example\0Tc@y.example\0"s},
+        {"To: a:b@x.example, \"q:r\" <c@y.example>", "Tb@x.example\0Tc@y.example\0"s},
+        {"Cc: list: d@z.example", "Td@z.example\0"s},
+        {"To: a:b:c@x.example", "Tc@x.example\0"s},
+        {"To: a@b.example:c@d.example", "Tc@d.example\0"s},
+        // Left of the error nothing is taken: c@z.example is lost in qmail too.
+        {"To: c@z.example, a:b@x.example", "Tb@x.example\0"s},
+        {"To: x@y.example, g: a@b.example", "Ta@b.example\0"s},
+        {"To: u@v.example>, w@x.example", "Tu@v.example\0Tw@x.example\0"s},
+        // Rewritten for the envelope like any recipient, while the header stays as it is.
+        {"To: a:bob", "Tbob@test.example\0"s},
+    };
+    for (const Case& c : cases) {
+        INFO(c.field);
+        qmtest::MailRoot root;
+        auto r = root.run({qmtest::bin("qmail-inject")},
+                          opts(std::string(c.field) + "\nSubject: s\n\nbody\n"));
+        REQUIRE(r.exit_code == 0);
+        auto q = queued(root);
+        REQUIRE(q.size() == 1);
+        CHECK(sender_and_recipients(q[0].envelope) == "Fjoe@test.example\0"s + c.recipients);
+        CHECK(q[0].message.find("\n" + std::string(c.field) + "\n") != std::string::npos);
+    }
+    // Nothing to the right of the error: no recipients. notqmail then queues a message for
+    // nobody (exit 0); we refuse it as with no recipient field at all, as Postfix's
+    // sendmail -t does ("No recipient addresses found in header").
+    qmtest::MailRoot root;
+    auto none = root.run({qmtest::bin("qmail-inject")}, opts("To: a:\nSubject: s\n\nbody\n"));
+    CHECK(none.exit_code == 100);
+    CHECK(none.err.find("no recipients") != std::string::npos);
+    // A sender field that does not parse is still a fatal syntax error.
+    auto from = root.run({qmtest::bin("qmail-inject")},
+                         opts("From: a:b@x.example\nTo: t@x.example\n\nbody\n"));
+    CHECK(from.exit_code == 100);
+    CHECK(from.err.find("unable to parse this line: From: a:b@x.example") != std::string::npos);
+}
+
 TEST_CASE("qmail-inject argument recipients, -f, -h and -H", "[scenario][inject]") {
     qmtest::MailRoot root;
     const std::string in = "To: t@x.example\n\nb\n";

@@ -120,3 +120,27 @@ TEST_CASE("rewriting a whole list keeps phrases, comments and groups", "[inject]
           "To: \"Joe\" <joe@h.example>, g: ann@h.example (Ann), bob@x.d.example;,\n"
           "  djb@h.example, fred@h.example\n");
 }
+
+TEST_CASE("a list that does not parse still yields the addresses met before the error",
+          "[inject][addrlist]") {
+    auto found = [](std::string_view value) {
+        auto t = qm::inject::tokenize(value);
+        REQUIRE(t);
+        std::vector<qm::inject::Tokens> before;
+        auto pieces = qm::inject::split_address_list(*t, &before);
+        CHECK_FALSE(pieces);
+        std::vector<std::string> out;
+        for (const auto& a : before)
+            out.push_back(qm::inject::unquote(a));
+        return out;
+    };
+    // Right to left: what lies right of the error is met first.
+    CHECK(found("a:b@x.example") == std::vector<std::string>{"b@x.example"});
+    CHECK(found("c@z.example, a:b@x.example") == std::vector<std::string>{"b@x.example"});
+    CHECK(found("a:b@x.example, c@y.example") ==
+          std::vector<std::string>{"b@x.example", "c@y.example"});
+    CHECK(found("u@v.example>, w@x.example") ==
+          std::vector<std::string>{"u@v.example", "w@x.example"});
+    CHECK(found("x; y@z.example;") == std::vector<std::string>{"y@z.example"}); // nested group
+    CHECK(found("a:").empty());
+}

@@ -111,7 +111,9 @@ TEST_CASE("recipient fields are rewritten", "[inject][prepare]") {
 TEST_CASE("an unparseable To is passed on, an unparseable From is fatal", "[inject][prepare]") {
     auto p = prep("To: a@b>\nCc: ok@c.example\n", args({"-h"}));
     CHECK(p.message.find("To: a@b>\n") != std::string::npos);
-    CHECK(p.envelope.recipients == std::vector<std::string>{"ok@c.example"});
+    // The address the right-to-left scan met before the stray '>' is a recipient, as in
+    // qmail (its rewriting callback had taken it), rewritten like any other.
+    CHECK(p.envelope.recipients == std::vector<std::string>{"a@b.dom.example", "ok@c.example"});
     auto bad = qm::inject::prepare("From: \"unterminated\n\nb\n", {}, settings());
     REQUIRE_FALSE(bad);
     CHECK(bad.error().permanent());

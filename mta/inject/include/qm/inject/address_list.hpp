@@ -27,8 +27,11 @@ struct Piece {
 
 // Splits the value tokens of an address-list field. An address inside <> is always an
 // address piece, even when empty ("<>"). Unbalanced groups or a '>' without '<' are a
-// permanent failure.
-[[nodiscard]] Result<std::vector<Piece>> split_address_list(std::span<const Token> value);
+// permanent failure; then *found_before_error, when given, gets the addresses the
+// right-to-left scan had met before the error (left to right), which qmail-inject takes
+// as recipients all the same ("To: a:b@x" gives b@x).
+[[nodiscard]] Result<std::vector<Piece>>
+split_address_list(std::span<const Token> value, std::vector<Tokens>* found_before_error = nullptr);
 
 // The tokens again, each address piece replaced by rewrite(address tokens).
 [[nodiscard]] Tokens join_pieces(const std::vector<Piece>& pieces,
