@@ -22,6 +22,7 @@ constexpr const char* usage =
     "(for the Received line). Mail root: $QMAILHOME (default /var/qmail).\n"
     "Broken framing is logged and ends the connection (exit 100); nothing is queued.\n"
     "With --listen (repeatable; 127.0.0.1:628, [::1]:628, :628 for every address) it is a\n"
+    "(--listen systemd or systemd:NAME: the sockets systemd passes, socket activation)\n"
     "daemon: one process, at most --max-connections (default 100) sessions at once, and at\n"
     "most --max-per-ip (default half of --max-connections; a rule's MAXCONNIP=N overrides\n"
     "it) from one address (IPv6: one /64); more are closed unanswered.\n"

@@ -26,6 +26,7 @@ constexpr const char* usage =
     "Broken framing is logged and ends the connection (exit 100); nothing of that message\n"
     "is queued. A session lasts at most an hour.\n"
     "With --listen (repeatable; 127.0.0.1:209, [::1]:209, :209 for every address) it is a\n"
+    "(--listen systemd or systemd:NAME: the sockets systemd passes, socket activation)\n"
     "daemon: one process, at most --max-connections (default 100) sessions at once, and at\n"
     "most --max-per-ip (default half of --max-connections; a rule's MAXCONNIP=N overrides\n"
     "it) from one address (IPv6: one /64); more are closed unanswered.\n"

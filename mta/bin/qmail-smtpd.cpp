@@ -28,6 +28,7 @@ constexpr const char* usage =
     "Bare LF in DATA is refused with 451 and the connection is closed; a bare CR in the\n"
     "header is stored as a space (in the body as it is).\n"
     "With --listen (repeatable; 127.0.0.1:2525, [::1]:2525, :25 for every address) it is a\n"
+    "(--listen systemd or systemd:NAME: the sockets systemd passes, socket activation)\n"
     "daemon: one process, every session in one event loop, at most --max-connections\n"
     "(default 100) at once, more are told 421; at most --max-per-ip (default half of\n"
     "--max-connections; a rule's MAXCONNIP=N overrides it) from one address (IPv6: one\n"

@@ -91,6 +91,20 @@ Status run_daemon(const Service& service, const Options& options) {
                            asio::detached);
         };
         for (const auto& spec : door.listen) {
+            if (is_inherited_spec(spec)) {
+                auto fds = inherited_listeners(spec);
+                if (!fds)
+                    return fail(fds.error());
+                for (const int fd : *fds) {
+                    tcp::acceptor& a = core.acceptors.emplace_back(core.io);
+                    if (auto ok = adopt_listener(a, fd); !ok)
+                        return ok;
+                    log::line("status: listening on " + endpoint_text(a.local_endpoint()) +
+                              door.note + " (from systemd)");
+                    asio::co_spawn(core.io, core.accept_loop(a, refuse, start), asio::detached);
+                }
+                continue;
+            }
             tcp::acceptor& a = core.acceptors.emplace_back(core.io);
             if (auto ok = open_listener(a, spec); !ok)
                 return ok;

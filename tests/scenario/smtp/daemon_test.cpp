@@ -167,6 +167,51 @@ TEST_CASE("a listen address that cannot be used is a clear error", "[scenario][s
     CHECK(r.err.find("unable to listen on 192.0.2.250:2525") != std::string::npos);
 }
 
+TEST_CASE("socket activation: the daemon serves on the sockets systemd passes",
+          "[scenario][smtp][daemon]") {
+    if (!std::filesystem::exists("/usr/bin/systemd-socket-activate"))
+        return qmtest::skip("systemd-socket-activate (package systemd) is not installed");
+    qmtest::MailRoot root;
+    root.control("rcpthosts", "test.example\n");
+    const int port = qmtest::free_port();
+    const int submission = qmtest::free_port();
+    // As systemd does with two .socket units (FileDescriptorName=smtp, submission):
+    // systemd-socket-activate binds, and on the first connection runs the daemon with
+    // LISTEN_FDS=2 and LISTEN_FDNAMES=smtp:submission (and only the environment it is
+    // told to pass, as a unit's Environment= would set it).
+    auto smtpd =
+        root.start({"/usr/bin/systemd-socket-activate", "-l", "127.0.0.1:" + std::to_string(port),
+                    "-l", "127.0.0.1:" + std::to_string(submission), "--fdname=smtp:submission",
+                    "-E", "QMAILHOME", qmtest::bin("qmail-smtpd"), "--listen", "systemd:smtp"},
+                   "smtpd.log");
+    REQUIRE(qmtest::wait_for([&] {
+        return smtpd->log().find("Listening on 127.0.0.1:" + std::to_string(submission)) !=
+               std::string::npos;
+    }));
+    for (int i = 0; i < 2; ++i) { // the first connection starts it, the second finds it up
+        Client c(port);
+        REQUIRE(c.connected());
+        CHECK(c.read_lines(1).starts_with("220 "));
+        c.send("HELO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<joe@test.example>\r\nDATA\r\n"
+               "Subject: activated\r\n\r\nhi\r\n.\r\nQUIT\r\n");
+        CHECK(c.read_lines(7).find("250 2.0.0 ok") != std::string::npos);
+    }
+    const std::string log = smtpd->log();
+    INFO(log);
+    CHECK(log.find("status: listening on 127.0.0.1:" + std::to_string(port) + " (from systemd)") !=
+          std::string::npos);
+    // Only the socket named smtp: the submission socket is not served as plain SMTP.
+    CHECK(log.find("status: listening on 127.0.0.1:" + std::to_string(submission)) ==
+          std::string::npos);
+    CHECK(qmtest::list_dir(root / "queue/todo").size() == 2);
+
+    // Without sockets from systemd, "--listen systemd" is a clear error.
+    auto none = root.run({qmtest::bin("qmail-smtpd"), "--listen", "systemd"},
+                         {.unset_env = {"LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"}});
+    CHECK(none.exit_code == 100);
+    CHECK(none.err.find("--listen systemd: systemd passed no sockets") != std::string::npos);
+}
+
 TEST_CASE("swaks → qmail-smtpd daemon → qmail-send → a maildir", "[scenario][smtp][daemon]") {
     Listening l;
     const std::string home = l.root.add_user("joe");
