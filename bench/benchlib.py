@@ -675,15 +675,20 @@ def wait_listening(port, seconds=10):
     return False
 
 
+def fresh_sink_dir():
+    """An empty SINK_DIR that the sinks, running as nobody, can write in."""
+    shutil.rmtree(SINK_DIR, ignore_errors=True)
+    os.makedirs(SINK_DIR, mode=0o755)
+    nobody = pwd.getpwnam("nobody")
+    os.chown(SINK_DIR, nobody.pw_uid, nobody.pw_gid)
+
+
 class Sink:
     """Postfix's smtp-sink on 127.0.0.1:PORT_SINK, outside both MTAs' process trees; its dump
     file tells what really arrived."""
 
     def __init__(self):
-        shutil.rmtree(SINK_DIR, ignore_errors=True)
-        os.makedirs(SINK_DIR, mode=0o755)
-        nobody = pwd.getpwnam("nobody")
-        os.chown(SINK_DIR, nobody.pw_uid, nobody.pw_gid)
+        fresh_sink_dir()
         self.dump = SINK_DIR + "/dump"
         self.out = open(SINK_DIR + "/sink.out", "wb")
         self.proc = subprocess.Popen(
@@ -733,10 +738,7 @@ class QmtpSink(Sink):
     127.0.0.1:PORT_QMTP_SINK: answers every recipient K and keeps only counts."""
 
     def __init__(self):
-        shutil.rmtree(SINK_DIR, ignore_errors=True)
-        os.makedirs(SINK_DIR, mode=0o755)
-        nobody = pwd.getpwnam("nobody")
-        os.chown(SINK_DIR, nobody.pw_uid, nobody.pw_gid)
+        fresh_sink_dir()
         self.count_file = SINK_DIR + "/qmtp.count"
         self.out = open(SINK_DIR + "/sink.out", "wb")
         self.proc = subprocess.Popen(

@@ -1,5 +1,5 @@
 // End-to-end tests of qmail's small tools against a real mail root: maildirmake,
-// qmail-qread, qmail-qstat, preline, bouncesaying, condredirect and forward.
+// qmail-qread, qmail-qstat, qmail-showctl, preline, bouncesaying, condredirect and forward.
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -307,10 +307,84 @@ TEST_CASE("forward queues the message with DTLINE and NEWSENDER", "[scenario][to
 }
 
 TEST_CASE("every tool answers --help", "[scenario][tools]") {
-    for (const char* p : {"maildirmake", "qmail-qread", "qmail-qstat", "preline", "bouncesaying",
-                          "condredirect", "forward"}) {
+    for (const char* p : {"maildirmake", "qmail-qread", "qmail-qstat", "qmail-showctl", "preline",
+                          "bouncesaying", "condredirect", "forward"}) {
         auto r = qmtest::run({qmtest::bin(p), "--help"});
         CHECK(r.exit_code == 0);
         CHECK(r.out.find("usage: ") == 0);
     }
+}
+
+TEST_CASE("qmail-showctl shows each control file in qmail's words - values, defaults, strays",
+          "[scenario][tools][showctl]") {
+    qmtest::MailRoot root;
+    // MailRoot's own controls (me, ...) are rewritten here; each expected line below is
+    // what notqmail's qmail-showctl (a7012e4) printed for the same directory.
+    for (const auto& f : qmtest::list_dir(root / "control"))
+        fs::remove(root / ("control/" + f));
+    root.control("me", "mx.test.example\n");
+    root.control("locals", "test.example\nlocalhost\n");
+    root.control("rcpthosts", "test.example\n# comment\n\n.sub.test.example\n");
+    root.control("concurrencyremote", "50\n");
+    root.control("smtproutes", "remote.example:relay.example:2525\n:smart.example\n");
+    root.control("smtpgreeting", "x\xe9y\n");
+    root.control("queuelifetime", "3600\n");
+    root.control("frobnicate", "hello\n");
+    auto r = root.run({qmtest::bin("qmail-showctl")});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.starts_with("qmail home directory: " + root.home() +
+                            ".\nuser-ext delimiter: -.\npaternalism (in decimal): 2.\n"
+                            "silent concurrency limit: 120.\nsubdirectory split: 23.\n"));
+    CHECK(std::regex_search(r.out, std::regex("\nuser ids: ([0-9]+|none)(, ([0-9]+|none)){7}\\.\n"
+                                              "group ids: ([0-9]+|none), ([0-9]+|none)\\.\n\n")));
+    for (const char* part : {
+             "\nbadmailfrom: (Default.) Any MAIL FROM is allowed.\n",
+             "\nbouncehost: (Default.) Bounce host name is mx.test.example.\n",
+             "\nconcurrencylocal: (Default.) Local concurrency is 10.\n",
+             "\nconcurrencyremote: Remote concurrency is 50.\n",
+             "\ndatabytes: (Default.) SMTP DATA limit is 0 bytes.\n",
+             "\ndoublebounceto: (Default.) 2B recipient user: postmaster.\n",
+             "\nlocals: \nMessages for test.example are delivered locally.\n"
+             "Messages for localhost are delivered locally.\n",
+             "\nme: My name is mx.test.example.\n",
+             "\nqueuelifetime: Message lifetime in the queue is 3600 seconds.\n",
+             "\nrcpthosts: \nSMTP clients may send messages to recipients at test.example.\n"
+             "SMTP clients may send messages to recipients at .sub.test.example.\n",
+             "\nmorercpthosts: (Default.) No effect.\n",
+             "\nmorercpthosts.cdb: (Default.) No effect.\n",
+             "\nsmtpgreeting: SMTP greeting: 220 x?y.\n",
+             "\nsmtproutes: \nSMTP route: remote.example:relay.example:2525\n"
+             "SMTP route: :smart.example\n",
+             "\ntimeoutsmtpd: (Default.) SMTP server data timeout is 1200 seconds.\n",
+             "\nvirtualdomains: (Default.) No virtual domains.\n",
+             // This platform's own, after qmail's.
+             "\njournal: (Default.) Queue journal",
+             "\nqmtproutes: (Default.) No artificial QMTP routes.\n",
+             "\nservercert.pem: (Default.) No STARTTLS offered.\n",
+             "\nfrobnicate: I have no idea what this file does.\n",
+         }) {
+        INFO(part);
+        CHECK(r.out.find(part) != std::string::npos);
+    }
+    CHECK(r.out.find("virtualdomains:") < r.out.find("dnsservers:"));
+    CHECK(r.out.ends_with("\nfrobnicate: I have no idea what this file does.\n"));
+
+    // Where ours differs from qmail's, on purpose (qmail-showctl(8)).
+    fs::remove(root / "control/rcpthosts");
+    root.control("databytes", "lots\n");
+    auto d = root.run({qmtest::bin("qmail-showctl")});
+    CHECK(d.out.find("\nrcpthosts: (Default.) SMTP clients may send messages to recipients that "
+                     "are delivered here (locals, virtualdomains).\n") != std::string::npos);
+    CHECK(d.out.find("\nmorercpthosts: (Default.) No rcpthosts; morercpthosts is irrelevant.\n") !=
+          std::string::npos);
+    CHECK(d.out.find("\ndatabytes: Oops! Not a number (lots): the programs that read this file "
+                     "stop with an error.\n") != std::string::npos);
+
+    // No control directory: exit 111.
+    fs::rename(root / "control", root / "control.away");
+    auto none = root.run({qmtest::bin("qmail-showctl")});
+    CHECK(none.exit_code == 111);
+    CHECK(none.out.find("Oops! Unable to open ") != std::string::npos);
+    fs::rename(root / "control.away", root / "control");
 }
