@@ -1,9 +1,11 @@
 // End-to-end tests of qmail's small tools against a real mail root: maildirmake,
-// qmail-qread, qmail-qstat, qmail-showctl, preline, bouncesaying, condredirect and forward.
+// maildir2mbox, qmail-qread, qmail-qstat, qmail-showctl, preline, bouncesaying,
+// condredirect and forward.
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <utime.h>
 
@@ -307,8 +309,8 @@ TEST_CASE("forward queues the message with DTLINE and NEWSENDER", "[scenario][to
 }
 
 TEST_CASE("every tool answers --help", "[scenario][tools]") {
-    for (const char* p : {"maildirmake", "qmail-qread", "qmail-qstat", "qmail-showctl", "preline",
-                          "bouncesaying", "condredirect", "forward"}) {
+    for (const char* p : {"maildirmake", "maildir2mbox", "qmail-qread", "qmail-qstat",
+                          "qmail-showctl", "preline", "bouncesaying", "condredirect", "forward"}) {
         auto r = qmtest::run({qmtest::bin(p), "--help"});
         CHECK(r.exit_code == 0);
         CHECK(r.out.find("usage: ") == 0);
@@ -387,4 +389,74 @@ TEST_CASE("qmail-showctl shows each control file in qmail's words - values, defa
     CHECK(none.exit_code == 111);
     CHECK(none.out.find("Oops! Unable to open ") != std::string::npos);
     fs::rename(root / "control.away", root / "control");
+}
+
+TEST_CASE("maildir2mbox moves a maildir into an mbox as qmail does - mutt reads it",
+          "[scenario][tools][maildir2mbox]") {
+    qmtest::TempDir dir;
+    const std::string maildir = dir / "Maildir";
+    REQUIRE(qmtest::run({qmtest::bin("maildirmake"), maildir}).exit_code == 0);
+    // Each at a time of its own (maildir2mbox orders by mtime and dates the From_ line
+    // with it). The expected mbox is what notqmail's maildir2mbox (a7012e4) wrote for the
+    // same files, but for the last line without a newline, which qmail drops.
+    struct File {
+        const char* name;
+        const char* text;
+        int day;
+    };
+    const File files[] = {
+        {"new/1000000002.M1P1.h",
+         "Return-Path: <ann@example.org>\nSubject: one\n\n"
+         "From the top\n>From quoted\n",
+         2},
+        {"cur/1000000001.M2P2.h:2,S", "Return-Path: <>\nSubject: bounce\n\nno newline", 1},
+        {"new/1000000003.M3P3.h", "Subject: none\n\nbody\n", 3},
+        {"new/1000000004.M4P4.h", "Return-Path: <a b@x>\nSubject: blank\n\nx\n", 4},
+    };
+    for (const File& f : files) {
+        const std::string path = maildir + "/" + f.name;
+        qmtest::spit(path, f.text);
+        // 2026-12-0D 10:0D:00 UTC
+        const std::time_t t = 1796119200 + (f.day - 1) * 86400 + f.day * 60;
+        const timespec times[2] = {{t, 0}, {t, 0}};
+        REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
+    }
+    qmtest::spit(maildir + "/new/now.M5P5.h", "Subject: this second\n\nwait\n"); // mtime: now
+    const std::string mbox = dir / "mbox";
+    qmtest::spit(mbox, "From old@x Thu Jan 01 00:00:00 1970\nSubject: old\n\nold\n\n");
+    auto r =
+        qmtest::run({qmtest::bin("maildir2mbox")},
+                    {.env = {{"MAILDIR", maildir}, {"MAIL", mbox}, {"MAILTMP", mbox + ".tmp"}}});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(qmtest::slurp(mbox) == "From old@x Thu Jan 01 00:00:00 1970\nSubject: old\n\nold\n\n"
+                                 "From MAILER-DAEMON Tue Dec 01 10:01:00 2026\nReturn-Path: <>\n"
+                                 "Subject: bounce\n\nno newline\n\n"
+                                 "From ann@example.org Wed Dec 02 10:02:00 2026\n"
+                                 "Return-Path: <ann@example.org>\nSubject: one\n\n"
+                                 ">From the top\n>>From quoted\n\n"
+                                 "From XXX Thu Dec 03 10:03:00 2026\nSubject: none\n\nbody\n\n"
+                                 "From a-b@x Fri Dec 04 10:04:00 2026\nReturn-Path: <a b@x>\n"
+                                 "Subject: blank\n\nx\n\n");
+    CHECK(qmtest::list_dir(maildir + "/cur").empty());
+    // Changed this second: left for the next run.
+    CHECK(qmtest::list_dir(maildir + "/new") == std::vector<std::string>{"now.M5P5.h"});
+    CHECK_FALSE(fs::exists(mbox + ".tmp"));
+    CHECK((fs::status(mbox).permissions() & (fs::perms::group_all | fs::perms::others_all)) ==
+          fs::perms::none);
+    qmtest::TempDir scratch;
+    CHECK(qmtest::mutt_read(mbox, scratch.path()).size() == 5);
+
+    // Nothing to move: the mbox is left alone; a missing variable is a temporary failure.
+    fs::remove(maildir + "/new/now.M5P5.h");
+    const auto before = fs::last_write_time(mbox);
+    CHECK(qmtest::run({qmtest::bin("maildir2mbox")},
+                      {.env = {{"MAILDIR", maildir}, {"MAIL", mbox}, {"MAILTMP", mbox + ".tmp"}}})
+              .exit_code == 0);
+    CHECK(fs::last_write_time(mbox) == before);
+    auto unset =
+        qmtest::run({qmtest::bin("maildir2mbox")},
+                    {.env = {{"MAILDIR", maildir}, {"MAIL", mbox}}, .unset_env = {"MAILTMP"}});
+    CHECK(unset.exit_code == 111);
+    CHECK(unset.err == "maildir2mbox: fatal: MAILTMP not set\n");
 }

@@ -1,0 +1,176 @@
+#include "qm/tools/maildir_to_mbox.hpp"
+
+#include "qm/date.hpp"
+#include "qm/fd.hpp"
+#include "qm/local/mbox.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+namespace qm::tools {
+
+namespace {
+
+struct Entry {
+    std::time_t when = 0; // the file's mtime: its order and its From_ line's date
+    std::string name;     // "new/..." or "cur/..."
+};
+
+Failure trouble(const std::string& what, const std::string& path) {
+    return temp("4.3.0", what + " " + path + ": " + std::strerror(errno));
+}
+
+// The names in maildir/sub that do not start with a dot.
+Result<std::vector<std::string>> names_in(const std::string& dir) {
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr)
+        return fail(trouble("unable to scan", dir));
+    std::vector<std::string> out;
+    while (const dirent* e = ::readdir(d))
+        if (e->d_name[0] != '.')
+            out.emplace_back(e->d_name);
+    ::closedir(d);
+    return out;
+}
+
+// qmail's maildir_clean: tmp/ files not read for 36 hours are a delivery that died.
+void clean_tmp(const std::string& maildir) {
+    auto names = names_in(maildir + "/tmp");
+    if (!names)
+        return;
+    const std::time_t now = std::time(nullptr);
+    for (const auto& n : *names) {
+        const std::string path = maildir + "/tmp/" + n;
+        struct stat st {};
+        if (::stat(path.c_str(), &st) == 0 && now > st.st_atime + 129600)
+            ::unlink(path.c_str());
+    }
+}
+
+// The From_ line's sender, from a first line "Return-Path: <...>\n" (qmail's rule: no
+// Return-Path gives "XXX", <> gives MAILER-DAEMON, blanks become '-').
+std::string from_line(const std::string& first, std::time_t when) {
+    std::string who = "XXX";
+    if (first.starts_with("Return-Path: <") && first.ends_with("\n")) {
+        if (first.size() > 14 && first[14] == '>') {
+            who = "MAILER-DAEMON";
+        } else {
+            who = first.size() >= 16 ? first.substr(14, first.size() - 16) : std::string();
+            std::replace_if(
+                who.begin(), who.end(), [](char c) { return c == ' ' || c == '\t'; }, '-');
+        }
+    }
+    return "From " + who + " " + mbox_ctime(when);
+}
+
+// Appends one message to out in mbox form.
+Status append_message(int out, const std::string& path, std::time_t when) {
+    auto read = read_file(path);
+    if (!read)
+        return fail(read.error());
+    const std::string& text = *read;
+    std::string mbox;
+    mbox.reserve(text.size() + 128);
+    const size_t first_end = text.find('\n');
+    mbox += from_line(text.substr(0, first_end == std::string::npos ? text.size() : first_end + 1),
+                      when);
+    for (size_t pos = 0; pos < text.size();) {
+        const size_t nl = text.find('\n', pos);
+        const size_t end = nl == std::string::npos ? text.size() : nl + 1;
+        const std::string_view line(text.data() + pos, end - pos);
+        if (local::needs_from_quote(line))
+            mbox += '>';
+        mbox += line;
+        pos = end;
+    }
+    // A last line without its newline gets one (qmail drops a message that has no
+    // newline at all; this keeps it).
+    if (!text.empty() && text.back() != '\n')
+        mbox += '\n';
+    mbox += '\n';
+    if (auto w = write_all(out, mbox); !w)
+        return w;
+    return {};
+}
+
+} // namespace
+
+Result<MboxMove> maildir_to_mbox(const std::string& maildir, const std::string& mbox,
+                                 const std::string& mbox_tmp) {
+    clean_tmp(maildir);
+    std::vector<Entry> entries;
+    // As qmail's maildir_scan: a message changed this very second waits for the next run,
+    // so that the order by time stays right.
+    const std::time_t now = std::time(nullptr);
+    for (const char* sub : {"new", "cur"}) {
+        auto names = names_in(maildir + "/" + sub);
+        if (!names)
+            return fail(names.error());
+        for (auto& n : *names) {
+            Entry e;
+            e.name = std::string(sub) + "/" + n;
+            struct stat st {};
+            if (::stat((maildir + "/" + e.name).c_str(), &st) != 0 || st.st_mtime >= now)
+                continue;
+            e.when = st.st_mtime;
+            entries.push_back(std::move(e));
+        }
+    }
+    MboxMove result;
+    if (entries.empty())
+        return result; // nothing new: the mbox is not touched
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+        return a.when != b.when ? a.when < b.when : a.name < b.name;
+    });
+
+    UniqueFd lock(::open(mbox.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
+    if (!lock)
+        return fail(trouble("unable to lock", mbox));
+    if (auto locked = local::lock_mbox(lock.get()); !locked)
+        return fail(temp("4.3.0", "unable to lock " + mbox + ": " + locked.error().text));
+    UniqueFd old(::open(mbox.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!old)
+        return fail(trouble("unable to read", mbox));
+    UniqueFd fresh(::open(mbox_tmp.c_str(), O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0600));
+    if (!fresh)
+        return fail(trouble("unable to create", mbox_tmp));
+    char buf[65536];
+    for (;;) {
+        const ssize_t n = ::read(old.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return fail(trouble("unable to read", mbox));
+        if (n == 0)
+            break;
+        if (auto w = write_all(fresh.get(), std::string_view(buf, static_cast<size_t>(n))); !w)
+            return fail(trouble("unable to write to", mbox_tmp));
+    }
+    for (const auto& e : entries)
+        if (auto s = append_message(fresh.get(), maildir + "/" + e.name, e.when); !s)
+            return fail(s.error());
+    if (::fsync(fresh.get()) != 0 || ::close(fresh.release()) != 0)
+        return fail(trouble("unable to write to", mbox_tmp));
+    if (::rename(mbox_tmp.c_str(), mbox.c_str()) != 0)
+        return fail(trouble("unable to move " + mbox_tmp + " to", mbox));
+    // The new name on disk before any message leaves the maildir (qmail does not wait
+    // for it): a crash may then keep a message twice, never lose it.
+    if (auto synced = fsync_dir(dirname_of(mbox)); !synced)
+        return fail(synced.error());
+    for (const auto& e : entries) {
+        if (::unlink((maildir + "/" + e.name).c_str()) != 0)
+            result.not_removed.push_back({e.name, std::strerror(errno)});
+        else
+            ++result.moved;
+    }
+    return result;
+}
+
+} // namespace qm::tools
