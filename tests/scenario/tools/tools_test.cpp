@@ -309,8 +309,9 @@ TEST_CASE("forward queues the message with DTLINE and NEWSENDER", "[scenario][to
 }
 
 TEST_CASE("every tool answers --help", "[scenario][tools]") {
-    for (const char* p : {"maildirmake", "maildir2mbox", "qmail-qread", "qmail-qstat",
-                          "qmail-showctl", "preline", "bouncesaying", "condredirect", "forward"}) {
+    for (const char* p :
+         {"maildirmake", "maildir2mbox", "qmail-qread", "qmail-qstat", "qmail-showctl", "preline",
+          "splogger", "bouncesaying", "condredirect", "forward"}) {
         auto r = qmtest::run({qmtest::bin(p), "--help"});
         CHECK(r.exit_code == 0);
         CHECK(r.out.find("usage: ") == 0);
@@ -459,4 +460,15 @@ TEST_CASE("maildir2mbox moves a maildir into an mbox as qmail does - mutt reads 
                     {.env = {{"MAILDIR", maildir}, {"MAIL", mbox}}, .unset_env = {"MAILTMP"}});
     CHECK(unset.exit_code == 111);
     CHECK(unset.err == "maildir2mbox: fatal: MAILTMP not set\n");
+}
+
+TEST_CASE("splogger reads its input to the end and takes qmail's arguments",
+          "[scenario][tools][splogger]") {
+    // What reaches syslog is checked by the unit tests (the entries); here the program.
+    auto r = qmtest::run({qmtest::bin("splogger"), "qmail", "2"},
+                         {.stdin_data = "status: local 0/10 remote 0/20\nwarning: x\nlast"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.empty());
+    CHECK(qmtest::run({qmtest::bin("splogger"), "qmail", "mail"}).exit_code == 100);
+    CHECK(qmtest::run({qmtest::bin("splogger"), "a", "2", "extra"}).exit_code == 100);
 }
