@@ -1,5 +1,5 @@
 // End-to-end tests of qmail's small tools against a real mail root: maildirmake,
-// maildir2mbox, qmail-qread, qmail-qstat, qmail-showctl, preline, bouncesaying,
+// maildir2mbox, maildirwatch, qmail-qread, qmail-qstat, qmail-showctl, preline, bouncesaying,
 // condredirect and forward.
 #include "support.hpp"
 
@@ -471,4 +471,30 @@ TEST_CASE("splogger reads its input to the end and takes qmail's arguments",
     CHECK(r.out.empty());
     CHECK(qmtest::run({qmtest::bin("splogger"), "qmail", "mail"}).exit_code == 100);
     CHECK(qmtest::run({qmtest::bin("splogger"), "a", "2", "extra"}).exit_code == 100);
+}
+
+TEST_CASE("maildirwatch -1 lists the new messages' From and Subject, oldest first",
+          "[scenario][tools][maildirwatch]") {
+    qmtest::TempDir dir;
+    const std::string maildir = dir / "Maildir";
+    REQUIRE(qmtest::run({qmtest::bin("maildirmake"), maildir}).exit_code == 0);
+    qmtest::spit(maildir + "/new/2.x", "From: Bob <bob@b.example>\nSubject: second\n\nbody\n");
+    qmtest::spit(maildir + "/new/1.x", "subject: first,\n\tfolded\nFROM: ann@a.example\n\n"
+                                       "Subject: not a header\n");
+    qmtest::spit(maildir + "/new/3.x", "X: y\n\nno fields\n");
+    qmtest::spit(maildir + "/cur/0.x:2,S", "From: seen@c.example\nSubject: read\n\n");
+    for (const auto& [name, t] : std::vector<std::pair<std::string, std::time_t>>{
+             {"1.x", 1000000001}, {"2.x", 1000000002}, {"3.x", 1000000003}}) {
+        const timespec times[2] = {{t, 0}, {t, 0}};
+        REQUIRE(::utimensat(AT_FDCWD, (maildir + "/new/" + name).c_str(), times, 0) == 0);
+    }
+    auto r = qmtest::run({qmtest::bin("maildirwatch"), "-1"}, {.env = {{"MAILDIR", maildir}}});
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out == "From: ann@a.example\nSubject: first, folded\n\n"
+                   "From: Bob <bob@b.example>\nSubject: second\n\n"
+                   "From: (none)\nSubject: (none)\n");
+    auto unset = qmtest::run({qmtest::bin("maildirwatch"), "-1"}, {.unset_env = {"MAILDIR"}});
+    CHECK(unset.exit_code == 111);
+    CHECK(unset.err == "maildirwatch: fatal: MAILDIR not set\n");
+    CHECK(qmtest::run({qmtest::bin("maildirwatch"), "-x"}).exit_code == 100);
 }
