@@ -1,0 +1,33 @@
+#include "qm/pop3/command.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace qm::pop3;
+
+TEST_CASE("pop3: verbs are case-insensitive - the argument follows the spaces", "[pop3][command]") {
+    CHECK(parse_command("STAT").verb == Verb::stat);
+    CHECK(parse_command("stat\r").verb == Verb::stat);
+    CHECK(parse_command("Retr 2").verb == Verb::retr);
+    CHECK(parse_command("Retr 2").argument == "2");
+    CHECK(parse_command("TOP   3 10\r").argument == "3 10");
+    CHECK(parse_command("top").argument.empty());
+    CHECK(parse_command("APOP x y").verb == Verb::unknown); // qmail-popup's, not here
+    CHECK(parse_command("").verb == Verb::unknown);
+    CHECK(parse_command("stats").verb == Verb::unknown);
+}
+
+TEST_CASE("pop3: message numbers as qmail-pop3d reads them", "[pop3][command]") {
+    CHECK(message_index("1", 3) == 0u);
+    CHECK(message_index("3", 3) == 2u);
+    CHECK(message_index("2x", 3) == 1u); // scan_ulong stops at the first non-digit
+    CHECK(message_index("4", 3).error() == NumberError::too_big);
+    CHECK(message_index("0", 3).error() == NumberError::zero);
+    CHECK(message_index("", 3).error() == NumberError::syntax);
+    CHECK(message_index("x", 3).error() == NumberError::syntax);
+    CHECK(message_index("99999999999999999999999", 3).error() == NumberError::too_big);
+    CHECK(error_text(NumberError::zero) == "messages are counted from 1");
+    CHECK(top_lines("2 10") == 10ul);
+    CHECK(top_lines("2   0") == 0ul);
+    CHECK_FALSE(top_lines("2"));
+    CHECK_FALSE(top_lines("2 x"));
+}
