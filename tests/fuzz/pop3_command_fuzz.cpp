@@ -1,7 +1,8 @@
-// Fuzzes qmail-pop3d's command line parsing. Properties: the verb is one of the known
-// ones exactly when the first word, lower-cased, names it; the argument is a suffix of
-// the line with no leading space; a message index is always within the count.
+// Fuzzes qmail-pop3d's and qmail-popup's command line parsing. Properties: the verb is one of the
+// known ones exactly when the first word, lower-cased, names it; the argument is a suffix of the
+// line with no leading space; a message index is always within the count.
 #include "fuzz_check.hpp"
+#include "qm/pop3/authorization.hpp"
 #include "qm/pop3/command.hpp"
 
 #include <algorithm>
@@ -31,5 +32,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
             QM_FUZZ_CHECK(*i < count);
     }
     (void)qm::pop3::top_lines(c.argument);
+    // qmail-popup: every line gets a reply or a login, never both; a login's
+    // checkpassword input is exactly three NUL-terminated fields.
+    qm::pop3::Authorization a("<1.2@fuzz.example>");
+    (void)a.handle("USER joe");
+    const auto step = a.handle(line);
+    QM_FUZZ_CHECK(step.reply.empty() == step.login.has_value());
+    if (step.login) {
+        const std::string in = step.login->checkpassword_input(a.timestamp());
+        QM_FUZZ_CHECK(std::count(in.begin(), in.end(), '\0') >=
+                      3); // a user or password may hold NULs themselves
+        QM_FUZZ_CHECK(in.ends_with(std::string("<1.2@fuzz.example>") + '\0'));
+    }
     return 0;
 }

@@ -25,7 +25,7 @@ std::optional<unsigned long> leading_number(std::string_view s, size_t& used) {
 
 } // namespace
 
-Command parse_command(std::string_view line) {
+Words split_command(std::string_view line) {
     if (line.ends_with('\r'))
         line.remove_suffix(1);
     const size_t space = std::min(line.find(' '), line.size());
@@ -35,6 +35,11 @@ Command parse_command(std::string_view line) {
     std::string_view rest = line.substr(space);
     while (rest.starts_with(' '))
         rest.remove_prefix(1);
+    return {std::move(verb), std::string(rest)};
+}
+
+Command parse_command(std::string_view line) {
+    auto [verb, argument] = split_command(line);
     static constexpr std::array<std::pair<std::string_view, Verb>, 10> verbs{{
         {"quit", Verb::quit},
         {"stat", Verb::stat},
@@ -48,7 +53,7 @@ Command parse_command(std::string_view line) {
         {"noop", Verb::noop},
     }};
     Command c;
-    c.argument = std::string(rest);
+    c.argument = std::move(argument);
     for (const auto& [name, v] : verbs)
         if (verb == name)
             c.verb = v;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <regex>
 
 namespace fs = std::filesystem;
 
@@ -103,4 +104,110 @@ TEST_CASE("qmail-pop3d refuses root - a missing maildir and long lines get -ERR"
         CHECK(as_root.exit_code == 1);
         CHECK(as_root.err == "qmail-pop3d invoked as uid 0, terminating\n");
     }
+}
+
+namespace {
+
+// A checkpassword program: joe's password is "secret"; it starts its argument in home.
+std::string make_checkpassword(const qmtest::MailRoot& root, const std::string& home) {
+    const std::string path = root / "checkpassword";
+    qmtest::spit(path,
+                 "#!/bin/bash\n"
+                 "IFS= read -r -d '' user <&3; IFS= read -r -d '' pass <&3; "
+                 "IFS= read -r -d '' stamp <&3\n"
+                 "echo \"checkpassword: $user $stamp\" >&2\n"
+                 "[ \"$user\" = joe ] && [ \"$pass\" = secret ] || exit 1\n"
+                 "cd '" +
+                     home + "' && exec \"$@\"\n",
+                 0755);
+    root.give_to_user(path);
+    return path;
+}
+
+std::string without_timestamp(std::string s) {
+    return std::regex_replace(s, std::regex("<[0-9]+\\.[0-9]+@"), "<PID.TIME@");
+}
+
+} // namespace
+
+TEST_CASE("qmail-popup answers as notqmail's - a login goes to checkpassword on descriptor 3",
+          "[scenario][pop3]") {
+    qmtest::MailRoot root;
+    make_maildir(root);
+    const std::string check = make_checkpassword(root, root.home());
+    const std::vector<std::string> popup{qmtest::bin("qmail-popup"), "mx.example", check,
+                                         qmtest::bin("qmail-pop3d"), "M"};
+    // Every expectation is what notqmail's qmail-popup (a7012e4) wrote, its timestamp
+    // aside.
+    auto refused = root.run(popup, {.stdin_data = "FOO\r\nPASS x\r\nUSER\r\nNOOP\r\nUSER joe\r\n"
+                                                  "PASS wrong\r\nSTAT\r\n"});
+    CHECK(refused.exit_code == 1);
+    CHECK(without_timestamp(refused.out) == "+OK <PID.TIME@mx.example>\r\n"
+                                            "-ERR authorization first\r\n"
+                                            "-ERR USER first\r\n"
+                                            "-ERR syntax error\r\n"
+                                            "+OK \r\n"
+                                            "+OK \r\n"
+                                            "-ERR authorization failed\r\n");
+    // checkpassword got the greeting's timestamp, the one APOP digests.
+    const std::string stamp =
+        refused.out.substr(4, refused.out.find('>') - 3); // "<pid.time@mx.example>"
+    CHECK(refused.err == "checkpassword: joe " + stamp + "\n");
+
+    // Right: qmail-pop3d takes over the connection. What the client sent after PASS
+    // reaches it (notqmail's qmail-popup read it into its buffer and lost it).
+    auto in = root.run(popup, {.stdin_data = "user joe\r\npass secret\r\nSTAT\r\nQUIT\r\n"});
+    CHECK(without_timestamp(in.out) == "+OK <PID.TIME@mx.example>\r\n+OK \r\n+OK \r\n"
+                                       "+OK 3 105\r\n+OK \r\n");
+    auto apop = root.run(popup, {.stdin_data = "APOP joe secret\r\nQUIT\r\n"});
+    CHECK(without_timestamp(apop.out) == "+OK <PID.TIME@mx.example>\r\n+OK \r\n+OK \r\n");
+    auto quit = root.run(popup, {.stdin_data = "QUIT\r\n"});
+    CHECK(quit.exit_code == 1);
+    CHECK(without_timestamp(quit.out) == "+OK <PID.TIME@mx.example>\r\n+OK \r\n");
+    auto usage = root.run({qmtest::bin("qmail-popup"), "mx.example"});
+    CHECK(usage.out == "-ERR usage: popup hostname subprogram\r\n");
+}
+
+TEST_CASE("fetchmail collects a maildir through tcpserver, qmail-popup and qmail-pop3d",
+          "[scenario][pop3][fetchmail]") {
+    if (!fs::exists("/usr/bin/fetchmail") || !fs::exists("/usr/bin/tcpserver"))
+        return qmtest::skip("fetchmail or ucspi-tcp's tcpserver is not installed");
+    qmtest::MailRoot root;
+    const std::string maildir = make_maildir(root);
+    const std::string check = make_checkpassword(root, root.home());
+    const int port = qmtest::free_port();
+    auto server = root.start({"/usr/bin/tcpserver", "-v", "-R", "-H", "127.0.0.1",
+                              std::to_string(port), qmtest::bin("qmail-popup"), "mx.example", check,
+                              qmtest::bin("qmail-pop3d"), "M"},
+                             "tcpserver.log");
+    REQUIRE(
+        qmtest::wait_for([&] { return server->log().find("status: 0/") != std::string::npos; }));
+    const std::string out = root / "fetched";
+    const std::string rc = root / "fetchmailrc";
+    // Plain POP3 (sslproto ''): without it fetchmail insists on STLS, which qmail-popup
+    // does not offer yet.
+    qmtest::spit(rc,
+                 "set no syslog\npoll 127.0.0.1 protocol pop3 port " + std::to_string(port) +
+                     " auth password user \"joe\" password \"secret\" is someone here sslproto '' "
+                     "mda "
+                     "\"/bin/sh -c 'cat >> " +
+                     out + "; echo ==== >> " + out + "'\" fetchall nokeep\n",
+                 0600);
+    root.give_to_user(rc);
+    auto r = root.run({"/usr/bin/fetchmail", "-f", rc, "-v"}, {.env = {{"HOME", root.home()}}});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    const std::string got = qmtest::slurp(out);
+    // Three messages, in order, dot-stuffing undone, the unterminated last line kept.
+    const auto one = got.find("Subject: one\n\n.dot line\nbody\n");
+    const auto two = got.find("Subject: two\nX: y\n\nl1\nl2\nl3\nl4\n");
+    const auto three = got.find("Subject: three\n\nno newline\n");
+    CHECK(one != std::string::npos);
+    CHECK(two != std::string::npos);
+    CHECK(three != std::string::npos);
+    CHECK((one < two && two < three));
+    CHECK(qmtest::count_of(got, "====\n") == 3);
+    // nokeep: deleted at the server.
+    CHECK(qmtest::list_dir(maildir + "/new").empty());
+    CHECK(qmtest::list_dir(maildir + "/cur").empty());
 }

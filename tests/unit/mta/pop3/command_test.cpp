@@ -1,3 +1,4 @@
+#include "qm/pop3/authorization.hpp"
 #include "qm/pop3/command.hpp"
 
 #include <catch2/catch.hpp>
@@ -30,4 +31,33 @@ TEST_CASE("pop3: message numbers as qmail-pop3d reads them", "[pop3][command]") 
     CHECK(top_lines("2   0") == 0ul);
     CHECK_FALSE(top_lines("2"));
     CHECK_FALSE(top_lines("2 x"));
+}
+
+TEST_CASE("pop3: the authorization state - USER then PASS - APOP - the rest must wait",
+          "[pop3][authorization]") {
+    Authorization a("<1.2@mx.example>");
+    CHECK(a.greeting() == "+OK <1.2@mx.example>\r\n");
+    CHECK(a.handle("PASS x").reply == "-ERR USER first\r\n");
+    CHECK(a.handle("STAT").reply == "-ERR authorization first\r\n");
+    CHECK(a.handle("user").reply == "-ERR syntax error\r\n");
+    CHECK(a.handle("noop\r").reply == "+OK \r\n");
+    auto user = a.handle("USER joe\r");
+    CHECK(user.reply == "+OK \r\n");
+    CHECK_FALSE(user.login);
+    CHECK(a.handle("PASS").reply == "-ERR syntax error\r\n");
+    auto pass = a.handle("PASS two words\r");
+    REQUIRE(pass.login);
+    CHECK(pass.login->user == "joe");
+    CHECK(pass.login->password == "two words");
+    CHECK(pass.login->checkpassword_input(a.timestamp()) ==
+          std::string("joe\0two words\0<1.2@mx.example>\0", 31));
+    Authorization b("<3.4@mx.example>");
+    CHECK(b.handle("APOP joe").reply == "-ERR syntax error\r\n");
+    auto apop = b.handle("apop joe c4c9334bac560ecc979e58001b3e22fb");
+    REQUIRE(apop.login);
+    CHECK(apop.login->user == "joe");
+    CHECK(apop.login->password == "c4c9334bac560ecc979e58001b3e22fb");
+    auto quit = b.handle("QUIT");
+    CHECK(quit.quit);
+    CHECK(quit.reply == "+OK \r\n");
 }

@@ -18,6 +18,14 @@ struct Command {
     std::string argument; // after the verb and its spaces; empty when none
 };
 
+// A command line (without its LF; a CR before it is dropped) as verb, lower-cased, and
+// the argument after the spaces that follow it: both states read lines so.
+struct Words {
+    std::string verb;
+    std::string argument;
+};
+[[nodiscard]] Words split_command(std::string_view line);
+
 // line: without its LF (a CR before it is dropped here).
 [[nodiscard]] Command parse_command(std::string_view line);
 
