@@ -1,19 +1,24 @@
 // qmail-popup HOSTNAME SUBPROGRAM...: POP3's authorization state on descriptors 0 and 1;
 // a login goes to SUBPROGRAM (a checkpassword-interface program, which runs qmail-pop3d
-// as the user) on descriptor 3.
+// as the user) on descriptor 3. With control/servercert.pem it offers STLS; under TLS it
+// stays between the client and qmail-pop3d, which then talks to it over a socket pair.
+#include "qm/control.hpp"
 #include "qm/fd.hpp"
 #include "qm/pop3/authorization.hpp"
 #include "qm/process.hpp"
 #include "qm/program.hpp"
+#include "qm/smtp/tls.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <string>
 
 namespace {
@@ -25,75 +30,181 @@ constexpr std::string_view help =
     "runs SUBPROGRAM (a checkpassword-interface program: user NUL password NUL timestamp\n"
     "NUL on descriptor 3), which runs qmail-pop3d as the user on the same connection. A\n"
     "refused login is \"-ERR authorization failed\" and the end of the connection, as in\n"
-    "qmail. 20 minutes without a command end the session (exit 1).\n";
+    "qmail. CAPA, and STLS when $QMAILHOME/control/servercert.pem holds a certificate and\n"
+    "its key. 20 minutes without a command end the session (exit 1).\n";
 
 constexpr int timeout_ms = 1200 * 1000;
 constexpr size_t max_line = 1024;
 
-bool say(std::string_view s) {
-    return static_cast<bool>(qm::write_all(STDOUT_FILENO, s));
-}
-
-// One line, a byte at a time: whatever the client sends after the line that completes
-// the login stays unread, for qmail-pop3d. false at the end of input or the timeout.
-bool read_line(std::string& line) {
-    line.clear();
-    for (;;) {
-        pollfd p{STDIN_FILENO, POLLIN, 0};
-        const int ready = ::poll(&p, 1, timeout_ms);
-        if (ready < 0 && errno == EINTR)
-            continue;
-        if (ready <= 0)
-            return false;
-        char c = 0;
-        const ssize_t n = ::read(STDIN_FILENO, &c, 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        if (c == '\n')
-            return true;
-        if (line.size() < max_line)
-            line += c;
+// The client: plain descriptors, or TLS records over them after STLS.
+class Client {
+public:
+    bool say(std::string_view s) {
+        if (!tls_)
+            return static_cast<bool>(qm::write_all(STDOUT_FILENO, s));
+        return tls_->send(s) && flush();
     }
-}
+
+    // One line. In the clear a byte at a time, so that whatever follows the line that
+    // completes a login stays unread, for qmail-pop3d; under TLS this process reads
+    // everything anyway and keeps the rest in plain_. false at the end or the timeout.
+    bool read_line(std::string& line) {
+        line.clear();
+        for (;;) {
+            if (const size_t nl = plain_.find('\n'); nl != std::string::npos) {
+                line = plain_.substr(0, std::min(nl, max_line));
+                plain_.erase(0, nl + 1);
+                return true;
+            }
+            if (plain_.size() > max_line)
+                plain_.erase(max_line); // the rest of an overlong line is dropped
+            if (!more(tls_ ? 65536 : 1))
+                return false;
+        }
+    }
+
+    // STLS answered: the handshake, within the timeout.
+    bool start_tls(boost::asio::ssl::context& context) {
+        plain_.clear(); // nothing sent in the clear before the handshake counts
+        tls_ = std::make_unique<qm::smtp::BufferedTls>(context);
+        while (!tls_->handshake_done())
+            if (!more(65536))
+                return false;
+        return true;
+    }
+    [[nodiscard]] bool tls() const { return tls_ != nullptr; }
+
+    // Under TLS, after a login: carries bytes between the client and the session on
+    // local (qmail-pop3d's end of a socket pair) until qmail-pop3d closes it.
+    void relay(int local) {
+        if (!plain_.empty() && !qm::write_all(local, plain_))
+            return;
+        plain_.clear();
+        bool client_open = true;
+        char buf[65536];
+        for (;;) {
+            // A client that has gone is not watched (its end would wake poll for ever).
+            pollfd p[2] = {{local, POLLIN, 0}, {client_open ? STDIN_FILENO : -1, POLLIN, 0}};
+            const int ready = ::poll(p, 2, timeout_ms);
+            if (ready < 0 && errno == EINTR)
+                continue;
+            if (ready <= 0)
+                return;
+            if ((p[0].revents & (POLLIN | POLLHUP)) != 0) {
+                const ssize_t n = ::read(local, buf, sizeof buf);
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n <= 0) {
+                    tls_->close(); // close_notify: the session ended, it was not cut
+                    (void)flush();
+                    return;
+                }
+                if (!say(std::string_view(buf, static_cast<size_t>(n))))
+                    return;
+            }
+            if (client_open && (p[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+                std::string plain;
+                if (!more(65536, &plain)) {
+                    client_open = false; // qmail-pop3d sees the end too
+                    ::shutdown(local, SHUT_WR);
+                    continue;
+                }
+                if (!plain.empty() && !qm::write_all(local, plain))
+                    return;
+            }
+        }
+    }
+
+private:
+    bool flush() {
+        const std::string records = tls_->take_output();
+        return records.empty() || static_cast<bool>(qm::write_all(STDOUT_FILENO, records));
+    }
+
+    // Reads up to want bytes from the client (waiting at most the timeout) into plain_, or
+    // into *to; under TLS the decrypted part. false at the end of input, the timeout or a
+    // TLS failure.
+    bool more(size_t want, std::string* to = nullptr) {
+        std::string& into = to ? *to : plain_;
+        char buf[65536];
+        for (;;) {
+            pollfd p{STDIN_FILENO, POLLIN, 0};
+            const int ready = ::poll(&p, 1, timeout_ms);
+            if (ready < 0 && errno == EINTR)
+                continue;
+            if (ready <= 0)
+                return false;
+            const ssize_t n = ::read(STDIN_FILENO, buf, std::min(want, sizeof buf));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                return false;
+            if (!tls_) {
+                into.append(buf, static_cast<size_t>(n));
+                return true;
+            }
+            const bool alive = tls_->receive(std::string_view(buf, static_cast<size_t>(n)), into);
+            return flush() && alive;
+        }
+    }
+
+    std::unique_ptr<qm::smtp::BufferedTls> tls_;
+    std::string plain_;
+};
 
 // Runs the checkpassword program with the login on descriptor 3 and waits for it; it
-// talks to the client itself when the login is right.
-int check(const std::vector<std::string>& program, const qm::pop3::Login& login,
+// talks to the client itself when the login is right (through this process under TLS).
+int check(Client& client, const std::vector<std::string>& program, const qm::pop3::Login& login,
           const std::string& timestamp) {
     int pi[2];
     if (::pipe2(pi, O_CLOEXEC) != 0) {
-        (void)say("-ERR unable to open pipe\r\n");
+        (void)client.say("-ERR unable to open pipe\r\n");
         return 1;
     }
     qm::UniqueFd read_end(pi[0]);
     qm::UniqueFd write_end(pi[1]);
+    qm::UniqueFd ours, theirs;
+    if (client.tls()) {
+        int sp[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) {
+            (void)client.say("-ERR unable to open pipe\r\n");
+            return 1;
+        }
+        ours = qm::UniqueFd(sp[0]);
+        theirs = qm::UniqueFd(sp[1]);
+    }
     qm::Spawn s;
     s.argv = program;
     s.search_path = true;
-    s.fds = {{STDIN_FILENO, 0}, {STDOUT_FILENO, 1}, {STDERR_FILENO, 2}, {read_end.get(), 3}};
+    const int session = client.tls() ? theirs.get() : -1;
+    s.fds = {{session >= 0 ? session : STDIN_FILENO, 0},
+             {session >= 0 ? session : STDOUT_FILENO, 1},
+             {STDERR_FILENO, 2},
+             {read_end.get(), 3}};
     const auto pid = qm::spawn(s);
     if (!pid) {
-        (void)say("-ERR unable to fork\r\n");
+        (void)client.say("-ERR unable to fork\r\n");
         return 1;
     }
     read_end.reset();
+    theirs.reset();
     std::string input = login.checkpassword_input(timestamp);
     const bool written = static_cast<bool>(qm::write_all(write_end.get(), input));
     // The password leaves this process's memory as soon as it is handed over.
     ::explicit_bzero(input.data(), input.size());
     write_end.reset();
     if (!written)
-        (void)say("-ERR unable to write pipe\r\n");
+        (void)client.say("-ERR unable to write pipe\r\n");
+    if (ours)
+        client.relay(ours.get());
     const auto status = qm::wait_for(*pid);
     if (!status)
         return 1;
     const auto code = qm::exit_code_of(*status);
     if (!code)
-        (void)say("-ERR aack, child crashed\r\n");
+        (void)client.say("-ERR aack, child crashed\r\n");
     else if (*code != 0)
-        (void)say("-ERR authorization failed\r\n");
+        (void)client.say("-ERR authorization failed\r\n");
     return 1;
 }
 
@@ -101,26 +212,39 @@ int check(const std::vector<std::string>& program, const qm::pop3::Login& login,
 
 int main(int argc, char** argv) {
     return qm::program::run({"qmail-popup", help}, argc, argv, [](qm::program::Words args) {
+        Client client;
         if (args.size() < 2) {
-            (void)say("-ERR usage: popup hostname subprogram\r\n");
+            (void)client.say("-ERR usage: popup hostname subprogram\r\n");
             return 1;
         }
         ::signal(SIGPIPE, SIG_IGN);
+        // Read before anything from the network, as qmail-smtpd reads its certificate.
+        auto tls = qm::smtp::load_server_tls(qm::control::path("servercert.pem"));
+        if (!tls) {
+            (void)client.say("-ERR unable to read controls\r\n");
+            return qm::program::fatal("qmail-popup", tls.error());
+        }
         const std::vector<std::string> program(args.begin() + 1, args.end());
         qm::pop3::Authorization auth("<" + std::to_string(::getpid()) + "." +
-                                     std::to_string(std::time(nullptr)) + "@" + args[0] + ">");
-        if (!say(auth.greeting()))
+                                         std::to_string(std::time(nullptr)) + "@" + args[0] + ">",
+                                     *tls != nullptr);
+        if (!client.say(auth.greeting()))
             return 1;
         std::string line;
-        while (read_line(line)) {
+        while (client.read_line(line)) {
             auto step = auth.handle(line);
             if (step.login) {
-                const int code = check(program, *step.login, auth.timestamp());
+                const int code = check(client, program, *step.login, auth.timestamp());
                 ::explicit_bzero(step.login->password.data(), step.login->password.size());
                 return code;
             }
-            if (!say(step.reply) || step.quit)
+            if (!client.say(step.reply) || step.quit)
                 return 1;
+            if (step.start_tls) {
+                if (!client.start_tls(**tls))
+                    return 1;
+                auth.tls_started();
+            }
         }
         return 1;
     });

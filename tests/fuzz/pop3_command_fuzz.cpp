@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
                    [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
     const bool known = first == "quit" || first == "stat" || first == "list" || first == "uidl" ||
                        first == "dele" || first == "retr" || first == "rset" || first == "last" ||
-                       first == "top" || first == "noop";
+                       first == "top" || first == "noop" || first == "capa";
     QM_FUZZ_CHECK(known == (c.verb != qm::pop3::Verb::unknown));
     for (size_t count : {size_t{0}, size_t{1}, size_t{7}, size_t{100000}}) {
         const auto i = qm::pop3::message_index(c.argument, count);

@@ -38,6 +38,18 @@ Authorization::Step Authorization::handle(std::string_view line) {
             s.reply = "-ERR syntax error\r\n";
         else
             s.login = Login{std::string(arg.substr(0, sp)), std::string(arg.substr(sp + 1))};
+    } else if (verb == "capa") {
+        s.reply = "+OK capability list follows\r\nTOP\r\nUIDL\r\nUSER\r\n";
+        if (tls_offered_ && !tls_active_)
+            s.reply += "STLS\r\n";
+        s.reply += ".\r\n";
+    } else if (verb == "stls" && tls_offered_) {
+        if (tls_active_) {
+            s.reply = "-ERR TLS is already active\r\n";
+        } else {
+            s.reply = "+OK begin TLS negotiation\r\n";
+            s.start_tls = true;
+        }
     } else if (verb == "quit") {
         s.reply = "+OK \r\n";
         s.quit = true;

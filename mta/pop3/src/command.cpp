@@ -40,7 +40,7 @@ Words split_command(std::string_view line) {
 
 Command parse_command(std::string_view line) {
     auto [verb, argument] = split_command(line);
-    static constexpr std::array<std::pair<std::string_view, Verb>, 10> verbs{{
+    static constexpr std::array<std::pair<std::string_view, Verb>, 11> verbs{{
         {"quit", Verb::quit},
         {"stat", Verb::stat},
         {"list", Verb::list},
@@ -51,6 +51,7 @@ Command parse_command(std::string_view line) {
         {"last", Verb::last},
         {"top", Verb::top},
         {"noop", Verb::noop},
+        {"capa", Verb::capa},
     }};
     Command c;
     c.argument = std::move(argument);

@@ -238,6 +238,8 @@ bool Transaction::handle(std::string_view line, const Output& out) {
         return out("+OK " + std::to_string(last_) + "\r\n");
     case Verb::noop:
         return ok(out);
+    case Verb::capa: // RFC 2449; qmail's qmail-pop3d has no CAPA
+        return out("+OK capability list follows\r\nTOP\r\nUIDL\r\n.\r\n");
     case Verb::unknown:
         break;
     }

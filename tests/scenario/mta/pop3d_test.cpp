@@ -124,6 +124,35 @@ std::string make_checkpassword(const qmtest::MailRoot& root, const std::string& 
     return path;
 }
 
+// tcpserver on a free loopback port running qmail-popup, the checkpassword program and
+// qmail-pop3d M, as a POP3 server is set up; the port.
+int start_pop3_server(const qmtest::MailRoot& root, const std::string& check,
+                      std::unique_ptr<qmtest::Daemon>& server) {
+    const int port = qmtest::free_port();
+    server = root.start({"/usr/bin/tcpserver", "-v", "-R", "-H", "127.0.0.1", std::to_string(port),
+                         qmtest::bin("qmail-popup"), "mx.test.example", check,
+                         qmtest::bin("qmail-pop3d"), "M"},
+                        "tcpserver.log");
+    REQUIRE(
+        qmtest::wait_for([&] { return server->log().find("status: 0/") != std::string::npos; }));
+    return port;
+}
+
+// fetchmail as the test user: joe's mail from the server on port, each message appended
+// to out and followed by a "====" line; ssl: fetchmail's TLS options.
+qmtest::RunResult fetchmail(const qmtest::MailRoot& root, int port, const std::string& ssl,
+                            const std::string& out) {
+    const std::string rc = root / "fetchmailrc";
+    qmtest::spit(rc,
+                 "set no syslog\npoll 127.0.0.1 protocol pop3 port " + std::to_string(port) +
+                     " auth password user \"joe\" password \"secret\" is someone here " + ssl +
+                     " mda \"/bin/sh -c 'cat >> " + out + "; echo ==== >> " + out +
+                     "'\" fetchall nokeep\n",
+                 0600);
+    root.give_to_user(rc);
+    return root.run({"/usr/bin/fetchmail", "-f", rc, "-v"}, {.env = {{"HOME", root.home()}}});
+}
+
 std::string without_timestamp(std::string s) {
     return std::regex_replace(s, std::regex("<[0-9]+\\.[0-9]+@"), "<PID.TIME@");
 }
@@ -175,26 +204,12 @@ TEST_CASE("fetchmail collects a maildir through tcpserver, qmail-popup and qmail
     qmtest::MailRoot root;
     const std::string maildir = make_maildir(root);
     const std::string check = make_checkpassword(root, root.home());
-    const int port = qmtest::free_port();
-    auto server = root.start({"/usr/bin/tcpserver", "-v", "-R", "-H", "127.0.0.1",
-                              std::to_string(port), qmtest::bin("qmail-popup"), "mx.example", check,
-                              qmtest::bin("qmail-pop3d"), "M"},
-                             "tcpserver.log");
-    REQUIRE(
-        qmtest::wait_for([&] { return server->log().find("status: 0/") != std::string::npos; }));
+    std::unique_ptr<qmtest::Daemon> server;
+    const int port = start_pop3_server(root, check, server);
     const std::string out = root / "fetched";
-    const std::string rc = root / "fetchmailrc";
     // Plain POP3 (sslproto ''): without it fetchmail insists on STLS, which qmail-popup
-    // does not offer yet.
-    qmtest::spit(rc,
-                 "set no syslog\npoll 127.0.0.1 protocol pop3 port " + std::to_string(port) +
-                     " auth password user \"joe\" password \"secret\" is someone here sslproto '' "
-                     "mda "
-                     "\"/bin/sh -c 'cat >> " +
-                     out + "; echo ==== >> " + out + "'\" fetchall nokeep\n",
-                 0600);
-    root.give_to_user(rc);
-    auto r = root.run({"/usr/bin/fetchmail", "-f", rc, "-v"}, {.env = {{"HOME", root.home()}}});
+    // offers only with a certificate (the next test).
+    auto r = fetchmail(root, port, "sslproto ''", out);
     INFO(r.out << r.err);
     CHECK(r.exit_code == 0);
     const std::string got = qmtest::slurp(out);
@@ -208,6 +223,34 @@ TEST_CASE("fetchmail collects a maildir through tcpserver, qmail-popup and qmail
     CHECK((one < two && two < three));
     CHECK(qmtest::count_of(got, "====\n") == 3);
     // nokeep: deleted at the server.
+    CHECK(qmtest::list_dir(maildir + "/new").empty());
+    CHECK(qmtest::list_dir(maildir + "/cur").empty());
+}
+
+TEST_CASE("fetchmail over STLS: qmail-popup stays between TLS and qmail-pop3d",
+          "[scenario][pop3][fetchmail][tls]") {
+    if (!fs::exists("/usr/bin/fetchmail") || !fs::exists("/usr/bin/tcpserver"))
+        return qmtest::skip("fetchmail or ucspi-tcp's tcpserver is not installed");
+    qmtest::MailRoot root;
+    root.server_certificate("mx.test.example");
+    const std::string maildir = make_maildir(root);
+    const std::string check = make_checkpassword(root, root.home());
+    // Without a client it offers STLS in CAPA.
+    auto capa = root.run(
+        {qmtest::bin("qmail-popup"), "mx.test.example", check, qmtest::bin("qmail-pop3d"), "M"},
+        {.stdin_data = "CAPA\r\nQUIT\r\n"});
+    CHECK(capa.out.find("\r\nSTLS\r\n.\r\n") != std::string::npos);
+    std::unique_ptr<qmtest::Daemon> server;
+    const int port = start_pop3_server(root, check, server);
+    const std::string out = root / "fetched";
+    // sslproto TLS1.2+: STLS is required; the certificate is self-signed (no sslcertck).
+    auto r = fetchmail(root, port, "sslproto \"TLS1.2+\" no sslcertck", out);
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK((r.out + r.err).find("upgrade to TLS succeeded") != std::string::npos);
+    const std::string got = qmtest::slurp(out);
+    CHECK(got.find("Subject: one\n\n.dot line\nbody\n") != std::string::npos);
+    CHECK(got.find("Subject: three\n\nno newline\n") != std::string::npos);
     CHECK(qmtest::list_dir(maildir + "/new").empty());
     CHECK(qmtest::list_dir(maildir + "/cur").empty());
 }

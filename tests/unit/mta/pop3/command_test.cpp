@@ -61,3 +61,22 @@ TEST_CASE("pop3: the authorization state - USER then PASS - APOP - the rest must
     CHECK(quit.quit);
     CHECK(quit.reply == "+OK \r\n");
 }
+
+TEST_CASE("pop3: CAPA lists STLS only when a certificate is there - STLS forgets USER",
+          "[pop3][authorization]") {
+    Authorization plain("<1.2@mx.example>");
+    CHECK(plain.handle("CAPA").reply ==
+          "+OK capability list follows\r\nTOP\r\nUIDL\r\nUSER\r\n.\r\n");
+    CHECK(plain.handle("STLS").reply == "-ERR authorization first\r\n");
+    Authorization tls("<1.2@mx.example>", true);
+    CHECK(tls.handle("capa").reply ==
+          "+OK capability list follows\r\nTOP\r\nUIDL\r\nUSER\r\nSTLS\r\n.\r\n");
+    CHECK(tls.handle("USER joe").reply == "+OK \r\n");
+    auto stls = tls.handle("STLS");
+    CHECK(stls.start_tls);
+    CHECK(stls.reply == "+OK begin TLS negotiation\r\n");
+    tls.tls_started();
+    CHECK(tls.handle("PASS secret").reply == "-ERR USER first\r\n"); // USER in the clear
+    CHECK(tls.handle("STLS").reply == "-ERR TLS is already active\r\n");
+    CHECK(tls.handle("CAPA").reply.find("STLS") == std::string::npos);
+}

@@ -11,7 +11,7 @@
 
 namespace qm::pop3 {
 
-enum class Verb { quit, stat, list, uidl, dele, retr, rset, last, top, noop, unknown };
+enum class Verb { quit, stat, list, uidl, dele, retr, rset, last, top, noop, capa, unknown };
 
 struct Command {
     Verb verb = Verb::unknown;
