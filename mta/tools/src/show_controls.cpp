@@ -284,8 +284,8 @@ ControlReport show_controls(const std::string& home) {
     r.integer("qmtpport", "209", "QMTP port is ", "");
     r.list("qmtproutes", "No artificial QMTP routes.", "QMTP route: ", "");
     r.text("servercert.pem", r.exists("servercert.pem")
-                                 ? "STARTTLS is offered with this certificate and key."
-                                 : "(Default.) No STARTTLS offered.");
+                                 ? "STARTTLS and STLS are offered with this certificate and key."
+                                 : "(Default.) No STARTTLS or STLS offered.");
 
     std::vector<std::string> names;
     while (const dirent* e = ::readdir(d)) {

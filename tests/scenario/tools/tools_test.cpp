@@ -364,7 +364,7 @@ TEST_CASE("qmail-showctl shows each control file in qmail's words - values, defa
              // This platform's own, after qmail's.
              "\njournal: (Default.) Queue journal",
              "\nqmtproutes: (Default.) No artificial QMTP routes.\n",
-             "\nservercert.pem: (Default.) No STARTTLS offered.\n",
+             "\nservercert.pem: (Default.) No STARTTLS or STLS offered.\n",
              "\nfrobnicate: I have no idea what this file does.\n",
          }) {
         INFO(part);
