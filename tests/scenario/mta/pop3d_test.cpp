@@ -23,7 +23,7 @@ std::string make_maildir(const qmtest::MailRoot& root) {
         {"cur/1001.B.h:2,S", "Subject: two\nX: y\n\nl1\nl2\nl3\nl4\n"},
         {"new/1002.C.h", "Subject: three\n\nno newline"},
     };
-    std::time_t t = 1796119200;
+    std::time_t t = 1000000000; // 2001: long past, so every one is listed
     for (const auto& [name, text] : files) {
         const std::string path = maildir + "/" + name;
         qmtest::spit(path, text);
@@ -45,7 +45,11 @@ TEST_CASE("qmail-pop3d answers as notqmail's - but for the blank line qmail adds
     qmtest::MailRoot root;
     const std::string maildir = make_maildir(root);
     // A message delivered in this very second waits for the next session.
+    // (Its mtime in the future: "this second" for sure, however long the test takes.)
     qmtest::spit(maildir + "/new/now.D.h", "Subject: now\n\n");
+    const std::time_t later = std::time(nullptr) + 3600;
+    const timespec times[2] = {{later, 0}, {later, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, (maildir + "/new/now.D.h").c_str(), times, 0) == 0);
     root.give_to_user(maildir + "/new/now.D.h");
     auto r = root.run({qmtest::bin("qmail-pop3d"), "M"},
                       {.stdin_data = "STAT\r\nLIST\r\nUIDL\r\nLIST 2\r\nUIDL 9\r\nLIST 0\r\n"

@@ -422,7 +422,14 @@ TEST_CASE("maildir2mbox moves a maildir into an mbox as qmail does - mutt reads 
         const timespec times[2] = {{t, 0}, {t, 0}};
         REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
     }
-    qmtest::spit(maildir + "/new/now.M5P5.h", "Subject: this second\n\nwait\n"); // mtime: now
+    // Changed "this second" as far as maildir2mbox can tell (mtime not before now), for
+    // sure: in the future, so that a second passing during the test changes nothing.
+    qmtest::spit(maildir + "/new/now.M5P5.h", "Subject: this second\n\nwait\n");
+    {
+        const std::time_t later = std::time(nullptr) + 3600;
+        const timespec times[2] = {{later, 0}, {later, 0}};
+        REQUIRE(::utimensat(AT_FDCWD, (maildir + "/new/now.M5P5.h").c_str(), times, 0) == 0);
+    }
     const std::string mbox = dir / "mbox";
     qmtest::spit(mbox, "From old@x Thu Jan 01 00:00:00 1970\nSubject: old\n\nold\n\n");
     auto r =
