@@ -50,6 +50,15 @@ TEST_CASE("the systemd units pass systemd-analyze verify - each socket feeds its
         CHECK(socket.find("\nService=" + std::string(daemon) + ".service\n") != std::string::npos);
     }
     CHECK(units.count("qmail-send.service") == 1);
+    // POP3: one qmail-popup per connection (inetd style), the socket on its stdin/stdout.
+    REQUIRE(units.count("qmail-pop3.socket") == 1);
+    REQUIRE(units.count("qmail-pop3@.service") == 1);
+    CHECK(qmtest::slurp(share + "/systemd/qmail-pop3.socket").find("\nAccept=yes\n") !=
+          std::string::npos);
+    const std::string pop3 = qmtest::slurp(share + "/systemd/qmail-pop3@.service");
+    CHECK(pop3.find("\nExecStart=/var/qmail/bin/qmail-popup %H ") != std::string::npos);
+    CHECK(pop3.find("/var/qmail/bin/qmail-pop3d Maildir\n") != std::string::npos);
+    CHECK(pop3.find("\nStandardInput=socket\n") != std::string::npos);
     auto r = qmtest::run(argv);
     INFO(r.out << r.err);
     CHECK(r.exit_code == 0);
@@ -58,7 +67,8 @@ TEST_CASE("the systemd units pass systemd-analyze verify - each socket feeds its
 
 TEST_CASE("the daemontools run scripts parse and start the daemons with a log service",
           "[scenario][service]") {
-    for (const char* service : {"qmail-send", "qmail-smtpd", "qmail-qmtpd", "qmail-qmqpd"}) {
+    for (const char* service :
+         {"qmail-send", "qmail-smtpd", "qmail-qmtpd", "qmail-qmqpd", "qmail-pop3d"}) {
         INFO(service);
         const std::string dir = share + "/daemontools/" + service;
         for (const std::string& script : {dir + "/run", dir + "/log/run"}) {
@@ -68,8 +78,15 @@ TEST_CASE("the daemontools run scripts parse and start the daemons with a log se
         }
         const std::string run = qmtest::slurp(dir + "/run");
         CHECK(run.find("QMAILHOME=/var/qmail") != std::string::npos);
-        if (std::string(service) != "qmail-send") {
-            CHECK(run.find(std::string(service) + " --listen :") != std::string::npos);
+        const std::string name = service;
+        if (name == "qmail-pop3d") {
+            // Under tcpserver, as root: checkpassword changes to the mailbox's owner.
+            CHECK(run.find("tcpserver -v -R -H -c 40 -x /etc/tcp.pop3.cdb 0 110") !=
+                  std::string::npos);
+            CHECK(run.find("qmail-popup \"$(hostname -f)\" /usr/local/bin/checkpassword "
+                           "qmail-pop3d Maildir") != std::string::npos);
+        } else if (name != "qmail-send") {
+            CHECK(run.find(name + " --listen :") != std::string::npos);
             CHECK(run.find("--rules /etc/tcp.") != std::string::npos);
         }
         CHECK(qmtest::slurp(dir + "/log/run").find("multilog t ./main") != std::string::npos);
