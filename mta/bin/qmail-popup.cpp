@@ -188,7 +188,8 @@ int check(Client& client, const std::vector<std::string>& program, const qm::pop
     }
     read_end.reset();
     theirs.reset();
-    std::string input = login.checkpassword_input(timestamp);
+    // (A field with a NUL sends nothing: checkpassword then refuses the login.)
+    std::string input = login.checkpassword_input(timestamp).value_or("");
     const bool written = static_cast<bool>(qm::write_all(write_end.get(), input));
     // The password leaves this process's memory as soon as it is handed over.
     ::explicit_bzero(input.data(), input.size());

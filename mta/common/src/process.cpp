@@ -91,6 +91,20 @@ Result<int> wait_for(pid_t pid) {
     return status;
 }
 
+std::optional<std::string> checkpassword_request(std::string_view user, std::string_view password,
+                                                 std::string_view timestamp) {
+    for (std::string_view field : {user, password, timestamp})
+        if (field.find('\0') != std::string_view::npos)
+            return std::nullopt;
+    std::string request;
+    request.reserve(user.size() + password.size() + timestamp.size() + 3);
+    for (std::string_view field : {user, password, timestamp}) {
+        request += field;
+        request += '\0';
+    }
+    return request;
+}
+
 std::optional<int> exit_code_of(int wait_status) {
     if (!WIFEXITED(wait_status))
         return std::nullopt;

@@ -1,20 +1,20 @@
 #include "qm/pop3/authorization.hpp"
 
 #include "qm/pop3/command.hpp"
+#include "qm/process.hpp"
 
 namespace qm::pop3 {
 
-std::string Login::checkpassword_input(std::string_view timestamp) const {
-    std::string s = user;
-    s += '\0';
-    s += password;
-    s += '\0';
-    s += timestamp;
-    s += '\0';
-    return s;
+std::optional<std::string> Login::checkpassword_input(std::string_view timestamp) const {
+    return checkpassword_request(user, password, timestamp);
 }
 
 Authorization::Step Authorization::handle(std::string_view line) {
+    // A line ends at its first NUL, as qmail's C strings end there. Kept whole, a NUL in
+    // a name would pass for the field separator on descriptor 3: "APOP joe\0digest\0<old
+    // timestamp> x" would hand checkpassword a timestamp of the client's choosing, and
+    // an APOP digest sniffed once could be replayed.
+    line = line.substr(0, line.find('\0'));
     const auto [verb, argument] = split_command(line);
     const std::string_view arg = argument;
     Step s;

@@ -549,8 +549,13 @@ void Session::check_password() {
     credentials_.reset();
     // The checkpassword interface: "user\0password\0timestamp\0" on fd 3, exit 0 when
     // the password is right (then it runs its argument, here /bin/true), 1 when wrong.
-    std::string request = user + '\0' + password + '\0' + std::to_string(clock_()) + '\0';
+    auto checked = checkpassword_request(user, password, std::to_string(clock_()));
     wipe(password);
+    if (!checked) { // a NUL in a name or a password: a wrong password, not a new field
+        bad_command("535 5.7.8 authentication failed");
+        return;
+    }
+    std::string request = std::move(*checked);
     // A socket pair rather than a pipe: send() with MSG_NOSIGNAL cannot raise SIGPIPE
     // when the program exits without reading.
     int fds[2];

@@ -53,6 +53,13 @@ struct Spawn {
 // The exit code in a wait status; nullopt when the program did not exit (a signal).
 [[nodiscard]] std::optional<int> exit_code_of(int wait_status);
 
+// The checkpassword interface's request on descriptor 3: "user\0password\0timestamp\0".
+// nullopt when a field holds a NUL: it would pass for a separator, and the client would
+// choose the fields checkpassword reads (say, the timestamp an APOP digest is checked
+// against, so that a digest sniffed once could be replayed).
+[[nodiscard]] std::optional<std::string>
+checkpassword_request(std::string_view user, std::string_view password, std::string_view timestamp);
+
 // A delivery program's exit status (qmail-command(8)): 0 success, 99 success and stop
 // processing the .qmail file, 100 and the sysexits codes 64 65 70 76 77 78 112
 // permanent, everything else (111 included) temporary; a crash is temporary.

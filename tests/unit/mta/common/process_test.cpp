@@ -107,3 +107,14 @@ TEST_CASE("spawn: the program gets default signals and only the descriptors it i
     REQUIRE(pid);
     CHECK(qm::exit_code_of(qm::wait_for(*pid).value()) == 0);
 }
+
+TEST_CASE("checkpassword request: three NUL-ended fields - none may hold a NUL itself",
+          "[common][process]") {
+    using namespace std::string_literals;
+    CHECK(qm::checkpassword_request("joe", "secret", "123") == "joe\0secret\0"
+                                                               "123\0"s);
+    CHECK(qm::checkpassword_request("", "", "") == "\0\0\0"s);
+    CHECK_FALSE(qm::checkpassword_request("joe"s, "pw\0<old@stamp>"s, "123"));
+    CHECK_FALSE(qm::checkpassword_request("jo\0e"s, "x", "123"));
+    CHECK_FALSE(qm::checkpassword_request("joe", "x", "1\0"s));
+}

@@ -51,6 +51,7 @@ TEST_CASE("pop3: the authorization state - USER then PASS - APOP - the rest must
     CHECK(pass.login->password == "two words");
     CHECK(pass.login->checkpassword_input(a.timestamp()) ==
           std::string("joe\0two words\0<1.2@mx.example>\0", 31));
+    CHECK_FALSE((Login{std::string("jo\0e", 4), "x"}.checkpassword_input("<t>")));
     Authorization b("<3.4@mx.example>");
     CHECK(b.handle("APOP joe").reply == "-ERR syntax error\r\n");
     auto apop = b.handle("apop joe c4c9334bac560ecc979e58001b3e22fb");
@@ -79,4 +80,19 @@ TEST_CASE("pop3: CAPA lists STLS only when a certificate is there - STLS forgets
     CHECK(tls.handle("PASS secret").reply == "-ERR USER first\r\n"); // USER in the clear
     CHECK(tls.handle("STLS").reply == "-ERR TLS is already active\r\n");
     CHECK(tls.handle("CAPA").reply.find("STLS") == std::string::npos);
+}
+
+TEST_CASE("pop3: a NUL ends the line - a client cannot add fields for checkpassword",
+          "[pop3][authorization]") {
+    using namespace std::string_literals;
+    // Replaying a sniffed APOP digest with its old timestamp: the NULs would make the
+    // digest and the timestamp fields of their own on descriptor 3.
+    Authorization a("<1.2@mx.example>");
+    auto apop = a.handle("APOP joe\0digest\0<9.9@mx.example> x"s);
+    CHECK_FALSE(apop.login);
+    CHECK(apop.reply == "-ERR syntax error\r\n"); // what is left is "APOP joe"
+    CHECK(a.handle("USER joe\0secret"s).reply == "+OK \r\n");
+    auto pass = a.handle("PASS x\0<9.9@mx.example>"s);
+    REQUIRE(pass.login);
+    CHECK(pass.login->checkpassword_input(a.timestamp()) == "joe\0x\0<1.2@mx.example>\0"s);
 }

@@ -15,8 +15,9 @@ namespace qm::pop3 {
 struct Login {
     std::string user;
     std::string password; // APOP: the client's digest
-    // What goes to checkpassword on descriptor 3.
-    [[nodiscard]] std::string checkpassword_input(std::string_view timestamp) const;
+    // What goes to checkpassword on descriptor 3 (qm::checkpassword_request; nullopt
+    // never happens for a Login that handle() made, whose lines end at a NUL).
+    [[nodiscard]] std::optional<std::string> checkpassword_input(std::string_view timestamp) const;
 };
 
 class Authorization {
@@ -36,7 +37,7 @@ public:
         bool quit = false;          // QUIT: the reply, then the end
         bool start_tls = false;     // STLS: the reply, then the TLS handshake
     };
-    // One command line, without its LF (a CR before it is dropped here).
+    // One command line, without its LF (a CR before it is dropped here; a NUL ends it).
     [[nodiscard]] Step handle(std::string_view line);
     // The handshake is done: what came before it is forgotten (RFC 2595: a USER given in
     // the clear does not count).
