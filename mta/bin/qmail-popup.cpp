@@ -7,6 +7,8 @@
 #include "qm/pop3/authorization.hpp"
 #include "qm/process.hpp"
 #include "qm/program.hpp"
+#include "qm/server/serve.hpp"
+#include "qm/server/session_process.hpp"
 #include "qm/smtp/tls.hpp"
 
 #include <fcntl.h>
@@ -18,6 +20,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -31,7 +34,18 @@ constexpr std::string_view help =
     "NUL on descriptor 3), which runs qmail-pop3d as the user on the same connection. A\n"
     "refused login is \"-ERR authorization failed\" and the end of the connection, as in\n"
     "qmail. CAPA, and STLS when $QMAILHOME/control/servercert.pem holds a certificate and\n"
-    "its key. 20 minutes without a command end the session (exit 1).\n";
+    "its key. 20 minutes without a command end the session (exit 1).\n"
+    "As a daemon (tcpserver's work, and systemd's socket activation):\n"
+    "  qmail-popup --listen ADDRESS:PORT ... [--rules RULES.cdb] [--max-connections N]\n"
+    "              [--max-per-ip N] [--] HOSTNAME SUBPROGRAM [ARG ...]\n"
+    "listens (--listen :110, 127.0.0.1:110, [::1]:110, systemd or systemd:NAME) and runs\n"
+    "qmail-popup HOSTNAME SUBPROGRAM ... per connection, with the connection on 0 and 1 and\n"
+    "tcpserver's TCPREMOTEIP, TCPLOCALIP, ... and the client's --rules settings in its\n"
+    "environment. The daemon keeps root, as tcpserver running qmail-popup does: each\n"
+    "session is a process of its own, whose checkpassword becomes the user who logged in.\n"
+    "More than --max-connections (default 100) or --max-per-ip (default half of it) are\n"
+    "told \"-ERR too many connections\". SIGTERM stops accepting and waits for the\n"
+    "sessions; a second one ends them. Put -- before HOSTNAME when an ARG starts with -.\n";
 
 constexpr int timeout_ms = 1200 * 1000;
 constexpr size_t max_line = 1024;
@@ -209,44 +223,99 @@ int check(Client& client, const std::vector<std::string>& program, const qm::pop
     return 1;
 }
 
+// The POP3 authorization state on descriptors 0 and 1; args: HOSTNAME SUBPROGRAM ....
+int serve_popup(qm::program::Words args) {
+    Client client;
+    if (args.size() < 2) {
+        (void)client.say("-ERR usage: popup hostname subprogram\r\n");
+        return 1;
+    }
+    ::signal(SIGPIPE, SIG_IGN);
+    // Read before anything from the network, as qmail-smtpd reads its certificate.
+    auto tls = qm::smtp::load_server_tls(qm::control::path("servercert.pem"));
+    if (!tls) {
+        (void)client.say("-ERR unable to read controls\r\n");
+        return qm::program::fatal("qmail-popup", tls.error());
+    }
+    const std::vector<std::string> program(args.begin() + 1, args.end());
+    qm::pop3::Authorization auth("<" + std::to_string(::getpid()) + "." +
+                                     std::to_string(std::time(nullptr)) + "@" + args[0] + ">",
+                                 *tls != nullptr);
+    if (!client.say(auth.greeting()))
+        return 1;
+    std::string line;
+    while (client.read_line(line)) {
+        auto step = auth.handle(line);
+        if (step.login) {
+            const int code = check(client, program, *step.login, auth.timestamp());
+            ::explicit_bzero(step.login->password.data(), step.login->password.size());
+            return code;
+        }
+        if (!client.say(step.reply) || step.quit)
+            return 1;
+        if (step.start_tls) {
+            if (!client.start_tls(**tls))
+                return 1;
+            auth.tls_started();
+        }
+    }
+    return 1;
+}
+
+// --listen ...: the daemon that runs this program once per connection.
+int daemon_main(int argc, char** argv) {
+    namespace po = boost::program_options;
+    struct State {
+        std::vector<std::string> session; // HOSTNAME SUBPROGRAM ARG ...
+        std::string self;
+    };
+    auto state = std::make_shared<State>();
+    // Read now: the file this process runs from, whatever $PATH says later.
+    std::error_code ec;
+    state->self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    qm::server::Service s;
+    s.name = "qmail-popup";
+    s.usage = std::string(help);
+    s.options.add_options()("session", po::value(&state->session)->multitoken(), "");
+    s.positional = "session";
+    s.keeps_root = true;
+    s.refusals.busy = "-ERR too many connections, try again later\r\n";
+    s.refusals.rules_unreadable = "-ERR unable to read rules\r\n";
+    s.refusals.per_ip = "-ERR too many connections from your address\r\n";
+    s.unavailable_reply = [](std::string_view text) {
+        return "-ERR " + std::string(text) + "\r\n";
+    };
+    s.unavailable_exit = 1;
+    s.doors =
+        [state](qm::server::DaemonCore& core,
+                const qm::server::Options& options) -> qm::Result<std::vector<qm::server::Door>> {
+        if (state->session.size() < 2)
+            return qm::fail(qm::perm("5.3.5", "usage: qmail-popup --listen ADDRESS:PORT HOSTNAME "
+                                              "SUBPROGRAM [ARG ...]"));
+        if (state->self.empty())
+            return qm::fail(qm::temp("4.3.0", "unable to read /proc/self/exe"));
+        std::vector<std::string> command{state->self};
+        command.insert(command.end(), state->session.begin(), state->session.end());
+        qm::server::Door door;
+        door.listen = options.listen;
+        door.serve = [&core, command](qm::server::Client client) {
+            return qm::server::run_session_process(core, std::move(client), command);
+        };
+        return std::vector<qm::server::Door>{std::move(door)};
+    };
+    s.serve_stdio = [state](qm::server::Connection) -> qm::Result<int> {
+        return serve_popup(state->session);
+    };
+    return qm::server::serve_main(argc, argv, s);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-    return qm::program::run({"qmail-popup", help}, argc, argv, [](qm::program::Words args) {
-        Client client;
-        if (args.size() < 2) {
-            (void)client.say("-ERR usage: popup hostname subprogram\r\n");
-            return 1;
-        }
-        ::signal(SIGPIPE, SIG_IGN);
-        // Read before anything from the network, as qmail-smtpd reads its certificate.
-        auto tls = qm::smtp::load_server_tls(qm::control::path("servercert.pem"));
-        if (!tls) {
-            (void)client.say("-ERR unable to read controls\r\n");
-            return qm::program::fatal("qmail-popup", tls.error());
-        }
-        const std::vector<std::string> program(args.begin() + 1, args.end());
-        qm::pop3::Authorization auth("<" + std::to_string(::getpid()) + "." +
-                                         std::to_string(std::time(nullptr)) + "@" + args[0] + ">",
-                                     *tls != nullptr);
-        if (!client.say(auth.greeting()))
-            return 1;
-        std::string line;
-        while (client.read_line(line)) {
-            auto step = auth.handle(line);
-            if (step.login) {
-                const int code = check(client, program, *step.login, auth.timestamp());
-                ::explicit_bzero(step.login->password.data(), step.login->password.size());
-                return code;
-            }
-            if (!client.say(step.reply) || step.quit)
-                return 1;
-            if (step.start_tls) {
-                if (!client.start_tls(**tls))
-                    return 1;
-                auth.tls_started();
-            }
-        }
-        return 1;
-    });
+    // qmail's own invocation (qmail-popup HOSTNAME SUBPROGRAM ...) never starts with an
+    // option; anything else is the daemon's.
+    if (argc > 1 && std::string_view(argv[1]).starts_with("--") &&
+        std::string_view(argv[1]) != "--help")
+        return daemon_main(argc, argv);
+    return qm::program::run({"qmail-popup", help}, argc, argv, serve_popup);
 }

@@ -4,6 +4,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -54,6 +55,8 @@ void DaemonCore::stop() {
             sock->cancel(ignored);
             sock->close(ignored);
         }
+        for (const pid_t pid : session_processes)
+            ::kill(pid, SIGTERM);
         return;
     }
     stopping = true;

@@ -113,8 +113,12 @@ Status run_daemon(const Service& service, const Options& options) {
         }
     }
     // Everything that needs root (the TLS key, the privileged ports) is done.
-    if (auto dropped = drop_root(options.user); !dropped)
+    if (service.keeps_root) {
+        if (running_as_root())
+            log::line("status: keeping root: each session is a process that drops it");
+    } else if (auto dropped = drop_root(options.user); !dropped) {
         return dropped;
+    }
     core.run();
     return {};
 }
@@ -148,7 +152,11 @@ int serve_main(int argc, char** argv, const Service& service) {
     opts.add(service.options);
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
+        po::positional_options_description positional;
+        if (!service.positional.empty())
+            positional.add(service.positional.c_str(), -1);
+        po::store(po::command_line_parser(argc, argv).options(opts).positional(positional).run(),
+                  vm);
         po::notify(vm);
     } catch (const po::error& e) {
         std::fprintf(stderr, "%s: usage: %s (see --help)\n", service.name.c_str(), e.what());
@@ -162,7 +170,7 @@ int serve_main(int argc, char** argv, const Service& service) {
     const bool listening =
         !options.listen.empty() || (service.more_listeners && service.more_listeners());
     // On stdin nothing drops root for us: tcpserver -u/-g (or inetd's user field) must.
-    if (!listening && running_as_root()) {
+    if (!listening && running_as_root() && !service.keeps_root) {
         if (service.unavailable_reply)
             (void)write_all(STDOUT_FILENO, service.unavailable_reply("service unavailable"));
         fatal(service, "refusing to read the network as root; run it under tcpserver -u UID -g "

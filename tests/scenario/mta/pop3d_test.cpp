@@ -5,7 +5,9 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <regex>
@@ -257,4 +259,60 @@ TEST_CASE("fetchmail over STLS: qmail-popup stays between TLS and qmail-pop3d",
     CHECK(got.find("Subject: three\n\nno newline\n") != std::string::npos);
     CHECK(qmtest::list_dir(maildir + "/new").empty());
     CHECK(qmtest::list_dir(maildir + "/cur").empty());
+}
+
+TEST_CASE("qmail-popup --listen runs a session process per connection - fetchmail collects "
+          "through it and SIGTERM waits for an open session",
+          "[scenario][pop3][fetchmail]") {
+    if (!fs::exists("/usr/bin/fetchmail"))
+        return qmtest::skip("fetchmail is not installed");
+    qmtest::MailRoot root;
+    const std::string maildir = make_maildir(root);
+    // checkpassword reports tcpserver's variables, which the daemon sets per connection.
+    const std::string check = root / "checkpassword-env";
+    qmtest::spit(check,
+                 "#!/bin/bash\necho \"env: $PROTO $TCPREMOTEIP $TCPLOCALIP $TCPLOCALPORT\" >&2\n"
+                 "exec '" +
+                     make_checkpassword(root, root.home()) + "' \"$@\"\n",
+                 0755);
+    root.give_to_user(check);
+    const int port = qmtest::free_port();
+    auto server = root.start({qmtest::bin("qmail-popup"), "--listen",
+                              "127.0.0.1:" + std::to_string(port), "--max-connections", "5", "--",
+                              "mx.test.example", check, qmtest::bin("qmail-pop3d"), "M"},
+                             "popup.log");
+    REQUIRE(qmtest::wait_for(
+        [&] { return server->log().find("status: listening on") != std::string::npos; }));
+
+    const std::string out = root / "fetched";
+    auto r = fetchmail(root, port, "sslproto ''", out);
+    INFO(r.out << r.err << server->log());
+    CHECK(r.exit_code == 0);
+    const std::string got = qmtest::slurp(out);
+    CHECK(got.find("Subject: one\n\n.dot line\nbody\n") != std::string::npos);
+    CHECK(got.find("Subject: three\n\nno newline\n") != std::string::npos);
+    CHECK(qmtest::count_of(got, "====\n") == 3);
+    CHECK(qmtest::list_dir(maildir + "/new").empty());
+    CHECK(qmtest::list_dir(maildir + "/cur").empty());
+    CHECK(server->log().find("env: TCP 127.0.0.1 127.0.0.1 " + std::to_string(port) + "\n") !=
+          std::string::npos);
+    // The greeting's timestamp names the session process, not the daemon.
+    qmtest::LoopbackClient client(port);
+    REQUIRE(client.connected());
+    client.read_until([](const std::string& s) { return s.find("\r\n") != std::string::npos; });
+    CHECK(client.got().starts_with("+OK <"));
+    CHECK(client.got().find("<" + std::to_string(server->pid()) + ".") == std::string::npos);
+    // SIGTERM: no new connections, the open session goes on to its end.
+    REQUIRE(::kill(server->pid(), SIGTERM) == 0);
+    REQUIRE(qmtest::wait_for(
+        [&] { return server->log().find("no new connections") != std::string::npos; }));
+    qmtest::LoopbackClient refused(port);
+    CHECK_FALSE(refused.connected());
+    client.send("USER joe\r\nPASS secret\r\nSTAT\r\nQUIT\r\n");
+    client.read_until(
+        [](const std::string& s) { return s.find("+OK 0 0\r\n+OK") != std::string::npos; });
+    CHECK(client.got().find("+OK 0 0\r\n+OK \r\n") != std::string::npos);
+    const int status = server->stop(0); // already ending: waits for it
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
 }

@@ -12,6 +12,8 @@
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
 
+#include <sys/types.h>
+
 #include <list>
 #include <map>
 #include <optional>
@@ -68,6 +70,9 @@ struct DaemonCore {
     // The open sessions' sockets, to end them on a second signal; a session takes its
     // own out before the socket goes away.
     std::list<boost::asio::ip::tcp::socket*> sockets;
+    // Sessions run as processes of their own (run_session_process): a second signal sends
+    // them SIGTERM, since closing our copy of their socket would not end them.
+    std::list<pid_t> session_processes;
     bool stopping = false;
     boost::asio::signal_set* signals = nullptr;
 

@@ -77,6 +77,13 @@ struct Service {
     std::function<std::string(std::string_view text)> unavailable_reply;
     // The exit status then (qmail-smtpd exits 1, as qmail's does).
     int unavailable_exit = 111;
+    // The name of one of its own options that takes the arguments after the options
+    // (qmail-popup's HOSTNAME SUBPROGRAM ...); empty: none are allowed.
+    std::string positional;
+    // The daemon stays root after binding (--user is then ignored): its sessions are
+    // processes of their own that change their privileges per client, as qmail-popup's
+    // checkpassword does. Such a program has no stdin mode through serve_main.
+    bool keeps_root = false;
     // True when its own options name listening addresses too (qmail-smtpd's --submission).
     std::function<bool()> more_listeners;
     // Runs once, after the options, in either mode (qmail-smtpd reads its controls).
