@@ -21,7 +21,7 @@ namespace qm::server {
 // else open, and resumes when it has ended; the loop serves the other clients meanwhile.
 // Listed in core.session_processes while it runs, so that a second signal ends it.
 // false (and a log line) when it could not start.
-[[nodiscard]] boost::asio::awaitable<bool>
-run_session_process(DaemonCore& core, Client client, std::vector<std::string> argv);
+[[nodiscard]] boost::asio::awaitable<bool> run_session_process(DaemonCore& core, Client client,
+                                                               std::vector<std::string> argv);
 
 } // namespace qm::server
