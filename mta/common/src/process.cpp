@@ -60,7 +60,12 @@ std::expected<pid_t, int> spawn(const Spawn& s) {
     sigemptyset(&none);
     posix_spawnattr_setsigdefault(&setup.attr, &all);
     posix_spawnattr_setsigmask(&setup.attr, &none);
-    posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    int flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+    if (s.own_process_group) {
+        posix_spawnattr_setpgroup(&setup.attr, 0);
+        flags |= POSIX_SPAWN_SETPGROUP;
+    }
+    posix_spawnattr_setflags(&setup.attr, static_cast<short>(flags));
 
     auto argv = exec_vector(s.argv);
     std::vector<char*> envp;

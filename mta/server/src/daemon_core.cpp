@@ -56,7 +56,7 @@ void DaemonCore::stop() {
             sock->close(ignored);
         }
         for (const pid_t pid : session_processes)
-            ::kill(pid, SIGTERM);
+            ::kill(-pid, SIGTERM); // its group: the programs it runs go too
         return;
     }
     stopping = true;

@@ -65,6 +65,9 @@ asio::awaitable<bool> run_session_process(DaemonCore& core, Client client,
     const int sock = client.socket.native_handle();
     s.fds = {{sock, 0}, {sock, 1}, {STDERR_FILENO, 2}};
     s.close_others = true;
+    // Its own group: a Ctrl-C meant for the daemon does not cut the sessions (the first
+    // signal lets them end), and the second signal reaches qmail-pop3d too.
+    s.own_process_group = true;
     const auto pid = spawn(s);
     if (!pid) {
         log::warning("unable to run " + argv.front() + " for " + client.who + ": " +

@@ -302,7 +302,14 @@ TEST_CASE("qmail-popup --listen runs a session process per connection - fetchmai
     client.read_until([](const std::string& s) { return s.find("\r\n") != std::string::npos; });
     CHECK(client.got().starts_with("+OK <"));
     CHECK(client.got().find("<" + std::to_string(server->pid()) + ".") == std::string::npos);
-    // SIGTERM: no new connections, the open session goes on to its end.
+    // A second session, logged in: qmail-pop3d runs it.
+    qmtest::LoopbackClient second(port);
+    REQUIRE(second.connected());
+    second.send("USER joe\r\nPASS secret\r\nSTAT\r\n");
+    second.read_until(
+        [](const std::string& s) { return s.find("+OK 0 0\r\n") != std::string::npos; });
+    REQUIRE(second.got().find("+OK 0 0\r\n") != std::string::npos);
+    // SIGTERM: no new connections, the open sessions go on to their end.
     REQUIRE(::kill(server->pid(), SIGTERM) == 0);
     REQUIRE(qmtest::wait_for(
         [&] { return server->log().find("no new connections") != std::string::npos; }));
@@ -312,6 +319,9 @@ TEST_CASE("qmail-popup --listen runs a session process per connection - fetchmai
     client.read_until(
         [](const std::string& s) { return s.find("+OK 0 0\r\n+OK") != std::string::npos; });
     CHECK(client.got().find("+OK 0 0\r\n+OK \r\n") != std::string::npos);
+    // The second signal ends the session that is left, qmail-pop3d and all.
+    REQUIRE(::kill(server->pid(), SIGTERM) == 0);
+    CHECK(second.closed_by_server());
     const int status = server->stop(0); // already ending: waits for it
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);

@@ -34,6 +34,9 @@ struct Spawn {
     std::string cwd; // empty: this process's
     // Closes every descriptor above 2 and above those of fds, close-on-exec or not.
     bool close_others = false;
+    // Starts a process group of its own (its pid), which a signal to the group then
+    // reaches whole: a session and the programs it runs.
+    bool own_process_group = false;
 };
 
 // Starts the program; the errno when it could not (no such program, not executable, no

@@ -70,8 +70,9 @@ struct DaemonCore {
     // The open sessions' sockets, to end them on a second signal; a session takes its
     // own out before the socket goes away.
     std::list<boost::asio::ip::tcp::socket*> sockets;
-    // Sessions run as processes of their own (run_session_process): a second signal sends
-    // them SIGTERM, since closing our copy of their socket would not end them.
+    // Sessions run as processes of their own (run_session_process), each leading its
+    // process group: a second signal sends the groups SIGTERM, since closing our copy of
+    // their socket would not end them.
     std::list<pid_t> session_processes;
     bool stopping = false;
     boost::asio::signal_set* signals = nullptr;
