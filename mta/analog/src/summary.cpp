@@ -1,6 +1,7 @@
 #include "qm/analog/summary.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -31,8 +32,9 @@ std::vector<std::string_view> words_of(std::string_view s) {
 double value(const std::vector<std::string_view>& w, size_t i) {
     if (i >= w.size())
         return 0;
-    const std::string s(w[i]);
-    return std::strtod(s.c_str(), nullptr);
+    double v = 0;
+    std::from_chars(w[i].data(), w[i].data() + w[i].size(), v);
+    return v;
 }
 
 std::string field(const std::vector<std::string_view>& w, size_t i) {
@@ -151,6 +153,8 @@ void Summary::line(std::string_view text) {
         s.recips += k + d;
         s.tries += k + d + z;
         s.span(birth, done);
+        if (s.report != Report::senders)
+            return;
         Sender& who = s.senders[field(w, 9) + "/" + field(w, 7)];
         who.completed = true;
         ++who.messages;
@@ -183,6 +187,10 @@ void Summary::line(std::string_view text) {
         ++r.count;
         r.xdelay += took;
     }
+    if (s.report == Report::senders)
+        s.senders[field(w, 9) + "/" + field(w, 6)].xdelay += took;
+    if (s.report != Report::recipients)
+        return;
     Recipient& r = s.recipients[field(w, 7)];
     r.xdelay += took;
     if (result == "k") {
@@ -193,7 +201,6 @@ void Summary::line(std::string_view text) {
     } else if (result == "z") {
         ++r.z;
     }
-    s.senders[field(w, 9) + "/" + field(w, 6)].xdelay += took;
 }
 
 std::string Summary::report() const {
