@@ -5,6 +5,7 @@
 # Usage: N=200000 bench/analog.sh   (needs a build in build/ and the pflogsumm package)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+command -v pflogsumm >/dev/null || { echo "analog.sh: needs pflogsumm (apt-get install pflogsumm)" >&2; exit 1; }
 n=${N:-200000}
 bin=${QM_BIN:-build/bin}
 work=$(mktemp -d)
