@@ -2,6 +2,7 @@
 // (qmailanalog); what is still pending is kept for the next log.
 #include "qm/analog/matchup.hpp"
 
+#include "qm/analog/lines.hpp"
 #include "qm/fd.hpp"
 #include "qm/program.hpp"
 
@@ -31,28 +32,6 @@ constexpr std::string_view help =
     "  for f in /var/log/qmail/@*.s; do matchup --state /var/log/qmail/pending < $f; done\n"
     "Exit 0; 111 when the input, the output or the state cannot be read or written.\n";
 
-class Output {
-public:
-    bool add(std::string& text) {
-        if (text.size() < 65536)
-            return true;
-        return flush(text);
-    }
-    static bool flush(std::string& text) {
-        const bool ok = text.empty() || static_cast<bool>(qm::write_all(STDOUT_FILENO, text));
-        text.clear();
-        return ok;
-    }
-};
-
-// Feeds every complete line of data; the rest (a line not yet ended) is left in data.
-void feed(qm::analog::Matchup& m, std::string& data, std::string& out) {
-    size_t start = 0;
-    for (size_t nl; (nl = data.find('\n', start)) != std::string::npos; start = nl + 1)
-        m.line(std::string_view(data).substr(start, nl - start), out);
-    data.erase(0, start);
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -68,33 +47,32 @@ int main(int argc, char** argv) {
         std::string out;
         std::string data;
         if (!state.empty()) {
-            auto previous = qm::read_file(state);
-            if (previous) {
-                data = std::move(*previous);
-            } else if (previous.error().text.find("No such file") == std::string::npos) {
-                return qm::program::fatal("matchup", previous.error().text, 111);
-            }
             // The state ends in whole lines, but for a line the last log left unfinished,
-            // which the next input continues.
+            // which this input continues. None yet: the first run.
+            const qm::UniqueFd fd(::open(state.c_str(), O_RDONLY | O_CLOEXEC));
+            if (!fd && errno != ENOENT)
+                return qm::program::fatal("matchup", "unable to open " + state, 111);
+            if (fd) {
+                auto previous = qm::read_all(fd.get());
+                if (!previous)
+                    return qm::program::fatal("matchup", "unable to read " + state, 111);
+                data = std::move(*previous);
+            }
         }
-        Output output;
-        char buf[65536];
-        for (;;) {
-            const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0)
-                return qm::program::fatal("matchup", "unable to read input", 111);
-            if (n == 0)
-                break;
-            data.append(buf, static_cast<size_t>(n));
-            feed(matchup, data, out);
-            if (!output.add(out))
-                return qm::program::fatal("matchup", "unable to write output", 111);
-        }
-        feed(matchup, data, out);
-        matchup.unfinished(data);
-        if (!Output::flush(out))
+        // Written out in blocks as it comes, so that a long log needs no memory for it.
+        bool written = true;
+        const auto each = [&](std::string_view line) {
+            matchup.line(line, out);
+            if (out.size() >= 65536 && written) {
+                written = static_cast<bool>(qm::write_all(STDOUT_FILENO, out));
+                out.clear();
+            }
+        };
+        auto unfinished = qm::analog::read_lines(STDIN_FILENO, each, std::move(data));
+        if (!unfinished)
+            return qm::program::fatal("matchup", unfinished.error().text, 111);
+        matchup.unfinished(*unfinished);
+        if (!written || (!out.empty() && !qm::write_all(STDOUT_FILENO, out)))
             return qm::program::fatal("matchup", "unable to write output", 111);
         const std::string pending = matchup.pending();
         const bool fd5_open = ::fcntl(5, F_GETFD) != -1;

@@ -1,30 +1,14 @@
 #include "qm/analog/matchup.hpp"
 
+#include "qm/analog/lines.hpp"
 #include "qm/analog/stamp.hpp"
 
 #include <algorithm>
 #include <charconv>
-#include <vector>
 
 namespace qm::analog {
 
 namespace {
-
-// The blank-separated words of an event.
-std::vector<std::string_view> words_of(std::string_view s) {
-    std::vector<std::string_view> words;
-    size_t i = 0;
-    while (i < s.size()) {
-        while (i < s.size() && (s[i] == ' ' || s[i] == '\t'))
-            ++i;
-        const size_t start = i;
-        while (i < s.size() && s[i] != ' ' && s[i] != '\t')
-            ++i;
-        if (i > start)
-            words.push_back(s.substr(start, i - start));
-    }
-    return words;
-}
 
 // A number at the start of a word ("1234:" reads as 1234), 0 when there is none, as
 // qmail's scan_ulong.

@@ -1,5 +1,6 @@
 #include "qm/analog/stamp.hpp"
 
+#include <charconv>
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
@@ -61,32 +62,19 @@ bool is_event_word(std::string_view w) {
     return false;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 } // namespace
 
 std::optional<std::string> tai64n_seconds(std::string_view label) {
     if (label.size() != 25 || label.front() != '@')
         return std::nullopt;
+    // 16 hex digits of seconds, 8 of nanoseconds; from_chars takes no sign or 0x.
     std::uint64_t seconds = 0;
     std::uint32_t nanoseconds = 0;
-    for (size_t i = 1; i < 25; ++i) {
-        const int v = hex_value(label[i]);
-        if (v < 0)
-            return std::nullopt;
-        if (i <= 16)
-            seconds = seconds << 4 | static_cast<std::uint64_t>(v);
-        else
-            nanoseconds = nanoseconds << 4 | static_cast<std::uint32_t>(v);
-    }
+    const char* const begin = label.data() + 1;
+    const auto s = std::from_chars(begin, begin + 16, seconds, 16);
+    const auto n = std::from_chars(begin + 16, begin + 24, nanoseconds, 16);
+    if (s.ec != std::errc() || s.ptr != begin + 16 || n.ec != std::errc() || n.ptr != begin + 24)
+        return std::nullopt;
     // TAI64's epoch label is 2^62; multilog adds the 10 s TAI was ahead of UTC in 1970
     // (daemontools' tai_now), so Unix time is the label less both.
     constexpr std::uint64_t unix_epoch = (std::uint64_t{1} << 62) + 10;

@@ -1,5 +1,7 @@
 #include "qm/analog/summary.hpp"
 
+#include "qm/analog/lines.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -11,21 +13,6 @@
 namespace qm::analog {
 
 namespace {
-
-std::vector<std::string_view> words_of(std::string_view s) {
-    std::vector<std::string_view> words;
-    size_t i = 0;
-    while (i < s.size()) {
-        while (i < s.size() && s[i] == ' ')
-            ++i;
-        const size_t start = i;
-        while (i < s.size() && s[i] != ' ')
-            ++i;
-        if (i > start)
-            words.push_back(s.substr(start, i - start));
-    }
-    return words;
-}
 
 // A field as a number; "?" (a delivery whose message matchup never saw) and other words
 // count 0, as in awk.

@@ -159,3 +159,42 @@ TEST_CASE("qmailanalog over a real multilog log - matchup --state across rotatio
     CHECK(std::regex_search(
         senders.out, std::regex("\n *3 +[0-9]+ +[0-9]+ +[0-9]+ +3 +3 +[0-9.]+ [0-9]+/<>\n")));
 }
+
+TEST_CASE("matchup writes what is pending to descriptor 5 as qmail's does - a state file it "
+          "cannot read is a temporary error and stays as it was",
+          "[scenario][analog]") {
+    qmtest::MailRoot root;
+    const std::string log = root / "log";
+    qmtest::spit(log, "1 info msg 5: bytes 10 from <A@B> qp 1 uid 2\n"
+                      "2 starting delivery 1: msg 5 to remote x@y\n"
+                      "3 delivery 1: deferral: later/\n");
+    const std::string pending = root / "pending";
+    auto r = qmtest::run(
+        {"/bin/sh", "-c", "'" + qmtest::bin("matchup") + "' < '" + log + "' 5> '" + pending + "'"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.empty());
+    CHECK(r.out == "d z 1 2 3 10 <a@b> remote.x@y 1 2 later/\n");
+    CHECK(qmtest::slurp(pending) == "1 info msg 5: bytes 10 from <a@b> qp 1 uid 2\n"
+                                    "1 extra 5 0 1 0\n");
+    // The same state given back: the message ends.
+    auto next = qmtest::run({"/bin/sh", "-c",
+                             "(cat '" + pending + "'; echo 4 end msg 5) | '" +
+                                 qmtest::bin("matchup") + "' 5> /dev/null"});
+    CHECK(next.out == "m 1 4 10 0 0 1 <a@b> 1 2\n");
+    // A state that is a directory: exit 111, nothing written, nothing changed.
+    const std::string dir = root / "statedir";
+    std::filesystem::create_directory(dir);
+    auto bad =
+        qmtest::run({qmtest::bin("matchup"), "--state", dir}, {.stdin_data = "1 new msg 1\n"});
+    CHECK(bad.exit_code == 111);
+    CHECK(bad.out.empty());
+    CHECK(bad.err.starts_with("matchup: fatal: unable to read " + dir));
+    CHECK(std::filesystem::is_directory(dir));
+    auto usage = qmtest::run({qmtest::bin("matchup"), "extra"});
+    CHECK(usage.exit_code == 100);
+    // Without descriptor 5 or --state, a warning says what is lost.
+    auto lost = qmtest::run({qmtest::bin("matchup")}, {.stdin_data = qmtest::slurp(log)});
+    CHECK(lost.exit_code == 0);
+    CHECK(lost.err == "matchup: warning: 1 messages and 0 deliveries still pending are not kept: "
+                      "open descriptor 5 or use --state FILE\n");
+}
