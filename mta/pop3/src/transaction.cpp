@@ -1,9 +1,9 @@
 #include "qm/pop3/transaction.hpp"
 
 #include "qm/fd.hpp"
+#include "qm/maildir_scan.hpp"
 #include "qm/pop3/command.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -35,50 +35,14 @@ bool err(const Transaction::Output& out, std::string_view text) {
 } // namespace
 
 Result<std::vector<Message>> scan_maildir(const std::string& maildir) {
-    const std::time_t now = std::time(nullptr);
-    // qmail's maildir_clean: tmp/ files not read for 36 hours are deliveries that died.
-    if (DIR* t = ::opendir((maildir + "/tmp").c_str())) {
-        std::vector<std::string> old;
-        while (const dirent* e = ::readdir(t)) {
-            struct stat st {};
-            const std::string path = maildir + "/tmp/" + e->d_name;
-            if (e->d_name[0] != '.' && ::stat(path.c_str(), &st) == 0 && now > st.st_atime + 129600)
-                old.push_back(path);
-        }
-        ::closedir(t);
-        for (const auto& p : old)
-            ::unlink(p.c_str());
-    }
-    struct Found {
-        std::time_t when;
-        Message m;
-    };
-    std::vector<Found> found;
-    for (const char* sub : {"new", "cur"}) {
-        const std::string dir = maildir + "/" + sub;
-        DIR* d = ::opendir(dir.c_str());
-        if (d == nullptr)
-            return fail(temp("4.3.0", "unable to scan " + dir + ": " + std::strerror(errno)));
-        while (const dirent* e = ::readdir(d)) {
-            if (e->d_name[0] == '.')
-                continue;
-            struct stat st {};
-            const std::string name = std::string(sub) + "/" + e->d_name;
-            // As qmail's maildir_scan: what changed this second waits, so that the order
-            // by time is right.
-            if (::stat((maildir + "/" + name).c_str(), &st) != 0 || st.st_mtime >= now)
-                continue;
-            found.push_back({st.st_mtime, {name, static_cast<std::uint64_t>(st.st_size), false}});
-        }
-        ::closedir(d);
-    }
-    std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
-        return a.when != b.when ? a.when < b.when : a.m.name < b.m.name;
-    });
+    maildir::clean_tmp(maildir);
+    auto entries = maildir::scan(maildir);
+    if (!entries)
+        return fail(entries.error());
     std::vector<Message> out;
-    out.reserve(found.size());
-    for (auto& f : found)
-        out.push_back(std::move(f.m));
+    out.reserve(entries->size());
+    for (auto& e : *entries)
+        out.push_back({std::move(e.name), e.size, false});
     return out;
 }
 

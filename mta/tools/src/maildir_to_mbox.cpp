@@ -3,8 +3,8 @@
 #include "qm/date.hpp"
 #include "qm/fd.hpp"
 #include "qm/local/mbox.hpp"
+#include "qm/maildir_scan.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,40 +18,8 @@ namespace qm::tools {
 
 namespace {
 
-struct Entry {
-    std::time_t when = 0; // the file's mtime: its order and its From_ line's date
-    std::string name;     // "new/..." or "cur/..."
-};
-
 Failure trouble(const std::string& what, const std::string& path) {
     return temp("4.3.0", what + " " + path + ": " + std::strerror(errno));
-}
-
-// The names in maildir/sub that do not start with a dot.
-Result<std::vector<std::string>> names_in(const std::string& dir) {
-    DIR* d = ::opendir(dir.c_str());
-    if (d == nullptr)
-        return fail(trouble("unable to scan", dir));
-    std::vector<std::string> out;
-    while (const dirent* e = ::readdir(d))
-        if (e->d_name[0] != '.')
-            out.emplace_back(e->d_name);
-    ::closedir(d);
-    return out;
-}
-
-// qmail's maildir_clean: tmp/ files not read for 36 hours are a delivery that died.
-void clean_tmp(const std::string& maildir) {
-    auto names = names_in(maildir + "/tmp");
-    if (!names)
-        return;
-    const std::time_t now = std::time(nullptr);
-    for (const auto& n : *names) {
-        const std::string path = maildir + "/tmp/" + n;
-        struct stat st {};
-        if (::stat(path.c_str(), &st) == 0 && now > st.st_atime + 129600)
-            ::unlink(path.c_str());
-    }
 }
 
 // The From_ line's sender, from a first line "Return-Path: <...>\n" (qmail's rule: no
@@ -104,31 +72,14 @@ Status append_message(int out, const std::string& path, std::time_t when) {
 
 Result<MboxMove> maildir_to_mbox(const std::string& maildir, const std::string& mbox,
                                  const std::string& mbox_tmp) {
-    clean_tmp(maildir);
-    std::vector<Entry> entries;
-    // As qmail's maildir_scan: a message changed this very second waits for the next run,
-    // so that the order by time stays right.
-    const std::time_t now = std::time(nullptr);
-    for (const char* sub : {"new", "cur"}) {
-        auto names = names_in(maildir + "/" + sub);
-        if (!names)
-            return fail(names.error());
-        for (auto& n : *names) {
-            Entry e;
-            e.name = std::string(sub) + "/" + n;
-            struct stat st {};
-            if (::stat((maildir + "/" + e.name).c_str(), &st) != 0 || st.st_mtime >= now)
-                continue;
-            e.when = st.st_mtime;
-            entries.push_back(std::move(e));
-        }
-    }
+    maildir::clean_tmp(maildir);
+    auto scanned = maildir::scan(maildir);
+    if (!scanned)
+        return fail(scanned.error());
+    const std::vector<maildir::Entry>& entries = *scanned;
     MboxMove result;
     if (entries.empty())
         return result; // nothing new: the mbox is not touched
-    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-        return a.when != b.when ? a.when < b.when : a.name < b.name;
-    });
 
     UniqueFd lock(::open(mbox.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
     if (!lock)
@@ -154,7 +105,7 @@ Result<MboxMove> maildir_to_mbox(const std::string& maildir, const std::string& 
             return fail(trouble("unable to write to", mbox_tmp));
     }
     for (const auto& e : entries)
-        if (auto s = append_message(fresh.get(), maildir + "/" + e.name, e.when); !s)
+        if (auto s = append_message(fresh.get(), maildir + "/" + e.name, e.mtime); !s)
             return fail(s.error());
     if (::fsync(fresh.get()) != 0 || ::close(fresh.release()) != 0)
         return fail(trouble("unable to write to", mbox_tmp));

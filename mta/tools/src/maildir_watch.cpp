@@ -1,8 +1,8 @@
 #include "qm/tools/maildir_watch.hpp"
 
 #include "qm/fd.hpp"
+#include "qm/maildir_scan.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -68,24 +68,12 @@ std::string field(const std::string& header, std::string_view name, bool& found)
 } // namespace
 
 Result<std::string> maildir_summary(const std::string& maildir) {
-    const std::string dir = maildir + "/new";
-    DIR* d = ::opendir(dir.c_str());
-    if (d == nullptr)
-        return fail(temp("4.3.0", "unable to scan " + dir + ": " + std::strerror(errno)));
-    std::vector<std::pair<std::time_t, std::string>> messages;
-    while (const dirent* e = ::readdir(d)) {
-        if (e->d_name[0] == '.')
-            continue;
-        struct stat st {};
-        const std::string path = dir + "/" + e->d_name;
-        if (::stat(path.c_str(), &st) == 0)
-            messages.emplace_back(st.st_mtime, path);
-    }
-    ::closedir(d);
-    std::sort(messages.begin(), messages.end());
+    auto messages = maildir::scan(maildir, {.cur = false, .skip_this_second = false});
+    if (!messages)
+        return fail(messages.error());
     std::string out;
-    for (const auto& [when, path] : messages) {
-        const std::string header = header_of(path);
+    for (const auto& m : *messages) {
+        const std::string header = header_of(maildir + "/" + m.name);
         if (!out.empty())
             out += '\n';
         for (const char* name : {"from", "subject"}) {
