@@ -9,6 +9,7 @@
 #include "qm/program.hpp"
 #include "qm/server/serve.hpp"
 #include "qm/server/session_process.hpp"
+#include "qm/smtp/descriptor_wire.hpp"
 #include "qm/smtp/tls.hpp"
 
 #include <fcntl.h>
@@ -17,7 +18,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -47,23 +50,27 @@ constexpr std::string_view help =
     "told \"-ERR too many connections\". SIGTERM stops accepting and waits for the\n"
     "sessions; a second one ends them. Put -- before HOSTNAME when an ARG starts with -.\n";
 
-constexpr int timeout_ms = 1200 * 1000;
+constexpr std::chrono::seconds timeout{1200};
 constexpr size_t max_line = 1024;
 
 // The client: plain descriptors, or TLS records over them after STLS.
 class Client {
 public:
+    using clock = qm::smtp::DescriptorWire::clock;
+    using Got = qm::smtp::DescriptorWire::Got;
+
     bool say(std::string_view s) {
-        if (!tls_)
-            return static_cast<bool>(qm::write_all(STDOUT_FILENO, s));
-        return tls_->send(s) && flush();
+        std::string text(s);
+        return wire_.write(text, clock::now() + timeout);
     }
 
-    // One line. In the clear a byte at a time, so that whatever follows the line that
-    // completes a login stays unread, for qmail-pop3d; under TLS this process reads
-    // everything anyway and keeps the rest in plain_. false at the end or the timeout.
+    // One line, within the timeout. In the clear a byte at a time, so that whatever
+    // follows the line that completes a login stays unread, for qmail-pop3d; under TLS
+    // this process reads everything anyway and keeps the rest in plain_. false at the end
+    // or the timeout.
     bool read_line(std::string& line) {
         line.clear();
+        const auto deadline = clock::now() + timeout;
         for (;;) {
             if (const size_t nl = plain_.find('\n'); nl != std::string::npos) {
                 line = plain_.substr(0, std::min(nl, max_line));
@@ -72,7 +79,7 @@ public:
             }
             if (plain_.size() > max_line)
                 plain_.erase(max_line); // the rest of an overlong line is dropped
-            if (!more(tls_ ? 65536 : 1))
+            if (wire_.read(deadline, plain_, 1) != Got::data)
                 return false;
         }
     }
@@ -80,13 +87,10 @@ public:
     // STLS answered: the handshake, within the timeout.
     bool start_tls(boost::asio::ssl::context& context) {
         plain_.clear(); // nothing sent in the clear before the handshake counts
-        tls_ = std::make_unique<qm::smtp::BufferedTls>(context);
-        while (!tls_->handshake_done())
-            if (!more(65536))
-                return false;
-        return true;
+        wire_.start_tls(context);
+        return wire_.read(clock::now() + timeout, plain_) == Got::tls_ready;
     }
-    [[nodiscard]] bool tls() const { return tls_ != nullptr; }
+    [[nodiscard]] bool tls() const { return wire_.tls(); }
 
     // Under TLS, after a login: carries bytes between the client and the session on
     // local (qmail-pop3d's end of a socket pair) until qmail-pop3d closes it.
@@ -98,8 +102,8 @@ public:
         char buf[65536];
         for (;;) {
             // A client that has gone is not watched (its end would wake poll for ever).
-            pollfd p[2] = {{local, POLLIN, 0}, {client_open ? STDIN_FILENO : -1, POLLIN, 0}};
-            const int ready = ::poll(p, 2, timeout_ms);
+            pollfd p[2] = {{local, POLLIN, 0}, {client_open ? wire_.in_fd() : -1, POLLIN, 0}};
+            const int ready = ::poll(p, 2, static_cast<int>(timeout.count() * 1000));
             if (ready < 0 && errno == EINTR)
                 continue;
             if (ready <= 0)
@@ -109,8 +113,8 @@ public:
                 if (n < 0 && errno == EINTR)
                     continue;
                 if (n <= 0) {
-                    tls_->close(); // close_notify: the session ended, it was not cut
-                    (void)flush();
+                    // close_notify: the session ended, it was not cut.
+                    wire_.close(clock::now() + timeout);
                     return;
                 }
                 if (!say(std::string_view(buf, static_cast<size_t>(n))))
@@ -118,51 +122,19 @@ public:
             }
             if (client_open && (p[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
                 std::string plain;
-                if (!more(65536, &plain)) {
+                if (wire_.read(clock::now() + timeout, plain) != Got::data) {
                     client_open = false; // qmail-pop3d sees the end too
                     ::shutdown(local, SHUT_WR);
                     continue;
                 }
-                if (!plain.empty() && !qm::write_all(local, plain))
+                if (!qm::write_all(local, plain))
                     return;
             }
         }
     }
 
 private:
-    bool flush() {
-        const std::string records = tls_->take_output();
-        return records.empty() || static_cast<bool>(qm::write_all(STDOUT_FILENO, records));
-    }
-
-    // Reads up to want bytes from the client (waiting at most the timeout) into plain_, or
-    // into *to; under TLS the decrypted part. false at the end of input, the timeout or a
-    // TLS failure.
-    bool more(size_t want, std::string* to = nullptr) {
-        std::string& into = to ? *to : plain_;
-        char buf[65536];
-        for (;;) {
-            pollfd p{STDIN_FILENO, POLLIN, 0};
-            const int ready = ::poll(&p, 1, timeout_ms);
-            if (ready < 0 && errno == EINTR)
-                continue;
-            if (ready <= 0)
-                return false;
-            const ssize_t n = ::read(STDIN_FILENO, buf, std::min(want, sizeof buf));
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                return false;
-            if (!tls_) {
-                into.append(buf, static_cast<size_t>(n));
-                return true;
-            }
-            const bool alive = tls_->receive(std::string_view(buf, static_cast<size_t>(n)), into);
-            return flush() && alive;
-        }
-    }
-
-    std::unique_ptr<qm::smtp::BufferedTls> tls_;
+    qm::smtp::DescriptorWire wire_{STDIN_FILENO, STDOUT_FILENO};
     std::string plain_;
 };
 
