@@ -1,0 +1,2 @@
+# DKIM (mta/dkim): the key tool.
+qm_program(dkim-keygen qm_dkim)
