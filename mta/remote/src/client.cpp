@@ -69,6 +69,11 @@ Result<ClientConfig> load_client_config() {
         return fail(qmtp_routes.error());
     c.qmtp_routes = Routes(c.qmtp_port);
     c.qmtp_routes.set(*qmtp_routes);
+    auto signer = dkim::Signer::load(control::path("."));
+    if (!signer)
+        return fail(signer.error());
+    if (!signer->empty())
+        c.dkim = std::make_shared<const dkim::Signer>(std::move(*signer));
     const auto queue = queue::Layout::from_home();
     c.tcpto_path = queue.tcpto();
     c.tcpto6_path = queue.tcpto6();
@@ -167,6 +172,9 @@ struct StoredMessage {
     // copy of the same file made it; else null, and it is streamed from fd.
     std::shared_ptr<const std::string> wire;
     std::optional<struct stat> identity; // the file's, to remember the wire by
+    // What goes in front of the stored message: its DKIM signatures (empty: none). facts
+    // count it.
+    std::shared_ptr<const std::string> prefix;
 };
 
 struct ConnectAttempt {
@@ -252,6 +260,7 @@ struct Client::Impl {
         struct timespec changed {};
         BodyFacts facts;
         std::shared_ptr<const std::string> wire;
+        std::shared_ptr<const std::string> prefix; // DKIM signatures
     };
     static constexpr off_t wire_cache_limit = 65536;
     std::array<ScannedFile, 8> scanned{};
@@ -264,8 +273,10 @@ struct Client::Impl {
                 return &f;
         return nullptr;
     }
-    void remember_scan(const struct stat& st, const BodyFacts& facts) {
-        scanned[next_scanned] = {st.st_dev, st.st_ino, st.st_size, st.st_ctim, facts, nullptr};
+    void remember_scan(const struct stat& st, const BodyFacts& facts,
+                       std::shared_ptr<const std::string> prefix) {
+        scanned[next_scanned] = {st.st_dev, st.st_ino, st.st_size,       st.st_ctim,
+                                 facts,     nullptr,   std::move(prefix)};
         next_scanned = (next_scanned + 1) % scanned.size();
     }
     void remember_wire(const struct stat& st, std::string wire) {
@@ -422,35 +433,69 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
     struct stat st {};
     const bool identified = ::fstat(mess.get(), &st) == 0;
     const ScannedFile* known = identified ? scanned_file(st) : nullptr;
-    auto scan = [fd = mess.get()]() -> std::optional<BodyFacts> {
+    // With DKIM keys the whole message is read, signed, and its signatures go in front
+    // of it; the facts then count them.
+    struct Scanned {
         BodyFacts facts;
+        std::shared_ptr<const std::string> prefix;
+        std::string failure; // unreadable, or a signature could not be made
+    };
+    auto scan = [fd = mess.get(), signer = cfg.dkim, sender = job.sender]() -> Scanned {
+        Scanned out;
+        std::string whole;
         std::string buf(65536, '\0');
         for (off_t off = 0;;) {
             const ssize_t got = ::pread(fd, buf.data(), buf.size(), off);
             if (got < 0 && errno == EINTR)
                 continue;
-            if (got < 0)
-                return std::nullopt;
+            if (got < 0) {
+                out.failure = "Unable to read message file. (#4.3.0)\n";
+                return out;
+            }
             if (got == 0)
-                return facts;
-            facts.feed(std::string_view(buf.data(), static_cast<size_t>(got)));
+                break;
+            const std::string_view piece(buf.data(), static_cast<size_t>(got));
+            out.facts.feed(piece);
+            if (signer)
+                whole.append(piece);
             off += got;
         }
+        if (signer) {
+            auto fields = signer->sign(whole, sender);
+            if (!fields) {
+                out.failure = "Unable to sign the message: " + fields.error().with_dsn() + "\n";
+                return out;
+            }
+            if (!fields->empty()) {
+                BodyFacts with;
+                with.feed(*fields);
+                with.stored_bytes += out.facts.stored_bytes;
+                with.line_feeds += out.facts.line_feeds;
+                with.eight_bit = out.facts.eight_bit;
+                out.facts = with;
+                out.prefix = std::make_shared<const std::string>(std::move(*fields));
+            }
+        }
+        return out;
     };
-    std::optional<BodyFacts> facts;
+    Scanned scanned_now;
     std::shared_ptr<const std::string> wire;
     if (known) {
-        facts = known->facts;
+        scanned_now.facts = known->facts;
+        scanned_now.prefix = known->prefix;
         wire = known->wire;
     } else {
-        facts = co_await off_loop<std::optional<BodyFacts>>(blocking_pool(), ex, std::move(scan));
+        scanned_now = co_await off_loop<Scanned>(blocking_pool(), ex, std::move(scan));
     }
-    if (!facts)
-        co_return all('Z', "Unable to read message file. (#4.3.0)\n");
+    if (!scanned_now.failure.empty())
+        co_return all('Z', scanned_now.failure);
     if (identified && !known)
-        remember_scan(st, *facts);
-    const StoredMessage stored{mess.get(), *facts, std::move(wire),
-                               identified ? std::optional<struct stat>(st) : std::nullopt};
+        remember_scan(st, scanned_now.facts, scanned_now.prefix);
+    const StoredMessage stored{mess.get(), scanned_now.facts, std::move(wire),
+                               identified ? std::optional<struct stat>(st) : std::nullopt,
+                               scanned_now.prefix};
+    const std::string_view prefix = stored.prefix ? std::string_view(*stored.prefix) : "";
+    const std::uint64_t file_bytes = stored.facts.stored_bytes - prefix.size();
 
     Outcome out;
     std::vector<std::string> skipped; // down by lock/tcpto
@@ -466,8 +511,8 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
             // A parked connection with something to read was closed (or spoken on) by the
             // peer while idle: not worth a package.
             if (auto c = take(key); c && c->quiet()) {
-                const QmtpEnd end = co_await qmtp_session(*c, ip, job, stored.fd,
-                                                          stored.facts.stored_bytes, true, out);
+                const QmtpEnd end =
+                    co_await qmtp_session(*c, ip, job, stored.fd, file_bytes, prefix, true, out);
                 if (end == QmtpEnd::reusable)
                     park(key, std::move(c));
                 else
@@ -487,8 +532,8 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
                 downed.timed_out(m.ip, std::time(nullptr));
             if (q.sock) {
                 auto c = std::make_unique<Conn>(std::move(*q.sock), cfg.timeout_remote);
-                const QmtpEnd end = co_await qmtp_session(*c, ip, job, stored.fd,
-                                                          stored.facts.stored_bytes, false, out);
+                const QmtpEnd end =
+                    co_await qmtp_session(*c, ip, job, stored.fd, file_bytes, prefix, false, out);
                 if (end == QmtpEnd::reusable)
                     park(key, std::move(c));
                 else
@@ -765,7 +810,9 @@ awaitable<BodySent> Client::Impl::send_body(Conn& c, const StoredMessage& stored
     }
     BodyEncoder enc;
     std::string wire;
-    bool partial = false; // some went out already: too big to remember
+    if (stored.prefix)
+        enc.feed(*stored.prefix, wire); // the DKIM signatures, ahead of the header
+    bool partial = false;               // some went out already: too big to remember
     char buf[65536];
     for (;;) {
         ssize_t got = ::read(fd, buf, sizeof buf);

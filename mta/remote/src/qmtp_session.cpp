@@ -28,7 +28,8 @@ std::string said(std::string_view text) {
 } // namespace
 
 awaitable<QmtpEnd> qmtp_session(Conn& c, const std::string& ip, const Job& job, int fd,
-                                std::uint64_t stored_bytes, bool reused, Outcome& result) {
+                                std::uint64_t stored_bytes, std::string_view prefix, bool reused,
+                                Outcome& result) {
     // QMTP answers each recipient K, Z or D, where SMTP answers the message once. In
     // qmail-remote's report a K is 'r' with the message accepted (its text the first K's),
     // a Z 's' and a D 'h' with their own texts. A message nobody accepted gets an empty
@@ -63,7 +64,9 @@ awaitable<QmtpEnd> qmtp_session(Conn& c, const std::string& ip, const Job& job, 
     // The message as stored: LF line ends are QMTP's encoding 0x0a, so no byte changes but
     // a bare CR in the header, which becomes a space (qm/header_cr.hpp) as in SMTP: the
     // next hop may relay it by SMTP. The length stays the one announced.
-    const qmtp::MessageFrame frame = qmtp::qmtp_package(stored_bytes, {job.sender, job.recipients});
+    // prefix (the DKIM signatures) goes first, inside the same length.
+    const qmtp::MessageFrame frame =
+        qmtp::qmtp_package(prefix.size() + stored_bytes, {job.sender, job.recipients});
     HeaderCrFilter header;
     std::string buf(static_cast<size_t>(std::min<std::uint64_t>(stored_bytes, whole_limit)), '\0');
     if (stored_bytes <= whole_limit) {
@@ -80,7 +83,8 @@ awaitable<QmtpEnd> qmtp_session(Conn& c, const std::string& ip, const Job& job, 
             got += static_cast<size_t>(r);
         }
         std::string package = frame.before;
-        package.reserve(frame.before.size() + buf.size() + frame.after.size() + 16);
+        package.reserve(frame.before.size() + prefix.size() + buf.size() + frame.after.size() + 16);
+        header.feed(prefix, package);
         header.feed(buf, package);
         header.finish(package);
         package += frame.after;
@@ -88,9 +92,10 @@ awaitable<QmtpEnd> qmtp_session(Conn& c, const std::string& ip, const Job& job, 
             co_return died();
         sent_all = true;
     } else {
-        if (!co_await c.write(frame.before))
+        std::string checked = frame.before;
+        header.feed(prefix, checked);
+        if (!co_await c.write(checked))
             co_return died();
-        std::string checked;
         std::uint64_t sent = 0;
         while (sent < stored_bytes) {
             const size_t want =

@@ -25,7 +25,7 @@ enum class QmtpEnd { done, reusable, stale };
 // stored_bytes: the size of the queue file, which becomes the message netstring's length;
 // a file that reads shorter or longer aborts the package (nothing is queued at the peer).
 [[nodiscard]] awaitable<QmtpEnd> qmtp_session(Conn& c, const std::string& ip, const Job& job,
-                                              int fd, std::uint64_t stored_bytes, bool reused,
-                                              Outcome& out);
+                                              int fd, std::uint64_t stored_bytes,
+                                              std::string_view prefix, bool reused, Outcome& out);
 
 } // namespace qm::remote

@@ -2,6 +2,7 @@
 // OpenDKIM's opendkim-testmsg, which looks the keys up in DNS: dnsmasq serving the records
 // dkim-keygen printed, on port 53 of a private network namespace whose resolv.conf points
 // at it (unshare -n -m; needs root, else skipped).
+#include "../remote/sender.hpp"
 #include "qm/dkim/keys.hpp"
 #include "qm/dkim/sign.hpp"
 #include "support.hpp"
@@ -139,4 +140,58 @@ TEST_CASE("OpenDKIM's opendkim-testmsg verifies our RSA and Ed25519 signatures t
         CHECK(bad.exit_code != 0);
         CHECK(bad.err.find("dkim_eom()") != std::string::npos);
     }
+}
+
+TEST_CASE("remote delivery signs with the From domain's key over SMTP and over QMTP - "
+          "opendkim-testmsg verifies what the peers queued",
+          "[scenario][dkim][remote]") {
+    if (!fs::exists("/usr/sbin/opendkim-testmsg") || !fs::exists("/usr/sbin/dnsmasq"))
+        return qmtest::skip("opendkim-tools or dnsmasq is not installed");
+    if (!can_make_namespaces())
+        return qmtest::skip("network namespaces need root (unshare -n -m)");
+    // The receiving host: qmail-smtpd and qmail-qmtpd daemons; what they accept stays queued.
+    qmtest::MailRoot peer;
+    peer.control("rcpthosts", "remote.example\nlists.example\n");
+    const int smtp_port = qmtest::free_port();
+    const int qmtp_port = qmtest::free_port();
+    auto smtpd = peer.start(
+        {qmtest::bin("qmail-smtpd"), "--listen", "127.0.0.1:" + std::to_string(smtp_port)},
+        "smtpd.log");
+    auto qmtpd = peer.start(
+        {qmtest::bin("qmail-qmtpd"), "--listen", "127.0.0.1:" + std::to_string(qmtp_port)},
+        "qmtpd.log");
+    REQUIRE(qmtest::wait_for([&] {
+        return smtpd->log().find("status: listening") != std::string::npos &&
+               qmtpd->log().find("status: listening") != std::string::npos;
+    }));
+
+    remotetest::Sender s;
+    const Made rsa = keygen(s.root, {"test.example", "s2026"});
+    s.root.control("dkimkeys", rsa.line + "\n");
+    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(smtp_port) + "\n");
+    s.root.control("qmtproutes", "lists.example:127.0.0.1:" + std::to_string(qmtp_port) + "\n");
+    s.start();
+    // A Date field: opendkim-testmsg takes a message without one (RFC 5322 requires it) for
+    // a syntax error.
+    s.inject("alice@test.example", {"joe@remote.example", "ann@lists.example"},
+             "From: Alice <alice@Test.Example>\nTo: joe@remote.example\nSubject: signed on "
+             "the way out\nDate: Sun, 06 Dec 2026 16:00:00 +0000\nMessage-ID: "
+             "<out-1@test.example>\n\nhello\n.dot\n");
+    REQUIRE(s.wait_log(": success: ", 2));
+    const auto queued = qmtest::list_dir(peer / "queue/todo");
+    REQUIRE(queued.size() == 2);
+    for (const auto& id : queued) {
+        const std::string got =
+            qmtest::slurp(peer / ("queue/mess/" + std::to_string(std::stoul(id) % 23) + "/" + id));
+        INFO(got);
+        // Below the peer's Received line, our signature heads the message.
+        CHECK(got.find("\nDKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=test.example;") !=
+              std::string::npos);
+        qmtest::TempDir dir;
+        auto verdict = testmsg(dir, {dnsmasq_txt("s2026._domainkey.test.example", rsa)}, got);
+        INFO(verdict.out << verdict.err);
+        CHECK(verdict.exit_code == 0);
+    }
+    // One signing for both copies: the scan, signature included, is remembered.
+    CHECK(remotetest::count_of(s.log(), "starting delivery") == 2);
 }

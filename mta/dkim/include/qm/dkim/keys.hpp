@@ -4,7 +4,8 @@
 // control/dkimkeys, one key per line, qmail style:
 //   example.org:s2026:/var/qmail/control/dkim/example.org.s2026.key
 //   .example.org:s2026:/var/qmail/control/dkim/example.org.s2026.key
-// DOMAIN:SELECTOR:KEYFILE; ".DOMAIN" is every domain under DOMAIN (as in smtproutes);
+// DOMAIN:SELECTOR:KEYFILE; ".DOMAIN" is every domain under DOMAIN (as in smtproutes),
+// which signs as DOMAIN (DMARC's relaxed alignment);
 // a relative KEYFILE is under control/. A domain with two lines is signed twice, so that a
 // new selector can be published and used while the old one still verifies (rotation).
 // Blank lines and lines starting with # are skipped.

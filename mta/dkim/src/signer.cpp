@@ -1,0 +1,134 @@
+#include "qm/dkim/signer.hpp"
+
+#include "qm/dkim/sign.hpp"
+#include "qm/fd.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace qm::dkim {
+
+namespace {
+
+bool starts_with_nocase(std::string_view s, std::string_view prefix) {
+    if (s.size() < prefix.size())
+        return false;
+    for (size_t i = 0; i < prefix.size(); ++i) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c + ('a' - 'A'));
+        if (c != prefix[i])
+            return false;
+    }
+    return true;
+}
+
+// The domain after the last '@' of an address, up to what cannot be in one.
+std::string domain_of(std::string_view address) {
+    const size_t at = address.rfind('@');
+    if (at == std::string_view::npos)
+        return {};
+    std::string_view d = address.substr(at + 1);
+    const size_t end = d.find_first_of(">) \t\r\n,;\"");
+    if (end != std::string_view::npos)
+        d = d.substr(0, end);
+    return std::string(d);
+}
+
+} // namespace
+
+std::string from_domain(std::string_view message) {
+    size_t pos = 0;
+    while (pos < message.size()) {
+        const size_t nl = message.find('\n', pos);
+        const size_t end = nl == std::string_view::npos ? message.size() : nl;
+        std::string_view line = message.substr(pos, end - pos);
+        if (line.empty() || line == "\r")
+            return {}; // the end of the header: no From
+        pos = end + 1;
+        if (!starts_with_nocase(line, "from:"))
+            continue;
+        // The field with its continuation lines.
+        std::string field(line.substr(5));
+        while (pos < message.size() && (message[pos] == ' ' || message[pos] == '\t')) {
+            const size_t more = message.find('\n', pos);
+            const size_t stop = more == std::string_view::npos ? message.size() : more;
+            field.append(" ").append(message.substr(pos, stop - pos));
+            pos = stop + 1;
+        }
+        // "Name <box@domain>": the address in angle brackets; else the field itself, a
+        // comment in parentheses left out.
+        const size_t lt = field.find('<');
+        if (lt != std::string::npos)
+            return domain_of(std::string_view(field).substr(lt + 1));
+        const size_t paren = field.find('(');
+        return domain_of(std::string_view(field).substr(0, paren));
+    }
+    return {};
+}
+
+Result<Signer> Signer::load(const std::string& control_dir) {
+    const std::string path = control_dir + "/dkimkeys";
+    const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT)
+            return Signer{};
+        return fail(from_errno(errno, "unable to open " + path));
+    }
+    auto text = read_all(fd.get());
+    if (!text)
+        return fail(from_errno(errno, "unable to read " + path));
+    auto entries = parse_dkimkeys(*text, path);
+    if (!entries)
+        return fail(entries.error());
+    return from_entries(std::move(*entries), control_dir);
+}
+
+Result<Signer> Signer::from_entries(std::vector<KeyEntry> entries, const std::string& control_dir) {
+    Signer s;
+    for (auto& e : entries) {
+        const std::string path =
+            e.key_file.starts_with('/') ? e.key_file : control_dir + "/" + e.key_file;
+        // A ".example.org" entry signs the domains under example.org as example.org
+        // (d=example.org): DMARC's relaxed alignment takes the organizational domain, and
+        // the record is published once, not per subdomain.
+        const std::string d = e.domain.starts_with('.') ? e.domain.substr(1) : e.domain;
+        auto key = load_signing_key(d, e.selector, path);
+        if (!key) {
+            Failure f = key.error();
+            f.severity = Severity::temporary; // the admin's to fix; mail waits meanwhile
+            return fail(f);
+        }
+        s.keys_.push_back(std::move(*key));
+        s.entries_.push_back(std::move(e));
+    }
+    return s;
+}
+
+Result<std::string> Signer::sign(std::string_view message, std::string_view envelope_sender) const {
+    if (keys_.empty())
+        return std::string();
+    std::string domain = from_domain(message);
+    auto chosen = entries_for(entries_, domain);
+    if (chosen.empty()) {
+        domain = domain_of(envelope_sender);
+        chosen = entries_for(entries_, domain);
+    }
+    std::string fields;
+    for (const auto& e : chosen) {
+        for (size_t i = 0; i < entries_.size(); ++i) {
+            if (entries_[i].domain != e.domain || entries_[i].selector != e.selector)
+                continue;
+            auto sig = signature(message, keys_[i]);
+            if (!sig)
+                return fail(sig.error());
+            fields += *sig;
+            break;
+        }
+    }
+    return fields;
+}
+
+} // namespace qm::dkim
