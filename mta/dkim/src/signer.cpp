@@ -2,8 +2,12 @@
 
 #include "qm/dkim/sign.hpp"
 #include "qm/fd.hpp"
+#include "qm/home.hpp"
+#include "qm/inject/address_list.hpp"
+#include "qm/process.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -58,15 +62,46 @@ std::string from_domain(std::string_view message) {
             field.append(" ").append(message.substr(pos, stop - pos));
             pos = stop + 1;
         }
-        // "Name <box@domain>": the address in angle brackets; else the field itself, a
-        // comment in parentheses left out.
-        const size_t lt = field.find('<');
-        if (lt != std::string::npos)
-            return domain_of(std::string_view(field).substr(lt + 1));
-        const size_t paren = field.find('(');
-        return domain_of(std::string_view(field).substr(0, paren));
+        // The first address of the field, parsed as qmail-inject parses address lists
+        // (quotes, comments, groups); nothing when it does not parse.
+        auto addresses = inject::parse_address_list(field);
+        if (!addresses || addresses->empty())
+            return {};
+        return domain_of(addresses->front().address);
     }
     return {};
+}
+
+Result<std::string> signature_by_helper(std::string_view message, const SigningKey& key,
+                                        const std::string& key_path) {
+    // The message on a memfd, the signature back through a pipe.
+    UniqueFd in(::memfd_create("dkim-sign", MFD_CLOEXEC));
+    if (!in || !write_all(in.get(), message) || ::lseek(in.get(), 0, SEEK_SET) != 0)
+        return fail(from_errno(errno, "unable to hand the message to dkim-sign"));
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0)
+        return fail(from_errno(errno, "unable to open a pipe to dkim-sign"));
+    UniqueFd out_read(p[0]);
+    UniqueFd out_write(p[1]);
+    Spawn s;
+    s.argv = {program_path("dkim-sign"), key.domain, key.selector, key_path};
+    s.fds = {{in.get(), 0}, {out_write.get(), 1}, {STDERR_FILENO, 2}};
+    s.close_others = true;
+    const auto pid = spawn(s);
+    if (!pid)
+        return fail(unable_to_run("dkim-sign", pid.error()));
+    out_write.reset();
+    auto fields = read_all(out_read.get());
+    const auto status = wait_for(*pid);
+    if (!status)
+        return fail(status.error());
+    const auto code = exit_code_of(*status);
+    if (!fields || !code || *code != 0) {
+        const bool permanent = code && *code == 100;
+        return fail(permanent ? perm("5.3.5", "dkim-sign refused " + key_path)
+                              : temp("4.3.0", "dkim-sign failed with " + key_path));
+    }
+    return std::move(*fields);
 }
 
 Result<Signer> Signer::load(const std::string& control_dir) {
@@ -102,6 +137,7 @@ Result<Signer> Signer::from_entries(std::vector<KeyEntry> entries, const std::st
             return fail(f);
         }
         s.keys_.push_back(std::move(*key));
+        s.paths_.push_back(path);
         s.entries_.push_back(std::move(e));
     }
     return s;
@@ -121,7 +157,9 @@ Result<std::string> Signer::sign(std::string_view message, std::string_view enve
         for (size_t i = 0; i < entries_.size(); ++i) {
             if (entries_[i].domain != e.domain || entries_[i].selector != e.selector)
                 continue;
-            auto sig = signature(message, keys_[i]);
+            auto sig = keys_[i].algorithm == Algorithm::ed25519_sha256
+                           ? signature_by_helper(message, keys_[i], paths_[i])
+                           : signature(message, keys_[i]);
             if (!sig)
                 return fail(sig.error());
             fields += *sig;

@@ -167,7 +167,10 @@ TEST_CASE("remote delivery signs with the From domain's key over SMTP and over Q
 
     remotetest::Sender s;
     const Made rsa = keygen(s.root, {"test.example", "s2026"});
-    s.root.control("dkimkeys", rsa.line + "\n");
+    const Made ed = keygen(s.root, {"--ed25519", "test.example", "ed2026"});
+    // Both sign (the way a domain adds Ed25519 while receivers that lack it use RSA); the
+    // Ed25519 one is made by the dkim-sign helper.
+    s.root.control("dkimkeys", rsa.line + "\n" + ed.line + "\n");
     s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(smtp_port) + "\n");
     s.root.control("qmtproutes", "lists.example:127.0.0.1:" + std::to_string(qmtp_port) + "\n");
     s.start();
@@ -187,10 +190,18 @@ TEST_CASE("remote delivery signs with the From domain's key over SMTP and over Q
         // Below the peer's Received line, our signature heads the message.
         CHECK(got.find("\nDKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=test.example;") !=
               std::string::npos);
-        qmtest::TempDir dir;
-        auto verdict = testmsg(dir, {dnsmasq_txt("s2026._domainkey.test.example", rsa)}, got);
-        INFO(verdict.out << verdict.err);
-        CHECK(verdict.exit_code == 0);
+        CHECK(got.find("\nDKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; "
+                       "d=test.example;") != std::string::npos);
+        // Each signature alone verifies with its own record (the other one's record
+        // missing, as at a receiver that knows only one algorithm).
+        for (const Made* m : {&rsa, &ed}) {
+            const std::string selector = m == &rsa ? "s2026" : "ed2026";
+            qmtest::TempDir dir;
+            auto verdict =
+                testmsg(dir, {dnsmasq_txt(selector + "._domainkey.test.example", *m)}, got);
+            INFO(selector << ": " << verdict.out << verdict.err);
+            CHECK(verdict.exit_code == 0);
+        }
     }
     // One signing for both copies: the scan, signature included, is remembered.
     CHECK(remotetest::count_of(s.log(), "starting delivery") == 2);

@@ -2,6 +2,7 @@
 // public key from a file standing in for DNS), for RSA and Ed25519.
 #include "qm/dkim/keys.hpp"
 #include "qm/dkim/sign.hpp"
+#include "qm/dkim/signer.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -149,4 +150,46 @@ TEST_CASE("a DKIM key file that is not a usable private key is refused", "[dkim]
     auto weak = qm::dkim::load_signing_key("example.org", "s", dir / "small.key");
     REQUIRE_FALSE(weak);
     CHECK(weak.error().text.ends_with("an RSA key of fewer than 1024 bits (RFC 8301)"));
+}
+
+TEST_CASE("the From domain signs when it has a key - else the envelope sender's domain - "
+          "else nothing",
+          "[dkim]") {
+    CHECK(qm::dkim::from_domain("Subject: x\nFrom: \"Ann, A.\" <ann@Example.ORG>\n\nb\n") ==
+          "Example.ORG");
+    CHECK(qm::dkim::from_domain("from: joe@x.example (Joe)\n\n") == "x.example");
+    CHECK(qm::dkim::from_domain("From: Joe\n <joe@folded.example>\n\n") == "folded.example");
+    CHECK(qm::dkim::from_domain("From: undisclosed\n\n").empty());
+    CHECK(qm::dkim::from_domain("Subject: x\n\nFrom: body@x.example\n").empty());
+
+    qmtest::TempDir dir;
+    for (const char* name : {"org.key", "list.key"}) {
+        auto pair = qm::dkim::generate_key(qm::dkim::Algorithm::rsa_sha256, 1024);
+        REQUIRE(pair);
+        qmtest::spit(dir / name, pair->private_pem, 0600);
+    }
+    auto entries = qm::dkim::parse_dkimkeys(
+        "example.org:s1:org.key\n.lists.example:s2:" + (dir / "list.key") + "\n", "dkimkeys");
+    REQUIRE(entries);
+    auto signer = qm::dkim::Signer::from_entries(*entries, dir.path());
+    REQUIRE(signer);
+    const auto d_of = [&](const std::string& message, const std::string& sender) {
+        auto fields = signer->sign(message, sender);
+        REQUIRE(fields);
+        std::smatch d;
+        return std::regex_search(*fields, d, std::regex(" d=([^;]+);")) ? d[1].str()
+                                                                        : std::string();
+    };
+    CHECK(d_of("From: ann@example.org\n\nx\n", "bounce@elsewhere.example") == "example.org");
+    // A list post keeps the poster's From: the list's VERP return path signs, as the
+    // parent domain of its ".lists.example" line (DMARC's relaxed alignment).
+    CHECK(d_of("From: joe@mail.example\n\nx\n", "team-return-7-a=b.example@team.lists.example") ==
+          "lists.example");
+    CHECK(d_of("From: joe@mail.example\n\nx\n", "joe@mail.example").empty());
+    // A key that cannot be read: the whole table fails (temporarily), naming the file.
+    auto broken =
+        qm::dkim::Signer::from_entries({{"example.org", "s1", "missing.key"}}, dir.path());
+    REQUIRE_FALSE(broken);
+    CHECK_FALSE(broken.error().permanent());
+    CHECK(broken.error().text.find("missing.key") != std::string::npos);
 }
