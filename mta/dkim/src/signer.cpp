@@ -4,13 +4,16 @@
 #include "qm/fd.hpp"
 #include "qm/home.hpp"
 #include "qm/inject/address_list.hpp"
+#include "qm/netstring.hpp"
 #include "qm/process.hpp"
 
 #include <fcntl.h>
-#include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <map>
 
 namespace qm::dkim {
 
@@ -72,36 +75,133 @@ std::string from_domain(std::string_view message) {
     return {};
 }
 
-Result<std::string> signature_by_helper(std::string_view message, const SigningKey& key,
-                                        const std::string& key_path) {
-    // The message on a memfd, the signature back through a pipe.
-    UniqueFd in(::memfd_create("dkim-sign", MFD_CLOEXEC));
-    if (!in || !write_all(in.get(), message) || ::lseek(in.get(), 0, SEEK_SET) != 0)
-        return fail(from_errno(errno, "unable to hand the message to dkim-sign"));
-    int p[2];
-    if (::pipe2(p, O_CLOEXEC) != 0)
-        return fail(from_errno(errno, "unable to open a pipe to dkim-sign"));
-    UniqueFd out_read(p[0]);
-    UniqueFd out_write(p[1]);
+namespace {
+
+// Writes all of data to a socket; a peer that is gone is an error, not a SIGPIPE.
+bool send_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+}
+
+// Reads one netstring from fd into payload (buffer keeps what came after it); false at the
+// end of input or on a malformed one.
+bool read_netstring(int fd, std::string& buffer, std::string& payload) {
+    char buf[65536];
+    for (;;) {
+        auto decoded = netstring::decode(buffer);
+        if (!decoded)
+            return false;
+        if (*decoded) {
+            payload.assign((*decoded)->payload);
+            buffer.erase(0, (*decoded)->consumed);
+            return true;
+        }
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        buffer.append(buf, static_cast<size_t>(n));
+    }
+}
+
+} // namespace
+
+SigningHelper::~SigningHelper() {
+    stop();
+}
+
+Status SigningHelper::start() {
+    int sp[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0)
+        return fail(from_errno(errno, "unable to make a socket pair for dkim-sign"));
+    UniqueFd ours(sp[0]);
+    UniqueFd theirs(sp[1]);
     Spawn s;
-    s.argv = {program_path("dkim-sign"), key.domain, key.selector, key_path};
-    s.fds = {{in.get(), 0}, {out_write.get(), 1}, {STDERR_FILENO, 2}};
+    s.argv = {program_path("dkim-sign"), "--serve", std::to_string(limit_)};
+    s.fds = {{theirs.get(), 0}, {theirs.get(), 1}, {STDERR_FILENO, 2}};
     s.close_others = true;
     const auto pid = spawn(s);
     if (!pid)
         return fail(unable_to_run("dkim-sign", pid.error()));
-    out_write.reset();
-    auto fields = read_all(out_read.get());
-    const auto status = wait_for(*pid);
-    if (!status)
-        return fail(status.error());
-    const auto code = exit_code_of(*status);
-    if (!fields || !code || *code != 0) {
-        const bool permanent = code && *code == 100;
-        return fail(permanent ? perm("5.3.5", "dkim-sign refused " + key_path)
-                              : temp("4.3.0", "dkim-sign failed with " + key_path));
+    pid_ = *pid;
+    fd_ = ours.release();
+    served_ = 0;
+    ++started_;
+    return {};
+}
+
+void SigningHelper::stop() {
+    if (fd_ >= 0)
+        ::close(fd_); // the helper reads the end of its input and exits
+    fd_ = -1;
+    if (pid_ > 0)
+        (void)wait_for(pid_);
+    pid_ = -1;
+}
+
+Result<std::string> SigningHelper::sign(std::string_view message, const SigningKey& key,
+                                        const std::string& key_path) {
+    const std::lock_guard lock(mutex_);
+    const std::string request = netstring::encode(key.domain) + netstring::encode(key.selector) +
+                                netstring::encode(key_path) + netstring::encode(message);
+    // Twice at most: a helper that died (killed, or out of memory) is replaced once.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (served_ >= limit_)
+            stop(); // it has ended after its last request
+        if (fd_ < 0)
+            if (auto started = start(); !started)
+                return fail(started.error());
+        std::string buffer;
+        std::string answer;
+        if (!send_all(fd_, request) || !read_netstring(fd_, buffer, answer)) {
+            stop();
+            continue;
+        }
+        ++served_;
+        if (answer.starts_with('K'))
+            return answer.substr(1);
+        const std::string text = "dkim-sign: " + answer.substr(std::min<size_t>(1, answer.size()));
+        return fail(answer.starts_with('D') ? perm("5.3.5", text) : temp("4.3.0", text));
     }
-    return std::move(*fields);
+    return fail(temp("4.3.0", "dkim-sign ended without answering"));
+}
+
+int serve_signing_requests(int in, int out, unsigned limit) {
+    std::map<std::string, Result<SigningKey>> keys; // by file, read once
+    std::string buffer;
+    for (unsigned served = 0; served < limit; ++served) {
+        std::string fields[4];
+        for (auto& f : fields)
+            if (!read_netstring(in, buffer, f))
+                return 0; // the end of the requests
+        auto found = keys.find(fields[2]);
+        if (found == keys.end())
+            found =
+                keys.emplace(fields[2], load_signing_key(fields[0], fields[1], fields[2])).first;
+        std::string answer;
+        if (!found->second) {
+            answer = (found->second.error().permanent() ? "D" : "Z") + found->second.error().text;
+        } else {
+            SigningKey key = *found->second;
+            key.domain = fields[0];
+            key.selector = fields[1];
+            auto field = signature(fields[3], key);
+            answer =
+                field ? "K" + *field : (field.error().permanent() ? "D" : "Z") + field.error().text;
+        }
+        // write(), not send(): the answers may go to a pipe or a file (a test, a bench).
+        if (!write_all(out, netstring::encode(answer)))
+            return 111;
+    }
+    return 0;
 }
 
 Result<Signer> Signer::load(const std::string& control_dir) {
@@ -123,6 +223,7 @@ Result<Signer> Signer::load(const std::string& control_dir) {
 
 Result<Signer> Signer::from_entries(std::vector<KeyEntry> entries, const std::string& control_dir) {
     Signer s;
+    s.helper_ = std::make_shared<SigningHelper>();
     for (auto& e : entries) {
         const std::string path =
             e.key_file.starts_with('/') ? e.key_file : control_dir + "/" + e.key_file;
@@ -158,7 +259,7 @@ Result<std::string> Signer::sign(std::string_view message, std::string_view enve
             if (entries_[i].domain != e.domain || entries_[i].selector != e.selector)
                 continue;
             auto sig = keys_[i].algorithm == Algorithm::ed25519_sha256
-                           ? signature_by_helper(message, keys_[i], paths_[i])
+                           ? helper_->sign(message, keys_[i], paths_[i])
                            : signature(message, keys_[i]);
             if (!sig)
                 return fail(sig.error());

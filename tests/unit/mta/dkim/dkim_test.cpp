@@ -193,3 +193,30 @@ TEST_CASE("the From domain signs when it has a key - else the envelope sender's 
     CHECK_FALSE(broken.error().permanent());
     CHECK(broken.error().text.find("missing.key") != std::string::npos);
 }
+
+TEST_CASE("Ed25519 signatures come from dkim-sign --serve - a new process after each N "
+          "requests - and verify",
+          "[dkim]") {
+    qmtest::TempDir dir;
+    auto pair = qm::dkim::generate_key(qm::dkim::Algorithm::ed25519_sha256);
+    REQUIRE(pair);
+    qmtest::spit(dir / "ed.key", pair->private_pem, 0600);
+    auto key = qm::dkim::load_signing_key("example.org", "ed", dir / "ed.key");
+    REQUIRE(key);
+    const std::string keys = key_file(dir, "ed", "example.org", pair->txt);
+    qm::dkim::SigningHelper helper(2);
+    for (int i = 0; i < 5; ++i) {
+        const std::string m = "From: ann@example.org\nSubject: " + std::to_string(i) + "\n\nbody\n";
+        auto field = helper.sign(m, *key, dir / "ed.key");
+        REQUIRE(field);
+        CHECK(field->starts_with("DKIM-Signature: v=1; a=ed25519-sha256;"));
+        CHECK(qm::dkim::verify_with_key_file(*field + m, keys));
+    }
+    CHECK(helper.started() == 3); // 2 + 2 + 1
+    // The helper's refusal comes back with its reason and its severity.
+    qmtest::spit(dir / "junk.key", "junk\n");
+    auto refused = helper.sign("From: a@example.org\n\nx\n", *key, dir / "junk.key");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().permanent());
+    CHECK(refused.error().text == "dkim-sign: " + dir / "junk.key" + " holds no PEM private key");
+}

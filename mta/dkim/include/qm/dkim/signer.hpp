@@ -7,6 +7,8 @@
 #include "qm/dkim/keys.hpp"
 #include "qm/result.hpp"
 
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,15 +35,46 @@ private:
     std::vector<KeyEntry> entries_;
     std::vector<SigningKey> keys_;   // entries_[i]'s key is keys_[i]
     std::vector<std::string> paths_; // and its file
+    // The dkim-sign --serve process that makes the Ed25519 signatures (started when the
+    // first is needed; shared by copies of this Signer, one request at a time).
+    std::shared_ptr<class SigningHelper> helper_;
 };
 
-// Ed25519 signatures are made by the dkim-sign program, a process per message: Debian 12's
-// OpenDKIM (2.11.0~beta2) loses about 470 bytes per Ed25519 signature (dkim_free does not
-// free the key dkim_privkey_load made), which a long-running qmail-send would pile up.
-// RSA signatures are made in this process. The helper's verdict: its output, or a failure
-// with its exit code's severity.
-[[nodiscard]] Result<std::string>
-signature_by_helper(std::string_view message, const SigningKey& key, const std::string& key_path);
+// Ed25519 signatures are made by a dkim-sign --serve process: Debian 12's OpenDKIM
+// (2.11.0~beta2) loses about 470 bytes per Ed25519 signature (dkim_free does not free the
+// key dkim_privkey_load made), which a long-running qmail-send would pile up. The helper
+// ends after helper_requests signatures (at most ~5 MB lost) and the next request starts
+// a new one. RSA signatures are made in this process.
+class SigningHelper {
+public:
+    explicit SigningHelper(unsigned requests_per_process = 10000)
+        : limit_(requests_per_process) {}
+    ~SigningHelper();
+    SigningHelper(const SigningHelper&) = delete;
+    SigningHelper& operator=(const SigningHelper&) = delete;
+
+    // The DKIM-Signature field for message; safe from several threads (one at a time).
+    [[nodiscard]] Result<std::string> sign(std::string_view message, const SigningKey& key,
+                                           const std::string& key_path);
+    // Processes started so far (for tests).
+    [[nodiscard]] unsigned started() const { return started_; }
+
+private:
+    Status start();
+    void stop();
+
+    std::mutex mutex_;
+    unsigned limit_;
+    unsigned served_ = 0;
+    unsigned started_ = 0;
+    int pid_ = -1;
+    int fd_ = -1; // our end of the socket pair
+};
+
+// dkim-sign --serve's side: requests on in (four netstrings: domain, selector, key file,
+// message), one netstring answer each on out ("K" and the field, or "Z"/"D" and why),
+// until the end of input or limit requests. Keys are read once per file. Exit code.
+[[nodiscard]] int serve_signing_requests(int in, int out, unsigned limit);
 
 // The domain of the first address in a message's From field; empty when there is none.
 [[nodiscard]] std::string from_domain(std::string_view message);
