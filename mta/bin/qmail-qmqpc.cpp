@@ -3,6 +3,7 @@
 // that answers (qmail-qmqpc(8)). With QMAILQUEUE pointing here, a null client's
 // qmail-inject and sendmail send everything to the central mail host.
 #include "qm/control.hpp"
+#include "qm/dkim/signer.hpp"
 #include "qm/fd.hpp"
 #include "qm/log.hpp"
 #include "qm/program.hpp"
@@ -23,7 +24,9 @@ constexpr std::string_view help =
     "connection within 10 seconds. Exit codes are qmail-queue's: 0 accepted, 31 refused\n"
     "permanently, 71 refused temporarily, 72 connection timed out, 73 connection\n"
     "refused, 74 communication failed, 55 no usable qmqpservers, 91 bad envelope.\n"
-    "Set QMAILQUEUE to this program to make qmail-inject and sendmail a null client.\n";
+    "Set QMAILQUEUE to this program to make qmail-inject and sendmail a null client.\n"
+    "With $QMAILHOME/control/dkimkeys it DKIM-signs the message first, as remote delivery\n"
+    "does (see dkim-keygen(8)); a key that cannot be used exits 55.\n";
 
 // One log line; a server's text may hold anything, so control bytes become '?'.
 int quit(qm::QueueExit code, std::string_view why) {
@@ -62,6 +65,18 @@ int main(int argc, char** argv) {
         auto env = qm::qmtp::read_envelope(STDOUT_FILENO);
         if (!env)
             return quit(env.error().code, env.error().text);
+        // A null client signs its own mail when control/dkimkeys names keys (the hub
+        // then relays it unchanged); a table or key that cannot be read, or a signature
+        // that cannot be made, is temporary: the mail waits for the admin's fix.
+        auto signer = qm::dkim::Signer::load(qm::control::path("."));
+        if (!signer)
+            return quit(qm::QueueExit::config_error, signer.error().text);
+        if (!signer->empty()) {
+            auto fields = signer->sign(*message, env->sender);
+            if (!fields)
+                return quit(qm::QueueExit::config_error, fields.error().text);
+            message->insert(0, *fields);
+        }
         auto outcome = qm::qmtp::qmqp_send(servers, *message, *env);
         return quit(outcome.exit, outcome.exit == qm::QueueExit::ok ? "" : outcome.detail);
     } catch (const std::bad_alloc&) {

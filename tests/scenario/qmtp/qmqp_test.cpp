@@ -2,6 +2,8 @@
 // qmail-qmqpc as its QMAILQUEUE hands mail to the central host's qmail-qmqpd daemon,
 // whose qmail-send delivers it.
 #include "net.hpp"
+#include "opendkim.hpp"
+#include "qm/dkim/sign.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -9,6 +11,7 @@
 #include <sys/wait.h>
 
 #include <csignal>
+#include <filesystem>
 
 using namespace std::string_literals;
 using qmtptest::netstrings;
@@ -150,6 +153,41 @@ TEST_CASE("qmail-qmqpc exit codes", "[scenario][qmqp]") {
     r = qmqpc(client, "x\n", env);
     CHECK(r.exit_code == 71);
     CHECK(r.err.find(" said: Zqq temporary problem (#4.3.0)") != std::string::npos);
+}
+
+TEST_CASE("qmail-qmqpc signs a null client's mail with its control/dkimkeys - a key it cannot "
+          "use keeps the mail back",
+          "[scenario][qmqp][dkim]") {
+    qmtest::MailRoot client;
+    Hub hub;
+    client.control("qmqpservers", "127.0.0.1:" + std::to_string(hub.port) + "\n");
+    const qmtest::Made key = qmtest::keygen(client, {"null.example", "nc1"});
+    client.control("dkimkeys", key.line + "\n");
+    const std::string message = "From: Ann <ann@null.example>\nTo: joe@test.example\n"
+                                "Subject: from a null client\n\nhello\n";
+    auto r = qmqpc(client, message, envelope("ann@null.example", {"joe@test.example"}));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(queued(hub.root) == 1);
+    const std::string id = qmtest::list_dir(hub.root / "queue/todo").front();
+    const std::string got =
+        qmtest::slurp(hub.root / ("queue/mess/" + std::to_string(std::stoul(id) % 23) + "/" + id));
+    INFO(got);
+    CHECK(got.find("\nDKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=null.example; "
+                   "s=nc1;") != std::string::npos);
+    CHECK(got.ends_with(message));
+    // Verified by OpenDKIM with the record dkim-keygen printed (its test query method
+    // standing in for DNS).
+    qmtest::TempDir dir;
+    qmtest::spit(dir / "keys", "nc1._domainkey.null.example " + key.txt + "\n");
+    CHECK(qm::dkim::verify_with_key_file(got, dir / "keys"));
+
+    // A key file gone: exit 55 (temporary), nothing sent.
+    std::filesystem::remove(client / "control/dkim/null.example.nc1.key");
+    r = qmqpc(client, message, envelope("ann@null.example", {"joe@test.example"}));
+    CHECK(r.exit_code == 55);
+    CHECK(r.err.find("null.example.nc1.key") != std::string::npos);
+    CHECK(queued(hub.root) == 1);
 }
 
 TEST_CASE("null client: qmail-inject → qmail-qmqpc → fail-over → qmail-qmqpd → qmail-send → "
