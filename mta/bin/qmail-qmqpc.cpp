@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
         // A null client signs its own mail when control/dkimkeys names keys (the hub
         // then relays it unchanged); a table or key that cannot be read, or a signature
         // that cannot be made, is temporary: the mail waits for the admin's fix.
-        auto signer = qm::dkim::Signer::load(qm::control::path("."));
+        auto signer = qm::dkim::Signer::load(qm::dirname_of(qm::control::path("dkimkeys")));
         if (!signer)
             return quit(qm::QueueExit::config_error, signer.error().text);
         if (!signer->empty()) {

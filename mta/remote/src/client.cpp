@@ -3,6 +3,7 @@
 #include "connection.hpp"
 #include "qm/address.hpp"
 #include "qm/control.hpp"
+#include "qm/dkim/signer.hpp"
 #include "qm/fd.hpp"
 #include "qm/queue/layout.hpp"
 #include "qm/remote/body.hpp"
@@ -69,11 +70,7 @@ Result<ClientConfig> load_client_config() {
         return fail(qmtp_routes.error());
     c.qmtp_routes = Routes(c.qmtp_port);
     c.qmtp_routes.set(*qmtp_routes);
-    auto signer = dkim::Signer::load(control::path("."));
-    if (!signer)
-        return fail(signer.error());
-    if (!signer->empty())
-        c.dkim = std::make_shared<const dkim::Signer>(std::move(*signer));
+    c.dkim_keys = control::path("dkimkeys");
     const auto queue = queue::Layout::from_home();
     c.tcpto_path = queue.tcpto();
     c.tcpto6_path = queue.tcpto6();
@@ -286,6 +283,22 @@ struct Client::Impl {
             f->wire = std::make_shared<const std::string>(std::move(wire));
     }
 
+    // control/dkimkeys and its keys, read at the first delivery and kept; a table or key
+    // that cannot be used is read again at the next one (the admin may have fixed it).
+    std::shared_ptr<const dkim::Signer> signer;
+    bool signer_loaded = false;
+    Result<std::shared_ptr<const dkim::Signer>> dkim_signer() {
+        if (signer_loaded || cfg.dkim_keys.empty())
+            return signer;
+        auto loaded = dkim::Signer::load(dirname_of(cfg.dkim_keys));
+        if (!loaded)
+            return fail(loaded.error());
+        if (!loaded->empty())
+            signer = std::make_shared<const dkim::Signer>(std::move(*loaded));
+        signer_loaded = true;
+        return signer;
+    }
+
     awaitable<Outcome> deliver(Job job);
     awaitable<SessionEnd> session(Conn& c, const std::string& ip, const std::string& name,
                                   const Job& job, const StoredMessage& stored, bool try_tls,
@@ -440,7 +453,10 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
         std::shared_ptr<const std::string> prefix;
         std::string failure; // unreadable, or a signature could not be made
     };
-    auto scan = [fd = mess.get(), signer = cfg.dkim, sender = job.sender]() -> Scanned {
+    auto dkim = known ? Result<std::shared_ptr<const dkim::Signer>>(nullptr) : dkim_signer();
+    if (!dkim)
+        co_return all('Z', "Unable to sign the message: " + dkim.error().with_dsn() + "\n");
+    auto scan = [fd = mess.get(), signer = *dkim, sender = job.sender]() -> Scanned {
         Scanned out;
         std::string whole;
         std::string buf(65536, '\0');

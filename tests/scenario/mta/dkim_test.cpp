@@ -142,3 +142,23 @@ TEST_CASE("remote delivery signs with the From domain's key over SMTP and over Q
     // One signing for both copies: the scan, signature included, is remembered.
     CHECK(remotetest::count_of(s.log(), "starting delivery") == 2);
 }
+
+TEST_CASE("a DKIM key remote delivery cannot read defers the remote mail, naming it - qmail-send "
+          "runs on and local mail is delivered",
+          "[scenario][dkim][remote]") {
+    remotetest::Sender s;
+    s.root.control("dkimkeys", "test.example:gone:dkim/test.example.gone.key\n");
+    s.root.control("smtproutes",
+                   "remote.example:127.0.0.1:" + std::to_string(qmtest::free_port()) + "\n");
+    s.start();
+    s.inject("alice@test.example", {"joe@remote.example", "alice@test.example"},
+             "From: alice@test.example\nSubject: x\n\nhello\n");
+    REQUIRE(s.wait_log(": deferral: "));
+    REQUIRE(s.wait_log(": success: did_1+0+0/"));
+    const std::string log = s.log();
+    INFO(log);
+    CHECK(
+        std::regex_search(log, std::regex("delivery [0-9]+: deferral: Unable_to_sign_the_message:_"
+                                          "[^\n]*test.example.gone.key")));
+    CHECK(qmtest::list_dir(s.root / "users/alice/Maildir/new").size() == 1);
+}

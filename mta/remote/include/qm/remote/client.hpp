@@ -25,7 +25,6 @@
 // through qmail-rspawn, folds it into one Verdict per recipient (fold()).
 #pragma once
 
-#include "qm/dkim/signer.hpp"
 #include "qm/dns/lookup.hpp"
 #include "qm/remote/routes.hpp"
 #include "qm/result.hpp"
@@ -56,8 +55,10 @@ struct ClientConfig {
     unsigned short qmtp_port = 209; // control/qmtpport, for MXPS hosts
     // lock/tcpto and lock/tcpto6; empty: downed hosts are not remembered.
     std::string tcpto_path, tcpto6_path;
-    // control/dkimkeys and its keys: what signs outgoing mail (null or empty: nothing).
-    std::shared_ptr<const dkim::Signer> dkim;
+    // Where control/dkimkeys is; read at the first delivery, not here: qmail-send loads
+    // this configuration too, and in root mode it may not read qmailr's keys. Empty: no
+    // signing.
+    std::string dkim_keys;
 };
 
 // MXPS: this MX preference says the host speaks QMTP.
