@@ -27,7 +27,7 @@ the measuring, machine facts) and bench/remote.py (the relaying set-up of both M
                  per copy, several packages per connection), unless LIST_PROTOCOLS says "smtp".
 
 Environment: N_SUBSCRIBE, N_LIST, SUB_RUNS, LIST_RUNS, LIST_CASES ("subscribe post"),
-LIST_PROTOCOLS ("smtp qmtp"), PORT_QMTP_SINK (2726), MTAS,
+LIST_PROTOCOLS ("smtp qmtp"; "qmtp-dkim" adds DKIM signing), PORT_QMTP_SINK (2726), MTAS,
 QM_BIN, QM_REV, TIMEOUT, RESULTS, LIST_RAW (results/lists-runs.jsonl), BENCH_USER.
 """
 
@@ -163,6 +163,23 @@ class OursListQmtp(OursList):
         return B.QmtpSink()
 
 
+class OursListQmtpDkim(OursListQmtp):
+    """OursListQmtp with `control/dkimkeys`: the list's copies are DKIM-signed as
+    bench.test (RSA-2048, made by dkim-keygen), the signature made once per post."""
+
+    def clear(self, case):
+        super().clear(case)
+        key = self.home + "/control/dkim/bench.test.b1.key"
+        if not os.path.exists(key):
+            r = self.run_as([self.ROOT + "/bin-staged/dkim-keygen", "bench.test", "b1"])
+            if r.returncode != 0:
+                raise RuntimeError("dkim-keygen failed: " + r.stderr)
+        path = self.home + "/control/dkimkeys"
+        with open(path, "w") as f:
+            f.write("bench.test:b1:dkim/bench.test.b1.key\n")
+        os.chmod(path, 0o644)
+
+
 class PostfixList(R.PostfixRemote):
     verp = False
 
@@ -250,6 +267,12 @@ def post_runs(notes):
             descriptions.append(q.describe() + "; `control/qmtproutes` `%s:[127.0.0.1]:%d` "
                                 "(bench/qmtp_sink.cpp)" % (R.DOMAIN, B.PORT_QMTP_SINK))
             mtas.append(("ours: ezmlm-send → qmail-send, QMTP", q))
+        if "qmtp-dkim" in PROTOCOLS:
+            k = OursListQmtpDkim()
+            k.configure()
+            descriptions.append(k.describe() + "; QMTP as above, and `control/dkimkeys` signing "
+                                "as bench.test (RSA-2048)")
+            mtas.append(("ours: ezmlm-send → qmail-send, QMTP, DKIM-signed", k))
     if "postfix" in B.MTAS:
         p = PostfixList()
         p.configure()
