@@ -8,12 +8,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <regex>
 
+using namespace std::string_literals;
 namespace fs = std::filesystem;
 using qmtest::can_make_namespaces;
 using qmtest::dnsmasq_txt;
@@ -161,4 +163,86 @@ TEST_CASE("a DKIM key remote delivery cannot read defers the remote mail, naming
         std::regex_search(log, std::regex("delivery [0-9]+: deferral: Unable_to_sign_the_message:_"
                                           "[^\n]*test.example.gone.key")));
     CHECK(qmtest::list_dir(s.root / "users/alice/Maildir/new").size() == 1);
+}
+
+TEST_CASE("root mode: dkim-keygen gives the keys to qmailr - qmail-send starts although it "
+          "cannot read them - qmail-rspawn signs with RSA and, through dkim-sign, Ed25519",
+          "[scenario][dkim][rootmode]") {
+    if (::geteuid() != 0)
+        return qmtest::skip("not root: root-mode test");
+    const passwd* qmailr = ::getpwnam("qmailr");
+    REQUIRE(qmailr);
+    const uid_t qmailr_uid = qmailr->pw_uid; // getpwnam's storage is reused by the next call
+    // The receiving host, as in the test above (normal-user mode).
+    qmtest::MailRoot peer;
+    peer.control("rcpthosts", "remote.example\n");
+    const int port = qmtest::free_port();
+    auto smtpd = peer.start(
+        {qmtest::bin("qmail-smtpd"), "--listen", "127.0.0.1:" + std::to_string(port)}, "smtpd.log");
+    REQUIRE(qmtest::wait_for(
+        [&] { return smtpd->log().find("status: listening") != std::string::npos; }));
+
+    qmtest::TempDir dir;
+    ::chmod(dir.path().c_str(), 0755);
+    const std::string home = dir / "qmail";
+    const std::map<std::string, std::string> env = {{"QMAILHOME", home}};
+    REQUIRE(qmtest::run({qmtest::bin("qmail-install"), home}, {.env = env}).exit_code == 0);
+    qmtest::spit(home + "/control/me", "test.example\n");
+    qmtest::spit(home + "/control/smtproutes",
+                 "remote.example:127.0.0.1:" + std::to_string(port) + "\n");
+    std::string lines, records;
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"test.example", "r1"},
+          std::vector<std::string>{"--ed25519", "test.example", "e1"}}) {
+        std::vector<std::string> argv{qmtest::bin("dkim-keygen")};
+        argv.insert(argv.end(), args.begin(), args.end());
+        auto r = qmtest::run(argv, {.env = env});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        std::smatch m;
+        REQUIRE(std::regex_search(r.out, m, std::regex("\n([a-z.]+:[a-z0-9]+:dkim/[^\n]+)\n$")));
+        lines += m[1].str() + "\n";
+        std::smatch rec;
+        REQUIRE(std::regex_search(r.out, rec,
+                                  std::regex("^([a-z0-9]+)\\._domainkey\\.test\\.example\\. "
+                                             "IN TXT \\(([^)]*)\\)",
+                                             std::regex::multiline)));
+        std::string txt;
+        const std::string quoted = rec[2];
+        const std::regex string_re("\"([^\"]*)\"");
+        for (auto it = std::sregex_iterator(quoted.begin(), quoted.end(), string_re);
+             it != std::sregex_iterator(); ++it)
+            txt += (*it)[1];
+        records += rec[1].str() + "._domainkey.test.example " + txt + "\n";
+    }
+    struct stat st {};
+    REQUIRE(::stat((home + "/control/dkim/test.example.r1.key").c_str(), &st) == 0);
+    CHECK(st.st_uid == qmailr_uid);
+    CHECK((st.st_mode & 0777) == 0600);
+    qmtest::spit(home + "/control/dkimkeys", lines);
+
+    qmtest::Daemon d({qmtest::bin("qmail-start"), "./Maildir/"}, {.env = env}, dir / "start.log");
+    REQUIRE(qmtest::wait_for([&] { return d.log().find("status: local") != std::string::npos; }));
+    auto r = qmtest::run({home + "/bin/qmail-queue"},
+                         {.stdin_data = "From: a@test.example\nTo: joe@remote.example\n"
+                                        "Subject: root mode\nDate: Sun, 06 Dec 2026 17:00:00 "
+                                        "+0000\n\nsigned by qmailr\n",
+                          .fd1_input = "Fa@test.example\0Tjoe@remote.example\0\0"s,
+                          .env = env});
+    REQUIRE(r.exit_code == 0);
+    INFO(d.log());
+    REQUIRE(qmtest::wait_for([&] { return d.log().find("end msg ") != std::string::npos; }));
+    CHECK(d.log().find(": success: 127.0.0.1_accepted_message.") != std::string::npos);
+    const auto queued = qmtest::list_dir(peer / "queue/todo");
+    REQUIRE(queued.size() == 1);
+    const std::string got = qmtest::slurp(
+        peer / ("queue/mess/" + std::to_string(std::stoul(queued[0]) % 23) + "/" + queued[0]));
+    INFO(got);
+    const std::string unfolded = std::regex_replace(got, std::regex("\n[\t ]+"), " ");
+    CHECK(unfolded.find("a=rsa-sha256; c=relaxed/relaxed; d=test.example; s=r1;") !=
+          std::string::npos);
+    CHECK(unfolded.find("a=ed25519-sha256; c=relaxed/relaxed; d=test.example; s=e1;") !=
+          std::string::npos);
+    qmtest::spit(dir / "records", records);
+    CHECK(qm::dkim::verify_with_key_file(got, dir / "records"));
 }
