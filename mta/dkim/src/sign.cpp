@@ -1,14 +1,6 @@
 #include "qm/dkim/sign.hpp"
 
-#include <sys/types.h>
-
-// dkim.h is C99 and spells bool _Bool, which C++ does not know; the two are the same type
-// in the ABI (one byte, 0 or 1).
-#define _Bool bool
-extern "C" {
-#include <dkim.h>
-}
-#undef _Bool
+#include "opendkim.hpp"
 
 #include <cstdint>
 #include <cstring>
@@ -18,14 +10,8 @@ namespace qm::dkim {
 
 namespace {
 
-struct LibClose {
-    void operator()(DKIM_LIB* lib) const { dkim_close(lib); }
-};
-struct HandleFree {
-    void operator()(DKIM* d) const { dkim_free(d); }
-};
-using Lib = std::unique_ptr<DKIM_LIB, LibClose>;
-using Handle = std::unique_ptr<DKIM, HandleFree>;
+using detail::Handle;
+using detail::Lib;
 
 // CRLF for every line end, as DKIM canonicalizes (a CRLF already there stays one).
 std::string with_crlf(std::string_view s) {
@@ -67,6 +53,10 @@ Split split(std::string_view message) {
     return out;
 }
 
+} // namespace
+
+namespace detail {
+
 Failure library_failure(std::string_view what, DKIM_STAT st, DKIM* d) {
     std::string text = std::string(what) + ": " + dkim_getresultstr(st);
     if (d != nullptr)
@@ -93,7 +83,10 @@ Status feed(DKIM* d, std::string_view message) {
     return {};
 }
 
-} // namespace
+} // namespace detail
+
+using detail::feed;
+using detail::library_failure;
 
 const std::vector<std::string>& signed_fields() {
     static const std::vector<std::string> fields = {"from",

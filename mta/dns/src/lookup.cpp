@@ -268,6 +268,29 @@ Result<std::vector<std::string>> resolve_txt(const Config& c, std::string_view n
     return std::move(q.records); // a hard failure (no such name) has none
 }
 
+Result<std::string> query_raw(const Config& c, std::string_view name, int type) {
+    Channel ch(c);
+    if (!ch.ok())
+        return fail(no_resolver());
+    struct Raw {
+        int pending = 1;
+        std::optional<std::string> reply;
+    } q;
+    ::ares_query(
+        ch.get(), std::string(name).c_str(), C_IN, type,
+        [](void* arg, int /*status*/, int /*timeouts*/, unsigned char* abuf, int alen) {
+            auto* raw = static_cast<Raw*>(arg);
+            --raw->pending;
+            if (abuf != nullptr && alen > 0)
+                raw->reply.emplace(reinterpret_cast<const char*>(abuf), static_cast<size_t>(alen));
+        },
+        &q);
+    ch.run(q.pending);
+    if (!q.reply)
+        return fail(temp("4.4.3", "Sorry, no DNS reply for " + std::string(name) + "."));
+    return std::move(*q.reply);
+}
+
 Result<std::vector<address>> resolve_host(const Config& c, std::string_view host) {
     if (auto ip = ip_literal(host))
         return std::vector<address>{*ip};

@@ -1,9 +1,11 @@
 // DKIM against a real verifier: dkim-keygen's keys and records, our signatures checked by
 // OpenDKIM's opendkim-testmsg through DNS (tests/support/opendkim.hpp).
 #include "../remote/sender.hpp"
+#include "dns_server.hpp"
 #include "opendkim.hpp"
 #include "qm/dkim/keys.hpp"
 #include "qm/dkim/sign.hpp"
+#include "qm/dkim/verify.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -245,4 +247,57 @@ TEST_CASE("root mode: dkim-keygen gives the keys to qmailr - qmail-send starts a
           std::string::npos);
     qmtest::spit(dir / "records", records);
     CHECK(qm::dkim::verify_with_key_file(got, dir / "records"));
+}
+
+TEST_CASE("DKIM verification asks DNS through c-ares - pass, a changed body fails, an unknown "
+          "selector is a permerror, no DNS answer a temperror",
+          "[scenario][dkim]") {
+    auto pair = qm::dkim::generate_key(qm::dkim::Algorithm::rsa_sha256);
+    REQUIRE(pair);
+    qmtest::TempDir dir;
+    qmtest::spit(dir / "k.key", pair->private_pem, 0600);
+    auto key = qm::dkim::load_signing_key("sign.example", "v1", dir / "k.key");
+    REQUIRE(key);
+    std::string record = "--txt-record=v1._domainkey.sign.example";
+    for (size_t i = 0; i < pair->txt.size(); i += 250)
+        record += "," + pair->txt.substr(i, 250);
+    qmtest::DnsServer dns({record});
+    const std::string message = "From: ann@sign.example\nTo: joe@x.example\nSubject: v\n"
+                                "Date: Sun, 06 Dec 2026 17:00:00 +0000\n\nhello\n";
+    auto sig = qm::dkim::signature(message, *key);
+    REQUIRE(sig);
+    const qm::dns::Config config{dns.address(), 2000, 1};
+    auto good = qm::dkim::verify(*sig + message, config);
+    REQUIRE(good);
+    REQUIRE(good->size() == 1);
+    CHECK(qm::dkim::verdict_name(good->front().verdict) == "pass");
+    CHECK(good->front().domain == "sign.example");
+    CHECK(good->front().selector == "v1");
+    CHECK(dns.daemon->log().find("query[TXT] v1._domainkey.sign.example") != std::string::npos);
+
+    std::string changed = *sig + message;
+    changed.replace(changed.find("hello"), 5, "howdy");
+    auto bad = qm::dkim::verify(changed, config);
+    REQUIRE(bad);
+    REQUIRE(bad->size() == 1);
+    CHECK(qm::dkim::verdict_name(bad->front().verdict) == "fail");
+
+    key->selector = "gone";
+    auto unknown_sig = qm::dkim::signature(message, *key);
+    REQUIRE(unknown_sig);
+    auto unknown = qm::dkim::verify(*unknown_sig + message, config);
+    REQUIRE(unknown);
+    REQUIRE(unknown->size() == 1);
+    CHECK(qm::dkim::verdict_name(unknown->front().verdict) == "permerror");
+
+    auto none = qm::dkim::verify(message, config);
+    REQUIRE(none);
+    CHECK(none->empty());
+
+    // Nobody answers on this port: the key cannot be fetched now.
+    const qm::dns::Config silent{"127.0.0.1:" + std::to_string(qmtest::free_port()), 300, 1};
+    auto unreachable = qm::dkim::verify(*sig + message, silent);
+    REQUIRE(unreachable);
+    REQUIRE(unreachable->size() == 1);
+    CHECK(qm::dkim::verdict_name(unreachable->front().verdict) == "temperror");
 }

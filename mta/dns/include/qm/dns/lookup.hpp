@@ -52,6 +52,12 @@ struct MxAddress {
 // nature (DMARC, SPF). Timeouts and server failures are temporary.
 [[nodiscard]] Result<std::vector<std::string>> resolve_txt(const Config& c, std::string_view name);
 
+// The reply to one question (class IN, RR type type) as it came off the wire, for a
+// library that parses replies itself (OpenDKIM's verifier): a reply with an error code
+// (NXDOMAIN) is a reply too. No reply at all (timeouts, unreachable servers) is
+// temporary.
+[[nodiscard]] Result<std::string> query_raw(const Config& c, std::string_view name, int type);
+
 // This host's own addresses (qmail's ipme: every interface address, plus 0.0.0.0 and ::),
 // for the local-MX rule.
 [[nodiscard]] std::vector<boost::asio::ip::address> local_addresses();
