@@ -119,6 +119,27 @@ class OursRemote(B.Ours):
             return [l for l in f if re.search(r"warning|alert|fatal|error|crash", l)]
 
 
+class OursRemoteDkim(OursRemote):
+    """Ours with `control/dkimkeys`: every message DKIM-signed (RSA-2048, made by
+    dkim-keygen) for the sender's domain source.test before it goes out."""
+    name = "ours-dkim"
+    NEEDED = OursRemote.NEEDED + ["dkim-keygen", "dkim-sign"]
+
+    def describe(self):
+        return super().describe().replace("ours (", "ours-dkim (", 1) + \
+            "; `control/dkimkeys` signing as source.test (RSA-2048)"
+
+    def clear(self, case):
+        super().clear(case)
+        r = self.run_as([self.ROOT + "/bin-staged/dkim-keygen", "source.test", "b1"])
+        if r.returncode != 0:
+            raise RuntimeError("dkim-keygen failed: " + r.stderr)
+        path = self.home + "/control/dkimkeys"
+        with open(path, "w") as f:
+            f.write("source.test:b1:dkim/source.test.b1.key\n")
+        os.chmod(path, 0o644)
+
+
 class OursRspawn(OursRemote):
     """Ours with root mode's remote channel: qmail-send hands each attempt to qmail-rspawn,
     which runs one qmail-remote per attempt.  Root mode proper would also move local delivery
@@ -343,7 +364,8 @@ def main():
     B.ensure_user(B.BENCH_USER, "/var/lib/" + B.BENCH_USER)
     mach = B.machine()
     mtas, notes, descriptions, settings = B.prepare(
-        {"postfix": PostfixRemote, "ours": OursRemote, "ours-rspawn": OursRspawn})
+        {"postfix": PostfixRemote, "ours": OursRemote, "ours-rspawn": OursRspawn,
+         "ours-dkim": OursRemoteDkim})
     rows = []
     try:
         for case, mode in plan():
