@@ -1,9 +1,9 @@
 #include "qm/analog/matchup.hpp"
 
+#include "qm/address.hpp"
 #include "qm/analog/lines.hpp"
 #include "qm/analog/stamp.hpp"
 
-#include <algorithm>
 #include <charconv>
 
 namespace qm::analog {
@@ -16,14 +16,6 @@ std::uint64_t number(std::string_view w) {
     std::uint64_t n = 0;
     std::from_chars(w.data(), w.data() + w.size(), n);
     return n;
-}
-
-std::string lowercase(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-        return static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
-    });
-    return out;
 }
 
 std::string_view word(const std::vector<std::string_view>& w, size_t i) {
@@ -47,7 +39,7 @@ void Matchup::line(std::string_view raw, std::string& out) {
         d.msg = number(word(w, 4));
         d.start = when;
         d.chan = word(w, 6);
-        d.recip = lowercase(word(w, 7));
+        d.recip = address::lowercase(word(w, 7));
     } else if (event == "delivery") {
         // delivery D: success|failure|deferral: REASON
         const auto found = deliveries_.find(number(word(w, 1)));
@@ -112,7 +104,7 @@ void Matchup::line(std::string_view raw, std::string& out) {
         m = Message{};
         m.birth = when;
         m.bytes = number(word(w, 4));
-        m.sender = lowercase(word(w, 6));
+        m.sender = address::lowercase(word(w, 6));
         m.qp = number(word(w, 8));
         m.uid = number(word(w, 10));
     } else if (event == "extra") {

@@ -1,5 +1,6 @@
 #include "qm/dkim/keys.hpp"
 
+#include "qm/address.hpp"
 #include "qm/fd.hpp"
 
 #include <openssl/bio.h>
@@ -13,14 +14,6 @@
 namespace qm::dkim {
 
 namespace {
-
-std::string lowercase(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-        return static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
-    });
-    return out;
-}
 
 bool selector_ok(std::string_view s) {
     // A DNS label or dotted labels (RFC 6376 3.1: sub-domain syntax).
@@ -112,8 +105,8 @@ Result<std::vector<KeyEntry>> parse_dkimkeys(std::string_view text, std::string_
         const size_t c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
         if (c2 == std::string_view::npos)
             return fail(perm("5.3.5", where() + "not DOMAIN:SELECTOR:KEYFILE"));
-        KeyEntry e{lowercase(line.substr(0, c1)), std::string(line.substr(c1 + 1, c2 - c1 - 1)),
-                   std::string(line.substr(c2 + 1))};
+        KeyEntry e{address::lowercase(line.substr(0, c1)),
+                   std::string(line.substr(c1 + 1, c2 - c1 - 1)), std::string(line.substr(c2 + 1))};
         if (e.domain.empty() || e.domain == ".")
             return fail(perm("5.3.5", where() + "no domain"));
         if (!selector_ok(e.selector))
@@ -126,7 +119,7 @@ Result<std::vector<KeyEntry>> parse_dkimkeys(std::string_view text, std::string_
 }
 
 std::vector<KeyEntry> entries_for(const std::vector<KeyEntry>& entries, std::string_view domain) {
-    const std::string d = lowercase(domain);
+    const std::string d = address::lowercase(domain);
     std::vector<KeyEntry> found;
     for (const auto& e : entries)
         if (e.domain == d)
