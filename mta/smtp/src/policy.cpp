@@ -135,6 +135,12 @@ Result<Controls> load_controls() {
     for (const auto& domain : *percenthack)
         if (recipient_allowed(c, "user%elsewhere.invalid@" + domain))
             c.relaying_percenthack.push_back(domain);
+
+    auto checks = mailauth::load_inbound_checks();
+    if (!checks)
+        return fail(checks.error());
+    if (*checks)
+        c.inbound_checks = std::make_shared<const mailauth::InboundChecks>(std::move(**checks));
     return c;
 }
 

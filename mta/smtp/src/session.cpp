@@ -2,6 +2,7 @@
 
 #include "qm/fd.hpp"
 #include "qm/process.hpp"
+#include "qm/smtp/checking_sink.hpp"
 #include "qm/smtp/command.hpp"
 
 #include <fcntl.h>
@@ -279,6 +280,7 @@ void Session::handle_line(std::string_view line) {
 void Session::helo(std::string_view arg, bool extended) {
     reset_transaction();
     helo_ = std::string(arg);
+    helo_given_ = true;
     extended_ = extended;
     if (!extended) {
         reply("250 " + controls_->greeting);
@@ -383,6 +385,16 @@ void Session::data() {
     }
     sink_ = std::move(*sink);
     sink_->write(received_line(conn_, helo_, protocol(), clock_()));
+    if (controls_->inbound_checks) {
+        // The checks need the whole message before the field they write can go above it.
+        mailauth::Arrival arrival;
+        boost::system::error_code ec;
+        arrival.client = boost::asio::ip::make_address(conn_.remote_ip, ec);
+        arrival.helo = helo_given_ ? helo_ : std::string();
+        arrival.sender = envelope_->sender;
+        arrival.trusted = conn_.relay_client.has_value() || !auth_user_.empty();
+        sink_ = checking_sink(std::move(sink_), controls_->inbound_checks, std::move(arrival));
+    }
     decoder_.emplace();
     chunk_.clear();
     in_data_ = true;
@@ -424,6 +436,7 @@ void Session::tls_started() {
     tls_active_ = true;
     reset_transaction();
     helo_ = conn_.remote_host;
+    helo_given_ = false;
     extended_ = false;
 }
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include "qm/cdb.hpp"
+#include "qm/mailauth/inbound.hpp"
 #include "qm/result.hpp"
 #include "qm/routing.hpp"
 #include "qm/server/connection.hpp"
@@ -59,6 +60,9 @@ struct Controls {
     // breaks RFC 5321 (spamware does, to save time) and is turned away. 0: no wait.
     int greet_delay_seconds = 0;
     std::vector<std::string> local_ips; // this host's addresses, for box@[ip]
+    // control/authcheck (qm/mailauth/inbound.hpp): SPF, DKIM and DMARC checks with an
+    // Authentication-Results field; null when off, qmail's default.
+    std::shared_ptr<const mailauth::InboundChecks> inbound_checks;
 };
 
 // Reads every control under $QMAILHOME/control. A control that cannot be read is a

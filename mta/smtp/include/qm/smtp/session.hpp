@@ -113,6 +113,7 @@ private:
     unsigned errors_ = 0;
 
     std::string helo_;
+    bool helo_given_ = false; // helo_ is the client's word, not the default
     bool extended_ = false;
     bool tls_active_ = false;
     bool starttls_pending_ = false;
