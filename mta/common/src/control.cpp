@@ -20,7 +20,7 @@ void strip_trailing_blanks(std::string& s) {
 }
 
 // nullopt = file absent
-Result<std::optional<std::string>> slurp(const std::string& name) {
+Result<std::optional<std::string>> slurp_file(const std::string& name) {
     std::string p = path(name);
     auto data = read_file(p);
     if (!data) {
@@ -33,8 +33,12 @@ Result<std::optional<std::string>> slurp(const std::string& name) {
 
 } // namespace
 
+Result<std::optional<std::string>> read_text(const std::string& name) {
+    return slurp_file(name);
+}
+
 Result<std::optional<std::string>> read_line(const std::string& name) {
-    auto data = slurp(name);
+    auto data = slurp_file(name);
     if (!data)
         return fail(data.error());
     if (!*data)
@@ -70,7 +74,7 @@ Result<long> read_int_or(const std::string& name, long dflt) {
 }
 
 Result<std::vector<std::string>> read_lines(const std::string& name) {
-    auto data = slurp(name);
+    auto data = slurp_file(name);
     if (!data)
         return fail(data.error());
     std::vector<std::string> out;

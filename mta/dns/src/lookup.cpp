@@ -291,6 +291,107 @@ Result<std::string> query_raw(const Config& c, std::string_view name, int type) 
     return std::move(*q.reply);
 }
 
+Result<AuthenticatedReply> query_authenticated(const Config& c, std::string_view name, int type) {
+    Channel ch(c);
+    if (!ch.ok())
+        return fail(no_resolver());
+    unsigned char* query = nullptr;
+    int query_len = 0;
+    // EDNS0 with room for a DNSSEC-sized reply; c-ares puts its own id in when it sends.
+    constexpr int udp_payload = 1232;
+    if (::ares_create_query(std::string(name).c_str(), C_IN, type, 0, 1, &query, &query_len,
+                            udp_payload) != ARES_SUCCESS)
+        return fail(perm("5.1.2", "Sorry, " + std::string(name) + " is not a valid DNS name."));
+    constexpr unsigned char ad_bit = 0x20; // in the header's fourth byte
+    query[3] |= ad_bit;
+    struct Raw {
+        int pending = 1;
+        std::optional<std::string> reply;
+    } q;
+    ::ares_send(
+        ch.get(), query, query_len,
+        [](void* arg, int /*status*/, int /*timeouts*/, unsigned char* abuf, int alen) {
+            auto* raw = static_cast<Raw*>(arg);
+            --raw->pending;
+            if (abuf != nullptr && alen > 0)
+                raw->reply.emplace(reinterpret_cast<const char*>(abuf), static_cast<size_t>(alen));
+        },
+        &q);
+    ::ares_free_string(query);
+    ch.run(q.pending);
+    if (!q.reply || q.reply->size() < 4)
+        return fail(temp("4.4.3", "Sorry, no DNS reply for " + std::string(name) + "."));
+    const bool authenticated = (static_cast<unsigned char>((*q.reply)[3]) & ad_bit) != 0;
+    return AuthenticatedReply{std::move(*q.reply), authenticated};
+}
+
+namespace {
+
+constexpr int rcode_nxdomain = 3;
+
+// The answer section's records of one type, each its RDATA, read with libresolv's parser.
+// nullopt: the reply does not parse, or its code is neither success nor NXDOMAIN.
+std::optional<std::vector<std::string>> answers_of_type(const std::string& reply, int type) {
+    ns_msg msg{};
+    if (::ns_initparse(reinterpret_cast<const unsigned char*>(reply.data()),
+                       static_cast<int>(reply.size()), &msg) != 0)
+        return std::nullopt;
+    const int rcode = ns_msg_getflag(msg, ns_f_rcode);
+    if (rcode == rcode_nxdomain)
+        return std::vector<std::string>{};
+    if (rcode != 0)
+        return std::nullopt;
+    std::vector<std::string> out;
+    for (int i = 0; i < ns_msg_count(msg, ns_s_an); ++i) {
+        ns_rr rr{};
+        if (::ns_parserr(&msg, ns_s_an, i, &rr) != 0)
+            return std::nullopt;
+        if (ns_rr_type(rr) == type && ns_rr_class(rr) == ns_c_in)
+            out.emplace_back(reinterpret_cast<const char*>(ns_rr_rdata(rr)), ns_rr_rdlen(rr));
+    }
+    return out;
+}
+
+Failure lookup_failed(std::string_view name) {
+    return temp("4.4.3", "Sorry, the DNS lookup of " + std::string(name) + " failed.");
+}
+
+} // namespace
+
+Result<TlsaAnswer> resolve_tlsa(const Config& c, std::string_view host, unsigned short port) {
+    std::string name = "_" + std::to_string(port) + "._tcp." + std::string(host);
+    auto r = query_authenticated(c, name, ns_t_tlsa);
+    if (!r)
+        return fail(r.error());
+    auto rdata = answers_of_type(r->reply, ns_t_tlsa);
+    if (!rdata)
+        return fail(lookup_failed(name));
+    TlsaAnswer out;
+    out.authenticated = r->authenticated;
+    for (const auto& d : *rdata) {
+        if (d.size() < 4)
+            continue; // no data: not a usable record
+        out.records.push_back({static_cast<std::uint8_t>(d[0]), static_cast<std::uint8_t>(d[1]),
+                               static_cast<std::uint8_t>(d[2]), d.substr(3)});
+    }
+    return out;
+}
+
+Result<bool> mx_authenticated(const Config& c, std::string_view domain) {
+    auto mx = query_authenticated(c, domain, ns_t_mx);
+    if (!mx)
+        return fail(mx.error());
+    auto records = answers_of_type(mx->reply, ns_t_mx);
+    if (!records)
+        return fail(lookup_failed(domain));
+    if (!records->empty())
+        return mx->authenticated;
+    auto a = query_authenticated(c, domain, ns_t_a);
+    if (!a)
+        return fail(a.error());
+    return a->authenticated;
+}
+
 Result<std::vector<address>> resolve_host(const Config& c, std::string_view host) {
     if (auto ip = ip_literal(host))
         return std::vector<address>{*ip};

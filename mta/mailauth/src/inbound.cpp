@@ -2,7 +2,6 @@
 
 #include "qm/control.hpp"
 #include "qm/dkim/verify.hpp"
-#include "qm/fd.hpp"
 #include "qm/inject/address_list.hpp"
 #include "qm/inject/header.hpp"
 #include "qm/mailauth/dmarc.hpp"
@@ -105,16 +104,12 @@ Result<InboundChecks> parse_authcheck(std::string_view text, std::string_view fi
 }
 
 Result<std::optional<InboundChecks>> load_inbound_checks() {
-    auto present = control::read_line("authcheck");
-    if (!present)
-        return fail(present.error());
-    if (!*present)
-        return std::optional<InboundChecks>{};
-    const std::string file = control::path("authcheck");
-    auto text = read_file(file);
+    auto text = control::read_text("authcheck");
     if (!text)
         return fail(text.error());
-    auto checks = parse_authcheck(*text, file);
+    if (!*text)
+        return std::optional<InboundChecks>{};
+    auto checks = parse_authcheck(**text, control::path("authcheck"));
     if (!checks)
         return fail(checks.error());
     if (!checks->any())

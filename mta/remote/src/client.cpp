@@ -32,6 +32,7 @@
 #include <cctype>
 #include <cerrno>
 #include <list>
+#include <map>
 #include <optional>
 
 namespace qm::remote {
@@ -71,6 +72,19 @@ Result<ClientConfig> load_client_config() {
     c.qmtp_routes = Routes(c.qmtp_port);
     c.qmtp_routes.set(*qmtp_routes);
     c.dkim_keys = control::path("dkimkeys");
+    auto policy = control::read_text("tlspolicy");
+    if (!policy)
+        return fail(policy.error());
+    if (*policy) {
+        auto parsed = TlsPolicy::parse(**policy, control::path("tlspolicy"));
+        if (!parsed)
+            return fail(parsed.error());
+        c.tls_policy = std::move(*parsed);
+    }
+    auto ca = control::read_line("tlscafile");
+    if (!ca)
+        return fail(ca.error());
+    c.tls_ca_file = ca->value_or("");
     const auto queue = queue::Layout::from_home();
     c.tcpto_path = queue.tcpto();
     c.tcpto6_path = queue.tcpto6();
@@ -147,7 +161,72 @@ Verdict verdict(char letter, std::string text) {
 // done_reusable: the transaction succeeded and the connection may carry another one.
 // stale: a parked connection did not take its RSET (the server closed it while it was
 // idle); nothing was delivered on it, and the caller connects afresh.
-enum class SessionEnd { done, done_reusable, tls_failed, stale };
+// tls_refused: the TLS this mail requires could not be had at this host (the session's
+// outcome says why); the next MX is tried, never the same host in the clear.
+enum class SessionEnd { done, done_reusable, tls_failed, tls_refused, stale };
+
+// What TLS the mail needs from one MX host: control/tlspolicy's level, with "dane" and
+// "dane-only" resolved through the host's TLSA records.
+struct TlsDemand {
+    TlsLevel level = TlsLevel::may; // none, may, encrypt, dane (records below) or verify
+    std::vector<dns::Tlsa> tlsa;
+    std::string refusal; // not empty: this host cannot be used, and why
+    [[nodiscard]] bool required() const {
+        return level == TlsLevel::encrypt || level == TlsLevel::dane || level == TlsLevel::verify;
+    }
+    // What a parked connection must have proved to carry this mail ("" for anything).
+    [[nodiscard]] std::string proof(const std::string& host) const {
+        return required() ? std::string(tls_level_name(level)) + " " + host : std::string();
+    }
+};
+
+// The DNSSEC facts DANE needs for one delivery (RFC 7672 2.2): whether the MX answer was
+// validated, and each MX host's TLSA answer.
+struct DaneFacts {
+    std::string failure; // the MX check itself failed (temporarily)
+    bool mx_secure = false;
+    std::map<std::string, Result<dns::TlsaAnswer>> tlsa;
+};
+
+TlsDemand demand_for(TlsLevel level, const std::string& domain, const std::string& host,
+                     unsigned short port, const DaneFacts& dane) {
+    TlsDemand d;
+    d.level = level;
+    if (level != TlsLevel::dane && level != TlsLevel::dane_only)
+        return d;
+    const bool only = level == TlsLevel::dane_only;
+    auto without_dane = [&](std::string why) {
+        if (only)
+            d.refusal = "DANE is required for " + domain + " but " + why + ". (#4.7.5)";
+        else
+            d.level = TlsLevel::may; // opportunistic DANE: nothing to authenticate with
+        return d;
+    };
+    if (!dane.failure.empty()) {
+        d.refusal = dane.failure;
+        return d;
+    }
+    if (!dane.mx_secure)
+        return without_dane("its MX records are not DNSSEC-validated");
+    const auto it = dane.tlsa.find(host);
+    if (it == dane.tlsa.end() || !it->second) {
+        // RFC 7672 2.2.1: a host whose TLSA lookup failed is skipped, not used in the clear.
+        d.refusal = "The TLSA lookup for _" + std::to_string(port) + "._tcp." + host +
+                    " failed; the host is skipped. (#4.7.5)";
+        return d;
+    }
+    const dns::TlsaAnswer& answer = *it->second;
+    if (!answer.authenticated || answer.records.empty())
+        return without_dane("_" + std::to_string(port) + "._tcp." + host +
+                            " has no DNSSEC-validated TLSA records");
+    // DANE-TA(2) and DANE-EE(3) only (RFC 7672 3.1.3); records of other kinds still mean
+    // TLS is required (RFC 7672 2.2), with nothing to check the certificate against.
+    for (const auto& r : answer.records)
+        if ((r.usage == 2 || r.usage == 3) && r.selector <= 1 && r.matching <= 2)
+            d.tlsa.push_back(r);
+    d.level = d.tlsa.empty() ? TlsLevel::encrypt : TlsLevel::dane;
+    return d;
+}
 
 // How the body went: not at all (the queue file could not be read), cut short before its
 // final dot, lost with the final dot in the last write, or sent.
@@ -222,14 +301,23 @@ struct Client::Impl {
     // needs them.
     asio::ssl::context& tls_context() {
         if (!tls) {
-            // Opportunistic TLS (RFC 7435): encryption against passive eavesdropping only.
-            // The certificate is NOT verified: MX names are not authenticated without
-            // DANE or MTA-STS, and refusing unverifiable peers would stop mail to most of
-            // the Internet. The delivery report says so ("certificate not verified").
+            // Opportunistic TLS (RFC 7435) unless control/tlspolicy asks for more: the
+            // handshake never stops on the certificate (verify_none); OpenSSL still checks
+            // it, against the CAs and against DANE's TLSA records where a connection has
+            // them, and the session reads the result when the policy requires one. MX
+            // names are not authenticated without DNSSEC or MTA-STS, and refusing
+            // unverifiable peers by default would stop mail to most of the Internet; the
+            // delivery report says "certificate not verified".
             tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
             tls->set_verify_mode(asio::ssl::verify_none);
             tls->set_options(asio::ssl::context::default_workarounds |
                              asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3);
+            boost::system::error_code ignored; // no CAs: "verify" then fails, as it should
+            if (cfg.tls_ca_file.empty())
+                tls->set_default_verify_paths(ignored);
+            else
+                tls->load_verify_file(cfg.tls_ca_file, ignored);
+            ::SSL_CTX_dane_enable(tls->native_handle());
         }
         return *tls;
     }
@@ -302,7 +390,7 @@ struct Client::Impl {
     awaitable<Outcome> deliver(Job job);
     awaitable<SessionEnd> session(Conn& c, const std::string& ip, const std::string& name,
                                   const Job& job, const StoredMessage& stored, bool try_tls,
-                                  bool reused, Outcome& out);
+                                  const TlsDemand& demand, bool reused, Outcome& out);
     awaitable<BodySent> send_body(Conn& c, const StoredMessage& stored);
 
     // Connection reuse: after a successful transaction the connection waits idle_limit
@@ -513,6 +601,35 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
     const std::string_view prefix = stored.prefix ? std::string_view(*stored.prefix) : "";
     const std::uint64_t file_bytes = stored.facts.stored_bytes - prefix.size();
 
+    // control/tlspolicy; for DANE, the DNSSEC facts of the MX answer and of each host's
+    // TLSA records, asked on the pool (the lookups block).
+    const TlsLevel tls_level = cfg.tls_policy.lookup(job.domain);
+    DaneFacts dane;
+    if (tls_level == TlsLevel::dane || tls_level == TlsLevel::dane_only) {
+        std::vector<std::string> hosts;
+        for (const auto& m : mxs)
+            if (std::find(hosts.begin(), hosts.end(), m.host) == hosts.end())
+                hosts.push_back(m.host);
+        auto facts = [dns, hosts, relay, domain = job.domain, port]() {
+            DaneFacts f;
+            // A relay named in control/smtproutes is trusted as written; an MX host name
+            // only when DNSSEC vouches for the MX answer.
+            auto secure = relay ? Result<bool>(true) : dns::mx_authenticated(dns, domain);
+            if (!secure) {
+                f.failure = "The DNSSEC check of " + domain +
+                            "'s MX records failed: " + secure.error().with_dsn();
+                return f;
+            }
+            f.mx_secure = *secure;
+            if (f.mx_secure)
+                for (const auto& h : hosts)
+                    f.tlsa.emplace(h, dns::resolve_tlsa(dns, h, port));
+            return f;
+        };
+        dane = co_await off_loop<DaneFacts>(blocking_pool(), ex, std::move(facts));
+    }
+    std::string tls_refusals; // hosts passed over for want of the TLS the policy requires
+
     Outcome out;
     std::vector<std::string> skipped; // down by lock/tcpto
     for (const auto& m : mxs) {
@@ -521,7 +638,19 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
             skipped.push_back(ip);
             continue;
         }
-        if (routed_qmtp || (!relay && mx_speaks_qmtp(m.preference))) {
+        const TlsDemand demand = demand_for(tls_level, job.domain, m.host, port, dane);
+        if (!demand.refusal.empty()) {
+            tls_refusals += ip + ": " + demand.refusal + "\n";
+            continue;
+        }
+        if (routed_qmtp && demand.required()) {
+            tls_refusals += ip + ": TLS is required for " + job.domain +
+                            " but control/qmtproutes sends it over QMTP, which has no TLS. "
+                            "(#4.7.5)\n";
+            continue;
+        }
+        // QMTP to an MXPS host has no TLS: SMTP instead when TLS is required.
+        if (routed_qmtp || (!relay && mx_speaks_qmtp(m.preference) && !demand.required())) {
             const unsigned short qmtp_port = routed_qmtp ? port : cfg.qmtp_port;
             const std::string key = qmtp_key(ip, qmtp_port);
             // A parked connection with something to read was closed (or spoken on) by the
@@ -561,8 +690,14 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
             // No QMTP connection: SMTP to the same address (mxps.html).
         }
         const std::string key = ip + " " + std::to_string(port);
-        if (auto c = take(key)) {
-            const SessionEnd end = co_await session(*c, ip, m.host, job, stored, false, true, out);
+        auto parked = take(key);
+        if (parked && parked->tls_proof != demand.proof(m.host) && demand.required()) {
+            parked->close(); // its TLS proved less than this mail needs
+            parked.reset();
+        }
+        if (auto c = std::move(parked)) {
+            const SessionEnd end =
+                co_await session(*c, ip, m.host, job, stored, false, demand, true, out);
             if (end == SessionEnd::done_reusable)
                 park(key, std::move(c));
             else
@@ -570,7 +705,8 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
             if (end != SessionEnd::stale)
                 co_return out;
         }
-        for (bool try_tls = cfg.starttls;;) {
+        for (bool try_tls = demand.required() || (cfg.starttls && demand.level != TlsLevel::none);
+             ;) {
             auto a = co_await connect_to(ex, tcp::endpoint(m.ip, port), cfg.timeout_connect);
             // qmail counts only timeouts: a refusal proves the host is up.
             if (a.timed_out)
@@ -581,12 +717,16 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
                 break; // the next address
             auto c = std::make_unique<Conn>(std::move(*a.sock), cfg.timeout_remote);
             const SessionEnd end =
-                co_await session(*c, ip, m.host, job, stored, try_tls, false, out);
+                co_await session(*c, ip, m.host, job, stored, try_tls, demand, false, out);
             if (end == SessionEnd::done_reusable) {
                 park(key, std::move(c));
                 co_return out;
             }
             c->close();
+            if (end == SessionEnd::tls_refused) {
+                tls_refusals += out.message.text;
+                break; // the next address
+            }
             if (end == SessionEnd::tls_failed) {
                 try_tls = false; // the same host again, in the clear
                 continue;
@@ -597,6 +737,8 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
     std::string text = routed_qmtp
                            ? "Sorry, I wasn't able to establish a QMTP connection. (#4.4.1)\n"
                            : "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n";
+    if (!tls_refusals.empty())
+        text = tls_refusals;
     if (!skipped.empty()) {
         std::string list;
         for (const auto& ip : skipped)
@@ -610,7 +752,8 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
 
 awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, const std::string& name,
                                             const Job& job, const StoredMessage& stored,
-                                            bool try_tls, bool reused, Outcome& out) {
+                                            bool try_tls, const TlsDemand& demand, bool reused,
+                                            Outcome& out) {
     std::vector<RecipientReport> rcpts(job.recipients.size());
     bool critical = false; // the final dot was sent: a lost reply may mean a duplicate
     auto finish = [&](char letter, std::string text) {
@@ -656,16 +799,77 @@ awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, cons
         if (hr->code != 250)
             co_return co_await quit('Z', "Connected to " + ip + " but my name was rejected.", *hr);
 
+        // The TLS control/tlspolicy requires: without it this host is not used.
+        auto refuse = [&](const std::string& why) -> awaitable<SessionEnd> {
+            co_await c.write("QUIT\r\n");
+            finish('Z', "TLS is required for " + job.domain + " (" +
+                            std::string(tls_level_name(demand.level)) + ") but " + ip + " (" +
+                            name + ") " + why + " (#4.7.5)\n");
+            co_return SessionEnd::tls_refused;
+        };
+        if (demand.required() && !ext.starttls)
+            co_return co_await refuse("does not offer STARTTLS.");
         if (ext.starttls && try_tls) {
             if (!co_await c.write("STARTTLS\r\n"))
                 co_return died();
             auto r = co_await c.read_reply();
             if (!r)
                 co_return died();
+            if (r->code != 220 && demand.required())
+                co_return co_await refuse("refused STARTTLS: " + r->text);
             if (r->code == 220) {
-                if (!co_await c.start_tls(tls_context(), name))
+                const std::string& tlsa_name = name;
+                auto prepare = [&demand, &tlsa_name](SSL* ssl) {
+                    if (demand.level == TlsLevel::verify) {
+                        ::SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+                        return ::SSL_set1_host(ssl, tlsa_name.c_str()) == 1;
+                    }
+                    if (demand.level != TlsLevel::dane)
+                        return true;
+                    // DANE-TA(2) checks the name against the MX host; DANE-EE(3) does not
+                    // look at names at all (RFC 7672 3.1.1, 3.2.2).
+                    if (::SSL_dane_enable(ssl, tlsa_name.c_str()) <= 0)
+                        return false;
+                    ::SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+                    int usable = 0;
+                    for (const auto& t : demand.tlsa)
+                        if (::SSL_dane_tlsa_add(
+                                ssl, t.usage, t.selector, t.matching,
+                                reinterpret_cast<const unsigned char*>(t.data.data()),
+                                t.data.size()) > 0)
+                            ++usable;
+                    return usable > 0;
+                };
+                const bool handshake = co_await c.start_tls(tls_context(), name, prepare);
+                if (!handshake && demand.required())
+                    co_return co_await refuse("failed the TLS handshake.");
+                if (!handshake)
                     co_return SessionEnd::tls_failed;
-                c.tls_note = "TLS: " + c.tls_description() + ", certificate not verified.\n";
+                std::string verified;
+                if (demand.level == TlsLevel::verify || demand.level == TlsLevel::dane) {
+                    const long result = ::SSL_get_verify_result(c.ssl());
+                    if (result != X509_V_OK)
+                        co_return co_await refuse(
+                            "presented a certificate that does not verify: " +
+                            std::string(::X509_verify_cert_error_string(result)) +
+                            (demand.level == TlsLevel::dane ? " (checked against its TLSA records)."
+                                                            : "."));
+                    std::uint8_t usage = 0;
+                    if (demand.level == TlsLevel::dane &&
+                        ::SSL_get0_dane_tlsa(c.ssl(), &usage, nullptr, nullptr, nullptr, nullptr) <
+                            0)
+                        co_return co_await refuse(
+                            "presented a certificate no TLSA record matches.");
+                    verified = demand.level == TlsLevel::dane
+                                   ? "certificate verified by DANE (TLSA usage " +
+                                         std::to_string(usage) + ") for " + name + "."
+                                   : "certificate verified for " + name + ".";
+                    c.tls_proof = demand.proof(name);
+                } else {
+                    verified = "certificate not verified.";
+                    c.tls_proof = demand.proof(name); // encrypt: encryption is the proof
+                }
+                c.tls_note = "TLS: " + c.tls_description() + ", " + verified + "\n";
                 hr = co_await hello();
                 if (!hr)
                     co_return died();

@@ -18,6 +18,7 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -113,16 +114,24 @@ public:
 
     // STARTTLS was answered 220: the handshake, without certificate verification (see
     // Client::Impl). The server name goes in SNI.
-    awaitable<bool> start_tls(asio::ssl::context& ctx, const std::string& server_name) {
+    // prepare sets up what the certificate is checked against (DANE, a host name) on the
+    // connection's SSL before the handshake; false: it could not, no handshake.
+    awaitable<bool> start_tls(asio::ssl::context& ctx, const std::string& server_name,
+                              const std::function<bool(SSL*)>& prepare = {}) {
         in_.clear(); // nothing sent in the clear before the handshake counts
         tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(sock_, ctx);
         if (!server_name.empty() && !dns::ip_literal(server_name))
             ::SSL_set_tlsext_host_name(tls_->native_handle(), server_name.c_str());
+        if (prepare && !prepare(tls_->native_handle()))
+            co_return false;
         arm();
         auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, use_tuple);
         timer_.cancel();
         co_return !ec;
     }
+
+    // The OpenSSL connection, once TLS started (for the certificate's verdict).
+    [[nodiscard]] SSL* ssl() const { return tls_ ? tls_->native_handle() : nullptr; }
 
     [[nodiscard]] std::string tls_description() const {
         if (!tls_)
@@ -135,6 +144,8 @@ public:
     // with the connection for the next message over it.
     Extensions ext;
     std::string tls_note;
+    // What the TLS of this connection proved (TlsDemand::proof), for its reuse.
+    std::string tls_proof;
 
     // Nothing to read and not closed by the peer, as an idle connection should be (a
     // look, not a wait).

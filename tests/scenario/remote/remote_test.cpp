@@ -37,46 +37,11 @@ namespace fs = std::filesystem;
 namespace {
 
 using remotetest::count_of;
+using remotetest::listen_address;
+using remotetest::Peer;
 using remotetest::Sender;
 
 using qmtest::free_port;
-
-// "127.0.0.1:25", "[::1]:25": the daemons' --listen form.
-std::string listen_address(const std::string& ip, int port) {
-    return (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" + std::to_string(port);
-}
-
-// The remote host: our qmail-smtpd daemon on its own mail root; what it accepts stays in
-// its queue (no qmail-send there).
-struct Peer {
-    qmtest::MailRoot root;
-    std::string ip;
-    int port;
-    std::unique_ptr<qmtest::Daemon> smtpd;
-
-    // port 0: a free one.
-    explicit Peer(std::string listen_ip = "127.0.0.1", bool tls = false, int listen_port = 0)
-        : ip(std::move(listen_ip))
-        , port(listen_port ? listen_port : free_port(ip)) {
-        root.control("rcpthosts", "remote.example\nplain.example\n");
-        if (tls)
-            root.server_certificate("mx.remote.example");
-        smtpd = root.start({qmtest::bin("qmail-smtpd"), "--listen", listen_address(ip, port)},
-                           "smtpd.log");
-        REQUIRE(qmtest::wait_for(
-            [&] { return smtpd->log().find("status: listening") != std::string::npos; }));
-    }
-    [[nodiscard]] std::vector<std::string> queued() const {
-        return qmtest::list_dir(root / "queue/todo");
-    }
-    [[nodiscard]] std::string message(const std::string& id) const {
-        return qmtest::slurp(root /
-                             ("queue/mess/" + std::to_string(std::stoul(id) % 23) + "/" + id));
-    }
-    [[nodiscard]] std::string envelope(const std::string& id) const {
-        return qmtest::slurp(root / ("queue/todo/" + id));
-    }
-};
 
 // A server thread on an IPv4 address: each connection in turn goes to session(fd, its
 // number from 1), and is closed after it.

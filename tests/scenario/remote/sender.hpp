@@ -1,5 +1,6 @@
-// The sending side of the remote-delivery scenarios: a mail root running the real
-// qmail-send, with messages put in by the real qmail-queue.
+// The two sides of the remote-delivery scenarios: a mail root running the real
+// qmail-send, with messages put in by the real qmail-queue, and the remote host, our
+// qmail-smtpd daemon on a mail root of its own.
 #pragma once
 
 #include "support.hpp"
@@ -20,6 +21,43 @@ inline size_t count_of(const std::string& haystack, const std::string& needle) {
         ++n;
     return n;
 }
+
+// "127.0.0.1:25", "[::1]:25": the daemons' --listen form.
+inline std::string listen_address(const std::string& ip, int port) {
+    return (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" + std::to_string(port);
+}
+
+// The remote host: our qmail-smtpd daemon on its own mail root; what it accepts stays in
+// its queue (no qmail-send there).
+struct Peer {
+    qmtest::MailRoot root;
+    std::string ip;
+    int port;
+    std::unique_ptr<qmtest::Daemon> smtpd;
+
+    // port 0: a free one.
+    explicit Peer(std::string listen_ip = "127.0.0.1", bool tls = false, int listen_port = 0)
+        : ip(std::move(listen_ip))
+        , port(listen_port ? listen_port : qmtest::free_port(ip)) {
+        root.control("rcpthosts", "remote.example\nplain.example\n");
+        if (tls)
+            root.server_certificate("mx.remote.example");
+        smtpd = root.start({qmtest::bin("qmail-smtpd"), "--listen", listen_address(ip, port)},
+                           "smtpd.log");
+        REQUIRE(qmtest::wait_for(
+            [&] { return smtpd->log().find("status: listening") != std::string::npos; }));
+    }
+    [[nodiscard]] std::vector<std::string> queued() const {
+        return qmtest::list_dir(root / "queue/todo");
+    }
+    [[nodiscard]] std::string message(const std::string& id) const {
+        return qmtest::slurp(root /
+                             ("queue/mess/" + std::to_string(std::stoul(id) % 23) + "/" + id));
+    }
+    [[nodiscard]] std::string envelope(const std::string& id) const {
+        return qmtest::slurp(root / ("queue/todo/" + id));
+    }
+};
 
 // The sending host: a mail root with qmail-send, alice as a local user (bounces land in
 // her maildir).

@@ -13,6 +13,9 @@ namespace qm::control {
 
 // <home>/control/<name>
 [[nodiscard]] std::string path(const std::string& name);
+// The whole file, or nullopt when it does not exist (for the controls with their own
+// syntax, whose errors name a line).
+[[nodiscard]] Result<std::optional<std::string>> read_text(const std::string& name);
 // First line, or nullopt when the file does not exist (or is empty).
 [[nodiscard]] Result<std::optional<std::string>> read_line(const std::string& name);
 // First line or the default.

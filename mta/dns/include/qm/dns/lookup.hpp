@@ -12,6 +12,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,6 +58,36 @@ struct MxAddress {
 // (NXDOMAIN) is a reply too. No reply at all (timeouts, unreachable servers) is
 // temporary.
 [[nodiscard]] Result<std::string> query_raw(const Config& c, std::string_view name, int type);
+
+// The reply to one question asked with the AD bit set (RFC 6840 5.7), so that a
+// validating resolver tells whether it validated the answer (DNSSEC): authenticated is the
+// reply's AD bit. Trust it only from a resolver you reach over a path nobody can tamper
+// with (one on this host: control/dnsservers 127.0.0.1), as Postfix does.
+struct AuthenticatedReply {
+    std::string reply;
+    bool authenticated = false;
+};
+[[nodiscard]] Result<AuthenticatedReply> query_authenticated(const Config& c, std::string_view name,
+                                                             int type);
+
+// A TLSA record (RFC 6698 2.1).
+struct Tlsa {
+    std::uint8_t usage = 0;    // 2 DANE-TA, 3 DANE-EE (0 and 1 are not for SMTP: RFC 7672 3.1.3)
+    std::uint8_t selector = 0; // 0 whole certificate, 1 SubjectPublicKeyInfo
+    std::uint8_t matching = 0; // 0 exact, 1 SHA-256, 2 SHA-512
+    std::string data;
+};
+struct TlsaAnswer {
+    std::vector<Tlsa> records;  // none: no such name, or no TLSA there
+    bool authenticated = false; // the resolver validated the answer (or the denial)
+};
+// The TLSA records of _port._tcp.host (RFC 7672 2.2). A server failure or no reply is
+// temporary: RFC 7672 2.2.1 has the client skip a host whose TLSA lookup failed.
+[[nodiscard]] Result<TlsaAnswer> resolve_tlsa(const Config& c, std::string_view host,
+                                              unsigned short port);
+// Whether the resolver validated the domain's MX answer (its A answer when it has no MX):
+// DANE applies only to MX host names that DNSSEC vouches for (RFC 7672 2.2.2).
+[[nodiscard]] Result<bool> mx_authenticated(const Config& c, std::string_view domain);
 
 // This host's own addresses (qmail's ipme: every interface address, plus 0.0.0.0 and ::),
 // for the local-MX rule.

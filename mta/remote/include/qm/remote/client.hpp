@@ -27,6 +27,7 @@
 
 #include "qm/dns/lookup.hpp"
 #include "qm/remote/routes.hpp"
+#include "qm/remote/tls_policy.hpp"
 #include "qm/result.hpp"
 #include "qm/verdict.hpp"
 
@@ -59,6 +60,8 @@ struct ClientConfig {
     // this configuration too, and in root mode it may not read qmailr's keys. Empty: no
     // signing.
     std::string dkim_keys;
+    TlsPolicy tls_policy;    // control/tlspolicy (qm/remote/tls_policy.hpp)
+    std::string tls_ca_file; // control/tlscafile: the CAs "verify" trusts; empty: the system's
 };
 
 // MXPS: this MX preference says the host speaks QMTP.
