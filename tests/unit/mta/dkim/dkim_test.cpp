@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 #include <regex>
 
 namespace {
@@ -132,6 +133,17 @@ TEST_CASE("a DKIM signature from a new RSA or Ed25519 key verifies with OpenDKIM
     REQUIRE(other);
     CHECK_FALSE(qm::dkim::verify_with_key_file(signed_message,
                                                key_file(dir, "s2026", "example.org", other->txt)));
+
+    // The library handle serves every signature of this thread: a pinned time does not
+    // stick to the next signature, which takes the clock's.
+    const auto before = std::time(nullptr);
+    (void)key_file(dir, "s2026", "example.org", pair->txt); // the right record again
+    auto current = qm::dkim::signature(message, *key, 0);
+    REQUIRE(current);
+    std::smatch t;
+    REQUIRE(std::regex_search(*current, t, std::regex("; t=([0-9]+);")));
+    CHECK(std::stol(t[1].str()) >= before);
+    CHECK(qm::dkim::verify_with_key_file(*current + std::string(message), keys));
 }
 
 TEST_CASE("a DKIM key file that is not a usable private key is refused", "[dkim]") {
