@@ -12,6 +12,9 @@
 #include <boost/asio/ip/address.hpp>
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+
+#include <csignal>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -394,4 +397,79 @@ TEST_CASE("qmail-smtpd with control/authcheck - a message signed by OpenDKIM's o
     CHECK(s.send("bob@other.example", changed).starts_with("250 "));
     got = s.last_queued();
     CHECK(got.find("\tdkim=fail (") != std::string::npos);
+}
+
+TEST_CASE("the qmail-smtpd daemon checks concurrent sessions on its worker threads - each "
+          "message gets its own results",
+          "[scenario][mailauth][smtp][daemon]") {
+    auto pair = qm::dkim::generate_key(qm::dkim::Algorithm::rsa_sha256);
+    REQUIRE(pair);
+    qmtest::DnsServer dns({txt("v1._domainkey.sign.example", pair->txt),
+                           txt("sign.example", "v=spf1 ip4:127.0.0.1 -all"),
+                           txt("_dmarc.sign.example", "v=DMARC1; p=reject")});
+    qmtest::MailRoot root;
+    root.control("rcpthosts", "test.example\n");
+    root.control("authcheck", "dkim\ndmarc\n");
+    root.control("authservid", "mx.test.example");
+    root.control("dnsservers", dns.address() + "\n");
+    qmtest::spit(root.home() + "/v1.key", pair->private_pem, 0600);
+    auto key = qm::dkim::load_signing_key("sign.example", "v1", root.home() + "/v1.key");
+    REQUIRE(key);
+    const int port = qmtest::free_port();
+    auto smtpd = root.start(
+        {qmtest::bin("qmail-smtpd"), "--listen", "127.0.0.1:" + std::to_string(port)}, "smtpd.log");
+    REQUIRE(qmtest::wait_for(
+        [&] { return smtpd->log().find("status: listening") != std::string::npos; }));
+
+    // Even sessions send their message as signed, odd ones with the body changed; the
+    // envelope sender's domain has no SPF record, so DKIM alone decides DMARC.
+    constexpr int sessions = 16;
+    std::vector<std::unique_ptr<qmtest::LoopbackClient>> clients;
+    for (int i = 0; i < sessions; ++i) {
+        std::string message = "From: ann@sign.example\nTo: joe@test.example\nSubject: n" +
+                              std::to_string(i) +
+                              "\nDate: Sun, 06 Dec 2026 19:00:00 +0000\n\nbody\n";
+        auto sig = qm::dkim::signature(message, *key);
+        REQUIRE(sig);
+        message = *sig + message;
+        if (i % 2 == 1)
+            message.replace(message.rfind("body"), 4, "BODY");
+        std::string data;
+        for (size_t pos = 0; pos < message.size();) {
+            const size_t nl = message.find('\n', pos);
+            data += message.substr(pos, nl - pos) + "\r\n";
+            pos = nl + 1;
+        }
+        clients.push_back(std::make_unique<qmtest::LoopbackClient>(port));
+        REQUIRE(clients.back()->connected());
+        clients.back()->send("EHLO c.example\r\nMAIL FROM:<x@nospf.example>\r\nRCPT "
+                             "TO:<joe@test.example>\r\nDATA\r\n" +
+                             data + ".\r\nQUIT\r\n");
+    }
+    for (auto& c : clients)
+        CHECK(c->read_until([](const std::string& got) {
+                   return got.find("221 ") != std::string::npos;
+               }).find("\r\n250 2.0.0 ok ") != std::string::npos);
+    const auto queued = qmtest::queued_messages(root.home());
+    REQUIRE(queued.size() == sessions);
+    int passed = 0;
+    int failed = 0;
+    for (const auto& q : queued) {
+        INFO(q.message);
+        const bool changed = q.message.find("\nBODY\n") != std::string::npos;
+        if (changed) {
+            CHECK(q.message.find("\tdkim=fail (") != std::string::npos);
+            CHECK(q.message.find("\tdmarc=fail (p=reject") != std::string::npos);
+            ++failed;
+        } else {
+            CHECK(q.message.find("\tdkim=pass header.d=sign.example header.s=v1;\n") !=
+                  std::string::npos);
+            CHECK(q.message.find("\tdmarc=pass (p=reject) header.from=sign.example\n") !=
+                  std::string::npos);
+            ++passed;
+        }
+    }
+    CHECK(passed == sessions / 2);
+    CHECK(failed == sessions / 2);
+    CHECK(WEXITSTATUS(smtpd->stop(SIGTERM)) == 0);
 }
