@@ -1,8 +1,8 @@
 #include "qm/mailauth/dmarc.hpp"
 
 #include "qm/address.hpp"
+#include "qm/mailauth/public_suffix.hpp"
 
-#include <libpsl.h>
 #include <sys/param.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -21,16 +21,8 @@ namespace qm::mailauth {
 
 namespace {
 
-// Debian's publicsuffix package; libpsl's built-in list serves when it is missing.
+// Debian's publicsuffix package, which libopendmarc reads for its relaxed alignment.
 constexpr const char* public_suffix_file = "/usr/share/publicsuffix/public_suffix_list.dat";
-
-const psl_ctx_t* suffix_list() {
-    static const psl_ctx_t* const psl = [] {
-        const psl_ctx_t* p = ::psl_latest(nullptr);
-        return p != nullptr ? p : ::psl_builtin();
-    }();
-    return psl;
-}
 
 // libopendmarc keeps its suffix list in a global that its set-up fills without a lock:
 // set up once, before the first message.
@@ -156,12 +148,6 @@ std::string_view dmarc_policy_name(DmarcPolicy p) {
         return "reject";
     }
     return "none";
-}
-
-std::string organizational_domain(std::string_view domain) {
-    const std::string d = lower_domain(domain);
-    const char* registrable = ::psl_registrable_domain(suffix_list(), d.c_str());
-    return registrable == nullptr ? d : std::string(registrable);
 }
 
 DmarcCheck check_dmarc(const DmarcQuestion& q, const dns::Config& dns) {

@@ -7,6 +7,7 @@
 #include "qm/inject/header.hpp"
 #include "qm/inject/token822.hpp"
 #include "qm/lists/core/clock.hpp"
+#include "qm/mailauth/public_suffix.hpp"
 
 #include <algorithm>
 #include <array>
@@ -37,11 +38,6 @@ std::optional<DmarcPolicy> policy_value(std::string_view v) {
         return DmarcPolicy::reject;
     return std::nullopt;
 }
-
-// Registry labels under which organisations register in many country-code TLDs.
-constexpr std::array<std::string_view, 16> second_level_registries{
-    "ac",  "co", "com", "edu", "go", "gov", "gv",  "ltd",
-    "mil", "ne", "net", "nic", "or", "org", "plc", "sch"};
 
 const char* cache_word(DmarcCache::Entry e) {
     switch (e) {
@@ -186,25 +182,7 @@ std::optional<DmarcRecord> select_dmarc_record(const std::vector<std::string>& t
 }
 
 std::string organizational_domain(std::string_view domain) {
-    std::string d = lowercase(trim(domain));
-    while (d.ends_with('.'))
-        d.pop_back();
-    std::vector<size_t> dots;
-    for (size_t i = 0; i < d.size(); ++i)
-        if (d[i] == '.')
-            dots.push_back(i);
-    if (dots.size() < 2)
-        return d;
-    const std::string_view tld = std::string_view(d).substr(dots.back() + 1);
-    const size_t sld_start = dots[dots.size() - 2] + 1;
-    const std::string_view sld = std::string_view(d).substr(sld_start, dots.back() - sld_start);
-    size_t keep = 2;
-    if (tld.size() == 2 && std::find(second_level_registries.begin(), second_level_registries.end(),
-                                     sld) != second_level_registries.end())
-        keep = 3;
-    if (dots.size() < keep)
-        return d;
-    return d.substr(dots[dots.size() - keep] + 1);
+    return mailauth::organizational_domain(domain);
 }
 
 TxtLookup dns_txt_lookup() {

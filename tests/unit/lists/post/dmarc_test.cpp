@@ -80,7 +80,7 @@ TEST_CASE("DMARC records: version first, p and sp, anything else is no record", 
     CHECK_FALSE(select_dmarc_record({}));
 }
 
-TEST_CASE("the organizational domain by the two-or-three-label heuristic", "[lists][dmarc]") {
+TEST_CASE("the organizational domain by the Public Suffix List", "[lists][dmarc]") {
     using qm::lists::organizational_domain;
     CHECK(organizational_domain("example.com") == "example.com");
     CHECK(organizational_domain("mail.lists.Example.COM.") == "example.com");
@@ -90,6 +90,10 @@ TEST_CASE("the organizational domain by the two-or-three-label heuristic", "[lis
     CHECK(organizational_domain("a.b.example.de") == "example.de");
     CHECK(organizational_domain("co.uk") == "co.uk");
     CHECK(organizational_domain("localhost") == "localhost");
+    // Where the old two-or-three-labels guess went wrong: suffixes the list knows.
+    CHECK(organizational_domain("ann.github.io") == "ann.github.io");
+    CHECK(organizational_domain("lists.example.k12.ca.us") == "example.k12.ca.us");
+    CHECK(organizational_domain("mail.example.co.jp") == "example.co.jp");
 }
 
 TEST_CASE("the policy: the domain's own record, else the organizational domain's sp= or p=",

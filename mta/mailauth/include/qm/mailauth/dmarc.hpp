@@ -7,6 +7,7 @@
 
 #include "qm/dkim/verify.hpp"
 #include "qm/dns/lookup.hpp"
+#include "qm/mailauth/public_suffix.hpp"
 #include "qm/mailauth/spf.hpp"
 
 #include <cstdint>
@@ -37,11 +38,6 @@ struct DmarcQuestion {
     SpfCheck spf;                          // MAIL FROM's (HELO's for the null sender)
     std::vector<dkim::SignatureCheck> dkim;
 };
-
-// The organizational domain (RFC 7489 3.2) by the Public Suffix List:
-// "lists.example.co.uk" -> "example.co.uk". Lower case; the name itself when the list
-// does not know it.
-[[nodiscard]] std::string organizational_domain(std::string_view domain);
 
 // The DMARC result of one message. From fields naming domains that differ: permerror
 // (RFC 7489 6.6.1 leaves such mail to the receiver, which cannot pick one to trust).

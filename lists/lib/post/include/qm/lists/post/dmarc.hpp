@@ -40,11 +40,10 @@ struct DmarcRecord {
 // several (RFC 7489 6.6.3) mean no policy.
 [[nodiscard]] std::optional<DmarcRecord> select_dmarc_record(const std::vector<std::string>& txt);
 
-// The organizational domain (RFC 7489 3.2), by a heuristic instead of the Public Suffix
-// List: the last two labels, or the last three when the last is a two-letter country code
-// and the one before it a usual second-level registry label (co, com, net, org, gov, edu,
-// ac, ne, or, go, gv, mil, nic, ltd, plc, sch): mail.example.co.uk -> example.co.uk,
-// lists.example.com -> example.com. Lower-cased, without a trailing dot.
+// The organizational domain (RFC 7489 3.2) by the Public Suffix List (libpsl, the same
+// answer as the inbound DMARC check's): mail.example.co.uk -> example.co.uk,
+// lists.example.com -> example.com, user.github.io -> user.github.io. Lower-cased,
+// without a trailing dot.
 [[nodiscard]] std::string organizational_domain(std::string_view domain);
 
 // TXT records of a name; a failure is temporary (the resolver's answer, not "none").
