@@ -358,23 +358,29 @@ Failure lookup_failed(std::string_view name) {
 
 } // namespace
 
+std::optional<std::vector<Tlsa>> parse_tlsa_reply(std::string_view reply) {
+    auto rdata = answers_of_type(std::string(reply), ns_t_tlsa);
+    if (!rdata)
+        return std::nullopt;
+    std::vector<Tlsa> out;
+    for (const auto& d : *rdata) {
+        if (d.size() < 4)
+            continue; // no data: not a usable record
+        out.push_back({static_cast<std::uint8_t>(d[0]), static_cast<std::uint8_t>(d[1]),
+                       static_cast<std::uint8_t>(d[2]), d.substr(3)});
+    }
+    return out;
+}
+
 Result<TlsaAnswer> resolve_tlsa(const Config& c, std::string_view host, unsigned short port) {
     std::string name = "_" + std::to_string(port) + "._tcp." + std::string(host);
     auto r = query_authenticated(c, name, ns_t_tlsa);
     if (!r)
         return fail(r.error());
-    auto rdata = answers_of_type(r->reply, ns_t_tlsa);
-    if (!rdata)
+    auto records = parse_tlsa_reply(r->reply);
+    if (!records)
         return fail(lookup_failed(name));
-    TlsaAnswer out;
-    out.authenticated = r->authenticated;
-    for (const auto& d : *rdata) {
-        if (d.size() < 4)
-            continue; // no data: not a usable record
-        out.records.push_back({static_cast<std::uint8_t>(d[0]), static_cast<std::uint8_t>(d[1]),
-                               static_cast<std::uint8_t>(d[2]), d.substr(3)});
-    }
-    return out;
+    return TlsaAnswer{std::move(*records), r->authenticated};
 }
 
 Result<bool> mx_authenticated(const Config& c, std::string_view domain) {

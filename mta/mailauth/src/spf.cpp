@@ -1,5 +1,7 @@
 #include "qm/mailauth/spf.hpp"
 
+#include "spf_dns.hpp"
+
 #include <ares.h>
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -85,6 +87,33 @@ std::vector<Record> ptr_records(const unsigned char* abuf, int alen) {
     return out;
 }
 
+} // namespace
+
+namespace detail {
+
+std::vector<std::string> records_of_reply(int type, std::string_view reply) {
+    const auto* abuf = reinterpret_cast<const unsigned char*>(reply.data());
+    const int alen = static_cast<int>(reply.size());
+    switch (type) {
+    case ns_t_a:
+        return a_records(abuf, alen);
+    case ns_t_aaaa:
+        return aaaa_records(abuf, alen);
+    case ns_t_mx:
+        return mx_records(abuf, alen);
+    case ns_t_txt:
+        return txt_records(abuf, alen);
+    case ns_t_ptr:
+        return ptr_records(abuf, alen);
+    default:
+        return {};
+    }
+}
+
+} // namespace detail
+
+namespace {
+
 constexpr int header_bytes = 12;
 constexpr int rcode_nxdomain = 3;
 
@@ -95,34 +124,13 @@ SPF_dns_rr_t* lookup(SPF_dns_server_t* server, const char* domain, ns_type type,
     auto reply = dns::query_raw(*config, domain, type);
     if (!reply || reply->size() < header_bytes)
         return SPF_dns_rr_new_init(server, domain, type, 0, TRY_AGAIN);
-    const auto* abuf = reinterpret_cast<const unsigned char*>(reply->data());
-    const int alen = static_cast<int>(reply->size());
-    const int rcode = abuf[3] & 0x0f;
+    const int rcode = static_cast<unsigned char>((*reply)[3]) & 0x0f;
     if (rcode == rcode_nxdomain)
         return SPF_dns_rr_new_nxdomain(server, domain);
     if (rcode != 0)
         return SPF_dns_rr_new_init(server, domain, type, 0, TRY_AGAIN);
 
-    std::vector<Record> records;
-    switch (type) {
-    case ns_t_a:
-        records = a_records(abuf, alen);
-        break;
-    case ns_t_aaaa:
-        records = aaaa_records(abuf, alen);
-        break;
-    case ns_t_mx:
-        records = mx_records(abuf, alen);
-        break;
-    case ns_t_txt:
-        records = txt_records(abuf, alen);
-        break;
-    case ns_t_ptr:
-        records = ptr_records(abuf, alen);
-        break;
-    default:
-        break;
-    }
+    const std::vector<Record> records = detail::records_of_reply(type, *reply);
     SPF_dns_rr_t* rr =
         SPF_dns_rr_new_init(server, domain, type, 0, records.empty() ? NO_DATA : NETDB_SUCCESS);
     if (rr == nullptr)

@@ -85,6 +85,10 @@ struct TlsaAnswer {
 // temporary: RFC 7672 2.2.1 has the client skip a host whose TLSA lookup failed.
 [[nodiscard]] Result<TlsaAnswer> resolve_tlsa(const Config& c, std::string_view host,
                                               unsigned short port);
+// The TLSA records of a reply as it came off the wire (libresolv parses it); nullopt when it
+// does not parse or its code is neither success nor NXDOMAIN. resolve_tlsa's reading, on
+// its own for the fuzz target.
+[[nodiscard]] std::optional<std::vector<Tlsa>> parse_tlsa_reply(std::string_view reply);
 // Whether the resolver validated the domain's MX answer (its A answer when it has no MX):
 // DANE applies only to MX host names that DNSSEC vouches for (RFC 7672 2.2.2).
 [[nodiscard]] Result<bool> mx_authenticated(const Config& c, std::string_view domain);
