@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 
 namespace qmtest {
 
@@ -90,6 +91,37 @@ void PrivatePostfix::start(int smtpd_port, const std::string& settings,
 PrivatePostfix::~PrivatePostfix() {
     if (started_)
         (void)run({postfix_command, "-c", dir_.path() + "/etc", "stop"});
+}
+
+std::string PrivatePostfix::virtual_maildirs(const std::vector<std::string>& addresses) const {
+    const passwd* nobody = ::getpwnam("nobody");
+    REQUIRE(nobody != nullptr);
+    const std::string base = dir_.path() + "/mail";
+    std::filesystem::create_directories(base);
+    REQUIRE(::chown(base.c_str(), nobody->pw_uid, nobody->pw_gid) == 0);
+    std::set<std::string> domains;
+    std::string maps;
+    for (const auto& a : addresses) {
+        domains.insert(a.substr(a.find('@') + 1));
+        maps += (maps.empty() ? "" : ", ") + a + "=" + a + "/Maildir/";
+    }
+    std::string domain_list;
+    for (const auto& d : domains)
+        domain_list += (domain_list.empty() ? "" : ", ") + d;
+    return "virtual_mailbox_domains = " + domain_list + "\nvirtual_mailbox_base = " + base +
+           "\nvirtual_mailbox_maps = inline:{ " + maps +
+           " }\nvirtual_uid_maps = static:" + std::to_string(nobody->pw_uid) +
+           "\nvirtual_gid_maps = static:" + std::to_string(nobody->pw_gid) + "\n";
+}
+
+std::vector<std::string> PrivatePostfix::delivered(const std::string& address) const {
+    const std::string dir = dir_.path() + "/mail/" + address + "/Maildir/new";
+    std::vector<std::string> out;
+    if (!std::filesystem::exists(dir))
+        return out;
+    for (const auto& f : list_dir(dir))
+        out.push_back(slurp(dir + "/" + f));
+    return out;
 }
 
 std::string PrivatePostfix::log() const {

@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace qmtest {
 
@@ -34,6 +35,14 @@ public:
     // the standard set (which has no local or virtual delivery agent). Returns once the
     // smtpd answers.
     void start(int smtpd_port, const std::string& settings, const std::string& extra_services = "");
+
+    // main.cf lines with which virtual(8) delivers the mail for addresses, each into its
+    // own maildir under dir()/mail (owned by nobody); anyone else in their domains is
+    // unknown (550 at RCPT). start()'s extra_services then needs virtual_service.
+    [[nodiscard]] std::string virtual_maildirs(const std::vector<std::string>& addresses) const;
+    static constexpr const char* virtual_service = "virtual   unix  - n n - - virtual\n";
+    // The messages in address's maildir (new/), as virtual(8) delivered them.
+    [[nodiscard]] std::vector<std::string> delivered(const std::string& address) const;
 
     // Postfix's log (maillog_file), empty until it writes one.
     [[nodiscard]] std::string log() const;

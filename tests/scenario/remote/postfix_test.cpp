@@ -8,54 +8,17 @@
 
 #include <catch2/catch.hpp>
 
-#include <pwd.h>
-#include <unistd.h>
-
-#include <filesystem>
-
 using namespace std::string_literals;
-
-namespace {
-
-// The mail in one Postfix maildir's new/.
-std::vector<std::string> delivered(const std::string& maildir) {
-    std::vector<std::string> out;
-    if (!std::filesystem::exists(maildir + "/new"))
-        return out;
-    for (const auto& f : qmtest::list_dir(maildir + "/new"))
-        out.push_back(qmtest::slurp(maildir + "/new/" + f));
-    return out;
-}
-
-// main.cf lines: remote.example's joe and ann are virtual(8) maildirs under base, owned
-// by nobody; anyone else there is unknown (550 at RCPT).
-std::string virtual_maildirs(const std::string& base, const passwd& owner) {
-    return "virtual_mailbox_domains = remote.example\n"
-           "virtual_mailbox_base = " +
-           base +
-           "\n"
-           "virtual_mailbox_maps = inline:{ joe@remote.example=joe/Maildir/, "
-           "ann@remote.example=ann/Maildir/ }\n"
-           "virtual_uid_maps = static:" +
-           std::to_string(owner.pw_uid) +
-           "\nvirtual_gid_maps = static:" + std::to_string(owner.pw_gid) + "\n";
-}
-
-} // namespace
 
 TEST_CASE("remote: qmail-send delivers to a real Postfix - in the clear and with STARTTLS",
           "[scenario][remote][postfix]") {
     if (auto why = qmtest::postfix_unavailable())
         return qmtest::skip(*why);
-    const passwd* nobody = ::getpwnam("nobody");
-    REQUIRE(nobody != nullptr);
     for (bool tls : {false, true}) {
         INFO("tls " << tls);
         qmtest::PrivatePostfix postfix;
-        const std::string base = postfix.dir() + "/mail";
-        std::filesystem::create_directories(base);
-        REQUIRE(::chown(base.c_str(), nobody->pw_uid, nobody->pw_gid) == 0);
-        std::string settings = virtual_maildirs(base, *nobody);
+        std::string settings =
+            postfix.virtual_maildirs({"joe@remote.example", "ann@remote.example"});
         if (tls) {
             const std::string pem = postfix.dir() + "/etc/smtpd.pem";
             qmtest::self_signed_pem(pem, "pf.test");
@@ -63,7 +26,7 @@ TEST_CASE("remote: qmail-send delivers to a real Postfix - in the clear and with
                         "\nsmtpd_tls_loglevel = 1\nsmtpd_tls_received_header = yes\n";
         }
         const int port = qmtest::free_port();
-        postfix.start(port, settings, "virtual   unix  - n n - - virtual\n");
+        postfix.start(port, settings, qmtest::PrivatePostfix::virtual_service);
 
         remotetest::Sender s;
         s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(port) + "\n");
@@ -84,13 +47,13 @@ TEST_CASE("remote: qmail-send delivers to a real Postfix - in the clear and with
 
         // Both recipients came in one transaction; Postfix stores one copy each.
         REQUIRE(qmtest::wait_for([&] {
-            return delivered(base + "/joe/Maildir").size() == 1 &&
-                   delivered(base + "/ann/Maildir").size() == 1;
+            return postfix.delivered("joe@remote.example").size() == 1 &&
+                   postfix.delivered("ann@remote.example").size() == 1;
         }));
         // Postfix keeps the envelope recipient as we sent it (ann's domain in capitals).
         for (const auto& [who, address] :
              {std::pair{"joe", "joe@remote.example"}, std::pair{"ann", "ann@Remote.Example"}}) {
-            const std::string got = delivered(base + "/" + who + "/Maildir")[0];
+            const std::string got = postfix.delivered(std::string(who) + "@remote.example")[0];
             INFO(got);
             CHECK(got.starts_with("Return-Path: <alice@test.example>\n"));
             CHECK(got.find("\nDelivered-To: " + std::string(address) + "\n") != std::string::npos);
@@ -122,14 +85,10 @@ TEST_CASE("qmail-remote by hand against a real Postfix",
           "[scenario][remote][postfix][qmail-remote]") {
     if (auto why = qmtest::postfix_unavailable())
         return qmtest::skip(*why);
-    const passwd* nobody = ::getpwnam("nobody");
-    REQUIRE(nobody != nullptr);
     qmtest::PrivatePostfix postfix;
-    const std::string base = postfix.dir() + "/mail";
-    std::filesystem::create_directories(base);
-    REQUIRE(::chown(base.c_str(), nobody->pw_uid, nobody->pw_gid) == 0);
     const int port = qmtest::free_port();
-    postfix.start(port, virtual_maildirs(base, *nobody), "virtual   unix  - n n - - virtual\n");
+    postfix.start(port, postfix.virtual_maildirs({"joe@remote.example", "ann@remote.example"}),
+                  qmtest::PrivatePostfix::virtual_service);
 
     qmtest::MailRoot root;
     root.control("me", "test.example\n");
@@ -146,8 +105,8 @@ TEST_CASE("qmail-remote by hand against a real Postfix",
         r.out.find("\0K127.0.0.1 accepted message.\nRemote host said: 250 2.0.0 Ok: queued as "s) !=
         std::string::npos);
     CHECK(r.out.ends_with("\n\0"s));
-    REQUIRE(qmtest::wait_for([&] { return delivered(base + "/joe/Maildir").size() == 1; }));
-    const std::string got = delivered(base + "/joe/Maildir")[0];
+    REQUIRE(qmtest::wait_for([&] { return postfix.delivered("joe@remote.example").size() == 1; }));
+    const std::string got = postfix.delivered("joe@remote.example")[0];
     CHECK(got.starts_with("Return-Path: <alice@test.example>\n"));
     CHECK(got.find("\nSubject: by hand to Postfix\n") != std::string::npos);
     CHECK(got.ends_with("\n\nhello\n")); // Postfix adds Date and Message-Id before the body
