@@ -1,8 +1,11 @@
 // DKIM against a real verifier: dkim-keygen's keys and records, our signatures checked by
-// OpenDKIM's opendkim-testmsg through DNS (tests/support/opendkim.hpp).
+// OpenDKIM's opendkim-testmsg through DNS (tests/support/opendkim.hpp), and by a Postfix
+// that runs OpenDKIM and OpenDMARC as milters (tests/support/milter.hpp).
 #include "../remote/sender.hpp"
 #include "dns_server.hpp"
+#include "milter.hpp"
 #include "opendkim.hpp"
+#include "postfix.hpp"
 #include "qm/dkim/keys.hpp"
 #include "qm/dkim/sign.hpp"
 #include "qm/dkim/verify.hpp"
@@ -14,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 
@@ -145,6 +149,100 @@ TEST_CASE("remote delivery signs with the From domain's key over SMTP and over Q
     }
     // One signing for both copies: the scan, signature included, is remembered.
     CHECK(remotetest::count_of(s.log(), "starting delivery") == 2);
+}
+
+namespace {
+
+// The delivered message whose header has this Message-ID field.
+std::string with_message_id(const std::vector<std::string>& messages, const std::string& id) {
+    for (const auto& m : messages)
+        if (m.find("\nMessage-ID: " + id + "\n") != std::string::npos)
+            return m;
+    return {};
+}
+
+// True when one of the fields matches re.
+bool any_matches(const std::vector<std::string>& fields, const std::string& re) {
+    return std::any_of(fields.begin(), fields.end(),
+                       [&](const std::string& f) { return std::regex_search(f, std::regex(re)); });
+}
+
+} // namespace
+
+TEST_CASE("remote delivery's RSA and Ed25519 signatures pass at a Postfix running OpenDKIM as a "
+          "milter - a signature whose DNS record is another key fails",
+          "[scenario][dkim][remote][postfix][milter]") {
+    if (auto why = qmtest::postfix_unavailable())
+        return qmtest::skip(*why);
+    if (auto why = qmtest::milters_unavailable())
+        return qmtest::skip(*why);
+    remotetest::Sender s;
+    const Made rsa = keygen(s.root, {"test.example", "s2026"});
+    const Made ed = keygen(s.root, {"--ed25519", "test.example", "ed2026"});
+    // forged.example signs with one key while DNS publishes another at its selector.
+    const Made forged = keygen(s.root, {"forged.example", "f1"});
+    qmtest::MailRoot elsewhere;
+    const Made published = keygen(elsewhere, {"forged.example", "f1"});
+    REQUIRE(published.txt != forged.txt);
+    s.root.control("dkimkeys", rsa.line + "\n" + ed.line + "\n" + forged.line + "\n");
+
+    qmtest::VerifyingMilters milters({dnsmasq_txt("s2026._domainkey.test.example", rsa),
+                                      dnsmasq_txt("ed2026._domainkey.test.example", ed),
+                                      dnsmasq_txt("f1._domainkey.forged.example", published),
+                                      "--txt-record=_dmarc.test.example,v=DMARC1; p=reject",
+                                      "--txt-record=_dmarc.forged.example,v=DMARC1; p=reject"});
+    qmtest::PrivatePostfix postfix;
+    const int port = qmtest::free_port();
+    postfix.start(port,
+                  postfix.virtual_maildirs({"joe@remote.example"}) + milters.postfix_settings(),
+                  qmtest::PrivatePostfix::virtual_service);
+    s.root.control("smtproutes", "remote.example:127.0.0.1:" + std::to_string(port) + "\n");
+    s.start();
+    s.inject("alice@test.example", {"joe@remote.example"},
+             "From: Alice <alice@test.example>\nTo: joe@remote.example\nSubject: signed twice\n"
+             "Date: Sun, 06 Dec 2026 16:00:00 +0000\nMessage-ID: <good@test.example>\n\nhello\n");
+    s.inject("mallory@forged.example", {"joe@remote.example"},
+             "From: Mallory <mallory@forged.example>\nTo: joe@remote.example\nSubject: wrong key\n"
+             "Date: Sun, 06 Dec 2026 16:00:01 +0000\nMessage-ID: <bad@forged.example>\n\nhello\n");
+    // Accepted: a milter that failed would have made Postfix defer (tempfail).
+    REQUIRE(s.wait_log(": success: 127.0.0.1_accepted_message.", 2));
+    REQUIRE(qmtest::wait_for([&] { return postfix.delivered("joe@remote.example").size() == 2; }));
+    const auto delivered = postfix.delivered("joe@remote.example");
+    INFO(postfix.log() << milters.log() << milters.dns_log());
+
+    const std::string good = with_message_id(delivered, "<good@test.example>");
+    INFO(good);
+    REQUIRE(!good.empty());
+    const auto good_results = qmtest::authentication_results(good);
+    // OpenDKIM's field: each signature with the key it was checked with.
+    CHECK(any_matches(good_results, "^pf\\.test;.* dkim=pass \\(2048-bit key; unprotected\\) "
+                                    "header\\.d=test\\.example header\\.i=@test\\.example "
+                                    "header\\.a=rsa-sha256 header\\.s=s2026 header\\.b="));
+    CHECK(any_matches(good_results, "^pf\\.test;.* dkim=pass header\\.d=test\\.example "
+                                    "header\\.i=@test\\.example header\\.a=ed25519-sha256 "
+                                    "header\\.s=ed2026 header\\.b="));
+    CHECK_FALSE(any_matches(good_results, "dkim=(fail|neutral|temperror|permerror|none)"));
+    // OpenDMARC's, from OpenDKIM's results (SPF left out): aligned with the From.
+    CHECK(any_matches(
+        good_results,
+        "^pf\\.test; dmarc=pass \\(p=reject dis=none\\) header\\.from=test\\.example$"));
+
+    const std::string bad = with_message_id(delivered, "<bad@forged.example>");
+    INFO(bad);
+    REQUIRE(!bad.empty());
+    const auto bad_results = qmtest::authentication_results(bad);
+    CHECK(any_matches(bad_results,
+                      "^pf\\.test; dkim=fail reason=\"signature verification failed\" "
+                      "\\(2048-bit key; unprotected\\) header\\.d=forged\\.example "
+                      "header\\.i=@forged\\.example header\\.a=rsa-sha256 header\\.s=f1 "
+                      "header\\.b="));
+    CHECK_FALSE(any_matches(bad_results, "dkim=pass"));
+    CHECK(any_matches(bad_results, "^pf\\.test; dmarc=fail \\(p=reject dis=none\\) "
+                                   "header\\.from=forged\\.example$"));
+    // The keys came from DNS.
+    for (const char* name : {"s2026._domainkey.test.example", "ed2026._domainkey.test.example",
+                             "f1._domainkey.forged.example", "_dmarc.test.example"})
+        CHECK(milters.dns_log().find(std::string("query[TXT] ") + name + " ") != std::string::npos);
 }
 
 TEST_CASE("a DKIM key remote delivery cannot read defers the remote mail, naming it - qmail-send "
