@@ -732,6 +732,19 @@ class Sink:
             pass
         return trans, rcpts, len(distinct)
 
+    def signed(self):
+        """How many messages in the dump carry a DKIM-Signature field (header lines only:
+        smtp-sink writes each message after its X- lines)."""
+        n = 0
+        try:
+            with open(self.dump, "rb") as f:
+                for line in f:
+                    if line.startswith(b"DKIM-Signature:"):
+                        n += 1
+        except OSError:
+            pass
+        return n
+
 
 class QmtpSink(Sink):
     """bench/qmtp_sink.cpp (built by bench/common.sh's build_qmtp_sink into $QMTP_SINK) on
@@ -876,7 +889,7 @@ def prepare(adapters):
             continue
         m.configure()
         descriptions.append(m.describe())
-        if name == "postfix":
+        if name == "postfix" or (name.startswith("postfix") and settings is None):
             settings = m.settings
         mtas.append(m)
     return mtas, notes, descriptions, settings

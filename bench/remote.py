@@ -13,6 +13,10 @@ unprivileged bench user, smtp-sink, the inotify log watch, the /proc sampling) a
     through the default `smtp` transport to the sink); everything else as bench.py;
   * ours: `control/smtproutes` = `sink.test:[127.0.0.1]:PORT_SINK`, other remote controls at
     their defaults (concurrencyremote 20, like Postfix's default_destination_concurrency_limit).
+  * MTAS may also name ours-rspawn (root mode's remote channel), ours-dkim (every message
+    DKIM-signed through `control/dkimkeys`) and postfix-dkim (Postfix with Debian's opendkim
+    as its milter signing every message: OpenDkimSigner); the sink's dump tells that each
+    -dkim variant's messages arrived signed and the others' unsigned.
 
 Cases:
   messages  (b) N_REMOTE (10,000) separate 2 KiB messages to bench@sink.test.  REMOTE_INJECT
@@ -35,6 +39,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -72,12 +77,20 @@ Sink = B.Sink  # lists.py uses it as remote.Sink
 
 # ----------------------------------------------------------------------------- adapters
 class PostfixRemote(B.Postfix):
+    # The system's values before the first adapter changed them: with postfix and
+    # postfix-dkim both configured, each restores these, not what the other had set.
+    original = None
+
     def configure(self):
         super().configure()
         # Debian's "Local only" answer sets default_transport and relay_transport to error:
         # back to Postfix's own defaults (smtp, relay), restored afterwards.
-        self.saved = {k: B.sh("postconf", "-h", k).stdout.strip()
-                      for k in ("relayhost", "default_transport", "relay_transport")}
+        if PostfixRemote.original is None:
+            PostfixRemote.original = {
+                k: B.sh("postconf", "-h", k).stdout.strip()
+                for k in ("relayhost", "default_transport", "relay_transport",
+                          "non_smtpd_milters", "milter_default_action")}
+        self.saved = dict(PostfixRemote.original)
         relay = "[127.0.0.1]:%d" % PORT_SINK
         new = {"relayhost": relay, "default_transport": "smtp", "relay_transport": "relay"}
         B.sh("postconf", "-e", *["%s=%s" % kv for kv in new.items()])
@@ -138,6 +151,135 @@ class OursRemoteDkim(OursRemote):
         with open(path, "w") as f:
             f.write("source.test:b1:dkim/source.test.b1.key\n")
         os.chmod(path, 0o644)
+
+
+class OpenDkimSigner:
+    """Debian's opendkim daemon in signing mode, the milter of the Postfix adapters' -dkim
+    variants: every message Postfix takes in is signed as DOMAIN (its SigningTable signs any
+    sender with the one key: a list signs as the list whatever the From), relaxed/relaxed
+    rsa-sha256 with the From oversigned like ours (and Debian's opendkim.conf), with an
+    RSA-2048 key made by our dkim-keygen (as ours-dkim's).  It runs as the opendkim user, in
+    the foreground, with a unix socket that Postfix's cleanup reaches (non_smtpd_milters: the
+    benchmarks inject with sendmail); milter_default_action = tempfail, so a broken milter
+    defers the mail instead of letting it out unsigned."""
+    # Not under /tmp: OpenDKIM refuses a key below a directory that others may write (its
+    # RequireSafeKeys, on as in Debian's configuration).
+    WORK = "/run/qmbench-opendkim"
+    SELECTOR = "b1"
+
+    def __init__(self, domain):
+        self.domain = domain
+        self.proc = None
+        self.missing = None
+        if not os.access("/usr/sbin/opendkim", os.X_OK):
+            self.missing = "opendkim is not installed (script/bootstrap installs it)"
+        elif not os.access(os.path.join(B.QM_BIN, "dkim-keygen"), os.X_OK):
+            self.missing = "dkim-keygen is not built"
+        self.socket = self.WORK + "/run/opendkim.sock"
+
+    def configure(self):
+        """The key, the tables and opendkim.conf, made afresh."""
+        shutil.rmtree(self.WORK, ignore_errors=True)
+        os.makedirs(self.WORK + "/control", mode=0o755)
+        os.makedirs(self.WORK + "/run", mode=0o755)
+        pw = B.ensure_user("opendkim", "/run/opendkim")
+        os.chown(self.WORK + "/run", pw.pw_uid, pw.pw_gid)
+        r = subprocess.run([os.path.join(B.QM_BIN, "dkim-keygen"), self.domain, self.SELECTOR],
+                           env={"PATH": "/usr/bin:/bin", "QMAILHOME": self.WORK}, text=True,
+                           capture_output=True)
+        if r.returncode != 0:
+            raise RuntimeError("dkim-keygen failed: " + r.stderr)
+        key = "%s/control/dkim/%s.%s.key" % (self.WORK, self.domain, self.SELECTOR)
+        os.chown(key, pw.pw_uid, pw.pw_gid)  # as root dkim-keygen gave it to qmailr
+        with open(self.WORK + "/key.table", "w") as f:
+            f.write("k %s:%s:%s\n" % (self.domain, self.SELECTOR, key))
+        with open(self.WORK + "/signing.table", "w") as f:
+            f.write("* k\n")
+        with open(self.WORK + "/opendkim.conf", "w") as f:
+            f.write("Mode s\nSocket local:%s\nUserID opendkim\nUMask 000\n"
+                    "KeyTable %s/key.table\nSigningTable refile:%s/signing.table\n"
+                    "Canonicalization relaxed/relaxed\nSignatureAlgorithm rsa-sha256\n"
+                    "OversignHeaders From\nSyslog no\n" % (self.socket, self.WORK, self.WORK))
+
+    def settings(self):
+        return {"non_smtpd_milters": "unix:" + self.socket, "milter_default_action": "tempfail"}
+
+    def describe(self):
+        return "OpenDKIM %s (Debian's opendkim) as Postfix's milter (`non_smtpd_milters`, " \
+            "`milter_default_action = tempfail`), signing every message as %s (RSA-2048 made by " \
+            "dkim-keygen, relaxed/relaxed)" % (
+                B.sh("/usr/sbin/opendkim", "-V", check=False).stdout.split("\n")[0].split()[-1],
+                self.domain)
+
+    def start(self):
+        if os.path.exists(self.socket):
+            os.unlink(self.socket)
+        self.log = open(self.WORK + "/opendkim.log", "ab")
+        self.proc = subprocess.Popen(["/usr/sbin/opendkim", "-f", "-x", self.WORK + "/opendkim.conf"],
+                                     stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        # Ready once the socket takes a connection (the file exists from bind(), before
+        # listen()).
+        for _ in range(200):
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                try:
+                    probe.connect(self.socket)
+                    return self.proc.pid
+                except OSError:
+                    pass
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("opendkim did not start: " + open(self.WORK + "/opendkim.log").read()[-500:])
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        if getattr(self, "log", None):
+            self.log.close()
+            self.log = None
+
+
+class PostfixRemoteDkim(PostfixRemote):
+    """Postfix as above with OpenDKIM signing every message as source.test (OpenDkimSigner):
+    the side-by-side figure for ours-dkim.  opendkim's process counts in the MTA's RSS and
+    CPU."""
+    name = "postfix-dkim"
+    SIGN_AS = "source.test"
+
+    def __init__(self):
+        super().__init__()
+        self.signer = OpenDkimSigner(self.SIGN_AS)
+        self.missing = self.missing or self.signer.missing
+
+    def describe(self):
+        return super().describe() + "; " + self.signer.describe()
+
+    def configure(self):
+        super().configure()
+        self.signer.configure()
+        self.settings = dict(self.settings, **self.signer.settings())
+
+    def start(self):
+        # The milter settings only while this adapter runs: plain postfix shares the
+        # system's main.cf.
+        B.sh("postconf", "-e", *["%s=%s" % kv for kv in self.signer.settings().items()])
+        pid = self.signer.start()
+        super().start()
+        self.root_pids = self.root_pids + [pid]
+
+    def stop(self):
+        super().stop()
+        self.signer.stop()
+        B.sh("postconf", "-e", *["%s=%s" % (k, self.saved[k]) for k in self.signer.settings()],
+             check=False)
 
 
 class OursRspawn(OursRemote):
@@ -243,6 +385,7 @@ def measure(mta, case, mode, run_no):
     warnings = mta.warnings()
     sink.stop()
     trans, sink_rcpts, distinct = sink.received()
+    signed = sink.signed()
     expect_distinct = 1 if case == "messages" else N_RCPTS
     if status == "ok" and (check["log_deferred"] or check["log_failed"] or check["queue_left"]
                            or check["log_ok"] != expected):
@@ -250,6 +393,8 @@ def measure(mta, case, mode, run_no):
     if status == "ok" and (sink_rcpts != expected or distinct != expect_distinct
                            or (case == "messages" and trans != expected)):
         status = "check failed (sink got %d transactions, %d recipients, %d distinct)" % (trans, sink_rcpts, distinct)
+    if status == "ok" and signed != (trans if mta.name.endswith("-dkim") else 0):
+        status = "check failed (%d of %d transactions at the sink signed)" % (signed, trans)
     if status == "ok" and warnings:
         status = "%d warnings in the MTA's log: %s" % (len(warnings), warnings[0].strip()[:200])
     elapsed = t_end - t0
@@ -267,7 +412,7 @@ def measure(mta, case, mode, run_no):
         **B.usage_fields(before, after, expected),
         "load_before": [round(x, 2) for x in load], "status": status,
         "sink_transactions": trans, "sink_rcpts": sink_rcpts, "sink_distinct": distinct,
-        "log_warnings": len(warnings), "log_warning_lines": [w.strip() for w in warnings[:5]], "driver": driver_summary, **check,
+        "sink_signed": signed, "log_warnings": len(warnings), "log_warning_lines": [w.strip() for w in warnings[:5]], "driver": driver_summary, **check,
     }
     log("%s %s run %d: %s" % (mta.name, case, run_no, json.dumps(row)))
     return row
@@ -314,6 +459,26 @@ def tables(rows):
             rss = "%.1f MiB (max of runs): **%s**" % (peak, "met" if peak <= 16 else "not met")
         out.append("| %s | %s | %s | %s | %s | %s |" % (title, cell("postfix"), cell("ours"), ratio,
                                                     rss, cell("ours-rspawn")))
+    if any(r["mta"] in ("postfix-dkim", "ours-dkim") for r in rows):
+        out += ["", "Every message DKIM-signed (RSA-2048): Postfix with OpenDKIM as its milter "
+                "against ours with `control/dkimkeys`:", "",
+                "| case | Postfix + OpenDKIM (postfix-dkim) | ours-dkim | ours-dkim ÷ postfix-dkim |",
+                "|---|---|---|---|"]
+        for case, mode in plan():
+            cells, med = [], {}
+            for m in ("postfix-dkim", "ours-dkim"):
+                ok = [r for r in rows if r["mta"] == m and r["case"] == case and r["mode"] == mode
+                      and r["status"] == "ok"]
+                med[m] = statistics.median(r["elapsed_s"] for r in ok) if ok else None
+                cells.append("not measured" if not ok else
+                             "%.2f s, **%.0f deliveries/s**; RSS %.1f MiB; CPU %.3f ms/delivery" % (
+                                 med[m], CASE_INFO[case][1] / med[m],
+                                 statistics.median(r["peak_rss_mib"] for r in ok),
+                                 statistics.median(r["mta_cpu_ms_per_item"] for r in ok)))
+            ratio = "%.2f×" % (med["postfix-dkim"] / med["ours-dkim"]) \
+                if med["postfix-dkim"] and med["ours-dkim"] else "—"
+            out.append("| %s, %s | %s | %s | %s |" % (CASE_INFO[case][0], mode, cells[0], cells[1],
+                                                      ratio))
     out += ["", "Medians of the ok runs. Every run:", "",
             "| MTA | case | injection | result | elapsed | rate | MTA up at | first delivery at | injection done at | peak RSS sum (procs) | CPU ms / delivery: MTA, injection, smtp-sink | CPU busy (all cores) | load before | disk flushes / delivery | check: log ok/deferred/failed, queue, sink transactions/rcpts/distinct |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -365,7 +530,7 @@ def main():
     mach = B.machine()
     mtas, notes, descriptions, settings = B.prepare(
         {"postfix": PostfixRemote, "ours": OursRemote, "ours-rspawn": OursRspawn,
-         "ours-dkim": OursRemoteDkim})
+         "ours-dkim": OursRemoteDkim, "postfix-dkim": PostfixRemoteDkim})
     rows = []
     try:
         for case, mode in plan():
