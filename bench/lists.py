@@ -21,7 +21,9 @@ the measuring, machine facts) and bench/remote.py (the relaying set-up of both M
                  "delivered" = N_LIST `status=sent` lines.  Once plainly (Postfix then puts up to
                  50 recipients in one transaction) and once with `-XV` (VERP: one transaction per
                  recipient, like the list).
-                 LIST_RUNS (1) runs each.
+                 LIST_RUNS (1) runs each.  MTAS may name postfix-dkim: Postfix's sendmail -XV
+                 with Debian's opendkim as its milter, signing the post as bench.test
+                 (bench/remote.py's OpenDkimSigner), beside ours' qmtp-dkim.
 
                  Ours once more with `control/qmtproutes` to bench/qmtp_sink.cpp (QMTP: one package
                  per copy, several packages per connection), unless LIST_PROTOCOLS says "smtp".
@@ -190,6 +192,14 @@ class PostfixList(R.PostfixRemote):
         return argv + rcpts, {"PATH": "/usr/bin:/bin"}
 
 
+class PostfixListDkim(PostfixList, R.PostfixRemoteDkim):
+    """PostfixList (with -XV) with Debian's opendkim as its milter signing the post as the
+    list's domain bench.test (remote.OpenDkimSigner), as ours' qmtp-dkim signs: once, in
+    cleanup, for every copy."""
+    SIGN_AS = "bench.test"
+    verp = True
+
+
 def post_run(mta, label, rcpts, addresses, run_no):
     mta.stop()
     mta.clear("remote")
@@ -228,6 +238,11 @@ def post_run(mta, label, rcpts, addresses, run_no):
     sink_cpu = sink.cpu()
     sink.stop()
     trans, sink_rcpts, distinct = sink.received()
+    # smtp-sink's dump has the copies: signed exactly when the sender signs.
+    signed = sink.signed() if type(sink) is B.Sink else None
+    expect_signed = trans if isinstance(mta, R.PostfixRemoteDkim) else 0
+    if status == "ok" and signed is not None and signed != expect_signed:
+        status = "check failed (%d of %d transactions at the sink signed)" % (signed, trans)
     if status == "ok" and (check["log_deferred"] or check["log_failed"] or check["queue_left"]):
         status = "check failed (MTA log/queue: %s)" % json.dumps(check)
     if status == "ok" and (sink_rcpts != N_LIST or distinct != N_LIST):
@@ -241,7 +256,7 @@ def post_run(mta, label, rcpts, addresses, run_no):
            "mta_cpu_s": round(cpu1 - cpu0, 2),
            "sink_cpu_s": round(sink_cpu, 2) if sink_cpu is not None else None,
            "sink_transactions": trans, "sink_rcpts": sink_rcpts, "sink_distinct": distinct,
-           "load_before": [round(x, 2) for x in load], "poster_stderr": err.decode(errors="replace")[-200:]}
+           "sink_signed": signed, "load_before": [round(x, 2) for x in load], "poster_stderr": err.decode(errors="replace")[-200:]}
     log("post: " + json.dumps(row))
     return row
 
@@ -282,6 +297,15 @@ def post_runs(notes):
         v.verp, v.saved = True, p.saved
         v.settings, v.user = p.settings, p.user
         mtas.append(("Postfix: sendmail -XV (VERP), N recipients", v))
+    if "postfix-dkim" in B.MTAS:
+        d = PostfixListDkim()
+        if d.missing:
+            notes.append("postfix-dkim: not measured, " + d.missing)
+        else:
+            d.configure()
+            settings = settings or d.settings
+            descriptions.append(d.signer.describe())
+            mtas.append(("Postfix + OpenDKIM milter: sendmail -XV (VERP), N recipients", d))
     try:
         for run_no in range(1, LIST_RUNS + 1):
             for label, m in mtas:
@@ -292,8 +316,8 @@ def post_runs(notes):
     finally:
         for _, m in mtas:
             m.stop()
-        if "postfix" in B.MTAS:
-            p.unconfigure()
+            if isinstance(m, R.PostfixRemote):
+                m.unconfigure()
     return rows, descriptions, settings
 
 
