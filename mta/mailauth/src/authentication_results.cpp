@@ -118,6 +118,48 @@ std::string authserv_id_of(std::string_view v) {
     return id;
 }
 
+std::string method_result(std::string_view v, std::string_view method) {
+    const std::string wanted = address::lowercase(method);
+    // Each result follows a ';' outside comments and quoted strings (RFC 8601 2.2: the
+    // authserv-id and its version come first).
+    for (size_t pos = 0; pos < v.size();) {
+        const char c = v[pos];
+        if (c == '(') {
+            pos = skip_cfws(v, pos);
+            continue;
+        }
+        if (c == '"') {
+            for (++pos; pos < v.size() && v[pos] != '"'; ++pos)
+                if (v[pos] == '\\')
+                    ++pos;
+            ++pos;
+            continue;
+        }
+        ++pos;
+        if (c != ';')
+            continue;
+        size_t p = skip_cfws(v, pos);
+        const size_t name = p;
+        while (p < v.size() && !blank(v[p]) && v[p] != '=' && v[p] != '/' && v[p] != '(' &&
+               v[p] != ';')
+            ++p;
+        if (address::lowercase(v.substr(name, p - name)) != wanted)
+            continue;
+        if (p < v.size() && v[p] == '/') // a method version: "dkim/1"
+            while (p < v.size() && !blank(v[p]) && v[p] != '=' && v[p] != '(' && v[p] != ';')
+                ++p;
+        p = skip_cfws(v, p);
+        if (p >= v.size() || v[p] != '=')
+            continue;
+        p = skip_cfws(v, p + 1);
+        const size_t result = p;
+        while (p < v.size() && !blank(v[p]) && v[p] != ';' && v[p] != '(')
+            ++p;
+        return address::lowercase(v.substr(result, p - result));
+    }
+    return {};
+}
+
 std::vector<ByteRange> forged_results(std::string_view message, std::string_view authserv_id) {
     std::vector<ByteRange> out;
     const std::string ours = address::lowercase(authserv_id);

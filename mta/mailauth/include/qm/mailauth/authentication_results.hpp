@@ -35,6 +35,11 @@ struct MethodResult {
 // none.
 [[nodiscard]] std::string authserv_id_of(std::string_view value);
 
+// The result a field's value gives for method ("arc", "dkim", ...; any case), in lower
+// case: that of the first result for it; empty when there is none. Our ARC seal takes
+// its cv= from the "arc=" qmail-smtpd wrote as the message arrived.
+[[nodiscard]] std::string method_result(std::string_view value, std::string_view method);
+
 // Byte ranges [first, second) of message's header fields named Authentication-Results
 // whose authserv-id equals ours (ASCII case-insensitively), continuation lines included.
 using ByteRange = std::pair<std::size_t, std::size_t>;
