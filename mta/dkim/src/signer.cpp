@@ -1,9 +1,11 @@
 #include "qm/dkim/signer.hpp"
 
+#include "qm/dkim/arc.hpp"
 #include "qm/dkim/sign.hpp"
 #include "qm/fd.hpp"
 #include "qm/home.hpp"
 #include "qm/inject/address_list.hpp"
+#include "qm/mailauth/authentication_results.hpp"
 #include "qm/netstring.hpp"
 #include "qm/process.hpp"
 
@@ -14,6 +16,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <map>
+#include <optional>
 
 namespace qm::dkim {
 
@@ -204,6 +207,28 @@ int serve_signing_requests(int in, int out, unsigned limit) {
     return 0;
 }
 
+namespace {
+
+// A control file's first line as qm::control reads it (trailing blanks removed); nullopt
+// when the file is missing or empty.
+Result<std::optional<std::string>> first_line(const std::string& path) {
+    auto text = read_file(path);
+    if (!text) {
+        if (errno == ENOENT)
+            return std::optional<std::string>{};
+        return fail(
+            temp("4.3.0", "unable to read control file " + path + ": " + text.error().text));
+    }
+    std::string line = text->substr(0, text->find('\n'));
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r'))
+        line.pop_back();
+    if (line.empty())
+        return std::optional<std::string>{};
+    return std::optional<std::string>{std::move(line)};
+}
+
+} // namespace
+
 Result<Signer> Signer::load(const std::string& control_dir) {
     const std::string path = control_dir + "/dkimkeys";
     const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -218,11 +243,27 @@ Result<Signer> Signer::load(const std::string& control_dir) {
     auto entries = parse_dkimkeys(*text, path);
     if (!entries)
         return fail(entries.error());
-    return from_entries(std::move(*entries), control_dir);
+    Sealing sealing;
+    for (const char* name : {"/authservid", "/me"}) {
+        auto id = first_line(control_dir + name);
+        if (!id)
+            return fail(id.error());
+        if (*id) {
+            sealing.authserv_id = std::move(**id);
+            break;
+        }
+    }
+    auto dns = dns::load_config();
+    if (!dns)
+        return fail(dns.error());
+    sealing.dns = std::move(*dns);
+    return from_entries(std::move(*entries), control_dir, std::move(sealing));
 }
 
-Result<Signer> Signer::from_entries(std::vector<KeyEntry> entries, const std::string& control_dir) {
+Result<Signer> Signer::from_entries(std::vector<KeyEntry> entries, const std::string& control_dir,
+                                    Sealing sealing) {
     Signer s;
+    s.sealing_ = std::move(sealing);
     s.helper_ = std::make_shared<SigningHelper>();
     for (auto& e : entries) {
         const std::string path =
@@ -254,20 +295,34 @@ Result<std::string> Signer::sign(std::string_view message, std::string_view enve
         chosen = entries_for(entries_, domain);
     }
     std::string fields;
+    const SigningKey* sealer = nullptr; // the domain's first RSA key
     for (const auto& e : chosen) {
         for (size_t i = 0; i < entries_.size(); ++i) {
             if (entries_[i].domain != e.domain || entries_[i].selector != e.selector)
                 continue;
-            auto sig = keys_[i].algorithm == Algorithm::ed25519_sha256
-                           ? helper_->sign(message, keys_[i], paths_[i])
-                           : signature(message, keys_[i]);
+            const bool rsa = keys_[i].algorithm == Algorithm::rsa_sha256;
+            auto sig =
+                rsa ? signature(message, keys_[i]) : helper_->sign(message, keys_[i], paths_[i]);
             if (!sig)
                 return fail(sig.error());
             fields += *sig;
+            if (rsa && sealer == nullptr)
+                sealer = &keys_[i];
             break;
         }
     }
-    return fields;
+    // Only mail checked here as it came in is sealed: our users' own mail has no such
+    // field, and a sealer vouches for what its field says.
+    if (sealer == nullptr || sealing_.authserv_id.empty() ||
+        mailauth::forged_results(message, sealing_.authserv_id).empty())
+        return fields;
+    // The set covers the DKIM signatures just made (RFC 8617 5.1: every change before
+    // the seal).
+    auto set = arc_seal(fields + std::string(message), *sealer, sealing_.authserv_id,
+                        dns_lookup(sealing_.dns));
+    if (!set)
+        return fail(set.error());
+    return *set + fields;
 }
 
 } // namespace qm::dkim

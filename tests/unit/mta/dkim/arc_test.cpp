@@ -4,7 +4,10 @@
 #include "qm/dkim/arc.hpp"
 #include "qm/dkim/canon.hpp"
 #include "qm/dkim/keys.hpp"
+#include "qm/dkim/sign.hpp"
+#include "qm/dkim/signer.hpp"
 #include "qm/mailauth/authentication_results.hpp"
+#include "support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -329,4 +332,63 @@ TEST_CASE("what is sealed - only mail with our Authentication-Results, an RSA ke
                 "; mx.example; spf=pass\n" + fifty;
     }
     CHECK(seal(results("mx.lists.example", ";\n\tarc=pass") + fifty).empty());
+}
+
+TEST_CASE("the signer seals list mail that carries our Authentication-Results - on top of "
+          "its DKIM signature - and not our users' mail",
+          "[dkim][arc]") {
+    qmtest::TempDir dir;
+    FakeDns dns;
+    auto pair = qm::dkim::generate_key(qm::dkim::Algorithm::rsa_sha256, 1024);
+    REQUIRE(pair);
+    dns.records["s1._domainkey.lists.example"] = pair->txt;
+    qmtest::spit(dir / "lists.key", pair->private_pem, 0600);
+    auto ed = qm::dkim::generate_key(qm::dkim::Algorithm::ed25519_sha256);
+    REQUIRE(ed);
+    qmtest::spit(dir / "ed.key", ed->private_pem, 0600);
+    qmtest::spit(dir / "only-ed.key", ed->private_pem, 0600);
+    auto entries = qm::dkim::parse_dkimkeys("lists.example:ed:ed.key\n"
+                                            "lists.example:s1:lists.key\n"
+                                            "ed.example:ed:only-ed.key\n",
+                                            "dkimkeys");
+    REQUIRE(entries);
+    auto signer =
+        qm::dkim::Signer::from_entries(*entries, dir.path(), {"mx.lists.example", {"", 500, 1}});
+    REQUIRE(signer);
+
+    const std::string message = results("mx.lists.example") + post;
+    auto fields = signer->sign(message, "team-return-1-@lists.example");
+    REQUIRE(fields);
+    INFO(*fields);
+    // The set on top, then the two DKIM signatures; the set's message signature covers them.
+    CHECK(fields->starts_with("ARC-Seal: i=1; a=rsa-sha256; t="));
+    CHECK(fields->find("\nARC-Message-Signature: i=1;") <
+          fields->find("\nARC-Authentication-Results: i=1;"));
+    CHECK(fields->find("\nDKIM-Signature: v=1; a=ed25519-sha256;") != std::string::npos);
+    CHECK(fields->find("\nDKIM-Signature: v=1; a=rsa-sha256;") != std::string::npos);
+    CHECK(std::regex_search(*fields,
+                            std::regex("h=from:from:[^;]*dkim-signature:\\s*dkim-signature;")));
+    const std::string out = *fields + message;
+    CHECK(qm::dkim::validate_arc_chain(out, dns.lookup()).status == ChainStatus::pass);
+    // OpenDKIM still verifies the DKIM signature below the set.
+    qmtest::spit(dir / "keys", "s1._domainkey.lists.example " + pair->txt + "\n");
+    const size_t dkim = out.find("DKIM-Signature: v=1; a=rsa-sha256;");
+    CHECK(qm::dkim::verify_with_key_file(out.substr(dkim), dir / "keys"));
+
+    // Our users' mail: signed, not sealed.
+    auto own = signer->sign(post, "ann@lists.example");
+    REQUIRE(own);
+    CHECK(own->starts_with("DKIM-Signature: "));
+    CHECK(own->find("ARC-") == std::string::npos);
+    // A domain whose keys are all Ed25519: signed, not sealed.
+    auto ed_only = signer->sign(results("mx.lists.example") + post, "x@ed.example");
+    REQUIRE(ed_only);
+    CHECK(ed_only->starts_with("DKIM-Signature: v=1; a=ed25519-sha256;"));
+    CHECK(ed_only->find("ARC-") == std::string::npos);
+    // No authserv-id (no control/authservid, no control/me): nothing sealed.
+    auto unnamed = qm::dkim::Signer::from_entries(*entries, dir.path());
+    REQUIRE(unnamed);
+    auto plain = unnamed->sign(message, "team-return-1-@lists.example");
+    REQUIRE(plain);
+    CHECK(plain->find("ARC-") == std::string::npos);
 }

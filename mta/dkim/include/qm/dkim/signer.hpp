@@ -2,9 +2,13 @@
 // The From field's domain when control/dkimkeys has a key for it (DMARC aligns DKIM with
 // From), else the envelope sender's (a list's VERP return path, or a bounce's host); no
 // key for either: no signature.
+// The same domain's RSA key also seals (ARC, qm/dkim/arc.hpp) mail that came in from
+// outside and was checked here, which carries our Authentication-Results field: a list
+// post, whose poster's checks the receivers can then see although the list changed it.
 #pragma once
 
 #include "qm/dkim/keys.hpp"
+#include "qm/dns/lookup.hpp"
 #include "qm/result.hpp"
 
 #include <memory>
@@ -15,23 +19,36 @@
 
 namespace qm::dkim {
 
+// What ARC sealing needs besides the keys: the authserv-id of our Authentication-Results
+// field, and the DNS that the keys of a chain that came with the message are asked from.
+struct Sealing {
+    std::string authserv_id; // empty: nothing is sealed
+    dns::Config dns;
+};
+
 class Signer {
 public:
-    // control/dkimkeys, and each key it names (relative paths under control_dir).
+    // control/dkimkeys, and each key it names (relative paths under control_dir); for
+    // sealing, control_dir's authservid (default: its me; neither: no sealing) and the
+    // DNS servers of qm::dns::load_config.
     // Missing file: no keys, nothing signed. A malformed line or a key that cannot be
     // read fails, naming the file: signing silently switched off would go unnoticed.
     [[nodiscard]] static Result<Signer> load(const std::string& control_dir);
     [[nodiscard]] static Result<Signer> from_entries(std::vector<KeyEntry> entries,
-                                                     const std::string& control_dir);
+                                                     const std::string& control_dir,
+                                                     Sealing sealing = {});
 
     [[nodiscard]] bool empty() const { return keys_.empty(); }
 
-    // The DKIM-Signature fields to put in front of message (empty when no key signs for
-    // it), one per key of the signing domain.
+    // The fields to put in front of message (empty when no key signs for it): an ARC set
+    // when the message carries our Authentication-Results field and the signing domain
+    // has an RSA key (the first), then the DKIM-Signature fields, one per key of the
+    // signing domain.
     [[nodiscard]] Result<std::string> sign(std::string_view message,
                                            std::string_view envelope_sender) const;
 
 private:
+    Sealing sealing_;
     std::vector<KeyEntry> entries_;
     std::vector<SigningKey> keys_;   // entries_[i]'s key is keys_[i]
     std::vector<std::string> paths_; // and its file
