@@ -1,6 +1,7 @@
 #include "qm/mailauth/inbound.hpp"
 
 #include "qm/control.hpp"
+#include "qm/dkim/arc.hpp"
 #include "qm/dkim/verify.hpp"
 #include "qm/inject/address_list.hpp"
 #include "qm/inject/header.hpp"
@@ -94,10 +95,12 @@ Result<InboundChecks> parse_authcheck(std::string_view text, std::string_view fi
         } else if (line == "dmarc-reject") {
             c.dmarc = true;
             c.dmarc_reject = true;
+        } else if (line == "arc") {
+            c.arc = true;
         } else {
             return fail(perm("5.3.5", std::string(file) + ":" + std::to_string(line_no) +
                                           ": unknown check \"" + std::string(line) +
-                                          "\" (spf, dkim, dmarc or dmarc-reject)"));
+                                          "\" (spf, dkim, dmarc, dmarc-reject or arc)"));
         }
     }
     return c;
@@ -176,6 +179,12 @@ Outcome check_message(const InboundChecks& checks, const Arrival& arrival, std::
             out.refusal = perm("5.7.1", "Sorry, the DMARC policy of " + d.from_domain +
                                             " rejects this message: no SPF or DKIM pass aligned "
                                             "with its From domain.");
+    }
+    if (checks.arc) {
+        // As the message came: a list changes it before our seal, whose cv= this becomes.
+        const auto chain = dkim::validate_arc_chain(message, dkim::dns_lookup(dns));
+        items.push_back(
+            {"arc", std::string(dkim::chain_status_name(chain.status)), chain.reason, {}});
     }
     out.field = authentication_results_field(checks.authserv_id, items);
     return out;

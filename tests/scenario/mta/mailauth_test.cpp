@@ -1,8 +1,10 @@
 // The checks of inbound mail (control/authcheck): SPF through libspf2, DMARC through
 // libopendmarc and DKIM through OpenDKIM, every question answered by dnsmasq on a
 // loopback port through control/dnsservers; then the real qmail-smtpd writing the
-// Authentication-Results field of each case into the queued message.
+// Authentication-Results field of each case into the queued message, and the ARC chain
+// (authcheck arc) of a message a forwarder sealed.
 #include "dns_server.hpp"
+#include "qm/dkim/arc.hpp"
 #include "qm/dkim/keys.hpp"
 #include "qm/dkim/sign.hpp"
 #include "qm/mailauth/dmarc.hpp"
@@ -472,4 +474,30 @@ TEST_CASE("the qmail-smtpd daemon checks concurrent sessions on its worker threa
     CHECK(passed == sessions / 2);
     CHECK(failed == sessions / 2);
     CHECK(WEXITSTATUS(smtpd->stop(SIGTERM)) == 0);
+
+TEST_CASE("qmail-smtpd with control/authcheck arc - a sealed message's chain passes through "
+          "DNS, a changed one fails, none is none",
+          "[scenario][mailauth][smtp][arc]") {
+    auto pair = qm::dkim::generate_key(qm::dkim::Algorithm::rsa_sha256);
+    REQUIRE(pair);
+    CheckingSmtpd s(*pair);
+    s.root.control("authcheck", "arc\n");
+    // A forwarder at sign.example sealed the post (its key is in dnsmasq).
+    const std::string arrived = "Authentication-Results: mx.sign.example; spf=pass\n" + post;
+    auto set = qm::dkim::arc_seal(arrived, s.key, "mx.sign.example",
+                                  qm::dkim::dns_lookup({s.dns.address(), 2000, 1}));
+    REQUIRE(set);
+    REQUIRE(set->starts_with("ARC-Seal: i=1;"));
+    const std::string sealed = *set + arrived;
+    CHECK(s.send("bob@other.example", sealed).starts_with("250 "));
+    CHECK(s.last_queued() == "Authentication-Results: mx.test.example;\n\tarc=pass\n" + sealed);
+    CHECK(s.dns.daemon->log().find("query[TXT] v1._domainkey.sign.example") != std::string::npos);
+
+    std::string changed = sealed;
+    changed.replace(changed.find("hello"), 5, "howdy");
+    CHECK(s.send("bob@other.example", changed).starts_with("250 "));
+    CHECK(s.last_queued().starts_with("Authentication-Results: mx.test.example;\n"
+                                      "\tarc=fail (i=1: the body hash did not verify)\n"));
+    CHECK(s.send("bob@other.example", post).starts_with("250 "));
+    CHECK(s.last_queued() == "Authentication-Results: mx.test.example;\n\tarc=none\n" + post);
 }

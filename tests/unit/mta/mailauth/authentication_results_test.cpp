@@ -73,6 +73,12 @@ TEST_CASE("control/authcheck - the words and an error naming file and line", "[m
     CHECK(r->dmarc);
     CHECK(r->dmarc_reject);
     CHECK(r->any());
+    auto arc = qm::mailauth::parse_authcheck("arc\n", "ctl");
+    REQUIRE(arc);
+    CHECK(arc->arc);
+    CHECK_FALSE(arc->dkim);
+    CHECK(arc->any());
+    CHECK_FALSE(c->arc);
     auto empty = qm::mailauth::parse_authcheck("# nothing\n", "ctl");
     REQUIRE(empty);
     CHECK_FALSE(empty->any());

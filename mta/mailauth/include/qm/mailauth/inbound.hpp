@@ -10,6 +10,8 @@
 //   dkim          DKIM signatures
 //   dmarc         DMARC (it needs SPF's and DKIM's results, so it runs them too)
 //   dmarc-reject  refuse (554 5.7.1) mail that fails DMARC under p=reject
+//   arc           the ARC chain (RFC 8617) the message came with, as it came: our own
+//                 seal, when a list passes the message on, says what was found here
 // control/authservid: the name in the field, default control/me.
 #pragma once
 
@@ -31,9 +33,10 @@ struct InboundChecks {
     bool dkim = false;
     bool dmarc = false;
     bool dmarc_reject = false;
+    bool arc = false;
     std::string authserv_id;
 
-    [[nodiscard]] bool any() const { return spf || dkim || dmarc; }
+    [[nodiscard]] bool any() const { return spf || dkim || dmarc || arc; }
 };
 
 // control/authcheck's text; an unknown word is a permanent error naming file and line.
