@@ -108,8 +108,13 @@ std::string relaxed_header(std::string_view field) {
     const size_t colon = field.find(':');
     std::string out;
     out.reserve(field.size() + 2);
-    for (const char c : field_name(field))
-        out += lower(c);
+    // Unfolded too: a line without a colon is all name, and may have continuation lines.
+    const std::string_view name = field_name(field);
+    for (size_t i = 0; i < name.size(); ++i)
+        if (name[i] != '\n' && !(name[i] == '\r' && i + 1 < name.size() && name[i + 1] == '\n'))
+            out += lower(name[i]);
+    while (!out.empty() && wsp(out.back()))
+        out.pop_back();
     out += ':';
     if (colon != std::string_view::npos) {
         const std::string_view value = field.substr(colon + 1);

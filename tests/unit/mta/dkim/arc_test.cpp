@@ -113,6 +113,10 @@ TEST_CASE("relaxed and simple canonicalization give RFC 6376 3.4.5's examples - 
     // A colon in the value stays where it is; blanks around the field's own go.
     CHECK(qm::dkim::relaxed_header("Subject \t:  :x:  y ") == "subject::x: y\r\n");
     CHECK(qm::dkim::relaxed_header("X-Empty:   ") == "x-empty:\r\n");
+    // A line without a colon is all name, unfolded alike from LF and CRLF (the fuzzer's
+    // find).
+    CHECK(qm::dkim::relaxed_header("No colon\n\tfolded ") == "no colon\tfolded:\r\n");
+    CHECK(qm::dkim::relaxed_header("No colon\r\n\tfolded ") == "no colon\tfolded:\r\n");
     // No empty line: all header, no body.
     const auto header_only = qm::dkim::split_message("A: 1\nB: 2");
     CHECK(header_only.fields.size() == 2);
