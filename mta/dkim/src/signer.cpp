@@ -227,6 +227,34 @@ Result<std::optional<std::string>> first_line(const std::string& path) {
     return std::optional<std::string>{std::move(line)};
 }
 
+// Whether control/authcheck has the word "arc" on a line of its own: the admin's choice
+// to seal, made with the check on arrival that gives the seal its cv=. (Its other words
+// and its errors are qmail-smtpd's business, qm/mailauth/inbound.hpp.)
+Result<bool> arc_checked(const std::string& path) {
+    auto text = read_file(path);
+    if (!text) {
+        if (errno == ENOENT)
+            return false;
+        return fail(
+            temp("4.3.0", "unable to read control file " + path + ": " + text.error().text));
+    }
+    for (size_t pos = 0; pos < text->size();) {
+        size_t nl = text->find('\n', pos);
+        if (nl == std::string::npos)
+            nl = text->size();
+        std::string_view line = std::string_view(*text).substr(pos, nl - pos);
+        pos = nl + 1;
+        line = line.substr(0, line.find('#'));
+        while (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
+            line.remove_prefix(1);
+        while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r'))
+            line.remove_suffix(1);
+        if (line == "arc")
+            return true;
+    }
+    return false;
+}
+
 } // namespace
 
 Result<Signer> Signer::load(const std::string& control_dir) {
@@ -244,7 +272,15 @@ Result<Signer> Signer::load(const std::string& control_dir) {
     if (!entries)
         return fail(entries.error());
     Sealing sealing;
+    // Sealing vouches for our Authentication-Results field to the world, and a local user
+    // can put a field with our name into a message (qmail-inject, qmail-queue): only an
+    // admin who asked for ARC gets seals (see qmail-control(5), authcheck).
+    auto arc = arc_checked(control_dir + "/authcheck");
+    if (!arc)
+        return fail(arc.error());
     for (const char* name : {"/authservid", "/me"}) {
+        if (!*arc)
+            break;
         auto id = first_line(control_dir + name);
         if (!id)
             return fail(id.error());

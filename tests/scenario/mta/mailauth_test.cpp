@@ -474,6 +474,7 @@ TEST_CASE("the qmail-smtpd daemon checks concurrent sessions on its worker threa
     CHECK(passed == sessions / 2);
     CHECK(failed == sessions / 2);
     CHECK(WEXITSTATUS(smtpd->stop(SIGTERM)) == 0);
+}
 
 TEST_CASE("qmail-smtpd with control/authcheck arc - a sealed message's chain passes through "
           "DNS, a changed one fails, none is none",

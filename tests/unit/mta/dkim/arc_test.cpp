@@ -396,3 +396,28 @@ TEST_CASE("the signer seals list mail that carries our Authentication-Results - 
     REQUIRE(plain);
     CHECK(plain->find("ARC-") == std::string::npos);
 }
+
+TEST_CASE("Signer::load seals only when control/authcheck asks for arc - the admin's choice, "
+          "as a local user can write a field with our name",
+          "[dkim][arc]") {
+    qmtest::TempDir dir;
+    auto pair = qm::dkim::generate_key(qm::dkim::Algorithm::rsa_sha256, 1024);
+    REQUIRE(pair);
+    qmtest::spit(dir / "lists.key", pair->private_pem, 0600);
+    qmtest::spit(dir / "dkimkeys", "lists.example:s1:lists.key\n");
+    qmtest::spit(dir / "authservid", "mx.lists.example\n");
+    const std::string message = results("mx.lists.example") + post;
+    auto sealed = [&] {
+        auto signer = qm::dkim::Signer::load(dir.path());
+        REQUIRE(signer);
+        auto fields = signer->sign(message, "team-return-1-@lists.example");
+        REQUIRE(fields);
+        CHECK(fields->find("DKIM-Signature: v=1; a=rsa-sha256;") != std::string::npos);
+        return fields->starts_with("ARC-Seal: i=1;");
+    };
+    CHECK_FALSE(sealed()); // no control/authcheck
+    qmtest::spit(dir / "authcheck", "spf\ndkim\ndmarc\n");
+    CHECK_FALSE(sealed());
+    qmtest::spit(dir / "authcheck", "spf\n  arc   # validate on arrival, seal on departure\n");
+    CHECK(sealed());
+}
