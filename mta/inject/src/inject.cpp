@@ -7,6 +7,7 @@
 #include "qm/fd.hpp"
 #include "qm/header_cr.hpp"
 #include "qm/inject/header.hpp"
+#include "qm/mailauth/authentication_results.hpp"
 #include "qm/program.hpp"
 #include "qm/queue_client.hpp"
 
@@ -276,6 +277,15 @@ Result<Settings> load_settings() {
     s.mft = std::move(*mft);
     s.now = std::time(nullptr);
     s.pid = ::getpid();
+    auto checks = control::read_line("authcheck");
+    if (!checks)
+        return fail(checks.error());
+    if (*checks) {
+        auto id = control::read_line_or_me("authservid");
+        if (!id)
+            return fail(id.error());
+        s.authserv_id = *id;
+    }
     return s;
 }
 
@@ -330,6 +340,9 @@ Result<Prepared> prepare(std::string_view input, const Options& opt, const Setti
             (s.flags.delete_message_id && kind == FieldKind::message_id) ||
             (s.flags.ignore_return_path && kind == FieldKind::return_path))
             continue;
+        if (!s.authserv_id.empty() &&
+            !mailauth::forged_results(field + "\n", s.authserv_id).empty())
+            continue; // a field only qmail-smtpd may write
         seen[static_cast<size_t>(kind)] = true;
 
         const Role role = role_of(kind);

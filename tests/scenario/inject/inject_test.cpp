@@ -465,3 +465,20 @@ TEST_CASE("the injection programs answer --help", "[scenario][inject]") {
         CHECK(r.out.rfind("usage: ", 0) == 0);
     }
 }
+
+TEST_CASE("qmail-inject removes Authentication-Results fields with qmail-smtpd's authserv-id "
+          "once control/authcheck is there",
+          "[scenario][inject][mailauth]") {
+    qmtest::MailRoot root;
+    const std::string in = "Authentication-Results: mx.test.example; dmarc=pass "
+                           "header.from=bank.example\nSubject: hi\n\nbody";
+    auto before = root.run({qmtest::bin("qmail-inject"), "-n"}, opts(in));
+    REQUIRE(before.exit_code == 0);
+    CHECK(before.out.find("header.from=bank.example") != std::string::npos);
+    root.control("authcheck", "dkim\n");
+    root.control("authservid", "mx.test.example\n");
+    auto after = root.run({qmtest::bin("qmail-inject"), "-n"}, opts(in));
+    REQUIRE(after.exit_code == 0);
+    CHECK(after.out.find("Authentication-Results") == std::string::npos);
+    CHECK(after.out.find("Subject: hi\n") != std::string::npos);
+}

@@ -72,6 +72,26 @@ TEST_CASE("Bcc, Resent-Bcc, Content-Length and Return-Path are deleted", "[injec
           std::vector<std::string>{"a@x.example", "hidden@x.example", "app@x.example"});
 }
 
+TEST_CASE("an Authentication-Results field with qmail-smtpd's authserv-id is removed - when "
+          "the checks are on - others are kept",
+          "[inject][prepare]") {
+    const std::string in =
+        "To: a@x.example\n"
+        "Authentication-Results: MX.example; dmarc=pass header.from=bank.example\n"
+        "Authentication-Results: (c)\n mx.example; dkim=pass\n"
+        "Authentication-Results: other.example; spf=pass\n\nb\n";
+    Settings s = settings();
+    s.authserv_id = "mx.example";
+    auto p = prep(in, {}, s);
+    CHECK(p.message.find("bank.example") == std::string::npos);
+    CHECK(p.message.find("dkim=pass") == std::string::npos);
+    CHECK(p.message.find("Authentication-Results: other.example; spf=pass\n") != std::string::npos);
+    // Without control/authcheck the name is nobody's: everything is kept.
+    auto kept = prep(in);
+    CHECK(kept.message.find("dmarc=pass header.from=bank.example") != std::string::npos);
+    CHECK(kept.message.find(" mx.example; dkim=pass") != std::string::npos);
+}
+
 TEST_CASE("Return-Path gives the envelope sender unless -f or QMAILINJECT=s", "[inject][prepare]") {
     const std::string in = "Return-Path: <rp@r.example>\nReturn-Path: <second@r.example>\n";
     CHECK(prep(in).envelope.sender == "rp@r.example");

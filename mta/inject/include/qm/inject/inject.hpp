@@ -47,6 +47,10 @@ struct Settings {
     std::optional<std::vector<std::string>> mft;
     std::time_t now = 0;
     pid_t pid = 0;
+    // qmail-smtpd's authserv-id (control/authservid, else me) when control/authcheck is
+    // there: an Authentication-Results field with it is removed, as qmail-smtpd removes
+    // one, since only qmail-smtpd may write it (an ARC seal vouches for it). Empty: kept.
+    std::string authserv_id;
 };
 
 enum class RecipientSource {
