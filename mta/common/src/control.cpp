@@ -33,6 +33,27 @@ Result<std::optional<std::string>> slurp_file(const std::string& name) {
 
 } // namespace
 
+std::vector<NumberedLine> meaningful_lines(std::string_view text) {
+    std::vector<NumberedLine> out;
+    size_t number = 0;
+    for (size_t pos = 0; pos < text.size();) {
+        size_t nl = text.find('\n', pos);
+        if (nl == std::string_view::npos)
+            nl = text.size();
+        std::string_view line = text.substr(pos, nl - pos);
+        pos = nl + 1;
+        ++number;
+        line = line.substr(0, line.find('#'));
+        while (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
+            line.remove_prefix(1);
+        while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r'))
+            line.remove_suffix(1);
+        if (!line.empty())
+            out.push_back({number, line});
+    }
+    return out;
+}
+
 Result<std::optional<std::string>> read_text(const std::string& name) {
     return slurp_file(name);
 }

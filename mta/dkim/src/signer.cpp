@@ -1,5 +1,6 @@
 #include "qm/dkim/signer.hpp"
 
+#include "qm/control.hpp"
 #include "qm/dkim/arc.hpp"
 #include "qm/dkim/sign.hpp"
 #include "qm/fd.hpp"
@@ -238,18 +239,8 @@ Result<bool> arc_checked(const std::string& path) {
         return fail(
             temp("4.3.0", "unable to read control file " + path + ": " + text.error().text));
     }
-    for (size_t pos = 0; pos < text->size();) {
-        size_t nl = text->find('\n', pos);
-        if (nl == std::string::npos)
-            nl = text->size();
-        std::string_view line = std::string_view(*text).substr(pos, nl - pos);
-        pos = nl + 1;
-        line = line.substr(0, line.find('#'));
-        while (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
-            line.remove_prefix(1);
-        while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r'))
-            line.remove_suffix(1);
-        if (line == "arc")
+    for (const auto& line : control::meaningful_lines(*text)) {
+        if (line.text == "arc")
             return true;
     }
     return false;

@@ -14,14 +14,6 @@ namespace qm::mailauth {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-        s.remove_suffix(1);
-    return s;
-}
-
 // The header block only: the From fields are all DMARC reads, and the body can be large.
 std::string_view header_of(std::string_view message) {
     size_t pos = 0;
@@ -72,20 +64,7 @@ bool any_temperror(const SpfCheck& spf, const std::vector<dkim::SignatureCheck>&
 
 Result<InboundChecks> parse_authcheck(std::string_view text, std::string_view file) {
     InboundChecks c;
-    size_t line_no = 0;
-    size_t pos = 0;
-    while (pos < text.size()) {
-        size_t nl = text.find('\n', pos);
-        if (nl == std::string_view::npos)
-            nl = text.size();
-        std::string_view line = text.substr(pos, nl - pos);
-        pos = nl + 1;
-        ++line_no;
-        if (const auto hash = line.find('#'); hash != std::string_view::npos)
-            line = line.substr(0, hash);
-        line = trim(line);
-        if (line.empty())
-            continue;
+    for (const auto& [line_no, line] : control::meaningful_lines(text)) {
         if (line == "spf") {
             c.spf = true;
         } else if (line == "dkim") {

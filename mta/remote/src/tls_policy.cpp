@@ -1,6 +1,7 @@
 #include "qm/remote/tls_policy.hpp"
 
 #include "qm/address.hpp"
+#include "qm/control.hpp"
 
 #include <optional>
 
@@ -46,19 +47,7 @@ std::string_view tls_level_name(TlsLevel l) {
 
 Result<TlsPolicy> TlsPolicy::parse(std::string_view text, std::string_view file) {
     TlsPolicy p;
-    size_t line_no = 0;
-    for (size_t pos = 0; pos < text.size();) {
-        size_t nl = text.find('\n', pos);
-        if (nl == std::string_view::npos)
-            nl = text.size();
-        std::string_view line = text.substr(pos, nl - pos);
-        pos = nl + 1;
-        ++line_no;
-        if (const auto hash = line.find('#'); hash != std::string_view::npos)
-            line = line.substr(0, hash);
-        line = trim(line);
-        if (line.empty())
-            continue;
+    for (const auto& [line_no, line] : control::meaningful_lines(text)) {
         const auto where = std::string(file) + ":" + std::to_string(line_no) + ": ";
         const size_t colon = line.rfind(':');
         if (colon == std::string_view::npos)

@@ -16,6 +16,14 @@ namespace qm::control {
 // The whole file, or nullopt when it does not exist (for the controls with their own
 // syntax, whose errors name a line).
 [[nodiscard]] Result<std::optional<std::string>> read_text(const std::string& name);
+// The lines of a control file with its own syntax that say something: '#' to the end of
+// the line is a comment, blanks (and a CR) around are trimmed, empty lines are skipped;
+// each with its 1-based line number, for errors that name the line.
+struct NumberedLine {
+    size_t number = 0;
+    std::string_view text;
+};
+[[nodiscard]] std::vector<NumberedLine> meaningful_lines(std::string_view text);
 // First line, or nullopt when the file does not exist (or is empty).
 [[nodiscard]] Result<std::optional<std::string>> read_line(const std::string& name);
 // First line or the default.
