@@ -1,5 +1,6 @@
 #include "qm/dkim/arc.hpp"
 
+#include "qm/address.hpp"
 #include "qm/dkim/canon.hpp"
 #include "qm/dkim/sign.hpp"
 #include "qm/mailauth/authentication_results.hpp"
@@ -103,14 +104,6 @@ Result<std::string> rsa_sign(const SigningKey& key, std::string_view data) {
         return fail(temp("4.3.0", "unable to make an ARC signature"));
     sig.resize(len);
     return sig;
-}
-
-std::string lowercase(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return out;
 }
 
 std::string_view value_of(std::string_view field) {
@@ -282,7 +275,7 @@ std::vector<std::string> header_list(std::string_view h) {
         for (const char c : h.substr(pos, colon - pos))
             if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
                 name += c;
-        names.push_back(lowercase(name));
+        names.push_back(address::lowercase(name));
         pos = colon + 1;
     }
     return names;
@@ -401,10 +394,10 @@ std::string fold_signature(std::string field, std::string_view b64) {
 // The message's newest Authentication-Results field of ours (the topmost).
 std::optional<std::string_view> our_results(const MessageParts& parts,
                                             std::string_view authserv_id) {
-    const std::string ours = lowercase(authserv_id);
+    const std::string ours = address::lowercase(authserv_id);
     for (const auto field : parts.fields)
         if (same_name(field_name(field), "authentication-results") &&
-            lowercase(mailauth::authserv_id_of(value_of(field))) == ours)
+            address::lowercase(mailauth::authserv_id_of(value_of(field))) == ours)
             return field;
     return std::nullopt;
 }
@@ -493,7 +486,7 @@ ArcChain parse_arc_chain(std::string_view message) {
             continue;
         }
         auto tags = parse_tags(value_of(set.seal));
-        const std::string cv = tags ? lowercase(tag_value(*tags, "cv").value_or("")) : "";
+        const std::string cv = tags ? address::lowercase(tag_value(*tags, "cv").value_or("")) : "";
         if (cv != (i == 1 ? "none" : "pass"))
             broken("the ARC-Seal with i=" + std::to_string(i) + " says cv=" + cv);
     }
@@ -508,7 +501,7 @@ ChainCheck validate_arc_chain(std::string_view message, const TxtLookup& lookup,
     const ArcChain chain = parse_arc_chain(message);
     if (chain.highest == 0 && chain.well_formed)
         return {ChainStatus::none, {}};
-    if (lowercase(chain.last_cv) == "fail")
+    if (address::lowercase(chain.last_cv) == "fail")
         return {ChainStatus::fail,
                 "the chain ended at i=" + std::to_string(chain.highest) + " (cv=fail)"};
     if (!chain.well_formed)
@@ -540,7 +533,7 @@ Result<std::string> arc_seal(std::string_view message, const SigningKey& key,
         return std::string();
     const ArcChain chain = parse_arc_chain(message);
     // No set after the 50th, and none after a seal that ended the chain (RFC 8617 5.1).
-    if (chain.highest >= max_sets || lowercase(chain.last_cv) == "fail")
+    if (chain.highest >= max_sets || address::lowercase(chain.last_cv) == "fail")
         return std::string();
     if (now == 0)
         now = static_cast<long>(std::time(nullptr));
@@ -570,7 +563,7 @@ Result<std::string> arc_seal(std::string_view message, const SigningKey& key,
     // can be added) and the DKIM signatures, which ARC exists to keep verifiable.
     std::map<std::string, size_t> present;
     for (const auto field : parts.fields)
-        ++present[lowercase(field_name(field))];
+        ++present[address::lowercase(field_name(field))];
     std::vector<std::string> names;
     std::vector<std::string> wanted = signed_fields();
     wanted.emplace_back("dkim-signature");

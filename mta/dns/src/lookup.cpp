@@ -268,23 +268,29 @@ Result<std::vector<std::string>> resolve_txt(const Config& c, std::string_view n
     return std::move(q.records); // a hard failure (no such name) has none
 }
 
+namespace {
+
+// One question's reply as it came off the wire (query_raw, query_authenticated).
+struct RawReply {
+    int pending = 1;
+    std::optional<std::string> reply;
+};
+
+void on_raw_reply(void* arg, int /*status*/, int /*timeouts*/, unsigned char* abuf, int alen) {
+    auto* raw = static_cast<RawReply*>(arg);
+    --raw->pending;
+    if (abuf != nullptr && alen > 0)
+        raw->reply.emplace(reinterpret_cast<const char*>(abuf), static_cast<size_t>(alen));
+}
+
+} // namespace
+
 Result<std::string> query_raw(const Config& c, std::string_view name, int type) {
     Channel ch(c);
     if (!ch.ok())
         return fail(no_resolver());
-    struct Raw {
-        int pending = 1;
-        std::optional<std::string> reply;
-    } q;
-    ::ares_query(
-        ch.get(), std::string(name).c_str(), C_IN, type,
-        [](void* arg, int /*status*/, int /*timeouts*/, unsigned char* abuf, int alen) {
-            auto* raw = static_cast<Raw*>(arg);
-            --raw->pending;
-            if (abuf != nullptr && alen > 0)
-                raw->reply.emplace(reinterpret_cast<const char*>(abuf), static_cast<size_t>(alen));
-        },
-        &q);
+    RawReply q;
+    ::ares_query(ch.get(), std::string(name).c_str(), C_IN, type, on_raw_reply, &q);
     ch.run(q.pending);
     if (!q.reply)
         return fail(temp("4.4.3", "Sorry, no DNS reply for " + std::string(name) + "."));
@@ -304,19 +310,8 @@ Result<AuthenticatedReply> query_authenticated(const Config& c, std::string_view
         return fail(perm("5.1.2", "Sorry, " + std::string(name) + " is not a valid DNS name."));
     constexpr unsigned char ad_bit = 0x20; // in the header's fourth byte
     query[3] |= ad_bit;
-    struct Raw {
-        int pending = 1;
-        std::optional<std::string> reply;
-    } q;
-    ::ares_send(
-        ch.get(), query, query_len,
-        [](void* arg, int /*status*/, int /*timeouts*/, unsigned char* abuf, int alen) {
-            auto* raw = static_cast<Raw*>(arg);
-            --raw->pending;
-            if (abuf != nullptr && alen > 0)
-                raw->reply.emplace(reinterpret_cast<const char*>(abuf), static_cast<size_t>(alen));
-        },
-        &q);
+    RawReply q;
+    ::ares_send(ch.get(), query, query_len, on_raw_reply, &q);
     ::ares_free_string(query);
     ch.run(q.pending);
     if (!q.reply || q.reply->size() < 4)
