@@ -111,6 +111,7 @@ constexpr Part parts[] = {
     {"lock/sendmutex", Kind::file, &QueueOwners::qmails, 0600},
     {"lock/tcpto", Kind::file, &QueueOwners::qmailr, 0644, 1024},  // 64 IPv4 records
     {"lock/tcpto6", Kind::file, &QueueOwners::qmailr, 0644, 2048}, // 64 IPv6 records
+    {"mtasts", Kind::dir, &QueueOwners::qmailr, 0700},
 };
 
 Status make_part(const std::string& root, const Part& part, const QueueOwners& o) {

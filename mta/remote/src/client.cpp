@@ -7,6 +7,8 @@
 #include "qm/fd.hpp"
 #include "qm/queue/layout.hpp"
 #include "qm/remote/body.hpp"
+#include "qm/remote/mta_sts.hpp"
+#include "qm/remote/mta_sts_fetch.hpp"
 #include "qm/remote/tcpto.hpp"
 #include "qmtp_session.hpp"
 
@@ -37,6 +39,21 @@
 
 namespace qm::remote {
 
+namespace {
+
+// A control file holding a TCP port number.
+Result<unsigned short> read_port(const char* name, long fallback) {
+    auto port = control::read_int_or(name, fallback);
+    if (!port)
+        return fail(port.error());
+    if (*port < 1 || *port > 65535)
+        return fail(perm("5.3.5", "control/" + std::string(name) +
+                                      " is not a port number: " + std::to_string(*port)));
+    return static_cast<unsigned short>(*port);
+}
+
+} // namespace
+
 Result<ClientConfig> load_client_config() {
     ClientConfig c;
     auto helo = control::read_line_or_me("helohost");
@@ -59,13 +76,10 @@ Result<ClientConfig> load_client_config() {
     if (!dns)
         return fail(dns.error());
     c.dns = std::move(*dns);
-    auto qmtp_port = control::read_int_or("qmtpport", 209);
+    auto qmtp_port = read_port("qmtpport", 209);
     if (!qmtp_port)
         return fail(qmtp_port.error());
-    if (*qmtp_port < 1 || *qmtp_port > 65535)
-        return fail(
-            perm("5.3.5", "control/qmtpport is not a port number: " + std::to_string(*qmtp_port)));
-    c.qmtp_port = static_cast<unsigned short>(*qmtp_port);
+    c.qmtp_port = *qmtp_port;
     auto qmtp_routes = control::read_lines("qmtproutes");
     if (!qmtp_routes)
         return fail(qmtp_routes.error());
@@ -85,9 +99,14 @@ Result<ClientConfig> load_client_config() {
     if (!ca)
         return fail(ca.error());
     c.tls_ca_file = ca->value_or("");
+    auto sts_port = read_port("mtastsport", 443);
+    if (!sts_port)
+        return fail(sts_port.error());
+    c.mta_sts_port = *sts_port;
     const auto queue = queue::Layout::from_home();
     c.tcpto_path = queue.tcpto();
     c.tcpto6_path = queue.tcpto6();
+    c.mta_sts_cache = queue.mtasts();
     return c;
 }
 
@@ -165,12 +184,23 @@ Verdict verdict(char letter, std::string text) {
 // outcome says why); the next MX is tried, never the same host in the clear.
 enum class SessionEnd { done, done_reusable, tls_failed, tls_refused, stale };
 
-// What TLS the mail needs from one MX host: control/tlspolicy's level, with "dane" and
-// "dane-only" resolved through the host's TLSA records.
+// What TLS the mail needs from one MX host: control/tlspolicy's level, with "dane",
+// "dane-only" and "sts" resolved through the host's TLSA records and the domain's MTA-STS
+// policy.
 struct TlsDemand {
     TlsLevel level = TlsLevel::may; // none, may, encrypt, dane (records below) or verify
     std::vector<dns::Tlsa> tlsa;
     std::string refusal; // not empty: this host cannot be used, and why
+    // "verify" demanded by an MTA-STS policy in enforce mode: its name for messages ("MTA-STS
+    // policy ID of D"); TLS 1.2 at least (RFC 8461 4.2).
+    std::string sts_policy;
+    // An MTA-STS policy in testing mode: the certificate is checked as "verify" would, and
+    // what it would have refused is only noted (in note).
+    bool sts_testing = false;
+    std::string note; // for the delivery report: what MTA-STS found
+    [[nodiscard]] std::string label() const {
+        return sts_policy.empty() ? std::string(tls_level_name(level)) : sts_policy;
+    }
     [[nodiscard]] bool required() const {
         return level == TlsLevel::encrypt || level == TlsLevel::dane || level == TlsLevel::verify;
     }
@@ -179,6 +209,38 @@ struct TlsDemand {
         return required() ? std::string(tls_level_name(level)) + " " + host : std::string();
     }
 };
+
+// What the domain's MTA-STS policy says for one delivery: the policy in force (none when
+// the domain has none, or it could not be had and none is cached), and what went wrong
+// on the way, for the delivery report.
+struct StsFinding {
+    std::optional<sts::Policy> policy;
+    std::string note;
+};
+
+// A host that DANE left at "may" under level "sts": the domain's MTA-STS policy decides.
+void apply_sts(TlsDemand& d, const std::string& domain, const std::string& host,
+               const StsFinding& found) {
+    d.note = found.note;
+    if (!found.policy || found.policy->mode == sts::Mode::none)
+        return;
+    const sts::Policy& p = *found.policy;
+    const std::string name = "MTA-STS policy " + p.id + " of " + domain;
+    if (!p.names(host)) {
+        if (p.mode == sts::Mode::enforce)
+            d.refusal = host + " is not among the MX hosts the " + name + " names. (#4.7.5)";
+        else
+            d.note += "MTA-STS: " + host + " is not among the MX hosts the " + name +
+                      " names (testing mode: delivered anyway).\n";
+        return;
+    }
+    if (p.mode == sts::Mode::enforce) {
+        d.level = TlsLevel::verify;
+        d.sts_policy = name;
+    } else {
+        d.sts_testing = true;
+    }
+}
 
 // The DNSSEC facts DANE needs for one delivery (RFC 7672 2.2): whether the MX answer was
 // validated, and each MX host's TLSA answer.
@@ -192,8 +254,10 @@ TlsDemand demand_for(TlsLevel level, const std::string& domain, const std::strin
                      unsigned short port, const DaneFacts& dane) {
     TlsDemand d;
     d.level = level;
-    if (level != TlsLevel::dane && level != TlsLevel::dane_only)
+    if (level != TlsLevel::dane && level != TlsLevel::dane_only && level != TlsLevel::sts)
         return d;
+    if (level == TlsLevel::sts)
+        d.level = TlsLevel::dane; // DANE first (RFC 8461 2); MTA-STS where it ends at "may"
     const bool only = level == TlsLevel::dane_only;
     auto without_dane = [&](std::string why) {
         if (only)
@@ -321,6 +385,24 @@ struct Client::Impl {
         }
         return *tls;
     }
+    // For MTA-STS's HTTPS: unlike SMTP's opportunistic context, the handshake itself fails
+    // on a certificate that does not verify.
+    asio::ssl::context& sts_tls_context() {
+        if (!sts_tls) {
+            sts_tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+            sts_tls->set_verify_mode(asio::ssl::verify_peer);
+            sts_tls->set_options(asio::ssl::context::default_workarounds |
+                                 asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3);
+            boost::system::error_code ignored; // no CAs: no policy can be fetched
+            if (cfg.tls_ca_file.empty())
+                sts_tls->set_default_verify_paths(ignored);
+            else
+                sts_tls->load_verify_file(cfg.tls_ca_file, ignored);
+        }
+        return *sts_tls;
+    }
+    awaitable<StsFinding> sts_policy(const std::string& domain);
+
     const std::vector<asio::ip::address>& my_addresses() {
         if (!ipme)
             ipme = dns::local_addresses();
@@ -450,8 +532,10 @@ struct Client::Impl {
     ClientConfig cfg;
     std::unique_ptr<asio::ssl::context> tls;
     std::optional<std::vector<asio::ip::address>> ipme;
-    DownedHosts downed;                          // lock/tcpto, lock/tcpto6
-    std::unique_ptr<asio::thread_pool> dns_pool; // at most 4 blocking waits at once
+    DownedHosts downed; // lock/tcpto, lock/tcpto6
+    std::unique_ptr<asio::ssl::context> sts_tls;
+    sts::PolicyCache sts_cache{cfg.mta_sts_cache}; // after cfg, which it is made from
+    std::unique_ptr<asio::thread_pool> dns_pool;   // at most 4 blocking waits at once
 };
 
 Client::Client(asio::any_io_executor ex, ClientConfig cfg)
@@ -466,6 +550,59 @@ Client::~Client() {
 
 awaitable<Outcome> Client::deliver(Job job) {
     co_return co_await impl_->deliver(std::move(job));
+}
+
+// RFC 8461 5: the TXT record's id says whether the policy cached for the domain is still
+// the one published; a new id means a fetch. A domain without the record, or whose
+// policy cannot be fetched or read, keeps the cached policy until its max_age runs out,
+// and without one is treated as having none (mail goes as "may"). Nothing here defers a
+// delivery: a policy that cannot be had protects nothing and must not stop mail.
+awaitable<StsFinding> Client::Impl::sts_policy(const std::string& domain) {
+    StsFinding found;
+    const std::time_t now = std::time(nullptr);
+    const dns::Config dns = cfg.dns;
+    auto txt_lookup = [dns, domain]() { return dns::resolve_txt(dns, "_mta-sts." + domain); };
+    const auto txt = co_await off_loop<Result<std::vector<std::string>>>(blocking_pool(), ex,
+                                                                         std::move(txt_lookup));
+    found.policy = sts_cache.find(domain, now);
+    const std::string kept =
+        found.policy ? " The policy fetched earlier (id " + found.policy->id + ") stays in force.\n"
+                     : " Delivered as if it had none.\n";
+    if (!txt) {
+        found.note = "MTA-STS: the lookup of _mta-sts." + domain +
+                     " failed: " + txt.error().with_dsn() + "." + kept;
+        co_return found;
+    }
+    const auto id = sts::txt_policy_id(*txt);
+    if (!id || (found.policy && found.policy->id == *id))
+        co_return found;
+    auto host_lookup = [dns, domain]() { return dns::resolve_host(dns, "mta-sts." + domain); };
+    const auto addresses = co_await off_loop<Result<std::vector<asio::ip::address>>>(
+        blocking_pool(), ex, std::move(host_lookup));
+    if (!addresses) {
+        found.note = "MTA-STS: the policy of " + domain + " could not be fetched: mta-sts." +
+                     domain + " has no address (" + addresses.error().with_dsn() + ")." + kept;
+        co_return found;
+    }
+    sts::FetchPlace place{domain, *addresses, cfg.mta_sts_port};
+    const auto limit = std::min(cfg.timeout_remote, std::chrono::seconds(60));
+    const auto text = co_await sts::fetch_policy_text(sts_tls_context(), place, limit);
+    if (!text) {
+        found.note = "MTA-STS: the policy of " + domain +
+                     " could not be fetched: " + text.error().text + "." + kept;
+        co_return found;
+    }
+    auto policy = sts::parse_policy(*text);
+    if (!policy) {
+        found.note = "MTA-STS: the policy of " + domain + " is malformed: " + policy.error().text +
+                     "." + kept;
+        co_return found;
+    }
+    policy->id = *id;
+    policy->fetched = now;
+    sts_cache.store(domain, *policy, *text);
+    found.policy = std::move(*policy);
+    co_return found;
 }
 
 awaitable<Outcome> Client::Impl::deliver(Job job) {
@@ -605,7 +742,8 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
     // TLSA records, asked on the pool (the lookups block).
     const TlsLevel tls_level = cfg.tls_policy.lookup(job.domain);
     DaneFacts dane;
-    if (tls_level == TlsLevel::dane || tls_level == TlsLevel::dane_only) {
+    if (tls_level == TlsLevel::dane || tls_level == TlsLevel::dane_only ||
+        tls_level == TlsLevel::sts) {
         std::vector<std::string> hosts;
         for (const auto& m : mxs)
             if (std::find(hosts.begin(), hosts.end(), m.host) == hosts.end())
@@ -628,6 +766,10 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
         };
         dane = co_await off_loop<DaneFacts>(blocking_pool(), ex, std::move(facts));
     }
+    // MTA-STS speaks of a domain's MX hosts: not of a relay named in control/smtproutes.
+    StsFinding sts_found;
+    if (tls_level == TlsLevel::sts && !relay)
+        sts_found = co_await sts_policy(job.domain);
     std::string tls_refusals; // hosts passed over for want of the TLS the policy requires
 
     Outcome out;
@@ -638,7 +780,10 @@ awaitable<Outcome> Client::Impl::deliver(Job job) {
             skipped.push_back(ip);
             continue;
         }
-        const TlsDemand demand = demand_for(tls_level, job.domain, m.host, port, dane);
+        TlsDemand demand = demand_for(tls_level, job.domain, m.host, port, dane);
+        if (tls_level == TlsLevel::sts && !relay && demand.refusal.empty() &&
+            demand.level == TlsLevel::may)
+            apply_sts(demand, job.domain, m.host, sts_found);
         if (!demand.refusal.empty()) {
             tls_refusals += ip + ": " + demand.refusal + "\n";
             continue;
@@ -802,9 +947,8 @@ awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, cons
         // The TLS control/tlspolicy requires: without it this host is not used.
         auto refuse = [&](const std::string& why) -> awaitable<SessionEnd> {
             co_await c.write("QUIT\r\n");
-            finish('Z', "TLS is required for " + job.domain + " (" +
-                            std::string(tls_level_name(demand.level)) + ") but " + ip + " (" +
-                            name + ") " + why + " (#4.7.5)\n");
+            finish('Z', "TLS is required for " + job.domain + " (" + demand.label() + ") but " +
+                            ip + " (" + name + ") " + why + " (#4.7.5)\n");
             co_return SessionEnd::tls_refused;
         };
         if (demand.required() && !ext.starttls)
@@ -820,8 +964,11 @@ awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, cons
             if (r->code == 220) {
                 const std::string& tlsa_name = name;
                 auto prepare = [&demand, &tlsa_name](SSL* ssl) {
-                    if (demand.level == TlsLevel::verify) {
+                    if (demand.level == TlsLevel::verify || demand.sts_testing) {
                         ::SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+                        if (!demand.sts_policy.empty() &&
+                            ::SSL_set_min_proto_version(ssl, TLS1_2_VERSION) != 1)
+                            return false;
                         return ::SSL_set1_host(ssl, tlsa_name.c_str()) == 1;
                     }
                     if (demand.level != TlsLevel::dane)
@@ -860,11 +1007,23 @@ awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, cons
                             0)
                         co_return co_await refuse(
                             "presented a certificate no TLSA record matches.");
-                    verified = demand.level == TlsLevel::dane
-                                   ? "certificate verified by DANE (TLSA usage " +
-                                         std::to_string(usage) + ") for " + name + "."
-                                   : "certificate verified for " + name + ".";
+                    verified =
+                        demand.level == TlsLevel::dane
+                            ? "certificate verified by DANE (TLSA usage " + std::to_string(usage) +
+                                  ") for " + name + "."
+                            : "certificate verified for " + name +
+                                  (demand.sts_policy.empty() ? std::string(".")
+                                                             : " (" + demand.sts_policy + ").");
                     c.tls_proof = demand.proof(name);
+                } else if (demand.sts_testing) {
+                    const long result = ::SSL_get_verify_result(c.ssl());
+                    verified = result == X509_V_OK
+                                   ? "certificate verified for " + name + " (MTA-STS policy of " +
+                                         job.domain + ", testing mode)."
+                                   : "certificate not verified: " +
+                                         std::string(::X509_verify_cert_error_string(result)) +
+                                         " (MTA-STS policy of " + job.domain +
+                                         ", testing mode: delivered anyway).";
                 } else {
                     verified = "certificate not verified.";
                     c.tls_proof = demand.proof(name); // encrypt: encryption is the proof
@@ -1017,7 +1176,7 @@ awaitable<SessionEnd> Client::Impl::session(Conn& c, const std::string& ip, cons
         co_return co_await quit('D', ip + " failed after I sent the message.", *final_reply);
     if (final_reply->code >= 400)
         co_return co_await quit('Z', ip + " failed after I sent the message.", *final_reply);
-    finish('K', ip + " accepted message.\n" + said(*final_reply) + c.tls_note);
+    finish('K', ip + " accepted message.\n" + said(*final_reply) + c.tls_note + demand.note);
     co_return SessionEnd::done_reusable; // no QUIT: the connection may carry the next message
 }
 

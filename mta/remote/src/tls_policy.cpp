@@ -19,7 +19,7 @@ std::string_view trim(std::string_view s) {
 
 std::optional<TlsLevel> level_named(std::string_view name) {
     for (const auto l : {TlsLevel::none, TlsLevel::may, TlsLevel::encrypt, TlsLevel::dane,
-                         TlsLevel::dane_only, TlsLevel::verify})
+                         TlsLevel::dane_only, TlsLevel::verify, TlsLevel::sts})
         if (tls_level_name(l) == name)
             return l;
     return std::nullopt;
@@ -41,6 +41,8 @@ std::string_view tls_level_name(TlsLevel l) {
         return "dane-only";
     case TlsLevel::verify:
         return "verify";
+    case TlsLevel::sts:
+        return "sts";
     }
     return "may";
 }
@@ -57,7 +59,7 @@ Result<TlsPolicy> TlsPolicy::parse(std::string_view text, std::string_view file)
         if (!level)
             return fail(perm("5.3.5", where + "unknown TLS level \"" +
                                           std::string(trim(line.substr(colon + 1))) +
-                                          "\" (none, may, encrypt, dane, dane-only, verify)"));
+                                          "\" (none, may, encrypt, dane, dane-only, verify, sts)"));
         // The first line for a domain wins, as in smtproutes.
         p.map_.emplace(address::lowercase(trim(line.substr(0, colon))), *level);
     }

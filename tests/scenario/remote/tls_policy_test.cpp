@@ -17,33 +17,8 @@
 namespace {
 
 using remotetest::Peer;
+using remotetest::Resolver;
 using remotetest::Sender;
-
-// The validating resolver stand-in on a free loopback port.
-struct Resolver {
-    qmtest::TempDir dir;
-    int port = qmtest::free_port();
-    std::unique_ptr<qmtest::Daemon> daemon;
-
-    Resolver(const std::string& zone, const std::vector<std::string>& options = {}) {
-        if (!std::filesystem::exists("/usr/lib/python3/dist-packages/dns")) {
-            qmtest::skip("python3-dnspython is not installed (script/bootstrap installs it)");
-            return;
-        }
-        qmtest::spit(dir / "zone", "$TTL 300\nexample. IN SOA ns.example. hostmaster.example. "
-                                   "1 3600 600 86400 300\nexample. IN NS ns.example.\n" +
-                                       zone);
-        std::vector<std::string> argv{"/usr/bin/python3",
-                                      std::string(QM_SOURCE_DIR) +
-                                          "/tests/support/validating_resolver.py",
-                                      std::to_string(port), dir / "zone"};
-        argv.insert(argv.end(), options.begin(), options.end());
-        daemon = std::make_unique<qmtest::Daemon>(argv, qmtest::RunOptions{}, dir / "resolver.log");
-        REQUIRE(
-            qmtest::wait_for([&] { return daemon->log().find("listening") != std::string::npos; }));
-    }
-    [[nodiscard]] std::string address() const { return "127.0.0.1:" + std::to_string(port); }
-};
 
 // "3 1 1 <SHA-256 of the certificate's public key>", the DANE-EE record of a certificate.
 std::string dane_ee_record(const std::string& pem_path) {

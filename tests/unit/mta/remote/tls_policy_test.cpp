@@ -19,6 +19,7 @@ TEST_CASE("control/tlspolicy - exact domains then suffixes then the default", "[
                               ".bank.example:dane-only   # its subdomains\n"
                               "Partner.Example:encrypt\n"
                               "partner.example:none\n" // the first line for a key wins
+                              "sts.example:sts\n"
                               ":dane\n",
                               "tlspolicy");
     REQUIRE(p);
@@ -26,6 +27,7 @@ TEST_CASE("control/tlspolicy - exact domains then suffixes then the default", "[
     CHECK(level(*p, "mx.bank.example") == "dane-only");
     CHECK(level(*p, "PARTNER.example.") == "encrypt");
     CHECK(level(*p, "elsewhere.example") == "dane");
+    CHECK(level(*p, "sts.example") == "sts");
     auto none = TlsPolicy::parse("", "tlspolicy");
     REQUIRE(none);
     CHECK(level(*none, "any.example") == "may");
@@ -41,7 +43,7 @@ TEST_CASE("control/tlspolicy - a broken line is named with its file and line", "
     CHECK(unknown.error().permanent());
     CHECK(unknown.error().text ==
           "/var/qmail/control/tlspolicy:2: unknown TLS level \"secure\" (none, may, encrypt, dane, "
-          "dane-only, verify)");
+          "dane-only, verify, sts)");
     auto no_colon = TlsPolicy::parse("\n\nc.example dane\n", "tlspolicy");
     REQUIRE_FALSE(no_colon);
     CHECK(no_colon.error().text == "tlspolicy:3: no colon in \"c.example dane\" (domain:level)");

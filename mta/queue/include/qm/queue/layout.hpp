@@ -6,6 +6,7 @@
 //                                               T becomes D once that recipient is done
 //   bounce/N     accumulated permanent failures
 //   lock/sendmutex, lock/trigger (FIFO), lock/tcpto, lock/tcpto6 (downed hosts)
+//   mtasts/D     remote delivery's cache of domain D's MTA-STS policy (qmailr's)
 #pragma once
 
 #include "qm/result.hpp"
@@ -40,6 +41,7 @@ struct Layout {
     [[nodiscard]] std::string sendmutex() const { return root + "/lock/sendmutex"; }
     [[nodiscard]] std::string tcpto() const { return root + "/lock/tcpto"; }
     [[nodiscard]] std::string tcpto6() const { return root + "/lock/tcpto6"; }
+    [[nodiscard]] std::string mtasts() const { return root + "/mtasts"; }
 };
 
 // Owners of the queue parts; in normal-user mode all are the current user.
@@ -48,7 +50,8 @@ struct QueueOwners {
     uid_t qmails = 0; // qmail-send: info local remote bounce sendmutex
     gid_t qmail = 0;  // group of everything
     // qmail-remote, run by qmail-rspawn in root mode: lock/tcpto and lock/tcpto6, the
-    // downed-host tables (0644, so qmail-tcpto can read them).
+    // downed-host tables (0644, so qmail-tcpto can read them), and mtasts/, its cache of
+    // MTA-STS policies.
     uid_t qmailr = 0;
 };
 

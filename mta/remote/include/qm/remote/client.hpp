@@ -62,6 +62,11 @@ struct ClientConfig {
     std::string dkim_keys;
     TlsPolicy tls_policy;    // control/tlspolicy (qm/remote/tls_policy.hpp)
     std::string tls_ca_file; // control/tlscafile: the CAs "verify" trusts; empty: the system's
+    // MTA-STS (level "sts"): the HTTPS port policies are fetched from (control/mtastsport,
+    // 443; another only for tests) and where they are cached (queue/mtasts; empty: in
+    // memory only).
+    unsigned short mta_sts_port = 443;
+    std::string mta_sts_cache;
 };
 
 // MXPS: this MX preference says the host speaks QMTP.

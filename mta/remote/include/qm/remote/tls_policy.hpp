@@ -11,6 +11,10 @@
 //   dane-only DANE required: no validated TLSA records, no delivery
 //   verify    TLS required and the certificate must chain to a trusted CA
 //             (control/tlscafile, else the system's) and name the MX host
+//   sts       DANE where the MX host has DNSSEC-validated TLSA records (RFC 8461 2: DANE
+//             comes first), else the domain's MTA-STS policy (qm/remote/mta_sts.hpp): in
+//             "enforce" mode only the MX hosts it names, each as "verify"; else "may".
+//             The level for the Internet at large: ":sts".
 // A required level that cannot be met defers the mail (4.7.5) at that host and tries the
 // next MX; the mail never goes in the clear instead.
 #pragma once
@@ -24,7 +28,7 @@
 
 namespace qm::remote {
 
-enum class TlsLevel : std::uint8_t { none, may, encrypt, dane, dane_only, verify };
+enum class TlsLevel : std::uint8_t { none, may, encrypt, dane, dane_only, verify, sts };
 [[nodiscard]] std::string_view tls_level_name(TlsLevel l);
 
 class TlsPolicy {
