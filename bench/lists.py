@@ -29,7 +29,7 @@ the measuring, machine facts) and bench/remote.py (the relaying set-up of both M
                  per copy, several packages per connection), unless LIST_PROTOCOLS says "smtp".
 
 Environment: N_SUBSCRIBE, N_LIST, SUB_RUNS, LIST_RUNS, LIST_CASES ("subscribe post"),
-LIST_PROTOCOLS ("smtp qmtp"; "qmtp-dkim" adds DKIM signing), PORT_QMTP_SINK (2726), MTAS,
+LIST_PROTOCOLS ("smtp qmtp"; "qmtp-dkim" and "smtp-dkim" add DKIM signing), PORT_QMTP_SINK (2726), MTAS,
 QM_BIN, QM_REV, TIMEOUT, RESULTS, LIST_RAW (results/lists-runs.jsonl), BENCH_USER.
 """
 
@@ -165,8 +165,8 @@ class OursListQmtp(OursList):
         return B.QmtpSink()
 
 
-class OursListQmtpDkim(OursListQmtp):
-    """OursListQmtp with `control/dkimkeys`: the list's copies are DKIM-signed as
+class DkimKeys:
+    """`control/dkimkeys` for a list bench MTA: the list's copies are DKIM-signed as
     bench.test (RSA-2048, made by dkim-keygen), the signature made once per post."""
 
     def clear(self, case):
@@ -180,6 +180,14 @@ class OursListQmtpDkim(OursListQmtp):
         with open(path, "w") as f:
             f.write("bench.test:b1:dkim/bench.test.b1.key\n")
         os.chmod(path, 0o644)
+
+
+class OursListQmtpDkim(DkimKeys, OursListQmtp):
+    """OursListQmtp, DKIM-signed."""
+
+
+class OursListSmtpDkim(DkimKeys, OursList):
+    """OursList (SMTP to smtp-sink), DKIM-signed: the same protocol as Postfix's runs."""
 
 
 class PostfixList(R.PostfixRemote):
@@ -288,6 +296,12 @@ def post_runs(notes):
             descriptions.append(k.describe() + "; QMTP as above, and `control/dkimkeys` signing "
                                 "as bench.test (RSA-2048)")
             mtas.append(("ours: ezmlm-send → qmail-send, QMTP, DKIM-signed", k))
+        if "smtp-dkim" in PROTOCOLS:
+            d = OursListSmtpDkim()
+            d.configure()
+            descriptions.append(d.describe() + "; SMTP to smtp-sink, and `control/dkimkeys` "
+                                "signing as bench.test (RSA-2048)")
+            mtas.append(("ours: ezmlm-send → qmail-send, SMTP, DKIM-signed", d))
     if "postfix" in B.MTAS:
         p = PostfixList()
         p.configure()
