@@ -111,9 +111,10 @@ std::string_view value_of(std::string_view field) {
     return colon == std::string_view::npos ? std::string_view() : field.substr(colon + 1);
 }
 
-// A decimal number of at most 9 digits, or nullopt.
+// A decimal number of at most 18 digits (x= and t= are Unix times, ten digits today), or
+// nullopt.
 std::optional<long> number(std::string_view s) {
-    if (s.empty() || s.size() > 9 ||
+    if (s.empty() || s.size() > 18 ||
         !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
         return std::nullopt;
     long n = 0;

@@ -267,6 +267,12 @@ TEST_CASE("an ARC set we seal validates - one hop, two hops - and a changed mess
     other = dns;
     other.unanswered = {"f1._domainkey.fwd.example"};
     CHECK(qm::dkim::validate_arc_chain(two, other.lookup()).status == ChainStatus::temperror);
+    // x=, a Unix time of ten digits: past it the message signature has expired; before it
+    // the check goes on (here to the signature, which the added tag broke).
+    CHECK(status(one, "ARC-Message-Signature: i=1;", "ARC-Message-Signature: i=1; x=1000000000;")
+              .reason == "i=1: the message signature has expired");
+    CHECK(status(one, "ARC-Message-Signature: i=1;", "ARC-Message-Signature: i=1; x=4102444800;")
+              .reason == "i=1: the signature of d=lists.example did not verify");
     // A key is fetched once per validation though two signatures use it.
     dns.questions = 0;
     CHECK(qm::dkim::validate_arc_chain(one, dns.lookup()).status == ChainStatus::pass);
