@@ -1,17 +1,20 @@
-// ezmlm-issubn [-nN] dir [dir ...]: is $SENDER a subscriber? (ezmlm-issubn(1)).
+// ezmlm-issubn [-nN] dir [subdir ...]: is $SENDER a subscriber? (ezmlm-issubn(1)).
 #include "qm/lists/core/cli.hpp"
 #include "qm/lists/core/subscribers.hpp"
 
 namespace {
 
-constexpr std::string_view synopsis = "[-nN] dir [dir1 ...]";
+constexpr std::string_view synopsis = "[-nNvV] dir [subdir ...]";
 
 constexpr std::string_view help =
-    "usage: ezmlm-issubn [-nN] dir [dir ...]\n"
-    "Exits 0 if $SENDER is subscribed to any of the databases dir (a list directory or a\n"
-    "sub-database such as /path/list/allow), 99 if to none; -n reverses the two. Meant\n"
-    "for dot-qmail lines: |ezmlm-issubn /l /l/allow || { echo Sorry; exit 100; }\n"
-    "Each dir must be absolute. Matching ignores case.\n"
+    "usage: ezmlm-issubn [-nNvV] dir [subdir ...]\n"
+    "Exits 0 if $SENDER is subscribed to any of the databases named, 99 if to none; -n\n"
+    "reverses the two (-N: back to normal). Meant for dot-qmail lines:\n"
+    "  |ezmlm-issubn /l . digest allow || { echo Sorry; exit 100; }\n"
+    "dir alone: the list in dir. dir and subdirs: the sub-databases of the list in dir\n"
+    "by name (digest, allow, mod, ...; . is the list itself), as ezmlm-idx 7 has them.\n"
+    "When every word is an absolute path, each is a database of its own (ezmlm 0.53:\n"
+    "/l /l/allow). Matching ignores case. -v, -V: the version.\n"
     "Exit: 0 / 99 as above, 100 bad usage or SENDER not set, 111 temporary trouble.\n";
 
 } // namespace
@@ -19,21 +22,26 @@ constexpr std::string_view help =
 int main(int argc, char** argv) {
     namespace cli = qm::lists::cli;
     return cli::run("ezmlm-issubn", argc, argv, help, [](qm::program::Words args) {
-        auto sender = cli::sender();
-        if (!sender)
-            return cli::fatal("ezmlm-issubn", qm::perm("5.3.5", "SENDER not set"));
         bool reverse = false;
+        bool asked_version = false;
         qm::program::Options options(qm::program::Order::anywhere);
         options.set('n', reverse, true).set('N', reverse, false);
+        cli::declare_version(options, asked_version);
         auto dirs = options.parse(args);
         if (!dirs)
             return cli::usage("ezmlm-issubn", synopsis, dirs.error());
+        if (asked_version)
+            return cli::version();
         if (dirs->empty())
             return cli::usage("ezmlm-issubn", synopsis);
-        for (const auto& dir : *dirs) {
-            if (dir.empty() || dir[0] != '/')
-                return cli::fatal("ezmlm-issubn", qm::perm("5.3.5", "dir must start with slash"));
-            auto r = qm::lists::is_subscriber(dir, *sender);
+        auto sender = cli::sender();
+        if (!sender)
+            return cli::fatal("ezmlm-issubn", qm::perm("5.3.5", "SENDER not set"));
+        auto dbs = cli::databases(dirs->front(), {dirs->begin() + 1, dirs->end()});
+        if (!dbs)
+            return cli::fatal("ezmlm-issubn", dbs.error());
+        for (const auto& db : *dbs) {
+            auto r = qm::lists::is_subscriber(db, *sender);
             if (!r)
                 return cli::fatal("ezmlm-issubn", r.error());
             if (*r)

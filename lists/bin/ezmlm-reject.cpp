@@ -1,4 +1,4 @@
-// ezmlm-reject [-bBcChHqQsStT] [dir]: refuses posts the list should not distribute, as
+// ezmlm-reject [-bBcCFhHqQsStTvV] [dir]: refuses posts the list should not distribute, as
 // the first line of its editor (ezmlm-reject(1)).
 #include "qm/lists/core/cli.hpp"
 #include "qm/lists/post/reject.hpp"
@@ -7,9 +7,9 @@
 
 namespace {
 
-constexpr std::string_view synopsis = "[-bBcChHqQsStT] [dir]";
+constexpr std::string_view synopsis = "[-bBcCFhHqQsStTvV] [dir]";
 constexpr std::string_view help =
-    "usage: ezmlm-reject [-bBcChHqQsStT] [dir]\n"
+    "usage: ezmlm-reject [-bBcCFhHqQsStTvV] [dir]\n"
     "Run first in the list's editor: |ezmlm-reject /path/list\n"
     "Refuses (exit 100, the poster gets the reason) a post whose body is larger than max\n"
     "or smaller than min in dir/msgsize (\"max:min\"), whose Content-Type or a part's is\n"
@@ -24,6 +24,9 @@ constexpr std::string_view help =
     "  -b / -B  also refuse a Subject or first body line starting with (un)subscribe\n"
     "           / do not (default -B)\n"
     "  -h / -H  use / ignore dir/headerreject (default -h)\n"
+    "  -F       do not forward command messages (the default; -f, which forwards them\n"
+    "           to list-request, is not supported yet)\n"
+    "  -v, -V   the version (--help is the help: -h is the switch above)\n"
     "In a sublist (dir/sublist) every post is acceptable. Without dir only the subject,\n"
     "command and Precedence checks apply.\n"
     "Environment: SENDER.\n"
@@ -33,7 +36,6 @@ constexpr std::string_view help =
 
 int main(int argc, char** argv) {
     namespace cli = qm::lists::cli;
-    // -h is also the switch for dir/headerreject, but as the first word it asks for help.
     return cli::run("ezmlm-reject", argc, argv, help, [](qm::program::Words args) {
         qm::lists::RejectRules rules;
         qm::program::Options options(qm::program::Order::anywhere);
@@ -49,9 +51,19 @@ int main(int argc, char** argv) {
             .set('S', rules.require_subject, false)
             .set('t', rules.require_list_address, true)
             .set('T', rules.require_list_address, false);
+        bool asked_version = false;
+        bool ignored = false;
+        std::string not_yet;
+        options.set('F', ignored, true);
+        cli::declare_not_yet(options, "f", not_yet);
+        cli::declare_version(options, asked_version);
         auto dir = options.parse(args);
         if (!dir)
             return cli::usage("ezmlm-reject", synopsis, dir.error());
+        if (asked_version)
+            return cli::version();
+        if (!not_yet.empty())
+            return cli::refuse_not_yet("ezmlm-reject", not_yet);
         if (dir->size() > 1)
             return cli::usage("ezmlm-reject", synopsis);
         auto sender = cli::sender();

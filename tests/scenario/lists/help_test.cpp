@@ -1,5 +1,6 @@
-// Every list program explains itself with --help (and -h) on stdout and exits 0; a bad
-// command line gets a one-line usage on stderr and exit 100.
+// Every list program explains itself with --help on stdout and exits 0; a bad command line
+// gets a one-line usage on stderr and exit 100. -h is not help: ezmlm-idx 7 gives it
+// meanings of its own (ezmlm-reject, ezmlm-send, ezmlm-sub).
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -10,12 +11,10 @@ TEST_CASE("every list program has --help", "[scenario][lists][help]") {
           "ezmlm-split", "ezmlm-return", "ezmlm-warn", "ezmlm-get", "ezmlm-manage", "ezmlm-store",
           "ezmlm-gate", "ezmlm-moderate", "ezmlm-confirm", "ezmlm-clean", "ezmlm-reject"}) {
         INFO(p);
-        for (const char* flag : {"--help", "-h"}) {
-            auto r = qmtest::run({qmtest::bin(p), flag});
-            CHECK(r.exit_code == 0);
-            CHECK(r.out.starts_with(std::string("usage: ") + p + " "));
-            CHECK(r.out.find("Exit:") != std::string::npos);
-        }
+        auto r = qmtest::run({qmtest::bin(p), "--help"});
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.starts_with(std::string("usage: ") + p + " "));
+        CHECK(r.out.find("Exit:") != std::string::npos);
         // ezmlm-reject's dir is optional (ezmlm 0.53 editors run it bare): a bad switch.
         std::vector<std::string> argv{qmtest::bin(p)};
         if (std::string(p) == "ezmlm-reject")

@@ -77,6 +77,8 @@ TEST_CASE("sub-databases and ezmlm-issubn", "[scenario][lists][tools]") {
     CHECK(l.issubn({"-n", l.dir}, "a@x.example") == 99);
     CHECK(l.issubn({"-n", l.dir}, "z@x.example") == 0);
     CHECK(l.issubn({l.dir}, nullptr) == 100);
-    CHECK(l.issubn({"relative"}, "a@x.example") == 100);
+    // A relative dir is relative to the working directory, as in ezmlm-idx 7; one that is
+    // not there is temporary trouble.
+    CHECK(l.issubn({"relative"}, "a@x.example") == 111);
     CHECK(qmtest::run({qmtest::bin("ezmlm-sub"), l.dir, "nosuchdb", "a@b"}).exit_code == 100);
 }

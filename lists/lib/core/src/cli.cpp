@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -38,6 +39,62 @@ int run(std::string_view program, int argc, char** argv, std::string_view help,
     return qm::program::run({program, help, short_help, true}, argc, argv, work);
 }
 
+void declare_version(qm::program::Options& options, bool& asked) {
+    options.set('v', asked, true).set('V', asked, true);
+}
+
+int version() {
+    std::fputs("ezmlm version: qmplatform " QM_LISTS_VERSION "\n", stderr);
+    return 0;
+}
+
+void declare_not_yet(qm::program::Options& options, std::string_view letters, std::string& given) {
+    for (char letter : letters)
+        options.flag(letter, [&given, letter] {
+            if (given.empty())
+                given = std::string("-") + letter;
+        });
+}
+
+int refuse_not_yet(std::string_view program, const std::string& given) {
+    return fatal(program, perm("5.3.5", "option " + given +
+                                            " of ezmlm-idx 7 is not supported yet (see "
+                                            "MIGRATING.md, Options)"));
+}
+
+Status standard_subscribers(std::string_view subdb) {
+    if (subdb == "std")
+        return {};
+    return fail(perm("5.3.5", "only the standard subscriber database (-S std) is supported, not " +
+                                  std::string(subdb)));
+}
+
+Result<std::vector<std::string>> databases(const std::string& dir,
+                                           const std::vector<std::string>& subdirs) {
+    std::vector<std::string> out{dir};
+    auto absolute = [](const std::string& s) { return !s.empty() && s.front() == '/'; };
+    if (subdirs.empty())
+        return out;
+    if (absolute(dir) && std::all_of(subdirs.begin(), subdirs.end(), absolute)) {
+        out.insert(out.end(), subdirs.begin(), subdirs.end());
+        return out;
+    }
+    out.clear();
+    for (const auto& sub : subdirs) {
+        if (sub.empty() || sub == ".")
+            out.push_back(dir);
+        else if (absolute(sub))
+            out.push_back(sub);
+        else if (sub.find('/') != std::string::npos)
+            return fail(perm("5.3.5", "a sub-database is one name under the list directory, "
+                                      "without a slash: " +
+                                          sub));
+        else
+            out.push_back(dir + "/" + sub);
+    }
+    return out;
+}
+
 int run_on_message(
     std::string_view program, int argc, char** argv, std::string_view help,
     const std::function<int(const std::string& dir, const std::string& message)>& work) {
@@ -63,6 +120,32 @@ int run_on_command(
         if (!delivery)
             return fatal(program, delivery.error());
         return work(args[0], *delivery);
+    });
+}
+
+int run_on_command(
+    std::string_view program, int argc, char** argv, std::string_view help,
+    std::string_view synopsis, const std::function<void(qm::program::Options&)>& declare,
+    const std::function<int(const std::string& dir, const std::vector<std::string>& then,
+                            const CommandDelivery& delivery)>& work) {
+    return run(program, argc, argv, help, [&](qm::program::Words args) {
+        qm::program::Options options(qm::program::Order::options_first);
+        bool asked_version = false;
+        declare_version(options, asked_version);
+        declare(options);
+        auto operands = options.parse(args);
+        if (!operands)
+            return usage(program, synopsis, operands.error());
+        if (asked_version)
+            return version();
+        if (operands->empty())
+            return usage(program, synopsis);
+        const std::vector<std::string> then(operands->begin() + 1, operands->end());
+        prepare_to_queue();
+        auto delivery = command_delivery();
+        if (!delivery)
+            return fatal(program, delivery.error());
+        return work(operands->front(), then, *delivery);
     });
 }
 

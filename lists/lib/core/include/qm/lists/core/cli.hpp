@@ -22,12 +22,40 @@ using qm::program::usage;
 using qm::program::warning;
 
 // The frame of every list program's main, qm::program::run with ezmlm's fatal lines:
-// --help (or -h, as short_help says) prints help and exits 0; otherwise work's exit code,
-// and an exception on the way (running out of memory) is a temporary failure (111:
-// qmail-local retries the delivery later).
+// --help prints help and exits 0; otherwise work's exit code, and an exception on the way
+// (running out of memory) is a temporary failure (111: qmail-local retries the delivery
+// later). -h is help only where short_help says so: ezmlm-idx 7 gives -h meanings of its
+// own (ezmlm-reject's headerreject, ezmlm-send's header, ezmlm-sub's hash).
 int run(std::string_view program, int argc, char** argv, std::string_view help,
         const std::function<int(qm::program::Words args)>& work,
-        qm::program::ShortHelp short_help = qm::program::ShortHelp::first_word);
+        qm::program::ShortHelp short_help = qm::program::ShortHelp::never);
+
+// ezmlm-idx 7's -v and -V, which all its programs take: "ezmlm version: ..." on stderr
+// and exit 0. declare_version adds both to options, setting asked; version() prints and
+// returns the exit code.
+void declare_version(qm::program::Options& options, bool& asked);
+int version();
+
+// ezmlm-idx 7 switches whose meaning we do not have yet: declared so that they are known,
+// given names the first one used ("-Q"), and refuse_not_yet() turns it into a permanent
+// failure naming it (exit 100), so that none is silently ignored.
+void declare_not_yet(qm::program::Options& options, std::string_view letters, std::string& given);
+int refuse_not_yet(std::string_view program, const std::string& given);
+
+// ezmlm-idx 7's -S subdb (ezmlm-list, ezmlm-sub, ezmlm-unsub): "std", the standard
+// subscriber files, is the only database we have; an SQL plugin is a permanent failure
+// naming it.
+[[nodiscard]] Status standard_subscribers(std::string_view subdb);
+
+// ezmlm-idx 7's "dir [subdir ...]" (ezmlm-issubn, ezmlm-gate): the subscriber databases
+// named. When every word is absolute, each is a database of its own (ezmlm 0.53's
+// "ezmlm-issubn /l /l/allow"); otherwise the first is the list and the rest are its
+// sub-databases by name, "." being the list itself ("ezmlm-issubn /l . digest allow").
+// A name with a slash in it is refused, as 7.x refuses it (one level only). Without
+// subdirs, the list itself.
+[[nodiscard]] Result<std::vector<std::string>> databases(const std::string& dir,
+                                                         const std::vector<std::string>& subdirs);
+
 // The same for a program that a list's dot-qmail file runs as "program dir" on a message
 // (ezmlm-send, ezmlm-store): usage unless argv is just that; then it prepares to queue
 // mail and reads the message on stdin, and work gets dir and the message.
@@ -57,6 +85,18 @@ struct CommandDelivery {
 int run_on_command(
     std::string_view program, int argc, char** argv, std::string_view help,
     const std::function<int(const std::string& dir, const CommandDelivery& delivery)>& work);
+
+// The frame of a program that answers a command address (ezmlm-moderate, ezmlm-confirm):
+// its options (declare adds them; -v and -V are added here), then dir and, as ezmlm-idx 7
+// allows, a program with its arguments to take a post instead of ezmlm-send (the options
+// end at dir, so that program keeps its own). Usage unless argv is that; then it prepares
+// to queue mail, checks the delivery with command_delivery() (a failure is fatal), and
+// work gets dir, the program's words (empty: none) and the delivery.
+int run_on_command(
+    std::string_view program, int argc, char** argv, std::string_view help,
+    std::string_view synopsis, const std::function<void(qm::program::Options&)>& declare,
+    const std::function<int(const std::string& dir, const std::vector<std::string>& then,
+                            const CommandDelivery& delivery)>& work);
 
 // Addresses from a file (or stdin for "-"), one per line: the first word of each line;
 // blank lines and lines starting with '#' are skipped. Bad addresses are reported with
