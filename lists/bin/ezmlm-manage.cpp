@@ -1,5 +1,5 @@
-// ezmlm-manage [-m] dir: answers list-<command>@host, run from the list's manager file
-// (ezmlm-manage(1)).
+// ezmlm-manage [-aAbBcCdDeEfFlLmMnNqsSuUvV] dir: answers list-<command>@host, run from the list's
+// manager file (ezmlm-manage(1)).
 #include "qm/fd.hpp"
 #include "qm/lists/core/cli.hpp"
 #include "qm/lists/manage/manage.hpp"
@@ -14,7 +14,7 @@
 namespace {
 
 constexpr std::string_view help =
-    "usage: ezmlm-manage [-m] dir\n"
+    "usage: ezmlm-manage [-aAbBcCdDeEfFlLmMnNqsSuUvV] dir\n"
     "Run from the list's manager file (list-default): |ezmlm-manage /path/list\n"
     "Answers the command in DEFAULT (list-COMMAND[-box=domain]@host):\n"
     "  subscribe, unsubscribe   ask the target (box@domain, else the sender) to confirm\n"
@@ -38,21 +38,69 @@ constexpr std::string_view help =
     "Flags in dir: public, nosubconfirm, nounsubconfirm (only for the sender itself),\n"
     "modsub, remote, modcanlist, modcanedit. Moderators are the subscribers of dir/mod.\n"
     "Every change is logged in dir/Log as \"TIME +ADDRESS\" or \"TIME -ADDRESS\".\n"
-    "-m: with modsub, unsubscriptions need a moderator's approval too.\n"
+    "Switches (ezmlm-idx 7's; a switch overrides the flag file it names):\n"
+    "  -m / -M  with modsub, unsubscriptions need a moderator's approval too / do not\n"
+    "  -S / -s  as nosubconfirm / not: no handshake when the target subscribes itself\n"
+    "  -U / -u  as nounsubconfirm / not, for unsubscribing\n"
+    "  -l / -L  as modcanlist / not\n"
+    "  -e / -E  as modcanedit / not (-d / -D the same)\n"
+    "  -B / -b  as omitbottom (replies without text/bottom) / not\n"
+    "  -C / -c  refuse get requests / leave them to ezmlm-get, earlier in the manager\n"
+    "  -N / -n  do not tell the target of a change made by a moderator, or made without\n"
+    "           its handshake / do (default)\n"
+    "  -f / -F  put the From: field of a subscription's mail in its Log line / do not\n"
+    "           (default)\n"
+    "  -A / -a  no info line on stderr / one (default)\n"
+    "  -q       the owner is not told of events (the default; -Q is not supported yet)\n"
+    "  -v, -V   the version\n"
     "Environment: SENDER, DEFAULT (or LOCAL), QM_LISTS_NOW; QMAILHOME, QMAILQUEUE.\n"
     "Exit: 0 answered, 100 refused (the sender gets the reason), 111 temporary trouble\n"
     "(nothing changed that a retry would not repeat).\n";
 
+constexpr std::string_view synopsis = "[-aAbBcCdDeEfFlLmMnNqsSuUvV] dir";
+
 int manage(qm::program::Words args) {
     namespace cli = qm::lists::cli;
-    bool unsubscribe_moderated = false;
+    qm::lists::ManageOptions o;
+    bool show_action = true;
+    bool asked_version = false;
+    bool ignored = false;
+    std::string not_yet;
     qm::program::Options options(qm::program::Order::anywhere);
-    options.set('m', unsubscribe_moderated, true).set('M', unsubscribe_moderated, false);
+    options.set('m', o.unsubscribe_moderated, true)
+        .set('M', o.unsubscribe_moderated, false)
+        .set('S', o.nosubconfirm, true)
+        .set('s', o.nosubconfirm, false)
+        .set('U', o.nounsubconfirm, true)
+        .set('u', o.nounsubconfirm, false)
+        .set('l', o.modcanlist, true)
+        .set('L', o.modcanlist, false)
+        .set('e', o.modcanedit, true)
+        .set('E', o.modcanedit, false)
+        .set('d', o.modcanedit, true)
+        .set('D', o.modcanedit, false)
+        .set('B', o.omit_bottom, true)
+        .set('b', o.omit_bottom, false)
+        .set('C', o.get, false)
+        .set('c', o.get, true)
+        .set('N', o.notify, false)
+        .set('n', o.notify, true)
+        .set('f', o.log_from, true)
+        .set('F', o.log_from, false)
+        .set('A', show_action, false)
+        .set('a', show_action, true)
+        .set('q', ignored, true);
+    cli::declare_not_yet(options, "Q", not_yet);
+    cli::declare_version(options, asked_version);
     auto dirs = options.parse(args);
     if (!dirs)
-        return cli::usage("ezmlm-manage", "[-m] dir", dirs.error());
+        return cli::usage("ezmlm-manage", synopsis, dirs.error());
+    if (asked_version)
+        return cli::version();
+    if (!not_yet.empty())
+        return cli::refuse_not_yet("ezmlm-manage", not_yet);
     if (dirs->size() != 1)
-        return cli::usage("ezmlm-manage", "[-m] dir");
+        return cli::usage("ezmlm-manage", synopsis);
     ::umask(022);
     ::signal(SIGPIPE, SIG_IGN);
     std::map<std::string, std::string> env;
@@ -63,10 +111,11 @@ int manage(qm::program::Words args) {
     if (!message)
         return cli::fatal("ezmlm-manage",
                           qm::temp("4.3.0", "unable to read input: " + message.error().text));
-    auto done = qm::lists::run_manage(dirs->front(), env, *message, unsubscribe_moderated);
+    auto done = qm::lists::run_manage(dirs->front(), env, *message, o);
     if (!done)
         return cli::fatal("ezmlm-manage", done.error());
-    std::fprintf(stderr, "ezmlm-manage: info: %s\n", done->info.c_str());
+    if (show_action)
+        std::fprintf(stderr, "ezmlm-manage: info: %s\n", done->info.c_str());
     return 0;
 }
 

@@ -94,7 +94,7 @@ Result<std::string> compose_body(const ListInfo& list,
             return fail(t.error());
         body += *t;
     }
-    if (!has_flag(list.dir, "omitbottom")) {
+    if (!list.omit_bottom.value_or(has_flag(list.dir, "omitbottom"))) {
         auto bottom = render_text(list, "bottom", tags);
         if (!bottom)
             return fail(bottom.error());

@@ -69,12 +69,21 @@ Result<std::vector<std::string>> moderators(const std::string& db) {
     return out;
 }
 
+// The From: field's value (for ezmlm-manage -f's Log comment), "" when there is none.
+std::string from_field(std::string_view message) {
+    for (const auto& [name, value] : header_fields(message))
+        if (name == "from")
+            return value;
+    return {};
+}
+
 struct Job {
     ListInfo list;      // the list, for texts, From: and the envelope sender
     ListInfo addresses; // the same with the scope's outlocal, for command addresses
     ManageRequest request;
     ManageFacts facts;
     ManagePolicy policy;
+    ManageOptions options;
     std::string db;           // the database the command acts on
     std::string mod_db;       // dir/mod (or where modsub/remote point)
     std::string_view message; // the request as delivered (an edited text's reply)
@@ -176,12 +185,16 @@ Result<ManageOutcome> change_now(const Job& job, const ManageDecision& d) {
         sub ? subscribe(job.db, job.facts.target) : unsubscribe(job.db, job.facts.target);
     if (!changed)
         return fail(changed.error());
-    if (*changed)
-        if (auto s =
-                append_subscription_log(job.db, job.facts.now, sub ? "+" : "-", job.facts.target,
-                                        d.by_moderator ? "by " + job.facts.sender : "");
+    if (*changed) {
+        std::string comment = d.by_moderator ? "by " + job.facts.sender : "";
+        if (job.options.log_from && sub)
+            if (auto from = from_field(job.message); !from.empty())
+                comment += (comment.empty() ? "" : " ") + from;
+        if (auto s = append_subscription_log(job.db, job.facts.now, sub ? "+" : "-",
+                                             job.facts.target, comment);
             !s)
             return fail(s.error());
+    }
     const std::string_view outcome =
         *changed ? (sub ? "sub-ok" : "unsub-ok") : (sub ? "sub-nop" : "unsub-nop");
     Reply reply;
@@ -203,6 +216,13 @@ Result<ManageOutcome> change_now(const Job& job, const ManageDecision& d) {
     // allow/deny entries are the admin's business, not the address's: the requester hears.
     const bool tell_sender =
         job.request.scope == CookieScope::allow || job.request.scope == CookieScope::deny;
+    // -N: a change a moderator made, or one made without a handshake, is not announced.
+    const bool handshake_skipped = job.request.verb != ManageVerb::confirm;
+    const bool quiet =
+        !job.options.notify && *changed && !tell_sender && (d.by_moderator || handshake_skipped);
+    if (quiet)
+        return ManageOutcome{std::string(sub ? "subscribed " : "unsubscribed ") + job.facts.target +
+                             (job.db == job.list.dir ? "" : " in " + job.db) + " (not notified)"};
     if (auto q = send_to(job, tell_sender ? Audience::sender : Audience::target, std::move(reply));
         !q)
         return fail(q.error());
@@ -218,7 +238,7 @@ Result<std::string> body_around(const Job& job, const std::string& middle) {
     if (!top)
         return fail(top.error());
     std::string body = *top + middle;
-    if (!has_flag(job.list.dir, "omitbottom")) {
+    if (!job.list.omit_bottom.value_or(has_flag(job.list.dir, "omitbottom"))) {
         auto bottom = render_text(job.list, "bottom", job.tags());
         if (!bottom)
             return fail(bottom.error());
@@ -410,7 +430,7 @@ Status look_up_edited_text(Job& job) {
 
 Result<ManageOutcome> run_manage(const std::string& dir,
                                  const std::map<std::string, std::string>& env,
-                                 std::string_view message, bool unsubscribe_moderated) {
+                                 std::string_view message, const ManageOptions& options) {
     bool has_sender = false, has_default = false, has_local = false;
     const std::string sender = env_value(env, "SENDER", has_sender);
     std::string action = env_value(env, "DEFAULT", has_default);
@@ -448,8 +468,18 @@ Result<ManageOutcome> run_manage(const std::string& dir,
             return ManageOutcome{"ignored an automatic message (Auto-Submitted: " + value + ")"};
     }
 
+    // -C: get requests are refused here (ezmlm-get, earlier in the manager, answers them
+    // otherwise).
+    if (!options.get) {
+        const std::string verb = lowercase(action.substr(0, action.find_first_of("-._")));
+        if (verb == "get" || verb == "getv")
+            return fail(perm("5.7.1", "archive retrieval is not available for this list"));
+    }
+
     Job job;
     job.list = *list;
+    job.list.omit_bottom = options.omit_bottom;
+    job.options = options;
     job.request = parse_manage_request(action);
     job.message = message;
     job.addresses = job.list;
@@ -475,13 +505,13 @@ Result<ManageOutcome> run_manage(const std::string& dir,
     job.facts.key = std::move(*key);
 
     job.policy.is_public = has_flag(dir, "public");
-    job.policy.nosubconfirm = has_flag(dir, "nosubconfirm");
-    job.policy.nounsubconfirm = has_flag(dir, "nounsubconfirm");
+    job.policy.nosubconfirm = options.nosubconfirm.value_or(has_flag(dir, "nosubconfirm"));
+    job.policy.nounsubconfirm = options.nounsubconfirm.value_or(has_flag(dir, "nounsubconfirm"));
     job.policy.modsub = has_flag(dir, "modsub");
     job.policy.remote = has_flag(dir, "remote");
-    job.policy.modcanlist = has_flag(dir, "modcanlist");
-    job.policy.modcanedit = has_flag(dir, "modcanedit");
-    job.policy.unsubscribe_moderated = unsubscribe_moderated;
+    job.policy.modcanlist = options.modcanlist.value_or(has_flag(dir, "modcanlist"));
+    job.policy.modcanedit = options.modcanedit.value_or(has_flag(dir, "modcanedit"));
+    job.policy.unsubscribe_moderated = options.unsubscribe_moderated;
     auto mod_db = moderator_database(dir);
     if (!mod_db)
         return fail(mod_db.error());

@@ -43,6 +43,9 @@ private:
 struct ListInfo {
     std::string dir;
     std::string outlocal, outhost;
+    // Whether replies leave out text/bottom; nullopt: dir/omitbottom says (ezmlm-idx 7's
+    // -B / -b of ezmlm-manage and ezmlm-get decide otherwise).
+    std::optional<bool> omit_bottom;
     [[nodiscard]] std::string address() const { return outlocal + "@" + outhost; }
     // outlocal-suffix@outhost, e.g. command("help") = list-help@host.
     [[nodiscard]] std::string command(const std::string& suffix) const {

@@ -145,15 +145,35 @@ struct ManageDecision {
 // "sc", "tc", ... for a confirmation cookie action.
 [[nodiscard]] std::string_view confirm_verb(CookieAction action);
 
+// ezmlm-idx 7's switches of ezmlm-manage. nullopt leaves it to the list's flag file, as
+// without the switch.
+struct ManageOptions {
+    bool unsubscribe_moderated = false; // -m / -M
+    std::optional<bool> nosubconfirm;   // -S / -s: dir/nosubconfirm
+    std::optional<bool> nounsubconfirm; // -U / -u: dir/nounsubconfirm
+    std::optional<bool> modcanlist;     // -l / -L: dir/modcanlist
+    std::optional<bool> modcanedit;     // -e, -d / -E, -D: dir/modcanedit
+    std::optional<bool> omit_bottom;    // -B / -b: dir/omitbottom
+    // -C: get requests are refused. -c (default): they are not ezmlm-manage's (ezmlm-get
+    // answers them earlier in the manager; reaching here, one gets help).
+    bool get = true;
+    // -N: a successful change made by a moderator or remote admin, or made without the
+    // target's handshake, is not announced to the target. -n (default): it is.
+    bool notify = true;
+    // -f: a subscription's Log line carries the From: field of the mail that made it.
+    // -F (default): it does not.
+    bool log_from = false;
+};
+
 // The whole of ezmlm-manage for one request. env holds qmail-local's SENDER, DEFAULT
 // (or LOCAL, from which the part after inlocal- is taken when DEFAULT is unset);
-// message is the request as delivered. Options: unsubscribe_moderated (-m).
+// message is the request as delivered.
 struct ManageOutcome {
     std::string info; // one line for the log ("subscribed joe@far.example", ...)
 };
 [[nodiscard]] Result<ManageOutcome> run_manage(const std::string& dir,
                                                const std::map<std::string, std::string>& env,
                                                std::string_view message,
-                                               bool unsubscribe_moderated = false);
+                                               const ManageOptions& options = {});
 
 } // namespace qm::lists
