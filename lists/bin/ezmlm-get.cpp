@@ -1,5 +1,5 @@
-// ezmlm-get dir [digestcode]: archive retrieval by mail and digests (ezmlm-get(1)), run
-// from the list's manager file before ezmlm-manage, from its editor file after
+// ezmlm-get [-bBcCpPsSvV] [-f format] dir [digestcode]: archive retrieval by mail and digests
+// (ezmlm-get(1)), run from the list's manager file before ezmlm-manage, from its editor file after
 // ezmlm-send on digested lists, or by hand or from cron to send a digest now.
 #include "qm/fd.hpp"
 #include "qm/lists/archive/get.hpp"
@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -17,7 +18,7 @@
 namespace {
 
 constexpr std::string_view help =
-    "usage: ezmlm-get dir [digestcode]\n"
+    "usage: ezmlm-get [-bBcCpPsSvV] [-f format] dir [digestcode]\n"
     "From dir/manager (before ezmlm-manage), answers requests to\n"
     "  list-get[f].N_M   messages N..M from the archive (at most 100; without N_M the\n"
     "                    last 30, or those since the last digest) as one digest\n"
@@ -34,6 +35,14 @@ constexpr std::string_view help =
     "dir/digcount posts (default 30), dir/digsize KB (64) or dir/digtime hours (48)\n"
     "have gathered; with LOCAL unset (by hand, cron) sends one now if there are posts.\n"
     "State: dir/dignum, dir/digissue.\n"
+    "Switches (ezmlm-idx 7's; a switch overrides the flag file it names):\n"
+    "  -f format  the default format (m x v n r, as above) instead of dir/digformat's\n"
+    "  -p / -P    retrieval open to all / to moderators only, whatever dir/public and\n"
+    "             dir/modgetonly say\n"
+    "  -s / -S    as subgetonly / not\n"
+    "  -B / -b    as omitbottom (replies without text/bottom) / not\n"
+    "  -C / -c    answer digest requests only (the rest go on to ezmlm-manage) / all\n"
+    "  -v, -V     the version\n"
     "Environment: LOCAL, DEFAULT, SENDER; QMAILHOME, QMAILQUEUE; QM_LISTS_NOW (clock).\n"
     "Exit: 99 request handled (skip ezmlm-manage), 0 not a retrieval request (or no\n"
     "digest due), 100 refused (the sender gets the reason), 111 temporary trouble.\n";
@@ -43,18 +52,47 @@ std::optional<std::string> env(const char* name) {
     return v ? std::optional<std::string>(v) : std::nullopt;
 }
 
+constexpr std::string_view synopsis = "[-bBcCpPsSvV] [-f format] dir [digestcode]";
+
 int get(qm::program::Words args) {
     namespace cli = qm::lists::cli;
-    if (args.empty() || args.size() > 2)
-        return cli::usage("ezmlm-get", "dir [digestcode]");
+    qm::lists::GetEnvironment e;
+    bool asked_version = false;
+    qm::program::Options options(qm::program::Order::anywhere);
+    options.set('B', e.omit_bottom, true)
+        .set('b', e.omit_bottom, false)
+        .set('C', e.commands, false)
+        .set('c', e.commands, true)
+        .set('p', e.open_to_all, true)
+        .set('P', e.open_to_all, false)
+        .set('s', e.subscribers_only, true)
+        .set('S', e.subscribers_only, false)
+        .argument(
+            'f',
+            [&e](const std::string& value) {
+                if (value.empty())
+                    return false;
+                e.format = qm::lists::collection_format(
+                    static_cast<char>(std::tolower(static_cast<unsigned char>(value.front()))));
+                return e.format.has_value();
+            },
+            "a format letter (m x v n r)");
+    cli::declare_version(options, asked_version);
+    auto words = options.parse(args);
+    if (!words)
+        return cli::usage("ezmlm-get", synopsis, words.error());
+    if (asked_version)
+        return cli::version();
+    if (words->empty() || words->size() > 2)
+        return cli::usage("ezmlm-get", synopsis);
+    const std::string& dir = words->front();
     ::umask(022);
     ::signal(SIGPIPE, SIG_IGN);
-    qm::lists::GetEnvironment e;
     e.local = env("LOCAL");
     e.default_part = env("DEFAULT");
     e.sender = env("SENDER");
-    if (args.size() == 2)
-        e.digest_code = args[1];
+    if (words->size() == 2)
+        e.digest_code = (*words)[1];
     e.now = qm::lists::now();
     // Only a request is read (its header goes into the reply); a post or a run by
     // hand has nothing there that ezmlm-get needs.
@@ -66,7 +104,7 @@ int get(qm::program::Words args) {
                               qm::temp("4.3.0", "unable to read input: " + in.error().text));
         message = std::move(*in);
     }
-    auto outcome = qm::lists::run_get(args[0], e, message);
+    auto outcome = qm::lists::run_get(dir, e, message);
     if (!outcome)
         return cli::fatal("ezmlm-get", outcome.error());
     if (!outcome->info.empty()) {
@@ -81,6 +119,5 @@ int get(qm::program::Words args) {
 } // namespace
 
 int main(int argc, char** argv) {
-    // No options, as in ezmlm: dir and the digest code.
     return qm::lists::cli::run("ezmlm-get", argc, argv, help, get);
 }

@@ -63,7 +63,7 @@ struct Request {
 
 Result<std::string> administrivia(const Request& r) {
     std::string out;
-    if (!has_flag(r.list.dir, "omitbottom")) {
+    if (!r.env.omit_bottom.value_or(has_flag(r.list.dir, "omitbottom"))) {
         auto bottom = render_text(r.list, "bottom", {});
         if (!bottom)
             return fail(bottom.error());
@@ -122,7 +122,7 @@ Result<GetOutcome> reply_collection(const Request& r, const std::vector<Collecte
 // ezmlm-get's access rules for get, index and thread.
 Status check_access(const Request& r) {
     const std::string& dir = r.list.dir;
-    if (has_flag(dir, "modgetonly") || !has_flag(dir, "public")) {
+    if (!r.env.open_to_all.value_or(has_flag(dir, "public") && !has_flag(dir, "modgetonly"))) {
         // Only moderators, and only on lists with remote administration.
         auto denied = [] {
             return fail(perm("5.7.1", "the archive of this list is open to its moderators "
@@ -145,7 +145,7 @@ Status check_access(const Request& r) {
         if (!*mod)
             return denied();
     }
-    if (has_flag(dir, "subgetonly")) {
+    if (r.env.subscribers_only.value_or(has_flag(dir, "subgetonly"))) {
         for (const std::string& db : {dir, dir + "/digest", dir + "/allow"}) {
             auto sub = is_subscriber(db, r.sender());
             if (!sub)
@@ -187,6 +187,15 @@ Result<unsigned long> last_message(const std::string& dir) {
     return num->last;
 }
 
+// The request's own format, else ezmlm-get -f's, else the list's.
+Result<CollectionFormat> request_format(const Request& r, const ArchiveRequest& req) {
+    if (req.format)
+        return *req.format;
+    if (r.env.format)
+        return *r.env.format;
+    return default_format(r.list.dir);
+}
+
 Result<GetOutcome> do_get(const Request& r, const ArchiveRequest& req) {
     auto max = last_message(r.list.dir);
     if (!max)
@@ -198,7 +207,7 @@ Result<GetOutcome> do_get(const Request& r, const ArchiveRequest& req) {
     auto msgs = collect_messages(r.list.dir, range.from, range.to);
     if (!msgs)
         return fail(msgs.error());
-    auto format = req.format ? Result<CollectionFormat>(*req.format) : default_format(r.list.dir);
+    auto format = request_format(r, req);
     if (!format)
         return fail(format.error());
     return reply_collection(r, *msgs, *format, range,
@@ -279,7 +288,7 @@ Result<GetOutcome> do_thread(const Request& r, const ArchiveRequest& req) {
     }
     if (thread.empty()) // not indexed yet: the message alone
         thread.push_back(m);
-    auto format = req.format ? Result<CollectionFormat>(*req.format) : default_format(r.list.dir);
+    auto format = request_format(r, req);
     if (!format)
         return fail(format.error());
     const std::string info =
@@ -430,7 +439,7 @@ Result<GetOutcome> run_get(const std::string& dir, const GetEnvironment& env,
     }
 
     if (!env.local || env.local->empty()) // by hand or from cron: a digest now
-        return digest(dir, DigestTrigger::now, std::nullopt, env.now, 0);
+        return digest(dir, DigestTrigger::now, env.format, env.now, 0);
 
     if (!env.sender)
         return fail(perm("5.1.7", "SENDER is not set"));
@@ -444,7 +453,7 @@ Result<GetOutcome> run_get(const std::string& dir, const GetEnvironment& env,
             return GetOutcome{0, 0, "not archived: no digests"};
         // The post has gone out already: a failure here must not make qmail-local
         // deliver it again. The digest stays due and goes with a later post.
-        auto sent = digest(dir, DigestTrigger::when_due, std::nullopt, env.now, 0);
+        auto sent = digest(dir, DigestTrigger::when_due, env.format, env.now, 0);
         if (!sent)
             return GetOutcome{0, 0, "digest not sent, it stays due: " + sent.error().with_dsn()};
         return sent;
@@ -459,7 +468,10 @@ Result<GetOutcome> run_get(const std::string& dir, const GetEnvironment& env,
     if (req->kind == RequestKind::none)
         return GetOutcome{0, 0, ""};
     if (req->kind == RequestKind::digest)
-        return digest(dir, DigestTrigger::now, req->format, env.now, 99);
+        return digest(dir, DigestTrigger::now, req->format ? req->format : env.format, env.now, 99);
+
+    if (!env.commands) // -C: get, index and thread are not ours to answer
+        return GetOutcome{0, 0, ""};
 
     const Request r{*list, env, *env.default_part, message};
     if (auto s = check_loops(r); !s)

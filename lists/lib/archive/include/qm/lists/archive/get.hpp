@@ -60,6 +60,12 @@ struct GetEnvironment {
     std::optional<std::string> local, default_part, sender;
     std::optional<std::string> digest_code; // the command-line argument
     std::time_t now = 0;
+    // ezmlm-idx 7's switches; nullopt leaves it to the list's flag file.
+    std::optional<bool> omit_bottom; // -B / -b: dir/omitbottom
+    bool commands = true;            // -C: only digest requests (others go on: exit 0)
+    std::optional<bool> open_to_all; // -p: as if public without modgetonly; -P: moderators only
+    std::optional<bool> subscribers_only;   // -s / -S: dir/subgetonly
+    std::optional<CollectionFormat> format; // -f: instead of dir/digformat's
 };
 
 struct GetOutcome {
