@@ -1,5 +1,5 @@
-// ezmlm-moderate dir: acts on a moderator's answer sent to list-accept-T.P.COOKIE or
-// list-reject-T.P.COOKIE (ezmlm-moderate(1)).
+// ezmlm-moderate [-cCmrRvV] [-t reply-to] dir [program ...]: acts on a moderator's answer sent to
+// list-accept-T.P.COOKIE or list-reject-T.P.COOKIE (ezmlm-moderate(1)).
 #include "qm/lists/core/cli.hpp"
 #include "qm/lists/moderate/moderation.hpp"
 
@@ -8,7 +8,7 @@
 namespace {
 
 constexpr std::string_view help =
-    "usage: ezmlm-moderate dir\n"
+    "usage: ezmlm-moderate [-cCmrRvV] [-t reply-to] dir [program [arg ...]]\n"
     "Run from dir/moderator, which list-accept-default and list-reject-default link to.\n"
     "Checks the cookie in list-accept-T.P.COOKIE / list-reject-T.P.COOKIE against\n"
     "dir/key. accept: the held post dir/mod/pending/T.P goes to every subscriber as\n"
@@ -19,6 +19,16 @@ constexpr std::string_view help =
     "The same answer again only logs that the post was already handled; the opposite\n"
     "answer, a forged or expired cookie, or a post no longer held bounce to the\n"
     "moderator with the reason. Nothing changes in those cases.\n"
+    "With a program after dir (ezmlm-idx 7), an accepted post goes to it instead: it\n"
+    "reads the held file (Return-Path line first) on stdin, with SENDER the poster's,\n"
+    "in dir; one word runs under /bin/sh -c; its exit 0 is done, 100 permanent, anything\n"
+    "else temporary (the post stays held).\n"
+    "Switches (ezmlm-idx 7's):\n"
+    "  -t reply-to  a Reply-To: reply-to field on the notice a rejected post goes back\n"
+    "               with (-T the same)\n"
+    "  -r -R -c -C  passed on to the sending, as ezmlm-send takes them\n"
+    "  -m           the post as a MIME enclosure (the default; -M is not supported yet)\n"
+    "  -v, -V       the version\n"
     "Environment: SENDER, LOCAL, DEFAULT (from qmail-local); QMAILHOME, QMAILQUEUE;\n"
     "QM_LISTS_NOW (tests).\n"
     "Exit: 0 done (or already done), 100 refused with the reason, 111 temporary trouble.\n";
@@ -31,8 +41,12 @@ void log_outcome(const std::string& name, const qm::lists::Moderated& done) {
     using Kind = qm::lists::Moderated::Kind;
     switch (done.kind) {
     case Kind::accepted:
-        std::fprintf(stderr, "ezmlm-moderate: info: accepted %s: message %lu, qp %d\n",
-                     name.c_str(), done.sent.number, static_cast<int>(done.sent.qp));
+        if (done.handed)
+            std::fprintf(stderr, "ezmlm-moderate: info: accepted %s: given to the program\n",
+                         name.c_str());
+        else
+            std::fprintf(stderr, "ezmlm-moderate: info: accepted %s: message %lu, qp %d\n",
+                         name.c_str(), done.sent.number, static_cast<int>(done.sent.qp));
         break;
     case Kind::rejected:
         if (done.poster_told)
@@ -54,9 +68,27 @@ void log_outcome(const std::string& name, const qm::lists::Moderated& done) {
 
 int main(int argc, char** argv) {
     namespace cli = qm::lists::cli;
+    qm::lists::Release release;
+    std::string not_yet;
+    bool ignored = false;
+    auto declare = [&](qm::program::Options& options) {
+        options.set('r', release.send.drop_received, false)
+            .set('R', release.send.drop_received, true)
+            .set('c', ignored, true)
+            .set('C', ignored, true)
+            .set('m', ignored, true)
+            .store('t', release.reply_to, "an address")
+            .store('T', release.reply_to, "an address");
+        cli::declare_not_yet(options, "M", not_yet);
+    };
     return cli::run_on_command(
-        "ezmlm-moderate", argc, argv, help,
-        [](const std::string& dir, const cli::CommandDelivery& delivery) {
+        "ezmlm-moderate", argc, argv, help, "[-cCmrRvV] [-t reply-to] dir [program [arg ...]]",
+        declare,
+        [&](const std::string& dir, const std::vector<std::string>& then,
+            const cli::CommandDelivery& delivery) {
+            if (!not_yet.empty())
+                return cli::refuse_not_yet("ezmlm-moderate", not_yet);
+            release.program = then;
             auto request =
                 qm::lists::parse_moderation_request(delivery.local, delivery.default_part);
             if (!request)
@@ -65,7 +97,7 @@ int main(int argc, char** argv) {
             auto reply = cli::read_message();
             if (!reply)
                 return cli::fatal("ezmlm-moderate", reply.error());
-            auto done = qm::lists::moderate_post(dir, *request, *reply);
+            auto done = qm::lists::moderate_post(dir, *request, *reply, release);
             if (!done)
                 return cli::fatal("ezmlm-moderate", done.error());
             log_outcome(request->name.text(), *done);

@@ -95,34 +95,6 @@ Result<std::vector<std::string>> databases(const std::string& dir,
     return out;
 }
 
-int run_on_message(
-    std::string_view program, int argc, char** argv, std::string_view help,
-    const std::function<int(const std::string& dir, const std::string& message)>& work) {
-    return run(program, argc, argv, help, [&](qm::program::Words args) {
-        if (args.size() != 1)
-            return usage(program, "dir");
-        prepare_to_queue();
-        auto message = read_message();
-        if (!message)
-            return fatal(program, message.error());
-        return work(args[0], *message);
-    });
-}
-
-int run_on_command(
-    std::string_view program, int argc, char** argv, std::string_view help,
-    const std::function<int(const std::string& dir, const CommandDelivery& delivery)>& work) {
-    return run(program, argc, argv, help, [&](qm::program::Words args) {
-        if (args.size() != 1)
-            return usage(program, "dir");
-        prepare_to_queue();
-        auto delivery = command_delivery();
-        if (!delivery)
-            return fatal(program, delivery.error());
-        return work(args[0], *delivery);
-    });
-}
-
 int run_on_command(
     std::string_view program, int argc, char** argv, std::string_view help,
     std::string_view synopsis, const std::function<void(qm::program::Options&)>& declare,

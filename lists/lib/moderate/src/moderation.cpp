@@ -8,6 +8,7 @@
 #include "qm/lists/core/mime.hpp"
 #include "qm/lists/core/reply.hpp"
 #include "qm/lists/core/subscribers.hpp"
+#include "qm/process.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -67,10 +68,63 @@ Result<HeldPost> read_held(const std::string& path) {
 }
 
 // A held post distributed as ezmlm-send would have done, with the poster as the sender.
-Result<Sent> distribute_held(const std::string& dir, const HeldPost& held) {
+Result<Sent> distribute_held(const std::string& dir, const HeldPost& held,
+                             const SendOptions& options) {
     return send_post(dir,
                      held.sender.empty() ? std::nullopt : std::optional<std::string>(held.sender),
-                     held.text);
+                     held.text, options);
+}
+
+// A message's header, with the empty line that ends it.
+std::string header_of(std::string_view text) {
+    for (size_t at = 0; at < text.size();) {
+        auto nl = text.find('\n', at);
+        if (nl == std::string_view::npos)
+            break;
+        if (nl == at || (nl == at + 1 && text[at] == '\r'))
+            return std::string(text.substr(0, nl + 1));
+        at = nl + 1;
+    }
+    return std::string(text) + (text.ends_with("\n") ? "\n" : "\n\n");
+}
+
+// The environment a trailing program runs in: ours, with SENDER the poster's.
+std::vector<std::string> program_environment(const std::string& poster) {
+    std::vector<std::string> env;
+    for (char** e = environ; e && *e; ++e)
+        if (!std::string_view(*e).starts_with("SENDER="))
+            env.emplace_back(*e);
+    env.push_back("SENDER=" + poster);
+    return env;
+}
+
+// Hands the held file at path to release.program (moderation.hpp, Release).
+Status hand_to_program(const std::string& dir, const std::string& path, const HeldPost& held,
+                       const std::vector<std::string>& program) {
+    const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0)
+        return fail(from_errno(errno, "unable to open " + path));
+    Spawn spawn;
+    spawn.argv =
+        program.size() == 1 ? std::vector<std::string>{"/bin/sh", "-c", program.front()} : program;
+    spawn.search_path = program.size() > 1;
+    spawn.env = program_environment(held.sender);
+    spawn.fds = {{fd.get(), 0}, {1, 1}, {2, 2}};
+    spawn.cwd = dir;
+    auto pid = qm::spawn(spawn);
+    if (!pid)
+        return fail(unable_to_run(spawn.argv.front(), pid.error()));
+    auto status = wait_for(*pid);
+    if (!status)
+        return fail(status.error());
+    const auto code = exit_code_of(*status);
+    if (code == 0)
+        return {};
+    const std::string what =
+        program.front() + " " + (code ? "exited " + std::to_string(*code) : std::string("crashed"));
+    if (code == 100)
+        return fail(perm("5.7.0", what + ": permanent failure"));
+    return fail(temp("4.3.0", what + ": temporary failure"));
 }
 
 // The post as it came, without the Return-Path and Delivered-To lines the held file
@@ -94,6 +148,28 @@ Status move_file(const std::string& from, const std::string& to) {
     if (auto s = fsync_dir(dirname_of(to)); !s)
         return s;
     return fsync_dir(dirname_of(from));
+}
+
+// Runs the trailing program on a held file without mod/lock, which the program may take
+// itself (ezmlm-store -Y and ezmlm-gate hold posts under it): the file is first renamed
+// out of the way, so that an answer meanwhile finds the post gone, and it goes back when
+// the program fails, for a later answer. Returns where the file is after a success.
+Result<std::string> hand_over(const std::string& dir, const std::string& path, const HeldPost& held,
+                              const std::vector<std::string>& program, Result<Lock>& lock) {
+    const std::string handing = path + ".handing";
+    if (auto s = move_file(path, handing); !s)
+        return fail(s.error());
+    { const Lock released = std::move(*lock); }
+    auto handed = hand_to_program(dir, handing, held, program);
+    lock = Lock::acquire(dir + "/mod/lock");
+    if (!lock)
+        return fail(lock.error());
+    if (!handed) {
+        if (auto s = move_file(handing, path); !s)
+            return fail(s.error());
+        return fail(handed.error());
+    }
+    return handing;
 }
 
 Status ensure_dir(const std::string& path) {
@@ -168,8 +244,8 @@ Status refuse_bounces(const std::optional<std::string>& sender) {
 
 // Straight to the subscribers, as ezmlm-send.
 Result<Stored> send_now(const std::string& dir, const std::optional<std::string>& sender,
-                        std::string_view message) {
-    auto sent = send_post(dir, sender, message);
+                        std::string_view message, const SendOptions& options) {
+    auto sent = send_post(dir, sender, message, options);
     if (!sent)
         return fail(sent.error());
     Stored stored;
@@ -181,7 +257,8 @@ Result<Stored> send_now(const std::string& dir, const std::optional<std::string>
 // poster is a moderator, else every moderator. With modpostonly, anyone else is refused.
 // Reads the moderator database, so it must run without mod/lock held.
 Result<std::vector<std::string>> moderators_for(const std::string& dir,
-                                                const std::optional<std::string>& sender) {
+                                                const std::optional<std::string>& sender,
+                                                const StoreOptions& options) {
     auto db = moderator_db(dir);
     if (!db)
         return fail(db.error());
@@ -192,8 +269,10 @@ Result<std::vector<std::string>> moderators_for(const std::string& dir,
         if (*is_mod)
             return std::vector<std::string>{*sender};
     }
-    if (has_flag(dir, "modpostonly"))
+    if (options.modpostonly.value_or(has_flag(dir, "modpostonly")))
         return fail(perm("5.7.2", "I'm sorry, you are not allowed to post messages to this list"));
+    if (options.split_moderators)
+        *db = dir + "/mod";
     auto moderators = members(*db);
     if (!moderators)
         return fail(moderators.error());
@@ -244,7 +323,7 @@ Result<NewHeld> write_new_held(const std::string& dir, std::string_view sub, con
 // Mails a request about a file just held; without a request nobody knows of the file,
 // so it goes again when the request cannot be made or queued.
 Result<pid_t> send_request(const ListInfo& list, const NewHeld& held, std::string_view text,
-                           const TextTags& tags, Reply request) {
+                           const TextTags& tags, Reply request, bool header_only = false) {
     auto body = text_then(list, {text}, tags);
     if (!body) {
         ::unlink(held.path.c_str());
@@ -252,6 +331,8 @@ Result<pid_t> send_request(const ListInfo& list, const NewHeld& held, std::strin
     }
     request.body = std::move(*body);
     request.enclosed = held.text;
+    if (header_only)
+        request.enclosed = header_of(held.text);
     auto queued = send_reply(list, request, now());
     if (!queued) {
         ::unlink(held.path.c_str());
@@ -263,7 +344,8 @@ Result<pid_t> send_request(const ListInfo& list, const NewHeld& held, std::strin
 // Holds the post in mod/pending and asks the moderators. The caller holds mod/lock.
 Result<Stored> hold_locked(const std::string& dir, const ListInfo& list, std::string_view key,
                            const std::vector<std::string>& moderators,
-                           const std::optional<std::string>& sender, std::string_view message) {
+                           const std::optional<std::string>& sender, std::string_view message,
+                           bool header_only = false) {
     for (const char* sub : {"mod/pending", "mod/accepted", "mod/rejected"})
         if (auto s = ensure_dir(dir + "/" + sub); !s)
             return fail(s.error());
@@ -282,7 +364,8 @@ Result<Stored> hold_locked(const std::string& dir, const ListInfo& list, std::st
     request.headers.push_back("Reply-To: " + accept);
     request.subject = subject_for("MODERATE for", list);
     auto qp = send_request(list, *held, "mod-request",
-                           {{'A', accept}, {'R', list.command(request.from_command)}}, request);
+                           {{'A', accept}, {'R', list.command(request.from_command)}}, request,
+                           header_only);
     if (!qp)
         return fail(qp.error());
     Stored stored;
@@ -319,8 +402,8 @@ Result<ListAndKey> hold_context(const std::string& dir, std::string_view message
 }
 
 Result<Stored> hold_post(const std::string& dir, const std::optional<std::string>& sender,
-                         std::string_view message) {
-    auto moderators = moderators_for(dir, sender);
+                         std::string_view message, const StoreOptions& options) {
+    auto moderators = moderators_for(dir, sender, options);
     if (!moderators)
         return fail(moderators.error());
     auto c = hold_context(dir, message);
@@ -329,7 +412,7 @@ Result<Stored> hold_post(const std::string& dir, const std::optional<std::string
     auto lock = Lock::acquire(dir + "/mod/lock");
     if (!lock)
         return fail(lock.error());
-    return hold_locked(dir, c->list, c->key, *moderators, sender, message);
+    return hold_locked(dir, c->list, c->key, *moderators, sender, message, options.header_only);
 }
 
 // What a confirmation cookie is computed over: the held post's name and its poster, so
@@ -340,13 +423,13 @@ std::string confirm_subject(const HeldName& name, std::string_view poster) {
 
 // ezmlm-store with confirmpost: the post waits in mod/unconfirmed for its poster.
 Result<Stored> ask_poster(const std::string& dir, const std::optional<std::string>& sender,
-                          std::string_view message) {
+                          std::string_view message, const StoreOptions& options) {
     if (!sender || sender->find('@') == std::string::npos)
         return fail(perm("5.7.2", "this list asks posters to confirm their posts, and this "
                                   "post has no sender address to ask"));
     // Refused now rather than after the poster confirmed.
     if (has_flag(dir, "modpost"))
-        if (auto m = moderators_for(dir, sender); !m)
+        if (auto m = moderators_for(dir, sender, options); !m)
             return fail(m.error());
     auto c = hold_context(dir, message);
     if (!c)
@@ -385,7 +468,8 @@ Result<Stored> ask_poster(const std::string& dir, const std::optional<std::strin
 
 // Returns a held post to its poster with texts and an optional moderator's comment.
 Result<pid_t> return_post(const ListInfo& list, const HeldPost& held, std::string_view text,
-                          std::string_view from_command, const std::string& comment) {
+                          std::string_view from_command, const std::string& comment,
+                          const std::string& reply_to = {}) {
     auto body = text_then(list, {"top", text}, {});
     if (!body)
         return fail(body.error());
@@ -398,6 +482,8 @@ Result<pid_t> return_post(const ListInfo& list, const HeldPost& held, std::strin
     notice.subject = subject_for("Returned post for", list);
     notice.body = std::move(*body);
     notice.enclosed = held.text;
+    if (!reply_to.empty())
+        notice.headers.push_back("Reply-To: " + reply_to);
     auto queued = send_reply(list, notice, now());
     if (!queued)
         return fail(queued.error());
@@ -462,18 +548,19 @@ Result<std::string> moderator_db(const std::string& dir) {
 }
 
 Result<Stored> store_post(const std::string& dir, const std::optional<std::string>& sender,
-                          std::string_view message) {
+                          std::string_view message, const StoreOptions& options) {
     if (auto s = refuse_bounces(sender); !s)
         return fail(s.error());
-    if (has_flag(dir, "confirmpost"))
-        return ask_poster(dir, sender, message);
+    if (options.confirmpost.value_or(has_flag(dir, "confirmpost")))
+        return ask_poster(dir, sender, message, options);
     if (!has_flag(dir, "modpost"))
-        return send_now(dir, sender, message);
-    return hold_post(dir, sender, message);
+        return send_now(dir, sender, message, options.send);
+    return hold_post(dir, sender, message, options);
 }
 
 Result<Stored> gate_post(const std::string& dir, const std::vector<std::string>& dbs,
-                         const std::optional<std::string>& sender, std::string_view message) {
+                         const std::optional<std::string>& sender, std::string_view message,
+                         const StoreOptions& options) {
     if (auto s = refuse_bounces(sender); !s)
         return fail(s.error());
     if (sender)
@@ -482,11 +569,11 @@ Result<Stored> gate_post(const std::string& dir, const std::vector<std::string>&
             if (!member)
                 return fail(member.error());
             if (*member)
-                return send_now(dir, sender, message);
+                return send_now(dir, sender, message, options.send);
         }
-    if (has_flag(dir, "confirmpost"))
-        return ask_poster(dir, sender, message);
-    return hold_post(dir, sender, message);
+    if (options.confirmpost.value_or(has_flag(dir, "confirmpost")))
+        return ask_poster(dir, sender, message, options);
+    return hold_post(dir, sender, message, options);
 }
 
 std::optional<ModerationRequest> parse_moderation_request(std::string_view local,
@@ -541,7 +628,7 @@ std::string moderator_comment(std::string_view reply) {
 }
 
 Result<Moderated> moderate_post(const std::string& dir, const ModerationRequest& request,
-                                std::string_view reply) {
+                                std::string_view reply, const Release& release) {
     auto c = read_list_and_key(dir);
     if (!c)
         return fail(c.error());
@@ -591,10 +678,19 @@ Result<Moderated> moderate_post(const std::string& dir, const ModerationRequest&
 
     Moderated m;
     if (accept) {
-        auto sent = distribute_held(dir, *held);
+        m.kind = Moderated::Kind::accepted;
+        if (!release.program.empty()) {
+            auto handed = hand_over(dir, pending, *held, release.program, lock);
+            if (!handed)
+                return fail(handed.error());
+            m.handed = true;
+            if (auto s = move_file(*handed, mod_path(dir, "accepted", request.name)); !s)
+                return fail(s.error());
+            return m;
+        }
+        auto sent = distribute_held(dir, *held, release.send);
         if (!sent)
             return fail(sent.error());
-        m.kind = Moderated::Kind::accepted;
         m.sent = *sent;
         if (auto s = move_file(pending, mod_path(dir, "accepted", request.name)); !s)
             return fail(s.error());
@@ -602,7 +698,8 @@ Result<Moderated> moderate_post(const std::string& dir, const ModerationRequest&
     }
     m.kind = Moderated::Kind::rejected;
     if (!held->sender.empty() && !has_flag(dir, "noreturnposts")) {
-        auto qp = return_post(c->list, *held, "mod-reject", "owner", moderator_comment(reply));
+        auto qp = return_post(c->list, *held, "mod-reject", "owner", moderator_comment(reply),
+                              release.reply_to);
         if (!qp)
             return fail(qp.error());
         m.poster_told = true;
@@ -652,7 +749,8 @@ Status remove_file(const std::string& path) {
 
 } // namespace
 
-Result<Confirmed> confirm_post(const std::string& dir, const ConfirmRequest& request) {
+Result<Confirmed> confirm_post(const std::string& dir, const ConfirmRequest& request,
+                               const Release& release) {
     auto c = read_list_and_key(dir);
     if (!c)
         return fail(c.error());
@@ -662,12 +760,12 @@ Result<Confirmed> confirm_post(const std::string& dir, const ConfirmRequest& req
     if (!first)
         return fail(first.error());
     const bool confirm = request.action == ConfirmAction::confirm;
-    const bool moderated = confirm && has_flag(dir, "modpost");
+    const bool moderated = confirm && release.program.empty() && has_flag(dir, "modpost");
     const std::optional<std::string> poster =
         first->sender.empty() ? std::nullopt : std::optional<std::string>(first->sender);
     std::vector<std::string> moderators;
     if (moderated) {
-        auto m = moderators_for(dir, poster);
+        auto m = moderators_for(dir, poster, {});
         if (!m)
             return fail(m.error());
         moderators = std::move(*m);
@@ -683,6 +781,15 @@ Result<Confirmed> confirm_post(const std::string& dir, const ConfirmRequest& req
     Confirmed done;
     if (!confirm) {
         done.kind = Confirmed::Kind::discarded;
+    } else if (!release.program.empty()) {
+        auto handed = hand_over(dir, mod_path(dir, "unconfirmed", request.name), *held,
+                                release.program, lock);
+        if (!handed)
+            return fail(handed.error());
+        if (auto s = remove_file(*handed); !s)
+            return fail(s.error());
+        done.kind = Confirmed::Kind::handed;
+        return done;
     } else if (moderated) {
         auto stored = hold_locked(dir, c->list, c->key, moderators, poster, original_post(*held));
         if (!stored)
@@ -690,7 +797,7 @@ Result<Confirmed> confirm_post(const std::string& dir, const ConfirmRequest& req
         done.kind = Confirmed::Kind::held;
         done.stored = *stored;
     } else {
-        auto sent = distribute_held(dir, *held);
+        auto sent = distribute_held(dir, *held, release.send);
         if (!sent)
             return fail(sent.error());
         done.kind = Confirmed::Kind::sent;

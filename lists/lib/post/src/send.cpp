@@ -270,10 +270,16 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, const ParsedPost
     }
     out += "Delivered-To: mailing list " + s.list.address() + "\n";
     bool subject_seen = false;
+    bool received_seen = false;
     for (const auto& f : fields) {
         const std::string& name = f.name;
         if (removed(name) || emitted.contains(name))
             continue;
+        if (name == "received" && s.drop_received) {
+            if (received_seen)
+                continue;
+            received_seen = true;
+        }
         if (passed_once.contains(name)) {
             emitted.insert(name); // the next one of that name goes
             passed_once.erase(name);
@@ -297,7 +303,7 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, const ParsedPost
 }
 
 Result<Sent> send_post(const std::string& dir, const std::optional<std::string>& sender,
-                       std::string_view message) {
+                       std::string_view message, const SendOptions& options) {
     if (sender && (sender->empty() || *sender == "#@[]"))
         return fail(perm("5.7.2", "I don't distribute bounce messages"));
     auto lock = Lock::acquire(dir + "/lock");
@@ -313,9 +319,19 @@ Result<Sent> send_post(const std::string& dir, const std::optional<std::string>&
         !(sender && from_parent(*settings->parent, *sender, settings->parent_return)))
         return fail(perm("5.7.2", "this list is a sublist of " + *settings->parent +
                                       " and takes posts only from it"));
+    settings->drop_received = options.drop_received;
     Sent sent;
     sent.number = num->last + 1;
     const ParsedPost post_as_received(message);
+    if (settings->parent && !options.sublist_field.empty()) {
+        std::string want =
+            lowercase(options.sublist_field.substr(0, options.sublist_field.find(':')));
+        while (!want.empty() && (want.back() == ' ' || want.back() == '\t'))
+            want.pop_back();
+        if (!post_as_received.first(want))
+            return fail(perm("5.7.2", "this list is a sublist of " + *settings->parent +
+                                          " and takes only posts that carry " + want + ":"));
+    }
     // DMARC mitigation: the From rewrite, when the poster's domain asks for it (dmarc.hpp).
     auto distributed = apply_dmarc(dir, settings->list, post_as_received, dns_txt_lookup());
     if (!distributed)

@@ -56,13 +56,6 @@ int refuse_not_yet(std::string_view program, const std::string& given);
 [[nodiscard]] Result<std::vector<std::string>> databases(const std::string& dir,
                                                          const std::vector<std::string>& subdirs);
 
-// The same for a program that a list's dot-qmail file runs as "program dir" on a message
-// (ezmlm-send, ezmlm-store): usage unless argv is just that; then it prepares to queue
-// mail and reads the message on stdin, and work gets dir and the message.
-int run_on_message(
-    std::string_view program, int argc, char** argv, std::string_view help,
-    const std::function<int(const std::string& dir, const std::string& message)>& work);
-
 // A program that queues mail creates files readable by all (umask 022, as qmail's own
 // programs) and gets a write error, not a signal, from a closed pipe.
 void prepare_to_queue();
@@ -79,13 +72,6 @@ struct CommandDelivery {
     std::string sender, local, default_part;
 };
 [[nodiscard]] Result<CommandDelivery> command_delivery();
-// The frame of a program that answers a command address (ezmlm-moderate, ezmlm-confirm):
-// usage unless argv is "program dir"; then it prepares to queue mail, checks the delivery
-// with command_delivery() (a failure is fatal), and work gets dir and the delivery.
-int run_on_command(
-    std::string_view program, int argc, char** argv, std::string_view help,
-    const std::function<int(const std::string& dir, const CommandDelivery& delivery)>& work);
-
 // The frame of a program that answers a command address (ezmlm-moderate, ezmlm-confirm):
 // its options (declare adds them; -v and -V are added here), then dir and, as ezmlm-idx 7
 // allows, a program with its arguments to take a post instead of ezmlm-send (the options

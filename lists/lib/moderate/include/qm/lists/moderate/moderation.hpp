@@ -52,6 +52,20 @@ struct Stored {
     size_t moderators = 0;    // how many got the request (0 when unconfirmed)
     pid_t qp = 0;             // the request's qp
 };
+// ezmlm-idx 7's switches of ezmlm-store, which ezmlm-gate passes on. nullopt leaves it to
+// the list's flag file, as without the switch.
+struct StoreOptions {
+    std::optional<bool> modpostonly; // -P / -p: dir/modpostonly
+    std::optional<bool> confirmpost; // -y / -Y: dir/confirmpost
+    // -s: a post from a member of the database dir/modpost names goes to that member
+    // alone, as always, but the requests for everyone else's go to dir/mod's
+    // subscribers; -S (default): that database for both.
+    bool split_moderators = false;
+    // -B: the moderators' request encloses the post's header only, not its body.
+    bool header_only = false;
+    SendOptions send; // for a post that goes out at once
+};
+
 // ezmlm-store: with confirmpost, holds the post in mod/unconfirmed and asks the poster
 // to confirm it (a post without a sender is refused: there is nobody to ask). Otherwise
 // holds it for the moderators (modpost), or distributes it at once on a list without
@@ -61,14 +75,14 @@ struct Stored {
 // bounces are refused.
 [[nodiscard]] Result<Stored> store_post(const std::string& dir,
                                         const std::optional<std::string>& sender,
-                                        std::string_view message);
+                                        std::string_view message, const StoreOptions& options = {});
 
 // ezmlm-gate: a post from a member of any of dbs goes straight to the subscribers;
 // anyone else's is held for the moderators (store_post), whether or not the list has
 // modpost; with confirmpost, its poster is asked to confirm it first.
 [[nodiscard]] Result<Stored> gate_post(const std::string& dir, const std::vector<std::string>& dbs,
                                        const std::optional<std::string>& sender,
-                                       std::string_view message);
+                                       std::string_view message, const StoreOptions& options = {});
 
 enum class ModerationAction { accept, reject };
 struct ModerationRequest {
@@ -82,9 +96,22 @@ struct ModerationRequest {
 [[nodiscard]] std::optional<ModerationRequest>
 parse_moderation_request(std::string_view local, std::string_view default_part);
 
+// What ezmlm-moderate and ezmlm-confirm do with a post that is to go out.
+struct Release {
+    SendOptions send; // -r / -R ..., passed on to the sending
+    // ezmlm-idx 7's trailing program (with its arguments) to take the post instead of
+    // the sending: it reads the held file (its Return-Path line first) on stdin, with
+    // SENDER set to the poster, in the list directory. One word runs under /bin/sh -c.
+    // Its exit 0 is done, 100 a permanent failure, anything else a temporary one.
+    std::vector<std::string> program;
+    // ezmlm-moderate -t: the Reply-To of the notice a rejected post goes back with.
+    std::string reply_to;
+};
+
 struct Moderated {
     enum class Kind { accepted, rejected, already_accepted, already_rejected };
     Kind kind = Kind::accepted;
+    bool handed = false;      // accepted: given to Release::program, not sent
     Sent sent;                // accepted: the distributed message's number and qp
     bool poster_told = false; // rejected: the poster got the post back
     pid_t qp = 0;             // rejected: qp of the returned post
@@ -94,8 +121,9 @@ struct Moderated {
 // the poster with a rejected post. The same answer twice gives already_*; the opposite
 // answer to a post already handled, a forged or outdated cookie, or a post no longer
 // held (timed out) is a permanent failure saying so, and changes nothing.
-[[nodiscard]] Result<Moderated>
-moderate_post(const std::string& dir, const ModerationRequest& request, std::string_view reply);
+[[nodiscard]] Result<Moderated> moderate_post(const std::string& dir,
+                                              const ModerationRequest& request,
+                                              std::string_view reply, const Release& release = {});
 
 // The moderator's comment in a reply: the lines between the first two lines that start
 // with "%%%" (after at most five quote characters such as "> "), with the quoting of the
@@ -114,7 +142,7 @@ struct ConfirmRequest {
                                                                   std::string_view default_part);
 
 struct Confirmed {
-    enum class Kind { sent, held, discarded };
+    enum class Kind { sent, held, discarded, handed }; // handed: to Release::program
     Kind kind = Kind::sent;
     Sent sent;     // sent: the distributed message's number and qp
     Stored stored; // held: the moderators' request (new name T.P in mod/pending, qp)
@@ -122,10 +150,13 @@ struct Confirmed {
 // ezmlm-confirm: checks the cookie against the post still waiting in mod/unconfirmed
 // and its poster. confirm: with modpost the post goes to the moderators as store_post
 // would hold it, else to the subscribers as ezmlm-moderate's accept sends it; discard:
-// it is removed. Either way it leaves mod/unconfirmed. A forged or outdated cookie, or a
+// it is removed. With release.program, a confirmed post goes to that program instead, as
+// in ezmlm-idx 7 (whose confirmer hands it to ezmlm-store -Y). Either way it leaves
+// mod/unconfirmed. A forged or outdated cookie, or a
 // post no longer waiting (confirmed, discarded or timed out), is a permanent failure
 // saying so, and changes nothing.
-[[nodiscard]] Result<Confirmed> confirm_post(const std::string& dir, const ConfirmRequest& request);
+[[nodiscard]] Result<Confirmed> confirm_post(const std::string& dir, const ConfirmRequest& request,
+                                             const Release& release = {});
 
 // dir/modtime in hours, clamped to 24..240; missing or 0 gives 120 (ezmlm-idx).
 [[nodiscard]] Result<unsigned> moderation_timeout_hours(const std::string& dir);

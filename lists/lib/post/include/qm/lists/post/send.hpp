@@ -36,8 +36,22 @@ struct PostSettings {
     // List-Unsubscribe-Post, since one VERP queue entry cannot carry per-recipient
     // header fields. Without it, one entry goes to all, with a mailto: List-Unsubscribe.
     std::optional<std::string> unsubscribe_url;
+    // ezmlm-send -R: of the post's Received fields only the first (this host's) goes out.
+    bool drop_received = false;
 };
 [[nodiscard]] Result<PostSettings> read_post_settings(const std::string& dir);
+
+// ezmlm-idx 7's switches of ezmlm-send, which ezmlm-store, ezmlm-gate, ezmlm-moderate and
+// ezmlm-confirm pass on.
+struct SendOptions {
+    // -R: only the first Received field (this host's) goes out, in the copies and the
+    // archive, so that a long path does not trip a reader's hop count; -r, and the
+    // default (ezmlm 0.53's, which had no switch), keep them all.
+    bool drop_received = false;
+    // -h FIELD: a sublist (dir/sublist) takes only posts that carry this field, for a
+    // parent run by a list manager that marks its posts so; after a colon, ignored.
+    std::string sublist_field;
+};
 
 struct Post {
     std::string text;                  // the copy subscribers get
@@ -76,6 +90,6 @@ struct Sent {
 // it came, before any From rewrite) and the copy see the same fields.
 [[nodiscard]] Result<Sent> send_post(const std::string& dir,
                                      const std::optional<std::string>& sender,
-                                     std::string_view message);
+                                     std::string_view message, const SendOptions& options = {});
 
 } // namespace qm::lists
