@@ -1,4 +1,4 @@
-// ezmlm-clean [-rR] dir: returns posts the moderators left unanswered and removes stale
+// ezmlm-clean [-mrRvV] dir: returns posts the moderators left unanswered and removes stale
 // files from the moderation queue (ezmlm-clean(1)).
 #include "qm/lists/core/cli.hpp"
 #include "qm/lists/moderate/moderation.hpp"
@@ -12,7 +12,7 @@
 namespace {
 
 constexpr std::string_view help =
-    "usage: ezmlm-clean [-rR] dir\n"
+    "usage: ezmlm-clean [-mrRvV] dir\n"
     "Run from the list's editor, moderator and confirmer: |ezmlm-clean /path/list || exit 0\n"
     "Posts held in dir/mod/pending longer than dir/modtime hours (default 120, at least\n"
     "24, at most 240) go back to their posters with text/mod-timeout and are removed;\n"
@@ -20,10 +20,13 @@ constexpr std::string_view help =
     "confirmed, ezmlm-make -y, without mailing anyone). Read-only files are left alone.\n"
     "  -r  return timed-out posts (the default unless dir/noreturnposts exists)\n"
     "  -R  remove them without returning them\n"
+    "  -m  the post as a MIME enclosure (the default; ezmlm-idx 7's -M, appending it,\n"
+    "      is not supported yet)\n"
+    "  -v, -V  the version\n"
     "Environment: QMAILHOME, QMAILQUEUE; QM_LISTS_NOW (tests).\n"
     "Exit: 0 done, 100 bad usage, 111 temporary trouble (what was not returned stays).\n";
 
-constexpr std::string_view synopsis = "[-rR] dir";
+constexpr std::string_view synopsis = "[-mrRvV] dir";
 
 int clean(qm::program::Words args) {
     namespace cli = qm::lists::cli;
@@ -31,10 +34,19 @@ int clean(qm::program::Words args) {
     ::signal(SIGPIPE, SIG_IGN);
     std::optional<bool> return_posts;
     qm::program::Options options(qm::program::Order::anywhere);
-    options.set('r', return_posts, true).set('R', return_posts, false);
+    bool asked_version = false;
+    bool ignored = false;
+    std::string not_yet;
+    options.set('r', return_posts, true).set('R', return_posts, false).set('m', ignored, true);
+    cli::declare_not_yet(options, "M", not_yet);
+    cli::declare_version(options, asked_version);
     auto dirs = options.parse(args);
     if (!dirs)
         return cli::usage("ezmlm-clean", synopsis, dirs.error());
+    if (asked_version)
+        return cli::version();
+    if (!not_yet.empty())
+        return cli::refuse_not_yet("ezmlm-clean", not_yet);
     if (dirs->size() != 1)
         return cli::usage("ezmlm-clean", synopsis);
     auto cleaned = qm::lists::clean_moderation_queue(dirs->front(), return_posts);

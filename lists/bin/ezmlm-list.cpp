@@ -1,4 +1,4 @@
-// ezmlm-list [-n] dir [subdir]: prints the subscribers of a list (ezmlm-list(1)).
+// ezmlm-list [-mMnNvV] [-S subdb] dir [subdir]: prints the subscribers of a list (ezmlm-list(1)).
 #include "qm/lists/core/cli.hpp"
 #include "qm/lists/core/subscribers.hpp"
 
@@ -6,12 +6,15 @@
 
 namespace {
 
-constexpr std::string_view synopsis = "[-n] dir [subdir]";
+constexpr std::string_view synopsis = "[-mMnNvV] [-S subdb] dir [subdir]";
 constexpr std::string_view help =
-    "usage: ezmlm-list [-n] dir [subdir]\n"
+    "usage: ezmlm-list [-mMnNvV] [-S subdb] dir [subdir]\n"
     "Prints every subscriber of the list in dir (or of the sub-database dir/subdir:\n"
     "mod, digest, allow, deny), one address per line, as stored.\n"
-    "  -n  print only the number of subscribers\n"
+    "  -n  print only the number of subscribers    -N  print them (default)\n"
+    "  -m, -M, -S std  the standard subscriber database, the only one there is (another\n"
+    "      -S, an SQL plugin of ezmlm-idx 7, is refused)\n"
+    "  -v, -V  the version\n"
     "Exit: 0, 100 bad usage, 111 unreadable subscriber files or output error.\n";
 
 } // namespace
@@ -21,10 +24,21 @@ int main(int argc, char** argv) {
     return cli::run("ezmlm-list", argc, argv, help, [](qm::program::Words args) {
         bool count_only = false;
         qm::program::Options options(qm::program::Order::anywhere);
-        options.set('n', count_only, true);
+        bool asked_version = false;
+        std::string subdb = "std";
+        options.set('n', count_only, true)
+            .set('N', count_only, false)
+            .set('m', subdb, std::string("std"))
+            .set('M', subdb, std::string("std"))
+            .store('S', subdb, "a subscriber database");
+        cli::declare_version(options, asked_version);
         auto operands = options.parse(args);
         if (!operands)
             return cli::usage("ezmlm-list", synopsis, operands.error());
+        if (asked_version)
+            return cli::version();
+        if (auto s = cli::standard_subscribers(subdb); !s)
+            return cli::fatal("ezmlm-list", s.error());
         if (operands->empty() || operands->size() > 2)
             return cli::usage("ezmlm-list", synopsis);
         std::string db = operands->front();

@@ -28,7 +28,9 @@ std::string help_text() {
         h += sw.what;
         h += "\n";
     }
-    h += "  -5 owner@host  list-owner forwards to owner@host (default: dir/Mailbox)\n"
+    h += "  -+             as -e (ezmlm-idx 7: switches not given keep their value)\n"
+         "  -v, -V         the version (ezmlm-idx 7); its -C ezmlmrc is not supported yet\n"
+         "  -5 owner@host  list-owner forwards to owner@host (default: dir/Mailbox)\n"
          "  -0 main@host   a sublist of main@host (dir/sublist): its editor is ezmlm-send\n"
          "                 alone, taking posts only from main's return path; -f -m -o -t\n"
          "                 -u -y do not apply; it keeps its own archive (-A: none) and\n"
@@ -45,7 +47,22 @@ int make(qm::program::Words args) {
     constexpr std::string_view synopsis = "[-switches] dir dot local host";
     qm::lists::MakeRequest req;
     qm::program::Options options(qm::program::Order::anywhere);
-    options.set('e', req.edit, true).store('5', req.owner).store('0', req.parent);
+    bool asked_version = false;
+    std::string not_yet;
+    // ezmlm-idx 7's -+ keeps the switches not given, which is what our -e does.
+    options.set('e', req.edit, true)
+        .set('+', req.edit, true)
+        .store('5', req.owner)
+        .store('0', req.parent);
+    options.argument(
+        'C',
+        [&not_yet](const std::string&) {
+            if (not_yet.empty())
+                not_yet = "-C";
+            return true;
+        },
+        "an ezmlmrc file");
+    cli::declare_version(options, asked_version);
     // A lower-case switch turns its feature on, the upper-case one off; req.set holds only
     // the switches given (with -e the others keep their value).
     for (const auto& sw : qm::lists::switches()) {
@@ -57,6 +74,10 @@ int make(qm::program::Words args) {
     auto operands = options.parse(args);
     if (!operands)
         return cli::usage("ezmlm-make", synopsis, operands.error());
+    if (asked_version)
+        return cli::version();
+    if (!not_yet.empty())
+        return cli::refuse_not_yet("ezmlm-make", not_yet);
     const size_t left = operands->size();
     if (!(left == 4 || (req.edit && left == 1)))
         return cli::usage("ezmlm-make", synopsis);

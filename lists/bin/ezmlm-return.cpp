@@ -1,4 +1,4 @@
-// ezmlm-return [-dD] dir: handles a bounce reaching the list's return address, run from
+// ezmlm-return [-dDvV] dir: handles a bounce reaching the list's return address, run from
 // dir/bouncer after ezmlm-weed (ezmlm-return(1)).
 #include "qm/fd.hpp"
 #include "qm/lists/bounce/bounce_return.hpp"
@@ -14,7 +14,7 @@
 namespace {
 
 constexpr std::string_view help =
-    "usage: ezmlm-return [-dD] dir\n"
+    "usage: ezmlm-return [-dDvV] dir\n"
     "Run from the list's bouncer after ezmlm-weed: |ezmlm-return /path/list\n"
     "Reads the bounce on stdin; DEFAULT (the part of list-return-DEFAULT@host\n"
     "after return-) says what bounced:\n"
@@ -30,6 +30,7 @@ constexpr std::string_view help =
     "(5.7.x, DMARC, spam) and failures of one message (5.3.4, 5.6.x) never count:\n"
     "they are noted in dir/bounce/uncounted. Cookies are valid for 3,000,000 s.\n"
     "  -d  the digest list (dir/digest)    -D  the main list (default)\n"
+    "  -v, -V  the version\n"
     "Environment: SENDER, DEFAULT; QM_LISTS_NOW (the clock, for tests).\n"
     "Exit: 99 handled (qmail-local stops there), 100 not a return address of this\n"
     "list, 111 temporary trouble (the bounce is retried).\n";
@@ -38,12 +39,16 @@ int handle(qm::program::Words args) {
     namespace cli = qm::lists::cli;
     bool digest = false;
     qm::program::Options options(qm::program::Order::anywhere);
+    bool asked_version = false;
     options.set('d', digest, true).set('D', digest, false);
+    cli::declare_version(options, asked_version);
     auto dirs = options.parse(args);
     if (!dirs)
-        return cli::usage("ezmlm-return", "[-dD] dir", dirs.error());
+        return cli::usage("ezmlm-return", "[-dDvV] dir", dirs.error());
+    if (asked_version)
+        return cli::version();
     if (dirs->size() != 1)
-        return cli::usage("ezmlm-return", "[-dD] dir");
+        return cli::usage("ezmlm-return", "[-dDvV] dir");
     ::umask(022);
     ::signal(SIGPIPE, SIG_IGN);
     const char* sender = std::getenv("SENDER");

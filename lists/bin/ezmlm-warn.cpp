@@ -17,7 +17,7 @@
 namespace {
 
 constexpr std::string_view help =
-    "usage: ezmlm-warn [-dD] [-t days] [-l secs] dir\n"
+    "usage: ezmlm-warn [-dDvV] [-t days] [-l secs] dir\n"
     "Run from the list's editor and manager: |ezmlm-warn /path/list || exit 0\n"
     "Bounces recorded by ezmlm-return more than the timeout ago get a warning\n"
     "(text/bounce-warn, then the numbers of the messages that bounced after\n"
@@ -29,6 +29,7 @@ constexpr std::string_view help =
     "  -t days  the timeout (default 10)\n"
     "  -l secs  the lockout (default timeout/50)\n"
     "  -d  only the digest list    -D  only the main list\n"
+    "  -v, -V  the version\n"
     "      (default: the main list, and the digest list if dir/digested exists)\n"
     "Environment: QMAILHOME, QMAILQUEUE; QM_LISTS_NOW (the clock, for tests).\n"
     "Exit: 0 done, 100 bad usage, 111 temporary trouble.\n";
@@ -43,7 +44,8 @@ std::optional<long> number(const std::string& s) {
 
 int warn(qm::program::Words args) {
     namespace cli = qm::lists::cli;
-    constexpr std::string_view synopsis = "[-dD] [-t days] [-l secs] dir";
+    constexpr std::string_view synopsis = "[-dDvV] [-t days] [-l secs] dir";
+    bool asked_version = false;
     std::optional<bool> digest_only;
     qm::lists::WarnRequest req;
     qm::program::Options options(qm::program::Order::anywhere);
@@ -62,9 +64,12 @@ int warn(qm::program::Words args) {
                 req.lockout = static_cast<std::time_t>(*secs);
             return secs.has_value();
         });
+    cli::declare_version(options, asked_version);
     auto dirs = options.parse(args);
     if (!dirs)
         return cli::usage("ezmlm-warn", synopsis, dirs.error());
+    if (asked_version)
+        return cli::version();
     if (dirs->size() != 1)
         return cli::usage("ezmlm-warn", synopsis);
     ::umask(022);

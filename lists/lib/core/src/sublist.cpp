@@ -56,8 +56,15 @@ Result<SplitRule> parse_split_rule(std::string_view line) {
     return r;
 }
 
-Result<std::vector<SplitRule>> read_split(const std::string& dir) {
-    auto lines = read_lines(dir, "split");
+Result<std::vector<SplitRule>> read_split(const std::string& dir, const std::string& file) {
+    // read_lines takes a directory and a name in it.
+    std::string in = dir;
+    std::string name = file;
+    if (auto slash = file.rfind('/'); slash != std::string::npos) {
+        in = file.front() == '/' ? file.substr(0, slash) : dir + "/" + file.substr(0, slash);
+        name = file.substr(slash + 1);
+    }
+    auto lines = read_lines(in, name);
     if (!lines)
         return fail(lines.error());
     std::vector<SplitRule> rules;
@@ -66,7 +73,7 @@ Result<std::vector<SplitRule>> read_split(const std::string& dir) {
             continue;
         auto r = parse_split_rule(l);
         if (!r)
-            return fail(temp("4.3.5", dir + "/split: " + r.error().text));
+            return fail(temp("4.3.5", in + "/" + name + ": " + r.error().text));
         rules.push_back(std::move(*r));
     }
     return rules;

@@ -35,8 +35,10 @@ struct SplitRule {
 // One line of dir/split; a malformed one is a permanent failure saying why.
 [[nodiscard]] Result<SplitRule> parse_split_rule(std::string_view line);
 // Every rule of dir/split (none without the file). A bad line is a temporary failure
-// naming the file and line: the post or request waits for the owner's fix.
-[[nodiscard]] Result<std::vector<SplitRule>> read_split(const std::string& dir);
+// naming the file and line: the post or request waits for the owner's fix. file: another
+// split file (ezmlm-split's splitfile), relative to dir unless absolute.
+[[nodiscard]] Result<std::vector<SplitRule>> read_split(const std::string& dir,
+                                                        const std::string& file = "split");
 // The sublist serving an address, or nullopt when no rule matches.
 [[nodiscard]] std::optional<std::string> split_target(const std::vector<SplitRule>& rules,
                                                       std::string_view address);
