@@ -1,0 +1,187 @@
+// Subscriber files shared with the real ezmlm-idx 7.2.2 (built from source as a test peer,
+// support/ezmlm_idx.hpp): what the real ezmlm-sub files, our ezmlm-issubn, ezmlm-list and
+// ezmlm-unsub find, and ours adds no second copy of an address it subscribed. 200
+// addresses, in mixed case in local part and domain, cover nearly all 53 subscriber files
+// and both of ezmlm-idx 7's hashes (the lower-cased record's, where it files, and the
+// record's as given, where it also looks).
+#include "ezmlm_idx.hpp"
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int readers = 200;
+
+// Addresses unlike each other in the way subscribers' are: letter case in either part,
+// dots, digits, several domains.
+std::vector<std::string> addresses(const std::string& tag, int n = readers) {
+    std::vector<std::string> out;
+    for (int i = 0; i < n; ++i) {
+        std::string local = (i % 2 ? "Reader." : "reader.") + tag + std::to_string(i);
+        if (i % 3 == 0)
+            local += "X";
+        const std::string domain = (i % 5 == 0 ? "Host" : "host") + std::to_string(i % 7) +
+                                   (i % 4 ? ".Example.ORG" : ".example.org");
+        out.push_back(local + "@" + domain);
+    }
+    return out;
+}
+
+std::string lower(std::string s) {
+    for (auto& c : s)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
+
+// Every letter in the other case: the same address to ezmlm.
+std::string swapped(std::string s) {
+    for (auto& c : s)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+        else if (c >= 'a' && c <= 'z')
+            c = static_cast<char>(c - 'a' + 'A');
+    return s;
+}
+
+// As ezmlm records and lists an address: the domain lower-cased.
+std::string recorded(const std::string& address) {
+    const auto at = address.rfind('@');
+    return address.substr(0, at + 1) + lower(address.substr(at + 1));
+}
+
+std::vector<std::string> sorted_lines(const std::string& text) {
+    std::vector<std::string> out;
+    for (size_t p = 0, nl; (nl = text.find('\n', p)) != std::string::npos; p = nl + 1)
+        out.push_back(text.substr(p, nl - p));
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::vector<std::string> as_listed(const std::vector<std::string>& addrs) {
+    std::vector<std::string> out;
+    for (const auto& a : addrs)
+        out.push_back(recorded(a));
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// One list and both sets of programs.
+struct Peers {
+    const qmtest::EzmlmIdx& ez = qmtest::ezmlm_idx();
+    qmtest::TempDir tmp;
+    std::string dir = tmp / "l";
+
+    // Made by our ezmlm-make, or by the real one (with its ezmlmrc).
+    void make(bool real) const {
+        auto r = qmtest::run({real ? ez.bin("ezmlm-make") : qmtest::bin("ezmlm-make"), dir,
+                              tmp / ".qmail-l", "l", "lists.example"});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+    }
+    [[nodiscard]] std::string program(bool real, const std::string& name) const {
+        return real ? ez.bin(name) : qmtest::bin(name);
+    }
+    // ezmlm-sub or ezmlm-unsub with the addresses on the command line.
+    void change(bool real, const char* name, const std::vector<std::string>& addrs,
+                const std::string& db = "") const {
+        std::vector<std::string> argv{program(real, name), dir};
+        if (!db.empty())
+            argv.push_back(db);
+        argv.insert(argv.end(), addrs.begin(), addrs.end());
+        auto r = qmtest::run(argv);
+        INFO(name << (real ? " (ezmlm-idx)" : " (ours)") << ": " << r.err);
+        REQUIRE(r.exit_code == 0);
+    }
+    [[nodiscard]] std::vector<std::string> list(bool real, const std::string& db = "") const {
+        std::vector<std::string> argv{program(real, "ezmlm-list"), dir};
+        if (!db.empty())
+            argv.push_back(db);
+        auto r = qmtest::run(argv);
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        return sorted_lines(r.out);
+    }
+    // ezmlm-issubn's exit code for sender: 0 subscribed, 99 not.
+    [[nodiscard]] int issubn(bool real, const std::string& sender,
+                             const std::string& db = "") const {
+        std::vector<std::string> argv{program(real, "ezmlm-issubn"), dir};
+        if (!db.empty())
+            argv.push_back(dir + "/" + db);
+        return qmtest::run(argv, {.env = {{"SENDER", sender}}}).exit_code;
+    }
+    // The addresses of addrs that ezmlm-issubn finds, each asked in the other letter case.
+    [[nodiscard]] size_t found(bool real, const std::vector<std::string>& addrs,
+                               const std::string& db = "") const {
+        return static_cast<size_t>(std::count_if(addrs.begin(), addrs.end(), [&](const auto& a) {
+            return issubn(real, swapped(a), db) == 0;
+        }));
+    }
+    // The non-empty subscriber files.
+    [[nodiscard]] size_t files_used() const {
+        size_t n = 0;
+        for (const auto& f : qmtest::list_dir(dir + "/subscribers"))
+            n += !qmtest::slurp(dir + "/subscribers/" + f).empty();
+        return n;
+    }
+    // Each subscriber file's bytes, a missing one as an empty one (the real ezmlm-sub
+    // leaves an empty file where it looked for an old record and found none).
+    [[nodiscard]] std::vector<std::string> subscriber_files(const std::string& db = "") const {
+        std::vector<std::string> out;
+        for (char c = '@'; c <= 't'; ++c) {
+            const std::string path = dir + (db.empty() ? "" : "/" + db) + "/subscribers/" + c;
+            out.push_back(fs::exists(path) ? qmtest::slurp(path) : "");
+        }
+        return out;
+    }
+};
+
+bool peer_unavailable() {
+    if (auto why = qmtest::ezmlm_idx_unavailable()) {
+        qmtest::skip(*why);
+        return true;
+    }
+    return false;
+}
+
+constexpr bool ours = false, real = true;
+
+} // namespace
+
+TEST_CASE("subscribers the real ezmlm-sub adds are found listed and removed by ours",
+          "[scenario][lists][ezmlm-idx]") {
+    if (peer_unavailable())
+        return;
+    Peers p;
+    p.make(real);
+    const auto addrs = addresses("theirs");
+    p.change(real, "ezmlm-sub", addrs);
+    CHECK(p.list(ours) == as_listed(addrs));
+    CHECK(p.found(ours, addrs) == addrs.size());
+    CHECK(p.issubn(ours, "reader.nobody@host1.example.org") == 99);
+
+    // Ours adds no second copy.
+    const auto before = p.subscriber_files();
+    std::vector<std::string> again;
+    for (const auto& a : addrs)
+        again.push_back(swapped(a));
+    p.change(ours, "ezmlm-sub", again);
+    CHECK(p.subscriber_files() == before);
+    CHECK(p.list(real) == as_listed(addrs));
+
+    // Ours removes half of them; the real programs see them gone.
+    const std::vector<std::string> leaving(addrs.begin(), addrs.begin() + readers / 2);
+    const std::vector<std::string> staying(addrs.begin() + readers / 2, addrs.end());
+    p.change(ours, "ezmlm-unsub",
+             std::vector<std::string>(again.begin(), again.begin() + readers / 2));
+    CHECK(p.list(real) == as_listed(staying));
+    CHECK(p.list(ours) == as_listed(staying));
+    CHECK(p.found(real, leaving) == 0);
+    CHECK(p.found(real, staying) == staying.size());
+}
