@@ -1,9 +1,9 @@
 // Subscriber files shared with the real ezmlm-idx 7.2.2 (built from source as a test peer,
-// support/ezmlm_idx.hpp): what the real ezmlm-sub files, our ezmlm-issubn, ezmlm-list and
-// ezmlm-unsub find, and ours adds no second copy of an address it subscribed. 200
-// addresses, in mixed case in local part and domain, cover nearly all 53 subscriber files
-// and both of ezmlm-idx 7's hashes (the lower-cased record's, where it files, and the
-// record's as given, where it also looks).
+// support/ezmlm_idx.hpp): what our ezmlm-sub files, the real ezmlm-issubn, ezmlm-list and
+// ezmlm-unsub find, and the other way round; neither side adds a second copy of an address
+// the other subscribed. 200 addresses, in mixed case in local part and domain, cover nearly
+// all 53 subscriber files and both of ezmlm-idx 7's hashes (the lower-cased record's, where
+// it files, and the record's as given, where it also looks).
 #include "ezmlm_idx.hpp"
 #include "support.hpp"
 
@@ -154,6 +154,57 @@ constexpr bool ours = false, real = true;
 
 } // namespace
 
+TEST_CASE("subscribers our ezmlm-sub adds are found listed and removed by the real ezmlm-idx",
+          "[scenario][lists][ezmlm-idx]") {
+    if (peer_unavailable())
+        return;
+    Peers p;
+    p.make(ours);
+    const auto addrs = addresses("ours");
+    p.change(ours, "ezmlm-sub", addrs);
+    CHECK(p.files_used() >= 40);
+    CHECK(p.list(real) == as_listed(addrs));
+    CHECK(p.found(real, addrs) == addrs.size());
+    CHECK(p.issubn(real, "reader.nobody@host1.example.org") == 99);
+
+    // The real ezmlm-sub finds them too: no second copy, in any letter case.
+    const auto before = p.subscriber_files();
+    std::vector<std::string> again;
+    for (const auto& a : addrs)
+        again.push_back(swapped(a));
+    p.change(real, "ezmlm-sub", again);
+    CHECK(p.subscriber_files() == before);
+    CHECK(p.list(real) == as_listed(addrs));
+    CHECK(p.list(ours) == as_listed(addrs));
+
+    // The real ezmlm-unsub removes half of them, asked in the other case.
+    const std::vector<std::string> leaving(addrs.begin(), addrs.begin() + readers / 2);
+    const std::vector<std::string> staying(addrs.begin() + readers / 2, addrs.end());
+    p.change(real, "ezmlm-unsub",
+             std::vector<std::string>(again.begin(), again.begin() + readers / 2));
+    CHECK(p.list(ours) == as_listed(staying));
+    CHECK(p.list(real) == as_listed(staying));
+    CHECK(p.found(ours, leaving) == 0);
+    CHECK(p.found(ours, staying) == staying.size());
+}
+
+TEST_CASE("our ezmlm-sub writes the subscriber files the real ezmlm-sub writes",
+          "[scenario][lists][ezmlm-idx]") {
+    if (peer_unavailable())
+        return;
+    Peers by_ours, by_real;
+    by_ours.make(ours);
+    by_real.make(ours);
+    const auto addrs = addresses("same");
+    by_ours.change(ours, "ezmlm-sub", addrs);
+    by_real.change(real, "ezmlm-sub", addrs);
+    CHECK(by_ours.subscriber_files() == by_real.subscriber_files());
+    // And into a sub-database.
+    by_ours.change(ours, "ezmlm-sub", addrs, "allow");
+    by_real.change(real, "ezmlm-sub", addrs, "allow");
+    CHECK(by_ours.subscriber_files("allow") == by_real.subscriber_files("allow"));
+}
+
 TEST_CASE("subscribers the real ezmlm-sub adds are found listed and removed by ours",
           "[scenario][lists][ezmlm-idx]") {
     if (peer_unavailable())
@@ -184,4 +235,32 @@ TEST_CASE("subscribers the real ezmlm-sub adds are found listed and removed by o
     CHECK(p.list(ours) == as_listed(staying));
     CHECK(p.found(real, leaving) == 0);
     CHECK(p.found(real, staying) == staying.size());
+}
+
+TEST_CASE("a list with subscribers from both sides lists each once with both ezmlm-lists",
+          "[scenario][lists][ezmlm-idx]") {
+    if (peer_unavailable())
+        return;
+    Peers p;
+    p.make(real);
+    // Half by each; then a quarter of each side's subscribed again by the other side, in
+    // the other letter case.
+    const auto by_ours = addresses("mixed.o", readers / 2);
+    const auto by_real = addresses("mixed.r", readers / 2);
+    p.change(ours, "ezmlm-sub", by_ours);
+    p.change(real, "ezmlm-sub", by_real);
+    std::vector<std::string> to_real, to_ours;
+    for (int i = 0; i < readers / 8; ++i) {
+        to_real.push_back(swapped(by_ours[static_cast<size_t>(i) * 4]));
+        to_ours.push_back(swapped(by_real[static_cast<size_t>(i) * 4]));
+    }
+    p.change(real, "ezmlm-sub", to_real);
+    p.change(ours, "ezmlm-sub", to_ours);
+
+    std::vector<std::string> everyone = by_ours;
+    everyone.insert(everyone.end(), by_real.begin(), by_real.end());
+    CHECK(p.list(ours) == as_listed(everyone));
+    CHECK(p.list(real) == as_listed(everyone));
+    CHECK(p.found(ours, everyone) == everyone.size());
+    CHECK(p.found(real, everyone) == everyone.size());
 }

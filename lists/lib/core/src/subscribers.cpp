@@ -20,10 +20,17 @@ namespace {
 
 constexpr unsigned files = subscriber_files;
 
-// ezmlm's subhash, a byte at a time (subhash32 below and filing_file share it).
+// djb's hash as ezmlm's subhash computes it, a byte at a time: ezmlm 0.53 in 32-bit words
+// (subhash32), ezmlm-idx in unsigned long (subhash64; 64 bits on LP64, where its lists live
+// today), each byte through (unsigned int)(char), so a byte above 127 is sign-extended to
+// 32 bits on machines where char is signed. filing_file shares the 64-bit step.
 constexpr std::uint32_t subhash32_start = 5381;
 constexpr std::uint32_t subhash32_step(std::uint32_t h, unsigned char c) {
     return (h + (h << 5)) ^ c;
+}
+constexpr std::uint64_t subhash64_start = 5381;
+constexpr std::uint64_t subhash64_step(std::uint64_t h, char c) {
+    return (h + (h << 5)) ^ static_cast<std::uint32_t>(static_cast<std::int32_t>(c));
 }
 
 char lower(char c) {
@@ -50,14 +57,17 @@ char file_name(unsigned file) {
     return static_cast<char>('@' + file);
 }
 
-// The file a new record for address goes to: subhash32 of "T" + the lower-cased address,
-// without building that string. For an existing record's address, the file where a new
-// record equal to it ignoring case would go.
+// The file a new record for address goes to, where ezmlm-idx 7 files it (sub-std.c's
+// lcch): subhash64 of "T" + the all-lower-case address, without building that string.
+// ezmlm-idx 7 looks there first, then under the hash of the record as given; a record
+// anywhere else (ezmlm 0.53's 32-bit places, and ours before we filed as 7.x does) only
+// our programs and the whole-list readers (ezmlm-list, ezmlm-send) see. For an existing
+// record's address, the file where a new record equal to it ignoring case would go.
 unsigned filing_file(std::string_view address) {
-    std::uint32_t h = subhash32_step(subhash32_start, 'T');
+    std::uint64_t h = subhash64_step(subhash64_start, 'T');
     for (char c : address)
-        h = subhash32_step(h, static_cast<unsigned char>(lower(c)));
-    return h % files;
+        h = subhash64_step(h, lower(c));
+    return static_cast<unsigned>(h % files);
 }
 
 // The address of a record, if it is one a "T" + address record can equal ignoring case.
@@ -148,8 +158,8 @@ struct Presence {
     std::array<std::vector<bool>, files> first, present;
     // The files that hold such a record.
     std::array<bool, files> holds{};
-    // Addresses of such records that ezmlm 0.53 filed under its case-sensitive hash, away
-    // from the file a new record for them goes to.
+    // Addresses of such records that sit away from the file a new record for them goes to
+    // (ezmlm 0.53's places, ezmlm-idx 7's case-sensitive one, ours before 7.x's filing).
     std::unordered_set<std::string, CaseBlindHash, CaseBlindEqual> strays;
 
     // A record adding the batch puts in: the first with its address, and not there yet.
@@ -166,11 +176,11 @@ void for_each_position(const AddressBatch& batch, Fn&& fn) {
             fn(f, n);
 }
 
-// Every writer reads all 53 files: a record ezmlm 0.53 filed under its case-sensitive hash
-// can sit anywhere, and must neither be duplicated nor survive an unsubscribe. Records in
-// the file their address belongs to are matched against that file's share of the batch as
-// it is read; the others (rare: mixed-case addresses an ezmlm 0.53 subscribed) are kept
-// aside and matched once every file has been read.
+// Every writer reads all 53 files: a record filed by another hash (ezmlm 0.53's, or
+// ezmlm-idx 7's case-sensitive one) can sit anywhere, and must neither be duplicated nor
+// survive an unsubscribe. Records in the file their address belongs to are matched against
+// that file's share of the batch as it is read; the others (most records of a list that
+// ezmlm 0.53 filed) are kept aside and matched once every file has been read.
 Result<Presence> find_present(const std::string& db, const AddressBatch& batch) {
     Presence p;
     // By the file their address belongs to: where each one sits, and its address.
@@ -345,11 +355,9 @@ unsigned subhash32(std::string_view record) {
 }
 
 unsigned subhash64(std::string_view record) {
-    // ezmlm-idx's subhashb: unsigned long h, each byte through (unsigned int)(char), so a
-    // byte above 127 is sign-extended to 32 bits on machines where char is signed.
-    std::uint64_t h = 5381;
+    std::uint64_t h = subhash64_start;
     for (char c : record)
-        h = (h + (h << 5)) ^ static_cast<std::uint32_t>(static_cast<std::int32_t>(c));
+        h = subhash64_step(h, c);
     return static_cast<unsigned>(h % files);
 }
 

@@ -6,10 +6,11 @@
 //   domain:lo:hi:sublist@host    domain:sublist@host (= domain:0:52:...)
 // A rule matches an address whose domain is domain or ends in ".domain" (an empty domain
 // matches every address) and whose subscriber-file hash (0..52: subscriber_file() - '@',
-// the hash of the lower-cased "T" + address) is within lo..hi. The first matching rule
-// wins. ezmlm-send sends one copy to each rule's sublist instead of to the list's own
-// subscribers that a rule matches; ezmlm-split forwards (un)subscribe requests for
-// matching addresses to the sublist.
+// the 64-bit hash of the lower-cased "T" + address, as ezmlm-idx 7 files subscribers; its
+// ezmlm-split hashes the lower-cased address without the "T") is within lo..hi. The first
+// matching rule wins. ezmlm-send sends one copy to each rule's sublist instead of to the
+// list's own subscribers that a rule matches; ezmlm-split forwards (un)subscribe requests
+// for matching addresses to the sublist.
 //
 // dir/sublist holds the parent's address (ezmlm-make -0 parent@host): posts must come
 // from the parent's return path parent-return-...@parenthost, and they keep the parent's

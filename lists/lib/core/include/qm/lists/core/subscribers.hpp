@@ -1,19 +1,23 @@
-// The subscriber store of ezmlm 0.53 (subscribe.c, issub.c), kept byte-compatible so a
-// list directory can move between ezmlm and us in both directions.
+// The subscriber store of ezmlm (ezmlm 0.53's subscribe.c and issub.c, ezmlm-idx 7's
+// sub-std.c), kept byte-compatible so a list directory can move between ezmlm-idx 7 and us
+// in both directions.
 //
 // A database is a directory (the list dir, or a sub-database such as dir/mod or
 // dir/allow) holding subscribers/ with up to 53 files named '@' .. 't'. A record is
 // "T" + address + NUL, address at most 400 bytes, with the domain lower-cased. It lives
-// in file chr(64 + h % 53) where h is djb's hash over the record without its NUL:
-// h = 5381; h = (h + (h << 5)) ^ c, in 32-bit arithmetic. Every writer holds <db>/lock and
-// replaces a file by writing a temporary and renaming it.
+// in file chr(64 + h % 53) where h is djb's hash over a form of the record without its NUL:
+// h = 5381; h = (h + (h << 5)) ^ c. Every writer holds <db>/lock and replaces a file by
+// writing a temporary and renaming it.
 //
-// Like ezmlm-idx, we match addresses ignoring case and file a new record under the hash
-// of its all-lower-case form, which for the usual all-lower-case address is the very file
-// ezmlm 0.53 uses (a mixed-case local part is the one case 0.53's exact lookup misses;
-// its ezmlm-send and ezmlm-list still see every record). Lookups try the likely files
-// first (both hashes, and ezmlm-idx's 64-bit variants), then the rest; writers read all
-// files, so a record any ezmlm filed anywhere is neither duplicated nor left behind.
+// Where a record lives is whose it is:
+// - ezmlm 0.53 hashes the record as given, in 32-bit words, and looks only there;
+// - ezmlm-idx 7 (the compatibility target) files a new record under the hash of its
+//   all-lower-case form in unsigned long (64 bits on the LP64 machines its lists run on),
+//   and looks there first, then under the 64-bit hash of the record as given.
+// We file as ezmlm-idx 7 does, so its ezmlm-issubn, ezmlm-unsub and ezmlm-sub find what
+// we subscribed, and match addresses ignoring case as it does. Lookups try the likely files
+// first (all four hashes), then the rest; writers read all files, so a record any ezmlm
+// filed anywhere is neither duplicated nor left behind.
 #pragma once
 
 #include "qm/result.hpp"
@@ -34,8 +38,8 @@ inline constexpr unsigned subscriber_files = 53;
 // djb's hash over bytes, in 32-bit (ezmlm 0.53) or 64-bit (ezmlm-idx on LP64) words.
 [[nodiscard]] unsigned subhash32(std::string_view record);
 [[nodiscard]] unsigned subhash64(std::string_view record);
-// The file a new record goes to, for a normalised address: '@' + subhash32 of the
-// lower-cased "T" + address.
+// The file a new record goes to, for a normalised address, as ezmlm-idx 7 files it:
+// '@' + subhash64 of the lower-cased "T" + address.
 [[nodiscard]] char subscriber_file(std::string_view address);
 
 // Checks an address as ezmlm does (no newline, has '@', at most 400 bytes) and lower-cases
