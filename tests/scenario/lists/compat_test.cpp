@@ -5,8 +5,8 @@
 // target, tested against the real programs in ezmlm_idx_test.cpp), file a new record under
 // the 64-bit hash of the lower-cased record, so what our ezmlm-sub adds is where
 // ezmlm-idx 7 looks, and ezmlm 0.53's readers of the whole list (ezmlm-send, ezmlm-list)
-// still see it. Records ezmlm 0.53 filed stay where they are; our programs find them
-// there.
+// still see it. Records ezmlm 0.53 filed stay where they are until ezmlm-make -e re-files
+// them; our programs find them either way.
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -148,4 +148,17 @@ TEST_CASE("a list directory in ezmlm 0.53's layout works with our programs",
     CHECK(msg.starts_with("Mailing-List: contact old-help@lists.example; run by ezmlm\n"));
     CHECK(msg.find("Delivered-To: mailing list old@lists.example\n") != std::string::npos);
     CHECK(msg.ends_with("Subject: next\n\nnew\n"));
+
+    // ezmlm-make -e (given what ezmlm 0.53's ezmlm-make was given: 0.53 kept no dir/dot)
+    // re-files ezmlm 0.53's records where ezmlm-idx 7 looks; nobody is added or lost.
+    CHECK(issub("64", "a@one.example") == 1);
+    auto edited = root.run(
+        {qmtest::bin("ezmlm-make"), "-e", dir, root / ".qmail-old", "old", "lists.example"});
+    INFO(edited.err);
+    REQUIRE(edited.exit_code == 0);
+    for (const auto& r : {"a@one.example", "Mixed.Case@two.example", "c@three.example",
+                          "e@four.example", "new.reader@five.example"})
+        CHECK(issub("64", r) == 0);
+    CHECK(issubn("mixed.case@two.example") == 0);
+    CHECK(root.run({qmtest::bin("ezmlm-list"), "-n", dir}).out == "5\n");
 }

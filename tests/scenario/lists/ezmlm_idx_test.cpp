@@ -1,7 +1,8 @@
 // Subscriber files shared with the real ezmlm-idx 7.2.2 (built from source as a test peer,
 // support/ezmlm_idx.hpp): what our ezmlm-sub files, the real ezmlm-issubn, ezmlm-list and
 // ezmlm-unsub find, and the other way round; neither side adds a second copy of an address
-// the other subscribed. 200 addresses, in mixed case in local part and domain, cover nearly
+// the other subscribed; and ezmlm-make -e moves a list that ezmlm 0.53 filed to where
+// ezmlm-idx 7 looks. 200 addresses, in mixed case in local part and domain, cover nearly
 // all 53 subscriber files and both of ezmlm-idx 7's hashes (the lower-cased record's, where
 // it files, and the record's as given, where it also looks).
 #include "ezmlm_idx.hpp"
@@ -10,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -263,4 +265,62 @@ TEST_CASE("a list with subscribers from both sides lists each once with both ezm
     CHECK(p.list(real) == as_listed(everyone));
     CHECK(p.found(ours, everyone) == everyone.size());
     CHECK(p.found(real, everyone) == everyone.size());
+}
+
+namespace {
+
+// ezmlm 0.53's subscribe.c: the record as given (domain lower-cased), hashed in 32 bits.
+char ezmlm053_file(const std::string& record) {
+    std::uint32_t h = 5381;
+    for (unsigned char c : record)
+        h = (h + (h << 5)) ^ c;
+    return static_cast<char>('@' + h % 53);
+}
+
+// Writes addrs into db's subscriber files as ezmlm 0.53 filed them.
+void file_as_053(const std::string& db, const std::vector<std::string>& addrs) {
+    for (const auto& a : addrs) {
+        const std::string rec = "T" + recorded(a);
+        const std::string path = db + "/subscribers/" + ezmlm053_file(rec);
+        const std::string old = fs::exists(path) ? qmtest::slurp(path) : "";
+        qmtest::spit(path, old + rec + std::string(1, '\0'));
+    }
+}
+
+} // namespace
+
+TEST_CASE("ezmlm-make -e re-files a list ezmlm 0.53 filed where the real ezmlm-idx looks",
+          "[scenario][lists][ezmlm-idx]") {
+    if (peer_unavailable())
+        return;
+    Peers p;
+    p.make(ours);
+    const auto addrs = addresses("old");
+    const auto mods = addresses("mod", 20);
+    file_as_053(p.dir, addrs);
+    file_as_053(p.dir + "/mod", mods);
+    // Before: the real ezmlm-issubn misses most of them (its hashes are not 0.53's), and
+    // the real ezmlm-sub would add them again.
+    CHECK(p.found(real, addrs) < addrs.size() / 2);
+    CHECK(p.list(real) == as_listed(addrs));
+
+    auto edited = qmtest::run({qmtest::bin("ezmlm-make"), "-e", p.dir});
+    INFO(edited.err);
+    REQUIRE(edited.exit_code == 0);
+    CHECK(p.found(real, addrs) == addrs.size());
+    CHECK(p.found(real, mods, "mod") == mods.size());
+    CHECK(p.list(real) == as_listed(addrs));
+    CHECK(p.list(real, "mod") == as_listed(mods));
+
+    // Nothing moves on a second edit.
+    const auto files = p.subscriber_files();
+    REQUIRE(qmtest::run({qmtest::bin("ezmlm-make"), "-e", p.dir}).exit_code == 0);
+    CHECK(p.subscriber_files() == files);
+
+    // The real ezmlm-sub adds no copy, and its ezmlm-unsub removes what ezmlm 0.53 added.
+    p.change(real, "ezmlm-sub", addrs);
+    CHECK(p.subscriber_files() == files);
+    p.change(real, "ezmlm-unsub", {addrs.front(), addrs.back()});
+    CHECK(p.list(ours).size() == addrs.size() - 2);
+    CHECK(p.issubn(ours, addrs.front()) == 99);
 }

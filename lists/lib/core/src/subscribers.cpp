@@ -61,8 +61,9 @@ char file_name(unsigned file) {
 // lcch): subhash64 of "T" + the all-lower-case address, without building that string.
 // ezmlm-idx 7 looks there first, then under the hash of the record as given; a record
 // anywhere else (ezmlm 0.53's 32-bit places, and ours before we filed as 7.x does) only
-// our programs and the whole-list readers (ezmlm-list, ezmlm-send) see. For an existing
-// record's address, the file where a new record equal to it ignoring case would go.
+// our programs and the whole-list readers (ezmlm-list, ezmlm-send) see: refile_subscribers
+// brings such records home. For an existing record's address, the file where a new record
+// equal to it ignoring case would go.
 unsigned filing_file(std::string_view address) {
     std::uint64_t h = subhash64_step(subhash64_start, 'T');
     for (char c : address)
@@ -180,7 +181,8 @@ void for_each_position(const AddressBatch& batch, Fn&& fn) {
 // ezmlm-idx 7's case-sensitive one) can sit anywhere, and must neither be duplicated nor
 // survive an unsubscribe. Records in the file their address belongs to are matched against
 // that file's share of the batch as it is read; the others (most records of a list that
-// ezmlm 0.53 filed) are kept aside and matched once every file has been read.
+// ezmlm 0.53 filed and that refile_subscribers has not moved yet) are kept aside and matched
+// once every file has been read.
 Result<Presence> find_present(const std::string& db, const AddressBatch& batch) {
     Presence p;
     // By the file their address belongs to: where each one sits, and its address.
@@ -460,6 +462,82 @@ Status for_each_subscriber(const std::string& db, const std::function<void(std::
         });
     }
     return {};
+}
+
+Result<size_t> refile_subscribers(const std::string& db) {
+    auto lock = Lock::acquire(db + "/lock");
+    if (!lock)
+        return fail(lock.error());
+    // The records away from home, by their home file; a list ezmlm 0.53 filed has most of
+    // its records here, so this holds about the list's size.
+    std::array<std::string, files> incoming;
+    std::array<bool, files> holds_strays{};
+    size_t strays = 0;
+    for (unsigned f = 0; f < files; ++f) {
+        auto data = read_subscriber_file(file_path(db, file_name(f)));
+        if (!data)
+            return fail(data.error());
+        for_each_record(*data, [&](std::string_view rec) {
+            auto address = record_address(rec);
+            if (!address)
+                return;
+            const unsigned home = filing_file(*address);
+            if (home == f)
+                return;
+            incoming[home] += rec;
+            incoming[home] += '\0';
+            holds_strays[f] = true;
+            ++strays;
+        });
+    }
+    if (strays == 0)
+        return size_t{0};
+    // Every record reaches its home file before any leaves where it was: a crash in between
+    // leaves some in two places (which a run again tidies), never one in none. A record
+    // whose address is already at home, in any letter case, is not added twice.
+    for (unsigned f = 0; f < files; ++f) {
+        if (incoming[f].empty())
+            continue;
+        const std::string path = file_path(db, file_name(f));
+        auto data = read_subscriber_file(path);
+        if (!data)
+            return fail(data.error());
+        std::unordered_set<std::string_view, CaseBlindHash, CaseBlindEqual> there;
+        for_each_record(*data, [&](std::string_view rec) {
+            if (auto address = record_address(rec))
+                there.insert(*address);
+        });
+        std::string out(complete_records(*data));
+        for_each_record(incoming[f], [&](std::string_view rec) {
+            if (there.insert(*record_address(rec)).second) {
+                out += rec;
+                out += '\0';
+            }
+        });
+        if (out != *data)
+            if (auto w = write_subscriber_file(path, out); !w)
+                return fail(w.error());
+    }
+    for (unsigned f = 0; f < files; ++f) {
+        if (!holds_strays[f])
+            continue;
+        const std::string path = file_path(db, file_name(f));
+        auto data = read_subscriber_file(path);
+        if (!data)
+            return fail(data.error());
+        std::string kept;
+        kept.reserve(data->size());
+        for_each_record(*data, [&](std::string_view rec) {
+            auto address = record_address(rec);
+            if (!address || filing_file(*address) == f) {
+                kept += rec;
+                kept += '\0';
+            }
+        });
+        if (auto w = write_subscriber_file(path, kept); !w)
+            return fail(w.error());
+    }
+    return strays;
 }
 
 } // namespace qm::lists

@@ -272,13 +272,9 @@ Status write_settings(const MakeRequest& r, const Settings& st) {
     return write_confirmer(r, on);
 }
 
-Status create_skeleton(const MakeRequest& r) {
-    const std::string& d = r.dir;
-    if (::mkdir(d.c_str(), 0755) != 0) {
-        if (errno == EEXIST)
-            return fail(perm("5.3.0", d + " already exists (use -e to edit a list)"));
-        return fail(from_errno(errno, "unable to create " + d));
-    }
+// The directories of a list, those that exist kept as they are. An edit adds the ones a
+// list made by ezmlm 0.53 lacks (ezmlm-idx's mod/, allow/, deny/, digest/).
+Status make_directories(const std::string& d) {
     for (auto [sub, mode] : {std::pair<const char*, unsigned>{"archive", 0755},
                              {"subscribers", 0700},
                              {"bounce", 0700},
@@ -293,6 +289,18 @@ Status create_skeleton(const MakeRequest& r) {
                              {"digest/subscribers", 0700}})
         if (auto s = make_dir(d + "/" + sub, mode); !s)
             return s;
+    return {};
+}
+
+Status create_skeleton(const MakeRequest& r) {
+    const std::string& d = r.dir;
+    if (::mkdir(d.c_str(), 0755) != 0) {
+        if (errno == EEXIST)
+            return fail(perm("5.3.0", d + " already exists (use -e to edit a list)"));
+        return fail(from_errno(errno, "unable to create " + d));
+    }
+    if (auto s = make_directories(d); !s)
+        return s;
     for (const char* f :
          {"lock", "lockbounce", "mod/lock", "allow/lock", "deny/lock", "digest/lock"})
         if (auto s = put(d + "/" + f, ""); !s)
@@ -305,6 +313,23 @@ Status create_skeleton(const MakeRequest& r) {
     if (auto s = put(d + "/key", *key, 0600); !s)
         return s;
     return put(d + "/headeradd", "Precedence: bulk\n");
+}
+
+// The subscriber databases ezmlm-idx 7 keeps (sub-std.c's _mktab): those a list has are
+// re-filed where ezmlm-idx 7 looks for their records.
+Status refile_all(const std::string& dir) {
+    for (const char* db : {"", "/mod", "/allow", "/deny", "/digest"}) {
+        const std::string subscribers = dir + db + "/subscribers";
+        struct stat st {};
+        if (::stat(subscribers.c_str(), &st) != 0) {
+            if (errno == ENOENT)
+                continue;
+            return fail(from_errno(errno, "unable to stat " + subscribers));
+        }
+        if (auto r = refile_subscribers(dir + db); !r)
+            return fail(r.error());
+    }
+    return {};
 }
 
 // The address given with -0: nullopt for none ('' removes), else normalised.
@@ -466,9 +491,8 @@ Status make_list(MakeRequest req) {
     st.parent = std::move(*parent);
     if (auto s = apply_sublist_rules(req, st); !s)
         return s;
-    if (!req.edit)
-        if (auto s = create_skeleton(req); !s)
-            return s;
+    if (auto s = req.edit ? make_directories(req.dir) : create_skeleton(req); !s)
+        return s;
     if (auto s = write_settings(req, st); !s)
         return s;
     for (const auto& [name, text] : default_texts()) {
@@ -479,6 +503,8 @@ Status make_list(MakeRequest req) {
         if (auto s = put_if_missing(req.dir + "/text/" + std::string(name), text); !s)
             return s;
     }
+    if (req.edit)
+        return refile_all(req.dir);
     return {};
 }
 

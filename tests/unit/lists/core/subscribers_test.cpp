@@ -105,6 +105,38 @@ TEST_CASE("unsubscribe removes every case variant, wherever an ezmlm filed it",
     CHECK_FALSE(*qm::lists::unsubscribe(db.path(), "alice@example.com"));
 }
 
+TEST_CASE("refiling moves records from ezmlm 0.53's places to ezmlm-idx 7's",
+          "[lists][subscribers]") {
+    Db db;
+    // ezmlm 0.53 filed Alice as given ('\\') and user by its 32-bit hash ('W'); another
+    // case of alice sits where we filed before ('C'); x@y is both at home ('q', as after a
+    // refile that a crash stopped half-way) and still in its old place ('G').
+    qmtest::spit(db.tmp / "subscribers/\\", "TAlice@example.com\0"s);
+    qmtest::spit(db.tmp / "subscribers/W", "Tuser@example.com\0"s);
+    qmtest::spit(db.tmp / "subscribers/C", "Talice@example.com\0"s);
+    qmtest::spit(db.tmp / "subscribers/q", "TX@y\0"s);
+    qmtest::spit(db.tmp / "subscribers/G", "Tx@y\0Zodd@example.com\0"s);
+    auto moved = qm::lists::refile_subscribers(db.path());
+    REQUIRE(moved);
+    CHECK(*moved == 4);
+    // Each address once, at home; the first record met ('C' before '\\') is the one kept.
+    CHECK(db.file('n') == "Talice@example.com\0"s);
+    CHECK(db.file('Y') == "Tuser@example.com\0"s);
+    CHECK(db.file('q') == "TX@y\0"s);
+    CHECK(db.file('\\').empty());
+    CHECK(db.file('W').empty());
+    CHECK(db.file('C').empty());
+    // What is no "T" record stays where it is.
+    CHECK(db.file('G') == "Zodd@example.com\0"s);
+    // A second run finds nothing to move and writes nothing.
+    const auto before = fs::last_write_time(db.tmp / "subscribers/n");
+    CHECK(*qm::lists::refile_subscribers(db.path()) == 0);
+    CHECK(fs::last_write_time(db.tmp / "subscribers/n") == before);
+    CHECK(*qm::lists::is_subscriber(db.path(), "ALICE@example.com"));
+    CHECK(*qm::lists::unsubscribe(db.path(), "alice@example.com"));
+    CHECK(db.file('n').empty());
+}
+
 TEST_CASE("bulk update rewrites each file once and counts", "[lists][subscribers]") {
     Db db;
     std::vector<std::string> addrs;

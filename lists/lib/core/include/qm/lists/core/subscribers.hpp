@@ -17,7 +17,8 @@
 // We file as ezmlm-idx 7 does, so its ezmlm-issubn, ezmlm-unsub and ezmlm-sub find what
 // we subscribed, and match addresses ignoring case as it does. Lookups try the likely files
 // first (all four hashes), then the rest; writers read all files, so a record any ezmlm
-// filed anywhere is neither duplicated nor left behind.
+// filed anywhere is neither duplicated nor left behind. refile_subscribers moves a list's
+// records from ezmlm 0.53's places into ezmlm-idx 7's (ezmlm-make -e does it).
 #pragma once
 
 #include "qm/result.hpp"
@@ -91,6 +92,15 @@ bulk_update(const std::string& db, const AddressBatch& addresses, bool add,
 [[nodiscard]] Result<BulkResult>
 bulk_update(const std::string& db, const std::vector<std::string>& addresses, bool add,
             const std::function<void(size_t, size_t)>& progress = {});
+
+// Moves every record of db that is not in the file subscriber_file() names for it (one
+// that ezmlm 0.53, or we before filing as ezmlm-idx 7, put elsewhere) into that file, under
+// db/lock, so that ezmlm-idx 7's own lookups find it; a record whose address is already
+// there in another letter case is dropped instead of copied. Crash-safe (every record is
+// in its new place, durably, before any is taken from its old one) and idempotent: a run
+// again after a crash finishes the job, and on a filed list changes nothing. Returns the
+// number of records that were away from home.
+[[nodiscard]] Result<size_t> refile_subscribers(const std::string& db);
 
 // Every subscriber address, file by file in ezmlm's order ('@' .. 't'), as stored.
 [[nodiscard]] Status for_each_subscriber(const std::string& db,

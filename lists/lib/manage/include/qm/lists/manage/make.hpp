@@ -38,8 +38,12 @@ struct MakeRequest {
 };
 
 // Creates the list (fails if dir exists), or edits it: switches not given keep their
-// current value; subscribers, archive, num, key and text/ are never touched by edit
-// (missing text/ files are added).
+// current value; archive, num, key and text/ are never touched by edit (missing text/
+// files and directories, such as the mod/ a list ezmlm 0.53 made lacks, are added), and no
+// subscriber is added or removed, but the subscriber records of the list and of its mod,
+// allow, deny and digest databases that sit where ezmlm 0.53 filed them move to where
+// ezmlm-idx 7 looks (refile_subscribers), so that a list moved from ezmlm 0.53 can be
+// driven by ezmlm-idx 7's programs too.
 //
 // A sublist (parent set) takes its posts from the main list only, already moderated,
 // prefixed and trailed there: its editor is ezmlm-send alone (which refuses any other
