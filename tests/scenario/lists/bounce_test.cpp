@@ -177,7 +177,11 @@ TEST_CASE("transient failures and policy rejections never remove a reader",
     REQUIRE(m.wait_messages("bob", 4));
     CHECK(subscribed(m, "alice@test.example"));
     CHECK(subscribed(m, "bob@test.example"));
-    CHECK_FALSE(fs::exists(m.dir + "/Log"));
+    // The Log has the two subscriptions (ezmlm-sub logs "+manual", as ezmlm-idx 7 does) and
+    // no removal.
+    const std::string log = fs::exists(m.dir + "/Log") ? qmtest::slurp(m.dir + "/Log") : "";
+    INFO(log);
+    CHECK(log.find(" -") == std::string::npos);
     for (const auto& msg : m.messages("alice"))
         CHECK(msg.find("Subject: ezmlm") == std::string::npos);
     // Three timeouts later the uncounted notes of the first post are purged.
