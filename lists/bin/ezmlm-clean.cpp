@@ -1,4 +1,4 @@
-// ezmlm-clean [-mrRvV] dir: returns posts the moderators left unanswered and removes stale
+// ezmlm-clean [-mMrRvV] dir: returns posts the moderators left unanswered and removes stale
 // files from the moderation queue (ezmlm-clean(1)).
 #include "qm/lists/core/cli.hpp"
 #include "qm/lists/moderate/moderation.hpp"
@@ -12,7 +12,7 @@
 namespace {
 
 constexpr std::string_view help =
-    "usage: ezmlm-clean [-mrRvV] dir\n"
+    "usage: ezmlm-clean [-mMrRvV] dir\n"
     "Run from the list's editor, moderator and confirmer: |ezmlm-clean /path/list || exit 0\n"
     "Posts held in dir/mod/pending longer than dir/modtime hours (default 120, at least\n"
     "24, at most 240) go back to their posters with text/mod-timeout and are removed;\n"
@@ -20,13 +20,12 @@ constexpr std::string_view help =
     "confirmed, ezmlm-make -y, without mailing anyone). Read-only files are left alone.\n"
     "  -r  return timed-out posts (the default unless dir/noreturnposts exists)\n"
     "  -R  remove them without returning them\n"
-    "  -m  the post as a MIME enclosure (the default; ezmlm-idx 7's -M, appending it,\n"
-    "      is not supported yet)\n"
+    "  -M  the post appended to the notice's text    -m  enclosed (default)\n"
     "  -v, -V  the version\n"
     "Environment: QMAILHOME, QMAILQUEUE; QM_LISTS_NOW (tests).\n"
     "Exit: 0 done, 100 bad usage, 111 temporary trouble (what was not returned stays).\n";
 
-constexpr std::string_view synopsis = "[-mrRvV] dir";
+constexpr std::string_view synopsis = "[-mMrRvV] dir";
 
 int clean(qm::program::Words args) {
     namespace cli = qm::lists::cli;
@@ -35,21 +34,20 @@ int clean(qm::program::Words args) {
     std::optional<bool> return_posts;
     qm::program::Options options(qm::program::Order::anywhere);
     bool asked_version = false;
-    bool ignored = false;
-    std::string not_yet;
-    options.set('r', return_posts, true).set('R', return_posts, false).set('m', ignored, true);
-    cli::declare_not_yet(options, "M", not_yet);
+    bool append = false;
+    options.set('r', return_posts, true)
+        .set('R', return_posts, false)
+        .set('m', append, false)
+        .set('M', append, true);
     cli::declare_version(options, asked_version);
     auto dirs = options.parse(args);
     if (!dirs)
         return cli::usage("ezmlm-clean", synopsis, dirs.error());
     if (asked_version)
         return cli::version();
-    if (!not_yet.empty())
-        return cli::refuse_not_yet("ezmlm-clean", not_yet);
     if (dirs->size() != 1)
         return cli::usage("ezmlm-clean", synopsis);
-    auto cleaned = qm::lists::clean_moderation_queue(dirs->front(), return_posts);
+    auto cleaned = qm::lists::clean_moderation_queue(dirs->front(), return_posts, append);
     if (!cleaned)
         return cli::fatal("ezmlm-clean", cleaned.error());
     if (cleaned->removed)

@@ -1,4 +1,4 @@
-// ezmlm-gate [-0cCmpPQrRsSvVyY] [-q file] dir [subdir ...]: posts from members of the databases go
+// ezmlm-gate [-0cCmMpPQrRsSvVyY] [-q file] dir [subdir ...]: posts from members of the databases go
 // straight out, the rest are held for the moderators (ezmlm-gate(1)).
 #include "qm/fd.hpp"
 #include "qm/lists/core/cli.hpp"
@@ -19,9 +19,9 @@
 
 namespace {
 
-constexpr std::string_view synopsis = "[-0cCmpPQrRsSvVyY] [-q file] dir [subdir ...]";
+constexpr std::string_view synopsis = "[-0cCmMpPQrRsSvVyY] [-q file] dir [subdir ...]";
 constexpr std::string_view help =
-    "usage: ezmlm-gate [-0cCmpPQrRsSvVyY] [-q file] dir [subdir ...]\n"
+    "usage: ezmlm-gate [-0cCmMpPQrRsSvVyY] [-q file] dir [subdir ...]\n"
     "Run from the editor of a list that takes subscribers' posts directly and moderates\n"
     "everyone else's (ezmlm-make -um): |ezmlm-gate /l . digest allow mod\n"
     "If $SENDER is in any of the databases named (default: dir itself), the post on\n"
@@ -32,7 +32,7 @@ constexpr std::string_view help =
     "itself), as ezmlm-idx 7 has them, or, when every word is an absolute path, each\n"
     "word a database of its own (ezmlm 0.53: /l /l /l/allow).\n"
     "Switches (ezmlm-idx 7's):\n"
-    "  -p -P -s -S -y -Y -m  as ezmlm-store takes them (-M is not supported yet)\n"
+    "  -p -P -s -S -y -Y -m -M  as ezmlm-store takes them\n"
     "  -r -R -c -C -Q        as ezmlm-send takes them (-c -C -Q: ignored)\n"
     "  -0   do nothing: print on stdout which program the post would go to\n"
     "  -q file  first run each line of file (relative to dir) under /bin/sh -c with the\n"
@@ -96,7 +96,6 @@ int gate(qm::program::Words args) {
     bool ignored = false;
     bool dry_run = false;
     std::optional<std::string> programs;
-    std::string not_yet;
     // Options end at dir: the subdirs are names, never switches.
     qm::program::Options options(qm::program::Order::options_first);
     options.set('P', store.modpostonly, true)
@@ -105,7 +104,8 @@ int gate(qm::program::Words args) {
         .set('Y', store.confirmpost, false)
         .set('s', store.split_moderators, true)
         .set('S', store.split_moderators, false)
-        .set('m', ignored, true)
+        .set('m', store.append, false)
+        .set('M', store.append, true)
         .set('r', store.send.drop_received, false)
         .set('R', store.send.drop_received, true)
         .set('c', ignored, true)
@@ -113,15 +113,12 @@ int gate(qm::program::Words args) {
         .set('Q', ignored, true)
         .set('0', dry_run, true)
         .store('q', programs, "a file of programs");
-    cli::declare_not_yet(options, "M", not_yet);
     cli::declare_version(options, asked_version);
     auto words = options.parse(args);
     if (!words)
         return cli::usage("ezmlm-gate", synopsis, words.error());
     if (asked_version)
         return cli::version();
-    if (!not_yet.empty())
-        return cli::refuse_not_yet("ezmlm-gate", not_yet);
     if (words->empty())
         return cli::usage("ezmlm-gate", synopsis);
     const std::string& dir = words->front();

@@ -1,4 +1,4 @@
-// ezmlm-moderate [-cCmrRvV] [-t reply-to] dir [program ...]: acts on a moderator's answer sent to
+// ezmlm-moderate [-cCmMrRvV] [-t reply-to] dir [program ...]: acts on a moderator's answer sent to
 // list-accept-T.P.COOKIE or list-reject-T.P.COOKIE (ezmlm-moderate(1)).
 #include "qm/lists/core/cli.hpp"
 #include "qm/lists/moderate/moderation.hpp"
@@ -8,7 +8,7 @@
 namespace {
 
 constexpr std::string_view help =
-    "usage: ezmlm-moderate [-cCmrRvV] [-t reply-to] dir [program [arg ...]]\n"
+    "usage: ezmlm-moderate [-cCmMrRvV] [-t reply-to] dir [program [arg ...]]\n"
     "Run from dir/moderator, which list-accept-default and list-reject-default link to.\n"
     "Checks the cookie in list-accept-T.P.COOKIE / list-reject-T.P.COOKIE against\n"
     "dir/key. accept: the held post dir/mod/pending/T.P goes to every subscriber as\n"
@@ -27,7 +27,7 @@ constexpr std::string_view help =
     "  -t reply-to  a Reply-To: reply-to field on the notice a rejected post goes back\n"
     "               with (-T the same)\n"
     "  -r -R -c -C  passed on to the sending, as ezmlm-send takes them\n"
-    "  -m           the post as a MIME enclosure (the default; -M is not supported yet)\n"
+    "  -M / -m      that notice has the post appended to its text / enclosed (default)\n"
     "  -v, -V       the version\n"
     "Environment: SENDER, LOCAL, DEFAULT (from qmail-local); QMAILHOME, QMAILQUEUE;\n"
     "QM_LISTS_NOW (tests).\n"
@@ -69,25 +69,22 @@ void log_outcome(const std::string& name, const qm::lists::Moderated& done) {
 int main(int argc, char** argv) {
     namespace cli = qm::lists::cli;
     qm::lists::Release release;
-    std::string not_yet;
     bool ignored = false;
     auto declare = [&](qm::program::Options& options) {
         options.set('r', release.send.drop_received, false)
             .set('R', release.send.drop_received, true)
             .set('c', ignored, true)
             .set('C', ignored, true)
-            .set('m', ignored, true)
+            .set('m', release.append, false)
+            .set('M', release.append, true)
             .store('t', release.reply_to, "an address")
             .store('T', release.reply_to, "an address");
-        cli::declare_not_yet(options, "M", not_yet);
     };
     return cli::run_on_command(
-        "ezmlm-moderate", argc, argv, help, "[-cCmrRvV] [-t reply-to] dir [program [arg ...]]",
+        "ezmlm-moderate", argc, argv, help, "[-cCmMrRvV] [-t reply-to] dir [program [arg ...]]",
         declare,
         [&](const std::string& dir, const std::vector<std::string>& then,
             const cli::CommandDelivery& delivery) {
-            if (!not_yet.empty())
-                return cli::refuse_not_yet("ezmlm-moderate", not_yet);
             release.program = then;
             auto request =
                 qm::lists::parse_moderation_request(delivery.local, delivery.default_part);

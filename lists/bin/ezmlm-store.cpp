@@ -1,4 +1,4 @@
-// ezmlm-store [-bBcCmpPrRsSvVyY] dir: holds the post on stdin for its sender's
+// ezmlm-store [-bBcCmMpPrRsSvVyY] dir: holds the post on stdin for its sender's
 // confirmation or the list's moderators, or distributes it at once when the list is
 // neither (ezmlm-store(1)).
 #include "qm/lists/core/cli.hpp"
@@ -8,9 +8,9 @@
 
 namespace {
 
-constexpr std::string_view synopsis = "[-bBcCmpPrRsSvVyY] dir";
+constexpr std::string_view synopsis = "[-bBcCmMpPrRsSvVyY] dir";
 constexpr std::string_view help =
-    "usage: ezmlm-store [-bBcCmpPrRsSvVyY] dir\n"
+    "usage: ezmlm-store [-bBcCmMpPrRsSvVyY] dir\n"
     "Run from the list's editor (dir/modpost or confirmpost): |ezmlm-store /path/list\n"
     "Stores the post on stdin as dir/mod/pending/T.P and mails every moderator (the\n"
     "subscribers of dir/mod, or of the database dir/modpost names) a request with the\n"
@@ -30,7 +30,7 @@ constexpr std::string_view help =
     "  -s / -S  a post from the dir/modpost database goes to its poster alone, others'\n"
     "           go to dir/mod's moderators / that database for both (default)\n"
     "  -B / -b  enclose only the post's header in the moderators' request / all of it\n"
-    "  -m       the post as a MIME enclosure (the default; -M is not supported yet)\n"
+    "  -M / -m  the post appended to the request's text / as a MIME enclosure (default)\n"
     "  -r -R -c -C  passed on to the sending, as ezmlm-send takes them; -v, -V: the version\n"
     "Environment: SENDER; QMAILHOME, QMAILQUEUE; QM_LISTS_NOW (tests).\n"
     "Exit: 0 held (or sent), 100 refused (the sender gets the reason), 111 temporary\n"
@@ -41,7 +41,6 @@ int store(qm::program::Words args) {
     qm::lists::StoreOptions store;
     bool asked_version = false;
     bool ignored = false;
-    std::string not_yet;
     qm::program::Options options(qm::program::Order::anywhere);
     options.set('P', store.modpostonly, true)
         .set('p', store.modpostonly, false)
@@ -51,20 +50,18 @@ int store(qm::program::Words args) {
         .set('S', store.split_moderators, false)
         .set('B', store.header_only, true)
         .set('b', store.header_only, false)
-        .set('m', ignored, true)
+        .set('m', store.append, false)
+        .set('M', store.append, true)
         .set('r', store.send.drop_received, false)
         .set('R', store.send.drop_received, true)
         .set('c', ignored, true)
         .set('C', ignored, true);
-    cli::declare_not_yet(options, "M", not_yet);
     cli::declare_version(options, asked_version);
     auto dirs = options.parse(args);
     if (!dirs)
         return cli::usage("ezmlm-store", synopsis, dirs.error());
     if (asked_version)
         return cli::version();
-    if (!not_yet.empty())
-        return cli::refuse_not_yet("ezmlm-store", not_yet);
     if (dirs->size() != 1)
         return cli::usage("ezmlm-store", synopsis);
     cli::prepare_to_queue();

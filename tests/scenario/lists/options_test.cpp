@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <ctime>
 #include <filesystem>
 #include <map>
 
@@ -394,6 +395,45 @@ TEST_CASE("ezmlm-store -P -y -s and -B act as in ezmlm-idx 7", "[scenario][lists
     }
 }
 
+TEST_CASE("ezmlm-store ezmlm-moderate and ezmlm-clean -M append the post as in ezmlm-idx 7",
+          "[scenario][lists][options]") {
+    OptList l({"-m"});
+    l.sub("mona@far.example", "mod");
+    auto store = [&](const std::vector<std::string>& switches) {
+        std::vector<std::string> args = switches;
+        args.push_back(l.dir);
+        auto r = l.run("ezmlm-store", args, {{"SENDER", "dave@far.example"}}, post);
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        return l.queued().back();
+    };
+    const std::string enclosed = store({"-m"});
+    CHECK(contains(enclosed, "message/rfc822"));
+    const std::string appended = store({"-M"});
+    CHECK_FALSE(contains(appended, "message/rfc822"));
+    CHECK(contains(appended, "\nReturn-Path: <dave@far.example>\n"));
+    CHECK(contains(appended, "please distribute this"));
+
+    // ezmlm-moderate -M: the rejection notice.
+    const std::string reject = field(appended, "From");
+    auto r = l.run("ezmlm-moderate", {"-M", l.dir}, answering(reject, "mona@far.example"), "no\n");
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(field(l.queued().back(), "To") == "dave@far.example");
+    CHECK_FALSE(contains(l.queued().back(), "message/rfc822"));
+    CHECK(contains(l.queued().back(), "please distribute this"));
+
+    // ezmlm-clean -M: the timed-out post (the other one, still held) goes back appended.
+    auto cleaned = l.run("ezmlm-clean", {"-M", l.dir},
+                         {{"QM_LISTS_NOW", std::to_string(std::time(nullptr) + 300 * 3600)}});
+    INFO(cleaned.err);
+    CHECK(cleaned.exit_code == 0);
+    CHECK(contains(cleaned.err, "returned 1"));
+    CHECK(field(l.queued().back(), "To") == "dave@far.example");
+    CHECK_FALSE(contains(l.queued().back(), "message/rfc822"));
+    CHECK(contains(l.queued().back(), "please distribute this"));
+}
+
 TEST_CASE("ezmlm-split -D sorts addresses into sublists", "[scenario][lists][options]") {
     OptList l;
     qmtest::spit(l.dir + "/split", "far.example:far@lists.example\n");
@@ -536,13 +576,15 @@ TEST_CASE("every ezmlm-idx 7 option is taken or refused as MIGRATING.md says",
         std::vector<std::string> operands;             // after the switches ({} : dir alone)
     };
     const std::map<std::string, Program> table{
-        {"ezmlm-clean", {{{"-m"}, {"-r"}, {"-R"}}, {{"-M"}}, {}}},
+        {"ezmlm-clean", {{{"-m"}, {"-M"}, {"-r"}, {"-R"}}, {}, {}}},
         {"ezmlm-confirm", {{{"-c"}, {"-C"}, {"-r"}, {"-R"}}, {}, {}}},
         {"ezmlm-gate",
          {{{"-0"},
+           {"-q", "arbiters"},
            {"-c"},
            {"-C"},
            {"-m"},
+           {"-M"},
            {"-p"},
            {"-P"},
            {"-Q"},
@@ -552,7 +594,7 @@ TEST_CASE("every ezmlm-idx 7 option is taken or refused as MIGRATING.md says",
            {"-S"},
            {"-y"},
            {"-Y"}},
-          {{"-M"}},
+          {},
           {}}},
         {"ezmlm-get",
          {{{"-b"}, {"-B"}, {"-c"}, {"-C"}, {"-f", "m"}, {"-p"}, {"-P"}, {"-s"}, {"-S"}}, {}, {}}},
@@ -569,11 +611,12 @@ TEST_CASE("every ezmlm-idx 7 option is taken or refused as MIGRATING.md says",
          {{{"-c"},
            {"-C"},
            {"-m"},
+           {"-M"},
            {"-r"},
            {"-R"},
            {"-t", "a@far.example"},
            {"-T", "a@far.example"}},
-          {{"-M"}},
+          {},
           {}}},
         {"ezmlm-reject",
          {{{"-b"},
@@ -601,6 +644,7 @@ TEST_CASE("every ezmlm-idx 7 option is taken or refused as MIGRATING.md says",
            {"-c"},
            {"-C"},
            {"-m"},
+           {"-M"},
            {"-p"},
            {"-P"},
            {"-r"},
@@ -609,7 +653,7 @@ TEST_CASE("every ezmlm-idx 7 option is taken or refused as MIGRATING.md says",
            {"-S"},
            {"-y"},
            {"-Y"}},
-          {{"-M"}},
+          {},
           {}}},
         {"ezmlm-sub",
          {{{"-H"}, {"-h", "5"}, {"-m"}, {"-M"}, {"-n"}, {"-N"}, {"-S", "std"}, {"-t", "x"}},

@@ -320,19 +320,29 @@ Result<NewHeld> write_new_held(const std::string& dir, std::string_view sub, con
     return out;
 }
 
+// Where a post goes in a reply: enclosed as a MIME part, or with ezmlm-idx 7's -M
+// appended to the text.
+void put_post(Reply& reply, std::string post, bool append) {
+    if (!append) {
+        reply.enclosed = std::move(post);
+        return;
+    }
+    if (!reply.body.empty() && !reply.body.ends_with("\n"))
+        reply.body += "\n";
+    reply.body += "\n" + post;
+}
+
 // Mails a request about a file just held; without a request nobody knows of the file,
 // so it goes again when the request cannot be made or queued.
 Result<pid_t> send_request(const ListInfo& list, const NewHeld& held, std::string_view text,
-                           const TextTags& tags, Reply request, bool header_only = false) {
+                           const TextTags& tags, Reply request, const StoreOptions& options = {}) {
     auto body = text_then(list, {text}, tags);
     if (!body) {
         ::unlink(held.path.c_str());
         return fail(body.error());
     }
     request.body = std::move(*body);
-    request.enclosed = held.text;
-    if (header_only)
-        request.enclosed = header_of(held.text);
+    put_post(request, options.header_only ? header_of(held.text) : held.text, options.append);
     auto queued = send_reply(list, request, now());
     if (!queued) {
         ::unlink(held.path.c_str());
@@ -345,7 +355,7 @@ Result<pid_t> send_request(const ListInfo& list, const NewHeld& held, std::strin
 Result<Stored> hold_locked(const std::string& dir, const ListInfo& list, std::string_view key,
                            const std::vector<std::string>& moderators,
                            const std::optional<std::string>& sender, std::string_view message,
-                           bool header_only = false) {
+                           const StoreOptions& options = {}) {
     for (const char* sub : {"mod/pending", "mod/accepted", "mod/rejected"})
         if (auto s = ensure_dir(dir + "/" + sub); !s)
             return fail(s.error());
@@ -363,9 +373,9 @@ Result<Stored> hold_locked(const std::string& dir, const ListInfo& list, std::st
     request.from_command = "reject-" + name + "." + cookie;
     request.headers.push_back("Reply-To: " + accept);
     request.subject = subject_for("MODERATE for", list);
-    auto qp = send_request(list, *held, "mod-request",
-                           {{'A', accept}, {'R', list.command(request.from_command)}}, request,
-                           header_only);
+    auto qp =
+        send_request(list, *held, "mod-request",
+                     {{'A', accept}, {'R', list.command(request.from_command)}}, request, options);
     if (!qp)
         return fail(qp.error());
     Stored stored;
@@ -412,7 +422,7 @@ Result<Stored> hold_post(const std::string& dir, const std::optional<std::string
     auto lock = Lock::acquire(dir + "/mod/lock");
     if (!lock)
         return fail(lock.error());
-    return hold_locked(dir, c->list, c->key, *moderators, sender, message, options.header_only);
+    return hold_locked(dir, c->list, c->key, *moderators, sender, message, options);
 }
 
 // What a confirmation cookie is computed over: the held post's name and its poster, so
@@ -453,9 +463,10 @@ Result<Stored> ask_poster(const std::string& dir, const std::optional<std::strin
     request.from_command = "confirm-" + name + "." + cookie;
     request.headers.push_back("Reply-To: " + confirm);
     request.subject = subject_for("CONFIRM post to", c->list);
-    auto qp = send_request(
-        c->list, *held, "post-confirm",
-        {{'A', confirm}, {'R', c->list.command("discard-" + name + "." + cookie)}}, request);
+    auto qp =
+        send_request(c->list, *held, "post-confirm",
+                     {{'A', confirm}, {'R', c->list.command("discard-" + name + "." + cookie)}},
+                     request, options);
     if (!qp)
         return fail(qp.error());
     Stored stored;
@@ -469,7 +480,7 @@ Result<Stored> ask_poster(const std::string& dir, const std::optional<std::strin
 // Returns a held post to its poster with texts and an optional moderator's comment.
 Result<pid_t> return_post(const ListInfo& list, const HeldPost& held, std::string_view text,
                           std::string_view from_command, const std::string& comment,
-                          const std::string& reply_to = {}) {
+                          const std::string& reply_to = {}, bool append = false) {
     auto body = text_then(list, {"top", text}, {});
     if (!body)
         return fail(body.error());
@@ -481,7 +492,7 @@ Result<pid_t> return_post(const ListInfo& list, const HeldPost& held, std::strin
     notice.from_command = std::string(from_command);
     notice.subject = subject_for("Returned post for", list);
     notice.body = std::move(*body);
-    notice.enclosed = held.text;
+    put_post(notice, held.text, append);
     if (!reply_to.empty())
         notice.headers.push_back("Reply-To: " + reply_to);
     auto queued = send_reply(list, notice, now());
@@ -699,7 +710,7 @@ Result<Moderated> moderate_post(const std::string& dir, const ModerationRequest&
     m.kind = Moderated::Kind::rejected;
     if (!held->sender.empty() && !has_flag(dir, "noreturnposts")) {
         auto qp = return_post(c->list, *held, "mod-reject", "owner", moderator_comment(reply),
-                              release.reply_to);
+                              release.reply_to, release.append);
         if (!qp)
             return fail(qp.error());
         m.poster_told = true;
@@ -820,7 +831,8 @@ Result<unsigned> moderation_timeout_hours(const std::string& dir) {
     return static_cast<unsigned>(std::clamp<unsigned long>(hours, 24, 240));
 }
 
-Result<Cleaned> clean_moderation_queue(const std::string& dir, std::optional<bool> return_posts) {
+Result<Cleaned> clean_moderation_queue(const std::string& dir, std::optional<bool> return_posts,
+                                       bool append) {
     auto list = read_list(dir);
     if (!list)
         return fail(list.error());
@@ -861,7 +873,7 @@ Result<Cleaned> clean_moderation_queue(const std::string& dir, std::optional<boo
                 if (!held)
                     return fail(held.error());
                 if (!held->sender.empty()) {
-                    auto qp = return_post(*list, *held, "mod-timeout", "help", {});
+                    auto qp = return_post(*list, *held, "mod-timeout", "help", {}, {}, append);
                     if (!qp)
                         return fail(qp.error()); // kept for the next run
                     ++cleaned.returned;

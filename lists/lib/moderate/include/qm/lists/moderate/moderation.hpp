@@ -63,6 +63,8 @@ struct StoreOptions {
     bool split_moderators = false;
     // -B: the moderators' request encloses the post's header only, not its body.
     bool header_only = false;
+    // -M: the post is appended to the request's text instead of enclosed as a MIME part.
+    bool append = false;
     SendOptions send; // for a post that goes out at once
 };
 
@@ -106,6 +108,8 @@ struct Release {
     std::vector<std::string> program;
     // ezmlm-moderate -t: the Reply-To of the notice a rejected post goes back with.
     std::string reply_to;
+    // ezmlm-moderate -M: that notice has the post appended to its text, not enclosed.
+    bool append = false;
 };
 
 struct Moderated {
@@ -171,7 +175,10 @@ struct Cleaned {
 // noreturnposts). An unconfirmed post is removed without a word: its poster never
 // confirmed it, and the address may be forged (mailing it would be backscatter). Read-only files
 // are left alone. A post that could not be returned for a temporary reason stays for the next run.
+// append (ezmlm-clean -M): the returned post follows the notice's text instead of being
+// enclosed as a MIME part.
 [[nodiscard]] Result<Cleaned> clean_moderation_queue(const std::string& dir,
-                                                     std::optional<bool> return_posts);
+                                                     std::optional<bool> return_posts,
+                                                     bool append = false);
 
 } // namespace qm::lists
