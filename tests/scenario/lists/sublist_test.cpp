@@ -24,8 +24,9 @@ struct Sublists {
         main_dir = m.make_list("team");
         sub_dir = m.make_list("sub", {"-0", "joe-team@test.example"});
         // Written after ezmlm-make: the main list's manager picks it up as it is.
-        qmtest::spit(main_dir + "/split", "# other.example is served by joe-sub\n"
-                                          "other.example:joe-sub@test.example\n");
+        qmtest::spit(main_dir + "/split",
+                     "# other.example (key example.other) is served by joe-sub, on this host\n"
+                     "example.other:::joe-sub\n");
         m.root.give_to_user(m.joe);
         for (auto [dir, who] : {std::pair{main_dir, "alice@test.example"},
                                 {main_dir, "carol@other.example"},

@@ -2,15 +2,22 @@
 // list can hand the subscribers of given domains, or of hash ranges, to sublists on other
 // hosts, and a sublist takes its posts only from its parent.
 //
-// dir/split, ezmlm-split's format, one rule a line ('#' comments and blank lines skipped):
-//   domain:lo:hi:sublist@host    domain:sublist@host (= domain:0:52:...)
-// A rule matches an address whose domain is domain or ends in ".domain" (an empty domain
-// matches every address) and whose subscriber-file hash (0..52: subscriber_file() - '@',
-// the 64-bit hash of the lower-cased "T" + address, as ezmlm-idx 7 files subscribers; its
-// ezmlm-split hashes the lower-cased address without the "T") is within lo..hi. The first
-// matching rule wins. ezmlm-send sends one copy to each rule's sublist instead of to the
-// list's own subscribers that a rule matches; ezmlm-split forwards (un)subscribe requests
-// for matching addresses to the sublist.
+// dir/split, one rule a line ('#' comments and blank lines skipped), in ezmlm-idx 7's
+// format and with its meaning (ezmlm-split(1), tested against the real one):
+//   dom:lo:hi:sublist[@host]    lo defaults to 0, hi to 52; without @host the sublist is
+//                               on this list's host; without sublist, "this list"
+//   dom:lo:hi                   the same, this list
+// An address's "domain key" is the two top labels of its domain in reverse order
+// ("c.b" for d@a.b.c, "a" for d@a); a rule matches when dom is empty or a prefix of the
+// key (ignoring case; "com" and "com.aol" match user@aol.com, "aol.com" does not) and the
+// address's split hash (djb's hash of the lower-cased address in unsigned long, mod 53,
+// as ezmlm-idx 7's subhash; no "T", unlike subscriber filing) is within lo..hi. The first
+// matching rule wins; a rule for this list keeps the address here.
+// Our older short form, domain:sublist@host, which ezmlm-idx refuses, keeps the meaning it
+// had: the address's domain is domain or ends in ".domain", every hash.
+// ezmlm-send sends one copy to each rule's sublist instead of to the list's own
+// subscribers that a rule gives to a sublist; ezmlm-split forwards (un)subscribe requests
+// for such addresses to the sublist.
 //
 // dir/sublist holds the parent's address (ezmlm-make -0 parent@host): posts must come
 // from the parent's return path parent-return-...@parenthost, and they keep the parent's
@@ -19,6 +26,7 @@
 
 #include "qm/result.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,20 +35,30 @@
 namespace qm::lists {
 
 struct SplitRule {
+    // How domain is matched: ezmlm-idx's domain-key prefix, or our older short form's
+    // domain suffix.
+    enum class Match : std::uint8_t { key_prefix, domain_suffix };
     std::string domain; // lower-case; empty matches every domain
     unsigned lo = 0, hi = 52;
-    std::string sublist; // the sublist's posting address
+    std::string sublist; // the sublist's posting address; empty: this list
+    Match match = Match::key_prefix;
     friend bool operator==(const SplitRule&, const SplitRule&) = default;
 };
 
-// One line of dir/split; a malformed one is a permanent failure saying why.
-[[nodiscard]] Result<SplitRule> parse_split_rule(std::string_view line);
+// One line of dir/split; a malformed one is a permanent failure saying why. host
+// completes a sublist named without @host (ezmlm-idx's local sublist); without host such
+// a line is malformed.
+[[nodiscard]] Result<SplitRule> parse_split_rule(std::string_view line, std::string_view host = {});
+// ezmlm-idx 7's split hash (0..52) and domain key of an address (see above).
+[[nodiscard]] unsigned split_hash(std::string_view address);
+[[nodiscard]] std::string split_domain_key(std::string_view address);
 // Every rule of dir/split (none without the file). A bad line is a temporary failure
 // naming the file and line: the post or request waits for the owner's fix. file: another
 // split file (ezmlm-split's splitfile), relative to dir unless absolute.
 [[nodiscard]] Result<std::vector<SplitRule>> read_split(const std::string& dir,
                                                         const std::string& file = "split");
-// The sublist serving an address, or nullopt when no rule matches.
+// The sublist serving an address, or nullopt when this list does (no rule, or a rule
+// for this list, matches).
 [[nodiscard]] std::optional<std::string> split_target(const std::vector<SplitRule>& rules,
                                                       std::string_view address);
 
