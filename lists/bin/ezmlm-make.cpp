@@ -29,7 +29,15 @@ std::string help_text() {
         h += "\n";
     }
     h += "  -+             as -e (ezmlm-idx 7: switches not given keep their value)\n"
-         "  -v, -V         the version (ezmlm-idx 7); its -C ezmlmrc is not supported yet\n"
+         "  -v, -V         the version (ezmlm-idx 7)\n"
+         "  -C file        make the list from file, an ezmlm-idx 7 ezmlmrc (a directory\n"
+         "                 means its ezmlmrc), as ezmlm-idx's ezmlm-make does; <#B#> is\n"
+         "                 this program's directory. -c: the .ezmlmrc beside dot. -e on\n"
+         "                 a list made so uses its ezmlmrc again (not as root); -ee or\n"
+         "                 -++ rewrite the files it marks E. With an ezmlmrc, every\n"
+         "                 letter a-z/A-Z is a flag for it, and -3 .. -9 ARG (and the\n"
+         "                 fifth operand, the digest code) are its <#3#> .. <#9#>, <#C#>.\n"
+         "  -k -q -z        accepted, no effect without an ezmlmrc (as in ezmlm-idx's own)\n"
          "  -5 owner@host  list-owner forwards to owner@host (default: dir/Mailbox)\n"
          "  -0 main@host   a sublist of main@host (dir/sublist): its editor is ezmlm-send\n"
          "                 alone, taking posts only from main's return path; -f -m -o -t\n"
@@ -50,18 +58,29 @@ int make(qm::program::Words args) {
     bool asked_version = false;
     std::string not_yet;
     // ezmlm-idx 7's -+ keeps the switches not given, which is what our -e does.
-    options.set('e', req.edit, true)
-        .set('+', req.edit, true)
+    int edits = 0;
+    int pluses = 0;
+    options.flag('e', [&] { ++edits; })
+        .flag('+', [&] { ++pluses; })
         .store('5', req.owner)
-        .store('0', req.parent);
-    options.argument(
-        'C',
-        [&not_yet](const std::string&) {
-            if (not_yet.empty())
-                not_yet = "-C";
-            return true;
-        },
-        "an ezmlmrc file");
+        .store('0', req.parent)
+        .store('C', req.ezmlmrc, "an ezmlmrc file")
+        .set('c', req.dot_ezmlmrc, true);
+    // Letters ezmlm-idx 7 has that our own layout does not use: only an ezmlmrc gives
+    // them a meaning.
+    for (char letter : std::string_view("kqxz")) {
+        options.flag(letter, [&req, letter] { req.other_letters[letter] = true; });
+        options.flag(static_cast<char>(letter - 'a' + 'A'),
+                     [&req, letter] { req.other_letters[letter] = false; });
+    }
+    for (char digit : std::string_view("346789"))
+        options.argument(
+            digit,
+            [&req, digit](const std::string& arg) {
+                req.args[digit] = arg;
+                return true;
+            },
+            "an argument for the ezmlmrc");
     cli::declare_version(options, asked_version);
     // A lower-case switch turns its feature on, the upper-case one off; req.set holds only
     // the switches given (with -e the others keep their value).
@@ -76,16 +95,31 @@ int make(qm::program::Words args) {
         return cli::usage("ezmlm-make", synopsis, operands.error());
     if (asked_version)
         return cli::version();
+    // -ee or -++: ezmlmrc files marked E are rewritten too.
+    req.edit = edits > 0 || pluses > 0;
+    req.force = edits > 1 || pluses > 1;
+    const bool from_ezmlmrc = (req.ezmlmrc && !req.ezmlmrc->empty()) || req.dot_ezmlmrc;
+    if (!from_ezmlmrc && not_yet.empty()) {
+        // Without an ezmlmrc these would be lost: refused, never ignored. (An edit of a
+        // list made from an ezmlmrc finds it again; make_list refuses them there too if
+        // it does not.)
+        if (req.other_letters.contains('x'))
+            not_yet = req.other_letters.at('x') ? "-x" : "-X";
+        else if (!req.args.empty())
+            not_yet = std::string("-") + req.args.begin()->first;
+    }
     if (!not_yet.empty())
         return cli::refuse_not_yet("ezmlm-make", not_yet);
     const size_t left = operands->size();
-    if (!(left == 4 || (req.edit && left == 1)))
+    if (!(left == 4 || left == 5 || (req.edit && left == 1)))
         return cli::usage("ezmlm-make", synopsis);
     req.dir = (*operands)[0];
-    if (left == 4) {
+    if (left >= 4) {
         req.dot = (*operands)[1];
         req.local = (*operands)[2];
         req.host = (*operands)[3];
+        if (left == 5)
+            req.digest_code = (*operands)[4];
     }
     req.bin_dir = qm::dirname_of(qm::program_path("ezmlm-send"));
     ::umask(022);

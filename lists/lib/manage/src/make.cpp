@@ -6,6 +6,7 @@
 #include "qm/lists/core/listdir.hpp"
 #include "qm/lists/core/subscribers.hpp"
 #include "qm/lists/core/texts.hpp"
+#include "qm/lists/manage/ezmlmrc.hpp"
 
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 
 namespace qm::lists {
@@ -438,6 +440,212 @@ Result<std::map<char, bool>> current_switches(const std::string& dir) {
     return on;
 }
 
+namespace {
+
+// Which ezmlmrc to use: -C's file (a directory means its ezmlmrc), -c's .ezmlmrc beside
+// the dot file, or, when editing, the one the list was made from (not for root).
+Result<std::optional<std::string>> ezmlmrc_path(const MakeRequest& req) {
+    std::optional<std::string> path;
+    if (req.dot_ezmlmrc) {
+        path = req.dot.substr(0, req.dot.rfind('/') + 1) + ".ezmlmrc";
+    } else if (req.ezmlmrc && !req.ezmlmrc->empty()) {
+        path = *req.ezmlmrc;
+    } else if (req.edit && ::geteuid() != 0) {
+        auto recorded = read_setting(req.dir, "ezmlmrc");
+        if (!recorded)
+            return fail(recorded.error());
+        path = std::move(*recorded);
+    }
+    if (!path)
+        return path;
+    struct stat st {};
+    if (::stat(path->c_str(), &st) != 0)
+        return fail(errno == ENOENT ? perm("5.3.0", *path + " does not exist")
+                                    : from_errno(errno, "unable to stat " + *path));
+    if (S_ISDIR(st.st_mode))
+        *path += "/ezmlmrc";
+    return path;
+}
+
+// A list's switches as ezmlm-idx 7's ezmlm-make reads them to edit it: dir/flags, else
+// the F: line of dir/config, else the files its ezmlmrc makes for them (k and q always
+// on there).
+Result<std::array<bool, 26>> ezmlm_idx_flags(const std::string& dir) {
+    std::array<bool, 26> flags{};
+    auto word = read_setting(dir, "flags");
+    if (!word)
+        return fail(word.error());
+    if (!*word) {
+        auto config = read_file(dir, "config");
+        if (!config)
+            return fail(config.error());
+        if (*config) {
+            for (size_t p = 0, nl; (nl = (*config)->find('\n', p)) != std::string::npos; p = nl + 1)
+                if ((*config)->compare(p, 2, "F:") == 0)
+                    word = std::optional<std::string>((*config)->substr(p + 2, nl - p - 2));
+        }
+    }
+    if (*word) {
+        for (char c : **word)
+            if (c >= 'a' && c <= 'z')
+                flags[static_cast<size_t>(c - 'a')] = true;
+        flags['e' - 'a'] = false;
+        return flags;
+    }
+    static const std::pair<char, const char*> files[] = {
+        {'a', "archived"},    {'b', "modgetonly"},   {'d', "digested"},   {'f', "prefix"},
+        {'g', "subgetonly"},  {'h', "nosubconfirm"}, {'i', "threaded"},   {'j', "nounsubconfirm"},
+        {'l', "modcanlist"},  {'m', "modpost"},      {'n', "modcanedit"}, {'o', "modpostonly"},
+        {'p', "public"},      {'r', "remote"},       {'s', "modsub"},     {'t', "addtrailer"},
+        {'u', "subpostonly"}, {'w', "nowarn"},       {'x', "mimeremove"}, {'y', "confirmpost"}};
+    for (auto [letter, name] : files) {
+        struct stat st {};
+        flags[static_cast<size_t>(letter - 'a')] = ::stat((dir + "/" + name).c_str(), &st) == 0;
+    }
+    flags['k' - 'a'] = flags['q' - 'a'] = true;
+    return flags;
+}
+
+// The first line of dir/name, or "" (for <#0#>..<#9#> while editing).
+Result<std::string> first_line(const std::string& dir, const char* name) {
+    auto v = read_setting(dir, name);
+    if (!v)
+        return fail(v.error());
+    return v->value_or("");
+}
+
+} // namespace
+
+Status make_from_ezmlmrc(const MakeRequest& req) {
+    auto path = ezmlmrc_path(req);
+    if (!path)
+        return fail(path.error());
+    if (!*path)
+        return fail(perm("5.3.5", "no ezmlmrc to make the list from"));
+    auto text = qm::read_file(**path);
+    if (!text)
+        return fail(temp("4.3.0", "unable to read " + **path + ": " + text.error().text));
+
+    EzmlmrcValues v;
+    if (req.edit) {
+        auto old = ezmlm_idx_flags(req.dir);
+        if (!old)
+            return fail(old.error());
+        v.flags = *old;
+    } else {
+        v.flags['a' - 'a'] = v.flags['p' - 'a'] = true; // ezmlm-idx's defaults
+    }
+    for (auto [letter, value] : req.set)
+        if (letter >= 'a' && letter <= 'z')
+            v.flags[static_cast<size_t>(letter - 'a')] = value;
+    for (auto [letter, value] : req.other_letters)
+        if (letter >= 'a' && letter <= 'z')
+            v.flags[static_cast<size_t>(letter - 'a')] = value;
+    v.flags['e' - 'a'] = req.edit;
+    v.flags['c' - 'a'] = req.dot_ezmlmrc;
+    v.edit = req.edit;
+    v.force = req.force;
+    v.bin = req.bin_dir;
+    v.dir = req.dir;
+    v.dot = req.dot;
+    v.local = req.local;
+    v.host = req.host;
+    v.code = req.digest_code;
+    v.rc_name = req.ezmlmrc.value_or("");
+    const auto ext = dot_extensions(req.dot);
+    v.args[1] = ext[0];
+    v.args[2] = ext[1];
+    if (req.parent)
+        v.args[0] = *req.parent;
+    if (req.owner)
+        v.args[5] = *req.owner;
+    for (auto [digit, arg] : req.args)
+        v.args[static_cast<size_t>(digit - '0')] = arg;
+    if (req.edit) {
+        // What the list has keeps its value unless given again (ezmlm-idx's read_files).
+        const std::pair<size_t, const char*> kept[] = {
+            {0, "sublist"}, {3, "fromheader"}, {4, "tstdigopts"}, {5, "owner"},
+            {6, "subdb"},   {7, "modpost"},    {8, "modsub"},     {9, "remote"}};
+        for (auto [i, name] : kept) {
+            if (!v.args[i].empty() || (i == 0 && req.parent) || (i == 5 && req.owner))
+                continue;
+            auto line = first_line(req.dir, name);
+            if (!line)
+                return fail(line.error());
+            v.args[i] = std::move(*line);
+        }
+        if (v.code.empty()) {
+            auto code = first_line(req.dir, "digestcode");
+            if (!code)
+                return fail(code.error());
+            v.code = std::move(*code);
+        }
+        if (v.rc_name.empty() && !req.dot_ezmlmrc)
+            v.rc_name = **path;
+    }
+
+    auto exists = [&](const std::string& name) {
+        struct stat st {};
+        return ::lstat((req.dir + name).c_str(), &st) == 0;
+    };
+    auto script = interpret_ezmlmrc(*text, v, exists);
+    if (!script)
+        return fail(temp("4.3.5", **path + ": " + script.error().text));
+    if (!script->version_matches)
+        std::fprintf(stderr, "ezmlm-make: warning: %s is not for ezmlm-idx 7.2\n",
+                     path->value().c_str());
+
+    if (::mkdir(req.dir.c_str(), 0755) != 0) {
+        if (errno != EEXIST)
+            return fail(from_errno(errno, "unable to create " + req.dir));
+        if (!req.edit)
+            return fail(perm("5.3.0", req.dir + " already exists (use -e to edit a list)"));
+    }
+    for (const auto& step : script->steps) {
+        const std::string path_in_dir = req.dir + step.name;
+        switch (step.kind) {
+        case EzmlmrcStep::Kind::make_dir:
+            if (::mkdir(path_in_dir.c_str(), 0755) != 0 && (errno != EEXIST || !req.edit))
+                return fail(from_errno(errno, "unable to create " + path_in_dir));
+            break;
+        case EzmlmrcStep::Kind::remove:
+            if (::unlink(path_in_dir.c_str()) != 0 && errno != ENOENT)
+                return fail(from_errno(errno, "unable to remove " + path_in_dir));
+            break;
+        case EzmlmrcStep::Kind::link: {
+            const std::string link = req.dot + step.name;
+            const std::string target = req.dir + step.target;
+            if (req.edit) {
+                if (auto s = link_to(target, link); !s)
+                    return s;
+            } else if (::symlink(target.c_str(), link.c_str()) != 0) {
+                return fail(from_errno(errno, "unable to create " + link));
+            }
+            break;
+        }
+        case EzmlmrcStep::Kind::write:
+            if (auto s = put(path_in_dir, step.text); !s)
+                return s;
+            break;
+        }
+    }
+    if (!req.edit) {
+        auto key = random_key();
+        if (!key)
+            return fail(key.error());
+        if (auto s = put(req.dir + "/key", *key, 0600); !s)
+            return s;
+    }
+    // The subscriber databases (ezmlm-idx's mktab for its std databases).
+    for (const char* db : {"/subscribers", "/allow/subscribers", "/deny/subscribers",
+                           "/digest/subscribers", "/mod/subscribers"})
+        if (::mkdir((req.dir + db).c_str(), 0700) != 0 && errno != EEXIST)
+            return fail(from_errno(errno, "unable to create " + req.dir + db));
+    if (req.edit)
+        return refile_all(req.dir);
+    return {};
+}
+
 Status make_list(MakeRequest req) {
     if (req.dir.empty() || req.dir.front() != '/')
         return fail(perm("5.3.5", "dir must start with a slash"));
@@ -484,6 +692,15 @@ Status make_list(MakeRequest req) {
     }
     for (auto [letter, value] : req.set)
         on[letter] = value;
+    if ((req.ezmlmrc && !req.ezmlmrc->empty()) || req.dot_ezmlmrc)
+        return make_from_ezmlmrc(req);
+    if (req.edit && ::geteuid() != 0) {
+        auto recorded = read_setting(req.dir, "ezmlmrc");
+        if (!recorded)
+            return fail(recorded.error());
+        if (*recorded)
+            return make_from_ezmlmrc(req);
+    }
     Settings st{std::move(on), {}};
     auto parent = parent_of(req);
     if (!parent)

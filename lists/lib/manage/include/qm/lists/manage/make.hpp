@@ -34,7 +34,20 @@ struct MakeRequest {
     // edit: the list stops being a sublist.
     std::optional<std::string> parent;
     bool edit = false;
+    // Editing, with ezmlm-idx's -ee or -++: an ezmlmrc's E files are rewritten too.
+    bool force = false;
     std::string bin_dir; // where ezmlm-send and friends are, for the dot-qmail lines
+    // Make the list from an ezmlmrc (ezmlmrc.hpp) instead of our own layout: -C file (a
+    // directory means its ezmlmrc), or -c: .ezmlmrc in the dot file's directory. When
+    // editing without either, the ezmlmrc the list was made from (dir/ezmlmrc) is used
+    // again, except by root (as ezmlm-idx: root does not follow a list owner's file).
+    std::optional<std::string> ezmlmrc;
+    bool dot_ezmlmrc = false;
+    // The letters ezmlm-idx has and our layout has no use for (-c -k -q -x -z ...), and
+    // the arguments of -3 .. -9 (-5 is owner): only an ezmlmrc gives them a meaning.
+    std::map<char, bool> other_letters;
+    std::map<char, std::string> args;
+    std::string digest_code; // ezmlm-make's fifth operand (<#C#>)
 };
 
 // Creates the list (fails if dir exists), or edits it: switches not given keep their
@@ -52,6 +65,12 @@ struct MakeRequest {
 // in ezmlm-idx) so that its readers' -get and -index work on its own numbers. Its
 // headerremove keeps the main list's List-Id, List-Post, List-Archive and Sender.
 [[nodiscard]] Status make_list(MakeRequest req);
+
+// Makes (or edits) the list from an ezmlmrc, as ezmlm-idx 7's ezmlm-make does (make_list
+// calls it when req names an ezmlmrc): the switches are ezmlm-idx's defaults (a, p) for a
+// new list, or the list's as ezmlm-idx reads them for an edit (its -+), with req.set and
+// req.other_letters on top.
+[[nodiscard]] Status make_from_ezmlmrc(const MakeRequest& req);
 
 // The dir/headerremove ezmlm-make writes for a main list or a sublist.
 [[nodiscard]] std::string default_headerremove(bool sublist);
