@@ -3,10 +3,14 @@
 #include "qm/fd.hpp"
 #include "qm/home.hpp"
 #include "qm/lists/core/cli.hpp"
+#include "qm/lists/core/clock.hpp"
 #include "qm/lists/manage/make.hpp"
 
 #include <sys/stat.h>
 
+#include <charconv>
+#include <ctime>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -44,10 +48,28 @@ std::string help_text() {
          "                 -u -y do not apply; it keeps its own archive (-A: none) and\n"
          "                 passes on main's List-Id, List-Post and Sender. With -e,\n"
          "                 -0 '' makes it a main list again; without -0 it stays as is.\n"
+         "  --ezmlm7-cookies=WHEN  accept ezmlm-idx 7's cookies (confirmations and\n"
+         "                 moderation requests it sent before the list moved) until WHEN:\n"
+         "                 a Unix time, +SECONDS from now, or off. Without it, -e on a\n"
+         "                 list ezmlm-idx 7 made opens this window for 3,000,000 s.\n"
          "Every list's manager runs ezmlm-split before ezmlm-manage: write dir/split to\n"
          "hand the subscribers of some domains to sublists (ezmlm-split(1)).\n"
          "Exit: 0 done, 100 bad usage or dir exists, 111 temporary trouble.\n";
     return h;
+}
+
+// --ezmlm7-cookies's value: the end of the window, 0 for off.
+std::optional<std::time_t> parse_window_end(std::string_view v) {
+    if (v == "off")
+        return std::time_t{0};
+    const bool relative = v.starts_with("+");
+    if (relative)
+        v.remove_prefix(1);
+    long long n = 0;
+    auto [end, error] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (v.empty() || error != std::errc{} || end != v.data() + v.size() || n < 0)
+        return std::nullopt;
+    return relative ? qm::lists::now() + static_cast<std::time_t>(n) : static_cast<std::time_t>(n);
 }
 
 int make(qm::program::Words args) {
@@ -81,6 +103,17 @@ int make(qm::program::Words args) {
                 return true;
             },
             "an argument for the ezmlmrc");
+    std::string window_error;
+    options.argument(
+        "ezmlm7-cookies",
+        [&req, &window_error](const std::string& v) {
+            auto until = parse_window_end(v);
+            if (!until)
+                window_error = "--ezmlm7-cookies takes a Unix time, +SECONDS or off, not " + v;
+            req.ezmlm7_cookies_until = until;
+            return until.has_value();
+        },
+        "a Unix time, +SECONDS or off");
     cli::declare_version(options, asked_version);
     // A lower-case switch turns its feature on, the upper-case one off; req.set holds only
     // the switches given (with -e the others keep their value).
@@ -91,6 +124,8 @@ int make(qm::program::Words args) {
                      [&req, letter] { req.set[letter] = false; });
     }
     auto operands = options.parse(args);
+    if (!window_error.empty())
+        return cli::usage("ezmlm-make", synopsis, qm::perm("5.3.5", window_error));
     if (!operands)
         return cli::usage("ezmlm-make", synopsis, operands.error());
     if (asked_version)

@@ -4,6 +4,7 @@
 #include "qm/lists/bounce/bounce_store.hpp"
 #include "qm/lists/core/command_address.hpp"
 #include "qm/lists/core/cookie.hpp"
+#include "qm/lists/core/ezmlm7_cookie.hpp"
 #include "qm/lists/core/listdir.hpp"
 #include "qm/lists/core/subscribers.hpp"
 #include "qm/lists/core/subscription_log.hpp"
@@ -75,9 +76,20 @@ Result<std::optional<std::string>> cookie_target(const Context& c, std::string_v
     auto key = read_list_key(c.request.dir);
     if (!key)
         return fail(key.error());
-    const auto verdict = check_cookie(
-        *key, c.request.digest ? CookieScope::digest : CookieScope::main, conf->when,
-        cookie_subject(*target), action, conf->cookie, c.request.now, bounce_cookie_lifetime);
+    auto verdict = check_cookie(*key, c.request.digest ? CookieScope::digest : CookieScope::main,
+                                conf->when, cookie_subject(*target), action, conf->cookie,
+                                c.request.now, bounce_cookie_lifetime);
+    if (verdict == CookieVerdict::forged) {
+        // Within the migration window, a warning or probe the list's ezmlm-idx 7 sent:
+        // its ezmlm-warn keys these with the whole key, for the digest list too.
+        auto ezmlm7_key = ezmlm7_key_if_open(c.request.dir, c.request.now);
+        if (!ezmlm7_key)
+            return fail(ezmlm7_key.error());
+        if (*ezmlm7_key)
+            verdict =
+                check_ezmlm7_cookie(**ezmlm7_key, CookieScope::main, conf->when, *target, action,
+                                    conf->cookie, c.request.now, bounce_cookie_lifetime);
+    }
     if (verdict != CookieVerdict::valid)
         return std::nullopt;
     return target;

@@ -3,6 +3,7 @@
 #include "qm/fd.hpp"
 #include "qm/lists/archive/digest.hpp"
 #include "qm/lists/core/clock.hpp"
+#include "qm/lists/core/ezmlm7_cookie.hpp"
 #include "qm/lists/core/listdir.hpp"
 #include "qm/lists/core/subscribers.hpp"
 #include "qm/lists/core/texts.hpp"
@@ -334,6 +335,20 @@ Status refile_all(const std::string& dir) {
     return {};
 }
 
+// The ezmlm-idx 7 cookie window after this run of ezmlm-make (make.hpp).
+Status settle_ezmlm7_window(const MakeRequest& req, bool made_by_ezmlm_idx) {
+    if (req.ezmlm7_cookies_until)
+        return set_ezmlm7_window(req.dir, *req.ezmlm7_cookies_until);
+    if (!made_by_ezmlm_idx)
+        return {};
+    auto window = read_ezmlm7_window(req.dir);
+    if (!window)
+        return fail(window.error());
+    if (*window)
+        return {};
+    return set_ezmlm7_window(req.dir, now() + bounce_cookie_lifetime);
+}
+
 // The address given with -0: nullopt for none ('' removes), else normalised.
 Result<std::optional<std::string>> parent_of(const MakeRequest& r) {
     if (r.parent) {
@@ -655,10 +670,13 @@ Status make_list(MakeRequest req) {
         if (field->find('\n') != std::string::npos)
             return fail(perm("5.3.5", "arguments must not contain newlines"));
     std::map<char, bool> on;
+    bool made_by_ezmlm_idx = false;
     if (req.edit) {
         struct stat st {};
         if (::stat((req.dir + "/outlocal").c_str(), &st) != 0)
             return fail(perm("5.3.5", req.dir + " is not a list directory (no outlocal)"));
+        // ezmlm-idx 7's ezmlm-make writes dir/ezmlmrc into every list it makes or edits.
+        made_by_ezmlm_idx = ::lstat((req.dir + "/ezmlmrc").c_str(), &st) == 0;
         auto cur = current_switches(req.dir);
         if (!cur)
             return fail(cur.error());
@@ -721,8 +739,9 @@ Status make_list(MakeRequest req) {
             return s;
     }
     if (req.edit)
-        return refile_all(req.dir);
-    return {};
+        if (auto s = refile_all(req.dir); !s)
+            return s;
+    return settle_ezmlm7_window(req, made_by_ezmlm_idx);
 }
 
 } // namespace qm::lists

@@ -3,6 +3,7 @@
 #include "qm/lists/manage/manage.hpp"
 
 #include "qm/address.hpp"
+#include "qm/lists/core/ezmlm7_cookie.hpp"
 #include "qm/lists/manage/edit.hpp"
 
 #include <array>
@@ -259,11 +260,18 @@ ManageDecision decide_manage(const ManageRequest& r, const ManagePolicy& policy,
         return step(ManageStep::help);
     }
 
-    bool valid = false;
+    CookieVerdict verdict = CookieVerdict::forged;
     if (r.confirmation && !facts.key.empty())
-        valid = check_cookie(facts.key, r.scope, r.confirmation->when, cookie_subject(facts.target),
-                             r.confirm_action, r.confirmation->cookie, facts.now,
-                             subscription_cookie_lifetime) == CookieVerdict::valid;
+        verdict = check_cookie(facts.key, r.scope, r.confirmation->when,
+                               cookie_subject(facts.target), r.confirm_action,
+                               r.confirmation->cookie, facts.now, subscription_cookie_lifetime);
+    // Within the migration window, the list's own ezmlm-idx 7 cookies too; 7.x computed
+    // them over the target exactly as its command address carries it.
+    if (verdict == CookieVerdict::forged && r.confirmation && facts.ezmlm7_key)
+        verdict = check_ezmlm7_cookie(
+            *facts.ezmlm7_key, r.scope, r.confirmation->when, r.target.value_or(facts.target),
+            r.confirm_action, r.confirmation->cookie, facts.now, subscription_cookie_lifetime);
+    const bool valid = verdict == CookieVerdict::valid;
     // A moderator confirming his own request needs no moderator's approval.
     const bool own_moderator_request = facts.sender_is_moderator && self;
     switch (r.confirm_action) {

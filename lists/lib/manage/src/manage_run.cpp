@@ -2,6 +2,7 @@
 // decision out (subscriber store, Log, replies). See manage.hpp for who gets what.
 #include "qm/address.hpp"
 #include "qm/lists/core/clock.hpp"
+#include "qm/lists/core/ezmlm7_cookie.hpp"
 #include "qm/lists/core/listdir.hpp"
 #include "qm/lists/core/reply.hpp"
 #include "qm/lists/core/subscribers.hpp"
@@ -503,6 +504,10 @@ Result<ManageOutcome> run_manage(const std::string& dir,
     if (!key)
         return fail(key.error());
     job.facts.key = std::move(*key);
+    auto ezmlm7_key = ezmlm7_key_if_open(dir, job.facts.now);
+    if (!ezmlm7_key)
+        return fail(ezmlm7_key.error());
+    job.facts.ezmlm7_key = std::move(*ezmlm7_key);
 
     job.policy.is_public = has_flag(dir, "public");
     job.policy.nosubconfirm = options.nosubconfirm.value_or(has_flag(dir, "nosubconfirm"));

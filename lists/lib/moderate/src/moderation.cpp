@@ -5,6 +5,7 @@
 #include "qm/inject/header.hpp"
 #include "qm/lists/core/clock.hpp"
 #include "qm/lists/core/cookie.hpp"
+#include "qm/lists/core/ezmlm7_cookie.hpp"
 #include "qm/lists/core/mime.hpp"
 #include "qm/lists/core/reply.hpp"
 #include "qm/lists/core/subscribers.hpp"
@@ -31,6 +32,27 @@ constexpr mode_t complete_mode = 0700;
 // A moderation or confirmation cookie outlives any held post (modtime is at most 240 h);
 // the held file's presence is what really limits an answer.
 constexpr std::time_t moderation_cookie_lifetime = subscription_cookie_lifetime;
+
+// The verdict on an answer about a held post: ours, or, within the list's ezmlm-idx 7
+// cookie window, the cookie 7.x's ezmlm-store gave it (over the file name alone, action
+// a, for moderators and posters alike) with our lifetime, so that an expired one of
+// either kind gets the same answer.
+Result<CookieVerdict> held_cookie_verdict(const std::string& dir, const HeldName& name,
+                                          std::string_view cookie, CookieVerdict ours) {
+    if (ours != CookieVerdict::forged)
+        return ours;
+    const std::time_t at = now();
+    auto key = ezmlm7_key_if_open(dir, at);
+    if (!key)
+        return fail(key.error());
+    if (!*key || !ezmlm7_cookie_matches(**key, name.text(), "", "a", cookie))
+        return ours;
+    if (name.when > at)
+        return CookieVerdict::from_the_future;
+    if (at - name.when > moderation_cookie_lifetime)
+        return CookieVerdict::expired;
+    return CookieVerdict::valid;
+}
 
 std::string mod_path(const std::string& dir, std::string_view sub, const HeldName& name) {
     return dir + "/mod/" + std::string(sub) + "/" + name.text();
@@ -644,9 +666,14 @@ Result<Moderated> moderate_post(const std::string& dir, const ModerationRequest&
     if (!c)
         return fail(c.error());
     const std::string name = request.name.text();
-    switch (check_cookie(c->key, CookieScope::main, request.name.when, name,
-                         CookieAction::moderate_post, request.cookie, now(),
-                         moderation_cookie_lifetime)) {
+    auto verdict =
+        held_cookie_verdict(dir, request.name, request.cookie,
+                            check_cookie(c->key, CookieScope::main, request.name.when, name,
+                                         CookieAction::moderate_post, request.cookie, now(),
+                                         moderation_cookie_lifetime));
+    if (!verdict)
+        return fail(verdict.error());
+    switch (*verdict) {
     case CookieVerdict::valid:
         break;
     case CookieVerdict::expired:
@@ -735,9 +762,14 @@ Result<HeldPost> unconfirmed_post(const std::string& dir, std::string_view key,
     auto held = read_held(path);
     if (!held)
         return fail(held.error());
-    switch (check_cookie(key, CookieScope::main, request.name.when,
-                         confirm_subject(request.name, held->sender), CookieAction::confirm_post,
-                         request.cookie, now(), moderation_cookie_lifetime)) {
+    auto verdict = held_cookie_verdict(dir, request.name, request.cookie,
+                                       check_cookie(key, CookieScope::main, request.name.when,
+                                                    confirm_subject(request.name, held->sender),
+                                                    CookieAction::confirm_post, request.cookie,
+                                                    now(), moderation_cookie_lifetime));
+    if (!verdict)
+        return fail(verdict.error());
+    switch (*verdict) {
     case CookieVerdict::valid:
         return held;
     case CookieVerdict::expired:

@@ -3,8 +3,9 @@
 // reference lists.md 1.6). A cookie binds a time, an address and an action to the
 // list's secret dir/key, so only someone who received the list's mail for that address
 // can answer it. ezmlm computes it with SURF-PCS; we use HMAC-SHA256 from OpenSSL
-// instead (same 80 bits, same alphabet and address shape): cookies are short-lived, so
-// a list moved over from ezmlm only loses the confirmations that were in flight.
+// instead (same 80 bits, same alphabet and address shape). So that a list moved over
+// from ezmlm-idx 7 loses none of the confirmations in flight, 7.x's are also accepted
+// for a migration window (ezmlm7_cookie.hpp); we issue only ours.
 #pragma once
 
 #include "qm/result.hpp"

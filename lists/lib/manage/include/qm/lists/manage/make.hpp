@@ -5,6 +5,7 @@
 
 #include "qm/result.hpp"
 
+#include <ctime>
 #include <map>
 #include <optional>
 #include <string>
@@ -48,8 +49,18 @@ struct MakeRequest {
     std::map<char, bool> other_letters;
     std::map<char, std::string> args;
     std::string digest_code; // ezmlm-make's fifth operand (<#C#>)
+    // --ezmlm7-cookies: the end of the window in which ezmlm-idx 7's cookies are accepted
+    // (ezmlm7_cookie.hpp), 0 to close it. nullopt: an edit that takes over a list made
+    // by ezmlm-idx 7 opens it for bounce_cookie_lifetime; otherwise it stays as it is.
+    std::optional<std::time_t> ezmlm7_cookies_until;
 };
 
+// An edit of a list whose dir/ezmlmrc shows that ezmlm-idx 7's ezmlm-make made it, and
+// whose window was never set, opens the window for ezmlm-idx 7's cookies
+// (ezmlm7_cookie.hpp) for bounce_cookie_lifetime, the longest any of them lives, so
+// that the confirmations, moderation requests and bounce warnings it sent before the
+// move still work; a window set or closed before is left as it is.
+//
 // Creates the list (fails if dir exists), or edits it: switches not given keep their
 // current value; archive, num, key and text/ are never touched by edit (missing text/
 // files and directories, such as the mod/ a list ezmlm 0.53 made lacks, are added), and no

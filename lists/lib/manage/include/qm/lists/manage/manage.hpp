@@ -97,6 +97,9 @@ struct ManageFacts {
     bool sender_is_moderator = false; // in dir/mod (looked up with modsub or remote)
     bool target_is_moderator = false;
     std::string key; // dir/key
+    // dir/key again while the list's ezmlm-idx 7 cookie window is open (ezmlm7_cookie.hpp):
+    // confirmations a moved list's ezmlm-idx sent out are honoured until then.
+    std::optional<std::string> ezmlm7_key;
     std::time_t now = 0;
     // edit.FILE, ed.: text/FILE as it is now; nullopt when it is missing or no regular
     // file (looked up only for a moderator of a list with modcanedit and remote).
