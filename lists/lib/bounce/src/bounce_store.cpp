@@ -2,6 +2,7 @@
 
 #include "qm/fd.hpp"
 #include "qm/lists/core/cookie.hpp"
+#include "qm/lists/core/ezmlm7_cookie.hpp"
 #include "qm/lists/core/listdir.hpp"
 
 #include <fcntl.h>
@@ -79,19 +80,38 @@ Result<std::optional<std::string>> read_existing(const std::string& path) {
 }
 
 std::string bounce_hash(std::string_view address) {
-    const std::string subject = cookie_subject(address);
-    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-    unsigned int len = 0;
-    EVP_Digest(subject.data(), subject.size(), md.data(), &len, EVP_sha256(), nullptr);
-    std::string hash(20, 'a');
-    for (size_t i = 0; i < hash.size(); ++i)
-        hash[i] = static_cast<char>('a' + (md[i] & 15));
-    return hash;
+    return ezmlm7_cookie("", "", address, "");
 }
 
 std::string bounce_history_path(const std::string& work, std::string_view address) {
     const std::string h = bounce_hash(address);
     return work + "/bounce/h/" + h.substr(0, 1) + "/h" + h.substr(1);
+}
+
+std::string earlier_bounce_history_path(const std::string& work, std::string_view address) {
+    const std::string subject = cookie_subject(address);
+    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+    unsigned int len = 0;
+    EVP_Digest(subject.data(), subject.size(), md.data(), &len, EVP_sha256(), nullptr);
+    std::string h(20, 'a');
+    for (size_t i = 0; i < h.size(); ++i)
+        h[i] = static_cast<char>('a' + (md[i] & 15));
+    return work + "/bounce/h/" + h.substr(0, 1) + "/h" + h.substr(1);
+}
+
+Result<std::string> current_bounce_history_path(const std::string& work, std::string_view address) {
+    std::string path = bounce_history_path(work, address);
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0)
+        return path;
+    if (errno != ENOENT)
+        return fail(from_errno(errno, "unable to look at " + path));
+    std::string earlier = earlier_bounce_history_path(work, address);
+    if (::lstat(earlier.c_str(), &st) == 0)
+        return earlier;
+    if (errno != ENOENT)
+        return fail(from_errno(errno, "unable to look at " + earlier));
+    return path;
 }
 
 std::string bounce_day_dir(const std::string& work, std::time_t when) {
@@ -112,7 +132,12 @@ Status record_distribution_bounce(const std::string& work, std::string_view addr
     if (auto m = make_dirs(work, {"bounce", "h", h.substr(0, 1)}); !m)
         return m;
     const std::string history = bounce_history_path(work, address);
-    auto before = read_existing(history);
+    // A history kept under our earlier name moves to 7.x's with this bounce: written in
+    // the new place before it goes from the old one, so no number is lost.
+    auto found = current_bounce_history_path(work, address);
+    if (!found)
+        return fail(found.error());
+    auto before = read_existing(*found);
     if (!before)
         return fail(before.error());
     std::string numbers = before->value_or("");
@@ -129,7 +154,11 @@ Status record_distribution_bounce(const std::string& work, std::string_view addr
             return p;
     }
     numbers += "   " + std::to_string(msgnum) + "\n";
-    return put(history, numbers, when);
+    if (auto p = put(history, numbers, when); !p)
+        return p;
+    if (*found != history && ::unlink(found->c_str()) != 0 && errno != ENOENT)
+        return fail(from_errno(errno, "unable to remove " + *found));
+    return {};
 }
 
 Status record_warning_bounce(const std::string& work, std::string_view address, std::time_t when,

@@ -83,7 +83,10 @@ struct Warner {
         auto sub = is_subscriber(work, kept.address);
         if (!sub)
             return fail(sub.error());
-        const std::string history = bounce_history_path(work, kept.address);
+        auto found = current_bounce_history_path(work, kept.address);
+        if (!found)
+            return fail(found.error());
+        const std::string history = std::move(*found);
         if (!*sub) {
             ++outcome.not_subscribed;
             return remove(file);

@@ -27,10 +27,19 @@
 
 namespace qm::lists {
 
-// The 20 letters a-p naming an address's bounce history (ezmlm uses a keyless cookie of
-// the address; the name need not be secret, only stable). The domain's case is ignored.
+// The 20 letters a-p naming an address's bounce history: ezmlm-idx 7's keyless cookie of
+// the address exactly as the bounce gave it (ezmlm7_cookie.hpp), so that histories carry
+// over between 7.x and us in both directions (its ezmlm-warn reads ours, we read its).
 [[nodiscard]] std::string bounce_hash(std::string_view address);
 [[nodiscard]] std::string bounce_history_path(const std::string& work, std::string_view address);
+// The name our versions before 7.x's naming used (a SHA-256 of the address with its
+// domain lower-cased), still read so that a history kept then is not lost.
+[[nodiscard]] std::string earlier_bounce_history_path(const std::string& work,
+                                                      std::string_view address);
+// Where the address's history is now: 7.x's name, or the earlier one when only that
+// exists.
+[[nodiscard]] Result<std::string> current_bounce_history_path(const std::string& work,
+                                                              std::string_view address);
 // bounce/d/<when/10000>, where bounces recorded at `when` go.
 [[nodiscard]] std::string bounce_day_dir(const std::string& work, std::time_t when);
 
