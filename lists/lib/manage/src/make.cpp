@@ -710,14 +710,17 @@ Status make_list(MakeRequest req) {
     }
     for (auto [letter, value] : req.set)
         on[letter] = value;
-    if ((req.ezmlmrc && !req.ezmlmrc->empty()) || req.dot_ezmlmrc)
-        return make_from_ezmlmrc(req);
-    if (req.edit && ::geteuid() != 0) {
+    bool from_ezmlmrc = (req.ezmlmrc && !req.ezmlmrc->empty()) || req.dot_ezmlmrc;
+    if (!from_ezmlmrc && req.edit && ::geteuid() != 0) {
         auto recorded = read_setting(req.dir, "ezmlmrc");
         if (!recorded)
             return fail(recorded.error());
-        if (*recorded)
-            return make_from_ezmlmrc(req);
+        from_ezmlmrc = recorded->has_value();
+    }
+    if (from_ezmlmrc) {
+        if (auto s = make_from_ezmlmrc(req); !s)
+            return s;
+        return settle_ezmlm7_window(req, made_by_ezmlm_idx);
     }
     Settings st{std::move(on), {}};
     auto parent = parent_of(req);
