@@ -236,10 +236,10 @@ std::string ezmlm_hash(std::string_view text) {
     for (char c : text) {
         if (blank(c))
             continue;
-        // ezmlm-idx 7.2.2 (the release real archives come from) means to lower-case
-        // here but subtracts 32 from capitals instead; its hashes are what matter.
+        // ASCII capitals lower-cased, as ezmlm-idx 7.2.2's makehash (surfpcs_addlc)
+        // does: a subject or author differing only in case is the same thread/author.
         if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 32);
+            c = static_cast<char>(c - 'A' + 'a');
         s.add(static_cast<unsigned char>(c));
     }
     return hash_letters(s.finish());
