@@ -141,6 +141,29 @@ bool digest_due(const DigestThresholds& t, const DigestState& s, const Num& num,
     return time || size || count;
 }
 
+bool tstdig_criteria_met(const DigestThresholds& t, const DigestState& s, const Num& num,
+                         std::time_t now) {
+    const bool time = t.hours != 0 && s.when + static_cast<std::time_t>(t.hours) * 3600 <= now;
+    const bool size = t.kbytes != 0 && s.kbytes + t.kbytes * 4 <= num.kbytes.value_or(0);
+    const bool count = t.count != 0 && s.last + t.count <= num.last;
+    return time || size || count;
+}
+
+Result<bool> claim_digest_run(const std::string& dir, const DigestState& s, std::time_t now) {
+    auto lock = Lock::acquire(dir + "/lock");
+    if (!lock)
+        return fail(lock.error());
+    auto last_run = number_setting(dir, "tstdig");
+    // An unreadable timestamp counts as none, as in ezmlm-idx 7 (which scans it leniently).
+    const std::time_t claimed =
+        last_run && *last_run ? static_cast<std::time_t>(**last_run) : std::time_t{0};
+    if (claimed + 3600 >= now && claimed > s.when)
+        return false;
+    if (auto w = put(dir, "tstdig", std::to_string(static_cast<unsigned long>(now)) + "\n"); !w)
+        return fail(w.error());
+    return true;
+}
+
 Result<std::optional<DigestSent>> send_digest(const std::string& dir, DigestTrigger trigger,
                                               std::optional<CollectionFormat> format,
                                               std::time_t now) {

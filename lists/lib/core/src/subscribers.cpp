@@ -540,4 +540,19 @@ Result<size_t> refile_subscribers(const std::string& db) {
     return strays;
 }
 
+Status remove_subscriber_tables(const std::string& dir) {
+    for (const char* db : {"", "/allow", "/deny", "/digest", "/mod"}) {
+        const std::string tables = dir + db + "/subscribers";
+        for (unsigned file = 0; file < subscriber_files; ++file) {
+            const std::string path = tables + "/" + static_cast<char>('@' + file);
+            if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+                return fail(temp("4.3.0", "unable to remove " + path + ": " + error_text(errno)));
+        }
+        if (::rmdir(tables.c_str()) != 0 && errno != ENOENT)
+            return fail(
+                perm("5.3.0", "could not remove tables: " + tables + ": " + error_text(errno)));
+    }
+    return {};
+}
+
 } // namespace qm::lists

@@ -241,11 +241,14 @@ Status write_settings(const MakeRequest& r, const Settings& st) {
     // ezmlm-manage sees them. ezmlm-split hands (un)subscribe requests for addresses a
     // dir/split rule gives to a sublist over to it; it is there on every list so that a
     // split file written later takes effect at once (without one it just exits 0).
-    // ezmlm-warn last, as in ezmlm-idx.
+    // ezmlm-request answers list-request (a command in the Subject or body, sent on to
+    // its command address), before ezmlm-manage as in ezmlm-idx 7; it lets every other
+    // address by. ezmlm-warn last, as in ezmlm-idx.
     const std::string get = "|" + program(r, "ezmlm-get") + " " + qd + "\n";
     if (auto s = put(d + "/editor", editor(r, st) + (on.at('d') ? get : "") + warn_line(r, on)); !s)
         return s;
     if (auto s = put(d + "/manager", get + "|" + program(r, "ezmlm-split") + " " + qd + "\n|" +
+                                         program(r, "ezmlm-request") + " " + qd + "\n|" +
                                          program(r, "ezmlm-manage") + " " + qd + "\n" +
                                          warn_line(r, on));
         !s)

@@ -135,6 +135,9 @@ Result<PostVerdict> check_post(const RejectRules& rules, const PostShape& post) 
     }
     if (rules.require_subject && !has_subject)
         return fail(refused("5.7.0", "I don't accept messages with an empty Subject"));
+    if (rules.reject_commands && command && rules.forward_commands && rules.list)
+        return PostVerdict{PostVerdict::Kind::forward,
+                           "a command: sent on to " + rules.list->command("request")};
     if (rules.reject_commands && command)
         return fail(refused(
             "5.7.0",

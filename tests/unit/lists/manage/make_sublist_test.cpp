@@ -40,8 +40,9 @@ TEST_CASE("ezmlm-make -0 makes a sublist whose editor is ezmlm-send alone",
     // No ezmlm-reject (the main list's copy is addressed to the main list), no
     // moderation: ezmlm-send refuses whatever does not come from the main list.
     CHECK(qmtest::slurp(d + "/editor") == line("ezmlm-send", d) + warn_line(d));
-    CHECK(qmtest::slurp(d + "/manager") ==
-          line("ezmlm-get", d) + line("ezmlm-split", d) + line("ezmlm-manage", d) + warn_line(d));
+    CHECK(qmtest::slurp(d + "/manager") == line("ezmlm-get", d) + line("ezmlm-split", d) +
+                                               line("ezmlm-request", d) + line("ezmlm-manage", d) +
+                                               warn_line(d));
     // Its own archive, as in ezmlm-idx.
     CHECK(fs::exists(d + "/archived"));
     const std::string removed = qmtest::slurp(d + "/headerremove");

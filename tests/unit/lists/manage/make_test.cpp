@@ -49,11 +49,12 @@ TEST_CASE("ezmlm-make writes ezmlm's layout and the dot-qmail links", "[lists][m
                                               warn);
     CHECK_FALSE(fs::exists(d + "/moderator"));
     CHECK(fs::is_directory(d + "/mod/pending"));
-    // ezmlm-get answers archive requests and ezmlm-split hands requests to sublists
-    // before ezmlm-manage sees them.
+    // ezmlm-get answers archive requests, ezmlm-split hands requests to sublists and
+    // ezmlm-request answers list-request before ezmlm-manage sees them.
     CHECK(qmtest::slurp(d + "/manager") ==
           "|'/opt/ezmlm bin/ezmlm-get' '" + d + "'\n|'/opt/ezmlm bin/ezmlm-split' '" + d +
-              "'\n|'/opt/ezmlm bin/ezmlm-manage' '" + d + "'\n" + warn);
+              "'\n|'/opt/ezmlm bin/ezmlm-request' '" + d + "'\n|'/opt/ezmlm bin/ezmlm-manage' '" +
+              d + "'\n" + warn);
     CHECK_FALSE(fs::exists(d + "/sublist"));
     CHECK(qmtest::slurp(d + "/headerremove") == qm::lists::default_headerremove(false));
     CHECK(qmtest::slurp(d + "/headerremove").find("\nlist-id\n") != std::string::npos);

@@ -7,9 +7,9 @@
 // kept byte for byte as ezmlm-idx's ezmlm-send writes it, so that ezmlm-get, ezmlm-cgi,
 // ezmlm-archive and our web archive read one another's archives. The two hashes are
 // ezmlm-idx's makehash: SURF-PCS under an all-zero seed over the text with spaces and
-// tabs left out and ASCII capitals moved down by 32 ('A' becomes '!'; ezmlm-idx 7.2.2,
-// which wrote the archives there are, meant to lower-case them but subtracts instead, so
-// letter case does count); byte i of the 32-byte output gives the letter
+// tabs left out and ASCII capitals lower-cased (letter case does not count: the real
+// ezmlm-idx 7.2.2 gives the same hashes, tested); byte i of the 32-byte output gives the
+// letter
 // 'a' + (byte & 15), i < 20. Messages with the same hash belong to one thread.
 #pragma once
 
@@ -96,5 +96,17 @@ struct IndexEntry {
 // ezmlm-send's step for an indexed list: the entry for post n, added to its index.
 [[nodiscard]] Status index_post(const std::string& dir, unsigned long n, const ParsedPost& post,
                                 std::string_view prefix);
+
+// ezmlm-idx(1): the index made anew from the archived posts, block by block from the
+// one holding message from (0: the first) up to num, each index file replaced by a
+// durable rename; posts whose owner-execute bit is off (not yet, or no longer, archived)
+// are left out, as ezmlm-idx 7 leaves them. date_field: the date from the Date: field,
+// its year made four digits (for archives brought in by mail from elsewhere), instead of
+// the first Received:. Creates dir/indexed. Holds dir/lock.
+[[nodiscard]] Status rebuild_index(const std::string& dir, unsigned long from, bool date_field);
+// The date of a Date: field value as ezmlm-idx 7 -d indexes it: "[Day,] DD Mon YY[YY]
+// HH:MM:SS zone" -> "DD Mon YYYY HH:MM:SS zone" (two-digit years from 70 are 19xx, else
+// 20xx); "" when the value is not of that shape.
+[[nodiscard]] std::string index_date_from_date_field(std::string_view value);
 
 } // namespace qm::lists

@@ -41,6 +41,17 @@ struct DigestThresholds {
 [[nodiscard]] bool digest_due(const DigestThresholds& t, const DigestState& s, const Num& num,
                               std::time_t now);
 
+// ezmlm-tstdig's test, as ezmlm-idx 7 makes it: any criterion whose threshold is not 0
+// is met (no check that a post is undigested: ezmlm-get then sends nothing). A list
+// without num never qualifies.
+[[nodiscard]] bool tstdig_criteria_met(const DigestThresholds& t, const DigestState& s,
+                                       const Num& num, std::time_t now);
+// ezmlm-tstdig in a list's editor: one digest run at a time. dir/tstdig holds when the
+// last run was let through; another is let through (and the time written, fsynced) only
+// when that is over an hour ago or a digest has been sent since. Holds dir/lock.
+[[nodiscard]] Result<bool> claim_digest_run(const std::string& dir, const DigestState& s,
+                                            std::time_t now);
+
 enum class DigestTrigger {
     when_due, // after a post (the editor): only when digest_due
     now,      // list-dig.CODE, or run by hand or from cron

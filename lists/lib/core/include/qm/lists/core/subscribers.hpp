@@ -106,4 +106,10 @@ bulk_update(const std::string& db, const std::vector<std::string>& addresses, bo
 [[nodiscard]] Status for_each_subscriber(const std::string& db,
                                          const std::function<void(std::string_view)>& fn);
 
+// ezmlm-rmtab for the standard store: the subscriber files of dir (the list) and of its
+// allow, deny, digest and mod databases are deleted, and then their subscribers/
+// directories, as ezmlm-idx 7 removes "the tables". A subscribers/ directory holding
+// anything else stays, and that is a permanent failure naming it.
+[[nodiscard]] Status remove_subscriber_tables(const std::string& dir);
+
 } // namespace qm::lists

@@ -25,6 +25,9 @@ struct RejectRules {
     bool reject_commands = true;         // -c / -C: subject that is only a command
     bool body_commands = false;          // -b / -B: also "subscribe..." subject or first line
     bool header_reject = true;           // -h / -H: dir/headerreject
+    // -f / -F: a command subject (with -c) is sent on to list-request instead of refused
+    // (needs the list directory).
+    bool forward_commands = false;
 
     // From the list directory (all empty without one).
     std::optional<ListInfo> list; // outlocal/outhost for the To/Cc check
@@ -46,7 +49,8 @@ struct RejectRules {
 // accept: hand the post on; ignore: drop it silently (exit 99). A refusal is a permanent
 // Failure whose text tells the poster why (exit 100, the bounce carries it).
 struct PostVerdict {
-    enum class Kind { accept, ignore } kind = Kind::accept;
+    // forward: a command to send on to list-request (-f), then ignore it here.
+    enum class Kind { accept, ignore, forward } kind = Kind::accept;
     std::string reason; // for ignore
 };
 [[nodiscard]] Result<PostVerdict> check_post(const RejectRules& rules, const PostShape& post);
