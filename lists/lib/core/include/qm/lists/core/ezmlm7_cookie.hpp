@@ -49,7 +49,8 @@ namespace qm::lists {
                                                 std::time_t now, std::time_t max_age);
 
 // dir/ezmlm7cookies: the end of the migration window, nullopt when there is none. A file
-// that is not one Unix time is a permanent error naming it (an admin typed it).
+// that is not one Unix time is a temporary error naming it (an admin typed it; the mail
+// that needs it waits until it is mended).
 [[nodiscard]] Result<std::optional<std::time_t>> read_ezmlm7_window(const std::string& dir);
 
 // The list's key when the window is open at now, else nullopt: what the checks take.
