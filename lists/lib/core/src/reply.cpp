@@ -2,6 +2,8 @@
 
 #include "qm/date.hpp"
 #include "qm/envelope.hpp"
+#include "qm/home.hpp"
+#include "qm/lists/core/text_render.hpp"
 #include "qm/lists/core/texts.hpp"
 
 #include <unistd.h>
@@ -13,6 +15,108 @@ namespace qm::lists {
 
 namespace {
 
+// ezmlm-idx 7's flag letters (lib/config.c) and the files that set them; a letter
+// without a file is always set, as there.
+constexpr std::string_view letter_files[26] = {"archived",
+                                               "modgetonly",
+                                               "ezmlmrc",
+                                               "digest",
+                                               "",
+                                               "prefix",
+                                               "subgetonly",
+                                               "nosubconfirm",
+                                               "threaded",
+                                               "nounsubconfirm",
+                                               "deny",
+                                               "modcanlist",
+                                               "modpost",
+                                               "modcanedit",
+                                               "modpostonly",
+                                               "public",
+                                               "",
+                                               "remote",
+                                               "modsub",
+                                               "addtrailer",
+                                               "subpostonly",
+                                               "",
+                                               "nowarn",
+                                               "mimeremove",
+                                               "confirmpost",
+                                               ""};
+constexpr std::string_view digit_files[10] = {
+    "sublist", "", "", "fromheader", "", "owner", "subdb", "modpost", "modsub", "remote"};
+
+// Where ezmlm-idx 7's central texts are: the first line of control/ezmlm-etc in the mail
+// root, else the directory ezmlm-idx installs them in by default.
+std::string ezmlm_etc() {
+    auto configured = read_setting(home_path("control"), "ezmlm-etc");
+    if (configured && *configured && !(*configured)->empty())
+        return **configured;
+    return "/etc/ezmlm";
+}
+
+// dir/rel, then (as ezmlm-idx 7's alt_open_read) rel under the directory the list's
+// ezmlmrc file names, then under the central default language; nullopt if none has it.
+Result<std::optional<std::string>> find_list_file(const ListInfo& list, const std::string& rel) {
+    auto own = read_file(list.dir, rel);
+    if (!own || *own)
+        return own;
+    auto alt = read_setting(list.dir, "ezmlmrc");
+    if (!alt)
+        return fail(alt.error());
+    if (*alt && (*alt)->starts_with("/")) {
+        auto in_alt = read_file(**alt, rel);
+        if (!in_alt || *in_alt)
+            return in_alt;
+    }
+    return read_file(ezmlm_etc() + "/default", rel);
+}
+
+TextValues values_for(const ListInfo& list, const TextTags& tags) {
+    TextValues v;
+    v.tags['L'] = list.outlocal;
+    v.tags['l'] = list.outlocal;
+    v.tags['h'] = list.outhost;
+    v.tags['d'] = list.dir;
+    for (const auto& [letter, value] : tags)
+        v.tags[letter] = value;
+    v.derive(v.tags['l']);
+    return v;
+}
+
+// Our wording of ezmlm-idx 7's subjects (its messages file's SUB_ keys), used when no
+// messages file of the list or of the central texts has the key.
+constexpr std::pair<std::string_view, std::string_view> builtin_messages[] = {
+    {"SUB_CONFIRM_POST", "confirm your post to <#L#>@<#H#>"},
+    {"SUB_EDIT_LIST", "editable texts of <#L#>@<#H#>"},
+    {"SUB_EDIT_REQUEST", "edit text/<#1#> of <#L#>@<#H#>"},
+    {"SUB_EDIT_SUCCESS", "text/<#1#> of <#L#>@<#H#> replaced"},
+    {"SUB_FAQ", "FAQ for <#L#>@<#H#>"},
+    {"SUB_GET_MSG", "from the archive of <#L#>@<#H#>"},
+    {"SUB_GOODBYE", "goodbye from <#L#>@<#H#>"},
+    {"SUB_HELP", "help for <#L#>@<#H#>"},
+    {"SUB_INFO", "information about <#L#>@<#H#>"},
+    {"SUB_LIST", "subscribers of <#L#>@<#H#>"},
+    {"SUB_LOG", "subscription log of <#L#>@<#H#>"},
+    {"SUB_LOG_SEARCH", "subscription log of <#L#>@<#H#> (search)"},
+    {"SUB_MODERATE", "moderate a post to <#L#>@<#H#>"},
+    {"SUB_MOD_HELP", "help for moderators of <#L#>@<#H#>"},
+    {"SUB_MOD_SUBSCRIBE", "moderate subscription of <#1#> to <#L#>@<#H#>"},
+    {"SUB_MOD_UNSUBSCRIBE", "moderate unsubscription of <#1#> from <#L#>@<#H#>"},
+    {"SUB_PROBE", "probe from <#L#>@<#H#>"},
+    {"SUB_RETURNED_POST", "your post to <#L#>@<#H#> returned"},
+    {"SUB_STATUS", "subscription status at <#L#>@<#H#>"},
+    {"SUB_SUBSCRIBE_NOP", "already subscribed to <#L#>@<#H#>"},
+    {"SUB_UNSUBSCRIBE_NOP", "not subscribed to <#L#>@<#H#>"},
+    {"SUB_USR_SUBSCRIBE", "confirm subscribe to <#L#>@<#H#>"},
+    {"SUB_USR_UNSUBSCRIBE", "confirm unsubscribe from <#L#>@<#H#>"},
+    {"SUB_WARNING", "warning from <#L#>@<#H#>"},
+    {"SUB_WELCOME", "welcome to <#L#>@<#H#>"},
+    {"TXT_MAILING_LIST", "contact <#L#>-help@<#H#>; run by ezmlm"},
+};
+
+// headeradd and the trailer as ezmlm-send fills them in: <#l#>, <#h#>, <#n#>, other tags
+// kept (ezmlm-idx 7's reading of those files belongs with the settings).
 void replace_tags(std::string& text, const ListInfo& list, const TextTags& tags) {
     std::string out;
     out.reserve(text.size());
@@ -60,24 +164,67 @@ std::string expand_header_tags(std::string_view text, const ListInfo& list, unsi
     return out;
 }
 
+FlagTest list_flag_test(const std::string& dir) {
+    return [dir](char c) {
+        const unsigned char u = static_cast<unsigned char>(c);
+        std::string_view file;
+        if (u >= 'a' && u <= 'z')
+            file = letter_files[u - 'a'];
+        else if (u >= 'A' && u <= 'Z')
+            file = letter_files[u - 'A'];
+        else if (u >= '0' && u <= '9')
+            file = digit_files[u - '0'];
+        else
+            return false;
+        return file.empty() || has_flag(dir, std::string(file));
+    };
+}
+
 Result<std::string> render_text(const ListInfo& list, std::string_view name, const TextTags& tags) {
-    const std::string file = "text/" + std::string(name);
-    std::string text;
-    auto lines = read_file(list.dir, file);
-    if (!lines)
-        return fail(lines.error());
-    if (*lines) {
-        text = std::move(**lines);
+    const std::string rel = "text/" + std::string(name);
+    auto found = find_list_file(list, rel);
+    if (!found)
+        return fail(found.error());
+    std::string source;
+    if (*found) {
+        source = std::move(**found);
     } else {
         const auto& defaults = default_texts();
         auto it = std::find_if(defaults.begin(), defaults.end(),
                                [&](const auto& t) { return t.first == name; });
         if (it == defaults.end())
-            return fail(temp("4.3.0", "unable to read " + list.dir + "/" + file));
-        text = std::string(it->second);
+            return fail(temp("4.3.0", "unable to read " + list.dir + "/" + rel));
+        source = std::string(it->second);
     }
-    replace_tags(text, list, tags);
-    return text;
+    return render_ezmlm_text(source, values_for(list, tags), list_flag_test(list.dir));
+}
+
+Result<bool> has_text(const ListInfo& list, std::string_view name) {
+    auto found = find_list_file(list, "text/" + std::string(name));
+    if (!found)
+        return fail(found.error());
+    return found->has_value();
+}
+
+Result<std::string> list_message(const ListInfo& list, std::string_view key,
+                                 const std::vector<std::string>& params) {
+    auto file = find_list_file(list, "text/messages");
+    if (!file)
+        return fail(file.error());
+    std::optional<std::string> value;
+    if (*file)
+        value = messages_entry(**file, key);
+    if (!value)
+        for (const auto& [k, v] : builtin_messages)
+            if (k == key)
+                value = std::string(v);
+    if (!value)
+        value = std::string(key);
+    TextValues v = values_for(list, {});
+    v.tags['0'] = std::string(key);
+    for (size_t i = 0; i < params.size() && i < 9; ++i)
+        v.tags[static_cast<char>('1' + i)] = params[i];
+    return one_line(expand_text_tags(*value, v, true));
 }
 
 Result<std::string> compose_body(const ListInfo& list,
@@ -110,8 +257,13 @@ std::string format_reply(const ListInfo& list, const Reply& reply, std::time_t n
     m += "Mailing-List: " +
          (ml && *ml ? **ml : "contact " + list.command("help") + "; run by ezmlm") + "\n";
     m += "Date: " + date822(now) + "\n";
-    m += "Message-ID: <" + compact_timestamp(now) + "." + std::to_string(::getpid()) + "." +
-         std::to_string(sequence++) + ".ezmlm@" + list.outhost + ">\n";
+    // ezmlm-idx 7's form, <TIME.PID.ezmlm@outhost>; a process sending more than one
+    // message (ezmlm-warn) numbers the others, <TIME.PID.N.ezmlm@outhost>, to keep them
+    // unique where ezmlm-idx would repeat itself.
+    const unsigned n = sequence++;
+    m += "Message-ID: <" + std::to_string(static_cast<long long>(now)) + "." +
+         std::to_string(::getpid()) + (n == 0 ? "" : "." + std::to_string(n)) + ".ezmlm@" +
+         list.outhost + ">\n";
     m += "From: " + list.command(reply.from_command) + "\n";
     m += "To: " + one_line(reply.to_header.empty() ? reply.to : reply.to_header) + "\n";
     m += "Subject: " + one_line(reply.subject) + "\n";

@@ -44,22 +44,14 @@ const std::vector<std::pair<std::string_view, std::string_view>>& default_texts(
                       "and unsubscribe USER@HOST.\n"},
         {"unsub-bad", "Sorry, the confirmation code you used is not valid or has expired.\n"
                       "I have sent you a new one: please reply to\n\n   <#R#>\n"},
-        {"mod-sub-request", "I have been asked to add\n\n   <#A#>\n\n"
-                            "to the <#l#> mailing list. The request came from that address\n"
-                            "or was confirmed by it. As a moderator, please approve it by\n"
-                            "sending an empty reply to\n\n   <#R#>\n\n"
+        {"mod-sub-confirm", "A request has been made to add\n\n   <#A#>\n\n"
+                            "to the <#l#> mailing list. As a moderator, please approve it by\n"
+                            "sending an empty reply to\n\n!R\n\n"
                             "To refuse, do nothing: the request expires.\n"},
-        {"mod-unsub-request", "I have been asked to remove\n\n   <#A#>\n\n"
-                              "from the <#l#> mailing list. The request came from that\n"
-                              "address or was confirmed by it. As a moderator, please approve\n"
-                              "it by sending an empty reply to\n\n   <#R#>\n\n"
+        {"mod-unsub-confirm", "A request has been made to remove\n\n   <#A#>\n\n"
+                              "from the <#l#> mailing list. As a moderator, please approve\n"
+                              "it by sending an empty reply to\n\n!R\n\n"
                               "To refuse, do nothing: the request expires.\n"},
-        {"mod-sub-confirm", "To confirm that you, as an administrator, would like\n\n   <#A#>\n\n"
-                            "added to the <#l#> mailing list, please send an empty reply to\n\n"
-                            "   <#R#>\n"},
-        {"mod-unsub-confirm", "To confirm that you, as an administrator, would like\n\n   "
-                              "<#A#>\n\nremoved from the <#l#> mailing list, please send an "
-                              "empty reply to\n\n   <#R#>\n"},
         {"mod-sub", "\nThis was done at the request of a moderator of the <#l#> list.\n"
                     "If you do not agree, write to <#l#>-owner@<#h#>.\n"},
         {"mod-help", "\n--- Commands for moderators of <#l#>@<#h#> ---\n\n"

@@ -235,6 +235,10 @@ ManageDecision decide_manage(const ManageRequest& r, const ManagePolicy& policy,
                                                   : ManageStep::log);
     }
     case ManageVerb::subscribe:
+        // Already subscribed: ezmlm-idx 7 says so straight away (text/sub-nop), before
+        // any confirmation or moderation.
+        if (facts.target_is_subscriber.value_or(false))
+            return change(true, false);
         if (remote_admin)
             return request(CookieAction::subscribe_remote, Audience::sender);
         if (!policy.nosubconfirm || !self)
@@ -243,6 +247,9 @@ ManageDecision decide_manage(const ManageRequest& r, const ManagePolicy& policy,
             return request(CookieAction::subscribe_moderate, Audience::moderators);
         return change(true, false);
     case ManageVerb::unsubscribe:
+        // Likewise not subscribed: text/unsub-nop at once.
+        if (!facts.target_is_subscriber.value_or(true))
+            return change(false, false);
         if (remote_admin)
             return request(CookieAction::unsubscribe_remote, Audience::sender);
         if (!policy.nounsubconfirm || !self)

@@ -51,6 +51,12 @@ std::vector<std::pair<std::string, std::string>> header_fields(std::string_view 
     return fields;
 }
 
+// "Delivered-To: responder for LIST@HOST": on every reply, and a request that already
+// has it is one of our replies come back (ezmlm-idx 7's loop check).
+std::string responder_line(const ListInfo& list) {
+    return "Delivered-To: responder for " + list.address();
+}
+
 // Where moderators are: modsub or remote may name another directory (ezmlm's -7/-8).
 Result<std::string> moderator_database(const std::string& dir) {
     for (const char* name : {"modsub", "remote"}) {
@@ -101,7 +107,26 @@ struct Job {
     }
 };
 
+// The fields ezmlm-idx 7's ezmlm-manage puts on every reply (RFC 2369 and its loop
+// guard), naming the main list whatever the scope, as it does.
+void add_list_fields(const Job& job, Reply& reply) {
+    const ListInfo& l = job.list;
+    auto listid = read_setting(l.dir, "listid");
+    if (listid && *listid)
+        reply.headers.push_back("List-ID: " + **listid);
+    reply.headers.push_back("List-Help: <mailto:" + l.command("help") + ">");
+    reply.headers.push_back("List-Post: <mailto:" + l.address() + ">");
+    reply.headers.push_back("List-Subscribe: <mailto:" + l.command("subscribe") + ">");
+    reply.headers.push_back(responder_line(l));
+    // The request's own Delivered-To and Received lines go along, as ezmlm-idx 7 copies
+    // them: a reply that comes back here is then recognised as looping.
+    for (const auto& [name, value] : header_fields(job.message))
+        if (name == "delivered-to" || name == "received")
+            reply.headers.push_back((name == "received" ? "Received: " : "Delivered-To: ") + value);
+}
+
 Result<Queued> send_to(const Job& job, Audience audience, Reply reply) {
+    add_list_fields(job, reply);
     switch (audience) {
     case Audience::target:
         reply.to = job.facts.target;
@@ -124,21 +149,29 @@ Result<Queued> send_to(const Job& job, Audience audience, Reply reply) {
     return send_reply(job.list, reply, job.facts.now);
 }
 
-std::string text_for_request(CookieAction action) {
+Result<std::string> text_for_request(const ListInfo& list, CookieAction action) {
     switch (action) {
     case CookieAction::subscribe_confirm:
-        return "sub-confirm";
+        return std::string("sub-confirm");
     case CookieAction::unsubscribe_confirm:
-        return "unsub-confirm";
+        return std::string("unsub-confirm");
     case CookieAction::subscribe_moderate:
-        // Not "mod-request": in ezmlm's text/ that file asks to moderate a post.
-        return "mod-sub-request";
-    case CookieAction::unsubscribe_moderate:
-        return "mod-unsub-request";
+    case CookieAction::unsubscribe_moderate: {
+        // ezmlm-idx 7 asks moderators with mod-sub-confirm / mod-unsub-confirm, as it
+        // asks remote administrators. Lists made by our earlier ezmlm-make have
+        // mod-sub-request / mod-unsub-request for the moderators: still used if there.
+        const bool sub = action == CookieAction::subscribe_moderate;
+        auto old = has_text(list, sub ? "mod-sub-request" : "mod-unsub-request");
+        if (!old)
+            return fail(old.error());
+        if (*old)
+            return std::string(sub ? "mod-sub-request" : "mod-unsub-request");
+        return std::string(sub ? "mod-sub-confirm" : "mod-unsub-confirm");
+    }
     case CookieAction::subscribe_remote:
-        return "mod-sub-confirm";
+        return std::string("mod-sub-confirm");
     default:
-        return "mod-unsub-confirm";
+        return std::string("mod-unsub-confirm");
     }
 }
 
@@ -155,19 +188,25 @@ Result<ManageOutcome> send_request(const Job& job, const ManageDecision& d) {
         confirmation_address(job.addresses, confirm_verb(action), c, job.facts.target);
     const bool sub = subscribing(action);
     const bool bad = d.step == ManageStep::bad_cookie;
-    const std::string text = bad ? (sub ? "sub-bad" : "unsub-bad") : text_for_request(action);
+    auto request_text = text_for_request(job.list, action);
+    if (!request_text)
+        return fail(request_text.error());
+    const std::string text = bad ? (sub ? "sub-bad" : "unsub-bad") : *request_text;
     auto body = compose_body(job.list, {text}, job.tags(address));
     if (!body)
         return fail(body.error());
     Reply reply;
-    const std::string listaddr = job.addresses.address();
-    const bool to_moderator =
-        action == CookieAction::subscribe_moderate || action == CookieAction::unsubscribe_moderate;
-    reply.subject = to_moderator
-                        ? (sub ? "moderate subscription of " + job.facts.target + " to "
-                               : "moderate unsubscription of " + job.facts.target + " from ") +
-                              listaddr
-                        : (sub ? "confirm subscribe to " : "confirm unsubscribe from ") + listaddr;
+    // ezmlm-idx 7's subjects: the user's own confirmation, else the moderators' (remote
+    // administration included).
+    const bool users =
+        action == CookieAction::subscribe_confirm || action == CookieAction::unsubscribe_confirm;
+    auto subject = list_message(job.list,
+                                users ? (sub ? "SUB_USR_SUBSCRIBE" : "SUB_USR_UNSUBSCRIBE")
+                                      : (sub ? "SUB_MOD_SUBSCRIBE" : "SUB_MOD_UNSUBSCRIBE"),
+                                {job.facts.target});
+    if (!subject)
+        return fail(subject.error());
+    reply.subject = std::move(*subject);
     reply.body = std::move(*body);
     reply.headers.push_back("Reply-To: " + address);
     if (auto q = send_to(job, d.audience, std::move(reply)); !q)
@@ -199,13 +238,20 @@ Result<ManageOutcome> change_now(const Job& job, const ManageDecision& d) {
     const std::string_view outcome =
         *changed ? (sub ? "sub-ok" : "unsub-ok") : (sub ? "sub-nop" : "unsub-nop");
     Reply reply;
-    const std::string listaddr = job.addresses.address();
-    reply.subject = *changed ? (sub ? "welcome to " : "goodbye from ") + listaddr
-                             : "ezmlm response from " + listaddr;
+    auto subject =
+        list_message(job.list, *changed ? (sub ? "SUB_WELCOME" : "SUB_GOODBYE")
+                                        : (sub ? "SUB_SUBSCRIBE_NOP" : "SUB_UNSUBSCRIBE_NOP"));
+    if (!subject)
+        return fail(subject.error());
+    reply.subject = std::move(*subject);
+    // sub-ok's <#R#> (and !R) is the address that unsubscribes, as in ezmlm-idx 7.
+    const std::string unsubscribe_address =
+        *changed && sub ? job.addresses.command("unsubscribe-" + encode_target(job.facts.target))
+                        : std::string();
     // A moderator's doing is explained (text/mod-sub), so nobody is left wondering.
     auto body = *changed && d.by_moderator
-                    ? compose_body(job.list, {outcome, "mod-sub"}, job.tags())
-                    : compose_body(job.list, {outcome}, job.tags());
+                    ? compose_body(job.list, {outcome, "mod-sub"}, job.tags(unsubscribe_address))
+                    : compose_body(job.list, {outcome}, job.tags(unsubscribe_address));
     if (!body)
         return fail(body.error());
     reply.body = std::move(*body);
@@ -248,13 +294,18 @@ Result<std::string> body_around(const Job& job, const std::string& middle) {
     return body;
 }
 
-Result<ManageOutcome> reply_with(const Job& job, Audience audience, const std::string& subject,
+// subject: the key of ezmlm-idx 7's subject (list_message), with its parameters.
+Result<ManageOutcome> reply_with(const Job& job, Audience audience, std::string_view subject,
                                  Result<std::string> body, std::string info,
-                                 const std::string& from = "help") {
+                                 const std::string& from = "help",
+                                 const std::vector<std::string>& subject_params = {}) {
     if (!body)
         return fail(body.error());
+    auto rendered_subject = list_message(job.list, subject, subject_params);
+    if (!rendered_subject)
+        return fail(rendered_subject.error());
     Reply reply;
-    reply.subject = subject;
+    reply.subject = std::move(*rendered_subject);
     reply.body = std::move(*body);
     reply.from_command = from;
     if (auto q = send_to(job, audience, std::move(reply)); !q)
@@ -280,8 +331,8 @@ Result<ManageOutcome> send_edit_list(const Job& job) {
         middle += "   " + job.addresses.command("edit." + name) + "\n";
     if (names->empty())
         middle += "   (none)\n";
-    return reply_with(job, Audience::sender, "editable texts of " + job.addresses.address(),
-                      body_around(job, middle), "edit list sent to " + job.facts.sender);
+    return reply_with(job, Audience::sender, "SUB_EDIT_LIST", body_around(job, middle),
+                      "edit list sent to " + job.facts.sender);
 }
 
 // text/FILE between the markers, with a cookie for this moderator and these contents.
@@ -299,8 +350,11 @@ Result<ManageOutcome> send_edit_text(const Job& job) {
     auto body = body_around(job, *intro + text_between_marker_lines(contents));
     if (!body)
         return fail(body.error());
+    auto subject = list_message(job.list, "SUB_EDIT_REQUEST", {file});
+    if (!subject)
+        return fail(subject.error());
     Reply reply;
-    reply.subject = "edit text/" + file + " of " + job.addresses.address();
+    reply.subject = std::move(*subject);
     reply.body = std::move(*body);
     reply.headers.push_back("Reply-To: " + address);
     if (auto q = send_to(job, Audience::sender, std::move(reply)); !q)
@@ -321,11 +375,11 @@ Result<ManageOutcome> replace_text(const Job& job) {
                                       " bytes; text/" + file + " is unchanged"));
     if (auto w = write_edited_text(job.list.dir, file, edited.text); !w)
         return fail(w.error());
-    return reply_with(job, Audience::sender,
-                      "text/" + file + " of " + job.addresses.address() + " replaced",
+    return reply_with(job, Audience::sender, "SUB_EDIT_SUCCESS",
                       compose_body(job.list, {"edit-done"}, edit_tags(job)),
                       "text/" + file + " replaced by " + job.facts.sender + " (" +
-                          std::to_string(edited.text.size()) + " bytes)");
+                          std::to_string(edited.text.size()) + " bytes)",
+                      "help", {file});
 }
 
 Result<ManageOutcome> carry_out(const Job& job, const ManageDecision& d) {
@@ -337,17 +391,17 @@ Result<ManageOutcome> carry_out(const Job& job, const ManageDecision& d) {
         const bool mod = job.facts.sender_is_moderator && (job.policy.modsub || job.policy.remote);
         // From: list-return-: an autoresponder answering help mail ends in the bounce
         // trash, not in another help message (ezmlm does the same).
-        return reply_with(job, Audience::sender, "help for " + listaddr,
-                          mod ? compose_body(job.list, {"help", "mod-help"}, job.tags())
+        return reply_with(job, Audience::sender, mod ? "SUB_MOD_HELP" : "SUB_HELP",
+                          mod ? compose_body(job.list, {"mod-help", "help"}, job.tags())
                               : compose_body(job.list, {"help"}, job.tags()),
                           "help sent to " + job.facts.sender, "return-");
     }
     case ManageStep::info:
-        return reply_with(job, Audience::sender, "information about " + listaddr,
+        return reply_with(job, Audience::sender, "SUB_INFO",
                           compose_body(job.list, {"info"}, job.tags()),
                           "info sent to " + job.facts.sender);
     case ManageStep::faq:
-        return reply_with(job, Audience::sender, "FAQ for " + listaddr,
+        return reply_with(job, Audience::sender, "SUB_FAQ",
                           compose_body(job.list, {"faq"}, job.tags()),
                           "faq sent to " + job.facts.sender);
     case ManageStep::request:
@@ -360,7 +414,7 @@ Result<ManageOutcome> carry_out(const Job& job, const ManageDecision& d) {
         auto is = is_subscriber(job.db, job.facts.target);
         if (!is)
             return fail(is.error());
-        return reply_with(job, Audience::target, "subscription status at " + listaddr,
+        return reply_with(job, Audience::target, "SUB_STATUS",
                           compose_body(job.list, {*is ? "sub-nop" : "unsub-nop"}, job.tags()),
                           "query answered to " + job.facts.target);
     }
@@ -379,8 +433,8 @@ Result<ManageOutcome> carry_out(const Job& job, const ManageDecision& d) {
             return fail(s.error());
         std::string middle = names ? "Subscribers of " + listaddr + ":\n\n" + lines : "";
         middle += "\n  ======> " + std::to_string(n) + "\n";
-        return reply_with(job, Audience::target, "subscribers of " + listaddr,
-                          body_around(job, middle), "subscriber list sent to " + job.facts.target);
+        return reply_with(job, Audience::target, "SUB_LIST", body_around(job, middle),
+                          "subscriber list sent to " + job.facts.target);
     }
     case ManageStep::log: {
         auto lines = read_lines(job.db, "Log");
@@ -393,7 +447,8 @@ Result<ManageOutcome> carry_out(const Job& job, const ManageDecision& d) {
                 middle += l + "\n";
         if (middle.empty())
             middle = "(no matching entries)\n";
-        return reply_with(job, Audience::target, "subscription log of " + listaddr,
+        return reply_with(job, Audience::target,
+                          job.request.log_filter.empty() ? "SUB_LOG" : "SUB_LOG_SEARCH",
                           body_around(job, middle), "log sent to " + job.facts.target);
     }
     case ManageStep::edit_list:
@@ -460,6 +515,9 @@ Result<ManageOutcome> run_manage(const std::string& dir,
     }
 
     for (const auto& [name, value] : header_fields(message)) {
+        if (name == "delivered-to" && "Delivered-To: " + value == responder_line(*list))
+            return fail(perm("5.4.6", "this message is looping: it already has my "
+                                      "Delivered-To line"));
         if (name == "mailing-list")
             return fail(perm("5.7.2", "the request carries Mailing-List: it came from a mailing "
                                       "list, and I do not answer list mail"));
@@ -530,6 +588,14 @@ Result<ManageOutcome> run_manage(const std::string& dir,
         if (!t)
             return fail(t.error());
         job.facts.target_is_moderator = *t;
+    }
+    if ((job.request.verb == ManageVerb::subscribe ||
+         job.request.verb == ManageVerb::unsubscribe) &&
+        !job.request.bad_target) {
+        auto is = is_subscriber(job.db, job.facts.target);
+        if (!is)
+            return fail(is.error());
+        job.facts.target_is_subscriber = *is;
     }
     if (auto s = look_up_edited_text(job); !s)
         return fail(s.error());

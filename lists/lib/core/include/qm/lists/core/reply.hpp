@@ -6,6 +6,7 @@
 #pragma once
 
 #include "qm/lists/core/listdir.hpp"
+#include "qm/lists/core/text_render.hpp"
 #include "qm/queue_client.hpp"
 #include "qm/result.hpp"
 
@@ -22,10 +23,28 @@ namespace qm::lists {
 // (the list's outlocal and outhost) are always filled in.
 using TextTags = std::vector<std::pair<char, std::string>>;
 
-// text/name with its tags replaced. A text missing from the list directory falls back to
-// the built-in English one, so an older list directory keeps working.
+// text/name rendered as ezmlm-idx 7 renders it (text_render.hpp: comments, <=X=>
+// conditions on the list's flags, !R/!A lines, tags; <#L#>, <#l#>, <#h#>, <#H#> and <#d#>
+// are always filled in, <#a#>, <#r#>, <#c#>, <#X#>, <#T#>, <#C#>, <#t#> derived from
+// <#A#> and <#R#>). The file is looked up as ezmlm-idx 7 looks it up: the list's text/,
+// then text/ under the directory the list's ezmlmrc file names, then
+// ETC/default/text/ (ETC: first line of control/ezmlm-etc in the mail root, else
+// /etc/ezmlm, ezmlm-idx's own default); a text none of them has falls back to our
+// built-in one (texts.hpp), so an older list directory keeps working.
 [[nodiscard]] Result<std::string> render_text(const ListInfo& list, std::string_view name,
                                               const TextTags& tags);
+// Whether any of those places has text/name (our own built-in texts not counted).
+[[nodiscard]] Result<bool> has_text(const ListInfo& list, std::string_view name);
+
+// An ezmlm-idx 7 message (a subject: SUB_WELCOME, SUB_HELP, ...) from text/messages,
+// looked up in the same places ("KEY:value" lines), else our own wording; tags as in a
+// header (<#L#>, <#H#>; params are <#1#>, <#2#>, ...; <#0#> is the key). One line.
+[[nodiscard]] Result<std::string> list_message(const ListInfo& list, std::string_view key,
+                                               const std::vector<std::string>& params = {});
+
+// Whether the list has ezmlm-idx 7's flag letter set, read from the flag files
+// ezmlm-idx 7 names (archived for a, modsub for s, ...; a letter without a file is set).
+[[nodiscard]] FlagTest list_flag_test(const std::string& dir);
 
 // dir/headeradd lines and text/trailer as ezmlm-idx's ezmlm-send fills them in for post
 // (or digest) number n: <#l#> outlocal, <#h#> outhost, <#n#> n; other tags stay.

@@ -96,6 +96,10 @@ struct ManageFacts {
     std::string target;               // the request's target, normalised (else the sender)
     bool sender_is_moderator = false; // in dir/mod (looked up with modsub or remote)
     bool target_is_moderator = false;
+    // For subscribe and unsubscribe: whether the target is in the database the command
+    // acts on (nullopt: not looked up). ezmlm-idx 7 answers at once, without a
+    // confirmation, when the request would change nothing.
+    std::optional<bool> target_is_subscriber;
     std::string key; // dir/key
     // dir/key again while the list's ezmlm-idx 7 cookie window is open (ezmlm7_cookie.hpp):
     // confirmations a moved list's ezmlm-idx sent out are honoured until then.
