@@ -272,10 +272,18 @@ std::string format_reply(const ListInfo& list, const Reply& reply, std::time_t n
     // RFC 3834: automatic replies must not trigger further automatic replies.
     m += "Auto-Submitted: " + one_line(reply.auto_submitted) + "\n";
     m += "MIME-Version: 1.0\n";
+    // dir/charset, as ezmlm-idx 7 names the character set of a list's texts ("NAME", or
+    // "NAME:Q" / "NAME:B" for the transfer encoding it applies; ours sends 8bit): a
+    // language's texts in ISO-8859-x are labelled as what they are, not as UTF-8.
+    std::string charset;
+    if (auto cs = read_setting(list.dir, "charset"); cs && *cs)
+        charset = (*cs)->substr(0, (*cs)->find(':'));
+    // Token characters only, as the digest's reading of the same file (collection.cpp).
+    if (charset.empty() || charset.find_first_of(" \t\r\n;\"\\()<>@,:/[]?=") != std::string::npos)
+        charset = has_eight_bit(reply.body) ? "utf-8" : "us-ascii";
     const std::string text_type =
-        has_eight_bit(reply.body)
-            ? "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n"
-            : "Content-Type: text/plain; charset=us-ascii\n";
+        "Content-Type: text/plain; charset=" + charset + "\n" +
+        (has_eight_bit(reply.body) ? "Content-Transfer-Encoding: 8bit\n" : "");
     std::string boundary;
     if (!reply.enclosed.empty()) {
         // A boundary that occurs in neither part (RFC 2046 5.1.1).

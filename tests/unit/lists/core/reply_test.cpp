@@ -69,3 +69,24 @@ TEST_CASE("a reply is top, the texts, bottom, with ezmlm's headers", "[lists][re
                  "Content-Type: text/plain; charset=us-ascii\n\nTOP team\n") != std::string::npos);
     CHECK(m.find("\nBcc:") == std::string::npos);
 }
+
+TEST_CASE("a list's charset file names the character set of its replies", "[lists][reply]") {
+    qmtest::TempDir tmp;
+    auto list = scratch_list(tmp.path() + "/l");
+    qm::lists::Reply r;
+    r.to = "joe@far.example";
+    r.subject = "x";
+    r.body = "Gr\xfc\xdf"
+             "e\n"; // ISO-8859-15, as ezmlm-idx 7's German texts are
+    // Without dir/charset, 8-bit text is taken for UTF-8.
+    CHECK(qm::lists::format_reply(list, r, 1'700'000'000)
+              .find("charset=utf-8\nContent-Transfer-Encoding: 8bit\n") != std::string::npos);
+    // ezmlm-idx 7's form, with its transfer encoding after the colon.
+    write(list.dir + "/charset", "iso-8859-15:Q\n");
+    const auto m = qm::lists::format_reply(list, r, 1'700'000'000);
+    CHECK(m.find("Content-Type: text/plain; charset=iso-8859-15\n"
+                 "Content-Transfer-Encoding: 8bit\n") != std::string::npos);
+    r.body = "plain\n";
+    CHECK(qm::lists::format_reply(list, r, 1'700'000'000).find("charset=iso-8859-15\n\nplain\n") !=
+          std::string::npos);
+}
