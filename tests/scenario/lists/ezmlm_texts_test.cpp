@@ -155,10 +155,17 @@ TEST_CASE("an owner's customised texts render as the real ezmlm-manage renders t
     qmtest::spit(l.dir + "/text/top", custom_top);
     qmtest::spit(l.dir + "/text/sub-confirm", custom_confirm);
     qmtest::spit(l.dir + "/text/bottom", custom_bottom);
+    // The owner's subject: <#0#> is the key, other parameters and unknown tags vanish.
+    qmtest::spit(l.dir + "/text/messages",
+                 "# the owner's subjects\n"
+                 "SUB_USR_SUBSCRIBE:Please confirm <#L#> at <#H#> [<#0#>] <#Z#>end<#1#>.\n");
     const auto real = l.manage(true, "subscribe");
     const auto ours = l.manage(false, "subscribe");
     REQUIRE(real.size() == 1);
     REQUIRE(ours.size() == 1);
+    CHECK(field(real[0], "Subject") ==
+          "Please confirm l at lists.example [SUB_USR_SUBSCRIBE] end.");
+    CHECK(field(ours[0], "Subject") == field(real[0], "Subject"));
     const std::string expected = "Hello from l (l) at lists.example / lists.example.\n"
                                  "To add joe@far.example (joe, joe=far.example) reply to\n"
                                  "   l-sc.TIME.HASH-joe=far.example@lists.example\n"

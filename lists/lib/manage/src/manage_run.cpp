@@ -203,7 +203,10 @@ Result<ManageOutcome> send_request(const Job& job, const ManageDecision& d) {
     auto subject = list_message(job.list,
                                 users ? (sub ? "SUB_USR_SUBSCRIBE" : "SUB_USR_UNSUBSCRIBE")
                                       : (sub ? "SUB_MOD_SUBSCRIBE" : "SUB_MOD_UNSUBSCRIBE"),
-                                {job.facts.target});
+                                // ezmlm-idx 7 gives these no parameters; our own
+                                // wording for the moderators' names the address.
+                                users ? std::vector<std::string>{}
+                                      : std::vector<std::string>{job.facts.target});
     if (!subject)
         return fail(subject.error());
     reply.subject = std::move(*subject);
