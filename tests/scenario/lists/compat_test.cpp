@@ -134,7 +134,8 @@ TEST_CASE("a list directory in ezmlm 0.53's layout works with our programs",
                                   {"CAPTURE", root.home()}}});
     INFO(sent.err);
     REQUIRE(sent.exit_code == 0);
-    CHECK(qmtest::slurp(dir + "/num") == "42\n");
+    // ezmlm-idx 7's N:K from now on (K counting from 0: ezmlm 0.53 kept none).
+    CHECK(qmtest::slurp(dir + "/num") == "42:0\n");
     CHECK(fs::exists(dir + "/archive/0/42"));
     CHECK(qmtest::slurp(dir + "/archive/0/41").find("the last one") != std::string::npos);
     auto env = qmtest::slurp(root / "env");

@@ -76,7 +76,7 @@ TEST_CASE("a -y post goes out only once its sender confirms it, and a discarded 
     CHECK(l.m.messages("bob").empty());
     CHECK(l.m.messages("alice").size() == 1); // the request only
     CHECK(l.m.messages("mona").empty());
-    CHECK(qmtest::slurp(l.m.dir + "/num") == "0\n");
+    CHECK(qmtest::slurp(l.m.dir + "/num") == "0:0\n");
 
     l.answer(*confirm);
     for (const char* user : {"alice", "bob"}) {
@@ -156,7 +156,7 @@ TEST_CASE("with -y and -m a confirmed post goes to the moderator, not the list",
     CHECK(l.waiting() == 0);
     REQUIRE(l.m.wait_idle());
     CHECK(l.m.messages("bob").empty());
-    CHECK(qmtest::slurp(l.m.dir + "/num") == "0\n");
+    CHECK(qmtest::slurp(l.m.dir + "/num") == "0:0\n");
 
     // The moderator accepts: now the list gets it.
     l.m.inject("From: mona@test.example\nTo: " + *header_value(moderate, "Reply-To") +

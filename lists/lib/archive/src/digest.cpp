@@ -76,8 +76,14 @@ Result<std::vector<std::string>> digest_headers(const ListInfo& list, unsigned l
     if (!add)
         return fail(add.error());
     std::vector<std::string> out;
+    // As ezmlm-get: <#l#> is the digest list (list-digest), <#L#> the list itself, so
+    // that ezmlm-idx 7's headeradd gives a digest the digest list's List-Help and the
+    // list's List-Post.
+    ListInfo digest_list = list;
+    digest_list.outlocal += "-digest";
     for (const auto& l : *add)
-        out.push_back(expand_header_tags(l, list, first));
+        if (!l.starts_with("#"))
+            out.push_back(expand_header_tags(l, digest_list, first, list.outlocal));
     auto listid = read_setting(list.dir, "listid");
     if (!listid)
         return fail(listid.error());

@@ -158,9 +158,13 @@ bool has_eight_bit(std::string_view s) {
                        [](char c) { return (static_cast<unsigned char>(c) & 0x80) != 0; });
 }
 
-std::string expand_header_tags(std::string_view text, const ListInfo& list, unsigned long n) {
+std::string expand_header_tags(std::string_view text, const ListInfo& list, unsigned long n,
+                               std::string_view main_local) {
     std::string out(text);
-    replace_tags(out, list, {{'n', std::to_string(n)}});
+    replace_tags(out, list,
+                 {{'n', std::to_string(n)},
+                  {'L', main_local.empty() ? list.outlocal : std::string(main_local)},
+                  {'H', list.outhost}});
     return out;
 }
 

@@ -22,6 +22,13 @@ namespace qm::lists {
 
 namespace {
 
+constexpr std::string_view old_default_headeradd = "Precedence: bulk\n";
+
+bool has_flag_file(const std::string& dir, const std::string& name) {
+    struct stat st {};
+    return ::stat((dir + "/" + name).c_str(), &st) == 0;
+}
+
 Status make_dir(const std::string& path, unsigned mode) {
     if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
         return fail(from_errno(errno, "unable to create " + path));
@@ -106,11 +113,13 @@ std::string editor(const MakeRequest& r, const Settings& st) {
         return "|" + program(r, "ezmlm-send") + " " + d + "\n";
     const auto& on = st.on;
     std::string text = "|" + program(r, "ezmlm-reject") + " " + d + "\n";
+    // As ezmlm-idx 7's ezmlmrc: on a -u list the subscribers of the list, its digest,
+    // allow and mod databases may post.
+    const std::string posters = " " + d + " . digest allow mod";
     if (on.at('m') && on.at('u'))
-        return text + "|" + program(r, "ezmlm-gate") + " " + d + " " + d + " " +
-               shell_quote(r.dir + "/allow") + "\n" + clean_line(r, on);
+        return text + "|" + program(r, "ezmlm-gate") + posters + "\n" + clean_line(r, on);
     if (on.at('u') && !on.at('m'))
-        text += "|" + program(r, "ezmlm-issubn") + " " + d + " " + shell_quote(r.dir + "/allow") +
+        text += "|" + program(r, "ezmlm-issubn") + posters +
                 " || { echo \"Sorry, only subscribers may post to this list. (#5.7.2)\"; "
                 "exit 100; }\n";
     // ezmlm-store also asks posters to confirm (-y), moderated or not.
@@ -126,13 +135,6 @@ std::string warn_line(const MakeRequest& r, const std::map<char, bool>& on) {
     if (on.at('w'))
         return {};
     return "|" + program(r, "ezmlm-warn") + " " + shell_quote(r.dir) + " || exit 0\n";
-}
-
-std::string flags_text(const std::map<char, bool>& on) {
-    std::string out;
-    for (const auto& [letter, value] : on)
-        out += value ? letter : static_cast<char>(letter - 'a' + 'A');
-    return out + "\n";
 }
 
 // Moderated lists answer list-accept-* and list-reject-* through dir/moderator. Without
@@ -204,6 +206,22 @@ Status write_confirmer(const MakeRequest& r, const std::map<char, bool>& on) {
     return {};
 }
 
+// headeradd is the admin's to edit: an edit writes ezmlm-idx 7's default only where the
+// list has none or still has the one this platform's ezmlm-make wrote before (and ezmlm
+// 0.53's), "Precedence: bulk" alone, with which ezmlm-send made the List-* fields itself.
+Status write_headeradd(const MakeRequest& r, const Settings& st) {
+    const std::string path = r.dir + "/headeradd";
+    if (r.edit) {
+        auto current = qm::lists::read_file(r.dir, "headeradd");
+        if (!current)
+            return fail(current.error());
+        if (*current && **current != old_default_headeradd &&
+            **current != default_headeradd(false) && **current != default_headeradd(true))
+            return {};
+    }
+    return put(path, default_headeradd(st.parent.has_value()));
+}
+
 Status write_settings(const MakeRequest& r, const Settings& st) {
     const std::string& d = r.dir;
     const auto& on = st.on;
@@ -218,8 +236,11 @@ Status write_settings(const MakeRequest& r, const Settings& st) {
             put(d + "/mailinglist", "contact " + r.local + "-help@" + r.host + "; run by ezmlm\n");
         !s)
         return s;
-    if (auto s = put(d + "/flags", flags_text(on)); !s)
-        return s;
+    // As ezmlm-idx 7.2.2's ezmlm-make: the flag files alone say what the list is; a
+    // flags file or config left there would overrule them (has_flag).
+    for (const char* stale : {"flags", "config"})
+        if (auto s = set_flag(d + "/" + stale, false); !s)
+            return s;
     if (auto s =
             st.parent ? put(d + "/sublist", *st.parent + "\n") : set_flag(d + "/sublist", false);
         !s)
@@ -230,6 +251,14 @@ Status write_settings(const MakeRequest& r, const Settings& st) {
         if (*sw.file)
             if (auto s = set_flag(d + "/" + sw.file, on.at(sw.letter)); !s)
                 return s;
+    // ezmlm-idx 7: -a is archived and indexed; held posts of a -mu list's strangers go
+    // unreturned.
+    if (auto s = set_flag(d + "/indexed", on.at('a')); !s)
+        return s;
+    if (auto s = set_flag(d + "/noreturnposts", on.at('m') && on.at('u')); !s)
+        return s;
+    if (auto s = write_headeradd(r, st); !s)
+        return s;
     if (on.at('f')) {
         if (auto s = put_if_missing(d + "/prefix", "[" + r.local + "]\n"); !s)
             return s;
@@ -311,14 +340,14 @@ Status create_skeleton(const MakeRequest& r) {
          {"lock", "lockbounce", "mod/lock", "allow/lock", "deny/lock", "digest/lock"})
         if (auto s = put(d + "/" + f, ""); !s)
             return s;
-    if (auto s = put(d + "/num", "0\n"); !s)
+    if (auto s = put(d + "/num", "0:0\n"); !s)
         return s;
     auto key = random_key();
     if (!key)
         return fail(key.error());
     if (auto s = put(d + "/key", *key, 0600); !s)
         return s;
-    return put(d + "/headeradd", "Precedence: bulk\n");
+    return {};
 }
 
 // The subscriber databases ezmlm-idx 7 keeps (sub-std.c's _mktab): those a list has are
@@ -385,6 +414,27 @@ Status apply_sublist_rules(const MakeRequest& r, Settings& st) {
 
 } // namespace
 
+std::string default_headeradd(bool sublist) {
+    // ezmlm-idx 7's ezmlmrc, with List-Id and List-Owner, which ezmlm-send made on this
+    // platform's lists before. A sublist passes on the main list's Sender, List-Post and
+    // List-Id (default_headerremove) and adds its own (un)subscribe and help addresses,
+    // and Precedence (7.x's sublists lose the main list's to headerremove and add none).
+    if (sublist)
+        return "Precedence: bulk\n"
+               "List-Help: <mailto:<#l#>-help@<#h#>>\n"
+               "List-Unsubscribe: <mailto:<#l#>-unsubscribe@<#h#>>\n"
+               "List-Subscribe: <mailto:<#l#>-subscribe@<#h#>>\n";
+    return "Sender: <<#l#>@<#h#>>\n"
+           "Precedence: bulk\n"
+           "X-No-Archive: yes\n"
+           "List-Post: <mailto:<#L#>@<#H#>>\n"
+           "List-Id: <<#l#>.<#h#>>\n"
+           "List-Help: <mailto:<#l#>-help@<#h#>>\n"
+           "List-Unsubscribe: <mailto:<#l#>-unsubscribe@<#h#>>\n"
+           "List-Subscribe: <mailto:<#l#>-subscribe@<#h#>>\n"
+           "List-Owner: <mailto:<#l#>-owner@<#h#>>\n";
+}
+
 std::string default_headerremove(bool sublist) {
     // A sublist passes on what names the list as a whole: the main list's identity, its
     // posting address and archive, and its Sender (for DKIM).
@@ -407,13 +457,13 @@ std::string_view sublist_ignored_switches() {
 
 const std::vector<Switch>& switches() {
     static const std::vector<Switch> all = {
-        {'a', true, "archived", "archive every post in archive/"},
+        {'a', true, "archived", "archive and index every post (archived, indexed)"},
         {'b', false, "modgetonly", "archive retrieval for moderators only"},
         {'d', false, "digested", "digest list (dir/digest)"},
         {'f', false, "", "subject prefix [local] (dir/prefix)"},
         {'g', false, "subgetonly", "archive retrieval for subscribers only"},
         {'h', false, "nosubconfirm", "subscribe without confirmation"},
-        {'i', false, "indexed", "keep the subject/author index"},
+        {'i', false, "threaded", "thread indexes for the web archive (threaded)"},
         {'j', false, "nounsubconfirm", "unsubscribe without confirmation"},
         {'l', false, "modcanlist", "moderators may ask for the subscriber list"},
         {'m', false, "modpost", "posts are moderated"},
@@ -442,19 +492,18 @@ std::string shell_quote(const std::string& word) {
 }
 
 Result<std::map<char, bool>> current_switches(const std::string& dir) {
+    auto stated = read_stated_flags(dir);
+    if (!stated)
+        return fail(stated.error());
+    // What ezmlm-idx 7's programs take the list to be: a letter stated in flags (or
+    // config's F: line) wins, the others come from their flag files. The i of the flags
+    // this platform wrote before meant indexed, which -a has now: it is not read.
     std::map<char, bool> on;
-    for (const auto& sw : switches())
-        on[sw.letter] = *sw.file ? has_flag(dir, sw.file) : false;
-    on['f'] = has_flag(dir, "prefix");
-    auto flags = read_setting(dir, "flags");
-    if (!flags)
-        return fail(flags.error());
-    if (*flags)
-        for (char c : **flags) {
-            char l = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-            if (on.contains(l))
-                on[l] = c == l;
-        }
+    for (const auto& sw : switches()) {
+        const std::string file = *sw.file ? sw.file : std::string(flag_file_of(sw.letter));
+        const auto& said = stated->letter[static_cast<size_t>(sw.letter - 'a')];
+        on[sw.letter] = said ? *said : !file.empty() && has_flag_file(dir, file);
+    }
     return on;
 }
 

@@ -137,8 +137,9 @@ TEST_CASE("ezmlm-make -y asks posters through ezmlm-store and answers through th
     edit.set['u'] = true;
     REQUIRE(qm::lists::make_list(edit));
     CHECK(qmtest::slurp(d + "/editor") ==
-          "|'/opt/ezmlm/ezmlm-reject' '" + d + "'\n|'/opt/ezmlm/ezmlm-issubn' '" + d + "' '" + d +
-              "/allow' || { echo \"Sorry, only subscribers may post to this list. (#5.7.2)\"; "
+          "|'/opt/ezmlm/ezmlm-reject' '" + d + "'\n|'/opt/ezmlm/ezmlm-issubn' '" + d +
+              "' . digest allow mod || { echo \"Sorry, only subscribers may post to this list. "
+              "(#5.7.2)\"; "
               "exit 100; }\n|'/opt/ezmlm/ezmlm-store' '" +
               d + "'\n|'/opt/ezmlm/ezmlm-clean' -R '" + d + "' || exit 0\n" + warn);
 
@@ -199,7 +200,7 @@ TEST_CASE("a post waits for its sender, who confirms it once", "[lists][confirm]
     CHECK(request.find("\n   " + discard + "\n") != std::string::npos);
     CHECK(request.find("Content-Type: message/rfc822\n\nReturn-Path: <dave@far.example>\n") !=
           std::string::npos);
-    CHECK(qmtest::slurp(l.dir + "/num") == "0\n");
+    CHECK(qmtest::slurp(l.dir + "/num") == "0:0\n");
 
     auto done = qm::lists::confirm_post(l.dir, request_in(confirm));
     REQUIRE(done);
@@ -236,7 +237,7 @@ TEST_CASE("forged, borrowed and moderator cookies confirm nothing", "[lists][con
         CHECK(done.error().permanent());
         CHECK(done.error().text.find(why) != std::string::npos);
         CHECK(l.waiting().size() == 2);
-        CHECK(qmtest::slurp(l.dir + "/num") == "0\n");
+        CHECK(qmtest::slurp(l.dir + "/num") == "0:0\n");
     };
     // A cookie changed by hand.
     auto forged = first_request;
@@ -284,9 +285,9 @@ TEST_CASE("a discarded post goes nowhere", "[lists][confirm]") {
     CHECK(done->kind == qm::lists::Confirmed::Kind::discarded);
     CHECK(l.waiting().empty());
     CHECK(l.messages().size() == sent);
-    CHECK(qmtest::slurp(l.dir + "/num") == "0\n");
+    CHECK(qmtest::slurp(l.dir + "/num") == "0:0\n");
     CHECK_FALSE(qm::lists::confirm_post(l.dir, request_in(confirm)));
-    CHECK(qmtest::slurp(l.dir + "/num") == "0\n");
+    CHECK(qmtest::slurp(l.dir + "/num") == "0:0\n");
 }
 
 TEST_CASE("on a moderated list a confirmed post goes to the moderators", "[lists][confirm]") {
@@ -316,7 +317,7 @@ TEST_CASE("on a moderated list a confirmed post goes to the moderators", "[lists
             CHECK(field(m, "Reply-To").starts_with("joe-team-accept-" + pending[0] + "."));
         }
     CHECK(asked);
-    CHECK(qmtest::slurp(l.dir + "/num") == "0\n");
+    CHECK(qmtest::slurp(l.dir + "/num") == "0:0\n");
 }
 
 TEST_CASE("a -y post without a sender, or from a stranger on a -o list, is refused",

@@ -44,8 +44,8 @@ TEST_CASE("ezmlm-make -m routes posts through ezmlm-store and answers to ezmlm-m
     edit.set['u'] = true;
     REQUIRE(qm::lists::make_list(edit));
     CHECK(qmtest::slurp(d + "/editor") ==
-          "|'/opt/ezmlm/ezmlm-reject' '" + d + "'\n|'/opt/ezmlm/ezmlm-gate' '" + d + "' '" + d +
-              "' '" + d + "/allow'\n|'/opt/ezmlm/ezmlm-clean' -R '" + d + "' || exit 0\n" + warn);
+          "|'/opt/ezmlm/ezmlm-reject' '" + d + "'\n|'/opt/ezmlm/ezmlm-gate' '" + d +
+              "' . digest allow mod\n|'/opt/ezmlm/ezmlm-clean' -R '" + d + "' || exit 0\n" + warn);
 
     // Moderation off again: the moderator file goes.
     edit.set = {{'m', false}, {'u', false}};

@@ -6,8 +6,10 @@
 #include "qm/fd.hpp"
 #include "qm/result.hpp"
 
+#include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace qm::lists {
@@ -24,8 +26,33 @@ namespace qm::lists {
 // Every non-empty line of dir/name; a missing file gives an empty list.
 [[nodiscard]] Result<std::vector<std::string>> read_lines(const std::string& dir,
                                                           const std::string& name);
-// True if dir/name exists (a flag file such as public, archived, modpost).
+// Whether the list has the setting whose flag file is dir/name, as ezmlm-idx 7 reads it
+// (its getconf_isset): a name that stands for one of its switch letters (public for -p,
+// archived for -a, threaded for -i: flag_file_of) takes the letter's state from
+// dir/flags, or else from the F: line of dir/config, when that states the letter; any
+// other name, or a letter not stated there, is on when dir/name exists.
 [[nodiscard]] bool has_flag(const std::string& dir, const std::string& name);
+// Whether ezmlm-idx 7 takes switch letter (a-z, either case) as set for the list (its
+// flag_isset, which its texts' <=X=> lines ask): stated in dir/flags or config's F:
+// line, else from the letter's flag file; e, q, v and z, which have none, are on.
+[[nodiscard]] bool flag_letter(const std::string& dir, char letter);
+// The flag file that stands for an ezmlm-idx 7 switch letter ("" for e, q, v, z).
+[[nodiscard]] std::string_view flag_file_of(char letter);
+
+// The switch letters dir/flags (or else the F: line of dir/config) states: index
+// letter - 'a', true for a lower-case letter (on), false for upper case (off). ezmlm-idx
+// 7 writes all 26 after a "-" (ezmlm-idx 5 to 7.1 wrote flags, earlier ones config;
+// 7.2.2 removes both and keeps the flag files alone). The flags file this platform's
+// ezmlm-make wrote before it followed ezmlm-idx 7 ("aBDFGHiJ...", 19 letters in
+// alphabetical order, no "-") meant indexed by i: its i is left unstated
+// (written_by_old_make), so that it does not read as threaded.
+struct StatedFlags {
+    std::array<std::optional<bool>, 26> letter{};
+    bool written_by_old_make = false;
+    bool from_config = false; // the F: line of dir/config, not dir/flags
+    bool present = false;     // dir/flags or config's F: line exists
+};
+[[nodiscard]] Result<StatedFlags> read_stated_flags(const std::string& dir);
 
 // An exclusive lock on a lock file (ezmlm's lock_ex: flock on a file opened for append),
 // released when the object goes away.

@@ -46,10 +46,12 @@ using TextTags = std::vector<std::pair<char, std::string>>;
 // ezmlm-idx 7 names (archived for a, modsub for s, ...; a letter without a file is set).
 [[nodiscard]] FlagTest list_flag_test(const std::string& dir);
 
-// dir/headeradd lines and text/trailer as ezmlm-idx's ezmlm-send fills them in for post
-// (or digest) number n: <#l#> outlocal, <#h#> outhost, <#n#> n; other tags stay.
+// dir/headeradd lines and text/trailer as ezmlm-idx 7's ezmlm-send fills them in for post
+// (or digest) number n: <#l#> outlocal, <#h#> and <#H#> outhost, <#n#> n, <#L#> the main
+// list's local part (main_local, else outlocal: ezmlm-get makes <#l#> list-digest in a
+// digest, <#L#> stays the list); other tags stay.
 [[nodiscard]] std::string expand_header_tags(std::string_view text, const ListInfo& list,
-                                             unsigned long n);
+                                             unsigned long n, std::string_view main_local = {});
 
 // ezmlm's reply body: text/top, then each named text, then text/bottom (unless the list
 // has omitbottom).

@@ -83,13 +83,18 @@ struct MakeRequest {
 // req.other_letters on top.
 [[nodiscard]] Status make_from_ezmlmrc(const MakeRequest& req);
 
+// The dir/headeradd ezmlm-make writes for a main list or a sublist (ezmlm-idx 7's, tags
+// filled in by ezmlm-send).
+[[nodiscard]] std::string default_headeradd(bool sublist);
+
 // The dir/headerremove ezmlm-make writes for a main list or a sublist.
 [[nodiscard]] std::string default_headerremove(bool sublist);
 
 // The switches a sublist has no use for (see make_list).
 [[nodiscard]] std::string_view sublist_ignored_switches();
 
-// The effective switches of an existing list, from dir/flags (or its flag files).
+// The effective switches of an existing list as ezmlm-idx 7 reads them: dir/flags (else
+// config's F: line), else the flag files.
 [[nodiscard]] Result<std::map<char, bool>> current_switches(const std::string& dir);
 
 // Single-quotes a word for /bin/sh (dot-qmail program lines run through sh -c).
