@@ -285,6 +285,68 @@ std::string decode_transfer_encoding(std::string_view mechanism, std::string_vie
     return std::string(body);
 }
 
+std::string encode_base64(std::string_view data) {
+    static constexpr char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    constexpr size_t groups_per_line = 19; // 76 characters
+    std::string out;
+    size_t groups = 0;
+    for (size_t i = 0; i < data.size(); i += 3) {
+        const size_t n = std::min<size_t>(3, data.size() - i);
+        unsigned long bits = 0;
+        for (size_t k = 0; k < 3; ++k)
+            bits = (bits << 8) | (k < n ? static_cast<unsigned char>(data[i + k]) : 0U);
+        out += alphabet[(bits >> 18) & 63];
+        out += alphabet[(bits >> 12) & 63];
+        out += n > 1 ? alphabet[(bits >> 6) & 63] : '=';
+        out += n > 2 ? alphabet[bits & 63] : '=';
+        if (++groups == groups_per_line) {
+            out += '\n';
+            groups = 0;
+        }
+    }
+    if (groups != 0)
+        out += '\n';
+    return out;
+}
+
+std::string encode_quoted_printable(std::string_view text) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    constexpr size_t max_line = 76;
+    std::string out;
+    size_t column = 0;
+    auto put = [&](std::string_view piece) {
+        if (column + piece.size() > max_line - 1) { // room for the soft break's "="
+            out += "=\n";
+            column = 0;
+        }
+        out += piece;
+        column += piece.size();
+    };
+    for (size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == '\n' || (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
+            if (c == '\r')
+                ++i;
+            out += '\n';
+            column = 0;
+            continue;
+        }
+        const bool at_line_end =
+            i + 1 == text.size() || text[i + 1] == '\n' ||
+            (text[i + 1] == '\r' && i + 2 < text.size() && text[i + 2] == '\n');
+        const bool literal =
+            (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !at_line_end);
+        if (literal) {
+            put(std::string_view(&text[i], 1));
+        } else {
+            const char escaped[3] = {'=', hex[c >> 4], hex[c & 15]};
+            put(std::string_view(escaped, 3));
+        }
+    }
+    return out;
+}
+
 Result<MediaType> content_type_of(const std::vector<std::string>& fields) {
     auto value = unfolded_field(fields, "content-type");
     if (!value || trim_blanks(*value).empty())

@@ -308,7 +308,8 @@ std::vector<std::string> from_domains(const ParsedPost& post) {
     return out;
 }
 
-std::optional<ParsedPost> munge_from(const ParsedPost& post, const ListInfo& list) {
+std::optional<ParsedPost> munge_from(const ParsedPost& post, const ListInfo& list,
+                                     bool reply_to_list) {
     size_t from_index = 0;
     const auto from_value = first_field(post, "from", &from_index);
     const auto from = addresses_of(from_value);
@@ -334,11 +335,12 @@ std::optional<ParsedPost> munge_from(const ParsedPost& post, const ListInfo& lis
     ParsedPost out = post;
     std::vector<HeaderField> added;
     const auto reply_to = first_field(post, "reply-to");
-    if (!reply_to) {
+    if (!reply_to && !reply_to_list) {
         added.emplace_back(field_line("Reply-To", original));
     } else {
-        // The poster asked for replies elsewhere; the poster's own address goes to Cc so
-        // that a reply to all still reaches them.
+        // The poster asked for replies elsewhere, or the list sets Reply-To to itself
+        // (dir/replytolist, ezmlm-idx 7's Cc then); the poster's own address goes to Cc
+        // so that a reply to all still reaches them.
         size_t cc_index = 0;
         const auto cc = first_field(post, "cc", &cc_index);
         std::set<std::string> present;
@@ -396,7 +398,7 @@ Result<ParsedPost> apply_dmarc(const std::string& dir, const ListInfo& list, con
     }
     if (!rewrite)
         return post;
-    auto munged = munge_from(post, list);
+    auto munged = munge_from(post, list, has_flag(dir, "replytolist"));
     return munged ? std::move(*munged) : post;
 }
 

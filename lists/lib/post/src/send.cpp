@@ -6,6 +6,7 @@
 #include "qm/lists/archive/archive_index.hpp"
 #include "qm/lists/core/clock.hpp"
 #include "qm/lists/core/cookie.hpp"
+#include "qm/lists/core/mime.hpp"
 #include "qm/lists/core/reply.hpp"
 #include "qm/lists/core/sublist.hpp"
 #include "qm/lists/core/subscribers.hpp"
@@ -19,6 +20,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <set>
 
 namespace qm::lists {
@@ -33,17 +35,24 @@ std::string lowercase(std::string_view s) {
     return out;
 }
 
-bool plain_text(const std::vector<HeaderField>& fields) {
+enum class TrailerWay : std::uint8_t { none, plain, quoted_printable, base64 };
+
+// How the trailer goes on: only on a text/plain post that is not multipart (ezmlm-idx 7
+// puts it on any single part, base64 images included), in the body's encoding.
+TrailerWay trailer_way(const std::vector<HeaderField>& fields) {
+    TrailerWay way = TrailerWay::plain;
     for (const auto& f : fields) {
         auto v = lowercase(f.text.substr(f.text.find(':') + 1));
         if (f.name == "content-type" && v.find("text/plain") == std::string::npos)
-            return false;
-        if (f.name == "content-transfer-encoding" &&
-            (v.find("base64") != std::string::npos ||
-             v.find("quoted-printable") != std::string::npos))
-            return false;
+            return TrailerWay::none;
+        if (f.name == "content-transfer-encoding") {
+            if (v.find("base64") != std::string::npos)
+                way = TrailerWay::base64;
+            else if (v.find("quoted-printable") != std::string::npos)
+                way = TrailerWay::quoted_printable;
+        }
     }
-    return true;
+    return way;
 }
 
 // Adds the prefix ('#' = message number) unless the subject already carries it (a reply
@@ -142,6 +151,11 @@ Result<Queued> queue_one_click_copies(const PostSettings& s, const std::string& 
 
 } // namespace
 
+// The fields whose presence together in headeradd says that it holds the list's List-*
+// fields (as ezmlm-idx 7's ezmlm-make writes it, for a main list or a sublist).
+constexpr std::string_view owned_list_fields[] = {"list-help", "list-unsubscribe",
+                                                  "list-subscribe"};
+
 Result<PostSettings> read_post_settings(const std::string& dir) {
     PostSettings s;
     auto list = read_list(dir);
@@ -161,7 +175,8 @@ Result<PostSettings> read_post_settings(const std::string& dir) {
     if (!add)
         return fail(add.error());
     for (const auto& l : *add)
-        s.headeradd += l + "\n";
+        if (!l.starts_with("#")) // comments, as ezmlm-idx 7's getconf skips them
+            s.headeradd += l + "\n";
     auto prefix = read_setting(dir, "prefix");
     if (!prefix)
         return fail(prefix.error());
@@ -170,6 +185,7 @@ Result<PostSettings> read_post_settings(const std::string& dir) {
     if (!listid)
         return fail(listid.error());
     s.listid = *listid;
+    s.reply_to_list = has_flag(dir, "replytolist");
     auto parent = read_parent(dir);
     if (!parent)
         return fail(parent.error());
@@ -234,10 +250,19 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, const ParsedPost
     // The List-* names we write (ours or headeradd's): the post's own of those go, so
     // that each field is there once.
     std::set<std::string> emitted;
+    // ezmlm-idx 7's lists keep their List-* fields in headeradd, where its ezmlm-make
+    // (and ours now) writes List-Help, List-Unsubscribe and List-Subscribe at least; our
+    // lists from before and ezmlm 0.53's had them made here, and an owner may have added
+    // one (a List-Archive, an https List-Help) counting on the others being made.
+    const bool headeradd_has_list_fields =
+        std::all_of(std::begin(owned_list_fields), std::end(owned_list_fields),
+                    [&](std::string_view name) { return has(added, std::string(name), any); });
     auto generated = [&](std::string_view name, const std::string& value) {
         const std::string lname = lowercase(name);
+        if (headeradd_has_list_fields && !(lname == "list-id" && s.listid))
+            return;
         emitted.insert(lname);
-        if (!has(added, lname, any))
+        if (!has(added, lname, any) || headeradd_has_list_fields)
             out += std::string(name) + ": " + value + "\n";
     };
     // A sublist's copy comes from the main list: what names the list as a whole stays
@@ -264,11 +289,17 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, const ParsedPost
     generated("List-Subscribe", "<mailto:" + s.list.command("subscribe") + ">");
     generated("List-Owner", "<mailto:" + s.list.command("owner") + ">");
     for (const auto& f : added) {
+        if (headeradd_has_list_fields && f.name == "list-id" && s.listid)
+            continue; // dir/listid's, as ezmlm-send's List-ID
         out += f.text;
         if (f.name.starts_with("list-"))
             emitted.insert(f.name);
     }
     out += "Delivered-To: mailing list " + s.list.address() + "\n";
+    if (s.reply_to_list) {
+        out += "Reply-To: <" + s.list.address() + ">\n";
+        emitted.insert("reply-to");
+    }
     bool subject_seen = false;
     bool received_seen = false;
     for (const auto& f : fields) {
@@ -294,10 +325,37 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, const ParsedPost
     out += "\n";
     out += message.body;
     post.archive_size = out.size();
-    if (s.trailer && plain_text(fields)) {
+    if (!s.trailer)
+        return post;
+    const std::string trailer = expand_header_tags(*s.trailer, s.list, n);
+    switch (trailer_way(fields)) {
+    case TrailerWay::none:
+        break;
+    case TrailerWay::plain:
         if (!out.ends_with("\n"))
             out += "\n";
-        out += expand_header_tags(*s.trailer, s.list, n);
+        out += trailer;
+        break;
+    case TrailerWay::quoted_printable:
+        if (!out.ends_with("\n"))
+            out += "\n";
+        out += encode_quoted_printable(trailer);
+        break;
+    case TrailerWay::base64: {
+        std::string text = decode_transfer_encoding("base64", message.body);
+        const bool crlf = text.find("\r\n") != std::string::npos;
+        if (!text.empty() && !text.ends_with("\n"))
+            text += crlf ? "\r\n" : "\n";
+        for (char c : trailer) {
+            if (c == '\n' && crlf)
+                text += '\r';
+            text += c;
+        }
+        post.archived = out;
+        out.resize(out.size() - message.body.size());
+        out += encode_base64(text);
+        break;
+    }
     }
     return post;
 }
@@ -352,9 +410,10 @@ Result<Sent> send_post(const std::string& dir, const std::optional<std::string>&
     const bool archived = has_flag(dir, "archived");
     const std::string apath = archive_path(dir, sent.number);
     if (archived)
-        if (auto s = archive(
-                apath,
-                archive_text(sender, std::string_view(post->text).substr(0, post->archive_size)));
+        if (auto s = archive(apath, archive_text(sender, post->archived
+                                                             ? std::string_view(*post->archived)
+                                                             : std::string_view(post->text)
+                                                                   .substr(0, post->archive_size)));
             !s)
             return fail(s.error());
     if (has_flag(dir, "indexed"))
@@ -363,8 +422,8 @@ Result<Sent> send_post(const std::string& dir, const std::optional<std::string>&
             return fail(s.error());
     Num next = *num;
     next.last = sent.number;
-    if (next.kbytes)
-        *next.kbytes += (post->text.size() + 255) / 256;
+    // ezmlm-idx 7's N:K, K the bodies' bytes so far in 256-byte units, each rounded.
+    next.kbytes = num->kbytes.value_or(0) + (post_as_received.body.size() + 128) / 256;
     if (auto s = write_num(dir, next); !s)
         return fail(s.error());
     if (env.recipients.empty())

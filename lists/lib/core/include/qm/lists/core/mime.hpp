@@ -57,6 +57,14 @@ inline constexpr size_t max_mime_depth = 20;
 [[nodiscard]] std::string decode_transfer_encoding(std::string_view mechanism,
                                                    std::string_view body);
 
+// data in base64 (RFC 2045 6.8) in lines of 76 characters, each ending in "\n" (the
+// queue's line end).
+[[nodiscard]] std::string encode_base64(std::string_view data);
+// text in quoted-printable (RFC 2045 6.7): "=", controls other than tab and 8-bit bytes
+// as =XX, a space or tab before a line end too, lines kept to 76 characters by soft line
+// breaks; text's "\n" (or "\r\n") stay hard line ends ("\n").
+[[nodiscard]] std::string encode_quoted_printable(std::string_view text);
+
 // What walk_mime reports, depth first.
 struct MimeVisitor {
     // Every part below the message, multiparts included.

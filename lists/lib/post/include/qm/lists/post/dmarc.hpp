@@ -94,8 +94,10 @@ enum class DmarcMode { automatic, always, never };
 // Reply-To already, it is kept and the original From addresses are added to Cc (a new Cc
 // field, or the first one extended) unless Reply-To or Cc has them already. Every other
 // header field and the body are left as they are. nullopt when there is no From with an
-// address to rewrite.
-[[nodiscard]] std::optional<ParsedPost> munge_from(const ParsedPost& post, const ListInfo& list);
+// address to rewrite. With reply_to_list (dir/replytolist: ezmlm-send sets Reply-To to
+// the list) the original From goes to Cc as when the post has a Reply-To.
+[[nodiscard]] std::optional<ParsedPost> munge_from(const ParsedPost& post, const ListInfo& list,
+                                                   bool reply_to_list = false);
 
 // What ezmlm-send does: the post as it is, or munged when dir/dmarc (or rewritefrom) and
 // the From domains' policies ask for it. In "auto" mode a lookup that fails (timeout,

@@ -26,6 +26,7 @@ struct PostSettings {
     std::string headeradd;                 // lines, with <#l#> <#h#> <#n#> tags
     std::optional<std::string> prefix;     // subject prefix; '#' becomes the number
     std::optional<std::string> listid;     // List-Id: contents (default <local.host>)
+    bool reply_to_list = false;            // dir/replytolist: Reply-To: <list>, the post's goes
     std::optional<std::string> trailer;    // text/trailer when addtrailer is set
     std::optional<std::string> parent;     // dir/sublist: keep the parent's Mailing-List
     std::optional<std::string>
@@ -39,6 +40,10 @@ struct PostSettings {
     // ezmlm-send -R: of the post's Received fields only the first (this host's) goes out.
     bool drop_received = false;
 };
+// The trailer goes on a text/plain post that is not multipart, in its transfer encoding:
+// as it is after a 7bit or 8bit body, encoded after a quoted-printable one, and with a
+// base64 one the body is decoded, the trailer added and the whole encoded again (its
+// line ends as the body's, CRLF or LF).
 [[nodiscard]] Result<PostSettings> read_post_settings(const std::string& dir);
 
 // ezmlm-idx 7's switches of ezmlm-send, which ezmlm-store, ezmlm-gate, ezmlm-moderate and
@@ -54,12 +59,20 @@ struct SendOptions {
 };
 
 struct Post {
-    std::string text;                  // the copy subscribers get
-    size_t archive_size = 0;           // the archived copy is text's first archive_size bytes
-    std::vector<std::string> warnings; // dir/headeradd lines dropped, and why
+    std::string text;                    // the copy subscribers get
+    size_t archive_size = 0;             // the archived copy is text's first archive_size bytes
+    std::optional<std::string> archived; // instead, when the trailer re-encoded the body
+    std::vector<std::string> warnings;   // dir/headeradd lines dropped, and why
 };
 // The copy for message number n. A post carrying Mailing-List or our Delivered-To line is
 // refused permanently (the loop guard).
+//
+// As ezmlm-idx 7, List-* fields live in dir/headeradd (with tags): when it has
+// List-Help, List-Unsubscribe and List-Subscribe (as ezmlm-idx 7's ezmlm-make, and ours
+// now, write it), only its List-* fields go out (and List-ID from dir/listid, which
+// replaces headeradd's). Any other headeradd, such as this platform's ezmlm-make (and
+// ezmlm 0.53's) wrote before, perhaps with an owner's List-Archive added, keeps getting
+// the others generated as below.
 //
 // Every List-* field appears once. One of dir/headeradd replaces the generated one
 // (List-Post: NO, say), except List-Unsubscribe and List-Unsubscribe-Post when
