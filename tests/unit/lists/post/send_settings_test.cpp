@@ -1,6 +1,7 @@
 // ezmlm-send's reading of the settings files as ezmlm-idx 7 has them: headeradd holding
 // the List-* fields, replytolist, and the trailer on base64 and quoted-printable posts.
 #include "qm/lists/core/mime.hpp"
+#include "qm/lists/post/dmarc.hpp"
 #include "qm/lists/post/send.hpp"
 
 #include <catch2/catch.hpp>
@@ -115,4 +116,20 @@ TEST_CASE("base64 and quoted-printable encoders keep lines short and round-trip"
     CHECK(q.find("=20\n") != std::string::npos); // a space before a line end
     CHECK(q.find("=09\n") != std::string::npos);
     CHECK(qm::lists::decode_transfer_encoding("quoted-printable", q) == text);
+}
+
+TEST_CASE("with replytolist a DMARC-rewritten From goes to Cc as in ezmlm-idx 7",
+          "[lists][send][settings]") {
+    const qm::lists::ListInfo list{"/l", "team", "lists.example"};
+    const qm::lists::ParsedPost in("From: Joe <joe@far.example>\nSubject: hi\n\nbody\n");
+    auto munged = qm::lists::munge_from(in, list, true);
+    REQUIRE(munged);
+    const std::string text = munged->text();
+    INFO(text);
+    CHECK(text.find("Reply-To:") == std::string::npos);
+    CHECK(text.find("Cc: Joe <joe@far.example>\n") != std::string::npos);
+    // Without it, the Reply-To carries the poster, as before.
+    auto plain = qm::lists::munge_from(in, list);
+    REQUIRE(plain);
+    CHECK(plain->text().find("Reply-To: Joe <joe@far.example>\n") != std::string::npos);
 }
