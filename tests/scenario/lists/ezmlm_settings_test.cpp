@@ -40,6 +40,7 @@ std::string lower(std::string s) {
 // first of its name), and its body.
 struct Caught {
     std::map<std::string, std::string> fields;
+    std::string header; // all of it
     std::string body;
     [[nodiscard]] bool has(const std::string& name) const { return fields.contains(name); }
     [[nodiscard]] std::string field(const std::string& name) const {
@@ -53,6 +54,7 @@ Caught parse(const std::string& text) {
     const size_t end = text.find("\n\n");
     REQUIRE(end != std::string::npos);
     std::string header = text.substr(0, end + 1);
+    c.header = header;
     c.body = text.substr(end + 2);
     std::string name, current;
     auto flush = [&] {
@@ -345,4 +347,22 @@ TEST_CASE("a -u list takes posts from list digest allow and mod subscribers as e
             }
         }
     }
+}
+
+TEST_CASE("replytolist gives the same Reply-To through the real and our ezmlm-send",
+          "[scenario][lists][ezmlm-idx][settings]") {
+    if (peer_unavailable())
+        return;
+    Peers p;
+    p.make(real);
+    p.sub("reader@far.example");
+    qmtest::spit(p.dir + "/replytolist", "");
+    const std::string message = post("Reply-To: <elsewhere@far.example>\n", "words\n");
+    const Caught theirs = p.send(real, message);
+    const Caught mine = p.send(ours, message);
+    CHECK(theirs.field("reply-to") == "Reply-To: <l@lists.example>");
+    CHECK(mine.field("reply-to") == theirs.field("reply-to"));
+    // The post's own Reply-To is gone from both.
+    CHECK(theirs.header.find("elsewhere@far.example") == std::string::npos);
+    CHECK(mine.header.find("elsewhere@far.example") == std::string::npos);
 }
