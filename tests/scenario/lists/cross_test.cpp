@@ -132,8 +132,11 @@ TEST_CASE("the real ezmlm-manage and ezmlm-get run a list our ezmlm-make made",
     REQUIRE_FALSE(bye.empty());
     auto bye_to = header_value(bye, "Reply-To");
     REQUIRE(bye_to);
+    const size_t before_goodbye = m.messages("alice").size();
     m.mail_from("alice", *bye_to, "Re: confirm");
     REQUIRE(qmtest::wait_for([&] { return m.subscribers().size() == 1; }));
+    // Her goodbye comes after the change: count from there.
+    REQUIRE(m.wait_messages("alice", before_goodbye + 1));
     CHECK(m.subscribers() == std::vector<std::string>{"bob@test.example"});
     // Our ezmlm-send now sends to bob and not to alice.
     const size_t alice_had = m.messages("alice").size();

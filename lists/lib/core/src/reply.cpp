@@ -15,34 +15,8 @@ namespace qm::lists {
 
 namespace {
 
-// ezmlm-idx 7's flag letters (lib/config.c) and the files that set them; a letter
-// without a file is always set, as there.
-constexpr std::string_view letter_files[26] = {"archived",
-                                               "modgetonly",
-                                               "ezmlmrc",
-                                               "digest",
-                                               "",
-                                               "prefix",
-                                               "subgetonly",
-                                               "nosubconfirm",
-                                               "threaded",
-                                               "nounsubconfirm",
-                                               "deny",
-                                               "modcanlist",
-                                               "modpost",
-                                               "modcanedit",
-                                               "modpostonly",
-                                               "public",
-                                               "",
-                                               "remote",
-                                               "modsub",
-                                               "addtrailer",
-                                               "subpostonly",
-                                               "",
-                                               "nowarn",
-                                               "mimeremove",
-                                               "confirmpost",
-                                               ""};
+// ezmlm-idx 7's digit flags (lib/config.c: set when -0, -3 .. -9 wrote their file; a
+// digit without a file is always set, as there); letters are flag_letter's.
 constexpr std::string_view digit_files[10] = {
     "sublist", "", "", "fromheader", "", "owner", "subdb", "modpost", "modsub", "remote"};
 
@@ -171,15 +145,11 @@ std::string expand_header_tags(std::string_view text, const ListInfo& list, unsi
 FlagTest list_flag_test(const std::string& dir) {
     return [dir](char c) {
         const unsigned char u = static_cast<unsigned char>(c);
-        std::string_view file;
-        if (u >= 'a' && u <= 'z')
-            file = letter_files[u - 'a'];
-        else if (u >= 'A' && u <= 'Z')
-            file = letter_files[u - 'A'];
-        else if (u >= '0' && u <= '9')
-            file = digit_files[u - '0'];
-        else
+        if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z'))
+            return flag_letter(dir, c); // dir/flags, config's F:, else the flag file
+        if (u < '0' || u > '9')
             return false;
+        const std::string_view file = digit_files[u - '0'];
         return file.empty() || has_flag(dir, std::string(file));
     };
 }
