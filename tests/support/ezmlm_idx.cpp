@@ -142,4 +142,12 @@ const EzmlmIdx& ezmlm_idx() {
     return peer;
 }
 
+bool skip_without_ezmlm_idx() {
+    if (auto why = ezmlm_idx_unavailable()) {
+        skip(*why);
+        return true;
+    }
+    return false;
+}
+
 } // namespace qmtest

@@ -20,6 +20,9 @@ namespace qmtest {
 // Why ezmlm-idx cannot be built here (no tarball, no C compiler, make or python3);
 // nullopt when it can. A build that fails where it can run fails the test instead.
 [[nodiscard]] std::optional<std::string> ezmlm_idx_unavailable();
+// The same, for a test: true, and the test reported as skipped with the reason, when the
+// peer cannot be built here.
+[[nodiscard]] bool skip_without_ezmlm_idx();
 
 class EzmlmIdx {
 public:

@@ -17,14 +17,6 @@ using liststest::ListMta;
 
 namespace {
 
-bool peer_unavailable() {
-    if (auto why = qmtest::ezmlm_idx_unavailable()) {
-        qmtest::skip(*why);
-        return true;
-    }
-    return false;
-}
-
 // Runs the real program in the list's file (editor, manager, ...) in place of ours.
 void use_real(const ListMta& m, const std::string& file, const std::string& program) {
     const std::string path = m.dir + "/" + file;
@@ -58,7 +50,7 @@ size_t count_with(const ListMta& m, const std::string& user, const std::string& 
 
 TEST_CASE("subscribers added by ours and by the real ezmlm-sub get each post exactly once",
           "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     ListMta m;
     m.make({"-a"});
@@ -96,7 +88,7 @@ TEST_CASE("subscribers added by ours and by the real ezmlm-sub get each post exa
 
 TEST_CASE("the real ezmlm-manage and ezmlm-get run a list our ezmlm-make made",
           "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     ListMta m;
     m.make({"-a"});

@@ -21,14 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool peer_unavailable() {
-    if (auto why = qmtest::ezmlm_idx_unavailable()) {
-        qmtest::skip(*why);
-        return true;
-    }
-    return false;
-}
-
 bool contains(const std::string& text, const std::string& what) {
     return text.find(what) != std::string::npos;
 }
@@ -161,7 +153,7 @@ std::string post(const std::string& subject) {
 
 TEST_CASE("a move with confirmations and moderation in flight loses nothing",
           "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     // Moderated posts and subscriptions (-m -s), as many moved lists are.
     Move m({"-m", "-s"});
@@ -343,7 +335,7 @@ TEST_CASE("a move with confirmations and moderation in flight loses nothing",
 
 TEST_CASE("bounce histories carry over between the real ezmlm-idx and ours",
           "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     Move m({});
     REQUIRE(m.real("ezmlm-sub", {m.dir, "Reader.One@far.example", "reader.two@far.example"})

@@ -144,21 +144,13 @@ struct Peers {
     }
 };
 
-bool peer_unavailable() {
-    if (auto why = qmtest::ezmlm_idx_unavailable()) {
-        qmtest::skip(*why);
-        return true;
-    }
-    return false;
-}
-
 constexpr bool ours = false, real = true;
 
 } // namespace
 
 TEST_CASE("subscribers our ezmlm-sub adds are found listed and removed by the real ezmlm-idx",
           "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     Peers p;
     p.make(ours);
@@ -192,7 +184,7 @@ TEST_CASE("subscribers our ezmlm-sub adds are found listed and removed by the re
 
 TEST_CASE("our ezmlm-sub writes the subscriber files the real ezmlm-sub writes",
           "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     Peers by_ours, by_real;
     by_ours.make(ours);
@@ -209,7 +201,7 @@ TEST_CASE("our ezmlm-sub writes the subscriber files the real ezmlm-sub writes",
 
 TEST_CASE("subscribers the real ezmlm-sub adds are found listed and removed by ours",
           "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     Peers p;
     p.make(real);
@@ -241,7 +233,7 @@ TEST_CASE("subscribers the real ezmlm-sub adds are found listed and removed by o
 
 TEST_CASE("a list with subscribers from both sides lists each once with both ezmlm-lists",
           "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     Peers p;
     p.make(real);
@@ -291,7 +283,7 @@ void file_as_053(const std::string& db, const std::vector<std::string>& addrs) {
 
 TEST_CASE("ezmlm-make -e re-files a list ezmlm 0.53 filed where the real ezmlm-idx looks",
           "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     Peers p;
     p.make(ours);
@@ -331,7 +323,7 @@ TEST_CASE("ezmlm-make -e re-files a list ezmlm 0.53 filed where the real ezmlm-i
 // list, a local sublist (no @host) and letter case.
 TEST_CASE("ezmlm-split -D sends every address where the real ezmlm-split sends it",
           "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     Peers p;
     p.make(real);

@@ -19,14 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool peer_unavailable() {
-    if (auto why = qmtest::ezmlm_idx_unavailable()) {
-        qmtest::skip(*why);
-        return true;
-    }
-    return false;
-}
-
 constexpr bool ours = false, real = true;
 
 std::string lower(std::string s) {
@@ -189,7 +181,7 @@ const std::string trailer_sent = "-- \nTo leave l@lists.example, mail "
 TEST_CASE("the same post through the real and our ezmlm-send gets the same headeradd fields "
           "trailer and num",
           "[scenario][lists][ezmlm-idx][settings]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     Peers p;
     p.make(real, {"-t"});
@@ -249,7 +241,7 @@ TEST_CASE("the same post through the real and our ezmlm-send gets the same heade
 
 TEST_CASE("flags and config's F line overrule flag files for the real and our ezmlm-send",
           "[scenario][lists][ezmlm-idx][settings]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     Peers p;
     p.make(ours, {"-t"});
@@ -279,7 +271,7 @@ TEST_CASE("flags and config's F line overrule flag files for the real and our ez
 
 TEST_CASE("a list the real ezmlm-make made keeps its settings through our ezmlm-make -e",
           "[scenario][lists][ezmlm-idx][settings]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     Peers p;
     p.make(real, {"-aifmtu"});
@@ -297,7 +289,7 @@ TEST_CASE("a list the real ezmlm-make made keeps its settings through our ezmlm-
 
 TEST_CASE("a list our ezmlm-make made keeps its settings through the real ezmlm-make -+",
           "[scenario][lists][ezmlm-idx][settings]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     Peers p;
     p.make(ours, {"-aifmtu"});
@@ -314,7 +306,7 @@ TEST_CASE("a list our ezmlm-make made keeps its settings through the real ezmlm-
 
 TEST_CASE("a -u list takes posts from list digest allow and mod subscribers as ezmlm-idx 7 does",
           "[scenario][lists][ezmlm-idx][settings]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     const std::map<std::string, std::string> posters = {{"reader@far.example", ""},
                                                         {"digester@far.example", "digest"},
@@ -351,7 +343,7 @@ TEST_CASE("a -u list takes posts from list digest allow and mod subscribers as e
 
 TEST_CASE("replytolist gives the same Reply-To through the real and our ezmlm-send",
           "[scenario][lists][ezmlm-idx][settings]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     Peers p;
     p.make(real);

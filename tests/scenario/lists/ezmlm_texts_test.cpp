@@ -147,10 +147,8 @@ const std::string custom_bottom = "<=x=>\nmimeremove is not set\n<==>\nEND\n";
 
 TEST_CASE("an owner's customised texts render as the real ezmlm-manage renders them",
           "[scenario][lists][ezmlm-idx][texts]") {
-    if (auto why = qmtest::ezmlm_idx_unavailable()) {
-        qmtest::skip(*why);
+    if (qmtest::skip_without_ezmlm_idx())
         return;
-    }
     RealList l({"-s"});
     qmtest::spit(l.dir + "/text/top", custom_top);
     qmtest::spit(l.dir + "/text/sub-confirm", custom_confirm);
@@ -187,10 +185,8 @@ TEST_CASE("an owner's customised texts render as the real ezmlm-manage renders t
 
 TEST_CASE("ezmlm-manage's replies carry ezmlm-idx 7's fields and subjects",
           "[scenario][lists][ezmlm-idx][texts]") {
-    if (auto why = qmtest::ezmlm_idx_unavailable()) {
-        qmtest::skip(*why);
+    if (qmtest::skip_without_ezmlm_idx())
         return;
-    }
     RealList l;
     for (const char* action : {"subscribe", "help", "unsubscribe"}) {
         INFO(action);
@@ -231,10 +227,8 @@ TEST_CASE("ezmlm-manage's replies carry ezmlm-idx 7's fields and subjects",
 
 TEST_CASE("subscribing an address already subscribed is answered at once, as ezmlm-idx 7 does",
           "[scenario][lists][ezmlm-idx][texts]") {
-    if (auto why = qmtest::ezmlm_idx_unavailable()) {
-        qmtest::skip(*why);
+    if (qmtest::skip_without_ezmlm_idx())
         return;
-    }
     // With and without moderated subscription: no confirmation, no moderator asked.
     for (const std::vector<std::string>& switches :
          {std::vector<std::string>{}, std::vector<std::string>{"-s"}}) {

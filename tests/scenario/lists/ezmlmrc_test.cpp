@@ -14,14 +14,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool peer_unavailable() {
-    if (auto why = qmtest::ezmlm_idx_unavailable()) {
-        qmtest::skip(*why);
-        return true;
-    }
-    return false;
-}
-
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {
     for (size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size())
         text.replace(at, from.size(), to);
@@ -93,7 +85,7 @@ struct Both {
 
 TEST_CASE("ezmlm-make -C makes the list the real ezmlm-make makes from that ezmlmrc",
           "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     SECTION("the default switches") {
         Both b;

@@ -22,14 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool peer_unavailable() {
-    if (auto why = qmtest::ezmlm_idx_unavailable()) {
-        qmtest::skip(*why);
-        return true;
-    }
-    return false;
-}
-
 // Two copies of one list made by the real ezmlm-make: one for the real program, one for
 // ours, so that what each leaves behind can be compared file by file.
 struct SideBySide {
@@ -132,7 +124,7 @@ std::string sorted_tree(const std::string& dir) {
 } // namespace
 
 TEST_CASE("ezmlm-checksub answers as the real one", "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     SideBySide l;
     l.both("ezmlm-sub", {"DIR", "sub@far.example"});
@@ -179,7 +171,7 @@ TEST_CASE("ezmlm-checksub answers as the real one", "[scenario][lists][ezmlm-idx
 }
 
 TEST_CASE("ezmlm-tstdig answers as the real one", "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     SideBySide l({"-d"});
     const long now = static_cast<long>(std::time(nullptr));
@@ -242,7 +234,7 @@ TEST_CASE("ezmlm-tstdig answers as the real one", "[scenario][lists][ezmlm-idx]"
 }
 
 TEST_CASE("ezmlm-rmtab removes what the real one removes", "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     SideBySide l({"-m"});
     for (const std::string db : {"", "allow", "deny", "digest", "mod"}) {
@@ -273,7 +265,7 @@ TEST_CASE("ezmlm-rmtab removes what the real one removes", "[scenario][lists][ez
 }
 
 TEST_CASE("ezmlm-idx writes the index the real one writes", "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     SideBySide l({"-a"});
     fs::remove(l.real_dir + "/indexed");
@@ -332,7 +324,7 @@ TEST_CASE("ezmlm-idx writes the index the real one writes", "[scenario][lists][e
 }
 
 TEST_CASE("ezmlm-request sends on what the real one sends on", "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     SideBySide l;
     l.write_both("headerremove", "x-secret\nreturn-path\n");
@@ -424,7 +416,7 @@ TEST_CASE("ezmlm-request sends on what the real one sends on", "[scenario][lists
 
 TEST_CASE("ezmlm-dispatch runs the control file the real one runs",
           "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     SideBySide l;
     // Lists l and l-x under both directories, each control file logging its name and the
@@ -504,7 +496,7 @@ TEST_CASE("ezmlm-dispatch runs the control file the real one runs",
 }
 
 TEST_CASE("ezmlm-limit moderates where the real one does", "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     SideBySide l;
     // No num: both refuse.
@@ -545,7 +537,7 @@ TEST_CASE("ezmlm-limit moderates where the real one does", "[scenario][lists][ez
 }
 
 TEST_CASE("ezmlm-import fills the archive as the real one does", "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     SideBySide l({"-a"});
     l.write_both("num", "2:3\n");
@@ -587,7 +579,7 @@ TEST_CASE("ezmlm-import fills the archive as the real one does", "[scenario][lis
 
 TEST_CASE("ezmlm-reject -f sends a command on to list-request as the real one",
           "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     SideBySide l;
     const std::map<std::string, std::string> env{{"SENDER", "dave@far.example"}};
@@ -628,7 +620,7 @@ TEST_CASE("ezmlm-reject -f sends a command on to list-request as the real one",
 // changes nothing else, as an admin substituting our programs would.
 TEST_CASE("a list the real ezmlm-make made runs on our programs through its own qmail files",
           "[scenario][lists][ezmlm-idx]") {
-    if (peer_unavailable())
+    if (qmtest::skip_without_ezmlm_idx())
         return;
     const auto& ez = qmtest::ezmlm_idx();
     liststest::ListMta m;
