@@ -51,21 +51,21 @@ constexpr std::string_view help =
     "  -f / -F  put the From: field of a subscription's mail in its Log line / do not\n"
     "           (default)\n"
     "  -A / -a  no info line on stderr / one (default)\n"
-    "  -q       the owner is not told of events (the default; -Q is not supported yet)\n"
+    "  -q       the owner is not told of events (the default)\n"
+    "  -Q       list-owner gets a copy of the answer to an unsubscription that found\n"
+    "           nobody; -QQ also of every answer that added or removed someone\n"
     "  -v, -V   the version\n"
     "Environment: SENDER, DEFAULT (or LOCAL), QM_LISTS_NOW; QMAILHOME, QMAILQUEUE.\n"
     "Exit: 0 answered, 100 refused (the sender gets the reason), 111 temporary trouble\n"
     "(nothing changed that a retry would not repeat).\n";
 
-constexpr std::string_view synopsis = "[-aAbBcCdDeEfFlLmMnNqsSuUvV] dir";
+constexpr std::string_view synopsis = "[-aAbBcCdDeEfFlLmMnNqQsSuUvV] dir";
 
 int manage(qm::program::Words args) {
     namespace cli = qm::lists::cli;
     qm::lists::ManageOptions o;
     bool show_action = true;
     bool asked_version = false;
-    bool ignored = false;
-    std::string not_yet;
     qm::program::Options options(qm::program::Order::anywhere);
     options.set('m', o.unsubscribe_moderated, true)
         .set('M', o.unsubscribe_moderated, false)
@@ -89,16 +89,14 @@ int manage(qm::program::Words args) {
         .set('F', o.log_from, false)
         .set('A', show_action, false)
         .set('a', show_action, true)
-        .set('q', ignored, true);
-    cli::declare_not_yet(options, "Q", not_yet);
+        .flag('q', [&o] { o.copy_owner = 0; })
+        .flag('Q', [&o] { ++o.copy_owner; });
     cli::declare_version(options, asked_version);
     auto dirs = options.parse(args);
     if (!dirs)
         return cli::usage("ezmlm-manage", synopsis, dirs.error());
     if (asked_version)
         return cli::version();
-    if (!not_yet.empty())
-        return cli::refuse_not_yet("ezmlm-manage", not_yet);
     if (dirs->size() != 1)
         return cli::usage("ezmlm-manage", synopsis);
     ::umask(022);

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <string>
 
 using liststest::has_line;
@@ -301,4 +302,42 @@ TEST_CASE("ezmlm-manage refuses tricky targets and bounces, and honours QM_LISTS
     CHECK(in_time.exit_code == 0);
     CHECK(m.subscribers() == std::vector<std::string>{"alice@test.example"});
     CHECK(qmtest::slurp(m.dir + "/Log") == "1700000100 + alice@test.example\n");
+}
+
+// ezmlm-manage -Q copies the answer to a failed unsubscription to the list's owner; -QQ
+// also every answer that changed the list (ezmlm-idx 7's switch).
+TEST_CASE("ezmlm-manage -Q and -QQ copy answers to the list owner", "[scenario][lists][manage]") {
+    ListMta m;
+    m.make({"-h", "-j"}); // no handshakes: the answers come at once
+    const std::string manager = m.dir + "/manager";
+    auto with_switch = [&](const std::string& sw) {
+        std::string text = qmtest::slurp(manager);
+        const auto at = text.find("ezmlm-manage' ");
+        REQUIRE(at != std::string::npos);
+        const auto end = text.find('\n', at);
+        text.replace(at, end - at, "ezmlm-manage' " + sw + " '" + m.dir + "'");
+        qmtest::spit(manager, text);
+        m.root.give_to_user(manager);
+    };
+    const std::string mailbox = m.dir + "/Mailbox";
+    auto owner_mail = [&] {
+        return std::filesystem::exists(mailbox) ? qmtest::slurp(mailbox) : std::string();
+    };
+    with_switch("-Q");
+    m.start();
+    // A subscription is not copied with -Q; an unsubscription that finds nobody is.
+    m.mail_from("alice", "joe-team-subscribe@test.example");
+    REQUIRE(!m.wait_message_with("alice", "Subject: welcome to " + list_address).empty());
+    m.mail_from("dave", "joe-team-unsubscribe@test.example");
+    REQUIRE(!m.wait_message_with("dave", "To: dave@test.example").empty());
+    REQUIRE(qmtest::wait_for(
+        [&] { return owner_mail().find("dave@test.example") != std::string::npos; }));
+    CHECK(owner_mail().find("alice@test.example") == std::string::npos);
+    // -QQ: the subscription of bob is copied too.
+    with_switch("-QQ");
+    m.mail_from("bob", "joe-team-subscribe@test.example");
+    REQUIRE(!m.wait_message_with("bob", "Subject: welcome to " + list_address).empty());
+    CHECK(qmtest::wait_for(
+        [&] { return owner_mail().find("To: bob@test.example") != std::string::npos; }));
+    CHECK(m.subscribers() == std::vector<std::string>{"alice@test.example", "bob@test.example"});
 }

@@ -277,11 +277,10 @@ TEST_CASE("ezmlm-manage takes the ezmlm-idx 7 switches", "[scenario][lists][opti
         CHECK_FALSE(contains(quiet.err, "info:"));
         CHECK(contains(manage({"-a"}, "help").err, "ezmlm-manage: info: help sent"));
     }
-    SECTION("-Q is refused as not supported yet") {
+    SECTION("-Q is taken (manage_test shows what it does)") {
         auto r = manage({"-Q"}, "help");
-        CHECK(r.exit_code == 100);
-        CHECK(contains(r.err, "option -Q of ezmlm-idx 7 is not supported yet"));
-        CHECK(l.queued().empty());
+        CHECK(r.exit_code == 0);
+        CHECK(l.queued().size() == 1);
     }
 }
 
@@ -621,8 +620,8 @@ TEST_CASE("every ezmlm-idx 7 option is taken or refused as MIGRATING.md says",
         {"ezmlm-manage",
          {{{"-a"}, {"-A"}, {"-b"}, {"-B"}, {"-c"}, {"-C"}, {"-d"}, {"-D"},
            {"-e"}, {"-E"}, {"-f"}, {"-F"}, {"-l"}, {"-L"}, {"-m"}, {"-M"},
-           {"-n"}, {"-N"}, {"-q"}, {"-s"}, {"-S"}, {"-u"}, {"-U"}},
-          {{"-Q"}},
+           {"-n"}, {"-N"}, {"-q"}, {"-Q"}, {"-s"}, {"-S"}, {"-u"}, {"-U"}},
+          {},
           {}}},
         {"ezmlm-moderate",
          {{{"-c"},

@@ -270,9 +270,24 @@ Result<ManageOutcome> change_now(const Job& job, const ManageDecision& d) {
     const bool handshake_skipped = job.request.verb != ManageVerb::confirm;
     const bool quiet =
         !job.options.notify && *changed && !tell_sender && (d.by_moderator || handshake_skipped);
-    if (quiet)
+    // -Q / -QQ (ezmlm-idx 7's rule): a failed unsubscription, or with -QQ any change,
+    // is copied to list-owner; a moderator's failed removal is the moderator's business.
+    const int copy_owner = job.options.copy_owner;
+    const bool to_owner =
+        copy_owner > 1 ? *changed : copy_owner == 1 && !sub && !*changed && !d.by_moderator;
+    const std::string owner = job.list.command("owner"); // the main list's, as 7.x
+    if (quiet) {
+        if (to_owner) {
+            reply.to = owner;
+            add_list_fields(job, reply);
+            if (auto q = send_reply(job.list, reply, job.facts.now); !q)
+                return fail(q.error());
+        }
         return ManageOutcome{std::string(sub ? "subscribed " : "unsubscribed ") + job.facts.target +
                              (job.db == job.list.dir ? "" : " in " + job.db) + " (not notified)"};
+    }
+    if (to_owner)
+        reply.also_to.push_back(owner);
     if (auto q = send_to(job, tell_sender ? Audience::sender : Audience::target, std::move(reply));
         !q)
         return fail(q.error());

@@ -167,6 +167,10 @@ struct ManageOptions {
     // -N: a successful change made by a moderator or remote admin, or made without the
     // target's handshake, is not announced to the target. -n (default): it is.
     bool notify = true;
+    // -Q: the list's owner gets a copy of the answer to an unsubscription that found
+    // nobody (usually a subscriber who forgot the address; not when a moderator asked);
+    // -QQ: also of every answer that added or removed someone. -q (default): none.
+    int copy_owner = 0;
     // -f: a subscription's Log line carries the From: field of the mail that made it.
     // -F (default): it does not.
     bool log_from = false;
