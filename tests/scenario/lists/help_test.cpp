@@ -11,7 +11,8 @@ TEST_CASE("every list program has --help", "[scenario][lists][help]") {
           "ezmlm-send",   "ezmlm-split",  "ezmlm-return",   "ezmlm-warn",     "ezmlm-get",
           "ezmlm-manage", "ezmlm-store",  "ezmlm-gate",     "ezmlm-moderate", "ezmlm-confirm",
           "ezmlm-clean",  "ezmlm-reject", "ezmlm-checksub", "ezmlm-tstdig",   "ezmlm-request",
-          "ezmlm-idx",    "ezmlm-rmtab",  "ezmlm-dispatch", "ezmlm-limit",    "ezmlm-import"}) {
+          "ezmlm-idx",    "ezmlm-rmtab",  "ezmlm-dispatch", "ezmlm-limit",    "ezmlm-import",
+          "ezmlm-archive"}) {
         INFO(p);
         auto r = qmtest::run({qmtest::bin(p), "--help"});
         CHECK(r.exit_code == 0);
