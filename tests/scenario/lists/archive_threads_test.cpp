@@ -1,7 +1,8 @@
 // ezmlm-archive side by side with the real one from ezmlm-idx 7.2.2 (support/ezmlm_idx.hpp):
-// two copies of one list made by the real ezmlm-make -a, the same index files, the same
-// command line; the thread, subject and author files and dir/archnum must come out byte
-// for byte the same, made anew and run after run as posts arrive.
+// two copies of one list made by the real ezmlm-make -a -i, the same index files (written
+// here, or by the real ezmlm-send as posts arrive), the same command line; the thread,
+// subject and author files and dir/archnum must come out byte for byte the same, made
+// anew and run after run as posts arrive.
 #include "ezmlm_idx.hpp"
 #include "support.hpp"
 
@@ -22,11 +23,12 @@ struct ArchiveSideBySide {
     std::string real_dir = tmp / "real";
     std::string our_dir = tmp / "ours";
 
+    // -a archived and indexed, -i threaded (the editor runs ezmlm-archive).
     ArchiveSideBySide() {
         for (const auto* d : {&real_dir, &our_dir}) {
             const std::string name = fs::path(*d).filename();
-            auto r = qmtest::run(
-                {ez.bin("ezmlm-make"), "-a", *d, tmp / (".qmail-" + name), "l", "lists.example"});
+            auto r = qmtest::run({ez.bin("ezmlm-make"), "-a", "-i", *d, tmp / (".qmail-" + name),
+                                  "l", "lists.example"});
             INFO(r.err);
             REQUIRE(r.exit_code == 0);
         }
@@ -211,6 +213,45 @@ TEST_CASE("ezmlm-archive keeps up post by post as the real one", "[scenario][lis
     }
     // A thread file holds a thread's lines from every run: its count adds up.
     CHECK(qmtest::slurp(l.our_dir + "/archnum") == "230\n");
+}
+
+TEST_CASE("ezmlm-archive follows posts sent by the real ezmlm-send as the real one",
+          "[scenario][lists][ezmlm-idx]") {
+    if (peer_unavailable())
+        return;
+    ArchiveSideBySide l;
+    // The real ezmlm-send queues through $QMAILHOME/bin/qmail-queue: one that takes the
+    // post and forgets it (the index is what counts here).
+    const std::string home = l.tmp / "qmail";
+    fs::create_directories(home + "/bin");
+    qmtest::spit(home + "/bin/qmail-queue", "#!/bin/sh\ncat >/dev/null\ncat <&1 >/dev/null\n",
+                 0755);
+    static const char* months[] = {"Nov 2016", "Dec 2016", "Jan 2017", "Feb 2017"};
+    static const char* froms[] = {"Ann <ann@far.example>", "bob-list@far.example (Bob)",
+                                  "\"Carol C.\" <carol@else.example>", "Ann <ann-x@far.example>"};
+    for (int n = 1; n <= 40; ++n) {
+        const std::string subject = n % 6 == 0   ? "=?UTF-8?Q?caf=C3=A9_talk?="
+                                    : n % 4 == 0 ? "Re: topic " + std::to_string(n % 3)
+                                                 : "topic " + std::to_string(n % 5);
+        const std::string post = "Received: (qmail 1 invoked by uid 1); " +
+                                 std::to_string(n % 27 + 1) + " " + months[n / 11] +
+                                 " 10:00:00 -0000\nFrom: " + froms[n % 4] +
+                                 "\nSubject: " + subject + "\n\nbody " + std::to_string(n) + "\n";
+        qmtest::spit(l.tmp / "post", post);
+        auto sent = qmtest::run({"/bin/sh", "-c", "exec \"$@\" < \"$0\"", l.tmp / "post",
+                                 l.ez.bin("ezmlm-send"), l.real_dir},
+                                {.env = {{"QMAILHOME", home}, {"SENDER", "ann@far.example"}}});
+        INFO(n << ": " << sent.err);
+        REQUIRE(sent.exit_code == 0);
+        // The same index and num for ours.
+        for (const char* f : {"num", "archive/0/index"})
+            l.write_both(f, qmtest::slurp(l.real_dir + "/" + f));
+        auto [real, ours] = l.run({});
+        REQUIRE(real == 0);
+        REQUIRE(ours == 0);
+    }
+    l.check_same();
+    CHECK(qmtest::list_dir(l.our_dir + "/archive/threads").size() == 4);
 }
 
 TEST_CASE("ezmlm-archive refuses and warns as the real one", "[scenario][lists][ezmlm-idx]") {
