@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <filesystem>
 
 using liststest::header_value;
 using liststest::ListMta;
@@ -137,4 +138,27 @@ TEST_CASE("the real ezmlm-manage and ezmlm-get run a list our ezmlm-make made",
     REQUIRE(m.wait_idle());
     CHECK(count_with(m, "bob", "Subject: after") == 1);
     CHECK(m.messages("alice").size() == alice_had);
+}
+
+// -i (threaded): our ezmlm-make's editor runs ezmlm-archive after each post, as the
+// real ezmlm-make's does; the thread files it keeps are those the real ezmlm-archive
+// writes (archive_threads_test).
+TEST_CASE("a threaded list made by ours keeps its thread files after each post",
+          "[scenario][lists]") {
+    ListMta m;
+    m.make({"-a", "-i"});
+    CHECK(qmtest::slurp(m.dir + "/editor").find("ezmlm-archive") != std::string::npos);
+    m.tool("ezmlm-sub", {m.dir, "alice@test.example"});
+    m.start();
+    m.inject("From: dave@test.example\nTo: joe-team@test.example\nSubject: a thread\n\nx\n");
+    REQUIRE(m.wait_messages("alice", 1));
+    REQUIRE(m.wait_idle());
+    CHECK(qmtest::wait_for([&] {
+        return std::filesystem::exists(m.dir + "/archnum") &&
+               qmtest::slurp(m.dir + "/archnum").starts_with("1");
+    }));
+    CHECK_FALSE(qmtest::list_dir(m.dir + "/archive/threads").empty());
+    // Without -i, no such line.
+    m.tool("ezmlm-make", {"-e", "-I", m.dir});
+    CHECK(qmtest::slurp(m.dir + "/editor").find("ezmlm-archive") == std::string::npos);
 }

@@ -103,6 +103,15 @@ struct Settings {
     std::optional<std::string> parent; // the list is a sublist of it
 };
 
+// -i (threaded): ezmlm-archive brings the thread, subject and author files up to date
+// after each post is archived, as ezmlm-idx 7's ezmlmrc has it; its trouble never holds
+// up the delivery.
+std::string archive_line(const MakeRequest& r, const std::map<char, bool>& on) {
+    if (!on.at('i'))
+        return {};
+    return "|" + program(r, "ezmlm-archive") + " " + shell_quote(r.dir) + " || exit 0\n";
+}
+
 std::string editor(const MakeRequest& r, const Settings& st) {
     const std::string d = shell_quote(r.dir);
     // A sublist's posts come from the main list, which has rejected, moderated and
@@ -117,16 +126,18 @@ std::string editor(const MakeRequest& r, const Settings& st) {
     // allow and mod databases may post.
     const std::string posters = " " + d + " . digest allow mod";
     if (on.at('m') && on.at('u'))
-        return text + "|" + program(r, "ezmlm-gate") + posters + "\n" + clean_line(r, on);
+        return text + "|" + program(r, "ezmlm-gate") + posters + "\n" + clean_line(r, on) +
+               archive_line(r, on);
     if (on.at('u') && !on.at('m'))
         text += "|" + program(r, "ezmlm-issubn") + posters +
                 " || { echo \"Sorry, only subscribers may post to this list. (#5.7.2)\"; "
                 "exit 100; }\n";
     // ezmlm-store also asks posters to confirm (-y), moderated or not.
     if (on.at('m') || on.at('y'))
-        return text + "|" + program(r, "ezmlm-store") + " " + d + "\n" + clean_line(r, on);
+        return text + "|" + program(r, "ezmlm-store") + " " + d + "\n" + clean_line(r, on) +
+               archive_line(r, on);
     text += "|" + program(r, "ezmlm-send") + " " + d + "\n";
-    return text;
+    return text + archive_line(r, on);
 }
 
 // ezmlm-warn runs whenever the list gets mail (there is no daemon), unless -w. Its
@@ -147,7 +158,7 @@ Status write_moderator(const MakeRequest& r, const std::map<char, bool>& on) {
     if (!on.at('m'))
         return set_flag(d + "/moderator", false);
     if (auto s = put(d + "/moderator", "|" + program(r, "ezmlm-moderate") + " " + shell_quote(d) +
-                                           "\n" + clean_line(r, on));
+                                           "\n" + archive_line(r, on) + clean_line(r, on));
         !s)
         return s;
     for (const char* suffix : {"-accept-default", "-reject-default"})
@@ -195,9 +206,9 @@ Status write_confirmer(const MakeRequest& r, const std::map<char, bool>& on) {
                 return s;
         return set_flag(confirmer, false);
     }
-    if (auto s =
-            put(confirmer, "|" + program(r, "ezmlm-weed") + "\n|" + program(r, "ezmlm-confirm") +
-                               " " + shell_quote(d) + "\n" + clean_line(r, on) + warn_line(r, on));
+    if (auto s = put(confirmer, "|" + program(r, "ezmlm-weed") + "\n|" +
+                                    program(r, "ezmlm-confirm") + " " + shell_quote(d) + "\n" +
+                                    archive_line(r, on) + clean_line(r, on) + warn_line(r, on));
         !s)
         return s;
     for (const char* suffix : suffixes)
