@@ -98,19 +98,8 @@ int gate(qm::program::Words args) {
     std::optional<std::string> programs;
     // Options end at dir: the subdirs are names, never switches.
     qm::program::Options options(qm::program::Order::options_first);
-    options.set('P', store.modpostonly, true)
-        .set('p', store.modpostonly, false)
-        .set('y', store.confirmpost, true)
-        .set('Y', store.confirmpost, false)
-        .set('s', store.split_moderators, true)
-        .set('S', store.split_moderators, false)
-        .set('m', store.append, false)
-        .set('M', store.append, true)
-        .set('r', store.send.drop_received, false)
-        .set('R', store.send.drop_received, true)
-        .set('c', ignored, true)
-        .set('C', ignored, true)
-        .set('Q', ignored, true)
+    qm::lists::declare_store_switches(options, store, ignored);
+    options.set('Q', ignored, true)
         .set('0', dry_run, true)
         .store('q', programs, "a file of programs");
     cli::declare_version(options, asked_version);

@@ -42,20 +42,8 @@ int store(qm::program::Words args) {
     bool asked_version = false;
     bool ignored = false;
     qm::program::Options options(qm::program::Order::anywhere);
-    options.set('P', store.modpostonly, true)
-        .set('p', store.modpostonly, false)
-        .set('y', store.confirmpost, true)
-        .set('Y', store.confirmpost, false)
-        .set('s', store.split_moderators, true)
-        .set('S', store.split_moderators, false)
-        .set('B', store.header_only, true)
-        .set('b', store.header_only, false)
-        .set('m', store.append, false)
-        .set('M', store.append, true)
-        .set('r', store.send.drop_received, false)
-        .set('R', store.send.drop_received, true)
-        .set('c', ignored, true)
-        .set('C', ignored, true);
+    qm::lists::declare_store_switches(options, store, ignored);
+    options.set('B', store.header_only, true).set('b', store.header_only, false);
     cli::declare_version(options, asked_version);
     auto dirs = options.parse(args);
     if (!dirs)

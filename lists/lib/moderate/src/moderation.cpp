@@ -10,6 +10,7 @@
 #include "qm/lists/core/reply.hpp"
 #include "qm/lists/core/subscribers.hpp"
 #include "qm/process.hpp"
+#include "qm/program.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -917,6 +918,21 @@ Result<Cleaned> clean_moderation_queue(const std::string& dir, std::optional<boo
         }
     }
     return cleaned;
+}
+
+void declare_store_switches(qm::program::Options& options, StoreOptions& store, bool& ignored) {
+    options.set('P', store.modpostonly, true)
+        .set('p', store.modpostonly, false)
+        .set('y', store.confirmpost, true)
+        .set('Y', store.confirmpost, false)
+        .set('s', store.split_moderators, true)
+        .set('S', store.split_moderators, false)
+        .set('m', store.append, false)
+        .set('M', store.append, true)
+        .set('r', store.send.drop_received, false)
+        .set('R', store.send.drop_received, true)
+        .set('c', ignored, true)
+        .set('C', ignored, true);
 }
 
 } // namespace qm::lists

@@ -28,6 +28,10 @@
 #include <string_view>
 #include <vector>
 
+namespace qm::program {
+class Options;
+}
+
 namespace qm::lists {
 
 // "T.P", the name of a held post.
@@ -67,6 +71,10 @@ struct StoreOptions {
     bool append = false;
     SendOptions send; // for a post that goes out at once
 };
+
+// The switches ezmlm-store and ezmlm-gate share (-pPyYsSmMrR, and -cC, which 7.x
+// ignores there: ignored is set), declared into options.
+void declare_store_switches(qm::program::Options& options, StoreOptions& store, bool& ignored);
 
 // ezmlm-store: with confirmpost, holds the post in mod/unconfirmed and asks the poster
 // to confirm it (a post without a sender is refused: there is nobody to ask). Otherwise
