@@ -174,6 +174,8 @@ TEST_CASE("ezmlm-clean returns a post no moderator answered in time",
     INFO(early.err);
     REQUIRE(early.exit_code == 0);
     CHECK(qmtest::list_dir(l.m.dir + "/mod/pending").size() == 1);
+    // The subject is the owner's, from text/messages (ezmlm-idx 7's SUB_RETURNED_POST).
+    qmtest::spit(l.m.dir + "/text/messages", "SUB_RETURNED_POST:Nobody moderated <#L#> in time\n");
     auto late = l.m.root.run({qmtest::bin("ezmlm-clean"), l.m.dir},
                              {.env = {{"QM_LISTS_NOW", std::to_string(stored + 6 * 86400)}}});
     INFO(late.err);
@@ -182,7 +184,7 @@ TEST_CASE("ezmlm-clean returns a post no moderator answered in time",
     REQUIRE(l.m.wait_messages("dave", 1));
     const auto returned = l.m.messages("dave")[0];
     INFO(returned);
-    CHECK(has_line(returned, "Subject: Returned post for joe-team@test.example"));
+    CHECK(has_line(returned, "Subject: Nobody moderated joe-team in time"));
     CHECK(returned.find("no moderator of the joe-team list approved your post") !=
           std::string::npos);
     CHECK(returned.find("\n\nplease distribute forgotten\n") != std::string::npos);

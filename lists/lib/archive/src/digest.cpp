@@ -215,7 +215,11 @@ Result<std::optional<DigestSent>> send_digest(const std::string& dir, DigestTrig
     }
     CollectionOptions o;
     o.format = *format;
-    o.heading = list->outlocal + " Digest " + date822(now) + " Issue " + std::to_string(sent.issue);
+    auto heading =
+        list_message(*list, "SUB_DIGEST_ISSUE", {date822(now), std::to_string(sent.issue)});
+    if (!heading)
+        return fail(heading.error());
+    o.heading = std::move(*heading);
     o.topics = MessageRange{sent.first, sent.last};
     o.thread_order = has_flag(dir, "indexed");
     o.issue = sent.issue;

@@ -87,8 +87,11 @@ Result<GetOutcome> reply_get_bad(const Request& r, unsigned long n) {
     auto body = compose_body(r.list, {"get-bad"}, {});
     if (!body)
         return fail(body.error());
+    auto subject = list_message(r.list, "SUB_DIGEST_OF", {std::string(r.action)});
+    if (!subject)
+        return fail(subject.error());
     Reply reply;
-    reply.subject = r.list.outlocal + " archive: " + std::string(r.action);
+    reply.subject = std::move(*subject);
     reply.body = *body;
     return queue_reply(r, reply, "message " + std::to_string(n) + " is not in the archive");
 }
@@ -98,7 +101,10 @@ Result<GetOutcome> reply_collection(const Request& r, const std::vector<Collecte
                                     std::string info) {
     CollectionOptions o;
     o.format = format;
-    o.heading = r.list.outlocal + " archive: " + std::string(r.action);
+    auto heading = list_message(r.list, "SUB_DIGEST_OF", {std::string(r.action)});
+    if (!heading)
+        return fail(heading.error());
+    o.heading = std::move(*heading);
     o.topics = topics;
     o.thread_order = has_flag(r.list.dir, "indexed");
     auto admin = administrivia(r);
@@ -247,8 +253,11 @@ Result<GetOutcome> do_index(const Request& r, const ArchiveRequest& req) {
     if (!admin)
         return fail(admin.error());
     body += "\n" + *admin;
+    auto subject = list_message(r.list, "SUB_RESULT_OF", {std::string(r.action)});
+    if (!subject)
+        return fail(subject.error());
     Reply reply;
-    reply.subject = r.list.outlocal + " index: " + std::string(r.action);
+    reply.subject = std::move(*subject);
     reply.body = std::move(body);
     return queue_reply(r, std::move(reply),
                        "index " + std::to_string(blocks.from * 100) + "-" +

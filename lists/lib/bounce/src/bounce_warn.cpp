@@ -125,7 +125,10 @@ struct Warner {
                         probe ? CookieAction::bounce_probe : CookieAction::bounce_warning)};
         Reply reply;
         reply.to = kept.address;
-        reply.subject = probe ? "ezmlm probe" : "ezmlm warning";
+        auto subject = list_message(list, probe ? "SUB_PROBE" : "SUB_WARNING");
+        if (!subject)
+            return fail(subject.error());
+        reply.subject = std::move(*subject);
         reply.body = std::move(body);
         reply.envelope_sender =
             confirmation_address(list, probe ? "return-probe-" : "return-warn-", c, kept.address);

@@ -59,9 +59,13 @@ TextValues values_for(const ListInfo& list, const TextTags& tags) {
 }
 
 // Our wording of ezmlm-idx 7's subjects (its messages file's SUB_ keys), used when no
-// messages file of the list or of the central texts has the key.
+// messages file of the list or of the central texts has the key. Where our programs had a
+// subject before they read text/messages, the wording is that subject, so a list without
+// a messages file sends what it always sent (moderation, bounce warnings, archive replies).
 constexpr std::pair<std::string_view, std::string_view> builtin_messages[] = {
-    {"SUB_CONFIRM_POST", "confirm your post to <#L#>@<#H#>"},
+    {"SUB_CONFIRM_POST", "CONFIRM post to <#L#>@<#H#>"},
+    {"SUB_DIGEST_ISSUE", "<#L#> Digest <#1#> Issue <#2#>"},
+    {"SUB_DIGEST_OF", "<#L#> archive: <#1#>"},
     {"SUB_EDIT_LIST", "editable texts of <#L#>@<#H#>"},
     {"SUB_EDIT_REQUEST", "edit text/<#1#> of <#L#>@<#H#>"},
     {"SUB_EDIT_SUCCESS", "text/<#1#> of <#L#>@<#H#> replaced"},
@@ -73,18 +77,19 @@ constexpr std::pair<std::string_view, std::string_view> builtin_messages[] = {
     {"SUB_LIST", "subscribers of <#L#>@<#H#>"},
     {"SUB_LOG", "subscription log of <#L#>@<#H#>"},
     {"SUB_LOG_SEARCH", "subscription log of <#L#>@<#H#> (search)"},
-    {"SUB_MODERATE", "moderate a post to <#L#>@<#H#>"},
+    {"SUB_MODERATE", "MODERATE for <#L#>@<#H#>"},
     {"SUB_MOD_HELP", "help for moderators of <#L#>@<#H#>"},
     {"SUB_MOD_SUBSCRIBE", "moderate subscription of <#1#> to <#L#>@<#H#>"},
     {"SUB_MOD_UNSUBSCRIBE", "moderate unsubscription of <#1#> from <#L#>@<#H#>"},
-    {"SUB_PROBE", "probe from <#L#>@<#H#>"},
-    {"SUB_RETURNED_POST", "your post to <#L#>@<#H#> returned"},
+    {"SUB_PROBE", "ezmlm probe"},
+    {"SUB_RESULT_OF", "<#L#> index: <#1#>"},
+    {"SUB_RETURNED_POST", "Returned post for <#L#>@<#H#>"},
     {"SUB_STATUS", "subscription status at <#L#>@<#H#>"},
     {"SUB_SUBSCRIBE_NOP", "already subscribed to <#L#>@<#H#>"},
     {"SUB_UNSUBSCRIBE_NOP", "not subscribed to <#L#>@<#H#>"},
     {"SUB_USR_SUBSCRIBE", "confirm subscribe to <#L#>@<#H#>"},
     {"SUB_USR_UNSUBSCRIBE", "confirm unsubscribe from <#L#>@<#H#>"},
-    {"SUB_WARNING", "warning from <#L#>@<#H#>"},
+    {"SUB_WARNING", "ezmlm warning"},
     {"SUB_WELCOME", "welcome to <#L#>@<#H#>"},
     {"TXT_MAILING_LIST", "contact <#L#>-help@<#H#>; run by ezmlm"},
 };

@@ -236,10 +236,6 @@ Status check_loops(const ListInfo& list, std::string_view message) {
     return {};
 }
 
-std::string subject_for(std::string_view what, const ListInfo& list) {
-    return std::string(what) + " " + list.address();
-}
-
 Result<std::string> text_then(const ListInfo& list, std::initializer_list<std::string_view> names,
                               const TextTags& tags) {
     std::string body;
@@ -395,7 +391,10 @@ Result<Stored> hold_locked(const std::string& dir, const ListInfo& list, std::st
     request.to_header = list.command("moderators");
     request.from_command = "reject-" + name + "." + cookie;
     request.headers.push_back("Reply-To: " + accept);
-    request.subject = subject_for("MODERATE for", list);
+    auto subject = list_message(list, "SUB_MODERATE");
+    if (!subject)
+        return fail(subject.error());
+    request.subject = std::move(*subject);
     auto qp =
         send_request(list, *held, "mod-request",
                      {{'A', accept}, {'R', list.command(request.from_command)}}, request, options);
@@ -485,7 +484,10 @@ Result<Stored> ask_poster(const std::string& dir, const std::optional<std::strin
     // Replying confirms, whether the mail program answers Reply-To or From.
     request.from_command = "confirm-" + name + "." + cookie;
     request.headers.push_back("Reply-To: " + confirm);
-    request.subject = subject_for("CONFIRM post to", c->list);
+    auto subject = list_message(c->list, "SUB_CONFIRM_POST");
+    if (!subject)
+        return fail(subject.error());
+    request.subject = std::move(*subject);
     auto qp =
         send_request(c->list, *held, "post-confirm",
                      {{'A', confirm}, {'R', c->list.command("discard-" + name + "." + cookie)}},
@@ -513,7 +515,10 @@ Result<pid_t> return_post(const ListInfo& list, const HeldPost& held, std::strin
     Reply notice;
     notice.to = held.sender;
     notice.from_command = std::string(from_command);
-    notice.subject = subject_for("Returned post for", list);
+    auto subject = list_message(list, "SUB_RETURNED_POST");
+    if (!subject)
+        return fail(subject.error());
+    notice.subject = std::move(*subject);
     notice.body = std::move(*body);
     put_post(notice, held.text, append);
     if (!reply_to.empty())
