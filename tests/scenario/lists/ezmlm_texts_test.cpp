@@ -6,13 +6,18 @@
 // control/ezmlm-etc), the List-* and Delivered-To fields, the Message-ID's form, and the
 // immediate "already subscribed" answer.
 #include "ezmlm_idx.hpp"
+#include "qm/lists/core/mime.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
+#include <mimetic/mimetic.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <regex>
+#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -253,5 +258,51 @@ TEST_CASE("subscribing an address already subscribed is answered at once, as ezm
         CHECK(field(ours_un[0], "Reply-To").empty());
         CHECK(field(ours_un[0], "Subject") == field(real_un[0], "Subject"));
         CHECK(comparable_body(ours_un[0]) == comparable_body(real_un[0]));
+    }
+}
+
+TEST_CASE("a list whose charset asks for Q or B gets its replies so encoded as from ezmlm-idx 7",
+          "[scenario][lists][ezmlm-idx][texts]") {
+    if (qmtest::skip_without_ezmlm_idx())
+        return;
+    RealList l;
+    qmtest::spit(l.dir + "/text/top", "Hall\xf3 from <#L#>.\n");
+    qmtest::spit(l.dir + "/text/help", "Ayuda: escr\xed"
+                                       "banos.\n");
+    for (const auto& [setting, mechanism] :
+         {std::pair{"iso-8859-1:Q", "quoted-printable"}, std::pair{"iso-8859-1:B", "base64"}}) {
+        INFO(setting);
+        qmtest::spit(l.dir + "/charset", std::string(setting) + "\n");
+        const auto real = l.manage(true, "help");
+        const auto ours = l.manage(false, "help");
+        REQUIRE(real.size() == 1);
+        REQUIRE(ours.size() == 1);
+        for (const auto& msg : {real[0], ours[0]}) {
+            // The texts' part: the message itself, or (7.x, which then encloses the
+            // request) the first part of a multipart/mixed one; read by mimetic.
+            std::istringstream in(msg);
+            mimetic::MimeEntity me(in);
+            const mimetic::MimeEntity* text_part = &me;
+            if (me.header().contentType().isMultipart()) {
+                REQUIRE_FALSE(me.body().parts().empty());
+                text_part = me.body().parts().front();
+            }
+            std::string cte = text_part->header().contentTransferEncoding().mechanism();
+            for (auto& c : cte)
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            CHECK(cte == mechanism);
+            CHECK(text_part->header().contentType().param("charset") == "iso-8859-1");
+            const std::string body = text_part->body();
+            CHECK_FALSE(std::any_of(body.begin(), body.end(),
+                                    [](char c) { return (static_cast<unsigned char>(c) & 0x80); }));
+            std::string text = qm::lists::decode_transfer_encoding(mechanism, body);
+            // base64 text is in the canonical form, CRLF line ends (RFC 2045 6.8), from both.
+            if (cte == "base64") {
+                CHECK(text.find("\r\n") != std::string::npos);
+                std::erase(text, '\r');
+            }
+            CHECK(text.starts_with("Hall\xf3 from l.\nAyuda: escr\xed"
+                                   "banos.\n"));
+        }
     }
 }

@@ -275,19 +275,10 @@ Result<CollectionFormat> default_format(const std::string& dir) {
 }
 
 Result<std::string> list_charset(const std::string& dir) {
-    auto line = read_setting(dir, "charset");
-    if (!line)
-        return fail(line.error());
-    if (!*line)
-        return std::string("us-ascii");
-    std::string cs = **line;
-    if (cs.size() >= 2 && cs[cs.size() - 2] == ':')
-        cs.resize(cs.size() - 2);
-    // A charset value never needs more than token characters; anything else is refused
-    // rather than written into a header.
-    if (cs.empty() || cs.find_first_of(" \t;\"\\()<>@,:/[]?=") != std::string::npos)
-        return std::string("us-ascii");
-    return cs;
+    auto cs = read_list_charset(dir);
+    if (!cs)
+        return fail(cs.error());
+    return cs->name.empty() ? std::string("us-ascii") : cs->name;
 }
 
 } // namespace qm::lists

@@ -43,6 +43,26 @@ Result<std::optional<std::string>> read_setting(const std::string& dir, const st
     return std::optional<std::string>(std::move(line));
 }
 
+Result<ListCharset> read_list_charset(const std::string& dir) {
+    auto line = read_setting(dir, "charset");
+    if (!line)
+        return fail(line.error());
+    ListCharset cs;
+    if (!*line)
+        return cs;
+    std::string name = **line;
+    // As ezmlm-idx 7's config.c: only ":Q" and ":B" are encodings; another suffix stays
+    // part of the name (and then fails the token test below).
+    if (name.size() >= 2 && name[name.size() - 2] == ':' &&
+        (name.back() == 'Q' || name.back() == 'B')) {
+        cs.encoding = name.back();
+        name.resize(name.size() - 2);
+    }
+    if (!name.empty() && name.find_first_of(" \t\r\n;\"\\()<>@,:/[]?=") == std::string::npos)
+        cs.name = std::move(name);
+    return cs;
+}
+
 Result<std::optional<std::string>> read_file(const std::string& dir, const std::string& name) {
     return slurp(dir + "/" + name);
 }

@@ -285,6 +285,17 @@ std::string decode_transfer_encoding(std::string_view mechanism, std::string_vie
     return std::string(body);
 }
 
+std::string crlf_line_ends(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + text.size() / 32);
+    for (char c : text) {
+        if (c == '\n' && (out.empty() || out.back() != '\r'))
+            out += '\r';
+        out += c;
+    }
+    return out;
+}
+
 std::string encode_base64(std::string_view data) {
     static constexpr char alphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -3,6 +3,7 @@
 #include "qm/date.hpp"
 #include "qm/envelope.hpp"
 #include "qm/home.hpp"
+#include "qm/lists/core/mime.hpp"
 #include "qm/lists/core/text_render.hpp"
 #include "qm/lists/core/texts.hpp"
 
@@ -251,18 +252,28 @@ std::string format_reply(const ListInfo& list, const Reply& reply, std::time_t n
     // RFC 3834: automatic replies must not trigger further automatic replies.
     m += "Auto-Submitted: " + one_line(reply.auto_submitted) + "\n";
     m += "MIME-Version: 1.0\n";
-    // dir/charset, as ezmlm-idx 7 names the character set of a list's texts ("NAME", or
-    // "NAME:Q" / "NAME:B" for the transfer encoding it applies; ours sends 8bit): a
-    // language's texts in ISO-8859-x are labelled as what they are, not as UTF-8.
-    std::string charset;
-    if (auto cs = read_setting(list.dir, "charset"); cs && *cs)
-        charset = (*cs)->substr(0, (*cs)->find(':'));
-    // Token characters only, as the digest's reading of the same file (collection.cpp).
-    if (charset.empty() || charset.find_first_of(" \t\r\n;\"\\()<>@,:/[]?=") != std::string::npos)
-        charset = has_eight_bit(reply.body) ? "utf-8" : "us-ascii";
-    const std::string text_type =
-        "Content-Type: text/plain; charset=" + charset + "\n" +
-        (has_eight_bit(reply.body) ? "Content-Transfer-Encoding: 8bit\n" : "");
+    // dir/charset, as ezmlm-idx 7 names the character set of a list's texts: a
+    // language's texts in ISO-8859-x are labelled as what they are, not as UTF-8, and
+    // sent in the transfer encoding it asks for (":Q", ":B"). An unreadable file is taken
+    // as none: the reply still goes, labelled by its bytes.
+    ListCharset charset;
+    if (auto cs = read_list_charset(list.dir))
+        charset = std::move(*cs);
+    if (charset.name.empty())
+        charset.name = has_eight_bit(reply.body) ? "utf-8" : "us-ascii";
+    std::string text = reply.body;
+    if (!text.empty() && text.back() != '\n')
+        text += "\n";
+    std::string text_type = "Content-Type: text/plain; charset=" + charset.name + "\n";
+    if (charset.encoding == 'Q') {
+        text = encode_quoted_printable(text);
+        text_type += "Content-Transfer-Encoding: quoted-printable\n";
+    } else if (charset.encoding == 'B') {
+        text = encode_base64(crlf_line_ends(text));
+        text_type += "Content-Transfer-Encoding: base64\n";
+    } else if (has_eight_bit(text)) {
+        text_type += "Content-Transfer-Encoding: 8bit\n";
+    }
     std::string boundary;
     if (!reply.enclosed.empty()) {
         // A boundary that occurs in neither part (RFC 2046 5.1.1).
@@ -280,9 +291,13 @@ std::string format_reply(const ListInfo& list, const Reply& reply, std::time_t n
         m += text_type;
     }
     m += "\n";
-    m += reply.body;
-    if (!reply.body.empty() && reply.body.back() != '\n')
-        m += "\n";
+    if (reply.enclosed.empty() && !reply.content_type.empty()) {
+        m += reply.body; // a digest or collection, made whole by its maker
+        if (!reply.body.empty() && reply.body.back() != '\n')
+            m += "\n";
+    } else {
+        m += text;
+    }
     if (!reply.enclosed.empty()) {
         m += "\n--" + boundary + "\nContent-Type: message/rfc822\n";
         if (has_eight_bit(reply.enclosed))

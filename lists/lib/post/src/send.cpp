@@ -35,16 +35,26 @@ std::string lowercase(std::string_view s) {
     return out;
 }
 
-enum class TrailerWay : std::uint8_t { none, plain, quoted_printable, base64 };
+enum class TrailerWay : std::uint8_t { none, plain, quoted_printable, base64, own_part };
 
-// How the trailer goes on: only on a text/plain post that is not multipart (ezmlm-idx 7
-// puts it on any single part, base64 images included), in the body's encoding.
+// How the trailer goes on: on a text/plain post that is not multipart (ezmlm-idx 7 puts
+// it on any single part, base64 images included), in the body's encoding; as a part of
+// its own on a multipart/mixed, digest or parallel post (ezmlm-idx 7's three).
 TrailerWay trailer_way(const std::vector<HeaderField>& fields) {
     TrailerWay way = TrailerWay::plain;
+    bool typed = false;
     for (const auto& f : fields) {
         auto v = lowercase(f.text.substr(f.text.find(':') + 1));
-        if (f.name == "content-type" && v.find("text/plain") == std::string::npos)
+        if (f.name == "content-type" && !typed) {
+            typed = true; // the first Content-Type field is the post's, as for the boundary
+            if (v.find("text/plain") != std::string::npos)
+                continue;
+            auto type = parse_media_type(v);
+            if (type && (type->type == "multipart/mixed" || type->type == "multipart/digest" ||
+                         type->type == "multipart/parallel"))
+                return TrailerWay::own_part;
             return TrailerWay::none;
+        }
         if (f.name == "content-transfer-encoding") {
             if (v.find("base64") != std::string::npos)
                 way = TrailerWay::base64;
@@ -205,6 +215,10 @@ Result<PostSettings> read_post_settings(const std::string& dir) {
         if (!t)
             return fail(t.error());
         s.trailer = *t;
+        auto cs = read_list_charset(dir);
+        if (!cs)
+            return fail(cs.error());
+        s.charset = std::move(*cs);
     }
     return s;
 }
@@ -354,6 +368,47 @@ Result<Post> build_post(const PostSettings& s, unsigned long n, const ParsedPost
         post.archived = out;
         out.resize(out.size() - message.body.size());
         out += encode_base64(text);
+        break;
+    }
+    case TrailerWay::own_part: {
+        // The boundary comes from the same field trailer_way read; the part goes before
+        // the first close delimiter at a line start (nested parts have boundaries of
+        // their own, RFC 2046 5.1.1). A post without one is broken MIME: no trailer.
+        std::string boundary; // as written: boundaries are case-sensitive
+        for (const auto& f : fields)
+            if (f.name == "content-type") {
+                if (auto type = parse_media_type(f.text.substr(f.text.find(':') + 1)))
+                    boundary = type->boundary;
+                break;
+            }
+        if (boundary.empty())
+            break;
+        const std::string close = "--" + boundary + "--";
+        const size_t body_at = out.size() - message.body.size();
+        size_t at = out.find(close, body_at);
+        while (at != std::string::npos && at != body_at && out[at - 1] != '\n')
+            at = out.find(close, at + 1);
+        if (at == std::string::npos)
+            break;
+        std::string part = "--" + boundary + "\nContent-Type: text/plain; charset=" +
+                           (s.charset.name.empty() ? (has_eight_bit(trailer) ? "utf-8" : "us-ascii")
+                                                   : s.charset.name) +
+                           "\n";
+        if (s.charset.encoding == 'Q')
+            part += "Content-Transfer-Encoding: quoted-printable\n\n" +
+                    encode_quoted_printable(trailer);
+        else if (s.charset.encoding == 'B')
+            part +=
+                "Content-Transfer-Encoding: base64\n\n" + encode_base64(crlf_line_ends(trailer));
+        else
+            part += std::string(has_eight_bit(trailer) ? "Content-Transfer-Encoding: 8bit\n" : "") +
+                    "\n" + trailer;
+        if (!part.ends_with("\n"))
+            part += "\n";
+        post.archived = out;
+        // The delimiter's line end belongs to it (RFC 2046): the part starts on a line
+        // of its own and ends with a line end before the close delimiter's.
+        out.insert(at, part + "\n");
         break;
     }
     }

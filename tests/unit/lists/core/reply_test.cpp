@@ -81,12 +81,29 @@ TEST_CASE("a list's charset file names the character set of its replies", "[list
     // Without dir/charset, 8-bit text is taken for UTF-8.
     CHECK(qm::lists::format_reply(list, r, 1'700'000'000)
               .find("charset=utf-8\nContent-Transfer-Encoding: 8bit\n") != std::string::npos);
-    // ezmlm-idx 7's form, with its transfer encoding after the colon.
+    // The name alone: labelled so, sent 8bit.
+    write(list.dir + "/charset", "iso-8859-15\n");
+    CHECK(qm::lists::format_reply(list, r, 1'700'000'000)
+              .find("Content-Type: text/plain; charset=iso-8859-15\n"
+                    "Content-Transfer-Encoding: 8bit\n\nGr\xfc\xdf"
+                    "e\n") != std::string::npos);
+    // ezmlm-idx 7's form, with its transfer encoding after the colon: quoted-printable,
     write(list.dir + "/charset", "iso-8859-15:Q\n");
-    const auto m = qm::lists::format_reply(list, r, 1'700'000'000);
-    CHECK(m.find("Content-Type: text/plain; charset=iso-8859-15\n"
-                 "Content-Transfer-Encoding: 8bit\n") != std::string::npos);
+    CHECK(qm::lists::format_reply(list, r, 1'700'000'000)
+              .find("Content-Type: text/plain; charset=iso-8859-15\n"
+                    "Content-Transfer-Encoding: quoted-printable\n\nGr=FC=DFe\n") !=
+          std::string::npos);
+    // or base64 of the text with CRLF line ends (RFC 2045 6.8): "Gr\xfc\xdf" "e\r\n".
+    write(list.dir + "/charset", "iso-8859-15:B\n");
+    CHECK(qm::lists::format_reply(list, r, 1'700'000'000)
+              .find("Content-Type: text/plain; charset=iso-8859-15\n"
+                    "Content-Transfer-Encoding: base64\n\nR3L832UNCg==\n") != std::string::npos);
+    // Another suffix is no encoding: the name is then no token, and the bytes decide.
+    write(list.dir + "/charset", "iso-8859-15:X\n");
+    CHECK(qm::lists::format_reply(list, r, 1'700'000'000).find("charset=utf-8\n") !=
+          std::string::npos);
     r.body = "plain\n";
+    write(list.dir + "/charset", "iso-8859-15\n");
     CHECK(qm::lists::format_reply(list, r, 1'700'000'000).find("charset=iso-8859-15\n\nplain\n") !=
           std::string::npos);
 }

@@ -101,6 +101,45 @@ TEST_CASE("the trailer goes into base64 and quoted-printable text posts",
     CHECK(h->text.ends_with("\n\nPGI+\n"));
 }
 
+TEST_CASE("the trailer is a part of its own before the close delimiter of a multipart/mixed post",
+          "[lists][send][settings]") {
+    auto s = settings();
+    s.trailer = "--\nleave: <#l#>-unsubscribe@<#h#>\n";
+    // The boundary as written (case kept); a nested multipart's close delimiter and the
+    // outer one's text inside a line come first and are not the place.
+    const std::string post = "Content-Type: multipart/mixed; boundary=\"Outer\"\n\n"
+                             "--Outer\nContent-Type: multipart/alternative; boundary=inner\n\n"
+                             "--inner\nContent-Type: text/plain\n\nsee x--Outer-- here\n--inner--\n"
+                             "--Outer--\nepilogue\n";
+    auto p = build(s, post);
+    REQUIRE(p);
+    CHECK(p->text.ends_with("see x--Outer-- here\n--inner--\n"
+                            "--Outer\nContent-Type: text/plain; charset=us-ascii\n\n"
+                            "--\nleave: team-unsubscribe@lists.example\n\n"
+                            "--Outer--\nepilogue\n"));
+    REQUIRE(p->archived);
+    CHECK(p->archived->ends_with(post.substr(post.find("\n\n") + 2)));
+    // In the list's charset and encoding (dir/charset "iso-8859-1:B"): base64 of CRLF text.
+    s.trailer = "\xa1"
+                "adi\xf3s!\n";
+    s.charset = {"iso-8859-1", 'B'};
+    auto b = build(s, post);
+    REQUIRE(b);
+    CHECK(b->text.find("--Outer\nContent-Type: text/plain; charset=iso-8859-1\n"
+                       "Content-Transfer-Encoding: base64\n\n" +
+                       qm::lists::encode_base64("\xa1"
+                                                "adi\xf3s!\r\n") +
+                       "\n--Outer--\n") != std::string::npos);
+    // No close delimiter at a line start: broken MIME, no trailer and nothing else changed.
+    auto broken = build(s, "Content-Type: multipart/mixed; boundary=b\n\n--b\n\ntext\n");
+    REQUIRE(broken);
+    CHECK(broken->text.ends_with("\n\n--b\n\ntext\n"));
+    // multipart/alternative gets none.
+    auto alt = build(s, "Content-Type: multipart/alternative; boundary=b\n\n--b\n\nx\n--b--\n");
+    REQUIRE(alt);
+    CHECK(alt->text.ends_with("\n\n--b\n\nx\n--b--\n"));
+}
+
 TEST_CASE("base64 and quoted-printable encoders keep lines short and round-trip",
           "[lists][mime][settings]") {
     std::string data;

@@ -23,6 +23,16 @@ namespace qm::lists {
 // The whole of dir/name (a text, a binary key); nullopt when the file is missing.
 [[nodiscard]] Result<std::optional<std::string>> read_file(const std::string& dir,
                                                            const std::string& name);
+// dir/charset as ezmlm-idx 7 reads it: "NAME", or "NAME:Q" / "NAME:B" for the transfer
+// encoding (quoted-printable, base64) in which the list's texts and trailers are sent.
+struct ListCharset {
+    std::string name;  // empty when the file is missing or names no MIME token
+    char encoding = 0; // 'Q', 'B', or 0 for none
+};
+// A name with characters outside a MIME token is taken as none (it is never written
+// into a header): the callers then choose their default (us-ascii, or utf-8 for 8-bit
+// text).
+[[nodiscard]] Result<ListCharset> read_list_charset(const std::string& dir);
 // Every non-empty line of dir/name; a missing file gives an empty list.
 [[nodiscard]] Result<std::vector<std::string>> read_lines(const std::string& dir,
                                                           const std::string& name);

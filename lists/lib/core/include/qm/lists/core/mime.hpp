@@ -60,6 +60,9 @@ inline constexpr size_t max_mime_depth = 20;
 // data in base64 (RFC 2045 6.8) in lines of 76 characters, each ending in "\n" (the
 // queue's line end).
 [[nodiscard]] std::string encode_base64(std::string_view data);
+// text with each "\n" that has no "\r" before it made "\r\n": the canonical form of text
+// (RFC 2045 6.8), in which text goes into base64.
+[[nodiscard]] std::string crlf_line_ends(std::string_view text);
 // text in quoted-printable (RFC 2045 6.7): "=", controls other than tab and 8-bit bytes
 // as =XX, a space or tab before a line end too, lines kept to 76 characters by soft line
 // breaks; text's "\n" (or "\r\n") stay hard line ends ("\n").

@@ -28,6 +28,7 @@ struct PostSettings {
     std::optional<std::string> listid;     // List-Id: contents (default <local.host>)
     bool reply_to_list = false;            // dir/replytolist: Reply-To: <list>, the post's goes
     std::optional<std::string> trailer;    // text/trailer when addtrailer is set
+    ListCharset charset;                   // dir/charset: the trailer part's, on a multipart post
     std::optional<std::string> parent;     // dir/sublist: keep the parent's Mailing-List
     std::optional<std::string>
         parent_return; // dir/sublistreturn: its return paths, when not ezmlm's
@@ -43,7 +44,11 @@ struct PostSettings {
 // The trailer goes on a text/plain post that is not multipart, in its transfer encoding:
 // as it is after a 7bit or 8bit body, encoded after a quoted-printable one, and with a
 // base64 one the body is decoded, the trailer added and the whole encoded again (its
-// line ends as the body's, CRLF or LF).
+// line ends as the body's, CRLF or LF). On a multipart/mixed (digest, parallel) post it
+// is a text/plain part of its own before the closing boundary, in the list's charset
+// and encoding, as ezmlm-idx 7 adds it; other multiparts (alternative, signed, related)
+// get none, since a part added there would be shown instead of the text, or break the
+// signature.
 [[nodiscard]] Result<PostSettings> read_post_settings(const std::string& dir);
 
 // ezmlm-idx 7's switches of ezmlm-send, which ezmlm-store, ezmlm-gate, ezmlm-moderate and
