@@ -111,7 +111,7 @@ std::string comparable_body(const std::string& msg) {
     std::string body = msg.substr(msg.find("\n\n") + 2);
     if (auto end = body.find("\nEND\n"); end != std::string::npos)
         body = body.substr(0, end + 5);
-    // ezmlm-idx copies the request below the texts (its -b); ours does not.
+    // Both copy the request below the texts: compared by its own test.
     if (auto copy = body.find("\nReturn-Path: <"); copy != std::string::npos)
         body = body.substr(0, copy + 1);
     const std::string reply_to = field(msg, "Reply-To");
@@ -227,6 +227,42 @@ TEST_CASE("ezmlm-manage's replies carry ezmlm-idx 7's fields and subjects",
         auto r = run_manage(real, l.dir, o);
         INFO(r.err);
         CHECK(r.exit_code == 100);
+    }
+}
+
+TEST_CASE("the request is copied below text/bottom with dir/copylines lines of its body as "
+          "ezmlm-idx 7 copies it",
+          "[scenario][lists][ezmlm-idx][texts]") {
+    if (qmtest::skip_without_ezmlm_idx())
+        return;
+    RealList l;
+    // From the Return-Path line on: the copy, inline after the texts.
+    const auto copy_of = [](const std::string& msg) {
+        const auto at = msg.find("\nReturn-Path: <");
+        REQUIRE(at != std::string::npos);
+        return msg.substr(at + 1);
+    };
+    for (const char* copylines : {"", "1"}) {
+        INFO("copylines " << copylines);
+        if (*copylines != 0)
+            qmtest::spit(l.dir + "/copylines", std::string(copylines) + "\n");
+        const auto real = l.manage(true, "subscribe");
+        const auto ours = l.manage(false, "subscribe");
+        REQUIRE(real.size() == 1);
+        REQUIRE(ours.size() == 1);
+        const std::string header = "Return-Path: <joe@far.example>\n"
+                                   "Delivered-To: l-subscribe@lists.example\n"
+                                   "From: joe@far.example\nTo: l-subscribe@lists.example\n"
+                                   "Subject: x\n\n";
+        CHECK(copy_of(real[0]) == header + (*copylines != 0 ? "please\n" : ""));
+        CHECK(copy_of(ours[0]) == copy_of(real[0]));
+    }
+    // -B (omitbottom) leaves out the bottom and the copy, from both.
+    qmtest::spit(l.dir + "/omitbottom", "");
+    for (bool real : {true, false}) {
+        const auto msgs = l.manage(real, "subscribe");
+        REQUIRE(msgs.size() == 1);
+        CHECK(msgs[0].find("\nReturn-Path: <") == std::string::npos);
     }
 }
 

@@ -13,7 +13,8 @@ const std::vector<std::pair<std::string_view, std::string_view>>& default_texts(
                    "For help and a description of the available commands:\n"
                    "   <#l#>-help@<#h#>\n\n"
                    "To reach the person who runs this list:\n"
-                   "   <#l#>-owner@<#h#>\n"},
+                   "   <#l#>-owner@<#h#>\n\n"
+                   "--- Enclosed is a copy of the request I received.\n\n"},
         {"help", "This is a generic help message. Commands are sent as mail to addresses\n"
                  "such as <#l#>-subscribe@<#h#>; the content of the message does not matter.\n"},
         {"info", "No information has been provided for this list yet.\n"},

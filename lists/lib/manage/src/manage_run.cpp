@@ -11,6 +11,7 @@
 #include "qm/lists/manage/manage.hpp"
 #include "qm/lists/manage/one_click.hpp"
 
+#include <charconv>
 #include <optional>
 #include <vector>
 
@@ -125,8 +126,53 @@ void add_list_fields(const Job& job, Reply& reply) {
             reply.headers.push_back((name == "received" ? "Received: " : "Delivered-To: ") + value);
 }
 
+// What ezmlm-idx 7 copies of the request below text/bottom: a Return-Path line with the
+// requester, the request's header, and dir/copylines lines of its body (none by
+// default). Whoever gets a confirmation sees who asked for it and from where.
+Result<std::string> request_copy(const Job& job) {
+    auto setting = read_setting(job.list.dir, "copylines");
+    if (!setting)
+        return fail(setting.error());
+    unsigned long lines = 0;
+    if (*setting) {
+        const std::string& v = **setting;
+        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), lines);
+        if (ec != std::errc{})
+            lines = 0; // as ezmlm-idx's scan_ulong of junk
+    }
+    const std::string_view m = job.message;
+    size_t end = m.starts_with("\n") ? 0 : m.find("\n\n");
+    end = end == std::string_view::npos ? m.size() : end + 1; // the header's last line end
+    std::string copy = "Return-Path: <" + job.facts.sender + ">\n" + std::string(m.substr(0, end));
+    if (end < m.size()) {
+        copy += '\n';
+        size_t at = end + 1;
+        for (unsigned long n = 0; n < lines && at < m.size(); ++n) {
+            const size_t nl = m.find('\n', at);
+            const size_t stop = nl == std::string_view::npos ? m.size() : nl + 1;
+            copy += m.substr(at, stop - at);
+            at = stop;
+        }
+    }
+    return copy;
+}
+
 Result<Queued> send_to(const Job& job, Audience audience, Reply reply) {
     add_list_fields(job, reply);
+    if (!job.list.omit_bottom.value_or(has_flag(job.list.dir, "omitbottom"))) {
+        auto copy = request_copy(job);
+        if (!copy)
+            return fail(copy.error());
+        auto charset = read_list_charset(job.list.dir);
+        if (!charset)
+            return fail(charset.error());
+        // Inside the text, or, when the list's texts are encoded (":Q", ":B"), as a
+        // message/rfc822 part beside them, as ezmlm-idx 7 sends it.
+        if (charset->encoding != 0)
+            reply.enclosed = std::move(*copy);
+        else
+            reply.body += *copy;
+    }
     switch (audience) {
     case Audience::target:
         reply.to = job.facts.target;
