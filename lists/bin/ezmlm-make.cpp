@@ -157,6 +157,10 @@ int make(qm::program::Words args) {
             req.digest_code = (*operands)[4];
     }
     req.bin_dir = qm::dirname_of(qm::program_path("ezmlm-send"));
+    // Root edits or makes a user's list as that user (before -C's template or anything
+    // in the list is read).
+    if (auto s = qm::lists::become_list_owner(req.dir); !s)
+        return cli::fatal("ezmlm-make", s.error());
     ::umask(022);
     if (auto s = qm::lists::make_list(std::move(req)); !s)
         return cli::fatal("ezmlm-make", s.error());

@@ -5,6 +5,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
 namespace {
 
 struct List {
@@ -81,4 +88,55 @@ TEST_CASE("sub-databases and ezmlm-issubn", "[scenario][lists][tools]") {
     // not there is temporary trouble.
     CHECK(l.issubn({"relative"}, "a@x.example") == 111);
     CHECK(qmtest::run({qmtest::bin("ezmlm-sub"), l.dir, "nosuchdb", "a@b"}).exit_code == 100);
+}
+
+TEST_CASE("ezmlm-make run as root works on a user's list as that user",
+          "[scenario][lists][tools][rootmode]") {
+    if (::geteuid() != 0)
+        return qmtest::skip("not root: root-mode test");
+    auto user = qmtest::unprivileged_test_user();
+    REQUIRE(user);
+    qmtest::TempDir tmp;
+    ::chmod(tmp.path().c_str(), 0755);
+    const std::string home = tmp / "home";
+    fs::create_directories(home);
+    REQUIRE(::chown(home.c_str(), user->uid, user->gid) == 0);
+    // Made by root in the user's home: every file is the user's.
+    const std::string dir = home + "/list";
+    auto made = qmtest::run(
+        {qmtest::bin("ezmlm-make"), "-d", dir, home + "/.qmail-list", "list", "lists.example"});
+    INFO(made.err);
+    REQUIRE(made.exit_code == 0);
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+        struct stat st {};
+        REQUIRE(::lstat(entry.path().c_str(), &st) == 0);
+        INFO(entry.path());
+        CHECK(st.st_uid == user->uid);
+    }
+    struct stat dot {};
+    REQUIRE(::lstat((home + "/.qmail-list").c_str(), &dot) == 0);
+    CHECK(dot.st_uid == user->uid);
+
+    // The user swaps the digest directory for a symlink to a directory of root's: root's
+    // next edit writes nothing there (it runs as the user, who may not), and fails.
+    const std::string roots = tmp / "roots";
+    fs::create_directories(roots);
+    ::chmod(roots.c_str(), 0755);
+    fs::remove_all(dir + "/digest");
+    REQUIRE(::symlink(roots.c_str(), (dir + "/digest").c_str()) == 0);
+    REQUIRE(::lchown((dir + "/digest").c_str(), user->uid, user->gid) == 0);
+    auto edited = qmtest::run({qmtest::bin("ezmlm-make"), "-+", "-d", dir});
+    INFO(edited.err);
+    CHECK(edited.exit_code != 0);
+    CHECK(qmtest::list_dir(roots).empty());
+
+    // A symlinked list directory is the user's too: root does not follow it as root.
+    fs::remove(dir + "/digest");
+    const std::string link = home + "/elsewhere";
+    REQUIRE(::symlink(roots.c_str(), link.c_str()) == 0);
+    REQUIRE(::lchown(link.c_str(), user->uid, user->gid) == 0);
+    auto into_link = qmtest::run(
+        {qmtest::bin("ezmlm-make"), "-e", link, home + "/.qmail-x", "x", "lists.example"});
+    CHECK(into_link.exit_code != 0);
+    CHECK(qmtest::list_dir(roots).empty());
 }

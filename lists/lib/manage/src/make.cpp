@@ -1,5 +1,6 @@
 #include "qm/lists/manage/make.hpp"
 
+#include "qm/become.hpp"
 #include "qm/fd.hpp"
 #include "qm/lists/archive/digest.hpp"
 #include "qm/lists/core/clock.hpp"
@@ -9,6 +10,7 @@
 #include "qm/lists/core/texts.hpp"
 #include "qm/lists/manage/ezmlmrc.hpp"
 
+#include <pwd.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 namespace qm::lists {
@@ -722,6 +725,33 @@ Status make_from_ezmlmrc(const MakeRequest& req) {
     if (req.edit)
         return refile_all(req.dir);
     return {};
+}
+
+Status become_list_owner(const std::string& dir) {
+    if (::geteuid() != 0)
+        return {};
+    std::string path = dir;
+    while (path.size() > 1 && path.back() == '/')
+        path.pop_back();
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) {
+        if (errno != ENOENT)
+            return fail(temp("4.3.0", "unable to stat " + path + ": " + std::strerror(errno)));
+        const auto slash = path.rfind('/');
+        const std::string parent =
+            slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+        if (::lstat(parent.c_str(), &st) != 0)
+            return fail(temp("4.3.0", "unable to stat " + parent + ": " + std::strerror(errno)));
+    }
+    if (st.st_uid == 0)
+        return {};
+    errno = 0;
+    const passwd* pw = ::getpwuid(st.st_uid);
+    const gid_t gid = pw != nullptr ? pw->pw_gid : st.st_gid;
+    const std::string who = pw != nullptr
+                                ? std::string(pw->pw_name) + ", the owner of " + path
+                                : "uid " + std::to_string(st.st_uid) + ", the owner of " + path;
+    return become_ids(st.st_uid, gid, who);
 }
 
 Status make_list(MakeRequest req) {

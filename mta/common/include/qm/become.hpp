@@ -5,6 +5,8 @@
 
 #include "qm/result.hpp"
 
+#include <sys/types.h>
+
 #include <string>
 
 namespace qm {
@@ -15,5 +17,8 @@ namespace qm {
 // Not for the child of a fork in a multi-threaded process (glibc's setuid is not
 // async-signal-safe there): qm::local's delivery child does its own.
 [[nodiscard]] Status become_user(const std::string& user);
+// The same for ids found elsewhere (the owner of a file); who names them in errors.
+// uid or gid 0 is refused.
+[[nodiscard]] Status become_ids(uid_t uid, gid_t gid, const std::string& who);
 
 } // namespace qm

@@ -77,6 +77,14 @@ struct MakeRequest {
 // headerremove keeps the main list's List-Id, List-Post, List-Archive and Sender.
 [[nodiscard]] Status make_list(MakeRequest req);
 
+// ezmlm-make run as root on a list a user owns: becomes that user before anything of the
+// list is read or written, so that a symlink the user put in the list directory (digest
+// -> /etc) cannot lead root's writes elsewhere. The owner is that of dir itself, or, for
+// a list not made yet, of the directory it goes in; lstat, so that a symlink is owned by
+// whoever made it. A list of root's own (or a process not root) changes nothing. The
+// user's gid is their passwd group, else the directory's; a gid of 0 is refused.
+[[nodiscard]] Status become_list_owner(const std::string& dir);
+
 // Makes (or edits) the list from an ezmlmrc, as ezmlm-idx 7's ezmlm-make does (make_list
 // calls it when req names an ezmlmrc): the switches are ezmlm-idx's defaults (a, p) for a
 // new list, or the list's as ezmlm-idx reads them for an edit (its -+), with req.set and
