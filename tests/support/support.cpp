@@ -30,6 +30,15 @@ namespace fs = std::filesystem;
 
 namespace qmtest {
 
+std::string header_field(const std::string& msg, const std::string& name) {
+    const std::string header = "\n" + msg.substr(0, msg.find("\n\n") + 1);
+    auto at = header.find("\n" + name + ": ");
+    if (at == std::string::npos)
+        return "";
+    at += name.size() + 3;
+    return header.substr(at, header.find('\n', at) - at);
+}
+
 namespace {
 
 // Hard links, else copies, of the regular files in from (test executables left out).

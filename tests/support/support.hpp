@@ -30,6 +30,10 @@ struct TestUser {
 // process is gone).
 [[nodiscard]] std::string proc_uid_line(int pid);
 
+// The value of a message's first header field called name (as written, e.g. "Subject"),
+// its first line only; "" when there is none.
+[[nodiscard]] std::string header_field(const std::string& msg, const std::string& name);
+
 class TempDir {
 public:
     TempDir();

@@ -25,16 +25,6 @@ bool contains(const std::string& text, const std::string& what) {
     return text.find(what) != std::string::npos;
 }
 
-// A header field's value ("" if absent).
-std::string field(const std::string& msg, const std::string& name) {
-    std::string header = "\n" + msg.substr(0, msg.find("\n\n") + 1);
-    auto at = header.find("\n" + name + ": ");
-    if (at == std::string::npos)
-        return "";
-    at += name.size() + 3;
-    return header.substr(at, header.find('\n', at) - at);
-}
-
 // One list made by the real ezmlm-make, both sets of programs, and every message either
 // queues captured (qmail-queue's interface: message on fd 0, envelope on fd 1).
 struct Move {
@@ -171,7 +161,7 @@ TEST_CASE("a move with confirmations and moderation in flight loses nothing",
                         "Subject: please\n\n");
         INFO(r.err);
         REQUIRE(r.exit_code == 0);
-        const std::string reply_to = field(m.last(), "Reply-To");
+        const std::string reply_to = qmtest::header_field(m.last(), "Reply-To");
         INFO(m.last());
         REQUIRE(reply_to.starts_with("l-" + verb.substr(0, 1) + "c."));
         return reply_to;
@@ -188,7 +178,7 @@ TEST_CASE("a move with confirmations and moderation in flight loses nothing",
         INFO(r.err);
         REQUIRE(r.exit_code == 0);
     }
-    const std::string modded_tc = field(m.last(), "Reply-To");
+    const std::string modded_tc = qmtest::header_field(m.last(), "Reply-To");
     REQUIRE(modded_tc.starts_with("l-tc."));
     REQUIRE(contains(m.envelope(m.count() - 1), "Tmona@far.example"));
 
@@ -199,7 +189,7 @@ TEST_CASE("a move with confirmations and moderation in flight loses nothing",
         auto r = m.real("ezmlm-store", {m.dir}, {{"SENDER", "dave@far.example"}}, post(subject));
         INFO(r.err);
         REQUIRE(r.exit_code == 0);
-        Held h{field(m.last(), "Reply-To"), field(m.last(), "From")};
+        Held h{qmtest::header_field(m.last(), "Reply-To"), qmtest::header_field(m.last(), "From")};
         REQUIRE(h.accept.starts_with("l-accept-"));
         REQUIRE(h.reject.starts_with("l-reject-"));
         return h;
@@ -226,7 +216,7 @@ TEST_CASE("a move with confirmations and moderation in flight loses nothing",
                     "Subject: yes\n\n");
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
-    const std::string our_tc = field(m.last(), "Reply-To");
+    const std::string our_tc = qmtest::header_field(m.last(), "Reply-To");
     REQUIRE(our_tc.starts_with("l-tc."));
     CHECK(contains(m.envelope(m.count() - 1), "Tmona@far.example"));
     CHECK_FALSE(m.subscribed("joiner@far.example"));
@@ -257,8 +247,8 @@ TEST_CASE("a move with confirmations and moderation in flight loses nothing",
     REQUIRE(r.exit_code == 0);
     CHECK_FALSE(m.subscribed("slow@far.example"));
     REQUIRE(m.count() == before_forged + 1);
-    CHECK(field(m.last(), "Reply-To").starts_with("l-sc."));
-    CHECK(field(m.last(), "Reply-To") != slow_sc);
+    CHECK(qmtest::header_field(m.last(), "Reply-To").starts_with("l-sc."));
+    CHECK(qmtest::header_field(m.last(), "Reply-To") != slow_sc);
     // An expired one (1,000,000 s, as ours) gets the same answer.
     {
         auto env = to_manager(slow_sc, "slow@far.example");
@@ -268,7 +258,7 @@ TEST_CASE("a move with confirmations and moderation in flight loses nothing",
         INFO(late.err);
         REQUIRE(late.exit_code == 0);
         REQUIRE(m.count() == before + 1);
-        CHECK(field(m.last(), "Reply-To").starts_with("l-sc."));
+        CHECK(qmtest::header_field(m.last(), "Reply-To").starts_with("l-sc."));
     }
 
     // The held posts: the first accepted goes to the subscribers, the second is rejected
@@ -296,7 +286,7 @@ TEST_CASE("a move with confirmations and moderation in flight loses nothing",
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     CHECK(m.held("rejected") == 1);
-    CHECK(field(m.last(), "To") == "dave@far.example");
+    CHECK(qmtest::header_field(m.last(), "To") == "dave@far.example");
 
     // The admin closes the window: a 7.x cookie still fresh is refused like a forged one.
     REQUIRE(m.ours("ezmlm-make", {"-e", "--ezmlm7-cookies=off", m.dir}).exit_code == 0);
@@ -304,8 +294,8 @@ TEST_CASE("a move with confirmations and moderation in flight loses nothing",
     r = m.ours("ezmlm-manage", {m.dir}, to_manager(late_sc, "late@far.example"),
                "Subject: yes\n\n");
     REQUIRE(r.exit_code == 0);
-    CHECK(field(m.last(), "Reply-To").starts_with("l-sc."));
-    CHECK(field(m.last(), "Reply-To") != late_sc);
+    CHECK(qmtest::header_field(m.last(), "Reply-To").starts_with("l-sc."));
+    CHECK(qmtest::header_field(m.last(), "Reply-To") != late_sc);
     CHECK_FALSE(contains(m.envelope(m.count() - 1), "Tmona@far.example"));
     r = m.ours("ezmlm-moderate", {m.dir}, to_moderator(third.accept, "mona@far.example"),
                "Subject: ok\n\n");
@@ -317,7 +307,7 @@ TEST_CASE("a move with confirmations and moderation in flight loses nothing",
     r = m.ours("ezmlm-manage", {m.dir}, to_manager(late_sc, "late@far.example"),
                "Subject: yes\n\n");
     REQUIRE(r.exit_code == 0);
-    CHECK(field(m.last(), "Reply-To").starts_with("l-tc."));
+    CHECK(qmtest::header_field(m.last(), "Reply-To").starts_with("l-tc."));
     // Expired (held longer than any cookie lives): the answer ours get.
     {
         auto env = to_moderator(third.accept, "mona@far.example");

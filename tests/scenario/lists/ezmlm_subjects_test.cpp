@@ -18,16 +18,6 @@ namespace {
 
 constexpr bool ours = false, real = true;
 
-// The value of a header field ("" if absent); the first of several.
-std::string field(const std::string& msg, const std::string& name) {
-    const std::string header = "\n" + msg.substr(0, msg.find("\n\n") + 1);
-    auto at = header.find("\n" + name + ": ");
-    if (at == std::string::npos)
-        return "";
-    at += name.size() + 3;
-    return header.substr(at, header.find('\n', at) - at);
-}
-
 // A list made by the real ezmlm-make (moderated, archived, with a digest), one moderator,
 // mail caught by a QMAILQUEUE script.
 struct SubjectList {
@@ -104,12 +94,12 @@ TEST_CASE("ezmlm-store and ezmlm-get take their subjects from text/messages as e
         // the real one has it compiled in.
         const std::string r = l.run(real, "ezmlm-store", post(3), poster);
         const std::string o = l.run(ours, "ezmlm-store", post(3), poster);
-        CHECK(field(r, "Subject") == "MODERATE for l@lists.example");
-        CHECK(field(o, "Subject") == field(r, "Subject"));
-        CHECK(field(l.get(real, "get.1_2"), "Subject") == "l Digest of: get.1_2");
-        CHECK(field(l.get(ours, "get.1_2"), "Subject") == "l Digest of: get.1_2");
-        CHECK(field(l.get(real, "index"), "Subject") == "l Result of: index");
-        CHECK(field(l.get(ours, "index"), "Subject") == "l Result of: index");
+        CHECK(qmtest::header_field(r, "Subject") == "MODERATE for l@lists.example");
+        CHECK(qmtest::header_field(o, "Subject") == qmtest::header_field(r, "Subject"));
+        CHECK(qmtest::header_field(l.get(real, "get.1_2"), "Subject") == "l Digest of: get.1_2");
+        CHECK(qmtest::header_field(l.get(ours, "get.1_2"), "Subject") == "l Digest of: get.1_2");
+        CHECK(qmtest::header_field(l.get(real, "index"), "Subject") == "l Result of: index");
+        CHECK(qmtest::header_field(l.get(ours, "index"), "Subject") == "l Result of: index");
     }
 
     SECTION("an owner's messages file: the same subjects from both") {
@@ -120,14 +110,14 @@ TEST_CASE("ezmlm-store and ezmlm-get take their subjects from text/messages as e
                                                "SUB_DIGEST_ISSUE:<#L#> issue <#2#>\n");
         const std::string r = l.run(real, "ezmlm-store", post(3), poster);
         const std::string o = l.run(ours, "ezmlm-store", post(3), poster);
-        CHECK(field(r, "Subject") == "[l] a post awaits you at lists.example");
-        CHECK(field(o, "Subject") == field(r, "Subject"));
+        CHECK(qmtest::header_field(r, "Subject") == "[l] a post awaits you at lists.example");
+        CHECK(qmtest::header_field(o, "Subject") == qmtest::header_field(r, "Subject"));
         for (const char* action : {"get.1_2", "index"}) {
             INFO(action);
-            const std::string real_subject = field(l.get(real, action), "Subject");
+            const std::string real_subject = qmtest::header_field(l.get(real, action), "Subject");
             CHECK(real_subject ==
                   (std::string(action) == "index" ? "Index index of l" : "Posts get.1_2 from l"));
-            CHECK(field(l.get(ours, action), "Subject") == real_subject);
+            CHECK(qmtest::header_field(l.get(ours, action), "Subject") == real_subject);
         }
         // A digest by hand (no LOCAL): each side from the same state, the list restored
         // between them so that both send issue 1.
@@ -137,7 +127,8 @@ TEST_CASE("ezmlm-store and ezmlm-get take their subjects from text/messages as e
         fs::remove_all(l.dir);
         fs::rename(saved, l.dir);
         const std::string our_digest = l.run(ours, "ezmlm-get", "", {});
-        CHECK(field(real_digest, "Subject") == "l issue 1");
-        CHECK(field(our_digest, "Subject") == field(real_digest, "Subject"));
+        CHECK(qmtest::header_field(real_digest, "Subject") == "l issue 1");
+        CHECK(qmtest::header_field(our_digest, "Subject") ==
+              qmtest::header_field(real_digest, "Subject"));
     }
 }

@@ -87,16 +87,6 @@ struct RealList {
     }
 };
 
-// The value of a header field ("" if absent); the first of several.
-std::string field(const std::string& msg, const std::string& name) {
-    const std::string header = "\n" + msg.substr(0, msg.find("\n\n") + 1);
-    auto at = header.find("\n" + name + ": ");
-    if (at == std::string::npos)
-        return "";
-    at += name.size() + 3;
-    return header.substr(at, header.find('\n', at) - at);
-}
-
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
     if (from.empty())
         return;
@@ -114,7 +104,7 @@ std::string comparable_body(const std::string& msg) {
     // Both copy the request below the texts: compared by its own test.
     if (auto copy = body.find("\nReturn-Path: <"); copy != std::string::npos)
         body = body.substr(0, copy + 1);
-    const std::string reply_to = field(msg, "Reply-To");
+    const std::string reply_to = qmtest::header_field(msg, "Reply-To");
     if (reply_to.empty())
         return body;
     // l-sc.TIME.HASH-joe=far.example@lists.example
@@ -166,9 +156,9 @@ TEST_CASE("an owner's customised texts render as the real ezmlm-manage renders t
     const auto ours = l.manage(false, "subscribe");
     REQUIRE(real.size() == 1);
     REQUIRE(ours.size() == 1);
-    CHECK(field(real[0], "Subject") ==
+    CHECK(qmtest::header_field(real[0], "Subject") ==
           "Please confirm l at lists.example [SUB_USR_SUBSCRIBE] end.");
-    CHECK(field(ours[0], "Subject") == field(real[0], "Subject"));
+    CHECK(qmtest::header_field(ours[0], "Subject") == qmtest::header_field(real[0], "Subject"));
     const std::string expected = "Hello from l (l) at lists.example / lists.example.\n"
                                  "To add joe@far.example (joe, joe=far.example) reply to\n"
                                  "   l-sc.TIME.HASH-joe=far.example@lists.example\n"
@@ -202,14 +192,14 @@ TEST_CASE("ezmlm-manage's replies carry ezmlm-idx 7's fields and subjects",
         for (const char* name : {"List-Help", "List-Post", "List-Subscribe", "Delivered-To",
                                  "Mailing-List", "Subject", "From", "To"}) {
             INFO(name);
-            CHECK(field(ours[0], name) == field(real[0], name));
+            CHECK(qmtest::header_field(ours[0], name) == qmtest::header_field(real[0], name));
         }
-        CHECK(field(real[0], "Delivered-To") == "responder for l@lists.example");
-        CHECK(field(real[0], "List-Post") == "<mailto:l@lists.example>");
+        CHECK(qmtest::header_field(real[0], "Delivered-To") == "responder for l@lists.example");
+        CHECK(qmtest::header_field(real[0], "List-Post") == "<mailto:l@lists.example>");
         // <TIME.PID.ezmlm@outhost>
         const std::regex message_id(R"(<[0-9]+\.[0-9]+\.ezmlm@lists\.example>)");
-        CHECK(std::regex_match(field(real[0], "Message-ID"), message_id));
-        CHECK(std::regex_match(field(ours[0], "Message-ID"), message_id));
+        CHECK(std::regex_match(qmtest::header_field(real[0], "Message-ID"), message_id));
+        CHECK(std::regex_match(qmtest::header_field(ours[0], "Message-ID"), message_id));
         // The list's texts are the central ones (the list's text/ is empty): the same
         // words from both.
         CHECK(comparable_body(ours[0]) == comparable_body(real[0]));
@@ -281,18 +271,20 @@ TEST_CASE("subscribing an address already subscribed is answered at once, as ezm
         const auto ours = l.manage(false, "subscribe");
         REQUIRE(real.size() == 1);
         REQUIRE(ours.size() == 1);
-        CHECK(field(real[0], "Reply-To").empty());
-        CHECK(field(ours[0], "Reply-To").empty());
-        CHECK(field(ours[0], "Subject") == field(real[0], "Subject"));
-        CHECK(field(ours[0], "Subject").find("l@lists.example") != std::string::npos);
+        CHECK(qmtest::header_field(real[0], "Reply-To").empty());
+        CHECK(qmtest::header_field(ours[0], "Reply-To").empty());
+        CHECK(qmtest::header_field(ours[0], "Subject") == qmtest::header_field(real[0], "Subject"));
+        CHECK(qmtest::header_field(ours[0], "Subject").find("l@lists.example") !=
+              std::string::npos);
         CHECK(comparable_body(ours[0]) == comparable_body(real[0]));
         // Likewise unsubscribing someone who is not subscribed.
         const auto real_un = l.manage(true, "unsubscribe", "ann@far.example");
         const auto ours_un = l.manage(false, "unsubscribe", "ann@far.example");
         REQUIRE(real_un.size() == 1);
         REQUIRE(ours_un.size() == 1);
-        CHECK(field(ours_un[0], "Reply-To").empty());
-        CHECK(field(ours_un[0], "Subject") == field(real_un[0], "Subject"));
+        CHECK(qmtest::header_field(ours_un[0], "Reply-To").empty());
+        CHECK(qmtest::header_field(ours_un[0], "Subject") ==
+              qmtest::header_field(real_un[0], "Subject"));
         CHECK(comparable_body(ours_un[0]) == comparable_body(real_un[0]));
     }
 }

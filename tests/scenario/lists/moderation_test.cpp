@@ -16,16 +16,6 @@ using liststest::ListMta;
 
 namespace {
 
-// The value of a header field in a message ("" if absent).
-std::string field(const std::string& msg, const std::string& name) {
-    std::string header = "\n" + msg.substr(0, msg.find("\n\n") + 1);
-    auto at = header.find("\n" + name + ": ");
-    if (at == std::string::npos)
-        return "";
-    at += name.size() + 3;
-    return header.substr(at, header.find('\n', at) - at);
-}
-
 std::string only_file(const std::string& dir) {
     auto files = qmtest::list_dir(dir);
     REQUIRE(files.size() == 1);
@@ -67,8 +57,8 @@ TEST_CASE("a moderated post waits for the moderator and goes out numbered once a
     INFO(request);
     CHECK(has_line(request, "Subject: MODERATE for joe-team@test.example"));
     CHECK(has_line(request, "To: joe-team-moderators@test.example"));
-    const std::string accept = field(request, "Reply-To");
-    const std::string reject = field(request, "From");
+    const std::string accept = qmtest::header_field(request, "Reply-To");
+    const std::string reject = qmtest::header_field(request, "From");
     const std::string name = only_file(l.m.dir + "/mod/pending");
     CHECK(accept.starts_with("joe-team-accept-" + name + "."));
     CHECK(accept.ends_with("@test.example"));
@@ -114,7 +104,7 @@ TEST_CASE("a moderated post waits for the moderator and goes out numbered once a
 
     // A forged cookie: the moderator is told, nothing is distributed.
     auto forged_request = l.post_and_wait_for_request("second", 2);
-    std::string forged = field(forged_request, "Reply-To");
+    std::string forged = qmtest::header_field(forged_request, "Reply-To");
     auto dot = forged.rfind('.', forged.find('@'));
     forged.replace(dot + 1, 20,
                    forged[dot + 1] == 'a' ? "bbbbbbbbbbbbbbbbbbbb" : "aaaaaaaaaaaaaaaaaaaa");
@@ -134,8 +124,8 @@ TEST_CASE("a rejected post goes back to its poster with the moderator's comment"
           "[scenario][lists][moderation]") {
     ModeratedList l;
     auto request = l.post_and_wait_for_request("offtopic");
-    const std::string reject = field(request, "From");
-    const std::string accept = field(request, "Reply-To");
+    const std::string reject = qmtest::header_field(request, "From");
+    const std::string accept = qmtest::header_field(request, "Reply-To");
     l.answer(reject, "> please distribute offtopic\n\n%%% Start comment\n"
                      "This belongs on the other list.\n%%% End comment\n");
     REQUIRE(l.m.wait_messages("dave", 1));

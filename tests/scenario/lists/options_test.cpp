@@ -72,16 +72,6 @@ bool contains(const std::string& text, const std::string& what) {
     return text.find(what) != std::string::npos;
 }
 
-// The value of a header field in a message ("" if absent).
-std::string field(const std::string& msg, const std::string& name) {
-    std::string header = "\n" + msg.substr(0, msg.find("\n\n") + 1);
-    auto at = header.find("\n" + name + ": ");
-    if (at == std::string::npos)
-        return "";
-    at += name.size() + 3;
-    return header.substr(at, header.find('\n', at) - at);
-}
-
 const std::string post = "From: Dave <dave@far.example>\nTo: l@lists.example\n"
                          "Subject: hello\n\nplease distribute this\n";
 
@@ -209,7 +199,7 @@ TEST_CASE("ezmlm-manage takes the ezmlm-idx 7 switches", "[scenario][lists][opti
         auto asked = manage({"-s"}, "subscribe", "ann@far.example");
         CHECK(asked.exit_code == 0);
         CHECK_FALSE(l.is_sub("ann@far.example"));
-        CHECK(contains(field(l.queued().back(), "Subject"), "confirm subscribe"));
+        CHECK(contains(qmtest::header_field(l.queued().back(), "Subject"), "confirm subscribe"));
     }
     SECTION("-U unsubscribes at once") {
         l.sub("joe@far.example");
@@ -222,7 +212,7 @@ TEST_CASE("ezmlm-manage takes the ezmlm-idx 7 switches", "[scenario][lists][opti
         CHECK(l.queued().empty());
         CHECK(manage({"-U", "-n"}, "unsubscribe").exit_code == 0);
         REQUIRE(l.queued().size() == 1);
-        CHECK(field(l.queued()[0], "To") == "joe@far.example");
+        CHECK(qmtest::header_field(l.queued()[0], "To") == "joe@far.example");
     }
     SECTION("-f puts the From field in Log and -F does not") {
         CHECK(manage({"-S", "-f"}, "subscribe").exit_code == 0);
@@ -302,9 +292,9 @@ TEST_CASE("ezmlm-get takes the ezmlm-idx 7 switches", "[scenario][lists][options
 
     SECTION("-f sets the format of a collection") {
         REQUIRE(get({}).exit_code == 99);
-        CHECK(contains(field(last(), "Content-Type"), "multipart/digest"));
+        CHECK(contains(qmtest::header_field(last(), "Content-Type"), "multipart/digest"));
         REQUIRE(get({"-f", "r"}).exit_code == 99);
-        CHECK(contains(field(last(), "Content-Type"), "text/plain"));
+        CHECK(contains(qmtest::header_field(last(), "Content-Type"), "text/plain"));
         CHECK(contains(last(), "please distribute this"));
         auto bad = get({"-f", "q"});
         CHECK(bad.exit_code == 100);
@@ -368,7 +358,7 @@ TEST_CASE("ezmlm-store -P -y -s and -B act as in ezmlm-idx 7", "[scenario][lists
     SECTION("-y asks the poster and -Y does not even with confirmpost") {
         CHECK(store({"-y"}).exit_code == 0);
         CHECK(l.files_in("mod/unconfirmed") == 1);
-        CHECK(field(l.queued().back(), "To") == "dave@far.example");
+        CHECK(qmtest::header_field(l.queued().back(), "To") == "dave@far.example");
         qmtest::spit(l.dir + "/confirmpost", "");
         CHECK(store({"-Y"}).exit_code == 0);
         CHECK(l.files_in("mod/unconfirmed") == 1);
@@ -386,7 +376,7 @@ TEST_CASE("ezmlm-store -P -y -s and -B act as in ezmlm-idx 7", "[scenario][lists
         qmtest::spit(l.dir + "/modpost", "allow\n");
         l.sub("self@far.example", "allow");
         CHECK(store({}).exit_code == 0);
-        CHECK(field(l.queued().back(), "To") == "l-moderators@lists.example");
+        CHECK(qmtest::header_field(l.queued().back(), "To") == "l-moderators@lists.example");
         CHECK(contains(qmtest::slurp(l.queued_dir + "/e0"), "Tself@far.example"));
         CHECK(store({"-s"}).exit_code == 0);
         CHECK(contains(qmtest::slurp(l.queued_dir + "/e1"), "Tmona@far.example"));
@@ -414,11 +404,11 @@ TEST_CASE("ezmlm-store ezmlm-moderate and ezmlm-clean -M append the post as in e
     CHECK(contains(appended, "please distribute this"));
 
     // ezmlm-moderate -M: the rejection notice.
-    const std::string reject = field(appended, "From");
+    const std::string reject = qmtest::header_field(appended, "From");
     auto r = l.run("ezmlm-moderate", {"-M", l.dir}, answering(reject, "mona@far.example"), "no\n");
     INFO(r.err);
     CHECK(r.exit_code == 0);
-    CHECK(field(l.queued().back(), "To") == "dave@far.example");
+    CHECK(qmtest::header_field(l.queued().back(), "To") == "dave@far.example");
     CHECK_FALSE(contains(l.queued().back(), "message/rfc822"));
     CHECK(contains(l.queued().back(), "please distribute this"));
 
@@ -428,7 +418,7 @@ TEST_CASE("ezmlm-store ezmlm-moderate and ezmlm-clean -M append the post as in e
     INFO(cleaned.err);
     CHECK(cleaned.exit_code == 0);
     CHECK(contains(cleaned.err, "returned 1"));
-    CHECK(field(l.queued().back(), "To") == "dave@far.example");
+    CHECK(qmtest::header_field(l.queued().back(), "To") == "dave@far.example");
     CHECK_FALSE(contains(l.queued().back(), "message/rfc822"));
     CHECK(contains(l.queued().back(), "please distribute this"));
 }
@@ -456,7 +446,7 @@ TEST_CASE("ezmlm-moderate and ezmlm-confirm hand a post to their trailing progra
         l.sub("reader@far.example");
         REQUIRE(l.run("ezmlm-store", {l.dir}, {{"SENDER", "dave@far.example"}}, post).exit_code ==
                 0);
-        const std::string accept = field(l.queued().back(), "Reply-To");
+        const std::string accept = qmtest::header_field(l.queued().back(), "Reply-To");
         REQUIRE(accept.starts_with("l-accept-"));
         const size_t before = l.queued().size();
         auto r = l.run("ezmlm-moderate",
@@ -475,20 +465,20 @@ TEST_CASE("ezmlm-moderate and ezmlm-confirm hand a post to their trailing progra
         l.sub("mona@far.example", "mod");
         REQUIRE(l.run("ezmlm-store", {l.dir}, {{"SENDER", "dave@far.example"}}, post).exit_code ==
                 0);
-        const std::string reject = field(l.queued().back(), "From");
+        const std::string reject = qmtest::header_field(l.queued().back(), "From");
         REQUIRE(reject.starts_with("l-reject-"));
         auto r = l.run("ezmlm-moderate", {"-t", "owner@far.example", l.dir},
                        answering(reject, "mona@far.example"), "no\n");
         INFO(r.err);
         CHECK(r.exit_code == 0);
-        CHECK(field(l.queued().back(), "Reply-To") == "owner@far.example");
-        CHECK(field(l.queued().back(), "To") == "dave@far.example");
+        CHECK(qmtest::header_field(l.queued().back(), "Reply-To") == "owner@far.example");
+        CHECK(qmtest::header_field(l.queued().back(), "To") == "dave@far.example");
     }
     SECTION("ezmlm-confirm with a program and its arguments") {
         OptList l({"-y"});
         REQUIRE(l.run("ezmlm-store", {l.dir}, {{"SENDER", "dave@far.example"}}, post).exit_code ==
                 0);
-        const std::string confirm = field(l.queued().back(), "Reply-To");
+        const std::string confirm = qmtest::header_field(l.queued().back(), "Reply-To");
         REQUIRE(confirm.starts_with("l-confirm-"));
         auto r = l.run("ezmlm-confirm", {l.dir, "/bin/sh", "-c", "cat > " + (l.tmp / "got")},
                        answering(confirm, "dave@far.example"), "yes\n");
@@ -503,7 +493,7 @@ TEST_CASE("ezmlm-moderate and ezmlm-confirm hand a post to their trailing progra
         l.sub("mona@far.example", "mod");
         REQUIRE(l.run("ezmlm-store", {l.dir}, {{"SENDER", "dave@far.example"}}, post).exit_code ==
                 0);
-        const std::string accept = field(l.queued().back(), "Reply-To");
+        const std::string accept = qmtest::header_field(l.queued().back(), "Reply-To");
         auto r = l.run("ezmlm-moderate", {l.dir, "exit 100"}, answering(accept, "mona@far.example"),
                        "ok\n");
         CHECK(r.exit_code == 100);
