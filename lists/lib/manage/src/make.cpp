@@ -103,13 +103,25 @@ struct Settings {
     std::optional<std::string> parent; // the list is a sublist of it
 };
 
-// -i (threaded): ezmlm-archive brings the thread, subject and author files up to date
-// after each post is archived, as ezmlm-idx 7's ezmlmrc has it; its trouble never holds
-// up the delivery.
-std::string archive_line(const MakeRequest& r, const std::map<char, bool>& on) {
-    if (!on.at('i'))
+// -a (archived): ezmlm-webindex (web-archive/) brings the web archive's index up to date
+// after each post is archived, so that the post is on the web at once. Only where it was
+// built beside ezmlm-send: a platform without the web archive gets no line that would
+// fail on every post.
+std::string web_index_line(const MakeRequest& r, const std::map<char, bool>& on) {
+    if (!on.at('a') || ::access((r.bin_dir + "/ezmlm-webindex").c_str(), X_OK) != 0)
         return {};
-    return "|" + program(r, "ezmlm-archive") + " " + shell_quote(r.dir) + " || exit 0\n";
+    return "|" + program(r, "ezmlm-webindex") + " " + shell_quote(r.dir) + " || exit 0\n";
+}
+
+// -i (threaded): ezmlm-archive brings the thread, subject and author files up to date
+// after each post is archived, as ezmlm-idx 7's ezmlmrc has it. Neither its trouble nor
+// ezmlm-webindex's holds up the delivery (a temporary failure would have qmail-local run
+// the whole file again, ezmlm-send included); the next post's run catches up.
+std::string archive_line(const MakeRequest& r, const std::map<char, bool>& on) {
+    std::string lines = web_index_line(r, on);
+    if (on.at('i'))
+        lines += "|" + program(r, "ezmlm-archive") + " " + shell_quote(r.dir) + " || exit 0\n";
+    return lines;
 }
 
 std::string editor(const MakeRequest& r, const Settings& st) {
