@@ -288,12 +288,14 @@ struct Walker {
     }
 
     void add_text(std::string& to, std::string_view text) {
-        const size_t room = text_room();
-        if (text.size() > room)
+        size_t room = text_room();
+        const size_t joint = to.empty() ? 0 : 1; // the newline between two parts
+        if (text.size() + joint > room)
             out.truncated = true;
-        if (room == 0)
+        if (room <= joint)
             return;
-        if (!to.empty())
+        room -= joint;
+        if (joint != 0)
             to += "\n";
         to += utf8_prefix(text, room);
     }
