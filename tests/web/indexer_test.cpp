@@ -186,6 +186,22 @@ TEST_CASE("ezmlm-webindex exits 0, 100 or 111 as qmail expects", "[web][indexer]
     CHECK(notdb.err.find("--rebuild") != std::string::npos);
 }
 
+TEST_CASE("a rebuild on a terminal shows its progress", "[web][indexer][program]") {
+    ListDir l;
+    webtest::fill(l, 30);
+    const std::string prog = qmtest::bin("ezmlm-webindex");
+    // script(1) gives it a terminal for stderr.
+    auto shown = qmtest::run(
+        {"/usr/bin/script", "-q", "-e", "-c", prog + " --rebuild " + l.dir, "/dev/null"});
+    CHECK(shown.exit_code == 0);
+    INFO(shown.out);
+    CHECK(shown.out.find("ezmlm-webindex: 30/30 messages") != std::string::npos);
+    auto quiet = qmtest::run(
+        {"/usr/bin/script", "-q", "-e", "-c", prog + " --rebuild --quiet " + l.dir, "/dev/null"});
+    CHECK(quiet.exit_code == 0);
+    CHECK(quiet.out.find("messages") == std::string::npos);
+}
+
 TEST_CASE("an indexer killed at any point leaves an index the next run completes",
           "[web][indexer][crash]") {
     ListDir l;
