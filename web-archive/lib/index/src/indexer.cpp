@@ -24,6 +24,11 @@ Status check_list(const std::string& dir) {
     }
     if (!S_ISDIR(st.st_mode))
         return fail(perm("5.1.1", dir + " is not a list directory"));
+    // The runs from the list's .qmail are the owner's: files root made here they could
+    // not write, and the index would silently stop growing.
+    if (::geteuid() == 0 && st.st_uid != 0)
+        return fail(perm("5.3.0", dir + " belongs to uid " + std::to_string(st.st_uid) +
+                                      ": run ezmlm-webindex as the list's owner"));
     auto outlocal = qm::lists::read_setting(dir, "outlocal");
     if (!outlocal)
         return fail(outlocal.error());

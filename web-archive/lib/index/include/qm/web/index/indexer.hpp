@@ -38,7 +38,9 @@ struct UpdateOutcome {
     bool handed_over = false;  // another indexer was running; it indexes this run's work
 };
 
-// A failure is permanent when dir is not a list directory or the list is not archived,
+// A failure is permanent when dir is not a list directory or the list is not archived, when
+// root runs it on a list root does not own (the index would become unwritable for the
+// owner's runs),
 // or when the database is unusable (corrupt, made by a newer indexer); temporary for
 // anything the next run may get past (busy, disk full, unreadable files).
 [[nodiscard]] Result<UpdateOutcome> update_web_index(const std::string& dir,
