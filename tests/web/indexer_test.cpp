@@ -147,6 +147,20 @@ TEST_CASE("a directory that is not an archived list is a permanent failure", "[w
     CHECK_FALSE(fs::exists(l.dir + "/webarchive"));
 }
 
+TEST_CASE("root does not index a list someone else owns", "[web][indexer]") {
+    const auto user = qmtest::unprivileged_test_user();
+    if (!user)
+        return qmtest::skip("not root");
+    ListDir l;
+    webtest::fill(l, 3);
+    REQUIRE(::chown(l.dir.c_str(), user->uid, user->gid) == 0);
+    auto refused = update_web_index(l.dir);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().permanent());
+    CHECK(refused.error().text.find("owner") != std::string::npos);
+    CHECK_FALSE(fs::exists(l.dir + "/webarchive"));
+}
+
 TEST_CASE("ezmlm-webindex exits 0, 100 or 111 as qmail expects", "[web][indexer][program]") {
     ListDir l;
     webtest::fill(l, 12);
@@ -205,7 +219,9 @@ TEST_CASE("a rebuild on a terminal shows its progress", "[web][indexer][program]
 TEST_CASE("an indexer killed at any point leaves an index the next run completes",
           "[web][indexer][crash]") {
     ListDir l;
-    constexpr unsigned long posts = 6000;
+    // Enough for a run of seconds: a smaller archive is indexed before the test, polling
+    // the index, gets to kill the indexer.
+    constexpr unsigned long posts = 24000;
     webtest::fill(l, posts);
     const std::string prog = qmtest::bin("ezmlm-webindex");
     // Killed right away (while it makes the schema, perhaps), then at two later points
