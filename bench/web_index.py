@@ -70,14 +70,22 @@ def timed(argv):
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
     work = sys.argv[2] if len(sys.argv) > 2 else "/tmp/qm-web-bench"
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
     corpus = os.path.join(work, "corpus")
-    subprocess.run([sys.executable, GEN, str(n + 1), corpus], check=True,
-                   stdout=subprocess.DEVNULL)
-    msgs = mbox_messages(os.path.join(corpus, "corpus.mbox"))
+    mbox = os.path.join(corpus, "corpus.mbox")
+    msgs = mbox_messages(mbox) if os.path.exists(mbox) else []
+    if len(msgs) != n + 1:  # the corpus of an earlier run is reused when it fits
+        shutil.rmtree(work, ignore_errors=True)
+        os.makedirs(work)
+        subprocess.run([sys.executable, GEN, str(n + 1), corpus], check=True,
+                       stdout=subprocess.DEVNULL)
+        msgs = mbox_messages(mbox)
     assert len(msgs) == n + 1, (len(msgs), n + 1)
     list_dir = os.path.join(work, "list")
+    shutil.rmtree(list_dir, ignore_errors=True)
+    if os.path.exists(os.path.join(work, ".qmail-l")):
+        for name in os.listdir(work):
+            if name.startswith(".qmail-l"):
+                os.unlink(os.path.join(work, name))
     subprocess.run([os.path.join(BIN, "ezmlm-make"), list_dir, os.path.join(work, ".qmail-l"),
                     "l", "bench.example"], check=True)
     load(list_dir, msgs[:n])
