@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 using namespace qm::web;
@@ -239,4 +241,148 @@ TEST_CASE("FTS finds words of a base64 Latin-1 body and of headers", "[web][sear
     CHECK(find("author:example") == V{1});
     CHECK(find("trams") == V{2});
     CHECK(find("body:grüße").empty());
+}
+
+namespace {
+
+// A forest of threads as mailers make them: each reply references the path from its
+// thread's root to its parent (sometimes only its parent, as mailers that cut References
+// short), and some messages never reach the archive.
+struct Mail {
+    std::string id;
+    std::vector<std::string> refs;
+    bool archived = true;
+};
+
+struct Dice {
+    unsigned long state;
+    size_t next(size_t n) {
+        state = state * 6364136223846793005UL + 1442695040888963407UL;
+        return (state >> 33) % n;
+    }
+};
+
+std::vector<Mail> forest(unsigned long seed) {
+    Dice dice{seed};
+    std::vector<Mail> out;
+    for (int tree = 0; tree < 15; ++tree) {
+        const size_t n = 3 + dice.next(12);
+        std::vector<std::vector<std::string>> paths; // root..node
+        for (size_t i = 0; i < n; ++i) {
+            Mail m;
+            m.id = "t" + std::to_string(tree) + "n" + std::to_string(i) + "@x";
+            std::vector<std::string> path;
+            if (i > 0) {
+                path = paths[dice.next(i)];
+                m.refs = path;
+                if (dice.next(4) == 0)
+                    m.refs.erase(m.refs.begin(), m.refs.end() - 1);
+            }
+            path.push_back(m.id);
+            paths.push_back(path);
+            m.archived = dice.next(6) != 0;
+            out.push_back(std::move(m));
+        }
+    }
+    return out;
+}
+
+struct Outcome {
+    std::map<std::string, std::string> parent; // id -> parent's id ("" for none)
+    std::set<std::set<std::string>> threads;
+};
+
+// The archived mails indexed in the order given, each with a subject of its own (so that
+// only references count).
+Outcome index_in_order(const std::vector<Mail>& mails, const std::vector<size_t>& order) {
+    qmtest::TempDir tmp;
+    auto index = Index::open(tmp / "index.sqlite");
+    REQUIRE(index);
+    std::map<unsigned long, std::string> id_of;
+    unsigned long n = 0;
+    REQUIRE(index->begin());
+    for (size_t i : order) {
+        if (!mails[i].archived)
+            continue;
+        IndexedMessage m;
+        m.message_id = mails[i].id;
+        m.references = mails[i].refs;
+        m.subject = "subject " + mails[i].id;
+        m.date = 1700000000 + static_cast<std::int64_t>(i);
+        id_of[++n] = m.message_id;
+        REQUIRE(index->add(n, m));
+    }
+    REQUIRE(index->commit(n));
+    Outcome o;
+    std::map<unsigned long, std::set<std::string>> threads;
+    for (const auto& [num, id] : id_of) {
+        auto r = index->message(num);
+        REQUIRE(r);
+        REQUIRE(*r);
+        o.parent[id] = (*r)->parent ? id_of.at(*(*r)->parent) : "";
+        threads[(*r)->thread].insert(id);
+    }
+    for (auto& [t, ids] : threads)
+        o.threads.insert(ids);
+    return o;
+}
+
+} // namespace
+
+TEST_CASE("whatever the order of arrival the threads and parents are the same", "[web][thread]") {
+    for (unsigned long seed : {1UL, 2UL, 3UL}) {
+        INFO("seed " << seed);
+        const auto mails = forest(seed);
+        std::vector<size_t> order(mails.size());
+        for (size_t i = 0; i < order.size(); ++i)
+            order[i] = i;
+        const Outcome in_order = index_in_order(mails, order);
+        // Every thread of the forest is one thread of the index at least where its root
+        // is archived... and never two trees in one.
+        for (const auto& ids : in_order.threads) {
+            const std::string tree = ids.begin()->substr(0, ids.begin()->find('n'));
+            for (const auto& id : ids)
+                CHECK(id.substr(0, id.find('n')) == tree);
+        }
+        Dice dice{seed * 7};
+        for (int shuffle = 0; shuffle < 4; ++shuffle) {
+            for (size_t i = order.size(); i > 1; --i)
+                std::swap(order[i - 1], order[dice.next(i)]);
+            const Outcome shuffled = index_in_order(mails, order);
+            CHECK(shuffled.parent == in_order.parent);
+            CHECK(shuffled.threads == in_order.threads);
+        }
+        // Reversed: every reply before its parent.
+        std::sort(order.rbegin(), order.rend());
+        const Outcome reversed = index_in_order(mails, order);
+        CHECK(reversed.parent == in_order.parent);
+        CHECK(reversed.threads == in_order.threads);
+    }
+}
+
+TEST_CASE("replies under a missing message go under the post of their subject in any order",
+          "[web][thread]") {
+    // x@x never reached the list; a and b answer it (their mailer kept only x in
+    // References), r is the post x answered. JWZ: x's container goes under r by subject.
+    auto run = [](const std::vector<int>& order) {
+        Fixture f;
+        std::map<int, unsigned long> num;
+        unsigned long n = 0;
+        for (int which : order) {
+            ++n;
+            num[which] = n;
+            if (which == 0)
+                f.add(n, "r@x", "Plans");
+            else
+                f.add(n, which == 1 ? "a@x" : "b@x", "Re: Plans", {"x@x"});
+        }
+        CHECK(f.parent(num[1]) == num[0]);
+        CHECK(f.parent(num[2]) == num[0]);
+        CHECK(f.thread(num[1]) == f.thread(num[0]));
+        CHECK(f.thread(num[2]) == f.thread(num[0]));
+        f.check_threads();
+    };
+    run({0, 1, 2});
+    run({1, 0, 2});
+    run({1, 2, 0});
 }

@@ -298,13 +298,12 @@ struct Index::Impl {
             collect(*thread_by_ref, id, related);
         }
         std::optional<Id> parent = nearest_present(m.references, msgnum);
-        if (related.empty() && !parent && key.reply && !key.key.empty()) {
+        // A reply no reference places: JWZ's subject grouping of the root set.
+        const bool by_subject = !parent && key.reply && !key.key.empty();
+        if (by_subject && related.empty()) {
             latest_by_subject->bind(1, key.key).bind(2, m.date - subject_window);
-            if (auto t = single(*latest_by_subject)) {
+            if (auto t = single(*latest_by_subject))
                 related.insert(*t);
-                first_starter->bind(1, *t).bind(2, key.key);
-                parent = single(*first_starter);
-            }
         }
         const Id thread = related.empty() ? msgnum : *related.begin();
 
@@ -373,6 +372,18 @@ struct Index::Impl {
                     set_parent->run();
                     recount = true;
                 }
+            }
+        }
+        // Under the thread's first post of its subject that is no reply, whether the
+        // thread was found by subject or by a reference to a message that is missing
+        // (JWZ: that empty container goes under the root of the same subject).
+        if (by_subject) {
+            first_starter->bind(1, thread).bind(2, key.key);
+            if (auto p = single(*first_starter);
+                p && *p != msgnum && !ancestor_or_self(msgnum, *p)) {
+                set_parent->bind(1, msgnum).bind(2, *p);
+                set_parent->run();
+                recount = true;
             }
         }
         // A thread starter gathers the replies to its subject that came before it.

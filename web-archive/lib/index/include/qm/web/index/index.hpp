@@ -22,11 +22,15 @@
 // promotes a child past its missing parent); replies indexed before it are re-parented
 // to it when it is nearer. A link that would close a loop is not made. The subject is
 // the fallback, as in JWZ's grouping of the root set: a reply ("Re: ...", by ezmlm-idx's
-// subject normalisation, list prefix removed) that no reference places joins the latest
-// thread with the same subject within subject_window, under its first non-reply message;
-// a non-reply that starts a thread gathers such orphan replies of its subject that were
-// indexed before it. Two non-replies with the same subject stay apart (JWZ would merge
-// them; on a list, "Question" twice is two questions).
+// subject normalisation, list prefix removed) none of whose references is present goes
+// under the first non-reply message of its subject in its thread, and when nothing it
+// references is known at all it first joins the latest thread of its subject within
+// subject_window; a non-reply that starts a thread gathers the replies of its subject
+// left without a parent (within subject_window either side) that were indexed before
+// it. Two non-replies with the same subject stay apart (JWZ would merge them; on a list,
+// "Question" twice is two questions). Parents and threads so come out the same whatever
+// order the messages are indexed in, except where the subject window or two threads of
+// one subject make the order count.
 #pragma once
 
 #include "qm/result.hpp"
