@@ -19,42 +19,42 @@ GEN = os.path.join(TOP, "..", "shared", "tools", "gen-archive-corpus.py")
 
 
 def mbox_messages(path):
-    """The messages of an mboxrd file, '>From ' unquoted one level."""
+    """The messages of an mboxrd file one by one, '>From ' unquoted one level."""
+    current = None
     with open(path, "rb") as f:
-        data = f.read()
-    out, current = [], None
-    for line in data.split(b"\n"):
-        if line.startswith(b"From "):
-            if current is not None:
-                out.append(current)
-            current = []
-            continue
-        if current is None:
-            continue
-        if re.match(rb"^>+From ", line):
-            line = line[1:]
-        current.append(line)
+        for line in f:
+            if line.startswith(b"From "):
+                if current is not None:
+                    yield finish(current)
+                current = []
+                continue
+            if current is None:
+                continue
+            if re.match(rb"^>+From ", line):
+                line = line[1:]
+            current.append(line)
     if current is not None:
-        out.append(current)
-    msgs = []
-    for lines in out:
-        while lines and lines[-1] == b"":
-            lines.pop()  # the blank line before the next From_
-        msgs.append(b"\n".join(lines) + b"\n")
-    return msgs
+        yield finish(current)
 
 
-def load(list_dir, msgs, first=1):
-    for i, m in enumerate(msgs):
-        n = first + i
-        d = os.path.join(list_dir, "archive", str(n // 100))
-        os.makedirs(d, exist_ok=True)
-        p = os.path.join(d, "%02d" % (n % 100))
-        with open(p, "wb") as f:
-            f.write(m)
-        os.chmod(p, 0o744)  # ezmlm-send's mark of a completely archived message
+def finish(lines):
+    while lines and lines[-1] in (b"\n", b""):
+        lines.pop()  # the blank line before the next From_
+    return b"".join(lines)
+
+
+def put(list_dir, n, message):
+    d = os.path.join(list_dir, "archive", str(n // 100))
+    os.makedirs(d, exist_ok=True)
+    p = os.path.join(d, "%02d" % (n % 100))
+    with open(p, "wb") as f:
+        f.write(message)
+    os.chmod(p, 0o744)  # ezmlm-send's mark of a completely archived message
+
+
+def set_num(list_dir, n):
     with open(os.path.join(list_dir, "num"), "w") as f:
-        f.write("%d:0\n" % (first + len(msgs) - 1))
+        f.write("%d:0\n" % n)
 
 
 def timed(argv):
@@ -72,30 +72,37 @@ def main():
     work = sys.argv[2] if len(sys.argv) > 2 else "/tmp/qm-web-bench"
     corpus = os.path.join(work, "corpus")
     mbox = os.path.join(corpus, "corpus.mbox")
-    msgs = mbox_messages(mbox) if os.path.exists(mbox) else []
-    if len(msgs) != n + 1:  # the corpus of an earlier run is reused when it fits
+    msgids = os.path.join(corpus, "msgids.txt")
+    have = sum(1 for _ in open(msgids)) if os.path.exists(msgids) else 0
+    if have != n + 1:  # the corpus of an earlier run is reused when it fits
         shutil.rmtree(work, ignore_errors=True)
         os.makedirs(work)
         subprocess.run([sys.executable, GEN, str(n + 1), corpus], check=True,
                        stdout=subprocess.DEVNULL)
-        msgs = mbox_messages(mbox)
-    assert len(msgs) == n + 1, (len(msgs), n + 1)
     list_dir = os.path.join(work, "list")
     shutil.rmtree(list_dir, ignore_errors=True)
-    if os.path.exists(os.path.join(work, ".qmail-l")):
-        for name in os.listdir(work):
-            if name.startswith(".qmail-l"):
-                os.unlink(os.path.join(work, name))
+    for name in os.listdir(work):
+        if name.startswith(".qmail-l"):
+            os.unlink(os.path.join(work, name))
     subprocess.run([os.path.join(BIN, "ezmlm-make"), list_dir, os.path.join(work, ".qmail-l"),
                     "l", "bench.example"], check=True)
-    load(list_dir, msgs[:n])
-    archive_bytes = sum(len(m) for m in msgs[:n])
+    archive_bytes, count, last = 0, 0, None
+    for message in mbox_messages(mbox):
+        if count == n:
+            last = message  # kept back: the one more post
+            break
+        count += 1
+        put(list_dir, count, message)
+        archive_bytes += len(message)
+    assert count == n and last is not None, (count, n)
+    set_num(list_dir, n)
     index = [os.path.join(BIN, "ezmlm-webindex"), "--quiet"]
     wall, rss = timed(index + ["--rebuild", list_dir])
     db = os.path.join(list_dir, "webarchive", "index.sqlite")
     size = sum(os.path.getsize(db + s) for s in ("", "-wal") if os.path.exists(db + s))
     # One more post, as the editor runs it after ezmlm-send.
-    load(list_dir, msgs[n:], first=n + 1)
+    put(list_dir, n + 1, last)
+    set_num(list_dir, n + 1)
     one, one_rss = timed(index + [list_dir])
     again, _ = timed(index + [list_dir])  # nothing new: the cost of the hook alone
     print("messages            %d (%.1f MiB of mail)" % (n, archive_bytes / 2**20))
