@@ -170,6 +170,13 @@ TEST_CASE("MIME bombs cost bounded work and give bounded records", "[web][messag
     const auto d = index_message(nested);
     CHECK(d.truncated);
     CHECK(d.body_text.empty());
+    // Header words and character references without an end, a megabyte of them.
+    std::string words;
+    while (words.size() < (1u << 20))
+        words += "=?utf-8?q?a";
+    CHECK(decode_header_text(words + " ?=x").size() <= words.size() + 4);
+    CHECK(decode_header_text(words).size() == words.size());
+    CHECK(html_to_text(std::string(1u << 20, '&')).size() == 1u << 20);
     CHECK(clock::now() - start < std::chrono::seconds(20));
 }
 

@@ -232,7 +232,12 @@ std::string decode_header_text(std::string_view raw) {
     std::string out;
     size_t copied = 0;       // text[copied...] is not yet in out
     bool after_word = false; // out ends with a decoded word
-    for (size_t pos = text.find("=?"); pos != std::string_view::npos; pos = text.find("=?", pos)) {
+    // No encoded word starts after the last "?=": stopping there keeps a long header of
+    // would-be words without an end from costing a scan to its end for each of them.
+    const size_t last_end = text.rfind("?=");
+    for (size_t pos = text.find("=?");
+         pos != std::string_view::npos && last_end != std::string_view::npos && pos < last_end;
+         pos = text.find("=?", pos)) {
         auto word = encoded_word_at(text, pos);
         if (!word) {
             pos += 2;
@@ -290,10 +295,12 @@ constexpr std::array<Entity, 16> entities = {{{"amp", '&'},
 // A character reference at html[pos] ('&'): appended to out, returns the position after
 // it; npos when it is not one (the '&' is then text).
 size_t character_reference(std::string_view html, size_t pos, std::string& out) {
-    const size_t semi = html.find(';', pos);
-    if (semi == std::string_view::npos || semi - pos > 12)
+    // Looked for nearby only: a long run of '&' without ';' must not cost a scan each.
+    const size_t semi = html.substr(pos, 13).find(';');
+    if (semi == std::string_view::npos)
         return std::string_view::npos;
-    std::string_view ref = html.substr(pos + 1, semi - pos - 1);
+    std::string_view ref = html.substr(pos + 1, semi - 1);
+    const size_t end = pos + semi + 1;
     if (ref.starts_with('#')) {
         ref.remove_prefix(1);
         int base = 10;
@@ -319,12 +326,12 @@ size_t character_reference(std::string_view html, size_t pos, std::string& out) 
                 cp = 0x110000; // stays out of range without overflowing
         }
         append_code_point(out, cp);
-        return semi + 1;
+        return end;
     }
     for (const auto& e : entities)
         if (ref == e.name) {
             append_code_point(out, e.code_point);
-            return semi + 1;
+            return end;
         }
     return std::string_view::npos;
 }
