@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 
@@ -385,4 +386,46 @@ TEST_CASE("replies under a missing message go under the post of their subject in
     run({0, 1, 2});
     run({1, 0, 2});
     run({1, 2, 0});
+}
+
+TEST_CASE("deep and wide threads cost time linear in their size", "[web][thread][limits]") {
+    // 20,000 replies each to the one before (a walk up for every loop check would be
+    // quadratic), then 20,000 replies all to one root (reading every earlier reply's
+    // references for each would be too).
+    using clock = std::chrono::steady_clock;
+    const auto start = clock::now();
+    qmtest::TempDir tmp;
+    auto index = Index::open(tmp / "index.sqlite");
+    REQUIRE(index);
+    REQUIRE(index->begin());
+    constexpr unsigned long n = 20000;
+    for (unsigned long i = 1; i <= 2 * n; ++i) {
+        IndexedMessage m;
+        m.message_id = std::to_string(i) + "@x";
+        m.date = 1700000000 + static_cast<std::int64_t>(i);
+        if (i > 1 && i <= n) {
+            m.subject = "Re: deep";
+            m.references = {"1@x", std::to_string(i - 1) + "@x"};
+        } else if (i > n + 1) {
+            m.subject = "Re: wide";
+            m.references = {std::to_string(n + 1) + "@x"};
+        } else {
+            m.subject = i == 1 ? "deep" : "wide";
+        }
+        REQUIRE(index->add(i, m));
+    }
+    REQUIRE(index->commit(2 * n));
+    CHECK(clock::now() - start < std::chrono::seconds(30));
+    auto deep = index->thread(1);
+    auto wide = index->thread(n + 1);
+    REQUIRE(deep);
+    REQUIRE(wide);
+    REQUIRE(*deep);
+    REQUIRE(*wide);
+    CHECK((*deep)->messages == n);
+    CHECK((*wide)->messages == n);
+    auto last = index->message(n);
+    REQUIRE(last);
+    REQUIRE(*last);
+    CHECK((*last)->parent == n - 1);
 }

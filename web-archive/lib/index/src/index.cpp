@@ -139,9 +139,13 @@ struct Index::Impl {
         insert_search =
             make("INSERT INTO search(rowid, subject, author, body) VALUES(?1, ?2, ?3, ?4)");
         insert_missing = make("INSERT OR REPLACE INTO missing(msgnum, why) VALUES(?1, ?2)");
-        thread_by_id = make("SELECT DISTINCT thread FROM messages WHERE message_id = ?1");
-        thread_by_ref = make("SELECT DISTINCT m.thread FROM refs r JOIN messages m "
-                             "ON m.msgnum = r.msgnum WHERE r.ref = ?1");
+        // Messages that share an ID are in one thread already (each message joins, and
+        // merges, every thread it shares an ID with), so one row tells the thread: the
+        // replies to a thread's root, referencing it all, are not read again for each new
+        // reply.
+        thread_by_id = make("SELECT thread FROM messages WHERE message_id = ?1 LIMIT 1");
+        thread_by_ref = make("SELECT m.thread FROM refs r JOIN messages m "
+                             "ON m.msgnum = r.msgnum WHERE r.ref = ?1 LIMIT 1");
         earliest_by_id =
             make("SELECT msgnum FROM messages WHERE message_id = ?1 ORDER BY msgnum LIMIT 1");
         parent_of = make("SELECT parent FROM messages WHERE msgnum = ?1");
@@ -218,12 +222,14 @@ struct Index::Impl {
     }
 
     // The nearest message present along refs (newest first) that can be self's parent
-    // without closing a loop.
-    std::optional<Id> nearest_present(const std::vector<std::string>& refs, Id self) {
+    // without closing a loop. A message not yet in the index has no descendants, so no
+    // link to it can close one: the walk up a deep thread is saved for messages that do.
+    std::optional<Id> nearest_present(const std::vector<std::string>& refs, Id self,
+                                      bool has_descendants = true) {
         for (auto it = refs.rbegin(); it != refs.rend(); ++it) {
             earliest_by_id->bind(1, *it);
             auto p = single(*earliest_by_id);
-            if (p && *p != self && !ancestor_or_self(self, *p))
+            if (p && *p != self && (!has_descendants || !ancestor_or_self(self, *p)))
                 return p;
         }
         return std::nullopt;
@@ -297,7 +303,7 @@ struct Index::Impl {
             collect(*thread_by_id, id, related);
             collect(*thread_by_ref, id, related);
         }
-        std::optional<Id> parent = nearest_present(m.references, msgnum);
+        std::optional<Id> parent = nearest_present(m.references, msgnum, false);
         // A reply no reference places: JWZ's subject grouping of the root set.
         const bool by_subject = !parent && key.reply && !key.key.empty();
         if (by_subject && related.empty()) {
