@@ -32,6 +32,7 @@ TEST_CASE("dates in obsolete forms", "[web][message]") {
     CHECK(parse_date("3 Mar 2026 09:20:30 -0000") == 1772529630);
     CHECK(parse_date("Tue, 03 Mar 26 09:20 GMT") == 1772529600);
     CHECK(parse_date("3 Mar 2026 04:20:30 EST") == 1772529630);
+    CHECK(parse_date("3 Mar 2026 02:20:30 PDT") == 1772529630);
     CHECK(parse_date("Thu, 1 Jan 1970 00:00:00 +0000") == 0);
     CHECK(parse_date("31 Dec 99 23:59:59 +0000") == 946684799);
     CHECK(parse_date("yesterday") == 0);
@@ -86,6 +87,14 @@ TEST_CASE("text/html counts only without a text/plain alternative", "[web][messa
         "Content-Type: text/html; charset=iso-8859-1\nContent-Transfer-Encoding: "
         "quoted-printable\n\n<p>caf=E9 <script>evil()</script>bar</p>\n";
     CHECK(index_message(html_only).body_text == "caf\xc3\xa9 bar");
+    // A long HTML alternative first leaves the text/plain one its room.
+    Limits small;
+    small.text_bytes = 100;
+    const std::string html_first = "Content-Type: multipart/alternative; boundary=b\n\n"
+                                   "--b\nContent-Type: text/html\n\n<p>" +
+                                   std::string(500, 'h') +
+                                   "</p>\n--b\nContent-Type: text/plain\n\nplain words\n--b--\n";
+    CHECK(index_message(html_first, small).body_text == "plain words\n");
 }
 
 TEST_CASE("attachments: names decoded and sizes counted", "[web][message]") {

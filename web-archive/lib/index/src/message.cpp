@@ -100,7 +100,8 @@ bool zone_offset(std::string_view z, long& seconds) {
         std::string_view name;
         long hours;
     };
-    static constexpr std::array<Named, 10> named = {{{"ut", 0},
+    // RFC 5322 4.3's obsolete zones; military letters other than Z mean nothing sure.
+    static constexpr std::array<Named, 12> named = {{{"ut", 0},
                                                      {"utc", 0},
                                                      {"gmt", 0},
                                                      {"z", 0},
@@ -109,21 +110,15 @@ bool zone_offset(std::string_view z, long& seconds) {
                                                      {"cst", -6},
                                                      {"cdt", -5},
                                                      {"mst", -7},
-                                                     {"pst", -8}}};
+                                                     {"mdt", -6},
+                                                     {"pst", -8},
+                                                     {"pdt", -7}}};
     const std::string l = lower(z);
     for (const auto& n : named)
         if (l == n.name) {
             seconds = n.hours * 3600;
             return true;
         }
-    if (l == "mdt") {
-        seconds = -6 * 3600;
-        return true;
-    }
-    if (l == "pdt") {
-        seconds = -7 * 3600;
-        return true;
-    }
     return false;
 }
 
@@ -282,13 +277,14 @@ struct Walker {
     std::string html;  // text/html parts as text, for a message without text/plain
     bool any_plain = false;
 
-    [[nodiscard]] size_t text_room() const {
-        const size_t used = plain.size() + html.size();
-        return used >= limits.text_bytes ? 0 : limits.text_bytes - used;
+    // Each kind of text has the whole room: the search text is one of them, and a big
+    // HTML alternative must not crowd out the text/plain one.
+    [[nodiscard]] size_t room_in(const std::string& to) const {
+        return to.size() >= limits.text_bytes ? 0 : limits.text_bytes - to.size();
     }
 
     void add_text(std::string& to, std::string_view text) {
-        size_t room = text_room();
+        size_t room = room_in(to);
         const size_t joint = to.empty() ? 0 : 1; // the newline between two parts
         if (text.size() + joint > room)
             out.truncated = true;
@@ -319,18 +315,19 @@ struct Walker {
         const bool attached = lower(disposition).starts_with("attachment") || !filename.empty();
         const bool text = type.type == "text/plain" || type.type == "text/html";
         if (text && !attached) {
-            if (text_room() == 0) {
+            const bool is_plain = type.type == "text/plain";
+            any_plain = any_plain || is_plain;
+            std::string& to = is_plain ? plain : html;
+            if (room_in(to) == 0) {
                 out.truncated = true;
                 return;
             }
             const std::string decoded = qm::lists::decode_transfer_encoding(encoding, body);
-            std::string utf8 = to_utf8(decoded, type.charset);
-            if (type.type == "text/plain") {
-                any_plain = true;
+            const std::string utf8 = to_utf8(decoded, type.charset);
+            if (is_plain)
                 add_text(plain, utf8);
-            } else {
+            else
                 add_text(html, html_to_text(utf8));
-            }
             return;
         }
         if (type.type == "message/rfc822" && !attached) {
