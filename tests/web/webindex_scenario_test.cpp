@@ -9,6 +9,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -67,6 +70,13 @@ TEST_CASE("posts sent through the list's editor are indexed as they are archived
     REQUIRE(m.wait_messages("alice", 4));
     REQUIRE(m.wait_idle());
     CHECK(qmtest::slurp(m.dir + "/num").starts_with("4:"));
+
+    // Made by the list's owner, as qmail-local runs the editor: the next post's run can
+    // write it.
+    struct stat st {};
+    REQUIRE(::stat(qm::web::index_path(m.dir).c_str(), &st) == 0);
+    CHECK(st.st_uid == (m.root.user() ? m.root.user()->uid : ::getuid()));
+    CHECK((st.st_mode & 0777) == 0644);
 
     qmtest::TempDir scratch;
     auto idx = copy_of_index(m.dir, scratch);
