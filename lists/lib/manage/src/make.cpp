@@ -106,13 +106,26 @@ struct Settings {
     std::optional<std::string> parent; // the list is a sublist of it
 };
 
-// -i (threaded): ezmlm-archive brings the thread, subject and author files up to date
-// after each post is archived, as ezmlm-idx 7's ezmlmrc has it; its trouble never holds
-// up the delivery.
-std::string archive_line(const MakeRequest& r, const std::map<char, bool>& on) {
-    if (!on.at('i'))
+// -a (archived): ezmlm-webindex (web-archive/) brings the web archive's index up to date
+// after each post is archived, so that the post is on the web at once. Only where it was
+// built beside ezmlm-send: a platform without the web archive gets no line that would
+// fail on every post.
+std::string web_index_line(const MakeRequest& r, const std::map<char, bool>& on) {
+    if (!on.at('a') || ::access((r.bin_dir + "/ezmlm-webindex").c_str(), X_OK) != 0)
         return {};
-    return "|" + program(r, "ezmlm-archive") + " " + shell_quote(r.dir) + " || exit 0\n";
+    return "|" + program(r, "ezmlm-webindex") + " " + shell_quote(r.dir) + " || exit 0\n";
+}
+
+// The programs run after a post is archived: ezmlm-webindex (above), and for -i
+// (threaded) ezmlm-archive, which brings the thread, subject and author files up to date
+// as ezmlm-idx 7's ezmlmrc has it. Neither one's trouble holds up the delivery (a
+// temporary failure would have qmail-local run the whole file again, ezmlm-send
+// included); the next post's run catches up.
+std::string after_archiving_lines(const MakeRequest& r, const std::map<char, bool>& on) {
+    std::string lines = web_index_line(r, on);
+    if (on.at('i'))
+        lines += "|" + program(r, "ezmlm-archive") + " " + shell_quote(r.dir) + " || exit 0\n";
+    return lines;
 }
 
 std::string editor(const MakeRequest& r, const Settings& st) {
@@ -130,7 +143,7 @@ std::string editor(const MakeRequest& r, const Settings& st) {
     const std::string posters = " " + d + " . digest allow mod";
     if (on.at('m') && on.at('u'))
         return text + "|" + program(r, "ezmlm-gate") + posters + "\n" + clean_line(r, on) +
-               archive_line(r, on);
+               after_archiving_lines(r, on);
     if (on.at('u') && !on.at('m'))
         text += "|" + program(r, "ezmlm-issubn") + posters +
                 " || { echo \"Sorry, only subscribers may post to this list. (#5.7.2)\"; "
@@ -138,9 +151,9 @@ std::string editor(const MakeRequest& r, const Settings& st) {
     // ezmlm-store also asks posters to confirm (-y), moderated or not.
     if (on.at('m') || on.at('y'))
         return text + "|" + program(r, "ezmlm-store") + " " + d + "\n" + clean_line(r, on) +
-               archive_line(r, on);
+               after_archiving_lines(r, on);
     text += "|" + program(r, "ezmlm-send") + " " + d + "\n";
-    return text + archive_line(r, on);
+    return text + after_archiving_lines(r, on);
 }
 
 // ezmlm-warn runs whenever the list gets mail (there is no daemon), unless -w. Its
@@ -161,7 +174,7 @@ Status write_moderator(const MakeRequest& r, const std::map<char, bool>& on) {
     if (!on.at('m'))
         return set_flag(d + "/moderator", false);
     if (auto s = put(d + "/moderator", "|" + program(r, "ezmlm-moderate") + " " + shell_quote(d) +
-                                           "\n" + archive_line(r, on) + clean_line(r, on));
+                                           "\n" + after_archiving_lines(r, on) + clean_line(r, on));
         !s)
         return s;
     for (const char* suffix : {"-accept-default", "-reject-default"})
@@ -209,9 +222,10 @@ Status write_confirmer(const MakeRequest& r, const std::map<char, bool>& on) {
                 return s;
         return set_flag(confirmer, false);
     }
-    if (auto s = put(confirmer, "|" + program(r, "ezmlm-weed") + "\n|" +
-                                    program(r, "ezmlm-confirm") + " " + shell_quote(d) + "\n" +
-                                    archive_line(r, on) + clean_line(r, on) + warn_line(r, on));
+    if (auto s =
+            put(confirmer, "|" + program(r, "ezmlm-weed") + "\n|" + program(r, "ezmlm-confirm") +
+                               " " + shell_quote(d) + "\n" + after_archiving_lines(r, on) +
+                               clean_line(r, on) + warn_line(r, on));
         !s)
         return s;
     for (const char* suffix : suffixes)
