@@ -274,17 +274,34 @@ std::string decode_encoded_words(std::string_view text) {
     size_t copied = 0;       // text[copied...] is not yet in out
     bool after_word = false; // out ends with a decoded word
     size_t pos = 0;
+    // The first '?' and "?=" found at or after a place stay the first ones at or after
+    // any later place before them: kept, so that a hostile subject ("=?a?x?" again and
+    // again, or "=?" with no end) costs one pass, not a search to its end per "=?".
+    size_t question = 0, closing = 0;
+    bool question_known = false, closing_known = false;
     while ((pos = text.find("=?", pos)) != std::string_view::npos) {
         const size_t charset = pos + 2;
-        const size_t q1 = text.find('?', charset);
-        if (q1 == std::string_view::npos || q1 + 2 >= text.size() || text[q1 + 2] != '?') {
+        if (!question_known || (question != std::string_view::npos && question < charset)) {
+            question = text.find('?', charset);
+            question_known = true;
+        }
+        const size_t q1 = question;
+        if (q1 == std::string_view::npos)
+            break; // no '?' after here: no encoded word either
+        if (q1 + 2 >= text.size() || text[q1 + 2] != '?') {
             pos += 2;
             continue;
         }
         const char encoding = ascii_lower(text[q1 + 1]);
         const size_t start = q1 + 3;
-        const size_t end = text.find("?=", start);
-        if (end == std::string_view::npos || (encoding != 'b' && encoding != 'q')) {
+        if (!closing_known || (closing != std::string_view::npos && closing < start)) {
+            closing = text.find("?=", start);
+            closing_known = true;
+        }
+        const size_t end = closing;
+        if (end == std::string_view::npos)
+            break; // no "?=" after here: no word can end
+        if (encoding != 'b' && encoding != 'q') {
             pos += 2;
             continue;
         }

@@ -95,6 +95,28 @@ TEST_CASE("subjects lose reply markers and the list prefix", "[lists][archive_in
     CHECK(normalise_subject("a\n\tb", "").text == "a b");
 }
 
+TEST_CASE("encoded words decode among broken ones whatever comes before them",
+          "[lists][archive_index]") {
+    // Words that look encoded but are not (no second '?', unknown encoding, no end) stay
+    // as text, and the real ones after them still decode: the remembered '?' and "?="
+    // positions must not skip a word.
+    CHECK(decode_encoded_words("=?x =?iso-8859-1?Q?caf=E9?=") == "=?x caf\xe9");
+    CHECK(decode_encoded_words("=?a?x?y?= =?utf-8?B?w6k=?= end") == "=?a?x?y?= \xc3\xa9 end");
+    CHECK(decode_encoded_words("=?a?q?one?= =?a?q?two?=") == "onetwo");
+    CHECK(decode_encoded_words("no end =?utf-8?q?abc") == "no end =?utf-8?q?abc");
+    CHECK(decode_encoded_words("=?=?utf-8?q?x?=") == "=?x");
+    // Hostile runs (each "=?" once searched to the end, quadratic before): the result is
+    // the text as it came, in one pass.
+    std::string many;
+    for (int i = 0; i < 20000; ++i)
+        many += "=?a?x?";
+    CHECK(decode_encoded_words(many + "?=") == many + "?=");
+    std::string unended(40000, '=');
+    for (size_t i = 1; i < unended.size(); i += 2)
+        unended[i] = '?';
+    CHECK(decode_encoded_words(unended) == unended);
+}
+
 TEST_CASE("author names come from the display name or the comment", "[lists][archive_index]") {
     CHECK(author_name("Joe Cool <joe@example.com> ") == "Joe Cool");
     CHECK(author_name("\"Cool, Joe\" <joe@example.com>") == "Cool, Joe");
