@@ -95,6 +95,10 @@ constexpr const char* hostile =
 } // namespace
 
 TEST_CASE("ezmlm-webarchive serves a list's archive safely", "[scenario][web][e2e]") {
+    // Long enough for the pages that show it to be gzipped (above 1 KiB).
+    std::string agenda;
+    for (int i = 1; i <= 30; ++i)
+        agenda += "item " + std::to_string(i) + " of the agenda, to be discussed\n";
     ListMta m;
     m.make();
     const std::string priv = m.make_list("hidden", {"-P"});
@@ -102,7 +106,8 @@ TEST_CASE("ezmlm-webarchive serves a list's archive safely", "[scenario][web][e2
     m.inject("From: Dave <dave@test.example>\nTo: joe-team@test.example\n"
              "Subject: =?iso-8859-1?q?Caf=E9?= plans\nMessage-ID: <root@test.example>\n"
              "Date: Mon, 2 Mar 2026 10:00:00 +0000\n\n"
-             "shall we meet at eight\nwrite to dave@test.example\n");
+             "shall we meet at eight\nwrite to dave@test.example\n" +
+             agenda);
     m.inject("From: Carol <carol@test.example>\nTo: joe-team@test.example\n"
              "Subject: Re: Cafe plans\nMessage-ID: <r1/x@test.example>\n"
              "Date: Mon, 2 Mar 2026 11:00:00 +0000\n"
@@ -202,6 +207,13 @@ TEST_CASE("ezmlm-webarchive serves a list's archive safely", "[scenario][web][e2
         auto zipped = fetch(port, "/team/r1%2Fx@test.example/t/", {"--compressed"});
         CHECK(zipped.field("content-encoding") == "gzip");
         CHECK(zipped.body == thread.body);
+
+        auto zipped_msg = fetch(port, "/team/root@test.example/", {"--compressed"});
+        CHECK(zipped_msg.field("content-encoding") == "gzip");
+        CHECK(zipped_msg.field("etag") != msg.field("etag"));
+        CHECK(fetch(port, "/team/root@test.example/",
+                    {"--compressed", "-H", "If-None-Match: " + zipped_msg.field("etag")})
+                  .status == 304);
 
         auto head = fetch(port, "/team/", {"-I"});
         CHECK(head.status == 200);

@@ -12,6 +12,8 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+#include <chrono>
 #include <iostream>
 
 namespace qm::web::server {
@@ -68,6 +70,10 @@ asio::awaitable<void> send(beast::tcp_stream& stream, Response r, bool head, boo
     if (r.compressible && gzip_ok && r.body.size() > gzip_threshold) {
         r.body = gzip(r.body);
         r.fields.emplace_back("Content-Encoding", "gzip");
+        // Another representation, another strong validator (RFC 9110 8.8.3).
+        for (auto& [field, value] : r.fields)
+            if (field == "ETag" && value.size() >= 2)
+                value.insert(value.size() - 1, "-gz");
     }
     if (r.compressible)
         r.fields.emplace_back("Vary", "Accept-Encoding");
@@ -88,6 +94,21 @@ asio::awaitable<void> send(beast::tcp_stream& stream, Response r, bool head, boo
     res.body() = std::move(r.body);
     res.prepare_payload();
     co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+}
+
+// After an error answer on a connection whose request was not read to its end: the
+// client may still be sending, and closing a socket with unread data resets it, which
+// can destroy the answer before the client reads it. So stop sending, then read and drop
+// what comes (bounded in bytes and time) until the client closes.
+asio::awaitable<void> linger(beast::tcp_stream& stream, std::chrono::seconds timeout) {
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.expires_after(std::min(timeout, std::chrono::seconds(2)));
+    char buf[4096];
+    size_t total = 0;
+    while (!ec && total < 65536)
+        total += co_await stream.async_read_some(asio::buffer(buf),
+                                                 asio::redirect_error(asio::use_awaitable, ec));
 }
 
 asio::awaitable<void> session(tcp::socket socket, const Site& site) {
@@ -115,6 +136,8 @@ asio::awaitable<void> session(tcp::socket socket, const Site& site) {
                 status = 413;
             stream.expires_after(timeout);
             co_await send(stream, error_page(status), false, false, false, ec);
+            if (!ec)
+                co_await linger(stream, timeout);
             break;
         }
         const auto& req = parser.get();
@@ -126,6 +149,8 @@ asio::awaitable<void> session(tcp::socket socket, const Site& site) {
             Response r = error_page(405);
             r.fields.emplace_back("Allow", "GET, HEAD");
             co_await send(stream, std::move(r), false, false, false, ec);
+            if (!ec)
+                co_await linger(stream, timeout);
             break;
         }
         Request request{std::string(req.method_string()), std::string(req.target()),

@@ -86,12 +86,9 @@ std::string etag_of(std::string_view body) {
 
 // Whether an If-None-Match value names etag (or is "*").
 bool matches(std::string_view if_none_match, std::string_view etag) {
-    if (if_none_match.find('*') != std::string_view::npos)
-        return true;
-    for (size_t pos = if_none_match.find(etag); pos != std::string_view::npos;
-         pos = if_none_match.find(etag, pos + 1))
-        return true;
-    return false;
+    // ETags here are quoted hex digits, so one cannot be found inside another.
+    return if_none_match.find('*') != std::string_view::npos ||
+           if_none_match.find(etag) != std::string_view::npos;
 }
 
 std::string subject_text(std::string_view s) {
@@ -160,7 +157,11 @@ Response cacheable(Response r, const Request& req, std::time_t modified) {
     r.fields.emplace_back("ETag", etag);
     if (modified > 0)
         r.fields.emplace_back("Last-Modified", http_date(modified));
-    if (!req.if_none_match.empty() && matches(req.if_none_match, etag)) {
+    // The gzipped variant's ETag (http.cpp) is this one with "-gz": either means the
+    // client has the page.
+    if (!req.if_none_match.empty() &&
+        (matches(req.if_none_match, etag) ||
+         matches(req.if_none_match, etag.substr(0, etag.size() - 1) + "-gz\""))) {
         r.status = 304;
         r.body.clear();
         r.compressible = false;
