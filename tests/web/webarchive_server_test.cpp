@@ -22,6 +22,8 @@ using liststest::ListMta;
 
 namespace {
 
+constexpr const char* curl = "/usr/bin/curl";
+
 struct Fetched {
     int status = 0;
     std::string headers; // lower-cased
@@ -46,7 +48,7 @@ std::string lower(std::string s) {
 
 // curl's view of one request: status, header fields (names lower-cased), body.
 Fetched fetch(int port, const std::string& path, const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> argv{"curl", "-sS", "-D", "-", "--max-time", "20"};
+    std::vector<std::string> argv{curl, "-sS", "-D", "-", "--max-time", "20"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     argv.push_back("http://127.0.0.1:" + std::to_string(port) + path);
     auto r = qmtest::run(argv);
@@ -95,6 +97,8 @@ constexpr const char* hostile =
 } // namespace
 
 TEST_CASE("ezmlm-webarchive serves a list's archive safely", "[scenario][web][e2e]") {
+    if (::access(curl, X_OK) != 0)
+        return qmtest::skip("no /usr/bin/curl (Debian's curl) to fetch the pages");
     // Long enough for the pages that show it to be gzipped (above 1 KiB).
     std::string agenda;
     for (int i = 1; i <= 30; ++i)
@@ -217,7 +221,9 @@ TEST_CASE("ezmlm-webarchive serves a list's archive safely", "[scenario][web][e2
 
         auto head = fetch(port, "/team/", {"-I"});
         CHECK(head.status == 200);
-        CHECK(head.body.empty());
+        // curl -I prints the header again where the body would be: no page after it.
+        CHECK(head.body.find("<!DOCTYPE") == std::string::npos);
+        CHECK(head.field("content-length") == front.field("content-length"));
     }
 
     SECTION("a hostile post appears only escaped") {
