@@ -26,6 +26,9 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr size_t gzip_threshold = 1024;
+// Connections open at once; one more is closed as soon as it is accepted. Each costs
+// its buffer (at most the header limit) and a coroutine frame, so this bounds memory.
+constexpr size_t max_connections = 1024;
 
 // Whether Accept-Encoding names gzip without q=0.
 bool accepts_gzip(std::string_view value) {
@@ -111,7 +114,12 @@ asio::awaitable<void> linger(beast::tcp_stream& stream, std::chrono::seconds tim
                                                  asio::redirect_error(asio::use_awaitable, ec));
 }
 
-asio::awaitable<void> session(tcp::socket socket, const Site& site) {
+asio::awaitable<void> session(tcp::socket socket, const Site& site, size_t& open) {
+    // One thread runs every coroutine, so the count needs no lock.
+    struct Count {
+        size_t& n;
+        ~Count() { --n; }
+    } count{open};
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer(header_limit);
     const auto timeout = site.config().request_timeout;
@@ -171,7 +179,7 @@ asio::awaitable<void> session(tcp::socket socket, const Site& site) {
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
 }
 
-asio::awaitable<void> accept(tcp::acceptor& acceptor, const Site& site) {
+asio::awaitable<void> accept(tcp::acceptor& acceptor, const Site& site, size_t& open) {
     for (;;) {
         beast::error_code ec;
         tcp::socket socket =
@@ -180,7 +188,13 @@ asio::awaitable<void> accept(tcp::acceptor& acceptor, const Site& site) {
             co_return;
         if (ec)
             continue; // out of descriptors for a moment, or a client gone before accept
-        asio::co_spawn(acceptor.get_executor(), session(std::move(socket), site), asio::detached);
+        if (open >= max_connections) {
+            socket.close(ec);
+            continue;
+        }
+        ++open;
+        asio::co_spawn(acceptor.get_executor(), session(std::move(socket), site, open),
+                       asio::detached);
     }
 }
 
@@ -203,6 +217,8 @@ std::string gzip(std::string_view body) {
 
 Status serve(const Site& site) {
     const auto& config = site.config();
+    // Declared before the io_context: the sessions' frames, destroyed with it, count down.
+    size_t open = 0;
     try {
         asio::io_context io(1);
         beast::error_code ec;
@@ -220,7 +236,7 @@ Status serve(const Site& site) {
             acceptor.close();
             io.stop();
         });
-        asio::co_spawn(io, accept(acceptor, site), asio::detached);
+        asio::co_spawn(io, accept(acceptor, site, open), asio::detached);
         io.run();
     } catch (const boost::system::system_error& e) {
         return fail(temp("4.3.0", "cannot listen on " + config.address + ":" +
