@@ -95,9 +95,15 @@ sqlite3* open_readonly(const std::string& uri) {
         return nullptr;
     }
     sqlite3_busy_timeout(db, 2000);
-    // Reading the schema is what fails when the -shm cannot be made.
-    if (sqlite3_exec(db, "SELECT count(*) FROM schema_version", nullptr, nullptr, nullptr) !=
-        SQLITE_OK) {
+    // Reading the schema is what fails when the -shm cannot be made. The pages' queries
+    // are written for one schema: an index of another (an indexer older or newer than
+    // this server) is not read.
+    sqlite3_stmt* s = nullptr;
+    bool ok = sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &s, nullptr) ==
+                  SQLITE_OK &&
+              sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == index_schema_version;
+    sqlite3_finalize(s);
+    if (!ok) {
         sqlite3_close(db);
         return nullptr;
     }
