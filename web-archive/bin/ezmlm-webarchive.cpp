@@ -1,0 +1,111 @@
+// ezmlm-webarchive --listen ADDRESS:PORT --list NAME=DIR... --lists FILE: serves the web
+// archive of every list it is given (ezmlm-webarchive(8)). The name pairs it with
+// ezmlm-webindex, whose index it reads, and says what it serves: the lists' archives on
+// the web, as ezmlm-cgi did, but as a server of its own rather than a CGI program.
+#include "qm/program.hpp"
+#include "qm/web/server/config.hpp"
+#include "qm/web/server/http.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace {
+
+constexpr std::string_view name = "ezmlm-webarchive";
+constexpr std::string_view synopsis =
+    "[--listen ADDRESS:PORT] [--timeout SECONDS] [--list NAME=DIR]... [--lists FILE]";
+
+constexpr std::string_view help =
+    "usage: ezmlm-webarchive [--listen ADDRESS:PORT] [--timeout SECONDS]\n"
+    "                        [--list NAME=DIR]... [--lists FILE]\n"
+    "Serves the web archive of the lists given over HTTP: /NAME/ for the list in DIR,\n"
+    "from DIR/webarchive/index.sqlite (made by ezmlm-webindex, read-only here) and\n"
+    "DIR/archive. Only lists with a public archive (DIR/public and DIR/archived) are\n"
+    "served; any other answers 404 as an unknown list does. Meant to sit behind a\n"
+    "reverse proxy that adds TLS.\n"
+    "  --listen ADDRESS:PORT  where to listen (default 127.0.0.1:8080; [::1]:8080 for IPv6)\n"
+    "  --list NAME=DIR        serve the list in DIR (absolute) as /NAME/; repeatable\n"
+    "  --lists FILE           lists from FILE, one \"NAME DIR\" a line, # comments\n"
+    "  --timeout SECONDS      the most a client may take over one request (default 10)\n"
+    "Runs in the foreground until SIGTERM or SIGINT.\n"
+    "Exit: 0 stopped by a signal, 100 bad arguments, 111 cannot listen.\n";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    const qm::program::About about{.name = name, .help = help};
+    return qm::program::run(about, argc, argv, [](qm::program::Words args) {
+        qm::web::server::Config config;
+        std::string problem;
+        qm::program::Options parser(qm::program::Order::anywhere);
+        parser
+            .argument(
+                "listen",
+                [&](const std::string& v) {
+                    auto s = qm::web::server::parse_listen(v, config);
+                    if (!s)
+                        problem = s.error().text;
+                    return s.has_value();
+                },
+                "ADDRESS:PORT")
+            .argument(
+                "list",
+                [&](const std::string& v) {
+                    auto s = qm::web::server::parse_list_spec(v, config);
+                    if (!s)
+                        problem = s.error().text;
+                    return s.has_value();
+                },
+                "NAME=DIR")
+            .argument(
+                "lists",
+                [&](const std::string& v) {
+                    std::ifstream in(v);
+                    if (!in) {
+                        problem = "cannot read " + v;
+                        return false;
+                    }
+                    std::ostringstream text;
+                    text << in.rdbuf();
+                    auto s = qm::web::server::parse_lists_file(text.str(), config);
+                    if (!s)
+                        problem = v + ": " + s.error().text;
+                    return s.has_value();
+                },
+                "FILE")
+            .argument(
+                "timeout",
+                [&](const std::string& v) {
+                    unsigned n = 0;
+                    const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+                    if (ec != std::errc{} || p != v.data() + v.size() || n == 0 || n > 3600) {
+                        problem = "--timeout: 1 to 3600 seconds";
+                        return false;
+                    }
+                    config.request_timeout = std::chrono::seconds(n);
+                    return true;
+                },
+                "SECONDS");
+        auto operands = parser.parse(args);
+        if (!operands) {
+            if (!problem.empty())
+                return qm::program::fatal(name, problem, 100);
+            return qm::program::usage(name, synopsis, operands.error());
+        }
+        if (!operands->empty())
+            return qm::program::usage(name, synopsis);
+        for (const auto& [list, dir] : config.lists)
+            if (!qm::web::server::list_is_public(dir))
+                std::fprintf(stderr, "%s: %s (%s) has no public archive: not served (404)\n",
+                             name.data(), list.c_str(), dir.c_str());
+        std::fprintf(stderr, "%s: listening on %s:%u, %zu lists\n", name.data(),
+                     config.address.c_str(), static_cast<unsigned>(config.port),
+                     config.lists.size());
+        const qm::web::server::Site site(std::move(config));
+        if (auto s = qm::web::server::serve(site); !s)
+            return qm::program::fatal(name, s.error());
+        return 0;
+    });
+}

@@ -1,0 +1,20 @@
+// ezmlm-webarchive's HTTP side (Boost.Beast over Asio, one thread): accepts connections,
+// reads each request within Config::request_timeout with Beast's parser limits (header
+// at most 8 KiB: 431 beyond; no body: 413), answers GET and HEAD through Site and 405
+// to other methods, adds the safety fields to every response, gzips HTML and Atom above
+// 1 KiB for clients that accept it. Runs until SIGTERM or SIGINT.
+#pragma once
+
+#include "qm/result.hpp"
+#include "qm/web/server/site.hpp"
+
+namespace qm::web::server {
+
+inline constexpr size_t header_limit = 8192;
+
+[[nodiscard]] Status serve(const Site& site);
+
+// body gzipped (RFC 1952).
+[[nodiscard]] std::string gzip(std::string_view body);
+
+} // namespace qm::web::server

@@ -1,0 +1,296 @@
+#include "archive.hpp"
+
+#include <sys/stat.h>
+
+#include <functional>
+#include <map>
+#include <stdexcept>
+#include <utility>
+
+namespace qm::web::server {
+
+namespace {
+
+struct Error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// A prepared statement that finalizes itself; errors as Error.
+class Query {
+public:
+    Query(sqlite3* db, const char* sql)
+        : db_(db) {
+        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+            throw Error(sqlite3_errmsg(db));
+    }
+    Query(const Query&) = delete;
+    Query& operator=(const Query&) = delete;
+    ~Query() { sqlite3_finalize(stmt_); }
+    Query& bind(int i, std::int64_t v) {
+        sqlite3_bind_int64(stmt_, i, v);
+        return *this;
+    }
+    Query& bind(int i, std::string_view v) {
+        sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    bool step() {
+        const int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW)
+            return true;
+        if (rc == SQLITE_DONE)
+            return false;
+        throw Error(sqlite3_errmsg(db_));
+    }
+    [[nodiscard]] std::int64_t integer(int c) const { return sqlite3_column_int64(stmt_, c); }
+    [[nodiscard]] bool null(int c) const { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
+    [[nodiscard]] std::string text(int c) const {
+        const auto* p = sqlite3_column_text(stmt_, c);
+        return p ? std::string(reinterpret_cast<const char*>(p),
+                               static_cast<size_t>(sqlite3_column_bytes(stmt_, c)))
+                 : std::string();
+    }
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+constexpr const char* message_columns =
+    "m.msgnum, m.message_id, m.date, m.from_name, m.from_address, m.subject, m.thread, "
+    "m.parent, m.size, m.attachments, m.truncated";
+
+MessageRow message_row(const Query& q, int first = 0) {
+    MessageRow r;
+    r.msgnum = static_cast<unsigned long>(q.integer(first));
+    r.message_id = q.text(first + 1);
+    r.date = q.integer(first + 2);
+    r.from_name = q.text(first + 3);
+    r.from_address = q.text(first + 4);
+    r.subject = q.text(first + 5);
+    r.thread = static_cast<unsigned long>(q.integer(first + 6));
+    if (!q.null(first + 7))
+        r.parent = static_cast<unsigned long>(q.integer(first + 7));
+    r.size = static_cast<std::uint64_t>(q.integer(first + 8));
+    r.attachments = static_cast<unsigned>(q.integer(first + 9));
+    r.truncated = q.integer(first + 10) != 0;
+    return r;
+}
+
+template <class T>
+Result<T> guarded(const std::function<T()>& f) {
+    try {
+        return f();
+    } catch (const Error& e) {
+        return fail(temp("4.3.0", std::string("index: ") + e.what()));
+    }
+}
+
+sqlite3* open_readonly(const std::string& uri) {
+    sqlite3* db = nullptr;
+    const int rc =
+        sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+    if (rc != SQLITE_OK) {
+        sqlite3_close(db);
+        return nullptr;
+    }
+    sqlite3_busy_timeout(db, 2000);
+    // Reading the schema is what fails when the -shm cannot be made. The pages' queries
+    // are written for one schema: an index of another (an indexer older or newer than
+    // this server) is not read.
+    sqlite3_stmt* s = nullptr;
+    bool ok = sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &s, nullptr) ==
+                  SQLITE_OK &&
+              sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == index_schema_version;
+    sqlite3_finalize(s);
+    if (!ok) {
+        sqlite3_close(db);
+        return nullptr;
+    }
+    return db;
+}
+
+// A file name in a URI: "%", "?" and "#" escaped.
+std::string uri_path(const std::string& path) {
+    std::string out;
+    for (char c : path) {
+        if (c == '%')
+            out += "%25";
+        else if (c == '?')
+            out += "%3F";
+        else if (c == '#')
+            out += "%23";
+        else
+            out += c;
+    }
+    return out;
+}
+
+} // namespace
+
+ListArchive::ListArchive(sqlite3* db)
+    : db_(db) {}
+ListArchive::ListArchive(ListArchive&& o) noexcept
+    : db_(std::exchange(o.db_, nullptr)) {}
+ListArchive& ListArchive::operator=(ListArchive&& o) noexcept {
+    std::swap(db_, o.db_);
+    return *this;
+}
+ListArchive::~ListArchive() {
+    sqlite3_close(db_);
+}
+
+Result<ListArchive> ListArchive::open(const std::string& list_dir) {
+    const std::string path = index_path(list_dir);
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return fail(temp("4.3.0", "no index yet: " + path));
+    const std::string uri = "file:" + uri_path(path);
+    if (sqlite3* db = open_readonly(uri + "?mode=ro"))
+        return ListArchive(db);
+    if (::stat((path + "-wal").c_str(), &st) != 0)
+        if (sqlite3* db = open_readonly(uri + "?mode=ro&immutable=1"))
+            return ListArchive(db);
+    return fail(temp("4.3.0", "cannot read the index " + path));
+}
+
+Result<std::vector<ThreadSummary>> ListArchive::latest_threads(unsigned long offset,
+                                                               unsigned long limit) {
+    return guarded<std::vector<ThreadSummary>>([&] {
+        Query q(db_, "SELECT t.id, t.root, t.subject, t.first_date, t.last_date, t.messages, "
+                     "m.message_id FROM threads t JOIN messages m ON m.msgnum = t.root "
+                     "ORDER BY t.last_date DESC, t.id DESC LIMIT ?1 OFFSET ?2");
+        q.bind(1, static_cast<std::int64_t>(limit)).bind(2, static_cast<std::int64_t>(offset));
+        std::vector<ThreadSummary> out;
+        while (q.step()) {
+            ThreadSummary s;
+            s.thread.id = static_cast<unsigned long>(q.integer(0));
+            s.thread.root = static_cast<unsigned long>(q.integer(1));
+            s.thread.subject = q.text(2);
+            s.thread.first_date = q.integer(3);
+            s.thread.last_date = q.integer(4);
+            s.thread.messages = static_cast<unsigned long>(q.integer(5));
+            s.root_message_id = q.text(6);
+            out.push_back(std::move(s));
+        }
+        return out;
+    });
+}
+
+Result<std::vector<MessageRow>> ListArchive::latest_messages(unsigned long limit) {
+    return guarded<std::vector<MessageRow>>([&] {
+        Query q(db_, (std::string("SELECT ") + message_columns +
+                      " FROM messages m ORDER BY m.date DESC, m.msgnum DESC LIMIT ?1")
+                         .c_str());
+        q.bind(1, static_cast<std::int64_t>(limit));
+        std::vector<MessageRow> out;
+        while (q.step())
+            out.push_back(message_row(q));
+        return out;
+    });
+}
+
+Result<std::optional<MessageView>> ListArchive::message(std::string_view message_id) {
+    return guarded<std::optional<MessageView>>([&]() -> std::optional<MessageView> {
+        // The first one archived when two messages share an ID.
+        Query q(db_, (std::string("SELECT ") + message_columns +
+                      ", s.body FROM messages m LEFT JOIN search s ON s.rowid = m.msgnum "
+                      "WHERE m.message_id = ?1 ORDER BY m.msgnum LIMIT 1")
+                         .c_str());
+        q.bind(1, message_id);
+        if (!q.step())
+            return std::nullopt;
+        MessageView v;
+        v.row = message_row(q);
+        v.body = q.text(11);
+        return v;
+    });
+}
+
+Result<std::string> ListArchive::body(unsigned long msgnum) {
+    return guarded<std::string>([&] {
+        Query q(db_, "SELECT body FROM search WHERE rowid = ?1");
+        q.bind(1, static_cast<std::int64_t>(msgnum));
+        return q.step() ? q.text(0) : std::string();
+    });
+}
+
+Result<std::vector<Attachment>> ListArchive::attachments(unsigned long msgnum) {
+    return guarded<std::vector<Attachment>>([&] {
+        Query q(db_, "SELECT part, filename, content_type, size FROM attachments "
+                     "WHERE msgnum = ?1 ORDER BY part");
+        q.bind(1, static_cast<std::int64_t>(msgnum));
+        std::vector<Attachment> out;
+        while (q.step())
+            out.push_back({static_cast<unsigned>(q.integer(0)), q.text(1), q.text(2),
+                           static_cast<std::uint64_t>(q.integer(3))});
+        return out;
+    });
+}
+
+Result<std::vector<ThreadEntry>> ListArchive::thread(unsigned long thread) {
+    return guarded<std::vector<ThreadEntry>>([&] {
+        Query q(db_, (std::string("SELECT ") + message_columns +
+                      " FROM messages m WHERE m.thread = ?1 ORDER BY m.date, m.msgnum")
+                         .c_str());
+        q.bind(1, static_cast<std::int64_t>(thread));
+        std::vector<MessageRow> rows;
+        while (q.step())
+            rows.push_back(message_row(q));
+        // Children under their parents, depth first; a message whose parent is not in
+        // the thread is a root. The index never makes a loop, but a visited set keeps a
+        // damaged index from making one here.
+        std::map<unsigned long, std::vector<size_t>> children;
+        std::map<unsigned long, bool> present;
+        for (const auto& r : rows)
+            present[r.msgnum] = true;
+        std::vector<size_t> roots;
+        for (size_t i = 0; i < rows.size(); ++i) {
+            if (rows[i].parent && present.contains(*rows[i].parent) &&
+                *rows[i].parent != rows[i].msgnum)
+                children[*rows[i].parent].push_back(i);
+            else
+                roots.push_back(i);
+        }
+        std::vector<ThreadEntry> out;
+        std::vector<bool> seen(rows.size());
+        std::vector<std::pair<size_t, unsigned>> stack;
+        for (auto it = roots.rbegin(); it != roots.rend(); ++it)
+            stack.emplace_back(*it, 0);
+        while (!stack.empty()) {
+            auto [i, depth] = stack.back();
+            stack.pop_back();
+            if (seen[i])
+                continue;
+            seen[i] = true;
+            out.push_back({rows[i], depth});
+            const auto& kids = children[rows[i].msgnum];
+            for (auto it = kids.rbegin(); it != kids.rend(); ++it)
+                stack.emplace_back(*it, depth + 1);
+        }
+        for (size_t i = 0; i < rows.size(); ++i)
+            if (!seen[i])
+                out.push_back({rows[i], 0});
+        return out;
+    });
+}
+
+Result<std::vector<SearchHit>> ListArchive::search(const std::string& fts5, unsigned long offset,
+                                                   unsigned long limit) {
+    return guarded<std::vector<SearchHit>>([&] {
+        Query q(db_, (std::string("SELECT ") + message_columns +
+                      ", snippet(search, 2, char(1), char(2), '…', 24) FROM search "
+                      "JOIN messages m ON m.msgnum = search.rowid WHERE search MATCH ?1 "
+                      "ORDER BY m.date DESC, m.msgnum DESC LIMIT ?2 OFFSET ?3")
+                         .c_str());
+        q.bind(1, fts5)
+            .bind(2, static_cast<std::int64_t>(limit))
+            .bind(3, static_cast<std::int64_t>(offset));
+        std::vector<SearchHit> out;
+        while (q.step())
+            out.push_back({message_row(q), q.text(11)});
+        return out;
+    });
+}
+
+} // namespace qm::web::server

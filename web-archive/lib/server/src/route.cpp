@@ -1,0 +1,189 @@
+#include "qm/web/server/route.hpp"
+
+#include "qm/web/server/config.hpp"
+
+#include <charconv>
+#include <vector>
+
+namespace qm::web::server {
+
+namespace {
+
+int hex(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+bool unreserved(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
+}
+
+std::string encode(std::string_view s, bool form) {
+    static constexpr char digits[] = "0123456789ABCDEF";
+    std::string out;
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (unreserved(c) || (!form && c == '@'))
+            out += c;
+        else if (form && c == ' ')
+            out += '+';
+        else {
+            out += '%';
+            out += digits[u >> 4];
+            out += digits[u & 15];
+        }
+    }
+    return out;
+}
+
+// The value of name in a query string (form encoding: "+" is a space); "" when absent.
+std::string parameter(std::string_view query, std::string_view name) {
+    size_t pos = 0;
+    while (pos <= query.size()) {
+        size_t end = query.find('&', pos);
+        if (end == std::string_view::npos)
+            end = query.size();
+        const std::string_view pair = query.substr(pos, end - pos);
+        const size_t eq = pair.find('=');
+        if (pair.substr(0, eq) == name && eq != std::string_view::npos) {
+            std::string value(pair.substr(eq + 1));
+            for (char& c : value)
+                if (c == '+')
+                    c = ' ';
+            return percent_decode(value).value_or("");
+        }
+        pos = end + 1;
+    }
+    return {};
+}
+
+} // namespace
+
+std::optional<std::string> percent_decode(std::string_view s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '%') {
+            out += s[i];
+            continue;
+        }
+        if (i + 2 >= s.size())
+            return std::nullopt;
+        const int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+        if (hi < 0 || lo < 0)
+            return std::nullopt;
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+    }
+    if (out.find('\0') != std::string::npos)
+        return std::nullopt;
+    return out;
+}
+
+std::string encode_segment(std::string_view s) {
+    return encode(s, false);
+}
+
+std::string encode_query_value(std::string_view s) {
+    return encode(s, true);
+}
+
+Route route(std::string_view target) {
+    Route r;
+    const size_t q = target.find('?');
+    const std::string_view path = target.substr(0, q);
+    const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
+    if (!path.starts_with('/'))
+        return r;
+    // Segments split before decoding, so %2F inside a Message-ID stays in its segment.
+    std::vector<std::string> segments;
+    bool trailing_slash = false;
+    for (size_t pos = 1; pos <= path.size();) {
+        size_t end = path.find('/', pos);
+        if (end == std::string_view::npos)
+            end = path.size();
+        const std::string_view raw = path.substr(pos, end - pos);
+        trailing_slash = raw.empty() && end == path.size();
+        if (raw.empty() && end != path.size())
+            return r; // "//": no page has an empty segment
+        if (!raw.empty()) {
+            auto decoded = percent_decode(raw);
+            if (!decoded || decoded->empty())
+                return r;
+            segments.push_back(std::move(*decoded));
+        }
+        pos = end + 1;
+    }
+    if (segments.empty()) {
+        r.page = Page::lists;
+        return r;
+    }
+    if (segments.size() == 1 && segments[0] == "style.css" && !trailing_slash) {
+        r.page = Page::style;
+        return r;
+    }
+    if (!valid_list_name(segments[0]))
+        return r;
+    r.list = segments[0];
+    const auto redirect = [&] {
+        r.page = Page::redirect;
+        r.location = std::string(path) + "/";
+        if (!query.empty())
+            r.location += "?" + std::string(query);
+        return r;
+    };
+    if (segments.size() == 1) {
+        if (!trailing_slash)
+            return redirect();
+        r.page = Page::list;
+        r.query = parameter(query, "q");
+        const std::string p = parameter(query, "p");
+        unsigned long n = 0;
+        const auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), n);
+        if (ec == std::errc{} && ptr == p.data() + p.size() && n >= 1 && n <= 100000)
+            r.page_no = n;
+        return r;
+    }
+    if (segments.size() == 2 && segments[1] == "new.atom" && !trailing_slash) {
+        r.page = Page::atom;
+        return r;
+    }
+    r.message_id = segments[1];
+    if (segments.size() == 2) {
+        if (!trailing_slash)
+            return redirect();
+        r.page = Page::message;
+        return r;
+    }
+    if (segments.size() != 3)
+        return r;
+    const std::string& last = segments[2];
+    if (last == "raw" && !trailing_slash) {
+        r.page = Page::raw;
+        return r;
+    }
+    if (last == "t" || last == "T") {
+        if (!trailing_slash)
+            return redirect();
+        r.page = Page::thread;
+        return r;
+    }
+    const size_t dash = last.find('-');
+    if (dash != std::string::npos && dash > 0 && dash <= 5 && !trailing_slash) {
+        unsigned n = 0;
+        const auto [ptr, ec] = std::from_chars(last.data(), last.data() + dash, n);
+        if (ec == std::errc{} && ptr == last.data() + dash && n > 0) {
+            r.page = Page::attachment;
+            r.part = n;
+            return r;
+        }
+    }
+    return r;
+}
+
+} // namespace qm::web::server
