@@ -92,5 +92,10 @@ TEST_CASE("pages are built on a pool so a stuck read holds up no other client",
             ::close(fd);
         return qmtest::slurp(tmp / "blocked.log").find("status 503") != std::string::npos;
     }));
+    // A target too long for a page but within the header limit: 414, and the
+    // connection stays usable.
+    auto too_long = qmtest::run({curl, "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                 base + "/team/?q=" + std::string(5000, 'a')});
+    CHECK(too_long.out == "414");
     CHECK(server.stop() == 0);
 }

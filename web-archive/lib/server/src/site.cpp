@@ -141,6 +141,8 @@ std::string status_text(int status) {
         return "Request Timeout";
     case 413:
         return "Content Too Large";
+    case 414:
+        return "URI Too Long";
     case 431:
         return "Request Header Fields Too Large";
     case 503:
@@ -636,6 +638,8 @@ Site::Site(Config config)
     : config_(std::move(config)) {}
 
 Response Site::handle(const Request& request) const {
+    if (request.target.size() > max_target_bytes)
+        return error_page(414);
     return Handler(config_, request).run();
 }
 
