@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <functional>
+#include <limits>
 #include <map>
 #include <stdexcept>
 #include <utility>
@@ -275,21 +276,149 @@ Result<std::vector<ThreadEntry>> ListArchive::thread(unsigned long thread) {
     });
 }
 
-Result<std::vector<SearchHit>> ListArchive::search(const std::string& fts5, unsigned long offset,
-                                                   unsigned long limit) {
-    return guarded<std::vector<SearchHit>>([&] {
+Result<std::optional<MessageView>> ListArchive::message_without_id(unsigned long msgnum) {
+    return guarded<std::optional<MessageView>>([&]() -> std::optional<MessageView> {
         Query q(db_, (std::string("SELECT ") + message_columns +
-                      ", snippet(search, 2, char(1), char(2), '…', 24) FROM search "
-                      "JOIN messages m ON m.msgnum = search.rowid WHERE search MATCH ?1 "
-                      "ORDER BY m.date DESC, m.msgnum DESC LIMIT ?2 OFFSET ?3")
+                      ", s.body FROM messages m LEFT JOIN search s ON s.rowid = m.msgnum "
+                      "WHERE m.msgnum = ?1 AND m.message_id = ''")
                          .c_str());
-        q.bind(1, fts5)
+        q.bind(1, static_cast<std::int64_t>(msgnum));
+        if (!q.step())
+            return std::nullopt;
+        MessageView v;
+        v.row = message_row(q);
+        v.body = q.text(11);
+        return v;
+    });
+}
+
+Result<std::vector<SearchHit>> ListArchive::search(const SearchQuery& query, Order order,
+                                                   unsigned long offset, unsigned long limit) {
+    return guarded<std::vector<SearchHit>>([&] {
+        std::string sql = std::string("SELECT ") + message_columns;
+        if (query.fts5.empty())
+            sql += ", '' FROM messages m WHERE ?1 = '' AND ";
+        else
+            sql += ", snippet(search, 2, char(1), char(2), '…', 24) FROM search "
+                   "JOIN messages m ON m.msgnum = search.rowid WHERE search MATCH ?1 AND ";
+        sql += "m.date >= ?4 AND m.date < ?5 ORDER BY ";
+        if (order == Order::relevance && !query.fts5.empty())
+            sql += "bm25(search, 3.0, 1.0, 1.0), ";
+        sql += "m.date DESC, m.msgnum DESC LIMIT ?2 OFFSET ?3";
+        Query q(db_, sql.c_str());
+        q.bind(1, query.fts5)
             .bind(2, static_cast<std::int64_t>(limit))
-            .bind(3, static_cast<std::int64_t>(offset));
+            .bind(3, static_cast<std::int64_t>(offset))
+            .bind(4, query.since.value_or(std::numeric_limits<std::int64_t>::min()))
+            .bind(5, query.until.value_or(std::numeric_limits<std::int64_t>::max()));
         std::vector<SearchHit> out;
         while (q.step())
             out.push_back({message_row(q), q.text(11)});
         return out;
+    });
+}
+
+Result<std::vector<MonthCount>> ListArchive::months() {
+    return guarded<std::vector<MonthCount>>([&] {
+        // One pass over the date index, which covers the query.
+        Query q(db_, "SELECT CAST(strftime('%Y', date, 'unixepoch') AS INTEGER) AS y, "
+                     "CAST(strftime('%m', date, 'unixepoch') AS INTEGER) AS mo, count(*) "
+                     "FROM messages WHERE date > 0 GROUP BY y, mo ORDER BY y DESC, mo DESC");
+        std::vector<MonthCount> out;
+        while (q.step())
+            out.push_back({static_cast<int>(q.integer(0)), static_cast<unsigned>(q.integer(1)),
+                           static_cast<unsigned long>(q.integer(2))});
+        return out;
+    });
+}
+
+Result<std::vector<MonthThread>> ListArchive::threads_between(std::int64_t since,
+                                                              std::int64_t until,
+                                                              unsigned long offset,
+                                                              unsigned long limit) {
+    return guarded<std::vector<MonthThread>>([&] {
+        Query q(db_, "SELECT t.id, t.root, t.subject, t.first_date, t.last_date, t.messages, "
+                     "r.message_id, count(*), max(m.date) AS latest FROM messages m "
+                     "JOIN threads t ON t.id = m.thread JOIN messages r ON r.msgnum = t.root "
+                     "WHERE m.date >= ?1 AND m.date < ?2 GROUP BY t.id "
+                     "ORDER BY latest DESC, t.id DESC LIMIT ?3 OFFSET ?4");
+        q.bind(1, since)
+            .bind(2, until)
+            .bind(3, static_cast<std::int64_t>(limit))
+            .bind(4, static_cast<std::int64_t>(offset));
+        std::vector<MonthThread> out;
+        while (q.step()) {
+            MonthThread t;
+            t.summary.thread.id = static_cast<unsigned long>(q.integer(0));
+            t.summary.thread.root = static_cast<unsigned long>(q.integer(1));
+            t.summary.thread.subject = q.text(2);
+            t.summary.thread.first_date = q.integer(3);
+            t.summary.thread.last_date = q.integer(4);
+            t.summary.thread.messages = static_cast<unsigned long>(q.integer(5));
+            t.summary.root_message_id = q.text(6);
+            t.in_month = static_cast<unsigned long>(q.integer(7));
+            out.push_back(std::move(t));
+        }
+        return out;
+    });
+}
+
+Result<std::vector<MessageRow>>
+ListArchive::messages_between(std::int64_t since, std::int64_t until, unsigned long limit) {
+    return guarded<std::vector<MessageRow>>([&] {
+        Query q(db_, (std::string("SELECT ") + message_columns +
+                      " FROM messages m WHERE m.date >= ?1 AND m.date < ?2 "
+                      "ORDER BY m.date, m.msgnum LIMIT ?3")
+                         .c_str());
+        q.bind(1, since).bind(2, until).bind(3, static_cast<std::int64_t>(limit));
+        std::vector<MessageRow> out;
+        while (q.step())
+            out.push_back(message_row(q));
+        return out;
+    });
+}
+
+Result<std::vector<Author>> ListArchive::authors(unsigned long offset, unsigned long limit) {
+    return guarded<std::vector<Author>>([&] {
+        // One pass over the author index (from_address, date).
+        Query q(db_, "SELECT from_address, max(from_name), count(*), min(msgnum), max(date) "
+                     "FROM messages GROUP BY from_address "
+                     "ORDER BY count(*) DESC, from_address LIMIT ?1 OFFSET ?2");
+        q.bind(1, static_cast<std::int64_t>(limit)).bind(2, static_cast<std::int64_t>(offset));
+        std::vector<Author> out;
+        while (q.step())
+            out.push_back({q.text(0), q.text(1), static_cast<unsigned long>(q.integer(2)),
+                           static_cast<unsigned long>(q.integer(3)), q.integer(4)});
+        return out;
+    });
+}
+
+Result<std::optional<std::pair<Author, std::vector<MessageRow>>>>
+ListArchive::author(unsigned long msgnum, unsigned long offset, unsigned long limit) {
+    using Found = std::optional<std::pair<Author, std::vector<MessageRow>>>;
+    return guarded<Found>([&]() -> Found {
+        Query who(db_, "SELECT a.from_address, max(a.from_name), count(*), min(a.msgnum), "
+                       "max(a.date) FROM messages m JOIN messages a "
+                       "ON a.from_address = m.from_address WHERE m.msgnum = ?1");
+        who.bind(1, static_cast<std::int64_t>(msgnum));
+        if (!who.step() || who.null(3))
+            return std::nullopt;
+        Author a{who.text(0), who.text(1), static_cast<unsigned long>(who.integer(2)),
+                 static_cast<unsigned long>(who.integer(3)), who.integer(4)};
+        // Only by the number the authors page gives: one URL per author.
+        if (a.first_msgnum != msgnum)
+            return std::nullopt;
+        Query q(db_, (std::string("SELECT ") + message_columns +
+                      " FROM messages m WHERE m.from_address = ?1 "
+                      "ORDER BY m.date DESC, m.msgnum DESC LIMIT ?2 OFFSET ?3")
+                         .c_str());
+        q.bind(1, a.address)
+            .bind(2, static_cast<std::int64_t>(limit))
+            .bind(3, static_cast<std::int64_t>(offset));
+        std::vector<MessageRow> rows;
+        while (q.step())
+            rows.push_back(message_row(q));
+        return std::pair{std::move(a), std::move(rows)};
     });
 }
 
