@@ -1,6 +1,7 @@
 // The archive's pages beyond the first slice, in process (site_fixture.hpp): the 414 for
 // a long target, search by date and by relevance, months, authors, mbox downloads,
 // messages without a Message-ID.
+#include "qm/web/server/query.hpp"
 #include "qm/web/server/route.hpp"
 #include "site_fixture.hpp"
 
@@ -234,4 +235,24 @@ TEST_CASE("the new pages' URLs never take a message's", "[web][server]") {
     CHECK(route("/team/?q=x&r&x=m").relevance);
     CHECK(route("/team/?q=x&r&x=m").mbox);
     CHECK_FALSE(route("/team/?q=x&rr").relevance);
+}
+
+TEST_CASE("d: ranges become date bounds and never FTS5 text", "[web][server]") {
+    using qm::web::server::parse_query;
+    constexpr std::int64_t feb28 = 1772236800; // 2026-02-28T00:00:00Z
+    auto day = parse_query("d:2026-02-28");
+    CHECK(day.fts5.empty());
+    CHECK(day.since == feb28);
+    CHECK(day.until == feb28 + 86400);
+    CHECK(parse_query("d:20260228..").since == feb28);
+    CHECK_FALSE(parse_query("d:20260228..").until);
+    CHECK(parse_query("d:..202602").until == feb28 + 86400); // the whole month
+    CHECK(parse_query("x d:2026").until == 1798761600);      // 2027-01-01
+    CHECK(parse_query("x d:2026").fts5 == "\"x\"");
+    // Not dates: words, quoted as every word is.
+    CHECK(parse_query("d:20260230").fts5 == "\"d:20260230\"");
+    CHECK(parse_query("d:..").fts5 == "\"d:..\"");
+    CHECK(parse_query("d:1899").fts5 == "\"d:1899\"");
+    CHECK(parse_query("d:2026-1-1").fts5 == "\"d:2026-1-1\"");
+    CHECK_FALSE(parse_query("d:20260230").since);
 }

@@ -10,8 +10,7 @@
 
 namespace qm::web::server {
 
-namespace {
-
+// Error and Query are named in archive.hpp (ListArchive::view takes a Query).
 struct Error : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
@@ -56,6 +55,8 @@ private:
     sqlite3* db_;
     sqlite3_stmt* stmt_ = nullptr;
 };
+
+namespace {
 
 constexpr const char* message_columns =
     "m.msgnum, m.message_id, m.date, m.from_name, m.from_address, m.subject, m.thread, "
@@ -192,20 +193,9 @@ Result<std::vector<MessageRow>> ListArchive::latest_messages(unsigned long limit
 }
 
 Result<std::optional<MessageView>> ListArchive::message(std::string_view message_id) {
-    return guarded<std::optional<MessageView>>([&]() -> std::optional<MessageView> {
-        // The first one archived when two messages share an ID.
-        Query q(db_, (std::string("SELECT ") + message_columns +
-                      ", s.body FROM messages m LEFT JOIN search s ON s.rowid = m.msgnum "
-                      "WHERE m.message_id = ?1 ORDER BY m.msgnum LIMIT 1")
-                         .c_str());
-        q.bind(1, message_id);
-        if (!q.step())
-            return std::nullopt;
-        MessageView v;
-        v.row = message_row(q);
-        v.body = q.text(11);
-        return v;
-    });
+    // The first one archived when two messages share an ID.
+    return view("m.message_id = ?1 ORDER BY m.msgnum LIMIT 1",
+                [&](Query& q) { q.bind(1, message_id); });
 }
 
 Result<std::string> ListArchive::body(unsigned long msgnum) {
@@ -277,12 +267,18 @@ Result<std::vector<ThreadEntry>> ListArchive::thread(unsigned long thread) {
 }
 
 Result<std::optional<MessageView>> ListArchive::message_without_id(unsigned long msgnum) {
+    return view("m.msgnum = ?1 AND m.message_id = ''",
+                [&](Query& q) { q.bind(1, static_cast<std::int64_t>(msgnum)); });
+}
+
+Result<std::optional<MessageView>> ListArchive::view(const char* where,
+                                                     const std::function<void(Query&)>& bind) {
     return guarded<std::optional<MessageView>>([&]() -> std::optional<MessageView> {
-        Query q(db_, (std::string("SELECT ") + message_columns +
-                      ", s.body FROM messages m LEFT JOIN search s ON s.rowid = m.msgnum "
-                      "WHERE m.msgnum = ?1 AND m.message_id = ''")
-                         .c_str());
-        q.bind(1, static_cast<std::int64_t>(msgnum));
+        Query q(db_,
+                (std::string("SELECT ") + message_columns +
+                 ", s.body FROM messages m LEFT JOIN search s ON s.rowid = m.msgnum WHERE " + where)
+                    .c_str());
+        bind(q);
         if (!q.step())
             return std::nullopt;
         MessageView v;

@@ -18,12 +18,15 @@
 
 #include <sqlite3.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace qm::web::server {
+
+class Query; // a prepared statement (archive.cpp)
 
 struct ThreadSummary {
     ThreadRow thread;
@@ -109,6 +112,10 @@ public:
 
 private:
     explicit ListArchive(sqlite3* db);
+    // The first message (with its text) where the SQL condition holds, its parameters
+    // bound by bind.
+    [[nodiscard]] Result<std::optional<MessageView>> view(const char* where,
+                                                          const std::function<void(Query&)>& bind);
     sqlite3* db_ = nullptr;
 };
 

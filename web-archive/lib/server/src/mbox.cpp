@@ -37,17 +37,7 @@ std::string mboxrd(const std::string& dir, const std::vector<MessageRow>& rows) 
         // Not the sender's address: an mbox is read by programs that split it, and the
         // address is in the message's own From field.
         out += "From mboxrd@z " + mbox_ctime(static_cast<std::time_t>(r.date));
-        for (size_t pos = 0; pos < text.size();) {
-            const size_t nl = text.find('\n', pos);
-            const size_t end = nl == std::string::npos ? text.size() : nl + 1;
-            const std::string_view line(text.data() + pos, end - pos);
-            if (qm::local::needs_from_quote(line))
-                out += '>';
-            out += line;
-            pos = end;
-        }
-        if (!text.empty() && text.back() != '\n')
-            out += '\n';
+        qm::local::append_from_quoted(out, text);
         out += '\n';
     }
     return out;

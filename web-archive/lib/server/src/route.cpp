@@ -43,8 +43,9 @@ std::string encode(std::string_view s, bool form) {
     return out;
 }
 
-// The value of name in a query string (form encoding: "+" is a space); "" when absent.
-std::string parameter(std::string_view query, std::string_view name) {
+// The raw value of name in a query string: "" for a bare name ("&r"), nullopt when it is
+// not there.
+std::optional<std::string_view> raw_parameter(std::string_view query, std::string_view name) {
     size_t pos = 0;
     while (pos <= query.size()) {
         size_t end = query.find('&', pos);
@@ -52,32 +53,18 @@ std::string parameter(std::string_view query, std::string_view name) {
             end = query.size();
         const std::string_view pair = query.substr(pos, end - pos);
         const size_t eq = pair.find('=');
-        if (pair.substr(0, eq) == name && eq != std::string_view::npos) {
-            std::string value(pair.substr(eq + 1));
-            for (char& c : value)
-                if (c == '+')
-                    c = ' ';
-            return percent_decode(value).value_or("");
-        }
+        if (pair.substr(0, eq) == name)
+            return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
         pos = end + 1;
     }
-    return {};
+    return std::nullopt;
 }
 
-// Whether the query string has name, with a value or without ("&r").
-bool has_parameter(std::string_view query, std::string_view name) {
-    size_t pos = 0;
-    while (pos <= query.size()) {
-        size_t end = query.find('&', pos);
-        if (end == std::string_view::npos)
-            end = query.size();
-        const std::string_view pair = query.substr(pos, end - pos);
-        if (pair == name ||
-            (pair.starts_with(name) && pair.size() > name.size() && pair[name.size()] == '='))
-            return true;
-        pos = end + 1;
-    }
-    return false;
+// The value of name in a query string (form encoding: "+" is a space); "" when absent.
+std::string parameter(std::string_view query, std::string_view name) {
+    std::string value(raw_parameter(query, name).value_or(""));
+    std::replace(value.begin(), value.end(), '+', ' ');
+    return percent_decode(value).value_or("");
 }
 
 bool all_digits(std::string_view s) {
@@ -179,7 +166,7 @@ Route route(std::string_view target) {
         r.page = Page::list;
         r.query = parameter(query, "q");
         r.page_no = page_number(query);
-        r.relevance = has_parameter(query, "r");
+        r.relevance = raw_parameter(query, "r").has_value();
         r.mbox = parameter(query, "x") == "m";
         return r;
     }
