@@ -97,5 +97,17 @@ TEST_CASE("pages are built on a pool so a stuck read holds up no other client",
     auto too_long = qmtest::run({curl, "-s", "-o", "/dev/null", "-w", "%{http_code}",
                                  base + "/team/?q=" + std::string(5000, 'a')});
     CHECK(too_long.out == "414");
+    // A download over the socket: gzip as it is, not gzipped again for the client.
+    auto mbox = qmtest::run({curl, "-s", "-D", "-", "-o", tmp / "t.mbox.gz", "-H",
+                             "Accept-Encoding: gzip", base + "/team/3@example.org/t.mbox.gz"});
+    CHECK(mbox.out.find("200 OK") != std::string::npos);
+    CHECK(mbox.out.find("Content-Type: application/gzip") != std::string::npos);
+    CHECK(mbox.out.find("Content-Encoding") == std::string::npos);
+    CHECK(mbox.out.find("Content-Disposition: attachment; filename=\"team-thread-") !=
+          std::string::npos);
+    auto unzipped = qmtest::run({"/bin/gzip", "-dc", tmp / "t.mbox.gz"});
+    CHECK(unzipped.exit_code == 0);
+    CHECK(unzipped.out.starts_with("From mboxrd@z "));
+    CHECK(unzipped.out.find("Message-ID: <3@example.org>") != std::string::npos);
     CHECK(server.stop() == 0);
 }
