@@ -471,6 +471,11 @@ Result<Index> Index::open(const std::string& path, std::string subject_prefix) {
         // Another indexer may hold the write lock: wait for it rather than fail.
         sqlite3_busy_timeout(db.get(), 20000);
         db.exec("PRAGMA journal_mode = WAL");
+        // The -wal and -shm files stay when the last connection closes: the web server
+        // reads as a user who cannot create them, and SQLite only opens a WAL database
+        // read-only without immutable=1 when both exist (README.md).
+        int persist = 1;
+        sqlite3_file_control(db.get(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
         // In WAL mode NORMAL loses no committed batch on a crash of the process, and at
         // worst the last batches on a power cut, which the next run indexes again.
         db.exec("PRAGMA synchronous = NORMAL");
