@@ -23,8 +23,8 @@ const { chromium } = createRequire(path.join(process.env.QM_PLAYWRIGHT_DIR, 'nod
 
 const binDir = process.env.QM_BIN_DIR;
 // The Content-Security-Policy every page of the archive carries (no script at all).
-const strictCsp =
-  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const strictCsp = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; " +
+  "frame-ancestors 'none'; base-uri 'none'";
 // How soon a post must be on the list's page after the SMTP server's 250 (issue 17).
 const postWithinMs = 1000;
 // Generous limits for a loaded 2-core machine: each is a deadline, never a sleep.
@@ -53,8 +53,10 @@ const walkReply2 = {
 };
 
 function post({ id, subject, from = 'Dave <dave@test.example>', inReplyTo, references, date, body }) {
-  let m = `From: ${from}\nTo: ${listAddress}\nSubject: ${subject}\nMessage-ID: <${id}>\nDate: ${date}\n`;
-  if (inReplyTo) m += `In-Reply-To: <${inReplyTo}>\nReferences: ${references.map((r) => `<${r}>`).join(' ')}\n`;
+  let m = `From: ${from}\nTo: ${listAddress}\nSubject: ${subject}\nMessage-ID: <${id}>\n` +
+    `Date: ${date}\n`;
+  if (inReplyTo)
+    m += `In-Reply-To: <${inReplyTo}>\nReferences: ${references.map((r) => `<${r}>`).join(' ')}\n`;
   return m + body;
 }
 
@@ -112,7 +114,8 @@ const hostileMessage = post({
     'Content-Type: multipart/alternative; boundary="aa"\n\n--aa\n' +
     `Content-Type: text/plain; charset=utf-8\n\nhostile text part\n${hostileHtml}javascript:${P}\n--aa\n` +
     `Content-Type: text/html; charset=utf-8\n\n${hostileHtml}--aa--\n--hh\n` +
-    'Content-Type: image/svg+xml; name="drawing.svg"\nContent-Disposition: attachment; filename="drawing.svg"\n\n' +
+    'Content-Type: image/svg+xml; name="drawing.svg"\n' +
+    'Content-Disposition: attachment; filename="drawing.svg"\n\n' +
     hostileSvg +
     `--hh\nContent-Type: text/html; name="${hostileName}"\n` +
     `Content-Disposition: attachment; filename="${hostileName}"\n\n${hostileHtml}--hh--\n`,
@@ -200,8 +203,8 @@ async function probedPage() {
     // Chromium's own note that /favicon.ico, which it asks for by itself, is not there
     // (the archive has none: it redirects to /favicon.ico/, a list of that name, which
     // is not found) is no page's doing.
-    if (m.text().startsWith('Failed to load resource') && /^\/favicon\.ico\/?$/.test(new URL(m.location().url).pathname))
-      return;
+    const favicon = /^\/favicon\.ico\/?$/.test(new URL(m.location().url || 'about:blank').pathname);
+    if (m.text().startsWith('Failed to load resource') && favicon) return;
     probes.console.push(`${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => probes.errors.push(String(e)));
@@ -210,7 +213,7 @@ async function probedPage() {
   });
   page.on('response', (r) => {
     if (r.request().resourceType() === 'document')
-      probes.documents.push({ url: r.url(), status: r.status(), csp: r.headers()['content-security-policy'] });
+      probes.documents.push({ url: r.url(), csp: r.headers()['content-security-policy'] });
   });
   await page.exposeFunction('__qmViolation', (v) => probes.violations.push(v));
   await page.addInitScript(() => {
@@ -261,7 +264,8 @@ browserTest('the lists page leads to a list, a thread and a message', async () =
   await quote.locator('summary').click();
   assert.equal(await quote.locator('pre').isVisible(), true);
 
-  await page.locator('article', { hasText: walkReply.text.trim() }).getByRole('link', { name: walkReply.subject }).click();
+  await page.locator('article', { hasText: walkReply.text.trim() })
+    .getByRole('link', { name: walkReply.subject }).click();
   await page.waitForURL(atPage(walkReply.id));
   assert.equal(await page.locator('h1').textContent(), walkReply.subject);
   assert.match(await page.locator('article').textContent(), /we could end at the lighthouse/);

@@ -286,7 +286,8 @@ export class Platform {
   // a mailCatcher(), say).
   async startQueue(env = {}) {
     const send = this.start(['qmail-send', './Maildir/'], { env, logName: 'send.log' });
-    await waitFor('qmail-send to start', () => send.log().includes('status: local') || send.exitStatus !== null);
+    await waitFor('qmail-send to start',
+      () => send.log().includes('status: local') || send.exitStatus !== null);
     if (send.exitStatus !== null) throw new Error(`qmail-send exited (${send.exitStatus}): ${send.log()}`);
     this.send = send;
     return send;
@@ -304,7 +305,8 @@ export class Platform {
     for (let attempt = 1; ; ++attempt) {
       const port = await freePort();
       const d = this.start([argv[0], '--listen', `127.0.0.1:${port}`, ...argv.slice(1)], options);
-      await waitFor(`${argv[0]} to listen on ${port}`, async () => d.exitStatus !== null || (await ready(d, port)));
+      await waitFor(`${argv[0]} to listen on ${port}`,
+        async () => d.exitStatus !== null || (await ready(d, port)));
       if (d.exitStatus === null) return { daemon: d, port };
       if (attempt === 3) throw new Error(`${argv[0]} exited (${d.exitStatus}): ${d.log()}`);
     }
