@@ -9,6 +9,13 @@
 // playwright-core is missing, and fails for that under CI); by hand:
 //   tests/browser/run archive.test.mjs         (QM_BIN_DIR=build/bin by default)
 // QM_BROWSER_KEEP=1 keeps the temporary mail root and the daemons' logs.
+//
+// A case that needs mail the server sends (a login link) or a server started otherwise
+// starts its own beside the one here, e.g.
+//   const mail = platform.mailCatcher('login');
+//   const web = await platform.startArchive({ lists: { hidden: dir }, args: [...], env: mail.env });
+//   const link = await mail.waitFor('the login mail', (m) => m.recipients.includes('alice@test.example'));
+// and opens its pages with probedPage().
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
