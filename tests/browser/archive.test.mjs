@@ -3,7 +3,8 @@
 // a list that the real qmail-send, ezmlm-send and ezmlm-webindex filled (platform.mjs).
 // A reader follows the lists page to a thread and a message, searches, downloads
 // attachments; a hostile message is opened everywhere it shows and no script from it
-// runs; a post sent over SMTP is on the list's page within a second.
+// runs; a post sent over SMTP is on the list's page within a second; on a phone's screen
+// without JavaScript no page is wider than the screen and a search works.
 //
 // Run by CTest through tests/browser/run (which skips, exit 77, when chromium or
 // playwright-core is missing, and fails for that under CI); by hand:
@@ -515,4 +516,35 @@ browserTest('a post sent by SMTP is on the list\'s page within a second', async 
   assert.deepEqual(probes.violations, []);
   await context.close();
   assert.ok(median <= postWithinMs, report);
+});
+
+// A phone's screen, 360 CSS pixels wide, and no JavaScript at all: every page fits the
+// width (no sideways scrolling, whatever the Subject or a file name holds), and a search
+// from the box works.
+browserTest('pages fit a phone\'s screen and work without JavaScript', async () => {
+  const context = await browser.newContext({
+    viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true, javaScriptEnabled: false,
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(actionTimeoutMs);
+  const urls = [
+    `${archive.url}/`, `${archive.url}/${list}/`, `${archive.url}/${list}/?q=harbour`,
+    pageUrl(walk.id, 't/'), pageUrl(walkReply.id), pageUrl(minutes.id), pageUrl(hostile.id),
+    pageUrl(hostile.id, 't/'),
+  ];
+  for (const url of urls) {
+    await page.goto(url);
+    // What sticks out to the right of the screen (a phone would zoom out to show it).
+    const wide = await page.evaluate(() => [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > 360.5)
+      .map((e) => `<${e.tagName.toLowerCase()}> ${Math.round(e.getBoundingClientRect().right)} px`));
+    assert.deepEqual(wide, [], `wider than the screen on ${url}`);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), url);
+  }
+  await page.goto(`${archive.url}/${list}/`);
+  await page.getByRole('searchbox', { name: 'search' }).fill('flask');
+  await page.getByRole('button', { name: 'search' }).tap();
+  await page.waitForURL(`${archive.url}/${list}/?q=flask`);
+  assert.deepEqual(await page.locator('ol.hits mark').allTextContents(), ['flask']);
+  await context.close();
 });
