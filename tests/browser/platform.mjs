@@ -324,7 +324,10 @@ export class Platform {
   async startArchive({ lists, args = [], env = {} }) {
     const listArgs = Object.entries(lists).flatMap(([name, dir]) => ['--list', `${name}=${dir}`]);
     const { daemon, port } = await this.#listening(['ezmlm-webarchive', ...listArgs, ...args],
-      { env, logName: `webarchive.${this.#daemons.length}.log` }, (_d, p) => connects(p));
+      { env, logName: `webarchive.${this.#daemons.length}.log` },
+      // (Its "listening on" line comes before it binds: a connection is the sign, unless
+      // it says it could not bind and another program holds the port.)
+      async (d, p) => (await connects(p)) && !d.log().includes('cannot listen'));
     return { url: `http://127.0.0.1:${port}`, port, daemon };
   }
 
