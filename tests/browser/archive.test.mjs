@@ -263,8 +263,8 @@ browserTest('the lists page leads to a list, a thread and a message', async () =
   // The thread nests the replies: the second reply inside the first one's list.
   const articles = page.locator('article');
   assert.equal(await articles.count(), 3);
-  assert.ok(await page.locator('ul.t article', { hasText: walkReply.text.trim() }).count() === 1);
-  assert.ok(await page.locator('ul.t ul.t article', { hasText: walkReply2.text.trim() }).count() === 1);
+  assert.equal(await page.locator('ul.t article', { hasText: walkReply.text.trim() }).count(), 1);
+  assert.equal(await page.locator('ul.t ul.t article', { hasText: walkReply2.text.trim() }).count(), 1);
   // The quote in the reply is folded.
   const quote = page.locator('article', { hasText: walkReply.text.trim() }).locator('details');
   assert.equal(await quote.getAttribute('open'), null);
