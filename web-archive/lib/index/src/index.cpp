@@ -519,6 +519,13 @@ Status Index::commit(unsigned long last) {
     });
 }
 
+void Index::truncate_wal() noexcept {
+    // Briefly: the indexer runs for every post, and a busy reader only postpones this.
+    sqlite3_busy_timeout(impl_->db.get(), 200);
+    sqlite3_exec(impl_->db.get(), "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
+    sqlite3_busy_timeout(impl_->db.get(), 20000);
+}
+
 void Index::rollback() {
     impl_->finalize_statements();
     sqlite3_exec(impl_->db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
