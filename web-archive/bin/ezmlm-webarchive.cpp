@@ -35,6 +35,13 @@ constexpr std::string_view help =
     "Runs in the foreground until SIGTERM or SIGINT.\n"
     "Exit: 0 stopped by a signal, 100 bad arguments, 111 cannot listen.\n";
 
+// v as a whole number from 1 to max; 0 when it is not one.
+unsigned one_to(const std::string& v, unsigned max) {
+    unsigned n = 0;
+    const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    return ec == std::errc{} && p == v.data() + v.size() && n >= 1 && n <= max ? n : 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -81,9 +88,8 @@ int main(int argc, char** argv) {
             .argument(
                 "timeout",
                 [&](const std::string& v) {
-                    unsigned n = 0;
-                    const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-                    if (ec != std::errc{} || p != v.data() + v.size() || n == 0 || n > 3600) {
+                    const unsigned n = one_to(v, 3600);
+                    if (n == 0) {
                         problem = "--timeout: 1 to 3600 seconds";
                         return false;
                     }
@@ -94,9 +100,8 @@ int main(int argc, char** argv) {
             .argument(
                 "threads",
                 [&](const std::string& v) {
-                    unsigned n = 0;
-                    const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-                    if (ec != std::errc{} || p != v.data() + v.size() || n == 0 || n > 64) {
+                    const unsigned n = one_to(v, 64);
+                    if (n == 0) {
                         problem = "--threads: 1 to 64";
                         return false;
                     }
