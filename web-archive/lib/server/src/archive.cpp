@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <chrono>
 #include <functional>
 #include <limits>
 #include <map>
@@ -34,6 +36,8 @@ public:
         sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
         return *this;
     }
+    // Ready to run again with other parameters.
+    void reset() { sqlite3_reset(stmt_); }
     bool step() {
         const int rc = sqlite3_step(stmt_);
         if (rc == SQLITE_ROW)
@@ -316,14 +320,34 @@ Result<std::vector<SearchHit>> ListArchive::search(const SearchQuery& query, Ord
 
 Result<std::vector<MonthCount>> ListArchive::months() {
     return guarded<std::vector<MonthCount>>([&] {
-        // One pass over the date index, which covers the query.
-        Query q(db_, "SELECT CAST(strftime('%Y', date, 'unixepoch') AS INTEGER) AS y, "
-                     "CAST(strftime('%m', date, 'unixepoch') AS INTEGER) AS mo, count(*) "
-                     "FROM messages WHERE date > 0 GROUP BY y, mo ORDER BY y DESC, mo DESC");
+        // A count over the date index per month that has messages, each next month found
+        // by a seek to the next date (a gap of years costs one query): together one pass
+        // over the index, without computing a month for each row (strftime per row is
+        // four times slower at a million messages).
+        using namespace std::chrono;
+        Query next(db_, "SELECT min(date) FROM messages WHERE date >= ?1");
+        Query count(db_, "SELECT count(*) FROM messages WHERE date >= ?1 AND date < ?2");
         std::vector<MonthCount> out;
-        while (q.step())
-            out.push_back({static_cast<int>(q.integer(0)), static_cast<unsigned>(q.integer(1)),
-                           static_cast<unsigned long>(q.integer(2))});
+        std::int64_t from = 1; // undated messages (0) are in no month
+        for (;;) {
+            next.reset();
+            next.bind(1, from);
+            if (!next.step() || next.null(0))
+                break;
+            const std::int64_t t = next.integer(0);
+            const year_month_day d{sys_days{days{t >= 0 ? t / 86400 : (t - 86399) / 86400}}};
+            const year_month ym = d.year() / d.month();
+            const std::int64_t start = sys_days{ym / 1}.time_since_epoch().count() * 86400LL;
+            const std::int64_t end =
+                sys_days{(ym + std::chrono::months{1}) / 1}.time_since_epoch().count() * 86400LL;
+            count.reset();
+            count.bind(1, start).bind(2, end);
+            if (count.step())
+                out.push_back({static_cast<int>(ym.year()), static_cast<unsigned>(ym.month()),
+                               static_cast<unsigned long>(count.integer(0))});
+            from = end;
+        }
+        std::reverse(out.begin(), out.end()); // newest first
         return out;
     });
 }
@@ -376,10 +400,15 @@ ListArchive::messages_between(std::int64_t since, std::int64_t until, unsigned l
 
 Result<std::vector<Author>> ListArchive::authors(unsigned long offset, unsigned long limit) {
     return guarded<std::vector<Author>>([&] {
-        // One pass over the author index (from_address, date).
-        Query q(db_, "SELECT from_address, max(from_name), count(*), min(msgnum), max(date) "
-                     "FROM messages GROUP BY from_address "
-                     "ORDER BY count(*) DESC, from_address LIMIT ?1 OFFSET ?2");
+        // One pass over the author index (from_address, date, and the msgnum it points
+        // to), which covers the counting; the name is then read for the page's authors
+        // only, from their first message (max(from_name) over all of them would read
+        // every row of the table: 6 s instead of 0.2 s at a million messages).
+        Query q(db_, "SELECT a.from_address, (SELECT from_name FROM messages WHERE msgnum = "
+                     "a.first), a.n, a.first, a.last FROM (SELECT from_address, count(*) AS n, "
+                     "min(msgnum) AS first, max(date) AS last FROM messages "
+                     "GROUP BY from_address ORDER BY n DESC, from_address "
+                     "LIMIT ?1 OFFSET ?2) a ORDER BY a.n DESC, a.from_address");
         q.bind(1, static_cast<std::int64_t>(limit)).bind(2, static_cast<std::int64_t>(offset));
         std::vector<Author> out;
         while (q.step())
@@ -393,7 +422,8 @@ Result<std::optional<std::pair<Author, std::vector<MessageRow>>>>
 ListArchive::author(unsigned long msgnum, unsigned long offset, unsigned long limit) {
     using Found = std::optional<std::pair<Author, std::vector<MessageRow>>>;
     return guarded<Found>([&]() -> Found {
-        Query who(db_, "SELECT a.from_address, max(a.from_name), count(*), min(a.msgnum), "
+        // The name of the message asked for, which must be the author's first.
+        Query who(db_, "SELECT a.from_address, m.from_name, count(*), min(a.msgnum), "
                        "max(a.date) FROM messages m JOIN messages a "
                        "ON a.from_address = m.from_address WHERE m.msgnum = ?1");
         who.bind(1, static_cast<std::int64_t>(msgnum));
