@@ -2,9 +2,7 @@
 // (web_list.hpp: 30 threads, attachments in every eleventh post) indexed by the real
 // indexer; pagination of the front page and of search, attachments, raw, 304, and a list
 // whose archive is not public.
-#include "qm/web/index/indexer.hpp"
-#include "qm/web/server/site.hpp"
-#include "web_list.hpp"
+#include "site_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -16,43 +14,9 @@
 #include <filesystem>
 #include <string>
 
-using qm::web::server::Request;
-using qm::web::server::Response;
-using qm::web::server::Site;
-
-namespace {
-
-struct Fixture {
-    webtest::ListDir list;
-    Site site;
-    explicit Fixture(bool pub = true)
-        : site(config(pub)) {}
-    qm::web::server::Config config(bool pub) {
-        webtest::fill(list, 150);
-        if (pub)
-            qmtest::spit(list.dir + "/public", "");
-        REQUIRE(qm::web::update_web_index(list.dir));
-        qm::web::server::Config c;
-        c.lists["team"] = list.dir;
-        return c;
-    }
-    Response get(const std::string& target, const std::string& etag = "") const {
-        return site.handle(Request{"GET", target, etag});
-    }
-};
-
-bool has(const Response& r, const std::string& s) {
-    return r.body.find(s) != std::string::npos;
-}
-
-std::string field(const Response& r, const std::string& name) {
-    for (const auto& [n, v] : r.fields)
-        if (n == name)
-            return v;
-    return {};
-}
-
-} // namespace
+using webtest::field;
+using webtest::Fixture;
+using webtest::has;
 
 TEST_CASE("the front page and search are paginated", "[web][server]") {
     Fixture f;

@@ -15,10 +15,11 @@ namespace {
 
 constexpr std::string_view name = "ezmlm-webarchive";
 constexpr std::string_view synopsis =
-    "[--listen ADDRESS:PORT] [--timeout SECONDS] [--list NAME=DIR]... [--lists FILE]";
+    "[--listen ADDRESS:PORT] [--timeout SECONDS] [--threads N] [--list NAME=DIR]... "
+    "[--lists FILE]";
 
 constexpr std::string_view help =
-    "usage: ezmlm-webarchive [--listen ADDRESS:PORT] [--timeout SECONDS]\n"
+    "usage: ezmlm-webarchive [--listen ADDRESS:PORT] [--timeout SECONDS] [--threads N]\n"
     "                        [--list NAME=DIR]... [--lists FILE]\n"
     "Serves the web archive of the lists given over HTTP: /NAME/ for the list in DIR,\n"
     "from DIR/webarchive/index.sqlite (made by ezmlm-webindex, read-only here) and\n"
@@ -29,8 +30,17 @@ constexpr std::string_view help =
     "  --list NAME=DIR        serve the list in DIR (absolute) as /NAME/; repeatable\n"
     "  --lists FILE           lists from FILE, one \"NAME DIR\" a line, # comments\n"
     "  --timeout SECONDS      the most a client may take over one request (default 10)\n"
+    "  --threads N            threads building pages, 1 to 64 (default 4); one more runs\n"
+    "                         the connections\n"
     "Runs in the foreground until SIGTERM or SIGINT.\n"
     "Exit: 0 stopped by a signal, 100 bad arguments, 111 cannot listen.\n";
+
+// v as a whole number from 1 to max; 0 when it is not one.
+unsigned one_to(const std::string& v, unsigned max) {
+    unsigned n = 0;
+    const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    return ec == std::errc{} && p == v.data() + v.size() && n >= 1 && n <= max ? n : 0;
+}
 
 } // namespace
 
@@ -78,16 +88,27 @@ int main(int argc, char** argv) {
             .argument(
                 "timeout",
                 [&](const std::string& v) {
-                    unsigned n = 0;
-                    const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-                    if (ec != std::errc{} || p != v.data() + v.size() || n == 0 || n > 3600) {
+                    const unsigned n = one_to(v, 3600);
+                    if (n == 0) {
                         problem = "--timeout: 1 to 3600 seconds";
                         return false;
                     }
                     config.request_timeout = std::chrono::seconds(n);
                     return true;
                 },
-                "SECONDS");
+                "SECONDS")
+            .argument(
+                "threads",
+                [&](const std::string& v) {
+                    const unsigned n = one_to(v, 64);
+                    if (n == 0) {
+                        problem = "--threads: 1 to 64";
+                        return false;
+                    }
+                    config.threads = n;
+                    return true;
+                },
+                "N");
         auto operands = parser.parse(args);
         if (!operands) {
             if (!problem.empty())
@@ -100,9 +121,9 @@ int main(int argc, char** argv) {
             if (!qm::web::server::list_is_public(dir))
                 std::fprintf(stderr, "%s: %s (%s) has no public archive: not served (404)\n",
                              name.data(), list.c_str(), dir.c_str());
-        std::fprintf(stderr, "%s: listening on %s:%u, %zu lists\n", name.data(),
+        std::fprintf(stderr, "%s: listening on %s:%u, %zu lists, %u threads\n", name.data(),
                      config.address.c_str(), static_cast<unsigned>(config.port),
-                     config.lists.size());
+                     config.lists.size(), config.threads);
         const qm::web::server::Site site(std::move(config));
         if (auto s = qm::web::server::serve(site); !s)
             return qm::program::fatal(name, s.error());

@@ -18,6 +18,20 @@ bool needs_from_quote(std::string_view line) {
     return line.substr(i).starts_with("From ");
 }
 
+void append_from_quoted(std::string& out, std::string_view message) {
+    for (size_t pos = 0; pos < message.size();) {
+        const size_t nl = message.find('\n', pos);
+        const size_t end = nl == std::string_view::npos ? message.size() : nl + 1;
+        const std::string_view line = message.substr(pos, end - pos);
+        if (needs_from_quote(line))
+            out += '>';
+        out += line;
+        pos = end;
+    }
+    if (!message.empty() && message.back() != '\n')
+        out += '\n';
+}
+
 // Blocks for up to 30 seconds, as qmail's alarm(30) around lock_ex. flock() and an
 // OFD fcntl lock: the first excludes qmail-style readers and other threads, the second
 // mutt and Dovecot, which use fcntl locks; OFD locks belong to the open file, so threads

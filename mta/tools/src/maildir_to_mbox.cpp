@@ -49,19 +49,9 @@ Status append_message(int out, const std::string& path, std::time_t when) {
     const size_t first_end = text.find('\n');
     mbox += from_line(text.substr(0, first_end == std::string::npos ? text.size() : first_end + 1),
                       when);
-    for (size_t pos = 0; pos < text.size();) {
-        const size_t nl = text.find('\n', pos);
-        const size_t end = nl == std::string::npos ? text.size() : nl + 1;
-        const std::string_view line(text.data() + pos, end - pos);
-        if (local::needs_from_quote(line))
-            mbox += '>';
-        mbox += line;
-        pos = end;
-    }
     // A last line without its newline gets one (qmail drops a message that has no
     // newline at all; this keeps it).
-    if (!text.empty() && text.back() != '\n')
-        mbox += '\n';
+    local::append_from_quoted(mbox, text);
     mbox += '\n';
     if (auto w = write_all(out, mbox); !w)
         return w;

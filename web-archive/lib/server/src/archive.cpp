@@ -2,15 +2,17 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <chrono>
 #include <functional>
+#include <limits>
 #include <map>
 #include <stdexcept>
 #include <utility>
 
 namespace qm::web::server {
 
-namespace {
-
+// Error and Query are named in archive.hpp (ListArchive::view takes a Query).
 struct Error : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
@@ -34,6 +36,8 @@ public:
         sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
         return *this;
     }
+    // Ready to run again with other parameters.
+    void reset() { sqlite3_reset(stmt_); }
     bool step() {
         const int rc = sqlite3_step(stmt_);
         if (rc == SQLITE_ROW)
@@ -55,6 +59,8 @@ private:
     sqlite3* db_;
     sqlite3_stmt* stmt_ = nullptr;
 };
+
+namespace {
 
 constexpr const char* message_columns =
     "m.msgnum, m.message_id, m.date, m.from_name, m.from_address, m.subject, m.thread, "
@@ -191,20 +197,9 @@ Result<std::vector<MessageRow>> ListArchive::latest_messages(unsigned long limit
 }
 
 Result<std::optional<MessageView>> ListArchive::message(std::string_view message_id) {
-    return guarded<std::optional<MessageView>>([&]() -> std::optional<MessageView> {
-        // The first one archived when two messages share an ID.
-        Query q(db_, (std::string("SELECT ") + message_columns +
-                      ", s.body FROM messages m LEFT JOIN search s ON s.rowid = m.msgnum "
-                      "WHERE m.message_id = ?1 ORDER BY m.msgnum LIMIT 1")
-                         .c_str());
-        q.bind(1, message_id);
-        if (!q.step())
-            return std::nullopt;
-        MessageView v;
-        v.row = message_row(q);
-        v.body = q.text(11);
-        return v;
-    });
+    // The first one archived when two messages share an ID.
+    return view("m.message_id = ?1 ORDER BY m.msgnum LIMIT 1",
+                [&](Query& q) { q.bind(1, message_id); });
 }
 
 Result<std::string> ListArchive::body(unsigned long msgnum) {
@@ -275,21 +270,181 @@ Result<std::vector<ThreadEntry>> ListArchive::thread(unsigned long thread) {
     });
 }
 
-Result<std::vector<SearchHit>> ListArchive::search(const std::string& fts5, unsigned long offset,
-                                                   unsigned long limit) {
+Result<std::optional<MessageView>> ListArchive::message_without_id(unsigned long msgnum) {
+    return view("m.msgnum = ?1 AND m.message_id = ''",
+                [&](Query& q) { q.bind(1, static_cast<std::int64_t>(msgnum)); });
+}
+
+Result<std::optional<MessageView>> ListArchive::view(const char* where,
+                                                     const std::function<void(Query&)>& bind) {
+    return guarded<std::optional<MessageView>>([&]() -> std::optional<MessageView> {
+        Query q(db_,
+                (std::string("SELECT ") + message_columns +
+                 ", s.body FROM messages m LEFT JOIN search s ON s.rowid = m.msgnum WHERE " + where)
+                    .c_str());
+        bind(q);
+        if (!q.step())
+            return std::nullopt;
+        MessageView v;
+        v.row = message_row(q);
+        v.body = q.text(11);
+        return v;
+    });
+}
+
+Result<std::vector<SearchHit>> ListArchive::search(const SearchQuery& query, Order order,
+                                                   unsigned long offset, unsigned long limit) {
     return guarded<std::vector<SearchHit>>([&] {
-        Query q(db_, (std::string("SELECT ") + message_columns +
-                      ", snippet(search, 2, char(1), char(2), '…', 24) FROM search "
-                      "JOIN messages m ON m.msgnum = search.rowid WHERE search MATCH ?1 "
-                      "ORDER BY m.date DESC, m.msgnum DESC LIMIT ?2 OFFSET ?3")
-                         .c_str());
-        q.bind(1, fts5)
+        std::string sql = std::string("SELECT ") + message_columns;
+        if (query.fts5.empty())
+            sql += ", '' FROM messages m WHERE ?1 = '' AND ";
+        else
+            sql += ", snippet(search, 2, char(1), char(2), '…', 24) FROM search "
+                   "JOIN messages m ON m.msgnum = search.rowid WHERE search MATCH ?1 AND ";
+        sql += "m.date >= ?4 AND m.date < ?5 ORDER BY ";
+        if (order == Order::relevance && !query.fts5.empty())
+            sql += "bm25(search, 3.0, 1.0, 1.0), ";
+        sql += "m.date DESC, m.msgnum DESC LIMIT ?2 OFFSET ?3";
+        Query q(db_, sql.c_str());
+        q.bind(1, query.fts5)
             .bind(2, static_cast<std::int64_t>(limit))
-            .bind(3, static_cast<std::int64_t>(offset));
+            .bind(3, static_cast<std::int64_t>(offset))
+            .bind(4, query.since.value_or(std::numeric_limits<std::int64_t>::min()))
+            .bind(5, query.until.value_or(std::numeric_limits<std::int64_t>::max()));
         std::vector<SearchHit> out;
         while (q.step())
             out.push_back({message_row(q), q.text(11)});
         return out;
+    });
+}
+
+Result<std::vector<MonthCount>> ListArchive::months() {
+    return guarded<std::vector<MonthCount>>([&] {
+        // A count over the date index per month that has messages, each next month found
+        // by a seek to the next date (a gap of years costs one query): together one pass
+        // over the index, without computing a month for each row (strftime per row is
+        // four times slower at a million messages).
+        using namespace std::chrono;
+        Query next(db_, "SELECT min(date) FROM messages WHERE date >= ?1");
+        Query count(db_, "SELECT count(*) FROM messages WHERE date >= ?1 AND date < ?2");
+        std::vector<MonthCount> out;
+        std::int64_t from = 1; // undated messages (0) are in no month
+        for (;;) {
+            next.reset();
+            next.bind(1, from);
+            if (!next.step() || next.null(0))
+                break;
+            const std::int64_t t = next.integer(0);
+            const year_month_day d{sys_days{days{t >= 0 ? t / 86400 : (t - 86399) / 86400}}};
+            const year_month ym = d.year() / d.month();
+            const std::int64_t start = sys_days{ym / 1}.time_since_epoch().count() * 86400LL;
+            const std::int64_t end =
+                sys_days{(ym + std::chrono::months{1}) / 1}.time_since_epoch().count() * 86400LL;
+            count.reset();
+            count.bind(1, start).bind(2, end);
+            if (count.step())
+                out.push_back({static_cast<int>(ym.year()), static_cast<unsigned>(ym.month()),
+                               static_cast<unsigned long>(count.integer(0))});
+            from = end;
+        }
+        std::reverse(out.begin(), out.end()); // newest first
+        return out;
+    });
+}
+
+Result<std::vector<MonthThread>> ListArchive::threads_between(std::int64_t since,
+                                                              std::int64_t until,
+                                                              unsigned long offset,
+                                                              unsigned long limit) {
+    return guarded<std::vector<MonthThread>>([&] {
+        Query q(db_, "SELECT t.id, t.root, t.subject, t.first_date, t.last_date, t.messages, "
+                     "r.message_id, count(*), max(m.date) AS latest FROM messages m "
+                     "JOIN threads t ON t.id = m.thread JOIN messages r ON r.msgnum = t.root "
+                     "WHERE m.date >= ?1 AND m.date < ?2 GROUP BY t.id "
+                     "ORDER BY latest DESC, t.id DESC LIMIT ?3 OFFSET ?4");
+        q.bind(1, since)
+            .bind(2, until)
+            .bind(3, static_cast<std::int64_t>(limit))
+            .bind(4, static_cast<std::int64_t>(offset));
+        std::vector<MonthThread> out;
+        while (q.step()) {
+            MonthThread t;
+            t.summary.thread.id = static_cast<unsigned long>(q.integer(0));
+            t.summary.thread.root = static_cast<unsigned long>(q.integer(1));
+            t.summary.thread.subject = q.text(2);
+            t.summary.thread.first_date = q.integer(3);
+            t.summary.thread.last_date = q.integer(4);
+            t.summary.thread.messages = static_cast<unsigned long>(q.integer(5));
+            t.summary.root_message_id = q.text(6);
+            t.in_month = static_cast<unsigned long>(q.integer(7));
+            out.push_back(std::move(t));
+        }
+        return out;
+    });
+}
+
+Result<std::vector<MessageRow>>
+ListArchive::messages_between(std::int64_t since, std::int64_t until, unsigned long limit) {
+    return guarded<std::vector<MessageRow>>([&] {
+        Query q(db_, (std::string("SELECT ") + message_columns +
+                      " FROM messages m WHERE m.date >= ?1 AND m.date < ?2 "
+                      "ORDER BY m.date, m.msgnum LIMIT ?3")
+                         .c_str());
+        q.bind(1, since).bind(2, until).bind(3, static_cast<std::int64_t>(limit));
+        std::vector<MessageRow> out;
+        while (q.step())
+            out.push_back(message_row(q));
+        return out;
+    });
+}
+
+Result<std::vector<Author>> ListArchive::authors(unsigned long offset, unsigned long limit) {
+    return guarded<std::vector<Author>>([&] {
+        // One pass over the author index (from_address, date, and the msgnum it points
+        // to), which covers the counting; the name is then read for the page's authors
+        // only, from their first message (max(from_name) over all of them would read
+        // every row of the table: 6 s instead of 0.2 s at a million messages).
+        Query q(db_, "SELECT a.from_address, (SELECT from_name FROM messages WHERE msgnum = "
+                     "a.first), a.n, a.first, a.last FROM (SELECT from_address, count(*) AS n, "
+                     "min(msgnum) AS first, max(date) AS last FROM messages "
+                     "GROUP BY from_address ORDER BY n DESC, from_address "
+                     "LIMIT ?1 OFFSET ?2) a ORDER BY a.n DESC, a.from_address");
+        q.bind(1, static_cast<std::int64_t>(limit)).bind(2, static_cast<std::int64_t>(offset));
+        std::vector<Author> out;
+        while (q.step())
+            out.push_back({q.text(0), q.text(1), static_cast<unsigned long>(q.integer(2)),
+                           static_cast<unsigned long>(q.integer(3)), q.integer(4)});
+        return out;
+    });
+}
+
+Result<std::optional<std::pair<Author, std::vector<MessageRow>>>>
+ListArchive::author(unsigned long msgnum, unsigned long offset, unsigned long limit) {
+    using Found = std::optional<std::pair<Author, std::vector<MessageRow>>>;
+    return guarded<Found>([&]() -> Found {
+        // The name of the message asked for, which must be the author's first.
+        Query who(db_, "SELECT a.from_address, m.from_name, count(*), min(a.msgnum), "
+                       "max(a.date) FROM messages m JOIN messages a "
+                       "ON a.from_address = m.from_address WHERE m.msgnum = ?1");
+        who.bind(1, static_cast<std::int64_t>(msgnum));
+        if (!who.step() || who.null(3))
+            return std::nullopt;
+        Author a{who.text(0), who.text(1), static_cast<unsigned long>(who.integer(2)),
+                 static_cast<unsigned long>(who.integer(3)), who.integer(4)};
+        // Only by the number the authors page gives: one URL per author.
+        if (a.first_msgnum != msgnum)
+            return std::nullopt;
+        Query q(db_, (std::string("SELECT ") + message_columns +
+                      " FROM messages m WHERE m.from_address = ?1 "
+                      "ORDER BY m.date DESC, m.msgnum DESC LIMIT ?2 OFFSET ?3")
+                         .c_str());
+        q.bind(1, a.address)
+            .bind(2, static_cast<std::int64_t>(limit))
+            .bind(3, static_cast<std::int64_t>(offset));
+        std::vector<MessageRow> rows;
+        while (q.step())
+            rows.push_back(message_row(q));
+        return std::pair{std::move(a), std::move(rows)};
     });
 }
 

@@ -12,15 +12,19 @@
 
 #include "qm/result.hpp"
 #include "qm/web/index/index.hpp"
+#include "qm/web/server/query.hpp"
 
 #include <sqlite3.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace qm::web::server {
+
+class Query; // a prepared statement (archive.cpp)
 
 struct ThreadSummary {
     ThreadRow thread;
@@ -43,6 +47,26 @@ struct ThreadEntry {
     unsigned depth = 0;
 };
 
+struct MonthCount {
+    int year = 0;
+    unsigned month = 0; // 1 to 12
+    unsigned long messages = 0;
+};
+
+struct MonthThread {
+    ThreadSummary summary;
+    unsigned long in_month = 0; // its messages dated in the month
+};
+
+struct Author {
+    std::string address, name;
+    unsigned long messages = 0;
+    unsigned long first_msgnum = 0; // names the author in URLs without their address
+    std::int64_t last_date = 0;
+};
+
+enum class Order { date, relevance };
+
 class ListArchive {
 public:
     [[nodiscard]] static Result<ListArchive> open(const std::string& list_dir);
@@ -55,15 +79,41 @@ public:
                                                                     unsigned long limit);
     [[nodiscard]] Result<std::vector<MessageRow>> latest_messages(unsigned long limit);
     [[nodiscard]] Result<std::optional<MessageView>> message(std::string_view message_id);
+    // Message msgnum, only when it has no Message-ID (its URL is then by number).
+    [[nodiscard]] Result<std::optional<MessageView>> message_without_id(unsigned long msgnum);
     [[nodiscard]] Result<std::string> body(unsigned long msgnum);
     [[nodiscard]] Result<std::vector<Attachment>> attachments(unsigned long msgnum);
     // The thread's messages in display order (depth first, children by date).
     [[nodiscard]] Result<std::vector<ThreadEntry>> thread(unsigned long thread);
-    [[nodiscard]] Result<std::vector<SearchHit>> search(const std::string& fts5,
+    // The messages query matches within its dates, newest first or best first (FTS5's
+    // bm25, a match in the subject counting three times one in the text). A query of
+    // dates alone lists the messages of those dates, without snippets.
+    [[nodiscard]] Result<std::vector<SearchHit>> search(const SearchQuery& query, Order order,
                                                         unsigned long offset, unsigned long limit);
+    // Messages per month (by their Date, in UTC), newest month first; undated messages
+    // are in no month.
+    [[nodiscard]] Result<std::vector<MonthCount>> months();
+    // The threads with messages dated in [since, until), by their latest such message.
+    [[nodiscard]] Result<std::vector<MonthThread>> threads_between(std::int64_t since,
+                                                                   std::int64_t until,
+                                                                   unsigned long offset,
+                                                                   unsigned long limit);
+    // Messages dated in [since, until) by date, oldest first.
+    [[nodiscard]] Result<std::vector<MessageRow>>
+    messages_between(std::int64_t since, std::int64_t until, unsigned long limit);
+    // Authors (by From address) by their number of messages, most first.
+    [[nodiscard]] Result<std::vector<Author>> authors(unsigned long offset, unsigned long limit);
+    // The author of message msgnum (none: no such message) and their messages, newest
+    // first.
+    [[nodiscard]] Result<std::optional<std::pair<Author, std::vector<MessageRow>>>>
+    author(unsigned long msgnum, unsigned long offset, unsigned long limit);
 
 private:
     explicit ListArchive(sqlite3* db);
+    // The first message (with its text) where the SQL condition holds, its parameters
+    // bound by bind.
+    [[nodiscard]] Result<std::optional<MessageView>> view(const char* where,
+                                                          const std::function<void(Query&)>& bind);
     sqlite3* db_ = nullptr;
 };
 

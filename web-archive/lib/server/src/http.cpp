@@ -6,10 +6,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <sqlite3.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -114,8 +116,22 @@ asio::awaitable<void> linger(beast::tcp_stream& stream, std::chrono::seconds tim
                                                  asio::redirect_error(asio::use_awaitable, ec));
 }
 
-asio::awaitable<void> session(tcp::socket socket, const Site& site, size_t& open) {
-    // One thread runs every coroutine, so the count needs no lock.
+// The page for request, built on a pool thread. The request is a copy in this
+// coroutine's frame: nothing of the session's is touched off the event loop.
+asio::awaitable<Response> build(const Site& site, Request request) {
+    try {
+        co_return site.handle(request);
+    } catch (const std::exception& e) {
+        // Out of memory or a bug: this request fails, the server goes on.
+        std::cerr << "ezmlm-webarchive: " << e.what() << "\n";
+        co_return error_page(500);
+    }
+}
+
+asio::awaitable<void> session(tcp::socket socket, const Site& site, asio::thread_pool& pool,
+                              size_t& open) {
+    // One thread runs every session coroutine (the pool only builds pages), so the
+    // count needs no lock.
     struct Count {
         size_t& n;
         ~Count() { --n; }
@@ -163,14 +179,12 @@ asio::awaitable<void> session(tcp::socket socket, const Site& site, size_t& open
         }
         Request request{std::string(req.method_string()), std::string(req.target()),
                         std::string(req[http::field::if_none_match])};
-        Response r;
-        try {
-            r = site.handle(request);
-        } catch (const std::exception& e) {
-            // Out of memory or a bug: this request fails, the server goes on.
-            std::cerr << "ezmlm-webarchive: " << e.what() << "\n";
-            r = error_page(500);
-        }
+        // The page is built on the pool; the session resumes on the event loop (its own
+        // executor) when it is ready. The deadline is not running meanwhile: a page
+        // takes what SQLite takes (its busy timeout bounds a wait for a lock).
+        Response r =
+            co_await asio::co_spawn(pool, build(site, std::move(request)), asio::use_awaitable);
+        stream.expires_after(timeout);
         co_await send(stream, std::move(r), head, keep_alive, gzip_ok, ec);
         if (ec || !keep_alive)
             break;
@@ -179,7 +193,8 @@ asio::awaitable<void> session(tcp::socket socket, const Site& site, size_t& open
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
 }
 
-asio::awaitable<void> accept(tcp::acceptor& acceptor, const Site& site, size_t& open) {
+asio::awaitable<void> accept(tcp::acceptor& acceptor, const Site& site, asio::thread_pool& pool,
+                             size_t& open) {
     for (;;) {
         beast::error_code ec;
         tcp::socket socket =
@@ -193,7 +208,7 @@ asio::awaitable<void> accept(tcp::acceptor& acceptor, const Site& site, size_t& 
             continue;
         }
         ++open;
-        asio::co_spawn(acceptor.get_executor(), session(std::move(socket), site, open),
+        asio::co_spawn(acceptor.get_executor(), session(std::move(socket), site, pool, open),
                        asio::detached);
     }
 }
@@ -219,7 +234,12 @@ Status serve(const Site& site) {
     const auto& config = site.config();
     // Declared before the io_context: the sessions' frames, destroyed with it, count down.
     size_t open = 0;
+    // Each page opens its own read-only connection, so threads share no connection; a
+    // SQLite built without thread support would still share its global state.
+    const unsigned threads = sqlite3_threadsafe() ? std::max(1u, config.threads) : 1u;
     try {
+        // Declared before the io_context, so that it outlives it whatever happens.
+        asio::thread_pool pool(threads);
         asio::io_context io(1);
         beast::error_code ec;
         const auto address = asio::ip::make_address(config.address, ec);
@@ -236,8 +256,12 @@ Status serve(const Site& site) {
             acceptor.close();
             io.stop();
         });
-        asio::co_spawn(io, accept(acceptor, site, open), asio::detached);
+        asio::co_spawn(io, accept(acceptor, site, pool, open), asio::detached);
         io.run();
+        // Pages still being built finish on the pool (each holds only its own copy of
+        // its request); their completions go to the stopped io_context and are dropped
+        // with it.
+        pool.join();
     } catch (const boost::system::system_error& e) {
         return fail(temp("4.3.0", "cannot listen on " + config.address + ":" +
                                       std::to_string(config.port) + ": " + e.code().message()));

@@ -3,6 +3,7 @@
 #include "qm/lists/manage/one_click.hpp"
 #include "qm/web/server/config.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <vector>
 
@@ -33,8 +34,9 @@ std::string encode(std::string_view s, bool form) {
     return out;
 }
 
-// The value of name in a query string (form encoding: "+" is a space); "" when absent.
-std::string parameter(std::string_view query, std::string_view name) {
+// The raw value of name in a query string: "" for a bare name ("&r"), nullopt when it is
+// not there.
+std::optional<std::string_view> raw_parameter(std::string_view query, std::string_view name) {
     size_t pos = 0;
     while (pos <= query.size()) {
         size_t end = query.find('&', pos);
@@ -42,16 +44,37 @@ std::string parameter(std::string_view query, std::string_view name) {
             end = query.size();
         const std::string_view pair = query.substr(pos, end - pos);
         const size_t eq = pair.find('=');
-        if (pair.substr(0, eq) == name && eq != std::string_view::npos) {
-            std::string value(pair.substr(eq + 1));
-            for (char& c : value)
-                if (c == '+')
-                    c = ' ';
-            return qm::lists::percent_decode(value).value_or("");
-        }
+        if (pair.substr(0, eq) == name)
+            return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
         pos = end + 1;
     }
-    return {};
+    return std::nullopt;
+}
+
+// The value of name in a query string (form encoding: "+" is a space); "" when absent.
+std::string parameter(std::string_view query, std::string_view name) {
+    std::string value(raw_parameter(query, name).value_or(""));
+    std::replace(value.begin(), value.end(), '+', ' ');
+    return qm::lists::percent_decode(value).value_or("");
+}
+
+bool all_digits(std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// s as a number of up to max_digits digits, no sign, no leading zero; 0 when not.
+unsigned long number(std::string_view s, size_t max_digits) {
+    if (s.empty() || s.size() > max_digits || s[0] == '0')
+        return 0;
+    unsigned long n = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    return ec == std::errc{} && ptr == s.data() + s.size() ? n : 0;
+}
+
+unsigned long page_number(std::string_view query) {
+    const std::string p = parameter(query, "p");
+    const unsigned long n = number(p, 6);
+    return n >= 1 && n <= 100000 ? n : 1;
 }
 
 } // namespace
@@ -113,18 +136,60 @@ Route route(std::string_view target) {
             return redirect();
         r.page = Page::list;
         r.query = parameter(query, "q");
-        const std::string p = parameter(query, "p");
-        unsigned long n = 0;
-        const auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), n);
-        if (ec == std::errc{} && ptr == p.data() + p.size() && n >= 1 && n <= 100000)
-            r.page_no = n;
+        r.page_no = page_number(query);
+        r.relevance = raw_parameter(query, "r").has_value();
+        r.mbox = parameter(query, "x") == "m";
         return r;
     }
     if (segments.size() == 2 && segments[1] == "new.atom" && !trailing_slash) {
         r.page = Page::atom;
         return r;
     }
-    r.message_id = segments[1];
+    // Pages with a third segment no message page has (the comment in route.hpp).
+    if (segments[1] == "_" && segments.size() >= 3) {
+        const std::string& what = segments[2];
+        if (what == "months" && segments.size() == 3) {
+            if (!trailing_slash)
+                return redirect();
+            r.page = Page::months;
+            return r;
+        }
+        if (what == "authors" && segments.size() <= 4) {
+            if (segments.size() == 4 && (r.author = number(segments[3], 10)) == 0)
+                return r;
+            if (!trailing_slash)
+                return redirect();
+            r.page = segments.size() == 4 ? Page::author : Page::authors;
+            r.page_no = page_number(query);
+            return r;
+        }
+        // /LIST/_/N/...: then as /LIST/MSGID/...; anything else is a page of the
+        // message whose ID is "_".
+        if ((r.msgnum = number(what, 10)) != 0)
+            segments.erase(segments.begin() + 1);
+    }
+    if (!r.msgnum && segments.size() >= 3 && segments[1].size() == 4 && segments[2].size() == 2 &&
+        all_digits(segments[2])) {
+        const unsigned long y = number(segments[1], 4);
+        const unsigned long m =
+            number(segments[2][0] == '0' ? segments[2].substr(1) : segments[2], 2);
+        if (y < 1900 || m < 1 || m > 12)
+            return r;
+        r.year = static_cast<int>(y);
+        r.month = static_cast<unsigned>(m);
+        if (segments.size() == 3) {
+            if (!trailing_slash)
+                return redirect();
+            r.page = Page::month;
+            r.page_no = page_number(query);
+            return r;
+        }
+        if (segments.size() == 4 && segments[3] == "mbox.gz" && !trailing_slash)
+            r.page = Page::month_mbox;
+        return r;
+    }
+    if (!r.msgnum)
+        r.message_id = segments[1];
     if (segments.size() == 2) {
         if (!trailing_slash)
             return redirect();
@@ -136,6 +201,10 @@ Route route(std::string_view target) {
     const std::string& last = segments[2];
     if (last == "raw" && !trailing_slash) {
         r.page = Page::raw;
+        return r;
+    }
+    if (last == "t.mbox.gz" && !trailing_slash) {
+        r.page = Page::thread_mbox;
         return r;
     }
     if (last == "t" || last == "T") {

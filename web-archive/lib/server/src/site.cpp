@@ -1,6 +1,7 @@
 #include "qm/web/server/site.hpp"
 
 #include "archive.hpp"
+#include "pages.hpp"
 #include "qm/lists/core/listdir.hpp"
 #include "qm/lists/core/mime.hpp"
 #include "qm/web/index/text.hpp"
@@ -20,7 +21,6 @@ namespace qm::web::server {
 
 namespace {
 
-constexpr unsigned long per_page = 25;
 constexpr unsigned long feed_entries = 25;
 constexpr size_t thread_page_messages = 500;
 
@@ -44,6 +44,8 @@ form input[type=search]{width:60%;max-width:24rem}
 h1{font-size:1.3rem;overflow-wrap:anywhere}
 )css";
 
+} // namespace
+
 std::string date_text(std::int64_t t) {
     if (t == 0)
         return "(no date)";
@@ -54,6 +56,8 @@ std::string date_text(std::int64_t t) {
     std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
     return buf;
 }
+
+namespace {
 
 std::string rfc3339(std::int64_t t) {
     const std::time_t tt = static_cast<std::time_t>(t);
@@ -91,6 +95,8 @@ bool matches(std::string_view if_none_match, std::string_view etag) {
            if_none_match.find(etag) != std::string_view::npos;
 }
 
+} // namespace
+
 std::string subject_text(std::string_view s) {
     return s.empty() ? "(no subject)" : std::string(s);
 }
@@ -104,7 +110,7 @@ std::string author_html(const MessageRow& r) {
 }
 
 std::string page(std::string_view title, std::string_view list, std::string_view content,
-                 std::string_view head = "") {
+                 std::string_view head) {
     std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                       "<meta name=\"referrer\" content=\"no-referrer\">"
@@ -121,13 +127,15 @@ std::string page(std::string_view title, std::string_view list, std::string_view
     return out;
 }
 
-Response html(std::string body, int status = 200) {
+Response html(std::string body, int status) {
     Response r;
     r.status = status;
     r.body = std::move(body);
     r.compressible = true;
     return r;
 }
+
+namespace {
 
 std::string status_text(int status) {
     switch (status) {
@@ -141,6 +149,8 @@ std::string status_text(int status) {
         return "Request Timeout";
     case 413:
         return "Content Too Large";
+    case 414:
+        return "URI Too Long";
     case 431:
         return "Request Header Fields Too Large";
     case 503:
@@ -149,6 +159,8 @@ std::string status_text(int status) {
         return "Error";
     }
 }
+
+} // namespace
 
 // A page whose content changes exactly when its body does: ETag of the body, 304 when the
 // client has it.
@@ -169,15 +181,26 @@ Response cacheable(Response r, const Request& req, std::time_t modified) {
     return r;
 }
 
-std::string message_href(std::string_view list, std::string_view id) {
+std::string message_href(std::string_view list, std::string_view id, unsigned long msgnum) {
+    if (id.empty())
+        return "/" + encode_segment(list) + "/" + std::string(no_id_segment) + "/" +
+               std::to_string(msgnum) + "/";
     return "/" + encode_segment(list) + "/" + encode_segment(id) + "/";
 }
+
+std::string message_href(std::string_view list, const MessageRow& row) {
+    return message_href(list, row.message_id, row.msgnum);
+}
+
+namespace {
 
 std::string search_form(std::string_view list, std::string_view query) {
     return "<form action=\"/" + encode_segment(list) +
            "/\" method=\"get\"><input type=\"search\" name=\"q\" value=\"" + escape_html(query) +
            "\" aria-label=\"search\"> <button>search</button></form>\n";
 }
+
+} // namespace
 
 // A file name as Content-Disposition can carry it: no path, no controls, no quotes; the
 // ASCII form for filename= and the UTF-8 form percent-encoded for filename*=.
@@ -200,6 +223,8 @@ std::string disposition(std::string_view name, unsigned part) {
     return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encode_segment(clean);
 }
 
+namespace {
+
 // Types a browser shows without running anything; everything else is
 // application/octet-stream (and every attachment is Content-Disposition: attachment).
 std::string safe_type(std::string_view type) {
@@ -211,6 +236,8 @@ std::string safe_type(std::string_view type) {
             return std::string(t);
     return "application/octet-stream";
 }
+
+} // namespace
 
 bool read_file(const std::string& path, std::string& out, std::time_t& mtime) {
     struct stat st {};
@@ -226,6 +253,8 @@ bool read_file(const std::string& path, std::string& out, std::time_t& mtime) {
     mtime = st.st_mtime;
     return true;
 }
+
+namespace {
 
 // Leaf number part of message decoded, counted as the indexer counts (message.cpp):
 // every leaf in document order, enclosed messages (message/rfc822 not attached) walked
@@ -330,15 +359,29 @@ public:
 
 private:
     Result<Response> run(const Route& r) {
+        ListPage lp{req_, list_, dir_, *archive_};
         switch (r.page) {
         case Page::list:
-            return r.query.empty() ? front(r.page_no) : search(r.query, r.page_no);
+            if (r.mbox && !r.query.empty())
+                return search_mbox(lp, r.query, r.relevance);
+            return r.query.empty() ? front(r.page_no) : search(r);
         case Page::atom:
             return atom();
+        case Page::months:
+            return months_page(lp);
+        case Page::month:
+            return month_page(lp, r.year, r.month, r.page_no);
+        case Page::month_mbox:
+            return month_mbox(lp, r.year, r.month);
+        case Page::authors:
+            return authors_page(lp, r.page_no);
+        case Page::author:
+            return author_page(lp, r.author, r.page_no);
         default:
             break;
         }
-        auto m = archive_->message(r.message_id);
+        auto m =
+            r.msgnum ? archive_->message_without_id(r.msgnum) : archive_->message(r.message_id);
         if (!m)
             return fail(m.error());
         if (!*m)
@@ -352,6 +395,8 @@ private:
             return thread(**m);
         case Page::attachment:
             return attachment(**m, r.part);
+        case Page::thread_mbox:
+            return thread_mbox(lp, **m);
         default:
             return error_page(404);
         }
@@ -367,17 +412,23 @@ private:
         return html(page("Lists", "", c));
     }
 
-    std::string pages_nav(unsigned long page_no, bool more, std::string_view query) const {
-        const std::string base = "/" + encode_segment(list_) + "/?" +
-                                 (query.empty() ? "" : "q=" + encode_query_value(query) + "&");
-        std::string nav = "<nav class=\"pages\">";
-        if (page_no > 1)
-            nav += "<a href=\"" + escape_html(base + "p=" + std::to_string(page_no - 1)) +
-                   "\">newer</a>";
-        if (more)
-            nav += "<a href=\"" + escape_html(base + "p=" + std::to_string(page_no + 1)) +
-                   "\">older</a>";
-        return nav + "</nav>\n";
+    // The list's page for query ("": the front page) in an order, with one more parameter
+    // (extra, "x=m"); with paging, ending in "?" or "&" for page_links' "p=N".
+    std::string search_url(std::string_view query, bool relevance, std::string_view extra,
+                           bool paging = false) const {
+        std::string params;
+        if (!query.empty())
+            params += "q=" + encode_query_value(query);
+        if (relevance)
+            params += std::string(params.empty() ? "" : "&") + "r";
+        if (!extra.empty())
+            params += (params.empty() ? "" : "&") + std::string(extra);
+        std::string url = "/" + encode_segment(list_) + "/";
+        if (!params.empty())
+            url += "?" + params;
+        if (paging)
+            url += params.empty() ? "?" : "&";
+        return url;
     }
 
     Result<Response> front(unsigned long page_no) {
@@ -388,31 +439,36 @@ private:
         if (more)
             threads->pop_back();
         std::string c = "<h1>" + escape_html(list_) + "</h1>\n" + search_form(list_, "");
-        c += "<p><a href=\"/" + encode_segment(list_) + "/new.atom\">Atom feed</a></p>\n";
+        const std::string base = "/" + encode_segment(list_) + "/";
+        c += "<p><a href=\"" + base + "_/months/\">by month</a> · <a href=\"" + base +
+             "_/authors/\">authors</a> · <a href=\"" + base + "new.atom\">Atom feed</a></p>\n";
         c += "<ol class=\"threads\">\n";
         for (const auto& t : *threads) {
-            c += "<li><a href=\"" + message_href(list_, t.root_message_id) + "t/\">" +
-                 escape_html(subject_text(t.thread.subject)) + "</a><div class=\"meta\">" +
-                 std::to_string(t.thread.messages) +
+            c += "<li><a href=\"" + message_href(list_, t.root_message_id, t.thread.root) +
+                 "t/\">" + escape_html(subject_text(t.thread.subject)) +
+                 "</a><div class=\"meta\">" + std::to_string(t.thread.messages) +
                  (t.thread.messages == 1 ? " message" : " messages") + ", last " +
                  date_text(t.thread.last_date) + "</div></li>\n";
         }
         c += "</ol>\n";
         if (threads->empty())
             c += "<p>No messages.</p>\n";
-        c += pages_nav(page_no, more, "");
+        c += page_links(search_url("", false, "", true), page_no, more);
         return html(page(list_, list_, c,
                          "<link rel=\"alternate\" type=\"application/atom+xml\" "
                          "href=\"/" +
                              encode_segment(list_) + "/new.atom\">"));
     }
 
-    Result<Response> search(const std::string& query, unsigned long page_no) {
+    Result<Response> search(const Route& r) {
+        const std::string& query = r.query;
+        const unsigned long page_no = r.page_no;
         std::string c = "<h1>Search " + escape_html(list_) + "</h1>\n" + search_form(list_, query);
-        const std::string expr = fts5_query(query);
+        const SearchQuery parsed = parse_query(query);
         std::vector<SearchHit> hits;
-        if (!expr.empty()) {
-            auto found = archive_->search(expr, (page_no - 1) * per_page, per_page + 1);
+        if (!parsed.empty()) {
+            auto found = archive_->search(parsed, r.relevance ? Order::relevance : Order::date,
+                                          (page_no - 1) * per_page, per_page + 1);
             if (!found)
                 return fail(found.error());
             hits = std::move(*found);
@@ -420,16 +476,29 @@ private:
         const bool more = hits.size() > per_page;
         if (more)
             hits.pop_back();
-        if (hits.empty())
+        if (hits.empty()) {
             c += "<p>No messages match.</p>\n";
+        } else {
+            // The other order (a GET link: the page stays cacheable and works without a
+            // script), and the matches as one download.
+            c += "<p class=\"meta\">" +
+                 std::string(r.relevance ? "best first · <a href=\"" +
+                                               escape_html(search_url(query, false, "")) +
+                                               "\">newest first</a>"
+                                         : "newest first · <a href=\"" +
+                                               escape_html(search_url(query, true, "")) +
+                                               "\">best first</a>") +
+                 " · <a href=\"" + escape_html(search_url(query, r.relevance, "x=m")) +
+                 "\">mbox.gz</a> (the first " + std::to_string(mbox_messages) + " matches)</p>\n";
+        }
         c += "<ol class=\"hits\">\n";
         for (const auto& h : hits) {
-            c += "<li><a href=\"" + message_href(list_, h.row.message_id) + "\">" +
+            c += "<li><a href=\"" + message_href(list_, h.row) + "\">" +
                  escape_html(subject_text(h.row.subject)) + "</a><div class=\"meta\">" +
                  author_html(h.row) + ", " + date_text(h.row.date) + "</div><div>" +
                  snippet_html(h.snippet) + "</div></li>\n";
         }
-        c += "</ol>\n" + pages_nav(page_no, more, query);
+        c += "</ol>\n" + page_links(search_url(query, r.relevance, "", true), page_no, more);
         return html(page("Search " + list_, list_, c));
     }
 
@@ -479,7 +548,7 @@ private:
         auto atts = archive_->attachments(m.row.msgnum);
         if (!atts)
             return fail(atts.error());
-        const std::string href = message_href(list_, m.row.message_id);
+        const std::string href = message_href(list_, m.row);
         std::string c = "<article><h1>" + escape_html(subject_text(m.row.subject)) + "</h1>\n" +
                         headers_html(m.row);
         c += "<p class=\"meta\"><a href=\"" + href + "t/\">thread</a> · <a href=\"" + href +
@@ -564,7 +633,7 @@ private:
             auto body = archive_->body(e.row.msgnum);
             if (!body)
                 return fail(body.error());
-            const std::string href = message_href(list_, e.row.message_id);
+            const std::string href = message_href(list_, e.row);
             c += "<li><article" + std::string(e.row.msgnum == m.row.msgnum ? " id=\"m\"" : "") +
                  "><a href=\"" + href + "\">" + escape_html(subject_text(e.row.subject)) +
                  "</a><div class=\"meta\">" + author_html(e.row) + ", " + date_text(e.row.date) +
@@ -595,8 +664,7 @@ private:
             std::string summary(utf8_prefix(*body, 600));
             x += "<entry><title>" + escape_html(subject_text(r.subject)) +
                  "</title><author><name>" + author_html(r) + "</name></author><link href=\"" +
-                 message_href(list_, r.message_id) +
-                 "\"/><id>mid:" + escape_html(encode_segment(r.message_id)) + "</id><updated>" +
+                 message_href(list_, r) + "\"/><id>" + escape_html(atom_id(r)) + "</id><updated>" +
                  rfc3339(r.date) + "</updated><content type=\"text\">" +
                  escape_html(obfuscate_addresses(summary)) + "</content></entry>\n";
         }
@@ -606,6 +674,14 @@ private:
         out.body = std::move(x);
         out.compressible = true;
         return out;
+    }
+
+    // A message's lasting name in the feed: its Message-ID, or its number in the list
+    // when it has none.
+    std::string atom_id(const MessageRow& r) const {
+        if (r.message_id.empty())
+            return "urn:list:" + encode_segment(list_) + ":" + std::to_string(r.msgnum);
+        return "mid:" + encode_segment(r.message_id);
     }
 
     const Config& config_;
@@ -636,6 +712,8 @@ Site::Site(Config config)
     : config_(std::move(config)) {}
 
 Response Site::handle(const Request& request) const {
+    if (request.target.size() > max_target_bytes)
+        return error_page(414);
     return Handler(config_, request).run();
 }
 

@@ -19,6 +19,9 @@ struct Config {
     // The most a client may take to send one request (headers) or read one response; a
     // slow client is cut off after it.
     std::chrono::seconds request_timeout{10};
+    // Threads that run the pages (Site::handle: SQLite reads, archive files) beside the
+    // one that runs the sockets: a slow search holds one of them, not every client.
+    unsigned threads = 4;
 };
 
 // Names in URLs: letters, digits, ".", "-", "_", not starting with "." (so "..", ".git" and

@@ -11,6 +11,13 @@
 
 namespace qm::web::server {
 
+// The longest request target served; a longer one is answered 414. The longest URL the
+// pages make is a message's by the longest Message-ID the index keeps (998 bytes, each
+// percent-encoded as 3) with a list name (64) and "/t.mbox.gz", about 3.1 KiB; a search
+// is shorter (max_query_bytes, encoded). 4 KiB is above all of them and below the 8 KiB
+// header limit, so a long target gets 414, which names the problem, rather than 431.
+inline constexpr size_t max_target_bytes = 4096;
+
 struct Request {
     std::string method; // "GET" or "HEAD" (http.cpp answers 405 to the others)
     std::string target;
@@ -38,7 +45,7 @@ private:
     Config config_;
 };
 
-// The small page for an error status (404, 405, 400, 431, 500...).
+// The small page for an error status (404, 405, 400, 414, 431, 500...).
 [[nodiscard]] Response error_page(int status);
 
 } // namespace qm::web::server
