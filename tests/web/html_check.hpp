@@ -134,11 +134,15 @@ inline const GumboNode* body_of(const GumboOutput* out) {
     return nullptr;
 }
 
-// The problems of a body fragment, and whether it stays in its container: put between
-// <div id=c> and </div><p id=after>, the body must hold exactly those two elements.
+// The problems of a body fragment, and whether it stays in its container and closes what
+// it opens: put between <div id=c> and <span id=end></span></div><p id=after>, the body
+// must hold exactly the div and the p, and the span must be the div's last child (an
+// element the fragment left open would hold it; one that closed the div would leave it
+// outside).
 inline std::vector<std::string> fragment_problems(std::string_view fragment) {
     const std::string doc = "<!DOCTYPE html><html><head></head><body><div id=\"c\">" +
-                            std::string(fragment) + "</div><p id=\"after\"></p></body></html>";
+                            std::string(fragment) +
+                            "<span id=\"end\"></span></div><p id=\"after\"></p></body></html>";
     ParsedHtml p(doc);
     const GumboNode* body = body_of(p.out);
     if (body == nullptr)
@@ -161,7 +165,13 @@ inline std::vector<std::string> fragment_problems(std::string_view fragment) {
         return problems;
     }
     const GumboVector& inner = elements[0]->v.element.children;
-    for (unsigned i = 0; i < inner.length; ++i) {
+    const auto* last = inner.length > 0 ? static_cast<const GumboNode*>(inner.data[inner.length - 1])
+                                        : nullptr;
+    if (last == nullptr || last->type != GUMBO_NODE_ELEMENT || id(last) != "end") {
+        problems.push_back("the fragment leaves an element open or closes one not its own");
+        return problems;
+    }
+    for (unsigned i = 0; i + 1 < inner.length; ++i) {
         auto more = html_problems(static_cast<const GumboNode*>(inner.data[i]), fragment_rules());
         problems.insert(problems.end(), more.begin(), more.end());
     }

@@ -79,7 +79,7 @@ TEST_CASE("links keep only http and https whatever the obfuscation", "[web][rend
          {"javascript:alert(1)", " JavaScript:alert(1)", "java\tscript:alert(1)",
           "java\nscript:alert(1)", "\x01javascript:alert(1)", "data:text/html,<script>",
           "vbscript:msgbox", "mailto:joe@far.example", "//evil.example/", "/team/raw",
-          "relative"})
+          "relative", "http:/'a.example/", "https:x"})
         CHECK(safe_href(bad).empty());
     // What gumbo decodes from character references is checked after decoding.
     CHECK(clean("<a href=\"&#106;avascript:alert(1)\">x</a>") == "x");
@@ -203,4 +203,17 @@ TEST_CASE("a page's budget is shared by the messages rendered into it", "[web][r
     auto third = render_message(m, o, budget);
     CHECK(third.html.find("left out") != std::string::npos);
     CHECK(budget.text_bytes == 0);
+}
+
+TEST_CASE("list items are written only inside a list so that none closes a div of ours", "[web][render]") {
+    // gumbo nests this li inside the center (a special element): written as <div> inside a
+    // <li>, the page's parser would close both and the next </div> would close the page's.
+    const std::string out = clean("<ul><li>a<div><center><li>b</li></center></div></li></ul>");
+    CHECK(out == "<ul><li>a<div><div>b</div></div></li></ul>");
+    CHECK(clean("<li>lone</li>") == "lone");
+    // What was written before: the check sees the page's div closed early.
+    CHECK_FALSE(webtest::fragment_problems("<ul><li>a<div><div><li>b</li></div></div></li></ul>")
+                    .empty());
+    CHECK_FALSE(webtest::fragment_problems("<div>unclosed").empty());
+    CHECK_FALSE(webtest::fragment_problems("</div>").empty());
 }

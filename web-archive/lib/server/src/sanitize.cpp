@@ -140,8 +140,9 @@ bool table_context(GumboTag tag) {
 }
 
 // Whether child may be written inside parent (the innermost element written): table parts
-// only where a table puts them, so that the page's parser builds the tree we mean and
-// nothing is moved out of its table (foster parenting) or closes an element of ours.
+// only where a table puts them and list items only in lists, so that the page's parser
+// builds the tree we mean and nothing is moved out of its table (foster parenting) or
+// closes an element of ours.
 bool fits(GumboTag parent, GumboTag child) {
     switch (child) {
     case GUMBO_TAG_THEAD:
@@ -153,6 +154,11 @@ bool fits(GumboTag parent, GumboTag child) {
     case GUMBO_TAG_TD:
     case GUMBO_TAG_TH:
         return parent == GUMBO_TAG_TR;
+    case GUMBO_TAG_LI:
+        // An <li> start tag closes an open li through any div between (HTML's "in body"
+        // rules), so an li anywhere but directly in a list could end a div of ours early
+        // and let its </div> close the page's.
+        return parent == GUMBO_TAG_UL || parent == GUMBO_TAG_OL;
     default:
         return !table_context(parent);
     }
@@ -299,7 +305,9 @@ std::string safe_href(std::string_view href) {
     for (char& c : scheme)
         if (c >= 'A' && c <= 'Z')
             c = static_cast<char>(c - 'A' + 'a');
-    if (scheme != "http" && scheme != "https")
+    // Only the URL's usual form, scheme "://" host: "http:x" and "http:/x" mean something
+    // else to each browser, and mail has no use for them.
+    if ((scheme != "http" && scheme != "https") || url.compare(colon, 3, "://") != 0)
         return {};
     for (char c : url)
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)

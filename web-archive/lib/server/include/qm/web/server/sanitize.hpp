@@ -42,7 +42,7 @@ struct SanitizedHtml {
 // html (UTF-8) as a fragment of allow-listed elements, to be put inside a <div>.
 [[nodiscard]] SanitizedHtml sanitize_html(std::string_view html, const HtmlLimits& limits = {});
 
-// The href a link may keep: http and https URLs (scheme matched without regard to case,
+// The href a link may keep: http:// and https:// URLs (scheme matched without regard to case,
 // after the blanks and controls that browsers skip are removed, so "java&#9;script:" and
 // " JAVASCRIPT:" are seen for what they are), with addresses obfuscated; "" for anything
 // else (javascript:, data:, vbscript:, mailto:, relative and scheme-relative URLs).
