@@ -223,3 +223,26 @@ TEST_CASE("MIME bombs cost bounded work and say what was left out", "[web][hosti
     CHECK(has(line, "cut short"));
     CHECK(has(line, "&lt;script&gt;"));
 }
+
+TEST_CASE("a message whose archive file cannot be read shows the index's text", "[web][hostile]") {
+    webtest::ListDir list;
+    list.put(1, "From: a@b.example\nSubject: s\nMessage-ID: <one@b.example>\n"
+                "Content-Type: text/html\n\n<p>rendered <b>words</b></p>\n");
+    list.num(1);
+    qmtest::spit(list.dir + "/public", "");
+    REQUIRE(qm::web::update_web_index(list.dir));
+    qm::web::server::Config c;
+    c.lists["team"] = list.dir;
+    const Site site(c);
+    auto page = site.handle(Request{"GET", "/team/one@b.example/", ""});
+    CHECK(has(page, "<p>rendered <b>words</b></p>"));
+    // Without its owner-execute bit the file is not (or no longer) completely archived.
+    ::chmod(qm::lists::archive_path(list.dir, 1).c_str(), 0644);
+    for (const char* target : {"/team/one@b.example/", "/team/one@b.example/t/"}) {
+        INFO(target);
+        auto r = site.handle(Request{"GET", target, ""});
+        CHECK(r.status == 200);
+        CHECK(has(r, "<pre>rendered words"));
+        CHECK_FALSE(has(r, "<b>words</b>"));
+    }
+}

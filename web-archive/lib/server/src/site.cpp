@@ -486,7 +486,8 @@ private:
         c += "<p class=\"meta\"><a href=\"" + href + "t/\">thread</a> · <a href=\"" + href +
              "raw\">raw</a></p>\n";
         RenderBudget budget;
-        c += body_html(m, std::move(*atts), budget);
+        auto body = body_html(m.row, std::move(*atts), budget);
+        c += body ? *body : render_text(m.body);
         if (m.row.truncated)
             c += "<p class=\"meta\">This message was too large to index in full; the raw "
                  "message has all of it.</p>\n";
@@ -495,16 +496,16 @@ private:
                          archive_mtime(m.row.msgnum));
     }
 
-    // The message's body rendered from its archive file (render.hpp); the text the index
-    // extracted when the file cannot be read.
-    std::string body_html(const MessageView& m, std::vector<Attachment> atts,
-                          RenderBudget& budget) const {
+    // The message's body rendered from its archive file (render.hpp); nullopt when the
+    // file cannot be read (the pages then show the text the index extracted).
+    std::optional<std::string> body_html(const MessageRow& row, std::vector<Attachment> atts,
+                                         RenderBudget& budget) const {
         std::string file;
         std::time_t mtime = 0;
-        if (!read_file(qm::lists::archive_path(dir_, m.row.msgnum), file, mtime))
-            return render_text(m.body);
+        if (!read_file(qm::lists::archive_path(dir_, row.msgnum), file, mtime))
+            return std::nullopt;
         RenderOptions options;
-        options.attachment_base = message_href(list_, m.row.message_id);
+        options.attachment_base = message_href(list_, row.message_id);
         options.attachments = std::move(atts);
         return render_message(file, options, budget).html;
     }
@@ -565,12 +566,18 @@ private:
             auto atts = archive_->attachments(e.row.msgnum);
             if (!atts)
                 return fail(atts.error());
+            auto body = body_html(e.row, std::move(*atts), budget);
+            if (!body) {
+                auto text = archive_->body(e.row.msgnum);
+                if (!text)
+                    return fail(text.error());
+                body = render_text(*text);
+            }
             const std::string href = message_href(list_, e.row.message_id);
             c += "<li><article" + std::string(e.row.msgnum == m.row.msgnum ? " id=\"m\"" : "") +
                  "><a href=\"" + href + "\">" + escape_html(subject_text(e.row.subject)) +
                  "</a><div class=\"meta\">" + author_html(e.row) + ", " + date_text(e.row.date) +
-                 "</div>" + body_html(MessageView{e.row, {}}, std::move(*atts), budget) +
-                 "</article></li>\n";
+                 "</div>" + *body + "</article></li>\n";
         }
         for (; depth > 0; --depth)
             c += "</ul></li>";
