@@ -21,6 +21,12 @@ struct Node {
     std::string type; // the media type: a container's multipart type
     std::string html; // a leaf's fragment; an enclosed message's header block
     std::vector<std::unique_ptr<Node>> children;
+    // An HTML part is sanitized only when it is written (an alternative not shown costs
+    // nothing): its body as in the message, still encoded (a copy: walk_mime's views of
+    // a part last only as long as its callback).
+    std::string body;
+    std::string encoding, charset;
+    bool cut = false; // the copy is shorter than the part
 };
 
 std::string note(std::string_view what) {
@@ -42,6 +48,40 @@ std::string_view cut_text(std::string_view text, size_t max) {
          ++back)
         --end;
     return text.substr(0, end);
+}
+
+// A text part's body decoded to UTF-8 within the budget's text bytes (drawn down); cut
+// says whether anything was left out.
+std::string decode_text(std::string_view body, std::string_view encoding,
+                        std::string_view charset, RenderBudget& budget, bool& cut) {
+    // Decoding more than the budget's worth is wasted: base64 takes 4 bytes for 3 and
+    // quoted-printable at most 3 for 1.
+    const size_t encoded_room = budget.text_bytes * 3 + 4;
+    cut = false;
+    if (body.size() > encoded_room) {
+        body = body.substr(0, encoded_room);
+        cut = true;
+    }
+    const std::string decoded = qm::lists::decode_transfer_encoding(encoding, body);
+    const std::string_view kept = cut_text(decoded, budget.text_bytes);
+    cut = cut || kept.size() < decoded.size();
+    std::string utf8 = to_utf8(kept, charset);
+    if (utf8.size() > budget.text_bytes) { // a charset that grew in UTF-8
+        utf8 = std::string(utf8_prefix(utf8, budget.text_bytes));
+        cut = true;
+    }
+    budget.text_bytes -= utf8.size();
+    return utf8;
+}
+
+std::string left_out(std::string_view what) {
+    return note(std::string("A part of ") + std::string(what) +
+                " is left out (this page shows enough); the raw message has it.");
+}
+
+std::string cut_short(std::string_view what) {
+    return note(std::string("This part of ") + std::string(what) +
+                " is cut short here (it is too long to show); the raw message has all of it.");
 }
 
 class Builder {
@@ -158,49 +198,40 @@ private:
 
     void text_part(const MediaType& type, std::string_view encoding, std::string_view body,
                    bool is_plain, Node* parent) {
-        const char* what = is_plain ? "text" : "HTML";
-        if (budget_.text_bytes == 0 || (!is_plain && budget_.html_tags == 0)) {
-            truncated_ = true;
-            add(parent, Node::Kind::note, type.type,
-                note(std::string("A part of ") + what +
-                     " is left out (this page shows enough); the raw message has it."));
+        if (!is_plain) {
+            // No more is kept than the page's text could ever hold (decoding shrinks it).
+            const size_t room = budget_.text_bytes * 3 + 4;
+            if (html_copied_ >= room) {
+                truncated_ = true;
+                add(parent, Node::Kind::note, type.type, left_out("HTML"));
+                return;
+            }
+            auto n = std::make_unique<Node>();
+            n->cut = body.size() > room - html_copied_;
+            body = body.substr(0, room - html_copied_);
+            html_copied_ += body.size();
+            n->kind = Node::Kind::html;
+            n->type = type.type;
+            n->body = std::string(body);
+            n->encoding = encoding;
+            n->charset = type.charset;
+            if (parent != nullptr)
+                parent->children.push_back(std::move(n));
             return;
         }
-        // Decoding more than the budget's worth is wasted: base64 takes 4 bytes for 3 and
-        // quoted-printable at most 3 for 1.
-        const size_t encoded_room = budget_.text_bytes * 3 + 4;
-        if (body.size() > encoded_room) {
-            body = body.substr(0, encoded_room);
+        if (budget_.text_bytes == 0) {
             truncated_ = true;
+            add(parent, Node::Kind::note, type.type, left_out("text"));
+            return;
         }
-        const std::string decoded = qm::lists::decode_transfer_encoding(encoding, body);
-        const std::string_view kept = cut_text(decoded, budget_.text_bytes);
-        bool cut = kept.size() < decoded.size() || body.size() == encoded_room;
-        std::string utf8 = to_utf8(kept, type.charset);
-        if (utf8.size() > budget_.text_bytes) { // a charset that grew in UTF-8
-            utf8 = std::string(utf8_prefix(utf8, budget_.text_bytes));
-            cut = true;
-        }
-        budget_.text_bytes -= utf8.size();
-        std::string html;
-        if (is_plain) {
-            html = render_text(utf8);
-        } else {
-            HtmlLimits hl;
-            hl.bytes = std::min(hl.bytes, utf8.size());
-            hl.tags = std::min(hl.tags, budget_.html_tags);
-            auto s = sanitize_html(utf8, hl);
-            budget_.html_tags -= std::min(budget_.html_tags, s.tags);
-            cut = cut || s.truncated;
-            html = "<div class=\"html\">" + s.html + "</div>\n";
-        }
+        bool cut = false;
+        const std::string utf8 = decode_text(body, encoding, type.charset, budget_, cut);
+        std::string html = render_text(utf8);
         if (cut) {
             truncated_ = true;
-            html += note(std::string("This part of ") + what +
-                         " is cut short here (it is too long to show); the raw message has all "
-                         "of it.");
+            html += cut_short("text");
         }
-        add(parent, is_plain ? Node::Kind::text : Node::Kind::html, type.type, std::move(html));
+        add(parent, Node::Kind::text, type.type, std::move(html));
     }
 
     // From, Date and Subject of an enclosed message, decoded and escaped.
@@ -260,6 +291,7 @@ private:
     unsigned leaves_ = 0;
     unsigned omitted_ = 0;
     size_t nodes_ = 0;
+    size_t html_copied_ = 0; // bytes of HTML parts kept for writing
 };
 
 bool holds(const Node& n, Node::Kind kind) {
@@ -269,60 +301,98 @@ bool holds(const Node& n, Node::Kind kind) {
                        [&](const auto& c) { return holds(*c, kind); });
 }
 
-void write(const Node& n, std::string& out);
+// The tree as HTML, sanitizing HTML parts as they are written, within the budget.
+class Writer {
+public:
+    Writer(RenderBudget& budget, bool& truncated, bool fold_alternatives)
+        : budget_(budget)
+        , truncated_(truncated)
+        , fold_(fold_alternatives) {}
 
-void write_children(const Node& n, std::string& out) {
-    for (const auto& c : n.children)
-        write(*c, out);
-}
-
-// multipart/alternative: one alternative shown, the others folded.
-void write_alternative(const Node& n, std::string& out) {
-    const auto& cs = n.children;
-    auto shown = std::find_if(cs.begin(), cs.end(),
-                              [](const auto& c) { return c->kind == Node::Kind::text; });
-    if (shown == cs.end()) // RFC 2046 5.1.4: the last is the sender's preferred
-        shown = std::find_if(cs.rbegin(), cs.rend(), [](const auto& c) {
-                    return c->kind != Node::Kind::note;
-                }).base() - 1;
-    write(**shown, out);
-    for (auto it = cs.begin(); it != cs.end(); ++it) {
-        if (it == shown)
-            continue;
-        if ((*it)->kind == Node::Kind::note) {
-            write(**it, out);
-            continue;
+    void write(const Node& n, std::string& out) {
+        switch (n.kind) {
+        case Node::Kind::container:
+            if (n.type == "multipart/alternative" &&
+                std::any_of(n.children.begin(), n.children.end(),
+                            [](const auto& c) { return c->kind != Node::Kind::note; }))
+                alternative(n, out);
+            else
+                children(n, out);
+            return;
+        case Node::Kind::message:
+            out += "<blockquote>";
+            out += n.html;
+            children(n, out);
+            out += "</blockquote>\n";
+            return;
+        case Node::Kind::html:
+            html(n, out);
+            return;
+        default:
+            out += n.html;
+            return;
         }
-        const bool html = holds(**it, Node::Kind::html);
-        out += "<details><summary>";
-        out += html ? "HTML version" : "other version (" + escape_html((*it)->type) + ")";
-        out += "</summary>\n";
-        write(**it, out);
-        out += "</details>\n";
     }
-}
 
-void write(const Node& n, std::string& out) {
-    switch (n.kind) {
-    case Node::Kind::container:
-        if (n.type == "multipart/alternative" && !n.children.empty() &&
-            std::any_of(n.children.begin(), n.children.end(),
-                        [](const auto& c) { return c->kind != Node::Kind::note; }))
-            write_alternative(n, out);
-        else
-            write_children(n, out);
-        return;
-    case Node::Kind::message:
-        out += "<blockquote>";
-        out += n.html;
-        write_children(n, out);
-        out += "</blockquote>\n";
-        return;
-    default:
-        out += n.html;
-        return;
+private:
+    void children(const Node& n, std::string& out) {
+        for (const auto& c : n.children)
+            write(*c, out);
     }
-}
+
+    // multipart/alternative: one alternative shown, the others folded (or left out).
+    void alternative(const Node& n, std::string& out) {
+        const auto& cs = n.children;
+        auto shown = std::find_if(cs.begin(), cs.end(),
+                                  [](const auto& c) { return c->kind == Node::Kind::text; });
+        if (shown == cs.end()) // RFC 2046 5.1.4: the last is the sender's preferred
+            shown = std::find_if(cs.rbegin(), cs.rend(), [](const auto& c) {
+                        return c->kind != Node::Kind::note;
+                    }).base() -
+                    1;
+        write(**shown, out);
+        for (auto it = cs.begin(); it != cs.end(); ++it) {
+            if (it == shown)
+                continue;
+            if ((*it)->kind == Node::Kind::note) {
+                write(**it, out);
+                continue;
+            }
+            if (!fold_)
+                continue;
+            const bool html = holds(**it, Node::Kind::html);
+            out += "<details><summary>";
+            out += html ? "HTML version" : "other version (" + escape_html((*it)->type) + ")";
+            out += "</summary>\n";
+            write(**it, out);
+            out += "</details>\n";
+        }
+    }
+
+    void html(const Node& n, std::string& out) {
+        if (budget_.text_bytes == 0 || budget_.html_tags == 0) {
+            truncated_ = true;
+            out += left_out("HTML");
+            return;
+        }
+        bool cut = false;
+        const std::string utf8 = decode_text(n.body, n.encoding, n.charset, budget_, cut);
+        HtmlLimits hl;
+        hl.bytes = std::min(hl.bytes, utf8.size());
+        hl.tags = std::min(hl.tags, budget_.html_tags);
+        const auto s = sanitize_html(utf8, hl);
+        budget_.html_tags -= std::min(budget_.html_tags, s.tags);
+        out += "<div class=\"html\">" + s.html + "</div>\n";
+        if (cut || n.cut || s.truncated) {
+            truncated_ = true;
+            out += cut_short("HTML");
+        }
+    }
+
+    RenderBudget& budget_;
+    bool& truncated_;
+    bool fold_;
+};
 
 } // namespace
 
@@ -337,7 +407,7 @@ RenderedBody render_message(std::string_view message, const RenderOptions& optio
     Node root;
     Builder b(options, budget, out.truncated);
     b.walk(message, 0, root);
-    write(root, out.html);
+    Writer(budget, out.truncated, options.fold_alternatives).write(root, out.html);
     if (b.omitted() > 0)
         out.html += note(std::to_string(b.omitted()) +
                          (b.omitted() == 1 ? " part is" : " parts are") +

@@ -499,12 +499,14 @@ private:
     // The message's body rendered from its archive file (render.hpp); nullopt when the
     // file cannot be read (the pages then show the text the index extracted).
     std::optional<std::string> body_html(const MessageRow& row, std::vector<Attachment> atts,
-                                         RenderBudget& budget) const {
+                                         RenderBudget& budget,
+                                         bool fold_alternatives = true) const {
         std::string file;
         std::time_t mtime = 0;
         if (!read_file(qm::lists::archive_path(dir_, row.msgnum), file, mtime))
             return std::nullopt;
         RenderOptions options;
+        options.fold_alternatives = fold_alternatives;
         options.attachment_base = message_href(list_, row.message_id);
         options.attachments = std::move(atts);
         return render_message(file, options, budget).html;
@@ -551,8 +553,8 @@ private:
         c += "<ul class=\"t top\">";
         unsigned depth = 0;
         size_t shown = 0;
-        // One budget for the page: a thread of bombs costs what four messages may.
-        RenderBudget budget{.text_bytes = 4u << 20, .html_tags = 16000};
+        // One budget for the page: a thread of bombs costs what a few messages may.
+        RenderBudget budget{.text_bytes = 4u << 20, .html_tags = 4000};
         for (const auto& e : *entries) {
             if (++shown > thread_page_messages) {
                 c += "<li>… " + std::to_string(entries->size() - thread_page_messages) +
@@ -566,7 +568,7 @@ private:
             auto atts = archive_->attachments(e.row.msgnum);
             if (!atts)
                 return fail(atts.error());
-            auto body = body_html(e.row, std::move(*atts), budget);
+            auto body = body_html(e.row, std::move(*atts), budget, false);
             if (!body) {
                 auto text = archive_->body(e.row.msgnum);
                 if (!text)

@@ -11,7 +11,9 @@
 //   folded in a closed <details> below it, sanitized, for a reader who wants the
 //   formatting (no download: the attachment route serves only what the index lists as
 //   attachments, and a sanitized rendering is as safe as the text). Without a text/plain
-//   alternative, the last one (RFC 2046's preferred) is shown and the others folded.
+//   alternative, the last one (RFC 2046's preferred) is shown and the others folded. HTML
+//   is parsed only when written, so a thread page, which leaves the others out, parses
+//   none of them.
 // - message/rfc822 parts (not attached): nested in a <blockquote> with their From, Date and
 //   Subject, up to Limits::enclosed_depth deep.
 // - everything else: a download link in the attachment URL scheme the site serves
@@ -39,13 +41,16 @@ namespace qm::web::server {
 // (the parser's cost, sanitize.hpp).
 struct RenderBudget {
     size_t text_bytes = 1u << 20;
-    size_t html_tags = 8000;
+    size_t html_tags = 4000;
 };
 
 struct RenderOptions {
     Limits limits;                               // the index's, for the same numbering
     std::string attachment_base;                 // URL of the message, ending in '/'
     std::vector<qm::web::Attachment> attachments; // the index's list of the message's
+    // The alternatives not shown, folded below the one shown; a thread page leaves them
+    // out (the message's own page has them), so they cost it nothing.
+    bool fold_alternatives = true;
 };
 
 struct RenderedBody {

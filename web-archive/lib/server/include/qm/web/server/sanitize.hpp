@@ -14,11 +14,13 @@
 // text and links are obfuscated as on every public page, and so mailto: links are shown as
 // their (obfuscated) text without the link.
 //
-// gumbo 0.10 costs time quadratic in how deeply elements nest and how many formatting
-// elements are open (10,000 nested <div> take half a second, a megabyte of them minutes,
-// and 300,000 nested <b> overflow its stack), so what it is given is bounded first: at
-// most HtmlLimits::tags start of tags ('<') and HtmlLimits::bytes bytes; the rest is cut
-// off and the result says so.
+// gumbo 0.10 costs time quadratic in how deeply elements nest (10,000 nested <div> take
+// half a second, a megabyte of them minutes, 300,000 nested <b> overflow its stack) and in
+// formatting elements left open: each of r later paragraphs clones all f of them (HTML's
+// "reconstruct the active formatting elements"), so f = r = 500 make 250,000 elements,
+// about 0.4 s and 100 MB. Both grow with the number of tags, so what gumbo is given is
+// bounded first: at most HtmlLimits::tags '<' (T of them cost at most T*T/4 clones) and
+// HtmlLimits::bytes bytes; the rest is cut off and the result says so.
 #pragma once
 
 #include <cstddef>
@@ -29,7 +31,7 @@ namespace qm::web::server {
 
 struct HtmlLimits {
     size_t bytes = 256u << 10; // of the HTML given to the parser
-    size_t tags = 2000;        // '<' in it: bounds the parser's depth and so its time
+    size_t tags = 1000;        // '<' in it: bounds the parser's time (below)
     size_t depth = 32;         // elements written inside one another; deeper ones unwrapped
 };
 
