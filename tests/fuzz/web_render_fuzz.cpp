@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
     options.attachments.push_back({2, "a\"<b>.html", "text/html", 10});
     // Smaller than the pages' limits, so that the fuzzer reaches them.
     options.limits.parts = 50;
-    qm::web::server::RenderBudget budget{.text_bytes = 64u << 10, .html_tags = 1500};
+    qm::web::server::RenderBudget budget{.text_bytes = 64u << 10, .html_tags = 1000};
     const auto r = qm::web::server::render_message(in, options, budget);
     check(r.html);
     // Each part's text is escaped (at most 6 bytes for 1) and the rest is structure.
@@ -43,6 +43,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
     QM_FUZZ_CHECK(r.html.size() <= 6 * (64u << 10) + 50 * (48u << 10));
     // The sanitizer alone, on the input taken as HTML.
     const std::string utf8 = qm::web::repair_utf8(in);
-    check(qm::web::server::sanitize_html(utf8, {.bytes = 64u << 10, .tags = 1500}).html);
+    check(qm::web::server::sanitize_html(utf8, {.bytes = 64u << 10, .tags = 1000}).html);
     return 0;
 }
