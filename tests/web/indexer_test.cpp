@@ -147,6 +147,16 @@ TEST_CASE("a directory that is not an archived list is a permanent failure", "[w
     CHECK_FALSE(fs::exists(l.dir + "/webarchive"));
 }
 
+TEST_CASE("the indexer leaves an empty WAL behind", "[web][indexer]") {
+    ListDir l;
+    webtest::fill(l, 300);
+    REQUIRE(update_web_index(l.dir));
+    // Kept (readers who cannot create it need it) but empty: nothing for a reader to read.
+    REQUIRE(fs::exists(index_path(l.dir) + "-wal"));
+    CHECK(fs::file_size(index_path(l.dir) + "-wal") == 0);
+    CHECK(last_indexed(l.dir) == 300);
+}
+
 TEST_CASE("root does not index a list someone else owns", "[web][indexer]") {
     const auto user = qmtest::unprivileged_test_user();
     if (!user)

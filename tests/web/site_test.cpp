@@ -8,6 +8,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
 #include <string>
 
 using qm::web::server::Request;
@@ -102,4 +108,55 @@ TEST_CASE("a list whose archive is not public is not served", "[web][server]") {
         CHECK_FALSE(has(r, "example.org"));
     }
     CHECK_FALSE(has(f.get("/"), "team"));
+}
+
+// The server runs as a user who can write nothing of the list's (root mode: the list's
+// owner indexes, ezmlm-webarchive reads). The indexer keeps -wal and -shm after it
+// closes, so that user opens the index read-only as it is, not through immutable=1 (which
+// would read a checkpoint half done as a broken page).
+TEST_CASE("another user reads the index read-only through the kept WAL files",
+          "[web][server][rootmode]") {
+    const auto user = qmtest::unprivileged_test_user();
+    if (!user)
+        return qmtest::skip("not root");
+    Fixture f;
+    const std::string index = qm::web::index_path(f.list.dir);
+    struct stat st {};
+    REQUIRE(::stat((index + "-wal").c_str(), &st) == 0);
+    REQUIRE(::stat((index + "-shm").c_str(), &st) == 0);
+    CHECK((st.st_mode & 022) == 0);
+    CHECK((st.st_mode & 004) != 0);
+    for (const auto& e : std::filesystem::recursive_directory_iterator(f.list.tmp.path()))
+        if (e.is_directory())
+            std::filesystem::permissions(
+                e.path(), std::filesystem::perms::others_read | std::filesystem::perms::others_exec,
+                std::filesystem::perm_options::add);
+    std::filesystem::permissions(f.list.tmp.path(),
+                                 std::filesystem::perms::others_read |
+                                     std::filesystem::perms::others_exec,
+                                 std::filesystem::perm_options::add);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        if (::setgid(user->gid) != 0 || ::setuid(user->uid) != 0)
+            ::_exit(2);
+        sqlite3* db = nullptr;
+        const std::string uri = "file:" + index + "?mode=ro";
+        if (sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) !=
+            SQLITE_OK)
+            ::_exit(3);
+        sqlite3_stmt* s = nullptr;
+        const bool read =
+            sqlite3_prepare_v2(db, "SELECT count(*) FROM messages", -1, &s, nullptr) == SQLITE_OK &&
+            sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 150;
+        sqlite3_finalize(s);
+        sqlite3_close(db);
+        if (!read)
+            ::_exit(4);
+        ::_exit(f.get("/team/1@example.org/").status == 200 ? 0 : 5);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
 }

@@ -1,5 +1,7 @@
 #include "qm/address.hpp"
 
+#include "qm/ascii.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -14,8 +16,8 @@ Parts split(std::string_view addr) {
 
 std::string lowercase(std::string_view s) {
     std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (char& c : out)
+        c = ascii_lower(c);
     return out;
 }
 

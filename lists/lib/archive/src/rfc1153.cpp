@@ -3,6 +3,7 @@
 #include "qm/address.hpp"
 #include "qm/inject/header.hpp"
 #include "qm/lists/core/mime.hpp"
+#include "qm/lists/core/utf8.hpp"
 
 #include <iconv.h>
 
@@ -16,59 +17,6 @@ namespace qm::lists {
 using qm::address::lowercase;
 
 namespace {
-
-constexpr std::string_view replacement = "\xEF\xBF\xBD"; // U+FFFD
-
-// The length of the well-formed UTF-8 sequence at the start of s (RFC 3629: no overlong
-// forms, no surrogates, nothing beyond U+10FFFF), 0 if there is none.
-size_t utf8_sequence(std::string_view s) {
-    auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-    const unsigned char b = byte(0);
-    if (b < 0x80)
-        return 1;
-    size_t n = 0;
-    unsigned char low = 0x80, high = 0xBF; // the second byte's range
-    if (b >= 0xC2 && b <= 0xDF) {
-        n = 2;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-        n = 3;
-        if (b == 0xE0)
-            low = 0xA0;
-        if (b == 0xED)
-            high = 0x9F;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-        n = 4;
-        if (b == 0xF0)
-            low = 0x90;
-        if (b == 0xF4)
-            high = 0x8F;
-    } else {
-        return 0;
-    }
-    if (s.size() < n || byte(1) < low || byte(1) > high)
-        return 0;
-    for (size_t i = 2; i < n; ++i)
-        if (byte(i) < 0x80 || byte(i) > 0xBF)
-            return 0;
-    return n;
-}
-
-// s with every byte that is not part of well-formed UTF-8 replaced by U+FFFD.
-std::string valid_utf8(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    while (!s.empty()) {
-        const size_t n = utf8_sequence(s);
-        if (n == 0) {
-            out += replacement;
-            s.remove_prefix(1);
-            continue;
-        }
-        out += s.substr(0, n);
-        s.remove_prefix(n);
-    }
-    return out;
-}
 
 // Text in a charset nobody here can read: the ASCII stays, every other byte becomes '?'.
 std::string ascii_only(std::string_view s) {
@@ -112,7 +60,7 @@ std::string converted(iconv_t cd, std::string_view text) {
         if (errno == E2BIG)
             continue;
         // EILSEQ or EINVAL (a sequence cut off at the end): one byte is lost.
-        out += replacement;
+        out += qm::lists::replacement_character;
         ++from;
         --left;
         ::iconv(cd, nullptr, nullptr, nullptr, nullptr); // back to the initial state
@@ -212,7 +160,7 @@ std::string stuff_hyphen_lines(std::string_view text) {
 std::optional<std::string> to_utf8(std::string_view text, std::string_view charset) {
     const std::string cs = lowercase(charset);
     if (cs.empty() || cs == "us-ascii" || cs == "ascii" || cs == "utf-8" || cs == "utf8")
-        return valid_utf8(text);
+        return qm::lists::repair_utf8(text);
     if (!plain_charset_name(cs))
         return std::nullopt;
     iconv_t cd = ::iconv_open("UTF-8", cs.c_str());
@@ -221,7 +169,7 @@ std::optional<std::string> to_utf8(std::string_view text, std::string_view chars
     const Converter owner(cd);
     // iconv's output is UTF-8 already; the check keeps a faulty converter from passing on
     // bytes that are not.
-    return valid_utf8(converted(cd, text));
+    return qm::lists::repair_utf8(converted(cd, text));
 }
 
 std::string rfc1153_message(std::string_view message) {
@@ -232,9 +180,9 @@ std::string rfc1153_message(std::string_view message) {
     for (std::string_view name : kept)
         for (const auto& f : split.fields)
             if (lowercase(qm::inject::field_name(f)) == name)
-                out += valid_utf8(f);
+                out += qm::lists::repair_utf8(f);
     out += "\n";
-    out += stuff_hyphen_lines(valid_utf8(without_blank_edges(readable_body(message))));
+    out += stuff_hyphen_lines(qm::lists::repair_utf8(without_blank_edges(readable_body(message))));
     return out;
 }
 

@@ -1,5 +1,7 @@
 #include "qm/lists/core/subscribers.hpp"
 
+#include "qm/address.hpp"
+#include "qm/ascii.hpp"
 #include "qm/fd.hpp"
 #include "qm/lists/core/listdir.hpp"
 
@@ -33,20 +35,9 @@ constexpr std::uint64_t subhash64_step(std::uint64_t h, char c) {
     return (h + (h << 5)) ^ static_cast<std::uint32_t>(static_cast<std::int32_t>(c));
 }
 
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lowercase(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        c = lower(c);
-    return out;
-}
-
 // The all-lower-case form of a record: its "T" stays as it is.
 std::string lower_record(std::string_view rec) {
-    return rec.empty() ? std::string() : rec[0] + lowercase(rec.substr(1));
+    return rec.empty() ? std::string() : rec[0] + qm::address::lowercase(rec.substr(1));
 }
 
 std::string file_path(const std::string& db, char ch) {
@@ -67,13 +58,13 @@ char file_name(unsigned file) {
 unsigned filing_file(std::string_view address) {
     std::uint64_t h = subhash64_step(subhash64_start, 'T');
     for (char c : address)
-        h = subhash64_step(h, lower(c));
+        h = subhash64_step(h, qm::ascii_lower(c));
     return static_cast<unsigned>(h % files);
 }
 
 // The address of a record, if it is one a "T" + address record can equal ignoring case.
 std::optional<std::string_view> record_address(std::string_view rec) {
-    if (rec.empty() || lower(rec[0]) != 't')
+    if (rec.empty() || qm::ascii_lower(rec[0]) != 't')
         return std::nullopt;
     return rec.substr(1);
 }
@@ -85,7 +76,7 @@ struct CaseBlindEqual {
         if (a.size() != b.size())
             return false;
         for (size_t i = 0; i < a.size(); ++i)
-            if (lower(a[i]) != lower(b[i]))
+            if (qm::ascii_lower(a[i]) != qm::ascii_lower(b[i]))
                 return false;
         return true;
     }
@@ -95,7 +86,7 @@ struct CaseBlindHash {
     size_t operator()(std::string_view s) const {
         std::uint64_t h = 14695981039346656037u; // FNV-1a
         for (char c : s)
-            h = (h ^ static_cast<unsigned char>(lower(c))) * 1099511628211u;
+            h = (h ^ static_cast<unsigned char>(qm::ascii_lower(c))) * 1099511628211u;
         return static_cast<size_t>(h);
     }
 };
@@ -378,7 +369,7 @@ Result<std::string> normalise_address(std::string_view address) {
     if (at == std::string_view::npos)
         return fail(perm("5.1.3", "address does not contain @"));
     std::string out(address.substr(0, at + 1));
-    out += lowercase(address.substr(at + 1));
+    out += qm::address::lowercase(address.substr(at + 1));
     return out;
 }
 

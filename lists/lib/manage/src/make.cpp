@@ -611,6 +611,33 @@ Result<std::string> first_line(const std::string& dir, const char* name) {
 
 } // namespace
 
+// An ezmlmrc (7.x's or an owner's) knows nothing of the web archive. In the files that
+// archive posts (the editor, and the moderator's and confirmer's, which send what they
+// accept), the index line goes after the line running ezmlm-archive, which 7.x's ezmlmrc
+// puts where a post has just been archived, else after the last line running a program
+// that archives posts. A file that runs none, or runs ezmlm-webindex already, is kept.
+std::string with_web_index(const std::string& text, const std::string& line) {
+    if (line.empty() || text.find("/ezmlm-webindex") != std::string::npos)
+        return text;
+    size_t after = std::string::npos;
+    for (const char* program : {"/ezmlm-send", "/ezmlm-store", "/ezmlm-gate", "/ezmlm-moderate",
+                                "/ezmlm-confirm", "/ezmlm-archive"}) {
+        for (size_t at = text.find(program); at != std::string::npos;
+             at = text.find(program, at + 1)) {
+            const size_t end = text.find('\n', at);
+            const size_t next = end == std::string::npos ? text.size() : end + 1;
+            if (after == std::string::npos || next > after)
+                after = next;
+        }
+    }
+    if (after == std::string::npos)
+        return text;
+    std::string out = text.substr(0, after);
+    if (!out.empty() && out.back() != '\n')
+        out += '\n';
+    return out + line + text.substr(after);
+}
+
 Status make_from_ezmlmrc(const MakeRequest& req) {
     auto path = ezmlmrc_path(req);
     if (!path)
@@ -696,6 +723,7 @@ Status make_from_ezmlmrc(const MakeRequest& req) {
         if (!req.edit)
             return fail(perm("5.3.0", req.dir + " already exists (use -e to edit a list)"));
     }
+    const std::string index_line = web_index_line(req, {{'a', v.flags['a' - 'a']}});
     for (const auto& step : script->steps) {
         const std::string path_in_dir = req.dir + step.name;
         switch (step.kind) {
@@ -718,10 +746,15 @@ Status make_from_ezmlmrc(const MakeRequest& req) {
             }
             break;
         }
-        case EzmlmrcStep::Kind::write:
-            if (auto s = put(path_in_dir, step.text); !s)
+        case EzmlmrcStep::Kind::write: {
+            const bool archives_posts =
+                step.name == "/editor" || step.name == "/moderator" || step.name == "/confirmer";
+            const std::string content =
+                archives_posts ? with_web_index(step.text, index_line) : step.text;
+            if (auto s = put(path_in_dir, content); !s)
                 return s;
             break;
+        }
         }
     }
     if (!req.edit) {

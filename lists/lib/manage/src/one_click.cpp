@@ -70,6 +70,8 @@ std::optional<std::string> percent_decode(std::string_view text) {
         int hi = hex_value(text[i + 1]), lo = hex_value(text[i + 2]);
         if (hi < 0 || lo < 0)
             return std::nullopt;
+        if (hi == 0 && lo == 0)
+            return std::nullopt;
         out += static_cast<char>(hi * 16 + lo);
         i += 2;
     }

@@ -47,6 +47,8 @@ TEST_CASE("one-click tokens are box=domain with a cookie, in one URL segment",
     CHECK(percent_decode(percent_encode("a b/?#%é")) == "a b/?#%é");
     CHECK_FALSE(percent_decode("%4"));
     CHECK_FALSE(percent_decode("%zz"));
+    CHECK_FALSE(percent_decode("a%00b"));
+    CHECK(percent_decode("a+b") == "a+b");
 }
 
 TEST_CASE("a GET never changes a subscription", "[lists][one_click]") {

@@ -471,6 +471,11 @@ Result<Index> Index::open(const std::string& path, std::string subject_prefix) {
         // Another indexer may hold the write lock: wait for it rather than fail.
         sqlite3_busy_timeout(db.get(), 20000);
         db.exec("PRAGMA journal_mode = WAL");
+        // The -wal and -shm files stay when the last connection closes: the web server
+        // reads as a user who cannot create them, and SQLite only opens a WAL database
+        // read-only without immutable=1 when both exist (README.md).
+        int persist = 1;
+        sqlite3_file_control(db.get(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
         // In WAL mode NORMAL loses no committed batch on a crash of the process, and at
         // worst the last batches on a power cut, which the next run indexes again.
         db.exec("PRAGMA synchronous = NORMAL");
@@ -512,6 +517,13 @@ Status Index::commit(unsigned long last) {
         impl_->db.exec("COMMIT");
         impl_->in_transaction = false;
     });
+}
+
+void Index::truncate_wal() noexcept {
+    // Briefly: the indexer runs for every post, and a busy reader only postpones this.
+    sqlite3_busy_timeout(impl_->db.get(), 200);
+    sqlite3_exec(impl_->db.get(), "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
+    sqlite3_busy_timeout(impl_->db.get(), 20000);
 }
 
 void Index::rollback() {

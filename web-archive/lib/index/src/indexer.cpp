@@ -142,6 +142,7 @@ Status pass(const std::string& dir, const UpdateOptions& options, bool rebuild,
         if (options.progress)
             options.progress(n - *last, total);
     }
+    index->truncate_wal();
     return {};
 }
 

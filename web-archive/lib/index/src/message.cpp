@@ -1,5 +1,7 @@
 #include "qm/web/index/message.hpp"
 
+#include "qm/address.hpp"
+#include "qm/ascii.hpp"
 #include "qm/inject/header.hpp"
 #include "qm/lists/core/mime.hpp"
 #include "qm/web/index/text.hpp"
@@ -13,17 +15,6 @@ namespace qm::web {
 namespace {
 
 using qm::lists::MediaType;
-
-char ascii_lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        c = ascii_lower(c);
-    return out;
-}
 
 bool blank(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -113,7 +104,7 @@ bool zone_offset(std::string_view z, long& seconds) {
                                                      {"mdt", -6},
                                                      {"pst", -8},
                                                      {"pdt", -7}}};
-    const std::string l = lower(z);
+    const std::string l = qm::address::lowercase(z);
     for (const auto& n : named)
         if (l == n.name) {
             seconds = n.hours * 3600;
@@ -127,7 +118,7 @@ int month_number(std::string_view word) {
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
     if (word.size() < 3)
         return 0;
-    const std::string l = lower(word.substr(0, 3));
+    const std::string l = qm::address::lowercase(word.substr(0, 3));
     for (size_t i = 0; i < months.size(); ++i)
         if (l == months[i])
             return static_cast<int>(i) + 1;
@@ -159,7 +150,7 @@ std::string parameter(std::string_view value, std::string_view name) {
             pos = eq < value.size() ? eq : std::string_view::npos;
             continue;
         }
-        std::string key = lower(value.substr(pos, eq - pos));
+        std::string key = qm::address::lowercase(value.substr(pos, eq - pos));
         while (!key.empty() && blank(key.back()))
             key.pop_back();
         pos = eq + 1;
@@ -221,7 +212,7 @@ std::string parameter(std::string_view value, std::string_view name) {
             const size_t q1 = t.find('\'');
             const size_t q2 = q1 == std::string_view::npos ? q1 : t.find('\'', q1 + 1);
             if (q2 != std::string_view::npos) {
-                charset = lower(t.substr(0, q1));
+                charset = qm::address::lowercase(t.substr(0, q1));
                 t.remove_prefix(q2 + 1);
             }
         }
@@ -234,7 +225,7 @@ std::string parameter(std::string_view value, std::string_view name) {
             auto hex = [](char c) {
                 if (digit(c))
                     return c - '0';
-                c = ascii_lower(c);
+                c = qm::ascii_lower(c);
                 return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
             };
             if (t[i] == '%' && i + 2 < t.size() && hex(t[i + 1]) >= 0 && hex(t[i + 2]) >= 0) {
@@ -255,7 +246,7 @@ std::string parameter(std::string_view value, std::string_view name) {
 // The decoded size of a part without decoding it: base64 counts its alphabet, anything
 // else is decoded (quoted-printable) or taken as it is.
 std::uint64_t decoded_size(std::string_view encoding, std::string_view body) {
-    const std::string e = lower(qm::lists::trim_blanks(encoding));
+    const std::string e = qm::address::lowercase(qm::lists::trim_blanks(encoding));
     if (e.starts_with("base64")) {
         std::uint64_t chars = 0;
         for (char c : body)
@@ -385,7 +376,7 @@ PartDisposition part_disposition(const std::vector<std::string>& fields) {
         const auto ct = qm::lists::unfolded_field(fields, "content-type");
         out.filename = ct ? parameter(*ct, "name") : std::string{};
     }
-    out.attached = lower(disposition).starts_with("attachment") || !out.filename.empty();
+    out.attached = qm::address::lowercase(disposition).starts_with("attachment") || !out.filename.empty();
     return out;
 }
 
@@ -535,7 +526,7 @@ Mailbox parse_mailbox(std::string_view value) {
     std::string a;
     for (char c : address)
         if (!blank(c))
-            a += ascii_lower(c);
+            a += qm::ascii_lower(c);
     m.address = repair_utf8(a);
     m.name = decode_header_text(name_raw);
     return m;

@@ -1,5 +1,7 @@
 #include "qm/web/index/text.hpp"
 
+#include "qm/address.hpp"
+#include "qm/ascii.hpp"
 #include "qm/lists/archive/archive_index.hpp"
 
 #include <iconv.h>
@@ -12,50 +14,6 @@
 namespace qm::web {
 
 namespace {
-
-// The length of the well-formed UTF-8 sequence at the start of s, 0 if there is none.
-size_t utf8_sequence(std::string_view s) {
-    auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-    const unsigned char b = byte(0);
-    if (b < 0x80)
-        return 1;
-    size_t n = 0;
-    unsigned char low = 0x80, high = 0xBF; // the second byte's range
-    if (b >= 0xC2 && b <= 0xDF) {
-        n = 2;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-        n = 3;
-        if (b == 0xE0)
-            low = 0xA0; // overlong
-        if (b == 0xED)
-            high = 0x9F; // surrogates
-    } else if (b >= 0xF0 && b <= 0xF4) {
-        n = 4;
-        if (b == 0xF0)
-            low = 0x90; // overlong
-        if (b == 0xF4)
-            high = 0x8F; // beyond U+10FFFF
-    } else {
-        return 0;
-    }
-    if (s.size() < n || byte(1) < low || byte(1) > high)
-        return 0;
-    for (size_t i = 2; i < n; ++i)
-        if (byte(i) < 0x80 || byte(i) > 0xBF)
-            return 0;
-    return n;
-}
-
-char ascii_lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        c = ascii_lower(c);
-    return out;
-}
 
 // A charset name as MIME writes them. Anything else ("//TRANSLIT", a path: glibc reads
 // both) never reaches iconv_open.
@@ -110,7 +68,7 @@ std::optional<std::string> run_iconv(iconv_t cd, std::string_view text, bool str
 }
 
 std::optional<std::string> convert(std::string_view text, std::string_view charset, bool strict) {
-    const std::string cs = lower(charset);
+    const std::string cs = qm::address::lowercase(charset);
     if (!plain_charset_name(cs))
         return std::nullopt;
     iconv_t cd = ::iconv_open("UTF-8", cs.c_str());
@@ -161,7 +119,7 @@ std::optional<EncodedWord> encoded_word_at(std::string_view text, size_t pos) {
     const size_t q1 = text.find('?', pos + 2);
     if (q1 == std::string_view::npos || q1 + 2 >= text.size() || text[q1 + 2] != '?')
         return std::nullopt;
-    const char encoding = ascii_lower(text[q1 + 1]);
+    const char encoding = qm::ascii_lower(text[q1 + 1]);
     if (encoding != 'b' && encoding != 'q')
         return std::nullopt;
     const size_t end = text.find("?=", q1 + 3);
@@ -169,46 +127,10 @@ std::optional<EncodedWord> encoded_word_at(std::string_view text, size_t pos) {
         return std::nullopt;
     std::string_view charset = text.substr(pos + 2, q1 - pos - 2);
     charset = charset.substr(0, charset.find('*'));
-    return EncodedWord{lower(charset), end + 2};
+    return EncodedWord{qm::address::lowercase(charset), end + 2};
 }
 
 } // namespace
-
-bool is_valid_utf8(std::string_view s) {
-    while (!s.empty()) {
-        const size_t n = utf8_sequence(s);
-        if (n == 0)
-            return false;
-        s.remove_prefix(n);
-    }
-    return true;
-}
-
-std::string repair_utf8(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    while (!s.empty()) {
-        const size_t n = utf8_sequence(s);
-        if (n == 0) {
-            out += replacement_character;
-            s.remove_prefix(1);
-            continue;
-        }
-        out += s.substr(0, n);
-        s.remove_prefix(n);
-    }
-    return out;
-}
-
-std::string_view utf8_prefix(std::string_view s, size_t max) {
-    if (s.size() <= max)
-        return s;
-    size_t cut = max;
-    // Back off continuation bytes so that no character is split.
-    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
-        --cut;
-    return s.substr(0, cut);
-}
 
 std::optional<std::string> convert_strictly(std::string_view text, std::string_view charset) {
     return convert(text, charset, true);
@@ -217,7 +139,7 @@ std::optional<std::string> convert_strictly(std::string_view text, std::string_v
 std::string to_utf8(std::string_view text, std::string_view declared) {
     if (is_valid_utf8(text))
         return std::string(text);
-    const std::string cs = lower(declared);
+    const std::string cs = qm::address::lowercase(declared);
     if (!utf8_label(cs))
         if (auto out = convert(text, cs, true))
             return std::move(*out);
@@ -355,7 +277,7 @@ size_t end_tag_at(std::string_view html, size_t pos, std::string_view name) {
             return std::string_view::npos;
         bool same = true;
         for (size_t i = 0; i < name.size() && same; ++i)
-            same = ascii_lower(html[at + 2 + i]) == name[i];
+            same = qm::ascii_lower(html[at + 2 + i]) == name[i];
         if (same)
             return at;
     }
@@ -392,7 +314,7 @@ std::string html_to_text(std::string_view html) {
             size_t name_end = 0;
             while (name_end < tag.size() && !blank(tag[name_end]) && tag[name_end] != '/')
                 ++name_end;
-            const std::string name = lower(tag.substr(0, name_end));
+            const std::string name = qm::address::lowercase(tag.substr(0, name_end));
             pos = close + 1;
             if (!end_tag && (name == "script" || name == "style")) {
                 // Their content is code, not words: skip to the end tag (or the end).

@@ -1,15 +1,13 @@
 // One list's index read by the server: a read-only SQLite connection per request and
 // the queries the pages need. Private to the library.
 //
-// Reading another user's WAL database read-only: while the indexer has the database
-// open, its -wal and -shm files exist (mode 0644) and SQLITE_OPEN_READONLY works even
-// though the server cannot write -shm (SQLite >= 3.22 maps it read-only). When no
-// connection is open SQLite has removed both files, and a read-only connection that
-// cannot create -shm fails ("attempt to write a readonly database"). Then nothing is in
-// a WAL and the database file alone is the whole index, so the server opens it with
-// immutable=1. An indexer starting while such a read is under way cannot change the
-// pages being read until it checkpoints (after 1000 pages of WAL); a read that does meet
-// a checkpoint fails with an error and the request is answered 503, never wrongly.
+// Reading another user's WAL database read-only: SQLite (>= 3.22) opens it with
+// SQLITE_OPEN_READONLY, mapping -shm read-only, when -wal and -shm exist; the indexer keeps
+// both (SQLITE_FCNTL_PERSIST_WAL, mode 0644), so readers and the indexer share the WAL's
+// locks as usual. An index written before the indexer kept them has none once its last
+// connection closed, and then the database file alone is the whole index: the server opens
+// it with immutable=1. Such a read that meets a checkpoint (the indexer started meanwhile)
+// fails with an error and the request is answered 503, never wrongly.
 #pragma once
 
 #include "qm/result.hpp"

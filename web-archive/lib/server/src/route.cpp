@@ -1,5 +1,6 @@
 #include "qm/web/server/route.hpp"
 
+#include "qm/lists/manage/one_click.hpp"
 #include "qm/web/server/config.hpp"
 
 #include <charconv>
@@ -8,16 +9,6 @@
 namespace qm::web::server {
 
 namespace {
-
-int hex(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 bool unreserved(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -56,7 +47,7 @@ std::string parameter(std::string_view query, std::string_view name) {
             for (char& c : value)
                 if (c == '+')
                     c = ' ';
-            return percent_decode(value).value_or("");
+            return qm::lists::percent_decode(value).value_or("");
         }
         pos = end + 1;
     }
@@ -64,26 +55,6 @@ std::string parameter(std::string_view query, std::string_view name) {
 }
 
 } // namespace
-
-std::optional<std::string> percent_decode(std::string_view s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != '%') {
-            out += s[i];
-            continue;
-        }
-        if (i + 2 >= s.size())
-            return std::nullopt;
-        const int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
-        if (hi < 0 || lo < 0)
-            return std::nullopt;
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-    }
-    if (out.find('\0') != std::string::npos)
-        return std::nullopt;
-    return out;
-}
 
 std::string encode_segment(std::string_view s) {
     return encode(s, false);
@@ -112,7 +83,7 @@ Route route(std::string_view target) {
         if (raw.empty() && end != path.size())
             return r; // "//": no page has an empty segment
         if (!raw.empty()) {
-            auto decoded = percent_decode(raw);
+            auto decoded = qm::lists::percent_decode(raw);
             if (!decoded || decoded->empty())
                 return r;
             segments.push_back(std::move(*decoded));

@@ -26,7 +26,7 @@ constexpr unsigned long feed_entries = 25;
 constexpr size_t thread_page_messages = 500;
 
 constexpr std::string_view style_sheet =
-    R"css(body{margin:0 auto;max-width:50rem;padding:.5rem;font:16px/1.4 sans-serif;color:#222;background:#fff}
+    R"css(body{margin:0 auto;max-width:50rem;padding:.5rem;font:16px/1.4 sans-serif;color:#222;background:#fff;overflow-wrap:anywhere}
 header{border-bottom:1px solid #ccc;margin-bottom:.5rem;padding-bottom:.3rem}
 a{color:#0645ad}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;font:14px/1.35 monospace;margin:.3rem 0}

@@ -32,7 +32,8 @@ inline constexpr std::time_t one_click_cookie_lifetime = 90 * 86'400;
 [[nodiscard]] std::string one_click_url(std::string_view base, std::string_view token);
 
 // Percent-encoding of everything but ALPHA, DIGIT and "-._~=+@" (RFC 3986 unreserved plus
-// the characters box=domain needs), and its inverse (nullopt for a bad %XX).
+// the characters box=domain needs), and its inverse ("+" stays "+"; nullopt for a bad %XX
+// or a NUL, which no token, address or Message-ID holds: the web archive decodes URLs with it).
 [[nodiscard]] std::string percent_encode(std::string_view text);
 [[nodiscard]] std::optional<std::string> percent_decode(std::string_view text);
 

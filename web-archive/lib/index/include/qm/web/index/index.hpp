@@ -95,6 +95,11 @@ public:
     void rollback();
     // Every table dropped and made anew, last_indexed 0, in one transaction.
     [[nodiscard]] Status reset();
+    // The WAL written back into the database and cut to zero bytes, when no reader is in
+    // the middle of a read (else left for the next run). A reader opening the index reads
+    // the whole WAL first (the server opens it per request): 8 MiB after indexing 20,000
+    // messages cost every page ~11 ms.
+    void truncate_wal() noexcept;
 
     // Within a batch: message msgnum indexed and threaded. A number already there is left
     // as it is (running twice changes nothing).

@@ -10,22 +10,19 @@
 // Pure functions, no I/O.
 #pragma once
 
+#include "qm/lists/core/utf8.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace qm::web {
 
-// U+FFFD in UTF-8.
-inline constexpr std::string_view replacement_character = "\xEF\xBF\xBD";
-
-// Whether s is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
-// beyond U+10FFFF).
-[[nodiscard]] bool is_valid_utf8(std::string_view s);
-// s with every byte that is not part of well-formed UTF-8 replaced by U+FFFD.
-[[nodiscard]] std::string repair_utf8(std::string_view s);
-// At most max bytes of the UTF-8 text s, cut at a character boundary.
-[[nodiscard]] std::string_view utf8_prefix(std::string_view s, size_t max);
+// Well-formed UTF-8 as the list programs check it.
+using qm::lists::is_valid_utf8;
+using qm::lists::repair_utf8;
+using qm::lists::replacement_character;
+using qm::lists::utf8_prefix;
 
 // text converted from charset to UTF-8 by iconv; nullopt when iconv does not know the
 // charset (or the name is not a plain MIME charset name) or when any byte fails to

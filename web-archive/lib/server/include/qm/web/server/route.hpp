@@ -12,7 +12,6 @@
 // Message-ID only in the index, so no part of a URL ever becomes a file name.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -43,8 +42,6 @@ struct Route {
 
 [[nodiscard]] Route route(std::string_view target);
 
-// %XX decoded ("+" stays "+"); nullopt for a bad escape or a NUL.
-[[nodiscard]] std::optional<std::string> percent_decode(std::string_view s);
 // s as one path segment: every byte outside RFC 3986's unreserved set and "@" as %XX.
 [[nodiscard]] std::string encode_segment(std::string_view s);
 // s as a query value (application/x-www-form-urlencoded: space as "+").
