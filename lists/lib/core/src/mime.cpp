@@ -161,6 +161,8 @@ Status walk(const MimeVisitor& v, const std::vector<std::string>& fields, std::s
         v.filler(body.substr(pos));                 // the epilogue
     else if (auto s = finish_part(body.size()); !s) // no closing delimiter: ends here
         return s;
+    if (v.end)
+        v.end(type);
     return {};
 }
 

@@ -295,16 +295,7 @@ struct Walker {
         }
         const std::string encoding =
             qm::lists::unfolded_field(fields, "content-transfer-encoding").value_or("");
-        const std::string disposition =
-            qm::lists::unfolded_field(fields, "content-disposition").value_or("");
-        std::string filename = parameter(disposition, "filename");
-        if (filename.empty()) {
-            // MediaType's name is the raw parameter; RFC 2231 and 2047 forms are read here.
-            const auto ct = qm::lists::unfolded_field(fields, "content-type");
-            filename = ct ? parameter(*ct, "name") : std::string{};
-        }
-        const bool attached =
-            qm::address::lowercase(disposition).starts_with("attachment") || !filename.empty();
+        auto [filename, attached] = part_disposition(fields);
         const bool text = type.type == "text/plain" || type.type == "text/html";
         if (text && !attached) {
             const bool is_plain = type.type == "text/plain";
@@ -374,6 +365,21 @@ struct Walker {
 };
 
 } // namespace
+
+PartDisposition part_disposition(const std::vector<std::string>& fields) {
+    const std::string disposition =
+        qm::lists::unfolded_field(fields, "content-disposition").value_or("");
+    PartDisposition out;
+    out.filename = parameter(disposition, "filename");
+    if (out.filename.empty()) {
+        // MediaType's name is the raw parameter; RFC 2231 and 2047 forms are read here.
+        const auto ct = qm::lists::unfolded_field(fields, "content-type");
+        out.filename = ct ? parameter(*ct, "name") : std::string{};
+    }
+    out.attached =
+        qm::address::lowercase(disposition).starts_with("attachment") || !out.filename.empty();
+    return out;
+}
 
 std::vector<std::string> message_ids(std::string_view value) {
     std::vector<std::string> ids;

@@ -7,6 +7,7 @@
 #include "qm/web/index/text.hpp"
 #include "qm/web/server/html.hpp"
 #include "qm/web/server/query.hpp"
+#include "qm/web/server/render.hpp"
 #include "qm/web/server/route.hpp"
 
 #include <sys/stat.h>
@@ -553,30 +554,31 @@ private:
                         headers_html(m.row);
         c += "<p class=\"meta\"><a href=\"" + href + "t/\">thread</a> · <a href=\"" + href +
              "raw\">raw</a></p>\n";
-        c += render_text(m.body);
+        RenderBudget budget;
+        auto body = body_html(m.row, std::move(*atts), budget);
+        c += body ? *body : render_text(m.body);
         if (m.row.truncated)
             c += "<p class=\"meta\">This message was too large to index in full; the raw "
                  "message has all of it.</p>\n";
-        c += attachments_html(href, *atts);
         c += "</article>\n";
         return cacheable(html(page(subject_text(m.row.subject), list_, c)), req_,
                          archive_mtime(m.row.msgnum));
     }
 
-    static std::string attachments_html(const std::string& href,
-                                        const std::vector<Attachment>& atts) {
-        if (atts.empty())
-            return {};
-        std::string c = "<h2>Attachments</h2><ul>\n";
-        for (const auto& a : atts) {
-            const std::string name =
-                a.filename.empty() ? "attachment-" + std::to_string(a.part) : a.filename;
-            c += "<li><a href=\"" + href + std::to_string(a.part) + "-" + encode_segment(name) +
-                 "\" download>" + escape_html(name) + "</a> <span " + "class=\"meta\">" +
-                 escape_html(a.content_type) + ", " + std::to_string(a.size) +
-                 " bytes</span></li>\n";
-        }
-        return c + "</ul>\n";
+    // The message's body rendered from its archive file (render.hpp); nullopt when the
+    // file cannot be read (the pages then show the text the index extracted).
+    std::optional<std::string> body_html(const MessageRow& row, std::vector<Attachment> atts,
+                                         RenderBudget& budget,
+                                         bool fold_alternatives = true) const {
+        std::string file;
+        std::time_t mtime = 0;
+        if (!read_file(qm::lists::archive_path(dir_, row.msgnum), file, mtime))
+            return std::nullopt;
+        RenderOptions options;
+        options.fold_alternatives = fold_alternatives;
+        options.attachment_base = message_href(list_, row);
+        options.attachments = std::move(atts);
+        return render_message(file, options, budget).html;
     }
 
     Result<Response> raw(const MessageView& m) {
@@ -620,6 +622,8 @@ private:
         c += "<ul class=\"t top\">";
         unsigned depth = 0;
         size_t shown = 0;
+        // One budget for the page: a thread of bombs costs what a few messages may.
+        RenderBudget budget{.text_bytes = 4u << 20, .html_tags = 4000};
         for (const auto& e : *entries) {
             if (++shown > thread_page_messages) {
                 c += "<li>… " + std::to_string(entries->size() - thread_page_messages) +
@@ -630,14 +634,21 @@ private:
                 c += "<li><ul class=\"t\">";
             for (; depth > e.depth; --depth)
                 c += "</ul></li>";
-            auto body = archive_->body(e.row.msgnum);
-            if (!body)
-                return fail(body.error());
+            auto atts = archive_->attachments(e.row.msgnum);
+            if (!atts)
+                return fail(atts.error());
+            auto body = body_html(e.row, std::move(*atts), budget, false);
+            if (!body) {
+                auto text = archive_->body(e.row.msgnum);
+                if (!text)
+                    return fail(text.error());
+                body = render_text(*text);
+            }
             const std::string href = message_href(list_, e.row);
             c += "<li><article" + std::string(e.row.msgnum == m.row.msgnum ? " id=\"m\"" : "") +
                  "><a href=\"" + href + "\">" + escape_html(subject_text(e.row.subject)) +
                  "</a><div class=\"meta\">" + author_html(e.row) + ", " + date_text(e.row.date) +
-                 "</div>" + render_text(*body) + "</article></li>\n";
+                 "</div>" + *body + "</article></li>\n";
         }
         for (; depth > 0; --depth)
             c += "</ul></li>";

@@ -78,6 +78,10 @@ struct MimeVisitor {
         leaf;
     // Preambles and epilogues of multiparts.
     std::function<void(std::string_view)> filler;
+    // After the last part of each multipart, the message's own included (not called when
+    // the walk fails inside it); may be left empty. With part it gives the tree's shape:
+    // a reader that must know which leaves share a multipart/alternative keeps a stack.
+    std::function<void(const MediaType&)> end;
 };
 // The type a header's Content-Type field gives (text/plain when it has none or an empty
 // one); a bad one fails as parse_media_type does.

@@ -62,6 +62,16 @@ struct IndexedMessage {
 // "GMT", no day of week, no seconds) in UTC seconds; nullopt-like 0 when it is not one.
 [[nodiscard]] std::int64_t parse_date(std::string_view value);
 
+// How a MIME part is shown: its file name (Content-Disposition's filename, else
+// Content-Type's name; RFC 2231 and RFC 2047 forms decoded to UTF-8; "" for none) and
+// whether it is an attachment (disposition "attachment", or any file name). The index
+// and the pages decide alike, so a part the page links is one the index lists.
+struct PartDisposition {
+    std::string filename;
+    bool attached = false;
+};
+[[nodiscard]] PartDisposition part_disposition(const std::vector<std::string>& fields);
+
 // The display name and address of a From value, name decoded.
 struct Mailbox {
     std::string name, address;
