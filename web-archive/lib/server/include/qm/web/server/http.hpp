@@ -1,8 +1,10 @@
 // ezmlm-webarchive's HTTP side (Boost.Beast over Asio, one thread): accepts connections,
 // reads each request within Config::request_timeout with Beast's parser limits (header
-// at most 8 KiB: 431 beyond; no body: 413), answers GET and HEAD through Site and 405
-// to other methods, adds the safety fields to every response, gzips HTML and Atom above
-// 1 KiB for clients that accept it. Runs until SIGTERM or SIGINT.
+// at most 8 KiB: 431 beyond; a body only on a POST, at most post_body_limit: 413
+// beyond), answers GET and HEAD through Site, POST where takes_post() says a page takes
+// it, and 405 to the rest (before reading any body); adds the safety fields to every
+// response, gzips HTML and Atom above 1 KiB for clients that accept it, and runs a
+// response's deferred work once it is sent. Runs until SIGTERM or SIGINT.
 #pragma once
 
 #include "qm/result.hpp"
