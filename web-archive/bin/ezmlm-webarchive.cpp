@@ -5,35 +5,44 @@
 #include "qm/program.hpp"
 #include "qm/web/server/config.hpp"
 #include "qm/web/server/http.hpp"
+#include "qm/web/server/session.hpp"
 
 #include <charconv>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 namespace {
 
 constexpr std::string_view name = "ezmlm-webarchive";
 constexpr std::string_view synopsis =
-    "[--listen ADDRESS:PORT] [--timeout SECONDS] [--threads N] [--list NAME=DIR]... "
-    "[--lists FILE]";
+    "[--listen ADDRESS:PORT] [--timeout SECONDS] [--threads N] [--state DIR] [--origin URL] "
+    "[--list NAME=DIR]... [--lists FILE]";
 
 constexpr std::string_view help =
     "usage: ezmlm-webarchive [--listen ADDRESS:PORT] [--timeout SECONDS] [--threads N]\n"
-    "                        [--list NAME=DIR]... [--lists FILE]\n"
+    "                        [--state DIR] [--origin URL] [--list NAME=DIR]... [--lists FILE]\n"
     "Serves the web archive of the lists given over HTTP: /NAME/ for the list in DIR,\n"
     "from DIR/webarchive/index.sqlite (made by ezmlm-webindex, read-only here) and\n"
-    "DIR/archive. Only lists with a public archive (DIR/public and DIR/archived) are\n"
-    "served; any other answers 404 as an unknown list does. Meant to sit behind a\n"
-    "reverse proxy that adds TLS.\n"
+    "DIR/archive. A public archive is open to all; a private one (an archived list\n"
+    "without DIR/public, or with modgetonly or subgetonly) is read after logging in with\n"
+    "a link mailed to a subscriber or moderator, and only with --state (else 404).\n"
+    "/NAME/unsubscribe/TOKEN serves RFC 8058 one-click unsubscription (DIR/unsubscribeurl\n"
+    "set to ORIGIN/NAME). Both need the list owner's rights: run as the lists' owner.\n"
+    "Meant to sit behind a reverse proxy that adds TLS.\n"
     "  --listen ADDRESS:PORT  where to listen (default 127.0.0.1:8080; [::1]:8080 for IPv6)\n"
     "  --list NAME=DIR        serve the list in DIR (absolute) as /NAME/; repeatable\n"
     "  --lists FILE           lists from FILE, one \"NAME DIR\" a line, # comments\n"
     "  --timeout SECONDS      the most a client may take over one request (default 10)\n"
     "  --threads N            threads building pages, 1 to 64 (default 4); one more runs\n"
     "                         the connections\n"
+    "  --state DIR            logins and sessions of private archives (created 0700)\n"
+    "  --origin URL           scheme://host[:port] browsers use (default http://LISTEN):\n"
+    "                         mailed links start with it, forms must come from it;\n"
+    "                         https:// makes the session cookie Secure\n"
     "Runs in the foreground until SIGTERM or SIGINT.\n"
-    "Exit: 0 stopped by a signal, 100 bad arguments, 111 cannot listen.\n";
+    "Exit: 0 stopped by a signal, 100 bad arguments, 111 cannot listen or open --state.\n";
 
 // v as a whole number from 1 to max; 0 when it is not one.
 unsigned one_to(const std::string& v, unsigned max) {
@@ -108,7 +117,28 @@ int main(int argc, char** argv) {
                     config.threads = n;
                     return true;
                 },
-                "N");
+                "N")
+            .argument(
+
+                "state",
+                [&](const std::string& v) {
+                    if (!v.starts_with('/')) {
+                        problem = "--state: an absolute directory";
+                        return false;
+                    }
+                    config.state_dir = v;
+                    return true;
+                },
+                "DIR")
+            .argument(
+                "origin",
+                [&](const std::string& v) {
+                    auto s = qm::web::server::parse_origin(v, config);
+                    if (!s)
+                        problem = s.error().text;
+                    return s.has_value();
+                },
+                "URL");
         auto operands = parser.parse(args);
         if (!operands) {
             if (!problem.empty())
@@ -117,14 +147,30 @@ int main(int argc, char** argv) {
         }
         if (!operands->empty())
             return qm::program::usage(name, synopsis);
-        for (const auto& [list, dir] : config.lists)
-            if (!qm::web::server::list_is_public(dir))
-                std::fprintf(stderr, "%s: %s (%s) has no public archive: not served (404)\n",
+        std::shared_ptr<qm::web::server::LoginStore> logins;
+        if (!config.state_dir.empty()) {
+            auto opened = qm::web::server::LoginStore::open(config.state_dir);
+            if (!opened)
+                return qm::program::fatal(name, opened.error());
+            logins = std::move(*opened);
+        }
+        for (const auto& [list, dir] : config.lists) {
+            if (!qm::web::server::list_is_archived(dir))
+                std::fprintf(stderr,
+                             "%s: %s (%s) has no archive: only its one-click "
+                             "unsubscription is served\n",
                              name.data(), list.c_str(), dir.c_str());
-        std::fprintf(stderr, "%s: listening on %s:%u, %zu lists, %u threads\n", name.data(),
-                     config.address.c_str(), static_cast<unsigned>(config.port),
-                     config.lists.size(), config.threads);
-        const qm::web::server::Site site(std::move(config));
+            else if (!qm::web::server::list_is_public(dir) && !logins)
+                std::fprintf(stderr,
+                             "%s: %s (%s) has a private archive: not served (404) "
+                             "without --state\n",
+                             name.data(), list.c_str(), dir.c_str());
+        }
+        std::fprintf(stderr, "%s: listening on %s:%u, %zu lists, %u threads, origin %s\n",
+                     name.data(), config.address.c_str(), static_cast<unsigned>(config.port),
+                     config.lists.size(), config.threads,
+                     qm::web::server::site_origin(config).c_str());
+        const qm::web::server::Site site(std::move(config), std::move(logins));
         if (auto s = qm::web::server::serve(site); !s)
             return qm::program::fatal(name, s.error());
         return 0;

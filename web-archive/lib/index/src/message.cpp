@@ -593,4 +593,8 @@ IndexedMessage index_message(std::string_view message, const Limits& limits) {
     return out;
 }
 
+std::string header_parameter(std::string_view value, std::string_view name) {
+    return parameter(value, name);
+}
+
 } // namespace qm::web

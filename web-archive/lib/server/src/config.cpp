@@ -1,19 +1,11 @@
 #include "qm/web/server/config.hpp"
 
-#include <sys/stat.h>
+#include "qm/lists/core/listdir.hpp"
 
+#include <cctype>
 #include <charconv>
 
 namespace qm::web::server {
-
-namespace {
-
-bool exists(const std::string& path) {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0;
-}
-
-} // namespace
 
 bool valid_list_name(std::string_view name) {
     if (name.empty() || name.size() > 64 || name.front() == '.')
@@ -95,8 +87,40 @@ Status parse_lists_file(std::string_view text, Config& config) {
     return {};
 }
 
+Status parse_origin(std::string_view origin, Config& config) {
+    std::string_view rest = origin;
+    if (rest.starts_with("https://"))
+        rest.remove_prefix(8);
+    else if (rest.starts_with("http://"))
+        rest.remove_prefix(7);
+    else
+        return fail(
+            perm("5.3.5", "--origin: expected http:// or https://: " + std::string(origin)));
+    if (rest.empty() || rest.find_first_of("/?#@ \t\r\n") != std::string_view::npos)
+        return fail(
+            perm("5.3.5", "--origin: scheme://host[:port], no path: " + std::string(origin)));
+    // As browsers send it in Origin: scheme and host in lower case.
+    config.origin = std::string(origin);
+    for (char& c : config.origin)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return {};
+}
+
+std::string site_origin(const Config& config) {
+    if (!config.origin.empty())
+        return config.origin;
+    const bool v6 = config.address.find(':') != std::string::npos;
+    return "http://" + (v6 ? "[" + config.address + "]" : config.address) + ":" +
+           std::to_string(config.port);
+}
+
+bool list_is_archived(const std::string& dir) {
+    return qm::lists::has_flag(dir, "archived");
+}
+
 bool list_is_public(const std::string& dir) {
-    return exists(dir + "/public") && exists(dir + "/archived");
+    return list_is_archived(dir) && qm::lists::has_flag(dir, "public") &&
+           !qm::lists::has_flag(dir, "modgetonly") && !qm::lists::has_flag(dir, "subgetonly");
 }
 
 } // namespace qm::web::server

@@ -1,5 +1,7 @@
 #include "qm/web/server/http.hpp"
 
+#include "qm/web/server/route.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -140,17 +142,52 @@ asio::awaitable<void> session(tcp::socket socket, const Site& site, asio::thread
     beast::flat_buffer buffer(header_limit);
     const auto timeout = site.config().request_timeout;
     for (;;) {
-        http::request_parser<http::empty_body> parser;
+        http::request_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(header_limit));
-        parser.body_limit(0);
+        // Beast checks Content-Length against the limit as the header ends: the most any
+        // request may send, lowered to nothing below for those that take no body.
+        parser.body_limit(post_body_limit);
         // One deadline for the whole request: a client trickling its header a byte at a
         // time is cut off when it passes, whatever it still sends.
         stream.expires_after(timeout);
         beast::error_code ec;
-        co_await http::async_read(stream, buffer, parser,
-                                  asio::redirect_error(asio::use_awaitable, ec));
+        co_await http::async_read_header(stream, buffer, parser,
+                                         asio::redirect_error(asio::use_awaitable, ec));
         if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
             ec == asio::error::connection_reset || ec == asio::error::eof)
+            break;
+        // GET and HEAD everywhere; POST only where a form or RFC 8058 posts, its body
+        // at most post_body_limit. Anything else is refused before its body is read.
+        const http::verb method = parser.get().method();
+        const bool post_page = takes_post(route(parser.get().target()).page);
+        if (!ec && method != http::verb::get && method != http::verb::head &&
+            !(method == http::verb::post && post_page)) {
+            Response r = error_page(405);
+            r.fields.emplace_back("Allow", post_page ? "GET, HEAD, POST" : "GET, HEAD");
+            stream.expires_after(timeout);
+            co_await send(stream, std::move(r), false, false, false, ec);
+            if (!ec)
+                co_await linger(stream, timeout);
+            break;
+        }
+        if (!ec && method != http::verb::post) {
+            // Beast checks a Content-Length only against the limit at the header's end.
+            parser.body_limit(0);
+            if (parser.chunked() || parser.content_length().value_or(0) > 0)
+                ec = http::error::body_limit;
+        }
+        if (!ec && method == http::verb::post) {
+            if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+                http::response<http::empty_body> go_on{http::status::continue_, 11};
+                co_await http::async_write(stream, go_on,
+                                           asio::redirect_error(asio::use_awaitable, ec));
+            }
+        }
+        if (!ec)
+            co_await http::async_read(stream, buffer, parser,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == beast::error::timeout || ec == asio::error::connection_reset ||
+            ec == asio::error::eof)
             break;
         if (ec) {
             int status = 400;
@@ -164,28 +201,36 @@ asio::awaitable<void> session(tcp::socket socket, const Site& site, asio::thread
                 co_await linger(stream, timeout);
             break;
         }
-        const auto& req = parser.get();
+        auto& req = parser.get();
         const bool keep_alive = req.keep_alive();
         const bool head = req.method() == http::verb::head;
         const bool gzip_ok = accepts_gzip(req[http::field::accept_encoding]);
         stream.expires_after(timeout);
-        if (req.method() != http::verb::get && !head) {
-            Response r = error_page(405);
-            r.fields.emplace_back("Allow", "GET, HEAD");
-            co_await send(stream, std::move(r), false, false, false, ec);
-            if (!ec)
-                co_await linger(stream, timeout);
-            break;
-        }
-        Request request{std::string(req.method_string()), std::string(req.target()),
-                        std::string(req[http::field::if_none_match])};
+        Request request{std::string(req.method_string()),
+                        std::string(req.target()),
+                        std::string(req[http::field::if_none_match]),
+                        std::move(req.body()),
+                        std::string(req[http::field::content_type]),
+                        std::string(req[http::field::origin]),
+                        std::string(req[http::field::cookie])};
         // The page is built on the pool; the session resumes on the event loop (its own
         // executor) when it is ready. The deadline is not running meanwhile: a page
         // takes what SQLite takes (its busy timeout bounds a wait for a lock).
         Response r =
             co_await asio::co_spawn(pool, build(site, std::move(request)), asio::use_awaitable);
         stream.expires_after(timeout);
+        // A login mail and the like, once the answer is out (site.hpp).
+        auto deferred = std::move(r.deferred);
         co_await send(stream, std::move(r), head, keep_alive, gzip_ok, ec);
+        // On the pool too: queueing a mail (qmail-queue) must not hold the event loop.
+        if (deferred)
+            asio::post(pool, [work = std::move(deferred)] {
+                try {
+                    work();
+                } catch (const std::exception& e) {
+                    std::cerr << "ezmlm-webarchive: " << e.what() << "\n";
+                }
+            });
         if (ec || !keep_alive)
             break;
     }

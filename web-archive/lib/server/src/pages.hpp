@@ -27,7 +27,8 @@ inline constexpr std::string_view no_id_segment = "_";
 [[nodiscard]] std::string author_html(const MessageRow& r);
 // A whole page: title, the list's link in the header, content.
 [[nodiscard]] std::string page(std::string_view title, std::string_view list,
-                               std::string_view content, std::string_view head = "");
+                               std::string_view content, std::string_view head = "",
+                               std::string_view referrer = "no-referrer");
 [[nodiscard]] Response html(std::string body, int status = 200);
 // ETag of the body, Last-Modified of modified (0: none), 304 when the client has it.
 [[nodiscard]] Response cacheable(Response r, const Request& req, std::time_t modified);

@@ -77,7 +77,40 @@ unsigned long page_number(std::string_view query) {
     return n >= 1 && n <= 100000 ? n : 1;
 }
 
+// /LIST/unsubscribe/TOKEN and /LIST/_/...: the pages of readers' accounts rather than
+// of messages (one_click.hpp, login.hpp).
+Route account_route(Route r, const std::vector<std::string>& segments,
+                    const std::vector<std::string_view>& raw, bool trailing_slash) {
+    if (trailing_slash)
+        return r;
+    if (segments[1] == "unsubscribe") {
+        if (segments.size() == 3) {
+            r.page = Page::unsubscribe;
+            r.token = std::string(raw[2]);
+        }
+        return r;
+    }
+    if (segments.size() == 3 && segments[2] == "login")
+        r.page = Page::login;
+    else if (segments.size() == 3 && segments[2] == "logout")
+        r.page = Page::logout;
+    else if (segments.size() == 4 && segments[2] == "login") {
+        r.page = Page::login_link;
+        r.token = std::string(raw[3]);
+    }
+    return r;
+}
+
 } // namespace
+
+std::string form_value(std::string_view form, std::string_view name) {
+    return parameter(form, name);
+}
+
+bool takes_post(Page page) {
+    return page == Page::unsubscribe || page == Page::login || page == Page::login_link ||
+           page == Page::logout;
+}
 
 std::string encode_segment(std::string_view s) {
     return encode(s, false);
@@ -96,6 +129,7 @@ Route route(std::string_view target) {
         return r;
     // Segments split before decoding, so %2F inside a Message-ID stays in its segment.
     std::vector<std::string> segments;
+    std::vector<std::string_view> raw_segments; // as sent, for tokens decoded by their owner
     bool trailing_slash = false;
     for (size_t pos = 1; pos <= path.size();) {
         size_t end = path.find('/', pos);
@@ -110,6 +144,7 @@ Route route(std::string_view target) {
             if (!decoded || decoded->empty())
                 return r;
             segments.push_back(std::move(*decoded));
+            raw_segments.push_back(raw);
         }
         pos = end + 1;
     }
@@ -145,6 +180,9 @@ Route route(std::string_view target) {
         r.page = Page::atom;
         return r;
     }
+    if (segments[1] == "unsubscribe" || (segments[1] == "_" && segments.size() >= 3 &&
+                                         (segments[2] == "login" || segments[2] == "logout")))
+        return account_route(std::move(r), segments, raw_segments, trailing_slash);
     // Pages with a third segment no message page has (the comment in route.hpp).
     if (segments[1] == "_" && segments.size() >= 3) {
         const std::string& what = segments[2];

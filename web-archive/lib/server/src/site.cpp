@@ -6,6 +6,8 @@
 #include "qm/lists/core/mime.hpp"
 #include "qm/web/index/text.hpp"
 #include "qm/web/server/html.hpp"
+#include "qm/web/server/login.hpp"
+#include "qm/web/server/one_click.hpp"
 #include "qm/web/server/query.hpp"
 #include "qm/web/server/render.hpp"
 #include "qm/web/server/route.hpp"
@@ -111,11 +113,12 @@ std::string author_html(const MessageRow& r) {
 }
 
 std::string page(std::string_view title, std::string_view list, std::string_view content,
-                 std::string_view head) {
+                 std::string_view head, std::string_view referrer) {
     std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                      "<meta name=\"referrer\" content=\"no-referrer\">"
-                      "<title>";
+                      "<meta name=\"referrer\" content=\"";
+    out += referrer;
+    out += "\"><title>";
     out += escape_html(title);
     out += "</title><link rel=\"stylesheet\" href=\"/style.css\">";
     out += head;
@@ -317,8 +320,9 @@ private:
 
 class Handler {
 public:
-    Handler(const Config& config, const Request& request)
+    Handler(const Config& config, LoginStore* logins, const Request& request)
         : config_(config)
+        , logins_(logins)
         , req_(request) {}
 
     Response run() {
@@ -344,9 +348,23 @@ public:
             break;
         }
         const auto it = config_.lists.find(r.list);
-        if (it == config_.lists.end() || !list_is_public(it->second))
+        if (it == config_.lists.end())
             return error_page(404);
-        dir_ = it->second;
+        // One-click unsubscription works on every list; private archives' pages go
+        // through the login gate (login.hpp), and a public list has no login pages.
+        if (r.page == Page::unsubscribe)
+            return one_click_page(it->second, r.list, r.token, req_);
+        if (!list_is_public(it->second))
+            return private_page(logins_, config_, r, it->second, req_,
+                                [&] { return serve(r, it->second); });
+        if (takes_post(r.page))
+            return error_page(404);
+        return serve(r, it->second);
+    }
+
+private:
+    Response serve(const Route& r, const std::string& dir) {
+        dir_ = dir;
         list_ = r.list;
         auto archive = ListArchive::open(dir_);
         if (!archive)
@@ -358,7 +376,6 @@ public:
         return std::move(*out);
     }
 
-private:
     Result<Response> run(const Route& r) {
         ListPage lp{req_, list_, dir_, *archive_};
         switch (r.page) {
@@ -696,6 +713,7 @@ private:
     }
 
     const Config& config_;
+    LoginStore* logins_;
     const Request& req_;
     std::string dir_, list_;
     ListArchive* archive_ = nullptr;
@@ -719,13 +737,19 @@ Response error_page(int status) {
     return r;
 }
 
-Site::Site(Config config)
-    : config_(std::move(config)) {}
+std::string page_html(std::string_view title, std::string_view list, std::string_view content,
+                      std::string_view referrer) {
+    return page(title, list, content, "", referrer);
+}
+
+Site::Site(Config config, std::shared_ptr<LoginStore> logins)
+    : config_(std::move(config))
+    , logins_(std::move(logins)) {}
 
 Response Site::handle(const Request& request) const {
     if (request.target.size() > max_target_bytes)
         return error_page(414);
-    return Handler(config_, request).run();
+    return Handler(config_, logins_.get(), request).run();
 }
 
 } // namespace qm::web::server

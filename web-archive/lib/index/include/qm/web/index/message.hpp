@@ -78,4 +78,8 @@ struct Mailbox {
 };
 [[nodiscard]] Mailbox parse_mailbox(std::string_view value);
 
+// The value of parameter name (lower case) in a Content-Type or Content-Disposition
+// value, RFC 2231's forms included, decoded to UTF-8; "" when it is not there.
+[[nodiscard]] std::string header_parameter(std::string_view value, std::string_view name);
+
 } // namespace qm::web

@@ -22,6 +22,13 @@ struct Config {
     // Threads that run the pages (Site::handle: SQLite reads, archive files) beside the
     // one that runs the sockets: a slow search holds one of them, not every client.
     unsigned threads = 4;
+    // Private archives (login.hpp): the directory that keeps login links and sessions
+    // (--state). Empty: private archives are not served at all (404, as unknown lists).
+    std::string state_dir;
+    // The scheme://host[:port] readers' browsers use (--origin): mailed login links start
+    // with it and forms must come from it (their Origin header); https:// marks the
+    // session cookie Secure. Empty: http://ADDRESS:PORT of --listen.
+    std::string origin;
 };
 
 // Names in URLs: letters, digits, ".", "-", "_", not starting with "." (so "..", ".git" and
@@ -35,9 +42,17 @@ struct Config {
 // A --lists file's text into config.lists.
 [[nodiscard]] Status parse_lists_file(std::string_view text, Config& config);
 
-// Whether the list at dir is served: its archive is public (ezmlm-make -p leaves the
-// flag file "public") and archived. Private archives are not served at all until logins
-// exist (issue 17 item 3): they answer 404, as an unknown list does.
+// "scheme://host[:port]" with http or https, no path: into config.origin.
+[[nodiscard]] Status parse_origin(std::string_view origin, Config& config);
+// config.origin, else http://ADDRESS:PORT of --listen ([ADDRESS] for IPv6).
+[[nodiscard]] std::string site_origin(const Config& config);
+
+// Whether the list at dir has an archive (ezmlm-make -a: the flag "archived").
+[[nodiscard]] bool list_is_archived(const std::string& dir);
+// Whether anyone may read the list's archive on the web: archived, public (ezmlm-make -p)
+// and open to all by mail as well (neither -b, "modgetonly", nor -g, "subgetonly", as
+// ezmlm-get reads them): the web is never more open than the archive by mail. Any other
+// archived list is private: readers log in (login.hpp).
 [[nodiscard]] bool list_is_public(const std::string& dir);
 
 } // namespace qm::web::server

@@ -23,6 +23,15 @@
 // /LIST/2026/), and messages without an ID are numbered under "_", where a message whose
 // ID is "_" keeps /LIST/_/ and its sub-pages. new.atom is public-inbox's name and the one
 // exception (a message whose ID is "new.atom" has no page but its thread's).
+//   /LIST/unsubscribe/TOKEN  RFC 8058 one-click unsubscription (one_click.hpp): the URL
+//                          ezmlm-send puts in List-Unsubscribe when dir/unsubscribeurl
+//                          is ORIGIN/LIST; GET shows a button, POST unsubscribes
+//   /LIST/_/login          a private archive's login form (login.hpp); POST mails a link
+//   /LIST/_/login/TOKEN    the mailed link: GET shows a button, POST starts a session
+//   /LIST/_/logout         GET shows a button, POST ends the session
+// "unsubscribe" as a second segment, and "login"/"logout" as the third after "_", are
+// never a message's pages here: a Message-ID has an "@", and one without is shadowed only
+// for these words.
 //
 // Paths are parsed into a Route and nothing else: a list name is only ever looked up in
 // the configured map and a Message-ID only in the index, so no part of a URL ever
@@ -49,6 +58,10 @@ enum class Page {
     month_mbox,
     authors,
     author,
+    unsubscribe, // token: the raw (still percent-encoded) segment, as ezmlm-send wrote it
+    login,       // POST: the address form
+    login_link,  // token: the mailed one-time token
+    logout,
     redirect, // to location (a path without its trailing "/")
     not_found,
 };
@@ -67,10 +80,17 @@ struct Route {
     std::string query;         // ?q=
     unsigned long page_no = 1; // ?p=, from 1
     std::string location;      // redirect
+    std::string token;         // unsubscribe, login_link
 };
 
 [[nodiscard]] Route route(std::string_view target);
+// The pages that answer POST (forms; RFC 8058's POST); every other page answers GET and
+// HEAD only.
+[[nodiscard]] bool takes_post(Page page);
 
+// The value of name in an application/x-www-form-urlencoded text (a query string, a
+// form's body): "+" as a space, %XX decoded; "" when absent or badly encoded.
+[[nodiscard]] std::string form_value(std::string_view form, std::string_view name);
 // s as one path segment: every byte outside RFC 3986's unreserved set and "@" as %XX.
 [[nodiscard]] std::string encode_segment(std::string_view s);
 // s as a query value (application/x-www-form-urlencoded: space as "+").
