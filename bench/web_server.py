@@ -615,7 +615,7 @@ def run_side_by_side(opts, n, mach):
     mbox = make_corpus(work, n)
     log("side by side, %d messages: indexing" % n)
     list_dir, ours_row = index_ours(work, mbox, n)
-    pi = PublicInbox(opts.port + 1, work, opts.threads)
+    pi = PublicInbox(opts.port + 1, work, opts.pi_workers)
     pi_row = index_public_inbox(pi, mbox, n)
     view = ours_list_view(list_dir, work)
     mids = message_ids(list_dir, opts.ids)
@@ -647,8 +647,10 @@ def main():
     ap.add_argument("--sizes", default="20000", help="corpus sizes side by side (20000,100000)")
     ap.add_argument("--work", default="/tmp/qm-web-server-bench")
     ap.add_argument("--port", type=int, default=18411, help="ours; public-inbox one above")
-    ap.add_argument("--threads", type=int, default=os.cpu_count() or 2,
-                    help="ezmlm-webarchive --threads (when it has it), public-inbox-httpd -W")
+    ap.add_argument("--threads", type=int, default=4,
+                    help="ezmlm-webarchive --threads, when its --help shows the option")
+    ap.add_argument("--pi-workers", type=int, default=os.cpu_count() or 2,
+                    help="public-inbox-httpd -W")
     ap.add_argument("--ids", type=int, default=10000, help="Message-IDs the page loads spread over")
     ap.add_argument("--clients", default="1,64", help="wrk connections, one run each")
     ap.add_argument("--duration", type=int, default=20, help="seconds per wrk run")
