@@ -499,7 +499,7 @@ def fmt_s(v):
         return "—"
     if v == float("inf"):
         return "timeout"
-    return "%.1f ms" % (v * 1000) if v < 10 else "%.1f s" % v
+    return "%.1f ms" % (v * 1000) if v < 1 else "%.2f s" % v
 
 
 def fmt_mib(kib):
