@@ -487,7 +487,9 @@ def measure_server(server, mids, queries, work, opts):
         # gave up would only hold up the next phase.
         hwm, rss, procs = server.memory()
         return {"server": server.name, "command": server.describe(), "pages": pages,
-                "searches": searches, "concurrent": conc, "peak_rss_kib": hwm,
+                "searches": searches, "concurrent": conc,
+                # A process of the tree that has exited took its VmHWM with it.
+                "peak_rss_kib": max(hwm, hwm_pages[0]),
                 "peak_rss_after_pages_kib": hwm_pages[0], "rss_kib": rss, "processes": procs}
     finally:
         server.stop()
