@@ -683,6 +683,9 @@ def main():
     head = ["## Web archive: serving (ezmlm-webarchive), latest run %s, git %s" % (
         time.strftime("%Y-%m-%d", time.gmtime()), rev), "",
         benchlib.machine_line(mach), "",
+        "Programs: `%s` (%s)." % (BIN, time.strftime(
+            "built %Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(
+                os.path.join(BIN, "ezmlm-webarchive"))))), "",
         "wrk %s with `bench/web_pages.lua` (connections spread over %d Message-IDs, %d s per "
         "run, threads = min(clients, cores)); searches by bench/web_server.py's own client "
         "(a new connection per request; `first` is the first run of each, then up to %d "
