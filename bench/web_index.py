@@ -57,10 +57,34 @@ def set_num(list_dir, n):
         f.write("%d:0\n" % n)
 
 
-def timed(argv):
+def load_list(work, list_dir, mbox, n):
+    """A new archived list in list_dir (made by our ezmlm-make, its .qmail files in work)
+    holding the first n messages of mbox as ezmlm-send archives them: (bytes of mail
+    archived, the next message of the mbox or None)."""
+    shutil.rmtree(list_dir, ignore_errors=True)
+    for name in os.listdir(work):
+        if name.startswith(".qmail-l"):
+            os.unlink(os.path.join(work, name))
+    subprocess.run([os.path.join(BIN, "ezmlm-make"), list_dir, os.path.join(work, ".qmail-l"),
+                    "l", "bench.example"], check=True)
+    archive_bytes, count, last = 0, 0, None
+    for message in mbox_messages(mbox):
+        if count == n:
+            last = message
+            break
+        count += 1
+        put(list_dir, count, message)
+        archive_bytes += len(message)
+    assert count == n, (count, n)
+    set_num(list_dir, n)
+    return archive_bytes, last
+
+
+def timed(argv, env=None):
     """Wall seconds and peak RSS (KiB) of argv, by GNU time."""
     start = time.monotonic()
-    r = subprocess.run(["/usr/bin/time", "-f", "%M"] + argv, capture_output=True, text=True)
+    r = subprocess.run(["/usr/bin/time", "-f", "%M"] + argv, capture_output=True, text=True,
+                       env=env)
     wall = time.monotonic() - start
     if r.returncode != 0:
         sys.exit("%s failed (%d): %s" % (argv[0], r.returncode, r.stderr))
@@ -80,22 +104,8 @@ def main():
         subprocess.run([sys.executable, GEN, str(n + 1), corpus], check=True,
                        stdout=subprocess.DEVNULL)
     list_dir = os.path.join(work, "list")
-    shutil.rmtree(list_dir, ignore_errors=True)
-    for name in os.listdir(work):
-        if name.startswith(".qmail-l"):
-            os.unlink(os.path.join(work, name))
-    subprocess.run([os.path.join(BIN, "ezmlm-make"), list_dir, os.path.join(work, ".qmail-l"),
-                    "l", "bench.example"], check=True)
-    archive_bytes, count, last = 0, 0, None
-    for message in mbox_messages(mbox):
-        if count == n:
-            last = message  # kept back: the one more post
-            break
-        count += 1
-        put(list_dir, count, message)
-        archive_bytes += len(message)
-    assert count == n and last is not None, (count, n)
-    set_num(list_dir, n)
+    archive_bytes, last = load_list(work, list_dir, mbox, n)
+    assert last is not None  # kept back: the one more post
     index = [os.path.join(BIN, "ezmlm-webindex"), "--quiet"]
     wall, rss = timed(index + ["--rebuild", list_dir])
     db = os.path.join(list_dir, "webarchive", "index.sqlite")
