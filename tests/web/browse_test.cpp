@@ -144,6 +144,10 @@ TEST_CASE("a list by month and by author", "[web][server]") {
     CHECK_FALSE(has(feb, "delta"));
     CHECK(has(feb, "href=\"/team/2026/02/mbox.gz\""));
     CHECK(m.get("/team/2026/02").status == 301);
+    // Only a list that is served is redirected to: a browser's /favicon.ico is a 404.
+    CHECK(m.get("/team").status == 301);
+    CHECK(m.get("/favicon.ico").status == 404);
+    CHECK(m.get("/nolist/2026/02").status == 404);
     CHECK(m.get("/team/2026/13/").status == 404);
     CHECK(has(m.get("/team/2025/12/"), "No messages."));
 

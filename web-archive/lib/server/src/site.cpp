@@ -338,6 +338,8 @@ public:
             return cacheable(std::move(s), req_, 0);
         }
         case Page::redirect: {
+            if (!config_.lists.contains(r.list))
+                return error_page(404); // "/favicon.ico" is not a list to add a "/" to
             Response s = error_page(301);
             s.fields.emplace_back("Location", r.location);
             return s;
