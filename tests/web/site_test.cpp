@@ -124,3 +124,22 @@ TEST_CASE("another user reads the index read-only through the kept WAL files",
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
 }
+
+// The pool threads keep their connection to a list's index between requests: it must
+// still see every post indexed since, and an index made anew (a new file) must be read
+// from the new file.
+TEST_CASE("a kept connection sees new posts and a rebuilt index", "[web][server]") {
+    Fixture f;
+    CHECK(f.get("/team/150@example.org/").status == 200);
+    CHECK(f.get("/team/151@example.org/").status == 404);
+    f.list.put(151, webtest::post(151));
+    f.list.num(151);
+    REQUIRE(qm::web::update_web_index(f.list.dir));
+    CHECK(f.get("/team/151@example.org/").status == 200);
+    std::filesystem::remove_all(f.list.dir + "/webarchive");
+    f.list.put(152, webtest::post(152));
+    f.list.num(152);
+    REQUIRE(qm::web::update_web_index(f.list.dir));
+    CHECK(f.get("/team/152@example.org/").status == 200);
+    CHECK(f.get("/team/1@example.org/").status == 200);
+}

@@ -92,6 +92,19 @@ Result<T> guarded(const std::function<T()>& f) {
     }
 }
 
+// Reading the schema is what fails when the -shm cannot be made. The pages' queries are
+// written for one schema: an index of another (an indexer older or newer than this
+// server) is not read.
+bool schema_is_ours(sqlite3* db) {
+    sqlite3_stmt* s = nullptr;
+    const bool ok = sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &s, nullptr) ==
+                        SQLITE_OK &&
+                    sqlite3_step(s) == SQLITE_ROW &&
+                    sqlite3_column_int(s, 0) == index_schema_version;
+    sqlite3_finalize(s);
+    return ok;
+}
+
 sqlite3* open_readonly(const std::string& uri) {
     sqlite3* db = nullptr;
     const int rc =
@@ -101,15 +114,10 @@ sqlite3* open_readonly(const std::string& uri) {
         return nullptr;
     }
     sqlite3_busy_timeout(db, 2000);
-    // Reading the schema is what fails when the -shm cannot be made. The pages' queries
-    // are written for one schema: an index of another (an indexer older or newer than
-    // this server) is not read.
-    sqlite3_stmt* s = nullptr;
-    bool ok = sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &s, nullptr) ==
-                  SQLITE_OK &&
-              sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == index_schema_version;
-    sqlite3_finalize(s);
-    if (!ok) {
+    // Kept connections (below) each have a page cache: a small one keeps the server's
+    // memory bounded whatever the number of lists and threads.
+    sqlite3_exec(db, "PRAGMA cache_size = -1024", nullptr, nullptr, nullptr);
+    if (!schema_is_ours(db)) {
         sqlite3_close(db);
         return nullptr;
     }
@@ -132,18 +140,73 @@ std::string uri_path(const std::string& path) {
     return out;
 }
 
+// Connections kept by each pool thread, one per list: opening one costs a file open, the
+// schema check and the WAL's index, and a page is then just its queries. One is used
+// again while the index file is the same (device and inode: an index made anew gets a
+// new connection) and its schema still ours; in WAL mode each read sees the latest
+// commit. At most kept_connections per thread (the oldest goes), each with a small page
+// cache (open_readonly). Connections opened immutable=1 are never kept: they would not
+// see new posts.
+struct KeptConnection {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    std::uint64_t used = 0;
+    sqlite3* db = nullptr;
+    KeptConnection() = default;
+    KeptConnection(const KeptConnection&) = delete;
+    KeptConnection& operator=(const KeptConnection&) = delete;
+    ~KeptConnection() { sqlite3_close(db); }
+};
+constexpr size_t kept_connections = 16;
+
+struct KeptConnections {
+    std::map<std::string, KeptConnection> by_path;
+    std::uint64_t clock = 0;
+
+    sqlite3* find(const std::string& path, const struct stat& st) {
+        const auto it = by_path.find(path);
+        if (it == by_path.end())
+            return nullptr;
+        if (it->second.dev != st.st_dev || it->second.ino != st.st_ino ||
+            !schema_is_ours(it->second.db)) {
+            by_path.erase(it);
+            return nullptr;
+        }
+        it->second.used = ++clock;
+        return it->second.db;
+    }
+    void keep(const std::string& path, const struct stat& st, sqlite3* db) {
+        if (by_path.size() >= kept_connections)
+            by_path.erase(
+                std::min_element(by_path.begin(), by_path.end(), [](const auto& a, const auto& b) {
+                    return a.second.used < b.second.used;
+                }));
+        KeptConnection& k = by_path[path];
+        k.dev = st.st_dev;
+        k.ino = st.st_ino;
+        k.used = ++clock;
+        k.db = db;
+    }
+};
+
+thread_local KeptConnections kept;
+
 } // namespace
 
-ListArchive::ListArchive(sqlite3* db)
-    : db_(db) {}
+ListArchive::ListArchive(sqlite3* db, bool owned)
+    : db_(db)
+    , owned_(owned) {}
 ListArchive::ListArchive(ListArchive&& o) noexcept
-    : db_(std::exchange(o.db_, nullptr)) {}
+    : db_(std::exchange(o.db_, nullptr))
+    , owned_(o.owned_) {}
 ListArchive& ListArchive::operator=(ListArchive&& o) noexcept {
     std::swap(db_, o.db_);
+    std::swap(owned_, o.owned_);
     return *this;
 }
 ListArchive::~ListArchive() {
-    sqlite3_close(db_);
+    if (owned_)
+        sqlite3_close(db_);
 }
 
 Result<ListArchive> ListArchive::open(const std::string& list_dir) {
@@ -151,12 +214,16 @@ Result<ListArchive> ListArchive::open(const std::string& list_dir) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
         return fail(temp("4.3.0", "no index yet: " + path));
+    if (sqlite3* db = kept.find(path, st))
+        return ListArchive(db, false);
     const std::string uri = "file:" + uri_path(path);
-    if (sqlite3* db = open_readonly(uri + "?mode=ro"))
-        return ListArchive(db);
+    if (sqlite3* db = open_readonly(uri + "?mode=ro")) {
+        kept.keep(path, st, db);
+        return ListArchive(db, false);
+    }
     if (::stat((path + "-wal").c_str(), &st) != 0)
         if (sqlite3* db = open_readonly(uri + "?mode=ro&immutable=1"))
-            return ListArchive(db);
+            return ListArchive(db, true);
     return fail(temp("4.3.0", "cannot read the index " + path));
 }
 

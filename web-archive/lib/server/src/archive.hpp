@@ -1,5 +1,6 @@
-// One list's index read by the server: a read-only SQLite connection per request and
-// the queries the pages need. Private to the library.
+// One list's index read by the server: a read-only SQLite connection, kept by the pool
+// thread between requests (archive.cpp says when one is used again), and the queries the
+// pages need. Private to the library.
 //
 // Reading another user's WAL database read-only: SQLite (>= 3.22) opens it with
 // SQLITE_OPEN_READONLY, mapping -shm read-only, when -wal and -shm exist; the indexer keeps
@@ -109,12 +110,13 @@ public:
     author(unsigned long msgnum, unsigned long offset, unsigned long limit);
 
 private:
-    explicit ListArchive(sqlite3* db);
+    ListArchive(sqlite3* db, bool owned);
     // The first message (with its text) where the SQL condition holds, its parameters
     // bound by bind.
     [[nodiscard]] Result<std::optional<MessageView>> view(const char* where,
                                                           const std::function<void(Query&)>& bind);
     sqlite3* db_ = nullptr;
+    bool owned_ = true; // else a connection the thread keeps (archive.cpp)
 };
 
 } // namespace qm::web::server
