@@ -227,6 +227,13 @@ Result<ListArchive> ListArchive::open(const std::string& list_dir) {
     return fail(temp("4.3.0", "cannot read the index " + path));
 }
 
+Result<std::int64_t> ListArchive::version() {
+    return guarded<std::int64_t>([&] {
+        Query q(db_, "SELECT value FROM state WHERE key = 'last_indexed'");
+        return q.step() ? q.integer(0) : std::int64_t{0};
+    });
+}
+
 Result<std::vector<ThreadSummary>> ListArchive::latest_threads(unsigned long offset,
                                                                unsigned long limit) {
     return guarded<std::vector<ThreadSummary>>([&] {

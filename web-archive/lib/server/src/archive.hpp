@@ -71,6 +71,8 @@ enum class Order { date, relevance };
 class ListArchive {
 public:
     [[nodiscard]] static Result<ListArchive> open(const std::string& list_dir);
+    // The highest message number indexed: the pages of a list change only with it.
+    [[nodiscard]] Result<std::int64_t> version();
     ListArchive(ListArchive&&) noexcept;
     ListArchive& operator=(ListArchive&&) noexcept;
     ~ListArchive();

@@ -8,6 +8,7 @@
 #include "qm/web/server/html.hpp"
 #include "qm/web/server/login.hpp"
 #include "qm/web/server/one_click.hpp"
+#include "qm/web/server/page_cache.hpp"
 #include "qm/web/server/query.hpp"
 #include "qm/web/server/render.hpp"
 #include "qm/web/server/route.hpp"
@@ -168,20 +169,34 @@ std::string status_text(int status) {
 
 // A page whose content changes exactly when its body does: ETag of the body, 304 when the
 // client has it.
+// Whether the client has the page of this ETag. The gzipped variant's ETag (http.cpp) is
+// this one with "-gz": either means it has.
+bool client_has(const Request& req, std::string_view etag) {
+    return !req.if_none_match.empty() &&
+           (matches(req.if_none_match, etag) ||
+            matches(req.if_none_match, std::string(etag.substr(0, etag.size() - 1)) + "-gz\""));
+}
+
+Response not_modified(Response r) {
+    r.status = 304;
+    r.body.clear();
+    r.compressible = false;
+    return r;
+}
+
 Response cacheable(Response r, const Request& req, std::time_t modified) {
     const std::string etag = etag_of(r.body);
     r.fields.emplace_back("ETag", etag);
     if (modified > 0)
         r.fields.emplace_back("Last-Modified", http_date(modified));
-    // The gzipped variant's ETag (http.cpp) is this one with "-gz": either means the
-    // client has the page.
-    if (!req.if_none_match.empty() &&
-        (matches(req.if_none_match, etag) ||
-         matches(req.if_none_match, etag.substr(0, etag.size() - 1) + "-gz\""))) {
-        r.status = 304;
-        r.body.clear();
-        r.compressible = false;
-    }
+    return client_has(req, etag) ? not_modified(std::move(r)) : r;
+}
+
+// A kept page (page_cache.hpp) for this request: 304 when the client has it.
+Response revalidated(Response r, const Request& req) {
+    for (const auto& [name, value] : r.fields)
+        if (name == "ETag" && client_has(req, value))
+            return not_modified(std::move(r));
     return r;
 }
 
@@ -320,9 +335,10 @@ private:
 
 class Handler {
 public:
-    Handler(const Config& config, LoginStore* logins, const Request& request)
+    Handler(const Config& config, LoginStore* logins, PageCache* cache, const Request& request)
         : config_(config)
         , logins_(logins)
+        , cache_(cache)
         , req_(request) {}
 
     Response run() {
@@ -361,20 +377,33 @@ public:
                                 [&] { return serve(r, it->second); });
         if (takes_post(r.page))
             return error_page(404);
-        return serve(r, it->second);
+        return serve(r, it->second, cache_);
     }
 
 private:
-    Response serve(const Route& r, const std::string& dir) {
+    // cache: given for public lists only (a private page names its reader).
+    Response serve(const Route& r, const std::string& dir, PageCache* cache = nullptr) {
         dir_ = dir;
         list_ = r.list;
         auto archive = ListArchive::open(dir_);
         if (!archive)
             return error_page(503);
         archive_ = &*archive;
+        std::optional<std::int64_t> version;
+        const std::string key = r.list + "\n" + req_.target;
+        if (cache) {
+            if (auto v = archive_->version())
+                version = *v;
+            if (version)
+                if (auto kept = cache->find(key, *version))
+                    return revalidated(std::move(*kept), req_);
+        }
         Result<Response> out = run(r);
         if (!out)
             return error_page(503);
+        // Only a whole page is kept: a 304's body is empty.
+        if (version && req_.if_none_match.empty())
+            cache->keep(key, *version, *out);
         return std::move(*out);
     }
 
@@ -716,6 +745,7 @@ private:
 
     const Config& config_;
     LoginStore* logins_;
+    PageCache* cache_;
     const Request& req_;
     std::string dir_, list_;
     ListArchive* archive_ = nullptr;
@@ -746,12 +776,16 @@ std::string page_html(std::string_view title, std::string_view list, std::string
 
 Site::Site(Config config, std::shared_ptr<LoginStore> logins)
     : config_(std::move(config))
-    , logins_(std::move(logins)) {}
+    , logins_(std::move(logins))
+    , cache_(config_.page_cache_bytes ? std::make_unique<PageCache>(config_.page_cache_bytes)
+                                      : nullptr) {}
+Site::~Site() = default;
+Site::Site(Site&&) noexcept = default;
 
 Response Site::handle(const Request& request) const {
     if (request.target.size() > max_target_bytes)
         return error_page(414);
-    return Handler(config_, logins_.get(), request).run();
+    return Handler(config_, logins_.get(), cache_.get(), request).run();
 }
 
 } // namespace qm::web::server

@@ -22,6 +22,8 @@ struct Config {
     // Threads that run the pages (Site::handle: SQLite reads, archive files) beside the
     // one that runs the sockets: a slow search holds one of them, not every client.
     unsigned threads = 4;
+    // The most memory rendered public pages may take (page_cache.hpp); 0: none kept.
+    size_t page_cache_bytes = 32u << 20;
     // Private archives (login.hpp): the directory that keeps login links and sessions
     // (--state). Empty: private archives are not served at all (404, as unknown lists).
     std::string state_dir;

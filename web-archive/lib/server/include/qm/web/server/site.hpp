@@ -14,6 +14,8 @@
 
 namespace qm::web::server {
 
+class PageCache;
+
 // The longest request target served; a longer one is answered 414. The longest URL the
 // pages make is a message's by the longest Message-ID the index keeps (998 bytes, each
 // percent-encoded as 3) with a list name (64) and "/t.mbox.gz", about 3.1 KiB; a search
@@ -58,12 +60,15 @@ public:
     // logins: where private archives keep login links and sessions (login.hpp); without
     // it private archives answer 404.
     explicit Site(Config config, std::shared_ptr<LoginStore> logins = nullptr);
+    ~Site();
+    Site(Site&&) noexcept;
     [[nodiscard]] Response handle(const Request& request) const;
     [[nodiscard]] const Config& config() const { return config_; }
 
 private:
     Config config_;
     std::shared_ptr<LoginStore> logins_;
+    std::unique_ptr<PageCache> cache_; // public pages (page_cache.hpp)
 };
 
 // The small page for an error status (404, 405, 400, 414, 431, 500...).
