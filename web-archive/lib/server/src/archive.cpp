@@ -1,5 +1,7 @@
 #include "archive.hpp"
 
+#include "sqlite.hpp"
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -7,58 +9,12 @@
 #include <functional>
 #include <limits>
 #include <map>
-#include <stdexcept>
 #include <utility>
 
 namespace qm::web::server {
 
-// Error and Query are named in archive.hpp (ListArchive::view takes a Query).
-struct Error : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-// A prepared statement that finalizes itself; errors as Error.
-class Query {
-public:
-    Query(sqlite3* db, const char* sql)
-        : db_(db) {
-        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-            throw Error(sqlite3_errmsg(db));
-    }
-    Query(const Query&) = delete;
-    Query& operator=(const Query&) = delete;
-    ~Query() { sqlite3_finalize(stmt_); }
-    Query& bind(int i, std::int64_t v) {
-        sqlite3_bind_int64(stmt_, i, v);
-        return *this;
-    }
-    Query& bind(int i, std::string_view v) {
-        sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-        return *this;
-    }
-    // Ready to run again with other parameters.
-    void reset() { sqlite3_reset(stmt_); }
-    bool step() {
-        const int rc = sqlite3_step(stmt_);
-        if (rc == SQLITE_ROW)
-            return true;
-        if (rc == SQLITE_DONE)
-            return false;
-        throw Error(sqlite3_errmsg(db_));
-    }
-    [[nodiscard]] std::int64_t integer(int c) const { return sqlite3_column_int64(stmt_, c); }
-    [[nodiscard]] bool null(int c) const { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
-    [[nodiscard]] std::string text(int c) const {
-        const auto* p = sqlite3_column_text(stmt_, c);
-        return p ? std::string(reinterpret_cast<const char*>(p),
-                               static_cast<size_t>(sqlite3_column_bytes(stmt_, c)))
-                 : std::string();
-    }
-
-private:
-    sqlite3* db_;
-    sqlite3_stmt* stmt_ = nullptr;
-};
+// The index library's prepared statements (../index/src/sqlite.hpp; errors as sql::Error).
+using Query = sql::Statement;
 
 namespace {
 
@@ -75,7 +31,7 @@ MessageRow message_row(const Query& q, int first = 0) {
     r.from_address = q.text(first + 4);
     r.subject = q.text(first + 5);
     r.thread = static_cast<unsigned long>(q.integer(first + 6));
-    if (!q.null(first + 7))
+    if (!q.is_null(first + 7))
         r.parent = static_cast<unsigned long>(q.integer(first + 7));
     r.size = static_cast<std::uint64_t>(q.integer(first + 8));
     r.attachments = static_cast<unsigned>(q.integer(first + 9));
@@ -87,7 +43,7 @@ template <class T>
 Result<T> guarded(const std::function<T()>& f) {
     try {
         return f();
-    } catch (const Error& e) {
+    } catch (const sql::Error& e) {
         return fail(temp("4.3.0", std::string("index: ") + e.what()));
     }
 }
@@ -425,7 +381,7 @@ Result<std::vector<MonthCount>> ListArchive::months() {
         for (;;) {
             next.reset();
             next.bind(1, from);
-            if (!next.step() || next.null(0))
+            if (!next.step() || next.is_null(0))
                 break;
             const std::int64_t t = next.integer(0);
             const year_month_day d{sys_days{days{t >= 0 ? t / 86400 : (t - 86399) / 86400}}};
@@ -520,7 +476,7 @@ ListArchive::author(unsigned long msgnum, unsigned long offset, unsigned long li
                        "max(a.date) FROM messages m JOIN messages a "
                        "ON a.from_address = m.from_address WHERE m.msgnum = ?1");
         who.bind(1, static_cast<std::int64_t>(msgnum));
-        if (!who.step() || who.null(3))
+        if (!who.step() || who.is_null(3))
             return std::nullopt;
         Author a{who.text(0), who.text(1), static_cast<unsigned long>(who.integer(2)),
                  static_cast<unsigned long>(who.integer(3)), who.integer(4)};

@@ -23,9 +23,11 @@
 #include <string>
 #include <vector>
 
-namespace qm::web::server {
+namespace qm::web::sql {
+class Statement; // ../index/src/sqlite.hpp
+}
 
-class Query; // a prepared statement (archive.cpp)
+namespace qm::web::server {
 
 struct ThreadSummary {
     ThreadRow thread;
@@ -115,8 +117,8 @@ private:
     ListArchive(sqlite3* db, bool owned);
     // The first message (with its text) where the SQL condition holds, its parameters
     // bound by bind.
-    [[nodiscard]] Result<std::optional<MessageView>> view(const char* where,
-                                                          const std::function<void(Query&)>& bind);
+    [[nodiscard]] Result<std::optional<MessageView>>
+    view(const char* where, const std::function<void(sql::Statement&)>& bind);
     sqlite3* db_ = nullptr;
     bool owned_ = true; // else a connection the thread keeps (archive.cpp)
 };
