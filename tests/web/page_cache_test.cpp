@@ -10,8 +10,8 @@
 
 using qm::web::server::PageCache;
 using qm::web::server::Response;
-using webtest::Fixture;
 using webtest::field;
+using webtest::Fixture;
 using webtest::has;
 
 namespace {
